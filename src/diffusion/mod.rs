@@ -1,0 +1,154 @@
+//! Diffusion processes (SPEC §2). A process knows its marginal x_t = alpha_t x_0 + sigma_t eps
+//! and the coefficients of its forward SDE dx = f(t) x dt + g(t) dW; samplers need nothing else.
+
+use serde::{Deserialize, Serialize};
+
+/// Smallest time the lab trains on and integrates to.
+pub const T_EPS: f64 = 1e-3;
+
+pub trait Process: Send + Sync {
+    fn alpha(&self, t: f64) -> f64;
+    fn sigma(&self, t: f64) -> f64;
+    /// Drift coefficient f(t) = d/dt log alpha_t.
+    fn f(&self, t: f64) -> f64;
+    /// Squared diffusion g(t)^2 = d/dt sigma_t^2 - 2 f(t) sigma_t^2.
+    fn g2(&self, t: f64) -> f64;
+
+    /// Half-log signal-to-noise ratio lambda = log(alpha / sigma) (DPM-Solver's time variable).
+    fn lambda(&self, t: f64) -> f64 {
+        (self.alpha(t) / self.sigma(t)).ln()
+    }
+}
+
+/// The processes an experiment can pick (SPEC §2; sub-VP and linear come with the sampler work).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProcessKind {
+    #[default]
+    Vp,
+}
+
+impl ProcessKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ProcessKind::Vp => "vp",
+        }
+    }
+
+    fn get(self) -> Vp {
+        match self {
+            ProcessKind::Vp => Vp::default(),
+        }
+    }
+}
+
+impl Process for ProcessKind {
+    fn alpha(&self, t: f64) -> f64 {
+        self.get().alpha(t)
+    }
+    fn sigma(&self, t: f64) -> f64 {
+        self.get().sigma(t)
+    }
+    fn f(&self, t: f64) -> f64 {
+        self.get().f(t)
+    }
+    fn g2(&self, t: f64) -> f64 {
+        self.get().g2(t)
+    }
+}
+
+/// The variance-preserving SDE of the paper: beta(t) = b0 + t (b1 - b0).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Vp {
+    pub beta_min: f64,
+    pub beta_max: f64,
+}
+
+impl Default for Vp {
+    fn default() -> Self {
+        Vp { beta_min: 0.1, beta_max: 20.0 }
+    }
+}
+
+impl Vp {
+    pub fn beta(&self, t: f64) -> f64 {
+        self.beta_min + t * (self.beta_max - self.beta_min)
+    }
+
+    fn log_alpha(&self, t: f64) -> f64 {
+        -0.25 * t * t * (self.beta_max - self.beta_min) - 0.5 * t * self.beta_min
+    }
+}
+
+impl Process for Vp {
+    fn alpha(&self, t: f64) -> f64 {
+        self.log_alpha(t).exp()
+    }
+    fn sigma(&self, t: f64) -> f64 {
+        // 1 - alpha^2 = -expm1(2 log alpha): keeps precision at t -> 0.
+        (-(2.0 * self.log_alpha(t)).exp_m1()).sqrt()
+    }
+    fn f(&self, t: f64) -> f64 {
+        -0.5 * self.beta(t)
+    }
+    fn g2(&self, t: f64) -> f64 {
+        self.beta(t)
+    }
+}
+
+/// Forward noising of a batch: x_t = alpha_t x_0 + sigma_t eps (row-major, one t per row).
+pub fn noise_batch(p: &dyn Process, x0: &[f32], t: &[f32], eps: &[f32], out: &mut [f32]) {
+    let d = x0.len() / t.len();
+    for (i, &ti) in t.iter().enumerate() {
+        let a = p.alpha(ti as f64) as f32;
+        let s = p.sigma(ti as f64) as f32;
+        for j in i * d..(i + 1) * d {
+            out[j] = a * x0[j] + s * eps[j];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{self, Stream};
+
+    #[test]
+    fn vp_schedule_matches_closed_forms() {
+        let vp = Vp::default();
+        for &t in &[1e-3f64, 0.1, 0.25, 0.5, 0.6, 0.9, 1.0] {
+            let closed_alpha = (-0.25 * t * t * 19.9 - 0.05 * t).exp();
+            assert!((vp.alpha(t) - closed_alpha).abs() < 1e-14, "alpha({t})");
+            assert!((vp.sigma(t) - (1.0 - closed_alpha * closed_alpha).sqrt()).abs() < 1e-12, "sigma({t})");
+            assert!((vp.beta(t) - (0.1 + 19.9 * t)).abs() < 1e-14);
+            assert!((vp.g2(t) - vp.beta(t)).abs() < 1e-14);
+            // f = d/dt log alpha, checked by central differences.
+            let h = 1e-6;
+            let fd = (vp.alpha(t + h).ln() - vp.alpha(t - h).ln()) / (2.0 * h);
+            assert!((vp.f(t) - fd).abs() < 1e-6, "f({t})");
+            // g^2 = d sigma^2/dt - 2 f sigma^2.
+            let ds2 = (vp.sigma(t + h).powi(2) - vp.sigma(t - h).powi(2)) / (2.0 * h);
+            assert!((vp.g2(t) - (ds2 - 2.0 * vp.f(t) * vp.sigma(t).powi(2))).abs() < 1e-5);
+        }
+        // Known values: alpha(1) = exp(-5.025), sigma(t_eps) ~ sqrt(1e-4 + ...).
+        assert!((vp.alpha(1.0) - (-5.025f64).exp()).abs() < 1e-15);
+        assert!((vp.sigma(T_EPS) - (1.0 - (-(0.25e-6 * 19.9 + 0.05e-3) * 2.0f64).exp()).sqrt()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn forward_noising_has_the_right_moments() {
+        let vp = Vp::default();
+        let n = 200_000;
+        let t = vec![0.3f32; n];
+        let x0 = vec![1.5f32; n];
+        let mut eps = vec![0.0f32; n];
+        rng::fill_normal(&mut rng::stream(1, Stream::Batches, 0), &mut eps);
+        let mut xt = vec![0.0f32; n];
+        noise_batch(&vp, &x0, &t, &eps, &mut xt);
+        let mean = xt.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
+        let var = xt.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n as f64;
+        let (a, s) = (vp.alpha(0.3), vp.sigma(0.3));
+        assert!((mean - 1.5 * a).abs() < 4.0 * s / (n as f64).sqrt(), "{mean}");
+        assert!((var - s * s).abs() < 0.01 * s * s, "{var}");
+    }
+}

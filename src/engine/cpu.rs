@@ -1,0 +1,162 @@
+//! The CPU engine: DSM training with our own forward/backward passes, data-parallel over fixed
+//! shards of each batch (threads natively, one thread in wasm), summed in shard order so the
+//! result does not depend on the thread count.
+
+use super::{Engine, EngineError};
+use crate::diffusion::{Process, T_EPS};
+use crate::nn::{Adam, ScoreNet, ScoreNetCache};
+use crate::parallel;
+use crate::points::Points;
+use crate::rng::{self, Stream};
+use rand::rngs::StdRng;
+use std::sync::Arc;
+
+/// Rows per shard: large enough for efficient GEMMs, small enough to feed two or more cores.
+const SHARD_ROWS: usize = 500;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeRange {
+    pub lo: f32,
+    pub hi: f32,
+}
+
+impl Default for TimeRange {
+    fn default() -> Self {
+        TimeRange { lo: T_EPS as f32, hi: 1.0 }
+    }
+}
+
+#[derive(Default)]
+struct Shard {
+    xt: Vec<f32>,
+    t: Vec<f32>,
+    eps: Vec<f32>,
+    grads: Vec<f32>,
+    cache: ScoreNetCache,
+    loss: f64,
+}
+
+pub struct CpuEngine {
+    net: ScoreNet,
+    params: Vec<f32>,
+    adam: Adam,
+    data: Arc<Points>,
+    batch: usize,
+    times: TimeRange,
+    rng: StdRng,
+    shards: Vec<Shard>,
+    grads: Vec<f32>,
+    iter: u64,
+}
+
+impl CpuEngine {
+    /// A fresh engine: parameters initialised from the seed's init stream, batches drawn from
+    /// its batch stream.
+    pub fn new(net: ScoreNet, data: Arc<Points>, batch: usize, lr: f32, times: TimeRange, seed: u64) -> Self {
+        assert_eq!(data.dim, net.dim(), "data and net differ in dimension");
+        assert!(batch > 0 && !data.is_empty());
+        let params = net.init_params(&mut rng::stream(seed, Stream::Init, 0));
+        let n = params.len();
+        let shards = (0..batch.div_ceil(SHARD_ROWS)).map(|_| Shard::default()).collect();
+        CpuEngine {
+            adam: Adam::new(n, lr),
+            grads: vec![0.0; n],
+            net,
+            params,
+            data,
+            batch,
+            times,
+            rng: rng::stream(seed, Stream::Batches, 0),
+            shards,
+            iter: 0,
+        }
+    }
+
+    pub fn params_ref(&self) -> &[f32] {
+        &self.params
+    }
+
+    /// Draws the next batch (x_0, t, eps) and noises it into the shards' buffers. Serial, on
+    /// one stream, so every engine and thread count sees the same batches.
+    fn draw_batch(&mut self) {
+        let d = self.net.dim();
+        let process = self.net.config.process;
+        let n = self.data.len();
+        let mut left = self.batch;
+        for shard in &mut self.shards {
+            let rows = left.min(SHARD_ROWS);
+            left -= rows;
+            shard.xt.clear();
+            shard.t.clear();
+            shard.eps.resize(rows * d, 0.0);
+            rng::fill_normal(&mut self.rng, &mut shard.eps);
+            for r in 0..rows {
+                let x0 = self.data.row(rng::index(&mut self.rng, n));
+                let t = rng::uniform(&mut self.rng, self.times.lo, self.times.hi);
+                let (a, s) = (process.alpha(t as f64) as f32, process.sigma(t as f64) as f32);
+                shard.t.push(t);
+                for j in 0..d {
+                    shard.xt.push(a * x0[j] + s * shard.eps[r * d + j]);
+                }
+            }
+        }
+    }
+
+    /// One training step; returns the batch's mean loss.
+    pub fn step(&mut self) -> f32 {
+        self.draw_batch();
+        let (net, params) = (&self.net, &self.params);
+        let scale = 1.0 / self.batch as f32;
+        parallel::for_each_mut(&mut self.shards, |_, s| {
+            s.grads.clear();
+            s.grads.resize(params.len(), 0.0);
+            s.loss = net.dsm_loss_grad(params, &s.xt, &s.t, &s.eps, scale, &mut s.cache, &mut s.grads);
+        });
+        self.grads.copy_from_slice(&self.shards[0].grads);
+        for s in &self.shards[1..] {
+            self.grads.iter_mut().zip(&s.grads).for_each(|(g, x)| *g += x);
+        }
+        let loss = self.shards.iter().map(|s| s.loss).sum::<f64>() / self.batch as f64;
+        self.adam.update(&mut self.params, &self.grads);
+        self.iter += 1;
+        loss as f32
+    }
+}
+
+impl Engine for CpuEngine {
+    fn describe(&self) -> String {
+        let t = parallel::threads();
+        format!("cpu ({t} thread{})", if t == 1 { "" } else { "s" })
+    }
+
+    fn net(&self) -> &ScoreNet {
+        &self.net
+    }
+
+    async fn train_steps(&mut self, steps: u32) -> Result<f32, EngineError> {
+        let mut sum = 0.0f64;
+        for _ in 0..steps {
+            let l = self.step();
+            if !l.is_finite() {
+                return Err(EngineError::Diverged { iter: self.iter, loss: l });
+            }
+            sum += l as f64;
+        }
+        Ok((sum / steps.max(1) as f64) as f32)
+    }
+
+    async fn eps(&mut self, x: &[f32], t: f32) -> Result<Vec<f32>, EngineError> {
+        let mut cache = ScoreNetCache::default();
+        let tt = vec![t; x.len() / self.net.dim()];
+        Ok(self.net.forward(&self.params, x, &tt, &mut cache).to_vec())
+    }
+
+    async fn params(&mut self) -> Result<Vec<f32>, EngineError> {
+        Ok(self.params.clone())
+    }
+
+    fn set_params(&mut self, params: &[f32]) {
+        assert_eq!(params.len(), self.params.len());
+        self.params.copy_from_slice(params);
+    }
+}

@@ -1,0 +1,118 @@
+//! Training engines behind one interface: the CPU engine here, the WGSL/wgpu engine for WebGPU
+//! beside it. An engine owns the parameters and optimiser state and runs DSM training steps;
+//! the driver [`train`] asks for blocks of steps and reads the loss back once per block, which
+//! is what lets a GPU engine queue many steps per submission.
+
+pub mod cpu;
+
+pub use cpu::CpuEngine;
+
+use crate::nn::ScoreNet;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::future::Future;
+use std::ops::ControlFlow;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum EngineError {
+    /// The loss became NaN or infinite: the run diverged.
+    Diverged { iter: u64, loss: f32 },
+    /// The caller asked to stop.
+    Cancelled { iter: u64 },
+    /// The device failed (GPU lost, out of memory, ...).
+    Device(String),
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::Diverged { iter, loss } => write!(
+                f,
+                "training diverged at iteration {iter} (loss {loss}); try a smaller learning rate"
+            ),
+            EngineError::Cancelled { iter } => write!(f, "training cancelled at iteration {iter}"),
+            EngineError::Device(m) => write!(f, "device error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+/// The engine interface. Methods that may wait on a device are async; the CPU engine's futures
+/// are ready at once.
+#[allow(async_fn_in_trait)]
+pub trait Engine {
+    /// What runs the work, for the user ("cpu, 2 threads", an adapter name, ...).
+    fn describe(&self) -> String;
+    fn net(&self) -> &ScoreNet;
+    /// Runs `steps` DSM training steps; returns their mean loss.
+    async fn train_steps(&mut self, steps: u32) -> Result<f32, EngineError>;
+    /// eps_hat(x, t) for a batch of rows of `x` at one time `t`.
+    async fn eps(&mut self, x: &[f32], t: f32) -> Result<Vec<f32>, EngineError>;
+    async fn params(&mut self) -> Result<Vec<f32>, EngineError>;
+    fn set_params(&mut self, params: &[f32]);
+}
+
+/// What a progress callback sees, every `report_every` steps.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Progress {
+    pub iter: u64,
+    pub total: u64,
+    /// Mean DSM loss over the steps since the previous report.
+    pub loss: f32,
+    pub elapsed_s: f64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TrainReport {
+    /// (iteration, mean loss over the preceding block), one per report.
+    pub losses: Vec<(u64, f32)>,
+    pub iters: u64,
+    pub seconds: f64,
+    pub ms_per_step: f64,
+}
+
+/// Trains for `iters` steps, reporting every `report_every` steps. The callback returns
+/// `ControlFlow::Break` to cancel; a NaN/inf loss stops the run with [`EngineError::Diverged`].
+pub async fn train<E: Engine>(
+    engine: &mut E,
+    iters: u64,
+    report_every: u64,
+    on_progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
+) -> Result<TrainReport, EngineError> {
+    let start = crate::clock::now_s();
+    let mut report = TrainReport::default();
+    let mut done = 0u64;
+    while done < iters {
+        let block = report_every.max(1).min(iters - done);
+        let loss = engine.train_steps(block as u32).await?;
+        done += block;
+        if !loss.is_finite() {
+            return Err(EngineError::Diverged { iter: done, loss });
+        }
+        report.losses.push((done, loss));
+        let p = Progress { iter: done, total: iters, loss, elapsed_s: crate::clock::now_s() - start };
+        if on_progress(&p).is_break() {
+            return Err(EngineError::Cancelled { iter: done });
+        }
+    }
+    report.iters = done;
+    report.seconds = crate::clock::now_s() - start;
+    report.ms_per_step = 1000.0 * report.seconds / done.max(1) as f64;
+    Ok(report)
+}
+
+/// Drives a future to completion on this thread (native CLI and tests). Not for the browser,
+/// where futures are awaited by the JS event loop.
+pub fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}
