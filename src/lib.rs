@@ -8,7 +8,7 @@ pub mod clock;
 pub mod data;
 pub mod diffusion;
 pub mod engine;
-//pub mod experiment;
+pub mod experiment;
 pub mod metrics;
 pub mod nn;
 pub mod parallel;
@@ -16,7 +16,7 @@ pub mod points;
 pub mod rng;
 pub mod sample;
 
-//#[cfg(not(target_arch = "wasm32"))]
-//pub mod bench;
-//#[cfg(not(target_arch = "wasm32"))]
-//pub mod cli;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bench;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;

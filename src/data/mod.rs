@@ -7,6 +7,7 @@ pub use mixture::GaussianMixture;
 
 use crate::points::Points;
 use crate::rng::{self, Stream};
+use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 use std::f32::consts::PI;
 
@@ -84,39 +85,43 @@ impl Dataset {
 
     /// `n` points drawn with the data stream of `seed`.
     pub fn generate(self, n: usize, nd: usize, seed: u64) -> Points {
-        let mut r = rng::stream(seed, Stream::Data, 0);
+        self.generate_from(n, nd, &mut rng::stream(seed, Stream::Data, 0))
+    }
+
+    /// `n` points drawn from the given stream.
+    pub fn generate_from(self, n: usize, nd: usize, r: &mut StdRng) -> Points {
         if let Some(mix) = self.mixture(nd) {
-            return mix.sample(n, &mut r);
+            return mix.sample(n, r);
         }
         let mut data = Vec::with_capacity(2 * n);
         for _ in 0..n {
             let (x, y) = match self {
                 Dataset::Chessboard => {
                     // The 8 cells of the 4x4 board over [-2,2]^2 with (col+row) even.
-                    let cell = rng::index(&mut r, 8);
+                    let cell = rng::index(r, 8);
                     let row = cell / 2;
                     let col = 2 * (cell % 2) + (row % 2);
-                    let u = rng::uniform(&mut r, 0.0, 1.0);
-                    let v = rng::uniform(&mut r, 0.0, 1.0);
+                    let u = rng::uniform(r, 0.0, 1.0);
+                    let v = rng::uniform(r, 0.0, 1.0);
                     (col as f32 - 2.0 + u, row as f32 - 2.0 + v)
                 }
                 Dataset::Spiral => {
-                    let theta = rng::uniform(&mut r, 0.0, 4.0 * PI);
+                    let theta = rng::uniform(r, 0.0, 4.0 * PI);
                     let rad = 2.0 * theta / (4.0 * PI);
-                    let nx = 0.1 * rng::normal(&mut r);
-                    let ny = 0.1 * rng::normal(&mut r);
+                    let nx = 0.1 * rng::normal(r);
+                    let ny = 0.1 * rng::normal(r);
                     (rad * theta.cos() + nx, rad * theta.sin() + ny)
                 }
                 Dataset::Semicircle => {
                     // SPEC §1: upper arc centred (-0.5,-0.1), lower arc centred (0.5,0.1).
-                    let upper = rng::index(&mut r, 2) == 0;
+                    let upper = rng::index(r, 2) == 0;
                     let (theta, cx, cy) = if upper {
-                        (rng::uniform(&mut r, 0.0, PI), -0.5, -0.1)
+                        (rng::uniform(r, 0.0, PI), -0.5, -0.1)
                     } else {
-                        (rng::uniform(&mut r, PI, 2.0 * PI), 0.5, 0.1)
+                        (rng::uniform(r, PI, 2.0 * PI), 0.5, 0.1)
                     };
-                    let nx = 0.1 * rng::normal(&mut r);
-                    let ny = 0.1 * rng::normal(&mut r);
+                    let nx = 0.1 * rng::normal(r);
+                    let ny = 0.1 * rng::normal(r);
                     (cx + theta.cos() + nx, cy + theta.sin() + ny)
                 }
                 Dataset::Mog | Dataset::Mog1d | Dataset::MogNd => unreachable!(),

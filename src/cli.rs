@@ -1,0 +1,381 @@
+//! The native command line: `collapse-lab [run] [flags]`, `collapse-lab tid`, `collapse-lab bench`.
+//! Progress goes to stderr, one JSON object to stdout. Usage errors exit 2, failures exit 1.
+
+use crate::data::Dataset;
+use crate::engine::block_on;
+use crate::experiment::{self, Event, ExperimentSpec};
+use crate::metrics;
+use crate::nn::{Activation, Parameterization};
+use crate::points::Points;
+use crate::sample::SamplerKind;
+use std::ops::ControlFlow;
+
+const USAGE: &str = "\
+collapse-lab: train diffusion score nets on synthetic data and measure collapse errors (TID)
+
+USAGE
+  collapse-lab [run] [FLAGS]      run one experiment (defaults: the paper's chessboard setting)
+  collapse-lab tid --train A.csv --samples B.csv [--eps E1,E2,..] [--k K] [--seed S]
+  collapse-lab bench [--steps N] [--tid-n N] [--threads T]
+  collapse-lab help
+
+RUN FLAGS (each overrides --spec)
+  --spec FILE.json        experiment spec (see README); flags below override its fields
+  --dataset NAME          chessboard | spiral | mog | semicircle | mog1d | mog-nd
+  --data-size N           training-set size (default: the data set's, SPEC 1)
+  --dim N                 dimension of mog-nd (default 10)
+  --depth D --width W     hidden layers and their width (default 3 x 100)
+  --activation A          tanh | relu | silu
+  --parameterization P    plain | skip-fixed | skip-learned
+  --iters N --batch B --lr LR --report-every K
+  --samplers LIST         comma list of: ode, sde
+  --steps NAME=N,...      steps per sampler (default ode=100, sde=1000)
+  --exact-score           sample with the exact mixture score, no training (mog, mog1d, mog-nd)
+  --n-samples N           samples per sampler = size of the TID reference set (default 2000)
+  --eps LIST              TID radii (default 0.01,0.02,0.03,0.05,0.07,0.1,0.15,0.2)
+  --k K                   Hill's k (default N)
+  --repeats R             reference draws for TID's spread (default 5)
+  --seed S                seed of every random stream (default 0)
+  --samples-out DIR       write DIR/<sampler>.csv and DIR/train.csv
+  --threads T             worker threads (default: all cores)
+  --print-spec            print the resolved spec as JSON and exit
+  --quiet                 no progress on stderr
+";
+
+enum CliError {
+    Usage(String),
+    Failed(String),
+}
+
+pub fn main(args: Vec<String>) -> i32 {
+    let result = match args.first().map(String::as_str) {
+        Some("help") | Some("--help") | Some("-h") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some("tid") => cmd_tid(&args[1..]),
+        Some("bench") => crate::bench::main(&args[1..]).map_err(CliError::Usage),
+        Some("run") => cmd_run(&args[1..]),
+        Some(other) if !other.starts_with("--") => {
+            Err(CliError::Usage(format!("unknown command {other:?}; use run, tid, bench or help")))
+        }
+        _ => cmd_run(&args),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(CliError::Usage(m)) => {
+            eprintln!("error: {m}");
+            eprintln!("(collapse-lab help lists the flags)");
+            2
+        }
+        Err(CliError::Failed(m)) => {
+            eprintln!("error: {m}");
+            1
+        }
+    }
+}
+
+/// Flag/value pairs; boolean flags get no value.
+struct Flags {
+    pairs: Vec<(String, Option<String>)>,
+}
+
+impl Flags {
+    fn parse(args: &[String], booleans: &[&str], known: &[&str]) -> Result<Flags, CliError> {
+        let mut pairs = Vec::new();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let (name, inline) = match a.split_once('=') {
+                Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+                _ => (a.clone(), None),
+            };
+            if !name.starts_with("--") {
+                return Err(CliError::Usage(format!("unexpected argument {a:?}")));
+            }
+            if booleans.contains(&name.as_str()) {
+                pairs.push((name, None));
+                continue;
+            }
+            if !known.contains(&name.as_str()) {
+                return Err(CliError::Usage(format!("unknown flag {name}")));
+            }
+            let value = match inline {
+                Some(v) => v,
+                None => it.next().cloned().ok_or_else(|| CliError::Usage(format!("{name} needs a value")))?,
+            };
+            pairs.push((name, Some(value)));
+        }
+        Ok(Flags { pairs })
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(n, _)| n == name)
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.pairs.iter().rev().find(|(n, _)| n == name).and_then(|(_, v)| v.as_deref())
+    }
+}
+
+fn num<T: std::str::FromStr>(flag: &str, v: &str, what: &str) -> Result<T, CliError> {
+    v.trim().parse::<T>().map_err(|_| CliError::Usage(format!("{flag}: expected {what}, got {v:?}")))
+}
+
+fn list_f64(flag: &str, v: &str) -> Result<Vec<f64>, CliError> {
+    v.split(',').map(|x| num::<f64>(flag, x, "a comma list of numbers")).collect()
+}
+
+const RUN_FLAGS: &[&str] = &[
+    "--spec", "--dataset", "--data-size", "--dim", "--depth", "--width", "--activation", "--parameterization",
+    "--iters", "--batch", "--lr", "--report-every", "--samplers", "--steps", "--n-samples", "--eps", "--k",
+    "--repeats", "--seed", "--samples-out", "--threads",
+];
+
+/// Which flag sets a spec field, for error messages.
+fn flag_of(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "dataset" => "--dataset",
+        "data_size" => "--data-size",
+        "dim" => "--dim",
+        "model.depth" => "--depth",
+        "model.width" => "--width",
+        "training.iters" => "--iters",
+        "training.batch" => "--batch",
+        "training.lr" => "--lr",
+        "training.report_every" => "--report-every",
+        "sampling.samplers" => "--samplers",
+        "sampling.n_samples" => "--n-samples",
+        "sampling.exact_score" => "--exact-score",
+        "metrics.eps" => "--eps",
+        "metrics.k" => "--k",
+        "metrics.repeats" => "--repeats",
+        f if f.starts_with("sampling.steps") => "--steps",
+        _ => return None,
+    })
+}
+
+fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
+    let mut s = match f.get("--spec") {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?;
+            serde_json::from_str::<ExperimentSpec>(&text)
+                .map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?
+        }
+        None => ExperimentSpec::default(),
+    };
+    if let Some(v) = f.get("--dataset") {
+        s.dataset = Dataset::parse(v).ok_or_else(|| {
+            let names: Vec<_> = Dataset::ALL.iter().map(|d| d.name()).collect();
+            CliError::Usage(format!("--dataset: unknown data set {v:?}; choose one of {}", names.join(", ")))
+        })?;
+    }
+    if let Some(v) = f.get("--data-size") {
+        s.data_size = Some(num("--data-size", v, "an integer")?);
+    }
+    if let Some(v) = f.get("--dim") {
+        s.dim = num("--dim", v, "an integer")?;
+    }
+    if let Some(v) = f.get("--depth") {
+        s.model.depth = num("--depth", v, "an integer")?;
+    }
+    if let Some(v) = f.get("--width") {
+        s.model.width = num("--width", v, "an integer")?;
+    }
+    if let Some(v) = f.get("--activation") {
+        s.model.activation = Activation::parse(v)
+            .ok_or_else(|| CliError::Usage(format!("--activation: expected tanh, relu or silu, got {v:?}")))?;
+    }
+    if let Some(v) = f.get("--parameterization") {
+        s.model.parameterization = Parameterization::parse(v).ok_or_else(|| {
+            CliError::Usage(format!("--parameterization: expected plain, skip-fixed or skip-learned, got {v:?}"))
+        })?;
+    }
+    if let Some(v) = f.get("--iters") {
+        s.training.iters = num("--iters", v, "an integer")?;
+    }
+    if let Some(v) = f.get("--batch") {
+        s.training.batch = num("--batch", v, "an integer")?;
+    }
+    if let Some(v) = f.get("--lr") {
+        s.training.lr = num("--lr", v, "a number")?;
+    }
+    if let Some(v) = f.get("--report-every") {
+        s.training.report_every = num("--report-every", v, "an integer")?;
+    }
+    if let Some(v) = f.get("--samplers") {
+        s.sampling.samplers = v
+            .split(',')
+            .map(|x| {
+                SamplerKind::parse(x.trim())
+                    .ok_or_else(|| CliError::Usage(format!("--samplers: unknown sampler {x:?}; choose from ode, sde")))
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(v) = f.get("--steps") {
+        for part in v.split(',') {
+            let (name, n) = part
+                .split_once('=')
+                .ok_or_else(|| CliError::Usage(format!("--steps: expected NAME=N pairs like ode=100, got {part:?}")))?;
+            let kind = SamplerKind::parse(name.trim())
+                .ok_or_else(|| CliError::Usage(format!("--steps: unknown sampler {name:?}")))?;
+            s.sampling.steps.insert(kind, num("--steps", n, "an integer")?);
+        }
+    }
+    if f.has("--exact-score") {
+        s.sampling.exact_score = true;
+    }
+    if let Some(v) = f.get("--n-samples") {
+        s.sampling.n_samples = num("--n-samples", v, "an integer")?;
+    }
+    if let Some(v) = f.get("--eps") {
+        s.metrics.eps = list_f64("--eps", v)?;
+    }
+    if let Some(v) = f.get("--k") {
+        s.metrics.k = Some(num("--k", v, "an integer")?);
+    }
+    if let Some(v) = f.get("--repeats") {
+        s.metrics.repeats = num("--repeats", v, "an integer")?;
+    }
+    if let Some(v) = f.get("--seed") {
+        s.seed = num("--seed", v, "a non-negative integer")?;
+    }
+    s.validate().map_err(|e| {
+        let flag = flag_of(&e.field).map(|f| format!(" ({f})")).unwrap_or_default();
+        CliError::Usage(format!("{}{flag}: {}", e.field, e.message))
+    })?;
+    Ok(s)
+}
+
+fn set_threads(f: &Flags) -> Result<(), CliError> {
+    if let Some(v) = f.get("--threads") {
+        let t: usize = num("--threads", v, "an integer")?;
+        if !(1..=256).contains(&t) {
+            return Err(CliError::Usage(format!("--threads: must be in 1..=256, got {t}")));
+        }
+        crate::parallel::set_threads(t);
+    }
+    Ok(())
+}
+
+fn cmd_run(args: &[String]) -> Result<(), CliError> {
+    let f = Flags::parse(args, &["--exact-score", "--quiet", "--print-spec"], RUN_FLAGS)?;
+    let spec = spec_from_flags(&f)?;
+    set_threads(&f)?;
+    if f.has("--print-spec") {
+        println!("{}", serde_json::to_string_pretty(&spec).unwrap());
+        return Ok(());
+    }
+    let quiet = f.has("--quiet");
+    let mut last_print = -1.0f64;
+    let mut on_event = |e: Event| {
+        if quiet {
+            return ControlFlow::Continue(());
+        }
+        match e {
+            Event::Phase(p) => eprintln!("[{p}]"),
+            Event::Training(p) => {
+                if p.elapsed_s - last_print >= 1.0 || p.iter == p.total {
+                    last_print = p.elapsed_s;
+                    let rate = p.iter as f64 / p.elapsed_s.max(1e-9);
+                    let eta = (p.total - p.iter) as f64 / rate.max(1e-9);
+                    eprintln!(
+                        "  iter {:>7}/{}  loss {:.4}  {:.0} it/s  ETA {:.0}s",
+                        p.iter, p.total, p.loss, rate, eta
+                    );
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    };
+    let result = block_on(experiment::run(&spec, &mut on_event)).map_err(|e| CliError::Failed(e.to_string()))?;
+    if let Some(dir) = f.get("--samples-out") {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::Failed(format!("--samples-out {dir}: {e}")))?;
+        let mut files: Vec<(String, &Points)> = result.samples.iter().map(|(k, v)| (k.clone(), v)).collect();
+        if let Some(r) = &result.reference {
+            files.push(("train".into(), r));
+        }
+        for (name, p) in files {
+            let path = std::path::Path::new(dir).join(format!("{name}.csv"));
+            std::fs::write(&path, p.to_csv()).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
+        }
+    }
+    if !quiet {
+        summarize(&result);
+    }
+    println!("{}", serde_json::to_string_pretty(&result).unwrap());
+    Ok(())
+}
+
+/// A short human-readable table on stderr, next to the JSON on stdout.
+fn summarize(r: &experiment::ExperimentResult) {
+    let fmt = |v: Option<f64>| v.map(|x| format!("{x:+.3}")).unwrap_or_else(|| "undef".into());
+    eprintln!("TID(e) = alpha(train) - alpha(samples); > 0 means more locally concentrated than the data");
+    let mut header = format!("{:>8}", "e");
+    for name in r.tid.keys() {
+        header += &format!(" {name:>16}");
+    }
+    eprintln!("{header} {:>16}", "data vs data");
+    for (i, e) in r.spec.metrics.eps.iter().enumerate() {
+        let mut line = format!("{e:>8}");
+        let cell = |t: &experiment::TidEntry| {
+            format!("{} ±{}", fmt(t.point.tid), t.tid_std.map(|s| format!("{s:.3}")).unwrap_or_else(|| "-".into()))
+        };
+        for v in r.tid.values() {
+            line += &format!(" {:>16}", cell(&v[i]));
+        }
+        line += &format!(" {:>16}", cell(&r.tid_null[i]));
+        eprintln!("{line}");
+    }
+}
+
+fn cmd_tid(args: &[String]) -> Result<(), CliError> {
+    let f = Flags::parse(args, &[], &["--train", "--samples", "--eps", "--k", "--seed", "--threads"])?;
+    set_threads(&f)?;
+    let read = |flag: &str| -> Result<(String, Points), CliError> {
+        let path = f.get(flag).ok_or_else(|| CliError::Usage(format!("tid needs {flag} FILE.csv")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("{flag} {path}: {e}")))?;
+        let p = Points::from_csv(&text).map_err(|e| CliError::Usage(format!("{flag} {path}: {e}")))?;
+        Ok((path.to_string(), p))
+    };
+    let (train_path, train) = read("--train")?;
+    let (samples_path, samples) = read("--samples")?;
+    if train.dim != samples.dim {
+        return Err(CliError::Usage(format!(
+            "--train has {} columns but --samples has {}; both must have the same dimension",
+            train.dim, samples.dim
+        )));
+    }
+    let defaults = ExperimentSpec::default().metrics;
+    let eps = match f.get("--eps") {
+        Some(v) => list_f64("--eps", v)?,
+        None => defaults.eps,
+    };
+    let seed: u64 = f.get("--seed").map(|v| num("--seed", v, "an integer")).transpose()?.unwrap_or(0);
+    // TID compares sets of one size (SPEC 6): the larger set is subsampled, seeded.
+    let n = train.len().min(samples.len());
+    if n < 2 {
+        return Err(CliError::Usage("each CSV needs at least 2 points".into()));
+    }
+    let k: Option<usize> = f.get("--k").map(|v| num("--k", v, "an integer")).transpose()?;
+    let mut check = ExperimentSpec::default();
+    check.metrics.eps = eps.clone();
+    check.metrics.k = k;
+    check.sampling.n_samples = n.max(10);
+    check.data_size = Some(n.max(100));
+    check.validate().map_err(|e| CliError::Usage(format!("{}: {}", flag_of(&e.field).unwrap_or(&e.field), e.message)))?;
+    let fit = |p: Points, idx: u64| if p.len() > n { experiment::subsample(&p, n, seed, idx) } else { p };
+    let (train_n, samples_n) = (train.len(), samples.len());
+    let train = fit(train, 0);
+    let samples = fit(samples, 1);
+    let results = metrics::tid_curve(&train, &samples, &eps, k);
+    let out = serde_json::json!({
+        "train": {"path": train_path, "points": train_n, "dim": train.dim},
+        "samples": {"path": samples_path, "points": samples_n, "dim": samples.dim},
+        "n_used": n,
+        "subsampled": train_n != samples_n,
+        "k": k.unwrap_or(n),
+        "results": results,
+    });
+    println!("{}", serde_json::to_string_pretty(&out).unwrap());
+    Ok(())
+}

@@ -1,0 +1,222 @@
+//! Runs one experiment end to end. Phases are plain functions so the browser worker can run
+//! them one by one (and swap in the GPU engine); [`run`] chains them for the CLI and tests.
+
+use super::spec::{ExperimentSpec, SpecError};
+use crate::clock::now_s;
+use crate::engine::{self, CpuEngine, EngineError, Progress, TrainReport};
+use crate::engine::cpu::TimeRange;
+use crate::metrics::{self, TidPoint};
+use crate::nn::{ScoreNet, ScoreNetConfig};
+use crate::points::Points;
+use crate::rng::{self, Stream};
+use crate::sample::{self, EpsModel, ExactEps, TrainedNet};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+#[derive(Debug)]
+pub enum RunError {
+    Spec(SpecError),
+    Engine(EngineError),
+    /// The caller cancelled before the named phase.
+    Cancelled(String),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Spec(e) => e.fmt(f),
+            RunError::Engine(e) => e.fmt(f),
+            RunError::Cancelled(phase) => write!(f, "cancelled before {phase}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// What the caller hears while an experiment runs.
+pub enum Event<'a> {
+    Phase(&'a str),
+    Training(&'a Progress),
+}
+
+/// TID at one radius, with its spread over repeated reference draws.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TidEntry {
+    #[serde(flatten)]
+    pub point: TidPoint,
+    /// Standard deviation of TID over `metrics.repeats` independent reference draws.
+    pub tid_std: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SamplerResult {
+    pub steps: usize,
+    pub seconds: f64,
+    pub mean: Vec<f64>,
+    pub variance: Vec<f64>,
+    /// False when the sampler produced NaN/inf (then no TID is computed).
+    pub finite: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ExperimentResult {
+    pub spec: ExperimentSpec,
+    pub engine: String,
+    pub data_dim: usize,
+    pub training: Option<TrainReport>,
+    pub samplers: BTreeMap<String, SamplerResult>,
+    /// TID(e) per sampler.
+    pub tid: BTreeMap<String, Vec<TidEntry>>,
+    /// TID between two independent draws of the data: the noise floor at each e.
+    pub tid_null: Vec<TidEntry>,
+    pub timings: BTreeMap<String, f64>,
+    /// The samples and the training reference set (for CSV output and plots).
+    #[serde(skip)]
+    pub samples: BTreeMap<String, Points>,
+    #[serde(skip)]
+    pub reference: Option<Points>,
+}
+
+pub fn build_net(spec: &ExperimentSpec) -> ScoreNet {
+    ScoreNet::new(ScoreNetConfig {
+        dim: spec.data_dim(),
+        depth: spec.model.depth,
+        width: spec.model.width,
+        activation: spec.model.activation,
+        parameterization: spec.model.parameterization,
+        process: spec.process,
+    })
+}
+
+/// `n` distinct rows of `data`, drawn with the seed's reference stream `index`.
+pub fn subsample(data: &Points, n: usize, seed: u64, index: u64) -> Points {
+    let mut r = rng::stream(seed, Stream::Reference, index);
+    let total = data.len();
+    // Partial Fisher–Yates over a sparse permutation: O(n) memory for any data size.
+    let mut swapped: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let mut idx = Vec::with_capacity(n);
+    for i in 0..n.min(total) {
+        let j = i + rng::index(&mut r, total - i);
+        let vj = *swapped.get(&j).unwrap_or(&j);
+        let vi = *swapped.get(&i).unwrap_or(&i);
+        swapped.insert(j, vi);
+        idx.push(vj);
+    }
+    data.select(&idx)
+}
+
+fn std_dev(v: &[f64]) -> Option<f64> {
+    if v.len() < 2 {
+        return None;
+    }
+    let m = v.iter().sum::<f64>() / v.len() as f64;
+    Some((v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
+}
+
+/// TID of `samples` against `repeats` reference draws: the first draw's values, the spread
+/// over all draws.
+pub fn tid_with_spread(refs: &[Points], samples: &Points, eps: &[f64], k: Option<usize>) -> Vec<TidEntry> {
+    let sample_counts: Vec<Vec<u32>> = eps.iter().map(|&e| metrics::neighbour_counts(samples, e)).collect();
+    eps.iter()
+        .enumerate()
+        .map(|(i, &e)| {
+            let points: Vec<TidPoint> = refs
+                .iter()
+                .map(|r| metrics::tid::tid_from_counts(&metrics::neighbour_counts(r, e), &sample_counts[i], e, k))
+                .collect();
+            let tids: Vec<f64> = points.iter().filter_map(|p| p.tid).collect();
+            TidEntry { tid_std: std_dev(&tids), point: points[0].clone() }
+        })
+        .collect()
+}
+
+fn phase(on_event: &mut dyn FnMut(Event) -> ControlFlow<()>, name: &str) -> Result<(), RunError> {
+    match on_event(Event::Phase(name)) {
+        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Break(()) => Err(RunError::Cancelled(name.to_string())),
+    }
+}
+
+/// Reference-stream index of the fresh data draw behind `tid_null` (repeats use 0, 1, ...).
+const NULL_DRAW: u64 = 1 << 40;
+
+/// Runs the whole experiment on the CPU engine.
+pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> ControlFlow<()>) -> Result<ExperimentResult, RunError> {
+    spec.validate().map_err(RunError::Spec)?;
+    let mut timings = BTreeMap::new();
+    let t0 = now_s();
+    phase(on_event, "data")?;
+    let data = Arc::new(spec.dataset.generate(spec.data_size(), spec.dim, spec.seed));
+    timings.insert("data_s".into(), now_s() - t0);
+
+    let (model, training, engine_name): (Box<dyn EpsModel>, _, _) = if spec.sampling.exact_score {
+        let mixture = spec.dataset.mixture(spec.dim).expect("validated");
+        (Box::new(ExactEps { mixture, process: spec.process }), None, "exact score (no training)".to_string())
+    } else {
+        phase(on_event, "training")?;
+        let t = now_s();
+        let mut eng = CpuEngine::new(
+            build_net(spec),
+            data.clone(),
+            spec.training.batch,
+            spec.training.lr,
+            TimeRange::default(),
+            spec.seed,
+        );
+        let name = engine::Engine::describe(&eng);
+        let mut cb = |p: &Progress| on_event(Event::Training(p));
+        let report = engine::train(&mut eng, spec.training.iters, spec.training.report_every, &mut cb)
+            .await
+            .map_err(RunError::Engine)?;
+        timings.insert("train_s".into(), now_s() - t);
+        let params = eng.params_ref().to_vec();
+        (Box::new(TrainedNet { net: build_net(spec), params }), Some(report), name)
+    };
+
+    let n = spec.sampling.n_samples;
+    let init = sample::initial_noise(n, spec.data_dim(), spec.seed);
+    let mut samples = BTreeMap::new();
+    let mut samplers = BTreeMap::new();
+    for (i, &kind) in spec.sampling.samplers.iter().enumerate() {
+        phase(on_event, kind.name())?;
+        let t = now_s();
+        let steps = spec.steps(kind);
+        let s = sample::run(kind.build(steps).as_ref(), model.as_ref(), &spec.process, &init, spec.seed, i as u64);
+        let seconds = now_s() - t;
+        samplers.insert(
+            kind.name().to_string(),
+            SamplerResult { steps, seconds, mean: s.mean(), variance: s.variance(), finite: s.all_finite() },
+        );
+        samples.insert(kind.name().to_string(), s);
+    }
+
+    phase(on_event, "metrics")?;
+    let t = now_s();
+    let refs: Vec<Points> = (0..spec.metrics.repeats).map(|r| subsample(&data, n, spec.seed, r as u64)).collect();
+    let mut tid = BTreeMap::new();
+    for (name, s) in &samples {
+        if samplers[name].finite {
+            tid.insert(name.clone(), tid_with_spread(&refs, s, &spec.metrics.eps, spec.metrics.k));
+        }
+    }
+    // Noise floor: fresh draws of the data measured against the same references.
+    let fresh = spec.dataset.generate_from(n, spec.dim, &mut rng::stream(spec.seed, Stream::Reference, NULL_DRAW));
+    let tid_null = tid_with_spread(&refs, &fresh, &spec.metrics.eps, spec.metrics.k);
+    timings.insert("metrics_s".into(), now_s() - t);
+    timings.insert("total_s".into(), now_s() - t0);
+    Ok(ExperimentResult {
+        spec: spec.clone(),
+        engine: engine_name,
+        data_dim: spec.data_dim(),
+        training,
+        samplers,
+        tid,
+        tid_null,
+        timings,
+        samples,
+        reference: refs.into_iter().next(),
+    })
+}

@@ -1,0 +1,296 @@
+//! One serialisable description of an experiment. The CLI flags, the `--spec` JSON file, the
+//! page's form and URL, and the result JSON all carry this same object; defaults live here only
+//! and are the paper's 2D setting (appendix C.1, SPEC §4).
+
+use crate::data::Dataset;
+use crate::diffusion::ProcessKind;
+use crate::nn::{Activation, Parameterization};
+use crate::sample::SamplerKind;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExperimentSpec {
+    pub dataset: Dataset,
+    /// Training-set size; null means the data set's default (SPEC §1).
+    pub data_size: Option<usize>,
+    /// Dimension of `mog-nd` (ignored by the other data sets).
+    pub dim: usize,
+    pub process: ProcessKind,
+    pub model: ModelSpec,
+    pub training: TrainingSpec,
+    pub sampling: SamplingSpec,
+    pub metrics: MetricsSpec,
+    pub seed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Hidden layers.
+    pub depth: usize,
+    pub width: usize,
+    pub activation: Activation,
+    pub parameterization: Parameterization,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainingSpec {
+    pub iters: u64,
+    pub batch: usize,
+    pub lr: f32,
+    /// Loss is reported (and checked for divergence) every this many steps.
+    pub report_every: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SamplingSpec {
+    pub samplers: Vec<SamplerKind>,
+    /// Steps per sampler; a sampler not listed uses its default (SPEC §5).
+    pub steps: BTreeMap<SamplerKind, usize>,
+    /// Samples per sampler; also the size of the training reference set for TID.
+    pub n_samples: usize,
+    /// Use the exact mixture score instead of training a net (mixtures only).
+    pub exact_score: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSpec {
+    /// Radii e of the TID curve.
+    pub eps: Vec<f64>,
+    /// Hill's k; null means k = N (the paper's choice).
+    pub k: Option<usize>,
+    /// Independent draws of the training reference set: TID is reported for the first, its
+    /// spread (std) over all of them, and a data-vs-data TID of each gives the noise floor.
+    pub repeats: usize,
+}
+
+impl Default for ExperimentSpec {
+    fn default() -> Self {
+        ExperimentSpec {
+            dataset: Dataset::Chessboard,
+            data_size: None,
+            dim: 10,
+            process: ProcessKind::Vp,
+            model: ModelSpec::default(),
+            training: TrainingSpec::default(),
+            sampling: SamplingSpec::default(),
+            metrics: MetricsSpec::default(),
+            seed: 0,
+        }
+    }
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        ModelSpec { depth: 3, width: 100, activation: Activation::Tanh, parameterization: Parameterization::Plain }
+    }
+}
+
+impl Default for TrainingSpec {
+    fn default() -> Self {
+        TrainingSpec { iters: 10_000, batch: 2000, lr: 5e-3, report_every: 100 }
+    }
+}
+
+impl Default for SamplingSpec {
+    fn default() -> Self {
+        SamplingSpec {
+            samplers: vec![SamplerKind::Ode, SamplerKind::Sde],
+            steps: BTreeMap::new(),
+            n_samples: 2000,
+            exact_score: false,
+        }
+    }
+}
+
+impl Default for MetricsSpec {
+    fn default() -> Self {
+        MetricsSpec { eps: vec![0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2], k: None, repeats: 5 }
+    }
+}
+
+/// A spec field that is out of range, named by its JSON path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpecError {
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+fn err<T>(field: &str, message: String) -> Result<T, SpecError> {
+    Err(SpecError { field: field.into(), message })
+}
+
+fn in_range<T: PartialOrd + fmt::Display + Copy>(field: &str, v: T, lo: T, hi: T) -> Result<(), SpecError> {
+    if v >= lo && v <= hi {
+        Ok(())
+    } else {
+        err(field, format!("must be in {lo}..={hi}, got {v}"))
+    }
+}
+
+/// Upper bounds that keep one run inside a browser tab's memory and a sane time.
+pub mod limits {
+    pub const DATA_SIZE: (usize, usize) = (100, 5_000_000);
+    pub const DIM: (usize, usize) = (1, 64);
+    pub const DEPTH: (usize, usize) = (1, 8);
+    pub const WIDTH: (usize, usize) = (1, 1024);
+    pub const ITERS: (u64, u64) = (1, 1_000_000);
+    pub const BATCH: (usize, usize) = (1, 65_536);
+    pub const LR: (f32, f32) = (1e-7, 1.0);
+    pub const REPORT_EVERY: (u64, u64) = (1, 100_000);
+    pub const N_SAMPLES: (usize, usize) = (10, 1_000_000);
+    pub const STEPS: (usize, usize) = (1, 100_000);
+    pub const EPS: (f64, f64) = (1e-6, 100.0);
+    pub const EPS_COUNT: usize = 64;
+    pub const REPEATS: (usize, usize) = (1, 100);
+    /// Floats held by the training set or by one sample set.
+    pub const FLOATS: usize = 50_000_000;
+}
+
+impl ExperimentSpec {
+    pub fn data_size(&self) -> usize {
+        self.data_size.unwrap_or_else(|| self.dataset.default_size())
+    }
+
+    pub fn data_dim(&self) -> usize {
+        self.dataset.dim(self.dim)
+    }
+
+    pub fn steps(&self, kind: SamplerKind) -> usize {
+        self.sampling.steps.get(&kind).copied().unwrap_or_else(|| kind.default_steps())
+    }
+
+    pub fn validate(&self) -> Result<(), SpecError> {
+        use limits::*;
+        if self.dataset == Dataset::MogNd {
+            in_range("dim", self.dim, DIM.0, DIM.1)?;
+        }
+        let d = self.data_dim();
+        in_range("data_size", self.data_size(), DATA_SIZE.0, DATA_SIZE.1)?;
+        if self.data_size() * d > FLOATS {
+            return err("data_size", format!("data_size x dimension must be at most {FLOATS}"));
+        }
+        in_range("model.depth", self.model.depth, DEPTH.0, DEPTH.1)?;
+        in_range("model.width", self.model.width, WIDTH.0, WIDTH.1)?;
+        in_range("training.iters", self.training.iters, ITERS.0, ITERS.1)?;
+        in_range("training.batch", self.training.batch, BATCH.0, BATCH.1)?;
+        if !self.training.lr.is_finite() {
+            return err("training.lr", format!("must be a finite number in {}..={}", LR.0, LR.1));
+        }
+        in_range("training.lr", self.training.lr, LR.0, LR.1)?;
+        in_range("training.report_every", self.training.report_every, REPORT_EVERY.0, REPORT_EVERY.1)?;
+        if self.sampling.samplers.is_empty() {
+            return err("sampling.samplers", "choose at least one sampler".into());
+        }
+        for (i, s) in self.sampling.samplers.iter().enumerate() {
+            if self.sampling.samplers[..i].contains(s) {
+                return err("sampling.samplers", format!("{} is listed twice", s.name()));
+            }
+        }
+        for (k, &v) in &self.sampling.steps {
+            in_range(&format!("sampling.steps.{}", k.name()), v, STEPS.0, STEPS.1)?;
+        }
+        in_range("sampling.n_samples", self.sampling.n_samples, N_SAMPLES.0, N_SAMPLES.1)?;
+        if self.sampling.n_samples * d > FLOATS {
+            return err("sampling.n_samples", format!("n_samples x dimension must be at most {FLOATS}"));
+        }
+        if self.sampling.n_samples > self.data_size() {
+            return err(
+                "sampling.n_samples",
+                format!("must not exceed data_size ({}): TID's reference set is drawn from the training set", self.data_size()),
+            );
+        }
+        if self.sampling.exact_score && self.dataset.mixture(self.dim).is_none() {
+            return err(
+                "sampling.exact_score",
+                format!("{} has no exact score; use mog, mog1d or mog-nd", self.dataset.name()),
+            );
+        }
+        if self.metrics.eps.is_empty() || self.metrics.eps.len() > EPS_COUNT {
+            return err("metrics.eps", format!("give 1 to {EPS_COUNT} radii"));
+        }
+        for &e in &self.metrics.eps {
+            if !e.is_finite() {
+                return err("metrics.eps", format!("every radius must be a finite number in {}..={}", EPS.0, EPS.1));
+            }
+            in_range("metrics.eps", e, EPS.0, EPS.1)?;
+        }
+        if let Some(k) = self.metrics.k {
+            in_range("metrics.k", k, 2, self.sampling.n_samples)?;
+        }
+        in_range("metrics.repeats", self.metrics.repeats, REPEATS.0, REPEATS.1)?;
+        Ok(())
+    }
+
+    /// Parses and validates a JSON spec; unknown fields are errors, missing ones take defaults.
+    pub fn from_json(text: &str) -> Result<ExperimentSpec, SpecError> {
+        let spec: ExperimentSpec =
+            serde_json::from_str(text).map_err(|e| SpecError { field: "spec".into(), message: e.to_string() })?;
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_papers_2d_setting_and_valid() {
+        let s = ExperimentSpec::default();
+        s.validate().unwrap();
+        assert_eq!(s.dataset, Dataset::Chessboard);
+        assert_eq!(s.data_size(), 500_000);
+        assert_eq!((s.model.depth, s.model.width, s.model.activation), (3, 100, Activation::Tanh));
+        assert_eq!((s.training.iters, s.training.batch, s.training.lr), (10_000, 2000, 5e-3));
+        assert_eq!((s.steps(SamplerKind::Ode), s.steps(SamplerKind::Sde)), (100, 1000));
+        assert_eq!(s.sampling.n_samples, 2000);
+    }
+
+    #[test]
+    fn json_round_trip_and_partial_specs() {
+        let s = ExperimentSpec::default();
+        let back = ExperimentSpec::from_json(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(s, back);
+        let p = ExperimentSpec::from_json(r#"{"dataset":"mog","training":{"iters":50},"sampling":{"steps":{"ode":20}}}"#).unwrap();
+        assert_eq!(p.dataset, Dataset::Mog);
+        assert_eq!(p.training.iters, 50);
+        assert_eq!(p.training.batch, 2000);
+        assert_eq!(p.steps(SamplerKind::Ode), 20);
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let cases = [
+            (r#"{"model":{"width":0}}"#, "model.width"),
+            (r#"{"training":{"lr":-1}}"#, "training.lr"),
+            (r#"{"metrics":{"eps":[]}}"#, "metrics.eps"),
+            (r#"{"metrics":{"eps":[0.1, 1e9]}}"#, "metrics.eps"),
+            (r#"{"sampling":{"n_samples":600000}}"#, "sampling.n_samples"),
+            (r#"{"sampling":{"samplers":["ode","ode"]}}"#, "sampling.samplers"),
+            (r#"{"sampling":{"exact_score":true}}"#, "sampling.exact_score"),
+            (r#"{"dataset":"mog-nd","dim":0}"#, "dim"),
+            (r#"{"data_size":100000000}"#, "data_size"),
+            (r#"{"widht":3}"#, "spec"),
+            (r#"{"dataset":"moon"}"#, "spec"),
+        ];
+        for (json, field) in cases {
+            let e = ExperimentSpec::from_json(json).unwrap_err();
+            assert_eq!(e.field, field, "{json}: {e}");
+        }
+    }
+}

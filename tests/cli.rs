@@ -1,0 +1,128 @@
+//! The command line, run as a user would: bad input gives one clear line and a non-zero exit;
+//! good input gives one JSON object on stdout.
+
+use std::process::Command;
+
+fn lab(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_flags_are_rejected_with_the_field_and_range() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--width", "0"], "model.width (--width): must be in 1..=1024, got 0"),
+        (&["--width", "abc"], "--width: expected an integer"),
+        (&["--lr", "nan"], "training.lr"),
+        (&["--lr", "-1"], "training.lr"),
+        (&["--dataset", "moons"], "--dataset: unknown data set \"moons\""),
+        (&["--samplers", "ode,heun"], "unknown sampler"),
+        (&["--eps", "0.1,x"], "--eps: expected a comma list of numbers"),
+        (&["--eps", "0"], "metrics.eps"),
+        (&["--n-samples", "5"], "sampling.n_samples"),
+        (&["--exact-score"], "chessboard has no exact score"),
+        (&["--iters"], "--iters needs a value"),
+        (&["--bogus", "1"], "unknown flag --bogus"),
+        (&["--steps", "ode"], "NAME=N"),
+        (&["--threads", "0"], "--threads"),
+        (&["frobnicate"], "unknown command"),
+        (&["--spec", "/nonexistent/spec.json"], "--spec /nonexistent/spec.json"),
+    ];
+    for (args, expect) in cases {
+        let (code, stdout, stderr) = lab(args);
+        assert_eq!(code, 2, "{args:?} should fail with exit 2; stderr: {stderr}");
+        assert!(stdout.is_empty(), "{args:?} printed to stdout: {stdout}");
+        let first = stderr.lines().next().unwrap_or("");
+        assert!(first.starts_with("error: ") && first.contains(expect), "{args:?}: got {first:?}, want {expect:?}");
+    }
+}
+
+#[test]
+fn spec_file_with_unknown_field_is_rejected() {
+    let dir = std::env::temp_dir().join(format!("collapse-lab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("spec.json");
+    std::fs::write(&path, r#"{"model": {"widht": 10}}"#).unwrap();
+    let (code, _, stderr) = lab(&["--spec", path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown field `widht`"), "{stderr}");
+}
+
+#[test]
+fn print_spec_shows_the_papers_defaults() {
+    let (code, stdout, _) = lab(&["--print-spec"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["dataset"], "chessboard");
+    assert_eq!(v["model"]["width"], 100);
+    assert_eq!(v["training"]["iters"], 10000);
+    assert_eq!(v["training"]["batch"], 2000);
+}
+
+#[test]
+fn small_run_prints_tid_per_sampler_and_writes_samples() {
+    let dir = std::env::temp_dir().join(format!("collapse-lab-run-{}", std::process::id()));
+    let (code, stdout, stderr) = lab(&[
+        "run", "--iters", "200", "--width", "32", "--batch", "500", "--n-samples", "500", "--data-size", "5000",
+        "--steps", "sde=200", "--eps", "0.05,0.1", "--repeats", "2", "--samples-out", dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for s in ["ode", "sde"] {
+        let tid = v["tid"][s].as_array().unwrap();
+        assert_eq!(tid.len(), 2);
+        for e in tid {
+            for key in ["eps", "tid", "alpha_train", "alpha_samples", "ansd_ratio"] {
+                assert!(e.get(key).is_some(), "missing {key} in {e}");
+            }
+        }
+        let csv = std::fs::read_to_string(dir.join(format!("{s}.csv"))).unwrap();
+        assert_eq!(csv.lines().count(), 500);
+    }
+    assert!(v["training"]["losses"].as_array().unwrap().len() == 2);
+    assert!(stderr.contains("iter"), "no progress on stderr");
+
+    // Bring-your-own samples: the tid subcommand on the files just written.
+    let (code, stdout, stderr) = lab(&[
+        "tid", "--train", dir.join("train.csv").to_str().unwrap(), "--samples", dir.join("sde.csv").to_str().unwrap(),
+        "--eps", "0.05,0.1",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let t: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let results = t["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    // Same samples and the same first reference draw: the same TID as the run reported.
+    assert_eq!(results[0]["tid"], v["tid"]["sde"][0]["tid"]);
+    assert_eq!(t["n_used"], 500);
+}
+
+#[test]
+fn tid_subcommand_checks_its_inputs() {
+    let dir = std::env::temp_dir().join(format!("collapse-lab-tid-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = dir.join("a.csv");
+    let b = dir.join("b.csv");
+    let c = dir.join("c.csv");
+    std::fs::write(&a, "x,y\n0,0\n1,1\n0.5,0.5\n").unwrap();
+    std::fs::write(&b, "0,0,0\n1,1,1\n").unwrap();
+    std::fs::write(&c, "0,0\n1,oops\n").unwrap();
+    let (code, _, err) = lab(&["tid", "--train", a.to_str().unwrap(), "--samples", b.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("same dimension"), "{err}");
+    let (code, _, err) = lab(&["tid", "--train", a.to_str().unwrap(), "--samples", c.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 2"), "{err}");
+    let (code, _, err) = lab(&["tid", "--train", a.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--samples"), "{err}");
+    // Unequal sizes: the larger set is subsampled and the JSON says so.
+    let (code, out, err) = lab(&["tid", "--train", a.to_str().unwrap(), "--samples", a.to_str().unwrap(), "--eps", "0.8"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["subsampled"], false);
+    assert_eq!(v["results"][0]["tid"], 0.0);
+}
