@@ -3,7 +3,7 @@
 //! result does not depend on the thread count.
 
 use super::{Engine, EngineError};
-use crate::diffusion::{Process, T_EPS};
+use crate::diffusion::{Process, ProcessKind, T_EPS};
 use crate::nn::{Adam, ScoreNet, ScoreNetCache};
 use crate::parallel;
 use crate::points::Points;
@@ -26,8 +26,11 @@ impl Default for TimeRange {
     }
 }
 
-#[derive(Default)]
 struct Shard {
+    rows: usize,
+    /// Each shard draws its rows of every batch from its own stream, so the batches are the
+    /// same whatever the number of threads.
+    rng: StdRng,
     xt: Vec<f32>,
     t: Vec<f32>,
     eps: Vec<f32>,
@@ -43,7 +46,6 @@ pub struct CpuEngine {
     data: Arc<Points>,
     batch: usize,
     times: TimeRange,
-    rng: StdRng,
     shards: Vec<Shard>,
     grads: Vec<f32>,
     iter: u64,
@@ -57,7 +59,19 @@ impl CpuEngine {
         assert!(batch > 0 && !data.is_empty());
         let params = net.init_params(&mut rng::stream(seed, Stream::Init, 0));
         let n = params.len();
-        let shards = (0..batch.div_ceil(SHARD_ROWS)).map(|_| Shard::default()).collect();
+        let n_shards = batch.div_ceil(SHARD_ROWS);
+        let shards = (0..n_shards)
+            .map(|i| Shard {
+                rows: SHARD_ROWS.min(batch - i * SHARD_ROWS),
+                rng: rng::stream(seed, Stream::Batches, i as u64),
+                xt: Vec::new(),
+                t: Vec::new(),
+                eps: Vec::new(),
+                grads: Vec::new(),
+                cache: ScoreNetCache::default(),
+                loss: 0.0,
+            })
+            .collect();
         CpuEngine {
             adam: Adam::new(n, lr),
             grads: vec![0.0; n],
@@ -66,7 +80,6 @@ impl CpuEngine {
             data,
             batch,
             times,
-            rng: rng::stream(seed, Stream::Batches, 0),
             shards,
             iter: 0,
         }
@@ -76,38 +89,12 @@ impl CpuEngine {
         &self.params
     }
 
-    /// Draws the next batch (x_0, t, eps) and noises it into the shards' buffers. Serial, on
-    /// one stream, so every engine and thread count sees the same batches.
-    fn draw_batch(&mut self) {
-        let d = self.net.dim();
-        let process = self.net.config.process;
-        let n = self.data.len();
-        let mut left = self.batch;
-        for shard in &mut self.shards {
-            let rows = left.min(SHARD_ROWS);
-            left -= rows;
-            shard.xt.clear();
-            shard.t.clear();
-            shard.eps.resize(rows * d, 0.0);
-            rng::fill_normal(&mut self.rng, &mut shard.eps);
-            for r in 0..rows {
-                let x0 = self.data.row(rng::index(&mut self.rng, n));
-                let t = rng::uniform(&mut self.rng, self.times.lo, self.times.hi);
-                let (a, s) = (process.alpha(t as f64) as f32, process.sigma(t as f64) as f32);
-                shard.t.push(t);
-                for j in 0..d {
-                    shard.xt.push(a * x0[j] + s * shard.eps[r * d + j]);
-                }
-            }
-        }
-    }
-
     /// One training step; returns the batch's mean loss.
     pub fn step(&mut self) -> f32 {
-        self.draw_batch();
-        let (net, params) = (&self.net, &self.params);
+        let (net, params, data, times) = (&self.net, &self.params, &*self.data, self.times);
         let scale = 1.0 / self.batch as f32;
         parallel::for_each_mut(&mut self.shards, |_, s| {
+            s.draw(data, net.config.process, times);
             s.grads.clear();
             s.grads.resize(params.len(), 0.0);
             s.loss = net.dsm_loss_grad(params, &s.xt, &s.t, &s.eps, scale, &mut s.cache, &mut s.grads);
@@ -120,6 +107,27 @@ impl CpuEngine {
         self.adam.update(&mut self.params, &self.grads);
         self.iter += 1;
         loss as f32
+    }
+}
+
+impl Shard {
+    /// Draws this shard's rows (x_0, t, eps) of the next batch and noises them (SPEC §4).
+    fn draw(&mut self, data: &Points, process: ProcessKind, times: TimeRange) {
+        let d = data.dim;
+        let n = data.len();
+        self.xt.clear();
+        self.t.clear();
+        self.eps.resize(self.rows * d, 0.0);
+        rng::fill_normal(&mut self.rng, &mut self.eps);
+        for r in 0..self.rows {
+            let x0 = data.row(rng::index(&mut self.rng, n));
+            let t = rng::uniform(&mut self.rng, times.lo, times.hi);
+            let (a, s) = (process.alpha(t as f64) as f32, process.sigma(t as f64) as f32);
+            self.t.push(t);
+            for j in 0..d {
+                self.xt.push(a * x0[j] + s * self.eps[r * d + j]);
+            }
+        }
     }
 }
 

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Installs what Collapse Lab needs, from the package registries only, and skips what is present.
+#   scripts/setup.sh [all | wasm-target | wasm-bindgen | trunk | npm | chromium | vulkan] ...
+# Cold, on 2 cores: ~25 min for `all` (wasm-bindgen-cli and trunk compile ~10 min each).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pin in Cargo.toml
+TRUNK_VERSION=0.21.14          # 0.22 needs a newer rustc than 1.95
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+need_root_apt() {
+  local pkgs=("$@") missing=()
+  for p in "${pkgs[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && { say "apt: ${pkgs[*]} present"; return; }
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  say "apt: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+wasm_target() {
+  if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "rust target wasm32-unknown-unknown present"
+  else
+    say "adding rust target wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+wasm_bindgen() {
+  if wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+    say "wasm-bindgen-cli $WASM_BINDGEN_VERSION present"
+  else
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (~10 min on 2 cores)"
+    # No --locked: its lockfile names a crate version the registry lacks.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+}
+
+trunk() {
+  if command trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
+    say "trunk $TRUNK_VERSION present"
+  else
+    say "installing trunk $TRUNK_VERSION (~10 min on 2 cores)"
+    cargo install trunk --version "$TRUNK_VERSION" --locked
+  fi
+}
+
+npm_tools() {
+  if [ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] \
+     && node_modules/.bin/wasm-opt --version | grep -q "version_132"; then
+    say "npm tools (binaryen 132, playwright-core) present"
+  else
+    command -v npm >/dev/null || need_root_apt nodejs npm
+    say "npm: installing pinned binaryen and playwright-core"
+    npm ci --no-audit --no-fund --silent
+  fi
+}
+
+chromium() {
+  need_root_apt chromium chromium-driver
+}
+
+vulkan() {
+  need_root_apt mesa-vulkan-drivers
+}
+
+[ $# -gt 0 ] || set -- all
+for what in "$@"; do
+  case "$what" in
+    all) wasm_target; npm_tools; chromium; vulkan; wasm_bindgen; trunk ;;
+    wasm-target) wasm_target ;;
+    wasm-bindgen) wasm_bindgen ;;
+    trunk) trunk ;;
+    npm) npm_tools ;;
+    chromium) chromium ;;
+    vulkan) vulkan ;;
+    *) echo "setup.sh: unknown component '$what'" >&2; exit 2 ;;
+  esac
+done

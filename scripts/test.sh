@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test of Collapse Lab (the README's test command; .ci/run calls it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/collapse-lab-target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+bash scripts/setup.sh wasm-target
+
+echo "== the core compiles to wasm32 (SIMD128), as the browser build uses it"
+cargo build --lib --release --target wasm32-unknown-unknown --quiet
+
+echo "== native tests: unit, integration and CLI"
+cargo test --quiet 2>&1
