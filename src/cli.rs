@@ -1,13 +1,10 @@
 //! The native command line: `collapse-lab [run] [flags]`, `collapse-lab tid`, `collapse-lab bench`.
 //! Progress goes to stderr, one JSON object to stdout. Usage errors exit 2, failures exit 1.
 
-use crate::data::Dataset;
 use crate::engine::block_on;
-use crate::experiment::{self, Event, ExperimentSpec};
+use crate::experiment::{self, overrides, Event, ExperimentSpec};
 use crate::metrics;
-use crate::nn::{Activation, Parameterization};
 use crate::points::Points;
-use crate::sample::SamplerKind;
 use std::ops::ControlFlow;
 
 const USAGE: &str = "\
@@ -121,38 +118,8 @@ fn num<T: std::str::FromStr>(flag: &str, v: &str, what: &str) -> Result<T, CliEr
     v.trim().parse::<T>().map_err(|_| CliError::Usage(format!("{flag}: expected {what}, got {v:?}")))
 }
 
-fn list_f64(flag: &str, v: &str) -> Result<Vec<f64>, CliError> {
-    v.split(',').map(|x| num::<f64>(flag, x, "a comma list of numbers")).collect()
-}
-
-const RUN_FLAGS: &[&str] = &[
-    "--spec", "--dataset", "--data-size", "--dim", "--depth", "--width", "--activation", "--parameterization",
-    "--iters", "--batch", "--lr", "--report-every", "--samplers", "--steps", "--n-samples", "--eps", "--k",
-    "--repeats", "--seed", "--samples-out", "--threads",
-];
-
-/// Which flag sets a spec field, for error messages.
-fn flag_of(field: &str) -> Option<&'static str> {
-    Some(match field {
-        "dataset" => "--dataset",
-        "data_size" => "--data-size",
-        "dim" => "--dim",
-        "model.depth" => "--depth",
-        "model.width" => "--width",
-        "training.iters" => "--iters",
-        "training.batch" => "--batch",
-        "training.lr" => "--lr",
-        "training.report_every" => "--report-every",
-        "sampling.samplers" => "--samplers",
-        "sampling.n_samples" => "--n-samples",
-        "sampling.exact_score" => "--exact-score",
-        "metrics.eps" => "--eps",
-        "metrics.k" => "--k",
-        "metrics.repeats" => "--repeats",
-        f if f.starts_with("sampling.steps") => "--steps",
-        _ => return None,
-    })
-}
+/// Run flags are the spec overrides (`--width` sets `width`) plus these.
+const RUN_ONLY_FLAGS: &[&str] = &["--spec", "--samples-out", "--threads"];
 
 fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
     let mut s = match f.get("--spec") {
@@ -163,84 +130,15 @@ fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
         }
         None => ExperimentSpec::default(),
     };
-    if let Some(v) = f.get("--dataset") {
-        s.dataset = Dataset::parse(v).ok_or_else(|| {
-            let names: Vec<_> = Dataset::ALL.iter().map(|d| d.name()).collect();
-            CliError::Usage(format!("--dataset: unknown data set {v:?}; choose one of {}", names.join(", ")))
-        })?;
-    }
-    if let Some(v) = f.get("--data-size") {
-        s.data_size = Some(num("--data-size", v, "an integer")?);
-    }
-    if let Some(v) = f.get("--dim") {
-        s.dim = num("--dim", v, "an integer")?;
-    }
-    if let Some(v) = f.get("--depth") {
-        s.model.depth = num("--depth", v, "an integer")?;
-    }
-    if let Some(v) = f.get("--width") {
-        s.model.width = num("--width", v, "an integer")?;
-    }
-    if let Some(v) = f.get("--activation") {
-        s.model.activation = Activation::parse(v)
-            .ok_or_else(|| CliError::Usage(format!("--activation: expected tanh, relu or silu, got {v:?}")))?;
-    }
-    if let Some(v) = f.get("--parameterization") {
-        s.model.parameterization = Parameterization::parse(v).ok_or_else(|| {
-            CliError::Usage(format!("--parameterization: expected plain, skip-fixed or skip-learned, got {v:?}"))
-        })?;
-    }
-    if let Some(v) = f.get("--iters") {
-        s.training.iters = num("--iters", v, "an integer")?;
-    }
-    if let Some(v) = f.get("--batch") {
-        s.training.batch = num("--batch", v, "an integer")?;
-    }
-    if let Some(v) = f.get("--lr") {
-        s.training.lr = num("--lr", v, "a number")?;
-    }
-    if let Some(v) = f.get("--report-every") {
-        s.training.report_every = num("--report-every", v, "an integer")?;
-    }
-    if let Some(v) = f.get("--samplers") {
-        s.sampling.samplers = v
-            .split(',')
-            .map(|x| {
-                SamplerKind::parse(x.trim())
-                    .ok_or_else(|| CliError::Usage(format!("--samplers: unknown sampler {x:?}; choose from ode, sde")))
-            })
-            .collect::<Result<_, _>>()?;
-    }
-    if let Some(v) = f.get("--steps") {
-        for part in v.split(',') {
-            let (name, n) = part
-                .split_once('=')
-                .ok_or_else(|| CliError::Usage(format!("--steps: expected NAME=N pairs like ode=100, got {part:?}")))?;
-            let kind = SamplerKind::parse(name.trim())
-                .ok_or_else(|| CliError::Usage(format!("--steps: unknown sampler {name:?}")))?;
-            s.sampling.steps.insert(kind, num("--steps", n, "an integer")?);
+    for (name, value) in &f.pairs {
+        let key = &name[2..];
+        if overrides::NAMES.contains(&key) {
+            overrides::apply(&mut s, key, value.as_deref().unwrap_or(""))
+                .map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
         }
     }
-    if f.has("--exact-score") {
-        s.sampling.exact_score = true;
-    }
-    if let Some(v) = f.get("--n-samples") {
-        s.sampling.n_samples = num("--n-samples", v, "an integer")?;
-    }
-    if let Some(v) = f.get("--eps") {
-        s.metrics.eps = list_f64("--eps", v)?;
-    }
-    if let Some(v) = f.get("--k") {
-        s.metrics.k = Some(num("--k", v, "an integer")?);
-    }
-    if let Some(v) = f.get("--repeats") {
-        s.metrics.repeats = num("--repeats", v, "an integer")?;
-    }
-    if let Some(v) = f.get("--seed") {
-        s.seed = num("--seed", v, "a non-negative integer")?;
-    }
     s.validate().map_err(|e| {
-        let flag = flag_of(&e.field).map(|f| format!(" ({f})")).unwrap_or_default();
+        let flag = overrides::name_of(&e.field).map(|f| format!(" (--{f})")).unwrap_or_default();
         CliError::Usage(format!("{}{flag}: {}", e.field, e.message))
     })?;
     Ok(s)
@@ -258,7 +156,9 @@ fn set_threads(f: &Flags) -> Result<(), CliError> {
 }
 
 fn cmd_run(args: &[String]) -> Result<(), CliError> {
-    let f = Flags::parse(args, &["--exact-score", "--quiet", "--print-spec"], RUN_FLAGS)?;
+    let known: Vec<String> = overrides::NAMES.iter().map(|n| format!("--{n}")).collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).chain(RUN_ONLY_FLAGS.iter().copied()).collect();
+    let f = Flags::parse(args, &["--exact-score", "--quiet", "--print-spec"], &known)?;
     let spec = spec_from_flags(&f)?;
     set_threads(&f)?;
     if f.has("--print-spec") {
@@ -347,7 +247,7 @@ fn cmd_tid(args: &[String]) -> Result<(), CliError> {
     }
     let defaults = ExperimentSpec::default().metrics;
     let eps = match f.get("--eps") {
-        Some(v) => list_f64("--eps", v)?,
+        Some(v) => overrides::list_f64("eps", v).map_err(|e| CliError::Usage(format!("--{e}")))?,
         None => defaults.eps,
     };
     let seed: u64 = f.get("--seed").map(|v| num("--seed", v, "an integer")).transpose()?.unwrap_or(0);
@@ -362,7 +262,9 @@ fn cmd_tid(args: &[String]) -> Result<(), CliError> {
     check.metrics.k = k;
     check.sampling.n_samples = n.max(10);
     check.data_size = Some(n.max(100));
-    check.validate().map_err(|e| CliError::Usage(format!("{}: {}", flag_of(&e.field).unwrap_or(&e.field), e.message)))?;
+    check.validate().map_err(|e| {
+        CliError::Usage(format!("--{}: {}", overrides::name_of(&e.field).unwrap_or(&e.field), e.message))
+    })?;
     let fit = |p: Points, idx: u64| if p.len() > n { experiment::subsample(&p, n, seed, idx) } else { p };
     let (train_n, samples_n) = (train.len(), samples.len());
     let train = fit(train, 0);

@@ -1,6 +1,7 @@
 //! Spec → data → train → sample → metrics → result.
 
 pub mod run;
+pub mod overrides;
 pub mod spec;
 
 pub use run::{run, subsample, Event, ExperimentResult, RunError, SamplerResult, TidEntry};

@@ -1,0 +1,155 @@
+//! `name=value` overrides of an [`ExperimentSpec`], shared by the CLI flags (`--width 64`) and
+//! the page's URL parameters (`?width=64`), so both accept the same names and say the same
+//! things about bad values.
+
+use super::spec::{ExperimentSpec, SpecError};
+use crate::data::Dataset;
+use crate::nn::{Activation, Parameterization};
+use crate::sample::SamplerKind;
+
+/// Names accepted by [`apply`], in the order the CLI help lists them.
+pub const NAMES: &[&str] = &[
+    "dataset", "data-size", "dim", "depth", "width", "activation", "parameterization", "iters", "batch", "lr",
+    "report-every", "samplers", "steps", "exact-score", "n-samples", "eps", "k", "repeats", "seed",
+];
+
+fn bad(name: &str, message: String) -> SpecError {
+    SpecError { field: name.to_string(), message }
+}
+
+fn num<T: std::str::FromStr>(name: &str, v: &str, what: &str) -> Result<T, SpecError> {
+    v.trim().parse::<T>().map_err(|_| bad(name, format!("expected {what}, got {v:?}")))
+}
+
+pub fn list_f64(name: &str, v: &str) -> Result<Vec<f64>, SpecError> {
+    v.split(',').map(|x| num::<f64>(name, x, "a comma list of numbers")).collect()
+}
+
+/// Sets one field from text. Range checks are left to [`ExperimentSpec::validate`]; this
+/// only parses, and names the override in its errors.
+pub fn apply(s: &mut ExperimentSpec, name: &str, v: &str) -> Result<(), SpecError> {
+    match name {
+        "dataset" => {
+            s.dataset = Dataset::parse(v.trim()).ok_or_else(|| {
+                let names: Vec<_> = Dataset::ALL.iter().map(|d| d.name()).collect();
+                bad(name, format!("unknown data set {v:?}; choose one of {}", names.join(", ")))
+            })?
+        }
+        "data-size" => s.data_size = Some(num(name, v, "an integer")?),
+        "dim" => s.dim = num(name, v, "an integer")?,
+        "depth" => s.model.depth = num(name, v, "an integer")?,
+        "width" => s.model.width = num(name, v, "an integer")?,
+        "activation" => {
+            s.model.activation = Activation::parse(v.trim())
+                .ok_or_else(|| bad(name, format!("expected tanh, relu or silu, got {v:?}")))?
+        }
+        "parameterization" => {
+            s.model.parameterization = Parameterization::parse(v.trim())
+                .ok_or_else(|| bad(name, format!("expected plain, skip-fixed or skip-learned, got {v:?}")))?
+        }
+        "iters" => s.training.iters = num(name, v, "an integer")?,
+        "batch" => s.training.batch = num(name, v, "an integer")?,
+        "lr" => s.training.lr = num(name, v, "a number")?,
+        "report-every" => s.training.report_every = num(name, v, "an integer")?,
+        "samplers" => {
+            s.sampling.samplers = v
+                .split(',')
+                .map(|x| {
+                    SamplerKind::parse(x.trim())
+                        .ok_or_else(|| bad(name, format!("unknown sampler {x:?}; choose from ode, sde")))
+                })
+                .collect::<Result<_, _>>()?
+        }
+        "steps" => {
+            for part in v.split(',') {
+                let (k, n) = part
+                    .split_once('=')
+                    .ok_or_else(|| bad(name, format!("expected NAME=N pairs like ode=100, got {part:?}")))?;
+                let kind =
+                    SamplerKind::parse(k.trim()).ok_or_else(|| bad(name, format!("unknown sampler {k:?}")))?;
+                s.sampling.steps.insert(kind, num(name, n, "an integer")?);
+            }
+        }
+        "exact-score" => {
+            s.sampling.exact_score = match v.trim() {
+                "" | "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => return Err(bad(name, format!("expected true or false, got {v:?}"))),
+            }
+        }
+        "n-samples" => s.sampling.n_samples = num(name, v, "an integer")?,
+        "eps" => s.metrics.eps = list_f64(name, v)?,
+        "k" => s.metrics.k = Some(num(name, v, "an integer")?),
+        "repeats" => s.metrics.repeats = num(name, v, "an integer")?,
+        "seed" => s.seed = num(name, v, "a non-negative integer")?,
+        _ => return Err(bad(name, format!("unknown setting; known: {}", NAMES.join(", ")))),
+    }
+    Ok(())
+}
+
+/// The override that sets a spec field, for error messages ("model.width" -> "width").
+pub fn name_of(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "dataset" => "dataset",
+        "data_size" => "data-size",
+        "dim" => "dim",
+        "model.depth" => "depth",
+        "model.width" => "width",
+        "training.iters" => "iters",
+        "training.batch" => "batch",
+        "training.lr" => "lr",
+        "training.report_every" => "report-every",
+        "sampling.samplers" => "samplers",
+        "sampling.n_samples" => "n-samples",
+        "sampling.exact_score" => "exact-score",
+        "metrics.eps" => "eps",
+        "metrics.k" => "k",
+        "metrics.repeats" => "repeats",
+        f if f.starts_with("sampling.steps") => "steps",
+        _ => return None,
+    })
+}
+
+/// Applies `name=value` pairs in order and validates the result.
+pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<ExperimentSpec, SpecError> {
+    let mut s = ExperimentSpec::default();
+    for (k, v) in pairs {
+        apply(&mut s, k, v)?;
+    }
+    s.validate()?;
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_is_accepted_with_a_valid_value() {
+        let values = [
+            ("dataset", "mog"), ("data-size", "1000"), ("dim", "3"), ("depth", "2"), ("width", "16"),
+            ("activation", "silu"), ("parameterization", "skip-fixed"), ("iters", "10"), ("batch", "100"),
+            ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde"), ("steps", "sde=50"),
+            ("exact-score", "true"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("repeats", "2"),
+            ("seed", "9"),
+        ];
+        assert_eq!(values.len(), NAMES.len());
+        let s = from_pairs(values).unwrap();
+        assert_eq!((s.model.width, s.sampling.n_samples, s.seed), (16, 100, 9));
+        assert!(s.sampling.exact_score);
+    }
+
+    #[test]
+    fn bad_values_name_their_setting() {
+        for (k, v, want) in [
+            ("width", "wide", "width: expected an integer"),
+            ("width", "0", "model.width: must be in 1..=1024"),
+            ("lr", "NaN", "training.lr"),
+            ("colour", "red", "colour: unknown setting"),
+            ("exact-score", "maybe", "exact-score: expected true or false"),
+        ] {
+            let e = from_pairs([(k, v)]).unwrap_err();
+            assert!(e.to_string().starts_with(want), "{k}={v}: {e}");
+        }
+    }
+}
