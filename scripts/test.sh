@@ -12,3 +12,6 @@ cargo build --lib --release --target wasm32-unknown-unknown --quiet
 
 echo "== native tests: unit, integration and CLI"
 cargo test --quiet 2>&1
+
+echo "== the page in headless Chromium (build with trunk, train and sample in-page)"
+bash scripts/e2e.sh

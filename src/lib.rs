@@ -15,6 +15,8 @@ pub mod parallel;
 pub mod points;
 pub mod rng;
 pub mod sample;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bench;

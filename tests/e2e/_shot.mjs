@@ -1,0 +1,16 @@
+import { chromium } from 'playwright-core';
+import http from 'node:http'; import fs from 'node:fs'; import path from 'node:path';
+const dist = path.resolve('dist');
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+const server = http.createServer((req, res) => { const u = new URL(req.url, 'http://x'); let f = path.join(dist, u.pathname); if (u.pathname.endsWith('/')) f += 'index.html';
+  fs.readFile(f, (e, b) => { if (e) { res.writeHead(404); return res.end(); } res.writeHead(200, { 'content-type': MIME[path.extname(f)] || 'application/octet-stream' }); res.end(b); }); });
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+const t0 = Date.now();
+await page.goto(`http://127.0.0.1:${server.address().port}/?autorun=1`);
+await page.waitForSelector('#results[data-state=done]', { timeout: 900_000 });
+console.log('default experiment in headless chromium:', (Date.now() - t0) / 1000, 's;', await page.textContent('#progress-text'));
+console.log(await page.$$eval('#tid-table tr', (r) => r.map((x) => x.textContent).join('\n')));
+await page.screenshot({ path: 'out/screenshot.png', fullPage: true });
+await browser.close(); server.close();

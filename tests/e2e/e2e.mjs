@@ -1,0 +1,160 @@
+// End-to-end test of the built page in headless Chromium (playwright-core + Debian's chromium).
+//   node tests/e2e/e2e.mjs DIST_DIR CLI_BIN OUT_DIR
+// Serves DIST_DIR on 127.0.0.1, runs a small experiment in the page, checks that TID numbers and
+// non-empty plots appear, checks bad input, cancel, the no-WebGPU note, and that the browser and
+// native builds give the same TID for the same points. Saves screenshots to OUT_DIR.
+import { chromium } from 'playwright-core';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const [distArg, cliBin, outDir] = process.argv.slice(2);
+const dist = path.resolve(distArg);
+fs.mkdirSync(outDir, { recursive: true });
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.png': 'image/png' };
+
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://127.0.0.1');
+  let file = path.join(dist, decodeURIComponent(url.pathname));
+  if (!file.startsWith(dist)) { res.writeHead(403); return res.end(); }
+  if (url.pathname.endsWith('/')) file = path.join(file, 'index.html');
+  fs.readFile(file, (err, body) => {
+    if (err) { res.writeHead(404); return res.end('not found'); }
+    res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' });
+    res.end(body);
+  });
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}/`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader',
+    '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+
+let passed = 0, failed = 0;
+async function test(name, fn) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const t0 = Date.now();
+  try {
+    await fn(page);
+    if (errors.length) throw new Error('page errors: ' + errors.join('; '));
+    passed++;
+    console.log(`test ${name} ... ok (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    failed++;
+    console.log(`test ${name} ... FAILED\n  ${e.stack || e}`);
+    await page.screenshot({ path: path.join(outDir, `failed-${name}.png`), fullPage: true }).catch(() => {});
+  }
+  await page.close();
+}
+function assert(c, msg) { if (!c) throw new Error(msg); }
+
+// Non-background pixels of a canvas: a plot with data has many.
+const inked = (page, sel) => page.$eval(sel, (c) => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) n++;
+  return n;
+});
+
+const SMALL = 'iters=300&n-samples=2000&data-size=20000&eps=0.02,0.05,0.1';
+
+await test('small_experiment_trains_samples_and_shows_tid', async (page) => {
+  await page.goto(`${base}?${SMALL}&autorun=1`);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
+  const cells = await page.$$eval('#tid-table td[data-sampler]', (tds) => tds.map((t) => t.textContent));
+  assert(cells.length === 6, `expected 6 TID cells, got ${cells.length}`);
+  for (const c of cells) assert(/^[+-]\d+\.\d{3} ± \d+\.\d{3}$/.test(c), `TID cell not a number: ${c}`);
+  for (const sel of ['#loss', '#tid', '#hist', 'canvas[data-set=data]', 'canvas[data-set=ode]', 'canvas[data-set=sde]']) {
+    const n = await inked(page, sel);
+    assert(n > 2000, `${sel} looks empty (${n} inked pixels)`);
+  }
+  const text = await page.textContent('#progress-text');
+  assert(/Done in/.test(text), text);
+  await page.screenshot({ path: path.join(outDir, 'lab.png'), fullPage: true });
+
+  // Cancel a long run: the page stays usable and keeps the previous results.
+  const before = await page.$$eval('#tid-table td', (tds) => tds.map((t) => t.textContent).join('|'));
+  await page.fill('input[name=iters]', '200000');
+  await page.click('#train');
+  await page.waitForFunction(() => /Training: \d+/.test(document.querySelector('#progress-text').textContent), null, { timeout: 60_000 });
+  await page.click('#cancel');
+  const after = await page.$$eval('#tid-table td', (tds) => tds.map((t) => t.textContent).join('|'));
+  assert(before === after, 'cancel lost the previous results');
+  assert(/Cancelled at iteration/.test(await page.textContent('#progress-text')), 'no cancel message');
+  assert(!(await page.isDisabled('#train')), 'Train stays disabled after cancel');
+  assert(await page.isDisabled('#cancel'), 'Cancel stays enabled');
+});
+
+await test('bad_url_and_form_input_is_refused_with_a_message', async (page) => {
+  await page.goto(`${base}?width=abc&autorun=1`);
+  await page.waitForSelector('body[data-ready=true]');
+  let msg = await page.textContent('#form-error');
+  assert(msg.includes('width: expected an integer'), `message: ${msg}`);
+  assert(await page.isDisabled('#train'), 'Train enabled with bad input');
+  assert((await page.getAttribute('input[name=width]', 'aria-invalid')) === 'true', 'width not marked invalid');
+  assert((await page.getAttribute('#results', 'data-state')) !== 'running', 'autorun started with bad input');
+  await page.fill('input[name=width]', '64');
+  assert(!(await page.isDisabled('#train')), 'Train still disabled after fixing the field');
+  for (const [field, value, want] of [['n-samples', '100000000', 'sampling.n_samples'], ['lr', 'NaN', 'training.lr'], ['eps', '0.1,,0.2', 'eps: expected a comma list']]) {
+    await page.fill(`input[name=${field}]`, value);
+    msg = await page.textContent('#form-error');
+    assert(msg.includes(want), `${field}=${value}: ${msg}`);
+    assert(await page.isDisabled('#train'), `Train enabled with ${field}=${value}`);
+    await page.goto(`${base}`);
+    await page.waitForSelector('body[data-ready=true]');
+  }
+  await page.goto(`${base}?colour=red`);
+  await page.waitForSelector('body[data-ready=true]');
+  assert((await page.textContent('#form-error')).includes('colour: unknown setting'), 'unknown URL parameter accepted');
+});
+
+await test('without_webgpu_the_cpu_engine_runs_and_says_so', async (page) => {
+  await page.addInitScript(() => { delete Navigator.prototype.gpu; });
+  await page.goto(`${base}?${SMALL}&iters=100&samplers=ode&autorun=1`);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
+  assert((await page.textContent('#engine-note')).startsWith('No WebGPU'), 'no fallback note');
+  const cells = await page.$$eval('#tid-table td[data-sampler]', (tds) => tds.length);
+  assert(cells === 3, `expected 3 ODE TID cells, got ${cells}`);
+});
+
+await test('browser_and_native_builds_give_the_same_tid', async (page) => {
+  // Points on a 1/1024 grid are exact in f32 and in decimal, so both builds read the same values.
+  let s = 12345;
+  const rnd = () => ((s = (s * 48271) % 2147483647), s); // Park–Miller: exact in doubles
+  const n = 3000;
+  const a = Array.from({ length: 2 * n }, () => (rnd() % 4096) / 1024 - 2);
+  // Samples: every third point is a copy of one of 50 points (collapse), the rest are data.
+  const b = [];
+  for (let j = 0; j < n; j++) {
+    const src = j % 3 === 0 ? j % 50 : (j + 7) % n;
+    b.push(a[2 * src], a[2 * src + 1]);
+  }
+  const toCsv = (xs) => xs.reduce((acc, v, i) => acc + v + (i % 2 ? '\n' : ','), '');
+  fs.writeFileSync(path.join(outDir, 'a.csv'), toCsv(a));
+  fs.writeFileSync(path.join(outDir, 'b.csv'), toCsv(b));
+  const eps = [0.02, 0.05, 0.1, 0.3];
+  const native = JSON.parse(execFileSync(cliBin, ['tid', '--train', path.join(outDir, 'a.csv'), '--samples', path.join(outDir, 'b.csv'), '--eps', eps.join(',')])).results;
+  await page.goto(base);
+  await page.waitForSelector('body[data-ready=true]');
+  const web = await page.evaluate(([a, b, eps]) => window.collapseLab.tidCurve(new Float32Array(a), new Float32Array(b), 2, new Float64Array(eps)), [a, b, eps]);
+  assert(web.length === eps.length, 'wrong length');
+  for (let i = 0; i < eps.length; i++) {
+    for (const k of ['tid', 'alpha_train', 'alpha_samples', 'ansd_ratio']) {
+      assert(web[i][k] === native[i][k], `e=${eps[i]} ${k}: browser ${web[i][k]} vs native ${native[i][k]}`);
+    }
+  }
+  assert(native.some((r) => r.tid > 0.05), 'test points should be concentrated (TID > 0)');
+});
+
+await browser.close();
+server.close();
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,162 @@
+// Canvas plots with axes, labels and legends. Canvas, not SVG: tens of thousands of points draw
+// in milliseconds. Colours are Okabe–Ito, distinguishable with colour-blindness.
+export const COLORS = { data: '#555555', ode: '#D55E00', sde: '#0072B2', null: '#999999' };
+const FONT = '13px system-ui, sans-serif';
+const PAD = { l: 52, r: 12, t: 22, b: 38 };
+
+function niceTicks(lo, hi, n = 5) {
+  if (!(hi > lo)) return [lo];
+  const step0 = (hi - lo) / n;
+  const mag = 10 ** Math.floor(Math.log10(step0));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0) || step0;
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
+  return out;
+}
+
+function frame(canvas, { xlo, xhi, ylo, yhi, xlabel, ylabel, title, logx }) {
+  const ctx = canvas.getContext('2d');
+  const W = canvas.width, H = canvas.height;
+  ctx.clearRect(0, 0, W, H);
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, W, H);
+  const fx = logx ? (x) => Math.log10(x) : (x) => x;
+  const X = (x) => PAD.l + ((fx(x) - fx(xlo)) / (fx(xhi) - fx(xlo) || 1)) * (W - PAD.l - PAD.r);
+  const Y = (y) => H - PAD.b - ((y - ylo) / (yhi - ylo || 1)) * (H - PAD.t - PAD.b);
+  ctx.strokeStyle = '#333';
+  ctx.lineWidth = 1;
+  ctx.strokeRect(PAD.l, PAD.t, W - PAD.l - PAD.r, H - PAD.t - PAD.b);
+  ctx.font = FONT;
+  ctx.fillStyle = '#222';
+  ctx.textAlign = 'center';
+  const xt = logx ? niceTicks(Math.log10(xlo), Math.log10(xhi), 4).map((v) => 10 ** v) : niceTicks(xlo, xhi);
+  for (const v of xt) {
+    if (v < xlo || v > xhi) continue;
+    ctx.fillText(+v.toPrecision(3) + '', X(v), H - PAD.b + 15);
+    ctx.beginPath(); ctx.moveTo(X(v), H - PAD.b); ctx.lineTo(X(v), H - PAD.b + 4); ctx.stroke();
+  }
+  ctx.textAlign = 'right';
+  for (const v of niceTicks(ylo, yhi)) {
+    ctx.fillText(+v.toPrecision(3) + '', PAD.l - 6, Y(v) + 4);
+    ctx.beginPath(); ctx.moveTo(PAD.l - 4, Y(v)); ctx.lineTo(PAD.l, Y(v)); ctx.stroke();
+  }
+  ctx.textAlign = 'center';
+  if (xlabel) ctx.fillText(xlabel, PAD.l + (W - PAD.l - PAD.r) / 2, H - 6);
+  if (title) { ctx.font = 'bold ' + FONT; ctx.fillText(title, PAD.l + (W - PAD.l - PAD.r) / 2, 15); ctx.font = FONT; }
+  if (ylabel) {
+    ctx.save(); ctx.translate(13, PAD.t + (H - PAD.t - PAD.b) / 2); ctx.rotate(-Math.PI / 2);
+    ctx.fillText(ylabel, 0, 0); ctx.restore();
+  }
+  return { ctx, X, Y, W, H };
+}
+
+function legend(ctx, W, items) {
+  ctx.font = FONT;
+  ctx.textAlign = 'left';
+  let x = W - PAD.r - 8;
+  for (const it of [...items].reverse()) {
+    const w = ctx.measureText(it.name).width + 26;
+    x -= w;
+    ctx.fillStyle = it.color;
+    if (it.dash) { ctx.strokeStyle = it.color; ctx.setLineDash(it.dash); ctx.beginPath(); ctx.moveTo(x, PAD.t + 12); ctx.lineTo(x + 16, PAD.t + 12); ctx.stroke(); ctx.setLineDash([]); }
+    else ctx.fillRect(x, PAD.t + 7, 16, 10);
+    ctx.fillStyle = '#222';
+    ctx.fillText(it.name, x + 20, PAD.t + 16);
+  }
+}
+
+// series: [{name, color, xs, ys, dash?}] ; band: {xs, lo, hi, color, name}
+export function lineChart(canvas, series, opts = {}) {
+  const all = series.flatMap((s) => s.ys.filter(Number.isFinite));
+  const band = opts.band;
+  if (band) all.push(...band.lo.filter(Number.isFinite), ...band.hi.filter(Number.isFinite));
+  if (opts.zeroLine) all.push(0);
+  const xsAll = series.flatMap((s) => s.xs);
+  if (!all.length || !xsAll.length) return frame(canvas, { xlo: 0, xhi: 1, ylo: 0, yhi: 1, ...opts });
+  let ylo = Math.min(...all), yhi = Math.max(...all);
+  if (ylo === yhi) { ylo -= 1; yhi += 1; }
+  const padY = (yhi - ylo) * 0.06;
+  const f = frame(canvas, { xlo: Math.min(...xsAll), xhi: Math.max(...xsAll), ylo: ylo - padY, yhi: yhi + padY, ...opts });
+  const { ctx, X, Y } = f;
+  if (band) {
+    ctx.fillStyle = 'rgba(150,150,150,0.25)';
+    ctx.beginPath();
+    band.xs.forEach((x, i) => (i ? ctx.lineTo(X(x), Y(band.hi[i])) : ctx.moveTo(X(x), Y(band.hi[i]))));
+    for (let i = band.xs.length - 1; i >= 0; i--) ctx.lineTo(X(band.xs[i]), Y(band.lo[i]));
+    ctx.closePath(); ctx.fill();
+  }
+  if (opts.zeroLine) { ctx.strokeStyle = '#888'; ctx.setLineDash([4, 4]); ctx.beginPath(); ctx.moveTo(X(Math.min(...xsAll)), Y(0)); ctx.lineTo(X(Math.max(...xsAll)), Y(0)); ctx.stroke(); ctx.setLineDash([]); }
+  for (const s of series) {
+    ctx.strokeStyle = s.color; ctx.lineWidth = 2; ctx.setLineDash(s.dash || []);
+    ctx.beginPath();
+    let pen = false;
+    s.xs.forEach((x, i) => {
+      const y = s.ys[i];
+      if (!Number.isFinite(y)) { pen = false; return; }
+      if (pen) ctx.lineTo(X(x), Y(y)); else ctx.moveTo(X(x), Y(y));
+      pen = true;
+      if (s.markers) ctx.fillStyle = s.color, ctx.fillRect(X(x) - 2.5, Y(y) - 2.5, 5, 5);
+    });
+    ctx.stroke(); ctx.setLineDash([]); ctx.lineWidth = 1;
+  }
+  legend(ctx, f.W, series.filter((s) => s.name).concat(band && band.name ? [{ name: band.name, color: 'rgba(150,150,150,0.5)' }] : []));
+  return f;
+}
+
+// Square bounds covering the 0.2%-99.8% range of every coordinate, with a margin.
+export function bounds(arrays, dim) {
+  const vals = [];
+  for (const a of arrays) for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i])) vals.push(a[i]);
+  vals.sort((x, y) => x - y);
+  let lo = vals.length ? vals[Math.floor(vals.length * 0.002)] : -1;
+  let hi = vals.length ? vals[Math.ceil(vals.length * 0.998) - 1] : 1;
+  if (!(hi > lo)) { lo -= 1; hi += 1; }
+  const m = (hi - lo) * 0.12;
+  return [lo - m, hi + m];
+}
+
+// 2D scatter of the first two coordinates (1D sets: x against a small jitter-free index band).
+export function scatter(canvas, pts, dim, color, [lo, hi], title) {
+  const f = frame(canvas, { xlo: lo, xhi: hi, ylo: dim > 1 ? lo : 0, yhi: dim > 1 ? hi : 1, xlabel: 'x₁', ylabel: dim > 1 ? 'x₂' : '', title });
+  const { ctx, X, Y } = f;
+  ctx.fillStyle = color;
+  ctx.globalAlpha = pts.length / dim > 5000 ? 0.35 : 0.6;
+  const n = pts.length / dim;
+  for (let i = 0; i < n; i++) {
+    const x = pts[i * dim], y = dim > 1 ? pts[i * dim + 1] : (i + 0.5) / n;
+    ctx.fillRect(X(x) - 1, Y(y) - 1, 2, 2);
+  }
+  ctx.globalAlpha = 1;
+  return f;
+}
+
+// Histograms of the first coordinate, drawn as outlines so overlaps stay readable.
+export function histogram(canvas, sets, dim, [lo, hi], bins = 120) {
+  const dens = sets.map((s) => {
+    const h = new Float64Array(bins);
+    const n = s.values.length / dim;
+    for (let i = 0; i < n; i++) {
+      const b = Math.floor(((s.values[i * dim] - lo) / (hi - lo)) * bins);
+      if (b >= 0 && b < bins) h[b]++;
+    }
+    const w = (hi - lo) / bins;
+    return h.map((c) => c / (n * w));
+  });
+  const ymax = Math.max(1e-9, ...dens.flatMap((d) => [...d]));
+  const f = frame(canvas, { xlo: lo, xhi: hi, ylo: 0, yhi: ymax * 1.05, xlabel: 'x₁', ylabel: 'density' });
+  const { ctx, X, Y } = f;
+  sets.forEach((s, k) => {
+    ctx.strokeStyle = s.color; ctx.lineWidth = s.name === 'data' ? 2.5 : 1.6; ctx.setLineDash(s.dash || []);
+    ctx.beginPath();
+    for (let b = 0; b < bins; b++) {
+      const x0 = lo + ((hi - lo) * b) / bins, x1 = lo + ((hi - lo) * (b + 1)) / bins;
+      const y = Y(dens[k][b]);
+      if (b === 0) ctx.moveTo(X(x0), y); else ctx.lineTo(X(x0), y);
+      ctx.lineTo(X(x1), y);
+    }
+    ctx.stroke(); ctx.setLineDash([]);
+  });
+  ctx.lineWidth = 1;
+  legend(ctx, f.W, sets);
+  return f;
+}

@@ -1,0 +1,19 @@
+// Runs experiments off the page's main thread. Cancel = the page terminates this worker.
+import init, { runExperiment } from '../collapse-lab.js';
+
+const ready = init();
+
+self.onmessage = async (ev) => {
+  try {
+    await ready;
+    const out = runExperiment(ev.data.spec, (e) => {
+      self.postMessage({ type: 'event', event: e });
+      return true;
+    });
+    const buffers = [...Object.values(out.samples), out.reference].filter(Boolean).map((a) => a.buffer);
+    self.postMessage({ type: 'done', out }, buffers);
+  } catch (err) {
+    const message = typeof err === 'string' ? err : (err && (err.text || err.message)) || String(err);
+    self.postMessage({ type: 'error', message });
+  }
+};
