@@ -116,17 +116,20 @@ fn std_dev(v: &[f64]) -> Option<f64> {
     Some((v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
 }
 
-/// TID of `samples` against `repeats` reference draws: the first draw's values, the spread
-/// over all draws.
-pub fn tid_with_spread(refs: &[Points], samples: &Points, eps: &[f64], k: Option<usize>) -> Vec<TidEntry> {
-    let sample_counts: Vec<Vec<u32>> = eps.iter().map(|&e| metrics::neighbour_counts(samples, e)).collect();
+/// Neighbour counts of each reference draw at each radius: `[draw][radius]`, computed once
+/// and shared by every sampler and the noise floor.
+pub fn reference_counts(refs: &[Points], eps: &[f64]) -> Vec<Vec<Vec<u32>>> {
+    refs.iter().map(|r| eps.iter().map(|&e| metrics::neighbour_counts(r, e)).collect()).collect()
+}
+
+/// TID of `samples` against the reference draws: the first draw's values, the spread over all.
+pub fn tid_with_spread(ref_counts: &[Vec<Vec<u32>>], samples: &Points, eps: &[f64], k: Option<usize>) -> Vec<TidEntry> {
     eps.iter()
         .enumerate()
         .map(|(i, &e)| {
-            let points: Vec<TidPoint> = refs
-                .iter()
-                .map(|r| metrics::tid::tid_from_counts(&metrics::neighbour_counts(r, e), &sample_counts[i], e, k))
-                .collect();
+            let sample_counts = metrics::neighbour_counts(samples, e);
+            let points: Vec<TidPoint> =
+                ref_counts.iter().map(|r| metrics::tid::tid_from_counts(&r[i], &sample_counts, e, k)).collect();
             let tids: Vec<f64> = points.iter().filter_map(|p| p.tid).collect();
             TidEntry { tid_std: std_dev(&tids), point: points[0].clone() }
         })
@@ -173,7 +176,7 @@ pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> Contr
             .map_err(RunError::Engine)?;
         timings.insert("train_s".into(), now_s() - t);
         let params = eng.params_ref().to_vec();
-        (Box::new(TrainedNet { net: build_net(spec), params }), Some(report), name)
+        (Box::new(TrainedNet { net: engine::Engine::net(&eng).clone(), params }), Some(report), name)
     };
 
     let n = spec.sampling.n_samples;
@@ -196,15 +199,16 @@ pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> Contr
     phase(on_event, "metrics")?;
     let t = now_s();
     let refs: Vec<Points> = (0..spec.metrics.repeats).map(|r| subsample(&data, n, spec.seed, r as u64)).collect();
+    let ref_counts = reference_counts(&refs, &spec.metrics.eps);
     let mut tid = BTreeMap::new();
     for (name, s) in &samples {
         if samplers[name].finite {
-            tid.insert(name.clone(), tid_with_spread(&refs, s, &spec.metrics.eps, spec.metrics.k));
+            tid.insert(name.clone(), tid_with_spread(&ref_counts, s, &spec.metrics.eps, spec.metrics.k));
         }
     }
     // Noise floor: fresh draws of the data measured against the same references.
     let fresh = spec.dataset.generate_from(n, spec.dim, &mut rng::stream(spec.seed, Stream::Reference, NULL_DRAW));
-    let tid_null = tid_with_spread(&refs, &fresh, &spec.metrics.eps, spec.metrics.k);
+    let tid_null = tid_with_spread(&ref_counts, &fresh, &spec.metrics.eps, spec.metrics.k);
     timings.insert("metrics_s".into(), now_s() - t);
     timings.insert("total_s".into(), now_s() - t0);
     Ok(ExperimentResult {
