@@ -90,7 +90,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let model = TrainedNet { net, params };
     let init = sample::initial_noise(2000, 2, 0);
     let t = Instant::now();
-    let _ = sample::run(SamplerKind::Ode.build(100).as_ref(), &model, &ProcessKind::Vp, &init, 0, 0);
+    let _ = sample::run(SamplerKind::Ode.build(100, &Default::default()).as_ref(), &model, &ProcessKind::Vp, &init, 0, 0);
     println!("sample ode, 100 steps, 2000 points: {:.1} ms", 1000.0 * t.elapsed().as_secs_f64());
 
     let pts = Dataset::Chessboard.generate(tid_n, 0, 1);

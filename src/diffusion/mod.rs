@@ -14,30 +14,64 @@ pub trait Process: Send + Sync {
     /// Squared diffusion g(t)^2 = d/dt sigma_t^2 - 2 f(t) sigma_t^2.
     fn g2(&self, t: f64) -> f64;
 
+    /// Largest time trained on and sampled from. 1 except where the process is singular there.
+    fn t_max(&self) -> f64 {
+        1.0
+    }
+
     /// Half-log signal-to-noise ratio lambda = log(alpha / sigma) (DPM-Solver's time variable).
     fn lambda(&self, t: f64) -> f64 {
         (self.alpha(t) / self.sigma(t)).ln()
     }
+
+    /// The time in [t_eps, t_max] whose lambda is `lambda` (lambda decreases in t), by bisection:
+    /// exact to f64 round-off for every process, and cheap next to a network evaluation.
+    fn t_of_lambda(&self, lambda: f64) -> f64 {
+        let (mut lo, mut hi) = (T_EPS, self.t_max());
+        for _ in 0..80 {
+            let mid = 0.5 * (lo + hi);
+            if self.lambda(mid) > lambda {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
 }
 
-/// The processes an experiment can pick (SPEC §2; sub-VP and linear come with the sampler work).
+/// The processes an experiment can pick (SPEC §2 and the paper's appendix J).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProcessKind {
     #[default]
     Vp,
+    SubVp,
+    Linear,
 }
 
 impl ProcessKind {
+    pub const ALL: [ProcessKind; 3] = [ProcessKind::Vp, ProcessKind::SubVp, ProcessKind::Linear];
+
     pub fn name(self) -> &'static str {
         match self {
             ProcessKind::Vp => "vp",
+            ProcessKind::SubVp => "sub-vp",
+            ProcessKind::Linear => "linear",
         }
     }
 
-    fn get(self) -> Vp {
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    fn get(self) -> &'static dyn Process {
+        const VP: Vp = Vp { beta_min: 0.1, beta_max: 20.0 };
+        const SUB_VP: SubVp = SubVp(VP);
         match self {
-            ProcessKind::Vp => Vp::default(),
+            ProcessKind::Vp => &VP,
+            ProcessKind::SubVp => &SUB_VP,
+            ProcessKind::Linear => &Linear,
         }
     }
 }
@@ -54,6 +88,9 @@ impl Process for ProcessKind {
     }
     fn g2(&self, t: f64) -> f64 {
         self.get().g2(t)
+    }
+    fn t_max(&self) -> f64 {
+        self.get().t_max()
     }
 }
 
@@ -93,6 +130,50 @@ impl Process for Vp {
     }
     fn g2(&self, t: f64) -> f64 {
         self.beta(t)
+    }
+}
+
+/// Song et al.'s sub-VP SDE: the VP drift with g^2 = beta (1 - alpha^4), so that
+/// sigma_t = 1 - alpha_t^2 (variance below the VP one at every t).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubVp(pub Vp);
+
+impl Process for SubVp {
+    fn alpha(&self, t: f64) -> f64 {
+        self.0.alpha(t)
+    }
+    fn sigma(&self, t: f64) -> f64 {
+        -(2.0 * self.0.log_alpha(t)).exp_m1()
+    }
+    fn f(&self, t: f64) -> f64 {
+        self.0.f(t)
+    }
+    fn g2(&self, t: f64) -> f64 {
+        -self.0.beta(t) * (4.0 * self.0.log_alpha(t)).exp_m1()
+    }
+}
+
+/// The linear (rectified-flow) path x_t = (1 - t) x_0 + t eps. Its drift f = -1/(1 - t) and
+/// g^2 = 2t / (1 - t) are singular at t = 1, so it stops at t_max = 1 - t_eps; samplers start
+/// there from N(0, I) (x there is 0.001 x_0 + 0.999 eps).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Linear;
+
+impl Process for Linear {
+    fn alpha(&self, t: f64) -> f64 {
+        1.0 - t
+    }
+    fn sigma(&self, t: f64) -> f64 {
+        t
+    }
+    fn f(&self, t: f64) -> f64 {
+        -1.0 / (1.0 - t)
+    }
+    fn g2(&self, t: f64) -> f64 {
+        2.0 * t / (1.0 - t)
+    }
+    fn t_max(&self) -> f64 {
+        1.0 - T_EPS
     }
 }
 
@@ -150,5 +231,42 @@ mod tests {
         let (a, s) = (vp.alpha(0.3), vp.sigma(0.3));
         assert!((mean - 1.5 * a).abs() < 4.0 * s / (n as f64).sqrt(), "{mean}");
         assert!((var - s * s).abs() < 0.01 * s * s, "{var}");
+    }
+
+    /// f and g^2 of every process agree with the derivatives of its alpha and sigma, and the
+    /// marginals are the closed forms of SPEC §2 / appendix J.
+    #[test]
+    fn sub_vp_and_linear_match_their_closed_forms() {
+        let h = 1e-6;
+        for kind in ProcessKind::ALL {
+            let p: &dyn Process = &kind;
+            for &t in &[2e-3f64, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99] {
+                let fd = (p.alpha(t + h).ln() - p.alpha(t - h).ln()) / (2.0 * h);
+                assert!((p.f(t) - fd).abs() < 1e-5 * (1.0 + fd.abs()), "{kind:?} f({t})");
+                let ds2 = (p.sigma(t + h).powi(2) - p.sigma(t - h).powi(2)) / (2.0 * h);
+                let g2 = ds2 - 2.0 * p.f(t) * p.sigma(t).powi(2);
+                assert!((p.g2(t) - g2).abs() < 1e-5 * (1.0 + g2.abs()), "{kind:?} g2({t})");
+                // lambda inverts.
+                let back = p.t_of_lambda(p.lambda(t));
+                assert!((back - t).abs() < 1e-9, "{kind:?} t_of_lambda({t}) = {back}");
+            }
+        }
+        let sub = ProcessKind::SubVp;
+        for &t in &[1e-3f64, 0.2, 0.6, 1.0] {
+            let a = (-0.25 * t * t * 19.9 - 0.05 * t).exp();
+            assert!((sub.alpha(t) - a).abs() < 1e-14);
+            assert!((sub.sigma(t) - (1.0 - a * a)).abs() < 1e-12, "sub-vp sigma({t})");
+            assert!((sub.g2(t) - (0.1 + 19.9 * t) * (1.0 - a.powi(4))).abs() < 1e-9);
+            assert!(sub.sigma(t) <= ProcessKind::Vp.sigma(t));
+        }
+        let lin = ProcessKind::Linear;
+        assert_eq!(lin.t_max(), 1.0 - T_EPS);
+        assert_eq!(ProcessKind::Vp.t_max(), 1.0);
+        for &t in &[1e-3f64, 0.25, 0.5, 0.999] {
+            assert!((lin.alpha(t) - (1.0 - t)).abs() < 1e-15 && (lin.sigma(t) - t).abs() < 1e-15);
+            assert!((lin.g2(t) - 2.0 * t / (1.0 - t)).abs() < 1e-9);
+        }
+        assert_eq!(ProcessKind::parse("sub-vp"), Some(ProcessKind::SubVp));
+        assert_eq!(serde_json::to_string(&ProcessKind::SubVp).unwrap(), "\"sub-vp\"");
     }
 }

@@ -4,13 +4,15 @@
 
 use super::spec::{ExperimentSpec, SpecError};
 use crate::data::Dataset;
+use crate::diffusion::ProcessKind;
 use crate::nn::{Activation, Parameterization};
 use crate::sample::SamplerKind;
 
 /// Names accepted by [`apply`], in the order the CLI help lists them.
 pub const NAMES: &[&str] = &[
-    "dataset", "data-size", "dim", "depth", "width", "activation", "parameterization", "iters", "batch", "lr",
-    "report-every", "samplers", "steps", "exact-score", "n-samples", "eps", "k", "repeats", "seed",
+    "dataset", "data-size", "dim", "process", "depth", "width", "activation", "parameterization", "iters", "batch",
+    "lr", "report-every", "samplers", "steps", "exact-score", "snr", "corrector-steps", "denoise", "n-samples", "eps",
+    "k", "repeats", "coordinate", "bins", "record-times", "trajectories", "seed",
 ];
 
 fn bad(name: &str, message: String) -> SpecError {
@@ -19,6 +21,14 @@ fn bad(name: &str, message: String) -> SpecError {
 
 fn num<T: std::str::FromStr>(name: &str, v: &str, what: &str) -> Result<T, SpecError> {
     v.trim().parse::<T>().map_err(|_| bad(name, format!("expected {what}, got {v:?}")))
+}
+
+fn boolean(name: &str, v: &str) -> Result<bool, SpecError> {
+    match v.trim() {
+        "" | "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err(bad(name, format!("expected true or false, got {v:?}"))),
+    }
 }
 
 pub fn list_f64(name: &str, v: &str) -> Result<Vec<f64>, SpecError> {
@@ -37,6 +47,10 @@ pub fn apply(s: &mut ExperimentSpec, name: &str, v: &str) -> Result<(), SpecErro
         }
         "data-size" => s.data_size = Some(num(name, v, "an integer")?),
         "dim" => s.dim = num(name, v, "an integer")?,
+        "process" => {
+            s.process = ProcessKind::parse(v.trim())
+                .ok_or_else(|| bad(name, format!("expected vp, sub-vp or linear, got {v:?}")))?
+        }
         "depth" => s.model.depth = num(name, v, "an integer")?,
         "width" => s.model.width = num(name, v, "an integer")?,
         "activation" => {
@@ -56,7 +70,7 @@ pub fn apply(s: &mut ExperimentSpec, name: &str, v: &str) -> Result<(), SpecErro
                 .split(',')
                 .map(|x| {
                     SamplerKind::parse(x.trim())
-                        .ok_or_else(|| bad(name, format!("unknown sampler {x:?}; choose from ode, sde")))
+                        .ok_or_else(|| bad(name, format!("unknown sampler {x:?}; choose from {}", SamplerKind::names())))
                 })
                 .collect::<Result<_, _>>()?
         }
@@ -70,13 +84,14 @@ pub fn apply(s: &mut ExperimentSpec, name: &str, v: &str) -> Result<(), SpecErro
                 s.sampling.steps.insert(kind, num(name, n, "an integer")?);
             }
         }
-        "exact-score" => {
-            s.sampling.exact_score = match v.trim() {
-                "" | "1" | "true" | "yes" => true,
-                "0" | "false" | "no" => false,
-                _ => return Err(bad(name, format!("expected true or false, got {v:?}"))),
-            }
-        }
+        "exact-score" => s.sampling.exact_score = boolean(name, v)?,
+        "snr" => s.sampling.snr = num(name, v, "a number")?,
+        "corrector-steps" => s.sampling.corrector_steps = num(name, v, "an integer")?,
+        "denoise" => s.sampling.denoise = boolean(name, v)?,
+        "coordinate" => s.record.coordinate = num(name, v, "an integer")?,
+        "bins" => s.record.bins = num(name, v, "an integer")?,
+        "record-times" => s.record.times = list_f64(name, v)?,
+        "trajectories" => s.record.trajectories = num(name, v, "an integer")?,
         "n-samples" => s.sampling.n_samples = num(name, v, "an integer")?,
         "eps" => s.metrics.eps = list_f64(name, v)?,
         "k" => s.metrics.k = Some(num(name, v, "an integer")?),
@@ -105,6 +120,12 @@ pub fn name_of(field: &str) -> Option<&'static str> {
         "metrics.eps" => "eps",
         "metrics.k" => "k",
         "metrics.repeats" => "repeats",
+        "sampling.snr" => "snr",
+        "sampling.corrector_steps" => "corrector-steps",
+        "record.coordinate" => "coordinate",
+        "record.bins" => "bins",
+        "record.times" => "record-times",
+        "record.trajectories" => "trajectories",
         f if f.starts_with("sampling.steps") => "steps",
         _ => return None,
     })
@@ -127,16 +148,19 @@ mod tests {
     #[test]
     fn every_name_is_accepted_with_a_valid_value() {
         let values = [
-            ("dataset", "mog"), ("data-size", "1000"), ("dim", "3"), ("depth", "2"), ("width", "16"),
-            ("activation", "silu"), ("parameterization", "skip-fixed"), ("iters", "10"), ("batch", "100"),
-            ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde"), ("steps", "sde=50"),
-            ("exact-score", "true"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("repeats", "2"),
-            ("seed", "9"),
+            ("dataset", "mog"), ("data-size", "1000"), ("dim", "3"), ("process", "sub-vp"), ("depth", "2"),
+            ("width", "16"), ("activation", "silu"), ("parameterization", "skip-fixed"), ("iters", "10"),
+            ("batch", "100"), ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde,pc,ald"),
+            ("steps", "sde=50,dpm2=10"), ("exact-score", "true"), ("snr", "0.2"), ("corrector-steps", "2"),
+            ("denoise", "yes"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("repeats", "2"),
+            ("coordinate", "1"), ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
         ];
         assert_eq!(values.len(), NAMES.len());
         let s = from_pairs(values).unwrap();
         assert_eq!((s.model.width, s.sampling.n_samples, s.seed), (16, 100, 9));
-        assert!(s.sampling.exact_score);
+        assert!(s.sampling.exact_score && s.sampling.denoise);
+        assert_eq!((s.process, s.sampling.corrector_steps, s.record.coordinate), (ProcessKind::SubVp, 2, 1));
+        assert_eq!(s.record.times, vec![1.0, 0.5, 0.0]);
     }
 
     #[test]
@@ -147,6 +171,11 @@ mod tests {
             ("lr", "NaN", "training.lr"),
             ("colour", "red", "colour: unknown setting"),
             ("exact-score", "maybe", "exact-score: expected true or false"),
+            ("process", "ve", "process: expected vp, sub-vp or linear"),
+            ("samplers", "ode,euler", "samplers: unknown sampler"),
+            ("coordinate", "2", "record.coordinate: must be in 0..=1"),
+            ("record-times", "0.5,2", "record.times"),
+            ("snr", "inf", "sampling.snr"),
         ] {
             let e = from_pairs([(k, v)]).unwrap_err();
             assert!(e.to_string().starts_with(want), "{k}={v}: {e}");

@@ -9,7 +9,8 @@ use crate::metrics::{self, TidPoint};
 use crate::nn::{ScoreNet, ScoreNetConfig};
 use crate::points::Points;
 use crate::rng::{self, Stream};
-use crate::sample::{self, EpsModel, ExactEps, TrainedNet};
+use crate::diffusion::{Process, T_EPS};
+use crate::sample::{self, EpsModel, ExactEps, RecordPlan, Recording, RunOptions, TrainedNet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -54,6 +55,8 @@ pub struct TidEntry {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SamplerResult {
     pub steps: usize,
+    /// Network (or exact-score) evaluations per point.
+    pub evaluations: usize,
     pub seconds: f64,
     pub mean: Vec<f64>,
     pub variance: Vec<f64>,
@@ -78,6 +81,32 @@ pub struct ExperimentResult {
     pub samples: BTreeMap<String, Points>,
     #[serde(skip)]
     pub reference: Option<Points>,
+    /// What each sampler recorded (density evolution, marginals, trajectories).
+    #[serde(skip)]
+    pub recordings: BTreeMap<String, Recording>,
+    /// The same histograms of the true noised data.
+    #[serde(skip)]
+    pub truth: Option<Recording>,
+}
+
+/// Histogram range of the recorded coordinate: the data's range padded by 5%, and at least
+/// [-3.5, 3.5] so the N(0, 1) start fits.
+pub fn record_plan(spec: &ExperimentSpec, data: &Points) -> RecordPlan {
+    let c = spec.record.coordinate;
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for row in data.data.chunks_exact(data.dim) {
+        lo = lo.min(row[c] as f64);
+        hi = hi.max(row[c] as f64);
+    }
+    let pad = 0.05 * (hi - lo);
+    RecordPlan {
+        coordinate: c,
+        lo: (lo - pad).min(-3.5),
+        hi: (hi + pad).max(3.5),
+        bins: spec.record.bins,
+        times: spec.record.times.clone(),
+        trajectories: spec.record.trajectories,
+    }
 }
 
 pub fn build_net(spec: &ExperimentSpec) -> ScoreNet {
@@ -166,7 +195,7 @@ pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> Contr
             data.clone(),
             spec.training.batch,
             spec.training.lr,
-            TimeRange::default(),
+            TimeRange { lo: T_EPS as f32, hi: spec.process.t_max() as f32 },
             spec.seed,
         );
         let name = engine::Engine::describe(&eng);
@@ -180,25 +209,36 @@ pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> Contr
     };
 
     let n = spec.sampling.n_samples;
+    let refs: Vec<Points> = (0..spec.metrics.repeats).map(|r| subsample(&data, n, spec.seed, r as u64)).collect();
+    let plan = record_plan(spec, &refs[0]);
     let init = sample::initial_noise(n, spec.data_dim(), spec.seed);
+    let settings = spec.sampling.settings();
+    let opts = RunOptions { denoise: spec.sampling.denoise, record: Some(&plan) };
     let mut samples = BTreeMap::new();
     let mut samplers = BTreeMap::new();
-    for (i, &kind) in spec.sampling.samplers.iter().enumerate() {
+    let mut recordings = BTreeMap::new();
+    for &kind in &spec.sampling.samplers {
         phase(on_event, kind.name())?;
         let t = now_s();
         let steps = spec.steps(kind);
-        let s = sample::run(kind.build(steps).as_ref(), model.as_ref(), &spec.process, &init, spec.seed, i as u64);
+        let sampler = kind.build(steps, &settings);
+        // Each sampler's noise stream is fixed by its kind, so adding or removing another
+        // sampler from the comparison leaves its samples unchanged.
+        let stream = kind as u64;
+        let (s, rec) = sample::run_with(sampler.as_ref(), model.as_ref(), &spec.process, &init, spec.seed, stream, &opts);
         let seconds = now_s() - t;
+        let evaluations = kind.evaluations(steps, &settings) + spec.sampling.denoise as usize;
         samplers.insert(
             kind.name().to_string(),
-            SamplerResult { steps, seconds, mean: s.mean(), variance: s.variance(), finite: s.all_finite() },
+            SamplerResult { steps, evaluations, seconds, mean: s.mean(), variance: s.variance(), finite: s.all_finite() },
         );
         samples.insert(kind.name().to_string(), s);
+        recordings.insert(kind.name().to_string(), rec.expect("planned"));
     }
+    let truth = plan.noised_data(&refs[0], &spec.process, spec.seed);
 
     phase(on_event, "metrics")?;
     let t = now_s();
-    let refs: Vec<Points> = (0..spec.metrics.repeats).map(|r| subsample(&data, n, spec.seed, r as u64)).collect();
     let ref_counts = reference_counts(&refs, &spec.metrics.eps);
     let mut tid = BTreeMap::new();
     for (name, s) in &samples {
@@ -222,5 +262,7 @@ pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> Contr
         timings,
         samples,
         reference: refs.into_iter().next(),
+        recordings,
+        truth: Some(truth),
     })
 }

@@ -5,7 +5,7 @@
 use crate::data::Dataset;
 use crate::diffusion::ProcessKind;
 use crate::nn::{Activation, Parameterization};
-use crate::sample::SamplerKind;
+use crate::sample::{SamplerKind, SamplerSettings};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,6 +23,7 @@ pub struct ExperimentSpec {
     pub training: TrainingSpec,
     pub sampling: SamplingSpec,
     pub metrics: MetricsSpec,
+    pub record: RecordSpec,
     pub seed: u64,
 }
 
@@ -56,6 +57,26 @@ pub struct SamplingSpec {
     pub n_samples: usize,
     /// Use the exact mixture score instead of training a net (mixtures only).
     pub exact_score: bool,
+    /// Langevin signal-to-noise ratio r of `pc` and `ald`.
+    pub snr: f64,
+    /// Langevin steps per noise level of `pc` and `ald`.
+    pub corrector_steps: usize,
+    /// End every sampler with one denoising step x <- (x - sigma eps_hat) / alpha at t_eps.
+    pub denoise: bool,
+}
+
+/// What every sampler records on the way (SPEC §5): histograms of one coordinate at a grid of
+/// t, and the paths of the first few points.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecordSpec {
+    /// The coordinate (0-based) whose marginal is recorded.
+    pub coordinate: usize,
+    pub bins: usize,
+    /// Times in [0, 1] at which the marginal is recorded (0 = the final samples).
+    pub times: Vec<f64>,
+    /// How many points' whole trajectories are kept.
+    pub trajectories: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -81,6 +102,7 @@ impl Default for ExperimentSpec {
             training: TrainingSpec::default(),
             sampling: SamplingSpec::default(),
             metrics: MetricsSpec::default(),
+            record: RecordSpec::default(),
             seed: 0,
         }
     }
@@ -105,7 +127,23 @@ impl Default for SamplingSpec {
             steps: BTreeMap::new(),
             n_samples: 2000,
             exact_score: false,
+            snr: SamplerSettings::default().snr,
+            corrector_steps: SamplerSettings::default().corrector_steps,
+            denoise: false,
         }
+    }
+}
+
+impl SamplingSpec {
+    pub fn settings(&self) -> SamplerSettings {
+        SamplerSettings { snr: self.snr, corrector_steps: self.corrector_steps }
+    }
+}
+
+impl Default for RecordSpec {
+    fn default() -> Self {
+        // Every 0.02 from 1 to 0: includes the paper's marginals at 0.8, 0.6, 0.4 and 0.
+        RecordSpec { coordinate: 0, bins: 120, times: (0..=50).rev().map(|i| i as f64 / 50.0).collect(), trajectories: 64 }
     }
 }
 
@@ -157,6 +195,14 @@ pub mod limits {
     pub const EPS: (f64, f64) = (1e-6, 100.0);
     pub const EPS_COUNT: usize = 64;
     pub const REPEATS: (usize, usize) = (1, 100);
+    pub const SNR: (f64, f64) = (1e-4, 10.0);
+    pub const CORRECTOR_STEPS: (usize, usize) = (1, 100);
+    pub const BINS: (usize, usize) = (2, 1000);
+    pub const RECORD_TIMES: usize = 201;
+    /// At most one sample block's worth of trajectories.
+    pub const TRAJECTORIES: (usize, usize) = (0, crate::sample::BLOCK);
+    /// Floats of one sampler's recorded trajectories.
+    pub const TRAJECTORY_FLOATS: usize = 20_000_000;
     /// Floats held by the training set or by one sample set.
     pub const FLOATS: usize = 50_000_000;
 }
@@ -233,6 +279,32 @@ impl ExperimentSpec {
             in_range("metrics.k", k, 2, self.sampling.n_samples)?;
         }
         in_range("metrics.repeats", self.metrics.repeats, REPEATS.0, REPEATS.1)?;
+        if !self.sampling.snr.is_finite() {
+            return err("sampling.snr", format!("must be a finite number in {}..={}", SNR.0, SNR.1));
+        }
+        in_range("sampling.snr", self.sampling.snr, SNR.0, SNR.1)?;
+        in_range("sampling.corrector_steps", self.sampling.corrector_steps, CORRECTOR_STEPS.0, CORRECTOR_STEPS.1)?;
+        let r = &self.record;
+        in_range("record.coordinate", r.coordinate, 0, d - 1)?;
+        in_range("record.bins", r.bins, BINS.0, BINS.1)?;
+        if r.times.is_empty() || r.times.len() > RECORD_TIMES {
+            return err("record.times", format!("give 1 to {RECORD_TIMES} times"));
+        }
+        for &t in &r.times {
+            if !(0.0..=1.0).contains(&t) {
+                return err("record.times", format!("every time must be in 0..=1, got {t}"));
+            }
+        }
+        in_range("record.trajectories", r.trajectories, TRAJECTORIES.0, TRAJECTORIES.1)?;
+        for &k in &self.sampling.samplers {
+            let floats = (self.steps(k) + 1) * r.trajectories.min(self.sampling.n_samples) * d;
+            if floats > TRAJECTORY_FLOATS {
+                return err(
+                    "record.trajectories",
+                    format!("{} steps x {} trajectories x dimension must be at most {TRAJECTORY_FLOATS}", k.name(), r.trajectories),
+                );
+            }
+        }
         Ok(())
     }
 

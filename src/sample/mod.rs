@@ -2,11 +2,19 @@
 //! [`run`] cuts the points into fixed blocks, gives each block its own noise stream and runs the
 //! blocks in parallel, so results do not depend on the thread count.
 
+mod kind;
+mod langevin;
 mod model;
-mod samplers;
+pub mod record;
+mod sde_ode;
+mod solvers;
 
+pub use kind::{SamplerKind, SamplerSettings};
+pub use langevin::{Ald, Pc};
 pub use model::{EpsModel, ExactEps, TrainedNet};
-pub use samplers::{Ode, Sde, SamplerKind};
+pub use record::{RecordPlan, Recording};
+pub use sde_ode::{Ode, Sde};
+pub use solvers::{Ddim, Dpm2};
 
 use crate::diffusion::{Process, T_EPS};
 use crate::nn::ScoreNetCache;
@@ -16,7 +24,9 @@ use crate::rng::{self, Stream};
 use rand::rngs::StdRng;
 
 /// Points per block: every point's trajectory is independent, so a block runs start to end.
-const BLOCK: usize = 1024;
+/// The Langevin samplers' step size uses norms averaged over a block (as score_sde averages over
+/// its batch), so this size is part of their definition.
+pub const BLOCK: usize = 1024;
 
 /// What one sampler step sees.
 pub struct StepCtx<'a> {
@@ -24,21 +34,32 @@ pub struct StepCtx<'a> {
     pub process: &'a dyn Process,
     pub scratch: &'a mut ScoreNetCache,
     pub rng: &'a mut StdRng,
-    /// Buffer of the block's size for eps_hat.
+    /// Buffers of the block's size: eps_hat, and a second one for intermediate points or noise.
     pub eps: &'a mut Vec<f32>,
+    pub tmp: &'a mut Vec<f32>,
+}
+
+impl StepCtx<'_> {
+    /// eps_hat(x, t) into `self.eps`.
+    pub fn eval_eps(&mut self, x: &[f32], t: f64) {
+        self.eps.resize(x.len(), 0.0);
+        self.model.eps(x, t as f32, self.eps, self.scratch);
+    }
 }
 
 pub trait Sampler: Sync {
     fn name(&self) -> &'static str;
-    /// Time grid from 1 down to t_eps (inclusive), `steps + 1` points.
-    fn grid(&self) -> Vec<f64>;
+    /// Steps on the time grid (network evaluations per step depend on the sampler).
+    fn steps(&self) -> usize;
     /// Moves the block `x` from time `t` to time `t_next < t`; `last` marks the final step.
     fn step(&self, x: &mut [f32], t: f64, t_next: f64, last: bool, ctx: &mut StepCtx);
 }
 
-/// Uniform grid t_i = 1 - i (1 - t_eps) / steps (SPEC §5).
-pub fn uniform_grid(steps: usize) -> Vec<f64> {
-    (0..=steps).map(|i| 1.0 - i as f64 * (1.0 - T_EPS) / steps as f64).collect()
+/// Uniform grid t_i = t_max - i (t_max - t_eps) / steps (SPEC §5; t_max = 1 but for the linear
+/// process).
+pub fn uniform_grid(steps: usize, t_max: f64) -> Vec<f64> {
+    // The last point is t_eps exactly, not t_eps up to round-off.
+    (0..=steps).map(|i| if i == steps { T_EPS } else { t_max - i as f64 * (t_max - T_EPS) / steps as f64 }).collect()
 }
 
 /// x_1 ~ N(0, I): the initial noise every sampler of one comparison starts from.
@@ -50,22 +71,72 @@ pub fn initial_noise(n: usize, dim: usize, seed: u64) -> Points {
     p
 }
 
+/// How a run ends and what it records besides the samples.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions<'a> {
+    /// After the last step, one Tweedie denoising step x <- (x - sigma eps_hat(x, t_eps)) / alpha.
+    pub denoise: bool,
+    pub record: Option<&'a RecordPlan>,
+}
+
 /// Runs `sampler` from `init` (x at t = 1) to t_eps. `stream` separates the noise of samplers
 /// that run from the same initial points.
 pub fn run(sampler: &dyn Sampler, model: &dyn EpsModel, process: &dyn Process, init: &Points, seed: u64, stream: u64) -> Points {
+    run_with(sampler, model, process, init, seed, stream, &RunOptions::default()).0
+}
+
+/// [`run`] with a final denoising step and recording as `opts` asks.
+pub fn run_with(
+    sampler: &dyn Sampler,
+    model: &dyn EpsModel,
+    process: &dyn Process,
+    init: &Points,
+    seed: u64,
+    stream: u64,
+    opts: &RunOptions,
+) -> (Points, Option<Recording>) {
     assert_eq!(init.dim, model.dim(), "initial noise and model differ in dimension");
     let d = init.dim;
-    let grid = sampler.grid();
+    let grid = uniform_grid(sampler.steps(), process.t_max());
     let mut out = init.clone();
-    let mut blocks: Vec<&mut [f32]> = out.data.chunks_mut(BLOCK * d).collect();
-    parallel::for_each_mut(&mut blocks, |b, x| {
+    let mut blocks: Vec<(&mut [f32], Option<record::BlockRecord>)> = out
+        .data
+        .chunks_mut(BLOCK * d)
+        .enumerate()
+        .map(|(b, x)| (x, opts.record.map(|p| p.block(&grid, d, b))))
+        .collect();
+    parallel::for_each_mut(&mut blocks, |b, (x, rec)| {
         let mut r = rng::stream(seed, Stream::SamplerNoise, (stream << 32) | b as u64);
         let mut scratch = ScoreNetCache::default();
         let mut eps = vec![0.0f32; x.len()];
-        let mut ctx = StepCtx { model, process, scratch: &mut scratch, rng: &mut r, eps: &mut eps };
-        for i in 0..grid.len() - 1 {
-            sampler.step(x, grid[i], grid[i + 1], i + 2 == grid.len(), &mut ctx);
+        let mut tmp = vec![0.0f32; x.len()];
+        let mut ctx =
+            StepCtx { model, process, scratch: &mut scratch, rng: &mut r, eps: &mut eps, tmp: &mut tmp };
+        let steps = grid.len() - 1;
+        for i in 0..steps {
+            if let Some(rec) = rec.as_mut() {
+                rec.observe(i, x);
+            }
+            sampler.step(x, grid[i], grid[i + 1], i + 1 == steps, &mut ctx);
+        }
+        if opts.denoise {
+            let t = grid[steps];
+            ctx.eval_eps(x, t);
+            let (a, s) = (process.alpha(t) as f32, process.sigma(t) as f32);
+            for (xi, &e) in x.iter_mut().zip(ctx.eps.iter()) {
+                *xi = (*xi - s * e) / a;
+            }
+        }
+        if let Some(rec) = rec.as_mut() {
+            rec.observe(steps, x);
         }
     });
-    out
+    let recording = opts.record.map(|plan| {
+        let parts: Vec<record::BlockRecord> = blocks.into_iter().filter_map(|(_, r)| r).collect();
+        plan.merge(&grid, d, parts)
+    });
+    (out, recording)
 }
+
+#[cfg(test)]
+mod tests;

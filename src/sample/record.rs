@@ -1,0 +1,199 @@
+//! Recording while sampling, cheaply: histograms of one coordinate at chosen times (density
+//! evolution and intermediate marginals) and the full paths of a few points (trajectories).
+//! Nothing else of the run is kept, and recording only reads the points, so it cannot change
+//! the samples.
+
+use crate::diffusion::{Process, T_EPS};
+use crate::points::Points;
+use crate::rng;
+use serde::{Deserialize, Serialize};
+
+/// What to record; the histogram range is fixed up front so every sampler, time and the true
+/// noised data share the same bins.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordPlan {
+    pub coordinate: usize,
+    pub lo: f64,
+    pub hi: f64,
+    pub bins: usize,
+    /// Requested times in [0, 1]; each is recorded at the nearest point of the sampler's grid
+    /// (0 means the final samples).
+    pub times: Vec<f64>,
+    /// Points (the first ones of the initial noise) whose whole path is kept.
+    pub trajectories: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recording {
+    pub coordinate: usize,
+    pub lo: f64,
+    pub hi: f64,
+    pub bins: usize,
+    pub requested: Vec<f64>,
+    /// The time actually recorded for each requested one.
+    pub times: Vec<f64>,
+    /// Counts per bin, one row per time.
+    pub histograms: Vec<Vec<u32>>,
+    /// Points outside [lo, hi) or not finite, per time.
+    pub outside: Vec<u32>,
+    /// Times of the trajectory rows (every grid point of the sampler).
+    pub trajectory_times: Vec<f64>,
+    pub trajectory_points: usize,
+    pub dim: usize,
+    /// Flat `[time][point][dim]`.
+    pub trajectories: Vec<f32>,
+}
+
+/// One block's share of a recording.
+pub struct BlockRecord {
+    /// Grid index recorded by each slot.
+    at: Vec<usize>,
+    coordinate: usize,
+    dim: usize,
+    hist: Vec<Vec<u32>>,
+    outside: Vec<u32>,
+    traj_rows: usize,
+    traj: Vec<f32>,
+    binner: Binner,
+}
+
+#[derive(Clone, Copy)]
+struct Binner {
+    lo: f64,
+    scale: f64,
+    bins: usize,
+}
+
+impl Binner {
+    fn bin(&self, v: f32) -> Option<usize> {
+        let u = (v as f64 - self.lo) * self.scale;
+        (u >= 0.0 && u < self.bins as f64).then(|| u as usize)
+    }
+}
+
+/// Histogram of column `coordinate` of `x` (rows of `dim`) into `hist`; returns the misses.
+fn histogram(x: &[f32], dim: usize, coordinate: usize, b: Binner, hist: &mut [u32]) -> u32 {
+    let mut miss = 0;
+    for row in x.chunks_exact(dim) {
+        match b.bin(row[coordinate]) {
+            Some(i) => hist[i] += 1,
+            None => miss += 1,
+        }
+    }
+    miss
+}
+
+impl RecordPlan {
+    fn binner(&self) -> Binner {
+        Binner { lo: self.lo, scale: self.bins as f64 / (self.hi - self.lo), bins: self.bins }
+    }
+
+    /// Grid index nearest to each requested time.
+    fn slots(&self, grid: &[f64]) -> Vec<usize> {
+        self.times
+            .iter()
+            .map(|&tau| {
+                (0..grid.len())
+                    .min_by(|&a, &b| (grid[a] - tau).abs().total_cmp(&(grid[b] - tau).abs()))
+                    .unwrap_or(0)
+            })
+            .collect()
+    }
+
+    pub(super) fn block(&self, grid: &[f64], dim: usize, b: usize) -> BlockRecord {
+        let at = self.slots(grid);
+        BlockRecord {
+            hist: vec![vec![0; self.bins]; at.len()],
+            outside: vec![0; at.len()],
+            at,
+            coordinate: self.coordinate,
+            dim,
+            traj_rows: if b == 0 { self.trajectories } else { 0 },
+            traj: Vec::new(),
+            binner: self.binner(),
+        }
+    }
+
+    pub(super) fn merge(&self, grid: &[f64], dim: usize, parts: Vec<BlockRecord>) -> Recording {
+        let at = self.slots(grid);
+        let mut histograms = vec![vec![0u32; self.bins]; at.len()];
+        let mut outside = vec![0u32; at.len()];
+        let mut trajectories = Vec::new();
+        let mut trajectory_points = 0;
+        for p in parts {
+            for (s, h) in p.hist.iter().enumerate() {
+                histograms[s].iter_mut().zip(h).for_each(|(a, b)| *a += b);
+                outside[s] += p.outside[s];
+            }
+            if p.traj_rows > 0 {
+                trajectory_points = p.traj.len() / (grid.len() * dim);
+                trajectories = p.traj;
+            }
+        }
+        Recording {
+            coordinate: self.coordinate,
+            lo: self.lo,
+            hi: self.hi,
+            bins: self.bins,
+            requested: self.times.clone(),
+            times: at.iter().map(|&i| grid[i]).collect(),
+            histograms,
+            outside,
+            trajectory_times: if trajectory_points > 0 { grid.to_vec() } else { Vec::new() },
+            trajectory_points,
+            dim,
+            trajectories,
+        }
+    }
+
+    /// The same histograms of the true noised data x_t = alpha_t x_0 + sigma_t eps, for the
+    /// rows of `data` at exactly the requested times (t = 0 is the data itself).
+    pub fn noised_data(&self, data: &Points, process: &dyn Process, seed: u64) -> Recording {
+        let d = data.dim;
+        let mut eps = vec![0.0f32; data.data.len()];
+        rng::fill_normal(&mut rng::stream(seed, rng::Stream::Reference, 1 << 41), &mut eps);
+        let b = self.binner();
+        let mut histograms = Vec::new();
+        let mut outside = Vec::new();
+        let mut times = Vec::new();
+        let mut xt = vec![0.0f32; data.data.len()];
+        for &tau in &self.times {
+            let t = tau.clamp(0.0, process.t_max());
+            let (a, s) = if t < T_EPS { (1.0, 0.0) } else { (process.alpha(t) as f32, process.sigma(t) as f32) };
+            for ((o, &x0), &e) in xt.iter_mut().zip(&data.data).zip(&eps) {
+                *o = a * x0 + s * e;
+            }
+            let mut h = vec![0u32; self.bins];
+            outside.push(histogram(&xt, d, self.coordinate, b, &mut h));
+            histograms.push(h);
+            times.push(t);
+        }
+        Recording {
+            coordinate: self.coordinate,
+            lo: self.lo,
+            hi: self.hi,
+            bins: self.bins,
+            requested: self.times.clone(),
+            times,
+            histograms,
+            outside,
+            trajectory_times: Vec::new(),
+            trajectory_points: 0,
+            dim: d,
+            trajectories: Vec::new(),
+        }
+    }
+}
+
+impl BlockRecord {
+    /// Called with the block's points at grid index `i` (after `i` steps).
+    pub(super) fn observe(&mut self, i: usize, x: &[f32]) {
+        for s in 0..self.at.len() {
+            if self.at[s] == i {
+                self.outside[s] += histogram(x, self.dim, self.coordinate, self.binner, &mut self.hist[s]);
+            }
+        }
+        let rows = self.traj_rows.min(x.len() / self.dim);
+        self.traj.extend_from_slice(&x[..rows * self.dim]);
+    }
+}
