@@ -21,19 +21,29 @@ RUN FLAGS (each overrides --spec)
   --dataset NAME          chessboard | spiral | mog | semicircle | mog1d | mog-nd
   --data-size N           training-set size (default: the data set's, SPEC 1)
   --dim N                 dimension of mog-nd (default 10)
+  --process P             vp | sub-vp | linear (default vp)
   --depth D --width W     hidden layers and their width (default 3 x 100)
   --activation A          tanh | relu | silu
   --parameterization P    plain | skip-fixed | skip-learned
   --iters N --batch B --lr LR --report-every K
-  --samplers LIST         comma list of: ode, sde
-  --steps NAME=N,...      steps per sampler (default ode=100, sde=1000)
+  --samplers LIST         comma list of: ode, ddim, dpm2, sde, pc, ald (default ode,sde)
+  --steps NAME=N,...      steps per sampler (default ode=100 ddim=100 dpm2=50 sde=1000 pc=100 ald=100)
+  --snr R                 Langevin snr of pc and ald (default 0.16)
+  --corrector-steps N     Langevin steps per level of pc and ald (default 1)
+  --denoise               end every sampler with one denoising (Tweedie) step
   --exact-score           sample with the exact mixture score, no training (mog, mog1d, mog-nd)
   --n-samples N           samples per sampler = size of the TID reference set (default 2000)
   --eps LIST              TID radii (default 0.01,0.02,0.03,0.05,0.07,0.1,0.15,0.2)
   --k K                   Hill's k (default N)
   --repeats R             reference draws for TID's spread (default 5)
+  --coordinate C          coordinate whose marginal is recorded (default 0)
+  --bins B                histogram bins of the recorded marginal (default 120)
+  --record-times LIST     times of the recorded marginal (default 1,0.98,..,0)
+  --trajectories N        points whose whole path is recorded (default 64)
   --seed S                seed of every random stream (default 0)
   --samples-out DIR       write DIR/<sampler>.csv and DIR/train.csv
+  --record-out DIR        write DIR/recording.json, DIR/<sampler>.marginals.csv (also truth),
+                          DIR/<sampler>.trajectories.csv
   --threads T             worker threads (default: all cores)
   --print-spec            print the resolved spec as JSON and exit
   --quiet                 no progress on stderr
@@ -119,7 +129,7 @@ fn num<T: std::str::FromStr>(flag: &str, v: &str, what: &str) -> Result<T, CliEr
 }
 
 /// Run flags are the spec overrides (`--width` sets `width`) plus these.
-const RUN_ONLY_FLAGS: &[&str] = &["--spec", "--samples-out", "--threads"];
+const RUN_ONLY_FLAGS: &[&str] = &["--spec", "--samples-out", "--record-out", "--threads"];
 
 fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
     let mut s = match f.get("--spec") {
@@ -158,7 +168,7 @@ fn set_threads(f: &Flags) -> Result<(), CliError> {
 fn cmd_run(args: &[String]) -> Result<(), CliError> {
     let known: Vec<String> = overrides::NAMES.iter().map(|n| format!("--{n}")).collect();
     let known: Vec<&str> = known.iter().map(String::as_str).chain(RUN_ONLY_FLAGS.iter().copied()).collect();
-    let f = Flags::parse(args, &["--exact-score", "--quiet", "--print-spec"], &known)?;
+    let f = Flags::parse(args, &["--exact-score", "--denoise", "--quiet", "--print-spec"], &known)?;
     let spec = spec_from_flags(&f)?;
     set_threads(&f)?;
     if f.has("--print-spec") {
@@ -199,10 +209,33 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
             std::fs::write(&path, p.to_csv()).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
         }
     }
+    if let Some(dir) = f.get("--record-out") {
+        write_recordings(dir, &result)?;
+    }
     if !quiet {
         summarize(&result);
     }
     println!("{}", serde_json::to_string_pretty(&result).unwrap());
+    Ok(())
+}
+
+fn write_file(dir: &str, name: &str, text: &str) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir).map_err(|e| CliError::Failed(format!("{dir}: {e}")))?;
+    let path = std::path::Path::new(dir).join(name);
+    std::fs::write(&path, text).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))
+}
+
+/// Marginals and trajectories of every sampler, and the true noised data's marginals.
+fn write_recordings(dir: &str, r: &experiment::ExperimentResult) -> Result<(), CliError> {
+    let json = serde_json::json!({"truth": r.truth, "samplers": r.recordings});
+    write_file(dir, "recording.json", &serde_json::to_string(&json).unwrap())?;
+    if let Some(t) = &r.truth {
+        write_file(dir, "truth.marginals.csv", &t.marginals_csv())?;
+    }
+    for (name, rec) in &r.recordings {
+        write_file(dir, &format!("{name}.marginals.csv"), &rec.marginals_csv())?;
+        write_file(dir, &format!("{name}.trajectories.csv"), &rec.trajectories_csv())?;
+    }
     Ok(())
 }
 

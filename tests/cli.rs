@@ -126,3 +126,33 @@ fn tid_subcommand_checks_its_inputs() {
     assert_eq!(v["subsampled"], false);
     assert_eq!(v["results"][0]["tid"], 0.0);
 }
+
+#[test]
+fn every_sampler_on_the_exact_score_writes_its_recordings() {
+    let dir = std::env::temp_dir().join(format!("collapse-lab-rec-{}", std::process::id()));
+    let (code, stdout, stderr) = lab(&[
+        "--dataset", "mog1d", "--exact-score", "--process", "sub-vp", "--samplers", "ode,ddim,dpm2,sde,pc,ald",
+        "--steps", "sde=200,ald=300", "--n-samples", "1000", "--eps", "0.05", "--repeats", "2", "--bins", "40",
+        "--record-times", "1,0.5,0", "--trajectories", "5", "--record-out", dir.to_str().unwrap(), "--quiet",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["spec"]["process"], "sub-vp");
+    for (s, evals) in [("ode", 100), ("ddim", 100), ("dpm2", 100), ("sde", 200), ("pc", 200), ("ald", 300)] {
+        assert_eq!(v["samplers"][s]["evaluations"], evals, "{s}");
+        assert!(v["tid"][s][0]["tid"].is_number(), "{s}: {}", v["tid"][s]);
+        let m = std::fs::read_to_string(dir.join(format!("{s}.marginals.csv"))).unwrap();
+        assert_eq!(m.lines().count(), 1 + 3 * 40, "{s}");
+        assert!(m.starts_with("t,bin_lo,bin_hi,count,density\n1,"), "{s}");
+        let tr = std::fs::read_to_string(dir.join(format!("{s}.trajectories.csv"))).unwrap();
+        let steps = v["samplers"][s]["steps"].as_u64().unwrap() as usize;
+        assert_eq!(tr.lines().count(), 1 + (steps + 1) * 5, "{s}");
+        assert!(tr.starts_with("t,point,x0\n"));
+    }
+    let truth = std::fs::read_to_string(dir.join("truth.marginals.csv")).unwrap();
+    assert_eq!(truth.lines().count(), 1 + 3 * 40);
+    let rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("recording.json")).unwrap()).unwrap();
+    assert_eq!(rec["samplers"]["pc"]["times"].as_array().unwrap().len(), 3);
+    assert_eq!(rec["truth"]["requested"], serde_json::json!([1.0, 0.5, 0.0]));
+}

@@ -197,3 +197,40 @@ impl BlockRecord {
         self.traj.extend_from_slice(&x[..rows * self.dim]);
     }
 }
+
+impl Recording {
+    /// `t,bin_lo,bin_hi,count,density` rows, one per time and bin; density is per unit length,
+    /// normalised by all points (those outside the range included).
+    pub fn marginals_csv(&self) -> String {
+        let width = (self.hi - self.lo) / self.bins as f64;
+        let mut out = String::from("t,bin_lo,bin_hi,count,density\n");
+        for ((t, h), miss) in self.times.iter().zip(&self.histograms).zip(&self.outside) {
+            let total = (h.iter().sum::<u32>() + miss).max(1) as f64;
+            for (i, &c) in h.iter().enumerate() {
+                let lo = self.lo + i as f64 * width;
+                out += &format!("{t},{lo},{},{c},{}\n", lo + width, c as f64 / (total * width));
+            }
+        }
+        out
+    }
+
+    /// `t,point,x0,..` rows: every recorded point at every grid time.
+    pub fn trajectories_csv(&self) -> String {
+        let mut out = String::from("t,point");
+        for j in 0..self.dim {
+            out += &format!(",x{j}");
+        }
+        out.push('\n');
+        let row = self.trajectory_points * self.dim;
+        for (k, t) in self.trajectory_times.iter().enumerate() {
+            for p in 0..self.trajectory_points {
+                out += &format!("{t},{p}");
+                for v in &self.trajectories[k * row + p * self.dim..k * row + (p + 1) * self.dim] {
+                    out += &format!(",{v}");
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
