@@ -12,7 +12,7 @@ use crate::sample::SamplerKind;
 pub const NAMES: &[&str] = &[
     "dataset", "data-size", "dim", "process", "depth", "width", "activation", "parameterization", "iters", "batch",
     "lr", "report-every", "samplers", "steps", "exact-score", "snr", "corrector-steps", "denoise", "n-samples", "eps",
-    "k", "repeats", "coordinate", "bins", "record-times", "trajectories", "seed",
+    "k", "repeats", "survival-eps", "coordinate", "bins", "record-times", "trajectories", "seed",
 ];
 
 fn bad(name: &str, message: String) -> SpecError {
@@ -96,6 +96,7 @@ pub fn apply(s: &mut ExperimentSpec, name: &str, v: &str) -> Result<(), SpecErro
         "eps" => s.metrics.eps = list_f64(name, v)?,
         "k" => s.metrics.k = Some(num(name, v, "an integer")?),
         "repeats" => s.metrics.repeats = num(name, v, "an integer")?,
+        "survival-eps" => s.metrics.survival_eps = num(name, v, "a number")?,
         "seed" => s.seed = num(name, v, "a non-negative integer")?,
         _ => return Err(bad(name, format!("unknown setting; known: {}", NAMES.join(", ")))),
     }
@@ -120,6 +121,7 @@ pub fn name_of(field: &str) -> Option<&'static str> {
         "metrics.eps" => "eps",
         "metrics.k" => "k",
         "metrics.repeats" => "repeats",
+        "metrics.survival_eps" => "survival-eps",
         "sampling.snr" => "snr",
         "sampling.corrector_steps" => "corrector-steps",
         "record.coordinate" => "coordinate",
@@ -153,7 +155,7 @@ mod tests {
             ("batch", "100"), ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde,pc,ald"),
             ("steps", "sde=50,dpm2=10"), ("exact-score", "true"), ("snr", "0.2"), ("corrector-steps", "2"),
             ("denoise", "yes"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("repeats", "2"),
-            ("coordinate", "1"), ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
+            ("survival-eps", "0.1"), ("coordinate", "1"), ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
         ];
         assert_eq!(values.len(), NAMES.len());
         let s = from_pairs(values).unwrap();

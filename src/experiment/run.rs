@@ -5,7 +5,7 @@ use super::spec::{ExperimentSpec, SpecError};
 use crate::clock::now_s;
 use crate::engine::{self, CpuEngine, EngineError, Progress, TrainReport};
 use crate::engine::cpu::TimeRange;
-use crate::metrics::{self, TidPoint};
+use crate::metrics::{self, SurvivalCurve, TidPoint};
 use crate::nn::{ScoreNet, ScoreNetConfig};
 use crate::points::Points;
 use crate::rng::{self, Stream};
@@ -75,6 +75,9 @@ pub struct ExperimentResult {
     pub tid: BTreeMap<String, Vec<TidEntry>>,
     /// TID between two independent draws of the data: the noise floor at each e.
     pub tid_null: Vec<TidEntry>,
+    /// Survival functions of the neighbour counts at `metrics.survival_eps`: "data" (the first
+    /// reference draw) and each sampler with finite samples.
+    pub survival: BTreeMap<String, SurvivalCurve>,
     pub timings: BTreeMap<String, f64>,
     /// The samples and the training reference set (for CSV output and plots).
     #[serde(skip)]
@@ -249,6 +252,14 @@ pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> Contr
     // Noise floor: fresh draws of the data measured against the same references.
     let fresh = spec.dataset.generate_from(n, spec.dim, &mut rng::stream(spec.seed, Stream::Reference, NULL_DRAW));
     let tid_null = tid_with_spread(&ref_counts, &fresh, &spec.metrics.eps, spec.metrics.k);
+    let se = spec.metrics.survival_eps;
+    let mut survival = BTreeMap::new();
+    survival.insert("data".to_string(), SurvivalCurve::new(&metrics::neighbour_counts(&refs[0], se), se, spec.metrics.k));
+    for (name, s) in &samples {
+        if samplers[name].finite {
+            survival.insert(name.clone(), SurvivalCurve::new(&metrics::neighbour_counts(s, se), se, spec.metrics.k));
+        }
+    }
     timings.insert("metrics_s".into(), now_s() - t);
     timings.insert("total_s".into(), now_s() - t0);
     Ok(ExperimentResult {
@@ -259,6 +270,7 @@ pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> Contr
         samplers,
         tid,
         tid_null,
+        survival,
         timings,
         samples,
         reference: refs.into_iter().next(),

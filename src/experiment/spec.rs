@@ -89,6 +89,8 @@ pub struct MetricsSpec {
     /// Independent draws of the training reference set: TID is reported for the first, its
     /// spread (std) over all of them, and a data-vs-data TID of each gives the noise floor.
     pub repeats: usize,
+    /// Radius of the survival-function plot P(n > x).
+    pub survival_eps: f64,
 }
 
 impl Default for ExperimentSpec {
@@ -149,7 +151,7 @@ impl Default for RecordSpec {
 
 impl Default for MetricsSpec {
     fn default() -> Self {
-        MetricsSpec { eps: vec![0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2], k: None, repeats: 5 }
+        MetricsSpec { eps: vec![0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2], k: None, repeats: 5, survival_eps: 0.05 }
     }
 }
 
@@ -279,6 +281,10 @@ impl ExperimentSpec {
             in_range("metrics.k", k, 2, self.sampling.n_samples)?;
         }
         in_range("metrics.repeats", self.metrics.repeats, REPEATS.0, REPEATS.1)?;
+        if !self.metrics.survival_eps.is_finite() {
+            return err("metrics.survival_eps", format!("must be a finite number in {}..={}", EPS.0, EPS.1));
+        }
+        in_range("metrics.survival_eps", self.metrics.survival_eps, EPS.0, EPS.1)?;
         if !self.sampling.snr.is_finite() {
             return err("sampling.snr", format!("must be a finite number in {}..={}", SNR.0, SNR.1));
         }

@@ -4,4 +4,4 @@ mod neighbours;
 pub mod tid;
 
 pub use neighbours::neighbour_counts;
-pub use tid::{hill_alpha, tid_curve, TidPoint};
+pub use tid::{hill_alpha, tid_curve, SurvivalCurve, TidPoint};

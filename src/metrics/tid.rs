@@ -38,6 +38,29 @@ pub fn survival(counts: &[u32]) -> Vec<(u32, f64)> {
     out
 }
 
+/// The survival function of one set's neighbour counts at radius `eps`, with the Pareto tail
+/// P(n > x) = (x / x_min)^(-alpha) that Hill's estimator (k = N) fits to it (SPEC §6).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SurvivalCurve {
+    pub eps: f64,
+    /// Distinct counts x and P(n > x).
+    pub x: Vec<u32>,
+    pub p: Vec<f64>,
+    pub alpha: Option<f64>,
+    /// The smallest count n_(k), where the fitted tail starts.
+    pub x_min: u32,
+}
+
+impl SurvivalCurve {
+    pub fn new(counts: &[u32], eps: f64, k: Option<usize>) -> SurvivalCurve {
+        let k = k.unwrap_or(counts.len());
+        let (x, p) = survival(counts).into_iter().unzip();
+        let mut sorted = counts.to_vec();
+        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        SurvivalCurve { eps, x, p, alpha: hill_alpha(counts, k), x_min: sorted[k - 1] }
+    }
+}
+
 /// TID and its parts at one radius.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TidPoint {
@@ -150,5 +173,18 @@ mod tests {
             assert!(tid > 0.25 * p.alpha_train.unwrap(), "e {}: tid {tid} alpha_train {:?}", p.eps, p.alpha_train);
             assert!(p.ansd_ratio.unwrap() > 1.5);
         }
+    }
+
+    #[test]
+    fn survival_curve_carries_the_hill_fit() {
+        // Counts 1,1,2,4: P(n > 1) = 1/2, P(n > 2) = 1/4, P(n > 4) = 0.
+        let c = SurvivalCurve::new(&[1, 4, 1, 2], 0.1, None);
+        assert_eq!(c.x, vec![1, 2, 4]);
+        assert_eq!(c.p, vec![0.5, 0.25, 0.0]);
+        assert_eq!(c.x_min, 1);
+        let gamma = (4f64.ln() + 2f64.ln()) / 4.0;
+        assert!((c.alpha.unwrap() - 1.0 / gamma).abs() < 1e-12);
+        assert_eq!(SurvivalCurve::new(&[3, 3, 3], 0.1, None).alpha, None);
+        assert_eq!(SurvivalCurve::new(&[1, 4, 1, 2], 0.1, Some(2)).x_min, 2);
     }
 }

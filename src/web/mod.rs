@@ -72,7 +72,26 @@ pub fn run_experiment(spec_json: &str, on_event: Function) -> Result<JsValue, Js
         Reflect::set(&out, &"reference".into(), &Float32Array::from(r.data.as_slice()))?;
     }
     Reflect::set(&out, &"result".into(), &to_js(&result))?;
+    let recordings = Object::new();
+    for (name, r) in &result.recordings {
+        Reflect::set(&recordings, &name.into(), &recording_js(r)?)?;
+    }
+    Reflect::set(&out, &"recordings".into(), &recordings)?;
+    if let Some(t) = &result.truth {
+        Reflect::set(&out, &"truth".into(), &recording_js(t)?)?;
+    }
     Ok(out.into())
+}
+
+/// A recording as a plain object, its trajectories as a Float32Array.
+fn recording_js(r: &crate::sample::Recording) -> Result<JsValue, JsValue> {
+    let v = to_js(&serde_json::json!({
+        "coordinate": r.coordinate, "lo": r.lo, "hi": r.hi, "bins": r.bins, "requested": r.requested,
+        "times": r.times, "histograms": r.histograms, "outside": r.outside,
+        "trajectory_times": r.trajectory_times, "trajectory_points": r.trajectory_points, "dim": r.dim,
+    }));
+    Reflect::set(&v, &"trajectories".into(), &Float32Array::from(r.trajectories.as_slice()))?;
+    Ok(v)
 }
 
 /// TID(e) of two point sets given as flat row-major arrays (the same computation as
