@@ -1,30 +1,56 @@
 // The page: form <-> spec (validated by the same Rust code as the CLI), a Web Worker that runs
 // the experiment, and the plots. The URL's query is the experiment: same URL, same result.
-import init, { defaultSpec, specFromPairs, tidCurve } from '../collapse-lab.js';
-import { COLORS, lineChart, scatter, histogram, bounds } from './plots.js';
+import init, { defaultSpec, samplerKinds, specFromPairs, tidCurve } from '../collapse-lab.js';
+import { COLORS, LABELS, lineChart, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from './plots.js';
 
 const $ = (sel) => document.querySelector(sel);
 const form = $('#controls');
-const FORM_FIELDS = ['dataset', 'data-size', 'depth', 'width', 'activation', 'iters', 'batch', 'lr', 'seed', 'n-samples', 'eps'];
+const FORM_FIELDS = ['dataset', 'data-size', 'dim', 'process', 'depth', 'width', 'activation', 'parameterization', 'iters',
+  'batch', 'lr', 'seed', 'snr', 'corrector-steps', 'n-samples', 'eps', 'survival-eps', 'coordinate'];
+const FORM_BOOLS = ['exact-score', 'denoise'];
+let KINDS = []; // [{name, default_steps, stochastic}] from the Rust core
 const PAGE_PARAMS = ['autorun', 'embed'];
 let extraPairs = []; // spec settings from the URL that have no control (steps, k, repeats, ...)
 let worker = null;
 let lastOut = null;
 let liveLoss = [];
 
+// One checkbox and one steps field per sampler, built from the core's list.
+function buildSamplerControls() {
+  const box = $('#sampler-list');
+  for (const k of KINDS) {
+    const row = document.createElement('div');
+    row.className = 'row';
+    row.innerHTML = `<label><input type="checkbox" name="sampler" value="${k.name}"> <span class="swatch" style="background:${COLORS[k.name]}"></span>${LABELS[k.name]}${k.stochastic ? '' : ' (det.)'}</label>`
+      + `<input type="text" name="steps-${k.name}" inputmode="numeric" aria-label="${LABELS[k.name]} steps" title="steps">`;
+    box.append(row);
+  }
+}
+
+function stepsOf(spec, name) {
+  return spec.sampling.steps[name] ?? KINDS.find((k) => k.name === name).default_steps;
+}
+
 function formValues(spec) {
-  return {
-    dataset: spec.dataset, 'data-size': spec.data_size ?? '', depth: spec.model.depth, width: spec.model.width,
-    activation: spec.model.activation, iters: spec.training.iters, batch: spec.training.batch, lr: +spec.training.lr.toPrecision(6),
-    seed: spec.seed, 'n-samples': spec.sampling.n_samples, eps: spec.metrics.eps.join(','),
+  const v = {
+    dataset: spec.dataset, 'data-size': spec.data_size ?? '', dim: spec.dim, process: spec.process, depth: spec.model.depth,
+    width: spec.model.width, activation: spec.model.activation, parameterization: spec.model.parameterization,
+    iters: spec.training.iters, batch: spec.training.batch, lr: +spec.training.lr.toPrecision(6), seed: spec.seed,
+    snr: spec.sampling.snr, 'corrector-steps': spec.sampling.corrector_steps, 'n-samples': spec.sampling.n_samples,
+    eps: spec.metrics.eps.join(','), 'survival-eps': spec.metrics.survival_eps, coordinate: spec.record.coordinate,
+    'exact-score': String(spec.sampling.exact_score), denoise: String(spec.sampling.denoise),
     samplers: spec.sampling.samplers.join(','),
   };
+  v.steps = KINDS.map((k) => `${k.name}=${stepsOf(spec, k.name)}`).join(',');
+  return v;
 }
 
 function fillForm(spec) {
   const v = formValues(spec);
   for (const k of FORM_FIELDS) form.elements[k].value = v[k];
+  for (const k of FORM_BOOLS) form.elements[k].checked = v[k] === 'true';
   for (const box of form.querySelectorAll('input[name=sampler]')) box.checked = spec.sampling.samplers.includes(box.value);
+  for (const k of KINDS) form.elements[`steps-${k.name}`].value = stepsOf(spec, k.name);
 }
 
 function formPairs() {
@@ -33,9 +59,25 @@ function formPairs() {
     const v = String(form.elements[k].value).trim();
     if (v !== '') pairs.push([k, v]);
   }
+  for (const k of FORM_BOOLS) pairs.push([k, String(form.elements[k].checked)]);
   const samplers = [...form.querySelectorAll('input[name=sampler]:checked')].map((b) => b.value);
   pairs.push(['samplers', samplers.join(',')]);
+  pairs.push(['steps', KINDS.map((k) => `${k.name}=${String(form.elements[`steps-${k.name}`].value).trim()}`).join(',')]);
   return pairs.concat(extraPairs);
+}
+
+// URL parameters onto the form; the ones without a control are kept aside.
+function applyParams(params) {
+  extraPairs = [];
+  for (const [k, v] of params) {
+    if (PAGE_PARAMS.includes(k)) continue;
+    if (FORM_FIELDS.includes(k)) form.elements[k].value = v;
+    else if (FORM_BOOLS.includes(k)) form.elements[k].checked = ['', '1', 'true', 'yes'].includes(v.trim());
+    else if (k === 'samplers') for (const box of form.querySelectorAll('input[name=sampler]')) box.checked = v.split(',').map((x) => x.trim()).includes(box.value);
+    else if (k === 'steps' && v.split(',').every((p) => form.elements[`steps-${p.split('=')[0].trim()}`] && p.includes('='))) {
+      for (const p of v.split(',')) { const [n, x] = p.split('='); form.elements[`steps-${n.trim()}`].value = x.trim(); }
+    } else extraPairs.push([k, v]);
+  }
 }
 
 function validate() {
@@ -48,7 +90,8 @@ function validate() {
     return spec;
   } catch (e) {
     const field = e && e.field;
-    const el = field && (form.elements[field] || (field === 'samplers' && form.querySelector('input[name=sampler]')));
+    const el = field && (form.elements[field] || (field === 'samplers' && form.querySelector('input[name=sampler]'))
+      || (field === 'steps' && form.querySelector('input[name^=steps-]')));
     if (el && el.setAttribute) el.setAttribute('aria-invalid', 'true');
     $('#form-error').textContent = (e && e.text) || String(e);
     $('#train').disabled = true;
@@ -96,7 +139,7 @@ function start() {
         $('#progress-text').textContent = `Training: ${e.iter} / ${e.total} iterations · ${rate.toFixed(0)} it/s · ETA ${eta.toFixed(0)} s · loss ${e.loss.toFixed(4)}`;
         if (performance.now() - lastDraw > 150 || e.iter === e.total) { lastDraw = performance.now(); drawLoss(liveLoss); }
       } else if (e.kind === 'phase' && e.phase !== 'data' && e.phase !== 'training') {
-        $('#progress-text').textContent = e.phase === 'metrics' ? 'Measuring TID…' : `Sampling ${e.phase.toUpperCase()}…`;
+        $('#progress-text').textContent = e.phase === 'metrics' ? 'Measuring TID…' : `Sampling with ${LABELS[e.phase] || e.phase}…`;
       }
     } else if (m.type === 'done') {
       finish();
@@ -142,31 +185,39 @@ function drawLoss(losses) {
     { xlabel: 'iteration', ylabel: 'DSM loss' });
 }
 
+function figure(box, w, h, label) {
+  const fig = document.createElement('figure');
+  const c = document.createElement('canvas');
+  c.width = w; c.height = h;
+  c.setAttribute('aria-label', label);
+  fig.append(c);
+  box.append(fig);
+  return c;
+}
+
 function render(out) {
   const r = out.result;
   const dim = r.data_dim;
+  const coord = r.spec.record.coordinate;
   drawLoss(r.training ? r.training.losses : []);
-  const names = Object.keys(out.samples);
+  const names = Object.keys(out.samples).sort((a, b) => KINDS.findIndex((k) => k.name === a) - KINDS.findIndex((k) => k.name === b));
+  const label = (n) => LABELS[n] || n;
   const sets = [{ name: 'data', color: COLORS.data, values: out.reference }]
-    .concat(names.map((n) => ({ name: n, color: COLORS[n] || '#009E73', values: out.samples[n] })));
+    .concat(names.map((n) => ({ name: label(n), key: n, color: COLORS[n] || '#009E73', values: out.samples[n] })));
   // Axes from the data alone: a few wild samples must not squash the picture.
   const b = bounds([out.reference], dim);
   const box = $('#scatters');
   box.replaceChildren();
   for (const s of sets) {
-    const fig = document.createElement('figure');
-    const c = document.createElement('canvas');
-    c.width = 360; c.height = 340;
-    c.setAttribute('aria-label', `Scatter plot of ${s.name}`);
-    c.dataset.set = s.name;
-    fig.append(c);
-    box.append(fig);
-    scatter(c, s.values, dim, s.color, b, s.name === 'data' ? 'data (training reference)' : `${s.name.toUpperCase()} samples`);
+    const c = figure(box, 360, 340, `Scatter plot of ${s.name}`);
+    c.dataset.set = s.key || 'data';
+    scatter(c, s.values, dim, s.color, b, s.name === 'data' ? 'data (training reference)' : `${s.name} samples`);
   }
-  histogram($('#hist'), sets, dim, b);
+  histogram($('#hist'), sets, dim, b, coord);
+  $('#hist-caption').textContent = `Histogram of x${sub(coord + 1)}: the sharp peaks are collapse`;
   const eps = r.spec.metrics.eps;
   const series = names.filter((n) => r.tid[n]).map((n) => ({
-    name: n.toUpperCase(), color: COLORS[n], xs: eps, ys: r.tid[n].map((e) => e.tid ?? NaN), markers: true,
+    name: label(n), color: COLORS[n], xs: eps, ys: r.tid[n].map((e) => e.tid ?? NaN), markers: true,
   }));
   const nul = r.tid_null;
   const band = {
@@ -175,11 +226,88 @@ function render(out) {
   };
   lineChart($('#tid'), series, { xlabel: 'e (log scale)', ylabel: 'TID', logx: true, zeroLine: true, band });
   const thead = $('#tid-table thead'), tbody = $('#tid-table tbody');
-  thead.innerHTML = '<tr><th scope="col">e</th>' + names.map((n) => `<th scope="col">TID ${n.toUpperCase()}</th>`).join('') + '<th scope="col">data vs data</th></tr>';
+  thead.innerHTML = '<tr><th scope="col">e</th>' + names.map((n) => `<th scope="col">TID ${label(n)}</th>`).join('') + '<th scope="col">data vs data</th></tr>';
   const cell = (e) => `${fmt(e.tid)} ± ${e.tid_std == null ? '–' : e.tid_std.toFixed(3)}`;
   tbody.innerHTML = eps.map((e, i) => `<tr><th scope="row">${e}</th>` +
     names.map((n) => `<td data-sampler="${n}">${r.tid[n] ? cell(r.tid[n][i]) : 'non-finite samples'}</td>`).join('') +
     `<td>${cell(nul[i])}</td></tr>`).join('');
+  drawSurvival(r, names);
+  drawEvolution(out, names);
+  drawTrajectories(out, names, dim, b);
+}
+
+// P(n > x) on log-log axes, with Hill's fitted tail (x / x_min)^-alpha dashed.
+function drawSurvival(r, names) {
+  const sv = r.survival;
+  const keys = ['data', ...names.filter((n) => sv[n])];
+  const series = [];
+  let pmin = 1;
+  for (const k of keys) {
+    const c = sv[k];
+    const xs = [], ys = [];
+    c.x.forEach((x, i) => { if (c.p[i] > 0) { xs.push(x); ys.push(c.p[i]); pmin = Math.min(pmin, c.p[i]); } });
+    const a = c.alpha == null ? 'undefined' : c.alpha.toFixed(2);
+    series.push({ name: `${LABELS[k] || k} α=${a}`, color: COLORS[k], xs, ys });
+  }
+  for (const k of keys) {
+    const c = sv[k];
+    if (c.alpha == null || !c.x.length) continue;
+    const xmax = c.x[c.x.length - 1];
+    const xs = [], ys = [];
+    for (let i = 0; i <= 24; i++) {
+      const x = c.x_min * (xmax / c.x_min) ** (i / 24);
+      const p = (x / c.x_min) ** -c.alpha;
+      if (p >= pmin / 2) { xs.push(x); ys.push(Math.min(1, p)); }
+    }
+    series.push({ color: COLORS[k], xs, ys, dash: [5, 4] });
+  }
+  lineChart($('#survival'), series, { xlabel: 'neighbour count x (log)', ylabel: 'P(n > x)', logx: true, logy: true, ylo: pmin / 2 });
+  $('#survival-caption').textContent = `Survival function P(n > x) of neighbour counts within e = ${r.spec.metrics.survival_eps} (log-log); dashed: Hill's fitted tail (x/x_min)^-α. A heavier tail (smaller α) is collapse.`;
+}
+
+// Density evolution heatmaps (truth and each sampler) and the marginals at t = 0.8, 0.6, 0.4, 0.
+function drawEvolution(out, names) {
+  const truth = out.truth;
+  const box = $('#evolution');
+  box.replaceChildren();
+  if (!truth) return;
+  // One colour scale: the truth's largest density below t = 0.9 (t = 1 is a plain Gaussian).
+  const td = densities(truth);
+  const vmax = Math.max(1e-9, ...td.flatMap((d, i) => (truth.times[i] < 0.9 ? d : [])));
+  const panels = [['truth', 'true noised data', truth], ...names.map((n) => [n, LABELS[n] || n, out.recordings[n]])];
+  for (const [key, title, rec] of panels) {
+    const c = figure(box, 360, 260, `Density evolution of ${title}`);
+    c.dataset.set = key;
+    heatmap(c, rec, vmax, title);
+  }
+  const mbox = $('#marginals');
+  mbox.replaceChildren();
+  const w = (truth.hi - truth.lo) / truth.bins;
+  const centers = Array.from({ length: truth.bins }, (_, i) => truth.lo + (i + 0.5) * w);
+  for (const [j, t] of [0.8, 0.6, 0.4, 0].entries()) {
+    const idx = (rec) => rec.requested.reduce((best, v, i) => (Math.abs(v - t) < Math.abs(rec.requested[best] - t) ? i : best), 0);
+    const c = figure(mbox, 300, 220, `Marginal at t = ${t}`);
+    const series = [{ name: 'true', color: COLORS.truth, xs: centers, ys: densities(truth)[idx(truth)] }]
+      .concat(names.map((n) => ({ name: LABELS[n] || n, color: COLORS[n], xs: centers, ys: densities(out.recordings[n])[idx(out.recordings[n])] })));
+    lineChart(c, series, { xlabel: `x${sub(truth.coordinate + 1)}`, ylabel: 'density', title: `t = ${t}`, ylo: 0, noLegend: j > 0 });
+  }
+}
+
+function drawTrajectories(out, names, dim, b) {
+  const box = $('#trajectories');
+  box.replaceChildren();
+  const lim = dim === 1 ? [Math.min(b[0], -3.5), Math.max(b[1], 3.5)] : b;
+  for (const n of names) {
+    const rec = out.recordings[n];
+    if (!rec || !rec.trajectory_points) continue;
+    const c = figure(box, 360, 300, `Trajectories of ${LABELS[n] || n}`);
+    c.dataset.set = n;
+    // Noisy paths hide each other: a few of them tell the story.
+    const stochastic = KINDS.find((k) => k.name === n).stochastic;
+    const shown = Math.min(rec.trajectory_points, stochastic ? 8 : 64);
+    const title = `${LABELS[n] || n}: ${shown} of ${rec.trajectory_points} paths`;
+    trajectories(c, rec, out.reference, dim, lim, COLORS[n], title, { maxPaths: shown });
+  }
 }
 
 async function main() {
@@ -191,14 +319,10 @@ async function main() {
   }
   const params = new URLSearchParams(location.search);
   if (params.has('embed')) document.body.classList.add('embed');
+  KINDS = samplerKinds();
+  buildSamplerControls();
   fillForm(defaultSpec());
-  extraPairs = [];
-  for (const [k, v] of params) {
-    if (PAGE_PARAMS.includes(k)) continue;
-    if (FORM_FIELDS.includes(k)) form.elements[k].value = v;
-    else if (k === 'samplers') for (const box of form.querySelectorAll('input[name=sampler]')) box.checked = v.split(',').includes(box.value);
-    else extraPairs.push([k, v]);
-  }
+  applyParams(params);
   const gpu = 'gpu' in navigator;
   $('#engine-note').textContent = (gpu ? 'WebGPU is available, but the WGSL engine is not built yet: ' : 'No WebGPU in this browser: ')
     + 'training runs on the CPU engine (WebAssembly SIMD) in a Web Worker, so the page stays responsive.';

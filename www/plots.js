@@ -1,6 +1,13 @@
 // Canvas plots with axes, labels and legends. Canvas, not SVG: tens of thousands of points draw
 // in milliseconds. Colours are Okabe–Ito, distinguishable with colour-blindness.
-export const COLORS = { data: '#555555', ode: '#D55E00', sde: '#0072B2', null: '#999999' };
+// Deterministic samplers in warm colours, stochastic ones in cool colours.
+export const COLORS = {
+  data: '#555555', truth: '#555555', ode: '#D55E00', ddim: '#E69F00', dpm2: '#CC79A7',
+  sde: '#0072B2', pc: '#009E73', ald: '#56B4E9', null: '#999999',
+};
+export const LABELS = {
+  data: 'data', ode: 'ODE', ddim: 'DDIM', dpm2: 'DPM-Solver-2', sde: 'SDE', pc: 'PC', ald: 'ALD',
+};
 const FONT = '13px system-ui, sans-serif';
 const PAD = { l: 52, r: 12, t: 22, b: 38 };
 
@@ -14,7 +21,7 @@ function niceTicks(lo, hi, n = 5) {
   return out;
 }
 
-function frame(canvas, { xlo, xhi, ylo, yhi, xlabel, ylabel, title, logx }) {
+function frame(canvas, { xlo, xhi, ylo, yhi, xlabel, ylabel, title, logx, logy }) {
   const ctx = canvas.getContext('2d');
   const W = canvas.width, H = canvas.height;
   ctx.clearRect(0, 0, W, H);
@@ -22,21 +29,24 @@ function frame(canvas, { xlo, xhi, ylo, yhi, xlabel, ylabel, title, logx }) {
   ctx.fillRect(0, 0, W, H);
   const fx = logx ? (x) => Math.log10(x) : (x) => x;
   const X = (x) => PAD.l + ((fx(x) - fx(xlo)) / (fx(xhi) - fx(xlo) || 1)) * (W - PAD.l - PAD.r);
-  const Y = (y) => H - PAD.b - ((y - ylo) / (yhi - ylo || 1)) * (H - PAD.t - PAD.b);
+  const fy = logy ? (y) => Math.log10(y) : (y) => y;
+  const Y = (y) => H - PAD.b - ((fy(y) - fy(ylo)) / (fy(yhi) - fy(ylo) || 1)) * (H - PAD.t - PAD.b);
   ctx.strokeStyle = '#333';
   ctx.lineWidth = 1;
   ctx.strokeRect(PAD.l, PAD.t, W - PAD.l - PAD.r, H - PAD.t - PAD.b);
   ctx.font = FONT;
   ctx.fillStyle = '#222';
   ctx.textAlign = 'center';
-  const xt = logx ? niceTicks(Math.log10(xlo), Math.log10(xhi), 4).map((v) => 10 ** v) : niceTicks(xlo, xhi);
+  const [xa, xb] = [Math.min(xlo, xhi), Math.max(xlo, xhi)]; // axes may run right to left (t: 1 -> 0)
+  const xt = logx ? niceTicks(Math.log10(xa), Math.log10(xb), 4).map((v) => 10 ** v) : niceTicks(xa, xb);
   for (const v of xt) {
-    if (v < xlo || v > xhi) continue;
+    if (v < xa || v > xb) continue;
     ctx.fillText(+v.toPrecision(3) + '', X(v), H - PAD.b + 15);
     ctx.beginPath(); ctx.moveTo(X(v), H - PAD.b); ctx.lineTo(X(v), H - PAD.b + 4); ctx.stroke();
   }
   ctx.textAlign = 'right';
-  for (const v of niceTicks(ylo, yhi)) {
+  const yt = logy ? niceTicks(Math.log10(ylo), Math.log10(yhi), 4).filter(Number.isInteger).map((v) => 10 ** v) : niceTicks(ylo, yhi);
+  for (const v of yt) {
     ctx.fillText(+v.toPrecision(3) + '', PAD.l - 6, Y(v) + 4);
     ctx.beginPath(); ctx.moveTo(PAD.l - 4, Y(v)); ctx.lineTo(PAD.l, Y(v)); ctx.stroke();
   }
@@ -50,19 +60,32 @@ function frame(canvas, { xlo, xhi, ylo, yhi, xlabel, ylabel, title, logx }) {
   return { ctx, X, Y, W, H };
 }
 
+// Legend in right-aligned rows at the top of the plot, each item on a white backing.
 function legend(ctx, W, items) {
   ctx.font = FONT;
   ctx.textAlign = 'left';
-  let x = W - PAD.r - 8;
-  for (const it of [...items].reverse()) {
+  const right = W - PAD.r - 6, left = PAD.l + 6;
+  const rows = [[]];
+  let used = 0;
+  for (const it of items) {
     const w = ctx.measureText(it.name).width + 26;
-    x -= w;
-    ctx.fillStyle = it.color;
-    if (it.dash) { ctx.strokeStyle = it.color; ctx.setLineDash(it.dash); ctx.beginPath(); ctx.moveTo(x, PAD.t + 12); ctx.lineTo(x + 16, PAD.t + 12); ctx.stroke(); ctx.setLineDash([]); }
-    else ctx.fillRect(x, PAD.t + 7, 16, 10);
-    ctx.fillStyle = '#222';
-    ctx.fillText(it.name, x + 20, PAD.t + 16);
+    if (used + w > right - left && rows[rows.length - 1].length) { rows.push([]); used = 0; }
+    rows[rows.length - 1].push([it, w]);
+    used += w;
   }
+  rows.forEach((row, r) => {
+    const y = PAD.t + 4 + r * 17;
+    let x = right - row.reduce((a, [, w]) => a + w, 0);
+    for (const [it, w] of row) {
+      ctx.fillStyle = 'rgba(255,255,255,0.85)';
+      ctx.fillRect(x - 2, y - 1, w, 16);
+      if (it.dash) { ctx.strokeStyle = it.color; ctx.setLineDash(it.dash); ctx.beginPath(); ctx.moveTo(x, y + 8); ctx.lineTo(x + 16, y + 8); ctx.stroke(); ctx.setLineDash([]); }
+      else { ctx.fillStyle = it.color; ctx.fillRect(x, y + 3, 16, 10); }
+      ctx.fillStyle = '#222';
+      ctx.fillText(it.name, x + 20, y + 12);
+      x += w;
+    }
+  });
 }
 
 // series: [{name, color, xs, ys, dash?}] ; band: {xs, lo, hi, color, name}
@@ -74,9 +97,14 @@ export function lineChart(canvas, series, opts = {}) {
   const xsAll = series.flatMap((s) => s.xs);
   if (!all.length || !xsAll.length) return frame(canvas, { xlo: 0, xhi: 1, ylo: 0, yhi: 1, ...opts });
   let ylo = Math.min(...all), yhi = Math.max(...all);
-  if (ylo === yhi) { ylo -= 1; yhi += 1; }
-  const padY = (yhi - ylo) * 0.06;
-  const f = frame(canvas, { xlo: Math.min(...xsAll), xhi: Math.max(...xsAll), ylo: ylo - padY, yhi: yhi + padY, ...opts });
+  let f;
+  if (opts.logy) {
+    f = frame(canvas, { xlo: Math.min(...xsAll), xhi: Math.max(...xsAll), ylo: opts.ylo ?? ylo / 1.5, yhi: yhi * 1.5, ...opts });
+  } else {
+    if (ylo === yhi) { ylo -= 1; yhi += 1; }
+    const padY = (yhi - ylo) * 0.06;
+    f = frame(canvas, { xlo: Math.min(...xsAll), xhi: Math.max(...xsAll), ylo: opts.ylo ?? ylo - padY, yhi: yhi + padY, ...opts });
+  }
   const { ctx, X, Y } = f;
   if (band) {
     ctx.fillStyle = 'rgba(150,150,150,0.25)';
@@ -99,7 +127,7 @@ export function lineChart(canvas, series, opts = {}) {
     });
     ctx.stroke(); ctx.setLineDash([]); ctx.lineWidth = 1;
   }
-  legend(ctx, f.W, series.filter((s) => s.name).concat(band && band.name ? [{ name: band.name, color: 'rgba(150,150,150,0.5)' }] : []));
+  if (!opts.noLegend) legend(ctx, f.W, series.filter((s) => s.name).concat(band && band.name ? [{ name: band.name, color: 'rgba(150,150,150,0.5)' }] : []));
   return f;
 }
 
@@ -130,20 +158,20 @@ export function scatter(canvas, pts, dim, color, [lo, hi], title) {
   return f;
 }
 
-// Histograms of the first coordinate, drawn as outlines so overlaps stay readable.
-export function histogram(canvas, sets, dim, [lo, hi], bins = 120) {
+// Histograms of coordinate `coord`, drawn as outlines so overlaps stay readable.
+export function histogram(canvas, sets, dim, [lo, hi], coord = 0, bins = 120) {
   const dens = sets.map((s) => {
     const h = new Float64Array(bins);
     const n = s.values.length / dim;
     for (let i = 0; i < n; i++) {
-      const b = Math.floor(((s.values[i * dim] - lo) / (hi - lo)) * bins);
+      const b = Math.floor(((s.values[i * dim + coord] - lo) / (hi - lo)) * bins);
       if (b >= 0 && b < bins) h[b]++;
     }
     const w = (hi - lo) / bins;
     return h.map((c) => c / (n * w));
   });
   const ymax = Math.max(1e-9, ...dens.flatMap((d) => [...d]));
-  const f = frame(canvas, { xlo: lo, xhi: hi, ylo: 0, yhi: ymax * 1.05, xlabel: 'x₁', ylabel: 'density' });
+  const f = frame(canvas, { xlo: lo, xhi: hi, ylo: 0, yhi: ymax * 1.05, xlabel: `x${sub(coord + 1)}`, ylabel: 'density' });
   const { ctx, X, Y } = f;
   sets.forEach((s, k) => {
     ctx.strokeStyle = s.color; ctx.lineWidth = s.name === 'data' ? 2.5 : 1.6; ctx.setLineDash(s.dash || []);
@@ -158,5 +186,85 @@ export function histogram(canvas, sets, dim, [lo, hi], bins = 120) {
   });
   ctx.lineWidth = 1;
   legend(ctx, f.W, sets);
+  return f;
+}
+
+const SUBS = '₀₁₂₃₄₅₆₇₈₉';
+export function sub(n) { return String(n).split('').map((c) => SUBS[+c]).join(''); }
+
+// Densities per unit length of a recording's histogram rows (all points count, in range or not).
+export function densities(rec) {
+  const w = (rec.hi - rec.lo) / rec.bins;
+  return rec.histograms.map((h, i) => {
+    const total = h.reduce((a, b) => a + b, 0) + rec.outside[i];
+    return h.map((c) => c / (Math.max(total, 1) * w));
+  });
+}
+
+// A colour-blind-safe sequential map (viridis, 5 stops), v in [0, 1].
+const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+function viridis(v) {
+  const x = Math.min(1, Math.max(0, v)) * (VIRIDIS.length - 1);
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(x)), f = x - i;
+  return VIRIDIS[i].map((a, k) => Math.round(a + f * (VIRIDIS[i + 1][k] - a)));
+}
+
+// Density evolution: time on x (1 at the left, 0 at the right), the coordinate on y, colour =
+// density on a square-root scale clipped at vmax (shared between panels).
+export function heatmap(canvas, rec, vmax, title) {
+  const f = frame(canvas, { xlo: 1, xhi: 0, ylo: rec.lo, yhi: rec.hi, xlabel: 't', ylabel: `x${sub(rec.coordinate + 1)}`, title });
+  const { ctx, X, Y } = f;
+  const dens = densities(rec);
+  const order = rec.times.map((t, i) => [t, i]).sort((a, b) => b[0] - a[0]);
+  const w = (rec.hi - rec.lo) / rec.bins;
+  order.forEach(([t, i], k) => {
+    const left = k === 0 ? 1 : (t + order[k - 1][0]) / 2;
+    const right = k === order.length - 1 ? 0 : (t + order[k + 1][0]) / 2;
+    const x0 = X(left), x1 = X(right);
+    for (let b = 0; b < rec.bins; b++) {
+      const [r, g, bl] = viridis(Math.sqrt(dens[i][b] / vmax));
+      ctx.fillStyle = `rgb(${r},${g},${bl})`;
+      const y0 = Y(rec.lo + (b + 1) * w), y1 = Y(rec.lo + b * w);
+      ctx.fillRect(x0, y0, x1 - x0 + 0.5, y1 - y0 + 0.5);
+    }
+  });
+  ctx.strokeStyle = '#333';
+  ctx.strokeRect(PAD.l, PAD.t, f.W - PAD.l - PAD.r, f.H - PAD.t - PAD.b);
+  return f;
+}
+
+// Trajectories of a recording: over the data (2D and up: first two coordinates) or over t (1D).
+export function trajectories(canvas, rec, data, dim, [lo, hi], color, title, opts = {}) {
+  const n = rec.trajectory_points, T = rec.trajectory_times.length, tr = rec.trajectories;
+  const shown = Math.min(n, opts.maxPaths ?? n);
+  if (dim === 1) {
+    const f = frame(canvas, { xlo: 1, xhi: 0, ylo: lo, yhi: hi, xlabel: 't', ylabel: 'x₁', title });
+    const { ctx, X, Y } = f;
+    ctx.strokeStyle = color; ctx.globalAlpha = 0.6; ctx.lineWidth = 1;
+    for (let p = 0; p < shown; p++) {
+      ctx.beginPath();
+      for (let k = 0; k < T; k++) {
+        const x = X(rec.trajectory_times[k]), y = Y(tr[k * n + p]);
+        if (k) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+      }
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+    return f;
+  }
+  const f = scatter(canvas, data, dim, '#bbbbbb', [lo, hi], title);
+  const { ctx, X, Y } = f;
+  ctx.strokeStyle = color; ctx.lineWidth = 1.2; ctx.globalAlpha = 0.75;
+  for (let p = 0; p < shown; p++) {
+    ctx.beginPath();
+    for (let k = 0; k < T; k++) {
+      const o = (k * n + p) * dim;
+      if (k) ctx.lineTo(X(tr[o]), Y(tr[o + 1])); else ctx.moveTo(X(tr[o]), Y(tr[o + 1]));
+    }
+    ctx.stroke();
+    const o = ((T - 1) * n + p) * dim;
+    ctx.fillStyle = color; ctx.fillRect(X(tr[o]) - 2, Y(tr[o + 1]) - 2, 4, 4);
+  }
+  ctx.globalAlpha = 1; ctx.lineWidth = 1;
   return f;
 }

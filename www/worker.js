@@ -10,7 +10,8 @@ self.onmessage = async (ev) => {
       self.postMessage({ type: 'event', event: e });
       return true;
     });
-    const buffers = [...Object.values(out.samples), out.reference].filter(Boolean).map((a) => a.buffer);
+    const arrays = [...Object.values(out.samples), out.reference, ...Object.values(out.recordings || {}).map((r) => r.trajectories)];
+    const buffers = arrays.filter(Boolean).map((a) => a.buffer);
     self.postMessage({ type: 'done', out }, buffers);
   } catch (err) {
     const message = typeof err === 'string' ? err : (err && (err.text || err.message)) || String(err);

@@ -31,6 +31,16 @@ pub fn default_spec() -> JsValue {
     to_js(&ExperimentSpec::default())
 }
 
+/// The samplers the lab offers: `[{name, default_steps, stochastic}]`, in display order.
+#[wasm_bindgen(js_name = samplerKinds)]
+pub fn sampler_kinds() -> JsValue {
+    let kinds: Vec<_> = crate::sample::SamplerKind::ALL
+        .iter()
+        .map(|k| serde_json::json!({"name": k.name(), "default_steps": k.default_steps(), "stochastic": k.is_stochastic()}))
+        .collect();
+    to_js(&kinds)
+}
+
 /// Builds a spec from `[[name, value], ...]` (URL parameters or form fields, named as the CLI
 /// flags are); throws `{field, message}` on the first bad one.
 #[wasm_bindgen(js_name = specFromPairs)]

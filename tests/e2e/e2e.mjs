@@ -66,16 +66,24 @@ const inked = (page, sel) => page.$eval(sel, (c) => {
 
 const SMALL = 'iters=300&n-samples=2000&data-size=20000&eps=0.02,0.05,0.1';
 
+const ALL = ['ode', 'ddim', 'dpm2', 'sde', 'pc', 'ald'];
+
 await test('small_experiment_trains_samples_and_shows_tid', async (page) => {
-  await page.goto(`${base}?${SMALL}&autorun=1`);
+  await page.goto(`${base}?${SMALL}&samplers=${ALL.join(',')}&steps=sde=300&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
   const cells = await page.$$eval('#tid-table td[data-sampler]', (tds) => tds.map((t) => t.textContent));
-  assert(cells.length === 6, `expected 6 TID cells, got ${cells.length}`);
+  assert(cells.length === 18, `expected 18 TID cells, got ${cells.length}`);
   for (const c of cells) assert(/^[+-]\d+\.\d{3} ± \d+\.\d{3}$/.test(c), `TID cell not a number: ${c}`);
-  for (const sel of ['#loss', '#tid', '#hist', 'canvas[data-set=data]', 'canvas[data-set=ode]', 'canvas[data-set=sde]']) {
+  for (const sel of ['#loss', '#tid', '#hist', '#survival', 'canvas[data-set=data]', '#evolution canvas[data-set=truth]',
+    ...ALL.flatMap((n) => [`#scatters canvas[data-set=${n}]`, `#evolution canvas[data-set=${n}]`, `#trajectories canvas[data-set=${n}]`])]) {
     const n = await inked(page, sel);
     assert(n > 2000, `${sel} looks empty (${n} inked pixels)`);
   }
+  const marginals = await page.$$('#marginals canvas');
+  assert(marginals.length === 4, `expected 4 marginal plots, got ${marginals.length}`);
+  // The share link carries the non-default settings and nothing else.
+  const share = await page.getAttribute('#share', 'href');
+  assert(share.includes('samplers=ode%2Cddim') && share.includes('iters=300') && !share.includes('width='), `share link ${share}`);
   const text = await page.textContent('#progress-text');
   assert(/Done in/.test(text), text);
   await page.screenshot({ path: path.join(outDir, 'lab.png'), fullPage: true });
