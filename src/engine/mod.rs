@@ -4,6 +4,7 @@
 //! is what lets a GPU engine queue many steps per submission.
 
 pub mod cpu;
+pub mod gpu;
 
 pub use cpu::CpuEngine;
 

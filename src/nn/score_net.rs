@@ -93,6 +93,11 @@ impl ScoreNet {
         self.n_params
     }
 
+    /// The MLP N(x, t) (the whole net under the plain parameterisation).
+    pub fn main(&self) -> &Mlp {
+        &self.main
+    }
+
     pub fn dim(&self) -> usize {
         self.config.dim
     }

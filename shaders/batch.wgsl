@@ -1,0 +1,37 @@
+// Draws one training batch on the GPU (SPEC §4): row r of step s takes data row j ~ U{0..N-1},
+// t ~ U(t_lo, t_hi) and eps ~ N(0, I) (Box–Muller), all from hash(seed, s, r, .), and writes the
+// network input [x_t, t] with x_t = alpha_t x_0 + sigma_t eps, and the target eps.
+
+struct BatchCfg {
+  n_data: u32, dim: u32, rows: u32, seed_lo: u32,
+  seed_hi: u32, process: u32, t_lo: f32, t_hi: f32,
+}
+
+@group(0) @binding(0) var<uniform> cfg: BatchCfg;
+@group(0) @binding(1) var<storage, read> data: array<f32>;
+@group(0) @binding(2) var<storage, read> state: array<u32>;
+@group(0) @binding(3) var<storage, read_write> input: array<f32>;
+@group(0) @binding(4) var<storage, read_write> eps_target: array<f32>;
+
+@compute @workgroup_size(64)
+fn draw(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let r = gid.x;
+  if (r >= cfg.rows) {
+    return;
+  }
+  let key = hash4(cfg.seed_lo, cfg.seed_hi, state[0], r);
+  let j = hash4(key, 1u, 0u, 0u) % cfg.n_data;
+  let t = cfg.t_lo + unit(hash4(key, 2u, 0u, 0u)) * (cfg.t_hi - cfg.t_lo);
+  let as_ = alpha_sigma(t, cfg.process);
+  let d = cfg.dim;
+  for (var k = 0u; k < d; k++) {
+    let u1 = unit(hash4(key, 3u, k / 2u, 0u));
+    let u2 = unit(hash4(key, 3u, k / 2u, 1u));
+    let radius = sqrt(-2.0 * log(u1));
+    let angle = 6.2831853 * u2;
+    let z = select(radius * sin(angle), radius * cos(angle), k % 2u == 0u);
+    eps_target[r * d + k] = z;
+    input[r * (d + 1u) + k] = as_.x * data[j * d + k] + as_.y * z;
+  }
+  input[r * (d + 1u) + d] = t;
+}

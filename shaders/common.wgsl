@@ -1,0 +1,62 @@
+// Shared by every kernel (prepended by the host): activations, a counter-based RNG and the
+// diffusion schedules of SPEC §2 in f32.
+
+// Activation codes: 0 tanh, 1 relu, 2 silu, 3 identity (the output layer).
+fn activate(z: f32, act: u32) -> f32 {
+  switch act {
+    case 0u: { return tanh(z); }
+    case 1u: { return max(z, 0.0); }
+    case 2u: { return z / (1.0 + exp(-z)); }
+    default: { return z; }
+  }
+}
+
+// d act / dz from the pre-activation z and the output a (as the CPU engine computes it).
+fn activate_grad(z: f32, a: f32, act: u32) -> f32 {
+  switch act {
+    case 0u: { return 1.0 - a * a; }
+    case 1u: { return select(0.0, 1.0, a > 0.0); }
+    case 2u: {
+      let s = 1.0 / (1.0 + exp(-z));
+      return s * (1.0 + z * (1.0 - s));
+    }
+    default: { return 1.0; }
+  }
+}
+
+// PCG hash (Jarzynski & Olano 2020): a counter-based RNG, so every (seed, step, row, k) has its
+// own random number and no RNG state lives on the GPU.
+fn pcg(v: u32) -> u32 {
+  let state = v * 747796405u + 2891336453u;
+  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+  return (word >> 22u) ^ word;
+}
+
+fn hash4(a: u32, b: u32, c: u32, d: u32) -> u32 {
+  return pcg(d ^ pcg(c ^ pcg(b ^ pcg(a))));
+}
+
+// Uniform in (0, 1) from the top 24 bits.
+fn unit(h: u32) -> f32 {
+  return (f32(h >> 8u) + 0.5) * (1.0 / 16777216.0);
+}
+
+fn expm1_(x: f32) -> f32 {
+  if (abs(x) < 1e-2) {
+    return x * (1.0 + x * (0.5 + x * (1.0 / 6.0)));
+  }
+  return exp(x) - 1.0;
+}
+
+// (alpha_t, sigma_t) of process 0 vp, 1 sub-vp, 2 linear (beta 0.1 -> 20).
+fn alpha_sigma(t: f32, process: u32) -> vec2<f32> {
+  if (process == 2u) {
+    return vec2<f32>(1.0 - t, t);
+  }
+  let la = -0.25 * t * t * 19.9 - 0.05 * t;
+  let one_minus_a2 = -expm1_(2.0 * la);
+  if (process == 1u) {
+    return vec2<f32>(exp(la), one_minus_a2);
+  }
+  return vec2<f32>(exp(la), sqrt(one_minus_a2));
+}

@@ -1,0 +1,174 @@
+//! The WGSL engine against the CPU engine, on the very same shaders the page runs, through
+//! Vulkan (Mesa's lavapipe on this CPU-only machine): same parameters and batch give the same
+//! outputs, gradients and Adam updates; the GPU batch sampler draws the right distribution;
+//! faults (NaN, a lost device) end in errors, not hangs.
+
+use collapse_lab::data::Dataset;
+use collapse_lab::engine::cpu::TimeRange;
+use collapse_lab::engine::gpu::{GpuContext, GpuEngine};
+use collapse_lab::engine::{block_on, train, CpuEngine, Engine, EngineError};
+use collapse_lab::nn::{Activation, Adam, Parameterization, ScoreNet, ScoreNetCache, ScoreNetConfig};
+use collapse_lab::diffusion::{Process, ProcessKind};
+use collapse_lab::points::Points;
+use collapse_lab::rng::{self, Stream};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+fn context() -> GpuContext {
+    block_on(GpuContext::new()).expect("a Vulkan adapter (mesa-vulkan-drivers' lavapipe; scripts/setup.sh vulkan installs it)")
+}
+
+fn net(dim: usize, depth: usize, width: usize, activation: Activation) -> ScoreNet {
+    ScoreNet::new(ScoreNetConfig { dim, depth, width, activation, parameterization: Parameterization::Plain, process: ProcessKind::Vp })
+}
+
+fn close(a: &[f32], b: &[f32], rel: f32, what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    let scale = b.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-6);
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!((x - y).abs() <= rel * scale, "{what}[{i}]: gpu {x} vs cpu {y} (scale {scale})");
+    }
+}
+
+#[test]
+fn gpu_outputs_gradients_and_adam_updates_match_the_cpu_engine() {
+    let ctx = context();
+    eprintln!("adapter: {}", ctx.adapter);
+    // Odd sizes exercise the tile edges: width 37, batch 300, input 3 + 1.
+    for act in Activation::ALL {
+        let (d, batch, lr) = (3, 300, 1e-3f32);
+        let cpu_net = net(d, 2, 37, act);
+        let data = Dataset::MogNd.generate(1000, d, 1);
+        let mut gpu = GpuEngine::new(ctx.clone(), cpu_net.clone(), &data, batch, lr, TimeRange::default(), 7).unwrap();
+        let mut params = block_on(gpu.params()).unwrap();
+        assert_eq!(params, cpu_net.init_params(&mut rng::stream(7, Stream::Init, 0)), "same seed, same init");
+        let mut adam = Adam::new(params.len(), lr);
+        let mut r = rng::stream(3, Stream::Batches, 0);
+        let mut cache = ScoreNetCache::default();
+        for step in 0..4 {
+            let mut x = vec![0.0f32; batch * d];
+            let mut eps = vec![0.0f32; batch * d];
+            rng::fill_normal(&mut r, &mut x);
+            rng::fill_normal(&mut r, &mut eps);
+            let t: Vec<f32> = (0..batch).map(|_| rng::uniform(&mut r, 1e-3, 1.0)).collect();
+            let mut input = Vec::new();
+            for (row, &ti) in x.chunks_exact(d).zip(&t) {
+                input.extend_from_slice(row);
+                input.push(ti);
+            }
+            // Forward: eps(x, t) at one t.
+            let want = cpu_net.forward(&params, &x, &vec![t[0]; batch], &mut cache).to_vec();
+            let got = block_on(gpu.eps(&x, t[0])).unwrap();
+            close(&got, &want, 1e-5, &format!("{act:?} eps step {step}"));
+            // Loss, gradients and the Adam update on the same batch.
+            let mut grads = vec![0.0f32; params.len()];
+            let loss = cpu_net.dsm_loss_grad(&params, &x, &t, &eps, 1.0 / batch as f32, &mut cache, &mut grads) / batch as f64;
+            let gpu_loss = block_on(gpu.step_on_batch(&input, &eps)).unwrap();
+            assert!((gpu_loss as f64 - loss).abs() < 1e-5 * loss, "{act:?} loss {gpu_loss} vs {loss}");
+            close(&block_on(gpu.grads()).unwrap(), &grads, 2e-5, &format!("{act:?} grads step {step}"));
+            adam.update(&mut params, &grads);
+            let gpu_params = block_on(gpu.params()).unwrap();
+            // Adam divides by sqrt(v): where a gradient is ~0 its sign is round-off, so compare
+            // with a tolerance of a few learning rates' worth only on those.
+            let off = gpu_params.iter().zip(&params).filter(|(a, b)| (*a - *b).abs() > 1e-6).count();
+            assert!(off * 200 < params.len(), "{act:?} step {step}: {off} of {} parameters differ", params.len());
+            assert!(gpu_params.iter().zip(&params).all(|(a, b)| (a - b).abs() <= 2.0 * lr * (step + 1) as f32));
+            gpu.set_params(&params);
+        }
+    }
+}
+
+#[test]
+fn gpu_batches_are_drawn_from_the_data_with_uniform_t_and_normal_eps() {
+    let ctx = context();
+    // Seven distinct 2D points, so each noised row can be traced back to one of them.
+    let pts: Vec<f32> = (0..7).flat_map(|i| [i as f32 - 3.0, 0.5 * i as f32]).collect();
+    let data = Points::new(2, pts.clone());
+    for process in ProcessKind::ALL {
+        let mut config = net(2, 1, 8, Activation::Tanh).config;
+        config.process = process;
+        let times = TimeRange { lo: 1e-3, hi: process.t_max() as f32 };
+        let mut gpu = GpuEngine::new(ctx.clone(), ScoreNet::new(config), &data, 4000, 1e-3, times, 11).unwrap();
+        let (input, eps) = block_on(gpu.draw_batch()).unwrap();
+        let n = 4000;
+        let ts: Vec<f64> = input.chunks_exact(3).map(|r| r[2] as f64).collect();
+        let mean_t = ts.iter().sum::<f64>() / n as f64;
+        assert!(ts.iter().all(|&t| t >= 1e-3 && t <= times.hi as f64));
+        assert!((mean_t - 0.5 * (1e-3 + times.hi as f64)).abs() < 0.02, "{process:?} mean t {mean_t}");
+        let m = eps.iter().map(|&v| v as f64).sum::<f64>() / eps.len() as f64;
+        let v = eps.iter().map(|&x| (x as f64 - m).powi(2)).sum::<f64>() / eps.len() as f64;
+        assert!(m.abs() < 0.04 && (v - 1.0).abs() < 0.05, "{process:?} eps mean {m} var {v}");
+        // x_t = alpha x_0 + sigma eps with x_0 one of the seven points, each drawn ~1/7 of the time.
+        let mut hits = [0usize; 7];
+        for (row, e) in input.chunks_exact(3).zip(eps.chunks_exact(2)) {
+            let t = row[2] as f64;
+            let (a, s) = (process.alpha(t), process.sigma(t));
+            if a < 0.05 {
+                continue; // x_0 is lost in the noise there: nothing to trace
+            }
+            let x0 = [(row[0] as f64 - s * e[0] as f64) / a, (row[1] as f64 - s * e[1] as f64) / a];
+            let j = (0..7)
+                .min_by(|&i, &k| {
+                    let di = (x0[0] - pts[2 * i] as f64).abs() + (x0[1] - pts[2 * i + 1] as f64).abs();
+                    let dk = (x0[0] - pts[2 * k] as f64).abs() + (x0[1] - pts[2 * k + 1] as f64).abs();
+                    di.total_cmp(&dk)
+                })
+                .unwrap();
+            let err = (x0[0] - pts[2 * j] as f64).abs() + (x0[1] - pts[2 * j + 1] as f64).abs();
+            assert!(err < 2e-3 / a, "{process:?} t {t}: x_0 {x0:?} is no data point (off by {err})");
+            hits[j] += 1;
+        }
+        let total: usize = hits.iter().sum();
+        for h in hits {
+            assert!((h as f64 / total as f64 - 1.0 / 7.0).abs() < 0.03, "{process:?} data rows drawn {hits:?}");
+        }
+        // The next step draws another batch.
+        let next = block_on(gpu.draw_batch()).unwrap();
+        assert_eq!(next.0, input, "draw_batch does not advance the step");
+        block_on(gpu.train_steps(1)).unwrap();
+        assert_ne!(block_on(gpu.draw_batch()).unwrap().0, input);
+    }
+}
+
+#[test]
+fn gpu_training_lowers_the_loss_like_the_cpu_engine() {
+    let ctx = context();
+    let data = Arc::new(Dataset::Mog.generate(20_000, 0, 2));
+    let n = net(2, 3, 32, Activation::Tanh);
+    let mut gpu = GpuEngine::new(ctx, n.clone(), &data, 1000, 5e-3, TimeRange::default(), 4).unwrap();
+    let mut cpu = CpuEngine::new(n, data, 1000, 5e-3, TimeRange::default(), 4);
+    let g = block_on(train(&mut gpu, 600, 100, &mut |_| ControlFlow::Continue(()))).unwrap();
+    let c = block_on(train(&mut cpu, 600, 100, &mut |_| ControlFlow::Continue(()))).unwrap();
+    let (g0, g1) = (g.losses[0].1, g.losses.last().unwrap().1);
+    let (c0, c1) = (c.losses[0].1, c.losses.last().unwrap().1);
+    eprintln!("gpu {g0} -> {g1}, cpu {c0} -> {c1}, gpu {:.2} ms/step", g.ms_per_step);
+    assert!(g1 < 0.8 * g0, "GPU loss went {g0} -> {g1}");
+    assert!((g1 - c1).abs() < 0.15 * c1, "GPU final loss {g1} vs CPU {c1}");
+}
+
+#[test]
+fn gpu_divergence_and_a_lost_device_end_in_errors() {
+    let ctx = context();
+    let data = Dataset::Mog.generate(5000, 0, 2);
+    let mut gpu = GpuEngine::new(ctx.clone(), net(2, 2, 16, Activation::Tanh), &data, 500, 5e-3, TimeRange::default(), 1).unwrap();
+    let mut p = block_on(gpu.params()).unwrap();
+    p[0] = f32::NAN;
+    gpu.set_params(&p);
+    match block_on(train(&mut gpu, 50, 10, &mut |_| ControlFlow::Continue(()))) {
+        Err(EngineError::Diverged { iter, loss }) => assert!(iter == 1 && !loss.is_finite(), "{iter} {loss}"),
+        other => panic!("expected divergence, got {other:?}"),
+    }
+    // The parameterisations the kernels do not cover are refused with a reason.
+    let mut skip = net(2, 2, 16, Activation::Tanh).config;
+    skip.parameterization = Parameterization::SkipFixed;
+    let err = GpuEngine::new(ctx.clone(), ScoreNet::new(skip), &data, 500, 5e-3, TimeRange::default(), 1).err().unwrap();
+    assert!(err.contains("plain"), "{err}");
+    // A lost device: the next block fails with a device error instead of hanging.
+    let mut gpu = GpuEngine::new(ctx.clone(), net(2, 2, 16, Activation::Tanh), &data, 500, 5e-3, TimeRange::default(), 1).unwrap();
+    block_on(gpu.train_steps(5)).unwrap();
+    ctx.lose();
+    match block_on(gpu.train_steps(5)) {
+        Err(EngineError::Device(m)) => assert!(!m.is_empty()),
+        other => panic!("expected a device error, got {other:?}"),
+    }
+}
