@@ -45,6 +45,8 @@ RUN FLAGS (each overrides --spec)
   --record-out DIR        write DIR/recording.json, DIR/<sampler>.marginals.csv (also truth),
                           DIR/<sampler>.trajectories.csv
   --threads T             worker threads (default: all cores)
+  --engine E              cpu (default) or gpu: the WGSL engine through Vulkan (falls back to cpu
+                          with a note where there is no adapter)
   --print-spec            print the resolved spec as JSON and exit
   --quiet                 no progress on stderr
 ";
@@ -129,7 +131,7 @@ fn num<T: std::str::FromStr>(flag: &str, v: &str, what: &str) -> Result<T, CliEr
 }
 
 /// Run flags are the spec overrides (`--width` sets `width`) plus these.
-const RUN_ONLY_FLAGS: &[&str] = &["--spec", "--samples-out", "--record-out", "--threads"];
+const RUN_ONLY_FLAGS: &[&str] = &["--spec", "--samples-out", "--record-out", "--threads", "--engine"];
 
 fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
     let mut s = match f.get("--spec") {
@@ -183,6 +185,7 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
         }
         match e {
             Event::Phase(p) => eprintln!("[{p}]"),
+            Event::Note(n) => eprintln!("note: {n}"),
             Event::Training(p) => {
                 if p.elapsed_s - last_print >= 1.0 || p.iter == p.total {
                     last_print = p.elapsed_s;
@@ -197,7 +200,19 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
         }
         ControlFlow::Continue(())
     };
-    let result = block_on(experiment::run(&spec, &mut on_event)).map_err(|e| CliError::Failed(e.to_string()))?;
+    let backend = match f.get("--engine").unwrap_or("cpu") {
+        "cpu" => experiment::Backend::Cpu,
+        "gpu" => match block_on(crate::engine::gpu::GpuContext::new()) {
+            Ok(ctx) => experiment::Backend::Gpu(ctx),
+            Err(why) => {
+                eprintln!("note: {why}; training on the CPU engine");
+                experiment::Backend::Cpu
+            }
+        },
+        other => return Err(CliError::Usage(format!("--engine: expected cpu or gpu, got {other:?}"))),
+    };
+    let result =
+        block_on(experiment::run_on(&spec, backend, &mut on_event)).map_err(|e| CliError::Failed(e.to_string()))?;
     if let Some(dir) = f.get("--samples-out") {
         std::fs::create_dir_all(dir).map_err(|e| CliError::Failed(format!("--samples-out {dir}: {e}")))?;
         let mut files: Vec<(String, &Points)> = result.samples.iter().map(|(k, v)| (k.clone(), v)).collect();

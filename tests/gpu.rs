@@ -135,10 +135,10 @@ fn gpu_training_lowers_the_loss_like_the_cpu_engine() {
     let ctx = context();
     let data = Arc::new(Dataset::Mog.generate(20_000, 0, 2));
     let n = net(2, 3, 32, Activation::Tanh);
-    let mut gpu = GpuEngine::new(ctx, n.clone(), &data, 1000, 5e-3, TimeRange::default(), 4).unwrap();
-    let mut cpu = CpuEngine::new(n, data, 1000, 5e-3, TimeRange::default(), 4);
-    let g = block_on(train(&mut gpu, 600, 100, &mut |_| ControlFlow::Continue(()))).unwrap();
-    let c = block_on(train(&mut cpu, 600, 100, &mut |_| ControlFlow::Continue(()))).unwrap();
+    let mut gpu = GpuEngine::new(ctx, n.clone(), &data, 500, 5e-3, TimeRange::default(), 4).unwrap();
+    let mut cpu = CpuEngine::new(n, data, 500, 5e-3, TimeRange::default(), 4);
+    let g = block_on(train(&mut gpu, 400, 50, &mut |_| ControlFlow::Continue(()))).unwrap();
+    let c = block_on(train(&mut cpu, 400, 50, &mut |_| ControlFlow::Continue(()))).unwrap();
     let (g0, g1) = (g.losses[0].1, g.losses.last().unwrap().1);
     let (c0, c1) = (c.losses[0].1, c.losses.last().unwrap().1);
     eprintln!("gpu {g0} -> {g1}, cpu {c0} -> {c1}, gpu {:.2} ms/step", g.ms_per_step);

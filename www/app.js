@@ -1,6 +1,7 @@
 // The page: form <-> spec (validated by the same Rust code as the CLI), a Web Worker that runs
 // the experiment, and the plots. The URL's query is the experiment: same URL, same result.
 import init, { defaultSpec, samplerKinds, specFromPairs, tidCurve } from '../collapse-lab.js';
+import { chooseEngine } from './gpu.js';
 import { COLORS, LABELS, lineChart, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from './plots.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -9,7 +10,9 @@ const FORM_FIELDS = ['dataset', 'data-size', 'dim', 'process', 'depth', 'width',
   'batch', 'lr', 'seed', 'snr', 'corrector-steps', 'n-samples', 'eps', 'survival-eps', 'coordinate'];
 const FORM_BOOLS = ['exact-score', 'denoise'];
 let KINDS = []; // [{name, default_steps, stochastic}] from the Rust core
-const PAGE_PARAMS = ['autorun', 'embed'];
+const PAGE_PARAMS = ['autorun', 'embed', 'gpu', 'lose-gpu-after'];
+const PAGE = new URLSearchParams(location.search); // read once: the address bar is rewritten as the form changes
+const GPU_MODE = { 1: 'on', true: 'on', 0: 'off', false: 'off' }[PAGE.get('gpu')] || 'auto';
 let extraPairs = []; // spec settings from the URL that have no control (steps, k, repeats, ...)
 let worker = null;
 let lastOut = null;
@@ -105,7 +108,9 @@ function updateShare() {
   for (const [k, v] of formPairs()) if (String(def[k] ?? '') !== v) q.set(k, v);
   const url = `${location.pathname}${q.toString() ? '?' + q : ''}`;
   $('#share').href = url;
-  history.replaceState(null, '', url + (new URLSearchParams(location.search).has('embed') ? (q.toString() ? '&' : '?') + 'embed=1' : ''));
+  // Page settings other than autorun stay in the address bar (not in the share link).
+  const keep = ['embed', 'gpu', 'lose-gpu-after'].filter((k) => PAGE.has(k)).map((k) => `${k}=${encodeURIComponent(PAGE.get(k))}`);
+  history.replaceState(null, '', url + (keep.length ? (q.toString() ? '&' : '?') + keep.join('&') : ''));
 }
 
 function setRunning(running) {
@@ -117,9 +122,11 @@ function setRunning(running) {
 
 function fmt(v, d = 3) { return v === null || v === undefined || !Number.isFinite(v) ? 'undefined' : (v >= 0 ? '+' : '') + v.toFixed(d); }
 
-function start() {
+async function start() {
   const spec = validate();
   if (!spec) return;
+  const engine = await chooseEngine(GPU_MODE);
+  $('#engine-note').textContent = engine.note;
   $('#run-error').textContent = '';
   liveLoss = [];
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -138,23 +145,28 @@ function start() {
         const eta = (e.total - e.iter) / Math.max(rate, 1e-9);
         $('#progress-text').textContent = `Training: ${e.iter} / ${e.total} iterations · ${rate.toFixed(0)} it/s · ETA ${eta.toFixed(0)} s · loss ${e.loss.toFixed(4)}`;
         if (performance.now() - lastDraw > 150 || e.iter === e.total) { lastDraw = performance.now(); drawLoss(liveLoss); }
+      } else if (e.kind === 'note') {
+        $('#engine-note').textContent = `Note: ${e.text}.`;
       } else if (e.kind === 'phase' && e.phase !== 'data' && e.phase !== 'training') {
         $('#progress-text').textContent = e.phase === 'metrics' ? 'Measuring TID…' : `Sampling with ${LABELS[e.phase] || e.phase}…`;
       }
     } else if (m.type === 'done') {
       finish();
       lastOut = m.out;
+      window.collapseLab.last = m.out;
       render(m.out);
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
       $('#progress').value = 1;
-      $('#progress-text').textContent = `Done in ${secs} s on ${m.out.result.engine.replace('cpu', 'the CPU engine')}.`;
+      const eng = m.out.result.engine.replace(/^cpu/, 'the CPU engine').replace(/^gpu: .*/, `WebGPU (${engine.name})`);
+      $('#progress-text').textContent = `Done in ${secs} s on ${eng}.`;
+      if (m.out.result.notes.length) $('#engine-note').textContent = `Note: ${m.out.result.notes.join('; ')}.`;
       $('#results').dataset.state = 'done';
     } else if (m.type === 'error') {
       fail(m.message);
     }
   };
   worker.onerror = (ev) => { ev.preventDefault(); fail(ev.message || 'the worker stopped'); };
-  worker.postMessage({ spec: JSON.stringify(spec) });
+  worker.postMessage({ spec: JSON.stringify(spec), useGpu: engine.gpu, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0) });
 }
 
 function finish() {
@@ -323,9 +335,7 @@ async function main() {
   buildSamplerControls();
   fillForm(defaultSpec());
   applyParams(params);
-  const gpu = 'gpu' in navigator;
-  $('#engine-note').textContent = (gpu ? 'WebGPU is available, but the WGSL engine is not built yet: ' : 'No WebGPU in this browser: ')
-    + 'training runs on the CPU engine (WebAssembly SIMD) in a Web Worker, so the page stays responsive.';
+  chooseEngine(GPU_MODE).then((e) => { if (!worker) $('#engine-note').textContent = e.note; });
   form.addEventListener('input', validate);
   form.addEventListener('change', validate);
   form.addEventListener('submit', (ev) => { ev.preventDefault(); start(); });

@@ -1,4 +1,5 @@
-// Runs experiments off the page's main thread. Cancel = the page terminates this worker.
+// Runs experiments off the page's main thread. Cancel = the page terminates this worker. The
+// page decides the engine (www/gpu.js) and says so in useGpu.
 import init, { runExperiment } from '../collapse-lab.js';
 
 const ready = init();
@@ -6,10 +7,10 @@ const ready = init();
 self.onmessage = async (ev) => {
   try {
     await ready;
-    const out = runExperiment(ev.data.spec, (e) => {
+    const out = await runExperiment(ev.data.spec, (e) => {
       self.postMessage({ type: 'event', event: e });
       return true;
-    });
+    }, ev.data.useGpu, ev.data.loseGpuAfter || 0);
     const arrays = [...Object.values(out.samples), out.reference, ...Object.values(out.recordings || {}).map((r) => r.trajectories)];
     const buffers = arrays.filter(Boolean).map((a) => a.buffer);
     self.postMessage({ type: 'done', out }, buffers);

@@ -3,7 +3,8 @@
 
 use super::spec::{ExperimentSpec, SpecError};
 use crate::clock::now_s;
-use crate::engine::{self, CpuEngine, EngineError, Progress, TrainReport};
+use crate::engine::gpu::{GpuContext, GpuEngine};
+use crate::engine::{self, CpuEngine, Engine, EngineError, Progress, TrainReport};
 use crate::engine::cpu::TimeRange;
 use crate::metrics::{self, SurvivalCurve, TidPoint};
 use crate::nn::{ScoreNet, ScoreNetConfig};
@@ -41,6 +42,8 @@ impl std::error::Error for RunError {}
 pub enum Event<'a> {
     Phase(&'a str),
     Training(&'a Progress),
+    /// Something the user should know, e.g. a fallback from the GPU to the CPU engine.
+    Note(&'a str),
 }
 
 /// TID at one radius, with its spread over repeated reference draws.
@@ -68,6 +71,8 @@ pub struct SamplerResult {
 pub struct ExperimentResult {
     pub spec: ExperimentSpec,
     pub engine: String,
+    /// Fallbacks and other remarks on how the run went.
+    pub notes: Vec<String>,
     pub data_dim: usize,
     pub training: Option<TrainReport>,
     pub samplers: BTreeMap<String, SamplerResult>,
@@ -178,10 +183,39 @@ fn phase(on_event: &mut dyn FnMut(Event) -> ControlFlow<()>, name: &str) -> Resu
 /// Reference-stream index of the fresh data draw behind `tid_null` (repeats use 0, 1, ...).
 const NULL_DRAW: u64 = 1 << 40;
 
+/// Where training runs.
+pub enum Backend {
+    Cpu,
+    /// The WGSL engine on this device; the run falls back to the CPU engine, with a note, if the
+    /// engine cannot take the spec or the device is lost.
+    Gpu(GpuContext),
+}
+
+/// Trains with `eng`, returning the parameters, the report and the engine's description.
+async fn train_on<E: Engine>(
+    eng: &mut E,
+    spec: &ExperimentSpec,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<(Vec<f32>, TrainReport, String), EngineError> {
+    let mut cb = |p: &Progress| on_event(Event::Training(p));
+    let report = engine::train(eng, spec.training.iters, spec.training.report_every, &mut cb).await?;
+    Ok((eng.params().await?, report, eng.describe()))
+}
+
 /// Runs the whole experiment on the CPU engine.
 pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> ControlFlow<()>) -> Result<ExperimentResult, RunError> {
+    run_on(spec, Backend::Cpu, on_event).await
+}
+
+/// Runs the whole experiment, training on `backend`.
+pub async fn run_on(
+    spec: &ExperimentSpec,
+    backend: Backend,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<ExperimentResult, RunError> {
     spec.validate().map_err(RunError::Spec)?;
     let mut timings = BTreeMap::new();
+    let mut notes = Vec::new();
     let t0 = now_s();
     phase(on_event, "data")?;
     let data = Arc::new(spec.dataset.generate(spec.data_size(), spec.dim, spec.seed));
@@ -193,22 +227,31 @@ pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> Contr
     } else {
         phase(on_event, "training")?;
         let t = now_s();
-        let mut eng = CpuEngine::new(
-            build_net(spec),
-            data.clone(),
-            spec.training.batch,
-            spec.training.lr,
-            TimeRange { lo: T_EPS as f32, hi: spec.process.t_max() as f32 },
-            spec.seed,
-        );
-        let name = engine::Engine::describe(&eng);
-        let mut cb = |p: &Progress| on_event(Event::Training(p));
-        let report = engine::train(&mut eng, spec.training.iters, spec.training.report_every, &mut cb)
-            .await
-            .map_err(RunError::Engine)?;
+        let times = TimeRange { lo: T_EPS as f32, hi: spec.process.t_max() as f32 };
+        let (batch, lr) = (spec.training.batch, spec.training.lr);
+        let mut trained = None;
+        if let Backend::Gpu(ctx) = backend {
+            match GpuEngine::new(ctx, build_net(spec), &data, batch, lr, times, spec.seed) {
+                Ok(mut eng) => match train_on(&mut eng, spec, on_event).await {
+                    Ok(x) => trained = Some(x),
+                    Err(EngineError::Device(m)) => notes.push(format!("{m}; trained again on the CPU engine")),
+                    Err(e) => return Err(RunError::Engine(e)),
+                },
+                Err(why) => notes.push(format!("{why}; trained on the CPU engine")),
+            }
+            if let Some(n) = notes.last() {
+                let _ = on_event(Event::Note(n));
+            }
+        }
+        let (params, report, name) = match trained {
+            Some(x) => x,
+            None => {
+                let mut eng = CpuEngine::new(build_net(spec), data.clone(), batch, lr, times, spec.seed);
+                train_on(&mut eng, spec, on_event).await.map_err(RunError::Engine)?
+            }
+        };
         timings.insert("train_s".into(), now_s() - t);
-        let params = eng.params_ref().to_vec();
-        (Box::new(TrainedNet { net: engine::Engine::net(&eng).clone(), params }), Some(report), name)
+        (Box::new(TrainedNet { net: build_net(spec), params }), Some(report), name)
     };
 
     let n = spec.sampling.n_samples;
@@ -265,6 +308,7 @@ pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> Contr
     Ok(ExperimentResult {
         spec: spec.clone(),
         engine: engine_name,
+        notes,
         data_dim: spec.data_dim(),
         training,
         samplers,

@@ -1,8 +1,8 @@
 //! The JS-facing API of the wasm build: thin glue over the same core the CLI uses. The page
 //! calls it from a Web Worker (www/worker.js) so training never blocks the page.
 
-use crate::engine::block_on;
-use crate::experiment::{self, overrides, Event, ExperimentSpec, SpecError};
+use crate::engine::gpu::GpuContext;
+use crate::experiment::{self, overrides, Backend, Event, ExperimentSpec, SpecError};
 use crate::metrics;
 use crate::points::Points;
 use js_sys::{Float32Array, Function, Object, Reflect};
@@ -52,26 +52,55 @@ pub fn spec_from_pairs(pairs_json: &str) -> Result<JsValue, JsValue> {
         .map_err(|e| spec_error(&e))
 }
 
-/// Runs one experiment on the CPU engine (wasm SIMD). `on_event` receives
-/// `{kind: "phase", phase}` and `{kind: "progress", iter, total, loss, elapsed_s}`.
-/// Returns `{result, samples: {name: Float32Array}, reference: Float32Array}`.
+/// Runs one experiment. With `use_gpu`, training runs on the WGSL engine through WebGPU, and
+/// falls back to the CPU engine (wasm SIMD) with a note if there is no adapter, the engine
+/// cannot take the spec, or the device is lost. `lose_gpu_after` > 0 destroys the device once
+/// training passes that iteration (to test the fallback). `on_event` receives
+/// `{kind: "phase", phase}`, `{kind: "progress", iter, total, loss, elapsed_s}` and
+/// `{kind: "note", text}`; returning false cancels.
+/// Resolves to `{result, samples: {name: Float32Array}, reference, recordings, truth}`.
 #[wasm_bindgen(js_name = runExperiment)]
-pub fn run_experiment(spec_json: &str, on_event: Function) -> Result<JsValue, JsValue> {
-    let spec = ExperimentSpec::from_json(spec_json).map_err(|e| spec_error(&e))?;
+pub async fn run_experiment(spec_json: String, on_event: Function, use_gpu: bool, lose_gpu_after: u32) -> Result<JsValue, JsValue> {
+    let spec = ExperimentSpec::from_json(&spec_json).map_err(|e| spec_error(&e))?;
+    let send = |v: serde_json::Value| on_event.call1(&JsValue::NULL, &to_js(&v));
+    let mut lose: Option<GpuContext> = None;
+    let backend = if use_gpu && !spec.sampling.exact_score {
+        match GpuContext::new().await {
+            Ok(ctx) => {
+                if lose_gpu_after > 0 {
+                    lose = Some(ctx.clone());
+                }
+                Backend::Gpu(ctx)
+            }
+            Err(why) => {
+                let _ = send(serde_json::json!({"kind": "note", "text": format!("{why}; training on the CPU engine")}));
+                Backend::Cpu
+            }
+        }
+    } else {
+        Backend::Cpu
+    };
     let mut cb = |e: Event| {
         let v = match e {
             Event::Phase(p) => serde_json::json!({"kind": "phase", "phase": p}),
-            Event::Training(p) => serde_json::json!({
-                "kind": "progress", "iter": p.iter, "total": p.total, "loss": p.loss, "elapsed_s": p.elapsed_s
-            }),
+            Event::Note(n) => serde_json::json!({"kind": "note", "text": n}),
+            Event::Training(p) => {
+                if p.iter >= lose_gpu_after as u64 {
+                    if let Some(ctx) = lose.take() {
+                        ctx.lose();
+                    }
+                }
+                serde_json::json!({
+                    "kind": "progress", "iter": p.iter, "total": p.total, "loss": p.loss, "elapsed_s": p.elapsed_s
+                })
+            }
         };
-        match on_event.call1(&JsValue::NULL, &to_js(&v)) {
+        match send(v) {
             Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
             _ => ControlFlow::Continue(()),
         }
     };
-    // The CPU engine's futures are ready at once; no await is needed.
-    let result = block_on(experiment::run(&spec, &mut cb)).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let result = experiment::run_on(&spec, backend, &mut cb).await.map_err(|e| JsValue::from_str(&e.to_string()))?;
     let out = Object::new();
     let samples = Object::new();
     for (name, p) in &result.samples {

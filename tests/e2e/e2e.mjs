@@ -126,11 +126,57 @@ await test('bad_url_and_form_input_is_refused_with_a_message', async (page) => {
 
 await test('without_webgpu_the_cpu_engine_runs_and_says_so', async (page) => {
   await page.addInitScript(() => { delete Navigator.prototype.gpu; });
-  await page.goto(`${base}?${SMALL}&iters=100&samplers=ode&autorun=1`);
+  await page.goto(`${base}?${SMALL}&iters=100&samplers=ode&gpu=1&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
   assert((await page.textContent('#engine-note')).startsWith('No WebGPU'), 'no fallback note');
+  assert(/on the CPU engine/.test(await page.textContent('#progress-text')), 'not on the CPU engine');
   const cells = await page.$$eval('#tid-table td[data-sampler]', (tds) => tds.length);
   assert(cells === 3, `expected 3 ODE TID cells, got ${cells}`);
+});
+
+await test('webgpu_swiftshader_trains_samples_and_shows_tid', async (page) => {
+  const t0 = Date.now();
+  // SwiftShader runs WGSL on the CPU and is slow: a small net and batch keep this short.
+  await page.goto(`${base}?${SMALL}&iters=200&report-every=50&width=16&depth=2&batch=128&gpu=1&autorun=1`);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 400_000 });
+  const note = await page.textContent('#engine-note');
+  assert(note.startsWith('Training on WebGPU'), `engine note: ${note}`);
+  const text = await page.textContent('#progress-text');
+  assert(/on WebGPU \(/.test(text), `not trained on WebGPU: ${text}`);
+  const cells = await page.$$eval('#tid-table td[data-sampler]', (tds) => tds.map((t) => t.textContent));
+  assert(cells.length === 6 && cells.every((c) => /^[+-]\d+\.\d{3} ± /.test(c)), `TID cells: ${cells}`);
+  for (const sel of ['#loss', '#tid', 'canvas[data-set=ode]', 'canvas[data-set=sde]']) {
+    assert((await inked(page, sel)) > 2000, `${sel} looks empty`);
+  }
+  const ms = await page.evaluate(() => window.collapseLab.last && window.collapseLab.last.result.training.ms_per_step);
+  console.log(`  WebGPU (SwiftShader), 200 iterations of a 2x16 net, batch 128: ${ms && ms.toFixed(1)} ms/step; ${text} (${((Date.now() - t0) / 1000).toFixed(1)} s with page load)`);
+  await page.screenshot({ path: path.join(outDir, 'lab-webgpu.png'), fullPage: false });
+});
+
+await test('a_lost_gpu_device_falls_back_to_the_cpu_engine', async (page) => {
+  await page.goto(`${base}?${SMALL}&iters=100&report-every=20&width=16&depth=2&batch=128&gpu=1&lose-gpu-after=20&samplers=ode&autorun=1`);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 400_000 });
+  const note = await page.textContent('#engine-note');
+  assert(/lost|destroyed|GPU/i.test(note) && /CPU engine/.test(note), `no fallback note: ${note}`);
+  const text = await page.textContent('#progress-text');
+  assert(/on the CPU engine/.test(text), `did not finish on the CPU: ${text}`);
+  assert((await page.$$eval('#tid-table td[data-sampler]', (tds) => tds.length)) === 3, 'no TID after the fallback');
+});
+
+await test('a_diverging_run_shows_the_error_and_keeps_the_previous_results', async (page) => {
+  await page.goto(`${base}?${SMALL}&iters=100&samplers=ode&gpu=0&autorun=1`);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
+  const before = await page.$$eval('#tid-table td', (tds) => tds.map((t) => t.textContent).join('|'));
+  // ReLU, 8 layers of 1024 and learning rate 1: the activations overflow within two steps.
+  for (const [k, v] of [['lr', '1'], ['depth', '8'], ['width', '1024'], ['batch', '10'], ['iters', '50']]) await page.fill(`input[name=${k}]`, v);
+  await page.selectOption('select[name=activation]', 'relu');
+  await page.click('#train');
+  await page.waitForFunction(() => document.querySelector('#run-error').textContent.length > 0, null, { timeout: 120_000 });
+  const err = await page.textContent('#run-error');
+  assert(/diverged at iteration \d+/.test(err) && /previous results/.test(err), `error: ${err}`);
+  const after = await page.$$eval('#tid-table td', (tds) => tds.map((t) => t.textContent).join('|'));
+  assert(before === after, 'the diverged run wiped the previous results');
+  assert(!(await page.isDisabled('#train')), 'Train disabled after the failure');
 });
 
 await test('browser_and_native_builds_give_the_same_tid', async (page) => {

@@ -1,0 +1,17 @@
+// Which engine trains: the WGSL engine on WebGPU, or the CPU engine (wasm SIMD). Used by the
+// page (for its note) and by the worker (for the run). mode: 'auto' | 'on' | 'off' (URL gpu=).
+export async function chooseEngine(mode = 'auto') {
+  const cpu = 'training runs on the CPU engine (WebAssembly SIMD) in a Web Worker, so the page stays responsive.';
+  if (mode === 'off') return { gpu: false, note: `WebGPU switched off (gpu=0): ${cpu}` };
+  if (!('gpu' in navigator) || !navigator.gpu) return { gpu: false, note: `No WebGPU in this browser: ${cpu}` };
+  let adapter = null;
+  try { adapter = await navigator.gpu.requestAdapter(); } catch (e) { adapter = null; }
+  if (!adapter) return { gpu: false, note: `WebGPU gave no adapter: ${cpu}` };
+  const info = adapter.info || {};
+  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
+  const software = adapter.isFallbackAdapter || info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(name);
+  if (software && mode !== 'on') {
+    return { gpu: false, note: `The WebGPU adapter (${name}) is a software fallback, slower than the CPU engine: ${cpu} Add gpu=1 to the URL to train on it anyway.` };
+  }
+  return { gpu: true, name, note: `Training on WebGPU (${name}${software ? ', a software adapter' : ''}) with the lab's WGSL kernels, in a Web Worker; if the GPU is lost, training restarts on the CPU engine.` };
+}
