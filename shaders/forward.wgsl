@@ -1,5 +1,7 @@
-// One dense layer, z = a_in W^T + b and a_out = act(z), as 16x16 shared-memory tiles. W is
-// `n_out x n_in` row-major inside the flat parameter vector (the CPU engine's layout).
+// One dense layer, z = a_in W^T + b and a_out = act(z): one invocation per output element,
+// looping over the inputs. No shared memory or barriers: software adapters (SwiftShader,
+// lavapipe) run barrier-heavy tiles an order of magnitude slower, and these matrices are small.
+// W is `n_out x n_in` row-major inside the flat parameter vector (the CPU engine's layout).
 
 struct Dims {
   rows: u32, n_in: u32, n_out: u32, w_off: u32,
@@ -12,38 +14,19 @@ struct Dims {
 @group(0) @binding(3) var<storage, read_write> z_out: array<f32>;
 @group(0) @binding(4) var<storage, read_write> a_out: array<f32>;
 
-var<workgroup> tile_a: array<array<f32, 16>, 16>;
-var<workgroup> tile_w: array<array<f32, 16>, 16>;
-
 @compute @workgroup_size(16, 16)
-fn linear_forward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let row = wg.y * 16u + lid.y;
-  let col = wg.x * 16u + lid.x;
-  let w_row = wg.x * 16u + lid.y;
-  var acc = 0.0;
-  let tiles = (dims.n_in + 15u) / 16u;
-  for (var tile = 0u; tile < tiles; tile++) {
-    let k = tile * 16u + lid.x;
-    var va = 0.0;
-    if (row < dims.rows && k < dims.n_in) {
-      va = a_in[row * dims.n_in + k];
-    }
-    tile_a[lid.y][lid.x] = va;
-    // tile_w[i][kk] holds W[wg.x*16 + i][tile*16 + kk].
-    var vw = 0.0;
-    if (w_row < dims.n_out && k < dims.n_in) {
-      vw = params[dims.w_off + w_row * dims.n_in + k];
-    }
-    tile_w[lid.y][lid.x] = vw;
-    workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk++) {
-      acc += tile_a[lid.y][kk] * tile_w[lid.x][kk];
-    }
-    workgroupBarrier();
+fn linear_forward(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let col = gid.x;
+  let row = gid.y;
+  if (row >= dims.rows || col >= dims.n_out) {
+    return;
   }
-  if (row < dims.rows && col < dims.n_out) {
-    let z = acc + params[dims.b_off + col];
-    z_out[row * dims.n_out + col] = z;
-    a_out[row * dims.n_out + col] = activate(z, dims.act);
+  let a0 = row * dims.n_in;
+  let w0 = dims.w_off + col * dims.n_in;
+  var acc = params[dims.b_off + col];
+  for (var k = 0u; k < dims.n_in; k++) {
+    acc += a_in[a0 + k] * params[w0 + k];
   }
+  z_out[row * dims.n_out + col] = acc;
+  a_out[row * dims.n_out + col] = activate(acc, dims.act);
 }
