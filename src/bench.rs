@@ -43,6 +43,29 @@ pub fn train_ms_per_step(width: usize, depth: usize, batch: usize, steps: usize,
     (1000.0 * t.elapsed().as_secs_f64() / steps as f64, loss)
 }
 
+/// The WGSL engine on the default adapter: (adapter, ms per step) over `steps` steps, read back
+/// in blocks of 25 as training does, after a warm-up block.
+pub fn gpu_ms_per_step(width: usize, depth: usize, batch: usize, steps: usize) -> Result<(String, f64), String> {
+    use crate::engine::gpu::{GpuContext, GpuEngine};
+    use crate::engine::{block_on, Engine};
+    let ctx = block_on(GpuContext::new())?;
+    let name = ctx.adapter.clone();
+    let mut spec = ExperimentSpec::default();
+    spec.model.width = width;
+    spec.model.depth = depth;
+    let data = Dataset::Chessboard.generate(500_000, 0, 0);
+    let mut eng = GpuEngine::new(ctx, experiment::run::build_net(&spec), &data, batch, 5e-3, TimeRange::default(), 0)?;
+    block_on(eng.train_steps(25)).map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let mut done = 0;
+    while done < steps {
+        let n = (steps - done).min(25);
+        block_on(eng.train_steps(n as u32)).map_err(|e| e.to_string())?;
+        done += n;
+    }
+    Ok((name, 1000.0 * t.elapsed().as_secs_f64() / steps as f64))
+}
+
 pub fn main(args: &[String]) -> Result<(), String> {
     let steps: usize = flag(args, "--steps", 300)?;
     let tid_n: usize = flag(args, "--tid-n", 100_000)?;
@@ -62,6 +85,10 @@ pub fn main(args: &[String]) -> Result<(), String> {
     println!("train  cpu engine, {threads} thread(s): {ms:.3} ms/step  (loss {loss:.4})");
     let (ms1, _) = train_ms_per_step(width, depth, batch, steps, 1);
     println!("train  cpu engine, 1 thread:   {ms1:.3} ms/step");
+    match gpu_ms_per_step(width, depth, batch, steps.min(100)) {
+        Ok((name, g)) => println!("train  gpu engine (WGSL), {name}: {g:.3} ms/step  (gpu time / cpu engine time = {:.2}x)", g / ms),
+        Err(why) => println!("train  gpu engine: not measured ({why})"),
+    }
     if let Some(py) = torch {
         let out = std::process::Command::new(&py)
             .args([&script, "--steps", &steps.to_string(), "--threads", &threads.to_string()])
