@@ -156,3 +156,28 @@ fn every_sampler_on_the_exact_score_writes_its_recordings() {
     assert_eq!(rec["samplers"]["pc"]["times"].as_array().unwrap().len(), 3);
     assert_eq!(rec["truth"]["requested"], serde_json::json!([1.0, 0.5, 0.0]));
 }
+
+#[test]
+fn the_gpu_engine_trains_from_the_command_line() {
+    let (code, stdout, stderr) = lab(&[
+        "--engine", "gpu", "--dataset", "mog", "--iters", "40", "--width", "16", "--depth", "2", "--batch", "200",
+        "--data-size", "2000", "--n-samples", "300", "--samplers", "ode", "--eps", "0.1", "--repeats", "2", "--quiet",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(v["engine"].as_str().unwrap().starts_with("gpu: "), "engine {}", v["engine"]);
+    assert_eq!(v["notes"], serde_json::json!([]));
+    assert!(v["tid"]["ode"][0]["tid"].is_number());
+    // The skip parameterisations fall back to the CPU engine and say so.
+    let (code, stdout, _) = lab(&[
+        "--engine", "gpu", "--parameterization", "skip-fixed", "--dataset", "mog", "--iters", "20", "--width", "16",
+        "--batch", "200", "--data-size", "2000", "--n-samples", "300", "--samplers", "ode", "--eps", "0.1", "--quiet",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(v["engine"].as_str().unwrap().starts_with("cpu"), "engine {}", v["engine"]);
+    assert!(v["notes"][0].as_str().unwrap().contains("plain"), "notes {}", v["notes"]);
+    let (code, _, stderr) = lab(&["--engine", "tpu"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--engine: expected cpu or gpu"), "{stderr}");
+}
