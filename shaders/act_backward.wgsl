@@ -1,10 +1,5 @@
 // d <- d * act'(z): from dL/da to dL/dz of a hidden layer.
 
-struct Dims {
-  rows: u32, n_in: u32, n_out: u32, w_off: u32,
-  b_off: u32, act: u32, scale: f32, pad: u32,
-}
-
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> z: array<f32>;
 @group(0) @binding(2) var<storage, read> a: array<f32>;

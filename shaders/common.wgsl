@@ -1,6 +1,14 @@
 // Shared by every kernel (prepended by the host): activations, a counter-based RNG and the
 // diffusion schedules of SPEC §2 in f32.
 
+// One dense layer's shape and place in the flat parameter vector, shared by the layer kernels:
+// batch rows, inputs, outputs, weight and bias offsets, activation code, 1/batch, and one
+// kernel-specific word (loss_sum: the number of loss slots).
+struct Dims {
+  rows: u32, n_in: u32, n_out: u32, w_off: u32,
+  b_off: u32, act: u32, scale: f32, extra: u32,
+}
+
 // Activation codes: 0 tanh, 1 relu, 2 silu, 3 identity (the output layer).
 fn activate(z: f32, act: u32) -> f32 {
   switch act {

@@ -3,11 +3,6 @@
 // lavapipe) run barrier-heavy tiles an order of magnitude slower, and these matrices are small.
 // W is `n_out x n_in` row-major inside the flat parameter vector (the CPU engine's layout).
 
-struct Dims {
-  rows: u32, n_in: u32, n_out: u32, w_off: u32,
-  b_off: u32, act: u32, scale: f32, pad: u32,
-}
-
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> a_in: array<f32>;
 @group(0) @binding(2) var<storage, read> params: array<f32>;

@@ -1,11 +1,6 @@
 // dL/da_in[r][k] = sum_o dz[r][o] W[o][k]: one invocation per element (no barriers, see
 // forward.wgsl).
 
-struct Dims {
-  rows: u32, n_in: u32, n_out: u32, w_off: u32,
-  b_off: u32, act: u32, scale: f32, pad: u32,
-}
-
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> dz: array<f32>;
 @group(0) @binding(2) var<storage, read> params: array<f32>;

@@ -1,11 +1,6 @@
 // DSM loss of the batch: r = eps_hat - eps; the output gradient 2 scale r (scale = 1/batch) and
 // each element's r^2 for the reduction in loss_sum.wgsl.
 
-struct Dims {
-  rows: u32, n_in: u32, n_out: u32, w_off: u32,
-  b_off: u32, act: u32, scale: f32, pad: u32,
-}
-
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> out: array<f32>;
 @group(0) @binding(2) var<storage, read> eps_target: array<f32>;

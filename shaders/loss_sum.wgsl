@@ -1,11 +1,6 @@
 // Sums the squared residuals of one step into losses[step % capacity] (mean over the batch),
 // one workgroup, so the host reads many steps' losses in one readback.
 
-struct Dims {
-  rows: u32, n_in: u32, n_out: u32, w_off: u32,
-  b_off: u32, act: u32, scale: f32, capacity: u32,
-}
-
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> sq: array<f32>;
 @group(0) @binding(2) var<storage, read> state: array<u32>;
@@ -29,6 +24,6 @@ fn loss_sum(@builtin(local_invocation_id) lid: vec3<u32>) {
     workgroupBarrier();
   }
   if (lid.x == 0u) {
-    losses[state[0] % dims.capacity] = part[0] * dims.scale;
+    losses[state[0] % dims.extra] = part[0] * dims.scale;
   }
 }

@@ -1,11 +1,6 @@
 // dL/dW[o][k] = sum_r dz[r][o] a_in[r][k]: one invocation per weight, looping over the batch
 // (no barriers, see forward.wgsl); written (not added) into the gradient vector.
 
-struct Dims {
-  rows: u32, n_in: u32, n_out: u32, w_off: u32,
-  b_off: u32, act: u32, scale: f32, pad: u32,
-}
-
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> dz: array<f32>;
 @group(0) @binding(2) var<storage, read> a_in: array<f32>;

@@ -23,14 +23,19 @@ fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result
     }
 }
 
-/// Milliseconds per training step of the given model, after a warm-up.
-pub fn train_ms_per_step(width: usize, depth: usize, batch: usize, steps: usize, threads: usize) -> (f64, f32) {
-    parallel::set_threads(threads);
+/// The benchmarked paper model at the given size, and 500,000 chessboard points.
+fn bench_model(width: usize, depth: usize) -> (crate::nn::ScoreNet, crate::points::Points) {
     let mut spec = ExperimentSpec::default();
     spec.model.width = width;
     spec.model.depth = depth;
-    let data = Arc::new(Dataset::Chessboard.generate(500_000, 0, 0));
-    let mut eng = CpuEngine::new(experiment::run::build_net(&spec), data, batch, 5e-3, TimeRange::default(), 0);
+    (experiment::run::build_net(&spec), Dataset::Chessboard.generate(500_000, 0, 0))
+}
+
+/// Milliseconds per training step of the given model, after a warm-up.
+pub fn train_ms_per_step(width: usize, depth: usize, batch: usize, steps: usize, threads: usize) -> (f64, f32) {
+    parallel::set_threads(threads);
+    let (net, data) = bench_model(width, depth);
+    let mut eng = CpuEngine::new(net, Arc::new(data), batch, 5e-3, TimeRange::default(), 0);
     for _ in 0..20 {
         eng.step();
     }
@@ -50,11 +55,8 @@ pub fn gpu_ms_per_step(width: usize, depth: usize, batch: usize, steps: usize) -
     use crate::engine::{block_on, Engine};
     let ctx = block_on(GpuContext::new())?;
     let name = ctx.adapter.clone();
-    let mut spec = ExperimentSpec::default();
-    spec.model.width = width;
-    spec.model.depth = depth;
-    let data = Dataset::Chessboard.generate(500_000, 0, 0);
-    let mut eng = GpuEngine::new(ctx, experiment::run::build_net(&spec), &data, batch, 5e-3, TimeRange::default(), 0)?;
+    let (net, data) = bench_model(width, depth);
+    let mut eng = GpuEngine::new(ctx, net, &data, batch, 5e-3, TimeRange::default(), 0)?;
     block_on(eng.train_steps(25)).map_err(|e| e.to_string())?;
     let t = Instant::now();
     let mut done = 0;

@@ -214,14 +214,12 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
     let result =
         block_on(experiment::run_on(&spec, backend, &mut on_event)).map_err(|e| CliError::Failed(e.to_string()))?;
     if let Some(dir) = f.get("--samples-out") {
-        std::fs::create_dir_all(dir).map_err(|e| CliError::Failed(format!("--samples-out {dir}: {e}")))?;
         let mut files: Vec<(String, &Points)> = result.samples.iter().map(|(k, v)| (k.clone(), v)).collect();
         if let Some(r) = &result.reference {
             files.push(("train".into(), r));
         }
         for (name, p) in files {
-            let path = std::path::Path::new(dir).join(format!("{name}.csv"));
-            std::fs::write(&path, p.to_csv()).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
+            write_file(dir, &format!("{name}.csv"), &p.to_csv())?;
         }
     }
     if let Some(dir) = f.get("--record-out") {
@@ -234,6 +232,7 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Writes `dir/name`, creating `dir` if needed.
 fn write_file(dir: &str, name: &str, text: &str) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|e| CliError::Failed(format!("{dir}: {e}")))?;
     let path = std::path::Path::new(dir).join(name);

@@ -191,15 +191,16 @@ pub enum Backend {
     Gpu(GpuContext),
 }
 
-/// Trains with `eng`, returning the parameters, the report and the engine's description.
+/// Trains with `eng`, returning the trained net, the report and the engine's description.
 async fn train_on<E: Engine>(
     eng: &mut E,
     spec: &ExperimentSpec,
     on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
-) -> Result<(Vec<f32>, TrainReport, String), EngineError> {
+) -> Result<(TrainedNet, TrainReport, String), EngineError> {
     let mut cb = |p: &Progress| on_event(Event::Training(p));
     let report = engine::train(eng, spec.training.iters, spec.training.report_every, &mut cb).await?;
-    Ok((eng.params().await?, report, eng.describe()))
+    let trained = TrainedNet { net: eng.net().clone(), params: eng.params().await? };
+    Ok((trained, report, eng.describe()))
 }
 
 /// Runs the whole experiment on the CPU engine.
@@ -243,7 +244,7 @@ pub async fn run_on(
                 let _ = on_event(Event::Note(n));
             }
         }
-        let (params, report, name) = match trained {
+        let (net, report, name) = match trained {
             Some(x) => x,
             None => {
                 let mut eng = CpuEngine::new(build_net(spec), data.clone(), batch, lr, times, spec.seed);
@@ -251,7 +252,7 @@ pub async fn run_on(
             }
         };
         timings.insert("train_s".into(), now_s() - t);
-        (Box::new(TrainedNet { net: build_net(spec), params }), Some(report), name)
+        (Box::new(net), Some(report), name)
     };
 
     let n = spec.sampling.n_samples;

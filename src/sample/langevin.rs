@@ -50,9 +50,6 @@ pub struct Pc {
 }
 
 impl Sampler for Pc {
-    fn name(&self) -> &'static str {
-        "pc"
-    }
     fn steps(&self) -> usize {
         self.steps
     }
@@ -74,9 +71,6 @@ pub struct Ald {
 }
 
 impl Sampler for Ald {
-    fn name(&self) -> &'static str {
-        "ald"
-    }
     fn steps(&self) -> usize {
         self.steps
     }

@@ -48,7 +48,6 @@ impl StepCtx<'_> {
 }
 
 pub trait Sampler: Sync {
-    fn name(&self) -> &'static str;
     /// Steps on the time grid (network evaluations per step depend on the sampler).
     fn steps(&self) -> usize;
     /// Moves the block `x` from time `t` to time `t_next < t`; `last` marks the final step.

@@ -100,6 +100,24 @@ impl RecordPlan {
             .collect()
     }
 
+    /// A recording of this plan's histograms at `times`, with no trajectories.
+    fn recording(&self, times: Vec<f64>, histograms: Vec<Vec<u32>>, outside: Vec<u32>, dim: usize) -> Recording {
+        Recording {
+            coordinate: self.coordinate,
+            lo: self.lo,
+            hi: self.hi,
+            bins: self.bins,
+            requested: self.times.clone(),
+            times,
+            histograms,
+            outside,
+            trajectory_times: Vec::new(),
+            trajectory_points: 0,
+            dim,
+            trajectories: Vec::new(),
+        }
+    }
+
     pub(super) fn block(&self, grid: &[f64], dim: usize, b: usize) -> BlockRecord {
         let at = self.slots(grid);
         BlockRecord {
@@ -130,20 +148,13 @@ impl RecordPlan {
                 trajectories = p.traj;
             }
         }
-        Recording {
-            coordinate: self.coordinate,
-            lo: self.lo,
-            hi: self.hi,
-            bins: self.bins,
-            requested: self.times.clone(),
-            times: at.iter().map(|&i| grid[i]).collect(),
-            histograms,
-            outside,
-            trajectory_times: if trajectory_points > 0 { grid.to_vec() } else { Vec::new() },
-            trajectory_points,
-            dim,
-            trajectories,
+        let mut rec = self.recording(at.iter().map(|&i| grid[i]).collect(), histograms, outside, dim);
+        if trajectory_points > 0 {
+            rec.trajectory_times = grid.to_vec();
+            rec.trajectory_points = trajectory_points;
+            rec.trajectories = trajectories;
         }
+        rec
     }
 
     /// The same histograms of the true noised data x_t = alpha_t x_0 + sigma_t eps, for the
@@ -168,20 +179,7 @@ impl RecordPlan {
             histograms.push(h);
             times.push(t);
         }
-        Recording {
-            coordinate: self.coordinate,
-            lo: self.lo,
-            hi: self.hi,
-            bins: self.bins,
-            requested: self.times.clone(),
-            times,
-            histograms,
-            outside,
-            trajectory_times: Vec::new(),
-            trajectory_points: 0,
-            dim: d,
-            trajectories: Vec::new(),
-        }
+        self.recording(times, histograms, outside, d)
     }
 }
 

@@ -22,9 +22,6 @@ pub struct Ode {
 }
 
 impl Sampler for Ode {
-    fn name(&self) -> &'static str {
-        "ode"
-    }
     fn steps(&self) -> usize {
         self.steps
     }
@@ -40,9 +37,6 @@ pub struct Sde {
 }
 
 impl Sampler for Sde {
-    fn name(&self) -> &'static str {
-        "sde"
-    }
     fn steps(&self) -> usize {
         self.steps
     }

@@ -4,15 +4,11 @@
 use super::{Sampler, StepCtx};
 use crate::diffusion::Process;
 
-/// x <- (alpha_t / alpha_s) x - sigma_t expm1(h) eps, h = lambda_t - lambda_s: one first-order
-/// DPM-Solver step from s to t with `eps` evaluated at (x, s).
-fn first_order(p: &dyn Process, s: f64, t: f64, x: &[f32], eps: &[f32], out: &mut [f32]) {
+/// Coefficients (alpha_t / alpha_s, sigma_t expm1(h)), h = lambda_t - lambda_s, of the
+/// first-order DPM-Solver step x_t = (alpha_t / alpha_s) x_s - sigma_t expm1(h) eps(x_s, s).
+fn first_order(p: &dyn Process, s: f64, t: f64) -> (f32, f32) {
     let h = p.lambda(t) - p.lambda(s);
-    let a = (p.alpha(t) / p.alpha(s)) as f32;
-    let c = (p.sigma(t) * h.exp_m1()) as f32;
-    for ((o, &xi), &e) in out.iter_mut().zip(x).zip(eps) {
-        *o = a * xi - c * e;
-    }
+    ((p.alpha(t) / p.alpha(s)) as f32, (p.sigma(t) * h.exp_m1()) as f32)
 }
 
 /// DDIM (eta = 0), i.e. DPM-Solver-1: one network evaluation per step.
@@ -21,17 +17,15 @@ pub struct Ddim {
 }
 
 impl Sampler for Ddim {
-    fn name(&self) -> &'static str {
-        "ddim"
-    }
     fn steps(&self) -> usize {
         self.steps
     }
     fn step(&self, x: &mut [f32], t: f64, t_next: f64, _last: bool, ctx: &mut StepCtx) {
         ctx.eval_eps(x, t);
-        ctx.tmp.resize(x.len(), 0.0);
-        first_order(ctx.process, t, t_next, x, ctx.eps, ctx.tmp);
-        x.copy_from_slice(ctx.tmp);
+        let (a, c) = first_order(ctx.process, t, t_next);
+        for (xi, &e) in x.iter_mut().zip(ctx.eps.iter()) {
+            *xi = a * *xi - c * e;
+        }
     }
 }
 
@@ -42,9 +36,6 @@ pub struct Dpm2 {
 }
 
 impl Sampler for Dpm2 {
-    fn name(&self) -> &'static str {
-        "dpm2"
-    }
     fn steps(&self) -> usize {
         self.steps
     }
@@ -52,14 +43,13 @@ impl Sampler for Dpm2 {
         let p = ctx.process;
         let u = p.t_of_lambda(0.5 * (p.lambda(s) + p.lambda(t)));
         ctx.eval_eps(x, s);
-        ctx.tmp.resize(x.len(), 0.0);
-        first_order(p, s, u, x, ctx.eps, ctx.tmp);
-        let mid = std::mem::take(ctx.tmp);
+        let (a, c) = first_order(p, s, u);
+        let mut mid = std::mem::take(ctx.tmp);
+        mid.clear();
+        mid.extend(x.iter().zip(ctx.eps.iter()).map(|(&xi, &e)| a * xi - c * e));
         ctx.eval_eps(&mid, u);
         *ctx.tmp = mid;
-        let h = p.lambda(t) - p.lambda(s);
-        let a = (p.alpha(t) / p.alpha(s)) as f32;
-        let c = (p.sigma(t) * h.exp_m1()) as f32;
+        let (a, c) = first_order(p, s, t);
         for (xi, &e) in x.iter_mut().zip(ctx.eps.iter()) {
             *xi = a * *xi - c * e;
         }
