@@ -5,7 +5,10 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/collapse-lab-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 
-bash scripts/setup.sh wasm-target
+# Everything the tests need, before any test runs (the GPU tests need Mesa's Vulkan driver, the
+# page test Chromium, trunk, wasm-bindgen and the npm tools); present parts are skipped.
+export PATH="$PWD/node_modules/.bin:$PATH"
+bash scripts/setup.sh all
 
 echo "== the core compiles to wasm32 (SIMD128), as the browser build uses it"
 cargo build --lib --release --target wasm32-unknown-unknown --quiet

@@ -14,6 +14,8 @@ USAGE
   collapse-lab [run] [FLAGS]      run one experiment (defaults: the paper's chessboard setting)
   collapse-lab tid --train A.csv --samples B.csv [--eps E1,E2,..] [--k K] [--seed S]
   collapse-lab bench [--steps N] [--tid-n N] [--threads T]
+  collapse-lab study [RUN FLAGS] --vary NAME=v1,v2,.. [--vary ..] [--seeds K] [--jobs J] [--out FILE]
+  collapse-lab hermite [--mu M] [--max-degree P] [--nodes N]
   collapse-lab help
 
 RUN FLAGS (each overrides --spec)
@@ -41,6 +43,13 @@ RUN FLAGS (each overrides --spec)
   --record-times LIST     times of the recorded marginal (default 1,0.98,..,0)
   --trajectories N        points whose whole path is recorded (default 64)
   --seed S                seed of every random stream (default 0)
+  --fixed-t none|T        high-noise-only control: every batch at t = T (1 = L(theta, t=1))
+  --two-model none|T'     two nets split at t' (e.g. 0.6), each trained on its own t range
+  --diagnostics           see-saw diagnostics (SPEC 7): velocity MAE and DSM loss at fixed t,
+                          velocity-error correlation along t, velocity field
+  --diag-points N         fresh draw size behind MAE(t) and DSM(t) (default 20000)
+  --diag-times LIST       times of MAE(t) and DSM(t) (default 1,0.1)
+  --diag-trajectories N   paths followed for the error correlation (default 512)
   --samples-out DIR       write DIR/<sampler>.csv and DIR/train.csv
   --record-out DIR        write DIR/recording.json, DIR/<sampler>.marginals.csv (also truth),
                           DIR/<sampler>.trajectories.csv
@@ -49,6 +58,20 @@ RUN FLAGS (each overrides --spec)
                           with a note where there is no adapter)
   --print-spec            print the resolved spec as JSON and exit
   --quiet                 no progress on stderr
+  (booleans also take =true / =false: --diagnostics=false)
+
+STUDY FLAGS (besides every run flag, which sets the base experiment)
+  --vary NAME=v1,v2,...   an axis: any run setting and its values (several --vary form a grid);
+                          values holding commas are separated by ';' (--vary eps=0.01,0.1;0.05)
+  --seeds K               runs per cell, seeds base..base+K-1 (default 3)
+  --jobs J                runs at a time (default: one per core)
+  --out FILE              write the study JSON here after every run; given an existing study
+                          file, runs it already holds are skipped (resume)
+
+HERMITE FLAGS (the see-saw of appendix G.3, Prop. 1)
+  --mu M                  mixture mean (default 1)
+  --max-degree P          largest Hermite degree (default 15)
+  --nodes N               Gauss-Hermite nodes (default 150, at most 150)
 ";
 
 enum CliError {
@@ -65,8 +88,10 @@ pub fn main(args: Vec<String>) -> i32 {
         Some("tid") => cmd_tid(&args[1..]),
         Some("bench") => crate::bench::main(&args[1..]).map_err(CliError::Usage),
         Some("run") => cmd_run(&args[1..]),
+        Some("study") => cmd_study(&args[1..]),
+        Some("hermite") => cmd_hermite(&args[1..]),
         Some(other) if !other.starts_with("--") => {
-            Err(CliError::Usage(format!("unknown command {other:?}; use run, tid, bench or help")))
+            Err(CliError::Usage(format!("unknown command {other:?}; use run, study, tid, hermite, bench or help")))
         }
         _ => cmd_run(&args),
     };
@@ -102,7 +127,8 @@ impl Flags {
                 return Err(CliError::Usage(format!("unexpected argument {a:?}")));
             }
             if booleans.contains(&name.as_str()) {
-                pairs.push((name, None));
+                // `--flag` alone means true; `--flag=VALUE` is checked by the setting's parser.
+                pairs.push((name, inline));
                 continue;
             }
             if !known.contains(&name.as_str()) {
@@ -117,8 +143,9 @@ impl Flags {
         Ok(Flags { pairs })
     }
 
+    /// A CLI-only boolean (`--quiet`, `--print-spec`): present and not `=false`.
     fn has(&self, name: &str) -> bool {
-        self.pairs.iter().any(|(n, _)| n == name)
+        self.pairs.iter().rev().find(|(n, _)| n == name).is_some_and(|(_, v)| v.as_deref() != Some("false"))
     }
 
     fn get(&self, name: &str) -> Option<&str> {
@@ -167,10 +194,32 @@ fn set_threads(f: &Flags) -> Result<(), CliError> {
     Ok(())
 }
 
-fn cmd_run(args: &[String]) -> Result<(), CliError> {
+/// Parses run flags plus `extra` (value flags of one command).
+fn run_flags(args: &[String], extra: &[&str]) -> Result<Flags, CliError> {
     let known: Vec<String> = overrides::NAMES.iter().map(|n| format!("--{n}")).collect();
-    let known: Vec<&str> = known.iter().map(String::as_str).chain(RUN_ONLY_FLAGS.iter().copied()).collect();
-    let f = Flags::parse(args, &["--exact-score", "--denoise", "--quiet", "--print-spec"], &known)?;
+    let known: Vec<&str> =
+        known.iter().map(String::as_str).chain(RUN_ONLY_FLAGS.iter().copied()).chain(extra.iter().copied()).collect();
+    let booleans: Vec<String> = overrides::BOOLEANS.iter().map(|n| format!("--{n}")).collect();
+    let booleans: Vec<&str> = booleans.iter().map(String::as_str).chain(["--quiet", "--print-spec"]).collect();
+    Flags::parse(args, &booleans, &known)
+}
+
+fn backend_of(f: &Flags) -> Result<experiment::Backend, CliError> {
+    Ok(match f.get("--engine").unwrap_or("cpu") {
+        "cpu" => experiment::Backend::Cpu,
+        "gpu" => match block_on(crate::engine::gpu::GpuContext::new()) {
+            Ok(ctx) => experiment::Backend::Gpu(ctx),
+            Err(why) => {
+                eprintln!("note: {why}; training on the CPU engine");
+                experiment::Backend::Cpu
+            }
+        },
+        other => return Err(CliError::Usage(format!("--engine: expected cpu or gpu, got {other:?}"))),
+    })
+}
+
+fn cmd_run(args: &[String]) -> Result<(), CliError> {
+    let f = run_flags(args, &[])?;
     let spec = spec_from_flags(&f)?;
     set_threads(&f)?;
     if f.has("--print-spec") {
@@ -200,17 +249,7 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
         }
         ControlFlow::Continue(())
     };
-    let backend = match f.get("--engine").unwrap_or("cpu") {
-        "cpu" => experiment::Backend::Cpu,
-        "gpu" => match block_on(crate::engine::gpu::GpuContext::new()) {
-            Ok(ctx) => experiment::Backend::Gpu(ctx),
-            Err(why) => {
-                eprintln!("note: {why}; training on the CPU engine");
-                experiment::Backend::Cpu
-            }
-        },
-        other => return Err(CliError::Usage(format!("--engine: expected cpu or gpu, got {other:?}"))),
-    };
+    let backend = backend_of(&f)?;
     let result =
         block_on(experiment::run_on(&spec, backend, &mut on_event)).map_err(|e| CliError::Failed(e.to_string()))?;
     if let Some(dir) = f.get("--samples-out") {
@@ -229,6 +268,133 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
         summarize(&result);
     }
     println!("{}", serde_json::to_string_pretty(&result).unwrap());
+    Ok(())
+}
+
+fn cmd_study(args: &[String]) -> Result<(), CliError> {
+    use crate::study;
+    let f = run_flags(args, &["--vary", "--seeds", "--jobs", "--out"])?;
+    for flag in ["--samples-out", "--record-out", "--print-spec"] {
+        if f.pairs.iter().any(|(n, _)| n == flag) {
+            return Err(CliError::Usage(format!("{flag} is for single runs; a study writes one JSON (--out)")));
+        }
+    }
+    let base = spec_from_flags(&f)?;
+    set_threads(&f)?;
+    let axes = f
+        .pairs
+        .iter()
+        .filter(|(n, _)| n == "--vary")
+        .map(|(_, v)| study::Axis::parse(v.as_deref().unwrap_or("")))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
+    let seeds: usize = f.get("--seeds").map(|v| num("--seeds", v, "an integer")).transpose()?.unwrap_or(3);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let jobs: usize = f.get("--jobs").map(|v| num("--jobs", v, "an integer")).transpose()?.unwrap_or(cores);
+    if !(1..=256).contains(&jobs) {
+        return Err(CliError::Usage(format!("--jobs: must be in 1..=256, got {jobs}")));
+    }
+    let plan = study::plan(&base, axes, seeds).map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
+    let out = f.get("--out").map(std::path::PathBuf::from);
+    let mut records = Vec::new();
+    if let Some(path) = &out {
+        if path.exists() {
+            let text = std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("--out {}: {e}", path.display())))?;
+            let earlier: study::StudyResult = serde_json::from_str(&text).map_err(|e| {
+                CliError::Usage(format!("--out {}: not a study of this lab ({e}); remove it or choose another file", path.display()))
+            })?;
+            records = study::resumable(&plan, &earlier);
+            eprintln!("resuming {}: {} of {} runs already done", path.display(), records.len(), plan.runs.len());
+        } else {
+            // Fail now, not after hours of training, if the file cannot be written.
+            save_study(path, &study::aggregate(&plan, &records))?;
+        }
+    }
+    let quiet = f.has("--quiet");
+    let backend = backend_of(&f)?;
+    let gpu = match backend {
+        experiment::Backend::Gpu(ctx) => Some(ctx),
+        experiment::Backend::Cpu => None,
+    };
+    let skip: Vec<usize> = records.iter().map(|r| r.index).collect();
+    let todo = plan.runs.len() - skip.len();
+    let t0 = crate::clock::now_s();
+    let state = std::sync::Mutex::new((records, 0usize, None::<String>));
+    let on_done = |rec: study::RunRecord| {
+        let mut st = state.lock().unwrap();
+        st.1 += 1;
+        if !quiet {
+            let what: Vec<String> = rec.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let el = crate::clock::now_s() - t0;
+            let eta = el / st.1 as f64 * (todo - st.1) as f64;
+            let status = rec.error.clone().map(|e| format!("FAILED: {e}")).unwrap_or_else(|| "done".into());
+            eprintln!("[{}/{todo}] {} seed={}: {status}  ({el:.0} s, ETA {eta:.0} s)", st.1, what.join(" "), rec.seed);
+        }
+        st.0.push(rec);
+        if let Some(path) = &out {
+            if let Err(CliError::Failed(m) | CliError::Usage(m)) = save_study(path, &study::aggregate(&plan, &st.0)) {
+                st.2.get_or_insert(m);
+            }
+        }
+    };
+    study::native::execute(&plan, &skip, jobs, gpu, &on_done);
+    let (records, _, save_error) = state.into_inner().unwrap();
+    let result = study::aggregate(&plan, &records);
+    if !quiet {
+        summarize_study(&result);
+    }
+    println!("{}", serde_json::to_string_pretty(&result).unwrap());
+    if let Some(m) = save_error {
+        return Err(CliError::Failed(m));
+    }
+    if !result.failed.is_empty() {
+        return Err(CliError::Failed(format!("{} of {} runs failed (their errors are in the JSON)", result.failed.len(), result.runs.len())));
+    }
+    Ok(())
+}
+
+/// Writes the study atomically (a temporary file, then a rename), so a kill never leaves half.
+fn save_study(path: &std::path::Path, s: &crate::study::StudyResult) -> Result<(), CliError> {
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_string(s).unwrap())
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| CliError::Failed(format!("--out {}: {e}", path.display())))
+}
+
+/// Mean ± std of the main figures per cell, on stderr.
+fn summarize_study(s: &crate::study::StudyResult) {
+    let mut keys: Vec<&String> = s.cells.iter().flat_map(|c| c.metrics.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let shown: Vec<&String> = keys
+        .into_iter()
+        .filter(|k| k.starts_with("mae_velocity@") || (k.starts_with("dsm@")) || k.as_str() == "final_loss" || (k.starts_with("tid@") && k.ends_with("@0.05")))
+        .collect();
+    eprintln!("study: {} cells x {} seeds; mean ± std over seeds", s.cells.len(), s.seeds);
+    for c in &s.cells {
+        let what: Vec<String> = c.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let figs: Vec<String> = shown
+            .iter()
+            .filter_map(|k| c.metrics.get(*k).map(|m| (k, m)))
+            .map(|(k, m)| {
+                let f = |v: Option<f64>| v.map(|x| format!("{x:.4}")).unwrap_or_else(|| "-".into());
+                format!("{k} {} ± {}", f(m.mean), f(m.std))
+            })
+            .collect();
+        eprintln!("  {}: {}", what.join(" "), figs.join(", "));
+    }
+}
+
+fn cmd_hermite(args: &[String]) -> Result<(), CliError> {
+    let f = Flags::parse(args, &[], &["--mu", "--max-degree", "--nodes"])?;
+    let mu: f64 = f.get("--mu").map(|v| num("--mu", v, "a number")).transpose()?.unwrap_or(1.0);
+    let p: usize = f.get("--max-degree").map(|v| num("--max-degree", v, "an integer")).transpose()?.unwrap_or(15);
+    let nodes: usize = f.get("--nodes").map(|v| num("--nodes", v, "an integer")).transpose()?.unwrap_or(150);
+    if !(2 * p..=150).contains(&nodes) {
+        return Err(CliError::Usage(format!("--nodes: must be in {}..=150 (at least twice the degree), got {nodes}", 2 * p)));
+    }
+    let r = crate::diagnostics::hermite::seesaw(mu, p, nodes).map_err(|m| CliError::Usage(format!("--{m}")))?;
+    println!("{}", serde_json::to_string_pretty(&r).unwrap());
     Ok(())
 }
 

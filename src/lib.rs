@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod data;
+pub mod diagnostics;
 pub mod diffusion;
 pub mod engine;
 pub mod experiment;
@@ -15,6 +16,7 @@ pub mod parallel;
 pub mod points;
 pub mod rng;
 pub mod sample;
+pub mod study;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

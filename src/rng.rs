@@ -16,6 +16,10 @@ pub enum Stream {
     InitialNoise = 4,
     SamplerNoise = 5,
     Reference = 6,
+    /// The fresh draws of the see-saw diagnostics (SPEC §7).
+    Diagnostics = 7,
+    /// Seeds of the second and later nets of one experiment (two-model training).
+    Net = 8,
 }
 
 /// SplitMix64 finaliser: decorrelates (seed, stream, index) triples.
@@ -29,6 +33,12 @@ fn mix(mut z: u64) -> u64 {
 pub fn stream(seed: u64, purpose: Stream, index: u64) -> StdRng {
     let s = mix(mix(seed ^ mix(purpose as u64)) ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03));
     StdRng::seed_from_u64(s)
+}
+
+/// The seed of net `index` of an experiment: net 0 keeps the experiment's seed (so adding a
+/// second net leaves the first unchanged), later nets get independent ones.
+pub fn net_seed(seed: u64, index: u64) -> u64 {
+    if index == 0 { seed } else { mix(mix(seed ^ mix(Stream::Net as u64)) ^ index) }
 }
 
 pub fn normal(rng: &mut StdRng) -> f32 {

@@ -1,20 +1,25 @@
 // The page: form <-> spec (validated by the same Rust code as the CLI), a Web Worker that runs
 // the experiment, and the plots. The URL's query is the experiment: same URL, same result.
-import init, { defaultSpec, samplerKinds, specFromPairs, tidCurve } from '../collapse-lab.js';
+import init, { defaultSpec, samplerKinds, specFromPairs, tidCurve, studyPlan, studyAggregate, hermiteSeesaw } from '../collapse-lab.js';
+import * as seesawView from './views/seesaw.js';
+import * as studyView from './views/study.js';
+import * as hermiteView from './views/hermite.js';
 import { chooseEngine } from './gpu.js';
-import { COLORS, LABELS, lineChart, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from './plots.js';
+import { COLORS, LABELS, figure, lineChart, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from './plots.js';
 
 const $ = (sel) => document.querySelector(sel);
 const form = $('#controls');
 const FORM_FIELDS = ['dataset', 'data-size', 'dim', 'process', 'depth', 'width', 'activation', 'parameterization', 'iters',
-  'batch', 'lr', 'seed', 'snr', 'corrector-steps', 'n-samples', 'eps', 'survival-eps', 'coordinate'];
-const FORM_BOOLS = ['exact-score', 'denoise'];
+  'batch', 'lr', 'seed', 'snr', 'corrector-steps', 'n-samples', 'eps', 'survival-eps', 'coordinate', 'fixed-t', 'two-model'];
+const FORM_BOOLS = ['exact-score', 'denoise', 'diagnostics'];
 let KINDS = []; // [{name, default_steps, stochastic}] from the Rust core
-const PAGE_PARAMS = ['autorun', 'embed', 'gpu', 'lose-gpu-after'];
+const PAGE_PARAMS = ['autorun', 'embed', 'gpu', 'lose-gpu-after', 'view'];
+const STUDY_PARAMS = ['vary', 'seeds']; // a study: the axes and seeds per cell (not spec settings)
 const PAGE = new URLSearchParams(location.search); // read once: the address bar is rewritten as the form changes
 const GPU_MODE = { 1: 'on', true: 'on', 0: 'off', false: 'off' }[PAGE.get('gpu')] || 'auto';
 let extraPairs = []; // spec settings from the URL that have no control (steps, k, repeats, ...)
 let worker = null;
+let study = null; // {plan inputs, workers, records, result} while a study runs or after it
 let lastOut = null;
 let liveLoss = [];
 
@@ -42,6 +47,7 @@ function formValues(spec) {
     snr: spec.sampling.snr, 'corrector-steps': spec.sampling.corrector_steps, 'n-samples': spec.sampling.n_samples,
     eps: spec.metrics.eps.join(','), 'survival-eps': spec.metrics.survival_eps, coordinate: spec.record.coordinate,
     'exact-score': String(spec.sampling.exact_score), denoise: String(spec.sampling.denoise),
+    'fixed-t': spec.training.fixed_t ?? 'none', 'two-model': spec.training.two_model ?? 'none', diagnostics: String(spec.diagnostics.enabled),
     samplers: spec.sampling.samplers.join(','),
   };
   v.steps = KINDS.map((k) => `${k.name}=${stepsOf(spec, k.name)}`).join(',');
@@ -72,8 +78,13 @@ function formPairs() {
 // URL parameters onto the form; the ones without a control are kept aside.
 function applyParams(params) {
   extraPairs = [];
+  const vary = params.getAll('vary');
+  form.elements.vary1.value = vary[0] || '';
+  form.elements.vary2.value = vary[1] || '';
+  extraVary = vary.slice(2);
+  if (params.has('seeds')) form.elements.seeds.value = params.get('seeds');
   for (const [k, v] of params) {
-    if (PAGE_PARAMS.includes(k)) continue;
+    if (PAGE_PARAMS.includes(k) || STUDY_PARAMS.includes(k)) continue;
     if (FORM_FIELDS.includes(k)) form.elements[k].value = v;
     else if (FORM_BOOLS.includes(k)) form.elements[k].checked = ['', '1', 'true', 'yes'].includes(v.trim());
     else if (k === 'samplers') for (const box of form.querySelectorAll('input[name=sampler]')) box.checked = v.split(',').map((x) => x.trim()).includes(box.value);
@@ -89,6 +100,15 @@ function validate() {
     const spec = specFromPairs(JSON.stringify(formPairs()));
     $('#form-error').textContent = '';
     $('#train').disabled = worker !== null;
+    $('#study').disabled = worker !== null || Boolean(study && study.workers.length);
+    if (studyAxes().length) {
+      try {
+        studyPlan(JSON.stringify(formPairs()), JSON.stringify(studyAxes()), Number(form.elements.seeds.value.trim()));
+      } catch (e) {
+        $('#form-error').textContent = (e && e.text) || String(e);
+        $('#study').disabled = true;
+      }
+    }
     updateShare();
     return spec;
   } catch (e) {
@@ -102,10 +122,18 @@ function validate() {
   }
 }
 
+let extraVary = []; // a third and further axes from the URL (the form shows two)
+
+function studyAxes() {
+  return [form.elements.vary1.value, form.elements.vary2.value].map((v) => v.trim()).filter(Boolean).concat(extraVary);
+}
+
 function updateShare() {
   const def = formValues(defaultSpec());
   const q = new URLSearchParams();
   for (const [k, v] of formPairs()) if (String(def[k] ?? '') !== v) q.set(k, v);
+  for (const a of studyAxes()) q.append('vary', a);
+  if (studyAxes().length) q.set('seeds', form.elements.seeds.value.trim());
   const url = `${location.pathname}${q.toString() ? '?' + q : ''}`;
   $('#share').href = url;
   // Page settings other than autorun stay in the address bar (not in the share link).
@@ -115,6 +143,7 @@ function updateShare() {
 
 function setRunning(running) {
   $('#train').disabled = running;
+  $('#study').disabled = running;
   $('#cancel').disabled = !running;
   for (const el of form.elements) if (el.tagName !== 'BUTTON') el.disabled = running;
   $('#results').dataset.state = running ? 'running' : (lastOut ? 'done' : 'idle');
@@ -185,6 +214,7 @@ function fail(message) {
 }
 
 function cancel() {
+  if (study && study.workers.length) return cancelStudy();
   if (!worker) return;
   const at = liveLoss.length ? liveLoss[liveLoss.length - 1][0] : 0;
   finish();
@@ -195,16 +225,6 @@ function cancel() {
 function drawLoss(losses) {
   lineChart($('#loss'), [{ name: 'loss', color: COLORS.sde, xs: losses.map((p) => p[0]), ys: losses.map((p) => p[1]) }],
     { xlabel: 'iteration', ylabel: 'DSM loss' });
-}
-
-function figure(box, w, h, label) {
-  const fig = document.createElement('figure');
-  const c = document.createElement('canvas');
-  c.width = w; c.height = h;
-  c.setAttribute('aria-label', label);
-  fig.append(c);
-  box.append(fig);
-  return c;
 }
 
 function render(out) {
@@ -246,6 +266,97 @@ function render(out) {
   drawSurvival(r, names);
   drawEvolution(out, names);
   drawTrajectories(out, names, dim, b);
+  seesawView.render($('#seesaw-view'), out);
+}
+
+// A study: the plan comes from the Rust core (the same as `collapse-lab study`), each run goes
+// to one of several Web Workers (one net each, as many as the machine has cores), and the
+// records are aggregated by the core again as they arrive.
+function startStudy() {
+  const spec = validate();
+  if (!spec) return;
+  const pairs = JSON.stringify(formPairs());
+  const axes = JSON.stringify(studyAxes());
+  const seeds = Number(form.elements.seeds.value.trim());
+  let plan;
+  try {
+    if (!studyAxes().length) throw { text: 'vary: give at least one setting to vary, like width=16,64,256' };
+    if (!Number.isInteger(seeds)) throw { text: `seeds: expected an integer, got "${form.elements.seeds.value}"` };
+    plan = studyPlan(pairs, axes, seeds);
+  } catch (e) {
+    $('#form-error').textContent = (e && e.text) || String(e);
+    return;
+  }
+  $('#run-error').textContent = '';
+  const n = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, plan.runs.length, 16));
+  study = { pairs, axes, seeds, records: [], queue: plan.runs.slice(), running: new Map(), workers: [], total: plan.runs.length, t0: performance.now() };
+  const view = $('#study-view');
+  view.dataset.state = 'running';
+  setRunning(true);
+  $('#progress').value = 0;
+  const s = study;
+  const progress = () => {
+    const inflight = [...s.running.values()].reduce((a, f) => a + f, 0);
+    $('#progress').value = (s.records.length + inflight) / s.total;
+    const el = (performance.now() - s.t0) / 1000;
+    const frac = (s.records.length + inflight) / s.total;
+    const eta = frac > 0 ? el / frac - el : NaN;
+    $('#progress-text').textContent = `Study: ${s.records.length} / ${s.total} runs done, ${s.running.size} running in ${n} workers · ${el.toFixed(0)} s` + (Number.isFinite(eta) && s.records.length ? ` · ETA ${eta.toFixed(0)} s` : '');
+  };
+  const draw = () => {
+    s.result = studyAggregate(s.pairs, s.axes, s.seeds, JSON.stringify(s.records));
+    window.collapseLab.study = s.result;
+    studyView.render(view, s.result);
+  };
+  const next = (w) => {
+    const run = s.queue.shift();
+    if (!run) { w.terminate(); s.workers = s.workers.filter((x) => x !== w); if (!s.workers.length) done(); return; }
+    w.run = run.index;
+    s.running.set(run.index, 0);
+    w.postMessage({ studyRun: JSON.stringify(run) });
+  };
+  const done = () => {
+    if (study !== s) return;
+    draw();
+    setRunning(false);
+    validate();
+    const secs = ((performance.now() - s.t0) / 1000).toFixed(1);
+    $('#progress').value = 1;
+    $('#progress-text').textContent = `Study done: ${s.total} runs in ${secs} s (${n} workers, CPU engine).`;
+    view.dataset.state = 'done';
+  };
+  for (let i = 0; i < n; i++) {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    s.workers.push(w);
+    w.onmessage = (ev) => {
+      const m = ev.data;
+      if (study !== s) return;
+      if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, m.event.iter / m.event.total * 0.9); progress(); }
+      else if (m.type === 'record') { s.running.delete(w.run); s.records.push(m.record); progress(); draw(); next(w); }
+      else if (m.type === 'error') { s.running.delete(w.run); s.records.push({ index: w.run, ...failedRecord(plan, w.run, m.message) }); draw(); next(w); }
+    };
+    w.onerror = (ev) => { ev.preventDefault(); s.running.delete(w.run); s.records.push({ index: w.run, ...failedRecord(plan, w.run, ev.message || 'the worker stopped') }); next(w); };
+    next(w);
+  }
+  progress();
+  studyView.render(view, studyAggregate(pairs, axes, seeds, '[]'));
+}
+
+function failedRecord(plan, index, message) {
+  const r = plan.runs[index];
+  return { cell: r.cell, seed: r.spec.seed, settings: r.settings, spec: r.spec, metrics: {}, error: message };
+}
+
+function cancelStudy() {
+  const s = study;
+  for (const w of s.workers) w.terminate();
+  s.workers = [];
+  setRunning(false);
+  validate();
+  $('#progress-text').textContent = `Study cancelled: ${s.records.length} of ${s.total} runs done; their results stay.`;
+  $('#study-view').dataset.state = 'cancelled';
+  study = { ...s, workers: [] };
+  if (s.records.length) studyView.render($('#study-view'), studyAggregate(s.pairs, s.axes, s.seeds, JSON.stringify(s.records)));
 }
 
 // P(n > x) on log-log axes, with Hill's fitted tail (x / x_min)^-alpha dashed.
@@ -340,12 +451,21 @@ async function main() {
   form.addEventListener('change', validate);
   form.addEventListener('submit', (ev) => { ev.preventDefault(); start(); });
   $('#cancel').addEventListener('click', cancel);
+  $('#study').addEventListener('click', startStudy);
   drawLoss([]);
   lineChart($('#tid'), [], { xlabel: 'e', ylabel: 'TID' });
   const spec = validate();
   window.collapseLab = { tidCurve, ready: true };
+  if (params.get('view') === 'hermite') {
+    const box = $('#hermite-view');
+    box.hidden = false;
+    hermiteView.render(box, hermiteSeesaw);
+    box.scrollIntoView();
+  }
   document.body.dataset.ready = 'true';
-  if (spec && params.get('autorun') === '1') start();
+  if (spec && params.get('autorun') === '1') {
+    if (studyAxes().length) { if (!$('#study').disabled) startStudy(); } else start();
+  }
 }
 
 main();

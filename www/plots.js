@@ -21,7 +21,7 @@ function niceTicks(lo, hi, n = 5) {
   return out;
 }
 
-function frame(canvas, { xlo, xhi, ylo, yhi, xlabel, ylabel, title, logx, logy }) {
+function frame(canvas, { xlo, xhi, ylo, yhi, xlabel, ylabel, title, logx, logy, xticks }) {
   const ctx = canvas.getContext('2d');
   const W = canvas.width, H = canvas.height;
   ctx.clearRect(0, 0, W, H);
@@ -38,10 +38,11 @@ function frame(canvas, { xlo, xhi, ylo, yhi, xlabel, ylabel, title, logx, logy }
   ctx.fillStyle = '#222';
   ctx.textAlign = 'center';
   const [xa, xb] = [Math.min(xlo, xhi), Math.max(xlo, xhi)]; // axes may run right to left (t: 1 -> 0)
-  const xt = logx ? niceTicks(Math.log10(xa), Math.log10(xb), 4).map((v) => 10 ** v) : niceTicks(xa, xb);
+  const xt = xticks ? xticks.map((t) => t.v) : logx ? niceTicks(Math.log10(xa), Math.log10(xb), 4).map((v) => 10 ** v) : niceTicks(xa, xb);
+  const xlab = (v) => (xticks ? xticks.find((t) => t.v === v).label : +v.toPrecision(3) + '');
   for (const v of xt) {
     if (v < xa || v > xb) continue;
-    ctx.fillText(+v.toPrecision(3) + '', X(v), H - PAD.b + 15);
+    ctx.fillText(xlab(v), X(v), H - PAD.b + 15);
     ctx.beginPath(); ctx.moveTo(X(v), H - PAD.b); ctx.lineTo(X(v), H - PAD.b + 4); ctx.stroke();
   }
   ctx.textAlign = 'right';
@@ -88,9 +89,13 @@ function legend(ctx, W, items) {
   });
 }
 
-// series: [{name, color, xs, ys, dash?}] ; band: {xs, lo, hi, color, name}
+// series: [{name, color, xs, ys, dash?, markers?, err?}] (err: half-heights of error bars);
+// band: {xs, lo, hi, color, name}; opts.xticks: [{v, label}] for categorical axes.
 export function lineChart(canvas, series, opts = {}) {
-  const all = series.flatMap((s) => s.ys.filter(Number.isFinite));
+  const all = series.flatMap((s) => s.ys.flatMap((y, i) => {
+    const e = s.err && Number.isFinite(s.err[i]) ? s.err[i] : 0;
+    return Number.isFinite(y) ? [y - e, y + e] : [];
+  })).filter((y) => !opts.logy || y > 0);
   const band = opts.band;
   if (band) all.push(...band.lo.filter(Number.isFinite), ...band.hi.filter(Number.isFinite));
   if (opts.zeroLine) all.push(0);
@@ -126,6 +131,20 @@ export function lineChart(canvas, series, opts = {}) {
       if (s.markers) ctx.fillStyle = s.color, ctx.fillRect(X(x) - 2.5, Y(y) - 2.5, 5, 5);
     });
     ctx.stroke(); ctx.setLineDash([]); ctx.lineWidth = 1;
+    if (s.err) {
+      ctx.strokeStyle = s.color; ctx.lineWidth = 1.5;
+      s.xs.forEach((x, i) => {
+        const y = s.ys[i], e = s.err[i];
+        if (!Number.isFinite(y) || !Number.isFinite(e) || e <= 0) return;
+        const lo = opts.logy ? Math.max(y - e, y / 100) : y - e;
+        ctx.beginPath();
+        ctx.moveTo(X(x), Y(lo)); ctx.lineTo(X(x), Y(y + e));
+        ctx.moveTo(X(x) - 4, Y(lo)); ctx.lineTo(X(x) + 4, Y(lo));
+        ctx.moveTo(X(x) - 4, Y(y + e)); ctx.lineTo(X(x) + 4, Y(y + e));
+        ctx.stroke();
+      });
+      ctx.lineWidth = 1;
+    }
   }
   if (!opts.noLegend) legend(ctx, f.W, series.filter((s) => s.name).concat(band && band.name ? [{ name: band.name, color: 'rgba(150,150,150,0.5)' }] : []));
   return f;
@@ -267,4 +286,72 @@ export function trajectories(canvas, rec, data, dim, [lo, hi], color, title, opt
   }
   ctx.globalAlpha = 1; ctx.lineWidth = 1;
   return f;
+}
+
+// A diverging map for signed values (blue below zero, white at zero, vermillion above).
+function diverging(v) {
+  const x = Math.max(-1, Math.min(1, v));
+  const end = x < 0 ? [0, 114, 178] : [213, 94, 0];
+  const a = Math.abs(x);
+  return [0, 1, 2].map((k) => Math.round(255 + a * (end[k] - 255)));
+}
+
+// A field over (t, x): t on the horizontal axis from 1 (left) to 0 (right), x vertical, as the
+// density evolution. values[t][x]; signed fields use the diverging map on [-vmax, vmax],
+// others viridis on [vmin, vmax]. Returns the frame so paths can be drawn over it.
+export function fieldHeatmap(canvas, { xs, ts, values, vmin, vmax, signed, title, xlabel = 'x₁' }) {
+  const f = frame(canvas, { xlo: ts[0], xhi: ts[ts.length - 1], ylo: xs[0], yhi: xs[xs.length - 1], xlabel: 't', ylabel: xlabel, title });
+  const { ctx, X, Y } = f;
+  const dx = (xs[1] - xs[0]) / 2;
+  ts.forEach((t, i) => {
+    const left = i === 0 ? t : (t + ts[i - 1]) / 2;
+    const right = i === ts.length - 1 ? t : (t + ts[i + 1]) / 2;
+    const x0 = X(left), x1 = X(right);
+    xs.forEach((x, j) => {
+      const v = values[i][j];
+      const [r, g, b] = !Number.isFinite(v) ? [200, 200, 200] : signed ? diverging(v / vmax) : viridis((v - vmin) / (vmax - vmin || 1));
+      ctx.fillStyle = `rgb(${r},${g},${b})`;
+      const y0 = Y(x + dx), y1 = Y(x - dx);
+      ctx.fillRect(x0, y0, x1 - x0 + 0.5, y1 - y0 + 0.5);
+    });
+  });
+  ctx.strokeStyle = '#333';
+  ctx.strokeRect(PAD.l, PAD.t, f.W - PAD.l - PAD.r, f.H - PAD.t - PAD.b);
+  return f;
+}
+
+// Paths of coordinate 0 of a recording over t, drawn on a frame from fieldHeatmap.
+export function overlayPaths(f, rec, color, maxPaths) {
+  const { ctx, X, Y } = f;
+  const n = rec.trajectory_points, T = rec.trajectory_times.length, d = rec.dim, tr = rec.trajectories;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(PAD.l, PAD.t, f.W - PAD.l - PAD.r, f.H - PAD.t - PAD.b);
+  ctx.clip();
+  ctx.strokeStyle = color; ctx.globalAlpha = 0.8; ctx.lineWidth = 1;
+  for (let p = 0; p < Math.min(n, maxPaths); p++) {
+    ctx.beginPath();
+    for (let k = 0; k < T; k++) {
+      const x = X(rec.trajectory_times[k]), y = Y(tr[(k * n + p) * d]);
+      if (k) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+    }
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+// A figure with a canvas (and an optional caption) appended to box; returns the canvas.
+export function figure(box, w, h, label, caption) {
+  const fig = document.createElement('figure');
+  const c = document.createElement('canvas');
+  c.width = w; c.height = h;
+  c.setAttribute('aria-label', label);
+  fig.append(c);
+  if (caption) {
+    const cap = document.createElement('figcaption');
+    cap.textContent = caption;
+    fig.append(cap);
+  }
+  box.append(fig);
+  return c;
 }

@@ -1,12 +1,25 @@
 // Runs experiments off the page's main thread. Cancel = the page terminates this worker. The
-// page decides the engine (www/gpu.js) and says so in useGpu.
-import init, { runExperiment } from '../collapse-lab.js';
+// page decides the engine (www/gpu.js) and says so in useGpu. A study's page sends one planned
+// run at a time ({studyRun}); the worker answers with its record and waits for the next.
+import init, { runExperiment, runStudyRun } from '../collapse-lab.js';
 
 const ready = init();
+
+function errorText(err) {
+  return typeof err === 'string' ? err : (err && (err.text || err.message)) || String(err);
+}
 
 self.onmessage = async (ev) => {
   try {
     await ready;
+    if (ev.data.studyRun) {
+      const record = await runStudyRun(ev.data.studyRun, (e) => {
+        if (e.kind === 'progress') self.postMessage({ type: 'event', event: e });
+        return true;
+      });
+      self.postMessage({ type: 'record', record });
+      return;
+    }
     const out = await runExperiment(ev.data.spec, (e) => {
       self.postMessage({ type: 'event', event: e });
       return true;
@@ -15,7 +28,6 @@ self.onmessage = async (ev) => {
     const buffers = arrays.filter(Boolean).map((a) => a.buffer);
     self.postMessage({ type: 'done', out }, buffers);
   } catch (err) {
-    const message = typeof err === 'string' ? err : (err && (err.text || err.message)) || String(err);
-    self.postMessage({ type: 'error', message });
+    self.postMessage({ type: 'error', message: errorText(err) });
   }
 };

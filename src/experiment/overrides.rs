@@ -12,8 +12,12 @@ use crate::sample::SamplerKind;
 pub const NAMES: &[&str] = &[
     "dataset", "data-size", "dim", "process", "depth", "width", "activation", "parameterization", "iters", "batch",
     "lr", "report-every", "samplers", "steps", "exact-score", "snr", "corrector-steps", "denoise", "n-samples", "eps",
-    "k", "repeats", "survival-eps", "coordinate", "bins", "record-times", "trajectories", "seed",
+    "k", "repeats", "survival-eps", "coordinate", "bins", "record-times", "trajectories", "seed", "fixed-t",
+    "two-model", "diagnostics", "diag-points", "diag-times", "diag-trajectories",
 ];
+
+/// The settings that take true/false (a CLI flag alone means true).
+pub const BOOLEANS: &[&str] = &["exact-score", "denoise", "diagnostics"];
 
 fn bad(name: &str, message: String) -> SpecError {
     SpecError { field: name.to_string(), message }
@@ -28,6 +32,14 @@ fn boolean(name: &str, v: &str) -> Result<bool, SpecError> {
         "" | "1" | "true" | "yes" => Ok(true),
         "0" | "false" | "no" => Ok(false),
         _ => Err(bad(name, format!("expected true or false, got {v:?}"))),
+    }
+}
+
+/// `none` (or empty) for no value, else a number.
+fn optional_f64(name: &str, v: &str) -> Result<Option<f64>, SpecError> {
+    match v.trim() {
+        "" | "none" => Ok(None),
+        x => Ok(Some(num(name, x, "a number or none")?)),
     }
 }
 
@@ -98,6 +110,12 @@ pub fn apply(s: &mut ExperimentSpec, name: &str, v: &str) -> Result<(), SpecErro
         "repeats" => s.metrics.repeats = num(name, v, "an integer")?,
         "survival-eps" => s.metrics.survival_eps = num(name, v, "a number")?,
         "seed" => s.seed = num(name, v, "a non-negative integer")?,
+        "fixed-t" => s.training.fixed_t = optional_f64(name, v)?,
+        "two-model" => s.training.two_model = optional_f64(name, v)?,
+        "diagnostics" => s.diagnostics.enabled = boolean(name, v)?,
+        "diag-points" => s.diagnostics.points = num(name, v, "an integer")?,
+        "diag-times" => s.diagnostics.times = list_f64(name, v)?,
+        "diag-trajectories" => s.diagnostics.trajectories = num(name, v, "an integer")?,
         _ => return Err(bad(name, format!("unknown setting; known: {}", NAMES.join(", ")))),
     }
     Ok(())
@@ -128,6 +146,11 @@ pub fn name_of(field: &str) -> Option<&'static str> {
         "record.bins" => "bins",
         "record.times" => "record-times",
         "record.trajectories" => "trajectories",
+        "training.fixed_t" => "fixed-t",
+        "training.two_model" => "two-model",
+        "diagnostics.points" => "diag-points",
+        "diagnostics.times" => "diag-times",
+        "diagnostics.trajectories" => "diag-trajectories",
         f if f.starts_with("sampling.steps") => "steps",
         _ => return None,
     })
@@ -156,6 +179,8 @@ mod tests {
             ("steps", "sde=50,dpm2=10"), ("exact-score", "true"), ("snr", "0.2"), ("corrector-steps", "2"),
             ("denoise", "yes"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("repeats", "2"),
             ("survival-eps", "0.1"), ("coordinate", "1"), ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
+            ("fixed-t", "none"), ("two-model", "0.6"), ("diagnostics", "true"), ("diag-points", "500"),
+            ("diag-times", "1,0.5,0.1"), ("diag-trajectories", "64"),
         ];
         assert_eq!(values.len(), NAMES.len());
         let s = from_pairs(values).unwrap();
@@ -163,6 +188,11 @@ mod tests {
         assert!(s.sampling.exact_score && s.sampling.denoise);
         assert_eq!((s.process, s.sampling.corrector_steps, s.record.coordinate), (ProcessKind::SubVp, 2, 1));
         assert_eq!(s.record.times, vec![1.0, 0.5, 0.0]);
+        assert_eq!((s.training.fixed_t, s.training.two_model), (None, Some(0.6)));
+        assert!(s.diagnostics.enabled);
+        assert_eq!(s.nets(), vec![(crate::diffusion::T_EPS, 0.6), (0.6, 1.0)]);
+        let f = from_pairs([("fixed-t", "1")]).unwrap();
+        assert_eq!(f.nets(), vec![(1.0, 1.0)]);
     }
 
     #[test]
@@ -178,6 +208,11 @@ mod tests {
             ("coordinate", "2", "record.coordinate: must be in 0..=1"),
             ("record-times", "0.5,2", "record.times"),
             ("snr", "inf", "sampling.snr"),
+            ("fixed-t", "2", "training.fixed_t"),
+            ("fixed-t", "one", "fixed-t: expected a number or none"),
+            ("two-model", "1", "training.two_model"),
+            ("diag-times", "0", "diagnostics.times"),
+            ("diagnostics", "maybe", "diagnostics: expected true or false"),
         ] {
             let e = from_pairs([(k, v)]).unwrap_err();
             assert!(e.to_string().starts_with(want), "{k}={v}: {e}");

@@ -10,8 +10,8 @@ use crate::metrics::{self, SurvivalCurve, TidPoint};
 use crate::nn::{ScoreNet, ScoreNetConfig};
 use crate::points::Points;
 use crate::rng::{self, Stream};
-use crate::diffusion::{Process, T_EPS};
-use crate::sample::{self, EpsModel, ExactEps, RecordPlan, Recording, RunOptions, TrainedNet};
+use crate::diagnostics::{self, Diagnostics};
+use crate::sample::{self, EpsModel, ExactEps, RecordPlan, Recording, RunOptions, SplitEps, TrainedNet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -74,15 +74,29 @@ pub struct ExperimentResult {
     /// Fallbacks and other remarks on how the run went.
     pub notes: Vec<String>,
     pub data_dim: usize,
+    /// Training of the whole model. With two nets (two-model training) its losses are the
+    /// range-weighted means of the nets' losses, i.e. the DSM loss over t ~ U(t_eps, t_max).
     pub training: Option<TrainReport>,
+    /// Each net's own training, with the time range it saw (two-model training only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub training_nets: Vec<NetTraining>,
     pub samplers: BTreeMap<String, SamplerResult>,
     /// TID(e) per sampler.
     pub tid: BTreeMap<String, Vec<TidEntry>>,
     /// TID between two independent draws of the data: the noise floor at each e.
     pub tid_null: Vec<TidEntry>,
+    /// Marginal accuracy of each sampler's samples against the reference (SPEC §6).
+    #[serde(default)]
+    pub marginal_accuracy: BTreeMap<String, f64>,
+    /// The same for a fresh draw of the data: its noise floor.
+    #[serde(default)]
+    pub marginal_accuracy_null: f64,
     /// Survival functions of the neighbour counts at `metrics.survival_eps`: "data" (the first
     /// reference draw) and each sampler with finite samples.
     pub survival: BTreeMap<String, SurvivalCurve>,
+    /// The see-saw diagnostics (SPEC §7), when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Diagnostics>,
     pub timings: BTreeMap<String, f64>,
     /// The samples and the training reference set (for CSV output and plots).
     #[serde(skip)]
@@ -95,6 +109,14 @@ pub struct ExperimentResult {
     /// The same histograms of the true noised data.
     #[serde(skip)]
     pub truth: Option<Recording>,
+}
+
+/// One net of a run and the time range it was trained on.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NetTraining {
+    pub t_lo: f64,
+    pub t_hi: f64,
+    pub report: TrainReport,
 }
 
 /// Histogram range of the recorded coordinate: the data's range padded by 5%, and at least
@@ -203,6 +225,132 @@ async fn train_on<E: Engine>(
     Ok((trained, report, eng.describe()))
 }
 
+/// The trained model, its training report, each net's report (two nets only) and the engine.
+type Trained = (Box<dyn EpsModel>, Option<TrainReport>, Vec<NetTraining>, String);
+
+/// Trains every net the spec asks for (SPEC §4, §8) on `backend`, one after the other, each on
+/// its own time range and seed. Training starts on the GPU engine where asked; if it cannot take
+/// the spec or the device is lost, every net is (re)trained on the CPU engine, with a note.
+async fn train_model(
+    spec: &ExperimentSpec,
+    data: &Arc<Points>,
+    backend: Backend,
+    notes: &mut Vec<String>,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<Trained, RunError> {
+    let ranges = spec.nets();
+    let (batch, lr, iters) = (spec.training.batch, spec.training.lr, spec.training.iters);
+    let total = iters * ranges.len() as u64;
+    let mut gpu = match backend {
+        Backend::Gpu(ctx) => Some(ctx),
+        Backend::Cpu => None,
+    };
+    let mut nets: Vec<(TrainedNet, TrainReport, String)> = Vec::new();
+    let mut i = 0;
+    while i < ranges.len() {
+        let (lo, hi) = ranges[i];
+        let times = TimeRange { lo: lo as f32, hi: hi as f32 };
+        let seed = rng::net_seed(spec.seed, i as u64);
+        let offset = iters * i as u64;
+        let before: f64 = nets.iter().map(|n| n.1.seconds).sum();
+        // Progress runs over all nets: net i reports iterations offset+1 ..= offset+iters.
+        let mut forward = |e: Event| match e {
+            Event::Training(p) => on_event(Event::Training(&Progress {
+                iter: offset + p.iter,
+                total,
+                loss: p.loss,
+                elapsed_s: before + p.elapsed_s,
+            })),
+            other => on_event(other),
+        };
+        if let Some(ctx) = gpu.clone() {
+            let failed = match GpuEngine::new(ctx, build_net(spec), data, batch, lr, times, seed) {
+                Ok(mut eng) => match train_on(&mut eng, spec, &mut forward).await {
+                    Ok(x) => {
+                        nets.push(x);
+                        i += 1;
+                        continue;
+                    }
+                    Err(EngineError::Device(m)) => format!("{m}; trained again on the CPU engine"),
+                    Err(e) => return Err(RunError::Engine(e)),
+                },
+                Err(why) => format!("{why}; trained on the CPU engine"),
+            };
+            let _ = forward(Event::Note(&failed));
+            notes.push(failed);
+            // All nets of one model train on one engine: start again on the CPU.
+            gpu = None;
+            nets.clear();
+            i = 0;
+            continue;
+        }
+        let mut eng = CpuEngine::new(build_net(spec), data.clone(), batch, lr, times, seed);
+        nets.push(train_on(&mut eng, spec, &mut forward).await.map_err(RunError::Engine)?);
+        i += 1;
+    }
+    let engine_name = nets[0].2.clone();
+    if nets.len() == 1 {
+        let (net, report, _) = nets.pop().expect("one net");
+        return Ok((Box::new(net), Some(report), Vec::new(), engine_name));
+    }
+    // The model's loss over t ~ U(t_eps, t_max) weighs each net's loss by its range's length.
+    let span = ranges.last().expect("nets").1 - ranges[0].0;
+    let weights: Vec<f64> = ranges.iter().map(|(lo, hi)| (hi - lo) / span).collect();
+    let mut combined = TrainReport::default();
+    for (k, &(it, _)) in nets[0].1.losses.iter().enumerate() {
+        let loss: f64 = nets.iter().zip(&weights).map(|(n, w)| w * n.1.losses[k].1 as f64).sum();
+        combined.losses.push((it, loss as f32));
+    }
+    combined.iters = nets.iter().map(|n| n.1.iters).sum();
+    combined.seconds = nets.iter().map(|n| n.1.seconds).sum();
+    combined.ms_per_step = 1000.0 * combined.seconds / combined.iters.max(1) as f64;
+    let training_nets =
+        nets.iter().zip(&ranges).map(|(n, &(t_lo, t_hi))| NetTraining { t_lo, t_hi, report: n.1.clone() }).collect();
+    let mut it = nets.into_iter().map(|n| Box::new(n.0) as Box<dyn EpsModel>);
+    let (low, high) = (it.next().expect("two nets"), it.next().expect("two nets"));
+    let model = SplitEps { low, high, split: ranges[1].0 as f32 };
+    Ok((Box::new(model), Some(combined), training_nets, engine_name))
+}
+
+/// The see-saw diagnostics of SPEC §7 for `model`: MAE and DSM at the spec's times on a fresh
+/// draw, and, for the mixtures, the velocity-error correlation along each sampler's paths from
+/// the first points of `init`, and the velocity field.
+pub fn see_saw(spec: &ExperimentSpec, model: &dyn EpsModel, init: &Points) -> Diagnostics {
+    let g = &spec.diagnostics;
+    let d = spec.data_dim();
+    let x0 = spec.dataset.generate_from(g.points, spec.dim, &mut rng::stream(spec.seed, Stream::Diagnostics, 0));
+    let mut eps = vec![0.0f32; x0.data.len()];
+    rng::fill_normal(&mut rng::stream(spec.seed, Stream::Diagnostics, 1), &mut eps);
+    let exact = spec.dataset.mixture(spec.dim).map(|mixture| ExactEps { mixture, process: spec.process });
+    let exact_ref = exact.as_ref().map(|e| e as &dyn EpsModel);
+    let (mae_velocity, dsm_at_t) = diagnostics::mae_and_dsm(model, exact_ref, &spec.process, &x0, &eps, &g.times);
+    let mut out = Diagnostics { points: g.points, mae_velocity, dsm_at_t, ..Default::default() };
+    let Some(exact) = exact_ref else {
+        out.notes.push(format!(
+            "{} has no exact score: only the DSM loss at fixed t is computed (MAE, error correlation and the velocity field need the mixtures)",
+            spec.dataset.name()
+        ));
+        return out;
+    };
+    let p = g.trajectories.min(init.len());
+    let start = Points::new(d, init.data[..p * d].to_vec());
+    let plan = RecordPlan { coordinate: 0, lo: -1.0, hi: 1.0, bins: 1, times: vec![1.0], trajectories: p };
+    let settings = spec.sampling.settings();
+    for &kind in &spec.sampling.samplers {
+        let sampler = kind.build(spec.steps(kind), &settings);
+        let opts = RunOptions { denoise: false, record: Some(&plan) };
+        // The run's initial points and noise stream: for the deterministic samplers these are the
+        // paths of the run's first p samples.
+        let (_, rec) = sample::run_with(sampler.as_ref(), model, &spec.process, &start, spec.seed, kind as u64, &opts);
+        let rec = rec.expect("planned");
+        out.error_correlation.insert(kind.name().to_string(), diagnostics::error_correlation(model, exact, &spec.process, &rec));
+    }
+    let mut fixed = vec![0.0f32; d - 1];
+    rng::fill_normal(&mut rng::stream(spec.seed, Stream::Diagnostics, 2), &mut fixed);
+    out.velocity_field = Some(diagnostics::velocity_field(model, exact, &spec.process, &fixed));
+    out
+}
+
 /// Runs the whole experiment on the CPU engine.
 pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> ControlFlow<()>) -> Result<ExperimentResult, RunError> {
     run_on(spec, Backend::Cpu, on_event).await
@@ -222,39 +370,17 @@ pub async fn run_on(
     let data = Arc::new(spec.dataset.generate(spec.data_size(), spec.dim, spec.seed));
     timings.insert("data_s".into(), now_s() - t0);
 
-    let (model, training, engine_name): (Box<dyn EpsModel>, _, _) = if spec.sampling.exact_score {
+    let (model, training, training_nets, engine_name) = if spec.sampling.exact_score {
         let mixture = spec.dataset.mixture(spec.dim).expect("validated");
-        (Box::new(ExactEps { mixture, process: spec.process }), None, "exact score (no training)".to_string())
+        let exact: Box<dyn EpsModel> = Box::new(ExactEps { mixture, process: spec.process });
+        (exact, None, Vec::new(), "exact score (no training)".to_string())
     } else {
         phase(on_event, "training")?;
         let t = now_s();
-        let times = TimeRange { lo: T_EPS as f32, hi: spec.process.t_max() as f32 };
-        let (batch, lr) = (spec.training.batch, spec.training.lr);
-        let mut trained = None;
-        if let Backend::Gpu(ctx) = backend {
-            match GpuEngine::new(ctx, build_net(spec), &data, batch, lr, times, spec.seed) {
-                Ok(mut eng) => match train_on(&mut eng, spec, on_event).await {
-                    Ok(x) => trained = Some(x),
-                    Err(EngineError::Device(m)) => notes.push(format!("{m}; trained again on the CPU engine")),
-                    Err(e) => return Err(RunError::Engine(e)),
-                },
-                Err(why) => notes.push(format!("{why}; trained on the CPU engine")),
-            }
-            if let Some(n) = notes.last() {
-                let _ = on_event(Event::Note(n));
-            }
-        }
-        let (net, report, name) = match trained {
-            Some(x) => x,
-            None => {
-                let mut eng = CpuEngine::new(build_net(spec), data.clone(), batch, lr, times, spec.seed);
-                train_on(&mut eng, spec, on_event).await.map_err(RunError::Engine)?
-            }
-        };
+        let trained = train_model(spec, &data, backend, &mut notes, on_event).await?;
         timings.insert("train_s".into(), now_s() - t);
-        (Box::new(net), Some(report), name)
+        trained
     };
-
     let n = spec.sampling.n_samples;
     let refs: Vec<Points> = (0..spec.metrics.repeats).map(|r| subsample(&data, n, spec.seed, r as u64)).collect();
     let plan = record_plan(spec, &refs[0]);
@@ -304,7 +430,19 @@ pub async fn run_on(
             survival.insert(name.clone(), SurvivalCurve::new(&metrics::neighbour_counts(s, se), se, spec.metrics.k));
         }
     }
+    let marginal_accuracy: BTreeMap<String, f64> =
+        samples.iter().map(|(name, s)| (name.clone(), metrics::marginal_accuracy(s, &refs[0]))).collect();
+    let marginal_accuracy_null = metrics::marginal_accuracy(&fresh, &refs[0]);
     timings.insert("metrics_s".into(), now_s() - t);
+    let diagnostics = if spec.diagnostics.enabled {
+        phase(on_event, "diagnostics")?;
+        let t = now_s();
+        let d = see_saw(spec, model.as_ref(), &init);
+        timings.insert("diagnostics_s".into(), now_s() - t);
+        Some(d)
+    } else {
+        None
+    };
     timings.insert("total_s".into(), now_s() - t0);
     Ok(ExperimentResult {
         spec: spec.clone(),
@@ -312,10 +450,14 @@ pub async fn run_on(
         notes,
         data_dim: spec.data_dim(),
         training,
+        training_nets,
         samplers,
         tid,
         tid_null,
+        marginal_accuracy,
+        marginal_accuracy_null,
         survival,
+        diagnostics,
         timings,
         samples,
         reference: refs.into_iter().next(),

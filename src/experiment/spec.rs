@@ -24,6 +24,8 @@ pub struct ExperimentSpec {
     pub sampling: SamplingSpec,
     pub metrics: MetricsSpec,
     pub record: RecordSpec,
+    /// The see-saw diagnostics of SPEC §7 (off unless asked for).
+    pub diagnostics: DiagnosticsSpec,
     pub seed: u64,
 }
 
@@ -45,6 +47,11 @@ pub struct TrainingSpec {
     pub lr: f32,
     /// Loss is reported (and checked for divergence) every this many steps.
     pub report_every: u64,
+    /// The high-noise-only control (SPEC §8): every batch at this t (1 = L(theta, t = 1)).
+    pub fixed_t: Option<f64>,
+    /// Two-model training (SPEC §8): one net on t < t', one on t >= t', each for `iters`
+    /// steps; every sampler and diagnostic asks the net whose range holds t.
+    pub two_model: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,6 +86,28 @@ pub struct RecordSpec {
     pub trajectories: usize,
 }
 
+/// The see-saw diagnostics (SPEC §7): velocity MAE and DSM loss at fixed t on a fresh draw of
+/// the data, the velocity-error correlation along each sampler's trajectories, and the
+/// velocity field on a grid of (x[0], t).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiagnosticsSpec {
+    pub enabled: bool,
+    /// Size of the fresh draw x_0 (and eps) behind MAE(t) and DSM(t).
+    pub points: usize,
+    /// The fixed times of MAE(t) and DSM(t).
+    pub times: Vec<f64>,
+    /// Trajectories (the first points of the shared initial noise) whose velocity error is
+    /// followed along t.
+    pub trajectories: usize,
+}
+
+impl Default for DiagnosticsSpec {
+    fn default() -> Self {
+        DiagnosticsSpec { enabled: false, points: 20_000, times: vec![1.0, 0.1], trajectories: 512 }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MetricsSpec {
@@ -105,6 +134,7 @@ impl Default for ExperimentSpec {
             sampling: SamplingSpec::default(),
             metrics: MetricsSpec::default(),
             record: RecordSpec::default(),
+            diagnostics: DiagnosticsSpec::default(),
             seed: 0,
         }
     }
@@ -118,7 +148,7 @@ impl Default for ModelSpec {
 
 impl Default for TrainingSpec {
     fn default() -> Self {
-        TrainingSpec { iters: 10_000, batch: 2000, lr: 5e-3, report_every: 100 }
+        TrainingSpec { iters: 10_000, batch: 2000, lr: 5e-3, report_every: 100, fixed_t: None, two_model: None }
     }
 }
 
@@ -207,6 +237,8 @@ pub mod limits {
     pub const TRAJECTORY_FLOATS: usize = 20_000_000;
     /// Floats held by the training set or by one sample set.
     pub const FLOATS: usize = 50_000_000;
+    pub const DIAG_POINTS: (usize, usize) = (100, 1_000_000);
+    pub const DIAG_TIMES: usize = 64;
 }
 
 impl ExperimentSpec {
@@ -220,6 +252,17 @@ impl ExperimentSpec {
 
     pub fn steps(&self, kind: SamplerKind) -> usize {
         self.sampling.steps.get(&kind).copied().unwrap_or_else(|| kind.default_steps())
+    }
+
+    /// The nets an experiment trains, each with the time range it sees (SPEC §4, §8): one net
+    /// on [t_eps, t_max]; one at a fixed t; or two split at t'.
+    pub fn nets(&self) -> Vec<(f64, f64)> {
+        let (lo, hi) = (crate::diffusion::T_EPS, crate::diffusion::Process::t_max(&self.process));
+        match (self.training.fixed_t, self.training.two_model) {
+            (Some(t), _) => vec![(t, t)],
+            (None, Some(split)) => vec![(lo, split), (split, hi)],
+            (None, None) => vec![(lo, hi)],
+        }
     }
 
     pub fn validate(&self) -> Result<(), SpecError> {
@@ -241,6 +284,21 @@ impl ExperimentSpec {
         }
         in_range("training.lr", self.training.lr, LR.0, LR.1)?;
         in_range("training.report_every", self.training.report_every, REPORT_EVERY.0, REPORT_EVERY.1)?;
+        let t_max = crate::diffusion::Process::t_max(&self.process);
+        let t_eps = crate::diffusion::T_EPS;
+        if let Some(t) = self.training.fixed_t {
+            if !(t.is_finite() && t >= t_eps && t <= t_max) {
+                return err("training.fixed_t", format!("must be a time in {t_eps}..={t_max} (or none), got {t}"));
+            }
+        }
+        if let Some(t) = self.training.two_model {
+            if !(t.is_finite() && t > t_eps && t < t_max) {
+                return err("training.two_model", format!("the split t' must lie strictly inside ({t_eps}, {t_max}) (or none), got {t}"));
+            }
+            if self.training.fixed_t.is_some() {
+                return err("training.two_model", "two-model training and fixed-t training exclude each other; set one to none".into());
+            }
+        }
         if self.sampling.samplers.is_empty() {
             return err("sampling.samplers", "choose at least one sampler".into());
         }
@@ -302,6 +360,20 @@ impl ExperimentSpec {
             }
         }
         in_range("record.trajectories", r.trajectories, TRAJECTORIES.0, TRAJECTORIES.1)?;
+        let g = &self.diagnostics;
+        in_range("diagnostics.points", g.points, DIAG_POINTS.0, DIAG_POINTS.1)?;
+        if g.points * d > FLOATS {
+            return err("diagnostics.points", format!("points x dimension must be at most {FLOATS}"));
+        }
+        if g.times.is_empty() || g.times.len() > DIAG_TIMES {
+            return err("diagnostics.times", format!("give 1 to {DIAG_TIMES} times"));
+        }
+        for &t in &g.times {
+            if !(t.is_finite() && t >= t_eps && t <= t_max) {
+                return err("diagnostics.times", format!("every time must be in {t_eps}..={t_max}, got {t}"));
+            }
+        }
+        in_range("diagnostics.trajectories", g.trajectories, 1, crate::sample::BLOCK)?;
         for &k in &self.sampling.samplers {
             let floats = (self.steps(k) + 1) * r.trajectories.min(self.sampling.n_samples) * d;
             if floats > TRAJECTORY_FLOATS {

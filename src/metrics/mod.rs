@@ -1,7 +1,10 @@
-//! Collapse metrics of SPEC §6: neighbour counts, Hill's tail index, TID and ANSD.
+//! Collapse metrics of SPEC §6: neighbour counts, Hill's tail index, TID, ANSD and marginal
+//! accuracy.
 
+pub mod marginal;
 mod neighbours;
 pub mod tid;
 
+pub use marginal::marginal_accuracy;
 pub use neighbours::neighbour_counts;
 pub use tid::{hill_alpha, tid_curve, SurvivalCurve, TidPoint};

@@ -11,7 +11,7 @@ mod solvers;
 
 pub use kind::{SamplerKind, SamplerSettings};
 pub use langevin::{Ald, Pc};
-pub use model::{EpsModel, ExactEps, TrainedNet};
+pub use model::{EpsModel, ExactEps, SplitEps, TrainedNet};
 pub use record::{RecordPlan, Recording};
 pub use sde_ode::{Ode, Sde};
 pub use solvers::{Ddim, Dpm2};

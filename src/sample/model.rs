@@ -51,3 +51,31 @@ impl EpsModel for ExactEps {
         }
     }
 }
+
+/// Two models split at t' (SPEC §8, two-model training): `low` answers for t < t', `high` for
+/// t >= t'. Neither is ever asked outside its range.
+pub struct SplitEps<'a> {
+    pub low: Box<dyn EpsModel + 'a>,
+    pub high: Box<dyn EpsModel + 'a>,
+    pub split: f32,
+}
+
+impl<T: EpsModel + ?Sized> EpsModel for &T {
+    fn dim(&self) -> usize {
+        (**self).dim()
+    }
+
+    fn eps(&self, x: &[f32], t: f32, out: &mut [f32], scratch: &mut ScoreNetCache) {
+        (**self).eps(x, t, out, scratch)
+    }
+}
+
+impl EpsModel for SplitEps<'_> {
+    fn dim(&self) -> usize {
+        self.low.dim()
+    }
+
+    fn eps(&self, x: &[f32], t: f32, out: &mut [f32], scratch: &mut ScoreNetCache) {
+        if t < self.split { self.low.eps(x, t, out, scratch) } else { self.high.eps(x, t, out, scratch) }
+    }
+}

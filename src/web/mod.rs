@@ -122,6 +122,70 @@ pub async fn run_experiment(spec_json: String, on_event: Function, use_gpu: bool
     Ok(out.into())
 }
 
+/// The setting names the override table knows (CLI flags and URL parameters), in order.
+#[wasm_bindgen(js_name = settingNames)]
+pub fn setting_names() -> JsValue {
+    to_js(&overrides::NAMES)
+}
+
+fn study_plan_of(pairs_json: &str, axes_json: &str, seeds: usize) -> Result<crate::study::Plan, JsValue> {
+    let pairs: Vec<(String, String)> =
+        serde_json::from_str(pairs_json).map_err(|e| JsValue::from_str(&format!("bad pairs: {e}")))?;
+    let base = overrides::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| spec_error(&e))?;
+    let axes: Vec<String> = serde_json::from_str(axes_json).map_err(|e| JsValue::from_str(&format!("bad axes: {e}")))?;
+    let axes = axes.iter().map(|a| crate::study::Axis::parse(a)).collect::<Result<Vec<_>, _>>().map_err(|e| spec_error(&e))?;
+    crate::study::plan(&base, axes, seeds).map_err(|e| spec_error(&e))
+}
+
+/// Plans a study exactly as `collapse-lab study` does: the base from `[[name, value], ...]`,
+/// axes as `["width=16,64", ...]`, `seeds` runs per cell. Throws `{field, message, text}`.
+/// Resolves to `{base, axes, seeds, cells, runs: [{index, cell, seed_index, settings, spec}]}`.
+#[wasm_bindgen(js_name = studyPlan)]
+pub fn study_plan(pairs_json: &str, axes_json: &str, seeds: usize) -> Result<JsValue, JsValue> {
+    Ok(to_js(&study_plan_of(pairs_json, axes_json, seeds)?))
+}
+
+/// Aggregates the run records present (`[record, ...]` as `runStudyRun` returns them) into the
+/// study JSON of the CLI: cells with mean, std and per-seed values of every figure.
+#[wasm_bindgen(js_name = studyAggregate)]
+pub fn study_aggregate(pairs_json: &str, axes_json: &str, seeds: usize, records_json: &str) -> Result<JsValue, JsValue> {
+    let plan = study_plan_of(pairs_json, axes_json, seeds)?;
+    let records: Vec<crate::study::RunRecord> =
+        serde_json::from_str(records_json).map_err(|e| JsValue::from_str(&format!("bad run records: {e}")))?;
+    Ok(to_js(&crate::study::aggregate(&plan, &records)))
+}
+
+/// Runs one planned run of a study (`{index, cell, seed_index, settings, spec}`) on the CPU
+/// engine, as the CLI's study does, and resolves to its record (figures, result, or error).
+#[wasm_bindgen(js_name = runStudyRun)]
+pub async fn run_study_run(run_json: String, on_event: Function) -> Result<JsValue, JsValue> {
+    let run: crate::study::PlannedRun =
+        serde_json::from_str(&run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
+    let mut cb = |e: Event| {
+        let v = match e {
+            Event::Training(p) => serde_json::json!({"kind": "progress", "iter": p.iter, "total": p.total}),
+            Event::Phase(p) => serde_json::json!({"kind": "phase", "phase": p}),
+            Event::Note(n) => serde_json::json!({"kind": "note", "text": n}),
+        };
+        match on_event.call1(&JsValue::NULL, &to_js(&v)) {
+            Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        }
+    };
+    let outcome = experiment::run_on(&run.spec, Backend::Cpu, &mut cb).await;
+    let rec = match &outcome {
+        Ok(r) => crate::study::record(&run, Ok(r)),
+        Err(e) => crate::study::record(&run, Err(e.to_string())),
+    };
+    Ok(to_js(&rec))
+}
+
+/// The Hermite see-saw of appendix G.3 (as `collapse-lab hermite`).
+#[wasm_bindgen(js_name = hermiteSeesaw)]
+pub fn hermite_seesaw(mu: f64, max_degree: usize) -> Result<JsValue, JsValue> {
+    crate::diagnostics::hermite::seesaw(mu, max_degree, 150).map(|r| to_js(&r)).map_err(|m| JsValue::from_str(&m))
+}
+
 /// A recording as a plain object, its trajectories as a Float32Array.
 fn recording_js(r: &crate::sample::Recording) -> Result<JsValue, JsValue> {
     let v = to_js(&serde_json::json!({

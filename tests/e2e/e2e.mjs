@@ -208,6 +208,70 @@ await test('browser_and_native_builds_give_the_same_tid', async (page) => {
   assert(native.some((r) => r.tid > 0.05), 'test points should be concentrated (TID > 0)');
 });
 
+await test('diagnostics_show_the_see_saw_views', async (page) => {
+  await page.goto(`${base}?dataset=mog1d&data-size=5000&iters=200&batch=256&width=32&n-samples=500&samplers=ode,sde&steps=sde=100&diagnostics=1&diag-points=2000&diag-trajectories=64&eps=0.05,0.1&gpu=0&autorun=1`);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
+  const cells = await page.$$eval('#seesaw-table td[data-t]', (tds) => tds.map((t) => t.textContent));
+  assert(cells.length === 2 && cells.every((c) => /^\d+\.\d{4}$/.test(c)), `MAE cells: ${cells}`);
+  for (const sel of ['#seesaw-corr', 'canvas[data-field=learned]', 'canvas[data-field=exact]', 'canvas[data-field=error]']) {
+    assert((await inked(page, sel)) > 2000, `${sel} looks empty`);
+  }
+  await page.$eval('#seesaw-view', (el) => el.scrollIntoView());
+  await page.screenshot({ path: path.join(outDir, 'seesaw.png'), fullPage: false });
+});
+
+await test('a_study_runs_in_parallel_workers_and_matches_the_cli', async (page) => {
+  const settings = 'dataset=mog&data-size=3000&depth=2&iters=60&batch=128&report-every=20&samplers=ode&steps=ode=20&n-samples=300&eps=0.05,0.1&repeats=2&diagnostics=1&diag-points=1000&diag-trajectories=32&record-times=1,0&trajectories=4';
+  const t0 = Date.now();
+  await page.goto(`${base}?${settings}&vary=width=8,16&vary=fixed-t=none,1&seeds=2&gpu=0&autorun=1`);
+  await page.waitForSelector('#study-view[data-state=done]', { timeout: 300_000 });
+  const web = await page.evaluate(() => window.collapseLab.study);
+  assert(web.cells.length === 4 && web.runs.length === 8 && web.missing.length === 0, `study: ${web.cells.length} cells, ${web.runs.length} runs`);
+  for (const m of ['mae_velocity@1', 'mae_velocity@0.1', 'dsm@1', 'dsm@0.1', 'tid@ode@0.05']) {
+    assert((await inked(page, `#study-view canvas[data-metric="${m}"]`)) > 2000, `study chart ${m} looks empty`);
+  }
+  assert((await page.$$eval('#study-table tbody tr', (r) => r.length)) === 4, 'study table rows');
+  await page.screenshot({ path: path.join(outDir, 'study.png'), fullPage: false });
+  const args = ['study', '--quiet', '--jobs', '2', '--seeds', '2', '--vary', 'width=8,16', '--vary', 'fixed-t=none,1',
+    ...settings.split('&').flatMap((kv) => { const i = kv.indexOf('='); return [`--${kv.slice(0, i)}`, kv.slice(i + 1)]; })];
+  const native = JSON.parse(execFileSync(cliBin, args, { maxBuffer: 1 << 28 }));
+  let worst = 0;
+  for (const r of native.runs) {
+    const w = web.runs.find((x) => x.index === r.index);
+    for (const k of ['mae_velocity@1', 'mae_velocity@0.1', 'dsm@1', 'dsm@0.1', 'final_loss']) {
+      const rel = Math.abs(w.metrics[k] - r.metrics[k]) / Math.max(1e-9, Math.abs(r.metrics[k]));
+      worst = Math.max(worst, rel);
+      assert(rel < 1e-3, `run ${r.index} ${k}: page ${w.metrics[k]} vs CLI ${r.metrics[k]}`);
+    }
+  }
+  console.log(`  study 2x2 cells x 2 seeds in the page: ${((Date.now() - t0) / 1000).toFixed(1)} s; largest relative gap to the CLI: ${worst.toExponential(1)}`);
+});
+
+await test('a_bad_study_axis_is_refused_with_its_field', async (page) => {
+  await page.goto(`${base}?vary=widht=8,16&autorun=1`);
+  await page.waitForSelector('body[data-ready=true]');
+  const msg = await page.textContent('#form-error');
+  assert(msg.includes('vary widht: unknown setting'), `message: ${msg}`);
+  assert((await page.getAttribute('#study-view', 'data-state')) === null, 'a bad study started');
+});
+
+await test('the_hermite_view_and_every_preset_open', async (page) => {
+  await page.goto(`${base}?view=hermite`);
+  await page.waitForSelector('body[data-ready=true]');
+  assert((await inked(page, '#hermite-chart')) > 2000, 'Hermite chart looks empty');
+  const findings = await page.textContent('#hermite-findings');
+  assert(/i = 5/.test(findings) && /swapped/.test(findings), `findings: ${findings}`);
+  await page.screenshot({ path: path.join(outDir, 'hermite.png'), fullPage: false });
+  const links = await page.$$eval('#presets a', (as) => as.map((a) => a.getAttribute('href')));
+  assert(links.length >= 7, `presets: ${links.length}`);
+  for (const href of links) {
+    await page.goto(base + href.replace('&autorun=1', ''));
+    await page.waitForSelector('body[data-ready=true]');
+    const err = await page.textContent('#form-error');
+    assert(err === '', `preset ${href}: ${err}`);
+  }
+});
+
 await browser.close();
 server.close();
 console.log(`e2e: ${passed} passed, ${failed} failed`);

@@ -1,0 +1,294 @@
+//! Studies (SPEC §9): one base experiment, axes of settings (a grid), and seeds. Every cell x
+//! seed is one run; every figure of a cell is reported as mean, standard deviation and the
+//! per-seed values. The plan and the aggregation live here, shared by the CLI (which runs the
+//! plan on threads, see [`native`]) and the page (which runs it in Web Workers).
+//!
+//! An axis is a setting name exactly as the CLI flags and URL parameters spell it (the one
+//! override table, `experiment::overrides`) and a list of values, so anything a run can set, a
+//! study can vary.
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
+
+use crate::experiment::{overrides, ExperimentResult, ExperimentSpec, SpecError};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Most runs one study may plan (cells x seeds).
+pub const MAX_RUNS: usize = 1000;
+pub const MAX_SEEDS: usize = 100;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Axis {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+fn bad(field: &str, message: String) -> SpecError {
+    SpecError { field: field.to_string(), message }
+}
+
+impl Axis {
+    /// `NAME=v1,v2,...`; values that themselves hold commas (lists such as `eps`) are separated
+    /// by `;` instead: `eps=0.01,0.02;0.05,0.1`.
+    pub fn parse(text: &str) -> Result<Axis, SpecError> {
+        let (name, values) = text
+            .split_once('=')
+            .ok_or_else(|| bad("vary", format!("expected NAME=v1,v2,..., got {text:?}")))?;
+        let sep = if values.contains(';') { ';' } else { ',' };
+        let values = if values.trim().is_empty() { Vec::new() } else { values.split(sep).map(|v| v.trim().to_string()).collect() };
+        Ok(Axis { name: name.trim().to_string(), values })
+    }
+}
+
+/// One run of a study: cell `cell`, seed number `seed_index` (the spec's seed is the base seed
+/// plus it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlannedRun {
+    pub index: usize,
+    pub cell: usize,
+    pub seed_index: usize,
+    pub settings: BTreeMap<String, String>,
+    pub spec: ExperimentSpec,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub base: ExperimentSpec,
+    pub axes: Vec<Axis>,
+    pub seeds: usize,
+    /// The settings of each cell (the grid of the axes, the last axis fastest).
+    pub cells: Vec<BTreeMap<String, String>>,
+    pub runs: Vec<PlannedRun>,
+}
+
+/// Plans a study, checking everything up front: axis names, values, grid size and every run's
+/// spec, each error naming the axis (`vary width`) and the field.
+pub fn plan(base: &ExperimentSpec, axes: Vec<Axis>, seeds: usize) -> Result<Plan, SpecError> {
+    if !(1..=MAX_SEEDS).contains(&seeds) {
+        return Err(bad("seeds", format!("must be in 1..={MAX_SEEDS}, got {seeds}")));
+    }
+    let mut names = BTreeSet::new();
+    for a in &axes {
+        let field = format!("vary {}", a.name);
+        if a.name == "seed" {
+            return Err(bad(&field, "seeds are not an axis: use --seeds K (URL seeds=K), which runs seeds base..base+K-1".into()));
+        }
+        if !overrides::NAMES.contains(&a.name.as_str()) {
+            return Err(bad(&field, format!("unknown setting; known: {}", overrides::NAMES.join(", "))));
+        }
+        if !names.insert(a.name.clone()) {
+            return Err(bad(&field, "this setting is varied twice".into()));
+        }
+        if a.values.is_empty() || a.values.iter().any(|v| v.is_empty()) {
+            return Err(bad(&field, "give one or more non-empty values, like width=16,64,256".into()));
+        }
+        let distinct: BTreeSet<&String> = a.values.iter().collect();
+        if distinct.len() != a.values.len() {
+            return Err(bad(&field, format!("a value is listed twice in {:?}", a.values)));
+        }
+    }
+    let n_cells: usize = axes.iter().map(|a| a.values.len()).try_fold(1usize, |acc, n| acc.checked_mul(n)).unwrap_or(usize::MAX);
+    if n_cells.saturating_mul(seeds) > MAX_RUNS {
+        return Err(bad(
+            "vary",
+            format!("the study has {n_cells} cells x {seeds} seeds, more than {MAX_RUNS} runs; split it or use fewer values"),
+        ));
+    }
+    let mut cells = Vec::with_capacity(n_cells);
+    for c in 0..n_cells {
+        let mut settings = BTreeMap::new();
+        let mut rest = c;
+        for a in axes.iter().rev() {
+            settings.insert(a.name.clone(), a.values[rest % a.values.len()].clone());
+            rest /= a.values.len();
+        }
+        cells.push(settings);
+    }
+    let mut runs = Vec::with_capacity(n_cells * seeds);
+    for (cell, settings) in cells.iter().enumerate() {
+        let mut spec = base.clone();
+        for a in &axes {
+            let v = &settings[&a.name];
+            overrides::apply(&mut spec, &a.name, v).map_err(|e| bad(&format!("vary {}", a.name), e.message))?;
+        }
+        for seed_index in 0..seeds {
+            let mut s = spec.clone();
+            s.seed = base.seed.checked_add(seed_index as u64).ok_or_else(|| bad("seed", "base seed + seeds overflows".into()))?;
+            s.validate().map_err(|e| {
+                let axis = settings.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+                bad(&format!("vary {axis}"), e.to_string())
+            })?;
+            runs.push(PlannedRun { index: runs.len(), cell, seed_index, settings: settings.clone(), spec: s });
+        }
+    }
+    Ok(Plan { base: base.clone(), axes, seeds, cells, runs })
+}
+
+/// Every figure of one run that a study aggregates, by name (null where undefined):
+/// `final_loss`, `mae_velocity@T`, `dsm@T`, `dsm_floor@T`, `tid@SAMPLER@E`,
+/// `marginal_accuracy@SAMPLER`, `ms_per_step`, `train_s`, `total_s`.
+pub fn run_metrics(r: &ExperimentResult) -> BTreeMap<String, Option<f64>> {
+    let mut m = BTreeMap::new();
+    if let Some(t) = &r.training {
+        m.insert("final_loss".into(), t.losses.last().map(|l| l.1 as f64));
+        m.insert("ms_per_step".into(), Some(t.ms_per_step));
+    }
+    if let Some(d) = &r.diagnostics {
+        for x in &d.mae_velocity {
+            m.insert(format!("mae_velocity@{}", x.t), Some(x.mae));
+        }
+        for x in &d.dsm_at_t {
+            m.insert(format!("dsm@{}", x.t), Some(x.loss));
+            if x.floor.is_some() {
+                m.insert(format!("dsm_floor@{}", x.t), x.floor);
+            }
+        }
+    }
+    for (name, entries) in &r.tid {
+        for e in entries {
+            m.insert(format!("tid@{name}@{}", e.point.eps), e.point.tid);
+        }
+    }
+    for (name, v) in &r.marginal_accuracy {
+        m.insert(format!("marginal_accuracy@{name}"), Some(*v));
+    }
+    for k in ["train_s", "total_s"] {
+        if let Some(v) = r.timings.get(k) {
+            m.insert(k.into(), Some(*v));
+        }
+    }
+    m
+}
+
+/// One finished (or failed) run as a study keeps it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub index: usize,
+    pub cell: usize,
+    pub seed: u64,
+    pub settings: BTreeMap<String, String>,
+    pub spec: ExperimentSpec,
+    pub metrics: BTreeMap<String, Option<f64>>,
+    /// Why the run failed (divergence, ...); its metrics are then empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The run's result JSON without its view-only parts (velocity field, survival curves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// A study keeps each run's result without the parts only a single run's views use, so that
+/// a hundred runs stay a few megabytes; `run` with the run's spec gives them back.
+pub fn record(run: &PlannedRun, outcome: Result<&ExperimentResult, String>) -> RunRecord {
+    let (metrics, error, result) = match outcome {
+        Ok(r) => {
+            let mut v = serde_json::to_value(r).unwrap_or(serde_json::Value::Null);
+            if let Some(o) = v.as_object_mut() {
+                o.remove("survival");
+                o.remove("spec");
+                if let Some(d) = o.get_mut("diagnostics").and_then(|d| d.as_object_mut()) {
+                    d.remove("velocity_field");
+                }
+            }
+            (run_metrics(r), None, Some(v))
+        }
+        Err(e) => (BTreeMap::new(), Some(e), None),
+    };
+    RunRecord {
+        index: run.index,
+        cell: run.cell,
+        seed: run.spec.seed,
+        settings: run.settings.clone(),
+        spec: run.spec.clone(),
+        metrics,
+        error,
+        result,
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stat {
+    /// Over the seeds with a value; null when none has one.
+    pub mean: Option<f64>,
+    /// Sample standard deviation (n - 1); null with fewer than two values.
+    pub std: Option<f64>,
+    /// One per seed, in seed order; null where the run is missing, failed or undefined.
+    pub values: Vec<Option<f64>>,
+}
+
+pub fn stat(values: Vec<Option<f64>>) -> Stat {
+    let v: Vec<f64> = values.iter().flatten().copied().filter(|x| x.is_finite()).collect();
+    let mean = (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+    let std = mean.filter(|_| v.len() > 1).map(|m| (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt());
+    Stat { mean, std, values }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Cell {
+    pub settings: BTreeMap<String, String>,
+    /// Runs of this cell that finished (with or without error).
+    pub done: usize,
+    pub metrics: BTreeMap<String, Stat>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StudyResult {
+    pub axes: Vec<Axis>,
+    pub seeds: usize,
+    pub base: ExperimentSpec,
+    pub cells: Vec<Cell>,
+    /// Indices of planned runs with no record yet.
+    pub missing: Vec<usize>,
+    pub failed: Vec<usize>,
+    pub runs: Vec<RunRecord>,
+}
+
+/// Aggregates the records present (any subset of the plan, in any order).
+pub fn aggregate(plan: &Plan, records: &[RunRecord]) -> StudyResult {
+    let mut by_index: BTreeMap<usize, &RunRecord> = BTreeMap::new();
+    for r in records {
+        by_index.insert(r.index, r);
+    }
+    let cells = plan
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(c, settings)| {
+            let runs: Vec<Option<&RunRecord>> =
+                plan.runs.iter().filter(|p| p.cell == c).map(|p| by_index.get(&p.index).copied()).collect();
+            let names: BTreeSet<&String> = runs.iter().flatten().flat_map(|r| r.metrics.keys()).collect();
+            let metrics = names
+                .into_iter()
+                .map(|name| {
+                    let values = runs.iter().map(|r| r.and_then(|r| r.metrics.get(name).copied().flatten())).collect();
+                    (name.clone(), stat(values))
+                })
+                .collect();
+            Cell { settings: settings.clone(), done: runs.iter().flatten().count(), metrics }
+        })
+        .collect();
+    StudyResult {
+        axes: plan.axes.clone(),
+        seeds: plan.seeds,
+        base: plan.base.clone(),
+        cells,
+        missing: plan.runs.iter().filter(|p| !by_index.contains_key(&p.index)).map(|p| p.index).collect(),
+        failed: by_index.values().filter(|r| r.error.is_some()).map(|r| r.index).collect(),
+        runs: by_index.into_values().cloned().collect(),
+    }
+}
+
+/// The records of an earlier study's output that belong to `plan`: a record counts when the
+/// planned run at its index has exactly its spec (so a changed base setting re-runs it).
+pub fn resumable(plan: &Plan, earlier: &StudyResult) -> Vec<RunRecord> {
+    earlier
+        .runs
+        .iter()
+        .filter(|r| plan.runs.get(r.index).is_some_and(|p| p.spec == r.spec))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

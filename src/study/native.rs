@@ -1,0 +1,51 @@
+//! Running a study's plan natively: `jobs` runs at a time on threads, the cores shared out
+//! between them. Results do not depend on `jobs` (every run is bit-identical whatever its
+//! thread count), and each finished run is handed to `on_done` at once, so the caller can save
+//! the study as it grows and a killed study resumes where it stopped.
+
+use super::{record, Plan, RunRecord};
+use crate::engine::block_on;
+use crate::experiment::{self, Backend, Event};
+use crate::engine::gpu::GpuContext;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Runs the planned runs not in `skip` (indices), `jobs` at a time. `gpu` trains every run on
+/// that device (each falls back to the CPU engine on its own, with a note in its result).
+pub fn execute(
+    plan: &Plan,
+    skip: &[usize],
+    jobs: usize,
+    gpu: Option<GpuContext>,
+    on_done: &(dyn Fn(RunRecord) + Sync),
+) {
+    let todo: Vec<usize> = plan.runs.iter().map(|r| r.index).filter(|i| !skip.contains(i)).collect();
+    let jobs = jobs.clamp(1, todo.len().max(1));
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let before = crate::parallel::threads();
+    crate::parallel::set_threads((cores / jobs).max(1));
+    let next = AtomicUsize::new(0);
+    let gpu = Mutex::new(gpu);
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&i) = todo.get(k) else { break };
+                let run = &plan.runs[i];
+                let backend = match gpu.lock().unwrap().clone() {
+                    Some(ctx) => Backend::Gpu(ctx),
+                    None => Backend::Cpu,
+                };
+                let mut quiet = |_: Event| ControlFlow::Continue(());
+                let outcome = block_on(experiment::run_on(&run.spec, backend, &mut quiet));
+                let rec = match &outcome {
+                    Ok(r) => record(run, Ok(r)),
+                    Err(e) => record(run, Err(e.to_string())),
+                };
+                on_done(rec);
+            });
+        }
+    });
+    crate::parallel::set_threads(before);
+}

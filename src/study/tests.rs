@@ -1,0 +1,124 @@
+use super::*;
+use crate::engine::block_on;
+use crate::experiment::{self, overrides};
+use std::ops::ControlFlow;
+use std::sync::Mutex;
+
+/// A run small enough for the test suite, on a mixture so every diagnostic is on.
+fn base() -> ExperimentSpec {
+    overrides::from_pairs([
+        ("dataset", "mog"), ("data-size", "3000"), ("depth", "2"), ("width", "8"), ("iters", "30"), ("batch", "64"),
+        ("report-every", "10"), ("samplers", "ode,sde"), ("steps", "ode=10,sde=20"), ("n-samples", "200"),
+        ("eps", "0.05,0.2"), ("repeats", "2"), ("diagnostics", "true"), ("diag-points", "400"),
+        ("diag-trajectories", "16"), ("record-times", "1,0"), ("trajectories", "4"), ("seed", "5"),
+    ])
+    .unwrap()
+}
+
+fn axes(list: &[&str]) -> Vec<Axis> {
+    list.iter().map(|a| Axis::parse(a).unwrap()).collect()
+}
+
+#[test]
+fn a_plan_is_the_grid_of_its_axes_times_the_seeds() {
+    let p = plan(&base(), axes(&["width=4,8", "fixed-t=none,1"]), 2).unwrap();
+    assert_eq!((p.cells.len(), p.runs.len()), (4, 8));
+    let cell = |c: usize| p.cells[c].iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+    assert_eq!(cell(0), "fixed-t=none width=4");
+    assert_eq!(cell(1), "fixed-t=1 width=4");
+    assert_eq!(cell(3), "fixed-t=1 width=8");
+    let r = &p.runs[3];
+    assert_eq!((r.cell, r.seed_index, r.spec.seed, r.spec.model.width, r.spec.training.fixed_t), (1, 1, 6, 4, Some(1.0)));
+    assert_eq!(Axis::parse("eps=0.01,0.1;0.05").unwrap().values, vec!["0.01,0.1", "0.05"]);
+}
+
+#[test]
+fn bad_axes_are_refused_up_front_naming_the_field() {
+    let b = base();
+    for (list, seeds, want) in [
+        (vec!["colour=red,blue"], 2, "vary colour: unknown setting"),
+        (vec!["width=8,abc"], 2, "vary width: expected an integer"),
+        (vec!["width="], 2, "vary width: give one or more"),
+        (vec!["width=8,,16"], 2, "vary width: give one or more"),
+        (vec!["width=8,8"], 2, "vary width: a value is listed twice"),
+        (vec!["width=4", "width=8"], 2, "vary width: this setting is varied twice"),
+        (vec!["width=0,8"], 2, "vary width=0: model.width: must be in 1..=1024"),
+        (vec!["seed=1,2"], 2, "vary seed: seeds are not an axis"),
+        (vec!["fixed-t=none,2"], 1, "vary fixed-t=2: training.fixed_t"),
+        (vec!["width=1,2,3,4,5,6,7,8,9,10", "depth=1,2,3,4,5,6,7,8", "lr=0.1,0.01"], 10, "vary: the study has 160 cells"),
+        (vec!["width=8"], 0, "seeds: must be in 1..=100"),
+    ] {
+        let e = plan(&b, axes(&list), seeds).unwrap_err();
+        assert!(e.to_string().starts_with(want), "{list:?}: {e}");
+    }
+    assert!(Axis::parse("width").is_err());
+}
+
+fn single_runs(p: &Plan) -> Vec<BTreeMap<String, Option<f64>>> {
+    p.runs
+        .iter()
+        .map(|r| {
+            let res = block_on(experiment::run(&r.spec, &mut |_| ControlFlow::Continue(()))).unwrap();
+            run_metrics(&res)
+        })
+        .collect()
+}
+
+fn study(p: &Plan, skip: &[usize], jobs: usize, start: Vec<RunRecord>) -> StudyResult {
+    let recs = Mutex::new(start);
+    native::execute(p, skip, jobs, None, &|r| recs.lock().unwrap().push(r));
+    aggregate(p, &recs.into_inner().unwrap())
+}
+
+#[test]
+fn a_study_gives_the_single_runs_numbers_whatever_the_jobs_and_resumes() {
+    let p = plan(&base(), axes(&["width=4,8", "two-model=none,0.6"]), 2).unwrap();
+    let singles = single_runs(&p);
+    assert!(singles[0].contains_key("mae_velocity@1") && singles[0].contains_key("dsm@0.1"));
+    assert!(singles[0].contains_key("tid@ode@0.05") && singles[0].contains_key("final_loss"));
+    let strip = |m: &BTreeMap<String, Option<f64>>| {
+        let mut m = m.clone();
+        for k in ["train_s", "total_s", "ms_per_step"] {
+            m.remove(k);
+        }
+        m
+    };
+    let one = study(&p, &[], 1, Vec::new());
+    let three = study(&p, &[], 3, Vec::new());
+    for s in [&one, &three] {
+        assert!(s.missing.is_empty() && s.failed.is_empty());
+        assert_eq!(s.runs.len(), 8);
+        for r in &s.runs {
+            assert_eq!(strip(&r.metrics), strip(&singles[r.index]), "run {}", r.index);
+        }
+    }
+    // Cells aggregate their seeds: mean and std of the per-seed values.
+    let c = &one.cells[0];
+    let m = &c.metrics["mae_velocity@1"];
+    let v: Vec<f64> = (0..2).map(|s| singles[s]["mae_velocity@1"].unwrap()).collect();
+    assert_eq!(m.values, vec![Some(v[0]), Some(v[1])]);
+    assert!((m.mean.unwrap() - (v[0] + v[1]) / 2.0).abs() < 1e-12);
+    assert!((m.std.unwrap() - (v[0] - v[1]).abs() / 2f64.sqrt()).abs() < 1e-12);
+
+    // Resume: keep 3 finished runs, run the rest, and get the same study.
+    let partial: Vec<RunRecord> = one.runs.iter().filter(|r| [0, 4, 7].contains(&r.index)).cloned().collect();
+    let earlier = aggregate(&p, &partial);
+    assert_eq!(earlier.missing, vec![1, 2, 3, 5, 6]);
+    let kept = resumable(&p, &earlier);
+    assert_eq!(kept.len(), 3);
+    let ran = Mutex::new(Vec::new());
+    let skip: Vec<usize> = kept.iter().map(|r| r.index).collect();
+    native::execute(&p, &skip, 2, None, &|r| ran.lock().unwrap().push(r.index));
+    let mut ran = ran.into_inner().unwrap();
+    ran.sort();
+    assert_eq!(ran, vec![1, 2, 3, 5, 6], "resuming re-ran finished runs");
+    let resumed = study(&p, &skip, 2, kept);
+    for (a, b) in resumed.runs.iter().zip(&one.runs) {
+        assert_eq!(strip(&a.metrics), strip(&b.metrics));
+    }
+    // A changed base setting makes earlier records stale.
+    let mut other = base();
+    other.training.lr = 1e-3;
+    let p2 = plan(&other, axes(&["width=4,8", "two-model=none,0.6"]), 2).unwrap();
+    assert!(resumable(&p2, &one).is_empty());
+}

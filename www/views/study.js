@@ -1,0 +1,117 @@
+// A study's charts (SPEC §9; paper Fig. 7a/b, 8, 9): every figure as mean ± sd over seeds
+// against the first varied setting, one line per combination of the others, and TID(e)
+// curves per cell. Renders from the study JSON alone (the CLI's `study` output draws the same).
+import { COLORS, figure, lineChart } from '../plots.js';
+
+export const id = 'study';
+export const title = 'Study';
+
+const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#999999'];
+const fmt = (v, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toPrecision(d));
+
+// x positions of the first axis: numbers when every value is one (log scale when they span a
+// decade), else categories 0, 1, 2 ... with their labels.
+function xAxis(values) {
+  const nums = values.map(Number);
+  if (values.every((v, i) => v.trim() !== '' && Number.isFinite(nums[i]))) {
+    const pos = nums.every((v) => v > 0) && Math.max(...nums) / Math.min(...nums) >= 8;
+    return { xs: nums, logx: pos, xticks: pos ? nums.map((v) => ({ v, label: String(v) })) : null };
+  }
+  return { xs: values.map((_, i) => i), logx: false, xticks: values.map((v, i) => ({ v: i, label: v })) };
+}
+
+// Lines of one metric: for each combination of the other axes, mean and sd along the first.
+function lines(study, metric) {
+  const [first, ...rest] = study.axes;
+  const ax = xAxis(first.values);
+  const groups = new Map();
+  for (const c of study.cells) {
+    const key = rest.map((a) => `${a.name}=${c.settings[a.name]}`).join(' ') || 'mean ± sd over seeds';
+    if (!groups.has(key)) groups.set(key, { ys: new Array(first.values.length).fill(NaN), err: new Array(first.values.length).fill(NaN) });
+    const i = first.values.indexOf(c.settings[first.name]);
+    const m = c.metrics[metric];
+    if (m && m.mean !== null) { groups.get(key).ys[i] = m.mean; groups.get(key).err[i] = m.std ?? NaN; }
+  }
+  const series = [...groups.entries()].map(([name, g], k) => ({ name, color: PALETTE[k % PALETTE.length], xs: ax.xs, ys: g.ys, err: g.err, markers: true }));
+  return { series, ax, xlabel: first.name };
+}
+
+function metricNames(study) {
+  const s = new Set();
+  for (const c of study.cells) for (const k of Object.keys(c.metrics)) s.add(k);
+  return [...s];
+}
+
+const DESCRIBE = {
+  mae_velocity: (t) => [`MAE of v at t = ${t}`, t >= 0.5 ? 'High-noise velocity error (Fig. 7a): the see-saw shows as this rising with width.' : 'Low-noise velocity error (Fig. 7a).'],
+  dsm: (t) => [`DSM loss at t = ${t}`, 'Denoising loss at this fixed t (Fig. 8); the dashed floor is the exact score\'s.'],
+  final_loss: () => ['Final training loss', 'Mean DSM loss of the last report block.'],
+  marginal_accuracy: (s) => [`Marginal accuracy, ${s}`, '1 − ½ · mean TV of the marginal histograms (workshop version).'],
+};
+
+export function render(box, study, state = {}) {
+  box.replaceChildren();
+  box.hidden = false;
+  const h = document.createElement('h2');
+  h.textContent = 'Study';
+  const p = document.createElement('p');
+  p.className = 'note';
+  const total = study.cells.length * study.seeds;
+  p.textContent = `${study.cells.length} cells × ${study.seeds} seeds; ${total - study.missing.length} of ${total} runs done`
+    + (study.failed.length ? `, ${study.failed.length} failed (${study.runs.filter((r) => r.error).map((r) => `run ${r.index}: ${r.error}`).slice(0, 3).join('; ')})` : '')
+    + '. Points are means over seeds; bars are ± one standard deviation.';
+  box.append(h, p);
+  if (!study.axes.length) return;
+  const names = metricNames(study);
+  const grid = document.createElement('div');
+  grid.className = 'grid-wide';
+  box.append(grid);
+  const chart = (metric, label, caption, extra = []) => {
+    const { series, ax, xlabel } = lines(study, metric);
+    const c = figure(grid, 480, 280, label, caption);
+    c.dataset.metric = metric;
+    lineChart(c, series.concat(extra), { xlabel, ylabel: label, logx: ax.logx, xticks: ax.xticks, title: label });
+  };
+  const byT = (prefix) => names.filter((n) => n.startsWith(prefix + '@')).map((n) => n.slice(prefix.length + 1)).sort((a, b) => b - a);
+  for (const t of byT('mae_velocity')) chart(`mae_velocity@${t}`, ...DESCRIBE.mae_velocity(+t));
+  for (const t of byT('dsm')) {
+    const floor = lines(study, `dsm_floor@${t}`).series.map((s) => ({ ...s, name: '', err: null, markers: false, dash: [4, 4] }));
+    chart(`dsm@${t}`, ...DESCRIBE.dsm(+t), names.includes(`dsm_floor@${t}`) ? floor : []);
+  }
+  // TID at a chosen sampler and e against the setting (Fig. 7b), and TID(e) per cell (Fig. 9a).
+  const tids = names.filter((n) => n.startsWith('tid@')).map((n) => n.split('@'));
+  const samplers = [...new Set(tids.map((x) => x[1]))];
+  const epsList = [...new Set(tids.map((x) => x[2]))].sort((a, b) => a - b);
+  if (samplers.length) {
+    const sampler = samplers.includes(state.sampler) ? state.sampler : samplers.includes('ode') ? 'ode' : samplers[0];
+    const e = epsList.includes(state.eps) ? state.eps : epsList.includes('0.02') ? '0.02' : epsList[Math.floor(epsList.length / 2)];
+    const pick = document.createElement('p');
+    pick.className = 'note';
+    pick.innerHTML = `TID of <select id="study-sampler">${samplers.map((s) => `<option${s === sampler ? ' selected' : ''}>${s}</option>`).join('')}</select>`
+      + ` at e = <select id="study-eps">${epsList.map((x) => `<option${x === e ? ' selected' : ''}>${x}</option>`).join('')}</select>`;
+    box.insertBefore(pick, grid);
+    const rerender = () => render(box, study, { sampler: pick.querySelector('#study-sampler').value, eps: pick.querySelector('#study-eps').value });
+    pick.querySelector('#study-sampler').addEventListener('change', rerender);
+    pick.querySelector('#study-eps').addEventListener('change', rerender);
+    chart(`tid@${sampler}@${e}`, `TID(${e}) of ${sampler}`, 'TID of the samples at one e against the setting (Fig. 7b); above 0: more concentrated than the data.');
+    const c = figure(grid, 480, 280, `TID(e) of ${sampler} per cell`, 'TID(e) curves per cell, mean ± sd over seeds (Fig. 9a).');
+    c.dataset.metric = 'tid-curves';
+    const series = study.cells.map((cell, k) => ({
+      name: Object.entries(cell.settings).map(([a, v]) => `${a}=${v}`).join(' '), color: PALETTE[k % PALETTE.length], markers: true,
+      xs: epsList.map(Number), ys: epsList.map((x) => cell.metrics[`tid@${sampler}@${x}`]?.mean ?? NaN), err: epsList.map((x) => cell.metrics[`tid@${sampler}@${x}`]?.std ?? NaN),
+    }));
+    lineChart(c, series, { xlabel: 'e (log scale)', ylabel: 'TID', logx: true, zeroLine: true });
+  }
+  if (names.includes('final_loss')) chart('final_loss', ...DESCRIBE.final_loss());
+  for (const s of names.filter((n) => n.startsWith('marginal_accuracy@')).map((n) => n.split('@')[1])) chart(`marginal_accuracy@${s}`, ...DESCRIBE.marginal_accuracy(s));
+  // The numbers behind the charts.
+  const shown = names.filter((n) => /^(mae_velocity|dsm)@/.test(n) || n === 'final_loss' || (samplers.length && n === `tid@${state.sampler || 'ode'}@${state.eps || '0.02'}`)).sort();
+  const table = document.createElement('table');
+  table.id = 'study-table';
+  table.innerHTML = `<caption>Per cell: mean ± sd over seeds (n = runs with a value)</caption><thead><tr>${study.axes.map((a) => `<th scope="col">${a.name}</th>`).join('')}`
+    + shown.map((n) => `<th scope="col">${n}</th>`).join('') + '</tr></thead><tbody>'
+    + study.cells.map((c) => '<tr>' + study.axes.map((a) => `<th scope="row">${c.settings[a.name]}</th>`).join('')
+      + shown.map((n) => { const m = c.metrics[n]; return `<td>${m ? `${fmt(m.mean)} ± ${fmt(m.std, 2)} (n=${m.values.filter((v) => v !== null).length})` : '–'}</td>`; }).join('') + '</tr>').join('')
+    + '</tbody>';
+  box.append(table);
+}
