@@ -181,3 +181,106 @@ fn the_gpu_engine_trains_from_the_command_line() {
     assert_eq!(code, 2);
     assert!(stderr.contains("--engine: expected cpu or gpu"), "{stderr}");
 }
+
+#[test]
+fn booleans_take_true_or_false_inline_and_nothing_else() {
+    let (code, out, _) = lab(&["--print-spec", "--dataset", "mog", "--exact-score=false", "--diagnostics=true"]);
+    assert_eq!(code, 0);
+    let spec: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(spec["sampling"]["exact_score"], false);
+    assert_eq!(spec["diagnostics"]["enabled"], true);
+    let (code, _, err) = lab(&["--denoise=maybe"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("denoise: expected true or false"), "{err}");
+}
+
+const SMALL_STUDY: &[&str] = &[
+    "--dataset", "mog1d", "--data-size", "2000", "--depth", "2", "--iters", "20", "--batch", "64", "--report-every", "10",
+    "--samplers", "ode", "--steps", "ode=10", "--n-samples", "200", "--eps", "0.05,0.1", "--repeats", "2",
+    "--diagnostics", "--diag-points", "300", "--diag-trajectories", "16", "--record-times", "1,0", "--trajectories", "2",
+    "--quiet",
+];
+
+#[test]
+fn study_writes_resumes_and_refuses_bad_axes() {
+    let dir = std::env::temp_dir().join(format!("collapse-lab-study-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("study.json");
+    let out_s = out.to_str().unwrap();
+    let mut args = vec!["study", "--vary", "width=4,8", "--vary", "fixed-t=none,1", "--seeds", "2", "--jobs", "2", "--out", out_s];
+    args.extend_from_slice(SMALL_STUDY);
+    let (code, stdout, stderr) = lab(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let s: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(s["cells"].as_array().unwrap().len(), 4);
+    assert_eq!(s["runs"].as_array().unwrap().len(), 8);
+    let m = &s["cells"][0]["metrics"]["mae_velocity@1"];
+    assert_eq!(m["values"].as_array().unwrap().len(), 2);
+    assert!(m["mean"].as_f64().unwrap() > 0.0 && m["std"].as_f64().is_some());
+    assert!(s["cells"][1]["metrics"]["dsm@0.1"]["mean"].as_f64().is_some());
+    // The saved file is the same study; given again, nothing re-runs.
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(saved["cells"], s["cells"]);
+    let args2: Vec<&str> = args.iter().copied().filter(|a| *a != "--quiet").collect();
+    let (code, stdout2, stderr2) = lab(&args2);
+    assert_eq!(code, 0, "{stderr2}");
+    assert!(stderr2.contains("8 of 8 runs already done"), "{stderr2}");
+    let s2: serde_json::Value = serde_json::from_str(&stdout2).unwrap();
+    assert_eq!(s2["cells"], s["cells"]);
+    for (bad, want) in [
+        (vec!["--vary", "widht=4,8"], "--vary widht: unknown setting"),
+        (vec!["--vary", "width=4,0"], "--vary width=0: model.width"),
+        (vec!["--vary", "width="], "--vary width: give one or more"),
+        (vec!["--vary", "width=4", "--seeds", "0"], "--seeds: must be in 1..=100"),
+        (vec!["--vary", "width=4", "--samples-out", "x"], "--samples-out is for single runs"),
+    ] {
+        let mut a = vec!["study"];
+        a.extend(bad.iter());
+        a.extend_from_slice(SMALL_STUDY);
+        let (code, stdout, stderr) = lab(&a);
+        assert_eq!(code, 2, "{a:?}: {stderr}");
+        assert!(stdout.is_empty());
+        assert!(stderr.lines().next().unwrap().contains(want), "{a:?}: {stderr}");
+    }
+    std::fs::write(&out, "not json").unwrap();
+    let (code, _, stderr) = lab(&args);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not a study of this lab"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn run_diagnostics_and_two_model_training_from_the_command_line() {
+    let mut args = vec!["--two-model", "0.6"];
+    args.extend_from_slice(SMALL_STUDY);
+    let (code, stdout, stderr) = lab(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let d = &r["diagnostics"];
+    assert_eq!(d["mae_velocity"][0]["t"], 1.0);
+    assert!(d["dsm_at_t"][1]["loss"].as_f64().unwrap() > 0.0);
+    assert!(!d["error_correlation"]["ode"].as_array().unwrap().is_empty());
+    assert_eq!(d["velocity_field"]["learned"].as_array().unwrap().len(), 100);
+    let nets = r["training_nets"].as_array().unwrap();
+    assert_eq!(nets.len(), 2);
+    assert_eq!((nets[0]["t_hi"].as_f64(), nets[1]["t_lo"].as_f64()), (Some(0.6), Some(0.6)));
+    assert!(r["marginal_accuracy"]["ode"].as_f64().unwrap() > 0.0);
+    let (code, _, stderr) = lab(&["--two-model", "0.6", "--fixed-t", "1"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("exclude each other"), "{stderr}");
+}
+
+#[test]
+fn hermite_prints_the_see_saw_and_checks_its_flags() {
+    let (code, stdout, stderr) = lab(&["hermite", "--max-degree", "9"]);
+    assert_eq!(code, 0, "{stderr}");
+    let h: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let l = h["losses"].as_array().unwrap();
+    assert_eq!(l.len(), 9);
+    assert!(l[8]["l_low"].as_f64() < l[0]["l_low"].as_f64() && l[8]["l_high"].as_f64() > l[0]["l_high"].as_f64());
+    for (args, want) in [(vec!["hermite", "--mu", "-1"], "mu"), (vec!["hermite", "--max-degree", "99"], "max-degree"), (vec!["hermite", "--nodes", "9"], "--nodes")] {
+        let (code, _, stderr) = lab(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+    }
+}

@@ -158,6 +158,7 @@ async function start() {
   $('#engine-note').textContent = engine.note;
   $('#run-error').textContent = '';
   liveLoss = [];
+  $('#run-view').hidden = false;
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   setRunning(true);
   const t0 = performance.now();
@@ -288,6 +289,9 @@ function startStudy() {
     return;
   }
   $('#run-error').textContent = '';
+  // A study has its own view; the single-run views stay only if they hold a finished run.
+  $('#run-view').hidden = !lastOut;
+  $('#seesaw-view').hidden = !lastOut || $('#seesaw-view').hidden;
   const n = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, plan.runs.length, 16));
   study = { pairs, axes, seeds, records: [], queue: plan.runs.slice(), running: new Map(), workers: [], total: plan.runs.length, t0: performance.now() };
   const view = $('#study-view');

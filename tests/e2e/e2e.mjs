@@ -227,7 +227,7 @@ await test('a_study_runs_in_parallel_workers_and_matches_the_cli', async (page) 
   await page.waitForSelector('#study-view[data-state=done]', { timeout: 300_000 });
   const web = await page.evaluate(() => window.collapseLab.study);
   assert(web.cells.length === 4 && web.runs.length === 8 && web.missing.length === 0, `study: ${web.cells.length} cells, ${web.runs.length} runs`);
-  for (const m of ['mae_velocity@1', 'mae_velocity@0.1', 'dsm@1', 'dsm@0.1', 'tid@ode@0.05']) {
+  for (const m of ["mae_velocity@1", "mae_velocity@0.1", "dsm@1", "dsm@0.1", "tid@ode@0.1", "tid-curves"]) {
     assert((await inked(page, `#study-view canvas[data-metric="${m}"]`)) > 2000, `study chart ${m} looks empty`);
   }
   assert((await page.$$eval('#study-table tbody tr', (r) => r.length)) === 4, 'study table rows');

@@ -45,7 +45,7 @@ export function render(box, out) {
       { xlabel: 't (1 → 0)', ylabel: 'corr(e_t, e_1)', xlo: 1, xhi: 0 });
     const c2 = figure(grid, 480, 260, 'Velocity error covariance along t', 'Covariance C(t) = mean ⟨e_t, e_1⟩ / d along the paths.');
     lineChart(c2, names.map((n) => ({ name: LABELS[n] || n, color: COLORS[n], xs: d.error_correlation[n].map((e) => e.t), ys: d.error_correlation[n].map((e) => e.cov) })),
-      { xlabel: 't (1 → 0)', ylabel: 'C(t)', zeroLine: true });
+      { xlabel: 't (1 → 0)', ylabel: 'C(t)', zeroLine: true, xlo: 1, xhi: 0 });
   }
   const f = d.velocity_field;
   if (!f) return;
