@@ -172,3 +172,25 @@ fn gpu_divergence_and_a_lost_device_end_in_errors() {
         other => panic!("expected a device error, got {other:?}"),
     }
 }
+
+/// The see-saw variants train on the GPU too: a fixed t (the high-noise-only control) and the
+/// two ranges of two-model training reach the batch kernel as each net's time range.
+#[test]
+fn gpu_batches_keep_to_a_fixed_t_and_to_each_two_model_range() {
+    let ctx = context();
+    let data = Points::new(2, (0..200).map(|i| (i % 13) as f32 * 0.1).collect());
+    for (lo, hi) in [(1.0f32, 1.0f32), (1e-3, 0.6), (0.6, 1.0)] {
+        let mut gpu = GpuEngine::new(ctx.clone(), net(2, 1, 8, Activation::Tanh), &data, 2000, 1e-3, TimeRange { lo, hi }, 3).unwrap();
+        let (input, _) = block_on(gpu.draw_batch()).unwrap();
+        let ts: Vec<f32> = input.chunks_exact(3).map(|r| r[2]).collect();
+        if lo == hi {
+            assert!(ts.iter().all(|&t| t == lo), "fixed t: {:?}", &ts[..4]);
+        } else {
+            assert!(ts.iter().all(|&t| t >= lo && t < hi + 1e-6), "t outside [{lo}, {hi})");
+            let mean = ts.iter().map(|&t| t as f64).sum::<f64>() / ts.len() as f64;
+            assert!((mean - 0.5 * (lo + hi) as f64).abs() < 0.02, "mean t {mean} in [{lo}, {hi})");
+        }
+        let loss = block_on(gpu.train_steps(5)).unwrap();
+        assert!(loss.is_finite());
+    }
+}
