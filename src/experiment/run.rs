@@ -167,7 +167,8 @@ pub fn subsample(data: &Points, n: usize, seed: u64, index: u64) -> Points {
     data.select(&idx)
 }
 
-fn std_dev(v: &[f64]) -> Option<f64> {
+/// Sample standard deviation (n - 1); None with fewer than two values.
+pub fn std_dev(v: &[f64]) -> Option<f64> {
     if v.len() < 2 {
         return None;
     }

@@ -220,7 +220,7 @@ pub struct Stat {
 pub fn stat(values: Vec<Option<f64>>) -> Stat {
     let v: Vec<f64> = values.iter().flatten().copied().filter(|x| x.is_finite()).collect();
     let mean = (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
-    let std = mean.filter(|_| v.len() > 1).map(|m| (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt());
+    let std = crate::experiment::run::std_dev(&v);
     Stat { mean, std, values }
 }
 
