@@ -1,26 +1,33 @@
-// Adam (0.9, 0.999, 1e-8) with bias correction, step = state[0] + 1, as the CPU engine's.
+// Adam (0.9, 0.999, 1e-8) with bias correction, as the CPU engine's. The gradient is the sum of
+// the weight-gradient kernel's copies (one per slice of the batch); the loss kernel has already
+// advanced the step counter, so this is step state[0].
 
 struct AdamCfg {
-  n: u32, lr: f32, pad0: u32, pad1: u32,
+  n: u32, lr: f32, copies: u32, pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> cfg: AdamCfg;
-@group(0) @binding(1) var<storage, read> grads: array<f32>;
+@group(0) @binding(1) var<storage, read> partial: array<f32>;
 @group(0) @binding(2) var<storage, read> state: array<u32>;
 @group(0) @binding(3) var<storage, read_write> params: array<f32>;
 @group(0) @binding(4) var<storage, read_write> m: array<f32>;
 @group(0) @binding(5) var<storage, read_write> v: array<f32>;
+@group(0) @binding(6) var<storage, read_write> grads: array<f32>;
 
 @compute @workgroup_size(256)
-fn adam(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
+fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
   if (i >= cfg.n) {
     return;
   }
-  let step = f32(state[0] + 1u);
+  var g = 0.0;
+  for (var c = 0u; c < cfg.copies; c++) {
+    g += partial[c * cfg.n + i];
+  }
+  grads[i] = g;
+  let step = f32(state[0]);
   let bc1 = 1.0 - pow(0.9, step);
   let bc2 = 1.0 - pow(0.999, step);
-  let g = grads[i];
   let mi = 0.9 * m[i] + 0.1 * g;
   let vi = 0.999 * v[i] + 0.001 * g * g;
   m[i] = mi;

@@ -1,21 +1,21 @@
-// dL/da_in[r][k] = sum_o dz[r][o] W[o][k]: one invocation per element (no barriers, see
-// forward.wgsl).
+// Epilogue of the input-gradient product (after gemm.wgsl): dL/da of this layer's input, times
+// the previous layer's activation derivative, is that layer's dL/dz.
 
-@group(0) @binding(0) var<uniform> dims: Dims;
-@group(0) @binding(1) var<storage, read> dz: array<f32>;
-@group(0) @binding(2) var<storage, read> params: array<f32>;
-@group(0) @binding(3) var<storage, read_write> d_in: array<f32>;
+@group(0) @binding(4) var<storage, read> z_prev: array<f32>;
+@group(0) @binding(5) var<storage, read> a_prev: array<f32>;
 
 @compute @workgroup_size(16, 16)
-fn input_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let k = gid.x;
-  let r = gid.y;
-  if (r >= dims.rows || k >= dims.n_in) {
-    return;
+fn input_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+              @builtin(local_invocation_index) lidx: u32) {
+  let acc = tile_product(wg, lid, lidx);
+  for (var i = 0u; i < 4u; i++) {
+    let row = wg.y * TM + lid.y + 16u * i;
+    for (var j = 0u; j < 4u; j++) {
+      let col = wg.x * TN + lid.x + 16u * j;
+      if (row < g.m && col < g.n) {
+        let o = row * g.c_sm + col;
+        c_buf[g.c_off + o] = acc[i * 4u + j] * activate_grad(z_prev[o], a_prev[o], g.act);
+      }
+    }
   }
-  var acc = 0.0;
-  for (var o = 0u; o < dims.n_out; o++) {
-    acc += dz[r * dims.n_out + o] * params[dims.w_off + o * dims.n_in + k];
-  }
-  d_in[r * dims.n_in + k] = acc;
 }

@@ -1,21 +1,22 @@
-// dL/dW[o][k] = sum_r dz[r][o] a_in[r][k]: one invocation per weight, looping over the batch
-// (no barriers, see forward.wgsl); written (not added) into the gradient vector.
-
-@group(0) @binding(0) var<uniform> dims: Dims;
-@group(0) @binding(1) var<storage, read> dz: array<f32>;
-@group(0) @binding(2) var<storage, read> a_in: array<f32>;
-@group(0) @binding(3) var<storage, read_write> grads: array<f32>;
+// Epilogue of the weight-gradient product (after gemm.wgsl): workgroup z's slice of the batch,
+// written to copy z of the gradient (columns < n_real are W's, the last one is b's).
 
 @compute @workgroup_size(16, 16)
-fn weight_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let k = gid.x;
-  let o = gid.y;
-  if (o >= dims.n_out || k >= dims.n_in) {
-    return;
+fn weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+               @builtin(local_invocation_index) lidx: u32) {
+  let acc = tile_product(wg, lid, lidx);
+  let copy = wg.z * g.c_chunk;
+  for (var i = 0u; i < 4u; i++) {
+    let row = wg.y * TM + lid.y + 16u * i;
+    for (var j = 0u; j < 4u; j++) {
+      let col = wg.x * TN + lid.x + 16u * j;
+      if (row < g.m && col < g.n) {
+        if (col < g.n_real) {
+          c_buf[copy + g.c_off + row * g.c_sm + col] = acc[i * 4u + j];
+        } else {
+          c_buf[copy + g.bias_off + row] = acc[i * 4u + j];
+        }
+      }
+    }
   }
-  var acc = 0.0;
-  for (var r = 0u; r < dims.rows; r++) {
-    acc += dz[r * dims.n_out + o] * a_in[r * dims.n_in + k];
-  }
-  grads[dims.w_off + o * dims.n_in + k] = acc;
 }

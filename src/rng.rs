@@ -59,3 +59,42 @@ pub fn uniform(rng: &mut StdRng, lo: f32, hi: f32) -> f32 {
 pub fn index(rng: &mut StdRng, n: usize) -> usize {
     rng.random_range(0..n)
 }
+
+/// The counter-based generator both training engines draw their batches from (the GPU's
+/// `shaders/common.wgsl` has the same functions): every (seed, step, row, k) has its own random
+/// number, so the CPU engine, the WGSL engine and any split of the batch across threads or
+/// workgroups draw the very same batches. PCG hash (Jarzynski & Olano 2020).
+pub mod counter {
+    pub fn pcg(v: u32) -> u32 {
+        let state = v.wrapping_mul(747_796_405).wrapping_add(2_891_336_453);
+        let word = ((state >> ((state >> 28) + 4)) ^ state).wrapping_mul(277_803_737);
+        (word >> 22) ^ word
+    }
+
+    pub fn hash4(a: u32, b: u32, c: u32, d: u32) -> u32 {
+        pcg(d ^ pcg(c ^ pcg(b ^ pcg(a))))
+    }
+
+    /// Uniform in (0, 1) from the top 24 bits.
+    pub fn unit(h: u32) -> f32 {
+        ((h >> 8) as f32 + 0.5) * (1.0 / 16_777_216.0)
+    }
+
+    /// Row `row` of training step `step`: (data index, t, and eps written to `eps`), exactly as
+    /// `shaders/batch.wgsl` draws it (Box–Muller in f32; the GPU's sin, cos and log may differ
+    /// in the last bits).
+    pub fn batch_row(seed: u64, step: u32, row: u32, n_data: usize, t_lo: f32, t_hi: f32, eps: &mut [f32]) -> (usize, f32) {
+        let key = hash4(seed as u32, (seed >> 32) as u32, step, row);
+        let j = (hash4(key, 1, 0, 0) % n_data as u32) as usize;
+        let t = t_lo + unit(hash4(key, 2, 0, 0)) * (t_hi - t_lo);
+        for (k, e) in eps.iter_mut().enumerate() {
+            let k = k as u32;
+            let u1 = unit(hash4(key, 3, k / 2, 0));
+            let u2 = unit(hash4(key, 3, k / 2, 1));
+            let radius = (-2.0 * u1.ln()).sqrt();
+            let angle = 6.283_185_3f32 * u2;
+            *e = if k % 2 == 0 { radius * angle.cos() } else { radius * angle.sin() };
+        }
+        (j, t)
+    }
+}

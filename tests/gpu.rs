@@ -130,20 +130,41 @@ fn gpu_batches_are_drawn_from_the_data_with_uniform_t_and_normal_eps() {
     }
 }
 
+/// One seed, one batch sequence: both engines draw every batch from the same counter-based
+/// generator, so they train on the same rows and their runs differ only by float rounding.
 #[test]
-fn gpu_training_lowers_the_loss_like_the_cpu_engine() {
+fn both_engines_draw_the_same_batches_and_train_alike() {
     let ctx = context();
-    let data = Arc::new(Dataset::Mog.generate(20_000, 0, 2));
-    let n = net(2, 3, 32, Activation::Tanh);
-    let mut gpu = GpuEngine::new(ctx, n.clone(), &data, 500, 5e-3, TimeRange::default(), 4).unwrap();
-    let mut cpu = CpuEngine::new(n, data, 500, 5e-3, TimeRange::default(), 4);
-    let g = block_on(train(&mut gpu, 400, 50, &mut |_| ControlFlow::Continue(()))).unwrap();
-    let c = block_on(train(&mut cpu, 400, 50, &mut |_| ControlFlow::Continue(()))).unwrap();
-    let (g0, g1) = (g.losses[0].1, g.losses.last().unwrap().1);
-    let (c0, c1) = (c.losses[0].1, c.losses.last().unwrap().1);
-    eprintln!("gpu {g0} -> {g1}, cpu {c0} -> {c1}, gpu {:.2} ms/step", g.ms_per_step);
-    assert!(g1 < 0.8 * g0, "GPU loss went {g0} -> {g1}");
-    assert!((g1 - c1).abs() < 0.15 * c1, "GPU final loss {g1} vs CPU {c1}");
+    for process in ProcessKind::ALL {
+        let data = Arc::new(Dataset::Mog.generate(20_000, 0, 2));
+        let mut n = net(2, 3, 32, Activation::Tanh);
+        n = ScoreNet::new(ScoreNetConfig { process, ..n.config });
+        let times = TimeRange { lo: 1e-3, hi: process.t_max() as f32 };
+        let mut gpu = GpuEngine::new(ctx.clone(), n.clone(), &data, 700, 5e-3, times, 4).unwrap();
+        let cpu = CpuEngine::new(n, data.clone(), 700, 5e-3, times, 4);
+        for step in 0..3u64 {
+            let (gi, ge) = block_on(gpu.draw_batch()).unwrap();
+            let (ci, ce) = cpu.batch_at(step);
+            close(&ge, &ce, 1e-5, &format!("{process:?} eps of step {step}"));
+            close(&gi, &ci, 1e-5, &format!("{process:?} [x_t, t] of step {step}"));
+            block_on(gpu.train_steps(1)).unwrap();
+        }
+        if process != ProcessKind::Vp {
+            continue; // training on lavapipe is slow: one process trains
+        }
+        // Fresh engines: the same init and the same batches, step after step.
+        let mut gpu = GpuEngine::new(ctx.clone(), cpu.net().clone(), &data, 700, 5e-3, times, 4).unwrap();
+        let mut cpu = CpuEngine::new(cpu.net().clone(), data.clone(), 700, 5e-3, times, 4);
+        let g = block_on(train(&mut gpu, 200, 40, &mut |_| ControlFlow::Continue(()))).unwrap();
+        let c = block_on(train(&mut cpu, 200, 40, &mut |_| ControlFlow::Continue(()))).unwrap();
+        let (g0, g1) = (g.losses[0].1, g.losses.last().unwrap().1);
+        eprintln!("{process:?}: gpu {:?}\n  cpu {:?}, gpu {:.2} ms/step", g.losses, c.losses, g.ms_per_step);
+        assert!(g1 < 0.8 * g0, "GPU loss went {g0} -> {g1}");
+        // Adam amplifies round-off over hundreds of steps; the curves still agree to ~1e-5.
+        for ((i, gl), (_, cl)) in g.losses.iter().zip(&c.losses) {
+            assert!((gl - cl).abs() < 1e-3 * cl, "{process:?} step {i}: gpu loss {gl} vs cpu {cl}");
+        }
+    }
 }
 
 #[test]

@@ -8,7 +8,6 @@ use crate::nn::{Adam, ScoreNet, ScoreNetCache};
 use crate::parallel;
 use crate::points::Points;
 use crate::rng::{self, Stream};
-use rand::rngs::StdRng;
 use std::sync::Arc;
 
 /// Rows per shard: large enough for efficient GEMMs, small enough to feed two or more cores.
@@ -27,10 +26,11 @@ impl Default for TimeRange {
 }
 
 struct Shard {
+    /// This shard's rows of every batch: `first .. first + rows`. Rows are drawn from the
+    /// counter-based generator ([`rng::counter`]), so the batches are the same whatever the
+    /// number of threads, and the same as the WGSL engine's.
+    first: usize,
     rows: usize,
-    /// Each shard draws its rows of every batch from its own stream, so the batches are the
-    /// same whatever the number of threads.
-    rng: StdRng,
     xt: Vec<f32>,
     t: Vec<f32>,
     eps: Vec<f32>,
@@ -48,6 +48,7 @@ pub struct CpuEngine {
     times: TimeRange,
     shards: Vec<Shard>,
     grads: Vec<f32>,
+    seed: u64,
     iter: u64,
 }
 
@@ -62,8 +63,8 @@ impl CpuEngine {
         let n_shards = batch.div_ceil(SHARD_ROWS);
         let shards = (0..n_shards)
             .map(|i| Shard {
+                first: i * SHARD_ROWS,
                 rows: SHARD_ROWS.min(batch - i * SHARD_ROWS),
-                rng: rng::stream(seed, Stream::Batches, i as u64),
                 xt: Vec::new(),
                 t: Vec::new(),
                 eps: Vec::new(),
@@ -81,8 +82,28 @@ impl CpuEngine {
             batch,
             times,
             shards,
+            seed,
             iter: 0,
         }
+    }
+
+    /// The batch of training step `step` (0 is the first) as network input rows [x_t, t] and
+    /// targets eps: the rows the WGSL engine draws for the same seed and step.
+    pub fn batch_at(&self, step: u64) -> (Vec<f32>, Vec<f32>) {
+        let mut s = Shard {
+            first: 0,
+            rows: self.batch,
+            xt: Vec::new(),
+            t: Vec::new(),
+            eps: Vec::new(),
+            grads: Vec::new(),
+            cache: ScoreNetCache::default(),
+            loss: 0.0,
+        };
+        s.draw(&self.data, self.net.config.process, self.times, self.seed, step as u32);
+        let d = self.data.dim;
+        let input = s.xt.chunks_exact(d).zip(&s.t).flat_map(|(x, &t)| x.iter().copied().chain([t])).collect();
+        (input, s.eps)
     }
 
     pub fn params_ref(&self) -> &[f32] {
@@ -93,8 +114,9 @@ impl CpuEngine {
     pub fn step(&mut self) -> f32 {
         let (net, params, data, times) = (&self.net, &self.params, &*self.data, self.times);
         let scale = 1.0 / self.batch as f32;
+        let (seed, step) = (self.seed, self.iter as u32);
         parallel::for_each_mut(&mut self.shards, |_, s| {
-            s.draw(data, net.config.process, times);
+            s.draw(data, net.config.process, times, seed, step);
             s.grads.clear();
             s.grads.resize(params.len(), 0.0);
             s.loss = net.dsm_loss_grad(params, &s.xt, &s.t, &s.eps, scale, &mut s.cache, &mut s.grads);
@@ -111,17 +133,17 @@ impl CpuEngine {
 }
 
 impl Shard {
-    /// Draws this shard's rows (x_0, t, eps) of the next batch and noises them (SPEC §4).
-    fn draw(&mut self, data: &Points, process: ProcessKind, times: TimeRange) {
+    /// Draws this shard's rows (x_0, t, eps) of batch `step` and noises them (SPEC §4).
+    fn draw(&mut self, data: &Points, process: ProcessKind, times: TimeRange, seed: u64, step: u32) {
         let d = data.dim;
         let n = data.len();
         self.xt.clear();
         self.t.clear();
         self.eps.resize(self.rows * d, 0.0);
-        rng::fill_normal(&mut self.rng, &mut self.eps);
         for r in 0..self.rows {
-            let x0 = data.row(rng::index(&mut self.rng, n));
-            let t = rng::uniform(&mut self.rng, times.lo, times.hi);
+            let eps = &mut self.eps[r * d..(r + 1) * d];
+            let (j, t) = rng::counter::batch_row(seed, step, (self.first + r) as u32, n, times.lo, times.hi, eps);
+            let x0 = data.row(j);
             let (a, s) = (process.alpha(t as f64) as f32, process.sigma(t as f64) as f32);
             self.t.push(t);
             for j in 0..d {

@@ -7,15 +7,13 @@ const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 pub struct Kernels {
     pub draw: wgpu::ComputePipeline,
     pub forward: wgpu::ComputePipeline,
-    pub loss: wgpu::ComputePipeline,
-    pub loss_sum: wgpu::ComputePipeline,
-    pub act_backward: wgpu::ComputePipeline,
-    pub weight_grad: wgpu::ComputePipeline,
-    pub bias_grad: wgpu::ComputePipeline,
     pub input_grad: wgpu::ComputePipeline,
+    pub weight_grad: wgpu::ComputePipeline,
+    pub loss: wgpu::ComputePipeline,
     pub adam: wgpu::ComputePipeline,
-    pub advance: wgpu::ComputePipeline,
 }
+
+const GEMM: &str = include_str!("../../../shaders/gemm.wgsl");
 
 fn pipeline(device: &wgpu::Device, name: &str, source: &str) -> wgpu::ComputePipeline {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -32,20 +30,60 @@ fn pipeline(device: &wgpu::Device, name: &str, source: &str) -> wgpu::ComputePip
     })
 }
 
+/// A tiled product (`gemm.wgsl`) with one of its epilogues.
+fn gemm(device: &wgpu::Device, name: &str, epilogue: &str) -> wgpu::ComputePipeline {
+    pipeline(device, name, &format!("{GEMM}\n{epilogue}"))
+}
+
 impl Kernels {
     pub fn new(device: &wgpu::Device) -> Kernels {
         Kernels {
             draw: pipeline(device, "draw", include_str!("../../../shaders/batch.wgsl")),
-            forward: pipeline(device, "linear_forward", include_str!("../../../shaders/forward.wgsl")),
-            loss: pipeline(device, "loss_grad", include_str!("../../../shaders/loss.wgsl")),
-            loss_sum: pipeline(device, "loss_sum", include_str!("../../../shaders/loss_sum.wgsl")),
-            act_backward: pipeline(device, "act_backward", include_str!("../../../shaders/act_backward.wgsl")),
-            weight_grad: pipeline(device, "weight_grad", include_str!("../../../shaders/weight_grad.wgsl")),
-            bias_grad: pipeline(device, "bias_grad", include_str!("../../../shaders/bias_grad.wgsl")),
-            input_grad: pipeline(device, "input_grad", include_str!("../../../shaders/input_grad.wgsl")),
+            forward: gemm(device, "linear_forward", include_str!("../../../shaders/linear_forward.wgsl")),
+            input_grad: gemm(device, "input_grad", include_str!("../../../shaders/input_grad.wgsl")),
+            weight_grad: gemm(device, "weight_grad", include_str!("../../../shaders/weight_grad.wgsl")),
+            loss: pipeline(device, "loss", include_str!("../../../shaders/loss.wgsl")),
             adam: pipeline(device, "adam", include_str!("../../../shaders/adam.wgsl")),
-            advance: pipeline(device, "advance", include_str!("../../../shaders/advance.wgsl")),
         }
+    }
+}
+
+/// The uniform of one tiled product (the `Gemm` struct of `gemm.wgsl`): C (m x n) = A (m x k)
+/// B (k x n), with A(i, l) at `a.0 + i a.1 + l a.2` and B(l, j) at `b.0 + l b.1 + j b.2`.
+#[derive(Clone, Copy, Default)]
+pub struct Gemm {
+    pub m: u32,
+    pub n: u32,
+    pub k: u32,
+    pub k_chunk: u32,
+    pub a: (u32, u32, u32),
+    pub act: u32,
+    pub b: (u32, u32, u32),
+    pub bias_off: u32,
+    pub c_off: u32,
+    pub c_sm: u32,
+    pub c_chunk: u32,
+    pub n_real: u32,
+}
+
+/// Rows and columns of one workgroup's output tile in `gemm.wgsl`.
+pub const TILE: usize = 64;
+
+impl Gemm {
+    pub fn words(&self) -> [u32; 16] {
+        [
+            self.m, self.n, self.k, self.k_chunk, self.a.0, self.a.1, self.a.2, self.act, self.b.0, self.b.1, self.b.2,
+            self.bias_off, self.c_off, self.c_sm, self.c_chunk, self.n_real,
+        ]
+    }
+
+    /// Workgroups: tiles of n, tiles of m, slices of k.
+    pub fn groups(&self) -> (u32, u32, u32) {
+        (
+            (self.n as usize).div_ceil(TILE) as u32,
+            (self.m as usize).div_ceil(TILE) as u32,
+            (self.k as usize).div_ceil(self.k_chunk.max(1) as usize) as u32,
+        )
     }
 }
 

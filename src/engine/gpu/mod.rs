@@ -1,6 +1,6 @@
 //! The WGSL/wgpu training engine: the same DSM training as the CPU engine, as compute kernels
-//! (`shaders/`). A training step is a few dispatches per layer (batch draw with a counter-based
-//! RNG, forward, loss, backward, Adam); up to [`LOSS_SLOTS`] steps are encoded before one
+//! (`shaders/`). A training step is three tiled products per layer plus three more dispatches
+//! (batch draw with the counter-based RNG both engines share, loss, Adam); up to [`LOSS_SLOTS`] steps are encoded before one
 //! asynchronous loss readback. Natively it runs on Vulkan (Mesa's lavapipe on CPU-only
 //! machines, which is how the tests check it against the CPU engine); in the page, on WebGPU.
 
@@ -12,7 +12,7 @@ use super::{Engine, EngineError};
 use crate::nn::{Activation, Parameterization, ScoreNet};
 use crate::points::Points;
 use crate::rng::{self, Stream};
-use kernels::{bind, bytes_of, storage, uniform, Kernels};
+use kernels::{bind, bytes_of, storage, uniform, Gemm, Kernels};
 use readback::read_f32;
 use std::sync::{Arc, Mutex};
 use wgpu::util::DeviceExt;
@@ -92,14 +92,11 @@ impl GpuContext {
     }
 }
 
+/// One dense layer's three products, each a bind group and its workgroup counts.
 struct Layer {
-    n_in: usize,
-    n_out: usize,
-    forward: wgpu::BindGroup,
-    act_backward: Option<wgpu::BindGroup>,
-    weight_grad: wgpu::BindGroup,
-    bias_grad: wgpu::BindGroup,
-    input_grad: Option<wgpu::BindGroup>,
+    forward: (wgpu::BindGroup, (u32, u32, u32)),
+    weight_grad: (wgpu::BindGroup, (u32, u32, u32)),
+    input_grad: Option<(wgpu::BindGroup, (u32, u32, u32))>,
 }
 
 pub struct GpuEngine {
@@ -117,9 +114,7 @@ pub struct GpuEngine {
     losses: wgpu::Buffer,
     draw: wgpu::BindGroup,
     loss: wgpu::BindGroup,
-    loss_sum: wgpu::BindGroup,
     adam: wgpu::BindGroup,
-    advance: wgpu::BindGroup,
     iter: u64,
 }
 
@@ -134,6 +129,19 @@ fn act_code(a: Activation) -> u32 {
 fn groups(n: usize, size: usize) -> u32 {
     n.div_ceil(size) as u32
 }
+
+/// Copies of the gradient the weight-gradient kernels write, one per slice of the batch: enough
+/// slices to spread a layer's reduction over many workgroups (slices of >= 64 rows), few enough
+/// that the copies stay within `budget` bytes. Fixed by the net and batch alone, so the sums
+/// (and the run) do not depend on the device.
+pub fn gradient_copies(batch: usize, n_params: usize, budget: usize) -> usize {
+    let by_rows = batch.div_ceil(64);
+    let by_memory = budget / (4 * n_params.max(1));
+    by_rows.min(by_memory).clamp(1, 64)
+}
+
+/// Bytes the gradient copies may take: well inside WebGPU's default 128 MiB binding limit.
+const COPIES_BUDGET: usize = 64 << 20;
 
 impl GpuEngine {
     /// Uploads the data, initialises the parameters exactly as the CPU engine does for this
@@ -155,8 +163,9 @@ impl GpuEngine {
         }
         let max = ctx.device.limits().max_storage_buffer_binding_size as usize;
         let widest = net.main().sizes.iter().max().copied().unwrap_or(1);
-        if data.data.len() * 4 > max || batch * widest * 4 > max {
-            return Err(format!("the data set or batch exceeds this GPU's largest buffer ({} MB)", max >> 20));
+        let n_params = net.n_params();
+        if data.data.len() * 4 > max || batch * widest * 4 > max || n_params * 4 > max {
+            return Err(format!("the data set, batch or net exceeds this GPU's largest buffer ({} MB)", max >> 20));
         }
         let device = &ctx.device;
         let kernels = Kernels::new(device);
@@ -164,13 +173,15 @@ impl GpuEngine {
         let sizes = mlp.sizes.clone();
         let n_layers = sizes.len() - 1;
         let d = net.dim();
-        let n_params = net.n_params();
+        let copies = gradient_copies(batch, n_params, COPIES_BUDGET.min(max));
+        let k_chunk = batch.div_ceil(copies) as u32;
         let init = net.init_params(&mut rng::stream(seed, Stream::Init, 0));
         let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("params"),
             contents: &bytes_of(&init),
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
         });
+        let partial = storage(device, "gradient copies", copies * n_params);
         let grads = storage(device, "grads", n_params);
         let m = storage(device, "adam m", n_params);
         let v = storage(device, "adam v", n_params);
@@ -182,33 +193,71 @@ impl GpuEngine {
             usage: wgpu::BufferUsages::STORAGE,
         });
         // a[l]: input of layer l (a[0] = [x_t, t], a[L] = eps_hat); z[l]: its pre-activation;
-        // g[l]: dL/da[l] (g[L] = dL/d eps_hat), turned into dL/dz in place.
+        // g[l]: dL/dz of layer l - 1 (g[L] = dL/d eps_hat).
         let a: Vec<wgpu::Buffer> = (0..=n_layers).map(|l| storage(device, "activation", batch * sizes[l])).collect();
         let z: Vec<wgpu::Buffer> = (0..n_layers).map(|l| storage(device, "pre-activation", batch * sizes[l + 1])).collect();
         let g: Vec<wgpu::Buffer> = (0..=n_layers).map(|l| storage(device, "gradient", if l == 0 { 1 } else { batch * sizes[l] })).collect();
         let eps_target = storage(device, "eps", batch * d);
-        let sq = storage(device, "squared residuals", batch * d);
-        let scale = (1.0 / batch as f32).to_bits();
-        let dims = |l: usize, act: u32, extra: u32| {
-            let (w, b) = mlp.layer_offsets(l);
-            uniform(device, "dims", &[batch as u32, sizes[l] as u32, sizes[l + 1] as u32, w as u32, b as u32, act, scale, extra])
-        };
         let k = &kernels;
+        let rows = batch as u32;
+        let act = act_code(mlp.activation);
         let mut layers = Vec::new();
         for l in 0..n_layers {
             let last = l + 1 == n_layers;
-            let u = dims(l, if last { 3 } else { act_code(mlp.activation) }, 0);
+            let (w, b) = mlp.layer_offsets(l);
+            let (w, b) = (w as u32, b as u32);
+            let (n_in, n_out) = (sizes[l] as u32, sizes[l + 1] as u32);
+            let fwd = Gemm {
+                m: rows,
+                n: n_out,
+                k: n_in,
+                k_chunk: n_in,
+                a: (0, n_in, 1),
+                act: if last { 3 } else { act },
+                b: (w, 1, n_in),
+                bias_off: b,
+                c_off: 0,
+                c_sm: n_out,
+                c_chunk: 0,
+                n_real: n_out,
+            };
+            let wgrad = Gemm {
+                m: n_out,
+                n: n_in + 1,
+                k: rows,
+                k_chunk,
+                a: (0, 1, n_out),
+                act: 0,
+                b: (0, n_in, 1),
+                bias_off: b,
+                c_off: w,
+                c_sm: n_in,
+                c_chunk: n_params as u32,
+                n_real: n_in,
+            };
+            let igrad = Gemm {
+                m: rows,
+                n: n_in,
+                k: n_out,
+                k_chunk: n_out,
+                a: (0, n_out, 1),
+                act,
+                b: (w, n_in, 1),
+                bias_off: 0,
+                c_off: 0,
+                c_sm: n_in,
+                c_chunk: 0,
+                n_real: n_in,
+            };
+            let u = |x: &Gemm| uniform(device, "gemm", &x.words());
             layers.push(Layer {
-                n_in: sizes[l],
-                n_out: sizes[l + 1],
-                forward: bind(device, &k.forward, &[&u, &a[l], &params, &z[l], &a[l + 1]]),
-                act_backward: (!last).then(|| bind(device, &k.act_backward, &[&u, &z[l], &a[l + 1], &g[l + 1]])),
-                weight_grad: bind(device, &k.weight_grad, &[&u, &g[l + 1], &a[l], &grads]),
-                bias_grad: bind(device, &k.bias_grad, &[&u, &g[l + 1], &grads]),
-                input_grad: (l > 0).then(|| bind(device, &k.input_grad, &[&u, &g[l + 1], &params, &g[l]])),
+                forward: (bind(device, &k.forward, &[&u(&fwd), &a[l], &params, &z[l], &a[l + 1]]), fwd.groups()),
+                weight_grad: (bind(device, &k.weight_grad, &[&u(&wgrad), &g[l + 1], &a[l], &partial]), wgrad.groups()),
+                input_grad: (l > 0).then(|| {
+                    (bind(device, &k.input_grad, &[&u(&igrad), &g[l + 1], &params, &g[l], &z[l - 1], &a[l]]), igrad.groups())
+                }),
             });
         }
-        let out_dims = dims(n_layers - 1, 3, LOSS_SLOTS as u32);
         let process = match net.config.process {
             crate::diffusion::ProcessKind::Vp => 0u32,
             crate::diffusion::ProcessKind::SubVp => 1,
@@ -219,13 +268,12 @@ impl GpuEngine {
             "batch",
             &[data.len() as u32, d as u32, batch as u32, seed as u32, (seed >> 32) as u32, process, times.lo.to_bits(), times.hi.to_bits()],
         );
-        let adam_cfg = uniform(device, "adam", &[n_params as u32, lr.to_bits(), 0, 0]);
+        let loss_cfg = uniform(device, "loss", &[(batch * d) as u32, (1.0 / batch as f32).to_bits(), LOSS_SLOTS as u32, 0]);
+        let adam_cfg = uniform(device, "adam", &[n_params as u32, lr.to_bits(), copies as u32, 0]);
         Ok(GpuEngine {
             draw: bind(device, &k.draw, &[&batch_cfg, &data_buf, &state, &a[0], &eps_target]),
-            loss: bind(device, &k.loss, &[&out_dims, &a[n_layers], &eps_target, &g[n_layers], &sq]),
-            loss_sum: bind(device, &k.loss_sum, &[&out_dims, &sq, &state, &losses]),
-            adam: bind(device, &k.adam, &[&adam_cfg, &grads, &state, &params, &m, &v]),
-            advance: bind(device, &k.advance, &[&state]),
+            loss: bind(device, &k.loss, &[&loss_cfg, &a[n_layers], &eps_target, &g[n_layers], &state, &losses]),
+            adam: bind(device, &k.adam, &[&adam_cfg, &partial, &state, &params, &m, &v, &grads]),
             input: a[0].clone(),
             output: a[n_layers].clone(),
             ctx,
@@ -248,16 +296,17 @@ impl GpuEngine {
 
     fn encode_forward(&self, pass: &mut wgpu::ComputePass) {
         for layer in &self.layers {
+            let (bg, (x, y, z)) = &layer.forward;
             pass.set_pipeline(&self.kernels.forward);
-            pass.set_bind_group(0, &layer.forward, &[]);
-            pass.dispatch_workgroups(groups(layer.n_out, 16), groups(self.batch, 16), 1);
+            pass.set_bind_group(0, bg, &[]);
+            pass.dispatch_workgroups(*x, *y, *z);
         }
     }
 
     /// One training step; `draw` false trains on the batch already in the input buffers.
+    /// Dispatches: draw, forward per layer, loss, weight and input gradients per layer, Adam.
     fn encode_step(&self, pass: &mut wgpu::ComputePass, draw: bool) {
         let k = &self.kernels;
-        let d = self.net.dim();
         if draw {
             pass.set_pipeline(&k.draw);
             pass.set_bind_group(0, &self.draw, &[]);
@@ -266,34 +315,23 @@ impl GpuEngine {
         self.encode_forward(pass);
         pass.set_pipeline(&k.loss);
         pass.set_bind_group(0, &self.loss, &[]);
-        pass.dispatch_workgroups(groups(self.batch * d, 256), 1, 1);
-        pass.set_pipeline(&k.loss_sum);
-        pass.set_bind_group(0, &self.loss_sum, &[]);
         pass.dispatch_workgroups(1, 1, 1);
         for layer in self.layers.iter().rev() {
-            if let Some(bg) = &layer.act_backward {
-                pass.set_pipeline(&k.act_backward);
-                pass.set_bind_group(0, bg, &[]);
-                pass.dispatch_workgroups(groups(self.batch * layer.n_out, 256), 1, 1);
-            }
+            let (bg, (x, y, z)) = &layer.weight_grad;
             pass.set_pipeline(&k.weight_grad);
-            pass.set_bind_group(0, &layer.weight_grad, &[]);
-            pass.dispatch_workgroups(groups(layer.n_in, 16), groups(layer.n_out, 16), 1);
-            pass.set_pipeline(&k.bias_grad);
-            pass.set_bind_group(0, &layer.bias_grad, &[]);
-            pass.dispatch_workgroups(groups(layer.n_out, 64), 1, 1);
-            if let Some(bg) = &layer.input_grad {
+            pass.set_bind_group(0, bg, &[]);
+            pass.dispatch_workgroups(*x, *y, *z);
+            if let Some((bg, (x, y, z))) = &layer.input_grad {
                 pass.set_pipeline(&k.input_grad);
                 pass.set_bind_group(0, bg, &[]);
-                pass.dispatch_workgroups(groups(layer.n_in, 16), groups(self.batch, 16), 1);
+                pass.dispatch_workgroups(*x, *y, *z);
             }
         }
+        let wgs = groups(self.n_params, 256);
+        let (x, y) = if wgs <= 65535 { (wgs, 1) } else { (65535, wgs.div_ceil(65535)) };
         pass.set_pipeline(&k.adam);
         pass.set_bind_group(0, &self.adam, &[]);
-        pass.dispatch_workgroups(groups(self.n_params, 256), 1, 1);
-        pass.set_pipeline(&k.advance);
-        pass.set_bind_group(0, &self.advance, &[]);
-        pass.dispatch_workgroups(1, 1, 1);
+        pass.dispatch_workgroups(x, y, 1);
     }
 
     /// Encodes `steps` steps (at most [`LOSS_SLOTS`]) in several submissions, then reads their
