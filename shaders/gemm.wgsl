@@ -1,6 +1,6 @@
 // The dense layers' matrix products, tiled: each workgroup of 16 x 16 invocations computes a
 // 64 x 64 tile of C = A B, 4 x 4 outputs per invocation, stepping through K in slices of 16
-// staged in workgroup memory (8 KB; WebGPU's default limits allow 16 KB and 256 invocations).
+// staged in workgroup memory (8.3 KB; WebGPU's default limits allow 16 KB and 256 invocations).
 // A and B are read through strides, so one core serves three products, each with its own
 // epilogue (entry point):
 //   linear_forward  z = a_in W^T + b, a_out = act(z)          (A = a_in, B = W^T)
@@ -9,6 +9,9 @@
 // The weight gradient is split over the batch: workgroup z sums rows
 // [z k_chunk, (z + 1) k_chunk) into its own copy of the gradient, and Adam adds the copies, so
 // no invocation loops over the whole batch and no atomics are needed.
+// Accumulators are four vec4s, never arrays indexed at run time (which compilers may place in
+// slow local memory); the tiles' rows are padded to 65 words so that the stores of a
+// transposed operand do not all fall into one memory bank.
 
 struct Gemm {
   m: u32, n: u32, k: u32, k_chunk: u32,
@@ -23,62 +26,73 @@ struct Gemm {
 @group(0) @binding(3) var<storage, read_write> c_buf: array<f32>;
 
 const TM: u32 = 64u;
-const TN: u32 = 64u;
 const TK: u32 = 16u;
+const ROW: u32 = 65u; // padded tile row
 
-var<workgroup> a_tile: array<f32, 1024>; // [TK][TM]
-var<workgroup> b_tile: array<f32, 1024>; // [TK][TN]
+var<workgroup> a_tile: array<f32, 1040>; // [TK][ROW]: A(m0 + i, k0 + kk) at kk * ROW + i
+var<workgroup> b_tile: array<f32, 1040>; // [TK][ROW]: B(k0 + kk, n0 + j) at kk * ROW + j
 
-// acc[i * 4 + j] is C(m0 + ly + 16 i, n0 + lx + 16 j).
-fn tile_product(wg: vec3<u32>, lid: vec3<u32>, lidx: u32) -> array<f32, 16> {
-  var acc: array<f32, 16>;
+// Row i of the invocation's 4 x 4 block is C(m0 + ly + 16 i, n0 + lx + 16 j), j = 0..3.
+struct Block {
+  r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32>,
+}
+
+fn load_tiles(m0: u32, n0: u32, k0: u32, k_end: u32, lidx: u32) {
+  for (var e = 0u; e < 4u; e++) {
+    let i = lidx + 256u * e;
+    // Consecutive invocations walk each operand's contiguous dimension.
+    var kk = i / TM;
+    var mm = i % TM;
+    if (g.a_sk == 1u) { kk = i % TK; mm = i / TK; }
+    var av = 0.0;
+    if (m0 + mm < g.m && k0 + kk < k_end) {
+      av = a_buf[g.a_off + (m0 + mm) * g.a_sm + (k0 + kk) * g.a_sk];
+    }
+    a_tile[kk * ROW + mm] = av;
+    var kb = i / TM;
+    var nn = i % TM;
+    if (g.b_sn != 1u) { kb = i % TK; nn = i / TK; }
+    let gn = n0 + nn;
+    var bv = 0.0;
+    if (gn < g.n && k0 + kb < k_end) {
+      bv = 1.0; // the virtual column of ones that turns dW's product into db
+      if (gn < g.n_real) {
+        bv = b_buf[g.b_off + (k0 + kb) * g.b_sk + gn * g.b_sn];
+      }
+    }
+    b_tile[kb * ROW + nn] = bv;
+  }
+}
+
+fn tile_product(wg: vec3<u32>, lid: vec3<u32>, lidx: u32) -> Block {
+  var c: Block;
   let m0 = wg.y * TM;
-  let n0 = wg.x * TN;
+  let n0 = wg.x * TM;
   let k_begin = wg.z * g.k_chunk;
   let k_end = min(g.k, k_begin + g.k_chunk);
   for (var k0 = k_begin; k0 < k_end; k0 += TK) {
-    for (var e = 0u; e < 4u; e++) {
-      let i = lidx + 256u * e;
-      // Walk the operand's contiguous dimension with consecutive invocations.
-      var kk: u32;
-      var mm: u32;
-      if (g.a_sk == 1u) { kk = i % TK; mm = i / TK; } else { mm = i % TM; kk = i / TM; }
-      let gm = m0 + mm;
-      let gk = k0 + kk;
-      var av = 0.0;
-      if (gm < g.m && gk < k_end) {
-        av = a_buf[g.a_off + gm * g.a_sm + gk * g.a_sk];
-      }
-      a_tile[kk * TM + mm] = av;
-      var nn: u32;
-      if (g.b_sn == 1u) { nn = i % TN; kk = i / TN; } else { kk = i % TK; nn = i / TK; }
-      let gn = n0 + nn;
-      let gk2 = k0 + kk;
-      var bv = 0.0;
-      if (gn < g.n && gk2 < k_end) {
-        if (gn < g.n_real) {
-          bv = b_buf[g.b_off + gk2 * g.b_sk + gn * g.b_sn];
-        } else {
-          bv = 1.0; // the virtual column of ones that turns dW's product into db
-        }
-      }
-      b_tile[kk * TN + nn] = bv;
-    }
+    load_tiles(m0, n0, k0, k_end, lidx);
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
-      var av: array<f32, 4>;
-      var bv: array<f32, 4>;
-      for (var i = 0u; i < 4u; i++) {
-        av[i] = a_tile[kk * TM + lid.y + 16u * i];
-        bv[i] = b_tile[kk * TN + lid.x + 16u * i];
-      }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) {
-          acc[i * 4u + j] = fma(av[i], bv[j], acc[i * 4u + j]);
-        }
-      }
+      let ab = kk * ROW + lid.y;
+      let bb = kk * ROW + lid.x;
+      let a = vec4<f32>(a_tile[ab], a_tile[ab + 16u], a_tile[ab + 32u], a_tile[ab + 48u]);
+      let b = vec4<f32>(b_tile[bb], b_tile[bb + 16u], b_tile[bb + 32u], b_tile[bb + 48u]);
+      c.r0 = fma(vec4<f32>(a.x), b, c.r0);
+      c.r1 = fma(vec4<f32>(a.y), b, c.r1);
+      c.r2 = fma(vec4<f32>(a.z), b, c.r2);
+      c.r3 = fma(vec4<f32>(a.w), b, c.r3);
     }
     workgroupBarrier();
   }
-  return acc;
+  return c;
+}
+
+fn block_row(c: Block, i: u32) -> vec4<f32> {
+  switch i {
+    case 0u: { return c.r0; }
+    case 1u: { return c.r1; }
+    case 2u: { return c.r2; }
+    default: { return c.r3; }
+  }
 }

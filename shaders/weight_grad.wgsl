@@ -4,17 +4,18 @@
 @compute @workgroup_size(16, 16)
 fn weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
                @builtin(local_invocation_index) lidx: u32) {
-  let acc = tile_product(wg, lid, lidx);
+  let c = tile_product(wg, lid, lidx);
   let copy = wg.z * g.c_chunk;
   for (var i = 0u; i < 4u; i++) {
+    let r = block_row(c, i);
     let row = wg.y * TM + lid.y + 16u * i;
     for (var j = 0u; j < 4u; j++) {
-      let col = wg.x * TN + lid.x + 16u * j;
+      let col = wg.x * TM + lid.x + 16u * j;
       if (row < g.m && col < g.n) {
         if (col < g.n_real) {
-          c_buf[copy + g.c_off + row * g.c_sm + col] = acc[i * 4u + j];
+          c_buf[copy + g.c_off + row * g.c_sm + col] = r[j];
         } else {
-          c_buf[copy + g.bias_off + row] = acc[i * 4u + j];
+          c_buf[copy + g.bias_off + row] = r[j];
         }
       }
     }

@@ -1,6 +1,8 @@
-//! `collapse-lab bench`: the speed figures of the README, printed, not asserted. With
-//! `--torch PYTHON` it also runs the PyTorch reference (shared/bench/torch_reference.py) in the
-//! same run and prints the ratio, since machines here are shared and noisy.
+//! `collapse-lab bench`: the speed figures of the README, printed, not asserted. Every ratio is
+//! measured side by side in one run (machines here are shared and noisy): the CPU engine, the
+//! WGSL engine on the default adapter, and with `--torch-gpu PYTHON` PyTorch CUDA (eager and
+//! CUDA graph, `shared/bench/torch_gpu_reference.py`) on the same model, or with `--torch
+//! PYTHON` PyTorch on the CPU (`shared/bench/torch_reference.py`).
 
 use crate::data::Dataset;
 use crate::diffusion::ProcessKind;
@@ -13,30 +15,126 @@ use crate::sample::{self, SamplerKind, TrainedNet};
 use std::sync::Arc;
 use std::time::Instant;
 
-fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result<T, String> {
-    match args.iter().position(|a| a == name) {
-        None => Ok(default),
-        Some(i) => {
-            let v = args.get(i + 1).ok_or(format!("{name} needs a value"))?;
-            v.parse().map_err(|_| format!("{name}: cannot parse {v:?}"))
+const USAGE: &str = "\
+collapse-lab bench [FLAGS]: ms per training step and GFLOP/s on each engine, batch scaling,
+sampling and TID times, with PyTorch side by side where asked.
+
+  --steps N              timed training steps per configuration (default 200)
+  --threads T            CPU engine threads (default: all cores)
+  --only LIST            parts to run: train,scaling,sample,tid (default all)
+  --sample-n N           points sampled (default 100000)
+  --tid-n N              points of the TID neighbour count (default 100000)
+  --torch PYTHON         also time shared/bench/torch_reference.py (PyTorch on the CPU)
+  --torch-gpu PYTHON     also time shared/bench/torch_gpu_reference.py (PyTorch CUDA)
+  --bench-dir DIR        where the two scripts are (default ../shared/bench)
+";
+
+const FLAGS: &[&str] = &["--steps", "--threads", "--only", "--sample-n", "--tid-n", "--torch", "--torch-gpu", "--bench-dir"];
+
+struct Opts {
+    steps: usize,
+    threads: usize,
+    only: Vec<String>,
+    sample_n: usize,
+    tid_n: usize,
+    torch: Option<String>,
+    torch_gpu: Option<String>,
+    bench_dir: String,
+}
+
+fn parse(args: &[String]) -> Result<Option<Opts>, String> {
+    let mut o = Opts {
+        steps: 200,
+        threads: parallel::threads(),
+        only: vec!["train".into(), "scaling".into(), "sample".into(), "tid".into()],
+        sample_n: 100_000,
+        tid_n: 100_000,
+        torch: None,
+        torch_gpu: None,
+        bench_dir: "../shared/bench".into(),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--help" || a == "-h" || a == "help" {
+            print!("{USAGE}");
+            return Ok(None);
         }
+        let (name, inline) = match a.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (a.as_str(), None),
+        };
+        if !FLAGS.contains(&name) {
+            return Err(format!("bench: unknown flag {a:?} (collapse-lab bench --help lists them)"));
+        }
+        let v = match inline {
+            Some(v) => v,
+            None => it.next().cloned().ok_or(format!("{name} needs a value"))?,
+        };
+        let count = |lo: usize, hi: usize| -> Result<usize, String> {
+            let n: usize = v.trim().parse().map_err(|_| format!("{name}: expected an integer, got {v:?}"))?;
+            if n < lo || n > hi {
+                return Err(format!("{name}: must be in {lo}..={hi}, got {n}"));
+            }
+            Ok(n)
+        };
+        match name {
+            "--steps" => o.steps = count(1, 100_000)?,
+            "--threads" => o.threads = count(1, 256)?,
+            "--sample-n" => o.sample_n = count(1, 10_000_000)?,
+            "--tid-n" => o.tid_n = count(2, 1_000_000)?,
+            "--only" => {
+                o.only = v.split(',').map(|s| s.trim().to_string()).collect();
+                if let Some(bad) = o.only.iter().find(|p| !["train", "scaling", "sample", "tid"].contains(&p.as_str())) {
+                    return Err(format!("--only: unknown part {bad:?}; expected train, scaling, sample or tid"));
+                }
+            }
+            "--torch" => o.torch = Some(v),
+            "--torch-gpu" => o.torch_gpu = Some(v),
+            _ => o.bench_dir = v,
+        }
+    }
+    Ok(Some(o))
+}
+
+/// One benchmarked training configuration: [x, t] -> depth x width tanh -> 2 on 500,000
+/// chessboard points (the model of both PyTorch scripts).
+#[derive(Clone, Copy)]
+pub struct Config {
+    pub width: usize,
+    pub depth: usize,
+    pub batch: usize,
+}
+
+impl Config {
+    fn model(&self) -> (crate::nn::ScoreNet, crate::points::Points) {
+        let mut spec = ExperimentSpec::default();
+        spec.model.width = self.width;
+        spec.model.depth = self.depth;
+        (experiment::run::build_net(&spec), Dataset::Chessboard.generate(500_000, 0, 0))
+    }
+
+    /// Floating-point operations of one training step: the forward product, the weight
+    /// gradient, and the input gradient of every layer but the first (2 per multiply-add).
+    pub fn flops(&self) -> f64 {
+        let mut sizes = vec![3];
+        sizes.extend(std::iter::repeat_n(self.width, self.depth));
+        sizes.push(2);
+        let macs: Vec<f64> = sizes.windows(2).map(|w| (w[0] * w[1]) as f64).collect();
+        let total: f64 = 2.0 * macs.iter().sum::<f64>() + macs[1..].iter().sum::<f64>();
+        2.0 * self.batch as f64 * total
+    }
+
+    fn label(&self) -> String {
+        format!("{}x{} tanh, batch {}", self.depth, self.width, self.batch)
     }
 }
 
-/// The benchmarked paper model at the given size, and 500,000 chessboard points.
-fn bench_model(width: usize, depth: usize) -> (crate::nn::ScoreNet, crate::points::Points) {
-    let mut spec = ExperimentSpec::default();
-    spec.model.width = width;
-    spec.model.depth = depth;
-    (experiment::run::build_net(&spec), Dataset::Chessboard.generate(500_000, 0, 0))
-}
-
-/// Milliseconds per training step of the given model, after a warm-up.
-pub fn train_ms_per_step(width: usize, depth: usize, batch: usize, steps: usize, threads: usize) -> (f64, f32) {
+/// Milliseconds per training step of the CPU engine, after a warm-up; and the last loss.
+pub fn cpu_ms_per_step(c: Config, steps: usize, threads: usize) -> (f64, f32) {
     parallel::set_threads(threads);
-    let (net, data) = bench_model(width, depth);
-    let mut eng = CpuEngine::new(net, Arc::new(data), batch, 5e-3, TimeRange::default(), 0);
-    for _ in 0..20 {
+    let (net, data) = c.model();
+    let mut eng = CpuEngine::new(net, Arc::new(data), c.batch, 5e-3, TimeRange::default(), 0);
+    for _ in 0..5 {
         eng.step();
     }
     let t = Instant::now();
@@ -48,89 +146,154 @@ pub fn train_ms_per_step(width: usize, depth: usize, batch: usize, steps: usize,
     (1000.0 * t.elapsed().as_secs_f64() / steps as f64, loss)
 }
 
-/// The WGSL engine on the default adapter: (adapter, ms per step) over `steps` steps, read back
-/// in blocks of 25 as training does, after a warm-up block.
-pub fn gpu_ms_per_step(width: usize, depth: usize, batch: usize, steps: usize) -> Result<(String, f64), String> {
+/// The WGSL engine on the default adapter: (adapter, ms per step), timed over `steps` steps
+/// with one loss readback per block of 250 steps, as training does (report every 250), after a
+/// warm-up block.
+pub fn gpu_ms_per_step(c: Config, steps: usize) -> Result<(String, f64, f64), String> {
     use crate::engine::gpu::{GpuContext, GpuEngine};
     use crate::engine::{block_on, Engine};
     let ctx = block_on(GpuContext::new())?;
     let name = ctx.adapter.clone();
-    let (net, data) = bench_model(width, depth);
-    let mut eng = GpuEngine::new(ctx, net, &data, batch, 5e-3, TimeRange::default(), 0)?;
-    block_on(eng.train_steps(25)).map_err(|e| e.to_string())?;
+    let (net, data) = c.model();
+    let mut eng = GpuEngine::new(ctx, net, &data, c.batch, 5e-3, TimeRange::default(), 0)?;
+    block_on(eng.train_steps(20)).map_err(|e| e.to_string())?;
+    eng.encode_s = 0.0;
     let t = Instant::now();
     let mut done = 0;
     while done < steps {
-        let n = (steps - done).min(25);
+        let n = (steps - done).min(250);
         block_on(eng.train_steps(n as u32)).map_err(|e| e.to_string())?;
         done += n;
     }
-    Ok((name, 1000.0 * t.elapsed().as_secs_f64() / steps as f64))
+    let per = |s: f64| 1000.0 * s / steps as f64;
+    Ok((name, per(t.elapsed().as_secs_f64()), per(eng.encode_s)))
+}
+
+/// PyTorch CUDA on the same model: (eager, CUDA graph) ms per step.
+fn torch_gpu(py: &str, dir: &str, c: Config, steps: usize) -> Result<(f64, f64, String), String> {
+    let script = format!("{dir}/torch_gpu_reference.py");
+    let out = std::process::Command::new(py)
+        .args([&script, "--steps", &steps.max(100).to_string()])
+        .args(["--width", &c.width.to_string(), "--depth", &c.depth.to_string(), "--batch", &c.batch.to_string()])
+        .output()
+        .map_err(|e| format!("--torch-gpu {py}: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let after = |key: &str| {
+        text.lines()
+            .find(|l| l.contains(key))
+            .and_then(|l| l.split_whitespace().skip_while(|w| *w != "ms/step").nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    match (after("eager"), after("cuda-graph")) {
+        (Some(e), Some(g)) => Ok((e, g, text.lines().next().unwrap_or("").split(" eager").next().unwrap_or("").to_string())),
+        _ => Err(format!("{script} failed: {}{}", text, String::from_utf8_lossy(&out.stderr))),
+    }
+}
+
+fn gflops(c: Config, ms: f64) -> f64 {
+    c.flops() / (ms * 1e6)
+}
+
+fn train_rows(o: &Opts, configs: &[Config]) {
+    let gpu_steps = o.steps;
+    for &c in configs {
+        println!("\n{} ({:.1} MFLOP per step)", c.label(), c.flops() / 1e6);
+        // The CPU engine on a big net is slow: time fewer steps there.
+        let cpu_steps = ((o.steps as f64 * 2e7 / c.flops()).ceil() as usize).clamp(3, o.steps);
+        let (cpu, loss) = cpu_ms_per_step(c, cpu_steps, o.threads);
+        println!("  cpu engine, {} thread(s): {cpu:9.3} ms/step  {:8.1} GFLOP/s  (loss {loss:.4})", o.threads, gflops(c, cpu));
+        let gpu = match gpu_ms_per_step(c, gpu_steps) {
+            Ok((name, g, enc)) => {
+                println!(
+                    "  gpu engine (WGSL), {name}: {g:9.3} ms/step  {:8.1} GFLOP/s  gpu/cpu = {:.2}x  (encoding on the CPU: {enc:.3} ms/step)",
+                    gflops(c, g),
+                    g / cpu
+                );
+                Some(g)
+            }
+            Err(why) => {
+                println!("  gpu engine: not measured ({why})");
+                None
+            }
+        };
+        if let Some(py) = &o.torch_gpu {
+            match torch_gpu(py, &o.bench_dir, c, gpu_steps) {
+                Ok((eager, graph, who)) => {
+                    println!("  {who}: eager {eager:.3} ms/step, cuda graph {graph:.3} ms/step");
+                    if let Some(g) = gpu {
+                        println!("  ratio wgsl / torch: {:.2}x eager, {:.2}x cuda graph  (< 1 means the lab is faster)", g / eager, g / graph);
+                    }
+                }
+                Err(why) => println!("  torch cuda: {why}"),
+            }
+        }
+        if let Some(py) = &o.torch {
+            let script = format!("{}/torch_reference.py", o.bench_dir);
+            let out = std::process::Command::new(py)
+                .args([&script, "--steps", &cpu_steps.to_string(), "--threads", &o.threads.to_string()])
+                .args(["--width", &c.width.to_string(), "--depth", &c.depth.to_string(), "--batch", &c.batch.to_string()])
+                .output();
+            let text = out.as_ref().map(|o| String::from_utf8_lossy(&o.stdout).to_string()).unwrap_or_default();
+            let t = text.split_whitespace().skip_while(|w| *w != "ms/step").nth(1).and_then(|v| v.parse::<f64>().ok());
+            match t {
+                Some(t) => println!("  {}  torch cpu / cpu engine = {:.2}x (> 1 means the lab is faster)", text.trim(), t / cpu),
+                None => println!("  torch cpu reference failed: {text} {:?}", out.err()),
+            }
+        }
+    }
 }
 
 pub fn main(args: &[String]) -> Result<(), String> {
-    let steps: usize = flag(args, "--steps", 300)?;
-    let tid_n: usize = flag(args, "--tid-n", 100_000)?;
-    let width: usize = flag(args, "--width", 100)?;
-    let depth: usize = flag(args, "--depth", 3)?;
-    let batch: usize = flag(args, "--batch", 2000)?;
-    let threads: usize = flag(args, "--threads", parallel::threads())?;
-    let torch: Option<String> = args.iter().position(|a| a == "--torch").and_then(|i| args.get(i + 1).cloned());
-    let script: String = flag(args, "--torch-script", "../shared/bench/torch_reference.py".to_string())?;
-    if steps == 0 || tid_n < 2 || threads == 0 {
-        return Err("--steps, --threads must be >= 1 and --tid-n >= 2".into());
-    }
-
+    let Some(o) = parse(args)? else { return Ok(()) };
+    let part = |p: &str| o.only.iter().any(|x| x == p);
     println!("collapse-lab bench ({} cores available)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    println!("model [x,t] -> {depth} x {width} tanh -> 2, batch {batch}, Adam; {steps} timed steps after 20 warm-up");
-    let (ms, loss) = train_ms_per_step(width, depth, batch, steps, threads);
-    println!("train  cpu engine, {threads} thread(s): {ms:.3} ms/step  (loss {loss:.4})");
-    let (ms1, _) = train_ms_per_step(width, depth, batch, steps, 1);
-    println!("train  cpu engine, 1 thread:   {ms1:.3} ms/step");
-    match gpu_ms_per_step(width, depth, batch, steps.min(100)) {
-        Ok((name, g)) => println!("train  gpu engine (WGSL), {name}: {g:.3} ms/step  (gpu time / cpu engine time = {:.2}x)", g / ms),
-        Err(why) => println!("train  gpu engine: not measured ({why})"),
+    println!("model [x,t] -> depth x width tanh -> 2 on 500,000 chessboard points, Adam, eps-DSM (VP)");
+    if part("train") {
+        let paper = Config { width: 100, depth: 3, batch: 2000 };
+        let seesaw = Config { width: 1000, depth: 2, batch: 2000 };
+        let tiny = Config { width: 16, depth: 3, batch: 200 };
+        println!("\n== training: the paper's 2D net, the see-saw net (appendix E.1), a tiny net");
+        train_rows(&o, &[paper, seesaw, tiny]);
     }
-    if let Some(py) = torch {
-        let out = std::process::Command::new(&py)
-            .args([&script, "--steps", &steps.to_string(), "--threads", &threads.to_string()])
-            .args(["--width", &width.to_string(), "--depth", &depth.to_string(), "--batch", &batch.to_string()])
-            .output()
-            .map_err(|e| format!("--torch {py}: {e}"))?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let torch_ms = text
-            .split_whitespace()
-            .skip_while(|w| *w != "ms/step")
-            .nth(1)
-            .and_then(|v| v.parse::<f64>().ok());
-        match torch_ms {
-            Some(t) => {
-                println!("train  {}", text.trim());
-                println!("ratio  torch / collapse-lab = {:.2}x  (> 1 means the lab is faster)", t / ms);
-            }
-            None => println!("torch reference failed: {}{}", text, String::from_utf8_lossy(&out.stderr)),
+    if part("scaling") {
+        println!("\n== batch scaling of the paper net");
+        train_rows(&o, &[200, 20_000].map(|batch| Config { width: 100, depth: 3, batch }));
+    }
+    if part("sample") {
+        println!("\n== sampling {} points with the (untrained) paper net, CPU engine ({} threads)", o.sample_n, o.threads);
+        parallel::set_threads(o.threads);
+        let spec = ExperimentSpec::default();
+        let net = experiment::run::build_net(&spec);
+        let params = net.init_params(&mut crate::rng::stream(0, crate::rng::Stream::Init, 0));
+        let flops_per_eval = 2.0 * net.n_params() as f64;
+        let model = TrainedNet { net, params };
+        let init = sample::initial_noise(o.sample_n, 2, 0);
+        for (kind, steps) in [(SamplerKind::Ode, 100), (SamplerKind::Sde, 1000)] {
+            let t = Instant::now();
+            let _ = sample::run(kind.build(steps, &Default::default()).as_ref(), &model, &ProcessKind::Vp, &init, 0, 0);
+            let s = t.elapsed().as_secs_f64();
+            println!(
+                "  {} {steps} steps: {s:.2} s  ({:.1} GFLOP/s in the net)",
+                kind.name(),
+                flops_per_eval * (o.sample_n * steps) as f64 / s / 1e9
+            );
         }
+        parallel::set_threads(0);
+        println!("  gpu sampling: not available yet (samplers run on the CPU engine after GPU training)");
     }
-
-    // Sampling throughput with the (untrained) paper model.
-    let spec = ExperimentSpec::default();
-    let net = experiment::run::build_net(&spec);
-    let params = net.init_params(&mut crate::rng::stream(0, crate::rng::Stream::Init, 0));
-    let model = TrainedNet { net, params };
-    let init = sample::initial_noise(2000, 2, 0);
-    let t = Instant::now();
-    let _ = sample::run(SamplerKind::Ode.build(100, &Default::default()).as_ref(), &model, &ProcessKind::Vp, &init, 0, 0);
-    println!("sample ode, 100 steps, 2000 points: {:.1} ms", 1000.0 * t.elapsed().as_secs_f64());
-
-    let pts = Dataset::Chessboard.generate(tid_n, 0, 1);
-    for e in [0.01, 0.05, 0.1] {
-        let t = Instant::now();
-        let c = neighbour_counts(&pts, e);
-        let mean = c.iter().map(|&v| v as f64).sum::<f64>() / c.len() as f64;
-        println!(
-            "tid    neighbour counts, N = {tid_n} chessboard points, e = {e}: {:.1} ms (mean count {mean:.1})",
-            1000.0 * t.elapsed().as_secs_f64()
-        );
+    if part("tid") {
+        println!("\n== TID neighbour counts");
+        let pts = Dataset::Chessboard.generate(o.tid_n, 0, 1);
+        for e in [0.01, 0.05, 0.1] {
+            let t = Instant::now();
+            let c = neighbour_counts(&pts, e);
+            let mean = c.iter().map(|&v| v as f64).sum::<f64>() / c.len() as f64;
+            println!(
+                "  N = {} chessboard points, e = {e}: {:.1} ms (mean count {mean:.1})",
+                o.tid_n,
+                1000.0 * t.elapsed().as_secs_f64()
+            );
+        }
     }
     Ok(())
 }

@@ -116,6 +116,19 @@ pub struct GpuEngine {
     loss: wgpu::BindGroup,
     adam: wgpu::BindGroup,
     iter: u64,
+    /// Seconds spent encoding and submitting steps on the CPU (for the benchmark).
+    pub encode_s: f64,
+    /// Kernels left out of every step, for profiling only: the bits of [`PROFILE_PARTS`] named
+    /// in the environment variable `COLLAPSE_LAB_GPU_SKIP` (the results are then wrong).
+    skip: u32,
+}
+
+/// The kernels of a step, in the order of `COLLAPSE_LAB_GPU_SKIP`'s bits.
+pub const PROFILE_PARTS: [&str; 6] = ["draw", "forward", "loss", "wgrad", "igrad", "adam"];
+
+fn skip_mask() -> u32 {
+    let v = std::env::var("COLLAPSE_LAB_GPU_SKIP").unwrap_or_default();
+    v.split(',').filter_map(|p| PROFILE_PARTS.iter().position(|q| *q == p.trim())).fold(0, |m, i| m | (1 << i))
 }
 
 fn act_code(a: Activation) -> u32 {
@@ -287,6 +300,8 @@ impl GpuEngine {
             eps_target,
             losses,
             iter: 0,
+            encode_s: 0.0,
+            skip: if cfg!(target_arch = "wasm32") { 0 } else { skip_mask() },
         })
     }
 
@@ -307,21 +322,28 @@ impl GpuEngine {
     /// Dispatches: draw, forward per layer, loss, weight and input gradients per layer, Adam.
     fn encode_step(&self, pass: &mut wgpu::ComputePass, draw: bool) {
         let k = &self.kernels;
-        if draw {
+        let on = |part: usize| self.skip & (1 << part) == 0;
+        if draw && on(0) {
             pass.set_pipeline(&k.draw);
             pass.set_bind_group(0, &self.draw, &[]);
             pass.dispatch_workgroups(groups(self.batch, 64), 1, 1);
         }
-        self.encode_forward(pass);
-        pass.set_pipeline(&k.loss);
-        pass.set_bind_group(0, &self.loss, &[]);
-        pass.dispatch_workgroups(1, 1, 1);
+        if on(1) {
+            self.encode_forward(pass);
+        }
+        if on(2) {
+            pass.set_pipeline(&k.loss);
+            pass.set_bind_group(0, &self.loss, &[]);
+            pass.dispatch_workgroups(1, 1, 1);
+        }
         for layer in self.layers.iter().rev() {
             let (bg, (x, y, z)) = &layer.weight_grad;
-            pass.set_pipeline(&k.weight_grad);
-            pass.set_bind_group(0, bg, &[]);
-            pass.dispatch_workgroups(*x, *y, *z);
-            if let Some((bg, (x, y, z))) = &layer.input_grad {
+            if on(3) {
+                pass.set_pipeline(&k.weight_grad);
+                pass.set_bind_group(0, bg, &[]);
+                pass.dispatch_workgroups(*x, *y, *z);
+            }
+            if let Some((bg, (x, y, z))) = layer.input_grad.as_ref().filter(|_| on(4)) {
                 pass.set_pipeline(&k.input_grad);
                 pass.set_bind_group(0, bg, &[]);
                 pass.dispatch_workgroups(*x, *y, *z);
@@ -329,9 +351,11 @@ impl GpuEngine {
         }
         let wgs = groups(self.n_params, 256);
         let (x, y) = if wgs <= 65535 { (wgs, 1) } else { (65535, wgs.div_ceil(65535)) };
-        pass.set_pipeline(&k.adam);
-        pass.set_bind_group(0, &self.adam, &[]);
-        pass.dispatch_workgroups(x, y, 1);
+        if on(5) {
+            pass.set_pipeline(&k.adam);
+            pass.set_bind_group(0, &self.adam, &[]);
+            pass.dispatch_workgroups(x, y, 1);
+        }
     }
 
     /// Encodes `steps` steps (at most [`LOSS_SLOTS`]) in several submissions, then reads their
@@ -342,6 +366,7 @@ impl GpuEngine {
         let mut left = steps;
         loop {
             let n = left.min(STEPS_PER_SUBMIT);
+            let t0 = crate::clock::now_s();
             let mut enc = self.encoder();
             {
                 let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("train"), timestamp_writes: None });
@@ -351,12 +376,14 @@ impl GpuEngine {
             }
             left -= n;
             if left == 0 {
+                self.encode_s += crate::clock::now_s() - t0;
                 let all = read_f32(&self.ctx, enc, &self.losses, 0, LOSS_SLOTS).await?;
                 let first = self.iter;
                 self.iter += steps as u64;
                 return Ok((0..steps as u64).map(|i| all[((first + i) % LOSS_SLOTS as u64) as usize]).collect());
             }
             self.ctx.queue.submit([enc.finish()]);
+            self.encode_s += crate::clock::now_s() - t0;
         }
     }
 
