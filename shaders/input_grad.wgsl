@@ -8,14 +8,13 @@
 fn input_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
               @builtin(local_invocation_index) lidx: u32) {
   let c = tile_product(wg, lid, lidx);
-  for (var i = 0u; i < 4u; i++) {
-    let r = block_row(c, i);
-    let row = wg.y * TM + lid.y + 16u * i;
-    for (var j = 0u; j < 4u; j++) {
-      let col = wg.x * TM + lid.x + 16u * j;
+  for (var i = 0u; i < R; i++) {
+    let row = wg.y * TM + row_in_tile(lid.y, i);
+    for (var j = 0u; j < R; j++) {
+      let col = wg.x * TM + col_in_tile(lid.x, j);
       if (row < g.m && col < g.n) {
         let o = row * g.c_sm + col;
-        c_buf[g.c_off + o] = r[j] * activate_grad(z_prev[o], a_prev[o], g.act);
+        c_buf[g.c_off + o] = value(c, i, j) * activate_grad(z_prev[o], a_prev[o], g.act);
       }
     }
   }

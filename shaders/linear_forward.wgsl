@@ -6,13 +6,12 @@
 fn linear_forward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
                   @builtin(local_invocation_index) lidx: u32) {
   let c = tile_product(wg, lid, lidx);
-  for (var i = 0u; i < 4u; i++) {
-    let r = block_row(c, i);
-    let row = wg.y * TM + lid.y + 16u * i;
-    for (var j = 0u; j < 4u; j++) {
-      let col = wg.x * TM + lid.x + 16u * j;
+  for (var i = 0u; i < R; i++) {
+    let row = wg.y * TM + row_in_tile(lid.y, i);
+    for (var j = 0u; j < R; j++) {
+      let col = wg.x * TM + col_in_tile(lid.x, j);
       if (row < g.m && col < g.n) {
-        let z = r[j] + b_buf[g.bias_off + col];
+        let z = value(c, i, j) + b_buf[g.bias_off + col];
         let o = g.c_off + row * g.c_sm + col;
         c_buf[o] = z;
         a_out[o] = activate(z, g.act);

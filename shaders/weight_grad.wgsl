@@ -6,16 +6,15 @@ fn weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_i
                @builtin(local_invocation_index) lidx: u32) {
   let c = tile_product(wg, lid, lidx);
   let copy = wg.z * g.c_chunk;
-  for (var i = 0u; i < 4u; i++) {
-    let r = block_row(c, i);
-    let row = wg.y * TM + lid.y + 16u * i;
-    for (var j = 0u; j < 4u; j++) {
-      let col = wg.x * TM + lid.x + 16u * j;
+  for (var i = 0u; i < R; i++) {
+    let row = wg.y * TM + row_in_tile(lid.y, i);
+    for (var j = 0u; j < R; j++) {
+      let col = wg.x * TM + col_in_tile(lid.x, j);
       if (row < g.m && col < g.n) {
         if (col < g.n_real) {
-          c_buf[copy + g.c_off + row * g.c_sm + col] = r[j];
+          c_buf[copy + g.c_off + row * g.c_sm + col] = value(c, i, j);
         } else {
-          c_buf[copy + g.bias_off + row] = r[j];
+          c_buf[copy + g.bias_off + row] = value(c, i, j);
         }
       }
     }

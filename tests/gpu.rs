@@ -34,10 +34,12 @@ fn close(a: &[f32], b: &[f32], rel: f32, what: &str) {
 fn gpu_outputs_gradients_and_adam_updates_match_the_cpu_engine() {
     let ctx = context();
     eprintln!("adapter: {}", ctx.adapter);
-    // Odd sizes exercise the tile edges: width 37, batch 300, input 3 + 1.
-    for act in Activation::ALL {
-        let (d, batch, lr) = (3, 300, 1e-3f32);
-        let cpu_net = net(d, 2, 37, act);
+    // Odd sizes exercise the tile edges: width 37, batch 300, input 3 + 1; width 515, batch 530
+    // span many tiles (and a different number of batch slices in the weight gradient).
+    let cases = Activation::ALL.map(|a| (a, 37, 300)).into_iter().chain([(Activation::Tanh, 515, 530)]);
+    for (act, width, batch) in cases {
+        let (d, lr) = (3, 1e-3f32);
+        let cpu_net = net(d, 2, width, act);
         let data = Dataset::MogNd.generate(1000, d, 1);
         let mut gpu = GpuEngine::new(ctx.clone(), cpu_net.clone(), &data, batch, lr, TimeRange::default(), 7).unwrap();
         let mut params = block_on(gpu.params()).unwrap();
@@ -45,7 +47,7 @@ fn gpu_outputs_gradients_and_adam_updates_match_the_cpu_engine() {
         let mut adam = Adam::new(params.len(), lr);
         let mut r = rng::stream(3, Stream::Batches, 0);
         let mut cache = ScoreNetCache::default();
-        for step in 0..4 {
+        for step in 0..if width > 100 { 2 } else { 4 } {
             let mut x = vec![0.0f32; batch * d];
             let mut eps = vec![0.0f32; batch * d];
             rng::fill_normal(&mut r, &mut x);

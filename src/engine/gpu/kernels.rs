@@ -6,6 +6,7 @@ const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 
 pub struct Kernels {
     pub draw: wgpu::ComputePipeline,
+    /// The three tiled products.
     pub forward: wgpu::ComputePipeline,
     pub input_grad: wgpu::ComputePipeline,
     pub weight_grad: wgpu::ComputePipeline,
@@ -66,7 +67,8 @@ pub struct Gemm {
     pub n_real: u32,
 }
 
-/// Rows and columns of one workgroup's output tile in `gemm.wgsl`.
+
+/// Rows and columns of one workgroup's output tile (`gemm.wgsl`).
 pub const TILE: usize = 64;
 
 impl Gemm {

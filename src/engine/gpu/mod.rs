@@ -92,11 +92,34 @@ impl GpuContext {
     }
 }
 
-/// One dense layer's three products, each a bind group and its workgroup counts.
+/// One tiled product: its pipeline, bind group and workgroup counts.
+struct Product {
+    pipeline: wgpu::ComputePipeline,
+    bind: wgpu::BindGroup,
+    groups: (u32, u32, u32),
+}
+
+impl Product {
+    fn new(device: &wgpu::Device, pipeline: &wgpu::ComputePipeline, dims: &Gemm, buffers: &[&wgpu::Buffer]) -> Product {
+        let pipeline = pipeline.clone();
+        let u = uniform(device, "gemm", &dims.words());
+        let mut all = vec![&u];
+        all.extend_from_slice(buffers);
+        Product { bind: bind(device, &pipeline, &all), pipeline, groups: dims.groups() }
+    }
+
+    fn encode(&self, pass: &mut wgpu::ComputePass) {
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &self.bind, &[]);
+        pass.dispatch_workgroups(self.groups.0, self.groups.1, self.groups.2);
+    }
+}
+
+/// One dense layer's three products.
 struct Layer {
-    forward: (wgpu::BindGroup, (u32, u32, u32)),
-    weight_grad: (wgpu::BindGroup, (u32, u32, u32)),
-    input_grad: Option<(wgpu::BindGroup, (u32, u32, u32))>,
+    forward: Product,
+    weight_grad: Product,
+    input_grad: Option<Product>,
 }
 
 pub struct GpuEngine {
@@ -262,13 +285,11 @@ impl GpuEngine {
                 c_chunk: 0,
                 n_real: n_in,
             };
-            let u = |x: &Gemm| uniform(device, "gemm", &x.words());
             layers.push(Layer {
-                forward: (bind(device, &k.forward, &[&u(&fwd), &a[l], &params, &z[l], &a[l + 1]]), fwd.groups()),
-                weight_grad: (bind(device, &k.weight_grad, &[&u(&wgrad), &g[l + 1], &a[l], &partial]), wgrad.groups()),
-                input_grad: (l > 0).then(|| {
-                    (bind(device, &k.input_grad, &[&u(&igrad), &g[l + 1], &params, &g[l], &z[l - 1], &a[l]]), igrad.groups())
-                }),
+                forward: Product::new(device, &k.forward, &fwd, &[&a[l], &params, &z[l], &a[l + 1]]),
+                weight_grad: Product::new(device, &k.weight_grad, &wgrad, &[&g[l + 1], &a[l], &partial]),
+                input_grad: (l > 0)
+                    .then(|| Product::new(device, &k.input_grad, &igrad, &[&g[l + 1], &params, &g[l], &z[l - 1], &a[l]])),
             });
         }
         let process = match net.config.process {
@@ -311,10 +332,7 @@ impl GpuEngine {
 
     fn encode_forward(&self, pass: &mut wgpu::ComputePass) {
         for layer in &self.layers {
-            let (bg, (x, y, z)) = &layer.forward;
-            pass.set_pipeline(&self.kernels.forward);
-            pass.set_bind_group(0, bg, &[]);
-            pass.dispatch_workgroups(*x, *y, *z);
+            layer.forward.encode(pass);
         }
     }
 
@@ -337,16 +355,11 @@ impl GpuEngine {
             pass.dispatch_workgroups(1, 1, 1);
         }
         for layer in self.layers.iter().rev() {
-            let (bg, (x, y, z)) = &layer.weight_grad;
             if on(3) {
-                pass.set_pipeline(&k.weight_grad);
-                pass.set_bind_group(0, bg, &[]);
-                pass.dispatch_workgroups(*x, *y, *z);
+                layer.weight_grad.encode(pass);
             }
-            if let Some((bg, (x, y, z))) = layer.input_grad.as_ref().filter(|_| on(4)) {
-                pass.set_pipeline(&k.input_grad);
-                pass.set_bind_group(0, bg, &[]);
-                pass.dispatch_workgroups(*x, *y, *z);
+            if let Some(p) = layer.input_grad.as_ref().filter(|_| on(4)) {
+                p.encode(pass);
             }
         }
         let wgs = groups(self.n_params, 256);
