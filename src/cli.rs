@@ -54,8 +54,10 @@ RUN FLAGS (each overrides --spec)
   --record-out DIR        write DIR/recording.json, DIR/<sampler>.marginals.csv (also truth),
                           DIR/<sampler>.trajectories.csv
   --threads T             worker threads (default: all cores)
-  --engine E              cpu (default) or gpu: the WGSL engine through Vulkan (falls back to cpu
-                          with a note where there is no adapter)
+  --engine E              cpu (default), gpu: the WGSL engine through Vulkan (falls back to cpu
+                          with a note where there is no adapter), or auto: time a few steps on
+                          both and train on the faster (both timings in the result's
+                          engine_choice)
   --print-spec            print the resolved spec as JSON and exit
   --quiet                 no progress on stderr
   (booleans also take =true / =false: --diagnostics=false)
@@ -205,16 +207,27 @@ fn run_flags(args: &[String], extra: &[&str]) -> Result<Flags, CliError> {
 }
 
 fn backend_of(f: &Flags) -> Result<experiment::Backend, CliError> {
-    Ok(match f.get("--engine").unwrap_or("cpu") {
-        "cpu" => experiment::Backend::Cpu,
-        "gpu" => match block_on(crate::engine::gpu::GpuContext::new()) {
-            Ok(ctx) => experiment::Backend::Gpu(ctx),
-            Err(why) => {
-                eprintln!("note: {why}; training on the CPU engine");
-                experiment::Backend::Cpu
+    let engine = f.get("--engine").unwrap_or("cpu");
+    if !["cpu", "gpu", "auto"].contains(&engine) {
+        return Err(CliError::Usage(format!("--engine: expected cpu, gpu or auto, got {engine:?}")));
+    }
+    if engine == "cpu" {
+        return Ok(experiment::Backend::Cpu);
+    }
+    Ok(match block_on(crate::engine::gpu::GpuContext::new()) {
+        Ok(ctx) => {
+            if ctx.software && engine == "gpu" {
+                eprintln!(
+                    "note: the GPU adapter is {}, a software (CPU) implementation: expect training far slower than the CPU engine",
+                    ctx.adapter
+                );
             }
-        },
-        other => return Err(CliError::Usage(format!("--engine: expected cpu or gpu, got {other:?}"))),
+            if engine == "auto" { experiment::Backend::Auto(ctx) } else { experiment::Backend::Gpu(ctx) }
+        }
+        Err(why) => {
+            eprintln!("note: {why}; training on the CPU engine");
+            experiment::Backend::Cpu
+        }
     })
 }
 
@@ -313,7 +326,8 @@ fn cmd_study(args: &[String]) -> Result<(), CliError> {
     let quiet = f.has("--quiet");
     let backend = backend_of(&f)?;
     let gpu = match backend {
-        experiment::Backend::Gpu(ctx) => Some(ctx),
+        experiment::Backend::Gpu(ctx) => Some((ctx, false)),
+        experiment::Backend::Auto(ctx) => Some((ctx, true)),
         experiment::Backend::Cpu => None,
     };
     let skip: Vec<usize> = records.iter().map(|r| r.index).collect();

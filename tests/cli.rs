@@ -168,6 +168,36 @@ fn the_gpu_engine_trains_from_the_command_line() {
     assert!(v["engine"].as_str().unwrap().starts_with("gpu: "), "engine {}", v["engine"]);
     assert_eq!(v["notes"], serde_json::json!([]));
     assert!(v["tid"]["ode"][0]["tid"].is_number());
+    assert!(stderr.contains("software"), "no warning about the software adapter: {stderr}");
+    // One seed, one batch sequence: the CPU engine trains on the same batches, so the losses
+    // agree to float rounding.
+    let (code, cpu_out, _) = lab(&[
+        "--engine", "cpu", "--dataset", "mog", "--iters", "40", "--width", "16", "--depth", "2", "--batch", "200",
+        "--data-size", "2000", "--n-samples", "300", "--samplers", "ode", "--eps", "0.1", "--repeats", "2", "--quiet",
+    ]);
+    assert_eq!(code, 0);
+    let c: serde_json::Value = serde_json::from_str(&cpu_out).unwrap();
+    let losses = |v: &serde_json::Value| -> Vec<f64> {
+        v["training"]["losses"].as_array().unwrap().iter().map(|p| p[1].as_f64().unwrap()).collect()
+    };
+    for (g, c) in losses(&v).iter().zip(losses(&c)) {
+        assert!((g - c).abs() < 1e-4 * c, "gpu loss {g} vs cpu loss {c}");
+    }
+    // auto times both engines and says so; on lavapipe the CPU engine wins.
+    let (code, stdout, stderr) = lab(&[
+        "--engine", "auto", "--dataset", "mog", "--iters", "20", "--width", "16", "--depth", "2", "--batch", "200",
+        "--data-size", "2000", "--n-samples", "300", "--samplers", "ode", "--eps", "0.1", "--quiet",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let choice = &v["engine_choice"];
+    let (cpu_ms, gpu_ms) = (choice["cpu_ms_per_step"].as_f64().unwrap(), choice["gpu_ms_per_step"].as_f64().unwrap());
+    eprintln!("auto: cpu {cpu_ms} ms/step, gpu {gpu_ms} ms/step: {}", choice["why"]);
+    assert!(cpu_ms > 0.0 && gpu_ms > 0.0);
+    let chosen = if gpu_ms < cpu_ms { "gpu" } else { "cpu" };
+    assert_eq!(choice["chosen"], chosen);
+    assert!(v["engine"].as_str().unwrap().starts_with(chosen), "engine {} but chose {chosen}", v["engine"]);
+    assert!(v["notes"][0].as_str().unwrap().starts_with("engine auto: "), "{}", v["notes"]);
     // The skip parameterisations fall back to the CPU engine and say so.
     let (code, stdout, _) = lab(&[
         "--engine", "gpu", "--parameterization", "skip-fixed", "--dataset", "mog", "--iters", "20", "--width", "16",
@@ -179,7 +209,7 @@ fn the_gpu_engine_trains_from_the_command_line() {
     assert!(v["notes"][0].as_str().unwrap().contains("plain"), "notes {}", v["notes"]);
     let (code, _, stderr) = lab(&["--engine", "tpu"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("--engine: expected cpu or gpu"), "{stderr}");
+    assert!(stderr.contains("--engine: expected cpu, gpu or auto"), "{stderr}");
 }
 
 #[test]

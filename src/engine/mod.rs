@@ -117,3 +117,24 @@ pub fn block_on<F: Future>(f: F) -> F::Output {
         std::thread::yield_now();
     }
 }
+
+/// Milliseconds per training step of `eng`, measured as training runs (blocks of steps, one
+/// loss readback per block): one warm-up step (a GPU compiles its kernels there), then blocks of
+/// 1, 2, 4, ... steps until `budget_s` seconds have passed or 256 steps are done; the figure is
+/// the last, largest block's. The engine has trained those steps: measure on a throw-away one.
+pub async fn ms_per_step<E: Engine>(eng: &mut E, budget_s: f64) -> Result<f64, EngineError> {
+    eng.train_steps(1).await?;
+    let start = crate::clock::now_s();
+    let (mut block, mut done) = (1u32, 0u32);
+    loop {
+        let t = crate::clock::now_s();
+        eng.train_steps(block).await?;
+        let now = crate::clock::now_s();
+        let last = 1000.0 * (now - t) / block as f64;
+        done += block;
+        if now - start >= budget_s || done >= 256 {
+            return Ok(last);
+        }
+        block *= 2;
+    }
+}

@@ -4,5 +4,5 @@ pub mod run;
 pub mod overrides;
 pub mod spec;
 
-pub use run::{run, run_on, subsample, Backend, Event, ExperimentResult, RunError, SamplerResult, TidEntry};
+pub use run::{choose_engine, run, run_on, subsample, Backend, EngineChoice, Event, ExperimentResult, RunError, SamplerResult, TidEntry};
 pub use spec::{ExperimentSpec, SpecError};

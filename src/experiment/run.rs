@@ -71,6 +71,9 @@ pub struct SamplerResult {
 pub struct ExperimentResult {
     pub spec: ExperimentSpec,
     pub engine: String,
+    /// With `--engine auto` (the page's default on a hardware GPU): both engines' timings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_choice: Option<EngineChoice>,
     /// Fallbacks and other remarks on how the run went.
     pub notes: Vec<String>,
     pub data_dim: usize,
@@ -212,6 +215,50 @@ pub enum Backend {
     /// The WGSL engine on this device; the run falls back to the CPU engine, with a note, if the
     /// engine cannot take the spec or the device is lost.
     Gpu(GpuContext),
+    /// Whichever of the two trains this spec's net faster, timed on throw-away engines before
+    /// training ([`choose_engine`]); the run then goes on as `Gpu` or `Cpu`.
+    Auto(GpuContext),
+}
+
+/// How `Backend::Auto` chose: both engines' ms per step for the spec's net and batch.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EngineChoice {
+    pub cpu_ms_per_step: f64,
+    /// None when the WGSL engine could not take the spec or failed (see `why`).
+    pub gpu_ms_per_step: Option<f64>,
+    pub gpu_adapter: String,
+    /// "gpu" or "cpu".
+    pub chosen: String,
+    pub why: String,
+}
+
+/// Seconds of timed steps per engine when choosing (after one warm-up step).
+const CHOOSE_BUDGET_S: f64 = 0.3;
+
+/// Times a few training steps of the spec's (first) net on both engines, each a throw-away
+/// engine with the run's seed, and picks the faster. The run itself starts afresh on the chosen
+/// engine, so the choice never changes what is trained, only how fast (and the float
+/// rounding, see README).
+pub async fn choose_engine(spec: &ExperimentSpec, data: &Arc<Points>, ctx: &GpuContext) -> EngineChoice {
+    let (batch, lr) = (spec.training.batch, spec.training.lr);
+    let (lo, hi) = spec.nets()[0];
+    let times = TimeRange { lo: lo as f32, hi: hi as f32 };
+    let mut cpu = CpuEngine::new(build_net(spec), data.clone(), batch, lr, times, spec.seed);
+    let cpu_ms = engine::ms_per_step(&mut cpu, CHOOSE_BUDGET_S).await.unwrap_or(f64::INFINITY);
+    let threads = cpu.describe();
+    let gpu = match GpuEngine::new(ctx.clone(), build_net(spec), data, batch, lr, times, spec.seed) {
+        Ok(mut eng) => engine::ms_per_step(&mut eng, CHOOSE_BUDGET_S).await.map_err(|e| e.to_string()),
+        Err(why) => Err(why),
+    };
+    let adapter = ctx.adapter.clone();
+    let (gpu_ms, chosen, why) = match gpu {
+        Ok(g) if g < cpu_ms => {
+            (Some(g), "gpu", format!("the WGSL engine on {adapter} took {g:.3} ms per step, the {threads} engine {cpu_ms:.3}: training on the GPU"))
+        }
+        Ok(g) => (Some(g), "cpu", format!("the {threads} engine took {cpu_ms:.3} ms per step, the WGSL engine on {adapter} {g:.3}: training on the CPU")),
+        Err(e) => (None, "cpu", format!("the WGSL engine on {adapter} cannot train this spec ({e}): training on the CPU")),
+    };
+    EngineChoice { cpu_ms_per_step: cpu_ms, gpu_ms_per_step: gpu_ms, gpu_adapter: adapter, chosen: chosen.into(), why: format!("engine auto: {why}") }
 }
 
 /// Trains with `eng`, returning the trained net, the report and the engine's description.
@@ -245,6 +292,7 @@ async fn train_model(
     let mut gpu = match backend {
         Backend::Gpu(ctx) => Some(ctx),
         Backend::Cpu => None,
+        Backend::Auto(_) => unreachable!("resolved by run_on"),
     };
     let mut nets: Vec<(TrainedNet, TrainReport, String)> = Vec::new();
     let mut i = 0;
@@ -366,6 +414,7 @@ pub async fn run_on(
     spec.validate().map_err(RunError::Spec)?;
     let mut timings = BTreeMap::new();
     let mut notes = Vec::new();
+    let mut engine_choice = None;
     let t0 = now_s();
     phase(on_event, "data")?;
     let data = Arc::new(spec.dataset.generate(spec.data_size(), spec.dim, spec.seed));
@@ -376,6 +425,18 @@ pub async fn run_on(
         let exact: Box<dyn EpsModel> = Box::new(ExactEps { mixture, process: spec.process });
         (exact, None, Vec::new(), "exact score (no training)".to_string())
     } else {
+        let backend = match backend {
+            Backend::Auto(ctx) => {
+                phase(on_event, "choosing the engine")?;
+                let choice = choose_engine(spec, &data, &ctx).await;
+                let _ = on_event(Event::Note(&choice.why));
+                notes.push(choice.why.clone());
+                let chosen = if choice.chosen == "gpu" { Backend::Gpu(ctx) } else { Backend::Cpu };
+                engine_choice = Some(choice);
+                chosen
+            }
+            other => other,
+        };
         phase(on_event, "training")?;
         let t = now_s();
         let trained = train_model(spec, &data, backend, &mut notes, on_event).await?;
@@ -448,6 +509,7 @@ pub async fn run_on(
     Ok(ExperimentResult {
         spec: spec.clone(),
         engine: engine_name,
+        engine_choice,
         notes,
         data_dim: spec.data_dim(),
         training,

@@ -17,7 +17,7 @@ pub fn execute(
     plan: &Plan,
     skip: &[usize],
     jobs: usize,
-    gpu: Option<GpuContext>,
+    gpu: Option<(GpuContext, bool)>,
     on_done: &(dyn Fn(RunRecord) + Sync),
 ) {
     let todo: Vec<usize> = plan.runs.iter().map(|r| r.index).filter(|i| !skip.contains(i)).collect();
@@ -34,7 +34,8 @@ pub fn execute(
                 let Some(&i) = todo.get(k) else { break };
                 let run = &plan.runs[i];
                 let backend = match gpu.lock().unwrap().clone() {
-                    Some(ctx) => Backend::Gpu(ctx),
+                    Some((ctx, true)) => Backend::Auto(ctx),
+                    Some((ctx, false)) => Backend::Gpu(ctx),
                     None => Backend::Cpu,
                 };
                 let mut quiet = |_: Event| ControlFlow::Continue(());

@@ -29,6 +29,8 @@ pub struct GpuContext {
     pub queue: wgpu::Queue,
     /// "SwiftShader Device (Vulkan)", "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan)", ...
     pub adapter: String,
+    /// A software implementation on the CPU (lavapipe, llvmpipe, SwiftShader).
+    pub software: bool,
     fault: Arc<Mutex<Option<String>>>,
 }
 
@@ -67,7 +69,9 @@ impl GpuContext {
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
             f.lock().unwrap().get_or_insert(format!("GPU error: {e}"));
         }));
-        Ok(GpuContext { device, queue, adapter: adapter_name, fault })
+        let software = info.device_type == wgpu::DeviceType::Cpu
+            || ["swiftshader", "llvmpipe", "lavapipe"].iter().any(|s| info.name.to_lowercase().contains(s));
+        Ok(GpuContext { device, queue, adapter: adapter_name, software, fault })
     }
 
     /// The first fault the device reported, if any.
