@@ -16,7 +16,7 @@ let KINDS = []; // [{name, default_steps, stochastic}] from the Rust core
 const PAGE_PARAMS = ['autorun', 'embed', 'gpu', 'lose-gpu-after', 'view'];
 const STUDY_PARAMS = ['vary', 'seeds']; // a study: the axes and seeds per cell (not spec settings)
 const PAGE = new URLSearchParams(location.search); // read once: the address bar is rewritten as the form changes
-const GPU_MODE = { 1: 'on', true: 'on', 0: 'off', false: 'off' }[PAGE.get('gpu')] || 'auto';
+const GPU_MODE = { 1: 'on', true: 'on', 0: 'off', false: 'off', time: 'time' }[PAGE.get('gpu')] || 'auto';
 let extraPairs = []; // spec settings from the URL that have no control (steps, k, repeats, ...)
 let worker = null;
 let study = null; // {plan inputs, workers, records, result} while a study runs or after it
@@ -177,6 +177,8 @@ async function start() {
         if (performance.now() - lastDraw > 150 || e.iter === e.total) { lastDraw = performance.now(); drawLoss(liveLoss); }
       } else if (e.kind === 'note') {
         $('#engine-note').textContent = `Note: ${e.text}.`;
+      } else if (e.kind === 'phase' && e.phase === 'choosing the engine') {
+        $('#progress-text').textContent = 'Timing a few training steps on WebGPU and on the CPU engine…';
       } else if (e.kind === 'phase' && e.phase !== 'data' && e.phase !== 'training') {
         $('#progress-text').textContent = e.phase === 'metrics' ? 'Measuring TID…' : `Sampling with ${LABELS[e.phase] || e.phase}…`;
       }
@@ -196,7 +198,7 @@ async function start() {
     }
   };
   worker.onerror = (ev) => { ev.preventDefault(); fail(ev.message || 'the worker stopped'); };
-  worker.postMessage({ spec: JSON.stringify(spec), useGpu: engine.gpu, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0) });
+  worker.postMessage({ spec: JSON.stringify(spec), useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0) });
 }
 
 function finish() {

@@ -52,7 +52,8 @@ pub fn spec_from_pairs(pairs_json: &str) -> Result<JsValue, JsValue> {
         .map_err(|e| spec_error(&e))
 }
 
-/// Runs one experiment. With `use_gpu`, training runs on the WGSL engine through WebGPU, and
+/// Runs one experiment. With `use_gpu`, training runs on the WGSL engine through WebGPU (with
+/// `auto` too, only if a few timed steps show it faster than the CPU engine for this spec), and
 /// falls back to the CPU engine (wasm SIMD) with a note if there is no adapter, the engine
 /// cannot take the spec, or the device is lost. `lose_gpu_after` > 0 destroys the device once
 /// training passes that iteration (to test the fallback). `on_event` receives
@@ -60,7 +61,13 @@ pub fn spec_from_pairs(pairs_json: &str) -> Result<JsValue, JsValue> {
 /// `{kind: "note", text}`; returning false cancels.
 /// Resolves to `{result, samples: {name: Float32Array}, reference, recordings, truth}`.
 #[wasm_bindgen(js_name = runExperiment)]
-pub async fn run_experiment(spec_json: String, on_event: Function, use_gpu: bool, lose_gpu_after: u32) -> Result<JsValue, JsValue> {
+pub async fn run_experiment(
+    spec_json: String,
+    on_event: Function,
+    use_gpu: bool,
+    lose_gpu_after: u32,
+    auto: bool,
+) -> Result<JsValue, JsValue> {
     let spec = ExperimentSpec::from_json(&spec_json).map_err(|e| spec_error(&e))?;
     let send = |v: serde_json::Value| on_event.call1(&JsValue::NULL, &to_js(&v));
     let mut lose: Option<GpuContext> = None;
@@ -70,7 +77,7 @@ pub async fn run_experiment(spec_json: String, on_event: Function, use_gpu: bool
                 if lose_gpu_after > 0 {
                     lose = Some(ctx.clone());
                 }
-                Backend::Gpu(ctx)
+                if auto { Backend::Auto(ctx) } else { Backend::Gpu(ctx) }
             }
             Err(why) => {
                 let _ = send(serde_json::json!({"kind": "note", "text": format!("{why}; training on the CPU engine")}));

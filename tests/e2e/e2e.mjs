@@ -153,6 +153,22 @@ await test('webgpu_swiftshader_trains_samples_and_shows_tid', async (page) => {
   await page.screenshot({ path: path.join(outDir, 'lab-webgpu.png'), fullPage: false });
 });
 
+await test('the_engine_is_chosen_by_timing_both', async (page) => {
+  // gpu=time times both engines even on a software adapter (the default, auto, does so on a
+  // hardware GPU); SwiftShader should lose to the CPU engine, and the page says with what figures.
+  await page.goto(`${base}?${SMALL}&iters=60&report-every=20&width=16&depth=2&batch=128&samplers=ode&gpu=time&autorun=1`);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 400_000 });
+  const choice = await page.evaluate(() => window.collapseLab.last.result.engine_choice);
+  assert(choice && choice.cpu_ms_per_step > 0 && choice.gpu_ms_per_step > 0, `no timings: ${JSON.stringify(choice)}`);
+  const faster = choice.gpu_ms_per_step < choice.cpu_ms_per_step ? 'gpu' : 'cpu';
+  assert(choice.chosen === faster, `chose ${choice.chosen} with ${JSON.stringify(choice)}`);
+  const note = await page.textContent('#engine-note');
+  assert(note.includes('engine auto:') && note.includes('ms per step'), `engine note: ${note}`);
+  const engine = await page.evaluate(() => window.collapseLab.last.result.engine);
+  assert(engine.startsWith(faster), `trained on ${engine}, chose ${faster}`);
+  console.log(`  ${choice.why}`);
+});
+
 await test('a_lost_gpu_device_falls_back_to_the_cpu_engine', async (page) => {
   await page.goto(`${base}?${SMALL}&iters=100&report-every=20&width=16&depth=2&batch=128&gpu=1&lose-gpu-after=20&samplers=ode&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 400_000 });
