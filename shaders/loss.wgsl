@@ -1,9 +1,14 @@
-// The DSM loss of the batch in one workgroup: r = eps_hat - eps, the output gradient
-// 2 scale r (scale = 1/batch), the mean of |r|^2 into losses[step % capacity] (so the host reads
-// many steps' losses in one readback), and the step counter advanced for Adam and the next draw.
+// The DSM loss of the batch in one workgroup, and its gradient, under each parameterisation
+// eps_hat = c1(t) x + c2(t) N(x, t): plain (c1 = 0, c2 = 1), skip-fixed (c1 = sigma_t,
+// c2 = 1 - sigma_t) and skip-learned (c1, c2 from the coefficient nets). It writes
+// dL/dN = 2 scale r c2 (scale = 1/batch, r = eps_hat - eps), for the learned skip also
+// dL/dc1 = <2 scale r, x> and dL/dc2 = <2 scale r, N> per row, the mean of |r|^2 into
+// losses[step % capacity] (the host reads many steps' losses in one readback), and advances
+// the step counter for Adam and the next draw.
 
 struct LossCfg {
-  n: u32, scale: f32, capacity: u32, pad: u32,
+  rows: u32, dim: u32, scale: f32, capacity: u32,
+  parameterization: u32, process: u32, pad0: u32, pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> cfg: LossCfg;
@@ -12,16 +17,48 @@ struct LossCfg {
 @group(0) @binding(3) var<storage, read_write> d_out: array<f32>;
 @group(0) @binding(4) var<storage, read_write> state: array<u32>;
 @group(0) @binding(5) var<storage, read_write> losses: array<f32>;
+@group(0) @binding(6) var<storage, read> input: array<f32>;
+@group(0) @binding(7) var<storage, read> coef: array<f32>;
+@group(0) @binding(8) var<storage, read_write> d_coef: array<f32>;
 
 var<workgroup> part: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn loss(@builtin(local_invocation_id) lid: vec3<u32>) {
+  let d = cfg.dim;
   var acc = 0.0;
-  for (var i = lid.x; i < cfg.n; i += 256u) {
-    let r = out[i] - eps_target[i];
-    d_out[i] = 2.0 * cfg.scale * r;
-    acc += r * r;
+  for (var r = lid.x; r < cfg.rows; r += 256u) {
+    let x0 = r * (d + 1u);
+    var c1 = 0.0;
+    var c2 = 1.0;
+    if (cfg.parameterization == 1u) {
+      let s = alpha_sigma(input[x0 + d], cfg.process).y;
+      c1 = s;
+      c2 = 1.0 - s;
+    } else if (cfg.parameterization == 2u) {
+      c1 = coef[r];
+      c2 = coef[cfg.rows + r];
+    }
+    var dc1 = 0.0;
+    var dc2 = 0.0;
+    for (var k = 0u; k < d; k++) {
+      let i = r * d + k;
+      let n = out[i];
+      var e_hat = n;
+      if (cfg.parameterization != 0u) {
+        e_hat = c1 * input[x0 + k] + c2 * n;
+      }
+      let res = e_hat - eps_target[i];
+      acc += res * res;
+      let g = 2.0 * cfg.scale * res;
+      d_out[i] = g * c2;
+      dc1 += g * input[x0 + k];
+      dc2 += g * n;
+    }
+    if (cfg.parameterization == 2u) {
+      d_coef[r] = dc1;
+      d_coef[cfg.rows + r] = dc2;
+    }
   }
   part[lid.x] = acc;
   workgroupBarrier();

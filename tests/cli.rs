@@ -198,15 +198,15 @@ fn the_gpu_engine_trains_from_the_command_line() {
     assert_eq!(choice["chosen"], chosen);
     assert!(v["engine"].as_str().unwrap().starts_with(chosen), "engine {} but chose {chosen}", v["engine"]);
     assert!(v["notes"][0].as_str().unwrap().starts_with("engine auto: "), "{}", v["notes"]);
-    // The skip parameterisations fall back to the CPU engine and say so.
+    // The skip parameterisations train on the GPU engine too, with no fallback note.
     let (code, stdout, _) = lab(&[
-        "--engine", "gpu", "--parameterization", "skip-fixed", "--dataset", "mog", "--iters", "20", "--width", "16",
+        "--engine", "gpu", "--parameterization", "skip-learned", "--dataset", "mog", "--iters", "20", "--width", "16",
         "--batch", "200", "--data-size", "2000", "--n-samples", "300", "--samplers", "ode", "--eps", "0.1", "--quiet",
     ]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert!(v["engine"].as_str().unwrap().starts_with("cpu"), "engine {}", v["engine"]);
-    assert!(v["notes"][0].as_str().unwrap().contains("plain"), "notes {}", v["notes"]);
+    assert!(v["engine"].as_str().unwrap().starts_with("gpu"), "engine {}", v["engine"]);
+    assert_eq!(v["notes"], serde_json::json!([]));
     let (code, _, stderr) = lab(&["--engine", "tpu"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("--engine: expected cpu, gpu or auto"), "{stderr}");
@@ -312,5 +312,22 @@ fn hermite_prints_the_see_saw_and_checks_its_flags() {
         let (code, _, stderr) = lab(&args);
         assert_eq!(code, 2, "{args:?}");
         assert!(stderr.contains(want), "{args:?}: {stderr}");
+    }
+}
+
+/// A run whose loss blows up without reaching inf/NaN is a divergence too (issue 13's two
+/// reproducers): exit 1 with the iteration, never a "successful" result with empty TIDs.
+#[test]
+fn a_blown_up_but_finite_loss_is_a_divergence() {
+    for args in [
+        &["--lr", "1", "--process", "linear", "--activation", "relu", "--depth", "8", "--width", "256", "--batch", "16"][..],
+        &["--lr", "1", "--activation", "silu", "--depth", "8", "--width", "64", "--batch", "64"][..],
+    ] {
+        let mut all = args.to_vec();
+        all.extend(["--iters", "200", "--samplers", "ode", "--n-samples", "300", "--quiet"]);
+        let (code, stdout, stderr) = lab(&all);
+        assert_eq!(code, 1, "{args:?}: exit {code}, stdout {}", &stdout[..stdout.len().min(300)]);
+        assert!(stderr.contains("training diverged at iteration"), "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?} printed a result");
     }
 }

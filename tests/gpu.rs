@@ -19,7 +19,11 @@ fn context() -> GpuContext {
 }
 
 fn net(dim: usize, depth: usize, width: usize, activation: Activation) -> ScoreNet {
-    ScoreNet::new(ScoreNetConfig { dim, depth, width, activation, parameterization: Parameterization::Plain, process: ProcessKind::Vp })
+    skip_net(dim, depth, width, activation, Parameterization::Plain)
+}
+
+fn skip_net(dim: usize, depth: usize, width: usize, activation: Activation, parameterization: Parameterization) -> ScoreNet {
+    ScoreNet::new(ScoreNetConfig { dim, depth, width, activation, parameterization, process: ProcessKind::Vp })
 }
 
 fn close(a: &[f32], b: &[f32], rel: f32, what: &str) {
@@ -36,10 +40,17 @@ fn gpu_outputs_gradients_and_adam_updates_match_the_cpu_engine() {
     eprintln!("adapter: {}", ctx.adapter);
     // Odd sizes exercise the tile edges: width 37, batch 300, input 3 + 1; width 515, batch 530
     // span many tiles (and a different number of batch slices in the weight gradient).
-    let cases = Activation::ALL.map(|a| (a, 37, 300)).into_iter().chain([(Activation::Tanh, 515, 530)]);
-    for (act, width, batch) in cases {
+    // Every parameterisation: the skip connections' coefficients come from the loss kernel
+    // (skip-fixed) or from two more MLPs of t (skip-learned), trained with the main net.
+    let plain = Parameterization::Plain;
+    let cases = Activation::ALL
+        .map(|a| (a, 37, 300, plain))
+        .into_iter()
+        .chain([(Activation::Tanh, 515, 530, plain)])
+        .chain([Parameterization::SkipFixed, Parameterization::SkipLearned].map(|p| (Activation::Silu, 37, 300, p)));
+    for (act, width, batch, param) in cases {
         let (d, lr) = (3, 1e-3f32);
-        let cpu_net = net(d, 2, width, act);
+        let cpu_net = skip_net(d, 2, width, act, param);
         let data = Dataset::MogNd.generate(1000, d, 1);
         let mut gpu = GpuEngine::new(ctx.clone(), cpu_net.clone(), &data, batch, lr, TimeRange::default(), 7).unwrap();
         let mut params = block_on(gpu.params()).unwrap();
@@ -61,13 +72,19 @@ fn gpu_outputs_gradients_and_adam_updates_match_the_cpu_engine() {
             // Forward: eps(x, t) at one t.
             let want = cpu_net.forward(&params, &x, &vec![t[0]; batch], &mut cache).to_vec();
             let got = block_on(gpu.eps(&x, t[0])).unwrap();
-            close(&got, &want, 1e-5, &format!("{act:?} eps step {step}"));
+            close(&got, &want, 1e-5, &format!("{act:?} {param:?} eps step {step}"));
             // Loss, gradients and the Adam update on the same batch.
             let mut grads = vec![0.0f32; params.len()];
             let loss = cpu_net.dsm_loss_grad(&params, &x, &t, &eps, 1.0 / batch as f32, &mut cache, &mut grads) / batch as f64;
             let gpu_loss = block_on(gpu.step_on_batch(&input, &eps)).unwrap();
-            assert!((gpu_loss as f64 - loss).abs() < 1e-5 * loss, "{act:?} loss {gpu_loss} vs {loss}");
-            close(&block_on(gpu.grads()).unwrap(), &grads, 2e-5, &format!("{act:?} grads step {step}"));
+            assert!((gpu_loss as f64 - loss).abs() < 1e-5 * loss, "{act:?} {param:?} loss {gpu_loss} vs {loss}");
+            let gpu_grads = block_on(gpu.grads()).unwrap();
+            close(&gpu_grads, &grads, 2e-5, &format!("{act:?} {param:?} grads step {step}"));
+            if let Some(coef) = cpu_net.coef() {
+                // The coefficient nets' gradients on their own scale, so they are really checked.
+                let (lo, hi) = (coef[0].offset, cpu_net.n_params());
+                close(&gpu_grads[lo..hi], &grads[lo..hi], 1e-4, &format!("{param:?} coefficient-net grads step {step}"));
+            }
             adam.update(&mut params, &grads);
             let gpu_params = block_on(gpu.params()).unwrap();
             // Adam divides by sqrt(v): where a gradient is ~0 its sign is round-off, so compare
@@ -181,11 +198,6 @@ fn gpu_divergence_and_a_lost_device_end_in_errors() {
         Err(EngineError::Diverged { iter, loss }) => assert!(iter == 1 && !loss.is_finite(), "{iter} {loss}"),
         other => panic!("expected divergence, got {other:?}"),
     }
-    // The parameterisations the kernels do not cover are refused with a reason.
-    let mut skip = net(2, 2, 16, Activation::Tanh).config;
-    skip.parameterization = Parameterization::SkipFixed;
-    let err = GpuEngine::new(ctx.clone(), ScoreNet::new(skip), &data, 500, 5e-3, TimeRange::default(), 1).err().unwrap();
-    assert!(err.contains("plain"), "{err}");
     // A lost device: the next block fails with a device error instead of hanging.
     let mut gpu = GpuEngine::new(ctx.clone(), net(2, 2, 16, Activation::Tanh), &data, 500, 5e-3, TimeRange::default(), 1).unwrap();
     block_on(gpu.train_steps(5)).unwrap();

@@ -167,7 +167,7 @@ impl Engine for CpuEngine {
         let mut sum = 0.0f64;
         for _ in 0..steps {
             let l = self.step();
-            if !l.is_finite() {
+            if super::diverged(l, self.net.dim()) {
                 return Err(EngineError::Diverged { iter: self.iter, loss: l });
             }
             sum += l as f64;

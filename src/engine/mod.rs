@@ -31,7 +31,8 @@ impl fmt::Display for EngineError {
         match self {
             EngineError::Diverged { iter, loss } => write!(
                 f,
-                "training diverged at iteration {iter} (loss {loss}); try a smaller learning rate"
+                "training diverged at iteration {iter} (loss {loss}{}); try a smaller learning rate",
+                if loss.is_finite() { ", a million times that of predicting zero" } else { "" }
             ),
             EngineError::Cancelled { iter } => write!(f, "training cancelled at iteration {iter}"),
             EngineError::Device(m) => write!(f, "device error: {m}"),
@@ -75,8 +76,18 @@ pub struct TrainReport {
     pub ms_per_step: f64,
 }
 
+/// A loss this many times that of predicting eps_hat = 0 (E|eps|^2 = dim) means the net's
+/// outputs are ~1000 times the targets': the run has blown up even while the loss is finite.
+pub const DIVERGED_FACTOR: f32 = 1e6;
+
+/// NaN or infinite, or above [`DIVERGED_FACTOR`] times the loss of predicting zero.
+pub fn diverged(loss: f32, dim: usize) -> bool {
+    !loss.is_finite() || loss > DIVERGED_FACTOR * dim as f32
+}
+
 /// Trains for `iters` steps, reporting every `report_every` steps. The callback returns
-/// `ControlFlow::Break` to cancel; a NaN/inf loss stops the run with [`EngineError::Diverged`].
+/// `ControlFlow::Break` to cancel; a NaN/inf loss, or one that has blown up ([`diverged`]),
+/// stops the run with [`EngineError::Diverged`].
 pub async fn train<E: Engine>(
     engine: &mut E,
     iters: u64,
@@ -90,7 +101,7 @@ pub async fn train<E: Engine>(
         let block = report_every.max(1).min(iters - done);
         let loss = engine.train_steps(block as u32).await?;
         done += block;
-        if !loss.is_finite() {
+        if diverged(loss, engine.net().dim()) {
             return Err(EngineError::Diverged { iter: done, loss });
         }
         report.losses.push((done, loss));

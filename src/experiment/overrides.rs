@@ -211,11 +211,17 @@ mod tests {
             ("fixed-t", "2", "training.fixed_t"),
             ("fixed-t", "one", "fixed-t: expected a number or none"),
             ("two-model", "1", "training.two_model"),
-            ("diag-times", "0", "diagnostics.times"),
             ("diagnostics", "maybe", "diagnostics: expected true or false"),
         ] {
             let e = from_pairs([(k, v)]).unwrap_err();
             assert!(e.to_string().starts_with(want), "{k}={v}: {e}");
         }
+        // Diagnostic times are checked against the process only when the diagnostics run: the
+        // default t = 1 is past the linear process's end (0.999).
+        let e = from_pairs([("diagnostics", "true"), ("diag-times", "0")]).unwrap_err();
+        assert!(e.to_string().starts_with("diagnostics.times"), "{e}");
+        assert!(from_pairs([("process", "linear")]).is_ok());
+        let e = from_pairs([("process", "linear"), ("diagnostics", "true")]).unwrap_err();
+        assert!(e.to_string().starts_with("diagnostics.times"), "{e}");
     }
 }

@@ -102,6 +102,11 @@ impl ScoreNet {
         self.config.dim
     }
 
+    /// The coefficient nets c1(t), c2(t) of the learned skip connection (none otherwise).
+    pub fn coef(&self) -> Option<&[Mlp; 2]> {
+        self.coef.as_ref()
+    }
+
     pub fn init_params(&self, rng: &mut StdRng) -> Vec<f32> {
         let mut p = vec![0.0; self.n_params];
         self.main.init(&mut p, rng);

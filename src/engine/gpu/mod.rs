@@ -9,6 +9,8 @@ mod readback;
 
 use super::cpu::TimeRange;
 use super::{Engine, EngineError};
+use crate::diffusion::Process;
+use crate::nn::mlp::Mlp;
 use crate::nn::{Activation, Parameterization, ScoreNet};
 use crate::points::Points;
 use crate::rng::{self, Stream};
@@ -50,8 +52,12 @@ impl GpuContext {
             .await
             .map_err(|e| format!("no GPU adapter: {e}"))?;
         let info = adapter.get_info();
-        let name = if info.name.is_empty() { "unnamed adapter".to_string() } else { info.name.clone() };
-        let adapter_name = format!("{name} ({:?})", info.backend);
+        // Browsers keep the adapter's name to themselves (the page names it from JS).
+        let adapter_name = match (info.name.is_empty(), info.backend) {
+            (true, wgpu::Backend::BrowserWebGpu) => "the browser's WebGPU adapter".to_string(),
+            (true, b) => format!("an unnamed adapter ({b:?})"),
+            (false, b) => format!("{} ({b:?})", info.name),
+        };
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("collapse-lab"),
@@ -137,6 +143,8 @@ pub struct GpuEngine {
     grads: wgpu::Buffer,
     input: wgpu::Buffer,
     output: wgpu::Buffer,
+    /// c1(t) and c2(t) of the learned skip connection, rows 0..batch and batch..2 batch.
+    coef: wgpu::Buffer,
     eps_target: wgpu::Buffer,
     losses: wgpu::Buffer,
     draw: wgpu::BindGroup,
@@ -183,6 +191,101 @@ pub fn gradient_copies(batch: usize, n_params: usize, budget: usize) -> usize {
 /// Bytes the gradient copies may take: well inside WebGPU's default 128 MiB binding limit.
 const COPIES_BUDGET: usize = 64 << 20;
 
+/// Where one MLP reads its input and writes its output on the GPU: the input's rows start at
+/// `in_off` and are `in_stride` apart (the coefficient nets read t, the last column of [x_t, t]);
+/// the last layer writes z, a and reads its dL/dz at `out_off` of the three output buffers.
+struct MlpIo<'a> {
+    input: &'a wgpu::Buffer,
+    in_off: u32,
+    in_stride: u32,
+    out_z: &'a wgpu::Buffer,
+    out_a: &'a wgpu::Buffer,
+    out_g: &'a wgpu::Buffer,
+    out_off: u32,
+}
+
+/// What every product of one engine shares.
+struct Shared<'a> {
+    device: &'a wgpu::Device,
+    kernels: &'a Kernels,
+    params: &'a wgpu::Buffer,
+    partial: &'a wgpu::Buffer,
+    batch: u32,
+    n_params: u32,
+    k_chunk: u32,
+}
+
+/// The products of one MLP (hidden buffers allocated here), forward and backward.
+fn build_mlp(sh: &Shared, mlp: &Mlp, io: MlpIo) -> Vec<Layer> {
+    let (device, k, rows) = (sh.device, sh.kernels, sh.batch);
+    let sizes = &mlp.sizes;
+    let n_layers = sizes.len() - 1;
+    let act = act_code(mlp.activation);
+    // Hidden layer l's output: z[l], a[l], and its dL/dz g[l] (l < n_layers - 1).
+    let hidden = |what: &str| -> Vec<wgpu::Buffer> {
+        (0..n_layers - 1).map(|l| storage(device, what, rows as usize * sizes[l + 1])).collect()
+    };
+    let (z, a, g) = (hidden("pre-activation"), hidden("activation"), hidden("gradient"));
+    let mut layers = Vec::new();
+    for l in 0..n_layers {
+        let last = l + 1 == n_layers;
+        let (w, b) = mlp.layer_offsets(l);
+        let (w, b) = (w as u32, b as u32);
+        let (n_in, n_out) = (sizes[l] as u32, sizes[l + 1] as u32);
+        let (input, in_off, in_stride) = if l == 0 { (io.input, io.in_off, io.in_stride) } else { (&a[l - 1], 0, n_in) };
+        let (oz, oa, og, out_off) = if last { (io.out_z, io.out_a, io.out_g, io.out_off) } else { (&z[l], &a[l], &g[l], 0) };
+        let fwd = Gemm {
+            m: rows,
+            n: n_out,
+            k: n_in,
+            k_chunk: n_in,
+            a: (in_off, in_stride, 1),
+            act: if last { 3 } else { act },
+            b: (w, 1, n_in),
+            bias_off: b,
+            c_off: out_off,
+            c_sm: n_out,
+            c_chunk: 0,
+            n_real: n_out,
+        };
+        let wgrad = Gemm {
+            m: n_out,
+            n: n_in + 1,
+            k: rows,
+            k_chunk: sh.k_chunk,
+            a: (out_off, 1, n_out),
+            act: 0,
+            b: (in_off, in_stride, 1),
+            bias_off: b,
+            c_off: w,
+            c_sm: n_in,
+            c_chunk: sh.n_params,
+            n_real: n_in,
+        };
+        let igrad = Gemm {
+            m: rows,
+            n: n_in,
+            k: n_out,
+            k_chunk: n_out,
+            a: (out_off, n_out, 1),
+            act,
+            b: (w, n_in, 1),
+            bias_off: 0,
+            c_off: 0,
+            c_sm: n_in,
+            c_chunk: 0,
+            n_real: n_in,
+        };
+        layers.push(Layer {
+            forward: Product::new(device, &k.forward, &fwd, &[input, sh.params, oz, oa]),
+            weight_grad: Product::new(device, &k.weight_grad, &wgrad, &[og, input, sh.partial]),
+            input_grad: (l > 0)
+                .then(|| Product::new(device, &k.input_grad, &igrad, &[og, sh.params, &g[l - 1], &z[l - 1], &a[l - 1]])),
+        });
+    }
+    layers
+}
+
 impl GpuEngine {
     /// Uploads the data, initialises the parameters exactly as the CPU engine does for this
     /// seed, and builds every buffer and bind group once.
@@ -195,12 +298,6 @@ impl GpuEngine {
         times: TimeRange,
         seed: u64,
     ) -> Result<GpuEngine, String> {
-        if net.config.parameterization != Parameterization::Plain {
-            return Err(format!(
-                "the GPU engine trains the plain parameterisation; {} runs on the CPU engine",
-                net.config.parameterization.name()
-            ));
-        }
         let max = ctx.device.limits().max_storage_buffer_binding_size as usize;
         let widest = net.main().sizes.iter().max().copied().unwrap_or(1);
         let n_params = net.n_params();
@@ -209,12 +306,8 @@ impl GpuEngine {
         }
         let device = &ctx.device;
         let kernels = Kernels::new(device);
-        let mlp = net.main().clone();
-        let sizes = mlp.sizes.clone();
-        let n_layers = sizes.len() - 1;
         let d = net.dim();
         let copies = gradient_copies(batch, n_params, COPIES_BUDGET.min(max));
-        let k_chunk = batch.div_ceil(copies) as u32;
         let init = net.init_params(&mut rng::stream(seed, Stream::Init, 0));
         let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("params"),
@@ -232,88 +325,68 @@ impl GpuEngine {
             contents: &bytes_of(&data.data),
             usage: wgpu::BufferUsages::STORAGE,
         });
-        // a[l]: input of layer l (a[0] = [x_t, t], a[L] = eps_hat); z[l]: its pre-activation;
-        // g[l]: dL/dz of layer l - 1 (g[L] = dL/d eps_hat).
-        let a: Vec<wgpu::Buffer> = (0..=n_layers).map(|l| storage(device, "activation", batch * sizes[l])).collect();
-        let z: Vec<wgpu::Buffer> = (0..n_layers).map(|l| storage(device, "pre-activation", batch * sizes[l + 1])).collect();
-        let g: Vec<wgpu::Buffer> = (0..=n_layers).map(|l| storage(device, "gradient", if l == 0 { 1 } else { batch * sizes[l] })).collect();
+        // The main net reads [x_t, t] and writes N(x_t, t) (eps_hat itself under the plain
+        // parameterisation); the learned skip's two coefficient nets read t and write c1, c2 to
+        // rows 0..batch and batch..2 batch of one buffer (the loss kernel's 8th binding).
+        let input = storage(device, "input", batch * (d + 1));
+        let (out_z, output, out_g) = (storage(device, "z", batch * d), storage(device, "eps_hat", batch * d), storage(device, "dL/dN", batch * d));
+        let (coef_z, coef, coef_g) = (storage(device, "coef z", 2 * batch), storage(device, "coef", 2 * batch), storage(device, "dL/dc", 2 * batch));
         let eps_target = storage(device, "eps", batch * d);
-        let k = &kernels;
-        let rows = batch as u32;
-        let act = act_code(mlp.activation);
-        let mut layers = Vec::new();
-        for l in 0..n_layers {
-            let last = l + 1 == n_layers;
-            let (w, b) = mlp.layer_offsets(l);
-            let (w, b) = (w as u32, b as u32);
-            let (n_in, n_out) = (sizes[l] as u32, sizes[l + 1] as u32);
-            let fwd = Gemm {
-                m: rows,
-                n: n_out,
-                k: n_in,
-                k_chunk: n_in,
-                a: (0, n_in, 1),
-                act: if last { 3 } else { act },
-                b: (w, 1, n_in),
-                bias_off: b,
-                c_off: 0,
-                c_sm: n_out,
-                c_chunk: 0,
-                n_real: n_out,
-            };
-            let wgrad = Gemm {
-                m: n_out,
-                n: n_in + 1,
-                k: rows,
-                k_chunk,
-                a: (0, 1, n_out),
-                act: 0,
-                b: (0, n_in, 1),
-                bias_off: b,
-                c_off: w,
-                c_sm: n_in,
-                c_chunk: n_params as u32,
-                n_real: n_in,
-            };
-            let igrad = Gemm {
-                m: rows,
-                n: n_in,
-                k: n_out,
-                k_chunk: n_out,
-                a: (0, n_out, 1),
-                act,
-                b: (w, n_in, 1),
-                bias_off: 0,
-                c_off: 0,
-                c_sm: n_in,
-                c_chunk: 0,
-                n_real: n_in,
-            };
-            layers.push(Layer {
-                forward: Product::new(device, &k.forward, &fwd, &[&a[l], &params, &z[l], &a[l + 1]]),
-                weight_grad: Product::new(device, &k.weight_grad, &wgrad, &[&g[l + 1], &a[l], &partial]),
-                input_grad: (l > 0)
-                    .then(|| Product::new(device, &k.input_grad, &igrad, &[&g[l + 1], &params, &g[l], &z[l - 1], &a[l]])),
-            });
+        let sh = Shared {
+            device,
+            kernels: &kernels,
+            params: &params,
+            partial: &partial,
+            batch: batch as u32,
+            n_params: n_params as u32,
+            k_chunk: batch.div_ceil(copies) as u32,
+        };
+        let main_io = MlpIo { input: &input, in_off: 0, in_stride: (d + 1) as u32, out_z: &out_z, out_a: &output, out_g: &out_g, out_off: 0 };
+        // The main net's layers, then each coefficient net's: each MLP's in order.
+        let mut layers = build_mlp(&sh, net.main(), main_io);
+        if let Some(nets) = net.coef() {
+            for (i, mlp) in nets.iter().enumerate() {
+                let io = MlpIo {
+                    input: &input,
+                    in_off: d as u32,
+                    in_stride: (d + 1) as u32,
+                    out_z: &coef_z,
+                    out_a: &coef,
+                    out_g: &coef_g,
+                    out_off: (i * batch) as u32,
+                };
+                layers.extend(build_mlp(&sh, mlp, io));
+            }
         }
         let process = match net.config.process {
             crate::diffusion::ProcessKind::Vp => 0u32,
             crate::diffusion::ProcessKind::SubVp => 1,
             crate::diffusion::ProcessKind::Linear => 2,
         };
+        let parameterization = match net.config.parameterization {
+            Parameterization::Plain => 0u32,
+            Parameterization::SkipFixed => 1,
+            Parameterization::SkipLearned => 2,
+        };
         let batch_cfg = uniform(
             device,
             "batch",
             &[data.len() as u32, d as u32, batch as u32, seed as u32, (seed >> 32) as u32, process, times.lo.to_bits(), times.hi.to_bits()],
         );
-        let loss_cfg = uniform(device, "loss", &[(batch * d) as u32, (1.0 / batch as f32).to_bits(), LOSS_SLOTS as u32, 0]);
+        let loss_cfg = uniform(
+            device,
+            "loss",
+            &[batch as u32, d as u32, (1.0 / batch as f32).to_bits(), LOSS_SLOTS as u32, parameterization, process, 0, 0],
+        );
         let adam_cfg = uniform(device, "adam", &[n_params as u32, lr.to_bits(), copies as u32, 0]);
+        let k = &kernels;
         Ok(GpuEngine {
-            draw: bind(device, &k.draw, &[&batch_cfg, &data_buf, &state, &a[0], &eps_target]),
-            loss: bind(device, &k.loss, &[&loss_cfg, &a[n_layers], &eps_target, &g[n_layers], &state, &losses]),
+            draw: bind(device, &k.draw, &[&batch_cfg, &data_buf, &state, &input, &eps_target]),
+            loss: bind(device, &k.loss, &[&loss_cfg, &output, &eps_target, &out_g, &state, &losses, &input, &coef, &coef_g]),
             adam: bind(device, &k.adam, &[&adam_cfg, &partial, &state, &params, &m, &v, &grads]),
-            input: a[0].clone(),
-            output: a[n_layers].clone(),
+            input,
+            output,
+            coef,
             ctx,
             net,
             kernels,
@@ -456,7 +529,7 @@ impl Engine for GpuEngine {
             let n = left.min(LOSS_SLOTS);
             let start = self.iter;
             let losses = self.run_block(n, true).await?;
-            if let Some(i) = losses.iter().position(|l| !l.is_finite()) {
+            if let Some(i) = losses.iter().position(|&l| super::diverged(l, self.net.dim())) {
                 return Err(EngineError::Diverged { iter: start + i as u64 + 1, loss: losses[i] });
             }
             sum += losses.iter().map(|&l| l as f64).sum::<f64>();
@@ -481,7 +554,26 @@ impl Engine for GpuEngine {
                 let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("eps"), timestamp_writes: None });
                 self.encode_forward(&mut pass);
             }
-            out.extend(read_f32(&self.ctx, enc, &self.output, 0, rows * d).await?);
+            let n = read_f32(&self.ctx, enc, &self.output, 0, rows * d).await?;
+            // eps_hat = c1(t) x + c2(t) N(x, t) under the skip parameterisations, combined here
+            // as ScoreNet::forward combines it.
+            let (c1, c2) = match self.net.config.parameterization {
+                Parameterization::Plain => {
+                    out.extend(n);
+                    continue;
+                }
+                Parameterization::SkipFixed => {
+                    let s = self.net.config.process.sigma(t as f64) as f32;
+                    (vec![s; rows], vec![1.0 - s; rows])
+                }
+                Parameterization::SkipLearned => {
+                    let c = read_f32(&self.ctx, self.encoder(), &self.coef, 0, 2 * self.batch).await?;
+                    (c[..rows].to_vec(), c[self.batch..self.batch + rows].to_vec())
+                }
+            };
+            for (r, (xr, nr)) in chunk.chunks_exact(d).zip(n.chunks_exact(d)).enumerate() {
+                out.extend(xr.iter().zip(nr).map(|(x, n)| c1[r] * x + c2[r] * n));
+            }
         }
         Ok(out)
     }
