@@ -260,7 +260,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         train_rows(&o, &[200, 20_000].map(|batch| Config { width: 100, depth: 3, batch }));
     }
     if part("sample") {
-        println!("\n== sampling {} points with the (untrained) paper net, CPU engine ({} threads)", o.sample_n, o.threads);
+        println!("\n== sampling {} points with the (untrained) paper net: CPU engine ({} threads), then GPU", o.sample_n, o.threads);
         parallel::set_threads(o.threads);
         let spec = ExperimentSpec::default();
         let net = experiment::run::build_net(&spec);
@@ -279,7 +279,27 @@ pub fn main(args: &[String]) -> Result<(), String> {
             );
         }
         parallel::set_threads(0);
-        println!("  gpu sampling: not available yet (samplers run on the CPU engine after GPU training)");
+        // The same on the GPU: every block's rows in one forward pass per evaluation.
+        use crate::engine::block_on;
+        use crate::engine::gpu::{sampling::GpuEps, GpuContext};
+        match block_on(GpuContext::new()).and_then(|ctx| GpuEps::new(&ctx, std::slice::from_ref(&model), None, o.sample_n)) {
+            Ok(gpu) => {
+                let eval = |x: &[f32], t: f32| block_on(gpu.eval(x, t)).expect("GPU evaluation");
+                let batched = sample::Lockstep::new(eval, 2, sample::blocks(o.sample_n));
+                for (kind, steps) in [(SamplerKind::Ode, 100), (SamplerKind::Sde, 1000)] {
+                    let t = Instant::now();
+                    let _ = sample::run(kind.build(steps, &Default::default()).as_ref(), &batched, &ProcessKind::Vp, &init, 0, 0);
+                    let s = t.elapsed().as_secs_f64();
+                    println!(
+                        "  {} {steps} steps on the GPU engine ({}): {s:.2} s  ({:.1} GFLOP/s in the net)",
+                        kind.name(),
+                        gpu.describe(),
+                        flops_per_eval * (o.sample_n * steps) as f64 / s / 1e9
+                    );
+                }
+            }
+            Err(why) => println!("  gpu sampling: not measured ({why})"),
+        }
     }
     if part("tid") {
         println!("\n== TID neighbour counts");

@@ -71,6 +71,10 @@ pub struct SamplerResult {
 pub struct ExperimentResult {
     pub spec: ExperimentSpec,
     pub engine: String,
+    /// What evaluated the net for the samplers: the GPU engine natively after GPU training,
+    /// the CPU otherwise (the exact score is always evaluated on the CPU).
+    #[serde(default)]
+    pub sampling_engine: String,
     /// With `--engine auto` (the page's default on a hardware GPU): both engines' timings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine_choice: Option<EngineChoice>,
@@ -273,6 +277,13 @@ async fn train_on<E: Engine>(
     Ok((trained, report, eng.describe()))
 }
 
+/// Nets trained on the GPU engine, for sampling there: the device, the nets, and t' of two.
+pub struct OnGpu {
+    pub ctx: GpuContext,
+    pub nets: Vec<TrainedNet>,
+    pub split: Option<f32>,
+}
+
 /// The trained model, its training report, each net's report (two nets only) and the engine.
 type Trained = (Box<dyn EpsModel>, Option<TrainReport>, Vec<NetTraining>, String);
 
@@ -284,6 +295,7 @@ async fn train_model(
     data: &Arc<Points>,
     backend: Backend,
     notes: &mut Vec<String>,
+    on_gpu: &mut Option<OnGpu>,
     on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
 ) -> Result<Trained, RunError> {
     let ranges = spec.nets();
@@ -336,6 +348,10 @@ async fn train_model(
         let mut eng = CpuEngine::new(build_net(spec), data.clone(), batch, lr, times, seed);
         nets.push(train_on(&mut eng, spec, &mut forward).await.map_err(RunError::Engine)?);
         i += 1;
+    }
+    if let Some(ctx) = gpu {
+        let split = (ranges.len() > 1).then(|| ranges[1].0 as f32);
+        *on_gpu = Some(OnGpu { ctx, nets: nets.iter().map(|n| n.0.clone()).collect(), split });
     }
     let engine_name = nets[0].2.clone();
     if nets.len() == 1 {
@@ -415,6 +431,7 @@ pub async fn run_on(
     let mut timings = BTreeMap::new();
     let mut notes = Vec::new();
     let mut engine_choice = None;
+    let mut on_gpu: Option<OnGpu> = None;
     let t0 = now_s();
     phase(on_event, "data")?;
     let data = Arc::new(spec.dataset.generate(spec.data_size(), spec.dim, spec.seed));
@@ -439,7 +456,7 @@ pub async fn run_on(
         };
         phase(on_event, "training")?;
         let t = now_s();
-        let trained = train_model(spec, &data, backend, &mut notes, on_event).await?;
+        let trained = train_model(spec, &data, backend, &mut notes, &mut on_gpu, on_event).await?;
         timings.insert("train_s".into(), now_s() - t);
         trained
     };
@@ -452,6 +469,27 @@ pub async fn run_on(
     let mut samples = BTreeMap::new();
     let mut samplers = BTreeMap::new();
     let mut recordings = BTreeMap::new();
+    // Natively, nets trained on the GPU also sample there (every block's rows in one forward
+    // pass, sample::Lockstep); in the browser, where the samplers cannot wait on the GPU from
+    // their threads, they sample on the CPU.
+    #[cfg(not(target_arch = "wasm32"))]
+    let gpu_eps = on_gpu.and_then(|g| match crate::engine::gpu::sampling::GpuEps::new(&g.ctx, &g.nets, g.split, n) {
+        Ok(e) => Some(e),
+        Err(why) => {
+            notes.push(format!("{why}; sampling on the CPU"));
+            None
+        }
+    });
+    #[cfg(target_arch = "wasm32")]
+    let gpu_eps: Option<()> = {
+        let _ = on_gpu;
+        None
+    };
+    let sampling_engine = match &gpu_eps {
+        Some(_) => engine_name.clone(),
+        None => format!("cpu ({} threads)", crate::parallel::threads()),
+    };
+    let gpu_failed = std::sync::Mutex::new(None::<String>);
     for &kind in &spec.sampling.samplers {
         phase(on_event, kind.name())?;
         let t = now_s();
@@ -460,7 +498,27 @@ pub async fn run_on(
         // Each sampler's noise stream is fixed by its kind, so adding or removing another
         // sampler from the comparison leaves its samples unchanged.
         let stream = kind as u64;
-        let (s, rec) = sample::run_with(sampler.as_ref(), model.as_ref(), &spec.process, &init, spec.seed, stream, &opts);
+        let (s, rec) = match &gpu_eps {
+            #[cfg(not(target_arch = "wasm32"))]
+            Some(g) => {
+                // A device fault mid-run: that evaluation and the rest run on the CPU, with a note.
+                let eval = |x: &[f32], t: f32| {
+                    let mut failed = gpu_failed.lock().unwrap();
+                    if failed.is_none() {
+                        match engine::block_on(g.eval(x, t)) {
+                            Ok(e) => return e,
+                            Err(e) => *failed = Some(e.to_string()),
+                        }
+                    }
+                    let mut out = vec![0.0f32; x.len()];
+                    model.eps(x, t, &mut out, &mut crate::nn::ScoreNetCache::default());
+                    out
+                };
+                let batched = sample::Lockstep::new(eval, init.dim, sample::blocks(n));
+                sample::run_with(sampler.as_ref(), &batched, &spec.process, &init, spec.seed, stream, &opts)
+            }
+            _ => sample::run_with(sampler.as_ref(), model.as_ref(), &spec.process, &init, spec.seed, stream, &opts),
+        };
         let seconds = now_s() - t;
         let evaluations = kind.evaluations(steps, &settings) + spec.sampling.denoise as usize;
         samplers.insert(
@@ -469,6 +527,9 @@ pub async fn run_on(
         );
         samples.insert(kind.name().to_string(), s);
         recordings.insert(kind.name().to_string(), rec.expect("planned"));
+    }
+    if let Some(why) = gpu_failed.into_inner().unwrap() {
+        notes.push(format!("sampling on the GPU failed ({why}); the remaining evaluations ran on the CPU"));
     }
     let truth = plan.noised_data(&refs[0], &spec.process, spec.seed);
 
@@ -509,6 +570,7 @@ pub async fn run_on(
     Ok(ExperimentResult {
         spec: spec.clone(),
         engine: engine_name,
+        sampling_engine,
         engine_choice,
         notes,
         data_dim: spec.data_dim(),

@@ -4,6 +4,8 @@
 
 mod kind;
 mod langevin;
+#[cfg(not(target_arch = "wasm32"))]
+mod lockstep;
 mod model;
 pub mod record;
 mod sde_ode;
@@ -11,6 +13,8 @@ mod solvers;
 
 pub use kind::{SamplerKind, SamplerSettings};
 pub use langevin::{Ald, Pc};
+#[cfg(not(target_arch = "wasm32"))]
+pub use lockstep::Lockstep;
 pub use model::{EpsModel, ExactEps, SplitEps, TrainedNet};
 pub use record::{RecordPlan, Recording};
 pub use sde_ode::{Ode, Sde};
@@ -61,6 +65,11 @@ pub fn uniform_grid(steps: usize, t_max: f64) -> Vec<f64> {
     (0..=steps).map(|i| if i == steps { T_EPS } else { t_max - i as f64 * (t_max - T_EPS) / steps as f64 }).collect()
 }
 
+/// Blocks of a run of `n` points ([`Lockstep`] needs their number).
+pub fn blocks(n: usize) -> usize {
+    n.div_ceil(BLOCK)
+}
+
 /// x_1 ~ N(0, I): the initial noise every sampler of one comparison starts from.
 pub fn initial_noise(n: usize, dim: usize, seed: u64) -> Points {
     let mut p = Points::zeros(n, dim);
@@ -104,7 +113,7 @@ pub fn run_with(
         .enumerate()
         .map(|(b, x)| (x, opts.record.map(|p| p.block(&grid, d, b))))
         .collect();
-    parallel::for_each_mut(&mut blocks, |b, (x, rec)| {
+    let run_block = |b: usize, (x, rec): &mut (&mut [f32], Option<record::BlockRecord>)| {
         let mut r = rng::stream(seed, Stream::SamplerNoise, (stream << 32) | b as u64);
         let mut scratch = ScoreNetCache::default();
         let mut eps = vec![0.0f32; x.len()];
@@ -129,7 +138,21 @@ pub fn run_with(
         if let Some(rec) = rec.as_mut() {
             rec.observe(steps, x);
         }
-    });
+    };
+    match model.lockstep_blocks() {
+        // A batched model: every block on its own thread, all calling it together.
+        #[cfg(not(target_arch = "wasm32"))]
+        Some(n) => {
+            assert_eq!(n, blocks.len(), "the lockstep model expects {n} blocks, the run has {}", blocks.len());
+            std::thread::scope(|s| {
+                for (b, block) in blocks.iter_mut().enumerate() {
+                    let run_block = &run_block;
+                    s.spawn(move || run_block(b, block));
+                }
+            });
+        }
+        _ => parallel::for_each_mut(&mut blocks, run_block),
+    }
     let recording = opts.record.map(|plan| {
         let parts: Vec<record::BlockRecord> = blocks.into_iter().filter_map(|(_, r)| r).collect();
         plan.merge(&grid, d, parts)

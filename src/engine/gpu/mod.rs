@@ -6,6 +6,7 @@
 
 mod kernels;
 mod readback;
+pub mod sampling;
 
 use super::cpu::TimeRange;
 use super::{Engine, EngineError};
