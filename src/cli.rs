@@ -159,15 +159,34 @@ fn num<T: std::str::FromStr>(flag: &str, v: &str, what: &str) -> Result<T, CliEr
     v.trim().parse::<T>().map_err(|_| CliError::Usage(format!("{flag}: expected {what}, got {v:?}")))
 }
 
+/// Largest spec file read (a spec is a few KB; this refuses /dev/zero and the like at once).
+const SPEC_MAX_BYTES: u64 = 1 << 20;
+
+/// A text file of at most `limit` bytes.
+fn read_limited(path: &str, limit: u64) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("larger than {} KiB: not a spec file", limit / 1024));
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+}
+
 /// Run flags are the spec overrides (`--width` sets `width`) plus these.
 const RUN_ONLY_FLAGS: &[&str] = &["--spec", "--samples-out", "--record-out", "--threads", "--engine"];
 
 fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
     let mut s = match f.get("--spec") {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?;
-            serde_json::from_str::<ExperimentSpec>(&text)
-                .map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?
+            let text = read_limited(path, SPEC_MAX_BYTES).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?;
+            let value: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?;
+            if !value.is_object() {
+                return Err(CliError::Usage(format!("--spec {path}: a spec must be a JSON object of named fields")));
+            }
+            serde_json::from_value::<ExperimentSpec>(value).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?
         }
         None => ExperimentSpec::default(),
     };
@@ -178,6 +197,8 @@ fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
                 .map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
         }
     }
+    let given: Vec<&str> = f.pairs.iter().map(|(n, _)| &n[2..]).collect();
+    overrides::check_given(&s, &given).map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
     s.validate().map_err(|e| {
         let flag = overrides::name_of(&e.field).map(|f| format!(" (--{f})")).unwrap_or_default();
         CliError::Usage(format!("{}{flag}: {}", e.field, e.message))
@@ -236,7 +257,7 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
     let spec = spec_from_flags(&f)?;
     set_threads(&f)?;
     if f.has("--print-spec") {
-        println!("{}", serde_json::to_string_pretty(&spec).unwrap());
+        emit(&serde_json::to_string_pretty(&spec).unwrap());
         return Ok(());
     }
     let quiet = f.has("--quiet");
@@ -262,9 +283,17 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
         }
         ControlFlow::Continue(())
     };
+    // Output folders are made and checked now, not after the run.
+    for flag in ["--samples-out", "--record-out"] {
+        if let Some(dir) = f.get(flag) {
+            check_out_dir(flag, dir)?;
+        }
+    }
     let backend = backend_of(&f)?;
     let result =
         block_on(experiment::run_on(&spec, backend, &mut on_event)).map_err(|e| CliError::Failed(e.to_string()))?;
+    // The JSON first: if writing a file fails after all, the result is not lost.
+    emit(&serde_json::to_string_pretty(&result).unwrap());
     if let Some(dir) = f.get("--samples-out") {
         let mut files: Vec<(String, &Points)> = result.samples.iter().map(|(k, v)| (k.clone(), v)).collect();
         if let Some(r) = &result.reference {
@@ -280,8 +309,27 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
     if !quiet {
         summarize(&result);
     }
-    println!("{}", serde_json::to_string_pretty(&result).unwrap());
     Ok(())
+}
+
+/// Creates `dir` and checks a file can be written there (an empty name, a regular file, /proc
+/// ... fail here, before any work).
+fn check_out_dir(flag: &str, dir: &str) -> Result<(), CliError> {
+    if dir.trim().is_empty() {
+        return Err(CliError::Usage(format!("{flag}: needs a folder name")));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| CliError::Usage(format!("{flag} {dir}: cannot create this folder: {e}")))?;
+    let probe = std::path::Path::new(dir).join(".collapse-lab-write-check");
+    std::fs::write(&probe, b"").map_err(|e| CliError::Usage(format!("{flag} {dir}: cannot write here: {e}")))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// Prints `text` to stdout; a reader that has gone (a closed pipe) is not an error.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|_| out.flush());
 }
 
 fn cmd_study(args: &[String]) -> Result<(), CliError> {
@@ -357,7 +405,7 @@ fn cmd_study(args: &[String]) -> Result<(), CliError> {
     if !quiet {
         summarize_study(&result);
     }
-    println!("{}", serde_json::to_string_pretty(&result).unwrap());
+    emit(&serde_json::to_string_pretty(&result).unwrap());
     if let Some(m) = save_error {
         return Err(CliError::Failed(m));
     }
@@ -405,7 +453,7 @@ fn cmd_hermite(args: &[String]) -> Result<(), CliError> {
     let p: usize = f.get("--max-degree").map(|v| num("--max-degree", v, "an integer")).transpose()?.unwrap_or(15);
     let nodes: usize = f.get("--nodes").map(|v| num("--nodes", v, "an integer")).transpose()?.unwrap_or(150);
     let r = crate::diagnostics::hermite::seesaw(mu, p, nodes).map_err(|m| CliError::Usage(format!("--{m}")))?;
-    println!("{}", serde_json::to_string_pretty(&r).unwrap());
+    emit(&serde_json::to_string_pretty(&r).unwrap());
     Ok(())
 }
 
@@ -455,20 +503,25 @@ fn summarize(r: &experiment::ExperimentResult) {
 fn cmd_tid(args: &[String]) -> Result<(), CliError> {
     let f = Flags::parse(args, &[], &["--train", "--samples", "--eps", "--k", "--seed", "--threads"])?;
     set_threads(&f)?;
-    let read = |flag: &str| -> Result<(String, Points), CliError> {
+    let read = |flag: &str| -> Result<(String, usize, Vec<f64>, crate::points::CsvInfo), CliError> {
         let path = f.get(flag).ok_or_else(|| CliError::Usage(format!("tid needs {flag} FILE.csv")))?;
-        let text = std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("{flag} {path}: {e}")))?;
-        let p = Points::from_csv(&text).map_err(|e| CliError::Usage(format!("{flag} {path}: {e}")))?;
-        Ok((path.to_string(), p))
+        let (dim, values, info) = crate::points::read_csv_file(path).map_err(|e| CliError::Usage(format!("{flag} {path}: {e}")))?;
+        Ok((path.to_string(), dim, values, info))
     };
-    let (train_path, train) = read("--train")?;
-    let (samples_path, samples) = read("--samples")?;
-    if train.dim != samples.dim {
+    let (train_path, train_dim, train_v, train_info) = read("--train")?;
+    let (samples_path, samples_dim, samples_v, samples_info) = read("--samples")?;
+    if train_dim != samples_dim {
         return Err(CliError::Usage(format!(
-            "--train has {} columns but --samples has {}; both must have the same dimension",
-            train.dim, samples.dim
+            "--train has {train_dim} columns but --samples has {samples_dim}; both must have the same dimension"
         )));
     }
+    // TID depends on distances only: centre both sets on the training set's mean, in f64, before
+    // the f32 of the counts, so coordinates far from 0 keep their precision.
+    let d = train_dim;
+    let rows = train_v.len() / d;
+    let centre: Vec<f64> = (0..d).map(|k| train_v.iter().skip(k).step_by(d).sum::<f64>() / rows as f64).collect();
+    let to_points = |v: &[f64]| Points::new(d, v.iter().enumerate().map(|(i, x)| (x - centre[i % d]) as f32).collect());
+    let (train, samples) = (to_points(&train_v), to_points(&samples_v));
     let defaults = ExperimentSpec::default().metrics;
     let eps = match f.get("--eps") {
         Some(v) => overrides::list_f64("eps", v).map_err(|e| CliError::Usage(format!("--{e}")))?,
@@ -481,11 +534,13 @@ fn cmd_tid(args: &[String]) -> Result<(), CliError> {
         return Err(CliError::Usage("each CSV needs at least 2 points".into()));
     }
     let k: Option<usize> = f.get("--k").map(|v| num("--k", v, "an integer")).transpose()?;
+    if k == Some(0) {
+        return Err(CliError::Usage("--k: must be at least 1".into()));
+    }
+    // Hill's k counts points of the compared sets: at most n.
+    let k = k.map(|k| k.min(n));
     let mut check = ExperimentSpec::default();
     check.metrics.eps = eps.clone();
-    check.metrics.k = k;
-    check.sampling.n_samples = n.max(10);
-    check.data_size = Some(n.max(100));
     check.validate().map_err(|e| {
         CliError::Usage(format!("--{}: {}", overrides::name_of(&e.field).unwrap_or(&e.field), e.message))
     })?;
@@ -493,15 +548,26 @@ fn cmd_tid(args: &[String]) -> Result<(), CliError> {
     let (train_n, samples_n) = (train.len(), samples.len());
     let train = fit(train, 0);
     let samples = fit(samples, 1);
+    // Neighbour counting is quadratic where e covers much of the data: refuse work that would
+    // take hours, with the estimate, rather than hang.
+    for &e in &eps {
+        let pairs = metrics::pair_checks(&train, e).max(metrics::pair_checks(&samples, e));
+        if pairs > metrics::MAX_PAIR_CHECKS {
+            return Err(CliError::Usage(format!(
+                "--eps {e}: counting neighbours within {e} would compare about {pairs:.1e} pairs of points (more than {:.0e}, hours of work); choose smaller radii or fewer points",
+                metrics::MAX_PAIR_CHECKS
+            )));
+        }
+    }
     let results = metrics::tid_curve(&train, &samples, &eps, k);
     let out = serde_json::json!({
-        "train": {"path": train_path, "points": train_n, "dim": train.dim},
-        "samples": {"path": samples_path, "points": samples_n, "dim": samples.dim},
+        "train": {"path": train_path, "points": train_n, "dim": train.dim, "header": train_info.header},
+        "samples": {"path": samples_path, "points": samples_n, "dim": samples.dim, "header": samples_info.header},
         "n_used": n,
         "subsampled": train_n != samples_n,
         "k": k.unwrap_or(n),
         "results": results,
     });
-    println!("{}", serde_json::to_string_pretty(&out).unwrap());
+    emit(&serde_json::to_string_pretty(&out).unwrap());
     Ok(())
 }

@@ -88,46 +88,114 @@ impl Points {
         s
     }
 
-    /// Parses CSV of numbers, one point per row. A first row that is not numeric is taken as a
-    /// header and skipped; blank lines and `#` comments are ignored. Every row must have the same
-    /// number of finite values.
+    /// Parses CSV of numbers, one point per row (see [`parse_csv`]).
     pub fn from_csv(text: &str) -> Result<Points, String> {
-        let mut dim = 0usize;
-        let mut data = Vec::new();
-        let mut seen_row = false;
-        for (lineno, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let fields: Vec<&str> = line.split([',', ';', '\t']).map(str::trim).collect();
-            let parsed: Result<Vec<f32>, _> = fields.iter().map(|f| f.parse::<f32>()).collect();
-            let values = match parsed {
-                Ok(v) => v,
-                Err(_) if !seen_row => {
-                    seen_row = true; // header
-                    continue;
-                }
-                Err(_) => return Err(format!("line {}: not a row of numbers: {line:?}", lineno + 1)),
-            };
-            seen_row = true;
-            if values.iter().any(|x| !x.is_finite()) {
-                return Err(format!("line {}: non-finite value", lineno + 1));
-            }
-            if dim == 0 {
-                dim = values.len();
-            } else if values.len() != dim {
-                return Err(format!(
-                    "line {}: {} values, but earlier rows have {dim}",
-                    lineno + 1,
-                    values.len()
-                ));
-            }
-            data.extend(values);
+        let mut r = CsvReader::default();
+        for line in text.lines() {
+            r.line(line)?;
         }
-        if dim == 0 {
+        let (dim, values, _) = r.finish()?;
+        Ok(Points { dim, data: values.into_iter().map(|v| v as f32).collect() })
+    }
+}
+
+/// Most rows a CSV of points may have (TID's largest set).
+pub const CSV_MAX_ROWS: usize = 1_000_000;
+/// Longest line of a CSV of points.
+pub const CSV_MAX_LINE: usize = 64 * 1024;
+
+/// What a CSV read found besides the points.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct CsvInfo {
+    /// Rows of points read.
+    pub rows: usize,
+    /// The first row, taken as a header because none of its cells is a number.
+    pub header: Option<String>,
+}
+
+/// A CSV of numbers read line by line, in f64: one point per row; blank lines and `#` comments
+/// are ignored; a UTF-8 byte-order mark is skipped; the first row is a header only if none of
+/// its cells parses as a number (a row with some numbers and a typo is an error, not a header);
+/// every row must have the same number of finite values; at most [`CSV_MAX_ROWS`] rows.
+#[derive(Default)]
+pub struct CsvReader {
+    lineno: usize,
+    dim: usize,
+    values: Vec<f64>,
+    info: CsvInfo,
+    seen_row: bool,
+}
+
+impl CsvReader {
+    pub fn line(&mut self, line: &str) -> Result<(), String> {
+        self.lineno += 1;
+        let line = if self.lineno == 1 { line.trim_start_matches('\u{feff}') } else { line };
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return Ok(());
+        }
+        let n = self.lineno;
+        let fields: Vec<&str> = line.split([',', ';', '\t']).map(str::trim).collect();
+        let parsed: Vec<Option<f64>> = fields.iter().map(|f| f.parse::<f64>().ok()).collect();
+        if !self.seen_row && parsed.iter().all(Option::is_none) {
+            self.seen_row = true;
+            self.info.header = Some(line.chars().take(200).collect());
+            return Ok(());
+        }
+        self.seen_row = true;
+        let Some(values) = parsed.iter().copied().collect::<Option<Vec<f64>>>() else {
+            let bad = fields.iter().zip(&parsed).find(|(_, p)| p.is_none()).map(|(f, _)| *f).unwrap_or("");
+            return Err(format!("line {n}: {bad:?} is not a number"));
+        };
+        if values.iter().any(|x| !x.is_finite() || x.abs() > f32::MAX as f64) {
+            return Err(format!("line {n}: a value is not finite in f32"));
+        }
+        if self.dim == 0 {
+            self.dim = values.len();
+        } else if values.len() != self.dim {
+            return Err(format!("line {n}: {} values, but earlier rows have {}", values.len(), self.dim));
+        }
+        if self.info.rows == CSV_MAX_ROWS {
+            return Err(format!("more than {CSV_MAX_ROWS} rows (line {n}); TID takes at most {CSV_MAX_ROWS} points"));
+        }
+        self.info.rows += 1;
+        self.values.extend(values);
+        Ok(())
+    }
+
+    /// (dimension, values row-major, what was read).
+    pub fn finish(self) -> Result<(usize, Vec<f64>, CsvInfo), String> {
+        if self.dim == 0 {
             return Err("no points found".into());
         }
-        Ok(Points { dim, data })
+        Ok((self.dim, self.values, self.info))
     }
+}
+
+/// Reads a CSV of points from a file line by line (see [`CsvReader`]), refusing lines longer
+/// than [`CSV_MAX_LINE`] bytes and text that is not UTF-8, so a wrong file (a binary, a device)
+/// fails at once with a clear message instead of filling memory.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_csv_file(path: &str) -> Result<(usize, Vec<f64>, CsvInfo), String> {
+    use std::io::{BufRead, Read};
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        return Err("is a directory".into());
+    }
+    let mut reader = std::io::BufReader::new(file);
+    let mut r = CsvReader::default();
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let n = reader.by_ref().take(CSV_MAX_LINE as u64 + 1).read_until(b'\n', &mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        if n > CSV_MAX_LINE {
+            return Err(format!("line {} is longer than {} KiB: not a CSV of points", r.lineno + 1, CSV_MAX_LINE / 1024));
+        }
+        let line = std::str::from_utf8(&buf).map_err(|_| format!("line {} is not UTF-8 text: not a CSV of points", r.lineno + 1))?;
+        r.line(line.trim_end_matches(['\n', '\r']))?;
+    }
+    r.finish()
 }

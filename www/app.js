@@ -65,6 +65,8 @@ function fillForm(spec) {
 function formPairs() {
   const pairs = [];
   for (const k of FORM_FIELDS) {
+    // The dimension is a setting of mog-nd only (elsewhere the core refuses it, not ignores it).
+    if (k === 'dim' && form.elements.dataset.value !== 'mog-nd') continue;
     const v = String(form.elements[k].value).trim();
     if (v !== '') pairs.push([k, v]);
   }

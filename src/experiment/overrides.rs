@@ -116,6 +116,7 @@ pub fn apply(s: &mut ExperimentSpec, name: &str, v: &str) -> Result<(), SpecErro
         "diag-points" => s.diagnostics.points = num(name, v, "an integer")?,
         "diag-times" => s.diagnostics.times = list_f64(name, v)?,
         "diag-trajectories" => s.diagnostics.trajectories = num(name, v, "an integer")?,
+        "" => return Err(bad("(empty name)", format!("a setting needs a name; known: {}", NAMES.join(", ")))),
         _ => return Err(bad(name, format!("unknown setting; known: {}", NAMES.join(", ")))),
     }
     Ok(())
@@ -159,11 +160,26 @@ pub fn name_of(field: &str) -> Option<&'static str> {
 /// Applies `name=value` pairs in order and validates the result.
 pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<ExperimentSpec, SpecError> {
     let mut s = ExperimentSpec::default();
+    let mut given = Vec::new();
     for (k, v) in pairs {
         apply(&mut s, k, v)?;
+        given.push(k);
     }
+    check_given(&s, &given)?;
     s.validate()?;
     Ok(s)
+}
+
+/// Settings that only mean something with others: given where they would be ignored, they are
+/// refused rather than silently dropped (`dim` off `mog-nd`).
+pub fn check_given(s: &ExperimentSpec, given: &[&str]) -> Result<(), SpecError> {
+    if given.contains(&"dim") && s.dataset != crate::data::Dataset::MogNd {
+        return Err(SpecError {
+            field: "dim".into(),
+            message: format!("only mog-nd has a dimension to choose; {} is {}-dimensional", s.dataset.name(), s.data_dim()),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -173,7 +189,7 @@ mod tests {
     #[test]
     fn every_name_is_accepted_with_a_valid_value() {
         let values = [
-            ("dataset", "mog"), ("data-size", "1000"), ("dim", "3"), ("process", "sub-vp"), ("depth", "2"),
+            ("dataset", "mog-nd"), ("data-size", "1000"), ("dim", "3"), ("process", "sub-vp"), ("depth", "2"),
             ("width", "16"), ("activation", "silu"), ("parameterization", "skip-fixed"), ("iters", "10"),
             ("batch", "100"), ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde,pc,ald"),
             ("steps", "sde=50,dpm2=10"), ("exact-score", "true"), ("snr", "0.2"), ("corrector-steps", "2"),
@@ -212,6 +228,8 @@ mod tests {
             ("fixed-t", "one", "fixed-t: expected a number or none"),
             ("two-model", "1", "training.two_model"),
             ("diagnostics", "maybe", "diagnostics: expected true or false"),
+            ("dim", "3", "dim: only mog-nd has a dimension"),
+            ("diag-times", "-inf", "diagnostics.times"),
         ] {
             let e = from_pairs([(k, v)]).unwrap_err();
             assert!(e.to_string().starts_with(want), "{k}={v}: {e}");

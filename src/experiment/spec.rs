@@ -368,11 +368,12 @@ impl ExperimentSpec {
         if g.times.is_empty() || g.times.len() > DIAG_TIMES {
             return err("diagnostics.times", format!("give 1 to {DIAG_TIMES} times"));
         }
-        // Checked against the process only when the diagnostics run: the default time 1 is past
-        // the linear process's t_max (0.999), which must not block a run without diagnostics.
-        for &t in g.times.iter().filter(|_| g.enabled) {
-            if !(t.is_finite() && t >= t_eps && t <= t_max) {
-                return err("diagnostics.times", format!("every time must be in {t_eps}..={t_max}, got {t}"));
+        // Checked against the process's end only when the diagnostics run: the default time 1 is
+        // past the linear process's t_max (0.999), which must not block a run without them.
+        for &t in &g.times {
+            let hi = if g.enabled { t_max } else { 1.0 };
+            if !(t.is_finite() && t >= t_eps && t <= hi) {
+                return err("diagnostics.times", format!("every time must be in {t_eps}..={hi}, got {t}"));
             }
         }
         in_range("diagnostics.trajectories", g.trajectories, 1, crate::sample::BLOCK)?;
@@ -390,8 +391,14 @@ impl ExperimentSpec {
 
     /// Parses and validates a JSON spec; unknown fields are errors, missing ones take defaults.
     pub fn from_json(text: &str) -> Result<ExperimentSpec, SpecError> {
-        let spec: ExperimentSpec =
-            serde_json::from_str(text).map_err(|e| SpecError { field: "spec".into(), message: e.to_string() })?;
+        let bad = |m: String| SpecError { field: "spec".into(), message: m };
+        // A spec is an object of named fields; serde would also take an array of values by
+        // position, which nobody means.
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        if !value.is_object() {
+            return Err(bad("a spec must be a JSON object of named fields".into()));
+        }
+        let spec: ExperimentSpec = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
         spec.validate()?;
         Ok(spec)
     }

@@ -6,5 +6,5 @@ mod neighbours;
 pub mod tid;
 
 pub use marginal::marginal_accuracy;
-pub use neighbours::neighbour_counts;
+pub use neighbours::{neighbour_counts, pair_checks, MAX_PAIR_CHECKS};
 pub use tid::{hill_alpha, tid_curve, SurvivalCurve, TidPoint};

@@ -11,11 +11,61 @@ use std::collections::HashMap;
 
 const GRID_DIMS: usize = 3;
 
+/// Pair comparisons above which a caller should refuse a count (minutes to hours of work).
+pub const MAX_PAIR_CHECKS: f64 = 2e10;
+
+/// The pair comparisons [`neighbour_counts`] would make at radius e: the sum over grid cells of
+/// the cell's points times the points of its 3^m neighbouring cells (0 where the fast path
+/// applies: every pair within e).
+pub fn pair_checks(p: &Points, e: f64) -> f64 {
+    if p.is_empty() || within_everywhere(p, e) {
+        return 0.0;
+    }
+    let m = p.dim.min(GRID_DIMS);
+    let mut cells: HashMap<[i64; GRID_DIMS], f64> = HashMap::new();
+    for i in 0..p.len() {
+        let mut c = [0i64; GRID_DIMS];
+        for k in 0..m {
+            c[k] = (p.row(i)[k] as f64 / e).floor() as i64;
+        }
+        *cells.entry(c).or_default() += 1.0;
+    }
+    let mut total = 0.0;
+    for (c, &count) in &cells {
+        for code in 0..3usize.pow(m as u32) {
+            let (mut o, mut code) = (*c, code);
+            for slot in o.iter_mut().take(m) {
+                *slot += (code % 3) as i64 - 1;
+                code /= 3;
+            }
+            total += count * cells.get(&o).copied().unwrap_or(0.0);
+        }
+    }
+    total
+}
+
+/// Whether the bounding box's diagonal is within e, so every pair of points is.
+fn within_everywhere(p: &Points, e: f64) -> bool {
+    let d = p.dim;
+    let mut diag2 = 0.0;
+    for k in 0..d {
+        let (lo, hi) = p.data.iter().skip(k).step_by(d).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v as f64), hi.max(v as f64))
+        });
+        diag2 += (hi - lo) * (hi - lo);
+    }
+    diag2 <= e * e
+}
+
 pub fn neighbour_counts(p: &Points, e: f64) -> Vec<u32> {
     assert!(e > 0.0 && e.is_finite(), "radius must be positive and finite");
     let (n, d) = (p.len(), p.dim);
     if n == 0 {
         return Vec::new();
+    }
+    // Fast path: e covers the whole set, every point counts all n.
+    if within_everywhere(p, e) {
+        return vec![n as u32; n];
     }
     let m = d.min(GRID_DIMS);
     let cell_of = |row: &[f32]| -> [i64; GRID_DIMS] {

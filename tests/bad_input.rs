@@ -1,0 +1,308 @@
+//! Bad input, as a new user gives it (issue 13's reproducers), and bounded, seeded fuzz tests of
+//! the settings table, spec documents and the CSV reader: every input gives a valid spec (or
+//! points) or one clear error line, never a panic, never a silently different experiment.
+
+use collapse_lab::experiment::{overrides, ExperimentSpec};
+use collapse_lab::points::Points;
+use collapse_lab::rng::{self, Stream};
+use rand::RngExt;
+use std::process::{Command, Stdio};
+
+fn lab(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("collapse-lab-bad-input-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+const SMALL: &[&str] = &["--iters", "20", "--width", "8", "--n-samples", "200", "--samplers", "ode", "--quiet"];
+
+#[test]
+fn bad_output_folders_are_refused_before_training() {
+    let file = tmp("a-regular-file");
+    std::fs::write(&file, "x").unwrap();
+    let file = file.to_str().unwrap();
+    for (flag, dir, want) in [
+        ("--samples-out", "/proc/collapse-lab", "cannot create this folder"),
+        ("--samples-out", "", "needs a folder name"),
+        ("--record-out", file, "cannot create this folder"),
+    ] {
+        let mut args = vec![flag, dir, "--iters", "100000"];
+        args.extend_from_slice(&SMALL[2..]);
+        let t = std::time::Instant::now();
+        let (code, out, err) = lab(&args);
+        assert_eq!(code, 2, "{flag} {dir:?}: {err}");
+        assert!(err.contains(flag) && err.contains(want), "{flag} {dir:?}: {err}");
+        assert!(out.is_empty() && t.elapsed().as_secs() < 20, "{flag} {dir:?} trained first");
+    }
+}
+
+#[test]
+fn oversized_and_wrong_files_fail_at_once() {
+    let (code, _, err) = lab(&["--spec", "/dev/zero"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--spec /dev/zero") && err.contains("not a spec file"), "{err}");
+    let (code, _, err) = lab(&["tid", "--train", "/dev/urandom", "--samples", "/dev/urandom"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--train /dev/urandom") && err.contains("not a CSV of points"), "{err}");
+    let (code, _, err) = lab(&["tid", "--train", "/dev/zero", "--samples", "/dev/zero"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a CSV of points"), "{err}");
+    // A JSON array (values by position) is no spec.
+    let arr = tmp("array.json");
+    for text in ["[]", "[\"chessboard\", null, 10]", "3", "\"spec\""] {
+        std::fs::write(&arr, text).unwrap();
+        let (code, _, err) = lab(&["--spec", arr.to_str().unwrap(), "--print-spec"]);
+        assert_eq!(code, 2, "{text}");
+        assert!(err.contains("a spec must be a JSON object"), "{text}: {err}");
+    }
+}
+
+#[test]
+fn dim_off_mog_nd_is_refused_not_ignored() {
+    let (code, _, err) = lab(&["--dim", "3", "--print-spec"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--dim: only mog-nd has a dimension"), "{err}");
+    let (code, out, _) = lab(&["--dataset", "mog-nd", "--dim", "3", "--print-spec"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"dim\": 3"));
+    assert!(overrides::from_pairs([("dataset", "spiral"), ("dim", "4")]).is_err());
+}
+
+#[test]
+fn a_closed_stdout_is_no_crash() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_collapse-lab"))
+        .args(["--print-spec"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn write_csv(name: &str, rows: &[Vec<f64>], prefix: &str) -> String {
+    let mut s = String::from(prefix);
+    for r in rows {
+        s += &r.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(",");
+        s.push('\n');
+    }
+    let p = tmp(name);
+    std::fs::write(&p, s).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn tid_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["tid"];
+    all.extend_from_slice(args);
+    let (code, out, err) = lab(&all);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn tid_reads_in_f64_skips_a_bom_and_only_true_headers() {
+    let mut r = rng::stream(5, Stream::Data, 0);
+    let pts = |n: usize, off: f64, r: &mut rand::rngs::StdRng| -> Vec<Vec<f64>> {
+        (0..n).map(|_| vec![off + r.random::<f64>(), off + r.random::<f64>() * r.random::<f64>()]).collect()
+    };
+    let (a, b) = (pts(1500, 0.0, &mut r), pts(1500, 0.0, &mut r));
+    let shift = |v: &[Vec<f64>]| v.iter().map(|p| p.iter().map(|x| x + 1e5).collect()).collect::<Vec<Vec<f64>>>();
+    let (fa, fb) = (write_csv("a.csv", &a, ""), write_csv("b.csv", &b, ""));
+    let (sa, sb) = (write_csv("sa.csv", &shift(&a), ""), write_csv("sb.csv", &shift(&b), ""));
+    let near = tid_json(&["--train", &fa, "--samples", &fb, "--eps", "0.01,0.05"]);
+    let far = tid_json(&["--train", &sa, "--samples", &sb, "--eps", "0.01,0.05"]);
+    for i in 0..2 {
+        let (x, y) = (near["results"][i]["tid"].as_f64().unwrap(), far["results"][i]["tid"].as_f64().unwrap());
+        assert!((x - y).abs() < 0.02, "TID changes with a shift of 1e5: {x} vs {y}");
+    }
+    // A BOM before a header-less file: the first row is data, not a header.
+    let bom = write_csv("bom.csv", &a, "\u{feff}");
+    let v = tid_json(&["--train", &bom, "--samples", &fb]);
+    assert_eq!(v["train"]["points"], 1500);
+    assert!(v["train"]["header"].is_null());
+    // A header is skipped and reported; a first row with a typo is an error, not a header.
+    let head = write_csv("head.csv", &a, "x,y\n");
+    let v = tid_json(&["--train", &head, "--samples", &fb]);
+    assert_eq!((v["train"]["points"].as_u64(), v["train"]["header"].as_str()), (Some(1500), Some("x,y")));
+    let typo = write_csv("typo.csv", &a[1..], "1,abc\n");
+    let (code, _, err) = lab(&["tid", "--train", &typo, "--samples", &fb]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 1") && err.contains("\"abc\" is not a number"), "{err}");
+    // k above the points used is reported as the k used.
+    let two = write_csv("two.csv", &a[..2], "");
+    let v = tid_json(&["--train", &two, "--samples", &two, "--k", "5", "--eps", "0.5"]);
+    assert_eq!(v["k"], 2);
+}
+
+#[test]
+fn tid_at_a_radius_covering_the_data_is_fast_and_hopeless_work_is_refused() {
+    let mut r = rng::stream(6, Stream::Data, 0);
+    let rows: Vec<Vec<f64>> = (0..20_000).map(|_| vec![r.random::<f64>(), r.random::<f64>()]).collect();
+    let f = write_csv("cover.csv", &rows, "");
+    let t = std::time::Instant::now();
+    let v = tid_json(&["--train", &f, "--samples", &f, "--eps", "100"]);
+    assert!(t.elapsed().as_secs_f64() < 10.0, "e = 100 took {:?}", t.elapsed());
+    assert!(v["results"][0]["tid"].is_number() || v["results"][0]["tid"].is_null());
+    // 300,000 points on [0, 10]^2 at e = 4: ~4e10 pair comparisons, refused up front.
+    let rows: Vec<Vec<f64>> = (0..300_000).map(|_| vec![10.0 * r.random::<f64>(), 10.0 * r.random::<f64>()]).collect();
+    let f = write_csv("big.csv", &rows, "");
+    let t = std::time::Instant::now();
+    let (code, _, err) = lab(&["tid", "--train", &f, "--samples", &f, "--eps", "0.01,4"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--eps 4") && err.contains("pairs of points"), "{err}");
+    assert!(t.elapsed().as_secs_f64() < 30.0);
+}
+
+const VALUES: &[&str] = &[
+    "", "0", "1", "-1", "2", "10", "0.5", "1e308", "-1e308", "1e-300", "NaN", "inf", "-inf", "abc", "1,2,3", ",", ";",
+    "true", "false", "yes", "maybe", "99999999999999999999", "18446744073709551616", "4294967296", "0x10", " 7 ",
+    "ode", "sde,pc,ald", "ode,euler", "ode=5", "sde=0", "vp", "linear", "chessboard", "mog-nd", "mog", "relu",
+    "skip-learned", "none", "0.6", "1,0.5,0", "0.01,0.1;0.05", "\u{0}", "é", "1 2",
+];
+
+/// Random name=value pairs from the settings table (and names that are not in it).
+#[test]
+fn fuzz_the_settings_table() {
+    let mut r = rng::stream(13, Stream::Data, 1);
+    let mut ok = 0;
+    for case in 0..4000 {
+        let n = r.random_range(1..5usize);
+        let pairs: Vec<(String, String)> = (0..n)
+            .map(|_| {
+                let name = if r.random::<f64>() < 0.9 {
+                    overrides::NAMES[r.random_range(0..overrides::NAMES.len())].to_string()
+                } else {
+                    ["colour", "Width", "", "--width", "eps "][r.random_range(0..5usize)].to_string()
+                };
+                (name, VALUES[r.random_range(0..VALUES.len())].to_string())
+            })
+            .collect();
+        let res = std::panic::catch_unwind(|| overrides::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
+        let res = res.unwrap_or_else(|_| panic!("case {case}: {pairs:?} panicked"));
+        match res {
+            Ok(spec) => {
+                ok += 1;
+                // The same experiment again from its JSON: nothing was dropped on the way.
+                let again = ExperimentSpec::from_json(&serde_json::to_string(&spec).unwrap()).unwrap_or_else(|e| panic!("case {case}: {pairs:?}: {e}"));
+                assert_eq!(again, spec, "case {case}: {pairs:?}");
+            }
+            Err(e) => {
+                let line = e.to_string();
+                assert!(!e.field.is_empty() && !e.message.is_empty() && !line.contains('\n'), "case {case}: {pairs:?}: {line:?}");
+            }
+        }
+    }
+    assert!(ok > 40 && ok < 3900, "{ok} of 4000 valid: the fuzzer does not reach both sides");
+}
+
+/// Whole spec documents with fields replaced by nulls, wrong types, huge numbers, removed,
+/// added, and duplicated.
+#[test]
+fn fuzz_spec_documents() {
+    let base: serde_json::Value = serde_json::to_value(ExperimentSpec::default()).unwrap();
+    let mut paths = Vec::new();
+    fn walk(v: &serde_json::Value, at: Vec<String>, out: &mut Vec<Vec<String>>) {
+        if let Some(o) = v.as_object() {
+            for (k, x) in o {
+                let mut p = at.clone();
+                p.push(k.clone());
+                out.push(p.clone());
+                walk(x, p, out);
+            }
+        }
+    }
+    walk(&base, Vec::new(), &mut paths);
+    let replacements = [
+        serde_json::Value::Null,
+        serde_json::json!("text"),
+        serde_json::json!([]),
+        serde_json::json!([1, 2]),
+        serde_json::json!({}),
+        serde_json::json!(true),
+        serde_json::json!(-1),
+        serde_json::json!(0),
+        serde_json::json!(1e300),
+        serde_json::json!(u64::MAX),
+        serde_json::json!(0.5),
+    ];
+    let mut r = rng::stream(14, Stream::Data, 2);
+    let mut valid = 0;
+    for case in 0..3000 {
+        let mut doc = base.clone();
+        for _ in 0..r.random_range(1..4usize) {
+            let path = &paths[r.random_range(0..paths.len())];
+            let mut at = Some(&mut doc);
+            for k in &path[..path.len() - 1] {
+                at = at.and_then(|v| v.get_mut(k));
+            }
+            // An earlier mutation may have replaced a parent of this path.
+            let Some(obj) = at.and_then(|v| v.as_object_mut()) else { continue };
+            match r.random_range(0..10u32) {
+                0 => {
+                    obj.remove(path.last().unwrap());
+                }
+                1 => {
+                    obj.insert("unknown_field".into(), serde_json::json!(1));
+                }
+                _ => {
+                    obj.insert(path.last().unwrap().clone(), replacements[r.random_range(0..replacements.len())].clone());
+                }
+            }
+        }
+        let mut text = serde_json::to_string(&doc).unwrap();
+        if r.random::<f64>() < 0.1 {
+            text = text.replacen('{', "{\"seed\": 1,", 1); // a duplicate key
+        }
+        let res = std::panic::catch_unwind(|| ExperimentSpec::from_json(&text)).unwrap_or_else(|_| panic!("case {case} panicked: {text}"));
+        match res {
+            Ok(spec) => {
+                valid += 1;
+                assert!(spec.validate().is_ok());
+            }
+            Err(e) => assert!(!e.message.is_empty() && !e.to_string().contains('\n'), "case {case}: {e}"),
+        }
+    }
+    assert!(valid < 3000, "every mutated document was accepted");
+    // A duplicate key is refused, not resolved silently.
+    let dup = serde_json::to_string(&base).unwrap().replacen('{', "{\"seed\": 1,", 1);
+    assert!(ExperimentSpec::from_json(&dup).is_err());
+}
+
+/// The CSV reader on random lines: numbers, headers, BOMs, comments, typos, separators, and
+/// random bytes.
+#[test]
+fn fuzz_the_csv_reader() {
+    let pieces = ["1,2", "0.5;0.25", "3\t4", "x,y", "# comment", "", "  ", "1,abc", "nan,1", "inf,2", "1e39,0", "1,2,3",
+        "\u{feff}1,2", "-0,0", "1e-40,5", ",", "1,,2", "é,1", "1.5", "   7 , 8   "];
+    let mut r = rng::stream(15, Stream::Data, 3);
+    let (mut ok, mut err) = (0, 0);
+    for case in 0..5000 {
+        let text: String = if r.random::<f64>() < 0.1 {
+            (0..r.random_range(0..200usize)).map(|_| char::from(r.random_range(0..128u8))).collect()
+        } else {
+            (0..r.random_range(0..12usize)).map(|_| pieces[r.random_range(0..pieces.len())]).collect::<Vec<_>>().join("\n")
+        };
+        let res = std::panic::catch_unwind(|| Points::from_csv(&text)).unwrap_or_else(|_| panic!("case {case} panicked: {text:?}"));
+        match res {
+            Ok(p) => {
+                ok += 1;
+                assert!(p.dim > 0 && !p.is_empty() && p.all_finite(), "case {case}: {text:?}");
+            }
+            Err(m) => {
+                err += 1;
+                assert!(!m.is_empty() && !m.contains('\n'), "case {case}: {m:?}");
+            }
+        }
+    }
+    assert!(ok > 200 && err > 200, "ok {ok}, errors {err}");
+    // The rules themselves.
+    assert_eq!(Points::from_csv("\u{feff}1,2\n3,4").unwrap().len(), 2);
+    assert_eq!(Points::from_csv("a,b\n1,2").unwrap().len(), 1);
+    assert!(Points::from_csv("1,abc\n1,2").unwrap_err().contains("line 1"));
+}
