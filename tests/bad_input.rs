@@ -306,3 +306,12 @@ fn fuzz_the_csv_reader() {
     assert_eq!(Points::from_csv("a,b\n1,2").unwrap().len(), 1);
     assert!(Points::from_csv("1,abc\n1,2").unwrap_err().contains("line 1"));
 }
+
+#[test]
+fn run_refuses_hopeless_radii_before_training() {
+    let t = std::time::Instant::now();
+    let (code, out, err) = lab(&["--n-samples", "200000", "--data-size", "200000", "--eps", "0.05,2", "--iters", "100000", "--quiet"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("metrics.eps") && err.contains("within 2 of 200000 points"), "{err}");
+    assert!(out.is_empty() && t.elapsed().as_secs() < 20, "trained before refusing");
+}

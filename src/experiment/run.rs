@@ -437,6 +437,22 @@ pub async fn run_on(
     let data = Arc::new(spec.dataset.generate(spec.data_size(), spec.dim, spec.seed));
     timings.insert("data_s".into(), now_s() - t0);
 
+    let n = spec.sampling.n_samples;
+    let refs: Vec<Points> = (0..spec.metrics.repeats).map(|r| subsample(&data, n, spec.seed, r as u64)).collect();
+    // Neighbour counting is quadratic where e covers much of the data: refuse, before training,
+    // radii that would take hours on the reference set.
+    for &e in &spec.metrics.eps {
+        let pairs = metrics::pair_checks(&refs[0], e);
+        if pairs > metrics::MAX_PAIR_CHECKS {
+            return Err(RunError::Spec(SpecError {
+                field: "metrics.eps".into(),
+                message: format!(
+                    "counting neighbours within {e} of {n} points would compare about {pairs:.1e} pairs (more than {:.0e}, hours of work); choose smaller radii or fewer samples",
+                    metrics::MAX_PAIR_CHECKS
+                ),
+            }));
+        }
+    }
     let (model, training, training_nets, engine_name) = if spec.sampling.exact_score {
         let mixture = spec.dataset.mixture(spec.dim).expect("validated");
         let exact: Box<dyn EpsModel> = Box::new(ExactEps { mixture, process: spec.process });
@@ -460,8 +476,7 @@ pub async fn run_on(
         timings.insert("train_s".into(), now_s() - t);
         trained
     };
-    let n = spec.sampling.n_samples;
-    let refs: Vec<Points> = (0..spec.metrics.repeats).map(|r| subsample(&data, n, spec.seed, r as u64)).collect();
+
     let plan = record_plan(spec, &refs[0]);
     let init = sample::initial_noise(n, spec.data_dim(), spec.seed);
     let settings = spec.sampling.settings();
@@ -527,6 +542,13 @@ pub async fn run_on(
         );
         samples.insert(kind.name().to_string(), s);
         recordings.insert(kind.name().to_string(), rec.expect("planned"));
+    }
+    for (name, r) in &samplers {
+        if !r.finite {
+            let note = format!("{name} produced non-finite samples (the sampler or the net blew up): no TID for {name}");
+            let _ = on_event(Event::Note(&note));
+            notes.push(note);
+        }
     }
     if let Some(why) = gpu_failed.into_inner().unwrap() {
         notes.push(format!("sampling on the GPU failed ({why}); the remaining evaluations ran on the CPU"));
