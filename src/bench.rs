@@ -15,6 +15,14 @@ use crate::sample::{self, SamplerKind, TrainedNet};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// println! that ignores a closed stdout (`bench | head`) instead of panicking.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 const USAGE: &str = "\
 collapse-lab bench [FLAGS]: ms per training step and GFLOP/s on each engine, batch scaling,
 sampling and TID times, with PyTorch side by side where asked.
@@ -56,7 +64,7 @@ fn parse(args: &[String]) -> Result<Option<Opts>, String> {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if a == "--help" || a == "-h" || a == "help" {
-            print!("{USAGE}");
+            say!("{}", USAGE.trim_end());
             return Ok(None);
         }
         let (name, inline) = match a.split_once('=') {
@@ -197,14 +205,14 @@ fn gflops(c: Config, ms: f64) -> f64 {
 fn train_rows(o: &Opts, configs: &[Config]) {
     let gpu_steps = o.steps;
     for &c in configs {
-        println!("\n{} ({:.1} MFLOP per step)", c.label(), c.flops() / 1e6);
+        say!("\n{} ({:.1} MFLOP per step)", c.label(), c.flops() / 1e6);
         // The CPU engine on a big net is slow: time fewer steps there.
         let cpu_steps = ((o.steps as f64 * 2e7 / c.flops()).ceil() as usize).clamp(3, o.steps);
         let (cpu, loss) = cpu_ms_per_step(c, cpu_steps, o.threads);
-        println!("  cpu engine, {} thread(s): {cpu:9.3} ms/step  {:8.1} GFLOP/s  (loss {loss:.4})", o.threads, gflops(c, cpu));
+        say!("  cpu engine, {} thread(s): {cpu:9.3} ms/step  {:8.1} GFLOP/s  (loss {loss:.4})", o.threads, gflops(c, cpu));
         let gpu = match gpu_ms_per_step(c, gpu_steps) {
             Ok((name, g, enc)) => {
-                println!(
+                say!(
                     "  gpu engine (WGSL), {name}: {g:9.3} ms/step  {:8.1} GFLOP/s  gpu/cpu = {:.2}x  (encoding on the CPU: {enc:.3} ms/step)",
                     gflops(c, g),
                     g / cpu
@@ -212,19 +220,19 @@ fn train_rows(o: &Opts, configs: &[Config]) {
                 Some(g)
             }
             Err(why) => {
-                println!("  gpu engine: not measured ({why})");
+                say!("  gpu engine: not measured ({why})");
                 None
             }
         };
         if let Some(py) = &o.torch_gpu {
             match torch_gpu(py, &o.bench_dir, c, gpu_steps) {
                 Ok((eager, graph, who)) => {
-                    println!("  {who}: eager {eager:.3} ms/step, cuda graph {graph:.3} ms/step");
+                    say!("  {who}: eager {eager:.3} ms/step, cuda graph {graph:.3} ms/step");
                     if let Some(g) = gpu {
-                        println!("  ratio wgsl / torch: {:.2}x eager, {:.2}x cuda graph  (< 1 means the lab is faster)", g / eager, g / graph);
+                        say!("  ratio wgsl / torch: {:.2}x eager, {:.2}x cuda graph  (< 1 means the lab is faster)", g / eager, g / graph);
                     }
                 }
-                Err(why) => println!("  torch cuda: {why}"),
+                Err(why) => say!("  torch cuda: {why}"),
             }
         }
         if let Some(py) = &o.torch {
@@ -236,8 +244,8 @@ fn train_rows(o: &Opts, configs: &[Config]) {
             let text = out.as_ref().map(|o| String::from_utf8_lossy(&o.stdout).to_string()).unwrap_or_default();
             let t = text.split_whitespace().skip_while(|w| *w != "ms/step").nth(1).and_then(|v| v.parse::<f64>().ok());
             match t {
-                Some(t) => println!("  {}  torch cpu / cpu engine = {:.2}x (> 1 means the lab is faster)", text.trim(), t / cpu),
-                None => println!("  torch cpu reference failed: {text} {:?}", out.err()),
+                Some(t) => say!("  {}  torch cpu / cpu engine = {:.2}x (> 1 means the lab is faster)", text.trim(), t / cpu),
+                None => say!("  torch cpu reference failed: {text} {:?}", out.err()),
             }
         }
     }
@@ -246,21 +254,21 @@ fn train_rows(o: &Opts, configs: &[Config]) {
 pub fn main(args: &[String]) -> Result<(), String> {
     let Some(o) = parse(args)? else { return Ok(()) };
     let part = |p: &str| o.only.iter().any(|x| x == p);
-    println!("collapse-lab bench ({} cores available)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    println!("model [x,t] -> depth x width tanh -> 2 on 500,000 chessboard points, Adam, eps-DSM (VP)");
+    say!("collapse-lab bench ({} cores available)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    say!("model [x,t] -> depth x width tanh -> 2 on 500,000 chessboard points, Adam, eps-DSM (VP)");
     if part("train") {
         let paper = Config { width: 100, depth: 3, batch: 2000 };
         let seesaw = Config { width: 1000, depth: 2, batch: 2000 };
         let tiny = Config { width: 16, depth: 3, batch: 200 };
-        println!("\n== training: the paper's 2D net, the see-saw net (appendix E.1), a tiny net");
+        say!("\n== training: the paper's 2D net, the see-saw net (appendix E.1), a tiny net");
         train_rows(&o, &[paper, seesaw, tiny]);
     }
     if part("scaling") {
-        println!("\n== batch scaling of the paper net");
+        say!("\n== batch scaling of the paper net");
         train_rows(&o, &[200, 20_000].map(|batch| Config { width: 100, depth: 3, batch }));
     }
     if part("sample") {
-        println!("\n== sampling {} points with the (untrained) paper net: CPU engine ({} threads), then GPU", o.sample_n, o.threads);
+        say!("\n== sampling {} points with the (untrained) paper net: CPU engine ({} threads), then GPU", o.sample_n, o.threads);
         parallel::set_threads(o.threads);
         let spec = ExperimentSpec::default();
         let net = experiment::run::build_net(&spec);
@@ -272,7 +280,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
             let t = Instant::now();
             let _ = sample::run(kind.build(steps, &Default::default()).as_ref(), &model, &ProcessKind::Vp, &init, 0, 0);
             let s = t.elapsed().as_secs_f64();
-            println!(
+            say!(
                 "  {} {steps} steps: {s:.2} s  ({:.1} GFLOP/s in the net)",
                 kind.name(),
                 flops_per_eval * (o.sample_n * steps) as f64 / s / 1e9
@@ -290,7 +298,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
                     let t = Instant::now();
                     let _ = sample::run(kind.build(steps, &Default::default()).as_ref(), &batched, &ProcessKind::Vp, &init, 0, 0);
                     let s = t.elapsed().as_secs_f64();
-                    println!(
+                    say!(
                         "  {} {steps} steps on the GPU engine ({}): {s:.2} s  ({:.1} GFLOP/s in the net)",
                         kind.name(),
                         gpu.describe(),
@@ -298,17 +306,17 @@ pub fn main(args: &[String]) -> Result<(), String> {
                     );
                 }
             }
-            Err(why) => println!("  gpu sampling: not measured ({why})"),
+            Err(why) => say!("  gpu sampling: not measured ({why})"),
         }
     }
     if part("tid") {
-        println!("\n== TID neighbour counts");
+        say!("\n== TID neighbour counts");
         let pts = Dataset::Chessboard.generate(o.tid_n, 0, 1);
         for e in [0.01, 0.05, 0.1] {
             let t = Instant::now();
             let c = neighbour_counts(&pts, e);
             let mean = c.iter().map(|&v| v as f64).sum::<f64>() / c.len() as f64;
-            println!(
+            say!(
                 "  N = {} chessboard points, e = {e}: {:.1} ms (mean count {mean:.1})",
                 o.tid_n,
                 1000.0 * t.elapsed().as_secs_f64()
