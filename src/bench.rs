@@ -276,16 +276,20 @@ pub fn main(args: &[String]) -> Result<(), String> {
         let flops_per_eval = 2.0 * net.n_params() as f64;
         let model = TrainedNet { net, params };
         let init = sample::initial_noise(o.sample_n, 2, 0);
-        for (kind, steps) in [(SamplerKind::Ode, 100), (SamplerKind::Sde, 1000)] {
-            let t = Instant::now();
-            let _ = sample::run(kind.build(steps, &Default::default()).as_ref(), &model, &ProcessKind::Vp, &init, 0, 0);
-            let s = t.elapsed().as_secs_f64();
-            say!(
-                "  {} {steps} steps: {s:.2} s  ({:.1} GFLOP/s in the net)",
-                kind.name(),
-                flops_per_eval * (o.sample_n * steps) as f64 / s / 1e9
-            );
-        }
+        // ODE 100 steps and SDE 1000 steps from the same points, on one engine's eps_hat.
+        let time_samplers = |model: &dyn sample::EpsModel, on: &str| {
+            for (kind, steps) in [(SamplerKind::Ode, 100), (SamplerKind::Sde, 1000)] {
+                let t = Instant::now();
+                let _ = sample::run(kind.build(steps, &Default::default()).as_ref(), model, &ProcessKind::Vp, &init, 0, 0);
+                let s = t.elapsed().as_secs_f64();
+                say!(
+                    "  {} {steps} steps{on}: {s:.2} s  ({:.1} GFLOP/s in the net)",
+                    kind.name(),
+                    flops_per_eval * (o.sample_n * steps) as f64 / s / 1e9
+                );
+            }
+        };
+        time_samplers(&model, "");
         parallel::set_threads(0);
         // The same on the GPU: every block's rows in one forward pass per evaluation.
         use crate::engine::block_on;
@@ -294,17 +298,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
             Ok(gpu) => {
                 let eval = |x: &[f32], t: f32| block_on(gpu.eval(x, t)).expect("GPU evaluation");
                 let batched = sample::Lockstep::new(eval, 2, sample::blocks(o.sample_n));
-                for (kind, steps) in [(SamplerKind::Ode, 100), (SamplerKind::Sde, 1000)] {
-                    let t = Instant::now();
-                    let _ = sample::run(kind.build(steps, &Default::default()).as_ref(), &batched, &ProcessKind::Vp, &init, 0, 0);
-                    let s = t.elapsed().as_secs_f64();
-                    say!(
-                        "  {} {steps} steps on the GPU engine ({}): {s:.2} s  ({:.1} GFLOP/s in the net)",
-                        kind.name(),
-                        gpu.describe(),
-                        flops_per_eval * (o.sample_n * steps) as f64 / s / 1e9
-                    );
-                }
+                time_samplers(&batched, &format!(" on the GPU engine ({})", gpu.describe()));
             }
             Err(why) => say!("  gpu sampling: not measured ({why})"),
         }

@@ -62,16 +62,7 @@ impl CpuEngine {
         let n = params.len();
         let n_shards = batch.div_ceil(SHARD_ROWS);
         let shards = (0..n_shards)
-            .map(|i| Shard {
-                first: i * SHARD_ROWS,
-                rows: SHARD_ROWS.min(batch - i * SHARD_ROWS),
-                xt: Vec::new(),
-                t: Vec::new(),
-                eps: Vec::new(),
-                grads: Vec::new(),
-                cache: ScoreNetCache::default(),
-                loss: 0.0,
-            })
+            .map(|i| Shard::new(i * SHARD_ROWS, SHARD_ROWS.min(batch - i * SHARD_ROWS)))
             .collect();
         CpuEngine {
             adam: Adam::new(n, lr),
@@ -90,16 +81,7 @@ impl CpuEngine {
     /// The batch of training step `step` (0 is the first) as network input rows [x_t, t] and
     /// targets eps: the rows the WGSL engine draws for the same seed and step.
     pub fn batch_at(&self, step: u64) -> (Vec<f32>, Vec<f32>) {
-        let mut s = Shard {
-            first: 0,
-            rows: self.batch,
-            xt: Vec::new(),
-            t: Vec::new(),
-            eps: Vec::new(),
-            grads: Vec::new(),
-            cache: ScoreNetCache::default(),
-            loss: 0.0,
-        };
+        let mut s = Shard::new(0, self.batch);
         s.draw(&self.data, self.net.config.process, self.times, self.seed, step as u32);
         let d = self.data.dim;
         let input = s.xt.chunks_exact(d).zip(&s.t).flat_map(|(x, &t)| x.iter().copied().chain([t])).collect();
@@ -133,6 +115,20 @@ impl CpuEngine {
 }
 
 impl Shard {
+    /// Rows `first .. first + rows` of every batch, with empty buffers.
+    fn new(first: usize, rows: usize) -> Shard {
+        Shard {
+            first,
+            rows,
+            xt: Vec::new(),
+            t: Vec::new(),
+            eps: Vec::new(),
+            grads: Vec::new(),
+            cache: ScoreNetCache::default(),
+            loss: 0.0,
+        }
+    }
+
     /// Draws this shard's rows (x_0, t, eps) of batch `step` and noises them (SPEC §4).
     fn draw(&mut self, data: &Points, process: ProcessKind, times: TimeRange, seed: u64, step: u32) {
         let d = data.dim;

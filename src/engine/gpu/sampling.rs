@@ -15,7 +15,6 @@ pub struct GpuEps {
     nets: Vec<Mutex<GpuEngine>>,
     /// With two nets: the first answers for t < split, the second for t >= split.
     split: Option<f32>,
-    dim: usize,
 }
 
 impl GpuEps {
@@ -25,6 +24,7 @@ impl GpuEps {
         assert!(!nets.is_empty() && (nets.len() == 1) == split.is_none());
         let rows = rows.clamp(1, SAMPLE_ROWS);
         let dim = nets[0].net.dim();
+        // A forward-only engine still takes a data set: one row of zeros.
         let dummy = Points::new(dim, vec![0.0; dim]);
         let engines = nets
             .iter()
@@ -34,11 +34,7 @@ impl GpuEps {
                 Ok(Mutex::new(eng))
             })
             .collect::<Result<Vec<_>, String>>()?;
-        Ok(GpuEps { nets: engines, split, dim })
-    }
-
-    pub fn dim(&self) -> usize {
-        self.dim
+        Ok(GpuEps { nets: engines, split })
     }
 
     /// eps_hat for the rows of `x`, all at time `t`.
