@@ -284,27 +284,37 @@ pub struct OnGpu {
     pub split: Option<f32>,
 }
 
-/// The trained model, its training report, each net's report (two nets only) and the engine.
-type Trained = (Box<dyn EpsModel>, Option<TrainReport>, Vec<NetTraining>, String);
+/// A trained model: what the samplers evaluate, the nets behind it (their parameters, for a
+/// warm start), the whole model's training report, each net's report (two nets only) and the
+/// engine that trained it.
+pub struct TrainedModel {
+    pub model: Box<dyn EpsModel>,
+    pub nets: Vec<TrainedNet>,
+    pub report: Option<TrainReport>,
+    pub net_reports: Vec<NetTraining>,
+    pub engine: String,
+}
 
 /// Trains every net the spec asks for (SPEC §4, §8) on `backend`, one after the other, each on
-/// its own time range and seed. Training starts on the GPU engine where asked; if it cannot take
-/// the spec or the device is lost, every net is (re)trained on the CPU engine, with a note.
-async fn train_model(
+/// its own time range and seed; net i starts from `init[i]` where given (a warm start), else
+/// from the seed's initialisation. Training starts on the GPU engine where asked; if it cannot
+/// take the spec or the device is lost, every net is (re)trained on the CPU engine, with a note.
+pub async fn train_model(
     spec: &ExperimentSpec,
     data: &Arc<Points>,
     backend: Backend,
+    init: &[Vec<f32>],
     notes: &mut Vec<String>,
     on_gpu: &mut Option<OnGpu>,
     on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
-) -> Result<Trained, RunError> {
+) -> Result<TrainedModel, RunError> {
     let ranges = spec.nets();
     let (batch, lr, iters) = (spec.training.batch, spec.training.lr, spec.training.iters);
     let total = iters * ranges.len() as u64;
     let mut gpu = match backend {
         Backend::Gpu(ctx) => Some(ctx),
         Backend::Cpu => None,
-        Backend::Auto(_) => unreachable!("resolved by run_on"),
+        Backend::Auto(_) => unreachable!("resolved by the caller (resolve_backend)"),
     };
     let mut nets: Vec<(TrainedNet, TrainReport, String)> = Vec::new();
     let mut i = 0;
@@ -326,15 +336,20 @@ async fn train_model(
         };
         if let Some(ctx) = gpu.clone() {
             let failed = match GpuEngine::new(ctx, build_net(spec), data, batch, lr, times, seed) {
-                Ok(mut eng) => match train_on(&mut eng, spec, &mut forward).await {
-                    Ok(x) => {
-                        nets.push(x);
-                        i += 1;
-                        continue;
+                Ok(mut eng) => {
+                    if let Some(p) = init.get(i) {
+                        eng.set_params(p);
                     }
-                    Err(EngineError::Device(m)) => format!("{m}; trained again on the CPU engine"),
-                    Err(e) => return Err(RunError::Engine(e)),
-                },
+                    match train_on(&mut eng, spec, &mut forward).await {
+                        Ok(x) => {
+                            nets.push(x);
+                            i += 1;
+                            continue;
+                        }
+                        Err(EngineError::Device(m)) => format!("{m}; trained again on the CPU engine"),
+                        Err(e) => return Err(RunError::Engine(e)),
+                    }
+                }
                 Err(why) => format!("{why}; trained on the CPU engine"),
             };
             let _ = forward(Event::Note(&failed));
@@ -346,17 +361,21 @@ async fn train_model(
             continue;
         }
         let mut eng = CpuEngine::new(build_net(spec), data.clone(), batch, lr, times, seed);
+        if let Some(p) = init.get(i) {
+            eng.set_params(p);
+        }
         nets.push(train_on(&mut eng, spec, &mut forward).await.map_err(RunError::Engine)?);
         i += 1;
     }
+    let trained: Vec<TrainedNet> = nets.iter().map(|n| n.0.clone()).collect();
     if let Some(ctx) = gpu {
         let split = (ranges.len() > 1).then(|| ranges[1].0 as f32);
-        *on_gpu = Some(OnGpu { ctx, nets: nets.iter().map(|n| n.0.clone()).collect(), split });
+        *on_gpu = Some(OnGpu { ctx, nets: trained.clone(), split });
     }
-    let engine_name = nets[0].2.clone();
+    let engine = nets[0].2.clone();
     if nets.len() == 1 {
         let (net, report, _) = nets.pop().expect("one net");
-        return Ok((Box::new(net), Some(report), Vec::new(), engine_name));
+        return Ok(TrainedModel { model: Box::new(net), nets: trained, report: Some(report), net_reports: Vec::new(), engine });
     }
     // The model's loss over t ~ U(t_eps, t_max) weighs each net's loss by its range's length.
     let span = ranges.last().expect("nets").1 - ranges[0].0;
@@ -369,12 +388,116 @@ async fn train_model(
     combined.iters = nets.iter().map(|n| n.1.iters).sum();
     combined.seconds = nets.iter().map(|n| n.1.seconds).sum();
     combined.ms_per_step = 1000.0 * combined.seconds / combined.iters.max(1) as f64;
-    let training_nets =
+    let net_reports =
         nets.iter().zip(&ranges).map(|(n, &(t_lo, t_hi))| NetTraining { t_lo, t_hi, report: n.1.clone() }).collect();
     let mut it = nets.into_iter().map(|n| Box::new(n.0) as Box<dyn EpsModel>);
     let (low, high) = (it.next().expect("two nets"), it.next().expect("two nets"));
     let model = SplitEps { low, high, split: ranges[1].0 as f32 };
-    Ok((Box::new(model), Some(combined), training_nets, engine_name))
+    Ok(TrainedModel { model: Box::new(model), nets: trained, report: Some(combined), net_reports, engine })
+}
+
+/// Resolves `Backend::Auto` by timing both engines on the spec's net ([`choose_engine`]),
+/// noting the choice; other backends pass through.
+pub async fn resolve_backend(
+    spec: &ExperimentSpec,
+    data: &Arc<Points>,
+    backend: Backend,
+    notes: &mut Vec<String>,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<(Backend, Option<EngineChoice>), RunError> {
+    match backend {
+        Backend::Auto(ctx) => {
+            phase(on_event, "choosing the engine")?;
+            let choice = choose_engine(spec, data, &ctx).await;
+            let _ = on_event(Event::Note(&choice.why));
+            notes.push(choice.why.clone());
+            let chosen = if choice.chosen == "gpu" { Backend::Gpu(ctx) } else { Backend::Cpu };
+            Ok((chosen, Some(choice)))
+        }
+        other => Ok((other, None)),
+    }
+}
+
+/// Where the samplers evaluate the model. Natively, nets trained on the GPU also sample there
+/// (every block's rows in one forward pass, `sample::Lockstep`); in the browser, where the
+/// samplers cannot wait on the GPU from their threads, and after CPU training, on the CPU. A
+/// device fault mid-run sends that evaluation and the rest to the CPU, with a note.
+pub struct Sampling {
+    #[cfg(not(target_arch = "wasm32"))]
+    gpu: Option<crate::engine::gpu::sampling::GpuEps>,
+    /// What evaluates the net ("cpu (2 threads)" or the GPU engine's description).
+    pub engine: String,
+    failed: std::sync::Mutex<Option<String>>,
+}
+
+impl Sampling {
+    /// For `n` points at a time; `engine` names the training engine (used when on the GPU).
+    pub fn new(on_gpu: Option<OnGpu>, engine: &str, n: usize, notes: &mut Vec<String>) -> Sampling {
+        #[cfg(not(target_arch = "wasm32"))]
+        let gpu = on_gpu.and_then(|g| match crate::engine::gpu::sampling::GpuEps::new(&g.ctx, &g.nets, g.split, n) {
+            Ok(e) => Some(e),
+            Err(why) => {
+                notes.push(format!("{why}; sampling on the CPU"));
+                None
+            }
+        });
+        #[cfg(target_arch = "wasm32")]
+        let gpu: Option<()> = {
+            let _ = (on_gpu, n, &notes);
+            None
+        };
+        let engine = match &gpu {
+            Some(_) => engine.to_string(),
+            None => format!("cpu ({} threads)", crate::parallel::threads()),
+        };
+        Sampling {
+            #[cfg(not(target_arch = "wasm32"))]
+            gpu,
+            engine,
+            failed: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// `sample::run_with` on this engine.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run(
+        &self,
+        sampler: &dyn sample::Sampler,
+        model: &dyn EpsModel,
+        process: &dyn crate::diffusion::Process,
+        init: &Points,
+        seed: u64,
+        stream: u64,
+        opts: &RunOptions,
+    ) -> (Points, Option<Recording>) {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(g) = &self.gpu {
+            let eval = |x: &[f32], t: f32| {
+                let mut failed = self.failed.lock().unwrap();
+                if failed.is_none() {
+                    match engine::block_on(g.eval(x, t)) {
+                        Ok(e) => return e,
+                        Err(e) => *failed = Some(e.to_string()),
+                    }
+                }
+                let mut out = vec![0.0f32; x.len()];
+                model.eps(x, t, &mut out, &mut crate::nn::ScoreNetCache::default());
+                out
+            };
+            let batched = sample::Lockstep::new(eval, init.dim, sample::blocks(init.len()));
+            return sample::run_with(sampler, &batched, process, init, seed, stream, opts);
+        }
+        sample::run_with(sampler, model, process, init, seed, stream, opts)
+    }
+
+    /// The note for a GPU fault during sampling, if there was one.
+    pub fn failure_note(&self) -> Option<String> {
+        self.failed
+            .lock()
+            .unwrap()
+            .clone()
+            .map(|why| format!("sampling on the GPU failed ({why}); the remaining evaluations ran on the CPU"))
+    }
 }
 
 /// The see-saw diagnostics of SPEC §7 for `model`: MAE and DSM at the spec's times on a fresh
@@ -458,23 +581,13 @@ pub async fn run_on(
         let exact: Box<dyn EpsModel> = Box::new(ExactEps { mixture, process: spec.process });
         (exact, None, Vec::new(), "exact score (no training)".to_string())
     } else {
-        let backend = match backend {
-            Backend::Auto(ctx) => {
-                phase(on_event, "choosing the engine")?;
-                let choice = choose_engine(spec, &data, &ctx).await;
-                let _ = on_event(Event::Note(&choice.why));
-                notes.push(choice.why.clone());
-                let chosen = if choice.chosen == "gpu" { Backend::Gpu(ctx) } else { Backend::Cpu };
-                engine_choice = Some(choice);
-                chosen
-            }
-            other => other,
-        };
+        let (backend, choice) = resolve_backend(spec, &data, backend, &mut notes, on_event).await?;
+        engine_choice = choice;
         phase(on_event, "training")?;
         let t = now_s();
-        let trained = train_model(spec, &data, backend, &mut notes, &mut on_gpu, on_event).await?;
+        let trained = train_model(spec, &data, backend, &[], &mut notes, &mut on_gpu, on_event).await?;
         timings.insert("train_s".into(), now_s() - t);
-        trained
+        (trained.model, trained.report, trained.net_reports, trained.engine)
     };
 
     let plan = record_plan(spec, &refs[0]);
@@ -484,27 +597,7 @@ pub async fn run_on(
     let mut samples = BTreeMap::new();
     let mut samplers = BTreeMap::new();
     let mut recordings = BTreeMap::new();
-    // Natively, nets trained on the GPU also sample there (every block's rows in one forward
-    // pass, sample::Lockstep); in the browser, where the samplers cannot wait on the GPU from
-    // their threads, they sample on the CPU.
-    #[cfg(not(target_arch = "wasm32"))]
-    let gpu_eps = on_gpu.and_then(|g| match crate::engine::gpu::sampling::GpuEps::new(&g.ctx, &g.nets, g.split, n) {
-        Ok(e) => Some(e),
-        Err(why) => {
-            notes.push(format!("{why}; sampling on the CPU"));
-            None
-        }
-    });
-    #[cfg(target_arch = "wasm32")]
-    let gpu_eps: Option<()> = {
-        let _ = on_gpu;
-        None
-    };
-    let sampling_engine = match &gpu_eps {
-        Some(_) => engine_name.clone(),
-        None => format!("cpu ({} threads)", crate::parallel::threads()),
-    };
-    let gpu_failed = std::sync::Mutex::new(None::<String>);
+    let sampling = Sampling::new(on_gpu, &engine_name, n, &mut notes);
     for &kind in &spec.sampling.samplers {
         phase(on_event, kind.name())?;
         let t = now_s();
@@ -513,27 +606,7 @@ pub async fn run_on(
         // Each sampler's noise stream is fixed by its kind, so adding or removing another
         // sampler from the comparison leaves its samples unchanged.
         let stream = kind as u64;
-        let (s, rec) = match &gpu_eps {
-            #[cfg(not(target_arch = "wasm32"))]
-            Some(g) => {
-                // A device fault mid-run: that evaluation and the rest run on the CPU, with a note.
-                let eval = |x: &[f32], t: f32| {
-                    let mut failed = gpu_failed.lock().unwrap();
-                    if failed.is_none() {
-                        match engine::block_on(g.eval(x, t)) {
-                            Ok(e) => return e,
-                            Err(e) => *failed = Some(e.to_string()),
-                        }
-                    }
-                    let mut out = vec![0.0f32; x.len()];
-                    model.eps(x, t, &mut out, &mut crate::nn::ScoreNetCache::default());
-                    out
-                };
-                let batched = sample::Lockstep::new(eval, init.dim, sample::blocks(n));
-                sample::run_with(sampler.as_ref(), &batched, &spec.process, &init, spec.seed, stream, &opts)
-            }
-            _ => sample::run_with(sampler.as_ref(), model.as_ref(), &spec.process, &init, spec.seed, stream, &opts),
-        };
+        let (s, rec) = sampling.run(sampler.as_ref(), model.as_ref(), &spec.process, &init, spec.seed, stream, &opts);
         let seconds = now_s() - t;
         let evaluations = kind.evaluations(steps, &settings) + spec.sampling.denoise as usize;
         samplers.insert(
@@ -550,9 +623,7 @@ pub async fn run_on(
             notes.push(note);
         }
     }
-    if let Some(why) = gpu_failed.into_inner().unwrap() {
-        notes.push(format!("sampling on the GPU failed ({why}); the remaining evaluations ran on the CPU"));
-    }
+    notes.extend(sampling.failure_note());
     let truth = plan.noised_data(&refs[0], &spec.process, spec.seed);
 
     phase(on_event, "metrics")?;
@@ -592,7 +663,7 @@ pub async fn run_on(
     Ok(ExperimentResult {
         spec: spec.clone(),
         engine: engine_name,
-        sampling_engine,
+        sampling_engine: sampling.engine.clone(),
         engine_choice,
         notes,
         data_dim: spec.data_dim(),
