@@ -15,6 +15,8 @@ USAGE
   collapse-lab tid --train A.csv --samples B.csv [--eps E1,E2,..] [--k K] [--seed S]
   collapse-lab bench [--steps N] [--tid-n N] [--threads T]
   collapse-lab study [RUN FLAGS] --vary NAME=v1,v2,.. [--vary ..] [--seeds K] [--jobs J] [--out FILE]
+  collapse-lab generations [RUN FLAGS] [--fresh A1,A2,..] [--sampler S1,..] [--generations N]
+                          [--gen-size M] [--warm-start] [--seeds K] [--jobs J] [--out DIR]
   collapse-lab hermite [--mu M] [--max-degree P] [--nodes N]
   collapse-lab help
 
@@ -70,6 +72,23 @@ STUDY FLAGS (besides every run flag, which sets the base experiment)
   --out FILE              write the study JSON here after every run; given an existing study
                           file, runs it already holds are skipped (resume)
 
+GENERATIONS FLAGS (recursive training, SPEC 10; besides every run flag, which sets each net)
+  --fresh LIST            fresh-data fractions a, one chain each (default 0.1,0.5,0.9)
+  --sampler LIST          the sampler(s) drawing each generation's samples (default sde)
+  --generations N         generations after generation 0 (default 20; at most 100)
+  --gen-size M            training-set size of every generation = samples drawn per
+                          generation (default 10000)
+  --warm-start            generation i+1 starts from generation i's weights (default: afresh)
+  --hist-bins B           bins per axis of the chi^2/KL histogram (default 20)
+  --hist-floor F          data bins with less mass are merged into one rest bin; every
+                          denominator is at least F (default 0.001)
+  --shown S               samples per generation kept in the JSON for plots (default 500)
+  --seeds K               chains per (a, sampler), seeds base..base+K-1 (default 1)
+  --jobs J                chains at a time (default: one per core, at most the chains)
+  --vary NAME=v1,..       further axes, as in a study
+  --out DIR               write DIR/generations.json (after every chain) and
+                          DIR/generations.csv (one row per chain and generation)
+
 HERMITE FLAGS (the see-saw of appendix G.3, Prop. 1)
   --mu M                  mixture mean (default 1)
   --max-degree P          largest Hermite degree (default 15)
@@ -91,6 +110,7 @@ pub fn main(args: Vec<String>) -> i32 {
         Some("bench") => crate::bench::main(&args[1..]).map_err(CliError::Usage),
         Some("run") => cmd_run(&args[1..]),
         Some("study") => cmd_study(&args[1..]),
+        Some("generations") => cmd_generations(&args[1..]),
         Some("hermite") => cmd_hermite(&args[1..]),
         Some(other) if !other.starts_with("--") => {
             Err(CliError::Usage(format!("unknown command {other:?}; use run, study, tid, hermite, bench or help")))
@@ -112,6 +132,7 @@ pub fn main(args: Vec<String>) -> i32 {
 }
 
 /// Flag/value pairs; boolean flags get no value.
+#[derive(Clone)]
 struct Flags {
     pairs: Vec<(String, Option<String>)>,
 }
@@ -269,6 +290,7 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
         match e {
             Event::Phase(p) => eprintln!("[{p}]"),
             Event::Note(n) => eprintln!("note: {n}"),
+            Event::Chain(_) => {}
             Event::Training(p) => {
                 if p.elapsed_s - last_print >= 1.0 || p.iter == p.total {
                     last_print = p.elapsed_s;
@@ -413,6 +435,143 @@ fn cmd_study(args: &[String]) -> Result<(), CliError> {
         return Err(CliError::Failed(format!("{} of {} runs failed (their errors are in the JSON)", result.failed.len(), result.runs.len())));
     }
     Ok(())
+}
+
+fn cmd_generations(args: &[String]) -> Result<(), CliError> {
+    use crate::{generations, study};
+    let f = run_flags(args, &["--fresh", "--sampler", "--vary", "--seeds", "--jobs", "--out"])?;
+    for flag in ["--samples-out", "--record-out", "--print-spec", "--gen-sampler"] {
+        if f.pairs.iter().any(|(n, _)| n == flag) {
+            let why = if flag == "--gen-sampler" { "use --sampler LIST" } else { "a generations run writes its JSON and CSV with --out DIR" };
+            return Err(CliError::Usage(format!("{flag}: {why}")));
+        }
+    }
+    if f.has("--data-size") {
+        return Err(CliError::Usage("--data-size: a generations run trains every generation on --gen-size points; set that instead".into()));
+    }
+    let list = |flag: &str, default: &str| -> Vec<String> {
+        f.get(flag).unwrap_or(default).split(',').map(|v| v.trim().to_string()).collect()
+    };
+    // --fresh and --sampler are the axes; the other recursion flags set every chain.
+    let fresh = list("--fresh", "0.1,0.5,0.9");
+    let samplers = list("--sampler", "sde");
+    let mut settings = f.clone();
+    settings.pairs.retain(|(n, _)| n != "--fresh");
+    let mut base = spec_from_flags(&settings)?;
+    if base.recursion.is_none() {
+        base.recursion = Some(Default::default());
+    }
+    base.validate().map_err(|e| {
+        let flag = overrides::name_of(&e.field).map(|f| format!(" (--{f})")).unwrap_or_default();
+        CliError::Usage(format!("{}{flag}: {}", e.field, e.message))
+    })?;
+    set_threads(&f)?;
+    let extra = f
+        .pairs
+        .iter()
+        .filter(|(n, _)| n == "--vary")
+        .map(|(_, v)| study::Axis::parse(v.as_deref().unwrap_or("")))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
+    let seeds: usize = f.get("--seeds").map(|v| num("--seeds", v, "an integer")).transpose()?.unwrap_or(1);
+    let plan = generations::plan(&base, &fresh, &samplers, extra, seeds).map_err(|e| {
+        let field = e.field.replace("vary fresh", "fresh").replace("vary gen-sampler", "sampler");
+        CliError::Usage(format!("--{field}: {}", e.message))
+    })?;
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let jobs: usize = f.get("--jobs").map(|v| num("--jobs", v, "an integer")).transpose()?.unwrap_or(cores);
+    if !(1..=256).contains(&jobs) {
+        return Err(CliError::Usage(format!("--jobs: must be in 1..=256, got {jobs}")));
+    }
+    let out = f.get("--out");
+    if let Some(dir) = out {
+        check_out_dir("--out", dir)?;
+    }
+    let quiet = f.has("--quiet");
+    let backend = backend_of(&f)?;
+    let t0 = crate::clock::now_s();
+    let total = plan.runs.len();
+    let state = std::sync::Mutex::new((Vec::<study::RunRecord>::new(), None::<String>));
+    let save = |records: &[study::RunRecord]| -> Result<(), CliError> {
+        let Some(dir) = out else { return Ok(()) };
+        let g = generations::aggregate(&plan, records);
+        write_file(dir, "generations.json", &serde_json::to_string(&g).unwrap())?;
+        write_file(dir, "generations.csv", &generations::to_csv(&g))
+    };
+    let run_one = |run: &study::PlannedRun, backend: experiment::Backend| -> study::RunRecord {
+        let label = format!("a={} {} seed={}", run.settings["fresh"], run.settings["gen-sampler"], run.spec.seed);
+        let mut last = String::new();
+        let mut on_event = |e: Event| {
+            if quiet {
+                return ControlFlow::Continue(());
+            }
+            match e {
+                Event::Note(n) => eprintln!("[{label}] note: {n}"),
+                Event::Chain(c) => {
+                    if let Some(g) = c.generations.last() {
+                        let line = format!("[{label}] generation {:>3}: D = {:.4}  KL = {:.4}  ({:.0} s)", g.generation, g.chi2, g.kl, c.seconds);
+                        if line != last {
+                            eprintln!("{line}");
+                            last = line;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        };
+        match block_on(generations::run_chain(&run.spec, backend, &mut on_event)) {
+            Ok(c) => generations::record(run, Ok(&c)),
+            Err(e) => generations::record(run, Err(e.to_string())),
+        }
+    };
+    let on_done = |rec: study::RunRecord| {
+        let mut st = state.lock().unwrap();
+        if !quiet {
+            let status = rec.error.clone().map(|e| format!("STOPPED: {e}")).unwrap_or_else(|| "done".into());
+            eprintln!("[{}/{total}] a={} {} seed={}: {status} ({:.0} s)", st.0.len() + 1, rec.settings["fresh"], rec.settings["gen-sampler"], rec.seed, crate::clock::now_s() - t0);
+        }
+        st.0.push(rec);
+        if let Err(CliError::Failed(m) | CliError::Usage(m)) = save(&st.0) {
+            st.1.get_or_insert(m);
+        }
+    };
+    study::native::execute_with(&plan, &[], jobs, backend, &run_one, &on_done);
+    let (records, save_error) = state.into_inner().unwrap();
+    let result = generations::aggregate(&plan, &records);
+    emit(&serde_json::to_string_pretty(&result).unwrap());
+    if !quiet {
+        summarize_generations(&result);
+    }
+    if let Some(m) = save_error {
+        return Err(CliError::Failed(m));
+    }
+    if !result.failed.is_empty() {
+        return Err(CliError::Failed(format!("{} of {} chains stopped early (their errors are in the JSON)", result.failed.len(), result.runs.len())));
+    }
+    Ok(())
+}
+
+/// D_N and its geometric account at a few N, mean ± std over seeds, per (a, sampler).
+fn summarize_generations(g: &crate::generations::GenerationsResult) {
+    let n = g.base.recursion.as_ref().map(|r| r.generations).unwrap_or(0);
+    let shown: Vec<usize> = [0, 1, 2, 5, 10, 20, 50, 100].into_iter().filter(|&i| i < n).chain([n]).collect();
+    eprintln!("D_N = chi^2(p_hat_N || p_data), mean ± std over {} seed(s); [geometric account]", g.seeds);
+    for c in &g.cells {
+        let what: Vec<String> = c.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let f = |k: String| {
+            c.metrics.get(&k).map(|m| match (m.mean, m.std) {
+                (Some(a), Some(s)) => format!("{a:.3}±{s:.3}"),
+                (Some(a), None) => format!("{a:.3}"),
+                _ => "-".into(),
+            })
+        };
+        let figs: Vec<String> = shown
+            .iter()
+            .filter_map(|&i| Some(format!("N={i}: {} [{}]", f(format!("chi2@{i}"))?, f(format!("geometric@{i}")).unwrap_or_default())))
+            .collect();
+        eprintln!("  {}: {}", what.join(" "), figs.join("  "));
+    }
 }
 
 /// Writes the study atomically (a temporary file, then a rename), so a kill never leaves half.

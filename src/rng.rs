@@ -20,6 +20,8 @@ pub enum Stream {
     Diagnostics = 7,
     /// Seeds of the second and later nets of one experiment (two-model training).
     Net = 8,
+    /// Seeds of the generations of recursive training (SPEC §10).
+    Generation = 9,
 }
 
 /// SplitMix64 finaliser: decorrelates (seed, stream, index) triples.
@@ -39,6 +41,13 @@ pub fn stream(seed: u64, purpose: Stream, index: u64) -> StdRng {
 /// second net leaves the first unchanged), later nets get independent ones.
 pub fn net_seed(seed: u64, index: u64) -> u64 {
     if index == 0 { seed } else { mix(mix(seed ^ mix(Stream::Net as u64)) ^ index) }
+}
+
+/// The seed of generation `g` of a recursive-training chain: generation 0 keeps the chain's
+/// seed (so it trains exactly the net a plain run of that seed and data would), later
+/// generations get independent ones.
+pub fn generation_seed(seed: u64, g: u64) -> u64 {
+    if g == 0 { seed } else { mix(mix(seed ^ mix(Stream::Generation as u64)) ^ g) }
 }
 
 pub fn normal(rng: &mut StdRng) -> f32 {

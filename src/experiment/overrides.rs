@@ -13,11 +13,15 @@ pub const NAMES: &[&str] = &[
     "dataset", "data-size", "dim", "process", "depth", "width", "activation", "parameterization", "iters", "batch",
     "lr", "report-every", "samplers", "steps", "exact-score", "snr", "corrector-steps", "denoise", "n-samples", "eps",
     "k", "repeats", "survival-eps", "coordinate", "bins", "record-times", "trajectories", "seed", "fixed-t",
-    "two-model", "diagnostics", "diag-points", "diag-times", "diag-trajectories",
+    "two-model", "diagnostics", "diag-points", "diag-times", "diag-trajectories", "fresh", "generations", "gen-sampler",
+    "gen-size", "warm-start", "hist-bins", "hist-floor", "shown",
 ];
 
+/// The settings of recursive training (SPEC §10): any of them makes the spec a generations run.
+pub const RECURSION: &[&str] = &["fresh", "generations", "gen-sampler", "gen-size", "warm-start", "hist-bins", "hist-floor", "shown"];
+
 /// The settings that take true/false (a CLI flag alone means true).
-pub const BOOLEANS: &[&str] = &["exact-score", "denoise", "diagnostics"];
+pub const BOOLEANS: &[&str] = &["exact-score", "denoise", "diagnostics", "warm-start"];
 
 fn bad(name: &str, message: String) -> SpecError {
     SpecError { field: name.to_string(), message }
@@ -116,10 +120,25 @@ pub fn apply(s: &mut ExperimentSpec, name: &str, v: &str) -> Result<(), SpecErro
         "diag-points" => s.diagnostics.points = num(name, v, "an integer")?,
         "diag-times" => s.diagnostics.times = list_f64(name, v)?,
         "diag-trajectories" => s.diagnostics.trajectories = num(name, v, "an integer")?,
+        "fresh" => recursion(s).fresh = num(name, v, "a number in 0..=1")?,
+        "generations" => recursion(s).generations = num(name, v, "an integer")?,
+        "gen-sampler" => {
+            recursion(s).sampler = SamplerKind::parse(v.trim())
+                .ok_or_else(|| bad(name, format!("unknown sampler {v:?}; choose one of {}", SamplerKind::names())))?
+        }
+        "gen-size" => recursion(s).gen_size = num(name, v, "an integer")?,
+        "warm-start" => recursion(s).warm_start = boolean(name, v)?,
+        "hist-bins" => recursion(s).hist_bins = num(name, v, "an integer")?,
+        "hist-floor" => recursion(s).hist_floor = num(name, v, "a number")?,
+        "shown" => recursion(s).shown = num(name, v, "an integer")?,
         "" => return Err(bad("(empty name)", format!("a setting needs a name; known: {}", NAMES.join(", ")))),
         _ => return Err(bad(name, format!("unknown setting; known: {}", NAMES.join(", ")))),
     }
     Ok(())
+}
+
+fn recursion(s: &mut ExperimentSpec) -> &mut super::spec::RecursionSpec {
+    s.recursion.get_or_insert_with(Default::default)
 }
 
 /// The override that sets a spec field, for error messages ("model.width" -> "width").
@@ -152,6 +171,14 @@ pub fn name_of(field: &str) -> Option<&'static str> {
         "diagnostics.points" => "diag-points",
         "diagnostics.times" => "diag-times",
         "diagnostics.trajectories" => "diag-trajectories",
+        "recursion.fresh" => "fresh",
+        "recursion.generations" => "generations",
+        "recursion.sampler" => "gen-sampler",
+        "recursion.gen_size" => "gen-size",
+        "recursion.hist_bins" => "hist-bins",
+        "recursion.hist_floor" => "hist-floor",
+        "recursion.shown" => "shown",
+        "diagnostics.enabled" => "diagnostics",
         f if f.starts_with("sampling.steps") => "steps",
         _ => return None,
     })
@@ -179,6 +206,12 @@ pub fn check_given(s: &ExperimentSpec, given: &[&str]) -> Result<(), SpecError> 
             message: format!("only mog-nd has a dimension to choose; {} is {}-dimensional", s.dataset.name(), s.data_dim()),
         });
     }
+    if given.contains(&"data-size") && s.recursion.is_some() {
+        return Err(SpecError {
+            field: "data-size".into(),
+            message: "a generations run trains every generation on gen-size points; set gen-size instead".into(),
+        });
+    }
     Ok(())
 }
 
@@ -196,10 +229,22 @@ mod tests {
             ("denoise", "yes"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("repeats", "2"),
             ("survival-eps", "0.1"), ("coordinate", "1"), ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
             ("fixed-t", "none"), ("two-model", "0.6"), ("diagnostics", "true"), ("diag-points", "500"),
-            ("diag-times", "1,0.5,0.1"), ("diag-trajectories", "64"),
+            ("diag-times", "1,0.5,0.1"), ("diag-trajectories", "64"), ("fresh", "0.1"), ("generations", "3"),
+            ("gen-sampler", "ode"), ("gen-size", "1000"), ("warm-start", "true"), ("hist-bins", "16"),
+            ("hist-floor", "0.01"), ("shown", "100"),
         ];
         assert_eq!(values.len(), NAMES.len());
-        let s = from_pairs(values).unwrap();
+        // Every name but the see-saw diagnostics and data-size, which a generations run refuses.
+        let s = from_pairs(values.iter().copied().filter(|(k, _)| !["diagnostics", "data-size"].contains(k))).unwrap();
+        let r = s.recursion.clone().unwrap();
+        assert_eq!((r.fresh, r.sampler, r.generations, r.gen_size), (0.1, SamplerKind::Ode, 3, 1000));
+        assert!(r.warm_start && r.hist_bins == 16 && r.hist_floor == 0.01 && r.shown == 100);
+        let e = from_pairs(values.iter().copied().filter(|(k, _)| *k != "data-size")).unwrap_err();
+        assert!(e.to_string().starts_with("diagnostics.enabled"), "{e}");
+        let e = from_pairs(values).unwrap_err();
+        assert!(e.to_string().starts_with("data-size: a generations run"), "{e}");
+        let recursion: Vec<_> = values.iter().copied().filter(|(k, _)| !RECURSION.contains(k)).collect();
+        let s = from_pairs(recursion).unwrap();
         assert_eq!((s.model.width, s.sampling.n_samples, s.seed), (16, 100, 9));
         assert!(s.sampling.exact_score && s.sampling.denoise);
         assert_eq!((s.process, s.sampling.corrector_steps, s.record.coordinate), (ProcessKind::SubVp, 2, 1));
@@ -230,6 +275,14 @@ mod tests {
             ("diagnostics", "maybe", "diagnostics: expected true or false"),
             ("dim", "3", "dim: only mog-nd has a dimension"),
             ("diag-times", "-inf", "diagnostics.times"),
+            ("fresh", "1.5", "recursion.fresh: the fresh-data fraction a must be in 0..=1"),
+            ("fresh", "NaN", "recursion.fresh"),
+            ("fresh", "lots", "fresh: expected a number in 0..=1"),
+            ("generations", "0", "recursion.generations: must be in 1..=100"),
+            ("generations", "100000", "recursion.generations: must be in 1..=100"),
+            ("gen-sampler", "euler", "gen-sampler: unknown sampler"),
+            ("gen-size", "50", "recursion.gen_size"),
+            ("hist-floor", "0", "recursion.hist_floor"),
         ] {
             let e = from_pairs([(k, v)]).unwrap_err();
             assert!(e.to_string().starts_with(want), "{k}={v}: {e}");

@@ -44,6 +44,8 @@ pub enum Event<'a> {
     Training(&'a Progress),
     /// Something the user should know, e.g. a fallback from the GPU to the CPU engine.
     Note(&'a str),
+    /// A chain of recursive training after each generation (everything done so far).
+    Chain(&'a crate::generations::ChainResult),
 }
 
 /// TID at one radius, with its spread over repeated reference draws.
@@ -214,6 +216,7 @@ fn phase(on_event: &mut dyn FnMut(Event) -> ControlFlow<()>, name: &str) -> Resu
 const NULL_DRAW: u64 = 1 << 40;
 
 /// Where training runs.
+#[derive(Clone)]
 pub enum Backend {
     Cpu,
     /// The WGSL engine on this device; the run falls back to the CPU engine, with a note, if the
@@ -448,7 +451,10 @@ impl Sampling {
         };
         let engine = match &gpu {
             Some(_) => engine.to_string(),
-            None => format!("cpu ({} threads)", crate::parallel::threads()),
+            None => {
+                let t = crate::parallel::threads();
+                format!("cpu ({t} thread{})", if t == 1 { "" } else { "s" })
+            }
         };
         Sampling {
             #[cfg(not(target_arch = "wasm32"))]
@@ -551,6 +557,12 @@ pub async fn run_on(
     on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
 ) -> Result<ExperimentResult, RunError> {
     spec.validate().map_err(RunError::Spec)?;
+    if spec.recursion.is_some() {
+        return Err(RunError::Spec(SpecError {
+            field: "recursion".into(),
+            message: "this spec is a run of many generations (it sets fresh, generations, ...): run it with `collapse-lab generations` or the page's Generations button".into(),
+        }));
+    }
     let mut timings = BTreeMap::new();
     let mut notes = Vec::new();
     let mut engine_choice = None;

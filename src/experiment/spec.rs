@@ -27,6 +27,52 @@ pub struct ExperimentSpec {
     /// The see-saw diagnostics of SPEC §7 (off unless asked for).
     pub diagnostics: DiagnosticsSpec,
     pub seed: u64,
+    /// Recursive training (SPEC §10): present only in a generations run (`collapse-lab
+    /// generations`, the page's Generations view), which trains generation after generation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recursion: Option<RecursionSpec>,
+}
+
+/// One chain of recursive training (SPEC §10): generation 0 trains on `gen_size` points of the
+/// data; generation i+1 on `gen_size` points of which a fraction `fresh` are fresh data and the
+/// rest samples of generation i drawn by `sampler`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecursionSpec {
+    /// The fresh-data fraction a in [0, 1].
+    pub fresh: f64,
+    /// The sampler that draws each generation's samples (the next training set's synthetic part).
+    pub sampler: SamplerKind,
+    /// Generations after generation 0: N trains N + 1 nets, generations 0..=N.
+    pub generations: usize,
+    /// Training-set size of every generation, and the samples each generation draws (its
+    /// histogram uses them all; the next training set takes the first (1 - a) of them).
+    pub gen_size: usize,
+    /// Generation i+1 starts from generation i's weights (the paper: afresh, the default).
+    pub warm_start: bool,
+    /// Bins per axis of the fixed histogram of the first two coordinates.
+    pub hist_bins: usize,
+    /// Bins where the data has less mass than this are merged into one "rest" bin (with
+    /// everything outside the histogram's range), and every denominator of chi^2 and KL is
+    /// at least this.
+    pub hist_floor: f64,
+    /// Samples per generation kept in the result for the scatter views (first two coordinates).
+    pub shown: usize,
+}
+
+impl Default for RecursionSpec {
+    fn default() -> Self {
+        RecursionSpec {
+            fresh: 0.5,
+            sampler: SamplerKind::Sde,
+            generations: 20,
+            gen_size: 10_000,
+            warm_start: false,
+            hist_bins: 20,
+            hist_floor: 1e-3,
+            shown: 500,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -136,6 +182,7 @@ impl Default for ExperimentSpec {
             record: RecordSpec::default(),
             diagnostics: DiagnosticsSpec::default(),
             seed: 0,
+            recursion: None,
         }
     }
 }
@@ -239,6 +286,11 @@ pub mod limits {
     pub const FLOATS: usize = 50_000_000;
     pub const DIAG_POINTS: (usize, usize) = (100, 1_000_000);
     pub const DIAG_TIMES: usize = 64;
+    pub const GENERATIONS: (usize, usize) = (1, 100);
+    pub const GEN_SIZE: (usize, usize) = (100, 1_000_000);
+    pub const HIST_BINS: (usize, usize) = (2, 100);
+    pub const HIST_FLOOR: (f64, f64) = (1e-6, 0.1);
+    pub const SHOWN: (usize, usize) = (0, 5000);
 }
 
 impl ExperimentSpec {
@@ -314,7 +366,7 @@ impl ExperimentSpec {
         if self.sampling.n_samples * d > FLOATS {
             return err("sampling.n_samples", format!("n_samples x dimension must be at most {FLOATS}"));
         }
-        if self.sampling.n_samples > self.data_size() {
+        if self.recursion.is_none() && self.sampling.n_samples > self.data_size() {
             return err(
                 "sampling.n_samples",
                 format!("must not exceed data_size ({}): TID's reference set is drawn from the training set", self.data_size()),
@@ -384,6 +436,31 @@ impl ExperimentSpec {
                     "record.trajectories",
                     format!("{} steps x {} trajectories x dimension must be at most {TRAJECTORY_FLOATS}", k.name(), r.trajectories),
                 );
+            }
+        }
+        if let Some(rec) = &self.recursion {
+            if !(rec.fresh.is_finite() && (0.0..=1.0).contains(&rec.fresh)) {
+                return err("recursion.fresh", format!("the fresh-data fraction a must be in 0..=1, got {}", rec.fresh));
+            }
+            in_range("recursion.generations", rec.generations, GENERATIONS.0, GENERATIONS.1)?;
+            in_range("recursion.gen_size", rec.gen_size, GEN_SIZE.0, GEN_SIZE.1)?;
+            if rec.gen_size * d > FLOATS {
+                return err("recursion.gen_size", format!("gen_size x dimension must be at most {FLOATS}"));
+            }
+            if self.sampling.n_samples > rec.gen_size {
+                return err(
+                    "sampling.n_samples",
+                    format!("must not exceed gen_size ({}): TID is measured on that many of each generation's samples", rec.gen_size),
+                );
+            }
+            in_range("recursion.hist_bins", rec.hist_bins, HIST_BINS.0, HIST_BINS.1)?;
+            if !rec.hist_floor.is_finite() {
+                return err("recursion.hist_floor", format!("must be a finite number in {}..={}", HIST_FLOOR.0, HIST_FLOOR.1));
+            }
+            in_range("recursion.hist_floor", rec.hist_floor, HIST_FLOOR.0, HIST_FLOOR.1)?;
+            in_range("recursion.shown", rec.shown, SHOWN.0, SHOWN.1.min(rec.gen_size))?;
+            if self.diagnostics.enabled {
+                return err("diagnostics.enabled", "the see-saw diagnostics are not computed per generation; turn them off for a generations run".into());
             }
         }
         Ok(())

@@ -35,6 +35,7 @@ impl EpsModel for TrainedNet {
 }
 
 /// The exact eps of a Gaussian mixture: eps = -sigma_t * score(x, t) (SPEC §3).
+#[derive(Clone)]
 pub struct ExactEps {
     pub mixture: GaussianMixture,
     pub process: ProcessKind,

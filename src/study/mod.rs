@@ -195,6 +195,16 @@ pub fn record(run: &PlannedRun, outcome: Result<&ExperimentResult, String>) -> R
         }
         Err(e) => (BTreeMap::new(), Some(e), None),
     };
+    record_of(run, metrics, error, result)
+}
+
+/// The record of a planned run with these figures, error and result.
+pub fn record_of(
+    run: &PlannedRun,
+    metrics: BTreeMap<String, Option<f64>>,
+    error: Option<String>,
+    result: Option<serde_json::Value>,
+) -> RunRecord {
     RunRecord {
         index: run.index,
         cell: run.cell,

@@ -1,0 +1,488 @@
+//! Recursive training on the lab's own samples (SPEC §10; the recursive-training paper in
+//! `../shared/papers/`). One *chain* trains generation 0 on data, then generation i+1 on
+//! q_i = a p_data + (1 - a) p_hat_i: a fraction a of fresh data and 1 - a samples of generation
+//! i drawn by the chain's sampler. Per generation it measures, on one fixed histogram of the
+//! first two coordinates ([`Histogram`]), D_i = chi^2(p_hat_i || p_data), KL(p_hat_i || p_data),
+//! I_i = chi^2(p_hat_{i+1} || q_i) and the geometric account of D_N; and TID against the data.
+//!
+//! Many chains (several a, samplers, seeds) are a study: the axes `fresh` and `gen-sampler`
+//! and the seeds are planned by `study::plan`, each planned run is one chain ([`run_chain`]),
+//! and [`aggregate`] gives mean and spread over seeds per (a, sampler) like any study.
+
+#[cfg(test)]
+mod tests;
+
+use crate::experiment::run::{
+    reference_counts, resolve_backend, tid_with_spread, train_model, Backend, OnGpu, RunError, Sampling, TidEntry,
+};
+use crate::experiment::{Event, ExperimentSpec, SpecError};
+use crate::points::Points;
+use crate::rng::{self, Stream};
+use crate::sample::{self, RunOptions};
+use crate::study::{self, Plan, PlannedRun, RunRecord};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+/// Points of the large data draw behind the data's histogram p_data.
+pub const HIST_DRAW_POINTS: usize = 200_000;
+/// Reference-stream indices of the chain's own data draws (TID references use 0, 1, ...).
+const HIST_DRAW: u64 = 1 << 42;
+const NULL_DRAW: u64 = 1 << 43;
+const FRESH_DRAW: u64 = 1 << 44;
+
+/// The fixed histogram of the first two coordinates (the first alone for 1-D data): `bins` per
+/// axis over the range of a large data draw padded by 5% per side. Bins where the data has less
+/// mass than `floor` are merged into one *rest* bin together with everything outside the range
+/// (the paper's restriction to a "good set", with the rest kept as one bin so that mass leaving
+/// the data's support still counts), and every denominator is at least `floor`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Histogram {
+    /// Coordinates histogrammed: 2, or 1 for 1-D data.
+    pub coords: usize,
+    pub bins: usize,
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+    pub floor: f64,
+    /// Bins kept apart (the good set); the merged vector has `good + 1` entries, the rest last.
+    pub good: usize,
+    /// p_data on the merged bins (sums to 1).
+    pub data: Vec<f64>,
+    /// For each raw bin (row-major), its merged index.
+    #[serde(skip)]
+    map: Vec<usize>,
+}
+
+impl Histogram {
+    /// From a draw of the data: its range, its masses, the good set.
+    pub fn of_data(data: &Points, bins: usize, floor: f64) -> Histogram {
+        let coords = data.dim.min(2);
+        let (mut lo, mut hi) = (vec![f64::INFINITY; coords], vec![f64::NEG_INFINITY; coords]);
+        for row in data.data.chunks_exact(data.dim) {
+            for c in 0..coords {
+                lo[c] = lo[c].min(row[c] as f64);
+                hi[c] = hi[c].max(row[c] as f64);
+            }
+        }
+        for c in 0..coords {
+            let pad = 0.05 * (hi[c] - lo[c]).max(1e-6);
+            lo[c] -= pad;
+            hi[c] += pad;
+        }
+        let raw_bins = bins.pow(coords as u32);
+        let mut h = Histogram { coords, bins, lo, hi, floor, good: raw_bins, data: Vec::new(), map: (0..=raw_bins).collect() };
+        let raw = h.raw_masses(data);
+        let mut map = vec![0; raw_bins + 1];
+        let mut good = 0;
+        for (b, &m) in raw[..raw_bins].iter().enumerate() {
+            if m >= floor {
+                map[b] = good;
+                good += 1;
+            }
+        }
+        for (b, &m) in raw[..raw_bins].iter().enumerate() {
+            if m < floor {
+                map[b] = good;
+            }
+        }
+        map[raw_bins] = good;
+        h.good = good;
+        h.map = map;
+        h.data = h.masses(data);
+        h
+    }
+
+    /// Masses on the raw bins, the last entry being everything outside the range.
+    fn raw_masses(&self, p: &Points) -> Vec<f64> {
+        let raw_bins = self.bins.pow(self.coords as u32);
+        let mut counts = vec![0u64; raw_bins + 1];
+        for row in p.data.chunks_exact(p.dim) {
+            let mut idx = 0usize;
+            let mut inside = true;
+            for c in 0..self.coords {
+                let u = (row[c] as f64 - self.lo[c]) / (self.hi[c] - self.lo[c]);
+                if !(0.0..1.0).contains(&u) {
+                    inside = false;
+                    break;
+                }
+                idx = idx * self.bins + ((u * self.bins as f64) as usize).min(self.bins - 1);
+            }
+            counts[if inside { idx } else { raw_bins }] += 1;
+        }
+        let n = p.len().max(1) as f64;
+        counts.iter().map(|&c| c as f64 / n).collect()
+    }
+
+    /// Masses of `p` on the merged bins (good bins, then the rest).
+    pub fn masses(&self, p: &Points) -> Vec<f64> {
+        let mut out = vec![0.0; self.good + 1];
+        for (b, m) in self.raw_masses(p).into_iter().enumerate() {
+            out[self.map[b]] += m;
+        }
+        out
+    }
+
+    /// chi^2(a || b) = sum (a_k - b_k)^2 / max(b_k, floor).
+    pub fn chi2(&self, a: &[f64], b: &[f64]) -> f64 {
+        a.iter().zip(b).map(|(&x, &y)| (x - y).powi(2) / y.max(self.floor)).sum()
+    }
+
+    /// KL(a || b) = sum a_k ln(a_k / max(b_k, floor)) over the bins where a has mass.
+    pub fn kl(&self, a: &[f64], b: &[f64]) -> f64 {
+        a.iter().zip(b).filter(|&(&x, _)| x > 0.0).map(|(&x, &y)| x * (x / y.max(self.floor)).ln()).sum()
+    }
+}
+
+/// The mixture a p + (1 - a) q, bin by bin.
+pub fn mix(a: f64, p: &[f64], q: &[f64]) -> Vec<f64> {
+    p.iter().zip(q).map(|(&x, &y)| a * x + (1.0 - a) * y).collect()
+}
+
+/// What one generation measured.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GenerationRecord {
+    pub generation: usize,
+    /// D_i = chi^2(p_hat_i || p_data).
+    pub chi2: f64,
+    /// KL(p_hat_i || p_data).
+    pub kl: f64,
+    /// I_i = chi^2(p_hat_{i+1} || q_i): the next generation's own error (null for the last).
+    pub chi2_step: Option<f64>,
+    /// The geometric account of D_i: (1-a)^{2i} D_0 + sum_{j<i} (1-a)^{2(i-1-j)} I_j.
+    pub geometric: f64,
+    /// The DSM training loss at the end of this generation's training (on its own training set).
+    pub dsm_loss: Option<f64>,
+    /// TID of this generation's samples against the data, at the run's e grid.
+    pub tid: Vec<TidEntry>,
+    /// Points of this generation's training set that were fresh data / samples of the previous.
+    pub fresh_points: usize,
+    pub model_points: usize,
+    pub train_s: f64,
+    pub sample_s: f64,
+    /// The first `shown` samples, first two coordinates (one for 1-D data), row-major.
+    pub samples: Vec<f32>,
+}
+
+/// One chain of recursive training and everything it measured.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChainResult {
+    pub fresh: f64,
+    pub sampler: String,
+    pub seed: u64,
+    pub warm_start: bool,
+    pub generations: Vec<GenerationRecord>,
+    /// contributions[N][j] for j <= N: (1-a)^{2(N-j)} e_j, with e_0 = D_0 and e_j = I_{j-1}
+    /// (generation j's own error); row N sums to generation N's geometric account.
+    pub contributions: Vec<Vec<f64>>,
+    /// chi^2 and KL of a fresh draw of gen_size data points: the histogram's noise floor.
+    pub chi2_null: f64,
+    pub kl_null: f64,
+    /// TID of a fresh draw of the data against the same references: TID's noise floor.
+    pub tid_null: Vec<TidEntry>,
+    pub histogram: Histogram,
+    pub engine: String,
+    pub sampling_engine: String,
+    pub notes: Vec<String>,
+    /// Why the chain stopped early (divergence, non-finite samples); the generations before stay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub seconds: f64,
+}
+
+impl ChainResult {
+    /// Fills the geometric account and the contribution matrix from D_0 and the I_i present.
+    fn account(&mut self) {
+        let r = (1.0 - self.fresh).powi(2);
+        let own: Vec<f64> = self
+            .generations
+            .iter()
+            .enumerate()
+            .map(|(j, g)| if j == 0 { g.chi2 } else { self.generations[j - 1].chi2_step.unwrap_or(f64::NAN) })
+            .collect();
+        self.contributions = (0..self.generations.len())
+            .map(|n| (0..=n).map(|j| r.powi((n - j) as i32) * own[j]).collect())
+            .collect();
+        for (n, g) in self.generations.iter_mut().enumerate() {
+            g.geometric = self.contributions[n].iter().sum();
+        }
+    }
+}
+
+fn phase(on_event: &mut dyn FnMut(Event) -> ControlFlow<()>, name: &str) -> Result<(), RunError> {
+    match on_event(Event::Phase(name)) {
+        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Break(()) => Err(RunError::Cancelled(name.to_string())),
+    }
+}
+
+/// First `shown` rows of `p`, first two coordinates.
+fn shown_xy(p: &Points, shown: usize) -> Vec<f32> {
+    let c = p.dim.min(2);
+    p.data.chunks_exact(p.dim).take(shown).flat_map(|r| r[..c].iter().copied()).collect()
+}
+
+/// Runs one chain. Errors only on a bad spec or cancellation (`on_event` breaking); a chain that
+/// fails mid-way (a generation diverges, its samples are not finite) returns the generations
+/// done with `error` set. `on_event` hears `Event::Chain` after every generation.
+pub async fn run_chain(
+    spec: &ExperimentSpec,
+    backend: Backend,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<ChainResult, RunError> {
+    spec.validate().map_err(RunError::Spec)?;
+    let rec = spec.recursion.clone().ok_or_else(|| {
+        RunError::Spec(SpecError { field: "recursion".into(), message: "not a generations run (set fresh, generations, ...)".into() })
+    })?;
+    let t0 = crate::clock::now_s();
+    let (d, m, a) = (spec.data_dim(), rec.gen_size, rec.fresh);
+    let n = spec.sampling.n_samples;
+    let draw = |k: usize, index: u64| spec.dataset.generate_from(k, spec.dim, &mut rng::stream(spec.seed, Stream::Reference, index));
+    phase(on_event, "data")?;
+    let hist = Histogram::of_data(&draw(HIST_DRAW_POINTS, HIST_DRAW), rec.hist_bins, rec.hist_floor);
+    let refs: Vec<Points> = (0..spec.metrics.repeats).map(|r| draw(n, r as u64)).collect();
+    let ref_counts = reference_counts(&refs, &spec.metrics.eps);
+    let null = draw(m, NULL_DRAW);
+    let null_masses = hist.masses(&null);
+    let tid_null = tid_with_spread(&ref_counts, &null.select(&(0..n).collect::<Vec<_>>()), &spec.metrics.eps, spec.metrics.k);
+    let mut chain = ChainResult {
+        fresh: a,
+        sampler: rec.sampler.name().to_string(),
+        seed: spec.seed,
+        warm_start: rec.warm_start,
+        generations: Vec::new(),
+        contributions: Vec::new(),
+        chi2_null: hist.chi2(&null_masses, &hist.data),
+        kl_null: hist.kl(&null_masses, &hist.data),
+        tid_null,
+        histogram: hist.clone(),
+        engine: String::new(),
+        sampling_engine: String::new(),
+        notes: Vec::new(),
+        error: None,
+        seconds: 0.0,
+    };
+    let mut train = Arc::new(spec.dataset.generate(m, spec.dim, spec.seed));
+    let (mut fresh_points, mut model_points) = (m, 0);
+    let (backend, _) = if spec.sampling.exact_score {
+        (Backend::Cpu, None)
+    } else {
+        resolve_backend(spec, &train, backend, &mut chain.notes, on_event).await?
+    };
+    let exact = spec.sampling.exact_score.then(|| crate::sample::ExactEps {
+        mixture: spec.dataset.mixture(spec.dim).expect("validated"),
+        process: spec.process,
+    });
+    let mut init_params: Vec<Vec<f32>> = Vec::new();
+    let mut prev_masses: Option<Vec<f64>> = None;
+    let settings = spec.sampling.settings();
+    let steps = spec.steps(rec.sampler);
+    for g in 0..=rec.generations {
+        let mut gspec = spec.clone();
+        gspec.seed = rng::generation_seed(spec.seed, g as u64);
+        let label = format!("generation {g} of {}", rec.generations);
+        // Training.
+        let t = crate::clock::now_s();
+        let mut on_gpu: Option<OnGpu> = None;
+        let (model, dsm_loss): (Box<dyn crate::sample::EpsModel>, Option<f64>) = match &exact {
+            Some(e) => (Box::new(e.clone()), None),
+            None => {
+                phase(on_event, &format!("{label}: training"))?;
+                match train_model(&gspec, &train, backend.clone(), &init_params, &mut chain.notes, &mut on_gpu, on_event).await {
+                    Ok(tm) => {
+                        if g == 0 {
+                            chain.engine = tm.engine.clone();
+                        }
+                        if rec.warm_start {
+                            init_params = tm.nets.iter().map(|n| n.params.clone()).collect();
+                        }
+                        (tm.model, tm.report.and_then(|r| r.losses.last().map(|l| l.1 as f64)))
+                    }
+                    Err(RunError::Cancelled(p)) => return Err(RunError::Cancelled(p)),
+                    Err(e) => {
+                        chain.error = Some(format!("generation {g}: {e}"));
+                        break;
+                    }
+                }
+            }
+        };
+        if exact.is_some() && g == 0 {
+            chain.engine = "exact score (no training)".into();
+        }
+        let train_s = crate::clock::now_s() - t;
+        // Sampling: gen_size points from this generation.
+        phase(on_event, &format!("{label}: sampling"))?;
+        let t = crate::clock::now_s();
+        let sampling = Sampling::new(on_gpu, &chain.engine, m, &mut chain.notes);
+        chain.sampling_engine = sampling.engine.clone();
+        let init = sample::initial_noise(m, d, gspec.seed);
+        let sampler = rec.sampler.build(steps, &settings);
+        let opts = RunOptions { denoise: spec.sampling.denoise, record: None };
+        let (samples, _) = sampling.run(sampler.as_ref(), model.as_ref(), &spec.process, &init, gspec.seed, rec.sampler as u64, &opts);
+        chain.notes.extend(sampling.failure_note());
+        let sample_s = crate::clock::now_s() - t;
+        if !samples.all_finite() {
+            chain.error = Some(format!("generation {g}: the {} sampler produced non-finite samples; the chain stops here", rec.sampler.name()));
+            break;
+        }
+        // Measures.
+        phase(on_event, &format!("{label}: metrics"))?;
+        let masses = hist.masses(&samples);
+        if let (Some(prev), Some(last)) = (&prev_masses, chain.generations.last_mut()) {
+            last.chi2_step = Some(hist.chi2(&masses, &mix(a, &hist.data, prev)));
+        }
+        let head = samples.select(&(0..n).collect::<Vec<_>>());
+        chain.generations.push(GenerationRecord {
+            generation: g,
+            chi2: hist.chi2(&masses, &hist.data),
+            kl: hist.kl(&masses, &hist.data),
+            chi2_step: None,
+            geometric: f64::NAN,
+            dsm_loss,
+            tid: tid_with_spread(&ref_counts, &head, &spec.metrics.eps, spec.metrics.k),
+            fresh_points,
+            model_points,
+            train_s,
+            sample_s,
+            samples: shown_xy(&samples, rec.shown),
+        });
+        chain.account();
+        chain.seconds = crate::clock::now_s() - t0;
+        if on_event(Event::Chain(&chain)).is_break() {
+            return Err(RunError::Cancelled(format!("generation {}", g + 1)));
+        }
+        prev_masses = Some(masses);
+        // The next training set: round(a M) fresh data points, then the first M - that of
+        // this generation's samples.
+        if g < rec.generations {
+            let k = (a * m as f64).round() as usize;
+            let fresh = draw(k, FRESH_DRAW + g as u64 + 1);
+            let mut points = fresh.data;
+            points.extend_from_slice(&samples.data[..(m - k) * d]);
+            train = Arc::new(Points::new(d, points));
+            (fresh_points, model_points) = (k, m - k);
+        }
+    }
+    chain.seconds = crate::clock::now_s() - t0;
+    Ok(chain)
+}
+
+/// Every per-generation figure of a chain that a study of chains aggregates, by name:
+/// `chi2@G`, `kl@G`, `chi2_step@G`, `geometric@G`, `dsm_loss@G`, `tid@G@E`.
+pub fn chain_metrics(c: &ChainResult) -> BTreeMap<String, Option<f64>> {
+    let mut out = BTreeMap::new();
+    for g in &c.generations {
+        let i = g.generation;
+        out.insert(format!("chi2@{i}"), Some(g.chi2));
+        out.insert(format!("kl@{i}"), Some(g.kl));
+        out.insert(format!("geometric@{i}"), Some(g.geometric).filter(|v| v.is_finite()));
+        if g.chi2_step.is_some() {
+            out.insert(format!("chi2_step@{i}"), g.chi2_step);
+        }
+        out.insert(format!("dsm_loss@{i}"), g.dsm_loss);
+        for e in &g.tid {
+            out.insert(format!("tid@{i}@{}", e.point.eps), e.point.tid);
+        }
+    }
+    out
+}
+
+/// One chain as a study keeps it: its figures, its result, and its error (a chain stopped
+/// early keeps the figures of the generations it finished).
+pub fn record(run: &PlannedRun, outcome: Result<&ChainResult, String>) -> RunRecord {
+    let mut r = study::record_of(run, BTreeMap::new(), None, None);
+    match outcome {
+        Ok(c) => {
+            r.metrics = chain_metrics(c);
+            r.error = c.error.clone();
+            r.result = serde_json::to_value(c).ok();
+        }
+        Err(e) => r.error = Some(e),
+    }
+    r
+}
+
+/// Plans the chains of a generations run: the base spec (with its recursion settings), the
+/// fresh fractions and samplers as axes, `seeds` chains per (a, sampler), and any further axes.
+pub fn plan(base: &ExperimentSpec, fresh: &[String], samplers: &[String], extra: Vec<study::Axis>, seeds: usize) -> Result<Plan, SpecError> {
+    if base.recursion.is_none() {
+        return Err(SpecError { field: "recursion".into(), message: "not a generations run".into() });
+    }
+    let mut axes = vec![study::Axis { name: "fresh".into(), values: fresh.to_vec() }];
+    axes.push(study::Axis { name: "gen-sampler".into(), values: samplers.to_vec() });
+    axes.extend(extra);
+    study::plan(base, axes, seeds)
+}
+
+/// The output of a generations run: `runs` in the JSON shape of the issue (each chain with its
+/// settings and index), `cells` with mean, std and per-seed values of every figure per
+/// (a, sampler), and which chains are missing or failed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GenerationsResult {
+    pub base: ExperimentSpec,
+    pub axes: Vec<study::Axis>,
+    pub seeds: usize,
+    pub runs: Vec<serde_json::Value>,
+    pub cells: Vec<study::Cell>,
+    pub missing: Vec<usize>,
+    pub failed: Vec<usize>,
+}
+
+pub fn aggregate(plan: &Plan, records: &[RunRecord]) -> GenerationsResult {
+    let s = study::aggregate(plan, records);
+    let runs = s
+        .runs
+        .iter()
+        .map(|r| {
+            let mut v = r.result.clone().unwrap_or_else(|| {
+                let rec = r.spec.recursion.clone().unwrap_or_default();
+                serde_json::json!({"fresh": rec.fresh, "sampler": rec.sampler.name(), "seed": r.seed, "generations": []})
+            });
+            if let Some(o) = v.as_object_mut() {
+                o.insert("index".into(), r.index.into());
+                o.insert("cell".into(), r.cell.into());
+                o.insert("settings".into(), serde_json::to_value(&r.settings).unwrap_or_default());
+                if let Some(e) = &r.error {
+                    o.insert("error".into(), e.clone().into());
+                }
+            }
+            v
+        })
+        .collect();
+    GenerationsResult { base: s.base, axes: s.axes, seeds: s.seeds, runs, cells: s.cells, missing: s.missing, failed: s.failed }
+}
+
+/// One row per chain and generation, every per-generation figure a column (TID per e).
+pub fn to_csv(g: &GenerationsResult) -> String {
+    let eps = &g.base.metrics.eps;
+    let mut out = String::from("fresh,sampler,seed,generation,chi2,kl,chi2_step,geometric,dsm_loss,fresh_points,model_points");
+    for e in eps {
+        out.push_str(&format!(",tid@{e},tid_std@{e}"));
+    }
+    out.push('\n');
+    let f = |v: Option<f64>| v.filter(|x| x.is_finite()).map(|x| format!("{x}")).unwrap_or_default();
+    for run in &g.runs {
+        let Ok(c) = serde_json::from_value::<ChainResult>(run.clone()) else { continue };
+        for gr in &c.generations {
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{},{}",
+                c.fresh,
+                c.sampler,
+                c.seed,
+                gr.generation,
+                f(Some(gr.chi2)),
+                f(Some(gr.kl)),
+                f(gr.chi2_step),
+                f(Some(gr.geometric)),
+                f(gr.dsm_loss),
+                gr.fresh_points,
+                gr.model_points
+            ));
+            for e in &gr.tid {
+                out.push_str(&format!(",{},{}", f(e.point.tid), f(e.tid_std)));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
