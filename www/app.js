@@ -1,9 +1,10 @@
 // The page: form <-> spec (validated by the same Rust code as the CLI), a Web Worker that runs
 // the experiment, and the plots. The URL's query is the experiment: same URL, same result.
-import init, { defaultSpec, samplerKinds, specFromPairs, tidCurve, studyPlan, studyAggregate, hermiteSeesaw } from '../collapse-lab.js';
+import init, { defaultSpec, samplerKinds, specFromPairs, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
 import * as seesawView from './views/seesaw.js';
 import * as studyView from './views/study.js';
 import * as hermiteView from './views/hermite.js';
+import * as generationsView from './views/generations.js';
 import { chooseEngine } from './gpu.js';
 import { COLORS, LABELS, figure, lineChart, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from './plots.js';
 
@@ -15,6 +16,14 @@ const FORM_BOOLS = ['exact-score', 'denoise', 'diagnostics'];
 let KINDS = []; // [{name, default_steps, stochastic}] from the Rust core
 const PAGE_PARAMS = ['autorun', 'embed', 'gpu', 'lose-gpu-after', 'view'];
 const STUDY_PARAMS = ['vary', 'seeds']; // a study: the axes and seeds per cell (not spec settings)
+// A generations run (recursive training): its form fields (fresh and gen-sampler are lists, one
+// chain each) and the recursion settings without a control.
+const GEN_FIELDS = ['fresh', 'gen-sampler', 'generations', 'gen-size', 'gen-seeds'];
+const GEN_BOOLS = ['warm-start'];
+const GEN_EXTRA = ['hist-bins', 'hist-floor', 'shown'];
+let genExtra = [];
+let mode = 'run'; // what the share link reproduces: 'run' (or a study) or 'generations'
+let gens = null; // {plan inputs, workers, records, partial chains, result} while generations run or after
 const PAGE = new URLSearchParams(location.search); // read once: the address bar is rewritten as the form changes
 const GPU_MODE = { 1: 'on', true: 'on', 0: 'off', false: 'off', time: 'time' }[PAGE.get('gpu')] || 'auto';
 let extraPairs = []; // spec settings from the URL that have no control (steps, k, repeats, ...)
@@ -80,6 +89,7 @@ function formPairs() {
 // URL parameters onto the form; the ones without a control are kept aside.
 function applyParams(params) {
   extraPairs = [];
+  genExtra = [];
   const vary = params.getAll('vary');
   form.elements.vary1.value = vary[0] || '';
   form.elements.vary2.value = vary[1] || '';
@@ -87,6 +97,9 @@ function applyParams(params) {
   if (params.has('seeds')) form.elements.seeds.value = params.get('seeds');
   for (const [k, v] of params) {
     if (PAGE_PARAMS.includes(k) || STUDY_PARAMS.includes(k)) continue;
+    if (GEN_FIELDS.includes(k)) { form.elements[k].value = v; mode = 'generations'; continue; }
+    if (GEN_BOOLS.includes(k)) { form.elements[k].checked = ['', '1', 'true', 'yes'].includes(v.trim()); mode = 'generations'; continue; }
+    if (GEN_EXTRA.includes(k)) { genExtra.push([k, v]); mode = 'generations'; continue; }
     if (FORM_FIELDS.includes(k)) form.elements[k].value = v;
     else if (FORM_BOOLS.includes(k)) form.elements[k].checked = ['', '1', 'true', 'yes'].includes(v.trim());
     else if (k === 'samplers') for (const box of form.querySelectorAll('input[name=sampler]')) box.checked = v.split(',').map((x) => x.trim()).includes(box.value);
@@ -96,13 +109,39 @@ function applyParams(params) {
   }
 }
 
+// The generations run of the form: the base settings with the recursion ones, the lists of a
+// and samplers (the chains), and the seeds per chain.
+function genInputs() {
+  const list = (k) => form.elements[k].value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const pairs = formPairs().filter(([k]) => k !== 'data-size');
+  for (const k of ['generations', 'gen-size']) pairs.push([k, form.elements[k].value.trim()]);
+  pairs.push(['warm-start', String(form.elements['warm-start'].checked)]);
+  const seeds = Number(form.elements['gen-seeds'].value.trim());
+  if (!Number.isInteger(seeds)) throw { field: 'gen-seeds', text: `gen-seeds: expected an integer, got "${form.elements['gen-seeds'].value}"` };
+  return { pairs: JSON.stringify(pairs.concat(genExtra)), fresh: JSON.stringify(list('fresh')), samplers: JSON.stringify(list('gen-sampler')), seeds };
+}
+
+function busy() {
+  return worker !== null || Boolean(study && study.workers.length) || Boolean(gens && gens.workers.length);
+}
+
 function validate() {
   for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
   try {
     const spec = specFromPairs(JSON.stringify(formPairs()));
     $('#form-error').textContent = '';
-    $('#train').disabled = worker !== null;
-    $('#study').disabled = worker !== null || Boolean(study && study.workers.length);
+    $('#train').disabled = busy();
+    $('#study').disabled = busy();
+    $('#run-generations').disabled = busy();
+    try {
+      const g = genInputs();
+      generationsPlan(g.pairs, g.fresh, g.samplers, g.seeds);
+    } catch (e) {
+      const el = e && e.field && form.elements[e.field];
+      if (el && el.setAttribute) el.setAttribute('aria-invalid', 'true');
+      $('#form-error').textContent = `Generations: ${(e && e.text) || String(e)}`;
+      $('#run-generations').disabled = true;
+    }
     if (studyAxes().length) {
       try {
         studyPlan(JSON.stringify(formPairs()), JSON.stringify(studyAxes()), Number(form.elements.seeds.value.trim()));
@@ -120,6 +159,7 @@ function validate() {
     if (el && el.setAttribute) el.setAttribute('aria-invalid', 'true');
     $('#form-error').textContent = (e && e.text) || String(e);
     $('#train').disabled = true;
+    $('#run-generations').disabled = true;
     return null;
   }
 }
@@ -136,6 +176,12 @@ function updateShare() {
   for (const [k, v] of formPairs()) if (String(def[k] ?? '') !== v) q.set(k, v);
   for (const a of studyAxes()) q.append('vary', a);
   if (studyAxes().length) q.set('seeds', form.elements.seeds.value.trim());
+  if (mode === 'generations') {
+    for (const k of GEN_FIELDS) q.set(k, form.elements[k].value.trim());
+    if (form.elements['warm-start'].checked) q.set('warm-start', 'true');
+    for (const [k, v] of genExtra) q.set(k, v);
+    q.set('view', 'generations');
+  }
   const url = `${location.pathname}${q.toString() ? '?' + q : ''}`;
   $('#share').href = url;
   // Page settings other than autorun stay in the address bar (not in the share link).
@@ -146,6 +192,7 @@ function updateShare() {
 function setRunning(running) {
   $('#train').disabled = running;
   $('#study').disabled = running;
+  $('#run-generations').disabled = running;
   $('#cancel').disabled = !running;
   for (const el of form.elements) if (el.tagName !== 'BUTTON') el.disabled = running;
   $('#results').dataset.state = running ? 'running' : (lastOut ? 'done' : 'idle');
@@ -156,6 +203,7 @@ function fmt(v, d = 3) { return v === null || v === undefined || !Number.isFinit
 async function start() {
   const spec = validate();
   if (!spec) return;
+  mode = 'run';
   const engine = await chooseEngine(GPU_MODE);
   $('#engine-note').textContent = engine.note;
   $('#run-error').textContent = '';
@@ -220,6 +268,7 @@ function fail(message) {
 
 function cancel() {
   if (study && study.workers.length) return cancelStudy();
+  if (gens && gens.workers.length) return cancelGenerations();
   if (!worker) return;
   const at = liveLoss.length ? liveLoss[liveLoss.length - 1][0] : 0;
   finish();
@@ -280,6 +329,7 @@ function render(out) {
 function startStudy() {
   const spec = validate();
   if (!spec) return;
+  mode = 'run';
   const pairs = JSON.stringify(formPairs());
   const axes = JSON.stringify(studyAxes());
   const seeds = Number(form.elements.seeds.value.trim());
@@ -365,6 +415,116 @@ function cancelStudy() {
   $('#study-view').dataset.state = 'cancelled';
   study = { ...s, workers: [] };
   if (s.records.length) studyView.render($('#study-view'), studyAggregate(s.pairs, s.axes, s.seeds, JSON.stringify(s.records)));
+}
+
+// A generations run: the chains come from the Rust core's plan (as `collapse-lab generations`),
+// each chain runs in one of several Web Workers, and every finished generation is drawn at once.
+// Cancel keeps every generation already done.
+function startGenerations() {
+  if (!validate()) return;
+  let g, plan;
+  try {
+    g = genInputs();
+    plan = generationsPlan(g.pairs, g.fresh, g.samplers, g.seeds);
+  } catch (e) {
+    $('#form-error').textContent = `Generations: ${(e && e.text) || String(e)}`;
+    return;
+  }
+  mode = 'generations';
+  updateShare();
+  $('#run-error').textContent = '';
+  $('#run-view').hidden = !lastOut;
+  $('#seesaw-view').hidden = !lastOut || $('#seesaw-view').hidden;
+  const n = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, plan.runs.length, 16));
+  const perChain = plan.base.recursion.generations + 1;
+  gens = { ...g, plan, records: [], partial: new Map(), running: new Map(), queue: plan.runs.slice(), workers: [], total: plan.runs.length, t0: performance.now() };
+  const s = gens;
+  const view = $('#generations-view');
+  view.dataset.state = 'running';
+  setRunning(true);
+  $('#progress').value = 0;
+  const progress = () => {
+    let done = s.records.length * perChain;
+    for (const [i, frac] of s.running) done += (s.partial.get(i)?.generations.length || 0) + frac;
+    const frac = done / (s.total * perChain);
+    $('#progress').value = frac;
+    const el = (performance.now() - s.t0) / 1000;
+    const eta = frac > 0.02 ? el / frac - el : NaN;
+    const gensDone = s.records.length * perChain + [...s.running.keys()].reduce((a, i) => a + (s.partial.get(i)?.generations.length || 0), 0);
+    $('#progress-text').textContent = `Generations: ${gensDone} of ${s.total * perChain} generations done (${s.records.length} of ${s.total} chains), ${s.running.size} running in ${n} workers · ${el.toFixed(0)} s`
+      + (Number.isFinite(eta) ? ` · ETA ${eta.toFixed(0)} s` : '');
+  };
+  const draw = () => {
+    const live = [...s.partial.entries()].filter(([i]) => s.running.has(i)).map(([i, c]) => chainRecord(JSON.stringify(plan.runs[i]), JSON.stringify(c), ''));
+    s.result = generationsAggregate(s.pairs, s.fresh, s.samplers, s.seeds, JSON.stringify(s.records.concat(live)));
+    window.collapseLab.generations = s.result;
+    generationsView.render(view, s.result);
+  };
+  s.draw = draw;
+  const next = (w) => {
+    const run = s.queue.shift();
+    if (!run) { w.terminate(); s.workers = s.workers.filter((x) => x !== w); if (!s.workers.length) done(); return; }
+    w.run = run.index;
+    s.running.set(run.index, 0);
+    w.postMessage({ chainRun: JSON.stringify(run) });
+  };
+  const done = () => {
+    if (gens !== s) return;
+    draw();
+    setRunning(false);
+    validate();
+    const secs = ((performance.now() - s.t0) / 1000).toFixed(1);
+    $('#progress').value = 1;
+    const stopped = s.records.filter((r) => r.error).length;
+    $('#progress-text').textContent = `Generations done: ${s.total} chains × ${perChain} generations in ${secs} s (${n} workers, CPU engine)` + (stopped ? `; ${stopped} chain(s) stopped early` : '') + '.';
+    view.dataset.state = 'done';
+  };
+  const lost = (w, message) => {
+    s.running.delete(w.run);
+    const c = s.partial.get(w.run);
+    s.records.push(c ? chainRecord(JSON.stringify(plan.runs[w.run]), JSON.stringify(c), message) : { index: w.run, ...failedRecord(plan, w.run, message) });
+    draw(); next(w);
+  };
+  for (let i = 0; i < n; i++) {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    s.workers.push(w);
+    w.onmessage = (ev) => {
+      const m = ev.data;
+      if (gens !== s) return;
+      if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, 0.8 * m.event.iter / m.event.total); progress(); }
+      else if (m.type === 'event' && m.event.kind === 'chain') { s.partial.set(w.run, m.event.chain); s.running.set(w.run, 0); progress(); draw(); }
+      else if (m.type === 'record') { s.running.delete(w.run); s.records.push(m.record); progress(); draw(); next(w); }
+      else if (m.type === 'error') lost(w, m.message);
+    };
+    w.onerror = (ev) => { ev.preventDefault(); lost(w, ev.message || 'the worker stopped'); };
+    next(w);
+  }
+  progress();
+  view.hidden = false;
+  view.scrollIntoView({ block: 'start' });
+}
+
+function cancelGenerations() {
+  const s = gens;
+  for (const w of s.workers) w.terminate();
+  s.workers = [];
+  // The chains in flight keep the generations they finished.
+  for (const i of s.running.keys()) {
+    const c = s.partial.get(i);
+    if (c) s.records.push(chainRecord(JSON.stringify(s.plan.runs[i]), JSON.stringify(c), `cancelled after generation ${c.generations.length - 1}`));
+  }
+  s.running.clear();
+  setRunning(false);
+  validate();
+  const kept = s.records.reduce((a, r) => a + (r.result?.generations?.length || 0), 0);
+  $('#progress-text').textContent = `Generations cancelled: ${kept} finished generations of ${s.records.length} chains kept.`;
+  $('#generations-view').dataset.state = 'cancelled';
+  gens = { ...s, workers: [] };
+  if (s.records.length) {
+    s.result = generationsAggregate(s.pairs, s.fresh, s.samplers, s.seeds, JSON.stringify(s.records));
+    window.collapseLab.generations = s.result;
+    generationsView.render($('#generations-view'), s.result);
+  }
 }
 
 // P(n > x) on log-log axes, with Hill's fitted tail (x / x_min)^-alpha dashed.
@@ -460,6 +620,7 @@ async function main() {
   form.addEventListener('submit', (ev) => { ev.preventDefault(); start(); });
   $('#cancel').addEventListener('click', cancel);
   $('#study').addEventListener('click', startStudy);
+  $('#run-generations').addEventListener('click', startGenerations);
   drawLoss([]);
   lineChart($('#tid'), [], { xlabel: 'e', ylabel: 'TID' });
   const spec = validate();
@@ -472,7 +633,10 @@ async function main() {
   }
   document.body.dataset.ready = 'true';
   if (spec && params.get('autorun') === '1') {
-    if (studyAxes().length) { if (!$('#study').disabled) startStudy(); } else start();
+    if (params.get('view') === 'generations') { if (!$('#run-generations').disabled) startGenerations(); }
+    else if (studyAxes().length) { if (!$('#study').disabled) startStudy(); } else start();
+  } else if (params.get('view') === 'generations') {
+    $('#generations-controls').scrollIntoView();
   }
 }
 

@@ -17,7 +17,8 @@ function niceTicks(lo, hi, n = 5) {
   const mag = 10 ** Math.floor(Math.log10(step0));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0) || step0;
   const out = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
+  // Ticks that land on zero by floating-point sums are zero, not 5.5e-17.
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-6 ? 0 : +v.toPrecision(12));
   return out;
 }
 
@@ -166,6 +167,10 @@ export function bounds(arrays, dim) {
 export function scatter(canvas, pts, dim, color, [lo, hi], title) {
   const f = frame(canvas, { xlo: lo, xhi: hi, ylo: dim > 1 ? lo : 0, yhi: dim > 1 ? hi : 1, xlabel: 'x₁', ylabel: dim > 1 ? 'x₂' : '', title });
   const { ctx, X, Y } = f;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(PAD.l, PAD.t, f.W - PAD.l - PAD.r, f.H - PAD.t - PAD.b);
+  ctx.clip();
   ctx.fillStyle = color;
   ctx.globalAlpha = pts.length / dim > 5000 ? 0.35 : 0.6;
   const n = pts.length / dim;
@@ -173,7 +178,7 @@ export function scatter(canvas, pts, dim, color, [lo, hi], title) {
     const x = pts[i * dim], y = dim > 1 ? pts[i * dim + 1] : (i + 0.5) / n;
     ctx.fillRect(X(x) - 1, Y(y) - 1, 2, 2);
   }
-  ctx.globalAlpha = 1;
+  ctx.restore();
   return f;
 }
 
@@ -354,4 +359,22 @@ export function figure(box, w, h, label, caption) {
   }
   box.append(fig);
   return c;
+}
+
+// A lower-triangular matrix (row N, column j <= N) as cells: x = column, y = row (0 at the
+// bottom), viridis on [0, vmax] with a square-root scale; empty cells stay white.
+export function matrixHeatmap(canvas, rows, { vmax, title, xlabel, ylabel }) {
+  const n = rows.length;
+  const f = frame(canvas, { xlo: -0.5, xhi: n - 0.5, ylo: -0.5, yhi: n - 0.5, xlabel, ylabel, title });
+  const { ctx, X, Y } = f;
+  rows.forEach((row, i) => row.forEach((v, j) => {
+    if (!Number.isFinite(v)) return;
+    const [r, g, b] = viridis(Math.sqrt(Math.max(0, v) / (vmax || 1)));
+    ctx.fillStyle = `rgb(${r},${g},${b})`;
+    const x0 = X(j - 0.5), x1 = X(j + 0.5), y0 = Y(i - 0.5), y1 = Y(i + 0.5);
+    ctx.fillRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0) + 0.5, Math.abs(y1 - y0) + 0.5);
+  }));
+  ctx.strokeStyle = '#333';
+  ctx.strokeRect(PAD.l, PAD.t, f.W - PAD.l - PAD.r, f.H - PAD.t - PAD.b);
+  return f;
 }

@@ -1,7 +1,8 @@
 // Runs experiments off the page's main thread. Cancel = the page terminates this worker. The
 // page decides the engine (www/gpu.js) and says so in useGpu. A study's page sends one planned
-// run at a time ({studyRun}); the worker answers with its record and waits for the next.
-import init, { runExperiment, runStudyRun } from '../collapse-lab.js';
+// run at a time ({studyRun}), a generations run one chain ({chainRun}); the worker answers with
+// its record and waits for the next.
+import init, { runExperiment, runStudyRun, runChain } from '../collapse-lab.js';
 
 const ready = init();
 
@@ -12,6 +13,14 @@ function errorText(err) {
 self.onmessage = async (ev) => {
   try {
     await ready;
+    if (ev.data.chainRun) {
+      const record = await runChain(ev.data.chainRun, (e) => {
+        if (e.kind !== 'note') self.postMessage({ type: 'event', event: e });
+        return true;
+      });
+      self.postMessage({ type: 'record', record });
+      return;
+    }
     if (ev.data.studyRun) {
       const record = await runStudyRun(ev.data.studyRun, (e) => {
         if (e.kind === 'progress') self.postMessage({ type: 'event', event: e });

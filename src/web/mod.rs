@@ -91,6 +91,7 @@ pub async fn run_experiment(
         let v = match e {
             Event::Phase(p) => serde_json::json!({"kind": "phase", "phase": p}),
             Event::Note(n) => serde_json::json!({"kind": "note", "text": n}),
+            Event::Chain(_) => return ControlFlow::Continue(()),
             Event::Training(p) => {
                 if p.iter >= lose_gpu_after as u64 {
                     if let Some(ctx) = lose.take() {
@@ -173,6 +174,7 @@ pub async fn run_study_run(run_json: String, on_event: Function) -> Result<JsVal
             Event::Training(p) => serde_json::json!({"kind": "progress", "iter": p.iter, "total": p.total}),
             Event::Phase(p) => serde_json::json!({"kind": "phase", "phase": p}),
             Event::Note(n) => serde_json::json!({"kind": "note", "text": n}),
+            Event::Chain(_) => return ControlFlow::Continue(()),
         };
         match on_event.call1(&JsValue::NULL, &to_js(&v)) {
             Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
@@ -214,4 +216,88 @@ pub fn tid_curve(train: &[f32], samples: &[f32], dim: usize, eps: &[f64]) -> Res
     let t = Points::new(dim, train.to_vec());
     let s = Points::new(dim, samples.to_vec());
     Ok(to_js(&metrics::tid_curve(&t, &s, eps, None)))
+}
+
+/// The chains of a generations run, planned as `collapse-lab generations` plans them: the base
+/// from `[[name, value], ...]` (with its recursion settings), `fresh` and `samplers` as lists
+/// (`["0.1", "0.5"]`, `["sde"]`), `seeds` chains each. Throws `{field, message, text}`.
+fn generations_plan_of(pairs_json: &str, fresh_json: &str, samplers_json: &str, seeds: usize) -> Result<crate::study::Plan, JsValue> {
+    let bad = |what: &str, e: serde_json::Error| JsValue::from_str(&format!("bad {what}: {e}"));
+    let pairs: Vec<(String, String)> = serde_json::from_str(pairs_json).map_err(|e| bad("pairs", e))?;
+    let fresh: Vec<String> = serde_json::from_str(fresh_json).map_err(|e| bad("fresh", e))?;
+    let samplers: Vec<String> = serde_json::from_str(samplers_json).map_err(|e| bad("samplers", e))?;
+    let mut base = overrides::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| spec_error(&e))?;
+    if base.recursion.is_none() {
+        base.recursion = Some(Default::default());
+    }
+    base.validate().map_err(|e| spec_error(&e))?;
+    crate::generations::plan(&base, &fresh, &samplers, Vec::new(), seeds).map_err(|e| {
+        let field = if e.field.starts_with("vary fresh") { "fresh" } else if e.field.starts_with("vary gen-sampler") { "gen-sampler" } else { e.field.as_str() };
+        spec_error(&SpecError { field: field.to_string(), message: e.message.clone() })
+    })
+}
+
+/// Plans a generations run (see `generations_plan_of`): `{base, axes, seeds, cells, runs}`.
+#[wasm_bindgen(js_name = generationsPlan)]
+pub fn generations_plan(pairs_json: &str, fresh_json: &str, samplers_json: &str, seeds: usize) -> Result<JsValue, JsValue> {
+    Ok(to_js(&generations_plan_of(pairs_json, fresh_json, samplers_json, seeds)?))
+}
+
+/// Aggregates chain records (as `runChain` resolves them) into the JSON of `collapse-lab
+/// generations`: `{base, axes, seeds, runs, cells, missing, failed}`.
+#[wasm_bindgen(js_name = generationsAggregate)]
+pub fn generations_aggregate(
+    pairs_json: &str,
+    fresh_json: &str,
+    samplers_json: &str,
+    seeds: usize,
+    records_json: &str,
+) -> Result<JsValue, JsValue> {
+    let plan = generations_plan_of(pairs_json, fresh_json, samplers_json, seeds)?;
+    let records: Vec<crate::study::RunRecord> =
+        serde_json::from_str(records_json).map_err(|e| JsValue::from_str(&format!("bad chain records: {e}")))?;
+    Ok(to_js(&crate::generations::aggregate(&plan, &records)))
+}
+
+/// The record of a chain cancelled part-way: its planned run and the last chain it reported
+/// (`{kind: "chain", chain}` events), so the generations done are kept; `why` (if not empty)
+/// becomes its error.
+#[wasm_bindgen(js_name = chainRecord)]
+pub fn chain_record(run_json: &str, chain_json: &str, why: &str) -> Result<JsValue, JsValue> {
+    let run: crate::study::PlannedRun =
+        serde_json::from_str(run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
+    let mut chain: crate::generations::ChainResult =
+        serde_json::from_str(chain_json).map_err(|e| JsValue::from_str(&format!("bad chain: {e}")))?;
+    if !why.is_empty() {
+        chain.error.get_or_insert_with(|| why.to_string());
+    }
+    Ok(to_js(&crate::generations::record(&run, Ok(&chain))))
+}
+
+/// Runs one chain of recursive training (a planned run of `generationsPlan`) on the CPU engine
+/// and resolves to its record. `on_event` receives `{kind: "progress", iter, total}` within the
+/// current generation, `{kind: "phase", phase}`, `{kind: "note", text}` and, after every
+/// generation, `{kind: "chain", chain}` with everything done so far; returning false cancels.
+#[wasm_bindgen(js_name = runChain)]
+pub async fn run_chain(run_json: String, on_event: Function) -> Result<JsValue, JsValue> {
+    let run: crate::study::PlannedRun =
+        serde_json::from_str(&run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
+    let mut cb = |e: Event| {
+        let v = match e {
+            Event::Training(p) => serde_json::json!({"kind": "progress", "iter": p.iter, "total": p.total}),
+            Event::Phase(p) => serde_json::json!({"kind": "phase", "phase": p}),
+            Event::Note(n) => serde_json::json!({"kind": "note", "text": n}),
+            Event::Chain(c) => serde_json::json!({"kind": "chain", "chain": c}),
+        };
+        match on_event.call1(&JsValue::NULL, &to_js(&v)) {
+            Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        }
+    };
+    let outcome = crate::generations::run_chain(&run.spec, Backend::Cpu, &mut cb).await;
+    let rec = match &outcome {
+        Ok(c) => crate::generations::record(&run, Ok(c)),
+        Err(e) => crate::generations::record(&run, Err(e.to_string())),
+    };
+    Ok(to_js(&rec))
 }

@@ -37,7 +37,10 @@ const browser = await chromium.launch({
 });
 
 let passed = 0, failed = 0;
+// E2E_ONLY=regex runs the matching tests only (for working on one).
+const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
 async function test(name, fn) {
+  if (only && !only.test(name)) return;
   const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -285,6 +288,69 @@ await test('the_hermite_view_and_every_preset_open', async (page) => {
     await page.waitForSelector('body[data-ready=true]');
     const err = await page.textContent('#form-error');
     assert(err === '', `preset ${href}: ${err}`);
+  }
+});
+
+const GEN = 'dataset=mog&depth=2&width=16&iters=100&batch=128&report-every=50&n-samples=300&eps=0.05,0.1&repeats=2&steps=sde=50,ode=30&gen-size=600&shown=100';
+
+await test('generations_run_in_workers_show_every_view_and_match_the_cli', async (page) => {
+  const t0 = Date.now();
+  await page.goto(`${base}?${GEN}&generations=3&fresh=0.1,0.9&gen-sampler=sde,ode&gpu=0&view=generations&autorun=1`);
+  await page.waitForSelector('#generations-view[data-state=done]', { timeout: 300_000 });
+  const web = await page.evaluate(() => window.collapseLab.generations);
+  assert(web.runs.length === 4 && web.cells.length === 4 && web.missing.length === 0 && web.failed.length === 0,
+    `generations: ${web.runs.length} runs, ${web.cells.length} cells, missing ${web.missing}, failed ${web.failed}`);
+  for (const r of web.runs) assert(r.generations.length === 4 && r.generations.every((g) => Number.isFinite(g.chi2)), `run ${r.index}: ${r.generations.length} generations`);
+  for (const c of ['chi2-sde', 'chi2-ode', 'tid-0.1', 'tid-0.9', 'chi2-by-sampler-0.1', 'contributions-0.1-sde', 'contributions-0.9-ode']) {
+    assert((await inked(page, `#generations-view canvas[data-chart="${c}"]`)) > 2000, `chart ${c} looks empty`);
+  }
+  const strips = await page.$$eval('#generations-view .gen-row', (rows) => rows.map((r) => r.querySelectorAll('canvas').length));
+  assert(strips.length === 4 && strips.every((n) => n === 4), `scatter rows: ${strips}`);
+  const rows = await page.$$eval('#generations-table tbody tr', (r) => r.map((x) => x.querySelector('.dn').textContent));
+  assert(rows.length === 4 && rows.every((t) => /^\d/.test(t)), `table: ${rows}`);
+  const share = await page.getAttribute('#share', 'href');
+  assert(/fresh=0.1%2C0.9/.test(share) && /view=generations/.test(share), `share link: ${share}`);
+  await page.screenshot({ path: path.join(outDir, 'generations.png'), fullPage: false });
+  await page.$eval('#generations-view', (el) => el.scrollIntoView());
+  await page.screenshot({ path: path.join(outDir, 'generations-charts.png'), fullPage: false });
+  const args = ['generations', '--quiet', '--jobs', '2', '--generations', '3', '--fresh', '0.1,0.9', '--sampler', 'sde,ode',
+    ...GEN.split('&').map((kv) => `--${kv}`)];
+  const native = JSON.parse(execFileSync(cliBin, args, { maxBuffer: 1 << 28 }));
+  let worst = 0;
+  for (const r of native.runs) {
+    const w = web.runs.find((x) => x.index === r.index);
+    assert(w.fresh === r.fresh && w.sampler === r.sampler && w.seed === r.seed, `run ${r.index} differs in its settings`);
+    for (const [i, g] of r.generations.entries()) {
+      const rel = Math.abs(w.generations[i].chi2 - g.chi2) / Math.max(1e-9, g.chi2);
+      worst = Math.max(worst, rel);
+      assert(rel < 0.05, `run ${r.index} generation ${i}: D page ${w.generations[i].chi2} vs CLI ${g.chi2}`);
+    }
+  }
+  console.log(`  generations 2 a x 2 samplers x 4 generations in the page: ${((Date.now() - t0) / 1000).toFixed(1)} s; largest relative gap in D to the CLI: ${worst.toExponential(1)}`);
+});
+
+await test('cancelled_generations_keep_the_generations_done', async (page) => {
+  await page.goto(`${base}?${GEN}&iters=3000&generations=40&fresh=0.5&gpu=0&view=generations&autorun=1`);
+  await page.waitForFunction(() => { const g = window.collapseLab && window.collapseLab.generations; return g && g.runs.length && g.runs[0].generations.length >= 2; }, null, { timeout: 120_000 });
+  await page.click('#cancel');
+  const text = await page.textContent('#progress-text');
+  assert(/Generations cancelled: \d+ finished generations of 1 chains kept/.test(text), text);
+  assert((await page.getAttribute('#generations-view', 'data-state')) === 'cancelled', 'not marked cancelled');
+  const g = await page.evaluate(() => window.collapseLab.generations);
+  assert(g.runs[0].generations.length >= 2 && /cancelled after generation/.test(g.runs[0].error), `kept: ${g.runs[0].generations.length}, ${g.runs[0].error}`);
+  assert((await inked(page, '#generations-view canvas[data-chart="chi2-sde"]')) > 2000, 'the D chart is gone after cancel');
+  assert(!(await page.isDisabled('#run-generations')), 'cannot start again after cancel');
+});
+
+await test('bad_generations_settings_are_refused_with_their_field', async (page) => {
+  for (const [q, want] of [['fresh=1.5', 'fresh: the fresh-data fraction a must be in 0..=1'], ['generations=0', 'generations: must be in 1..=100'],
+    ['generations=5000', 'generations: must be in 1..=100'], ['gen-sampler=euler', 'gen-sampler'], ['gen-seeds=x', 'gen-seeds: expected an integer']]) {
+    await page.goto(`${base}?${q}&view=generations&autorun=1`);
+    await page.waitForSelector('body[data-ready=true]');
+    const msg = await page.textContent('#form-error');
+    assert(msg.startsWith('Generations: ') && msg.includes(want), `${q}: ${msg}`);
+    assert(await page.isDisabled('#run-generations'), `${q}: the button is enabled`);
+    assert((await page.getAttribute('#generations-view', 'data-state')) === null, `${q}: a bad generations run started`);
   }
 });
 
