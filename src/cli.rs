@@ -475,7 +475,7 @@ fn cmd_generations(args: &[String]) -> Result<(), CliError> {
         .map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
     let seeds: usize = f.get("--seeds").map(|v| num("--seeds", v, "an integer")).transpose()?.unwrap_or(1);
     let plan = generations::plan(&base, &fresh, &samplers, extra, seeds).map_err(|e| {
-        let field = e.field.replace("vary fresh", "fresh").replace("vary gen-sampler", "sampler");
+        let field = if e.field == "gen-sampler" { "sampler" } else { e.field.as_str() };
         CliError::Usage(format!("--{field}: {}", e.message))
     })?;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);

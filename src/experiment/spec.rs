@@ -56,7 +56,8 @@ pub struct RecursionSpec {
     /// everything outside the histogram's range), and every denominator of chi^2 and KL is
     /// at least this.
     pub hist_floor: f64,
-    /// Samples per generation kept in the result for the scatter views (first two coordinates).
+    /// Samples per generation kept in the result for the scatter views (first two coordinates;
+    /// at most gen_size of course).
     pub shown: usize,
 }
 
@@ -458,7 +459,7 @@ impl ExperimentSpec {
                 return err("recursion.hist_floor", format!("must be a finite number in {}..={}", HIST_FLOOR.0, HIST_FLOOR.1));
             }
             in_range("recursion.hist_floor", rec.hist_floor, HIST_FLOOR.0, HIST_FLOOR.1)?;
-            in_range("recursion.shown", rec.shown, SHOWN.0, SHOWN.1.min(rec.gen_size))?;
+            in_range("recursion.shown", rec.shown, SHOWN.0, SHOWN.1)?;
             if self.diagnostics.enabled {
                 return err("diagnostics.enabled", "the see-saw diagnostics are not computed per generation; turn them off for a generations run".into());
             }

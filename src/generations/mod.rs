@@ -408,6 +408,14 @@ pub fn plan(base: &ExperimentSpec, fresh: &[String], samplers: &[String], extra:
     if base.recursion.is_none() {
         return Err(SpecError { field: "recursion".into(), message: "not a generations run".into() });
     }
+    // Each value on its own first, so an error names the list it came from (`fresh`), not a cell.
+    for (name, values) in [("fresh", fresh), ("gen-sampler", samplers)] {
+        for v in values {
+            let mut s = base.clone();
+            crate::experiment::overrides::apply(&mut s, name, v)?;
+            s.validate().map_err(|e| SpecError { field: name.into(), message: e.to_string() })?;
+        }
+    }
     let mut axes = vec![study::Axis { name: "fresh".into(), values: fresh.to_vec() }];
     axes.push(study::Axis { name: "gen-sampler".into(), values: samplers.to_vec() });
     axes.extend(extra);

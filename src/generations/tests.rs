@@ -156,9 +156,9 @@ fn chains_plan_and_aggregate_as_a_study() {
     assert!(csv.starts_with("fresh,sampler,seed,generation,chi2,kl,chi2_step,geometric,dsm_loss"));
     // Bad axes name the setting.
     let e = plan(&s, &["1.5".to_string()], &["sde".to_string()], Vec::new(), 1).unwrap_err();
-    assert!(e.to_string().contains("vary fresh") && e.to_string().contains("0..=1"), "{e}");
+    assert!(e.field == "fresh" && e.message.starts_with("recursion.fresh: the fresh-data fraction a must be in 0..=1"), "{e}");
     let e = plan(&s, &["0.5".to_string()], &["euler".to_string()], Vec::new(), 1).unwrap_err();
-    assert!(e.to_string().contains("gen-sampler"), "{e}");
+    assert!(e.field == "gen-sampler" && e.message.contains("unknown sampler"), "{e}");
 }
 
 #[test]

@@ -231,10 +231,7 @@ fn generations_plan_of(pairs_json: &str, fresh_json: &str, samplers_json: &str, 
         base.recursion = Some(Default::default());
     }
     base.validate().map_err(|e| spec_error(&e))?;
-    crate::generations::plan(&base, &fresh, &samplers, Vec::new(), seeds).map_err(|e| {
-        let field = if e.field.starts_with("vary fresh") { "fresh" } else if e.field.starts_with("vary gen-sampler") { "gen-sampler" } else { e.field.as_str() };
-        spec_error(&SpecError { field: field.to_string(), message: e.message.clone() })
-    })
+    crate::generations::plan(&base, &fresh, &samplers, Vec::new(), seeds).map_err(|e| spec_error(&e))
 }
 
 /// Plans a generations run (see `generations_plan_of`): `{base, axes, seeds, cells, runs}`.
