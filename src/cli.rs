@@ -15,6 +15,8 @@ USAGE
   collapse-lab tid --train A.csv --samples B.csv [--eps E1,E2,..] [--k K] [--seed S]
   collapse-lab bench [--steps N] [--tid-n N] [--threads T]
   collapse-lab study [RUN FLAGS] --vary NAME=v1,v2,.. [--vary ..] [--seeds K] [--jobs J] [--out FILE]
+  collapse-lab study [RUN FLAGS] --vary .. --slurm DIR [--slurm-opts \"OPTS\"] [--submit]
+  collapse-lab study --collect DIR [--out FILE]
   collapse-lab generations [RUN FLAGS] [--fresh A1,A2,..] [--sampler S1,..] [--generations N]
                           [--gen-size M] [--warm-start] [--seeds K] [--jobs J] [--out DIR]
   collapse-lab hermite [--mu M] [--max-degree P] [--nodes N]
@@ -71,6 +73,15 @@ STUDY FLAGS (besides every run flag, which sets the base experiment)
   --jobs J                runs at a time (default: one per core)
   --out FILE              write the study JSON here after every run; given an existing study
                           file, runs it already holds are skipped (resume)
+  --slurm DIR             do not run: write DIR/plan.json, DIR/runs/I.json (one spec per run)
+                          and DIR/study.sbatch, a job array whose task I runs
+                          `collapse-lab run --spec DIR/runs/I.json > DIR/results/I.json`;
+                          prints the sbatch command for the runs without a result
+  --slurm-opts \"OPTS\"     #SBATCH options, e.g. \"--partition=gpu --gres=gpu:1 --time=2:00:00\"
+  --engine E              with --slurm: the tasks' engine (default auto)
+  --submit                with --slurm: run that sbatch command (errors from sbatch reported)
+  --collect DIR           read DIR/results, aggregate exactly as a local study, list missing
+                          and failed runs (exit 1 if any, with the resubmit command)
 
 GENERATIONS FLAGS (recursive training, SPEC 10; besides every run flag, which sets each net)
   --fresh LIST            fresh-data fractions a, one chain each (default 0.1,0.5,0.9)
@@ -244,7 +255,7 @@ fn run_flags(args: &[String], extra: &[&str]) -> Result<Flags, CliError> {
     let known: Vec<&str> =
         known.iter().map(String::as_str).chain(RUN_ONLY_FLAGS.iter().copied()).chain(extra.iter().copied()).collect();
     let booleans: Vec<String> = overrides::BOOLEANS.iter().map(|n| format!("--{n}")).collect();
-    let booleans: Vec<&str> = booleans.iter().map(String::as_str).chain(["--quiet", "--print-spec"]).collect();
+    let booleans: Vec<&str> = booleans.iter().map(String::as_str).chain(["--quiet", "--print-spec", "--submit"]).collect();
     Flags::parse(args, &booleans, &known)
 }
 
@@ -356,10 +367,23 @@ fn emit(text: &str) {
 
 fn cmd_study(args: &[String]) -> Result<(), CliError> {
     use crate::study;
-    let f = run_flags(args, &["--vary", "--seeds", "--jobs", "--out"])?;
+    let f = run_flags(args, &["--vary", "--seeds", "--jobs", "--out", "--slurm", "--slurm-opts", "--collect"])?;
     for flag in ["--samples-out", "--record-out", "--print-spec"] {
         if f.pairs.iter().any(|(n, _)| n == flag) {
             return Err(CliError::Usage(format!("{flag} is for single runs; a study writes one JSON (--out)")));
+        }
+    }
+    if let Some(dir) = f.get("--collect") {
+        if let Some((other, _)) = f.pairs.iter().find(|(n, _)| !["--collect", "--quiet", "--out"].contains(&n.as_str())) {
+            return Err(CliError::Usage(format!("{other}: --collect DIR reads the study written there; give no run settings with it")));
+        }
+        return collect_study(std::path::Path::new(dir), f.get("--out"), f.has("--quiet"));
+    }
+    if f.get("--slurm").is_none() {
+        for flag in ["--slurm-opts", "--submit"] {
+            if f.has(flag) {
+                return Err(CliError::Usage(format!("{flag} goes with --slurm DIR")));
+            }
         }
     }
     let base = spec_from_flags(&f)?;
@@ -378,6 +402,9 @@ fn cmd_study(args: &[String]) -> Result<(), CliError> {
         return Err(CliError::Usage(format!("--jobs: must be in 1..=256, got {jobs}")));
     }
     let plan = study::plan(&base, axes, seeds).map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
+    if let Some(dir) = f.get("--slurm") {
+        return write_slurm(&plan, std::path::Path::new(dir), &f);
+    }
     let out = f.get("--out").map(std::path::PathBuf::from);
     let mut records = Vec::new();
     if let Some(path) = &out {
@@ -572,6 +599,97 @@ fn summarize_generations(g: &crate::generations::GenerationsResult) {
             .collect();
         eprintln!("  {}: {}", what.join(" "), figs.join("  "));
     }
+}
+
+/// `study --slurm DIR`: the job-array folder, and the sbatch command for the runs without a
+/// result (run it with --submit).
+fn write_slurm(plan: &crate::study::Plan, dir: &std::path::Path, f: &Flags) -> Result<(), CliError> {
+    use crate::study::slurm;
+    if dir.as_os_str().is_empty() {
+        return Err(CliError::Usage("--slurm: needs a folder name".into()));
+    }
+    let opts = slurm::parse_opts(f.get("--slurm-opts").unwrap_or("")).map_err(|e| CliError::Usage(format!("--slurm-opts: {e}")))?;
+    let engine = f.get("--engine").unwrap_or("auto");
+    if !["cpu", "gpu", "auto"].contains(&engine) {
+        return Err(CliError::Usage(format!("--engine: expected cpu, gpu or auto, got {engine:?}")));
+    }
+    let bin = std::env::current_exe().map_err(|e| CliError::Failed(format!("cannot find this program's path: {e}")))?;
+    let w = slurm::write(plan, dir, &bin, engine, &opts).map_err(|e| CliError::Usage(format!("--slurm: {e}")))?;
+    let d = w.script.parent().unwrap_or(dir).display().to_string();
+    let total = plan.runs.len();
+    let summary = serde_json::json!({
+        "dir": d, "script": w.script.display().to_string(), "runs": total, "missing": w.missing,
+        "array": slurm::array_spec(&w.missing),
+    });
+    if w.missing.is_empty() {
+        eprintln!("all {total} runs of {d} have results: collapse-lab study --collect {d}");
+        emit(&serde_json::to_string_pretty(&summary).unwrap());
+        return Ok(());
+    }
+    let array = slurm::array_spec(&w.missing);
+    let command = format!("sbatch --array={array} {}", w.script.display());
+    if !f.has("--submit") {
+        eprintln!("wrote {total} runs ({} without a result) to {d}; submit them with:\n  {command}\nthen, when squeue shows them gone: collapse-lab study --collect {d}", w.missing.len());
+        let mut s = summary;
+        s["submit"] = command.into();
+        emit(&serde_json::to_string_pretty(&s).unwrap());
+        return Ok(());
+    }
+    let out = std::process::Command::new("sbatch")
+        .args(["--parsable", &format!("--array={array}")])
+        .arg(&w.script)
+        .output()
+        .map_err(|e| CliError::Failed(format!("--submit: cannot run sbatch ({e}); install Slurm's client, or submit yourself: {command}")))?;
+    if !out.status.success() {
+        let why: Vec<String> = String::from_utf8_lossy(&out.stderr).lines().map(|l| l.trim_start_matches("sbatch: error: ").to_string()).collect();
+        return Err(CliError::Failed(format!(
+            "sbatch refused the job array ({}); check --slurm-opts {:?}",
+            why.join("; "),
+            f.get("--slurm-opts").unwrap_or("")
+        )));
+    }
+    let job = String::from_utf8_lossy(&out.stdout).trim().split(';').next().unwrap_or("").to_string();
+    eprintln!("submitted job {job} ({} tasks); watch it with `squeue -j {job}`, then: collapse-lab study --collect {d}", w.missing.len());
+    let mut s = summary;
+    s["job"] = job.into();
+    emit(&serde_json::to_string_pretty(&s).unwrap());
+    Ok(())
+}
+
+/// `study --collect DIR`: the results present, aggregated as a local study; which runs are
+/// missing or failed, and the command that resubmits them.
+fn collect_study(dir: &std::path::Path, out: Option<&str>, quiet: bool) -> Result<(), CliError> {
+    let (_, result) = crate::study::slurm::collect(dir).map_err(|e| CliError::Usage(format!("--collect: {e}")))?;
+    if let Some(path) = out {
+        save_study(std::path::Path::new(path), &result)?;
+    }
+    let total = result.cells.len() * result.seeds;
+    if !quiet {
+        summarize_study(&result);
+    }
+    eprintln!("collected {} of {total} runs from {}", total - result.missing.len(), dir.display());
+    for r in result.runs.iter().filter(|r| r.error.is_some()) {
+        eprintln!("  run {} failed: {}", r.index, r.error.as_deref().unwrap_or(""));
+    }
+    let redo: Vec<usize> = result.missing.iter().chain(&result.failed).copied().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    if !result.missing.is_empty() {
+        eprintln!("  missing: {}", crate::study::slurm::array_spec(&result.missing));
+        for &i in result.missing.iter().take(5) {
+            if let Some(line) = crate::study::slurm::log_tail(dir, i) {
+                eprintln!("  run {i} has no result; its log ends: {line}");
+            }
+        }
+    }
+    emit(&serde_json::to_string_pretty(&result).unwrap());
+    if !redo.is_empty() {
+        eprintln!(
+            "resubmit them with: sbatch --array={} {} (a failed run's error will repeat unless its cause is fixed)",
+            crate::study::slurm::array_spec(&redo),
+            dir.join("study.sbatch").display()
+        );
+        return Err(CliError::Failed(format!("{} of {total} runs missing, {} failed", result.missing.len(), result.failed.len())));
+    }
+    Ok(())
 }
 
 /// Writes the study atomically (a temporary file, then a rename), so a kill never leaves half.

@@ -9,6 +9,8 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod slurm;
 
 use crate::experiment::{overrides, ExperimentResult, ExperimentSpec, SpecError};
 use serde::{Deserialize, Serialize};
