@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Collapse Lab needs, from the package registries only, and skips what is present.
-#   scripts/setup.sh [all | wasm-target | wasm-bindgen | trunk | npm | chromium | vulkan] ...
+#   scripts/setup.sh [all | wasm-target | wasm-bindgen | trunk | npm | chromium | vulkan | slurm] ...
 # Cold, on 2 cores: ~25 min for `all` (wasm-bindgen-cli and trunk compile ~10 min each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +70,11 @@ vulkan() {
   need_root_apt mesa-vulkan-drivers
 }
 
+# Only the tests need it (a one-node cluster for tests/slurm.rs); not part of `all`.
+slurm() {
+  need_root_apt slurm-wlm munge
+}
+
 [ $# -gt 0 ] || set -- all
 for what in "$@"; do
   case "$what" in
@@ -80,6 +85,7 @@ for what in "$@"; do
     npm) npm_tools ;;
     chromium) chromium ;;
     vulkan) vulkan ;;
+    slurm) slurm ;;
     *) echo "setup.sh: unknown component '$what'" >&2; exit 2 ;;
   esac
 done

@@ -13,7 +13,27 @@ bash scripts/setup.sh all
 echo "== the core compiles to wasm32 (SIMD128), as the browser build uses it"
 cargo build --lib --release --target wasm32-unknown-unknown --quiet
 
-echo "== native tests: unit, integration and CLI"
+echo "== a one-node Slurm cluster on 127.0.0.1 for tests/slurm.rs (Debian's slurm-wlm and munge)"
+slurm_dir="$(mktemp -d /tmp/collapse-lab-slurm.XXXXXX)"
+if bash scripts/setup.sh slurm; then
+  set +e
+  conf="$(bash scripts/slurm-cluster.sh start "$slurm_dir")"
+  rc=$?
+  set -e
+  if [ $rc -eq 0 ]; then
+    export COLLAPSE_LAB_SLURM_CONF="$conf"
+    trap 'bash scripts/slurm-cluster.sh stop "$slurm_dir"' EXIT
+  elif [ $rc -eq 3 ]; then
+    echo "SKIPPED: the Slurm tests need root to run slurmd here (see above)"
+  else
+    echo "the one-node Slurm cluster did not start (logs in $slurm_dir)" >&2
+    exit 1
+  fi
+else
+  echo "SKIPPED: slurm-wlm and munge could not be installed; the Slurm tests do not run"
+fi
+
+echo "== native tests: unit, integration, CLI and Slurm"
 cargo test --quiet 2>&1
 
 echo "== the page in headless Chromium (build with trunk, train and sample in-page)"

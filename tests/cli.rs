@@ -389,3 +389,49 @@ fn generations_writes_json_and_csv_and_refuses_bad_settings() {
         assert!(first.contains(expect), "{args:?}: got {first:?}, want {expect:?}");
     }
 }
+
+#[test]
+fn a_slurm_folder_runs_under_plain_xargs_and_collects_as_the_local_study() {
+    let dir = std::env::temp_dir().join(format!("collapse-lab-xargs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let study = [
+        "--dataset", "mog", "--data-size", "2000", "--depth", "2", "--iters", "40", "--batch", "128", "--samplers", "ode",
+        "--steps", "ode=10", "--n-samples", "200", "--eps", "0.1", "--repeats", "2", "--vary", "width=8,16", "--seeds", "2",
+    ];
+    let (code, out, err) = lab(&[&["study"][..], &study, &["--slurm", d, "--engine", "cpu"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let w: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((w["array"].as_str(), w["runs"].as_u64()), (Some("0-3"), Some(4)));
+    assert!(w["submit"].as_str().unwrap().starts_with("sbatch --array=0-3 "));
+    let script = std::fs::read_to_string(dir.join("study.sbatch")).unwrap();
+    assert!(script.contains("#SBATCH --array=0-3") && script.contains("--engine cpu"));
+    // Collecting before anything ran: all missing, exit 1.
+    let (code, _, err) = lab(&["study", "--collect", d, "--quiet"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("collected 0 of 4 runs") && err.contains("missing: 0-3"), "{err}");
+    let status = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("seq 0 3 | xargs -P 2 -I{{}} env SLURM_ARRAY_TASK_ID={{}} bash {d}/study.sbatch 2>/dev/null"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (code, collected, err) = lab(&["study", "--collect", d, "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, local, _) = lab(&[&["study", "--quiet", "--jobs", "2"][..], &study].concat());
+    assert_eq!(code, 0);
+    let (a, b): (serde_json::Value, serde_json::Value) = (serde_json::from_str(&collected).unwrap(), serde_json::from_str(&local).unwrap());
+    for (r, s) in a["runs"].as_array().unwrap().iter().zip(b["runs"].as_array().unwrap()) {
+        for k in ["final_loss", "tid@ode@0.1", "marginal_accuracy@ode"] {
+            assert_eq!(r["metrics"][k], s["metrics"][k], "run {} {k}", r["index"]);
+        }
+    }
+    // A run of the folder again skips what is done; a different study in the folder is refused.
+    let (code, _, err) = lab(&[&["study"][..], &study[..study.len() - 2], &["--seeds", "3", "--slurm", d]].concat());
+    assert_eq!(code, 2);
+    assert!(err.contains("holds another study"), "{err}");
+    let (code, _, err) = lab(&["study", "--collect", d, "--width", "8"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("give no run settings with it"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
