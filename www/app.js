@@ -527,6 +527,38 @@ function cancelGenerations() {
   }
 }
 
+// A study or generations JSON from the CLI (`study --out`, `study --collect DIR` after a Slurm
+// run, `generations --out`): checked for its shape, then drawn by the same views.
+async function openResults(file) {
+  $('#run-error').textContent = '';
+  let v;
+  try {
+    if (file.size > 256 * 1024 * 1024) throw new Error(`${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MB; the page opens files up to 256 MB`);
+    v = JSON.parse(await file.text());
+    const ok = v && Array.isArray(v.axes) && Array.isArray(v.cells) && Array.isArray(v.runs) && Number.isInteger(v.seeds) && v.base && typeof v.base === 'object';
+    if (!ok) throw new Error('expected the JSON of collapse-lab study or generations (axes, cells, runs, seeds, base)');
+    const isGen = v.axes.some((a) => a.name === 'fresh') && v.base.recursion;
+    if (isGen && !v.runs.every((r) => Array.isArray(r.generations))) throw new Error('a generations JSON whose runs have no generations');
+    if (!isGen && !v.cells.every((c) => c.settings && c.metrics)) throw new Error('a study JSON whose cells have no settings or metrics');
+    if (isGen) {
+      const box = $('#generations-view');
+      generationsView.render(box, v);
+      box.dataset.state = 'opened';
+      window.collapseLab.generations = v;
+      box.scrollIntoView({ block: 'start' });
+    } else {
+      const box = $('#study-view');
+      studyView.render(box, v);
+      box.dataset.state = 'opened';
+      window.collapseLab.study = v;
+      box.scrollIntoView({ block: 'start' });
+    }
+    $('#progress-text').textContent = `Opened ${file.name}: ${v.runs.length} runs.`;
+  } catch (e) {
+    $('#run-error').textContent = `Open ${file.name}: ${e.message || e}.`;
+  }
+}
+
 // P(n > x) on log-log axes, with Hill's fitted tail (x / x_min)^-alpha dashed.
 function drawSurvival(r, names) {
   const sv = r.survival;
@@ -621,6 +653,7 @@ async function main() {
   $('#cancel').addEventListener('click', cancel);
   $('#study').addEventListener('click', startStudy);
   $('#run-generations').addEventListener('click', startGenerations);
+  $('#open-json').addEventListener('change', (ev) => { if (ev.target.files[0]) openResults(ev.target.files[0]); });
   drawLoss([]);
   lineChart($('#tid'), [], { xlabel: 'e', ylabel: 'TID' });
   const spec = validate();

@@ -354,6 +354,37 @@ await test('bad_generations_settings_are_refused_with_their_field', async (page)
   }
 });
 
+await test('a_collected_study_json_opens_and_draws_its_charts', async (page) => {
+  // A study folder run by plain xargs (as on any array scheduler), collected by the CLI.
+  const dir = fs.mkdtempSync(path.join(outDir, 'slurm-'));
+  const settings = ['--dataset', 'mog', '--data-size', '2000', '--depth', '2', '--iters', '40', '--batch', '128', '--samplers', 'ode',
+    '--steps', 'ode=10', '--n-samples', '200', '--eps', '0.05,0.1', '--repeats', '2', '--diagnostics', '--diag-points', '500', '--diag-trajectories', '8',
+    '--vary', 'width=8,16', '--seeds', '2'];
+  execFileSync(cliBin, ['study', ...settings, '--slurm', dir, '--engine', 'cpu']);
+  execFileSync('bash', ['-c', `seq 0 3 | xargs -P 2 -I{} env SLURM_ARRAY_TASK_ID={} bash ${dir}/study.sbatch 2>/dev/null`]);
+  const collected = path.join(dir, 'collected.json');
+  execFileSync(cliBin, ['study', '--collect', dir, '--quiet', '--out', collected]);
+  await page.goto(`${base}`);
+  await page.waitForSelector('body[data-ready=true]');
+  await page.setInputFiles('#open-json', collected);
+  await page.waitForSelector('#study-view[data-state=opened]');
+  for (const m of ['mae_velocity@1', 'tid@ode@0.1']) assert((await inked(page, `#study-view canvas[data-metric="${m}"]`)) > 2000, `opened study chart ${m} looks empty`);
+  assert((await page.$$eval('#study-table tbody tr', (r) => r.length)) === 2, 'opened study table rows');
+  // A generations JSON opens in its view; a file of another kind is refused with a message.
+  const gdir = path.join(dir, 'gens');
+  execFileSync(cliBin, ['generations', '--quiet', '--generations', '2', '--fresh', '0.5', ...GEN.split('&').map((kv) => `--${kv}`), '--out', gdir]);
+  await page.setInputFiles('#open-json', path.join(gdir, 'generations.json'));
+  await page.waitForSelector('#generations-view[data-state=opened]');
+  assert((await inked(page, '#generations-view canvas[data-chart="chi2-sde"]')) > 2000, 'opened generations chart looks empty');
+  const bad = path.join(dir, 'bad.json');
+  fs.writeFileSync(bad, '{"hello": 1}');
+  await page.setInputFiles('#open-json', bad);
+  await page.waitForFunction(() => document.querySelector('#run-error').textContent.length > 0);
+  const err = await page.textContent('#run-error');
+  assert(/Open bad\.json: expected the JSON of collapse-lab study or generations/.test(err), err);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 await browser.close();
 server.close();
 console.log(`e2e: ${passed} passed, ${failed} failed`);
