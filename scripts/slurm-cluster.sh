@@ -8,6 +8,8 @@
 set -euo pipefail
 cmd="${1:?start or stop}"; dir="${2:?a folder}"
 mkdir -p "$dir"; dir="$(cd "$dir" && pwd)"
+# munged (user munge) must reach its key and socket inside; mktemp -d makes folders 0700.
+chmod 755 "$dir"
 say() { printf '[slurm-cluster] %s\n' "$*" >&2; }
 
 stop() {
