@@ -113,7 +113,8 @@ function applyParams(params) {
 // and samplers (the chains), and the seeds per chain.
 function genInputs() {
   const list = (k) => form.elements[k].value.split(',').map((v) => v.trim()).filter((v) => v !== '');
-  const pairs = formPairs().filter(([k]) => k !== 'data-size');
+  // The single run's training-set size and see-saw diagnostics do not apply to generations.
+  const pairs = formPairs().filter(([k]) => k !== 'data-size' && k !== 'diagnostics');
   for (const k of ['generations', 'gen-size']) pairs.push([k, form.elements[k].value.trim()]);
   pairs.push(['warm-start', String(form.elements['warm-start'].checked)]);
   const seeds = Number(form.elements['gen-seeds'].value.trim());
@@ -133,13 +134,16 @@ function validate() {
     $('#train').disabled = busy();
     $('#study').disabled = busy();
     $('#run-generations').disabled = busy();
+    // Generations are checked on their own: their message sits in their box, and a setting
+    // that only they refuse does not block a single run.
+    $('#gen-error').textContent = '';
     try {
       const g = genInputs();
       generationsPlan(g.pairs, g.fresh, g.samplers, g.seeds);
     } catch (e) {
       const el = e && e.field && form.elements[e.field];
       if (el && el.setAttribute) el.setAttribute('aria-invalid', 'true');
-      $('#form-error').textContent = `Generations: ${(e && e.text) || String(e)}`;
+      $('#gen-error').textContent = `Generations: ${(e && e.text) || String(e)}`;
       $('#run-generations').disabled = true;
     }
     if (studyAxes().length) {
@@ -427,7 +431,7 @@ function startGenerations() {
     g = genInputs();
     plan = generationsPlan(g.pairs, g.fresh, g.samplers, g.seeds);
   } catch (e) {
-    $('#form-error').textContent = `Generations: ${(e && e.text) || String(e)}`;
+    $('#gen-error').textContent = `Generations: ${(e && e.text) || String(e)}`;
     return;
   }
   mode = 'generations';

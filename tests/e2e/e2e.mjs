@@ -281,13 +281,15 @@ await test('the_hermite_view_and_every_preset_open', async (page) => {
   const findings = await page.textContent('#hermite-findings');
   assert(/i = 5/.test(findings) && /swapped/.test(findings), `findings: ${findings}`);
   await page.screenshot({ path: path.join(outDir, 'hermite.png'), fullPage: false });
-  const links = await page.$$eval('#presets a', (as) => as.map((a) => a.getAttribute('href')));
+  const links = await page.$$eval('#presets a, #generations-controls a', (as) => as.map((a) => a.getAttribute('href')));
   assert(links.length >= 7, `presets: ${links.length}`);
   for (const href of links) {
     await page.goto(base + href.replace('&autorun=1', ''));
     await page.waitForSelector('body[data-ready=true]');
     const err = await page.textContent('#form-error');
     assert(err === '', `preset ${href}: ${err}`);
+    const gerr = await page.textContent('#gen-error');
+    assert(gerr === '' || !/view=generations/.test(href), `preset ${href}: ${gerr}`);
   }
 });
 
@@ -347,8 +349,9 @@ await test('bad_generations_settings_are_refused_with_their_field', async (page)
     ['generations=5000', 'generations: must be in 1..=100'], ['gen-sampler=euler', 'gen-sampler'], ['gen-seeds=x', 'gen-seeds: expected an integer']]) {
     await page.goto(`${base}?${q}&view=generations&autorun=1`);
     await page.waitForSelector('body[data-ready=true]');
-    const msg = await page.textContent('#form-error');
+    const msg = await page.textContent('#gen-error');
     assert(msg.startsWith('Generations: ') && msg.includes(want), `${q}: ${msg}`);
+    assert((await page.textContent('#form-error')) === '' && !(await page.isDisabled('#train')), `${q}: a single run is blocked`);
     assert(await page.isDisabled('#run-generations'), `${q}: the button is enabled`);
     assert((await page.getAttribute('#generations-view', 'data-state')) === null, `${q}: a bad generations run started`);
   }
