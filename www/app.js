@@ -563,6 +563,66 @@ async function openResults(file) {
   }
 }
 
+// Export: files made in the page from the run in memory (nothing leaves the browser).
+function download(name, blob) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+const csvNum = (v) => (v === null || v === undefined || !Number.isFinite(v) ? '' : String(v));
+
+function exportJson() {
+  if (!lastOut) return;
+  download(`collapse-lab-seed${lastOut.result.spec.seed}.json`, new Blob([JSON.stringify(lastOut.result, null, 1)], { type: 'application/json' }));
+}
+
+// e, then per sampler its TID and spread, then the data-vs-data floor: the table on screen.
+function exportTid() {
+  if (!lastOut) return;
+  const r = lastOut.result;
+  const names = Object.keys(r.tid);
+  const head = ['e', ...names.flatMap((n) => [`tid_${n}`, `tid_std_${n}`]), 'tid_null', 'tid_std_null'];
+  const rows = r.spec.metrics.eps.map((e, i) => [e, ...names.flatMap((n) => [csvNum(r.tid[n][i].tid), csvNum(r.tid[n][i].tid_std)]),
+    csvNum(r.tid_null[i].tid), csvNum(r.tid_null[i].tid_std)].join(','));
+  download(`collapse-lab-tid-seed${r.spec.seed}.csv`, new Blob([[head.join(','), ...rows].join('\n') + '\n'], { type: 'text/csv' }));
+}
+
+// One row per point: the set (data = the training reference, or a sampler) and its coordinates.
+function exportSamples() {
+  if (!lastOut) return;
+  const dim = lastOut.result.data_dim;
+  const lines = ['set,' + Array.from({ length: dim }, (_, k) => `x${k + 1}`).join(',')];
+  const sets = [['data', lastOut.reference], ...Object.entries(lastOut.samples)];
+  for (const [name, a] of sets) {
+    if (!a) continue;
+    for (let i = 0; i + dim <= a.length; i += dim) lines.push(name + ',' + Array.from(a.subarray(i, i + dim), String).join(','));
+  }
+  download(`collapse-lab-samples-seed${lastOut.result.spec.seed}.csv`, new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }));
+}
+
+// A "PNG" link under every chart of `box` that has none yet: the canvas as drawn.
+function pngLinks(box) {
+  for (const c of box.querySelectorAll('figure canvas')) {
+    const fig = c.closest('figure');
+    if (fig.querySelector('a.png')) continue;
+    const a = document.createElement('a');
+    a.className = 'png';
+    a.textContent = 'PNG';
+    a.href = '#';
+    const name = (c.getAttribute('aria-label') || c.id || 'chart').replace(/[^\w.-]+/g, '_').slice(0, 80);
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      c.toBlob((b) => download(`${name}.png`, b), 'image/png');
+    });
+    fig.append(a);
+  }
+}
+
 // P(n > x) on log-log axes, with Hill's fitted tail (x / x_min)^-alpha dashed.
 function drawSurvival(r, names) {
   const sv = r.survival;
@@ -657,6 +717,12 @@ async function main() {
   $('#cancel').addEventListener('click', cancel);
   $('#study').addEventListener('click', startStudy);
   $('#run-generations').addEventListener('click', startGenerations);
+  $('#export-json').addEventListener('click', exportJson);
+  $('#export-tid').addEventListener('click', exportTid);
+  $('#export-samples').addEventListener('click', exportSamples);
+  // PNG links appear under every chart, whichever view drew it.
+  new MutationObserver(() => pngLinks($('#results'))).observe($('#results'), { childList: true, subtree: true });
+  pngLinks($('#results'));
   $('#open-json').addEventListener('change', (ev) => { if (ev.target.files[0]) openResults(ev.target.files[0]); });
   drawLoss([]);
   lineChart($('#tid'), [], { xlabel: 'e', ylabel: 'TID' });

@@ -388,6 +388,29 @@ await test('a_collected_study_json_opens_and_draws_its_charts', async (page) => 
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+await test('a_run_exports_json_csv_and_png', async (page) => {
+  await page.goto(`${base}?iters=50&n-samples=300&data-size=2000&eps=0.05,0.1&samplers=ode,sde&steps=sde=50,ode=20&gpu=0&autorun=1`);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 120_000 });
+  const fetch = async (sel) => {
+    const [d] = await Promise.all([page.waitForEvent('download'), page.click(sel)]);
+    return { name: d.suggestedFilename(), body: fs.readFileSync(await d.path()) };
+  };
+  const j = await fetch('#export-json');
+  const result = JSON.parse(j.body.toString());
+  assert(j.name === 'collapse-lab-seed0.json' && result.spec.sampling.n_samples === 300 && result.tid.ode.length === 2, `JSON export: ${j.name}`);
+  const shown = await page.evaluate(() => window.collapseLab.last.result.tid.sde[1].tid);
+  const t = (await fetch('#export-tid')).body.toString().trim().split('\n');
+  assert(t[0] === 'e,tid_ode,tid_std_ode,tid_sde,tid_std_sde,tid_null,tid_std_null' && t.length === 3, `TID CSV: ${t.join(' | ')}`);
+  assert(Number(t[2].split(',')[3]) === shown, `TID CSV value ${t[2]} vs ${shown}`);
+  const sm = (await fetch('#export-samples')).body.toString().trim().split('\n');
+  assert(sm[0] === 'set,x1,x2' && sm.length === 1 + 3 * 300 && sm[1].startsWith('data,') && sm.some((l) => l.startsWith('ode,')), `samples CSV: ${sm.length} lines`);
+  const links = await page.$$('#run-view figure a.png');
+  assert(links.length >= 8, `PNG links: ${links.length}`);
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click('#tid + a.png, figure:has(#tid) a.png')]);
+  const png = fs.readFileSync(await d.path());
+  assert(png.subarray(1, 4).toString() === 'PNG' && png.length > 2000 && /\.png$/.test(d.suggestedFilename()), `PNG export: ${d.suggestedFilename()} ${png.length} bytes`);
+});
+
 await browser.close();
 server.close();
 console.log(`e2e: ${passed} passed, ${failed} failed`);
