@@ -14,7 +14,9 @@ const FORM_FIELDS = ['dataset', 'data-size', 'dim', 'process', 'depth', 'width',
   'batch', 'lr', 'seed', 'snr', 'corrector-steps', 'n-samples', 'eps', 'survival-eps', 'coordinate', 'fixed-t', 'two-model'];
 const FORM_BOOLS = ['exact-score', 'denoise', 'diagnostics'];
 let KINDS = []; // [{name, default_steps, stochastic}] from the Rust core
-const PAGE_PARAMS = ['autorun', 'embed', 'gpu', 'lose-gpu-after', 'view'];
+const PAGE_PARAMS = ['autorun', 'embed', 'gpu', 'lose-gpu-after', 'view', 'hide', 'lock', 'question'];
+// Page settings that stay in the address bar and in the share link (a class shares one view).
+const CLASSROOM = ['embed', 'hide', 'lock', 'question'];
 const STUDY_PARAMS = ['vary', 'seeds']; // a study: the axes and seeds per cell (not spec settings)
 // A generations run (recursive training): its form fields (fresh and gen-sampler are lists, one
 // chain each) and the recursion settings without a control.
@@ -186,10 +188,11 @@ function updateShare() {
     for (const [k, v] of genExtra) q.set(k, v);
     q.set('view', 'generations');
   }
+  for (const k of CLASSROOM) if (PAGE.has(k)) q.set(k, PAGE.get(k));
   const url = `${location.pathname}${q.toString() ? '?' + q : ''}`;
   $('#share').href = url;
-  // Page settings other than autorun stay in the address bar (not in the share link).
-  const keep = ['embed', 'gpu', 'lose-gpu-after'].filter((k) => PAGE.has(k)).map((k) => `${k}=${encodeURIComponent(PAGE.get(k))}`);
+  // Page settings other than autorun stay in the address bar (the engine ones not in the share link).
+  const keep = ['gpu', 'lose-gpu-after'].filter((k) => PAGE.has(k)).map((k) => `${k}=${encodeURIComponent(PAGE.get(k))}`);
   history.replaceState(null, '', url + (keep.length ? (q.toString() ? '&' : '?') + keep.join('&') : ''));
 }
 
@@ -198,7 +201,7 @@ function setRunning(running) {
   $('#study').disabled = running;
   $('#run-generations').disabled = running;
   $('#cancel').disabled = !running;
-  for (const el of form.elements) if (el.tagName !== 'BUTTON') el.disabled = running;
+  for (const el of form.elements) if (el.tagName !== 'BUTTON') el.disabled = running || el.dataset.locked === 'true';
   $('#results').dataset.state = running ? 'running' : (lastOut ? 'done' : 'idle');
 }
 
@@ -563,6 +566,54 @@ async function openResults(file) {
   }
 }
 
+// Classroom mode: `hide=` and `lock=` name controls (setting names as in the URL: width,
+// samplers, fresh ...) or whole boxes (data, model, training, samplers, views, study,
+// generations); hidden ones vanish, locked ones keep the URL's value and cannot be changed.
+// `question=` is shown above the results as plain text. Unknown names are refused by name.
+function controlsOf(name) {
+  const box = form.querySelector(`fieldset[data-group="${name}"]`);
+  if (box) return [box];
+  if (name === 'samplers') return [...form.querySelectorAll('input[name=sampler]')];
+  if (name === 'steps') return [...form.querySelectorAll('input[name^=steps-]')];
+  const el = form.elements[name];
+  if (!el || !el.name) return [];
+  return el.length && !el.tagName ? [...el] : [el];
+}
+
+function applyClassroom(params) {
+  const errors = [];
+  const groups = [...form.querySelectorAll('fieldset[data-group]')].map((f) => f.dataset.group);
+  const known = [...new Set([...groups, ...FORM_FIELDS, ...FORM_BOOLS, 'samplers', 'steps', 'vary1', 'vary2', 'seeds', ...GEN_FIELDS, ...GEN_BOOLS])];
+  for (const [param, act] of [['hide', (el) => { (el.closest('label') || el).hidden = true; if (el.tagName === 'FIELDSET') el.hidden = true; }],
+    ['lock', (el) => { for (const x of el.tagName === 'FIELDSET' ? el.querySelectorAll('input, select') : [el]) { x.dataset.locked = 'true'; x.disabled = true; } }]]) {
+    for (const name of (params.get(param) || '').split(',').map((v) => v.trim()).filter(Boolean)) {
+      const els = known.includes(name) ? controlsOf(name) : [];
+      if (!els.length) { errors.push(`${param}: unknown control "${name}"; known: ${known.join(', ')}`); continue; }
+      els.forEach(act);
+    }
+  }
+  const q = params.get('question');
+  if (q !== null && q.trim()) {
+    const box = $('#question');
+    box.textContent = q.slice(0, 2000); // text, never HTML
+    box.hidden = false;
+  }
+  return errors;
+}
+
+// In an iframe, the page tells its parent its height, so the frame fits without scrollbars:
+// {type: 'collapse-lab:height', height} by postMessage whenever it changes.
+function reportHeight() {
+  if (window.parent === window) return;
+  let last = 0;
+  const send = () => {
+    const h = Math.ceil(document.documentElement.scrollHeight);
+    if (h !== last) { last = h; window.parent.postMessage({ type: 'collapse-lab:height', height: h }, '*'); }
+  };
+  new ResizeObserver(send).observe(document.body);
+  send();
+}
+
 // Export: files made in the page from the run in memory (nothing leaves the browser).
 function download(name, blob) {
   const a = document.createElement('a');
@@ -710,6 +761,8 @@ async function main() {
   buildSamplerControls();
   fillForm(defaultSpec());
   applyParams(params);
+  const classroomErrors = applyClassroom(params);
+  reportHeight();
   chooseEngine(GPU_MODE).then((e) => { if (!worker) $('#engine-note').textContent = e.note; });
   form.addEventListener('input', validate);
   form.addEventListener('change', validate);
@@ -727,6 +780,7 @@ async function main() {
   drawLoss([]);
   lineChart($('#tid'), [], { xlabel: 'e', ylabel: 'TID' });
   const spec = validate();
+  if (classroomErrors.length) $('#run-error').textContent = classroomErrors.join('; ') + '.';
   window.collapseLab = { tidCurve, ready: true };
   if (params.get('view') === 'hermite') {
     const box = $('#hermite-view');

@@ -411,6 +411,38 @@ await test('a_run_exports_json_csv_and_png', async (page) => {
   assert(png.subarray(1, 4).toString() === 'PNG' && png.length > 2000 && /\.png$/.test(d.suggestedFilename()), `PNG export: ${d.suggestedFilename()} ${png.length} bytes`);
 });
 
+await test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (page) => {
+  const q = 'Why does the <b>ODE</b> collapse?';
+  const url = `${base}?dataset=mog&width=32&hide=study,generations,lr&lock=width,samplers&question=${encodeURIComponent(q)}&embed=1`;
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready=true]');
+  assert(await page.isHidden('#study-controls') && await page.isHidden('#generations-controls'), 'boxes not hidden');
+  assert(await page.isHidden('input[name=lr]'), 'lr not hidden');
+  assert(await page.isDisabled('input[name=width]') && (await page.inputValue('input[name=width]')) === '32', 'width not locked at 32');
+  assert(await page.isDisabled('input[name=sampler][value=ode]'), 'samplers not locked');
+  assert(!(await page.isDisabled('input[name=iters]')) && !(await page.isDisabled('#train')), 'other controls locked');
+  assert((await page.textContent('#question')) === q && (await page.$$('#question b')).length === 0, 'question not shown as text');
+  const share = await page.getAttribute('#share', 'href');
+  assert(/hide=study%2Cgenerations%2Clr/.test(share) && /lock=width%2Csamplers/.test(share) && /question=/.test(share), `share: ${share}`);
+  // Locked stays locked after a run.
+  await page.fill('input[name=iters]', '20');
+  await page.fill('input[name=n-samples]', '200');
+  await page.fill('input[name=data-size]', '1000');
+  await page.click('#train');
+  await page.waitForSelector('#results[data-state=done]', { timeout: 120_000 });
+  assert(await page.isDisabled('input[name=width]'), 'width unlocked after a run');
+  await page.screenshot({ path: path.join(outDir, 'classroom.png'), fullPage: false });
+  // Unknown names are refused by name.
+  await page.goto(`${base}?hide=widht`);
+  await page.waitForSelector('body[data-ready=true]');
+  assert(/hide: unknown control "widht"; known: data, model/.test(await page.textContent('#run-error')), 'unknown hide name not reported');
+  // In an iframe the page reports its height to the parent.
+  await page.setContent(`<iframe id="f" src="${url}" style="width:900px;height:300px"></iframe><script>window.heights=[];addEventListener('message',(e)=>{if(e.data&&e.data.type==='collapse-lab:height')heights.push(e.data.height)})</script>`);
+  await page.waitForFunction(() => window.heights.length > 0, null, { timeout: 30_000 });
+  const h = await page.evaluate(() => window.heights[window.heights.length - 1]);
+  assert(h > 600, `reported height ${h}`);
+});
+
 await browser.close();
 server.close();
 console.log(`e2e: ${passed} passed, ${failed} failed`);
