@@ -231,11 +231,34 @@ fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
     }
     let given: Vec<&str> = f.pairs.iter().map(|(n, _)| &n[2..]).collect();
     overrides::check_given(&s, &given).map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
-    s.validate().map_err(|e| {
-        let flag = overrides::name_of(&e.field).map(|f| format!(" (--{f})")).unwrap_or_default();
-        CliError::Usage(format!("{}{flag}: {}", e.field, e.message))
-    })?;
+    s.validate().map_err(|e| spec_usage(&e))?;
     Ok(s)
+}
+
+/// A spec field out of range, with the flag that sets it: `model.width (--width): ...`.
+fn spec_usage(e: &crate::experiment::SpecError) -> CliError {
+    let flag = overrides::name_of(&e.field).map(|f| format!(" (--{f})")).unwrap_or_default();
+    CliError::Usage(format!("{}{flag}: {}", e.field, e.message))
+}
+
+/// The `--vary NAME=v1,v2` axes of a study (or of a generations run's further axes).
+fn vary_axes(f: &Flags) -> Result<Vec<crate::study::Axis>, CliError> {
+    f.pairs
+        .iter()
+        .filter(|(n, _)| n == "--vary")
+        .map(|(_, v)| crate::study::Axis::parse(v.as_deref().unwrap_or("")))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))
+}
+
+/// `--jobs J`: runs at a time, default one per core.
+fn jobs_of(f: &Flags) -> Result<usize, CliError> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let jobs: usize = f.get("--jobs").map(|v| num("--jobs", v, "an integer")).transpose()?.unwrap_or(cores);
+    if !(1..=256).contains(&jobs) {
+        return Err(CliError::Usage(format!("--jobs: must be in 1..=256, got {jobs}")));
+    }
+    Ok(jobs)
 }
 
 fn set_threads(f: &Flags) -> Result<(), CliError> {
@@ -388,19 +411,9 @@ fn cmd_study(args: &[String]) -> Result<(), CliError> {
     }
     let base = spec_from_flags(&f)?;
     set_threads(&f)?;
-    let axes = f
-        .pairs
-        .iter()
-        .filter(|(n, _)| n == "--vary")
-        .map(|(_, v)| study::Axis::parse(v.as_deref().unwrap_or("")))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
+    let axes = vary_axes(&f)?;
     let seeds: usize = f.get("--seeds").map(|v| num("--seeds", v, "an integer")).transpose()?.unwrap_or(3);
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let jobs: usize = f.get("--jobs").map(|v| num("--jobs", v, "an integer")).transpose()?.unwrap_or(cores);
-    if !(1..=256).contains(&jobs) {
-        return Err(CliError::Usage(format!("--jobs: must be in 1..=256, got {jobs}")));
-    }
+    let jobs = jobs_of(&f)?;
     let plan = study::plan(&base, axes, seeds).map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
     if let Some(dir) = f.get("--slurm") {
         return write_slurm(&plan, std::path::Path::new(dir), &f);
@@ -488,28 +501,15 @@ fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     if base.recursion.is_none() {
         base.recursion = Some(Default::default());
     }
-    base.validate().map_err(|e| {
-        let flag = overrides::name_of(&e.field).map(|f| format!(" (--{f})")).unwrap_or_default();
-        CliError::Usage(format!("{}{flag}: {}", e.field, e.message))
-    })?;
+    base.validate().map_err(|e| spec_usage(&e))?;
     set_threads(&f)?;
-    let extra = f
-        .pairs
-        .iter()
-        .filter(|(n, _)| n == "--vary")
-        .map(|(_, v)| study::Axis::parse(v.as_deref().unwrap_or("")))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
+    let extra = vary_axes(&f)?;
     let seeds: usize = f.get("--seeds").map(|v| num("--seeds", v, "an integer")).transpose()?.unwrap_or(1);
     let plan = generations::plan(&base, &fresh, &samplers, extra, seeds).map_err(|e| {
         let field = if e.field == "gen-sampler" { "sampler" } else { e.field.as_str() };
         CliError::Usage(format!("--{field}: {}", e.message))
     })?;
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let jobs: usize = f.get("--jobs").map(|v| num("--jobs", v, "an integer")).transpose()?.unwrap_or(cores);
-    if !(1..=256).contains(&jobs) {
-        return Err(CliError::Usage(format!("--jobs: must be in 1..=256, got {jobs}")));
-    }
+    let jobs = jobs_of(&f)?;
     let out = f.get("--out");
     if let Some(dir) = out {
         check_out_dir("--out", dir)?;

@@ -205,7 +205,8 @@ pub fn tid_with_spread(ref_counts: &[Vec<Vec<u32>>], samples: &Points, eps: &[f6
         .collect()
 }
 
-fn phase(on_event: &mut dyn FnMut(Event) -> ControlFlow<()>, name: &str) -> Result<(), RunError> {
+/// Announces a phase; a caller that breaks cancels before it.
+pub(crate) fn phase(on_event: &mut dyn FnMut(Event) -> ControlFlow<()>, name: &str) -> Result<(), RunError> {
     match on_event(Event::Phase(name)) {
         ControlFlow::Continue(()) => Ok(()),
         ControlFlow::Break(()) => Err(RunError::Cancelled(name.to_string())),

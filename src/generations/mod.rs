@@ -13,7 +13,7 @@
 mod tests;
 
 use crate::experiment::run::{
-    reference_counts, resolve_backend, tid_with_spread, train_model, Backend, OnGpu, RunError, Sampling, TidEntry,
+    phase, reference_counts, resolve_backend, tid_with_spread, train_model, Backend, OnGpu, RunError, Sampling, TidEntry,
 };
 use crate::experiment::{Event, ExperimentSpec, SpecError};
 use crate::points::Points;
@@ -206,13 +206,6 @@ impl ChainResult {
         for (n, g) in self.generations.iter_mut().enumerate() {
             g.geometric = self.contributions[n].iter().sum();
         }
-    }
-}
-
-fn phase(on_event: &mut dyn FnMut(Event) -> ControlFlow<()>, name: &str) -> Result<(), RunError> {
-    match on_event(Event::Phase(name)) {
-        ControlFlow::Continue(()) => Ok(()),
-        ControlFlow::Break(()) => Err(RunError::Cancelled(name.to_string())),
     }
 }
 

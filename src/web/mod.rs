@@ -130,6 +130,24 @@ pub async fn run_experiment(
     Ok(out.into())
 }
 
+/// The events of a study run or a chain as `{kind: "progress", iter, total}`, `{kind: "phase",
+/// phase}`, `{kind: "note", text}` and `{kind: "chain", chain}` for `on_event`; its returning
+/// false cancels.
+fn relay(on_event: &Function) -> impl FnMut(Event) -> ControlFlow<()> + '_ {
+    move |e: Event| {
+        let v = match e {
+            Event::Training(p) => serde_json::json!({"kind": "progress", "iter": p.iter, "total": p.total}),
+            Event::Phase(p) => serde_json::json!({"kind": "phase", "phase": p}),
+            Event::Note(n) => serde_json::json!({"kind": "note", "text": n}),
+            Event::Chain(c) => serde_json::json!({"kind": "chain", "chain": c}),
+        };
+        match on_event.call1(&JsValue::NULL, &to_js(&v)) {
+            Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        }
+    }
+}
+
 /// The setting names the override table knows (CLI flags and URL parameters), in order.
 #[wasm_bindgen(js_name = settingNames)]
 pub fn setting_names() -> JsValue {
@@ -169,18 +187,7 @@ pub fn study_aggregate(pairs_json: &str, axes_json: &str, seeds: usize, records_
 pub async fn run_study_run(run_json: String, on_event: Function) -> Result<JsValue, JsValue> {
     let run: crate::study::PlannedRun =
         serde_json::from_str(&run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
-    let mut cb = |e: Event| {
-        let v = match e {
-            Event::Training(p) => serde_json::json!({"kind": "progress", "iter": p.iter, "total": p.total}),
-            Event::Phase(p) => serde_json::json!({"kind": "phase", "phase": p}),
-            Event::Note(n) => serde_json::json!({"kind": "note", "text": n}),
-            Event::Chain(_) => return ControlFlow::Continue(()),
-        };
-        match on_event.call1(&JsValue::NULL, &to_js(&v)) {
-            Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
-            _ => ControlFlow::Continue(()),
-        }
-    };
+    let mut cb = relay(&on_event);
     let outcome = experiment::run_on(&run.spec, Backend::Cpu, &mut cb).await;
     let rec = match &outcome {
         Ok(r) => crate::study::record(&run, Ok(r)),
@@ -279,18 +286,7 @@ pub fn chain_record(run_json: &str, chain_json: &str, why: &str) -> Result<JsVal
 pub async fn run_chain(run_json: String, on_event: Function) -> Result<JsValue, JsValue> {
     let run: crate::study::PlannedRun =
         serde_json::from_str(&run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
-    let mut cb = |e: Event| {
-        let v = match e {
-            Event::Training(p) => serde_json::json!({"kind": "progress", "iter": p.iter, "total": p.total}),
-            Event::Phase(p) => serde_json::json!({"kind": "phase", "phase": p}),
-            Event::Note(n) => serde_json::json!({"kind": "note", "text": n}),
-            Event::Chain(c) => serde_json::json!({"kind": "chain", "chain": c}),
-        };
-        match on_event.call1(&JsValue::NULL, &to_js(&v)) {
-            Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
-            _ => ControlFlow::Continue(()),
-        }
-    };
+    let mut cb = relay(&on_event);
     let outcome = crate::generations::run_chain(&run.spec, Backend::Cpu, &mut cb).await;
     let rec = match &outcome {
         Ok(c) => crate::generations::record(&run, Ok(c)),
