@@ -373,13 +373,6 @@ function startStudy() {
     window.collapseLab.study = s.result;
     studyView.render(view, s.result);
   };
-  const next = (w) => {
-    const run = s.queue.shift();
-    if (!run) { w.terminate(); s.workers = s.workers.filter((x) => x !== w); if (!s.workers.length) done(); return; }
-    w.run = run.index;
-    s.running.set(run.index, 0);
-    w.postMessage({ studyRun: JSON.stringify(run) });
-  };
   const done = () => {
     if (study !== s) return;
     draw();
@@ -390,21 +383,35 @@ function startStudy() {
     $('#progress-text').textContent = `Study done: ${s.total} runs in ${secs} s (${n} workers, CPU engine).`;
     view.dataset.state = 'done';
   };
+  startPool(s, n, (run) => ({ studyRun: JSON.stringify(run) }), done, (w, m, next) => {
+    if (study !== s) return;
+    if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, m.event.iter / m.event.total * 0.9); progress(); }
+    else if (m.type === 'record') { s.running.delete(w.run); s.records.push(m.record); progress(); draw(); next(); }
+    else if (m.type === 'error') { s.running.delete(w.run); s.records.push({ index: w.run, ...failedRecord(plan, w.run, m.message) }); draw(); next(); }
+  });
+  progress();
+  studyView.render(view, studyAggregate(pairs, axes, seeds, '[]'));
+}
+
+// n Web Workers that take the queued runs of `s` ({queue, running, workers}) one at a time:
+// `message(run)` is what a worker is sent, `handle(w, m, next)` hears its messages (a worker
+// that stops is heard as {type: 'error'}) and calls next() when w is free; `done()` runs after
+// the last worker has nothing left.
+function startPool(s, n, message, done, handle) {
+  const next = (w) => {
+    const run = s.queue.shift();
+    if (!run) { w.terminate(); s.workers = s.workers.filter((x) => x !== w); if (!s.workers.length) done(); return; }
+    w.run = run.index;
+    s.running.set(run.index, 0);
+    w.postMessage(message(run));
+  };
   for (let i = 0; i < n; i++) {
     const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     s.workers.push(w);
-    w.onmessage = (ev) => {
-      const m = ev.data;
-      if (study !== s) return;
-      if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, m.event.iter / m.event.total * 0.9); progress(); }
-      else if (m.type === 'record') { s.running.delete(w.run); s.records.push(m.record); progress(); draw(); next(w); }
-      else if (m.type === 'error') { s.running.delete(w.run); s.records.push({ index: w.run, ...failedRecord(plan, w.run, m.message) }); draw(); next(w); }
-    };
-    w.onerror = (ev) => { ev.preventDefault(); s.running.delete(w.run); s.records.push({ index: w.run, ...failedRecord(plan, w.run, ev.message || 'the worker stopped') }); next(w); };
+    w.onmessage = (ev) => handle(w, ev.data, () => next(w));
+    w.onerror = (ev) => { ev.preventDefault(); handle(w, { type: 'error', message: ev.message || 'the worker stopped' }, () => next(w)); };
     next(w);
   }
-  progress();
-  studyView.render(view, studyAggregate(pairs, axes, seeds, '[]'));
 }
 
 function failedRecord(plan, index, message) {
@@ -468,13 +475,6 @@ function startGenerations() {
     generationsView.render(view, s.result);
   };
   s.draw = draw;
-  const next = (w) => {
-    const run = s.queue.shift();
-    if (!run) { w.terminate(); s.workers = s.workers.filter((x) => x !== w); if (!s.workers.length) done(); return; }
-    w.run = run.index;
-    s.running.set(run.index, 0);
-    w.postMessage({ chainRun: JSON.stringify(run) });
-  };
   const done = () => {
     if (gens !== s) return;
     draw();
@@ -486,26 +486,19 @@ function startGenerations() {
     $('#progress-text').textContent = `Generations done: ${s.total} chains × ${perChain} generations in ${secs} s (${n} workers, CPU engine)` + (stopped ? `; ${stopped} chain(s) stopped early` : '') + '.';
     view.dataset.state = 'done';
   };
-  const lost = (w, message) => {
-    s.running.delete(w.run);
-    const c = s.partial.get(w.run);
-    s.records.push(c ? chainRecord(JSON.stringify(plan.runs[w.run]), JSON.stringify(c), message) : { index: w.run, ...failedRecord(plan, w.run, message) });
-    draw(); next(w);
-  };
-  for (let i = 0; i < n; i++) {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    s.workers.push(w);
-    w.onmessage = (ev) => {
-      const m = ev.data;
-      if (gens !== s) return;
-      if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, 0.8 * m.event.iter / m.event.total); progress(); }
-      else if (m.type === 'event' && m.event.kind === 'chain') { s.partial.set(w.run, m.event.chain); s.running.set(w.run, 0); progress(); draw(); }
-      else if (m.type === 'record') { s.running.delete(w.run); s.records.push(m.record); progress(); draw(); next(w); }
-      else if (m.type === 'error') lost(w, m.message);
-    };
-    w.onerror = (ev) => { ev.preventDefault(); lost(w, ev.message || 'the worker stopped'); };
-    next(w);
-  }
+  startPool(s, n, (run) => ({ chainRun: JSON.stringify(run) }), done, (w, m, next) => {
+    if (gens !== s) return;
+    if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, 0.8 * m.event.iter / m.event.total); progress(); }
+    else if (m.type === 'event' && m.event.kind === 'chain') { s.partial.set(w.run, m.event.chain); s.running.set(w.run, 0); progress(); draw(); }
+    else if (m.type === 'record') { s.running.delete(w.run); s.records.push(m.record); progress(); draw(); next(); }
+    else if (m.type === 'error') {
+      // A chain that fails or whose worker stops keeps the generations it reported.
+      s.running.delete(w.run);
+      const c = s.partial.get(w.run);
+      s.records.push(c ? chainRecord(JSON.stringify(plan.runs[w.run]), JSON.stringify(c), m.message) : { index: w.run, ...failedRecord(plan, w.run, m.message) });
+      draw(); next();
+    }
+  });
   progress();
   view.hidden = false;
   view.scrollIntoView({ block: 'start' });
