@@ -436,8 +436,11 @@ await test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (pa
   await page.goto(`${base}?hide=widht`);
   await page.waitForSelector('body[data-ready=true]');
   assert(/hide: unknown control "widht"; known: data, model/.test(await page.textContent('#run-error')), 'unknown hide name not reported');
-  // In an iframe the page reports its height to the parent.
-  await page.setContent(`<iframe id="f" src="${url}" style="width:900px;height:300px"></iframe><script>window.heights=[];addEventListener('message',(e)=>{if(e.data&&e.data.type==='collapse-lab:height')heights.push(e.data.height)})</script>`);
+  // In an iframe the page reports its height to the parent: a host page of the same site (a real
+  // navigation; setContent would rewrite the app's document under its pending tasks).
+  const host = `<iframe id="f" src="${url}" style="width:900px;height:300px"></iframe><script>window.heights=[];addEventListener('message',(e)=>{if(e.data&&e.data.type==='collapse-lab:height')heights.push(e.data.height)})</script>`;
+  await page.route(`${base}embed-host.html`, (route) => route.fulfill({ contentType: 'text/html', body: host }));
+  await page.goto(`${base}embed-host.html`);
   await page.waitForFunction(() => window.heights.length > 0, null, { timeout: 30_000 });
   const h = await page.evaluate(() => window.heights[window.heights.length - 1]);
   assert(h > 600, `reported height ${h}`);
