@@ -24,37 +24,10 @@ USAGE
 
 RUN FLAGS (each overrides --spec)
   --spec FILE.json        experiment spec (see README); flags below override its fields
-  --dataset NAME          chessboard | spiral | mog | semicircle | mog1d | mog-nd
-  --data-size N           training-set size (default: the data set's, SPEC 1)
-  --dim N                 dimension of mog-nd (default 10)
-  --process P             vp | sub-vp | linear (default vp)
-  --depth D --width W     hidden layers and their width (default 3 x 100)
-  --activation A          tanh | relu | silu
-  --parameterization P    plain | skip-fixed | skip-learned
-  --iters N --batch B --lr LR --report-every K
-  --samplers LIST         comma list of: ode, ddim, dpm2, sde, pc, ald (default ode,sde)
-  --steps NAME=N,...      steps per sampler (default ode=100 ddim=100 dpm2=50 sde=1000 pc=100 ald=100)
-  --snr R                 Langevin snr of pc and ald (default 0.16)
-  --corrector-steps N     Langevin steps per level of pc and ald (default 1)
-  --denoise               end every sampler with one denoising (Tweedie) step
-  --exact-score           sample with the exact mixture score, no training (mog, mog1d, mog-nd)
-  --n-samples N           samples per sampler = size of the TID reference set (default 2000)
-  --eps LIST              TID radii (default 0.01,0.02,0.03,0.05,0.07,0.1,0.15,0.2)
-  --k K                   Hill's k (default N)
-  --repeats R             reference draws for TID's spread (default 5)
-  --coordinate C          coordinate whose marginal is recorded (default 0)
-  --bins B                histogram bins of the recorded marginal (default 120)
-  --record-times LIST     times of the recorded marginal (default 1,0.98,..,0)
-  --trajectories N        points whose whole path is recorded (default 64)
-  --seed S                seed of every random stream (default 0)
-  --fixed-t none|T        high-noise-only control: every batch at t = T (1 = L(theta, t=1))
-  --two-model none|T'     two nets split at t' (e.g. 0.6), each trained on its own t range
-  --diagnostics           see-saw diagnostics (SPEC 7): velocity MAE and DSM loss at fixed t,
-                          velocity-error correlation along t, velocity field
-  --diag-points N         fresh draw size behind MAE(t) and DSM(t) (default 20000)
-  --diag-times LIST       times of MAE(t) and DSM(t) (default 1,0.1)
-  --diag-trajectories N   paths followed for the error correlation (default 512)
-  --samples-out DIR       write DIR/<sampler>.csv and DIR/train.csv
+";
+
+/// The help after the settings of the table (run-only flags and the other commands).
+const USAGE_TAIL: &str = "  --samples-out DIR       write DIR/<sampler>.csv and DIR/train.csv
   --record-out DIR        write DIR/recording.json, DIR/<sampler>.marginals.csv (also truth),
                           DIR/<sampler>.trajectories.csv
   --threads T             worker threads (default: all cores)
@@ -114,7 +87,7 @@ enum CliError {
 pub fn main(args: Vec<String>) -> i32 {
     let result = match args.first().map(String::as_str) {
         Some("help") | Some("--help") | Some("-h") => {
-            print!("{USAGE}");
+            print!("{USAGE}{}{USAGE_TAIL}", overrides::help_lines());
             Ok(())
         }
         Some("tid") => cmd_tid(&args[1..]),
@@ -224,7 +197,7 @@ fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
     };
     for (name, value) in &f.pairs {
         let key = &name[2..];
-        if overrides::NAMES.contains(&key) {
+        if overrides::setting(key).is_some() {
             overrides::apply(&mut s, key, value.as_deref().unwrap_or(""))
                 .map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
         }
@@ -274,10 +247,11 @@ fn set_threads(f: &Flags) -> Result<(), CliError> {
 
 /// Parses run flags plus `extra` (value flags of one command).
 fn run_flags(args: &[String], extra: &[&str]) -> Result<Flags, CliError> {
-    let known: Vec<String> = overrides::NAMES.iter().map(|n| format!("--{n}")).collect();
+    let known: Vec<String> = overrides::names().iter().map(|n| format!("--{n}")).collect();
     let known: Vec<&str> =
         known.iter().map(String::as_str).chain(RUN_ONLY_FLAGS.iter().copied()).chain(extra.iter().copied()).collect();
-    let booleans: Vec<String> = overrides::BOOLEANS.iter().map(|n| format!("--{n}")).collect();
+    let booleans: Vec<String> =
+        overrides::SETTINGS.iter().filter(|x| x.kind == overrides::Kind::Bool).map(|x| format!("--{}", x.name)).collect();
     let booleans: Vec<&str> = booleans.iter().map(String::as_str).chain(["--quiet", "--print-spec", "--submit"]).collect();
     Flags::parse(args, &booleans, &known)
 }

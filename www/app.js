@@ -1,6 +1,6 @@
 // The page: form <-> spec (validated by the same Rust code as the CLI), a Web Worker that runs
 // the experiment, and the plots. The URL's query is the experiment: same URL, same result.
-import init, { defaultSpec, samplerKinds, specFromPairs, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
+import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, specFromPairs, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
 import * as seesawView from './views/seesaw.js';
 import * as studyView from './views/study.js';
 import * as hermiteView from './views/hermite.js';
@@ -10,19 +10,21 @@ import { COLORS, LABELS, figure, lineChart, scatter, histogram, bounds, heatmap,
 
 const $ = (sel) => document.querySelector(sel);
 const form = $('#controls');
-const FORM_FIELDS = ['dataset', 'data-size', 'dim', 'process', 'depth', 'width', 'activation', 'parameterization', 'iters',
-  'batch', 'lr', 'seed', 'snr', 'corrector-steps', 'n-samples', 'eps', 'survival-eps', 'coordinate', 'fixed-t', 'two-model'];
-const FORM_BOOLS = ['exact-score', 'denoise', 'diagnostics'];
+// The settings table of the Rust core (the CLI's flags, the URL's parameters): the form's fields
+// are the settings with a control of that name; the page parses and prints nothing itself.
+let SETTINGS = []; // [{name, field, kind, help, choices}]
+let FORM_FIELDS = []; // single-run settings with a text field or a choice
+let FORM_BOOLS = []; // single-run settings with a checkbox
 let KINDS = []; // [{name, default_steps, stochastic}] from the Rust core
 const PAGE_PARAMS = ['autorun', 'embed', 'gpu', 'lose-gpu-after', 'view', 'hide', 'lock', 'question'];
 // Page settings that stay in the address bar and in the share link (a class shares one view).
 const CLASSROOM = ['embed', 'hide', 'lock', 'question'];
 const STUDY_PARAMS = ['vary', 'seeds']; // a study: the axes and seeds per cell (not spec settings)
 // A generations run (recursive training): its form fields (fresh and gen-sampler are lists, one
-// chain each) and the recursion settings without a control.
+// chain each; gen-seeds is the chains per value) and the recursion settings without a control.
 const GEN_FIELDS = ['fresh', 'gen-sampler', 'generations', 'gen-size', 'gen-seeds'];
 const GEN_BOOLS = ['warm-start'];
-const GEN_EXTRA = ['hist-bins', 'hist-floor', 'shown'];
+let GEN_EXTRA = [];
 let genExtra = [];
 let mode = 'run'; // what the share link reproduces: 'run' (or a study) or 'generations'
 let gens = null; // {plan inputs, workers, records, partial chains, result} while generations run or after
@@ -50,19 +52,30 @@ function stepsOf(spec, name) {
   return spec.sampling.steps[name] ?? KINDS.find((k) => k.name === name).default_steps;
 }
 
+// The form's text for a spec: the core's print direction of the settings table, read back by
+// specFromPairs into the same spec.
 function formValues(spec) {
-  const v = {
-    dataset: spec.dataset, 'data-size': spec.data_size ?? '', dim: spec.dim, process: spec.process, depth: spec.model.depth,
-    width: spec.model.width, activation: spec.model.activation, parameterization: spec.model.parameterization,
-    iters: spec.training.iters, batch: spec.training.batch, lr: +spec.training.lr.toPrecision(6), seed: spec.seed,
-    snr: spec.sampling.snr, 'corrector-steps': spec.sampling.corrector_steps, 'n-samples': spec.sampling.n_samples,
-    eps: spec.metrics.eps.join(','), 'survival-eps': spec.metrics.survival_eps, coordinate: spec.record.coordinate,
-    'exact-score': String(spec.sampling.exact_score), denoise: String(spec.sampling.denoise),
-    'fixed-t': spec.training.fixed_t ?? 'none', 'two-model': spec.training.two_model ?? 'none', diagnostics: String(spec.diagnostics.enabled),
-    samplers: spec.sampling.samplers.join(','),
-  };
+  const v = Object.fromEntries(settingsOf(JSON.stringify(spec), false));
+  v['data-size'] ??= '';
+  v.dim ??= String(spec.dim); // shown, though only mog-nd reads it
   v.steps = KINDS.map((k) => `${k.name}=${stepsOf(spec, k.name)}`).join(',');
   return v;
+}
+
+// Builds the form's choices from the table and files every setting's help as its tooltip.
+function buildFromTable() {
+  SETTINGS = settingsTable();
+  const recursion = (x) => x.field.startsWith('recursion.');
+  for (const x of SETTINGS) {
+    const el = form.elements[x.name];
+    if (el && el.tagName === 'SELECT') el.replaceChildren(...x.choices.map((c) => new Option(c, c)));
+    const label = el && el.closest && el.closest('label');
+    if (label && !label.title) label.title = x.help;
+  }
+  const control = (x) => form.elements[x.name] && form.elements[x.name].tagName;
+  FORM_FIELDS = SETTINGS.filter((x) => !recursion(x) && x.kind !== 'bool' && control(x)).map((x) => x.name);
+  FORM_BOOLS = SETTINGS.filter((x) => !recursion(x) && x.kind === 'bool' && control(x)).map((x) => x.name);
+  GEN_EXTRA = SETTINGS.filter((x) => recursion(x) && !control(x)).map((x) => x.name);
 }
 
 function fillForm(spec) {
@@ -751,6 +764,7 @@ async function main() {
   const params = new URLSearchParams(location.search);
   if (params.has('embed')) document.body.classList.add('embed');
   KINDS = samplerKinds();
+  buildFromTable();
   buildSamplerControls();
   fillForm(defaultSpec());
   applyParams(params);

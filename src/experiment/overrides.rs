@@ -8,20 +8,312 @@ use crate::diffusion::ProcessKind;
 use crate::nn::{Activation, Parameterization};
 use crate::sample::SamplerKind;
 
-/// Names accepted by [`apply`], in the order the CLI help lists them.
-pub const NAMES: &[&str] = &[
-    "dataset", "data-size", "dim", "process", "depth", "width", "activation", "parameterization", "iters", "batch",
-    "lr", "report-every", "samplers", "steps", "exact-score", "snr", "corrector-steps", "denoise", "n-samples", "eps",
-    "k", "repeats", "survival-eps", "coordinate", "bins", "record-times", "trajectories", "seed", "fixed-t",
-    "two-model", "diagnostics", "diag-points", "diag-times", "diag-trajectories", "fresh", "generations", "gen-sampler",
-    "gen-size", "warm-start", "hist-bins", "hist-floor", "shown",
+/// How a setting's value is written: the page picks its control from this, the CLI its help.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Int,
+    Number,
+    /// true/false (a CLI flag alone means true).
+    Bool,
+    /// A number or `none`.
+    OptionalNumber,
+    /// One name of [`Setting::choices`].
+    Choice,
+    /// A comma list of names of [`Setting::choices`].
+    Choices,
+    /// A comma list of numbers.
+    Numbers,
+    /// `NAME=N` pairs (the steps per sampler).
+    Pairs,
+}
+
+/// One setting of an [`ExperimentSpec`] in both directions: `set` parses the text of a CLI flag
+/// or URL parameter into the spec, `get` prints the spec's value as text that `set` reads back
+/// (None: the setting is not in force, e.g. `dim` off mog-nd or the recursion settings outside
+/// a generations run). CLI flags, URL parameters, the page's form and choices, the share link
+/// and the CLI help are all derived from [`SETTINGS`].
+pub struct Setting {
+    /// The flag without `--` and the URL parameter.
+    pub name: &'static str,
+    /// The spec field it sets, as errors name it (`model.width`).
+    pub field: &'static str,
+    pub kind: Kind,
+    /// The value's placeholder in the CLI help (`N`, `LIST`, `none|T`).
+    pub arg: &'static str,
+    pub help: &'static str,
+    /// The names a Choice/Choices setting accepts.
+    pub choices: fn() -> Vec<&'static str>,
+    set: fn(&mut ExperimentSpec, &str, &str) -> Result<(), SpecError>,
+    get: fn(&ExperimentSpec) -> Option<String>,
+}
+
+impl Setting {
+    /// The spec's value as text `apply` reads back, or None where the setting is not in force.
+    pub fn print(&self, s: &ExperimentSpec) -> Option<String> {
+        (self.get)(s)
+    }
+}
+
+fn no_choices() -> Vec<&'static str> {
+    Vec::new()
+}
+fn datasets() -> Vec<&'static str> {
+    Dataset::ALL.iter().map(|d| d.name()).collect()
+}
+fn processes() -> Vec<&'static str> {
+    ProcessKind::ALL.iter().map(|d| d.name()).collect()
+}
+fn activations() -> Vec<&'static str> {
+    Activation::ALL.iter().map(|d| d.name()).collect()
+}
+fn parameterizations() -> Vec<&'static str> {
+    Parameterization::ALL.iter().map(|d| d.name()).collect()
+}
+fn samplers() -> Vec<&'static str> {
+    SamplerKind::ALL.iter().map(|d| d.name()).collect()
+}
+
+/// "a, b or c".
+fn one_of(names: Vec<&str>) -> String {
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
+fn join(v: &[f64]) -> String {
+    v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")
+}
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_else(|| "none".into())
+}
+fn rec<T>(s: &ExperimentSpec, f: impl Fn(&super::spec::RecursionSpec) -> T) -> Option<T> {
+    s.recursion.as_ref().map(f)
+}
+
+macro_rules! setting {
+    ($name:literal, $field:literal, $kind:ident, $arg:literal, $help:literal, $choices:expr, $set:expr, $get:expr) => {
+        Setting {
+            name: $name,
+            field: $field,
+            kind: Kind::$kind,
+            arg: $arg,
+            help: $help,
+            choices: $choices,
+            set: $set,
+            get: $get,
+        }
+    };
+}
+
+/// Every setting, in the order the CLI help and the page list them.
+pub static SETTINGS: &[Setting] = &[
+    setting!("dataset", "dataset", Choice, "NAME", "the data set", datasets,
+        |s, n, v| { s.dataset = Dataset::parse(v.trim()).ok_or_else(|| bad(n, format!("unknown data set {v:?}; choose one of {}", datasets().join(", "))))?; Ok(()) },
+        |s| Some(s.dataset.name().into())),
+    setting!("data-size", "data_size", Int, "N", "training-set size (default: the data set's, SPEC 1)", no_choices,
+        |s, n, v| { s.data_size = Some(num(n, v, "an integer")?); Ok(()) },
+        |s| s.data_size.map(|x| x.to_string())),
+    setting!("dim", "dim", Int, "N", "dimension of mog-nd (default 10)", no_choices,
+        |s, n, v| { s.dim = num(n, v, "an integer")?; Ok(()) },
+        |s| (s.dataset == Dataset::MogNd).then(|| s.dim.to_string())),
+    setting!("process", "process", Choice, "P", "the forward process (default vp)", processes,
+        |s, n, v| { s.process = ProcessKind::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(processes()))))?; Ok(()) },
+        |s| Some(s.process.name().into())),
+    setting!("depth", "model.depth", Int, "D", "hidden layers (default 3)", no_choices,
+        |s, n, v| { s.model.depth = num(n, v, "an integer")?; Ok(()) },
+        |s| Some(s.model.depth.to_string())),
+    setting!("width", "model.width", Int, "W", "width of every hidden layer (default 100)", no_choices,
+        |s, n, v| { s.model.width = num(n, v, "an integer")?; Ok(()) },
+        |s| Some(s.model.width.to_string())),
+    setting!("activation", "model.activation", Choice, "A", "the hidden layers' activation (default tanh)", activations,
+        |s, n, v| { s.model.activation = Activation::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(activations()))))?; Ok(()) },
+        |s| Some(s.model.activation.name().into())),
+    setting!("parameterization", "model.parameterization", Choice, "P", "the net's output: plain, or a skip connection (fixed or learned, SPEC 8)", parameterizations,
+        |s, n, v| { s.model.parameterization = Parameterization::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(parameterizations()))))?; Ok(()) },
+        |s| Some(s.model.parameterization.name().into())),
+    setting!("iters", "training.iters", Int, "N", "training steps (default 10000)", no_choices,
+        |s, n, v| { s.training.iters = num(n, v, "an integer")?; Ok(()) },
+        |s| Some(s.training.iters.to_string())),
+    setting!("batch", "training.batch", Int, "B", "batch size (default 2000)", no_choices,
+        |s, n, v| { s.training.batch = num(n, v, "an integer")?; Ok(()) },
+        |s| Some(s.training.batch.to_string())),
+    setting!("lr", "training.lr", Number, "LR", "Adam's learning rate (default 0.005)", no_choices,
+        |s, n, v| { s.training.lr = num(n, v, "a number")?; Ok(()) },
+        |s| Some(s.training.lr.to_string())),
+    setting!("report-every", "training.report_every", Int, "K", "the loss is reported (and checked) every K steps (default 100)", no_choices,
+        |s, n, v| { s.training.report_every = num(n, v, "an integer")?; Ok(()) },
+        |s| Some(s.training.report_every.to_string())),
+    setting!("samplers", "sampling.samplers", Choices, "LIST", "comma list of samplers (default ode,sde)", samplers,
+        |s, n, v| {
+            s.sampling.samplers = v.split(',').map(|x| SamplerKind::parse(x.trim())
+                .ok_or_else(|| bad(n, format!("unknown sampler {x:?}; choose from {}", SamplerKind::names())))).collect::<Result<_, _>>()?;
+            Ok(())
+        },
+        |s| Some(s.sampling.samplers.iter().map(|k| k.name()).collect::<Vec<_>>().join(","))),
+    setting!("steps", "sampling.steps", Pairs, "NAME=N,...", "steps per sampler (default ode=100 ddim=100 dpm2=50 sde=1000 pc=100 ald=100)", samplers,
+        |s, n, v| {
+            for part in v.split(',') {
+                let (k, x) = part.split_once('=').ok_or_else(|| bad(n, format!("expected NAME=N pairs like ode=100, got {part:?}")))?;
+                let kind = SamplerKind::parse(k.trim()).ok_or_else(|| bad(n, format!("unknown sampler {k:?}")))?;
+                s.sampling.steps.insert(kind, num(n, x, "an integer")?);
+            }
+            Ok(())
+        },
+        |s| (!s.sampling.steps.is_empty()).then(|| s.sampling.steps.iter().map(|(k, x)| format!("{}={x}", k.name())).collect::<Vec<_>>().join(","))),
+    setting!("exact-score", "sampling.exact_score", Bool, "", "sample with the exact mixture score, no training (mog, mog1d, mog-nd)", no_choices,
+        |s, n, v| { s.sampling.exact_score = boolean(n, v)?; Ok(()) },
+        |s| Some(s.sampling.exact_score.to_string())),
+    setting!("snr", "sampling.snr", Number, "R", "Langevin snr of pc and ald (default 0.16)", no_choices,
+        |s, n, v| { s.sampling.snr = num(n, v, "a number")?; Ok(()) },
+        |s| Some(s.sampling.snr.to_string())),
+    setting!("corrector-steps", "sampling.corrector_steps", Int, "N", "Langevin steps per level of pc and ald (default 1)", no_choices,
+        |s, n, v| { s.sampling.corrector_steps = num(n, v, "an integer")?; Ok(()) },
+        |s| Some(s.sampling.corrector_steps.to_string())),
+    setting!("denoise", "sampling.denoise", Bool, "", "end every sampler with one denoising (Tweedie) step", no_choices,
+        |s, n, v| { s.sampling.denoise = boolean(n, v)?; Ok(()) },
+        |s| Some(s.sampling.denoise.to_string())),
+    setting!("n-samples", "sampling.n_samples", Int, "N", "samples per sampler = size of the TID reference set (default 2000)", no_choices,
+        |s, n, v| { s.sampling.n_samples = num(n, v, "an integer")?; Ok(()) },
+        |s| Some(s.sampling.n_samples.to_string())),
+    setting!("eps", "metrics.eps", Numbers, "LIST", "TID radii (default 0.01,0.02,0.03,0.05,0.07,0.1,0.15,0.2)", no_choices,
+        |s, n, v| { s.metrics.eps = list_f64(n, v)?; Ok(()) },
+        |s| Some(join(&s.metrics.eps))),
+    setting!("k", "metrics.k", Int, "K", "Hill's k (default N)", no_choices,
+        |s, n, v| { s.metrics.k = Some(num(n, v, "an integer")?); Ok(()) },
+        |s| s.metrics.k.map(|k| k.to_string())),
+    setting!("repeats", "metrics.repeats", Int, "R", "reference draws for TID's spread (default 5)", no_choices,
+        |s, n, v| { s.metrics.repeats = num(n, v, "an integer")?; Ok(()) },
+        |s| Some(s.metrics.repeats.to_string())),
+    setting!("survival-eps", "metrics.survival_eps", Number, "E", "radius of the survival plot P(n > x) (default 0.05)", no_choices,
+        |s, n, v| { s.metrics.survival_eps = num(n, v, "a number")?; Ok(()) },
+        |s| Some(s.metrics.survival_eps.to_string())),
+    setting!("coordinate", "record.coordinate", Int, "C", "coordinate whose marginal is recorded (default 0)", no_choices,
+        |s, n, v| { s.record.coordinate = num(n, v, "an integer")?; Ok(()) },
+        |s| Some(s.record.coordinate.to_string())),
+    setting!("bins", "record.bins", Int, "B", "histogram bins of the recorded marginal (default 120)", no_choices,
+        |s, n, v| { s.record.bins = num(n, v, "an integer")?; Ok(()) },
+        |s| Some(s.record.bins.to_string())),
+    setting!("record-times", "record.times", Numbers, "LIST", "times of the recorded marginal (default 1,0.98,..,0)", no_choices,
+        |s, n, v| { s.record.times = list_f64(n, v)?; Ok(()) },
+        |s| Some(join(&s.record.times))),
+    setting!("trajectories", "record.trajectories", Int, "N", "points whose whole path is recorded (default 64)", no_choices,
+        |s, n, v| { s.record.trajectories = num(n, v, "an integer")?; Ok(()) },
+        |s| Some(s.record.trajectories.to_string())),
+    setting!("seed", "seed", Int, "S", "seed of every random stream (default 0)", no_choices,
+        |s, n, v| { s.seed = num(n, v, "a non-negative integer")?; Ok(()) },
+        |s| Some(s.seed.to_string())),
+    setting!("fixed-t", "training.fixed_t", OptionalNumber, "none|T", "high-noise-only control: every batch at t = T (1 = L(theta, t=1))", no_choices,
+        |s, n, v| { s.training.fixed_t = optional_f64(n, v)?; Ok(()) },
+        |s| Some(opt(s.training.fixed_t))),
+    setting!("two-model", "training.two_model", OptionalNumber, "none|T'", "two nets split at t' (e.g. 0.6), each trained on its own t range", no_choices,
+        |s, n, v| { s.training.two_model = optional_f64(n, v)?; Ok(()) },
+        |s| Some(opt(s.training.two_model))),
+    setting!("diagnostics", "diagnostics.enabled", Bool, "", "see-saw diagnostics (SPEC 7): velocity MAE and DSM loss at fixed t, velocity-error correlation along t, velocity field", no_choices,
+        |s, n, v| { s.diagnostics.enabled = boolean(n, v)?; Ok(()) },
+        |s| Some(s.diagnostics.enabled.to_string())),
+    setting!("diag-points", "diagnostics.points", Int, "N", "fresh draw size behind MAE(t) and DSM(t) (default 20000)", no_choices,
+        |s, n, v| { s.diagnostics.points = num(n, v, "an integer")?; Ok(()) },
+        |s| Some(s.diagnostics.points.to_string())),
+    setting!("diag-times", "diagnostics.times", Numbers, "LIST", "times of MAE(t) and DSM(t) (default 1,0.1)", no_choices,
+        |s, n, v| { s.diagnostics.times = list_f64(n, v)?; Ok(()) },
+        |s| Some(join(&s.diagnostics.times))),
+    setting!("diag-trajectories", "diagnostics.trajectories", Int, "N", "paths followed for the error correlation (default 512)", no_choices,
+        |s, n, v| { s.diagnostics.trajectories = num(n, v, "an integer")?; Ok(()) },
+        |s| Some(s.diagnostics.trajectories.to_string())),
+    setting!("fresh", "recursion.fresh", Number, "A", "fresh-data fraction a of every generation's training set", no_choices,
+        |s, n, v| { recursion(s).fresh = num(n, v, "a number in 0..=1")?; Ok(()) },
+        |s| rec(s, |r| r.fresh.to_string())),
+    setting!("generations", "recursion.generations", Int, "N", "generations after generation 0 (default 20; at most 100)", no_choices,
+        |s, n, v| { recursion(s).generations = num(n, v, "an integer")?; Ok(()) },
+        |s| rec(s, |r| r.generations.to_string())),
+    setting!("gen-sampler", "recursion.sampler", Choice, "S", "the sampler drawing each generation's samples (default sde)", samplers,
+        |s, n, v| { recursion(s).sampler = SamplerKind::parse(v.trim()).ok_or_else(|| bad(n, format!("unknown sampler {v:?}; choose one of {}", SamplerKind::names())))?; Ok(()) },
+        |s| rec(s, |r| r.sampler.name().to_string())),
+    setting!("gen-size", "recursion.gen_size", Int, "M", "training-set size of every generation = samples drawn per generation (default 10000)", no_choices,
+        |s, n, v| { recursion(s).gen_size = num(n, v, "an integer")?; Ok(()) },
+        |s| rec(s, |r| r.gen_size.to_string())),
+    setting!("warm-start", "recursion.warm_start", Bool, "", "generation i+1 starts from generation i's weights (default: afresh)", no_choices,
+        |s, n, v| { recursion(s).warm_start = boolean(n, v)?; Ok(()) },
+        |s| rec(s, |r| r.warm_start.to_string())),
+    setting!("hist-bins", "recursion.hist_bins", Int, "B", "bins per axis of the chi^2/KL histogram (default 20)", no_choices,
+        |s, n, v| { recursion(s).hist_bins = num(n, v, "an integer")?; Ok(()) },
+        |s| rec(s, |r| r.hist_bins.to_string())),
+    setting!("hist-floor", "recursion.hist_floor", Number, "F", "data bins with less mass are merged into one rest bin; every denominator is at least F (default 0.001)", no_choices,
+        |s, n, v| { recursion(s).hist_floor = num(n, v, "a number")?; Ok(()) },
+        |s| rec(s, |r| r.hist_floor.to_string())),
+    setting!("shown", "recursion.shown", Int, "S", "samples per generation kept in the JSON for plots (default 500)", no_choices,
+        |s, n, v| { recursion(s).shown = num(n, v, "an integer")?; Ok(()) },
+        |s| rec(s, |r| r.shown.to_string())),
 ];
 
-/// The settings of recursive training (SPEC §10): any of them makes the spec a generations run.
-pub const RECURSION: &[&str] = &["fresh", "generations", "gen-sampler", "gen-size", "warm-start", "hist-bins", "hist-floor", "shown"];
+/// The setting of this name.
+pub fn setting(name: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.name == name)
+}
 
-/// The settings that take true/false (a CLI flag alone means true).
-pub const BOOLEANS: &[&str] = &["exact-score", "denoise", "diagnostics", "warm-start"];
+/// Names accepted by [`apply`], in the order the CLI help lists them.
+pub fn names() -> Vec<&'static str> {
+    SETTINGS.iter().map(|s| s.name).collect()
+}
+
+/// Whether a setting belongs to recursive training (SPEC §10): any of them makes the spec a
+/// generations run.
+pub fn is_recursion(name: &str) -> bool {
+    setting(name).is_some_and(|s| s.field.starts_with("recursion."))
+}
+
+/// Whether a setting takes true/false (a CLI flag alone means true).
+pub fn is_boolean(name: &str) -> bool {
+    setting(name).is_some_and(|s| s.kind == Kind::Bool)
+}
+
+/// Every setting in force with its value, as text [`from_pairs`] reads back into the same spec.
+pub fn print(s: &ExperimentSpec) -> Vec<(&'static str, String)> {
+    SETTINGS.iter().filter_map(|x| x.print(s).map(|v| (x.name, v))).collect()
+}
+
+/// The settings where `s` differs from the defaults (what a share link or a command line needs).
+pub fn print_changed(s: &ExperimentSpec) -> Vec<(&'static str, String)> {
+    let d = ExperimentSpec::default();
+    SETTINGS.iter().filter_map(|x| x.print(s).filter(|v| x.print(&d).as_ref() != Some(v)).map(|v| (x.name, v))).collect()
+}
+
+/// The CLI help lines of the run settings (the recursion ones have their own section).
+pub fn help_lines() -> String {
+    let mut out = String::new();
+    for x in SETTINGS.iter().filter(|x| !x.field.starts_with("recursion.")) {
+        let mut head = format!("  --{}", x.name);
+        if !x.arg.is_empty() {
+            head = format!("{head} {}", x.arg);
+        }
+        let mut help = x.help.to_string();
+        if matches!(x.kind, Kind::Choice | Kind::Choices) && x.name != "steps" {
+            help = format!("{}: {help}", (x.choices)().join(" | "));
+        }
+        // Wrapped at 96 columns under a 26-column head.
+        let mut line = format!("{head:<26}");
+        if head.len() >= 26 {
+            line = format!("{head} ");
+        }
+        let mut width = line.len();
+        for word in help.split(' ') {
+            if width + word.len() > 96 && width > 26 {
+                out.push_str(line.trim_end());
+                out.push('\n');
+                line = " ".repeat(26);
+                width = 26;
+            }
+            line.push_str(word);
+            line.push(' ');
+            width += word.len() + 1;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
 
 fn bad(name: &str, message: String) -> SpecError {
     SpecError { field: name.to_string(), message }
@@ -54,87 +346,13 @@ pub fn list_f64(name: &str, v: &str) -> Result<Vec<f64>, SpecError> {
 /// Sets one field from text. Range checks are left to [`ExperimentSpec::validate`]; this
 /// only parses, and names the override in its errors.
 pub fn apply(s: &mut ExperimentSpec, name: &str, v: &str) -> Result<(), SpecError> {
-    match name {
-        "dataset" => {
-            s.dataset = Dataset::parse(v.trim()).ok_or_else(|| {
-                let names: Vec<_> = Dataset::ALL.iter().map(|d| d.name()).collect();
-                bad(name, format!("unknown data set {v:?}; choose one of {}", names.join(", ")))
-            })?
-        }
-        "data-size" => s.data_size = Some(num(name, v, "an integer")?),
-        "dim" => s.dim = num(name, v, "an integer")?,
-        "process" => {
-            s.process = ProcessKind::parse(v.trim())
-                .ok_or_else(|| bad(name, format!("expected vp, sub-vp or linear, got {v:?}")))?
-        }
-        "depth" => s.model.depth = num(name, v, "an integer")?,
-        "width" => s.model.width = num(name, v, "an integer")?,
-        "activation" => {
-            s.model.activation = Activation::parse(v.trim())
-                .ok_or_else(|| bad(name, format!("expected tanh, relu or silu, got {v:?}")))?
-        }
-        "parameterization" => {
-            s.model.parameterization = Parameterization::parse(v.trim())
-                .ok_or_else(|| bad(name, format!("expected plain, skip-fixed or skip-learned, got {v:?}")))?
-        }
-        "iters" => s.training.iters = num(name, v, "an integer")?,
-        "batch" => s.training.batch = num(name, v, "an integer")?,
-        "lr" => s.training.lr = num(name, v, "a number")?,
-        "report-every" => s.training.report_every = num(name, v, "an integer")?,
-        "samplers" => {
-            s.sampling.samplers = v
-                .split(',')
-                .map(|x| {
-                    SamplerKind::parse(x.trim())
-                        .ok_or_else(|| bad(name, format!("unknown sampler {x:?}; choose from {}", SamplerKind::names())))
-                })
-                .collect::<Result<_, _>>()?
-        }
-        "steps" => {
-            for part in v.split(',') {
-                let (k, n) = part
-                    .split_once('=')
-                    .ok_or_else(|| bad(name, format!("expected NAME=N pairs like ode=100, got {part:?}")))?;
-                let kind =
-                    SamplerKind::parse(k.trim()).ok_or_else(|| bad(name, format!("unknown sampler {k:?}")))?;
-                s.sampling.steps.insert(kind, num(name, n, "an integer")?);
-            }
-        }
-        "exact-score" => s.sampling.exact_score = boolean(name, v)?,
-        "snr" => s.sampling.snr = num(name, v, "a number")?,
-        "corrector-steps" => s.sampling.corrector_steps = num(name, v, "an integer")?,
-        "denoise" => s.sampling.denoise = boolean(name, v)?,
-        "coordinate" => s.record.coordinate = num(name, v, "an integer")?,
-        "bins" => s.record.bins = num(name, v, "an integer")?,
-        "record-times" => s.record.times = list_f64(name, v)?,
-        "trajectories" => s.record.trajectories = num(name, v, "an integer")?,
-        "n-samples" => s.sampling.n_samples = num(name, v, "an integer")?,
-        "eps" => s.metrics.eps = list_f64(name, v)?,
-        "k" => s.metrics.k = Some(num(name, v, "an integer")?),
-        "repeats" => s.metrics.repeats = num(name, v, "an integer")?,
-        "survival-eps" => s.metrics.survival_eps = num(name, v, "a number")?,
-        "seed" => s.seed = num(name, v, "a non-negative integer")?,
-        "fixed-t" => s.training.fixed_t = optional_f64(name, v)?,
-        "two-model" => s.training.two_model = optional_f64(name, v)?,
-        "diagnostics" => s.diagnostics.enabled = boolean(name, v)?,
-        "diag-points" => s.diagnostics.points = num(name, v, "an integer")?,
-        "diag-times" => s.diagnostics.times = list_f64(name, v)?,
-        "diag-trajectories" => s.diagnostics.trajectories = num(name, v, "an integer")?,
-        "fresh" => recursion(s).fresh = num(name, v, "a number in 0..=1")?,
-        "generations" => recursion(s).generations = num(name, v, "an integer")?,
-        "gen-sampler" => {
-            recursion(s).sampler = SamplerKind::parse(v.trim())
-                .ok_or_else(|| bad(name, format!("unknown sampler {v:?}; choose one of {}", SamplerKind::names())))?
-        }
-        "gen-size" => recursion(s).gen_size = num(name, v, "an integer")?,
-        "warm-start" => recursion(s).warm_start = boolean(name, v)?,
-        "hist-bins" => recursion(s).hist_bins = num(name, v, "an integer")?,
-        "hist-floor" => recursion(s).hist_floor = num(name, v, "a number")?,
-        "shown" => recursion(s).shown = num(name, v, "an integer")?,
-        "" => return Err(bad("(empty name)", format!("a setting needs a name; known: {}", NAMES.join(", ")))),
-        _ => return Err(bad(name, format!("unknown setting; known: {}", NAMES.join(", ")))),
+    if name.is_empty() {
+        return Err(bad("(empty name)", format!("a setting needs a name; known: {}", names().join(", "))));
     }
-    Ok(())
+    match setting(name) {
+        Some(x) => (x.set)(s, name, v),
+        None => Err(bad(name, format!("unknown setting; known: {}", names().join(", ")))),
+    }
 }
 
 fn recursion(s: &mut ExperimentSpec) -> &mut super::spec::RecursionSpec {
@@ -143,45 +361,10 @@ fn recursion(s: &mut ExperimentSpec) -> &mut super::spec::RecursionSpec {
 
 /// The override that sets a spec field, for error messages ("model.width" -> "width").
 pub fn name_of(field: &str) -> Option<&'static str> {
-    Some(match field {
-        "dataset" => "dataset",
-        "data_size" => "data-size",
-        "dim" => "dim",
-        "model.depth" => "depth",
-        "model.width" => "width",
-        "training.iters" => "iters",
-        "training.batch" => "batch",
-        "training.lr" => "lr",
-        "training.report_every" => "report-every",
-        "sampling.samplers" => "samplers",
-        "sampling.n_samples" => "n-samples",
-        "sampling.exact_score" => "exact-score",
-        "metrics.eps" => "eps",
-        "metrics.k" => "k",
-        "metrics.repeats" => "repeats",
-        "metrics.survival_eps" => "survival-eps",
-        "sampling.snr" => "snr",
-        "sampling.corrector_steps" => "corrector-steps",
-        "record.coordinate" => "coordinate",
-        "record.bins" => "bins",
-        "record.times" => "record-times",
-        "record.trajectories" => "trajectories",
-        "training.fixed_t" => "fixed-t",
-        "training.two_model" => "two-model",
-        "diagnostics.points" => "diag-points",
-        "diagnostics.times" => "diag-times",
-        "diagnostics.trajectories" => "diag-trajectories",
-        "recursion.fresh" => "fresh",
-        "recursion.generations" => "generations",
-        "recursion.sampler" => "gen-sampler",
-        "recursion.gen_size" => "gen-size",
-        "recursion.hist_bins" => "hist-bins",
-        "recursion.hist_floor" => "hist-floor",
-        "recursion.shown" => "shown",
-        "diagnostics.enabled" => "diagnostics",
-        f if f.starts_with("sampling.steps") => "steps",
-        _ => return None,
-    })
+    if field.starts_with("sampling.steps") {
+        return Some("steps");
+    }
+    SETTINGS.iter().find(|s| s.field == field).map(|s| s.name)
 }
 
 /// Applies `name=value` pairs in order and validates the result.
@@ -233,7 +416,7 @@ mod tests {
             ("gen-sampler", "ode"), ("gen-size", "1000"), ("warm-start", "true"), ("hist-bins", "16"),
             ("hist-floor", "0.01"), ("shown", "100"),
         ];
-        assert_eq!(values.len(), NAMES.len());
+        assert_eq!(values.len(), SETTINGS.len());
         // Every name but the see-saw diagnostics and data-size, which a generations run refuses.
         let s = from_pairs(values.iter().copied().filter(|(k, _)| !["diagnostics", "data-size"].contains(k))).unwrap();
         let r = s.recursion.clone().unwrap();
@@ -243,7 +426,7 @@ mod tests {
         assert!(e.to_string().starts_with("diagnostics.enabled"), "{e}");
         let e = from_pairs(values).unwrap_err();
         assert!(e.to_string().starts_with("data-size: a generations run"), "{e}");
-        let recursion: Vec<_> = values.iter().copied().filter(|(k, _)| !RECURSION.contains(k)).collect();
+        let recursion: Vec<_> = values.iter().copied().filter(|(k, _)| !is_recursion(k)).collect();
         let s = from_pairs(recursion).unwrap();
         assert_eq!((s.model.width, s.sampling.n_samples, s.seed), (16, 100, 9));
         assert!(s.sampling.exact_score && s.sampling.denoise);
@@ -254,6 +437,58 @@ mod tests {
         assert_eq!(s.nets(), vec![(crate::diffusion::T_EPS, 0.6), (0.6, 1.0)]);
         let f = from_pairs([("fixed-t", "1")]).unwrap();
         assert_eq!(f.nets(), vec![(1.0, 1.0)]);
+    }
+
+    /// The table's two directions agree: printing a spec and reading the text back gives the
+    /// same spec, for the defaults, a spec with every setting changed, and a generations run.
+    #[test]
+    fn print_reads_back_into_the_same_spec() {
+        let changed = [
+            ("dataset", "mog-nd"), ("dim", "3"), ("process", "sub-vp"), ("depth", "2"), ("width", "16"),
+            ("activation", "silu"), ("parameterization", "skip-learned"), ("iters", "10"), ("batch", "100"),
+            ("lr", "0.0013"), ("report-every", "5"), ("samplers", "dpm2,sde,pc"), ("steps", "sde=50,dpm2=10"),
+            ("snr", "0.2"), ("corrector-steps", "2"), ("denoise", "yes"), ("n-samples", "100"),
+            ("eps", "0.1,0.25"), ("k", "50"), ("repeats", "2"), ("survival-eps", "0.1"), ("coordinate", "1"),
+            ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
+            ("two-model", "0.6"), ("diagnostics", "true"), ("diag-points", "500"), ("diag-times", "1,0.5,0.1"),
+            ("diag-trajectories", "64"), ("data-size", "1234"),
+        ];
+        let generations = [("dataset", "mog"), ("fresh", "0.1"), ("generations", "3"), ("gen-sampler", "ode"),
+            ("gen-size", "3000"), ("warm-start", "true"), ("hist-bins", "16"), ("hist-floor", "0.01"), ("shown", "100")];
+        let fixed = [("fixed-t", "0.3"), ("exact-score", "true"), ("dataset", "mog")];
+        for s in [ExperimentSpec::default(), from_pairs(changed).unwrap(), from_pairs(generations).unwrap(), from_pairs(fixed).unwrap()] {
+            let text = print(&s);
+            let back = from_pairs(text.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
+            assert_eq!(back, s, "{text:?}");
+            let diff = print_changed(&s);
+            let back = from_pairs(diff.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
+            assert_eq!(back, s, "{diff:?}");
+        }
+        // Every setting of the changed spec differs from the default and is printed as changed;
+        // the defaults print no change; settings not in force are not printed.
+        let s = from_pairs(changed).unwrap();
+        let names: Vec<_> = print_changed(&s).into_iter().map(|(k, _)| k).collect();
+        let want: Vec<_> = SETTINGS.iter().map(|x| x.name).filter(|n| !is_recursion(n) && !["exact-score", "fixed-t"].contains(n)).collect();
+        assert_eq!(names, want);
+        assert!(print_changed(&ExperimentSpec::default()).is_empty());
+        let d = print(&ExperimentSpec::default());
+        assert!(d.iter().all(|(k, _)| !["dim", "data-size", "k", "steps"].contains(k) && !is_recursion(k)), "{d:?}");
+        assert_eq!(d.iter().find(|(k, _)| *k == "fixed-t").unwrap().1, "none");
+        // The choices come from the core's own lists.
+        assert_eq!((setting("dataset").unwrap().choices)().len(), Dataset::ALL.len());
+        assert_eq!((setting("samplers").unwrap().choices)(), vec!["ode", "ddim", "dpm2", "sde", "pc", "ald"]);
+        assert!(is_boolean("warm-start") && !is_boolean("width") && is_recursion("gen-size") && !is_recursion("seed"));
+    }
+
+    #[test]
+    fn the_help_lists_every_run_setting() {
+        let help = help_lines();
+        for x in SETTINGS.iter().filter(|x| !is_recursion(x.name)) {
+            assert!(help.contains(&format!("  --{}", x.name)), "{}", x.name);
+        }
+        assert!(help.contains("chessboard | spiral | mog | semicircle | mog1d | mog-nd"));
+        assert!(help.lines().all(|l| l.len() <= 100), "{help}");
+        assert!(!help.contains("--fresh"));
     }
 
     #[test]

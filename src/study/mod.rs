@@ -76,8 +76,8 @@ pub fn plan(base: &ExperimentSpec, axes: Vec<Axis>, seeds: usize) -> Result<Plan
         if a.name == "seed" {
             return Err(bad(&field, "seeds are not an axis: use --seeds K (URL seeds=K), which runs seeds base..base+K-1".into()));
         }
-        if !overrides::NAMES.contains(&a.name.as_str()) {
-            return Err(bad(&field, format!("unknown setting; known: {}", overrides::NAMES.join(", "))));
+        if overrides::setting(&a.name).is_none() {
+            return Err(bad(&field, format!("unknown setting; known: {}", overrides::names().join(", "))));
         }
         if !names.insert(a.name.clone()) {
             return Err(bad(&field, "this setting is varied twice".into()));

@@ -148,10 +148,24 @@ fn relay(on_event: &Function) -> impl FnMut(Event) -> ControlFlow<()> + '_ {
     }
 }
 
-/// The setting names the override table knows (CLI flags and URL parameters), in order.
-#[wasm_bindgen(js_name = settingNames)]
-pub fn setting_names() -> JsValue {
-    to_js(&overrides::NAMES)
+/// The settings table (the same as the CLI flags and URL parameters), in order:
+/// `[{name, field, kind, help, choices}]`; the page builds its choices and checks from it.
+#[wasm_bindgen(js_name = settingsTable)]
+pub fn settings_table() -> JsValue {
+    let rows: Vec<_> = overrides::SETTINGS
+        .iter()
+        .map(|x| serde_json::json!({"name": x.name, "field": x.field, "kind": x.kind, "help": x.help, "choices": (x.choices)()}))
+        .collect();
+    to_js(&rows)
+}
+
+/// A spec's settings as `[[name, value]]` text that `specFromPairs` reads back into the same
+/// spec (every setting in force; with `changed`, only those that differ from the defaults).
+#[wasm_bindgen(js_name = settingsOf)]
+pub fn settings_of(spec_json: &str, changed: bool) -> Result<JsValue, JsValue> {
+    let spec: ExperimentSpec =
+        serde_json::from_str(spec_json).map_err(|e| JsValue::from_str(&format!("bad spec: {e}")))?;
+    Ok(to_js(&if changed { overrides::print_changed(&spec) } else { overrides::print(&spec) }))
 }
 
 fn study_plan_of(pairs_json: &str, axes_json: &str, seeds: usize) -> Result<crate::study::Plan, JsValue> {
