@@ -20,6 +20,7 @@ USAGE
   collapse-lab generations [RUN FLAGS] [--fresh A1,A2,..] [--sampler S1,..] [--generations N]
                           [--gen-size M] [--warm-start] [--seeds K] [--jobs J] [--out DIR]
   collapse-lab hermite [--mu M] [--max-degree P] [--nodes N]
+  collapse-lab gallery [--size quick|paper]   the page's gallery: each figure's command line
   collapse-lab help
 
 RUN FLAGS (each overrides --spec)
@@ -96,9 +97,10 @@ pub fn main(args: Vec<String>) -> i32 {
         Some("study") => cmd_study(&args[1..]),
         Some("generations") => cmd_generations(&args[1..]),
         Some("hermite") => cmd_hermite(&args[1..]),
-        Some(other) if !other.starts_with("--") => {
-            Err(CliError::Usage(format!("unknown command {other:?}; use run, study, tid, hermite, bench or help")))
-        }
+        Some("gallery") => cmd_gallery(&args[1..]),
+        Some(other) if !other.starts_with("--") => Err(CliError::Usage(format!(
+            "unknown command {other:?}; use run, study, generations, tid, hermite, gallery, bench or help"
+        ))),
         _ => cmd_run(&args),
     };
     match result {
@@ -696,6 +698,21 @@ fn summarize_study(s: &crate::study::StudyResult) {
             .collect();
         eprintln!("  {}: {}", what.join(" "), figs.join(", "));
     }
+}
+
+/// `gallery [--size quick|paper]`: every preset of the page's gallery with its command line.
+fn cmd_gallery(args: &[String]) -> Result<(), CliError> {
+    use crate::experiment::presets::{Size, PRESETS};
+    let f = Flags::parse(args, &[], &["--size"])?;
+    let size = match f.get("--size") {
+        None => Size::Paper,
+        Some(v) => Size::parse(v).ok_or_else(|| CliError::Usage(format!("--size: expected quick or paper, got {v:?}")))?,
+    };
+    for p in PRESETS {
+        let cmd = p.command(size).map_err(|e| CliError::Failed(e.to_string()))?;
+        println!("# {} {}: {}\n#   {}\n#   page: ?{}\n{cmd}\n", p.id, p.figure, p.title, p.look, p.query(size));
+    }
+    Ok(())
 }
 
 fn cmd_hermite(args: &[String]) -> Result<(), CliError> {

@@ -435,3 +435,29 @@ fn a_slurm_folder_runs_under_plain_xargs_and_collects_as_the_local_study() {
     assert!(err.contains("give no run settings with it"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The gallery prints every preset's command line, and each run preset's command resolves to
+/// the preset's own spec (the page's link and the CLI's command are one experiment).
+#[test]
+fn the_gallery_prints_commands_that_resolve_to_the_presets() {
+    use collapse_lab::experiment::presets::{Kind, Size, PRESETS};
+    for (size, name) in [(Size::Quick, "quick"), (Size::Paper, "paper")] {
+        let (code, out, err) = lab(&["gallery", "--size", name]);
+        assert_eq!(code, 0, "{err}");
+        for p in PRESETS {
+            let cmd = p.command(size).unwrap();
+            assert!(out.contains(&format!("# {} ", p.id)) && out.contains(&cmd), "{}", p.id);
+            if p.kind != Kind::Run {
+                continue;
+            }
+            let args: Vec<&str> = cmd.split(' ').skip(2).chain(["--print-spec"]).collect();
+            let (code, spec, err) = lab(&args);
+            assert_eq!(code, 0, "{cmd}: {err}");
+            let spec: collapse_lab::experiment::ExperimentSpec = serde_json::from_str(&spec).unwrap();
+            assert_eq!(spec, p.spec(size).unwrap(), "{cmd}");
+        }
+    }
+    let (code, _, err) = lab(&["gallery", "--size", "huge"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--size: expected quick or paper"), "{err}");
+}

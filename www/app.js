@@ -1,10 +1,11 @@
 // The page: form <-> spec (validated by the same Rust code as the CLI), a Web Worker that runs
 // the experiment, and the plots. The URL's query is the experiment: same URL, same result.
-import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, specFromPairs, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
+import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, specFromPairs, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
 import * as seesawView from './views/seesaw.js';
 import * as studyView from './views/study.js';
 import * as hermiteView from './views/hermite.js';
 import * as generationsView from './views/generations.js';
+import * as galleryView from './views/gallery.js';
 import { chooseEngine } from './gpu.js';
 import { COLORS, LABELS, figure, lineChart, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from './plots.js';
 
@@ -16,7 +17,7 @@ let SETTINGS = []; // [{name, field, kind, help, choices}]
 let FORM_FIELDS = []; // single-run settings with a text field or a choice
 let FORM_BOOLS = []; // single-run settings with a checkbox
 let KINDS = []; // [{name, default_steps, stochastic}] from the Rust core
-const PAGE_PARAMS = ['autorun', 'embed', 'gpu', 'lose-gpu-after', 'view', 'hide', 'lock', 'question'];
+const PAGE_PARAMS = ['autorun', 'embed', 'gpu', 'lose-gpu-after', 'view', 'hide', 'lock', 'question', 'preset', 'size'];
 // Page settings that stay in the address bar and in the share link (a class shares one view).
 const CLASSROOM = ['embed', 'hide', 'lock', 'question'];
 const STUDY_PARAMS = ['vary', 'seeds']; // a study: the axes and seeds per cell (not spec settings)
@@ -766,9 +767,22 @@ async function main() {
   KINDS = samplerKinds();
   buildFromTable();
   buildSamplerControls();
+  const pageErrors = [];
+  const presets = gallery();
+  galleryView.render($('#presets'), presets);
+  const rec = (id) => presets.find((x) => x.id === id);
+  $('#gen-quick').href = `?${rec('rec-fig1').quick}&autorun=1`;
+  $('#gen-ode').href = `?${rec('rec-ode-vs-sde').quick}&autorun=1`;
+  $('#gen-paper').href = `?${rec('rec-fig1').paper}`;
+  if (params.has('preset')) {
+    const p = presets.find((x) => x.id === params.get('preset'));
+    if (p) galleryView.note($('#preset-note'), p, params.get('size') === 'paper' ? 'paper' : 'quick');
+    else pageErrors.push(`preset: unknown preset "${params.get('preset')}"; known: ${presets.map((x) => x.id).join(', ')}`);
+  }
+  if (params.has('size') && !['quick', 'paper'].includes(params.get('size'))) pageErrors.push(`size: expected quick or paper, got "${params.get('size')}"`);
   fillForm(defaultSpec());
   applyParams(params);
-  const classroomErrors = applyClassroom(params);
+  const classroomErrors = pageErrors.concat(applyClassroom(params));
   reportHeight();
   chooseEngine(GPU_MODE).then((e) => { if (!worker) $('#engine-note').textContent = e.note; });
   form.addEventListener('input', validate);

@@ -2,6 +2,7 @@
 
 pub mod run;
 pub mod overrides;
+pub mod presets;
 pub mod spec;
 
 pub use run::{choose_engine, run, run_on, subsample, Backend, EngineChoice, Event, ExperimentResult, RunError, SamplerResult, TidEntry};

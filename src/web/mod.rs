@@ -159,6 +159,21 @@ pub fn settings_table() -> JsValue {
     to_js(&rows)
 }
 
+/// The gallery (src/experiment/presets.rs): `[{id, figure, title, look, kind, quick, paper}]`,
+/// `quick` and `paper` being the URL queries of the two sizes.
+#[wasm_bindgen]
+pub fn gallery() -> JsValue {
+    use crate::experiment::presets::{Size, PRESETS};
+    let rows: Vec<_> = PRESETS
+        .iter()
+        .map(|p| {
+            serde_json::json!({"id": p.id, "figure": p.figure, "title": p.title, "look": p.look, "kind": p.kind,
+                "quick": p.query(Size::Quick), "paper": p.query(Size::Paper)})
+        })
+        .collect();
+    to_js(&rows)
+}
+
 /// A spec's settings as `[[name, value]]` text that `specFromPairs` reads back into the same
 /// spec (every setting in force; with `changed`, only those that differ from the defaults).
 #[wasm_bindgen(js_name = settingsOf)]

@@ -282,7 +282,7 @@ await test('the_hermite_view_and_every_preset_open', async (page) => {
   assert(/i = 5/.test(findings) && /swapped/.test(findings), `findings: ${findings}`);
   await page.screenshot({ path: path.join(outDir, 'hermite.png'), fullPage: false });
   const links = await page.$$eval('#presets a, #generations-controls a', (as) => as.map((a) => a.getAttribute('href')));
-  assert(links.length >= 7, `presets: ${links.length}`);
+  assert(links.length >= 40, `presets: ${links.length}`);
   for (const href of links) {
     await page.goto(base + href.replace('&autorun=1', ''));
     await page.waitForSelector('body[data-ready=true]');
@@ -291,6 +291,44 @@ await test('the_hermite_view_and_every_preset_open', async (page) => {
     const gerr = await page.textContent('#gen-error');
     assert(gerr === '' || !/view=generations/.test(href), `preset ${href}: ${gerr}`);
   }
+});
+
+// Every gallery entry at its quick size, run in the page as a visitor would open it: the view of
+// its kind finishes and draws. Prints each one's time (the README's "quick" claim).
+await test('every_gallery_preset_runs_in_its_quick_size', async (page) => {
+  await page.goto(base);
+  await page.waitForSelector('body[data-ready=true]');
+  const presets = await page.$$eval('#gallery li', (lis) => lis.map((li) => ({ id: li.dataset.preset, href: li.querySelector('a.quick').getAttribute('href') })));
+  assert(presets.length >= 20, `gallery: ${presets.length}`);
+  const times = [];
+  for (const p of presets) {
+    const t0 = Date.now();
+    await page.goto(base + p.href + '&gpu=0');
+    await page.waitForSelector('body[data-ready=true]');
+    assert((await page.textContent('#form-error')) === '' && (await page.textContent('#run-error')) === '', `${p.id}: ${await page.textContent('#form-error')} ${await page.textContent('#run-error')}`);
+    assert(!(await page.isHidden('#preset-note')) && (await page.textContent('#preset-note')).length > 40, `${p.id}: no note`);
+    if (p.href.includes('view=hermite')) {
+      assert((await inked(page, '#hermite-chart')) > 2000, `${p.id}: Hermite chart empty`);
+    } else if (p.href.includes('view=generations')) {
+      await page.waitForSelector('#generations-view[data-state=done]', { timeout: 240_000 });
+      assert((await inked(page, '#generations-view canvas[data-chart="chi2-sde"]')) > 2000, `${p.id}: chi2 chart empty`);
+    } else if (p.href.includes('vary=')) {
+      await page.waitForSelector('#study-view[data-state=done]', { timeout: 240_000 });
+      const s = await page.evaluate(() => window.collapseLab.study);
+      assert(s.failed.length === 0 && s.missing.length === 0, `${p.id}: failed ${JSON.stringify(s.failed)}`);
+      assert((await inked(page, '#study-view canvas')) > 2000, `${p.id}: study chart empty`);
+    } else {
+      await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
+      const out = await page.evaluate(() => window.collapseLab.last.result);
+      assert(Object.values(out.tid).every((t) => t.some((e) => Number.isFinite(e.tid))), `${p.id}: no finite TID`);
+      assert((await inked(page, '#tid')) > 2000 && (await inked(page, '#scatters canvas')) > 2000, `${p.id}: charts empty`);
+      if (p.href.includes('diagnostics=1')) assert(!(await page.isHidden('#seesaw-view')), `${p.id}: no see-saw view`);
+    }
+    const secs = (Date.now() - t0) / 1000;
+    times.push(`${p.id} ${secs.toFixed(1)} s`);
+    if (p.id === 'fig7-seesaw') await page.screenshot({ path: path.join(outDir, 'gallery-fig7.png'), fullPage: false });
+  }
+  console.log('  quick presets in the page: ' + times.join(', '));
 });
 
 const GEN = 'dataset=mog&depth=2&width=16&iters=100&batch=128&report-every=50&n-samples=300&eps=0.05,0.1&repeats=2&steps=sde=50,ode=30&gen-size=600&shown=100';

@@ -1,0 +1,488 @@
+//! The gallery: one preset per figure of the paper (and of the recursive-training paper), each
+//! with a sentence of what to look for and two sizes. "quick" runs in well under a minute in
+//! the page on a 2-core laptop (smaller nets, fewer steps: indicative, stated as such); "paper"
+//! is the paper's own setting (appendix C.1, SPEC §8 and §10), for a GPU or the CLI.
+//!
+//! A preset is URL parameters, so it is exactly a link of the page (and `--preset` of the
+//! CLI); every one of them is planned by the same code as a link a user types (a test).
+
+use super::overrides;
+use super::spec::{ExperimentSpec, SpecError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Size {
+    Quick,
+    Paper,
+}
+
+impl Size {
+    pub fn parse(s: &str) -> Option<Size> {
+        match s {
+            "quick" => Some(Size::Quick),
+            "paper" => Some(Size::Paper),
+            _ => None,
+        }
+    }
+}
+
+/// What a preset runs, and so which view shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Run,
+    Study,
+    Generations,
+    Hermite,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct Preset {
+    pub id: &'static str,
+    /// The figure's number in its paper ("Fig. 2 / 11", "Recursive Fig. 1").
+    pub figure: &'static str,
+    pub title: &'static str,
+    /// One sentence: what to look for.
+    pub look: &'static str,
+    pub kind: Kind,
+    /// URL parameters of both sizes (`name=value&...`).
+    pub common: &'static str,
+    pub quick: &'static str,
+    pub paper: &'static str,
+}
+
+/// The quick size of a 2D run: a 2 x 64 net, 2000 steps of batch 500, 1000 samples.
+macro_rules! quick_2d {
+    () => {
+        "depth=2&width=64&iters=2000&batch=500&n-samples=1000&steps=sde=500"
+    };
+}
+/// The quick size of the see-saw's n-D runs (the paper: 2 x 1000, batch 2000, 10,000 steps).
+macro_rules! quick_nd {
+    () => {
+        "depth=2&iters=1500&batch=256&n-samples=1000&steps=sde=300&diag-points=4000&diag-trajectories=128&eps=0.02,0.05,0.1,0.2,0.3"
+    };
+}
+macro_rules! paper_nd {
+    () => {
+        "depth=2&width=1000&batch=2000&iters=10000"
+    };
+}
+
+pub static PRESETS: &[Preset] = &[
+    Preset {
+        id: "fig2-chessboard",
+        figure: "Fig. 2",
+        title: "ODE vs SDE on the chessboard",
+        look: "The ODE samples pile into streaks and the histogram grows sharp peaks; the SDE samples spread over the squares like the data.",
+        kind: Kind::Run,
+        common: "dataset=chessboard&samplers=ode,sde",
+        quick: quick_2d!(),
+        paper: "",
+    },
+    Preset {
+        id: "fig11-spiral",
+        figure: "Fig. 11",
+        title: "Spiral",
+        look: "ODE samples gather in knots along the arm (peaks in the histogram of x1); SDE samples follow the arm evenly.",
+        kind: Kind::Run,
+        common: "dataset=spiral&samplers=ode,sde",
+        quick: quick_2d!(),
+        paper: "",
+    },
+    Preset {
+        id: "fig11-semicircle",
+        figure: "Fig. 11",
+        title: "Semicircle",
+        look: "The ODE's histogram of x1 has spikes the data does not have; the SDE's follows the data.",
+        kind: Kind::Run,
+        common: "dataset=semicircle&samplers=ode,sde",
+        quick: quick_2d!(),
+        paper: "",
+    },
+    Preset {
+        id: "fig11-mog",
+        figure: "Fig. 11",
+        title: "Mixture of Gaussians (2D)",
+        look: "ODE samples shrink towards the centres of the components; TID of the ODE sits above the data-vs-data band.",
+        kind: Kind::Run,
+        common: "dataset=mog&samplers=ode,sde",
+        quick: quick_2d!(),
+        paper: "",
+    },
+    Preset {
+        id: "fig3-survival",
+        figure: "Fig. 3a",
+        title: "Neighbour counts and Hill's tail (spiral)",
+        look: "The survival plot P(n > x) at e = 0.01: the ODE's curve has the heaviest tail (smallest α), the data's the lightest.",
+        kind: Kind::Run,
+        common: "dataset=spiral&samplers=ode,sde&survival-eps=0.01",
+        quick: quick_2d!(),
+        paper: "",
+    },
+    Preset {
+        id: "fig3-tid",
+        figure: "Fig. 3b",
+        title: "TID(e) on four data sets",
+        look: "Per data set, TID of ODE samples against TID of SDE samples at every e: the ODE's is higher on all four.",
+        kind: Kind::Study,
+        common: "samplers=ode,sde&vary=dataset=chessboard,spiral,semicircle,mog",
+        quick: concat!(quick_2d!(), "&iters=1500&seeds=1"),
+        paper: "seeds=5",
+    },
+    Preset {
+        id: "fig5-density",
+        figure: "Fig. 5",
+        title: "Density evolution in 10-D (first coordinate)",
+        look: "Bright thin bands form early (t ≈ 0.6) in the ODE's density of x1 while the truth stays smooth; the marginals at t = 0.8, 0.6, 0.4, 0 show where.",
+        kind: Kind::Run,
+        common: "dataset=mog-nd&samplers=ode,sde",
+        quick: concat!(quick_nd!(), "&width=128"),
+        paper: paper_nd!(),
+    },
+    Preset {
+        id: "fig17-density-2d",
+        figure: "Fig. 17",
+        title: "Density evolution on a 2D set (semicircle)",
+        look: "The density of x1 over t: the ODE's bands narrow before t = 0 where the truth's do not.",
+        kind: Kind::Run,
+        common: "dataset=semicircle&samplers=ode",
+        quick: quick_2d!(),
+        paper: "",
+    },
+    Preset {
+        id: "fig6-velocity",
+        figure: "Fig. 6",
+        title: "Velocity field and error covariance (10-D)",
+        look: "The learned velocity at t = 1 is off the exact straight line, and the error at t keeps a high correlation with the error at t = 1 far down t: the ODE carries it along.",
+        kind: Kind::Run,
+        common: "dataset=mog-nd&diagnostics=1&samplers=ode,sde",
+        quick: concat!(quick_nd!(), "&width=256"),
+        paper: paper_nd!(),
+    },
+    Preset {
+        id: "fig13-velocity-1d",
+        figure: "Fig. 13",
+        title: "Velocity field and error covariance (1D)",
+        look: "The same in 1D: the velocity error at t = 1 stays correlated with the error along the ODE's path.",
+        kind: Kind::Run,
+        common: "dataset=mog1d&diagnostics=1&samplers=ode,sde",
+        quick: "iters=2000&batch=500&n-samples=1000&steps=sde=500",
+        paper: "",
+    },
+    Preset {
+        id: "fig14-width10",
+        figure: "Fig. 14b",
+        title: "Trajectories over the learned field, width 10",
+        look: "ODE paths over the learned velocity field of a narrow net: compare where they end with the exact field's paths (Fig. 14a, the exact-score run).",
+        kind: Kind::Run,
+        common: "dataset=mog1d&width=10&diagnostics=1&samplers=ode",
+        quick: "iters=2000&batch=500&n-samples=1000",
+        paper: "",
+    },
+    Preset {
+        id: "fig14-width100",
+        figure: "Fig. 14c",
+        title: "Trajectories over the learned field, width 100",
+        look: "A wider net learns the low-noise field better and its high-noise field worse: the paths bunch.",
+        kind: Kind::Run,
+        common: "dataset=mog1d&width=100&diagnostics=1&samplers=ode",
+        quick: "iters=2000&batch=500&n-samples=1000",
+        paper: "",
+    },
+    Preset {
+        id: "fig14-exact",
+        figure: "Fig. 14a",
+        title: "Trajectories of the exact score (1D)",
+        look: "The analytic field: paths split evenly between the two components, no collapse (TID within the data band).",
+        kind: Kind::Run,
+        common: "dataset=mog1d&exact-score=1&samplers=ode,sde",
+        quick: "n-samples=1000",
+        paper: "",
+    },
+    Preset {
+        id: "fig7-seesaw",
+        figure: "Fig. 7 / 8",
+        title: "The see-saw across widths",
+        look: "As width grows, MAE and DSM loss at t = 0.1 fall while at t = 1 they rise; the high-noise-only control (fixed t = 1) keeps t = 1 low; TID of ODE samples rises with width.",
+        kind: Kind::Study,
+        common: "dataset=mog-nd&diagnostics=1&samplers=ode",
+        quick: concat!(quick_nd!(), "&vary=width=8,32,128&vary=fixed-t=none,1&seeds=2"),
+        paper: concat!(paper_nd!(), "&vary=width=10,50,100,250,500,1000&vary=fixed-t=none,1&seeds=5"),
+    },
+    Preset {
+        id: "fig9-skip",
+        figure: "Fig. 9",
+        title: "Mitigation: skip connections (and a stochastic corrector)",
+        look: "The skip parameterisations keep MAE at t = 1 low at every width, and their ODE TID stays near the PC sampler's.",
+        kind: Kind::Study,
+        common: "dataset=mog-nd&diagnostics=1&samplers=ode,pc",
+        quick: concat!(quick_nd!(), "&vary=width=16,128&vary=parameterization=plain,skip-fixed,skip-learned&seeds=1"),
+        paper: concat!(paper_nd!(), "&vary=width=100,1000&vary=parameterization=plain,skip-fixed,skip-learned&seeds=5"),
+    },
+    Preset {
+        id: "fig9-two-model",
+        figure: "Fig. 9",
+        title: "Mitigation: two nets split at t' = 0.6",
+        look: "With a separate net for t ≥ 0.6 the high-noise MAE no longer grows with width, and the ODE's TID falls.",
+        kind: Kind::Study,
+        common: "dataset=mog-nd&diagnostics=1&samplers=ode",
+        quick: concat!(quick_nd!(), "&vary=width=16,128&vary=two-model=none,0.6&seeds=1"),
+        paper: concat!(paper_nd!(), "&vary=width=100,1000&vary=two-model=none,0.6&seeds=5"),
+    },
+    Preset {
+        id: "prop1-hermite",
+        figure: "Prop. 1",
+        title: "The Hermite see-saw",
+        look: "With a fixed number of Hermite coefficients, fitting the low-noise score better makes the high-noise one worse.",
+        kind: Kind::Hermite,
+        common: "view=hermite",
+        quick: "",
+        paper: "",
+    },
+    Preset {
+        id: "appJ-processes",
+        figure: "App. J",
+        title: "Other processes: sub-VP and linear",
+        look: "TID of the ODE per process: collapse is not a quirk of the VP schedule.",
+        kind: Kind::Study,
+        common: "dataset=mog&samplers=ode,sde&vary=process=vp,sub-vp,linear",
+        quick: concat!(quick_2d!(), "&seeds=1"),
+        paper: "seeds=5",
+    },
+    Preset {
+        id: "appK-samplers",
+        figure: "App. K",
+        title: "Other deterministic samplers: DDIM and DPM-Solver-2",
+        look: "DDIM and DPM-Solver-2 collapse as the ODE does (bands in the density evolution, TID above the band); the SDE does not.",
+        kind: Kind::Run,
+        common: "dataset=mog&samplers=ode,ddim,dpm2,sde",
+        quick: quick_2d!(),
+        paper: "",
+    },
+    Preset {
+        id: "rec-fig1",
+        figure: "Recursive Fig. 1 / 5",
+        title: "Model collapse across generations, a = 0.1, 0.5, 0.9",
+        look: "With little fresh data (a = 0.1) χ² to the data grows generation after generation and the samples spread; a = 0.5 stays bounded, a = 0.9 stable; the contribution matrix shows which generations' errors remain.",
+        kind: Kind::Generations,
+        common: "dataset=mog&fresh=0.1,0.5,0.9&gen-sampler=sde&view=generations",
+        quick: "depth=2&width=64&iters=1500&batch=500&n-samples=1000&steps=sde=200&generations=5&gen-size=4000&gen-seeds=1",
+        paper: "generations=20&gen-size=10000&gen-seeds=1",
+    },
+    Preset {
+        id: "rec-ode-vs-sde",
+        figure: "Recursive + collapse",
+        title: "Does a deterministic sampler in the loop worsen model collapse?",
+        look: "D_N for ODE-drawn generations against SDE-drawn ones at each a, with the spread over seeds.",
+        kind: Kind::Generations,
+        common: "dataset=mog&fresh=0.1,0.5,0.9&gen-sampler=sde,ode&view=generations",
+        quick: "depth=2&width=64&iters=1500&batch=500&n-samples=1000&steps=sde=200,ode=100&generations=3&gen-size=4000&gen-seeds=1",
+        paper: "generations=20&gen-size=10000&gen-seeds=3",
+    },
+];
+
+/// The preset of this id.
+pub fn preset(id: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.id == id)
+}
+
+/// Page parameters that are not settings: the study's axes and seeds, a generations run's lists
+/// and seeds per chain, and the view.
+const NOT_SETTINGS: &[&str] = &["vary", "seeds", "fresh", "gen-sampler", "gen-seeds", "view"];
+
+/// A preset at one size, split the way the page and the CLI use it.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// `name=value` settings, the quick/paper ones after (and so over) the common ones.
+    pub settings: Vec<(String, String)>,
+    pub vary: Vec<String>,
+    pub seeds: Option<usize>,
+    pub fresh: Vec<String>,
+    pub gen_samplers: Vec<String>,
+    pub gen_seeds: Option<usize>,
+}
+
+fn pairs(q: &str) -> impl Iterator<Item = (&str, &str)> {
+    q.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, "")))
+}
+
+impl Preset {
+    /// The URL query of this preset at `size` (without `?`), as the gallery links it.
+    pub fn query(&self, size: Size) -> String {
+        let extra = match size {
+            Size::Quick => self.quick,
+            Size::Paper => self.paper,
+        };
+        let mut parts = vec![format!("preset={}", self.id)];
+        if size == Size::Paper {
+            parts.push("size=paper".into());
+        }
+        for q in [self.common, extra] {
+            for (k, v) in pairs(q) {
+                parts.push(format!("{}={}", k, encode(v)));
+            }
+        }
+        parts.join("&")
+    }
+
+    /// The settings, axes and lists of this preset at `size`.
+    pub fn resolve(&self, size: Size) -> Result<Resolved, SpecError> {
+        let bad = |field: &str, message: String| SpecError { field: format!("preset {} {field}", self.id), message };
+        let mut r = Resolved::default();
+        let extra = match size {
+            Size::Quick => self.quick,
+            Size::Paper => self.paper,
+        };
+        for (k, v) in pairs(self.common).chain(pairs(extra)) {
+            let count = |v: &str| v.parse::<usize>().map_err(|_| bad(k, format!("expected an integer, got {v:?}")));
+            match k {
+                "vary" => r.vary.push(v.to_string()),
+                "seeds" => r.seeds = Some(count(v)?),
+                "gen-seeds" => r.gen_seeds = Some(count(v)?),
+                "fresh" => r.fresh = v.split(',').map(str::to_string).collect(),
+                "gen-sampler" => r.gen_samplers = v.split(',').map(str::to_string).collect(),
+                "view" => {}
+                _ if NOT_SETTINGS.contains(&k) => {}
+                _ => {
+                    if overrides::setting(k).is_none() {
+                        return Err(bad(k, "unknown setting".into()));
+                    }
+                    // A later value (the size's) replaces an earlier one (the common one).
+                    r.settings.retain(|(n, _)| n != k);
+                    r.settings.push((k.to_string(), v.to_string()));
+                }
+            }
+        }
+        Ok(r)
+    }
+
+    /// The spec of a run preset (or the base of a study or generations preset).
+    pub fn spec(&self, size: Size) -> Result<ExperimentSpec, SpecError> {
+        let r = self.resolve(size)?;
+        let mut pairs: Vec<(&str, &str)> = r.settings.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        if self.kind == Kind::Generations && !pairs.iter().any(|(k, _)| overrides::is_recursion(k)) {
+            pairs.push(("generations", "20"));
+        }
+        overrides::from_pairs(pairs)
+    }
+}
+
+impl Preset {
+    /// The same experiment as a `collapse-lab` command line (what the gallery command prints).
+    pub fn command(&self, size: Size) -> Result<String, SpecError> {
+        let r = self.resolve(size)?;
+        let cmd = match self.kind {
+            Kind::Run => "run",
+            Kind::Study => "study",
+            Kind::Generations => "generations",
+            Kind::Hermite => return Ok("collapse-lab hermite".into()),
+        };
+        let mut parts = vec![format!("collapse-lab {cmd}")];
+        for (k, v) in &r.settings {
+            parts.push(if overrides::is_boolean(k) { format!("--{k}={v}") } else { format!("--{k} {v}") });
+        }
+        parts.extend(r.vary.iter().map(|a| format!("--vary {a}")));
+        if !r.fresh.is_empty() {
+            parts.push(format!("--fresh {}", r.fresh.join(",")));
+        }
+        if !r.gen_samplers.is_empty() {
+            parts.push(format!("--sampler {}", r.gen_samplers.join(",")));
+        }
+        if let Some(k) = r.seeds.or(r.gen_seeds) {
+            parts.push(format!("--seeds {k}"));
+        }
+        Ok(parts.join(" "))
+    }
+}
+
+/// Percent-encodes what a query value cannot hold as it is (`=`, `&`, `%`, `#`, `+`, space).
+fn encode(v: &str) -> String {
+    let mut out = String::new();
+    for c in v.chars() {
+        match c {
+            '=' => out.push_str("%3D"),
+            '&' => out.push_str("%26"),
+            '%' => out.push_str("%25"),
+            '#' => out.push_str("%23"),
+            '+' => out.push_str("%2B"),
+            ' ' => out.push_str("%20"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::{self, Axis};
+
+    /// Every preset, at both sizes, is planned by the same code as a link typed by hand: its
+    /// settings are valid, its axes form a study, its lists form a generations run.
+    #[test]
+    fn every_preset_plans_at_both_sizes() {
+        let mut ids = std::collections::BTreeSet::new();
+        for p in PRESETS {
+            assert!(ids.insert(p.id), "duplicate id {}", p.id);
+            assert!(!p.look.is_empty() && p.look.ends_with('.'), "{}", p.id);
+            for size in [Size::Quick, Size::Paper] {
+                let r = p.resolve(size).unwrap_or_else(|e| panic!("{} {size:?}: {e}", p.id));
+                let spec = p.spec(size).unwrap_or_else(|e| panic!("{} {size:?}: {e}", p.id));
+                match p.kind {
+                    Kind::Run | Kind::Hermite => assert!(r.vary.is_empty() && r.fresh.is_empty(), "{}", p.id),
+                    Kind::Study => {
+                        let axes: Vec<Axis> = r.vary.iter().map(|a| Axis::parse(a).unwrap()).collect();
+                        let plan = study::plan(&spec, axes, r.seeds.unwrap_or(3)).unwrap_or_else(|e| panic!("{} {size:?}: {e}", p.id));
+                        assert!(plan.runs.len() >= 2, "{}", p.id);
+                        if size == Size::Quick {
+                            assert!(plan.runs.len() <= 16, "{}: {} runs is not quick", p.id, plan.runs.len());
+                        }
+                    }
+                    Kind::Generations => {
+                        crate::generations::plan(&spec, &r.fresh, &r.gen_samplers, Vec::new(), r.gen_seeds.unwrap_or(1))
+                            .unwrap_or_else(|e| panic!("{} {size:?}: {e}", p.id));
+                    }
+                }
+                if size == Size::Quick && p.kind != Kind::Hermite {
+                    // Quick: at most a 2 x 256 net for 2000 steps of batch 500 (well under a
+                    // minute in the page here; the e2e test runs every one).
+                    let work = spec.training.iters as usize * spec.training.batch * spec.model.width * spec.model.width;
+                    assert!(spec.sampling.exact_score || work <= 2000 * 500 * 256 * 256, "{}: not quick", p.id);
+                }
+            }
+        }
+        // The paper sizes are the paper's: the see-saw at width 1000 in 10-D, 5 seeds.
+        let s = preset("fig7-seesaw").unwrap();
+        let spec = s.spec(Size::Paper).unwrap();
+        assert_eq!((spec.model.depth, spec.model.width, spec.training.batch, spec.training.iters, spec.dim), (2, 1000, 2000, 10_000, 10));
+        assert_eq!(s.resolve(Size::Paper).unwrap().seeds, Some(5));
+        assert_eq!(preset("fig2-chessboard").unwrap().spec(Size::Paper).unwrap(), {
+            let mut d = ExperimentSpec::default();
+            d.sampling.samplers = vec![crate::sample::SamplerKind::Ode, crate::sample::SamplerKind::Sde];
+            d
+        });
+    }
+
+    #[test]
+    fn a_query_reads_back_into_the_same_preset() {
+        let p = preset("fig7-seesaw").unwrap();
+        let q = p.query(Size::Quick);
+        assert!(q.starts_with("preset=fig7-seesaw&dataset=mog-nd"), "{q}");
+        assert!(q.contains("vary=width%3D8,32,128&vary=fixed-t%3Dnone,1"), "{q}");
+        assert!(p.query(Size::Paper).contains("size=paper"));
+        let e = Preset { id: "x", figure: "", title: "", look: "", kind: Kind::Run, common: "colour=red", quick: "", paper: "" }
+            .resolve(Size::Quick)
+            .unwrap_err();
+        assert_eq!(e.to_string(), "preset x colour: unknown setting");
+        assert_eq!(
+            p.command(Size::Paper).unwrap(),
+            "collapse-lab study --dataset mog-nd --diagnostics=1 --samplers ode --depth 2 --width 1000 --batch 2000 --iters 10000 \
+             --vary width=10,50,100,250,500,1000 --vary fixed-t=none,1 --seeds 5"
+        );
+        assert_eq!(
+            preset("rec-fig1").unwrap().command(Size::Paper).unwrap(),
+            "collapse-lab generations --dataset mog --generations 20 --gen-size 10000 --fresh 0.1,0.5,0.9 --sampler sde --seeds 1"
+        );
+    }
+}

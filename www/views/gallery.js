@@ -1,0 +1,59 @@
+// The gallery: one entry per figure of the paper (and of the recursive-training paper), built
+// from the Rust core's preset table (src/experiment/presets.rs), each with what to look for and
+// two links: quick (runs at once, a smaller net) and paper (the paper's settings).
+export const id = 'gallery';
+export const title = 'Gallery';
+
+const text = (tag, t, cls) => {
+  const el = document.createElement(tag);
+  el.textContent = t;
+  if (cls) el.className = cls;
+  return el;
+};
+
+// `presets`: [{id, figure, title, look, kind, quick, paper}] (URL queries without '?').
+export function render(box, presets) {
+  const details = document.createElement('details');
+  details.id = 'gallery';
+  details.append(text('summary', `Gallery: ${presets.length} figures of the papers, each in a quick and a paper size`));
+  const list = document.createElement('ul');
+  list.className = 'gallery';
+  for (const p of presets) {
+    const li = document.createElement('li');
+    li.dataset.preset = p.id;
+    const head = document.createElement('div');
+    head.append(text('b', p.figure), ' ', text('span', p.title), ' ');
+    const links = text('span', '', 'links');
+    const quick = text('a', 'quick');
+    // A quick run starts at once; a paper-sized one waits for Train (or shows its stored run).
+    quick.href = `?${p.quick}${p.kind === 'hermite' ? '' : '&autorun=1'}`;
+    quick.className = 'quick';
+    links.append(quick);
+    if (p.paper !== p.quick) {
+      const paper = text('a', 'paper');
+      paper.href = `?${p.paper}`;
+      paper.className = 'paper';
+      links.append(' · ', paper);
+    }
+    head.append(links);
+    li.append(head, text('p', p.look, 'note'));
+    list.append(li);
+  }
+  details.append(list);
+  box.replaceChildren(details);
+  return details;
+}
+
+// The note shown above the results of a gallery link: which figure, which size, what to look for.
+export function note(el, preset, size) {
+  if (!preset) return;
+  const other = size === 'paper' ? 'quick' : 'paper';
+  el.replaceChildren(text('b', `${preset.figure}: ${preset.title}. `), text('span', preset.look + ' '));
+  if (preset.paper !== preset.quick) {
+    const a = text('a', `Open the ${other} size`);
+    a.href = `?${other === 'paper' ? preset.paper : preset.quick}`;
+    const sz = size === 'paper' ? "This is the paper's setting." : 'This is the quick size: a smaller net and fewer steps than the paper, so the effect is indicative.';
+    el.append(text('span', sz + ' '), a, '.');
+  }
+  el.hidden = false;
+}
