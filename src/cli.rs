@@ -36,6 +36,10 @@ const USAGE_TAIL: &str = "  --samples-out DIR       write DIR/<sampler>.csv and 
                           with a note where there is no adapter), or auto: time a few steps on
                           both and train on the faster (both timings in the result's
                           engine_choice)
+  --save-run FILE         also write FILE: the spec, the trained parameters and the results
+                          (opens in the page with Open run, or with --load-run)
+  --load-run FILE         sample and measure a saved run's nets again (no training), check
+                          that this gives the file's figures, and print the result
   --print-spec            print the resolved spec as JSON and exit
   --quiet                 no progress on stderr
   (booleans also take =true / =false: --diagnostics=false)
@@ -284,8 +288,21 @@ fn backend_of(f: &Flags) -> Result<experiment::Backend, CliError> {
 }
 
 fn cmd_run(args: &[String]) -> Result<(), CliError> {
-    let f = run_flags(args, &[])?;
-    let spec = spec_from_flags(&f)?;
+    let f = run_flags(args, &["--save-run", "--load-run"])?;
+    let opened = match f.get("--load-run") {
+        Some(path) => {
+            if let Some((flag, _)) = f.pairs.iter().find(|(n, _)| overrides::setting(&n[2..]).is_some() || n == "--spec") {
+                return Err(CliError::Usage(format!("{flag}: --load-run takes its spec from the saved run; drop {flag}")));
+            }
+            let text = read_limited(path, experiment::saved::MAX_BYTES as u64).map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?;
+            Some(experiment::saved::open(&text).map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?)
+        }
+        None => None,
+    };
+    let spec = match &opened {
+        Some(o) => o.spec.clone(),
+        None => spec_from_flags(&f)?,
+    };
     set_threads(&f)?;
     if f.has("--print-spec") {
         emit(&serde_json::to_string_pretty(&spec).unwrap());
@@ -321,11 +338,28 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
             check_out_dir(flag, dir)?;
         }
     }
-    let backend = backend_of(&f)?;
-    let result =
-        block_on(experiment::run_on(&spec, backend, &mut on_event)).map_err(|e| CliError::Failed(e.to_string()))?;
+    if let Some(path) = f.get("--save-run") {
+        if spec.sampling.exact_score {
+            return Err(CliError::Usage("--save-run: the exact score has no trained net to save; its link reproduces it".into()));
+        }
+        check_out_file("--save-run", path)?;
+    }
+    let (backend, pretrained, file_result) = match opened {
+        // A saved run's nets are sampled on the CPU: no training, so no engine to choose.
+        Some(o) => (experiment::Backend::Cpu, Some(o.pretrained), Some(o.result)),
+        None => (backend_of(&f)?, None, None),
+    };
+    let result = block_on(experiment::run_with(&spec, backend, pretrained, &mut on_event))
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    if let Some(file) = &file_result {
+        experiment::saved::check(file, &result, experiment::saved::TOLERANCE).map_err(|e| CliError::Failed(format!("--load-run: {e}")))?;
+    }
     // The JSON first: if writing a file fails after all, the result is not lost.
     emit(&serde_json::to_string_pretty(&result).unwrap());
+    if let Some(path) = f.get("--save-run") {
+        let text = experiment::saved::save(&result).map_err(|e| CliError::Failed(format!("--save-run: {e}")))?;
+        std::fs::write(path, text).map_err(|e| CliError::Failed(format!("--save-run {path}: {e}")))?;
+    }
     if let Some(dir) = f.get("--samples-out") {
         let mut files: Vec<(String, &Points)> = result.samples.iter().map(|(k, v)| (k.clone(), v)).collect();
         if let Some(r) = &result.reference {
@@ -354,6 +388,24 @@ fn check_out_dir(flag: &str, dir: &str) -> Result<(), CliError> {
     let probe = std::path::Path::new(dir).join(".collapse-lab-write-check");
     std::fs::write(&probe, b"").map_err(|e| CliError::Usage(format!("{flag} {dir}: cannot write here: {e}")))?;
     let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// Checks before any work that `path` can be written (its folder exists, it is not a folder).
+fn check_out_file(flag: &str, path: &str) -> Result<(), CliError> {
+    let p = std::path::Path::new(path);
+    if path.trim().is_empty() || p.is_dir() {
+        return Err(CliError::Usage(format!("{flag}: needs a file name, got {path:?}")));
+    }
+    let existed = p.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(p)
+        .map_err(|e| CliError::Usage(format!("{flag} {path}: cannot write here: {e}")))?;
+    if !existed {
+        let _ = std::fs::remove_file(p);
+    }
     Ok(())
 }
 

@@ -461,3 +461,48 @@ fn the_gallery_prints_commands_that_resolve_to_the_presets() {
     assert_eq!(code, 2);
     assert!(err.contains("--size: expected quick or paper"), "{err}");
 }
+
+/// `run --save-run` writes the spec, nets and results; `run --load-run` samples the nets again
+/// with the same figures and no training; edited or mismatched files are refused by name.
+#[test]
+fn a_saved_run_loads_again_with_the_same_figures_and_edits_are_refused() {
+    let dir = std::env::temp_dir().join(format!("collapse-lab-saved-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("run.json");
+    let f = file.to_str().unwrap();
+    let small = ["--dataset", "mog", "--depth", "2", "--width", "16", "--iters", "60", "--batch", "128", "--n-samples", "300",
+        "--eps", "0.05,0.1", "--samplers", "ode,sde", "--steps", "sde=40,ode=20", "--quiet"];
+    let (code, first, err) = lab(&[&["run"], &small[..], &["--save-run", f]].concat());
+    assert_eq!(code, 0, "{err}");
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let (code, again, err) = lab(&["run", "--load-run", f, "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(first["tid"], again["tid"]);
+    assert_eq!(first["training"], again["training"], "the training report travels with the nets");
+    assert!(again["engine"].as_str().unwrap().starts_with("saved run (trained on cpu"), "{}", again["engine"]);
+    assert!(again["timings"].get("train_s").is_none(), "no training");
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let edit = |name: &str, f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = saved.clone();
+        f(&mut v);
+        let p = dir.join(name);
+        std::fs::write(&p, v.to_string()).unwrap();
+        lab(&["run", "--load-run", p.to_str().unwrap(), "--quiet"])
+    };
+    let (code, _, err) = edit("tid.json", &|v| v["result"]["tid"]["sde"][0]["tid"] = serde_json::json!(9.0));
+    assert!(code == 1 && err.contains("tid.sde[0].tid is 9.0 in the file but") && err.contains("edited"), "{err}");
+    let (code, _, err) = edit("params.json", &|v| v["params"][0][3] = serde_json::json!(5.0));
+    assert!(code == 1 && err.contains("when its nets are sampled again"), "{err}");
+    let (code, _, err) = edit("short.json", &|v| { v["params"][0].as_array_mut().unwrap().pop(); });
+    assert!(code == 2 && err.contains("net 0 has") && err.contains("parameters but the spec's 2x16 net has"), "{err}");
+    let (code, _, err) = edit("version.json", &|v| v["version"] = serde_json::json!(7));
+    assert!(code == 2 && err.contains("version 7: this lab opens saved runs of version 1"), "{err}");
+    let (code, _, err) = edit("spec.json", &|v| v["spec"]["model"]["width"] = serde_json::json!(0));
+    assert!(code == 2 && err.contains("its spec: model.width"), "{err}");
+    let (code, _, err) = lab(&["run", "--load-run", f, "--width", "8"]);
+    assert!(code == 2 && err.contains("--width: --load-run takes its spec from the saved run"), "{err}");
+    let (code, _, err) = lab(&["run", "--dataset", "mog", "--exact-score", "--save-run", f]);
+    assert!(code == 2 && err.contains("no trained net"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

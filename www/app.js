@@ -1,12 +1,13 @@
 // The page: form <-> spec (validated by the same Rust code as the CLI), a Web Worker that runs
 // the experiment, and the plots. The URL's query is the experiment: same URL, same result.
-import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, specFromPairs, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
+import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, saveRun, specFromPairs, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
 import * as seesawView from './views/seesaw.js';
 import * as studyView from './views/study.js';
 import * as hermiteView from './views/hermite.js';
 import * as generationsView from './views/generations.js';
 import * as galleryView from './views/gallery.js';
 import { chooseEngine } from './gpu.js';
+import * as store from './store.js';
 import { COLORS, LABELS, figure, lineChart, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from './plots.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -221,11 +222,13 @@ function setRunning(running) {
 
 function fmt(v, d = 3) { return v === null || v === undefined || !Number.isFinite(v) ? 'undefined' : (v >= 0 ? '+' : '') + v.toFixed(d); }
 
-async function start() {
-  const spec = validate();
+// Runs the form's experiment, or with `saved` (a saved run's file text) samples and measures
+// its nets again without training; the form takes the saved spec only once that succeeded.
+async function start(saved = null, savedName = '') {
+  const spec = saved ? defaultSpec() : validate();
   if (!spec) return;
   mode = 'run';
-  const engine = await chooseEngine(GPU_MODE);
+  const engine = saved ? { gpu: false, note: $('#engine-note').textContent } : await chooseEngine(GPU_MODE);
   $('#engine-note').textContent = engine.note;
   $('#run-error').textContent = '';
   liveLoss = [];
@@ -254,14 +257,16 @@ async function start() {
         $('#progress-text').textContent = e.phase === 'metrics' ? 'Measuring TID…' : `Sampling with ${LABELS[e.phase] || e.phase}…`;
       }
     } else if (m.type === 'done') {
+      if (saved) fillForm(m.out.result.spec), applyParams(new URLSearchParams(settingsOf(JSON.stringify(m.out.result.spec), true)));
       finish();
       lastOut = m.out;
+      store.save(m.out).then((ok) => { if (ok) $('#stored-note').textContent = 'Kept in this browser: reopening this link shows the run at once.'; });
       window.collapseLab.last = m.out;
       render(m.out);
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
       $('#progress').value = 1;
       const eng = m.out.result.engine.replace(/^cpu/, 'the CPU engine').replace(/^gpu: .*/, `WebGPU (${engine.name})`);
-      $('#progress-text').textContent = `Done in ${secs} s on ${eng}.`;
+      $('#progress-text').textContent = saved ? `Opened ${savedName}: its nets sampled and measured again in ${secs} s; the figures match the file's.` : `Done in ${secs} s on ${eng}.`;
       if (m.out.result.notes.length) $('#engine-note').textContent = `Note: ${m.out.result.notes.join('; ')}.`;
       $('#results').dataset.state = 'done';
     } else if (m.type === 'error') {
@@ -269,7 +274,50 @@ async function start() {
     }
   };
   worker.onerror = (ev) => { ev.preventDefault(); fail(ev.message || 'the worker stopped'); };
-  worker.postMessage({ spec: JSON.stringify(spec), useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0) });
+  if (saved) {
+    const f = fail;
+    worker.onmessage = ((handle) => (ev) => (ev.data.type === 'error' ? f(`Open run ${savedName}: ${ev.data.message}`, true) : handle(ev)))(worker.onmessage);
+  }
+  worker.postMessage({ spec: JSON.stringify(spec), useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0), saved: saved || undefined });
+}
+
+// A saved run's file: opened in the worker (checked there by the core), never half-applied.
+async function openRun(file) {
+  $('#run-error').textContent = '';
+  if (busy()) return;
+  if (file.size > 256 * 1024 * 1024) {
+    $('#run-error').textContent = `Open run ${file.name}: ${(file.size / 2 ** 20).toFixed(0)} MB is more than a saved run can be (256 MB).`;
+    return;
+  }
+  start(await file.text(), file.name);
+}
+
+function saveRunFile() {
+  if (!lastOut) return;
+  try {
+    const text = saveRun(JSON.stringify(lastOut.result), lastOut.params || []);
+    download(`collapse-lab-run-seed${lastOut.result.spec.seed}.json`, new Blob([text], { type: 'application/json' }));
+  } catch (e) {
+    $('#run-error').textContent = `Save run: ${(e && e.message) || e}.`;
+  }
+}
+
+// A stored run of the form's spec, shown at once (Train runs it again). Resolves to whether
+// there was one.
+async function showStored(spec) {
+  const hit = await store.load(spec);
+  if (!hit || busy()) return false;
+  lastOut = hit.out;
+  window.collapseLab.last = hit.out;
+  $('#run-view').hidden = false;
+  render(hit.out);
+  $('#progress').value = 1;
+  const when = new Date(hit.saved).toLocaleString();
+  $('#progress-text').textContent = `Shown from this browser's store: run ${when} on ${hit.out.result.engine}. Train runs it again.`;
+  $('#train').textContent = 'Re-run';
+  $('#results').dataset.state = 'done';
+  $('#results').dataset.stored = 'true';
+  return true;
 }
 
 function finish() {
@@ -279,9 +327,9 @@ function finish() {
   validate();
 }
 
-function fail(message) {
+function fail(message, plain = false) {
   finish();
-  $('#run-error').textContent = `Run failed: ${message}.` + (lastOut ? ' The previous results are still shown.' : '');
+  $('#run-error').textContent = (plain ? `${message}.` : `Run failed: ${message}.`) + (lastOut ? ' The previous results are still shown.' : '');
   $('#progress-text').textContent = 'Stopped.';
   if (lastOut) render(lastOut); else drawLoss([]);
   $('#results').dataset.state = lastOut ? 'done' : 'error';
@@ -794,6 +842,9 @@ async function main() {
   $('#export-json').addEventListener('click', exportJson);
   $('#export-tid').addEventListener('click', exportTid);
   $('#export-samples').addEventListener('click', exportSamples);
+  $('#save-run').addEventListener('click', saveRunFile);
+  $('#open-run').addEventListener('change', (ev) => { if (ev.target.files[0]) openRun(ev.target.files[0]); ev.target.value = ''; });
+  $('#forget-runs').addEventListener('click', async () => { await store.clear(); $('#stored-note').textContent = 'Stored runs forgotten.'; });
   // PNG links appear under every chart, whichever view drew it.
   new MutationObserver(() => pngLinks($('#results'))).observe($('#results'), { childList: true, subtree: true });
   pngLinks($('#results'));
@@ -809,8 +860,10 @@ async function main() {
     hermiteView.render(box, hermiteSeesaw);
     box.scrollIntoView();
   }
+  // A single run kept in this browser shows at once, instead of running again.
+  const stored = spec && mode === 'run' && !studyAxes().length && params.get('view') !== 'hermite' ? await showStored(spec) : false;
   document.body.dataset.ready = 'true';
-  if (spec && params.get('autorun') === '1') {
+  if (spec && params.get('autorun') === '1' && !stored) {
     if (params.get('view') === 'generations') { if (!$('#run-generations').disabled) startGenerations(); }
     else if (studyAxes().length) { if (!$('#study').disabled) startStudy(); } else start();
   } else if (params.get('view') === 'generations') {

@@ -32,8 +32,8 @@ self.onmessage = async (ev) => {
     const out = await runExperiment(ev.data.spec, (e) => {
       self.postMessage({ type: 'event', event: e });
       return true;
-    }, ev.data.useGpu, ev.data.loseGpuAfter || 0, !!ev.data.auto);
-    const arrays = [...Object.values(out.samples), out.reference, ...Object.values(out.recordings || {}).map((r) => r.trajectories)];
+    }, ev.data.useGpu, ev.data.loseGpuAfter || 0, !!ev.data.auto, ev.data.saved);
+    const arrays = [...Object.values(out.samples), out.reference, ...(out.params || []), ...Object.values(out.recordings || {}).map((r) => r.trajectories)];
     const buffers = arrays.filter(Boolean).map((a) => a.buffer);
     self.postMessage({ type: 'done', out }, buffers);
   } catch (err) {

@@ -3,7 +3,8 @@
 pub mod run;
 pub mod overrides;
 pub mod presets;
+pub mod saved;
 pub mod spec;
 
-pub use run::{choose_engine, run, run_on, subsample, Backend, EngineChoice, Event, ExperimentResult, RunError, SamplerResult, TidEntry};
+pub use run::{choose_engine, run, run_on, run_with, subsample, Pretrained, Backend, EngineChoice, Event, ExperimentResult, RunError, SamplerResult, TidEntry};
 pub use spec::{ExperimentSpec, SpecError};

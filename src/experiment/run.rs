@@ -118,6 +118,22 @@ pub struct ExperimentResult {
     /// The same histograms of the true noised data.
     #[serde(skip)]
     pub truth: Option<Recording>,
+    /// The trained parameters of each net (none for the exact score): what a saved run carries
+    /// so that it can be sampled and measured again without training.
+    #[serde(skip)]
+    pub params: Vec<Vec<f32>>,
+}
+
+/// Trained nets from a saved run (`run --save-run`, the page's "Save run"): the run samples
+/// and measures them instead of training, and carries their training report along.
+#[derive(Clone, Debug, Default)]
+pub struct Pretrained {
+    /// One parameter vector per net of the spec (two with two-model training).
+    pub params: Vec<Vec<f32>>,
+    pub training: Option<TrainReport>,
+    pub training_nets: Vec<NetTraining>,
+    /// The engine that trained them.
+    pub engine: String,
 }
 
 /// One net of a run and the time range it was trained on.
@@ -557,6 +573,18 @@ pub async fn run_on(
     backend: Backend,
     on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
 ) -> Result<ExperimentResult, RunError> {
+    run_with(spec, backend, None, on_event).await
+}
+
+/// [`run_on`], or with `pretrained` nets (a saved run) sampled and measured without training:
+/// the same data, noise and metrics, so the same numbers as the run that saved them (to float
+/// rounding where that run sampled on the GPU).
+pub async fn run_with(
+    spec: &ExperimentSpec,
+    backend: Backend,
+    pretrained: Option<Pretrained>,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<ExperimentResult, RunError> {
     spec.validate().map_err(RunError::Spec)?;
     if spec.recursion.is_some() {
         return Err(RunError::Spec(SpecError {
@@ -589,10 +617,15 @@ pub async fn run_on(
             }));
         }
     }
+    let mut params = Vec::new();
     let (model, training, training_nets, engine_name) = if spec.sampling.exact_score {
         let mixture = spec.dataset.mixture(spec.dim).expect("validated");
         let exact: Box<dyn EpsModel> = Box::new(ExactEps { mixture, process: spec.process });
         (exact, None, Vec::new(), "exact score (no training)".to_string())
+    } else if let Some(p) = pretrained {
+        let nets = pretrained_nets(spec, &p.params)?;
+        params = p.params;
+        (assemble(spec, nets), p.training, p.training_nets, format!("saved run (trained on {})", p.engine))
     } else {
         let (backend, choice) = resolve_backend(spec, &data, backend, &mut notes, on_event).await?;
         engine_choice = choice;
@@ -600,6 +633,7 @@ pub async fn run_on(
         let t = now_s();
         let trained = train_model(spec, &data, backend, &[], &mut notes, &mut on_gpu, on_event).await?;
         timings.insert("train_s".into(), now_s() - t);
+        params = trained.nets.iter().map(|n| n.params.clone()).collect();
         (trained.model, trained.report, trained.net_reports, trained.engine)
     };
 
@@ -694,5 +728,46 @@ pub async fn run_on(
         reference: refs.into_iter().next(),
         recordings,
         truth: Some(truth),
+        params,
     })
+}
+
+/// The spec's nets with saved parameters, checked against the spec's architecture.
+pub(crate) fn pretrained_nets(spec: &ExperimentSpec, params: &[Vec<f32>]) -> Result<Vec<TrainedNet>, RunError> {
+    let bad = |message: String| RunError::Spec(SpecError { field: "params".into(), message });
+    let nets = spec.nets().len();
+    if params.len() != nets {
+        return Err(bad(format!("the spec has {nets} net(s) but the saved run {}", params.len())));
+    }
+    let net = build_net(spec);
+    params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if p.len() != net.n_params() {
+                return Err(bad(format!(
+                    "net {i} has {} parameters but the spec's {}x{} net has {}",
+                    p.len(),
+                    spec.model.depth,
+                    spec.model.width,
+                    net.n_params()
+                )));
+            }
+            if let Some(j) = p.iter().position(|x| !x.is_finite()) {
+                return Err(bad(format!("net {i} parameter {j} is not a finite number")));
+            }
+            Ok(TrainedNet { net: net.clone(), params: p.clone() })
+        })
+        .collect()
+}
+
+/// The model the samplers evaluate: one net, or two split at t' (two-model training).
+fn assemble(spec: &ExperimentSpec, nets: Vec<TrainedNet>) -> Box<dyn EpsModel> {
+    let ranges = spec.nets();
+    if nets.len() == 1 {
+        return Box::new(nets.into_iter().next().expect("one net"));
+    }
+    let mut it = nets.into_iter().map(|n| Box::new(n) as Box<dyn EpsModel>);
+    let (low, high) = (it.next().expect("two nets"), it.next().expect("two nets"));
+    Box::new(SplitEps { low, high, split: ranges[1].0 as f32 })
 }

@@ -67,8 +67,19 @@ pub async fn run_experiment(
     use_gpu: bool,
     lose_gpu_after: u32,
     auto: bool,
+    saved: Option<String>,
 ) -> Result<JsValue, JsValue> {
-    let spec = ExperimentSpec::from_json(&spec_json).map_err(|e| spec_error(&e))?;
+    // A saved run (`saved`, the text of its file): its spec and nets, sampled and measured
+    // again on the CPU without training, and checked against the file's figures.
+    let opened = match saved {
+        Some(text) => Some(experiment::saved::open(&text).map_err(|e| JsValue::from_str(&e))?),
+        None => None,
+    };
+    let spec = match &opened {
+        Some(o) => o.spec.clone(),
+        None => ExperimentSpec::from_json(&spec_json).map_err(|e| spec_error(&e))?,
+    };
+    let use_gpu = use_gpu && opened.is_none();
     let send = |v: serde_json::Value| on_event.call1(&JsValue::NULL, &to_js(&v));
     let mut lose: Option<GpuContext> = None;
     let backend = if use_gpu && !spec.sampling.exact_score {
@@ -108,8 +119,18 @@ pub async fn run_experiment(
             _ => ControlFlow::Continue(()),
         }
     };
-    let result = experiment::run_on(&spec, backend, &mut cb).await.map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let (pretrained, file) = opened.map(|o| (o.pretrained, o.result)).unzip();
+    let result =
+        experiment::run_with(&spec, backend, pretrained, &mut cb).await.map_err(|e| JsValue::from_str(&e.to_string()))?;
+    if let Some(file) = &file {
+        experiment::saved::check(file, &result, experiment::saved::TOLERANCE).map_err(|e| JsValue::from_str(&e))?;
+    }
     let out = Object::new();
+    let params = js_sys::Array::new();
+    for p in &result.params {
+        params.push(&Float32Array::from(p.as_slice()));
+    }
+    Reflect::set(&out, &"params".into(), &params)?;
     let samples = Object::new();
     for (name, p) in &result.samples {
         Reflect::set(&samples, &name.into(), &Float32Array::from(p.data.as_slice()))?;
@@ -157,6 +178,14 @@ pub fn settings_table() -> JsValue {
         .map(|x| serde_json::json!({"name": x.name, "field": x.field, "kind": x.kind, "help": x.help, "choices": (x.choices)()}))
         .collect();
     to_js(&rows)
+}
+
+/// A saved run's file text from a run's result JSON and its nets' parameters (`out.params`).
+#[wasm_bindgen(js_name = saveRun)]
+pub fn save_run(result_json: &str, params: js_sys::Array) -> Result<String, JsValue> {
+    let result: serde_json::Value = serde_json::from_str(result_json).map_err(|e| JsValue::from_str(&format!("bad result: {e}")))?;
+    let params: Vec<Vec<f32>> = params.iter().map(|p| Float32Array::from(p).to_vec()).collect();
+    experiment::saved::save_parts(params, result).map_err(|e| JsValue::from_str(&e))
 }
 
 /// The gallery (src/experiment/presets.rs): `[{id, figure, title, look, kind, quick, paper}]`,

@@ -449,6 +449,63 @@ await test('a_run_exports_json_csv_and_png', async (page) => {
   assert(png.subarray(1, 4).toString() === 'PNG' && png.length > 2000 && /\.png$/.test(d.suggestedFilename()), `PNG export: ${d.suggestedFilename()} ${png.length} bytes`);
 });
 
+// A finished run is kept in the browser: the same link reopens it at once. "Save run" writes the
+// spec, the trained nets and the results; "Open run" samples them again with identical figures;
+// an edited file is refused with its figure named and the shown results stay; a file saved by
+// the CLI opens in the page with the CLI's figures.
+await test('stored_and_saved_runs_reopen_with_the_same_numbers', async (page) => {
+  const q = 'dataset=mog&depth=2&width=16&iters=60&batch=128&n-samples=300&eps=0.05,0.1&samplers=ode,sde&steps=sde=40,ode=20&two-model=0.6';
+  await page.goto(`${base}?${q}&gpu=0&autorun=1`);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 120_000 });
+  const first = await page.evaluate(() => window.collapseLab.last.result);
+  await page.waitForFunction(() => document.querySelector('#stored-note').textContent.includes('Kept'), null, { timeout: 10_000 });
+  const t0 = Date.now();
+  await page.goto(`${base}?${q}&gpu=0&autorun=1`);
+  await page.waitForSelector('#results[data-state=done][data-stored=true]', { timeout: 10_000 });
+  const reopened = Date.now() - t0;
+  const again = await page.evaluate(() => window.collapseLab.last.result);
+  assert(JSON.stringify(again.tid) === JSON.stringify(first.tid), 'stored TID differs');
+  assert(/Shown from this browser's store/.test(await page.textContent('#progress-text')) && (await page.textContent('#train')) === 'Re-run', 'no stored-run note');
+  assert((await inked(page, '#tid')) > 2000, 'stored run not drawn');
+  console.log(`  a stored run reopened in ${reopened} ms`);
+  // Save run, then open it in a fresh page: the same figures, and the form takes its spec.
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click('#save-run')]);
+  const file = path.join(outDir, 'saved-run.json');
+  fs.copyFileSync(await d.path(), file);
+  const saved = JSON.parse(fs.readFileSync(file));
+  assert(saved.format === 'collapse-lab-run' && saved.params.length === 2 && saved.params[0].length > 100, 'saved run shape');
+  await page.goto(base);
+  await page.waitForSelector('body[data-ready=true]');
+  await page.setInputFiles('#open-run', file);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 60_000 });
+  const opened = await page.evaluate(() => window.collapseLab.last.result);
+  assert(JSON.stringify(opened.tid) === JSON.stringify(first.tid) && JSON.stringify(opened.tid_null) === JSON.stringify(first.tid_null), 'opened TID differs');
+  assert(opened.engine.startsWith('saved run') && (await page.inputValue('input[name=width]')) === '16' && (await page.inputValue('input[name=two-model]')) === '0.6', 'form not set from the saved spec');
+  // An edited figure is refused by name; what was shown stays.
+  saved.result.tid.ode[1].tid += 0.5;
+  const edited = path.join(outDir, 'saved-run-edited.json');
+  fs.writeFileSync(edited, JSON.stringify(saved));
+  await page.setInputFiles('#open-run', edited);
+  await page.waitForFunction(() => document.querySelector('#run-error').textContent.length > 0, null, { timeout: 60_000 });
+  const err = await page.textContent('#run-error');
+  assert(/Open run saved-run-edited.json: tid.ode\[1\].tid is .* in the file but .*edited/.test(err) && /previous results are still shown/.test(err), `edited: ${err}`);
+  assert(JSON.stringify(await page.evaluate(() => window.collapseLab.last.result.tid)) === JSON.stringify(first.tid), 'edited file half-applied');
+  fs.writeFileSync(edited, '{"format": "something-else"}');
+  await page.setInputFiles('#open-run', edited);
+  await page.waitForFunction(() => /something-else/.test(document.querySelector('#run-error').textContent), null, { timeout: 30_000 });
+  // A run saved by the CLI opens in the page with the CLI's numbers.
+  const cliFile = path.join(outDir, 'cli-saved-run.json');
+  const args = q.split('&').flatMap((kv) => { const i = kv.indexOf('='); return [`--${kv.slice(0, i)}`, kv.slice(i + 1)]; });
+  const cli = JSON.parse(execFileSync(cliBin, ['run', ...args, '--quiet', '--save-run', cliFile], { encoding: 'utf8' }));
+  await page.setInputFiles('#open-run', cliFile);
+  await page.waitForFunction(() => /Opened cli-saved-run.json/.test(document.querySelector('#progress-text').textContent), null, { timeout: 60_000 });
+  const web = await page.evaluate(() => window.collapseLab.last.result);
+  let gap = 0;
+  for (const n of ['ode', 'sde']) web.tid[n].forEach((e, i) => { gap = Math.max(gap, Math.abs(e.tid - cli.tid[n][i].tid) / Math.max(1e-12, Math.abs(cli.tid[n][i].tid))); });
+  assert(gap <= 1e-3, `page vs CLI on the CLI's saved nets: ${gap}`);
+  console.log(`  the CLI's saved run in the page: largest relative TID gap ${gap.toExponential(1)}`);
+});
+
 await test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (page) => {
   const q = 'Why does the <b>ODE</b> collapse?';
   const url = `${base}?dataset=mog&width=32&hide=study,generations,lr&lock=width,samplers&question=${encodeURIComponent(q)}&embed=1`;

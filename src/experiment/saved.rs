@@ -1,0 +1,141 @@
+//! A saved run: one JSON file with the spec, the trained parameters and the results, written by
+//! `collapse-lab run --save-run FILE` and the page's "Save run", and opened by `run --load-run
+//! FILE` and the page's "Open run". Opening samples and measures the saved nets again (no
+//! training) and checks that this reproduces the file's figures, so a file from another version
+//! or with edited numbers is refused, never half-applied.
+//!
+//! ```json
+//! {"format": "collapse-lab-run", "version": 1, "lab": "0.1.0", "spec": {...},
+//!  "params": [[f32, ...], ...], "result": {...the run's result JSON...}}
+//! ```
+
+use super::run::{ExperimentResult, NetTraining, Pretrained};
+use super::spec::ExperimentSpec;
+use crate::engine::TrainReport;
+use serde::{Deserialize, Serialize};
+
+pub const FORMAT: &str = "collapse-lab-run";
+pub const VERSION: u32 = 1;
+/// Relative agreement asked of a saved run sampled again (native and wasm builds differ by float
+/// rounding, which can flip a neighbour count at a radius: 1e-3 tolerates that, not an edit).
+pub const TOLERANCE: f64 = 1e-3;
+/// Saved runs up to this size are opened (a 2 x 1000 net is ~12 MB of parameters as JSON).
+pub const MAX_BYTES: usize = 256 << 20;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedRun {
+    format: String,
+    version: u32,
+    /// The lab's version that wrote it (informative; the check is on the figures).
+    lab: String,
+    spec: ExperimentSpec,
+    params: Vec<Vec<f32>>,
+    result: serde_json::Value,
+}
+
+/// The JSON of a saved run of `r` (which must have trained nets: not the exact score).
+pub fn save(r: &ExperimentResult) -> Result<String, String> {
+    if r.params.is_empty() {
+        return Err("this run has no trained net to save (the exact score needs none: its link reproduces it)".into());
+    }
+    let result = serde_json::to_value(r).map_err(|e| e.to_string())?;
+    save_parts(r.params.clone(), result)
+}
+
+/// The same from a result's JSON and its nets' parameters (the page holds them apart).
+pub fn save_parts(params: Vec<Vec<f32>>, result: serde_json::Value) -> Result<String, String> {
+    if params.is_empty() {
+        return Err("this run has no trained net to save (the exact score needs none: its link reproduces it)".into());
+    }
+    let spec: ExperimentSpec =
+        serde_json::from_value(result.get("spec").cloned().unwrap_or_default()).map_err(|e| format!("result.spec: {e}"))?;
+    let saved = SavedRun { format: FORMAT.into(), version: VERSION, lab: env!("CARGO_PKG_VERSION").into(), spec, params, result };
+    serde_json::to_string(&saved).map_err(|e| e.to_string())
+}
+
+/// A saved run opened: its spec, its nets, and its results as the file has them.
+pub struct Opened {
+    pub spec: ExperimentSpec,
+    pub pretrained: Pretrained,
+    pub result: serde_json::Value,
+}
+
+/// Reads a saved run's JSON: the format and version, a valid spec, and figures of the right
+/// shape (the parameters' count is checked against the spec when the run starts).
+pub fn open(text: &str) -> Result<Opened, String> {
+    if text.len() > MAX_BYTES {
+        return Err(format!("{} MB is more than a saved run can be ({} MB)", text.len() >> 20, MAX_BYTES >> 20));
+    }
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    match v.get("format").and_then(|f| f.as_str()) {
+        Some(FORMAT) => {}
+        Some(other) => return Err(format!("format {other:?} is not a saved run ({FORMAT:?})")),
+        None => {
+            return Err(format!(
+                "no \"format\": not a saved run (those start {{\"format\": \"{FORMAT}\"}}; a results JSON of a study or generations opens with \"Open results\")"
+            ))
+        }
+    }
+    match v.get("version").and_then(|x| x.as_u64()) {
+        Some(x) if x == VERSION as u64 => {}
+        Some(x) => return Err(format!("version {x}: this lab opens saved runs of version {VERSION}")),
+        None => return Err("no \"version\": not a saved run".into()),
+    }
+    let s: SavedRun = serde_json::from_value(v).map_err(|e| format!("bad saved run: {e}"))?;
+    s.spec.validate().map_err(|e| format!("its spec: {e}"))?;
+    super::run::pretrained_nets(&s.spec, &s.params).map_err(|e| e.to_string())?;
+    let training: Option<TrainReport> = match s.result.get("training") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(t) => Some(serde_json::from_value(t.clone()).map_err(|e| format!("result.training: {e}"))?),
+    };
+    let training_nets: Vec<NetTraining> = match s.result.get("training_nets") {
+        None => Vec::new(),
+        Some(t) => serde_json::from_value(t.clone()).map_err(|e| format!("result.training_nets: {e}"))?,
+    };
+    let engine = s.result.get("engine").and_then(|e| e.as_str()).unwrap_or("an unnamed engine").to_string();
+    Ok(Opened { spec: s.spec, pretrained: Pretrained { params: s.params, training, training_nets, engine }, result: s.result })
+}
+
+/// Whether the run's figures as sampled again match the file's: every TID (and its spread) of
+/// every sampler and of the data floor, and the marginal accuracies, to relative `tol`. Where the
+/// saved run sampled on a GPU, sampling again on the CPU differs by float rounding (and a
+/// neighbour count may flip at a radius), so only the samplers and radii are compared then.
+pub fn check(file: &serde_json::Value, again: &ExperimentResult, tol: f64) -> Result<(), String> {
+    let again = serde_json::to_value(again).map_err(|e| e.to_string())?;
+    let gpu_sampled = file.get("sampling_engine").and_then(|e| e.as_str()).is_some_and(|e| e.starts_with("gpu"));
+    let same = |a: &serde_json::Value, b: &serde_json::Value| match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => (x - y).abs() <= tol * x.abs().max(y.abs()).max(1e-12),
+        _ => a.is_null() && b.is_null(),
+    };
+    let samplers = |v: &serde_json::Value| -> Vec<String> {
+        v.get("tid").and_then(|t| t.as_object()).map(|o| o.keys().cloned().collect()).unwrap_or_default()
+    };
+    if samplers(file) != samplers(&again) {
+        return Err(format!("the file has TID for {:?} but its spec gives {:?}", samplers(file), samplers(&again)));
+    }
+    if gpu_sampled {
+        return Ok(());
+    }
+    let mut paths: Vec<(String, serde_json::Value, serde_json::Value)> = Vec::new();
+    for name in samplers(file) {
+        let (a, b) = (&file["tid"][&name], &again["tid"][&name]);
+        for i in 0..a.as_array().map_or(0, Vec::len).max(b.as_array().map_or(0, Vec::len)) {
+            for k in ["eps", "tid", "tid_std"] {
+                paths.push((format!("tid.{name}[{i}].{k}"), a[i][k].clone(), b[i][k].clone()));
+            }
+        }
+        paths.push((format!("marginal_accuracy.{name}"), file["marginal_accuracy"][&name].clone(), again["marginal_accuracy"][&name].clone()));
+    }
+    for i in 0..file["tid_null"].as_array().map_or(0, Vec::len) {
+        paths.push((format!("tid_null[{i}].tid"), file["tid_null"][i]["tid"].clone(), again["tid_null"][i]["tid"].clone()));
+    }
+    for (path, a, b) in paths {
+        if !same(&a, &b) {
+            return Err(format!(
+                "{path} is {a} in the file but {b} when its nets are sampled again: the file was edited or made by another version"
+            ));
+        }
+    }
+    Ok(())
+}

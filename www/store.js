@@ -1,0 +1,60 @@
+// Finished runs kept in this browser (IndexedDB) under their spec, so reopening a link shows its
+// run at once (with Train to run it again). The newest MAX runs are kept; where IndexedDB is
+// unavailable (some private windows) nothing is stored and the page runs as before.
+const DB = 'collapse-lab';
+const STORE = 'runs';
+const MAX = 20;
+
+function open() {
+  return new Promise((resolve) => {
+    let req;
+    try {
+      req = indexedDB.open(DB, 1);
+    } catch {
+      return resolve(null);
+    }
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => resolve(null);
+    req.onblocked = () => resolve(null);
+  });
+}
+
+const done = (tx) => new Promise((resolve) => { tx.oncomplete = () => resolve(true); tx.onerror = tx.onabort = () => resolve(false); });
+
+// The stored run of this spec (the core's spec object), or null.
+export async function load(spec) {
+  const db = await open();
+  if (!db) return null;
+  return new Promise((resolve) => {
+    const req = db.transaction(STORE).objectStore(STORE).get(JSON.stringify(spec));
+    req.onsuccess = () => resolve(req.result || null);
+    req.onerror = () => resolve(null);
+  });
+}
+
+// Keeps `out` (a finished run) under its spec; drops the oldest beyond MAX. Resolves to whether
+// it was stored.
+export async function save(out) {
+  const db = await open();
+  if (!db) return false;
+  const tx = db.transaction(STORE, 'readwrite');
+  const store = tx.objectStore(STORE);
+  store.put({ saved: new Date().toISOString(), out }, JSON.stringify(out.result.spec));
+  const all = store.getAll();
+  const keys = store.getAllKeys();
+  keys.onsuccess = () => {
+    const rows = keys.result.map((k, i) => [k, all.result[i].saved]).sort((a, b) => (a[1] < b[1] ? 1 : -1));
+    for (const [k] of rows.slice(MAX)) store.delete(k);
+  };
+  return done(tx);
+}
+
+// Empties the store (the page's "Forget stored runs").
+export async function clear() {
+  const db = await open();
+  if (!db) return false;
+  const tx = db.transaction(STORE, 'readwrite');
+  tx.objectStore(STORE).clear();
+  return done(tx);
+}
