@@ -12,7 +12,7 @@ collapse-lab: train diffusion score nets on synthetic data and measure collapse 
 
 USAGE
   collapse-lab [run] [FLAGS]      run one experiment (defaults: the paper's chessboard setting)
-  collapse-lab tid --train A.csv --samples B.csv [--eps E1,E2,..] [--k K] [--seed S]
+  collapse-lab tid --train A.csv --samples B.csv [--eps E1,E2,..] [--k K] [--seed S] [--survival-eps E]
   collapse-lab bench [--steps N] [--tid-n N] [--threads T]
   collapse-lab study [RUN FLAGS] --vary NAME=v1,v2,.. [--vary ..] [--seeds K] [--jobs J] [--out FILE]
   collapse-lab study [RUN FLAGS] --vary .. --slurm DIR [--slurm-opts \"OPTS\"] [--submit]
@@ -821,7 +821,7 @@ fn summarize(r: &experiment::ExperimentResult) {
 }
 
 fn cmd_tid(args: &[String]) -> Result<(), CliError> {
-    let f = Flags::parse(args, &[], &["--train", "--samples", "--eps", "--k", "--seed", "--threads"])?;
+    let f = Flags::parse(args, &[], &["--train", "--samples", "--eps", "--k", "--seed", "--threads", "--survival-eps"])?;
     set_threads(&f)?;
     let read = |flag: &str| -> Result<(String, usize, Vec<f64>, crate::points::CsvInfo), CliError> {
         let path = f.get(flag).ok_or_else(|| CliError::Usage(format!("tid needs {flag} FILE.csv")))?;
@@ -835,59 +835,21 @@ fn cmd_tid(args: &[String]) -> Result<(), CliError> {
             "--train has {train_dim} columns but --samples has {samples_dim}; both must have the same dimension"
         )));
     }
-    // TID depends on distances only: centre both sets on the training set's mean, in f64, before
-    // the f32 of the counts, so coordinates far from 0 keep their precision.
-    let d = train_dim;
-    let rows = train_v.len() / d;
-    let centre: Vec<f64> = (0..d).map(|k| train_v.iter().skip(k).step_by(d).sum::<f64>() / rows as f64).collect();
-    let to_points = |v: &[f64]| Points::new(d, v.iter().enumerate().map(|(i, x)| (x - centre[i % d]) as f32).collect());
-    let (train, samples) = (to_points(&train_v), to_points(&samples_v));
     let defaults = ExperimentSpec::default().metrics;
     let eps = match f.get("--eps") {
         Some(v) => overrides::list_f64("eps", v).map_err(|e| CliError::Usage(format!("--{e}")))?,
         None => defaults.eps,
     };
     let seed: u64 = f.get("--seed").map(|v| num("--seed", v, "an integer")).transpose()?.unwrap_or(0);
-    // TID compares sets of one size (SPEC 6): the larger set is subsampled, seeded.
-    let n = train.len().min(samples.len());
-    if n < 2 {
-        return Err(CliError::Usage("each CSV needs at least 2 points".into()));
-    }
     let k: Option<usize> = f.get("--k").map(|v| num("--k", v, "an integer")).transpose()?;
-    if k == Some(0) {
-        return Err(CliError::Usage("--k: must be at least 1".into()));
-    }
-    // Hill's k counts points of the compared sets: at most n.
-    let k = k.map(|k| k.min(n));
-    let mut check = ExperimentSpec::default();
-    check.metrics.eps = eps.clone();
-    check.validate().map_err(|e| {
-        CliError::Usage(format!("--{}: {}", overrides::name_of(&e.field).unwrap_or(&e.field), e.message))
+    let survival_eps: f64 =
+        f.get("--survival-eps").map(|v| num("--survival-eps", v, "a number")).transpose()?.unwrap_or(defaults.survival_eps);
+    let c = metrics::compare::compare(train_dim, &train_v, &samples_v, &eps, k, seed, survival_eps).map_err(|(field, m)| {
+        CliError::Usage(if field == "data" { m } else { format!("--{field}: {m}") })
     })?;
-    let fit = |p: Points, idx: u64| if p.len() > n { experiment::subsample(&p, n, seed, idx) } else { p };
-    let (train_n, samples_n) = (train.len(), samples.len());
-    let train = fit(train, 0);
-    let samples = fit(samples, 1);
-    // Neighbour counting is quadratic where e covers much of the data: refuse work that would
-    // take hours, with the estimate, rather than hang.
-    for &e in &eps {
-        let pairs = metrics::pair_checks(&train, e).max(metrics::pair_checks(&samples, e));
-        if pairs > metrics::MAX_PAIR_CHECKS {
-            return Err(CliError::Usage(format!(
-                "--eps {e}: counting neighbours within {e} would compare about {pairs:.1e} pairs of points (more than {:.0e}, hours of work); choose smaller radii or fewer points",
-                metrics::MAX_PAIR_CHECKS
-            )));
-        }
-    }
-    let results = metrics::tid_curve(&train, &samples, &eps, k);
-    let out = serde_json::json!({
-        "train": {"path": train_path, "points": train_n, "dim": train.dim, "header": train_info.header},
-        "samples": {"path": samples_path, "points": samples_n, "dim": samples.dim, "header": samples_info.header},
-        "n_used": n,
-        "subsampled": train_n != samples_n,
-        "k": k.unwrap_or(n),
-        "results": results,
-    });
+    let mut out = serde_json::to_value(&c).unwrap();
+    out["train"] = serde_json::json!({"path": train_path, "points": c.train_points, "dim": c.dim, "header": train_info.header});
+    out["samples"] = serde_json::json!({"path": samples_path, "points": c.samples_points, "dim": c.dim, "header": samples_info.header});
     emit(&serde_json::to_string_pretty(&out).unwrap());
     Ok(())
 }

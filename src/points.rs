@@ -144,11 +144,11 @@ impl CsvReader {
         }
         self.seen_row = true;
         let Some(values) = parsed.iter().copied().collect::<Option<Vec<f64>>>() else {
-            let bad = fields.iter().zip(&parsed).find(|(_, p)| p.is_none()).map(|(f, _)| *f).unwrap_or("");
-            return Err(format!("line {n}: {bad:?} is not a number"));
+            let (c, bad) = fields.iter().zip(&parsed).enumerate().find(|(_, (_, p))| p.is_none()).map(|(c, (f, _))| (c + 1, *f)).unwrap_or((0, ""));
+            return Err(format!("line {n}, column {c}: {bad:?} is not a number"));
         };
-        if values.iter().any(|x| !x.is_finite() || x.abs() > f32::MAX as f64) {
-            return Err(format!("line {n}: a value is not finite in f32"));
+        if let Some(c) = values.iter().position(|x| !x.is_finite() || x.abs() > f32::MAX as f64) {
+            return Err(format!("line {n}, column {}: {:?} is not finite in f32", c + 1, fields[c]));
         }
         if self.dim == 0 {
             self.dim = values.len();

@@ -6,6 +6,7 @@ import * as studyView from './views/study.js';
 import * as hermiteView from './views/hermite.js';
 import * as generationsView from './views/generations.js';
 import * as galleryView from './views/gallery.js';
+import * as ownView from './views/own.js';
 import { chooseEngine } from './gpu.js';
 import * as store from './store.js';
 import { COLORS, LABELS, figure, lineChart, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from './plots.js';
@@ -215,6 +216,7 @@ function setRunning(running) {
   $('#train').disabled = running;
   $('#study').disabled = running;
   $('#run-generations').disabled = running;
+  $('#own-run').disabled = running;
   $('#cancel').disabled = !running;
   for (const el of form.elements) if (el.tagName !== 'BUTTON') el.disabled = running || el.dataset.locked === 'true';
   $('#results').dataset.state = running ? 'running' : (lastOut ? 'done' : 'idle');
@@ -279,6 +281,47 @@ async function start(saved = null, savedName = '') {
     worker.onmessage = ((handle) => (ev) => (ev.data.type === 'error' ? f(`Open run ${savedName}: ${ev.data.message}`, true) : handle(ev)))(worker.onmessage);
   }
   worker.postMessage({ spec: JSON.stringify(spec), useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0), saved: saved || undefined });
+}
+
+// Your own samples: both files go to a worker, which reads, parses and measures them (the core's
+// compareCsv); a bad file is named with its line and column, and what was shown stays.
+function startOwn() {
+  const [train, samples] = [$('#own-train').files[0], $('#own-samples').files[0]];
+  const err = $('#own-error');
+  err.textContent = '';
+  if (!train || !samples) { err.textContent = `Choose ${train ? '' : 'a training-set file'}${!train && !samples ? ' and ' : ''}${samples ? '' : 'a samples file'}.`; return; }
+  const kText = $('#own-k').value.trim();
+  const k = kText === '' ? 0 : Number(kText);
+  if (!Number.isInteger(k) || k < 1 && kText !== '') { err.textContent = `Hill's k: expected a positive integer or nothing, got "${kText}"`; return; }
+  if (busy()) return;
+  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  setRunning(true);
+  const t0 = performance.now();
+  $('#progress').value = 0;
+  $('#progress-text').textContent = 'Reading your files…';
+  const names = { train: train.name, samples: samples.name };
+  worker.onmessage = (ev) => {
+    const m = ev.data;
+    if (m.type === 'event' && m.event.kind === 'phase') $('#progress-text').textContent = `${m.event.phase[0].toUpperCase()}${m.event.phase.slice(1)}…`;
+    else if (m.type === 'event' && m.event.kind === 'progress') $('#progress').value = m.event.iter / m.event.total;
+    else if (m.type === 'compared') {
+      finish();
+      window.collapseLab.own = m.out.compared;
+      const box = $('#own-view');
+      ownView.render(box, m.out, names);
+      box.dataset.state = 'done';
+      box.scrollIntoView({ block: 'start' });
+      $('#progress').value = 1;
+      $('#progress-text').textContent = `Measured ${names.samples} against ${names.train} in ${((performance.now() - t0) / 1000).toFixed(1)} s.`;
+    } else if (m.type === 'error') {
+      finish();
+      // The core names the file as train or samples; say which file that is.
+      err.textContent = m.message.replace(/^(train|samples):/, (_, w) => `${names[w]}:`).replace(/^eps:/, 'Radii e:').replace(/^k:/, "Hill's k:") + '.';
+      $('#progress-text').textContent = 'Stopped.';
+    }
+  };
+  worker.onerror = (ev) => { ev.preventDefault(); finish(); err.textContent = ev.message || 'the worker stopped'; };
+  worker.postMessage({ compare: { train, samples, eps: $('#own-eps').value, k, seed: 0, survivalEps: 0.05 } });
 }
 
 // A saved run's file: opened in the worker (checked there by the core), never half-applied.
@@ -843,6 +886,7 @@ async function main() {
   $('#export-tid').addEventListener('click', exportTid);
   $('#export-samples').addEventListener('click', exportSamples);
   $('#save-run').addEventListener('click', saveRunFile);
+  $('#own-run').addEventListener('click', startOwn);
   $('#open-run').addEventListener('change', (ev) => { if (ev.target.files[0]) openRun(ev.target.files[0]); ev.target.value = ''; });
   $('#forget-runs').addEventListener('click', async () => { await store.clear(); $('#stored-note').textContent = 'Stored runs forgotten.'; });
   // PNG links appear under every chart, whichever view drew it.

@@ -2,7 +2,7 @@
 // page decides the engine (www/gpu.js) and says so in useGpu. A study's page sends one planned
 // run at a time ({studyRun}), a generations run one chain ({chainRun}); the worker answers with
 // its record and waits for the next.
-import init, { runExperiment, runStudyRun, runChain } from '../collapse-lab.js';
+import init, { runExperiment, runStudyRun, runChain, compareCsv } from '../collapse-lab.js';
 
 const ready = init();
 
@@ -13,6 +13,14 @@ function errorText(err) {
 self.onmessage = async (ev) => {
   try {
     await ready;
+    if (ev.data.compare) {
+      // Your own samples: the files are read and parsed here, off the page's thread.
+      const c = ev.data.compare;
+      const [train, samples] = [await c.train.text(), await c.samples.text()];
+      const out = compareCsv(train, samples, c.eps, c.k, c.seed, c.survivalEps, (e) => { self.postMessage({ type: 'event', event: e }); return true; });
+      self.postMessage({ type: 'compared', out }, [out.train.buffer, out.samples.buffer]);
+      return;
+    }
     if (ev.data.chainRun) {
       const record = await runChain(ev.data.chainRun, (e) => {
         if (e.kind !== 'note') self.postMessage({ type: 'event', event: e });

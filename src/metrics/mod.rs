@@ -1,6 +1,7 @@
 //! Collapse metrics of SPEC §6: neighbour counts, Hill's tail index, TID, ANSD and marginal
 //! accuracy.
 
+pub mod compare;
 pub mod marginal;
 mod neighbours;
 pub mod tid;

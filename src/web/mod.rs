@@ -283,6 +283,62 @@ pub fn tid_curve(train: &[f32], samples: &[f32], dim: usize, eps: &[f64]) -> Res
     Ok(to_js(&metrics::tid_curve(&t, &s, eps, None)))
 }
 
+/// Your own samples: the texts of two CSV files (training set, model samples) compared as
+/// `collapse-lab tid` compares them (src/metrics/compare.rs). `eps` as the setting is written
+/// ("0.01,0.02"), `k` 0 for Hill's k = N. `on_event` hears `{kind: "phase", phase}` and
+/// `{kind: "progress", iter, total}` (lines parsed). Throws `{field, message, text}` naming the
+/// file, line and column of a bad value. Resolves to `{compared, train, samples}`, the points
+/// compared (up to 20,000 rows each) as row-major Float32Arrays for the plots.
+#[wasm_bindgen(js_name = compareCsv)]
+pub fn compare_csv(
+    train_text: &str,
+    samples_text: &str,
+    eps: &str,
+    k: usize,
+    seed: u32,
+    survival_eps: f64,
+    on_event: &Function,
+) -> Result<JsValue, JsValue> {
+    let err = |field: &str, m: String| {
+        to_js(&serde_json::json!({"field": field, "message": m, "text": format!("{field}: {m}")}))
+    };
+    let send = |v: serde_json::Value| {
+        let _ = on_event.call1(&JsValue::NULL, &to_js(&v));
+    };
+    let eps = overrides::list_f64("eps", eps).map_err(|e| spec_error(&e))?;
+    let mut parsed = Vec::new();
+    for (field, text) in [("train", train_text), ("samples", samples_text)] {
+        send(serde_json::json!({"kind": "phase", "phase": format!("reading the {field} file")}));
+        let total = text.len().max(1);
+        let mut r = crate::points::CsvReader::default();
+        let mut done = 0usize;
+        for (i, line) in text.lines().enumerate() {
+            if line.len() > crate::points::CSV_MAX_LINE {
+                return Err(err(field, format!("line {} is longer than {} KiB: not a CSV of points", i + 1, crate::points::CSV_MAX_LINE / 1024)));
+            }
+            r.line(line).map_err(|m| err(field, m))?;
+            done += line.len() + 1;
+            if i % 50_000 == 49_999 {
+                send(serde_json::json!({"kind": "progress", "iter": done.min(total), "total": total}));
+            }
+        }
+        parsed.push(r.finish().map_err(|m| err(field, m))?);
+    }
+    let (train, samples) = (&parsed[0], &parsed[1]);
+    if train.0 != samples.0 {
+        return Err(err("samples", format!("{} columns, but the training set has {}; both must have the same dimension", samples.0, train.0)));
+    }
+    send(serde_json::json!({"kind": "phase", "phase": "counting neighbours"}));
+    let k = (k > 0).then_some(k);
+    let c = metrics::compare::compare(train.0, &train.1, &samples.1, &eps, k, seed as u64, survival_eps).map_err(|(f, m)| err(&f, m))?;
+    let out = Object::new();
+    Reflect::set(&out, &"compared".into(), &to_js(&c))?;
+    let head = |v: &[f64], dim: usize| Float32Array::from(v[..v.len().min(20_000 * dim)].iter().map(|&x| x as f32).collect::<Vec<_>>().as_slice());
+    Reflect::set(&out, &"train".into(), &head(&train.1, train.0))?;
+    Reflect::set(&out, &"samples".into(), &head(&samples.1, samples.0))?;
+    Ok(out.into())
+}
+
 /// The chains of a generations run, planned as `collapse-lab generations` plans them: the base
 /// from `[[name, value], ...]` (with its recursion settings), `fresh` and `samplers` as lists
 /// (`["0.1", "0.5"]`, `["sde"]`), `seeds` chains each. Throws `{field, message, text}`.

@@ -506,6 +506,51 @@ await test('stored_and_saved_runs_reopen_with_the_same_numbers', async (page) =>
   console.log(`  the CLI's saved run in the page: largest relative TID gap ${gap.toExponential(1)}`);
 });
 
+// Your own samples: two CSVs dropped in the page give the CLI's TID (the same core code), with
+// the survival plot and scatter drawn; a bad file is named with its line and column.
+await test('own_samples_in_the_page_give_the_clis_tid', async (page) => {
+  const dir = path.join(outDir, 'own');
+  fs.mkdirSync(dir, { recursive: true });
+  execFileSync(cliBin, ['run', '--dataset', 'spiral', '--depth', '2', '--width', '16', '--iters', '60', '--batch', '128', '--n-samples', '1500',
+    '--data-size', '6000', '--samplers', 'ode', '--steps', 'ode=20', '--quiet', '--samples-out', dir]);
+  // A larger training set (another run's reference, 3200 points): the page then shows TID's
+  // spread over draws and the data-vs-data floor.
+  const big = path.join(dir, 'big');
+  execFileSync(cliBin, ['run', '--dataset', 'spiral', '--iters', '1', '--batch', '16', '--n-samples', '3200', '--data-size', '6000',
+    '--samplers', 'ode', '--steps', 'ode=1', '--seed', '7', '--quiet', '--samples-out', big]);
+  fs.copyFileSync(path.join(big, 'train.csv'), path.join(dir, 'train.csv'));
+  const cli = JSON.parse(execFileSync(cliBin, ['tid', '--train', path.join(dir, 'train.csv'), '--samples', path.join(dir, 'ode.csv'), '--eps', '0.02,0.05,0.1'], { encoding: 'utf8' }));
+  await page.goto(base);
+  await page.waitForSelector('body[data-ready=true]');
+  await page.setInputFiles('#own-train', path.join(dir, 'train.csv'));
+  await page.setInputFiles('#own-samples', path.join(dir, 'ode.csv'));
+  await page.fill('#own-eps', '0.02,0.05,0.1');
+  await page.click('#own-run');
+  await page.waitForSelector('#own-view[data-state=done]', { timeout: 60_000 });
+  const web = await page.evaluate(() => window.collapseLab.own);
+  assert(web.results.length === 3 && web.n_used === cli.n_used && web.k === cli.k, `own: ${JSON.stringify(web).slice(0, 200)}`);
+  web.results.forEach((r, i) => assert(Math.abs(r.tid - cli.results[i].tid) <= 1e-9 * Math.abs(cli.results[i].tid) && r.ansd_samples === cli.results[i].ansd_samples, `TID at ${r.eps}: page ${r.tid}, CLI ${cli.results[i].tid}`));
+  assert(Math.abs(web.marginal_accuracy - cli.marginal_accuracy) < 1e-12, 'marginal accuracy differs');
+  assert(web.tid_std.every((x, i) => Math.abs(x - cli.tid_std[i]) <= 1e-9 * cli.tid_std[i]) && web.tid_null && cli.tid_null, 'spread or floor differs');
+  for (const sel of ['canvas[data-chart=own-tid]', 'canvas[data-chart=own-survival]', '#own-view .grid-auto canvas']) assert((await inked(page, `#own-view ${sel.replace('#own-view ', '')}`)) > 2000, `${sel} empty`);
+  assert((await page.$$('#own-table tbody tr')).length === 3, 'own table');
+  await page.screenshot({ path: path.join(outDir, 'own-samples.png'), fullPage: false });
+  // A bad file: its name, line and column; the shown results stay.
+  const bad = path.join(dir, 'bad.csv');
+  fs.writeFileSync(bad, 'x,y\n0.1,0.2\n0.3,NaN-ish\n');
+  await page.setInputFiles('#own-samples', bad);
+  await page.click('#own-run');
+  await page.waitForFunction(() => document.querySelector('#own-error').textContent.length > 0, null, { timeout: 30_000 });
+  const err = await page.textContent('#own-error');
+  assert(/^bad.csv: line 3, column 2: "NaN-ish" is not a number/.test(err), `bad file: ${err}`);
+  assert(!(await page.isHidden('#own-view')), 'results lost');
+  const wide = path.join(dir, 'wide.csv');
+  fs.writeFileSync(wide, '0.1,0.2,0.3\n0.3,0.4,0.5\n');
+  await page.setInputFiles('#own-samples', wide);
+  await page.click('#own-run');
+  await page.waitForFunction(() => /3 columns/.test(document.querySelector('#own-error').textContent), null, { timeout: 30_000 });
+});
+
 await test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (page) => {
   const q = 'Why does the <b>ODE</b> collapse?';
   const url = `${base}?dataset=mog&width=32&hide=study,generations,lr&lock=width,samplers&question=${encodeURIComponent(q)}&embed=1`;
