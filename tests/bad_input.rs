@@ -176,7 +176,7 @@ fn fuzz_the_settings_table() {
         let pairs: Vec<(String, String)> = (0..n)
             .map(|_| {
                 let name = if r.random::<f64>() < 0.9 {
-                    overrides::NAMES[r.random_range(0..overrides::NAMES.len())].to_string()
+                    overrides::SETTINGS[r.random_range(0..overrides::SETTINGS.len())].name.to_string()
                 } else {
                     ["colour", "Width", "", "--width", "eps "][r.random_range(0..5usize)].to_string()
                 };

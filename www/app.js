@@ -9,7 +9,7 @@ import * as galleryView from './views/gallery.js';
 import * as ownView from './views/own.js';
 import { chooseEngine } from './gpu.js';
 import * as store from './store.js';
-import { COLORS, LABELS, figure, lineChart, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from './plots.js';
+import { COLORS, LABELS, figure, lineChart, lineChartSvg, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from './plots.js';
 
 const $ = (sel) => document.querySelector(sel);
 const form = $('#controls');
@@ -768,7 +768,25 @@ function pngLinks(box) {
       ev.preventDefault();
       c.toBlob((b) => download(`${name}.png`, b), 'image/png');
     });
-    fig.append(a);
+    const links = document.createElement('span');
+    links.className = 'chart-links';
+    links.append(a);
+    fig.append(links);
+  }
+  // Line charts also as SVG (the link appears once the canvas holds a line chart).
+  for (const c of box.querySelectorAll('figure canvas')) {
+    const fig = c.closest('figure');
+    if (!c.lineChart || fig.querySelector('a.svg')) continue;
+    const a = document.createElement('a');
+    a.className = 'svg';
+    a.textContent = 'SVG';
+    a.href = '#';
+    const name = (c.getAttribute('aria-label') || c.id || 'chart').replace(/[^\w.-]+/g, '_').slice(0, 80);
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      download(`${name}.svg`, new Blob([lineChartSvg(c)], { type: 'image/svg+xml' }));
+    });
+    fig.querySelector('a.png').before(a);
   }
 }
 
@@ -895,6 +913,7 @@ async function main() {
   $('#open-json').addEventListener('change', (ev) => { if (ev.target.files[0]) openResults(ev.target.files[0]); });
   drawLoss([]);
   lineChart($('#tid'), [], { xlabel: 'e', ylabel: 'TID' });
+  pngLinks($('#results'));
   const spec = validate();
   if (classroomErrors.length) $('#run-error').textContent = classroomErrors.join('; ') + '.';
   window.collapseLab = { tidCurve, ready: true };

@@ -93,6 +93,8 @@ function legend(ctx, W, items) {
 // series: [{name, color, xs, ys, dash?, markers?, err?}] (err: half-heights of error bars);
 // band: {xs, lo, hi, color, name}; opts.xticks: [{v, label}] for categorical axes.
 export function lineChart(canvas, series, opts = {}) {
+  // Kept so the same chart can be drawn again as SVG (lineChartSvg).
+  if (!(canvas instanceof SvgCanvas)) canvas.lineChart = { series, opts };
   const all = series.flatMap((s) => s.ys.flatMap((y, i) => {
     const e = s.err && Number.isFinite(s.err[i]) ? s.err[i] : 0;
     return Number.isFinite(y) ? [y - e, y + e] : [];
@@ -377,4 +379,59 @@ export function matrixHeatmap(canvas, rows, { vmax, title, xlabel, ylabel }) {
   ctx.strokeStyle = '#333';
   ctx.strokeRect(PAD.l, PAD.t, f.W - PAD.l - PAD.r, f.H - PAD.t - PAD.b);
   return f;
+}
+
+// SVG export of line charts: the same drawing code as the canvas, run against a context that
+// writes SVG elements instead of pixels (the subset of CanvasRenderingContext2D the line charts
+// use), so the SVG and the PNG show the same chart.
+class SvgContext {
+  constructor() {
+    this.out = [];
+    this.fillStyle = '#000'; this.strokeStyle = '#000'; this.lineWidth = 1; this.font = FONT; this.textAlign = 'start';
+    this.dash = []; this.path = ''; this.stack = []; this.tf = '';
+    this.measure = document.createElement('canvas').getContext('2d');
+  }
+  setLineDash(d) { this.dash = d.slice(); }
+  save() { this.stack.push(this.tf); }
+  restore() { this.tf = this.stack.pop() || ''; }
+  translate(x, y) { this.tf += ` translate(${r(x)} ${r(y)})`; }
+  rotate(a) { this.tf += ` rotate(${r(a * 180 / Math.PI)})`; }
+  clearRect() {}
+  beginPath() { this.path = ''; }
+  moveTo(x, y) { this.path += `M${r(x)} ${r(y)}`; }
+  lineTo(x, y) { this.path += `L${r(x)} ${r(y)}`; }
+  closePath() { this.path += 'Z'; }
+  attrs(kind) {
+    const t = this.tf ? ` transform="${this.tf.trim()}"` : '';
+    if (kind === 'fill') return `fill="${esc(this.fillStyle)}" stroke="none"${t}`;
+    const dash = this.dash.length ? ` stroke-dasharray="${this.dash.join(' ')}"` : '';
+    return `fill="none" stroke="${esc(this.strokeStyle)}" stroke-width="${this.lineWidth}"${dash}${t}`;
+  }
+  stroke() { if (this.path) this.out.push(`<path d="${this.path}" ${this.attrs('stroke')}/>`); }
+  fill() { if (this.path) this.out.push(`<path d="${this.path}" ${this.attrs('fill')}/>`); }
+  fillRect(x, y, w, h) { this.out.push(`<rect x="${r(x)}" y="${r(y)}" width="${r(w)}" height="${r(h)}" ${this.attrs('fill')}/>`); }
+  strokeRect(x, y, w, h) { this.out.push(`<rect x="${r(x)}" y="${r(y)}" width="${r(w)}" height="${r(h)}" ${this.attrs('stroke')}/>`); }
+  measureText(t) { this.measure.font = this.font; return this.measure.measureText(t); }
+  fillText(text, x, y) {
+    const anchor = { center: 'middle', right: 'end', end: 'end' }[this.textAlign] || 'start';
+    const bold = this.font.startsWith('bold') ? ' font-weight="bold"' : '';
+    const t = this.tf ? ` transform="${this.tf.trim()}"` : '';
+    this.out.push(`<text x="${r(x)}" y="${r(y)}" text-anchor="${anchor}" font-family="system-ui, sans-serif" font-size="13"${bold} fill="${esc(this.fillStyle)}"${t}>${esc(String(text))}</text>`);
+  }
+}
+
+class SvgCanvas {
+  constructor(w, h) { this.width = w; this.height = h; this.ctx = new SvgContext(); }
+  getContext() { return this.ctx; }
+}
+
+const r = (v) => +v.toFixed(2);
+const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+
+// The SVG text of a canvas drawn by lineChart, or null for other charts.
+export function lineChartSvg(canvas) {
+  if (!canvas.lineChart) return null;
+  const svg = new SvgCanvas(canvas.width, canvas.height);
+  lineChart(svg, canvas.lineChart.series, canvas.lineChart.opts);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${canvas.width}" height="${canvas.height}" viewBox="0 0 ${canvas.width} ${canvas.height}">\n${svg.ctx.out.join('\n')}\n</svg>\n`;
 }

@@ -447,6 +447,18 @@ await test('a_run_exports_json_csv_and_png', async (page) => {
   const [d] = await Promise.all([page.waitForEvent('download'), page.click('#tid + a.png, figure:has(#tid) a.png')]);
   const png = fs.readFileSync(await d.path());
   assert(png.subarray(1, 4).toString() === 'PNG' && png.length > 2000 && /\.png$/.test(d.suggestedFilename()), `PNG export: ${d.suggestedFilename()} ${png.length} bytes`);
+  // Line charts also as SVG: well-formed, with the chart's series and labels.
+  const [sv] = await Promise.all([page.waitForEvent('download'), page.click('figure:has(#tid) a.svg')]);
+  const svg = fs.readFileSync(await sv.path(), 'utf8');
+  const parsed = await page.evaluate((t) => {
+    const doc = new DOMParser().parseFromString(t, 'image/svg+xml');
+    if (doc.querySelector('parsererror')) return null;
+    return { paths: doc.querySelectorAll('path').length, texts: [...doc.querySelectorAll('text')].map((x) => x.textContent) };
+  }, svg);
+  assert(parsed && parsed.paths >= 4 && parsed.texts.includes('TID') && parsed.texts.includes('ODE') && parsed.texts.includes('SDE') && /\.svg$/.test(sv.suggestedFilename()),
+    `SVG export: ${sv.suggestedFilename()} ${JSON.stringify(parsed)}`);
+  assert((await page.$$('#run-view figure a.svg')).length >= 4, 'SVG links on the line charts');
+  assert((await page.$$('#scatters figure a.svg')).length === 0, 'SVG link on a scatter plot');
 });
 
 // A finished run is kept in the browser: the same link reopens it at once. "Save run" writes the
