@@ -7,6 +7,7 @@ import * as hermiteView from './views/hermite.js';
 import * as generationsView from './views/generations.js';
 import * as galleryView from './views/gallery.js';
 import * as ownView from './views/own.js';
+import * as painterView from './views/painter.js';
 import { chooseEngine } from './gpu.js';
 import * as store from './store.js';
 import { COLORS, LABELS, figure, lineChart, lineChartSvg, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from './plots.js';
@@ -83,7 +84,7 @@ function buildFromTable() {
 
 function fillForm(spec) {
   const v = formValues(spec);
-  for (const k of FORM_FIELDS) form.elements[k].value = v[k];
+  for (const k of FORM_FIELDS) form.elements[k].value = v[k] ?? '';
   for (const k of FORM_BOOLS) form.elements[k].checked = v[k] === 'true';
   for (const box of form.querySelectorAll('input[name=sampler]')) box.checked = spec.sampling.samplers.includes(box.value);
   for (const k of KINDS) form.elements[`steps-${k.name}`].value = stepsOf(spec, k.name);
@@ -94,6 +95,8 @@ function formPairs() {
   for (const k of FORM_FIELDS) {
     // The dimension is a setting of mog-nd only (elsewhere the core refuses it, not ignores it).
     if (k === 'dim' && form.elements.dataset.value !== 'mog-nd') continue;
+    // Likewise the painted grid, of the painted data set only.
+    if (k === 'painted' && form.elements.dataset.value !== 'painted') continue;
     const v = String(form.elements[k].value).trim();
     if (v !== '') pairs.push([k, v]);
   }
@@ -144,7 +147,21 @@ function busy() {
   return worker !== null || Boolean(study && study.workers.length) || Boolean(gens && gens.workers.length);
 }
 
+// The painter shows with the painted data set (and writes a first grid if there is none).
+function showPainter() {
+  const box = $('#painter');
+  const on = form.elements.dataset.value === 'painted';
+  const input = form.elements.painted;
+  // Drawn again when the grid changed from outside the painter (a URL, an opened run).
+  if (on && box.dataset.value !== input.value) {
+    box.dataset.value = input.value;
+    painterView.render(box, input, () => { box.dataset.value = input.value; validate(); });
+  }
+  box.hidden = !on;
+}
+
 function validate() {
+  showPainter();
   for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
   try {
     const spec = specFromPairs(JSON.stringify(formPairs()));

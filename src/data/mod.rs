@@ -2,8 +2,10 @@
 //! exact parameters so the lab can run samplers with the true score as a control.
 
 mod mixture;
+pub mod painted;
 
 pub use mixture::GaussianMixture;
+pub use painted::Painted;
 
 use crate::points::Points;
 use crate::rng::{self, Stream};
@@ -20,16 +22,19 @@ pub enum Dataset {
     Semicircle,
     Mog1d,
     MogNd,
+    /// A distribution painted in the page (a grid of densities, `ExperimentSpec::painted`).
+    Painted,
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 6] = [
+    pub const ALL: [Dataset; 7] = [
         Dataset::Chessboard,
         Dataset::Spiral,
         Dataset::Mog,
         Dataset::Semicircle,
         Dataset::Mog1d,
         Dataset::MogNd,
+        Dataset::Painted,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,6 +45,7 @@ impl Dataset {
             Dataset::Semicircle => "semicircle",
             Dataset::Mog1d => "mog1d",
             Dataset::MogNd => "mog-nd",
+            Dataset::Painted => "painted",
         }
     }
 
@@ -50,6 +56,7 @@ impl Dataset {
     pub fn default_size(self) -> usize {
         match self {
             Dataset::Mog1d | Dataset::MogNd => 50_000,
+            Dataset::Painted => 100_000,
             _ => 500_000,
         }
     }
@@ -83,7 +90,8 @@ impl Dataset {
         }
     }
 
-    /// `n` points drawn with the data stream of `seed`.
+    /// `n` points drawn with the data stream of `seed` (for a painted set, see
+    /// `ExperimentSpec::data`, which holds its grid).
     pub fn generate(self, n: usize, nd: usize, seed: u64) -> Points {
         self.generate_from(n, nd, &mut rng::stream(seed, Stream::Data, 0))
     }
@@ -125,6 +133,7 @@ impl Dataset {
                     (cx + theta.cos() + nx, cy + theta.sin() + ny)
                 }
                 Dataset::Mog | Dataset::Mog1d | Dataset::MogNd => unreachable!(),
+                Dataset::Painted => unreachable!("a painted set is drawn from its grid: ExperimentSpec::data_from"),
             };
             data.push(x);
             data.push(y);
@@ -196,7 +205,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_data_other_seed_other_data() {
-        for d in Dataset::ALL {
+        for d in Dataset::ALL.into_iter().filter(|d| *d != Dataset::Painted) {
             let a = d.generate(1000, 3, 7);
             assert_eq!(a, d.generate(1000, 3, 7), "{}", d.name());
             assert_ne!(a, d.generate(1000, 3, 8), "{}", d.name());

@@ -26,6 +26,8 @@ pub enum Kind {
     Numbers,
     /// `NAME=N` pairs (the steps per sampler).
     Pairs,
+    /// A painted grid, `SIDE:DIGITS` (drawn with the page's brush).
+    Grid,
 }
 
 /// One setting of an [`ExperimentSpec`] in both directions: `set` parses the text of a CLI flag
@@ -118,6 +120,9 @@ pub static SETTINGS: &[Setting] = &[
     setting!("dim", "dim", Int, "N", "dimension of mog-nd (default 10)", no_choices,
         |s, n, v| { s.dim = num(n, v, "an integer")?; Ok(()) },
         |s| (s.dataset == Dataset::MogNd).then(|| s.dim.to_string())),
+    setting!("painted", "painted", Grid, "SIDE:DIGITS", "the painted data set's grid: SIDE x SIDE densities 0-9 over [-2,2]^2, rows from the top (the page's brush writes it)", no_choices,
+        |s, n, v| { s.painted = Some(crate::data::Painted::parse(v).map_err(|m| bad(n, m))?); Ok(()) },
+        |s| s.painted.as_ref().map(|p| p.print())),
     setting!("process", "process", Choice, "P", "the forward process (default vp)", processes,
         |s, n, v| { s.process = ProcessKind::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(processes()))))?; Ok(()) },
         |s| Some(s.process.name().into())),
@@ -405,7 +410,7 @@ mod tests {
     #[test]
     fn every_name_is_accepted_with_a_valid_value() {
         let values = [
-            ("dataset", "mog-nd"), ("data-size", "1000"), ("dim", "3"), ("process", "sub-vp"), ("depth", "2"),
+            ("dataset", "mog-nd"), ("data-size", "1000"), ("dim", "3"), ("painted", "4:0000099009900000"), ("process", "sub-vp"), ("depth", "2"),
             ("width", "16"), ("activation", "silu"), ("parameterization", "skip-fixed"), ("iters", "10"),
             ("batch", "100"), ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde,pc,ald"),
             ("steps", "sde=50,dpm2=10"), ("exact-score", "true"), ("snr", "0.2"), ("corrector-steps", "2"),
@@ -417,6 +422,18 @@ mod tests {
             ("hist-floor", "0.01"), ("shown", "100"),
         ];
         assert_eq!(values.len(), SETTINGS.len());
+        // The painted grid belongs to the painted data set only (checked below).
+        let values: Vec<_> = values.iter().copied().filter(|(k, _)| *k != "painted").collect();
+        let p = from_pairs([("dataset", "painted"), ("painted", "4:0000099009900000")]).unwrap();
+        assert_eq!((p.dataset, p.painted.as_ref().map(|g| g.side), p.data_dim()), (crate::data::Dataset::Painted, Some(4), 2));
+        for (pairs, want) in [
+            (vec![("dataset", "painted")], "painted: the painted data set needs its grid"),
+            (vec![("painted", "4:0000099009900000")], "painted: only the painted data set reads a painted grid; the data set is chessboard"),
+            (vec![("dataset", "painted"), ("painted", "4:00001")], "painted: a 4x4 grid has 16 cells, got 5"),
+        ] {
+            let e = from_pairs(pairs).unwrap_err();
+            assert!(e.to_string().starts_with(want), "{e}");
+        }
         // Every name but the see-saw diagnostics and data-size, which a generations run refuses.
         let s = from_pairs(values.iter().copied().filter(|(k, _)| !["diagnostics", "data-size"].contains(k))).unwrap();
         let r = s.recursion.clone().unwrap();
@@ -424,7 +441,7 @@ mod tests {
         assert!(r.warm_start && r.hist_bins == 16 && r.hist_floor == 0.01 && r.shown == 100);
         let e = from_pairs(values.iter().copied().filter(|(k, _)| *k != "data-size")).unwrap_err();
         assert!(e.to_string().starts_with("diagnostics.enabled"), "{e}");
-        let e = from_pairs(values).unwrap_err();
+        let e = from_pairs(values.clone()).unwrap_err();
         assert!(e.to_string().starts_with("data-size: a generations run"), "{e}");
         let recursion: Vec<_> = values.iter().copied().filter(|(k, _)| !is_recursion(k)).collect();
         let s = from_pairs(recursion).unwrap();
@@ -456,7 +473,8 @@ mod tests {
         let generations = [("dataset", "mog"), ("fresh", "0.1"), ("generations", "3"), ("gen-sampler", "ode"),
             ("gen-size", "3000"), ("warm-start", "true"), ("hist-bins", "16"), ("hist-floor", "0.01"), ("shown", "100")];
         let fixed = [("fixed-t", "0.3"), ("exact-score", "true"), ("dataset", "mog")];
-        for s in [ExperimentSpec::default(), from_pairs(changed).unwrap(), from_pairs(generations).unwrap(), from_pairs(fixed).unwrap()] {
+        let painted = [("dataset", "painted"), ("painted", "4:0000099009900000")];
+        for s in [ExperimentSpec::default(), from_pairs(changed).unwrap(), from_pairs(generations).unwrap(), from_pairs(fixed).unwrap(), from_pairs(painted).unwrap()] {
             let text = print(&s);
             let back = from_pairs(text.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
             assert_eq!(back, s, "{text:?}");
@@ -468,7 +486,7 @@ mod tests {
         // the defaults print no change; settings not in force are not printed.
         let s = from_pairs(changed).unwrap();
         let names: Vec<_> = print_changed(&s).into_iter().map(|(k, _)| k).collect();
-        let want: Vec<_> = SETTINGS.iter().map(|x| x.name).filter(|n| !is_recursion(n) && !["exact-score", "fixed-t"].contains(n)).collect();
+        let want: Vec<_> = SETTINGS.iter().map(|x| x.name).filter(|n| !is_recursion(n) && !["exact-score", "fixed-t", "painted"].contains(n)).collect();
         assert_eq!(names, want);
         assert!(print_changed(&ExperimentSpec::default()).is_empty());
         let d = print(&ExperimentSpec::default());

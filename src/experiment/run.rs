@@ -529,7 +529,7 @@ impl Sampling {
 pub fn see_saw(spec: &ExperimentSpec, model: &dyn EpsModel, init: &Points) -> Diagnostics {
     let g = &spec.diagnostics;
     let d = spec.data_dim();
-    let x0 = spec.dataset.generate_from(g.points, spec.dim, &mut rng::stream(spec.seed, Stream::Diagnostics, 0));
+    let x0 = spec.data_from(g.points, &mut rng::stream(spec.seed, Stream::Diagnostics, 0));
     let mut eps = vec![0.0f32; x0.data.len()];
     rng::fill_normal(&mut rng::stream(spec.seed, Stream::Diagnostics, 1), &mut eps);
     let exact = spec.dataset.mixture(spec.dim).map(|mixture| ExactEps { mixture, process: spec.process });
@@ -598,7 +598,7 @@ pub async fn run_with(
     let mut on_gpu: Option<OnGpu> = None;
     let t0 = now_s();
     phase(on_event, "data")?;
-    let data = Arc::new(spec.dataset.generate(spec.data_size(), spec.dim, spec.seed));
+    let data = Arc::new(spec.data(spec.data_size()));
     timings.insert("data_s".into(), now_s() - t0);
 
     let n = spec.sampling.n_samples;
@@ -683,7 +683,7 @@ pub async fn run_with(
         }
     }
     // Noise floor: fresh draws of the data measured against the same references.
-    let fresh = spec.dataset.generate_from(n, spec.dim, &mut rng::stream(spec.seed, Stream::Reference, NULL_DRAW));
+    let fresh = spec.data_from(n, &mut rng::stream(spec.seed, Stream::Reference, NULL_DRAW));
     let tid_null = tid_with_spread(&ref_counts, &fresh, &spec.metrics.eps, spec.metrics.k);
     let se = spec.metrics.survival_eps;
     let mut survival = BTreeMap::new();

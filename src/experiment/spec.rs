@@ -31,6 +31,9 @@ pub struct ExperimentSpec {
     /// generations`, the page's Generations view), which trains generation after generation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recursion: Option<RecursionSpec>,
+    /// The grid of the `painted` data set (and of no other).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub painted: Option<crate::data::Painted>,
 }
 
 /// One chain of recursive training (SPEC §10): generation 0 trains on `gen_size` points of the
@@ -184,6 +187,7 @@ impl Default for ExperimentSpec {
             diagnostics: DiagnosticsSpec::default(),
             seed: 0,
             recursion: None,
+            painted: None,
         }
     }
 }
@@ -303,6 +307,20 @@ impl ExperimentSpec {
         self.dataset.dim(self.dim)
     }
 
+    /// `n` points of the data set with the data stream of the seed (the training set).
+    pub fn data(&self, n: usize) -> crate::points::Points {
+        self.data_from(n, &mut crate::rng::stream(self.seed, crate::rng::Stream::Data, 0))
+    }
+
+    /// `n` points of the data set from the given stream (fresh draws: references, diagnostics,
+    /// generations' fresh data). A painted set is drawn from its grid.
+    pub fn data_from(&self, n: usize, r: &mut rand::rngs::StdRng) -> crate::points::Points {
+        match (&self.dataset, &self.painted) {
+            (Dataset::Painted, Some(p)) => p.sample_from(n, r),
+            _ => self.dataset.generate_from(n, self.dim, r),
+        }
+    }
+
     pub fn steps(&self, kind: SamplerKind) -> usize {
         self.sampling.steps.get(&kind).copied().unwrap_or_else(|| kind.default_steps())
     }
@@ -320,6 +338,16 @@ impl ExperimentSpec {
 
     pub fn validate(&self) -> Result<(), SpecError> {
         use limits::*;
+        match (&self.dataset, &self.painted) {
+            (Dataset::Painted, None) => {
+                return err("painted", "the painted data set needs its grid: paint one in the page, or give painted=SIDE:DIGITS".into())
+            }
+            (Dataset::Painted, Some(p)) => p.check().map_err(|m| SpecError { field: "painted".into(), message: m })?,
+            (_, Some(_)) => {
+                return err("painted", format!("only the painted data set reads a painted grid; the data set is {}", self.dataset.name()))
+            }
+            _ => {}
+        }
         if self.dataset == Dataset::MogNd {
             in_range("dim", self.dim, DIM.0, DIM.1)?;
         }

@@ -230,7 +230,7 @@ pub async fn run_chain(
     let t0 = crate::clock::now_s();
     let (d, m, a) = (spec.data_dim(), rec.gen_size, rec.fresh);
     let n = spec.sampling.n_samples;
-    let draw = |k: usize, index: u64| spec.dataset.generate_from(k, spec.dim, &mut rng::stream(spec.seed, Stream::Reference, index));
+    let draw = |k: usize, index: u64| spec.data_from(k, &mut rng::stream(spec.seed, Stream::Reference, index));
     phase(on_event, "data")?;
     let hist = Histogram::of_data(&draw(HIST_DRAW_POINTS, HIST_DRAW), rec.hist_bins, rec.hist_floor);
     let refs: Vec<Points> = (0..spec.metrics.repeats).map(|r| draw(n, r as u64)).collect();
@@ -255,7 +255,7 @@ pub async fn run_chain(
         error: None,
         seconds: 0.0,
     };
-    let mut train = Arc::new(spec.dataset.generate(m, spec.dim, spec.seed));
+    let mut train = Arc::new(spec.data(m));
     let (mut fresh_points, mut model_points) = (m, 0);
     let (backend, _) = if spec.sampling.exact_score {
         (Backend::Cpu, None)

@@ -563,6 +563,50 @@ await test('own_samples_in_the_page_give_the_clis_tid', async (page) => {
   await page.waitForFunction(() => /3 columns/.test(document.querySelector('#own-error').textContent), null, { timeout: 30_000 });
 });
 
+// Your own data: pick "painted", paint with the brush, train; the grid travels in the link, and
+// the link reproduces the same data and numbers; the points lie in the painted cells.
+await test('painted_data_trains_and_travels_in_the_link', async (page) => {
+  const small = 'depth=2&width=16&iters=80&batch=128&n-samples=400&eps=0.05,0.1&samplers=ode,sde&steps=sde=40,ode=20&gpu=0';
+  await page.goto(`${base}?${small}`);
+  await page.waitForSelector('body[data-ready=true]');
+  await page.selectOption('select[name=dataset]', 'painted');
+  assert(!(await page.isHidden('#paint-canvas')), 'no painter');
+  await page.click('#paint-clear');
+  assert(/painted: the grid is empty/.test(await page.textContent('#form-error')) && (await page.isDisabled('#train')), 'an empty grid is not refused');
+  // Two strokes: the top-left and the bottom-right corners.
+  const box = await page.$eval('#paint-canvas', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width }; });
+  for (const [fx, fy] of [[0.1, 0.1], [0.85, 0.85]]) {
+    await page.mouse.move(box.x + fx * box.w, box.y + fy * box.w);
+    await page.mouse.down();
+    await page.mouse.move(box.x + (fx + 0.05) * box.w, box.y + (fy + 0.05) * box.w, { steps: 4 });
+    await page.mouse.up();
+  }
+  assert((await page.textContent('#form-error')) === '', `form error: ${await page.textContent('#form-error')}`);
+  const share = await page.getAttribute('#share', 'href');
+  assert(/dataset=painted/.test(share) && /painted=20%3A[0-9]{400}/.test(share), `share: ${share}`);
+  await page.click('#train');
+  await page.waitForSelector('#results[data-state=done]', { timeout: 120_000 });
+  const out = await page.evaluate(() => ({ tid: window.collapseLab.last.result.tid, ref: Array.from(window.collapseLab.last.reference) }));
+  // Every training point lies in the two painted corners.
+  for (let i = 0; i < out.ref.length; i += 2) {
+    const [x, y] = [out.ref[i], out.ref[i + 1]];
+    assert((x < -0.8 && y > 0.8) || (x > 0.8 && y < -0.8), `a point outside the painted cells: ${x}, ${y}`);
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(outDir, 'painted.png'), fullPage: false });
+  // The link alone reproduces it (a fresh page, nothing stored).
+  const other = await browser.newPage();
+  await other.goto(base + share.replace(/^\//, '').replace(/^[^?]*/, '') + '&autorun=1');
+  await other.waitForSelector('#results[data-state=done]', { timeout: 120_000 });
+  const again = await other.evaluate(() => window.collapseLab.last.result.tid);
+  await other.close();
+  assert(JSON.stringify(again) === JSON.stringify(out.tid), 'the link gives other numbers');
+  // A bad grid in a link is refused by name.
+  await page.goto(`${base}?dataset=painted&painted=20:123`);
+  await page.waitForSelector('body[data-ready=true]');
+  assert(/painted: a 20x20 grid has 400 cells, got 3/.test(await page.textContent('#form-error')), `bad grid: ${await page.textContent('#form-error')}`);
+});
+
 await test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (page) => {
   const q = 'Why does the <b>ODE</b> collapse?';
   const url = `${base}?dataset=mog&width=32&hide=study,generations,lr&lock=width,samplers&question=${encodeURIComponent(q)}&embed=1`;
