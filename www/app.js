@@ -771,39 +771,29 @@ function exportSamples() {
   download(`collapse-lab-samples-seed${lastOut.result.spec.seed}.csv`, new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }));
 }
 
-// A "PNG" link under every chart of `box` that has none yet: the canvas as drawn.
+// A "PNG" link under every chart of `box` that has none yet (the canvas as drawn), and an "SVG"
+// link under every line chart (drawn again as SVG: lineChartSvg), once the canvas holds one.
 function pngLinks(box) {
-  for (const c of box.querySelectorAll('figure canvas')) {
-    const fig = c.closest('figure');
-    if (fig.querySelector('a.png')) continue;
+  const link = (c, kind, save) => {
     const a = document.createElement('a');
-    a.className = 'png';
-    a.textContent = 'PNG';
+    a.className = kind;
+    a.textContent = kind.toUpperCase();
     a.href = '#';
     const name = (c.getAttribute('aria-label') || c.id || 'chart').replace(/[^\w.-]+/g, '_').slice(0, 80);
-    a.addEventListener('click', (ev) => {
-      ev.preventDefault();
-      c.toBlob((b) => download(`${name}.png`, b), 'image/png');
-    });
-    const links = document.createElement('span');
-    links.className = 'chart-links';
-    links.append(a);
-    fig.append(links);
-  }
-  // Line charts also as SVG (the link appears once the canvas holds a line chart).
+    a.addEventListener('click', (ev) => { ev.preventDefault(); save(`${name}.${kind}`); });
+    return a;
+  };
   for (const c of box.querySelectorAll('figure canvas')) {
     const fig = c.closest('figure');
-    if (!c.lineChart || fig.querySelector('a.svg')) continue;
-    const a = document.createElement('a');
-    a.className = 'svg';
-    a.textContent = 'SVG';
-    a.href = '#';
-    const name = (c.getAttribute('aria-label') || c.id || 'chart').replace(/[^\w.-]+/g, '_').slice(0, 80);
-    a.addEventListener('click', (ev) => {
-      ev.preventDefault();
-      download(`${name}.svg`, new Blob([lineChartSvg(c)], { type: 'image/svg+xml' }));
-    });
-    fig.querySelector('a.png').before(a);
+    if (!fig.querySelector('a.png')) {
+      const links = document.createElement('span');
+      links.className = 'chart-links';
+      links.append(link(c, 'png', (file) => c.toBlob((b) => download(file, b), 'image/png')));
+      fig.append(links);
+    }
+    if (c.lineChart && !fig.querySelector('a.svg')) {
+      fig.querySelector('a.png').before(link(c, 'svg', (file) => download(file, new Blob([lineChartSvg(c)], { type: 'image/svg+xml' }))));
+    }
   }
 }
 
