@@ -279,7 +279,7 @@ async function start(saved = null, savedName = '') {
       if (saved) fillForm(m.out.result.spec), applyParams(new URLSearchParams(settingsOf(JSON.stringify(m.out.result.spec), true)));
       finish();
       lastOut = m.out;
-      store.save(m.out).then((ok) => { if (ok) $('#stored-note').textContent = 'Kept in this browser: reopening this link shows the run at once.'; });
+      store.save(store.key(m.out.result.spec), m.out).then((ok) => { if (ok) $('#stored-note').textContent = 'Kept in this browser: reopening this link shows the run at once.'; });
       window.collapseLab.last = m.out;
       render(m.out);
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
@@ -362,10 +362,37 @@ function saveRunFile() {
   }
 }
 
+// What defines a study or a generations run, as stored (its inputs as the core plans them).
+const studyKey = (x) => store.key({ kind: 'study', pairs: x.pairs, axes: x.axes, seeds: x.seeds });
+const genKey = (x) => store.key({ kind: 'generations', pairs: x.pairs, fresh: x.fresh, samplers: x.samplers, seeds: x.seeds });
+
+// A stored study or generations run of the form, drawn at once (its button runs it again).
+async function showStoredMany() {
+  let k, view, draw, label, button;
+  if (mode === 'generations') {
+    let g;
+    try { g = genInputs(); } catch { return false; }
+    k = genKey(g); view = $('#generations-view'); draw = generationsView.render; label = 'generations'; button = '#run-generations';
+  } else {
+    k = studyKey({ pairs: JSON.stringify(formPairs()), axes: JSON.stringify(studyAxes()), seeds: Number(form.elements.seeds.value.trim()) });
+    view = $('#study-view'); draw = studyView.render; label = 'study'; button = '#study';
+  }
+  const hit = await store.load(k);
+  if (!hit || busy()) return false;
+  if (label === 'study') window.collapseLab.study = hit.out; else window.collapseLab.generations = hit.out;
+  draw(view, hit.out);
+  view.hidden = false;
+  view.dataset.state = 'done';
+  view.dataset.stored = 'true';
+  $('#progress').value = 1;
+  $('#progress-text').textContent = `Shown from this browser's store: the ${label} of ${new Date(hit.saved).toLocaleString()}. ${$(button).textContent} runs it again.`;
+  return true;
+}
+
 // A stored run of the form's spec, shown at once (Train runs it again). Resolves to whether
 // there was one.
 async function showStored(spec) {
-  const hit = await store.load(spec);
+  const hit = await store.load(store.key(spec));
   if (!hit || busy()) return false;
   lastOut = hit.out;
   window.collapseLab.last = hit.out;
@@ -504,6 +531,7 @@ function startStudy() {
     $('#progress').value = 1;
     $('#progress-text').textContent = `Study done: ${s.total} runs in ${secs} s (${n} workers, CPU engine).`;
     view.dataset.state = 'done';
+    if (!s.result.failed.length) store.save(studyKey(s), s.result).then((ok) => { if (ok) $('#stored-note').textContent = 'Kept in this browser: reopening this link shows the study at once.'; });
   };
   startPool(s, n, (run) => ({ studyRun: JSON.stringify(run) }), done, (w, m, next) => {
     if (study !== s) return;
@@ -607,6 +635,7 @@ function startGenerations() {
     const stopped = s.records.filter((r) => r.error).length;
     $('#progress-text').textContent = `Generations done: ${s.total} chains × ${perChain} generations in ${secs} s (${n} workers, CPU engine)` + (stopped ? `; ${stopped} chain(s) stopped early` : '') + '.';
     view.dataset.state = 'done';
+    if (!stopped) store.save(genKey(s), s.result).then((ok) => { if (ok) $('#stored-note').textContent = 'Kept in this browser: reopening this link shows the generations at once.'; });
   };
   startPool(s, n, (run) => ({ chainRun: JSON.stringify(run) }), done, (w, m, next) => {
     if (gens !== s) return;
@@ -931,7 +960,8 @@ async function main() {
     box.scrollIntoView();
   }
   // A single run kept in this browser shows at once, instead of running again.
-  const stored = spec && mode === 'run' && !studyAxes().length && params.get('view') !== 'hermite' ? await showStored(spec) : false;
+  const single = mode === 'run' && !studyAxes().length;
+  const stored = spec && params.get('view') !== 'hermite' ? await (single ? showStored(spec) : showStoredMany()) : false;
   document.body.dataset.ready = 'true';
   if (spec && params.get('autorun') === '1' && !stored) {
     if (params.get('view') === 'generations') { if (!$('#run-generations').disabled) startGenerations(); }

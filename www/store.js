@@ -1,6 +1,8 @@
-// Finished runs kept in this browser (IndexedDB) under their spec, so reopening a link shows its
-// run at once (with Train to run it again). The newest MAX runs are kept; where IndexedDB is
-// unavailable (some private windows) nothing is stored and the page runs as before.
+// Finished runs, studies and generations kept in this browser (IndexedDB) under what defines
+// them (a run's spec; a study's settings, axes and seeds; a generations run's settings, lists and
+// seeds), so reopening a link shows them at once (with a button to run again). The newest MAX
+// are kept; where IndexedDB is unavailable (some private windows) nothing is stored and the
+// page runs as before.
 const DB = 'collapse-lab';
 const STORE = 'runs';
 const MAX = 20;
@@ -22,25 +24,29 @@ function open() {
 
 const done = (tx) => new Promise((resolve) => { tx.oncomplete = () => resolve(true); tx.onerror = tx.onabort = () => resolve(false); });
 
-// The stored run of this spec (the core's spec object), or null.
-export async function load(spec) {
+// The key of a single run (its spec, the core's object) or of a study or generations run
+// ({kind, ...its inputs}).
+export const key = (what) => JSON.stringify(what);
+
+// The stored entry {saved, out} under this key, or null.
+export async function load(k) {
   const db = await open();
   if (!db) return null;
   return new Promise((resolve) => {
-    const req = db.transaction(STORE).objectStore(STORE).get(JSON.stringify(spec));
+    const req = db.transaction(STORE).objectStore(STORE).get(k);
     req.onsuccess = () => resolve(req.result || null);
     req.onerror = () => resolve(null);
   });
 }
 
-// Keeps `out` (a finished run) under its spec; drops the oldest beyond MAX. Resolves to whether
-// it was stored.
-export async function save(out) {
+// Keeps `out` (a finished run, study or generations result) under key `k`; drops the oldest
+// beyond MAX. Resolves to whether it was stored.
+export async function save(k, out) {
   const db = await open();
   if (!db) return false;
   const tx = db.transaction(STORE, 'readwrite');
   const store = tx.objectStore(STORE);
-  store.put({ saved: new Date().toISOString(), out }, JSON.stringify(out.result.spec));
+  store.put({ saved: new Date().toISOString(), out }, k);
   const all = store.getAll();
   const keys = store.getAllKeys();
   keys.onsuccess = () => {

@@ -264,6 +264,12 @@ await test('a_study_runs_in_parallel_workers_and_matches_the_cli', async (page) 
     }
   }
   console.log(`  study 2x2 cells x 2 seeds in the page: ${((Date.now() - t0) / 1000).toFixed(1)} s; largest relative gap to the CLI: ${worst.toExponential(1)}`);
+  // The finished study is kept: its link reopens it at once, without running.
+  await page.goto(`${base}?${settings}&vary=width=8,16&vary=fixed-t=none,1&seeds=2&gpu=0&autorun=1`);
+  await page.waitForSelector('#study-view[data-stored=true]', { timeout: 10_000 });
+  const kept = await page.evaluate(() => window.collapseLab.study);
+  assert(JSON.stringify(kept.cells) === JSON.stringify(web.cells) && !(await page.isDisabled('#study')), 'stored study differs');
+  assert(/Shown from this browser's store: the study/.test(await page.textContent('#progress-text')), 'no stored-study note');
 });
 
 await test('a_bad_study_axis_is_refused_with_its_field', async (page) => {
@@ -367,6 +373,11 @@ await test('generations_run_in_workers_show_every_view_and_match_the_cli', async
     }
   }
   console.log(`  generations 2 a x 2 samplers x 4 generations in the page: ${((Date.now() - t0) / 1000).toFixed(1)} s; largest relative gap in D to the CLI: ${worst.toExponential(1)}`);
+  // Kept too: the same link shows these generations at once.
+  await page.goto(`${base}?${GEN}&generations=3&fresh=0.1,0.9&gen-sampler=sde,ode&gpu=0&view=generations&autorun=1`);
+  await page.waitForSelector('#generations-view[data-stored=true]', { timeout: 10_000 });
+  const kept = await page.evaluate(() => window.collapseLab.generations);
+  assert(JSON.stringify(kept.runs.map((r) => r.generations.map((g) => g.chi2))) === JSON.stringify(web.runs.map((r) => r.generations.map((g) => g.chi2))), 'stored generations differ');
 });
 
 await test('cancelled_generations_keep_the_generations_done', async (page) => {
