@@ -11,6 +11,9 @@ const text = (tag, t, cls) => {
   return el;
 };
 
+// An entry whose two sizes are one (the Hermite see-saw is computed exactly).
+const oneSize = (p) => p.paper.replace('&size=paper', '') === p.quick;
+
 // `presets`: [{id, figure, title, look, kind, quick, paper}] (URL queries without '?').
 export function render(box, presets) {
   const details = document.createElement('details');
@@ -29,7 +32,7 @@ export function render(box, presets) {
     quick.href = `?${p.quick}${p.kind === 'hermite' ? '' : '&autorun=1'}`;
     quick.className = 'quick';
     links.append(quick);
-    if (p.paper !== p.quick) {
+    if (!oneSize(p)) {
       const paper = text('a', 'paper');
       paper.href = `?${p.paper}`;
       paper.className = 'paper';
@@ -49,7 +52,7 @@ export function note(el, preset, size) {
   if (!preset) return;
   const other = size === 'paper' ? 'quick' : 'paper';
   el.replaceChildren(text('b', `${preset.figure}: ${preset.title}. `), text('span', preset.look + ' '));
-  if (preset.paper !== preset.quick) {
+  if (!oneSize(preset)) {
     const a = text('a', `Open the ${other} size`);
     a.href = `?${other === 'paper' ? preset.paper : preset.quick}`;
     const sz = size === 'paper' ? "This is the paper's setting." : 'This is the quick size: a smaller net and fewer steps than the paper, so the effect is indicative.';
