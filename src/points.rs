@@ -172,6 +172,25 @@ impl CsvReader {
     }
 }
 
+/// Reads a CSV of points from text (see [`CsvReader`]), refusing lines longer than
+/// [`CSV_MAX_LINE`] bytes as [`read_csv_file`] does; `progress(bytes_read)` is called every
+/// 50,000 lines (the page's files are parsed in a worker that reports it).
+pub fn read_csv_text(text: &str, mut progress: impl FnMut(usize)) -> Result<(usize, Vec<f64>, CsvInfo), String> {
+    let mut r = CsvReader::default();
+    let mut done = 0usize;
+    for (i, line) in text.lines().enumerate() {
+        if line.len() > CSV_MAX_LINE {
+            return Err(format!("line {} is longer than {} KiB: not a CSV of points", i + 1, CSV_MAX_LINE / 1024));
+        }
+        r.line(line)?;
+        done += line.len() + 1;
+        if i % 50_000 == 49_999 {
+            progress(done.min(text.len()));
+        }
+    }
+    r.finish()
+}
+
 /// Reads a CSV of points from a file line by line (see [`CsvReader`]), refusing lines longer
 /// than [`CSV_MAX_LINE`] bytes and text that is not UTF-8, so a wrong file (a binary, a device)
 /// fails at once with a clear message instead of filling memory.

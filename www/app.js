@@ -279,7 +279,7 @@ async function start(saved = null, savedName = '') {
       if (saved) fillForm(m.out.result.spec), applyParams(new URLSearchParams(settingsOf(JSON.stringify(m.out.result.spec), true)));
       finish();
       lastOut = m.out;
-      store.save(store.key(m.out.result.spec), m.out).then((ok) => { if (ok) $('#stored-note').textContent = 'Kept in this browser: reopening this link shows the run at once.'; });
+      keep(store.key(m.out.result.spec), m.out, 'the run');
       window.collapseLab.last = m.out;
       render(m.out);
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
@@ -289,14 +289,10 @@ async function start(saved = null, savedName = '') {
       if (m.out.result.notes.length) $('#engine-note').textContent = `Note: ${m.out.result.notes.join('; ')}.`;
       $('#results').dataset.state = 'done';
     } else if (m.type === 'error') {
-      fail(m.message);
+      if (saved) fail(`Open run ${savedName}: ${m.message}`, true); else fail(m.message);
     }
   };
   worker.onerror = (ev) => { ev.preventDefault(); fail(ev.message || 'the worker stopped'); };
-  if (saved) {
-    const f = fail;
-    worker.onmessage = ((handle) => (ev) => (ev.data.type === 'error' ? f(`Open run ${savedName}: ${ev.data.message}`, true) : handle(ev)))(worker.onmessage);
-  }
   worker.postMessage({ spec: JSON.stringify(spec), useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0), saved: saved || undefined });
 }
 
@@ -360,6 +356,11 @@ function saveRunFile() {
   } catch (e) {
     $('#run-error').textContent = `Save run: ${(e && e.message) || e}.`;
   }
+}
+
+// Stores a finished result under `k` and says so (`what`: "the run", "the study", ...).
+function keep(k, out, what) {
+  store.save(k, out).then((ok) => { if (ok) $('#stored-note').textContent = `Kept in this browser: reopening this link shows ${what} at once.`; });
 }
 
 // What defines a study or a generations run, as stored (its inputs as the core plans them).
@@ -531,7 +532,7 @@ function startStudy() {
     $('#progress').value = 1;
     $('#progress-text').textContent = `Study done: ${s.total} runs in ${secs} s (${n} workers, CPU engine).`;
     view.dataset.state = 'done';
-    if (!s.result.failed.length) store.save(studyKey(s), s.result).then((ok) => { if (ok) $('#stored-note').textContent = 'Kept in this browser: reopening this link shows the study at once.'; });
+    if (!s.result.failed.length) keep(studyKey(s), s.result, 'the study');
   };
   startPool(s, n, (run) => ({ studyRun: JSON.stringify(run) }), done, (w, m, next) => {
     if (study !== s) return;
@@ -635,7 +636,7 @@ function startGenerations() {
     const stopped = s.records.filter((r) => r.error).length;
     $('#progress-text').textContent = `Generations done: ${s.total} chains × ${perChain} generations in ${secs} s (${n} workers, CPU engine)` + (stopped ? `; ${stopped} chain(s) stopped early` : '') + '.';
     view.dataset.state = 'done';
-    if (!stopped) store.save(genKey(s), s.result).then((ok) => { if (ok) $('#stored-note').textContent = 'Kept in this browser: reopening this link shows the generations at once.'; });
+    if (!stopped) keep(genKey(s), s.result, 'the generations');
   };
   startPool(s, n, (run) => ({ chainRun: JSON.stringify(run) }), done, (w, m, next) => {
     if (gens !== s) return;

@@ -308,17 +308,21 @@ fn pairs(q: &str) -> impl Iterator<Item = (&str, &str)> {
 }
 
 impl Preset {
-    /// The URL query of this preset at `size` (without `?`), as the gallery links it.
-    pub fn query(&self, size: Size) -> String {
-        let extra = match size {
+    /// The parameters of one size (after the common ones, and over them).
+    fn sized(&self, size: Size) -> &'static str {
+        match size {
             Size::Quick => self.quick,
             Size::Paper => self.paper,
-        };
+        }
+    }
+
+    /// The URL query of this preset at `size` (without `?`), as the gallery links it.
+    pub fn query(&self, size: Size) -> String {
         let mut parts = vec![format!("preset={}", self.id)];
         if size == Size::Paper {
             parts.push("size=paper".into());
         }
-        for q in [self.common, extra] {
+        for q in [self.common, self.sized(size)] {
             for (k, v) in pairs(q) {
                 parts.push(format!("{}={}", k, encode(v)));
             }
@@ -330,11 +334,7 @@ impl Preset {
     pub fn resolve(&self, size: Size) -> Result<Resolved, SpecError> {
         let bad = |field: &str, message: String| SpecError { field: format!("preset {} {field}", self.id), message };
         let mut r = Resolved::default();
-        let extra = match size {
-            Size::Quick => self.quick,
-            Size::Paper => self.paper,
-        };
-        for (k, v) in pairs(self.common).chain(pairs(extra)) {
+        for (k, v) in pairs(self.common).chain(pairs(self.sized(size))) {
             let count = |v: &str| v.parse::<usize>().map_err(|_| bad(k, format!("expected an integer, got {v:?}")));
             match k {
                 "vary" => r.vary.push(v.to_string()),

@@ -732,33 +732,35 @@ pub async fn run_with(
     })
 }
 
-/// The spec's nets with saved parameters, checked against the spec's architecture.
-pub(crate) fn pretrained_nets(spec: &ExperimentSpec, params: &[Vec<f32>]) -> Result<Vec<TrainedNet>, RunError> {
+/// Whether saved parameters fit the spec's nets: one vector per net, of the net's size, finite.
+pub(crate) fn check_params(spec: &ExperimentSpec, params: &[Vec<f32>]) -> Result<(), RunError> {
     let bad = |message: String| RunError::Spec(SpecError { field: "params".into(), message });
     let nets = spec.nets().len();
     if params.len() != nets {
         return Err(bad(format!("the spec has {nets} net(s) but the saved run {}", params.len())));
     }
+    let n = build_net(spec).n_params();
+    for (i, p) in params.iter().enumerate() {
+        if p.len() != n {
+            return Err(bad(format!(
+                "net {i} has {} parameters but the spec's {}x{} net has {n}",
+                p.len(),
+                spec.model.depth,
+                spec.model.width
+            )));
+        }
+        if let Some(j) = p.iter().position(|x| !x.is_finite()) {
+            return Err(bad(format!("net {i} parameter {j} is not a finite number")));
+        }
+    }
+    Ok(())
+}
+
+/// The spec's nets with saved parameters, checked against the spec's architecture.
+fn pretrained_nets(spec: &ExperimentSpec, params: &[Vec<f32>]) -> Result<Vec<TrainedNet>, RunError> {
+    check_params(spec, params)?;
     let net = build_net(spec);
-    params
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            if p.len() != net.n_params() {
-                return Err(bad(format!(
-                    "net {i} has {} parameters but the spec's {}x{} net has {}",
-                    p.len(),
-                    spec.model.depth,
-                    spec.model.width,
-                    net.n_params()
-                )));
-            }
-            if let Some(j) = p.iter().position(|x| !x.is_finite()) {
-                return Err(bad(format!("net {i} parameter {j} is not a finite number")));
-            }
-            Ok(TrainedNet { net: net.clone(), params: p.clone() })
-        })
-        .collect()
+    Ok(params.iter().map(|p| TrainedNet { net: net.clone(), params: p.clone() }).collect())
 }
 
 /// The model the samplers evaluate: one net, or two split at t' (two-model training).

@@ -36,9 +36,6 @@ struct SavedRun {
 
 /// The JSON of a saved run of `r` (which must have trained nets: not the exact score).
 pub fn save(r: &ExperimentResult) -> Result<String, String> {
-    if r.params.is_empty() {
-        return Err("this run has no trained net to save (the exact score needs none: its link reproduces it)".into());
-    }
     let result = serde_json::to_value(r).map_err(|e| e.to_string())?;
     save_parts(r.params.clone(), result)
 }
@@ -84,7 +81,7 @@ pub fn open(text: &str) -> Result<Opened, String> {
     }
     let s: SavedRun = serde_json::from_value(v).map_err(|e| format!("bad saved run: {e}"))?;
     s.spec.validate().map_err(|e| format!("its spec: {e}"))?;
-    super::run::pretrained_nets(&s.spec, &s.params).map_err(|e| e.to_string())?;
+    super::run::check_params(&s.spec, &s.params).map_err(|e| e.to_string())?;
     let training: Option<TrainReport> = match s.result.get("training") {
         None | Some(serde_json::Value::Null) => None,
         Some(t) => Some(serde_json::from_value(t.clone()).map_err(|e| format!("result.training: {e}"))?),

@@ -310,19 +310,8 @@ pub fn compare_csv(
     for (field, text) in [("train", train_text), ("samples", samples_text)] {
         send(serde_json::json!({"kind": "phase", "phase": format!("reading the {field} file")}));
         let total = text.len().max(1);
-        let mut r = crate::points::CsvReader::default();
-        let mut done = 0usize;
-        for (i, line) in text.lines().enumerate() {
-            if line.len() > crate::points::CSV_MAX_LINE {
-                return Err(err(field, format!("line {} is longer than {} KiB: not a CSV of points", i + 1, crate::points::CSV_MAX_LINE / 1024)));
-            }
-            r.line(line).map_err(|m| err(field, m))?;
-            done += line.len() + 1;
-            if i % 50_000 == 49_999 {
-                send(serde_json::json!({"kind": "progress", "iter": done.min(total), "total": total}));
-            }
-        }
-        parsed.push(r.finish().map_err(|m| err(field, m))?);
+        let progress = |done: usize| send(serde_json::json!({"kind": "progress", "iter": done, "total": total}));
+        parsed.push(crate::points::read_csv_text(text, progress).map_err(|m| err(field, m))?);
     }
     let (train, samples) = (&parsed[0], &parsed[1]);
     if train.0 != samples.0 {
