@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Collapse Lab needs, from the package registries only, and skips what is present.
-#   scripts/setup.sh [all | wasm-target | wasm-bindgen | trunk | npm | chromium | vulkan | slurm] ...
+#   scripts/setup.sh [all | wasm-target | wasm-bindgen | trunk | npm | chromium | vulkan | slurm | torch] ...
 # Cold, on 2 cores: ~25 min for `all` (wasm-bindgen-cli and trunk compile ~10 min each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pin in Cargo.toml
 TRUNK_VERSION=0.21.14          # 0.22 needs a newer rustc than 1.95
+TORCH_VERSION=2.15.0           # for tests/torch_script.rs: the exported PyTorch script, run for real
+TORCH_VENV="${COLLAPSE_LAB_TORCH_VENV:-$HOME/.cache/collapse-lab/torch-venv}"
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -75,6 +77,26 @@ slurm() {
   need_root_apt slurm-wlm munge
 }
 
+# Only the tests need it (tests/torch_script.rs runs the exported script); not part of `all`.
+# PyPI's Linux wheel brings CUDA libraries: ~5 GB in the venv, ~1-2 min to install here.
+torch() {
+  if "$TORCH_VENV/bin/python" -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '$TORCH_VERSION')" 2>/dev/null; then
+    say "PyTorch $TORCH_VERSION present in $TORCH_VENV"
+    return
+  fi
+  command -v python3 >/dev/null || need_root_apt python3 python3-venv
+  rm -rf "$TORCH_VENV"
+  mkdir -p "$(dirname "$TORCH_VENV")"
+  if ! python3 -m venv "$TORCH_VENV" 2>/dev/null; then
+    need_root_apt python3-venv
+    rm -rf "$TORCH_VENV"
+    python3 -m venv "$TORCH_VENV"
+  fi
+  say "pip: installing torch $TORCH_VERSION into $TORCH_VENV (~5 GB with its CUDA libraries)"
+  "$TORCH_VENV/bin/pip" install --quiet --disable-pip-version-check "torch==$TORCH_VERSION" numpy
+  "$TORCH_VENV/bin/python" -c "import torch; print('[setup] torch', torch.__version__)" >&2
+}
+
 [ $# -gt 0 ] || set -- all
 for what in "$@"; do
   case "$what" in
@@ -86,6 +108,7 @@ for what in "$@"; do
     chromium) chromium ;;
     vulkan) vulkan ;;
     slurm) slurm ;;
+    torch) torch ;;
     *) echo "setup.sh: unknown component '$what'" >&2; exit 2 ;;
   esac
 done

@@ -6,9 +6,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/collapse-lab-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # Everything the tests need, before any test runs (the GPU tests need Mesa's Vulkan driver, the
-# page test Chromium, trunk, wasm-bindgen and the npm tools); present parts are skipped.
+# page test Chromium, trunk, wasm-bindgen and the npm tools, the PyTorch-script test PyTorch);
+# present parts are skipped.
 export PATH="$PWD/node_modules/.bin:$PATH"
-bash scripts/setup.sh all
+bash scripts/setup.sh all torch
+export COLLAPSE_LAB_PYTHON="${COLLAPSE_LAB_TORCH_VENV:-$HOME/.cache/collapse-lab/torch-venv}/bin/python"
 
 echo "== the core compiles to wasm32 (SIMD128), as the browser build uses it"
 cargo build --lib --release --target wasm32-unknown-unknown --quiet

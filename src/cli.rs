@@ -21,10 +21,14 @@ USAGE
                           [--gen-size M] [--warm-start] [--seeds K] [--jobs J] [--out DIR]
   collapse-lab hermite [--mu M] [--max-degree P] [--nodes N]
   collapse-lab gallery [--size quick|paper]   the page's gallery: each figure's command line
+  collapse-lab torch-script [RUN FLAGS] [--out FILE.py]   the run as a self-contained PyTorch
+                          script (data, net, training, samplers, TID) to check the lab outside it
   collapse-lab help
 
 RUN FLAGS (each overrides --spec)
   --spec FILE.json        experiment spec (see README); flags below override its fields
+  --preset ID [--size S]  start from a run preset of the gallery (size quick, the default, or
+                          paper); flags below override it
 ";
 
 /// The help after the settings of the table (run-only flags and the other commands).
@@ -102,8 +106,9 @@ pub fn main(args: Vec<String>) -> i32 {
         Some("generations") => cmd_generations(&args[1..]),
         Some("hermite") => cmd_hermite(&args[1..]),
         Some("gallery") => cmd_gallery(&args[1..]),
+        Some("torch-script") => cmd_torch_script(&args[1..]),
         Some(other) if !other.starts_with("--") => Err(CliError::Usage(format!(
-            "unknown command {other:?}; use run, study, generations, tid, hermite, gallery, bench or help"
+            "unknown command {other:?}; use run, study, generations, tid, hermite, gallery, torch-script, bench or help"
         ))),
         _ => cmd_run(&args),
     };
@@ -186,11 +191,18 @@ fn read_limited(path: &str, limit: u64) -> Result<String, String> {
 }
 
 /// Run flags are the spec overrides (`--width` sets `width`) plus these.
-const RUN_ONLY_FLAGS: &[&str] = &["--spec", "--samples-out", "--record-out", "--threads", "--engine"];
+const RUN_ONLY_FLAGS: &[&str] = &["--spec", "--preset", "--size", "--samples-out", "--record-out", "--threads", "--engine"];
 
 fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
-    let mut s = match f.get("--spec") {
-        Some(path) => {
+    let mut s = match (f.get("--spec"), f.get("--preset")) {
+        (Some(_), Some(_)) => {
+            return Err(CliError::Usage("--preset: the preset gives the spec; drop --spec (flags still override it)".into()))
+        }
+        (None, Some(id)) => preset_spec(id, f.get("--size"))?,
+        (_, None) if f.get("--size").is_some() => {
+            return Err(CliError::Usage("--size: picks the size of a --preset; give --preset ID".into()))
+        }
+        (Some(path), None) => {
             let text = read_limited(path, SPEC_MAX_BYTES).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?;
             let value: serde_json::Value =
                 serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?;
@@ -199,7 +211,7 @@ fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
             }
             serde_json::from_value::<ExperimentSpec>(value).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?
         }
-        None => ExperimentSpec::default(),
+        (None, None) => ExperimentSpec::default(),
     };
     for (name, value) in &f.pairs {
         let key = &name[2..];
@@ -218,6 +230,25 @@ fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
 fn spec_usage(e: &crate::experiment::SpecError) -> CliError {
     let flag = overrides::name_of(&e.field).map(|f| format!(" (--{f})")).unwrap_or_default();
     CliError::Usage(format!("{}{flag}: {}", e.field, e.message))
+}
+
+/// The spec of gallery preset `id` at `size` (default quick), for `run --preset` (a run preset
+/// only: a study's or generations run's axes are not run flags).
+fn preset_spec(id: &str, size: Option<&str>) -> Result<ExperimentSpec, CliError> {
+    use crate::experiment::presets::{self, Kind, Size};
+    let p = presets::preset(id).ok_or_else(|| {
+        let ids: Vec<&str> = presets::PRESETS.iter().filter(|p| p.kind == Kind::Run).map(|p| p.id).collect();
+        CliError::Usage(format!("--preset: no preset {id:?}; the run presets are {}", ids.join(", ")))
+    })?;
+    let size = match size {
+        None => Size::Quick,
+        Some(v) => Size::parse(v).ok_or_else(|| CliError::Usage(format!("--size: expected quick or paper, got {v:?}")))?,
+    };
+    if p.kind != Kind::Run {
+        let cmd = p.command(size).map_err(|e| CliError::Failed(e.to_string()))?;
+        return Err(CliError::Usage(format!("--preset {id}: not a single run; its command is: {cmd}")));
+    }
+    p.spec(size).map_err(|e| CliError::Failed(e.to_string()))
 }
 
 /// The `--vary NAME=v1,v2` axes of a study (or of a generations run's further axes).
@@ -291,7 +322,7 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
     let f = run_flags(args, &["--save-run", "--load-run"])?;
     let opened = match f.get("--load-run") {
         Some(path) => {
-            if let Some((flag, _)) = f.pairs.iter().find(|(n, _)| overrides::setting(&n[2..]).is_some() || n == "--spec") {
+            if let Some((flag, _)) = f.pairs.iter().find(|(n, _)| overrides::setting(&n[2..]).is_some() || n == "--spec" || n == "--preset") {
                 return Err(CliError::Usage(format!("{flag}: --load-run takes its spec from the saved run; drop {flag}")));
             }
             let text = read_limited(path, experiment::saved::MAX_BYTES as u64).map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?;
@@ -750,6 +781,29 @@ fn summarize_study(s: &crate::study::StudyResult) {
             .collect();
         eprintln!("  {}: {}", what.join(" "), figs.join(", "));
     }
+}
+
+/// `torch-script [RUN FLAGS] [--out FILE.py]`: the experiment as a PyTorch script.
+fn cmd_torch_script(args: &[String]) -> Result<(), CliError> {
+    let f = run_flags(args, &["--out"])?;
+    for flag in ["--samples-out", "--record-out", "--threads", "--engine", "--print-spec"] {
+        if f.has(flag) {
+            return Err(CliError::Usage(format!("{flag}: torch-script writes a script and runs nothing; drop {flag}")));
+        }
+    }
+    let spec = spec_from_flags(&f)?;
+    let script = crate::export::torch_script(&spec).map_err(|e| spec_usage(&e))?;
+    match f.get("--out") {
+        Some(path) => {
+            check_out_file("--out", path)?;
+            std::fs::write(path, script).map_err(|e| CliError::Failed(format!("--out {path}: {e}")))?;
+            if !f.has("--quiet") {
+                eprintln!("wrote {path}: run it with `python3 {path}` (PyTorch needed; --help lists its options)");
+            }
+        }
+        None => print!("{script}"),
+    }
+    Ok(())
 }
 
 /// `gallery [--size quick|paper]`: every preset of the page's gallery with its command line.

@@ -30,6 +30,10 @@ fn bad_flags_are_rejected_with_the_field_and_range() {
         (&["--steps", "ode"], "NAME=N"),
         (&["--threads", "0"], "--threads"),
         (&["frobnicate"], "unknown command"),
+        (&["--preset", "nope"], "--preset: no preset \"nope\"; the run presets are fig2-chessboard"),
+        (&["--preset", "fig3-tid"], "--preset fig3-tid: not a single run; its command is: collapse-lab study"),
+        (&["--preset", "fig11-mog", "--size", "huge"], "--size: expected quick or paper"),
+        (&["--size", "paper"], "--size: picks the size of a --preset"),
         (&["--spec", "/nonexistent/spec.json"], "--spec /nonexistent/spec.json"),
     ];
     for (args, expect) in cases {
@@ -455,6 +459,11 @@ fn the_gallery_prints_commands_that_resolve_to_the_presets() {
             assert_eq!(code, 0, "{cmd}: {err}");
             let spec: collapse_lab::experiment::ExperimentSpec = serde_json::from_str(&spec).unwrap();
             assert_eq!(spec, p.spec(size).unwrap(), "{cmd}");
+            // `run --preset ID --size S` starts from the same spec.
+            let (code, spec, err) = lab(&["run", "--preset", p.id, "--size", name, "--print-spec"]);
+            assert_eq!(code, 0, "--preset {}: {err}", p.id);
+            let spec: collapse_lab::experiment::ExperimentSpec = serde_json::from_str(&spec).unwrap();
+            assert_eq!(spec, p.spec(size).unwrap(), "--preset {}", p.id);
         }
     }
     let (code, _, err) = lab(&["gallery", "--size", "huge"]);

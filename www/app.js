@@ -1,6 +1,6 @@
 // The page: form <-> spec (validated by the same Rust code as the CLI), a Web Worker that runs
 // the experiment, and the plots. The URL's query is the experiment: same URL, same result.
-import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, saveRun, specFromPairs, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
+import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, saveRun, specFromPairs, torchScript, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
 import * as seesawView from './views/seesaw.js';
 import * as studyView from './views/study.js';
 import * as hermiteView from './views/hermite.js';
@@ -772,6 +772,21 @@ function download(name, blob) {
 
 const csvNum = (v) => (v === null || v === undefined || !Number.isFinite(v) ? '' : String(v));
 
+// The form's experiment as a PyTorch script (src/export/torch_script.py), to check the lab's
+// numbers outside it; a form the lab refuses shows its message instead.
+function exportTorchScript(ev) {
+  ev.preventDefault();
+  if (!validate()) return;
+  try {
+    const pairs = formPairs();
+    const seed = (pairs.find(([n]) => n === 'seed') || [0, '0'])[1];
+    const dataset = (pairs.find(([n]) => n === 'dataset') || [0, 'chessboard'])[1];
+    download(`collapse-lab-${dataset}-seed${seed}.py`, new Blob([torchScript(JSON.stringify(pairs))], { type: 'text/x-python' }));
+  } catch (e) {
+    $('#form-error').textContent = (e && e.text) || String(e);
+  }
+}
+
 function exportJson() {
   if (!lastOut) return;
   download(`collapse-lab-seed${lastOut.result.spec.seed}.json`, new Blob([JSON.stringify(lastOut.result, null, 1)], { type: 'application/json' }));
@@ -938,6 +953,7 @@ async function main() {
   $('#study').addEventListener('click', startStudy);
   $('#run-generations').addEventListener('click', startGenerations);
   $('#export-json').addEventListener('click', exportJson);
+  $('#torch-script').addEventListener('click', exportTorchScript);
   $('#export-tid').addEventListener('click', exportTid);
   $('#export-samples').addEventListener('click', exportSamples);
   $('#save-run').addEventListener('click', saveRunFile);

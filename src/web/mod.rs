@@ -52,6 +52,16 @@ pub fn spec_from_pairs(pairs_json: &str) -> Result<JsValue, JsValue> {
         .map_err(|e| spec_error(&e))
 }
 
+/// The experiment of the form's `[[name, value]]` pairs as a self-contained PyTorch script
+/// (`collapse-lab torch-script`): refused, naming the field, where the spec is.
+#[wasm_bindgen(js_name = torchScript)]
+pub fn torch_script(pairs_json: &str) -> Result<String, JsValue> {
+    let pairs: Vec<(String, String)> =
+        serde_json::from_str(pairs_json).map_err(|e| JsValue::from_str(&format!("bad pairs: {e}")))?;
+    let spec = experiment::overrides::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| spec_error(&e))?;
+    crate::export::torch_script(&spec).map_err(|e| spec_error(&e))
+}
+
 /// Runs one experiment. With `use_gpu`, training runs on the WGSL engine through WebGPU (with
 /// `auto` too, only if a few timed steps show it faster than the CPU engine for this spec), and
 /// falls back to the CPU engine (wasm SIMD) with a note if there is no adapter, the engine

@@ -453,6 +453,12 @@ await test('a_run_exports_json_csv_and_png', async (page) => {
   assert(Number(t[2].split(',')[3]) === shown, `TID CSV value ${t[2]} vs ${shown}`);
   const sm = (await fetch('#export-samples')).body.toString().trim().split('\n');
   assert(sm[0] === 'set,x1,x2' && sm.length === 1 + 3 * 300 && sm[1].startsWith('data,') && sm.some((l) => l.startsWith('ode,')), `samples CSV: ${sm.length} lines`);
+  // The PyTorch script of the form's experiment: the very text the CLI writes for these settings.
+  const py = await fetch('#torch-script');
+  const cliPy = execFileSync(cliBin, ['torch-script', '--iters', '50', '--n-samples', '300', '--data-size', '2000', '--eps', '0.05,0.1',
+    '--samplers', 'ode,sde', '--steps', 'sde=50,ode=20'], { encoding: 'utf8' });
+  assert(py.name === 'collapse-lab-chessboard-seed0.py' && py.body.toString() === cliPy && cliPy.includes('import torch'),
+    `PyTorch script: ${py.name}, ${py.body.length} bytes, ${py.body.toString() === cliPy ? 'same as' : 'differs from'} the CLI's`);
   const links = await page.$$('#run-view figure a.png');
   assert(links.length >= 8, `PNG links: ${links.length}`);
   const [d] = await Promise.all([page.waitForEvent('download'), page.click('#tid + a.png, figure:has(#tid) a.png')]);

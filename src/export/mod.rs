@@ -1,0 +1,51 @@
+//! The experiment written out for other tools. [`torch_script`] writes a self-contained Python
+//! file that runs one experiment in PyTorch (data, net, training, samplers, TID, diagnostics),
+//! so a reader can check the lab's numbers outside the lab (`collapse-lab torch-script`, the
+//! page's "PyTorch script" link). The Python lives in `torch_script.py` beside this file; the
+//! lab fills in the spec and what it resolves from it (defaults, steps, the nets' time ranges,
+//! the mixture), so the script repeats none of the lab's defaults.
+
+use crate::diffusion::Process;
+use crate::experiment::{overrides, ExperimentSpec, SpecError};
+use serde_json::json;
+
+const TEMPLATE: &str = include_str!("torch_script.py");
+
+/// The Python script of `spec`: refused, naming the field, for a spec the lab itself refuses
+/// or for a generations run (recursive training is not in the script).
+pub fn torch_script(spec: &ExperimentSpec) -> Result<String, SpecError> {
+    spec.validate()?;
+    if spec.recursion.is_some() {
+        return Err(SpecError {
+            field: "recursion".into(),
+            message: "a generations run has no PyTorch script; export one generation's run (the spec without fresh, generations, ...)".into(),
+        });
+    }
+    let mixture = spec.dataset.mixture(spec.dim).map(|m| {
+        assert!(m.stds.windows(2).all(|w| w[0] == w[1]), "the lab's mixtures have one std");
+        json!({ "means": m.means, "std": m.stds[0] })
+    });
+    let resolved = json!({
+        "data_size": spec.data_size(),
+        "data_dim": spec.data_dim(),
+        "t_max": spec.process.t_max(),
+        "nets": spec.nets(),
+        "steps": spec.sampling.samplers.iter().map(|&k| (k.name().to_string(), json!(spec.steps(k)))).collect::<serde_json::Map<_, _>>(),
+        "mixture": mixture,
+    });
+    let query: Vec<String> = overrides::print_changed(spec).into_iter().map(|(n, v)| format!("{n}={v}")).collect();
+    let header = format!(
+        "Collapse Lab {} wrote this file for the experiment {}",
+        env!("CARGO_PKG_VERSION"),
+        if query.is_empty() { "of the default settings".to_string() } else { format!("?{}", query.join("&")) }
+    );
+    let text = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("JSON");
+    let spec_json = text(&serde_json::to_value(spec).expect("a spec serialises"));
+    // The JSON sits in r'''...''' literals: it holds no ''' (JSON strings escape nothing to it,
+    // and no field of a spec holds quotes), checked here all the same.
+    assert!(!spec_json.contains("'''") && !spec_json.contains('\\'), "spec JSON fits a raw literal");
+    Ok(TEMPLATE
+        .replacen("__HEADER__", &header.replace('\n', " "), 1)
+        .replacen("__SPEC__", &spec_json, 1)
+        .replacen("__RESOLVED__", &text(&resolved), 1))
+}
