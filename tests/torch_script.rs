@@ -77,7 +77,7 @@ fn the_script_compiles_for_every_gallery_run_and_refuses_what_it_cannot_run() {
             let start = text.find("SPEC = json.loads(r'''").unwrap() + "SPEC = json.loads(r'''".len();
             let end = start + text[start..].find("''')").unwrap();
             let embedded: collapse_lab::experiment::ExperimentSpec = serde_json::from_str(&text[start..end]).unwrap();
-            assert_eq!(embedded, spec, "{}", p.id);
+            assert_eq!(embedded, spec.canonical(), "{}", p.id);
         }
     }
     let out = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).args(["torch-script", "--fresh", "0.5"]).output().unwrap();

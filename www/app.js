@@ -1,6 +1,6 @@
 // The page: form <-> spec (validated by the same Rust code as the CLI), a Web Worker that runs
 // the experiment, and the plots. The URL's query is the experiment: same URL, same result.
-import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, saveRun, specFromPairs, torchScript, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
+import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, saveRun, specFromPairs, torchScript, sameRun, canonicalSpec, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
 import * as seesawView from './views/seesaw.js';
 import * as studyView from './views/study.js';
 import * as hermiteView from './views/hermite.js';
@@ -243,13 +243,17 @@ function fmt(v, d = 3) { return v === null || v === undefined || !Number.isFinit
 
 // Runs the form's experiment, or with `saved` (a saved run's file text) samples and measures
 // its nets again without training; the form takes the saved spec only once that succeeded.
-async function start(saved = null, savedName = '') {
+// `shipped`: the file came with the page (a gallery run trained by the CLI).
+async function start(saved = null, savedName = '', shipped = false) {
   const spec = saved ? defaultSpec() : validate();
   if (!spec) return;
   mode = 'run';
   const engine = saved ? { gpu: false, note: $('#engine-note').textContent } : await chooseEngine(GPU_MODE);
   $('#engine-note').textContent = engine.note;
   $('#run-error').textContent = '';
+  // What is shown from now on is this run's, not a stored or shipped one's.
+  delete $('#results').dataset.stored;
+  delete $('#results').dataset.shipped;
   liveLoss = [];
   $('#run-view').hidden = false;
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -279,13 +283,16 @@ async function start(saved = null, savedName = '') {
       if (saved) fillForm(m.out.result.spec), applyParams(new URLSearchParams(settingsOf(JSON.stringify(m.out.result.spec), true)));
       finish();
       lastOut = m.out;
-      keep(store.key(m.out.result.spec), m.out, 'the run');
+      keep(runKey(m.out.result.spec), m.out, 'the run');
       window.collapseLab.last = m.out;
       render(m.out);
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
       $('#progress').value = 1;
       const eng = m.out.result.engine.replace(/^cpu/, 'the CPU engine').replace(/^gpu: .*/, `WebGPU (${engine.name})`);
-      $('#progress-text').textContent = saved ? `Opened ${savedName}: its nets sampled and measured again in ${secs} s; the figures match the file's.` : `Done in ${secs} s on ${eng}.`;
+      $('#progress-text').textContent = shipped
+        ? `Trained by the lab's CLI and shipped with this page (${savedName}, scripts/make-gallery-runs.sh): its nets were sampled and measured again here in ${secs} s, and the figures match the file's. Re-run trains it here.`
+        : saved ? `Opened ${savedName}: its nets sampled and measured again in ${secs} s; the figures match the file's.` : `Done in ${secs} s on ${eng}.`;
+      if (shipped) { $('#train').textContent = 'Re-run'; $('#results').dataset.shipped = 'true'; }
       if (m.out.result.notes.length) $('#engine-note').textContent = `Note: ${m.out.result.notes.join('; ')}.`;
       $('#results').dataset.state = 'done';
     } else if (m.type === 'error') {
@@ -363,6 +370,10 @@ function keep(k, out, what) {
   store.save(k, out).then((ok) => { if (ok) $('#stored-note').textContent = `Kept in this browser: reopening this link shows ${what} at once.`; });
 }
 
+// The key a single run is stored under: its canonical spec (the same run from the form, a file
+// or the CLI has one key).
+const runKey = (spec) => store.key(canonicalSpec(JSON.stringify(spec)));
+
 // What defines a study or a generations run, as stored (its inputs as the core plans them).
 const studyKey = (x) => store.key({ kind: 'study', pairs: x.pairs, axes: x.axes, seeds: x.seeds });
 const genKey = (x) => store.key({ kind: 'generations', pairs: x.pairs, fresh: x.fresh, samplers: x.samplers, seeds: x.seeds });
@@ -393,7 +404,7 @@ async function showStoredMany() {
 // A stored run of the form's spec, shown at once (Train runs it again). Resolves to whether
 // there was one.
 async function showStored(spec) {
-  const hit = await store.load(store.key(spec));
+  const hit = await store.load(runKey(spec));
   if (!hit || busy()) return false;
   lastOut = hit.out;
   window.collapseLab.last = hit.out;
@@ -405,6 +416,24 @@ async function showStored(spec) {
   $('#train').textContent = 'Re-run';
   $('#results').dataset.state = 'done';
   $('#results').dataset.stored = 'true';
+  return true;
+}
+
+// The run shipped with the page for a gallery link at paper size (www/runs/ID.json, made by
+// scripts/make-gallery-runs.sh), if the form's spec is still the file's: opened like a saved
+// run (its nets sampled and measured again here, no training). Resolves to whether it started.
+async function openShipped(spec, id) {
+  let text;
+  try {
+    const res = await fetch(new URL(`./runs/${encodeURIComponent(id)}.json`, import.meta.url));
+    if (!res.ok) return false;
+    text = await res.text();
+    if (!sameRun(JSON.stringify(JSON.parse(text).spec), JSON.stringify(spec))) return false;
+  } catch {
+    return false;
+  }
+  if (busy()) return false;
+  start(text, `${id}.json`, true);
   return true;
 }
 
@@ -979,8 +1008,11 @@ async function main() {
   // A single run kept in this browser shows at once, instead of running again.
   const single = mode === 'run' && !studyAxes().length;
   const stored = spec && params.get('view') !== 'hermite' ? await (single ? showStored(spec) : showStoredMany()) : false;
+  // A gallery link at paper size whose trained run ships with the page: sampled here at once.
+  const shipped = !stored && single && spec && params.has('preset') && params.get('size') === 'paper'
+    && await openShipped(spec, params.get('preset'));
   document.body.dataset.ready = 'true';
-  if (spec && params.get('autorun') === '1' && !stored) {
+  if (spec && params.get('autorun') === '1' && !stored && !shipped) {
     if (params.get('view') === 'generations') { if (!$('#run-generations').disabled) startGenerations(); }
     else if (studyAxes().length) { if (!$('#study').disabled) startStudy(); } else start();
   } else if (params.get('view') === 'generations') {

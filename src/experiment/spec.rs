@@ -321,6 +321,22 @@ impl ExperimentSpec {
         }
     }
 
+    /// The same experiment written one way: step counts only for the samplers that run and
+    /// only where they differ from the default. The page's form names every sampler's steps,
+    /// the CLI only the ones given; both give one canonical spec (for the PyTorch script, and to
+    /// tell whether a shipped run is the form's).
+    pub fn canonical(&self) -> ExperimentSpec {
+        let mut s = self.clone();
+        let samplers = s.sampling.samplers.clone();
+        s.sampling.steps.retain(|k, v| samplers.contains(k) && *v != k.default_steps());
+        s
+    }
+
+    /// Whether `self` and `other` run the same experiment (equal canonical forms).
+    pub fn same_run(&self, other: &ExperimentSpec) -> bool {
+        self.canonical() == other.canonical()
+    }
+
     pub fn steps(&self, kind: SamplerKind) -> usize {
         self.sampling.steps.get(&kind).copied().unwrap_or_else(|| kind.default_steps())
     }
@@ -513,6 +529,22 @@ impl ExperimentSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steps_named_for_idle_samplers_or_at_their_defaults_are_the_same_run() {
+        let a = ExperimentSpec::default();
+        let mut b = a.clone();
+        for k in SamplerKind::ALL {
+            b.sampling.steps.insert(k, k.default_steps());
+        }
+        b.sampling.steps.insert(SamplerKind::Pc, 7); // pc does not run
+        assert_ne!(a, b);
+        assert!(a.same_run(&b) && b.same_run(&a));
+        assert_eq!(b.canonical(), a);
+        b.sampling.steps.insert(SamplerKind::Sde, 500);
+        assert!(!a.same_run(&b), "a running sampler's steps count");
+        assert_eq!(b.canonical().sampling.steps.into_iter().collect::<Vec<_>>(), vec![(SamplerKind::Sde, 500)]);
+    }
 
     #[test]
     fn defaults_are_the_papers_2d_setting_and_valid() {

@@ -15,6 +15,7 @@ const TEMPLATE: &str = include_str!("torch_script.py");
 /// or for a generations run (recursive training is not in the script).
 pub fn torch_script(spec: &ExperimentSpec) -> Result<String, SpecError> {
     spec.validate()?;
+    let spec = &spec.canonical();
     if spec.recursion.is_some() {
         return Err(SpecError {
             field: "recursion".into(),

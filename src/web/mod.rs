@@ -62,6 +62,22 @@ pub fn torch_script(pairs_json: &str) -> Result<String, JsValue> {
     crate::export::torch_script(&spec).map_err(|e| spec_error(&e))
 }
 
+/// Whether two specs (JSON) run the same experiment (`ExperimentSpec::same_run`): how the page
+/// tells that a shipped run is the one its form asks for.
+#[wasm_bindgen(js_name = sameRun)]
+pub fn same_run(a_json: &str, b_json: &str) -> Result<bool, JsValue> {
+    let parse = |t: &str| serde_json::from_str::<ExperimentSpec>(t).map_err(|e| JsValue::from_str(&format!("bad spec: {e}")));
+    Ok(parse(a_json)?.same_run(&parse(b_json)?))
+}
+
+/// The canonical form of a spec (`ExperimentSpec::canonical`): the key a run is stored under,
+/// so a run of the form and the same run from a file or the CLI share one key.
+#[wasm_bindgen(js_name = canonicalSpec)]
+pub fn canonical_spec(spec_json: &str) -> Result<JsValue, JsValue> {
+    let spec: ExperimentSpec = serde_json::from_str(spec_json).map_err(|e| JsValue::from_str(&format!("bad spec: {e}")))?;
+    Ok(to_js(&spec.canonical()))
+}
+
 /// Runs one experiment. With `use_gpu`, training runs on the WGSL engine through WebGPU (with
 /// `auto` too, only if a few timed steps show it faster than the CPU engine for this spec), and
 /// falls back to the CPU engine (wasm SIMD) with a note if there is no adapter, the engine

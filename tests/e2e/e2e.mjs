@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 const [distArg, cliBin, outDir] = process.argv.slice(2);
 const dist = path.resolve(distArg);
 fs.mkdirSync(outDir, { recursive: true });
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.png': 'image/png' };
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.png': 'image/png', '.json': 'application/json' };
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
@@ -476,6 +476,39 @@ await test('a_run_exports_json_csv_and_png', async (page) => {
     `SVG export: ${sv.suggestedFilename()} ${JSON.stringify(parsed)}`);
   assert((await page.$$('#run-view figure a.svg')).length >= 4, 'SVG links on the line charts');
   assert((await page.$$('#scatters figure a.svg')).length === 0, 'SVG link on a scatter plot');
+});
+
+// A gallery link at paper size whose run ships with the page (www/runs/ID.json, trained by the
+// CLI): the page samples its nets at once, no training, with the file's figures; a setting
+// changed from the preset's means the shipped run no longer applies.
+await test('a_paper_gallery_link_opens_its_shipped_run_without_training', async (page) => {
+  const id = 'fig14-width10';
+  const listing = execFileSync(cliBin, ['gallery', '--size', 'paper'], { encoding: 'utf8' }).split('\n');
+  const query = listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
+  const t0 = Date.now();
+  await page.goto(`${base}?${query}&gpu=0`);
+  await page.waitForSelector('#results[data-state=done][data-shipped=true]', { timeout: 180_000 });
+  const secs = (Date.now() - t0) / 1000;
+  const shown = await page.evaluate(() => window.collapseLab.last.result);
+  const file = JSON.parse(fs.readFileSync(path.join(dist, 'www/runs', `${id}.json`), 'utf8'));
+  assert(shown.engine.startsWith('saved run') && shown.timings.train_s === undefined, `engine ${shown.engine}`);
+  // Native (FMA) and wasm sampling differ by rounding: TID agrees well within its spread.
+  const a = shown.tid.ode.map((e) => e.tid), b = file.result.tid.ode.map((e) => e.tid);
+  const sd = file.result.tid.ode.map((e) => e.tid_std);
+  assert(a.every((v, i) => Math.abs(v - b[i]) <= Math.max(1e-3 * Math.abs(b[i]), 0.25 * sd[i])), `TID ${a} vs the file's ${b} (spread ${sd})`);
+  console.log(`  TID in the page vs the file: largest gap ${Math.max(...a.map((v, i) => Math.abs(v - b[i]))).toExponential(1)}, spread ${Math.min(...sd).toFixed(3)}–${Math.max(...sd).toFixed(3)}`);
+  assert(/shipped with this page/.test(await page.textContent('#progress-text')) && (await page.textContent('#train')) === 'Re-run', 'no shipped-run note');
+  assert((await inked(page, '#tid')) > 2000, 'shipped run not drawn');
+  await page.screenshot({ path: path.join(outDir, 'shipped-run.png'), fullPage: true });
+  console.log(`  the shipped ${id} run shown in ${secs.toFixed(1)} s`);
+  // The same link with one setting changed: no shipped run, nothing starts by itself.
+  await page.goto(`${base}?${query}&iters=9999&gpu=0`);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+  await page.waitForTimeout(500);
+  assert((await page.getAttribute('#results', 'data-state')) !== 'running' && (await page.getAttribute('#results', 'data-shipped')) === null, 'a changed spec opened the shipped run');
+  // The unchanged link again: now from this browser's store, at once.
+  await page.goto(`${base}?${query}&gpu=0`);
+  await page.waitForSelector('#results[data-state=done][data-stored=true]', { timeout: 10_000 });
 });
 
 // A finished run is kept in the browser: the same link reopens it at once. "Save run" writes the
