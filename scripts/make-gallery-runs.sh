@@ -3,7 +3,7 @@
 # www/runs/ID.json, one saved run (spec, trained parameters, results) per preset, made by the
 # lab's own CLI on the CPU engine (`collapse-lab run --preset ID --size paper --save-run`), so
 # a reader who opens such a link gets the figure in seconds instead of training for minutes.
-#   scripts/make-gallery-runs.sh [ID ...]     (default: every preset below; ~1-2 min each on 2 cores)
+#   scripts/make-gallery-runs.sh [ID ...]     (default: `collapse-lab gallery --shipped`; ~1 min each on 2 cores)
 # tests/shipped_runs.rs samples every shipped file again and requires its figures: rerun this
 # script after a change to the samplers, the metrics or the presets' paper settings.
 # Not shipped: the n-D see-saw runs (2 x 1000 nets: hours on a CPU; train them on a GPU) and the
@@ -13,12 +13,11 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/collapse-lab-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 
-IDS=(fig2-chessboard fig11-spiral fig11-semicircle fig11-mog fig3-survival fig17-density-2d
-     fig13-velocity-1d fig14-width10 fig14-width100 appK-samplers)
-[ $# -gt 0 ] && IDS=("$@")
-
 cargo build --release --quiet
 bin="$CARGO_TARGET_DIR/release/collapse-lab"
+# The list lives in the lab (presets::SHIPPED), so the page and the tests know it too.
+mapfile -t IDS < <("$bin" gallery --shipped)
+[ $# -gt 0 ] && IDS=("$@")
 mkdir -p www/runs
 for id in "${IDS[@]}"; do
   start=$SECONDS

@@ -21,6 +21,7 @@ USAGE
                           [--gen-size M] [--warm-start] [--seeds K] [--jobs J] [--out DIR]
   collapse-lab hermite [--mu M] [--max-degree P] [--nodes N]
   collapse-lab gallery [--size quick|paper]   the page's gallery: each figure's command line
+  collapse-lab gallery --shipped              the presets whose paper run ships with the page
   collapse-lab torch-script [RUN FLAGS] [--out FILE.py]   the run as a self-contained PyTorch
                           script (data, net, training, samplers, TID) to check the lab outside it
   collapse-lab help
@@ -809,7 +810,12 @@ fn cmd_torch_script(args: &[String]) -> Result<(), CliError> {
 /// `gallery [--size quick|paper]`: every preset of the page's gallery with its command line.
 fn cmd_gallery(args: &[String]) -> Result<(), CliError> {
     use crate::experiment::presets::{Size, PRESETS};
-    let f = Flags::parse(args, &[], &["--size"])?;
+    let f = Flags::parse(args, &["--shipped"], &["--size", "--shipped"])?;
+    if f.has("--shipped") {
+        // The presets whose paper runs ship with the page (scripts/make-gallery-runs.sh reads this).
+        crate::experiment::presets::SHIPPED.iter().for_each(|id| println!("{id}"));
+        return Ok(());
+    }
     let size = match f.get("--size") {
         None => Size::Paper,
         Some(v) => Size::parse(v).ok_or_else(|| CliError::Usage(format!("--size: expected quick or paper, got {v:?}")))?,

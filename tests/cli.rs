@@ -466,6 +466,9 @@ fn the_gallery_prints_commands_that_resolve_to_the_presets() {
             assert_eq!(spec, p.spec(size).unwrap(), "--preset {}", p.id);
         }
     }
+    let (code, out, err) = lab(&["gallery", "--shipped"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().collect::<Vec<_>>(), collapse_lab::experiment::presets::SHIPPED, "gallery --shipped");
     let (code, _, err) = lab(&["gallery", "--size", "huge"]);
     assert_eq!(code, 2);
     assert!(err.contains("--size: expected quick or paper"), "{err}");

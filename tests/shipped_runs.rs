@@ -1,5 +1,5 @@
 //! The trained runs the page ships for the gallery's paper-size links (`www/runs/ID.json`, made
-//! by `scripts/make-gallery-runs.sh`): one for every preset the script lists, each the saved run
+//! by `scripts/make-gallery-runs.sh`): one for every preset of `presets::SHIPPED`, each the saved run
 //! of that preset's paper spec, and each still giving its figures when its nets are sampled and
 //! measured again by today's code (otherwise: rerun the script).
 
@@ -9,19 +9,10 @@ use collapse_lab::experiment::{run_with, saved, Backend};
 use std::ops::ControlFlow;
 use std::path::Path;
 
-/// The presets `scripts/make-gallery-runs.sh` makes (its `IDS=(...)`).
-fn listed() -> Vec<String> {
-    let script = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-gallery-runs.sh")).unwrap();
-    let start = script.find("IDS=(").expect("IDS=( in the script") + "IDS=(".len();
-    let end = start + script[start..].find(')').unwrap();
-    script[start..end].split_whitespace().map(str::to_string).collect()
-}
-
 #[test]
 fn every_shipped_run_is_its_presets_paper_run_and_samples_to_its_figures_again() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/runs");
-    let ids = listed();
-    assert!(ids.len() >= 8, "{ids:?}");
+    let ids: Vec<String> = presets::SHIPPED.iter().map(|s| s.to_string()).collect();
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -32,7 +23,7 @@ fn every_shipped_run_is_its_presets_paper_run_and_samples_to_its_figures_again()
         v.sort();
         v
     };
-    assert_eq!(files, expected, "www/runs holds exactly the runs scripts/make-gallery-runs.sh lists");
+    assert_eq!(files, expected, "www/runs holds exactly the runs of presets::SHIPPED (scripts/make-gallery-runs.sh makes them)");
     for id in &ids {
         let p = presets::preset(id).unwrap_or_else(|| panic!("{id}: no such preset"));
         assert_eq!(p.kind, Kind::Run, "{id}");

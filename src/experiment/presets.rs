@@ -282,6 +282,23 @@ pub static PRESETS: &[Preset] = &[
     },
 ];
 
+/// The run presets whose paper size ships with the page already trained (`www/runs/ID.json`,
+/// made by `scripts/make-gallery-runs.sh`; `tests/shipped_runs.rs` checks the files): the 2D and
+/// 1D runs. Not the n-D 2 x 1000 see-saw runs (hours on a CPU) nor the exact-score control
+/// (nothing to train).
+pub const SHIPPED: &[&str] = &[
+    "fig2-chessboard",
+    "fig11-spiral",
+    "fig11-semicircle",
+    "fig11-mog",
+    "fig3-survival",
+    "fig17-density-2d",
+    "fig13-velocity-1d",
+    "fig14-width10",
+    "fig14-width100",
+    "appK-samplers",
+];
+
 /// The preset of this id.
 pub fn preset(id: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.id == id)

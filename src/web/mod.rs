@@ -214,16 +214,17 @@ pub fn save_run(result_json: &str, params: js_sys::Array) -> Result<String, JsVa
     experiment::saved::save_parts(params, result).map_err(|e| JsValue::from_str(&e))
 }
 
-/// The gallery (src/experiment/presets.rs): `[{id, figure, title, look, kind, quick, paper}]`,
-/// `quick` and `paper` being the URL queries of the two sizes.
+/// The gallery (src/experiment/presets.rs): `[{id, figure, title, look, kind, quick, paper,
+/// shipped}]`, `quick` and `paper` being the URL queries of the two sizes, `shipped` whether the
+/// paper size ships with the page already trained.
 #[wasm_bindgen]
 pub fn gallery() -> JsValue {
-    use crate::experiment::presets::{Size, PRESETS};
+    use crate::experiment::presets::{Size, PRESETS, SHIPPED};
     let rows: Vec<_> = PRESETS
         .iter()
         .map(|p| {
             serde_json::json!({"id": p.id, "figure": p.figure, "title": p.title, "look": p.look, "kind": p.kind,
-                "quick": p.query(Size::Quick), "paper": p.query(Size::Paper)})
+                "quick": p.query(Size::Quick), "paper": p.query(Size::Paper), "shipped": SHIPPED.contains(&p.id)})
         })
         .collect();
     to_js(&rows)

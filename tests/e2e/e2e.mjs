@@ -487,6 +487,11 @@ await test('a_paper_gallery_link_opens_its_shipped_run_without_training', async 
   const query = listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
   const t0 = Date.now();
   await page.goto(`${base}?${query}&gpu=0`);
+  // The gallery marks the paper links whose trained run ships: these, and only these.
+  const marked = await page.$$eval('#gallery li', (lis) => lis.filter((li) => li.querySelector('.shipped')).map((li) => li.dataset.preset));
+  const shippedIds = execFileSync(cliBin, ['gallery', '--shipped'], { encoding: 'utf8' }).trim().split('\n');
+  assert(JSON.stringify(marked.sort()) === JSON.stringify(shippedIds.sort()) && fs.readdirSync(path.join(dist, 'www/runs')).length === shippedIds.length,
+    `gallery marks ${marked} but ${shippedIds} ship`);
   await page.waitForSelector('#results[data-state=done][data-shipped=true]', { timeout: 180_000 });
   const secs = (Date.now() - t0) / 1000;
   const shown = await page.evaluate(() => window.collapseLab.last.result);

@@ -14,7 +14,7 @@ const text = (tag, t, cls) => {
 // An entry whose two sizes are one (the Hermite see-saw is computed exactly).
 const oneSize = (p) => p.paper.replace('&size=paper', '') === p.quick;
 
-// `presets`: [{id, figure, title, look, kind, quick, paper}] (URL queries without '?').
+// `presets`: [{id, figure, title, look, kind, quick, paper, shipped}] (URL queries without '?').
 export function render(box, presets) {
   const details = document.createElement('details');
   details.id = 'gallery';
@@ -37,6 +37,11 @@ export function render(box, presets) {
       paper.href = `?${p.paper}`;
       paper.className = 'paper';
       links.append(' · ', paper);
+      // Its trained run ships with the page: opened in seconds, no training.
+      if (p.shipped) {
+        paper.title = 'Trained by the lab\'s CLI and shipped with the page: opens in seconds';
+        links.append(text('span', ' (trained)', 'note shipped'));
+      }
     }
     head.append(links);
     li.append(head, text('p', p.look, 'note'));
