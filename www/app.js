@@ -1,6 +1,6 @@
 // The page: form <-> spec (validated by the same Rust code as the CLI), a Web Worker that runs
 // the experiment, and the plots. The URL's query is the experiment: same URL, same result.
-import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, saveRun, specFromPairs, torchScript, sameRun, canonicalSpec, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
+import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, saveRun, specFromPairs, torchScript, canonicalSpec, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
 import * as seesawView from './views/seesaw.js';
 import * as studyView from './views/study.js';
 import * as hermiteView from './views/hermite.js';
@@ -428,7 +428,7 @@ async function openShipped(spec, id) {
     const res = await fetch(new URL(`./runs/${encodeURIComponent(id)}.json`, import.meta.url));
     if (!res.ok) return false;
     text = await res.text();
-    if (!sameRun(JSON.stringify(JSON.parse(text).spec), JSON.stringify(spec))) return false;
+    if (runKey(JSON.parse(text).spec) !== runKey(spec)) return false;
   } catch {
     return false;
   }

@@ -323,18 +323,13 @@ impl ExperimentSpec {
 
     /// The same experiment written one way: step counts only for the samplers that run and
     /// only where they differ from the default. The page's form names every sampler's steps,
-    /// the CLI only the ones given; both give one canonical spec (for the PyTorch script, and to
-    /// tell whether a shipped run is the form's).
+    /// the CLI only the ones given; both give one canonical spec (for the PyTorch script, and
+    /// as the key of a stored run, which tells whether a shipped run is the form's).
     pub fn canonical(&self) -> ExperimentSpec {
         let mut s = self.clone();
         let samplers = s.sampling.samplers.clone();
         s.sampling.steps.retain(|k, v| samplers.contains(k) && *v != k.default_steps());
         s
-    }
-
-    /// Whether `self` and `other` run the same experiment (equal canonical forms).
-    pub fn same_run(&self, other: &ExperimentSpec) -> bool {
-        self.canonical() == other.canonical()
     }
 
     pub fn steps(&self, kind: SamplerKind) -> usize {
@@ -539,10 +534,10 @@ mod tests {
         }
         b.sampling.steps.insert(SamplerKind::Pc, 7); // pc does not run
         assert_ne!(a, b);
-        assert!(a.same_run(&b) && b.same_run(&a));
+        assert_eq!(a.canonical(), b.canonical());
         assert_eq!(b.canonical(), a);
         b.sampling.steps.insert(SamplerKind::Sde, 500);
-        assert!(!a.same_run(&b), "a running sampler's steps count");
+        assert_ne!(a.canonical(), b.canonical(), "a running sampler's steps count");
         assert_eq!(b.canonical().sampling.steps.into_iter().collect::<Vec<_>>(), vec![(SamplerKind::Sde, 500)]);
     }
 

@@ -41,41 +41,39 @@ pub fn sampler_kinds() -> JsValue {
     to_js(&kinds)
 }
 
+/// The spec of `[[name, value], ...]` (URL parameters or form fields, named as the CLI flags
+/// are), or `{field, message, text}` for the first bad one.
+fn spec_of_pairs(pairs_json: &str) -> Result<ExperimentSpec, JsValue> {
+    let pairs: Vec<(String, String)> =
+        serde_json::from_str(pairs_json).map_err(|e| JsValue::from_str(&format!("bad pairs: {e}")))?;
+    overrides::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| spec_error(&e))
+}
+
+/// A spec's JSON as the page passes it back.
+fn spec_of_json(spec_json: &str) -> Result<ExperimentSpec, JsValue> {
+    serde_json::from_str(spec_json).map_err(|e| JsValue::from_str(&format!("bad spec: {e}")))
+}
+
 /// Builds a spec from `[[name, value], ...]` (URL parameters or form fields, named as the CLI
 /// flags are); throws `{field, message}` on the first bad one.
 #[wasm_bindgen(js_name = specFromPairs)]
 pub fn spec_from_pairs(pairs_json: &str) -> Result<JsValue, JsValue> {
-    let pairs: Vec<(String, String)> =
-        serde_json::from_str(pairs_json).map_err(|e| JsValue::from_str(&format!("bad pairs: {e}")))?;
-    experiment::overrides::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map(|s| to_js(&s))
-        .map_err(|e| spec_error(&e))
+    spec_of_pairs(pairs_json).map(|s| to_js(&s))
 }
 
 /// The experiment of the form's `[[name, value]]` pairs as a self-contained PyTorch script
 /// (`collapse-lab torch-script`): refused, naming the field, where the spec is.
 #[wasm_bindgen(js_name = torchScript)]
 pub fn torch_script(pairs_json: &str) -> Result<String, JsValue> {
-    let pairs: Vec<(String, String)> =
-        serde_json::from_str(pairs_json).map_err(|e| JsValue::from_str(&format!("bad pairs: {e}")))?;
-    let spec = experiment::overrides::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| spec_error(&e))?;
-    crate::export::torch_script(&spec).map_err(|e| spec_error(&e))
-}
-
-/// Whether two specs (JSON) run the same experiment (`ExperimentSpec::same_run`): how the page
-/// tells that a shipped run is the one its form asks for.
-#[wasm_bindgen(js_name = sameRun)]
-pub fn same_run(a_json: &str, b_json: &str) -> Result<bool, JsValue> {
-    let parse = |t: &str| serde_json::from_str::<ExperimentSpec>(t).map_err(|e| JsValue::from_str(&format!("bad spec: {e}")));
-    Ok(parse(a_json)?.same_run(&parse(b_json)?))
+    crate::export::torch_script(&spec_of_pairs(pairs_json)?).map_err(|e| spec_error(&e))
 }
 
 /// The canonical form of a spec (`ExperimentSpec::canonical`): the key a run is stored under,
-/// so a run of the form and the same run from a file or the CLI share one key.
+/// so a run of the form and the same run from a file or the CLI share one key (and a shipped
+/// run is the form's when their keys are equal).
 #[wasm_bindgen(js_name = canonicalSpec)]
 pub fn canonical_spec(spec_json: &str) -> Result<JsValue, JsValue> {
-    let spec: ExperimentSpec = serde_json::from_str(spec_json).map_err(|e| JsValue::from_str(&format!("bad spec: {e}")))?;
-    Ok(to_js(&spec.canonical()))
+    Ok(to_js(&spec_of_json(spec_json)?.canonical()))
 }
 
 /// Runs one experiment. With `use_gpu`, training runs on the WGSL engine through WebGPU (with
@@ -234,15 +232,12 @@ pub fn gallery() -> JsValue {
 /// spec (every setting in force; with `changed`, only those that differ from the defaults).
 #[wasm_bindgen(js_name = settingsOf)]
 pub fn settings_of(spec_json: &str, changed: bool) -> Result<JsValue, JsValue> {
-    let spec: ExperimentSpec =
-        serde_json::from_str(spec_json).map_err(|e| JsValue::from_str(&format!("bad spec: {e}")))?;
+    let spec = spec_of_json(spec_json)?;
     Ok(to_js(&if changed { overrides::print_changed(&spec) } else { overrides::print(&spec) }))
 }
 
 fn study_plan_of(pairs_json: &str, axes_json: &str, seeds: usize) -> Result<crate::study::Plan, JsValue> {
-    let pairs: Vec<(String, String)> =
-        serde_json::from_str(pairs_json).map_err(|e| JsValue::from_str(&format!("bad pairs: {e}")))?;
-    let base = overrides::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| spec_error(&e))?;
+    let base = spec_of_pairs(pairs_json)?;
     let axes: Vec<String> = serde_json::from_str(axes_json).map_err(|e| JsValue::from_str(&format!("bad axes: {e}")))?;
     let axes = axes.iter().map(|a| crate::study::Axis::parse(a)).collect::<Result<Vec<_>, _>>().map_err(|e| spec_error(&e))?;
     crate::study::plan(&base, axes, seeds).map_err(|e| spec_error(&e))
@@ -360,10 +355,9 @@ pub fn compare_csv(
 /// (`["0.1", "0.5"]`, `["sde"]`), `seeds` chains each. Throws `{field, message, text}`.
 fn generations_plan_of(pairs_json: &str, fresh_json: &str, samplers_json: &str, seeds: usize) -> Result<crate::study::Plan, JsValue> {
     let bad = |what: &str, e: serde_json::Error| JsValue::from_str(&format!("bad {what}: {e}"));
-    let pairs: Vec<(String, String)> = serde_json::from_str(pairs_json).map_err(|e| bad("pairs", e))?;
+    let mut base = spec_of_pairs(pairs_json)?;
     let fresh: Vec<String> = serde_json::from_str(fresh_json).map_err(|e| bad("fresh", e))?;
     let samplers: Vec<String> = serde_json::from_str(samplers_json).map_err(|e| bad("samplers", e))?;
-    let mut base = overrides::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| spec_error(&e))?;
     if base.recursion.is_none() {
         base.recursion = Some(Default::default());
     }
