@@ -57,7 +57,7 @@ class Process:
         if kind not in ("vp", "sub-vp", "linear"):
             raise SystemExit(f"process: unknown process {kind!r}")
         self.kind = kind
-        self.t_max = 1.0 - T_EPS if kind == "linear" else 1.0
+        self.t_max = RESOLVED["t_max"]
 
     def beta(self, t):
         return self.B0 + t * (self.B1 - self.B0)
@@ -243,7 +243,7 @@ def train(data, process, device, gen, log):
     tr = SPEC["training"]
     nets, reports = [], []
     for i, (t_lo, t_hi) in enumerate(RESOLVED["nets"]):
-        torch.manual_seed(SPEC["seed"] * 1000 + i)
+        torch.manual_seed((SPEC["seed"] * 1000 + i) % (1 << 64))  # any u64 seed of the lab
         net = ScoreNet(data.shape[1], process).to(device)
         opt = torch.optim.Adam(net.parameters(), lr=tr["lr"], betas=(0.9, 0.999), eps=1e-8)
         losses, window = [], []
@@ -299,7 +299,8 @@ def langevin(x, t, level_alpha, model, process, gen):
     ok = (grad > 0) & torch.isfinite(grad)
     step = torch.where(ok, 2.0 * level_alpha * (SPEC["sampling"]["snr"] * noise / torch.where(ok, grad, 1.0)) ** 2, 0.0)
     drift = (step / sigma).float()[:, None]
-    return x - drift * e + torch.sqrt(2.0 * step).float()[:, None] * z
+    # A block whose score norm is zero or not finite is left as it is (the lab skips its step).
+    return torch.where(ok[:, None], x - drift * e + torch.sqrt(2.0 * step).float()[:, None] * z, x)
 
 
 def level_alpha(process, t, dt):
