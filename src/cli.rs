@@ -30,6 +30,8 @@ RUN FLAGS (each overrides --spec)
   --spec FILE.json        experiment spec (see README); flags below override its fields
   --preset ID [--size S]  start from a run preset of the gallery (size quick, the default, or
                           paper); flags below override it
+  --data-csv FILE         train on the rows of a CSV file (one point per row): the csv data
+                          set, named in the spec by the file's fingerprint, rows and dimension
 ";
 
 /// The help after the settings of the table (run-only flags and the other commands).
@@ -192,7 +194,7 @@ fn read_limited(path: &str, limit: u64) -> Result<String, String> {
 }
 
 /// Run flags are the spec overrides (`--width` sets `width`) plus these.
-const RUN_ONLY_FLAGS: &[&str] = &["--spec", "--preset", "--size", "--samples-out", "--record-out", "--threads", "--engine"];
+const RUN_ONLY_FLAGS: &[&str] = &["--spec", "--preset", "--size", "--data-csv", "--samples-out", "--record-out", "--threads", "--engine"];
 
 fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
     let mut s = match (f.get("--spec"), f.get("--preset")) {
@@ -221,10 +223,33 @@ fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
                 .map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
         }
     }
+    if let Some(path) = f.get("--data-csv") {
+        if let Some(d) = f.get("--dataset").filter(|d| d.trim() != "csv") {
+            return Err(CliError::Usage(format!("--data-csv: trains on the file's rows, but --dataset is {d}; drop --dataset")));
+        }
+        attach_csv(&mut s, path)?;
+    }
     let given: Vec<&str> = f.pairs.iter().map(|(n, _)| &n[2..]).collect();
     overrides::check_given(&s, &given).map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
     s.validate().map_err(|e| spec_usage(&e))?;
     Ok(s)
+}
+
+/// `--data-csv FILE`: the csv data set of the file's rows. A spec that already names a file
+/// (`--csv`, or `csv` in a --spec JSON) takes only that file.
+fn attach_csv(s: &mut ExperimentSpec, path: &str) -> Result<(), CliError> {
+    use crate::data::{CsvSet, Dataset};
+    let (dim, values, _) = crate::points::read_csv_file(path).map_err(|e| CliError::Usage(format!("--data-csv {path}: {e}")))?;
+    let read = CsvSet::of_values(dim, &values);
+    s.dataset = Dataset::Csv;
+    match &mut s.csv {
+        Some(named) => {
+            let points = read.points.0.map(|p| (*p).clone()).expect("attached");
+            named.attach(points).map_err(|e| CliError::Usage(format!("--data-csv {path}: {e}")))?
+        }
+        None => s.csv = Some(read),
+    }
+    Ok(())
 }
 
 /// A spec field out of range, with the flag that sets it: `model.width (--width): ...`.
@@ -340,6 +365,7 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
         emit(&serde_json::to_string_pretty(&spec).unwrap());
         return Ok(());
     }
+    spec.check_data().map_err(|e| spec_usage(&e))?;
     let quiet = f.has("--quiet");
     let mut last_print = -1.0f64;
     let mut on_event = |e: Event| {
@@ -672,6 +698,11 @@ fn write_slurm(plan: &crate::study::Plan, dir: &std::path::Path, f: &Flags) -> R
     let engine = f.get("--engine").unwrap_or("auto");
     if !["cpu", "gpu", "auto"].contains(&engine) {
         return Err(CliError::Usage(format!("--engine: expected cpu, gpu or auto, got {engine:?}")));
+    }
+    if plan.base.csv.is_some() {
+        return Err(CliError::Usage(
+            "--slurm: the tasks read their specs from files, which name a CSV data set's file but do not hold its points; run this study locally (without --slurm)".into(),
+        ));
     }
     let bin = std::env::current_exe().map_err(|e| CliError::Failed(format!("cannot find this program's path: {e}")))?;
     let w = slurm::write(plan, dir, &bin, engine, &opts).map_err(|e| CliError::Usage(format!("--slurm: {e}")))?;

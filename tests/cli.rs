@@ -518,3 +518,99 @@ fn a_saved_run_loads_again_with_the_same_figures_and_edits_are_refused() {
     assert!(code == 2 && err.contains("no trained net"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Two clusters of 3000 points (x near -1 or +1, y spread over a band), written with a header.
+fn cluster_csv(path: &std::path::Path, rows: usize) {
+    let mut text = String::from("x,y\n");
+    let mut state: u64 = 12345;
+    let mut unit = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for i in 0..rows {
+        let cx = if i % 2 == 0 { -1.0 } else { 1.0 };
+        text.push_str(&format!("{:.6},{:.6}\n", cx + 0.2 * (unit() - 0.5), 2.0 * (unit() - 0.5)));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn a_csv_file_trains_like_a_data_set_saves_with_its_points_and_is_named_by_its_fingerprint() {
+    let dir = std::env::temp_dir().join(format!("collapse-lab-csvdata-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (data, other) = (dir.join("data.csv"), dir.join("other.csv"));
+    cluster_csv(&data, 3000);
+    cluster_csv(&other, 2999);
+    let (d, o) = (data.to_str().unwrap(), other.to_str().unwrap());
+    let saved = dir.join("run.json");
+    let s = saved.to_str().unwrap();
+    let small = ["--depth", "2", "--width", "16", "--iters", "80", "--batch", "128", "--n-samples", "1000", "--eps", "0.05,0.1",
+        "--samplers", "ode,sde", "--steps", "sde=40,ode=20", "--repeats", "3", "--quiet"];
+    let (code, out, err) = lab(&[&["run", "--data-csv", d], &small[..], &["--save-run", s]].concat());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["spec"]["dataset"], "csv");
+    let csv = &v["spec"]["csv"];
+    assert_eq!((csv["rows"].as_u64(), csv["dim"].as_u64()), (Some(3000), Some(2)));
+    let fp = csv["fingerprint"].as_str().unwrap().to_string();
+    assert!(fp.len() == 16 && csv.get("points").is_none(), "the spec names the file, it does not hold it: {csv}");
+    // The floor (held-out rows against the references: experiment::reference_draws) at each radius.
+    assert_eq!(v["tid_null"].as_array().unwrap().len(), 2);
+    assert!(v["tid_null"].as_array().unwrap().iter().all(|e| e["tid"].as_f64().is_some_and(f64::is_finite)), "{}", v["tid_null"]);
+    assert!(v["samplers"]["ode"]["finite"].as_bool().unwrap());
+
+    // The saved run carries the points; it opens again with the same figures.
+    let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(file["data"].as_array().unwrap().len(), 6000);
+    let (code, again, err) = lab(&["run", "--load-run", s, "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(v["tid"], again["tid"]);
+    assert_eq!(v["tid_null"], again["tid_null"]);
+    let edit = |name: &str, f: &dyn Fn(&mut serde_json::Value)| {
+        let mut x = file.clone();
+        f(&mut x);
+        let p = dir.join(name);
+        std::fs::write(&p, x.to_string()).unwrap();
+        lab(&["run", "--load-run", p.to_str().unwrap(), "--quiet"])
+    };
+    let (code, _, err) = edit("moved.json", &|x| x["data"][7] = serde_json::json!(0.5));
+    assert!(code == 2 && err.contains("data: the file is") && err.contains("another file, or the file was changed"), "{err}");
+    let (code, _, err) = edit("nodata.json", &|x| { x.as_object_mut().unwrap().remove("data"); });
+    assert!(code == 2 && err.contains("data: its spec trains on a CSV file, but the file's points are missing"), "{err}");
+
+    // Its spec names the file: without it, or with another file, it does not run.
+    let spec = dir.join("spec.json");
+    std::fs::write(&spec, v["spec"].to_string()).unwrap();
+    let sp = spec.to_str().unwrap();
+    let (code, _, err) = lab(&["run", "--spec", sp, "--quiet"]);
+    assert!(code == 2 && err.contains(&format!("csv (--csv): this run trains on a CSV file (3000 rows x 2, fingerprint {fp}) that is not loaded")), "{err}");
+    let (code, _, err) = lab(&["run", "--spec", sp, "--data-csv", o, "--quiet"]);
+    assert!(code == 2 && err.contains("(fingerprint:rows x dimension), not the") && err.contains(&format!("{fp}:3000x2")), "{err}");
+    let (code, out2, err) = lab(&[&["run", "--spec", sp, "--data-csv", d], &small[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    let v2: serde_json::Value = serde_json::from_str(&out2).unwrap();
+    assert_eq!(v["tid"], v2["tid"], "the same file and spec give the same numbers");
+
+    // Bad input names the flag or the field.
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "x,y\n1,2\n3,oops\n").unwrap();
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (vec!["--data-csv", bad.to_str().unwrap()], "line 3, column 2: \"oops\" is not a number".into()),
+        (vec!["--data-csv", d, "--dataset", "spiral"], "--data-csv: trains on the file's rows, but --dataset is spiral".into()),
+        (vec!["--data-csv", d], "sampling.n_samples (--n-samples): must be at most half the CSV's 3000 rows (1500)".into()),
+        (vec!["--data-csv", d, "--n-samples", "100", "--data-size", "2000"], "a CSV set trains on all of its file's 3000 rows".into()),
+        (vec!["--data-csv", "/nonexistent.csv"], "--data-csv /nonexistent.csv".into()),
+    ];
+    for (args, want) in cases {
+        let (code, _, err) = lab(&[&["run"], &args[..]].concat());
+        assert!(code == 2 && err.contains(&want), "{args:?}: {err}");
+    }
+    let (code, _, err) = lab(&["torch-script", "--data-csv", d, "--n-samples", "100"]);
+    assert!(code == 2 && err.contains("a CSV file is not built into it"), "{err}");
+    let (code, _, err) = lab(&["study", "--data-csv", d, "--n-samples", "100", "--vary", "width=8,16", "--slurm", dir.join("sl").to_str().unwrap()]);
+    assert!(code == 2 && err.contains("--slurm: the tasks read their specs from files"), "{err}");
+    let (code, _, err) = lab(&["generations", "--data-csv", d, "--n-samples", "100"]);
+    assert!(code == 2 && err.contains("generations need fresh draws of the data set"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,10 +1,12 @@
 //! The synthetic data sets of SPEC §1. Each is seeded; the Gaussian mixtures also expose their
 //! exact parameters so the lab can run samplers with the true score as a control.
 
+pub mod csv_set;
 mod mixture;
 pub mod painted;
 
 pub use mixture::GaussianMixture;
+pub use csv_set::CsvSet;
 pub use painted::Painted;
 
 use crate::points::Points;
@@ -24,10 +26,12 @@ pub enum Dataset {
     MogNd,
     /// A distribution painted in the page (a grid of densities, `ExperimentSpec::painted`).
     Painted,
+    /// The rows of a CSV file (`ExperimentSpec::csv`, which names the file and holds its points).
+    Csv,
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 7] = [
+    pub const ALL: [Dataset; 8] = [
         Dataset::Chessboard,
         Dataset::Spiral,
         Dataset::Mog,
@@ -35,6 +39,7 @@ impl Dataset {
         Dataset::Mog1d,
         Dataset::MogNd,
         Dataset::Painted,
+        Dataset::Csv,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +51,7 @@ impl Dataset {
             Dataset::Mog1d => "mog1d",
             Dataset::MogNd => "mog-nd",
             Dataset::Painted => "painted",
+            Dataset::Csv => "csv",
         }
     }
 
@@ -57,11 +63,14 @@ impl Dataset {
         match self {
             Dataset::Mog1d | Dataset::MogNd => 50_000,
             Dataset::Painted => 100_000,
+            // The file's rows: see `ExperimentSpec::data_size`.
+            Dataset::Csv => 0,
             _ => 500_000,
         }
     }
 
-    /// Dimension of the points; `nd` is used by `mog-nd` only.
+    /// Dimension of the points; `nd` is used by `mog-nd` only (a CSV's is its own: see
+    /// `ExperimentSpec::data_dim`).
     pub fn dim(self, nd: usize) -> usize {
         match self {
             Dataset::Mog1d => 1,
@@ -134,6 +143,7 @@ impl Dataset {
                 }
                 Dataset::Mog | Dataset::Mog1d | Dataset::MogNd => unreachable!(),
                 Dataset::Painted => unreachable!("a painted set is drawn from its grid: ExperimentSpec::data_from"),
+                Dataset::Csv => unreachable!("a CSV set is its file's rows: ExperimentSpec::data_from"),
             };
             data.push(x);
             data.push(y);
@@ -205,7 +215,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_data_other_seed_other_data() {
-        for d in Dataset::ALL.into_iter().filter(|d| *d != Dataset::Painted) {
+        for d in Dataset::ALL.into_iter().filter(|d| ![Dataset::Painted, Dataset::Csv].contains(d)) {
             let a = d.generate(1000, 3, 7);
             assert_eq!(a, d.generate(1000, 3, 7), "{}", d.name());
             assert_ne!(a, d.generate(1000, 3, 8), "{}", d.name());

@@ -28,6 +28,8 @@ pub enum Kind {
     Pairs,
     /// A painted grid, `SIDE:DIGITS` (drawn with the page's brush).
     Grid,
+    /// A CSV file named by `FINGERPRINT:ROWSxDIM` (written by loading the file).
+    File,
 }
 
 /// One setting of an [`ExperimentSpec`] in both directions: `set` parses the text of a CLI flag
@@ -123,6 +125,9 @@ pub static SETTINGS: &[Setting] = &[
     setting!("painted", "painted", Grid, "SIDE:DIGITS", "the painted data set's grid: SIDE x SIDE densities 0-9 over [-2,2]^2, rows from the top (the page's brush writes it)", no_choices,
         |s, n, v| { s.painted = Some(crate::data::Painted::parse(v).map_err(|m| bad(n, m))?); Ok(()) },
         |s| s.painted.as_ref().map(|p| p.print())),
+    setting!("csv", "csv", File, "FINGERPRINT:ROWSxDIM", "the csv data set's file, named by its fingerprint, rows and dimension (the CLI's --data-csv FILE and the page's Load CSV write it and attach the points)", no_choices,
+        |s, n, v| { s.csv = Some(crate::data::CsvSet::parse(v).map_err(|m| bad(n, m))?); Ok(()) },
+        |s| s.csv.as_ref().map(|c| c.print())),
     setting!("process", "process", Choice, "P", "the forward process (default vp)", processes,
         |s, n, v| { s.process = ProcessKind::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(processes()))))?; Ok(()) },
         |s| Some(s.process.name().into())),
@@ -410,8 +415,8 @@ mod tests {
     #[test]
     fn every_name_is_accepted_with_a_valid_value() {
         let values = [
-            ("dataset", "mog-nd"), ("data-size", "1000"), ("dim", "3"), ("painted", "4:0000099009900000"), ("process", "sub-vp"), ("depth", "2"),
-            ("width", "16"), ("activation", "silu"), ("parameterization", "skip-fixed"), ("iters", "10"),
+            ("dataset", "mog-nd"), ("data-size", "1000"), ("dim", "3"), ("painted", "4:0000099009900000"),
+            ("csv", "0123456789abcdef:5000x2"), ("process", "sub-vp"), ("depth", "2"), ("width", "16"), ("activation", "silu"), ("parameterization", "skip-fixed"), ("iters", "10"),
             ("batch", "100"), ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde,pc,ald"),
             ("steps", "sde=50,dpm2=10"), ("exact-score", "true"), ("snr", "0.2"), ("corrector-steps", "2"),
             ("denoise", "yes"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("repeats", "2"),
@@ -422,14 +427,24 @@ mod tests {
             ("hist-floor", "0.01"), ("shown", "100"),
         ];
         assert_eq!(values.len(), SETTINGS.len());
-        // The painted grid belongs to the painted data set only (checked below).
-        let values: Vec<_> = values.iter().copied().filter(|(k, _)| *k != "painted").collect();
+        // The painted grid and the CSV file belong to their data sets only (checked below).
+        let values: Vec<_> = values.iter().copied().filter(|(k, _)| !["painted", "csv"].contains(k)).collect();
+        let c = from_pairs([("dataset", "csv"), ("csv", "0123456789ABCDEF:5000x3")]).unwrap();
+        assert_eq!((c.data_size(), c.data_dim(), c.csv.as_ref().unwrap().print()), (5000, 3, "0123456789abcdef:5000x3".into()));
+        assert!(c.check_data().unwrap_err().to_string().starts_with("csv: this run trains on a CSV file (5000 rows x 3, fingerprint 0123456789abcdef) that is not loaded"));
         let p = from_pairs([("dataset", "painted"), ("painted", "4:0000099009900000")]).unwrap();
         assert_eq!((p.dataset, p.painted.as_ref().map(|g| g.side), p.data_dim()), (crate::data::Dataset::Painted, Some(4), 2));
         for (pairs, want) in [
             (vec![("dataset", "painted")], "painted: the painted data set needs its grid"),
             (vec![("painted", "4:0000099009900000")], "painted: only the painted data set reads a painted grid; the data set is chessboard"),
             (vec![("dataset", "painted"), ("painted", "4:00001")], "painted: a 4x4 grid has 16 cells, got 5"),
+            (vec![("dataset", "csv")], "csv: the csv data set needs its file"),
+            (vec![("csv", "0123456789abcdef:5000x2")], "csv: only the csv data set reads a CSV file; the data set is chessboard"),
+            (vec![("dataset", "csv"), ("csv", "0123456789abcdef:3999x2")], "sampling.n_samples: must be at most half the CSV's 3999 rows (1999)"),
+            (vec![("dataset", "csv"), ("csv", "0123456789abcdef:50x2"), ("n-samples", "10")], "csv: a CSV set has 100..=5000000 rows of 1..=64 values, got 50 x 2"),
+            (vec![("dataset", "csv"), ("csv", "0123456789abcdef:5000x2"), ("data-size", "4000")], "data_size: a CSV set trains on all of its file's 5000 rows"),
+            (vec![("dataset", "csv"), ("csv", "0123456789abcdef:5000x2"), ("generations", "3")], "csv: generations need fresh draws"),
+            (vec![("dataset", "csv"), ("csv", "0123456789abcdef:5000x2"), ("exact-score", "true")], "sampling.exact_score: csv has no exact score"),
         ] {
             let e = from_pairs(pairs).unwrap_err();
             assert!(e.to_string().starts_with(want), "{e}");
@@ -474,7 +489,8 @@ mod tests {
             ("gen-size", "3000"), ("warm-start", "true"), ("hist-bins", "16"), ("hist-floor", "0.01"), ("shown", "100")];
         let fixed = [("fixed-t", "0.3"), ("exact-score", "true"), ("dataset", "mog")];
         let painted = [("dataset", "painted"), ("painted", "4:0000099009900000")];
-        for s in [ExperimentSpec::default(), from_pairs(changed).unwrap(), from_pairs(generations).unwrap(), from_pairs(fixed).unwrap(), from_pairs(painted).unwrap()] {
+        let csv = [("dataset", "csv"), ("csv", "0123456789abcdef:5000x3")];
+        for s in [ExperimentSpec::default(), from_pairs(changed).unwrap(), from_pairs(generations).unwrap(), from_pairs(fixed).unwrap(), from_pairs(painted).unwrap(), from_pairs(csv).unwrap()] {
             let text = print(&s);
             let back = from_pairs(text.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
             assert_eq!(back, s, "{text:?}");
@@ -486,7 +502,7 @@ mod tests {
         // the defaults print no change; settings not in force are not printed.
         let s = from_pairs(changed).unwrap();
         let names: Vec<_> = print_changed(&s).into_iter().map(|(k, _)| k).collect();
-        let want: Vec<_> = SETTINGS.iter().map(|x| x.name).filter(|n| !is_recursion(n) && !["exact-score", "fixed-t", "painted"].contains(n)).collect();
+        let want: Vec<_> = SETTINGS.iter().map(|x| x.name).filter(|n| !is_recursion(n) && !["exact-score", "fixed-t", "painted", "csv"].contains(n)).collect();
         assert_eq!(names, want);
         assert!(print_changed(&ExperimentSpec::default()).is_empty());
         let d = print(&ExperimentSpec::default());

@@ -177,8 +177,12 @@ pub fn build_net(spec: &ExperimentSpec) -> ScoreNet {
 
 /// `n` distinct rows of `data`, drawn with the seed's reference stream `index`.
 pub fn subsample(data: &Points, n: usize, seed: u64, index: u64) -> Points {
+    data.select(&subsample_indices(data.len(), n, seed, index))
+}
+
+/// `n` distinct indices below `total`, drawn with the seed's reference stream `index`.
+fn subsample_indices(total: usize, n: usize, seed: u64, index: u64) -> Vec<usize> {
     let mut r = rng::stream(seed, Stream::Reference, index);
-    let total = data.len();
     // Partial Fisher–Yates over a sparse permutation: O(n) memory for any data size.
     let mut swapped: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
     let mut idx = Vec::with_capacity(n);
@@ -189,7 +193,33 @@ pub fn subsample(data: &Points, n: usize, seed: u64, index: u64) -> Points {
         swapped.insert(j, vi);
         idx.push(vj);
     }
-    data.select(&idx)
+    idx
+}
+
+/// TID's reference draws (`metrics.repeats` subsamples of the training set, `n_samples` rows
+/// each) and the fresh data draw behind its noise floor. A CSV set cannot be drawn afresh: its
+/// floor takes `n_samples` rows held out of the references, which are drawn from the other
+/// rows, so the two are disjoint rows of the file as two fresh draws would be.
+pub fn reference_draws(spec: &ExperimentSpec, data: &Points) -> (Vec<Points>, Points) {
+    let n = spec.sampling.n_samples;
+    let repeats = spec.metrics.repeats as u64;
+    if spec.dataset == crate::data::Dataset::Csv {
+        let held = subsample_indices(data.len(), n, spec.seed, NULL_DRAW);
+        let mut is_held = vec![false; data.len()];
+        for &i in &held {
+            is_held[i] = true;
+        }
+        let rest: Vec<usize> = (0..data.len()).filter(|&i| !is_held[i]).collect();
+        let refs = (0..repeats)
+            .map(|r| {
+                let idx: Vec<usize> = subsample_indices(rest.len(), n, spec.seed, r).into_iter().map(|i| rest[i]).collect();
+                data.select(&idx)
+            })
+            .collect();
+        return (refs, data.select(&held));
+    }
+    let refs = (0..repeats).map(|r| subsample(data, n, spec.seed, r)).collect();
+    (refs, spec.data_from(n, &mut rng::stream(spec.seed, Stream::Reference, NULL_DRAW)))
 }
 
 /// Sample standard deviation (n - 1); None with fewer than two values.
@@ -586,6 +616,7 @@ pub async fn run_with(
     on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
 ) -> Result<ExperimentResult, RunError> {
     spec.validate().map_err(RunError::Spec)?;
+    spec.check_data().map_err(RunError::Spec)?;
     if spec.recursion.is_some() {
         return Err(RunError::Spec(SpecError {
             field: "recursion".into(),
@@ -602,7 +633,7 @@ pub async fn run_with(
     timings.insert("data_s".into(), now_s() - t0);
 
     let n = spec.sampling.n_samples;
-    let refs: Vec<Points> = (0..spec.metrics.repeats).map(|r| subsample(&data, n, spec.seed, r as u64)).collect();
+    let (refs, fresh) = reference_draws(spec, &data);
     // Neighbour counting is quadratic where e covers much of the data: refuse, before training,
     // radii that would take hours on the reference set.
     for &e in &spec.metrics.eps {
@@ -682,8 +713,7 @@ pub async fn run_with(
             tid.insert(name.clone(), tid_with_spread(&ref_counts, s, &spec.metrics.eps, spec.metrics.k));
         }
     }
-    // Noise floor: fresh draws of the data measured against the same references.
-    let fresh = spec.data_from(n, &mut rng::stream(spec.seed, Stream::Reference, NULL_DRAW));
+    // Noise floor: a fresh draw of the data measured against the same references.
     let tid_null = tid_with_spread(&ref_counts, &fresh, &spec.metrics.eps, spec.metrics.k);
     let se = spec.metrics.survival_eps;
     let mut survival = BTreeMap::new();
@@ -772,4 +802,46 @@ fn assemble(spec: &ExperimentSpec, nets: Vec<TrainedNet>) -> Box<dyn EpsModel> {
     let mut it = nets.into_iter().map(|n| Box::new(n) as Box<dyn EpsModel>);
     let (low, high) = (it.next().expect("two nets"), it.next().expect("two nets"));
     Box::new(SplitEps { low, high, split: ranges[1].0 as f32 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{CsvSet, Dataset};
+
+    /// A CSV set's floor compares rows held out of every reference draw; the references are
+    /// distinct rows of the others, and a built-in set's draws are as before.
+    #[test]
+    fn a_csv_sets_floor_rows_are_held_out_of_every_reference() {
+        // Row i is (i, -i): every row can be told by its first value.
+        let rows = 1000;
+        let data = Points::new(2, (0..rows).flat_map(|i| [i as f32, -(i as f32)]).collect());
+        let mut spec = ExperimentSpec { dataset: Dataset::Csv, csv: Some(CsvSet::of(data.clone())), ..Default::default() };
+        spec.sampling.n_samples = 400;
+        spec.metrics.repeats = 3;
+        spec.validate().unwrap();
+        spec.check_data().unwrap();
+        assert_eq!(spec.data(spec.data_size()), data, "the training set is the file's rows, in order");
+        let (refs, fresh) = reference_draws(&spec, &data);
+        let ids = |p: &Points| p.data.chunks(2).map(|r| r[0] as usize).collect::<Vec<_>>();
+        let held: std::collections::BTreeSet<usize> = ids(&fresh).into_iter().collect();
+        assert_eq!(held.len(), 400, "held-out rows are distinct");
+        assert_eq!(refs.len(), 3);
+        for r in &refs {
+            let seen: std::collections::BTreeSet<usize> = ids(r).into_iter().collect();
+            assert_eq!(seen.len(), 400, "a reference's rows are distinct");
+            assert!(seen.is_disjoint(&held), "a reference shares rows with the floor's draw");
+        }
+        assert_ne!(refs[0], refs[1]);
+        // The same seed draws the same rows; another seed others.
+        assert_eq!(reference_draws(&spec, &data).1, fresh);
+        spec.seed = 1;
+        assert_ne!(reference_draws(&spec, &data).1, fresh);
+        // A built-in set: references are subsamples of the training set, the floor a fresh draw.
+        let s = ExperimentSpec { data_size: Some(5000), ..Default::default() };
+        let train = s.data(5000);
+        let (refs, fresh) = reference_draws(&s, &train);
+        assert_eq!(refs[0], subsample(&train, s.sampling.n_samples, s.seed, 0));
+        assert_eq!(fresh, s.data_from(s.sampling.n_samples, &mut rng::stream(s.seed, Stream::Reference, NULL_DRAW)));
+    }
 }

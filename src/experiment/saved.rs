@@ -8,6 +8,9 @@
 //! {"format": "collapse-lab-run", "version": 1, "lab": "0.1.0", "spec": {...},
 //!  "params": [[f32, ...], ...], "result": {...the run's result JSON...}}
 //! ```
+//!
+//! A run on a CSV file (the `csv` data set) also holds the file's points, `"data": [f32, ...]`
+//! row-major, since its spec names the file only; opening checks them against its fingerprint.
 
 use super::run::{ExperimentResult, NetTraining, Pretrained};
 use super::spec::ExperimentSpec;
@@ -32,22 +35,34 @@ struct SavedRun {
     spec: ExperimentSpec,
     params: Vec<Vec<f32>>,
     result: serde_json::Value,
+    /// The training set's points where the spec's data set is a CSV file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data: Option<Vec<f32>>,
 }
 
 /// The JSON of a saved run of `r` (which must have trained nets: not the exact score).
 pub fn save(r: &ExperimentResult) -> Result<String, String> {
     let result = serde_json::to_value(r).map_err(|e| e.to_string())?;
-    save_parts(r.params.clone(), result)
+    let data = r.spec.csv.as_ref().and_then(|c| c.points.0.as_ref()).map(|p| p.data.clone());
+    save_parts(r.params.clone(), result, data)
 }
 
-/// The same from a result's JSON and its nets' parameters (the page holds them apart).
-pub fn save_parts(params: Vec<Vec<f32>>, result: serde_json::Value) -> Result<String, String> {
+/// The same from a result's JSON, its nets' parameters and, for a CSV data set, the file's
+/// points (the page holds them apart).
+pub fn save_parts(params: Vec<Vec<f32>>, result: serde_json::Value, data: Option<Vec<f32>>) -> Result<String, String> {
     if params.is_empty() {
         return Err("this run has no trained net to save (the exact score needs none: its link reproduces it)".into());
     }
     let spec: ExperimentSpec =
         serde_json::from_value(result.get("spec").cloned().unwrap_or_default()).map_err(|e| format!("result.spec: {e}"))?;
-    let saved = SavedRun { format: FORMAT.into(), version: VERSION, lab: env!("CARGO_PKG_VERSION").into(), spec, params, result };
+    if let Some(c) = &spec.csv {
+        let rows = data.as_ref().map_or(0, |d| d.len() / c.dim.max(1));
+        if rows != c.rows {
+            return Err(format!("this run trained on a CSV file of {} rows; its points are needed to save it ({rows} given)", c.rows));
+        }
+    }
+    let data = if spec.csv.is_some() { data } else { None };
+    let saved = SavedRun { format: FORMAT.into(), version: VERSION, lab: env!("CARGO_PKG_VERSION").into(), spec, params, result, data };
     serde_json::to_string(&saved).map_err(|e| e.to_string())
 }
 
@@ -79,8 +94,19 @@ pub fn open(text: &str) -> Result<Opened, String> {
         Some(x) => return Err(format!("version {x}: this lab opens saved runs of version {VERSION}")),
         None => return Err("no \"version\": not a saved run".into()),
     }
-    let s: SavedRun = serde_json::from_value(v).map_err(|e| format!("bad saved run: {e}"))?;
+    let mut s: SavedRun = serde_json::from_value(v).map_err(|e| format!("bad saved run: {e}"))?;
     s.spec.validate().map_err(|e| format!("its spec: {e}"))?;
+    match (&mut s.spec.csv, s.data.take()) {
+        (Some(c), Some(data)) => {
+            if data.len() != c.rows * c.dim {
+                return Err(format!("data: {} values, but its spec's CSV file has {} rows x {}", data.len(), c.rows, c.dim));
+            }
+            c.attach(crate::points::Points::new(c.dim, data)).map_err(|e| format!("data: {e}"))?;
+        }
+        (Some(_), None) => return Err("data: its spec trains on a CSV file, but the file's points are missing".into()),
+        (None, Some(_)) => return Err("data: points of a CSV file, but its spec's data set is not csv".into()),
+        (None, None) => {}
+    }
     super::run::check_params(&s.spec, &s.params).map_err(|e| e.to_string())?;
     let training: Option<TrainReport> = match s.result.get("training") {
         None | Some(serde_json::Value::Null) => None,

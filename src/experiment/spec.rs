@@ -34,6 +34,10 @@ pub struct ExperimentSpec {
     /// The grid of the `painted` data set (and of no other).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub painted: Option<crate::data::Painted>,
+    /// The file of the `csv` data set (and of no other): named by its fingerprint, rows and
+    /// dimension; its points are attached where the file is read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csv: Option<crate::data::CsvSet>,
 }
 
 /// One chain of recursive training (SPEC §10): generation 0 trains on `gen_size` points of the
@@ -188,6 +192,7 @@ impl Default for ExperimentSpec {
             seed: 0,
             recursion: None,
             painted: None,
+            csv: None,
         }
     }
 }
@@ -300,23 +305,44 @@ pub mod limits {
 
 impl ExperimentSpec {
     pub fn data_size(&self) -> usize {
-        self.data_size.unwrap_or_else(|| self.dataset.default_size())
+        match (&self.dataset, &self.csv) {
+            (Dataset::Csv, Some(c)) => self.data_size.unwrap_or(c.rows),
+            _ => self.data_size.unwrap_or_else(|| self.dataset.default_size()),
+        }
     }
 
     pub fn data_dim(&self) -> usize {
-        self.dataset.dim(self.dim)
+        match (&self.dataset, &self.csv) {
+            (Dataset::Csv, Some(c)) => c.dim,
+            _ => self.dataset.dim(self.dim),
+        }
     }
 
-    /// `n` points of the data set with the data stream of the seed (the training set).
+    /// Whether the data can be drawn: a CSV set's points must be attached (a spec from a link
+    /// or a JSON file names its file only). Every run checks this before it starts.
+    pub fn check_data(&self) -> Result<(), SpecError> {
+        match (&self.dataset, &self.csv) {
+            (Dataset::Csv, Some(c)) => c.points().map(|_| ()).map_err(|m| SpecError { field: "csv".into(), message: m }),
+            _ => Ok(()),
+        }
+    }
+
+    /// `n` points of the data set with the data stream of the seed (the training set). A CSV
+    /// set's training set is its file's rows, all of them (`n` is its rows: `validate`).
     pub fn data(&self, n: usize) -> crate::points::Points {
+        if let (Dataset::Csv, Some(c)) = (&self.dataset, &self.csv) {
+            return (**c.points().expect("check_data")).clone();
+        }
         self.data_from(n, &mut crate::rng::stream(self.seed, crate::rng::Stream::Data, 0))
     }
 
     /// `n` points of the data set from the given stream (fresh draws: references, diagnostics,
-    /// generations' fresh data). A painted set is drawn from its grid.
+    /// generations' fresh data). A painted set is drawn from its grid, a CSV set's rows with
+    /// replacement.
     pub fn data_from(&self, n: usize, r: &mut rand::rngs::StdRng) -> crate::points::Points {
-        match (&self.dataset, &self.painted) {
-            (Dataset::Painted, Some(p)) => p.sample_from(n, r),
+        match (&self.dataset, &self.painted, &self.csv) {
+            (Dataset::Painted, Some(p), _) => p.sample_from(n, r),
+            (Dataset::Csv, _, Some(c)) => c.sample_from(n, r),
             _ => self.dataset.generate_from(n, self.dim, r),
         }
     }
@@ -357,6 +383,39 @@ impl ExperimentSpec {
             (_, Some(_)) => {
                 return err("painted", format!("only the painted data set reads a painted grid; the data set is {}", self.dataset.name()))
             }
+            _ => {}
+        }
+        match (&self.dataset, &self.csv) {
+            (Dataset::Csv, None) => {
+                return err("csv", "the csv data set needs its file: load it (the page's Load CSV, or --data-csv FILE)".into())
+            }
+            (Dataset::Csv, Some(c)) => {
+                c.check().map_err(|m| SpecError { field: "csv".into(), message: m })?;
+                if !(DATA_SIZE.0..=DATA_SIZE.1).contains(&c.rows) || !(DIM.0..=DIM.1).contains(&c.dim) {
+                    return err(
+                        "csv",
+                        format!("a CSV set has {}..={} rows of {}..={} values, got {} x {}", DATA_SIZE.0, DATA_SIZE.1, DIM.0, DIM.1, c.rows, c.dim),
+                    );
+                }
+                if let Some(n) = self.data_size.filter(|&n| n != c.rows) {
+                    return err("data_size", format!("a CSV set trains on all of its file's {} rows, got {n}; leave data_size unset", c.rows));
+                }
+                if self.recursion.is_some() {
+                    return err("csv", "generations need fresh draws of the data set each generation; a CSV file has only its rows".into());
+                }
+                // TID's floor holds n rows out of the references (module data::csv_set).
+                if self.sampling.n_samples * 2 > c.rows {
+                    return err(
+                        "sampling.n_samples",
+                        format!(
+                            "must be at most half the CSV's {} rows ({}): TID's floor compares n held-out rows with references drawn from the others",
+                            c.rows,
+                            c.rows / 2
+                        ),
+                    );
+                }
+            }
+            (_, Some(_)) => return err("csv", format!("only the csv data set reads a CSV file; the data set is {}", self.dataset.name())),
             _ => {}
         }
         if self.dataset == Dataset::MogNd {

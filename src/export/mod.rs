@@ -22,6 +22,12 @@ pub fn torch_script(spec: &ExperimentSpec) -> Result<String, SpecError> {
             message: "a generations run has no PyTorch script; export one generation's run (the spec without fresh, generations, ...)".into(),
         });
     }
+    if spec.dataset == crate::data::Dataset::Csv {
+        return Err(SpecError {
+            field: "dataset".into(),
+            message: "the PyTorch script draws its data itself, and a CSV file is not built into it; export a run on a built-in or painted data set".into(),
+        });
+    }
     let mixture = spec.dataset.mixture(spec.dim).map(|m| {
         assert!(m.stds.windows(2).all(|w| w[0] == w[1]), "the lab's mixtures have one std");
         json!({ "means": m.means, "std": m.stds[0] })

@@ -92,6 +92,7 @@ pub async fn run_experiment(
     lose_gpu_after: u32,
     auto: bool,
     saved: Option<String>,
+    data: Option<Vec<f32>>,
 ) -> Result<JsValue, JsValue> {
     // A saved run (`saved`, the text of its file): its spec and nets, sampled and measured
     // again on the CPU without training, and checked against the file's figures.
@@ -99,10 +100,15 @@ pub async fn run_experiment(
         Some(text) => Some(experiment::saved::open(&text).map_err(|e| JsValue::from_str(&e))?),
         None => None,
     };
-    let spec = match &opened {
+    let mut spec = match &opened {
         Some(o) => o.spec.clone(),
         None => ExperimentSpec::from_json(&spec_json).map_err(|e| spec_error(&e))?,
     };
+    // A CSV data set's points (`readDataCsv`), which the spec names by fingerprint only.
+    if let (Some(c), Some(data)) = (spec.csv.as_mut().filter(|c| c.points.0.is_none()), data) {
+        let dim = c.dim;
+        c.attach(Points::new(dim, data)).map_err(|m| spec_error(&SpecError { field: "csv".into(), message: m }))?;
+    }
     let use_gpu = use_gpu && opened.is_none();
     let send = |v: serde_json::Value| on_event.call1(&JsValue::NULL, &to_js(&v));
     let mut lose: Option<GpuContext> = None;
@@ -160,6 +166,9 @@ pub async fn run_experiment(
         Reflect::set(&samples, &name.into(), &Float32Array::from(p.data.as_slice()))?;
     }
     Reflect::set(&out, &"samples".into(), &samples)?;
+    if let Some(p) = result.spec.csv.as_ref().and_then(|c| c.points.0.as_ref()) {
+        Reflect::set(&out, &"data".into(), &Float32Array::from(p.data.as_slice()))?;
+    }
     if let Some(r) = &result.reference {
         Reflect::set(&out, &"reference".into(), &Float32Array::from(r.data.as_slice()))?;
     }
@@ -204,12 +213,33 @@ pub fn settings_table() -> JsValue {
     to_js(&rows)
 }
 
-/// A saved run's file text from a run's result JSON and its nets' parameters (`out.params`).
+/// A saved run's file text from a run's result JSON, its nets' parameters (`out.params`) and,
+/// for a CSV data set, the file's points (`out.data`).
 #[wasm_bindgen(js_name = saveRun)]
-pub fn save_run(result_json: &str, params: js_sys::Array) -> Result<String, JsValue> {
+pub fn save_run(result_json: &str, params: js_sys::Array, data: Option<Vec<f32>>) -> Result<String, JsValue> {
     let result: serde_json::Value = serde_json::from_str(result_json).map_err(|e| JsValue::from_str(&format!("bad result: {e}")))?;
     let params: Vec<Vec<f32>> = params.iter().map(|p| Float32Array::from(p).to_vec()).collect();
-    experiment::saved::save_parts(params, result).map_err(|e| JsValue::from_str(&e))
+    experiment::saved::save_parts(params, result, data).map_err(|e| JsValue::from_str(&e))
+}
+
+/// A training set from a CSV file's text (the page's Load CSV, read in the worker): `{setting,
+/// rows, dim, header, points}`, `setting` being the `csv` setting that names it
+/// (`FINGERPRINT:ROWSxDIM`) and `points` the rows as a row-major Float32Array to pass to
+/// `runExperiment`. `on_event` hears `{kind: "progress", iter, total}` (bytes parsed). Throws
+/// `{field: "csv", message, text}` naming the line and column of a bad value.
+#[wasm_bindgen(js_name = readDataCsv)]
+pub fn read_data_csv(text: &str, on_event: &Function) -> Result<JsValue, JsValue> {
+    let total = text.len().max(1);
+    let progress = |done: usize| {
+        let _ = on_event.call1(&JsValue::NULL, &to_js(&serde_json::json!({"kind": "progress", "iter": done, "total": total})));
+    };
+    let csv_error = |m: String| spec_error(&SpecError { field: "csv".into(), message: m });
+    let (dim, values, info) = crate::points::read_csv_text(text, progress).map_err(csv_error)?;
+    let set = crate::data::CsvSet::of_values(dim, &values);
+    let points = set.points().map_err(csv_error)?;
+    let out = to_js(&serde_json::json!({"setting": set.print(), "rows": set.rows, "dim": set.dim, "header": info.header}));
+    Reflect::set(&out, &"points".into(), &Float32Array::from(points.data.as_slice()))?;
+    Ok(out)
 }
 
 /// The gallery (src/experiment/presets.rs): `[{id, figure, title, look, kind, quick, paper,
