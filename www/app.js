@@ -39,6 +39,9 @@ let worker = null;
 let study = null; // {plan inputs, workers, records, result} while a study runs or after it
 let lastOut = null;
 let liveLoss = [];
+// The csv data set's file as read in a worker: {name, setting, rows, dim, points}. The form's
+// `csv` setting names it (FINGERPRINT:ROWSxDIM); the points go to the worker with every run.
+let dataCsv = null;
 
 // One checkbox and one steps field per sampler, built from the core's list.
 function buildSamplerControls() {
@@ -95,8 +98,9 @@ function formPairs() {
   for (const k of FORM_FIELDS) {
     // The dimension is a setting of mog-nd only (elsewhere the core refuses it, not ignores it).
     if (k === 'dim' && form.elements.dataset.value !== 'mog-nd') continue;
-    // Likewise the painted grid, of the painted data set only.
+    // Likewise the painted grid, of the painted data set only, and the CSV file of csv.
     if (k === 'painted' && form.elements.dataset.value !== 'painted') continue;
+    if (k === 'csv' && form.elements.dataset.value !== 'csv') continue;
     const v = String(form.elements[k].value).trim();
     if (v !== '') pairs.push([k, v]);
   }
@@ -160,6 +164,58 @@ function showPainter() {
   box.hidden = !on;
 }
 
+// The Load CSV box shows with the csv data set. Resolves to what blocks a run: nothing when the
+// file the form names is loaded, else what to load (a link names its file but cannot carry it).
+function csvMissing() {
+  const on = form.elements.dataset.value === 'csv';
+  $('#data-csv').hidden = !on;
+  if (!on) return '';
+  const named = form.elements.csv.value.trim();
+  const note = $('#data-csv-note');
+  if (dataCsv && dataCsv.setting === named) {
+    note.textContent = `${dataCsv.name}: ${dataCsv.rows} rows × ${dataCsv.dim}, fingerprint ${named.split(':')[0]}. Its rows are the training set; TID's floor compares n held-out rows with references drawn from the others.`;
+    return '';
+  }
+  const m = /^([0-9a-f]{16}):(\d+)x(\d+)$/.exec(named);
+  note.textContent = m ? `This link trains on a CSV file of ${m[2]} rows × ${m[3]} (fingerprint ${m[1]}); a link cannot carry the file.` : 'Choose a CSV file of points, one per row.';
+  return m ? `csv: load the CSV file this run names (${m[2]} rows × ${m[3]}, fingerprint ${m[1]}) with Load CSV` : '';
+}
+
+// Reads the csv data set's file in a worker (a bad file is named with its line and column, and
+// the form keeps what it had); the form then names it, with n samples at most half its rows.
+function loadCsv(file) {
+  if (busy()) return;
+  const note = $('#data-csv-note');
+  note.textContent = `Reading ${file.name}…`;
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const stop = (text) => { w.terminate(); note.textContent = text; note.classList.add('error'); };
+  w.onmessage = (ev) => {
+    const m = ev.data;
+    if (m.type === 'event' && m.event.kind === 'progress') note.textContent = `Reading ${file.name}: ${Math.round(100 * m.event.iter / m.event.total)}%`;
+    else if (m.type === 'csv') {
+      w.terminate();
+      note.classList.remove('error');
+      dataCsv = { name: file.name, ...m.out };
+      form.elements.csv.value = m.out.setting;
+      const n = form.elements['n-samples'];
+      const fits = Number(n.value) * 2 <= m.out.rows;
+      if (!fits) n.value = String(Math.floor(m.out.rows / 2));
+      validate();
+      if (!fits) note.textContent += ` Samples per sampler set to ${n.value}, half its rows.`;
+    } else if (m.type === 'error') stop(`${file.name}: ${m.message.replace(/^csv: /, '')}.`);
+  };
+  w.onerror = (ev) => { ev.preventDefault(); stop(`${file.name}: ${ev.message || 'the worker stopped'}.`); };
+  w.postMessage({ readCsv: file });
+}
+
+// A run's CSV points (a stored or opened run holds them) become the loaded file, so Re-run works.
+function takeCsv(out, name) {
+  const spec = out.result.spec;
+  if (!out.data || !spec.csv) return;
+  const setting = Object.fromEntries(settingsOf(JSON.stringify(spec), false)).csv;
+  dataCsv = { name, setting, rows: spec.csv.rows, dim: spec.csv.dim, points: out.data };
+}
+
 function validate() {
   showPainter();
   for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
@@ -190,8 +246,16 @@ function validate() {
       }
     }
     updateShare();
+    // A link to a run on a CSV file: the stored run can still show, but training needs the file.
+    const missing = csvMissing();
+    if (missing) {
+      $('#form-error').textContent = missing;
+      $('#train').disabled = true;
+      $('#study').disabled = true;
+    }
     return spec;
   } catch (e) {
+    csvMissing();
     const field = e && e.field;
     const el = field && (form.elements[field] || (field === 'samplers' && form.querySelector('input[name=sampler]'))
       || (field === 'steps' && form.querySelector('input[name^=steps-]')));
@@ -246,7 +310,7 @@ function fmt(v, d = 3) { return v === null || v === undefined || !Number.isFinit
 // `shipped`: the file came with the page (a gallery run trained by the CLI).
 async function start(saved = null, savedName = '', shipped = false) {
   const spec = saved ? defaultSpec() : validate();
-  if (!spec) return;
+  if (!spec || (!saved && csvMissing())) return;
   mode = 'run';
   const engine = saved ? { gpu: false, note: $('#engine-note').textContent } : await chooseEngine(GPU_MODE);
   $('#engine-note').textContent = engine.note;
@@ -280,7 +344,10 @@ async function start(saved = null, savedName = '', shipped = false) {
         $('#progress-text').textContent = e.phase === 'metrics' ? 'Measuring TID…' : `Sampling with ${LABELS[e.phase] || e.phase}…`;
       }
     } else if (m.type === 'done') {
-      if (saved) fillForm(m.out.result.spec), applyParams(new URLSearchParams(settingsOf(JSON.stringify(m.out.result.spec), true)));
+      if (saved) {
+        takeCsv(m.out, savedName);
+        fillForm(m.out.result.spec), applyParams(new URLSearchParams(settingsOf(JSON.stringify(m.out.result.spec), true)));
+      }
       finish();
       lastOut = m.out;
       keep(runKey(m.out.result.spec), m.out, 'the run');
@@ -300,7 +367,8 @@ async function start(saved = null, savedName = '', shipped = false) {
     }
   };
   worker.onerror = (ev) => { ev.preventDefault(); fail(ev.message || 'the worker stopped'); };
-  worker.postMessage({ spec: JSON.stringify(spec), useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0), saved: saved || undefined });
+  worker.postMessage({ spec: JSON.stringify(spec), useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0), saved: saved || undefined,
+    data: !saved && spec.dataset === 'csv' ? dataCsv.points : undefined });
 }
 
 // Your own samples: both files go to a worker, which reads, parses and measures them (the core's
@@ -358,7 +426,7 @@ async function openRun(file) {
 function saveRunFile() {
   if (!lastOut) return;
   try {
-    const text = saveRun(JSON.stringify(lastOut.result), lastOut.params || []);
+    const text = saveRun(JSON.stringify(lastOut.result), lastOut.params || [], lastOut.data);
     download(`collapse-lab-run-seed${lastOut.result.spec.seed}.json`, new Blob([text], { type: 'application/json' }));
   } catch (e) {
     $('#run-error').textContent = `Save run: ${(e && e.message) || e}.`;
@@ -407,6 +475,8 @@ async function showStored(spec) {
   const hit = await store.load(runKey(spec));
   if (!hit || busy()) return false;
   lastOut = hit.out;
+  takeCsv(hit.out, `the file of the stored run`);
+  validate();
   window.collapseLab.last = hit.out;
   $('#run-view').hidden = false;
   render(hit.out);
@@ -514,7 +584,7 @@ function render(out) {
 // records are aggregated by the core again as they arrive.
 function startStudy() {
   const spec = validate();
-  if (!spec) return;
+  if (!spec || csvMissing()) return;
   mode = 'run';
   const pairs = JSON.stringify(formPairs());
   const axes = JSON.stringify(studyAxes());
@@ -563,7 +633,8 @@ function startStudy() {
     view.dataset.state = 'done';
     if (!s.result.failed.length) keep(studyKey(s), s.result, 'the study');
   };
-  startPool(s, n, (run) => ({ studyRun: JSON.stringify(run) }), done, (w, m, next) => {
+  const data = JSON.parse(pairs).some(([k, v]) => k === 'dataset' && v === 'csv') ? dataCsv.points : undefined;
+  startPool(s, n, (run) => ({ studyRun: JSON.stringify(run), data }), done, (w, m, next) => {
     if (study !== s) return;
     if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, m.event.iter / m.event.total * 0.9); progress(); }
     else if (m.type === 'record') { s.running.delete(w.run); s.records.push(m.record); progress(); draw(); next(); }
@@ -987,6 +1058,7 @@ async function main() {
   $('#export-samples').addEventListener('click', exportSamples);
   $('#save-run').addEventListener('click', saveRunFile);
   $('#own-run').addEventListener('click', startOwn);
+  $('#data-csv-file').addEventListener('change', (ev) => { if (ev.target.files[0]) loadCsv(ev.target.files[0]); ev.target.value = ''; });
   $('#open-run').addEventListener('change', (ev) => { if (ev.target.files[0]) openRun(ev.target.files[0]); ev.target.value = ''; });
   $('#forget-runs').addEventListener('click', async () => { await store.clear(); $('#stored-note').textContent = 'Stored runs forgotten.'; });
   // PNG links appear under every chart, whichever view drew it.

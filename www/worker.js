@@ -2,7 +2,7 @@
 // page decides the engine (www/gpu.js) and says so in useGpu. A study's page sends one planned
 // run at a time ({studyRun}), a generations run one chain ({chainRun}); the worker answers with
 // its record and waits for the next.
-import init, { runExperiment, runStudyRun, runChain, compareCsv } from '../collapse-lab.js';
+import init, { runExperiment, runStudyRun, runChain, compareCsv, readDataCsv } from '../collapse-lab.js';
 
 const ready = init();
 
@@ -21,6 +21,14 @@ self.onmessage = async (ev) => {
       self.postMessage({ type: 'compared', out }, [out.train.buffer, out.samples.buffer]);
       return;
     }
+    if (ev.data.readCsv) {
+      // The csv data set's file: read and parsed here; its points go back to the page, which
+      // sends them with every run on it.
+      const text = await ev.data.readCsv.text();
+      const out = readDataCsv(text, (e) => { self.postMessage({ type: 'event', event: e }); return true; });
+      self.postMessage({ type: 'csv', out }, [out.points.buffer]);
+      return;
+    }
     if (ev.data.chainRun) {
       const record = await runChain(ev.data.chainRun, (e) => {
         if (e.kind !== 'note') self.postMessage({ type: 'event', event: e });
@@ -33,15 +41,15 @@ self.onmessage = async (ev) => {
       const record = await runStudyRun(ev.data.studyRun, (e) => {
         if (e.kind === 'progress') self.postMessage({ type: 'event', event: e });
         return true;
-      });
+      }, ev.data.data);
       self.postMessage({ type: 'record', record });
       return;
     }
     const out = await runExperiment(ev.data.spec, (e) => {
       self.postMessage({ type: 'event', event: e });
       return true;
-    }, ev.data.useGpu, ev.data.loseGpuAfter || 0, !!ev.data.auto, ev.data.saved);
-    const arrays = [...Object.values(out.samples), out.reference, ...(out.params || []), ...Object.values(out.recordings || {}).map((r) => r.trajectories)];
+    }, ev.data.useGpu, ev.data.loseGpuAfter || 0, !!ev.data.auto, ev.data.saved, ev.data.data);
+    const arrays = [...Object.values(out.samples), out.reference, out.data, ...(out.params || []), ...Object.values(out.recordings || {}).map((r) => r.trajectories)];
     const buffers = arrays.filter(Boolean).map((a) => a.buffer);
     self.postMessage({ type: 'done', out }, buffers);
   } catch (err) {

@@ -76,11 +76,22 @@ pub fn canonical_spec(spec_json: &str) -> Result<JsValue, JsValue> {
     Ok(to_js(&spec_of_json(spec_json)?.canonical()))
 }
 
+/// Attaches a CSV data set's points (`readDataCsv`'s, which the spec names by fingerprint only);
+/// refused, naming `csv`, if they are not the file the spec names.
+fn attach_data(spec: &mut ExperimentSpec, data: Option<Vec<f32>>) -> Result<(), JsValue> {
+    if let (Some(c), Some(data)) = (spec.csv.as_mut().filter(|c| c.points.0.is_none()), data) {
+        let dim = c.dim;
+        c.attach(Points::new(dim, data)).map_err(|m| spec_error(&SpecError { field: "csv".into(), message: m }))?;
+    }
+    Ok(())
+}
+
 /// Runs one experiment. With `use_gpu`, training runs on the WGSL engine through WebGPU (with
 /// `auto` too, only if a few timed steps show it faster than the CPU engine for this spec), and
 /// falls back to the CPU engine (wasm SIMD) with a note if there is no adapter, the engine
-/// cannot take the spec, or the device is lost. `lose_gpu_after` > 0 destroys the device once
-/// training passes that iteration (to test the fallback). `on_event` receives
+/// cannot take the spec, or the device is lost. `data`: the points of a CSV data set's file
+/// (the result then holds them as `data`, for saving and storing the run). `lose_gpu_after` > 0
+/// destroys the device once training passes that iteration (to test the fallback). `on_event` receives
 /// `{kind: "phase", phase}`, `{kind: "progress", iter, total, loss, elapsed_s}` and
 /// `{kind: "note", text}`; returning false cancels.
 /// Resolves to `{result, samples: {name: Float32Array}, reference, recordings, truth}`.
@@ -104,11 +115,7 @@ pub async fn run_experiment(
         Some(o) => o.spec.clone(),
         None => ExperimentSpec::from_json(&spec_json).map_err(|e| spec_error(&e))?,
     };
-    // A CSV data set's points (`readDataCsv`), which the spec names by fingerprint only.
-    if let (Some(c), Some(data)) = (spec.csv.as_mut().filter(|c| c.points.0.is_none()), data) {
-        let dim = c.dim;
-        c.attach(Points::new(dim, data)).map_err(|m| spec_error(&SpecError { field: "csv".into(), message: m }))?;
-    }
+    attach_data(&mut spec, data)?;
     let use_gpu = use_gpu && opened.is_none();
     let send = |v: serde_json::Value| on_event.call1(&JsValue::NULL, &to_js(&v));
     let mut lose: Option<GpuContext> = None;
@@ -293,10 +300,12 @@ pub fn study_aggregate(pairs_json: &str, axes_json: &str, seeds: usize, records_
 
 /// Runs one planned run of a study (`{index, cell, seed_index, settings, spec}`) on the CPU
 /// engine, as the CLI's study does, and resolves to its record (figures, result, or error).
+/// `data`: a CSV data set's points, as for `runExperiment`.
 #[wasm_bindgen(js_name = runStudyRun)]
-pub async fn run_study_run(run_json: String, on_event: Function) -> Result<JsValue, JsValue> {
-    let run: crate::study::PlannedRun =
+pub async fn run_study_run(run_json: String, on_event: Function, data: Option<Vec<f32>>) -> Result<JsValue, JsValue> {
+    let mut run: crate::study::PlannedRun =
         serde_json::from_str(&run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
+    attach_data(&mut run.spec, data)?;
     let mut cb = relay(&on_event);
     let outcome = experiment::run_on(&run.spec, Backend::Cpu, &mut cb).await;
     let rec = match &outcome {

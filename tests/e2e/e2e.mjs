@@ -662,6 +662,68 @@ await test('painted_data_trains_and_travels_in_the_link', async (page) => {
   assert(/painted: a 20x20 grid has 400 cells, got 3/.test(await page.textContent('#form-error')), `bad grid: ${await page.textContent('#form-error')}`);
 });
 
+// Your own data from a file: Load CSV reads it in a worker, the form names it by fingerprint,
+// training runs on its rows, the floor and reference are the CLI's for the same file and spec,
+// the saved run carries the points (and opens in the CLI), the stored run brings the file back,
+// and a link alone says which file to load.
+await test('a_csv_file_trains_in_the_page_as_in_the_cli', async (page) => {
+  const dir = path.join(outDir, 'csvdata');
+  fs.mkdirSync(dir, { recursive: true });
+  execFileSync(cliBin, ['run', '--dataset', 'spiral', '--iters', '1', '--batch', '16', '--n-samples', '3000', '--data-size', '6000',
+    '--samplers', 'ode', '--steps', 'ode=1', '--seed', '3', '--quiet', '--samples-out', dir]);
+  const file = path.join(dir, 'train.csv');
+  const small = 'depth=2&width=16&iters=80&batch=128&n-samples=1000&eps=0.05,0.1&samplers=ode,sde&steps=sde=40,ode=20';
+  await page.goto(`${base}?${small}&gpu=0`);
+  await page.waitForSelector('body[data-ready=true]');
+  await page.selectOption('select[name=dataset]', 'csv');
+  assert(!(await page.isHidden('#data-csv-file')), 'no Load CSV');
+  assert(/csv: the csv data set needs its file/.test(await page.textContent('#form-error')) && (await page.isDisabled('#train')), `no file: ${await page.textContent('#form-error')}`);
+  await page.setInputFiles('#data-csv-file', file);
+  await page.waitForFunction(() => /3000 rows × 2/.test(document.querySelector('#data-csv-note').textContent), null, { timeout: 30_000 });
+  const named = await page.inputValue('input[name=csv]');
+  assert(/^[0-9a-f]{16}:3000x2$/.test(named), `csv setting: ${named}`);
+  assert((await page.textContent('#form-error')) === '' && !(await page.isDisabled('#train')), `form error: ${await page.textContent('#form-error')}`);
+  const share = await page.getAttribute('#share', 'href');
+  assert(share.includes('dataset=csv') && share.includes(`csv=${encodeURIComponent(named)}`), `share: ${share}`);
+  await page.click('#train');
+  await page.waitForSelector('#results[data-state=done]', { timeout: 120_000 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(outDir, 'csv-data.png'), fullPage: false });
+  const web = await page.evaluate(() => ({ r: window.collapseLab.last.result, ref: Array.from(window.collapseLab.last.reference) }));
+  const args = small.split('&').flatMap((kv) => { const i = kv.indexOf('='); return [`--${kv.slice(0, i)}`, kv.slice(i + 1)]; });
+  const cli = JSON.parse(execFileSync(cliBin, ['run', '--data-csv', file, ...args, '--quiet', '--samples-out', path.join(dir, 'cli')], { encoding: 'utf8' }));
+  assert(cli.spec.csv.fingerprint === named.split(':')[0], `the CLI names ${cli.spec.csv.fingerprint}, the page ${named}`);
+  // The data's figures need no training: the floor is the CLI's, the reference its rows.
+  web.r.tid_null.forEach((e, i) => assert(Math.abs(e.tid - cli.tid_null[i].tid) <= 1e-9 * Math.abs(cli.tid_null[i].tid), `floor at ${e.eps}: page ${e.tid}, CLI ${cli.tid_null[i].tid}`));
+  const cliRef = fs.readFileSync(path.join(dir, 'cli', 'train.csv'), 'utf8').trim().split('\n').flatMap((l) => l.split(',').map(Number));
+  assert(cliRef.length === web.ref.length && cliRef.every((x, i) => Math.abs(x - web.ref[i]) <= 1e-6 * Math.max(1, Math.abs(x))), 'the reference rows differ from the CLI\'s');
+  // Save run: the file carries the points and opens in the CLI with the page's figures.
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click('#save-run')]);
+  const saved = path.join(dir, 'saved.json');
+  fs.copyFileSync(await d.path(), saved);
+  assert(JSON.parse(fs.readFileSync(saved)).data.length === 6000, 'the saved run lacks its points');
+  const opened = JSON.parse(execFileSync(cliBin, ['run', '--load-run', saved, '--quiet'], { encoding: 'utf8' }));
+  assert(opened.spec.csv.fingerprint === cli.spec.csv.fingerprint, 'the CLI opened another file');
+  // The link again in this browser: the stored run shows, with its file, so Train is ready.
+  await page.goto(base + share.replace(/^\//, '').replace(/^[^?]*/, ''));
+  await page.waitForSelector('#results[data-state=done][data-stored=true]', { timeout: 10_000 });
+  assert((await page.textContent('#form-error')) === '' && !(await page.isDisabled('#train')), `stored: ${await page.textContent('#form-error')}`);
+  // The link in another browser: it names the file to load and trains nothing.
+  const other = await browser.newPage();
+  await other.goto(base + share.replace(/^\//, '').replace(/^[^?]*/, '') + '&autorun=1');
+  await other.waitForSelector('body[data-ready=true]');
+  const msg = await other.textContent('#form-error');
+  assert(msg.includes(`csv: load the CSV file this run names (3000 rows × 2, fingerprint ${named.split(':')[0]}) with Load CSV`) && (await other.isDisabled('#train')), `link alone: ${msg}`);
+  assert((await other.getAttribute('#results', 'data-state')) !== 'running', 'a run started without its file');
+  // A bad file is named with its line and column; the form keeps the file it had.
+  const bad = path.join(dir, 'bad.csv');
+  fs.writeFileSync(bad, 'x,y\n0.1,0.2\n0.3,oops\n');
+  await other.setInputFiles('#data-csv-file', bad);
+  await other.waitForFunction(() => /bad.csv: line 3, column 2: "oops" is not a number/.test(document.querySelector('#data-csv-note').textContent), null, { timeout: 30_000 });
+  assert((await other.inputValue('input[name=csv]')) === named, 'a bad file changed the form');
+  await other.close();
+});
+
 await test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (page) => {
   const q = 'Why does the <b>ODE</b> collapse?';
   const url = `${base}?dataset=mog&width=32&hide=study,generations,lr&lock=width,samplers&question=${encodeURIComponent(q)}&embed=1`;
