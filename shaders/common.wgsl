@@ -9,10 +9,13 @@ struct Dims {
   b_off: u32, act: u32, scale: f32, extra: u32,
 }
 
-// Activation codes: 0 tanh, 1 relu, 2 silu, 3 identity (the output layer).
+// Activation codes: 0 tanh, 1 relu, 2 silu, 3 identity (the output layer). tanh's argument is
+// clamped to +-15: some implementations compute it from exp(2z) and give NaN past |z| ~ 44
+// (SwiftShader in the page did, on a sampler's far-out points), and tanh(15) is 1 in f32, as
+// is tanh of anything past 9.01, so the clamp changes no value.
 fn activate(z: f32, act: u32) -> f32 {
   switch act {
-    case 0u: { return tanh(z); }
+    case 0u: { return tanh(clamp(z, -15.0, 15.0)); }
     case 1u: { return max(z, 0.0); }
     case 2u: { return z / (1.0 + exp(-z)); }
     default: { return z; }

@@ -262,5 +262,36 @@ fn gpu_sampling_matches_the_cpu_samplers() {
             eprintln!("{label} {kind:?}: largest difference {worst:.2e}");
             assert!(worst < 1e-4, "{label} {kind:?}: GPU and CPU samples differ by {worst}");
         }
+        // The browser's path: every block a future on one thread, one GPU evaluation for all.
+        for kind in [SamplerKind::Dpm2, SamplerKind::Pc] {
+            let sampler = kind.build(12, &Default::default());
+            let want = sample::run(sampler.as_ref(), cpu, &ProcessKind::Vp, &init, 3, kind as u64);
+            let eval = |x: Vec<f32>, t: f32| async move { gpu.eval(&x, t).await.unwrap() };
+            let opts = sample::RunOptions::default();
+            let (got, _) = block_on(sample::run_batched(sampler.as_ref(), eval, &ProcessKind::Vp, &init, 3, kind as u64, &opts));
+            let worst = got.data.iter().zip(&want.data).map(|(g, w)| (g - w).abs() / (1.0 + w.abs())).fold(0.0f32, f32::max);
+            assert!(worst < 1e-4, "{label} {kind:?} on one thread: GPU and CPU samples differ by {worst}");
+        }
+    }
+}
+
+/// Points far from the data (a sampler's stray paths) drive tanh's argument far past where it
+/// is 1 in f32: the GPU must answer what the CPU does, not NaN (SwiftShader's tanh did).
+#[test]
+fn far_out_points_give_the_cpus_eps_on_the_gpu() {
+    use collapse_lab::engine::gpu::sampling::GpuEps;
+    use collapse_lab::sample::{EpsModel, TrainedNet};
+    let ctx = context();
+    let n = net(2, 2, 24, Activation::Tanh);
+    let params = n.init_params(&mut rng::stream(4, Stream::Init, 0));
+    let a = TrainedNet { net: n, params };
+    let x: Vec<f32> = (0..400).map(|i| (i as f32 - 200.0) * 50.0).collect();
+    let gpu = GpuEps::new(&ctx, std::slice::from_ref(&a), None, 200).unwrap();
+    for t in [1.0f32, 0.1] {
+        let got = block_on(gpu.eval(&x, t)).unwrap();
+        let mut want = vec![0.0f32; x.len()];
+        a.eps(&x, t, &mut want, &mut ScoreNetCache::default());
+        assert!(got.iter().all(|v| v.is_finite()), "non-finite eps on the GPU at t = {t}");
+        close(&got, &want, 1e-4, "eps at |x| up to 1e4");
     }
 }

@@ -358,7 +358,8 @@ async function start(saved = null, savedName = '', shipped = false) {
       const eng = m.out.result.engine.replace(/^cpu/, 'the CPU engine').replace(/^gpu: .*/, `WebGPU (${engine.name})`);
       $('#progress-text').textContent = shipped
         ? `Trained by the lab's CLI and shipped with this page (${savedName}, scripts/make-gallery-runs.sh): its nets were sampled and measured again here in ${secs} s, and the figures match the file's. Re-run trains it here.`
-        : saved ? `Opened ${savedName}: its nets sampled and measured again in ${secs} s; the figures match the file's.` : `Done in ${secs} s on ${eng}.`;
+        : saved ? `Opened ${savedName}: its nets sampled and measured again in ${secs} s; the figures match the file's.`
+          : `Done in ${secs} s on ${eng}${m.out.result.sampling_engine.startsWith('gpu') ? ', which also ran the samplers' : ''}.`;
       if (shipped) { $('#train').textContent = 'Re-run'; $('#results').dataset.shipped = 'true'; }
       if (m.out.result.notes.length) $('#engine-note').textContent = `Note: ${m.out.result.notes.join('; ')}.`;
       $('#results').dataset.state = 'done';

@@ -468,12 +468,12 @@ pub async fn resolve_backend(
     }
 }
 
-/// Where the samplers evaluate the model. Natively, nets trained on the GPU also sample there
-/// (every block's rows in one forward pass, `sample::Lockstep`); in the browser, where the
-/// samplers cannot wait on the GPU from their threads, and after CPU training, on the CPU. A
-/// device fault mid-run sends that evaluation and the rest to the CPU, with a note.
+/// Where the samplers evaluate the model. Nets trained on the GPU also sample there, every
+/// block's rows in one forward pass: natively with a thread per block (`sample::Lockstep`), in
+/// the browser with every block a future on the worker's thread (`sample::run_batched`), since
+/// reading the GPU there is a future. After CPU training, on the CPU. A device fault mid-run
+/// sends that evaluation and the rest to the CPU, with a note.
 pub struct Sampling {
-    #[cfg(not(target_arch = "wasm32"))]
     gpu: Option<crate::engine::gpu::sampling::GpuEps>,
     /// What evaluates the net ("cpu (2 threads)" or the GPU engine's description).
     pub engine: String,
@@ -483,7 +483,6 @@ pub struct Sampling {
 impl Sampling {
     /// For `n` points at a time; `engine` names the training engine (used when on the GPU).
     pub fn new(on_gpu: Option<OnGpu>, engine: &str, n: usize, notes: &mut Vec<String>) -> Sampling {
-        #[cfg(not(target_arch = "wasm32"))]
         let gpu = on_gpu.and_then(|g| match crate::engine::gpu::sampling::GpuEps::new(&g.ctx, &g.nets, g.split, n) {
             Ok(e) => Some(e),
             Err(why) => {
@@ -491,11 +490,6 @@ impl Sampling {
                 None
             }
         });
-        #[cfg(target_arch = "wasm32")]
-        let gpu: Option<()> = {
-            let _ = (on_gpu, n, &notes);
-            None
-        };
         let engine = match &gpu {
             Some(_) => engine.to_string(),
             None => {
@@ -503,17 +497,12 @@ impl Sampling {
                 format!("cpu ({t} thread{})", if t == 1 { "" } else { "s" })
             }
         };
-        Sampling {
-            #[cfg(not(target_arch = "wasm32"))]
-            gpu,
-            engine,
-            failed: std::sync::Mutex::new(None),
-        }
+        Sampling { gpu, engine, failed: std::sync::Mutex::new(None) }
     }
 
     /// `sample::run_with` on this engine.
     #[allow(clippy::too_many_arguments)]
-    pub fn run(
+    pub async fn run(
         &self,
         sampler: &dyn sample::Sampler,
         model: &dyn EpsModel,
@@ -521,10 +510,18 @@ impl Sampling {
         init: &Points,
         seed: u64,
         stream: u64,
-        opts: &RunOptions,
+        opts: &RunOptions<'_>,
     ) -> (Points, Option<Recording>) {
+        let Some(g) = &self.gpu else {
+            return sample::run_with(sampler, model, process, init, seed, stream, opts);
+        };
+        let cpu = |x: &[f32], t: f32| {
+            let mut out = vec![0.0f32; x.len()];
+            model.eps(x, t, &mut out, &mut crate::nn::ScoreNetCache::default());
+            out
+        };
         #[cfg(not(target_arch = "wasm32"))]
-        if let Some(g) = &self.gpu {
+        {
             let eval = |x: &[f32], t: f32| {
                 let mut failed = self.failed.lock().unwrap();
                 if failed.is_none() {
@@ -533,14 +530,24 @@ impl Sampling {
                         Err(e) => *failed = Some(e.to_string()),
                     }
                 }
-                let mut out = vec![0.0f32; x.len()];
-                model.eps(x, t, &mut out, &mut crate::nn::ScoreNetCache::default());
-                out
+                cpu(x, t)
             };
             let batched = sample::Lockstep::new(eval, init.dim, sample::blocks(init.len()));
-            return sample::run_with(sampler, &batched, process, init, seed, stream, opts);
+            sample::run_with(sampler, &batched, process, init, seed, stream, opts)
         }
-        sample::run_with(sampler, model, process, init, seed, stream, opts)
+        #[cfg(target_arch = "wasm32")]
+        {
+            let eval = |x: Vec<f32>, t: f32| async move {
+                if self.failed.lock().unwrap().is_none() {
+                    match g.eval(&x, t).await {
+                        Ok(e) => return e,
+                        Err(e) => *self.failed.lock().unwrap() = Some(e.to_string()),
+                    }
+                }
+                cpu(&x, t)
+            };
+            sample::run_batched(sampler, eval, process, init, seed, stream, opts).await
+        }
     }
 
     /// The note for a GPU fault during sampling, if there was one.
@@ -684,7 +691,7 @@ pub async fn run_with(
         // Each sampler's noise stream is fixed by its kind, so adding or removing another
         // sampler from the comparison leaves its samples unchanged.
         let stream = kind as u64;
-        let (s, rec) = sampling.run(sampler.as_ref(), model.as_ref(), &spec.process, &init, spec.seed, stream, &opts);
+        let (s, rec) = sampling.run(sampler.as_ref(), model.as_ref(), &spec.process, &init, spec.seed, stream, &opts).await;
         let seconds = now_s() - t;
         let evaluations = kind.evaluations(steps, &settings) + spec.sampling.denoise as usize;
         samplers.insert(

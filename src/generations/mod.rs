@@ -311,7 +311,7 @@ pub async fn run_chain(
         let init = sample::initial_noise(m, d, gspec.seed);
         let sampler = rec.sampler.build(steps, &settings);
         let opts = RunOptions { denoise: spec.sampling.denoise, record: None };
-        let (samples, _) = sampling.run(sampler.as_ref(), model.as_ref(), &spec.process, &init, gspec.seed, rec.sampler as u64, &opts);
+        let (samples, _) = sampling.run(sampler.as_ref(), model.as_ref(), &spec.process, &init, gspec.seed, rec.sampler as u64, &opts).await;
         chain.notes.extend(sampling.failure_note());
         let sample_s = crate::clock::now_s() - t;
         if !samples.all_finite() {

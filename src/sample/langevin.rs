@@ -2,7 +2,7 @@
 //! corrector) and annealed Langevin dynamics over the same noise levels (SPEC §5).
 
 use super::sde_ode::ode_euler;
-use super::{Sampler, StepCtx};
+use super::{Sampler, StepCtx, StepFuture};
 use crate::rng;
 
 /// alpha_i = 1 - beta_i dt of SPEC §5, written 1 + 2 f(t) dt so it holds for every process;
@@ -22,9 +22,9 @@ fn mean_row_norm(v: &[f32], d: usize) -> f64 {
 
 /// One Langevin step at time `t` toward p_t: x <- x + e s + sqrt(2e) z with the step size
 /// e = 2 alpha (r |z| / |s|)^2, the norms being block means (as score_sde averages over its batch).
-fn langevin_step(x: &mut [f32], t: f64, alpha: f64, snr: f64, ctx: &mut StepCtx) {
-    let d = ctx.model.dim();
-    ctx.eval_eps(x, t);
+async fn langevin_step(x: &mut [f32], t: f64, alpha: f64, snr: f64, ctx: &mut StepCtx<'_>) {
+    let d = ctx.dim;
+    ctx.eval_eps(x, t).await;
     ctx.tmp.resize(x.len(), 0.0);
     rng::fill_normal(ctx.rng, ctx.tmp);
     let sigma = ctx.process.sigma(t);
@@ -53,12 +53,14 @@ impl Sampler for Pc {
     fn steps(&self) -> usize {
         self.steps
     }
-    fn step(&self, x: &mut [f32], t: f64, t_next: f64, _last: bool, ctx: &mut StepCtx) {
-        let alpha = level_alpha(ctx, t, t - t_next);
-        for _ in 0..self.corrector_steps {
-            langevin_step(x, t, alpha, self.snr, ctx);
-        }
-        ode_euler(x, t, t_next, ctx);
+    fn step<'a>(&'a self, x: &'a mut [f32], t: f64, t_next: f64, _last: bool, ctx: &'a mut StepCtx<'_>) -> StepFuture<'a> {
+        Box::pin(async move {
+            let alpha = level_alpha(ctx, t, t - t_next);
+            for _ in 0..self.corrector_steps {
+                langevin_step(x, t, alpha, self.snr, ctx).await;
+            }
+            ode_euler(x, t, t_next, ctx).await;
+        })
     }
 }
 
@@ -74,10 +76,12 @@ impl Sampler for Ald {
     fn steps(&self) -> usize {
         self.steps
     }
-    fn step(&self, x: &mut [f32], t: f64, t_next: f64, _last: bool, ctx: &mut StepCtx) {
-        let alpha = level_alpha(ctx, t, t - t_next);
-        for _ in 0..self.corrector_steps {
-            langevin_step(x, t_next, alpha, self.snr, ctx);
-        }
+    fn step<'a>(&'a self, x: &'a mut [f32], t: f64, t_next: f64, _last: bool, ctx: &'a mut StepCtx<'_>) -> StepFuture<'a> {
+        Box::pin(async move {
+            let alpha = level_alpha(ctx, t, t - t_next);
+            for _ in 0..self.corrector_steps {
+                langevin_step(x, t_next, alpha, self.snr, ctx).await;
+            }
+        })
     }
 }

@@ -1,6 +1,12 @@
 //! Samplers of SPEC §5. Each sampler is one small type implementing [`Sampler`]; the driver
 //! [`run`] cuts the points into fixed blocks, gives each block its own noise stream and runs the
 //! blocks in parallel, so results do not depend on the thread count.
+//!
+//! A step is a future: it waits only where the net is evaluated for every block at once. Natively
+//! that is [`Lockstep`] (a thread per block, the blocks meeting at each evaluation); in the
+//! browser, which has one thread and reads the GPU asynchronously, it is [`run_batched`] (every
+//! block a future on that thread, the last to ask awaiting one evaluation for all). With a plain
+//! model every step is ready at once.
 
 mod kind;
 mod langevin;
@@ -10,6 +16,7 @@ mod model;
 pub mod record;
 mod sde_ode;
 mod solvers;
+mod batched;
 
 pub use kind::{SamplerKind, SamplerSettings};
 pub use langevin::{Ald, Pc};
@@ -19,6 +26,7 @@ pub use model::{EpsModel, ExactEps, SplitEps, TrainedNet};
 pub use record::{RecordPlan, Recording};
 pub use sde_ode::{Ode, Sde};
 pub use solvers::{Ddim, Dpm2};
+pub use batched::run_batched;
 
 use crate::diffusion::{Process, T_EPS};
 use crate::nn::ScoreNetCache;
@@ -26,15 +34,31 @@ use crate::parallel;
 use crate::points::Points;
 use crate::rng::{self, Stream};
 use rand::rngs::StdRng;
+use std::future::Future;
+use std::pin::Pin;
 
 /// Points per block: every point's trajectory is independent, so a block runs start to end.
 /// The Langevin samplers' step size uses norms averaged over a block (as score_sde averages over
 /// its batch), so this size is part of their definition.
 pub const BLOCK: usize = 1024;
 
+/// A sampler step, or one evaluation of the net for a block: ready at once with a plain model.
+pub type StepFuture<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+
+/// What answers a block's evaluations.
+#[derive(Clone, Copy)]
+pub enum Eval<'a> {
+    /// A model called by this block alone (a net on the CPU, the exact score, [`Lockstep`]).
+    Model(&'a dyn EpsModel),
+    /// An evaluation shared by every block ([`run_batched`]).
+    Batch(&'a dyn batched::BatchEval),
+}
+
 /// What one sampler step sees.
 pub struct StepCtx<'a> {
-    pub model: &'a dyn EpsModel,
+    pub eval: Eval<'a>,
+    /// The points' dimension.
+    pub dim: usize,
     pub process: &'a dyn Process,
     pub scratch: &'a mut ScoreNetCache,
     pub rng: &'a mut StdRng,
@@ -45,9 +69,12 @@ pub struct StepCtx<'a> {
 
 impl StepCtx<'_> {
     /// eps_hat(x, t) into `self.eps`.
-    pub fn eval_eps(&mut self, x: &[f32], t: f64) {
+    pub async fn eval_eps(&mut self, x: &[f32], t: f64) {
         self.eps.resize(x.len(), 0.0);
-        self.model.eps(x, t as f32, self.eps, self.scratch);
+        match self.eval {
+            Eval::Model(m) => m.eps(x, t as f32, self.eps, self.scratch),
+            Eval::Batch(b) => b.eval(x, t as f32, self.eps).await,
+        }
     }
 }
 
@@ -55,7 +82,8 @@ pub trait Sampler: Sync {
     /// Steps on the time grid (network evaluations per step depend on the sampler).
     fn steps(&self) -> usize;
     /// Moves the block `x` from time `t` to time `t_next < t`; `last` marks the final step.
-    fn step(&self, x: &mut [f32], t: f64, t_next: f64, last: bool, ctx: &mut StepCtx);
+    /// Every block makes the same evaluations at the same times, whatever its points.
+    fn step<'a>(&'a self, x: &'a mut [f32], t: f64, t_next: f64, last: bool, ctx: &'a mut StepCtx<'_>) -> StepFuture<'a>;
 }
 
 /// Uniform grid t_i = t_max - i (t_max - t_eps) / steps (SPEC §5; t_max = 1 but for the linear
@@ -93,6 +121,64 @@ pub fn run(sampler: &dyn Sampler, model: &dyn EpsModel, process: &dyn Process, i
     run_with(sampler, model, process, init, seed, stream, &RunOptions::default()).0
 }
 
+/// The blocks of a run: each block's rows of `out` and its recording.
+type Blocks<'x> = Vec<(&'x mut [f32], Option<record::BlockRecord>)>;
+
+fn blocks_of<'x>(out: &'x mut Points, grid: &[f64], opts: &RunOptions) -> Blocks<'x> {
+    let d = out.dim;
+    out.data.chunks_mut(BLOCK * d).enumerate().map(|(b, x)| (x, opts.record.map(|p| p.block(grid, d, b)))).collect()
+}
+
+/// Block `b` from x_1 to t_eps: its noise stream, every step, the denoising step and what it
+/// records.
+#[allow(clippy::too_many_arguments)]
+async fn run_block(
+    sampler: &dyn Sampler,
+    eval: Eval<'_>,
+    process: &dyn Process,
+    grid: &[f64],
+    seed: u64,
+    stream: u64,
+    denoise: bool,
+    b: usize,
+    (x, rec): &mut (&mut [f32], Option<record::BlockRecord>),
+) {
+    let mut r = rng::stream(seed, Stream::SamplerNoise, (stream << 32) | b as u64);
+    let mut scratch = ScoreNetCache::default();
+    let mut eps = vec![0.0f32; x.len()];
+    let mut tmp = vec![0.0f32; x.len()];
+    let dim = match eval {
+        Eval::Model(m) => m.dim(),
+        Eval::Batch(b) => b.dim(),
+    };
+    let mut ctx = StepCtx { eval, dim, process, scratch: &mut scratch, rng: &mut r, eps: &mut eps, tmp: &mut tmp };
+    let steps = grid.len() - 1;
+    for i in 0..steps {
+        if let Some(rec) = rec.as_mut() {
+            rec.observe(i, x);
+        }
+        sampler.step(x, grid[i], grid[i + 1], i + 1 == steps, &mut ctx).await;
+    }
+    if denoise {
+        let t = grid[steps];
+        ctx.eval_eps(x, t).await;
+        let (a, s) = (process.alpha(t) as f32, process.sigma(t) as f32);
+        for (xi, &e) in x.iter_mut().zip(ctx.eps.iter()) {
+            *xi = (*xi - s * e) / a;
+        }
+    }
+    if let Some(rec) = rec.as_mut() {
+        rec.observe(steps, x);
+    }
+}
+
+fn merge_recording(opts: &RunOptions, grid: &[f64], d: usize, blocks: Blocks) -> Option<Recording> {
+    opts.record.map(|plan| {
+        let parts: Vec<record::BlockRecord> = blocks.into_iter().filter_map(|(_, r)| r).collect();
+        plan.merge(grid, d, parts)
+    })
+}
+
 /// [`run`] with a final denoising step and recording as `opts` asks.
 pub fn run_with(
     sampler: &dyn Sampler,
@@ -104,40 +190,12 @@ pub fn run_with(
     opts: &RunOptions,
 ) -> (Points, Option<Recording>) {
     assert_eq!(init.dim, model.dim(), "initial noise and model differ in dimension");
-    let d = init.dim;
     let grid = uniform_grid(sampler.steps(), process.t_max());
     let mut out = init.clone();
-    let mut blocks: Vec<(&mut [f32], Option<record::BlockRecord>)> = out
-        .data
-        .chunks_mut(BLOCK * d)
-        .enumerate()
-        .map(|(b, x)| (x, opts.record.map(|p| p.block(&grid, d, b))))
-        .collect();
-    let run_block = |b: usize, (x, rec): &mut (&mut [f32], Option<record::BlockRecord>)| {
-        let mut r = rng::stream(seed, Stream::SamplerNoise, (stream << 32) | b as u64);
-        let mut scratch = ScoreNetCache::default();
-        let mut eps = vec![0.0f32; x.len()];
-        let mut tmp = vec![0.0f32; x.len()];
-        let mut ctx =
-            StepCtx { model, process, scratch: &mut scratch, rng: &mut r, eps: &mut eps, tmp: &mut tmp };
-        let steps = grid.len() - 1;
-        for i in 0..steps {
-            if let Some(rec) = rec.as_mut() {
-                rec.observe(i, x);
-            }
-            sampler.step(x, grid[i], grid[i + 1], i + 1 == steps, &mut ctx);
-        }
-        if opts.denoise {
-            let t = grid[steps];
-            ctx.eval_eps(x, t);
-            let (a, s) = (process.alpha(t) as f32, process.sigma(t) as f32);
-            for (xi, &e) in x.iter_mut().zip(ctx.eps.iter()) {
-                *xi = (*xi - s * e) / a;
-            }
-        }
-        if let Some(rec) = rec.as_mut() {
-            rec.observe(steps, x);
-        }
+    let mut blocks = blocks_of(&mut out, &grid, opts);
+    // With a plain model every step is ready at once: block_on only polls it.
+    let run_block = |b: usize, block: &mut (&mut [f32], Option<record::BlockRecord>)| {
+        crate::engine::block_on(run_block(sampler, Eval::Model(model), process, &grid, seed, stream, opts.denoise, b, block))
     };
     match model.lockstep_blocks() {
         // A batched model: every block on its own thread, all calling it together.
@@ -153,10 +211,7 @@ pub fn run_with(
         }
         _ => parallel::for_each_mut(&mut blocks, run_block),
     }
-    let recording = opts.record.map(|plan| {
-        let parts: Vec<record::BlockRecord> = blocks.into_iter().filter_map(|(_, r)| r).collect();
-        plan.merge(&grid, d, parts)
-    });
+    let recording = merge_recording(opts, &grid, init.dim, blocks);
     (out, recording)
 }
 

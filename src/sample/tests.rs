@@ -213,3 +213,42 @@ fn final_denoising_step_is_a_tweedie_step() {
     }
     assert!(mean_abs_diff(&a, &b) > 0.0);
 }
+
+/// Sampling with every block's evaluations gathered into one asynchronous call (the browser's
+/// GPU path) gives exactly the samples and recording of the plain driver, for every sampler,
+/// with the denoising step, and with blocks of unequal size; each call holds all blocks' rows.
+#[test]
+fn batched_sampling_gives_the_plain_drivers_samples_exactly() {
+    let model = exact(Dataset::Mog, 2, ProcessKind::Vp);
+    let n = 2 * BLOCK + 300;
+    let init = initial_noise(n, 2, 5);
+    let plan = RecordPlan { coordinate: 0, lo: -4.0, hi: 4.0, bins: 30, times: vec![1.0, 0.5, 0.0], trajectories: 16 };
+    for kind in SamplerKind::ALL {
+        let sampler = kind.build(12, &SamplerSettings { snr: 0.16, corrector_steps: 2 });
+        let opts = RunOptions { denoise: true, record: Some(&plan) };
+        let (plain, plain_rec) = run_with(sampler.as_ref(), &model, &ProcessKind::Vp, &init, 3, kind as u64, &opts);
+        let calls = std::cell::Cell::new(0usize);
+        let eval = |x: Vec<f32>, t: f32| {
+            calls.set(calls.get() + 1);
+            assert_eq!(x.len(), n * 2, "an evaluation without every block's rows");
+            let mut out = vec![0.0f32; x.len()];
+            model.eps(&x, t, &mut out, &mut ScoreNetCache::default());
+            // Answered on a later poll, as a GPU readback is.
+            let mut polled = false;
+            std::future::poll_fn(move |cx| {
+                if polled {
+                    std::task::Poll::Ready(std::mem::take(&mut out))
+                } else {
+                    polled = true;
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                }
+            })
+        };
+        let (batched, batched_rec) =
+            crate::engine::block_on(run_batched(sampler.as_ref(), eval, &ProcessKind::Vp, &init, 3, kind as u64, &opts));
+        assert_eq!(plain, batched, "{kind:?}");
+        assert_eq!(plain_rec, batched_rec, "{kind:?} recording");
+        assert_eq!(calls.get(), kind.evaluations(12, &SamplerSettings { snr: 0.16, corrector_steps: 2 }) + 1, "{kind:?}: one call per evaluation");
+    }
+}

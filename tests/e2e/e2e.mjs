@@ -140,20 +140,39 @@ await test('without_webgpu_the_cpu_engine_runs_and_says_so', async (page) => {
 await test('webgpu_swiftshader_trains_samples_and_shows_tid', async (page) => {
   const t0 = Date.now();
   // SwiftShader runs WGSL on the CPU and is slow: a small net and batch keep this short.
-  await page.goto(`${base}?${SMALL}&iters=200&report-every=50&width=16&depth=2&batch=128&gpu=1&autorun=1`);
+  // The samplers step on WebGPU too: SwiftShader takes ~0.1 s per evaluation, so 200 SDE steps.
+  await page.goto(`${base}?${SMALL}&iters=200&report-every=50&width=16&depth=2&batch=128&steps=sde=200&gpu=1&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 400_000 });
   const note = await page.textContent('#engine-note');
   assert(note.startsWith('Training on WebGPU'), `engine note: ${note}`);
   const text = await page.textContent('#progress-text');
-  assert(/on WebGPU \(/.test(text), `not trained on WebGPU: ${text}`);
+  assert(/on WebGPU \(.*\), which also ran the samplers/.test(text), `not trained and sampled on WebGPU: ${text}`);
   const cells = await page.$$eval('#tid-table td[data-sampler]', (tds) => tds.map((t) => t.textContent));
   assert(cells.length === 6 && cells.every((c) => /^[+-]\d+\.\d{3} ± /.test(c)), `TID cells: ${cells}`);
   for (const sel of ['#loss', '#tid', 'canvas[data-set=ode]', 'canvas[data-set=sde]']) {
     assert((await inked(page, sel)) > 2000, `${sel} looks empty`);
   }
   const ms = await page.evaluate(() => window.collapseLab.last && window.collapseLab.last.result.training.ms_per_step);
+  const timing = await page.evaluate(() => { const r = window.collapseLab.last.result; return { engine: r.sampling_engine, ode: r.samplers.ode.seconds, sde: r.samplers.sde.seconds }; });
   console.log(`  WebGPU (SwiftShader), 200 iterations of a 2x16 net, batch 128: ${ms && ms.toFixed(1)} ms/step; ${text} (${((Date.now() - t0) / 1000).toFixed(1)} s with page load)`);
+  console.log(`  sampled on ${timing.engine}: 2000 points, ODE 100 steps ${timing.ode.toFixed(2)} s, SDE 200 steps ${timing.sde.toFixed(2)} s`);
   await page.screenshot({ path: path.join(outDir, 'lab-webgpu.png'), fullPage: false });
+  // The samplers stepped on WebGPU: the same points as the CPU samplers on the same nets and
+  // noise (the CLI samples the page's saved run on the CPU), up to float rounding.
+  assert(timing.engine.startsWith('gpu'), `sampled on ${timing.engine}`);
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click('#save-run')]);
+  const file = path.join(outDir, 'webgpu-run.json');
+  fs.copyFileSync(await d.path(), file);
+  const cpuDir = path.join(outDir, 'webgpu-run-cpu');
+  execFileSync(cliBin, ['run', '--load-run', file, '--quiet', '--samples-out', cpuDir]);
+  for (const n of ['ode', 'sde']) {
+    const web = await page.evaluate((k) => Array.from(window.collapseLab.last.samples[k]), n);
+    const cpu = fs.readFileSync(path.join(cpuDir, `${n}.csv`), 'utf8').trim().split('\n').flatMap((l) => l.split(',').map(Number));
+    assert(cpu.length === web.length, `${n}: ${cpu.length} values on the CPU, ${web.length} on WebGPU`);
+    const gap = cpu.reduce((m, x, i) => Math.max(m, Math.abs(x - web[i])), 0);
+    assert(gap < 1e-3, `${n}: WebGPU samples differ from the CPU's by up to ${gap}`);
+    console.log(`  ${n} on WebGPU against the CPU, same nets and noise: largest difference ${gap.toExponential(1)}`);
+  }
 });
 
 await test('the_engine_is_chosen_by_timing_both', async (page) => {
