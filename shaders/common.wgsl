@@ -9,13 +9,17 @@ struct Dims {
   b_off: u32, act: u32, scale: f32, extra: u32,
 }
 
-// Activation codes: 0 tanh, 1 relu, 2 silu, 3 identity (the output layer). tanh's argument is
-// clamped to +-15: some implementations compute it from exp(2z) and give NaN past |z| ~ 44
-// (SwiftShader in the page did, on a sampler's far-out points), and tanh(15) is 1 in f32, as
-// is tanh of anything past 9.01, so the clamp changes no value.
+// Activation codes: 0 tanh, 1 relu, 2 silu, 3 identity (the output layer). Past |z| = 15, tanh
+// is its sign: some implementations compute tanh from exp(2z) and give NaN past |z| ~ 44
+// (SwiftShader in the page did, on a sampler's far-out points), and tanh of anything past 9.01
+// is +-1 in f32, so this changes no value. A NaN z fails the test and stays NaN (a clamp would
+// hide it, and with it a diverged net).
 fn activate(z: f32, act: u32) -> f32 {
   switch act {
-    case 0u: { return tanh(clamp(z, -15.0, 15.0)); }
+    case 0u: {
+      if (abs(z) > 15.0) { return sign(z); }
+      return tanh(z);
+    }
     case 1u: { return max(z, 0.0); }
     case 2u: { return z / (1.0 + exp(-z)); }
     default: { return z; }
