@@ -22,8 +22,10 @@ stop() {
 if [ "$cmd" = stop ]; then stop; exit 0; fi
 [ "$cmd" = start ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { say "needs root (slurmd launches the jobs)"; exit 3; }
+# The daemons live in sbin, which a PATH may lack (a fresh login's often does).
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 for b in munged slurmctld slurmd sbatch squeue; do
-  command -v "$b" >/dev/null || { say "$b is missing: run scripts/setup.sh slurm"; exit 3; }
+  command -v "$b" >/dev/null || { say "$b is missing: run scripts/setup.sh slurm"; exit 1; }
 done
 stop
 host="$(hostname)"
