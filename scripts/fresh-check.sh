@@ -23,7 +23,8 @@ echo "fresh check of $(git rev-parse --short HEAD) in $dir (log: $dir/log)"
 cd "$dir/clone"
 start=$(date +%s)
 set +e
-env -i HOME="$dir/home" USER="${USER:-root}" PATH="$dir/toolbin:/usr/local/bin:/usr/bin:/bin"  # no sbin: slurm-cluster.sh must find its daemons itself \
+# PATH has no sbin, as a login without root's profile: slurm-cluster.sh must find its daemons itself.
+env -i HOME="$dir/home" USER="${USER:-root}" PATH="$dir/toolbin:/usr/local/bin:/usr/bin:/bin" \
   RUSTUP_HOME="$rustup_home" CARGO_HOME="$dir/home/.cargo" CI=true LANG=C.UTF-8 \
   bash .ci/run > "$dir/log" 2>&1
 rc=$?
