@@ -7,7 +7,7 @@
 //! numbers as [`super::run_with`] with the same model (natively the same gathering runs a thread
 //! per block, [`super::Lockstep`]).
 
-use super::{blocks_of, merge_recording, run_block, uniform_grid, Eval, RunOptions, Sampler, StepFuture};
+use super::{blocks_of, merge_recording, run_block, uniform_grid, Eval, RunOptions, Sampler, EvalFuture};
 use crate::diffusion::Process;
 use crate::points::Points;
 use crate::sample::Recording;
@@ -19,7 +19,7 @@ use std::task::{Poll, Waker};
 pub trait BatchEval {
     fn dim(&self) -> usize;
     /// eps_hat(x, t) for this block's rows `x`, into `out`, once every block has asked.
-    fn eval<'b>(&'b self, x: &'b [f32], t: f32, out: &'b mut [f32]) -> StepFuture<'b>;
+    fn eval<'b>(&'b self, x: &'b [f32], t: f32, out: &'b mut [f32]) -> EvalFuture<'b>;
 }
 
 /// The rows asked for at the current evaluation, and the answers of the last one.
@@ -50,7 +50,7 @@ where
         self.dim
     }
 
-    fn eval<'b>(&'b self, x: &'b [f32], t: f32, out: &'b mut [f32]) -> StepFuture<'b> {
+    fn eval<'b>(&'b self, x: &'b [f32], t: f32, out: &'b mut [f32]) -> EvalFuture<'b> {
         Box::pin(async move {
             // No borrow of the state is held across an await: the other blocks run meanwhile.
             let (generation, at, last) = {

@@ -2,8 +2,9 @@
 //! [`run`] cuts the points into fixed blocks, gives each block its own noise stream and runs the
 //! blocks in parallel, so results do not depend on the thread count.
 //!
-//! A step is a future: it waits only where the net is evaluated for every block at once. Natively
-//! that is [`Lockstep`] (a thread per block, the blocks meeting at each evaluation); in the
+//! A step is a list of operations ([`ops`]), run here block by block. An evaluation is a future:
+//! it waits only where the net is evaluated for every block at once. Natively that is
+//! [`Lockstep`] (a thread per block, the blocks meeting at each evaluation); in the
 //! browser, which has one thread and reads the GPU asynchronously, it is [`run_batched`] (every
 //! block a future on that thread, the last to ask awaiting one evaluation for all). With a plain
 //! model every step is ready at once.
@@ -13,6 +14,7 @@ mod langevin;
 #[cfg(not(target_arch = "wasm32"))]
 mod lockstep;
 mod model;
+pub mod ops;
 pub mod record;
 mod sde_ode;
 mod solvers;
@@ -27,6 +29,7 @@ pub use record::{RecordPlan, Recording};
 pub use sde_ode::{Ode, Sde};
 pub use solvers::{Ddim, Dpm2};
 pub use batched::run_batched;
+pub use ops::{Buf, Op};
 
 use crate::diffusion::{Process, T_EPS};
 use crate::nn::ScoreNetCache;
@@ -42,8 +45,9 @@ use std::pin::Pin;
 /// its batch), so this size is part of their definition.
 pub const BLOCK: usize = 1024;
 
-/// A sampler step, or one evaluation of the net for a block: ready at once with a plain model.
-pub type StepFuture<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+/// One evaluation of the net for a block ([`batched::BatchEval`]): ready at once with a plain
+/// model.
+pub type EvalFuture<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
 /// What answers a block's evaluations.
 #[derive(Clone, Copy)]
@@ -54,26 +58,19 @@ pub enum Eval<'a> {
     Batch(&'a dyn batched::BatchEval),
 }
 
-/// What one sampler step sees.
-pub struct StepCtx<'a> {
-    pub eval: Eval<'a>,
-    /// The points' dimension.
-    pub dim: usize,
-    pub process: &'a dyn Process,
-    pub scratch: &'a mut ScoreNetCache,
-    pub rng: &'a mut StdRng,
-    /// Buffers of the block's size: eps_hat, and a second one for intermediate points or noise.
-    pub eps: &'a mut Vec<f32>,
-    pub tmp: &'a mut Vec<f32>,
-}
+impl Eval<'_> {
+    fn dim(&self) -> usize {
+        match self {
+            Eval::Model(m) => m.dim(),
+            Eval::Batch(b) => b.dim(),
+        }
+    }
 
-impl StepCtx<'_> {
-    /// eps_hat(x, t) into `self.eps`.
-    pub async fn eval_eps(&mut self, x: &[f32], t: f64) {
-        self.eps.resize(x.len(), 0.0);
-        match self.eval {
-            Eval::Model(m) => m.eps(x, t as f32, self.eps, self.scratch),
-            Eval::Batch(b) => b.eval(x, t as f32, self.eps).await,
+    /// eps_hat(x, t) into `out`.
+    async fn eps(&self, x: &[f32], t: f64, out: &mut [f32], scratch: &mut ScoreNetCache) {
+        match self {
+            Eval::Model(m) => m.eps(x, t as f32, out, scratch),
+            Eval::Batch(b) => b.eval(x, t as f32, out).await,
         }
     }
 }
@@ -81,9 +78,10 @@ impl StepCtx<'_> {
 pub trait Sampler: Sync {
     /// Steps on the time grid (network evaluations per step depend on the sampler).
     fn steps(&self) -> usize;
-    /// Moves the block `x` from time `t` to time `t_next < t`; `last` marks the final step.
-    /// Every block makes the same evaluations at the same times, whatever its points.
-    fn step<'a>(&'a self, x: &'a mut [f32], t: f64, t_next: f64, last: bool, ctx: &'a mut StepCtx<'_>) -> StepFuture<'a>;
+    /// Appends to `out` the operations of one step from time `t` to `t_next < t`; `last` marks
+    /// the final step. They depend on the times alone, never on the points, so every block
+    /// (and the GPU, all blocks at once) runs the same list.
+    fn ops(&self, process: &dyn Process, t: f64, t_next: f64, last: bool, out: &mut Vec<Op>);
 }
 
 /// Uniform grid t_i = t_max - i (t_max - t_eps) / steps (SPEC §5; t_max = 1 but for the linear
@@ -129,6 +127,62 @@ fn blocks_of<'x>(out: &'x mut Points, grid: &[f64], opts: &RunOptions) -> Blocks
     out.data.chunks_mut(BLOCK * d).enumerate().map(|(b, x)| (x, opts.record.map(|p| p.block(grid, d, b)))).collect()
 }
 
+/// One block's buffers while the CPU runs a sampler's operations on it.
+struct BlockState<'a> {
+    eval: Eval<'a>,
+    process: &'a dyn Process,
+    dim: usize,
+    scratch: ScoreNetCache,
+    noise: StdRng,
+    eps: Vec<f32>,
+    mid: Vec<f32>,
+    z: Vec<f32>,
+}
+
+impl BlockState<'_> {
+    /// Runs `op` on the block's points `x` (the CPU interpreter of [`Op`]).
+    async fn exec(&mut self, op: &Op, x: &mut [f32]) {
+        match *op {
+            Op::Eval { src, t } => {
+                let pts = match src {
+                    Buf::X => &*x,
+                    Buf::Mid => &self.mid[..],
+                };
+                self.eval.eps(pts, t, &mut self.eps, &mut self.scratch).await;
+            }
+            Op::Euler { dt, f, c, noise } => {
+                for (xi, &e) in x.iter_mut().zip(self.eps.iter()) {
+                    *xi -= dt * (f * *xi + c * e);
+                }
+                if let Some(s) = noise {
+                    rng::fill_normal(&mut self.noise, &mut self.z);
+                    for (xi, &z) in x.iter_mut().zip(self.z.iter()) {
+                        *xi += s * z;
+                    }
+                }
+            }
+            Op::Affine { dst, a, c } => match dst {
+                Buf::X => x.iter_mut().zip(self.eps.iter()).for_each(|(xi, &e)| *xi = a * *xi - c * e),
+                Buf::Mid => {
+                    for ((m, &xi), &e) in self.mid.iter_mut().zip(x.iter()).zip(self.eps.iter()) {
+                        *m = a * xi - c * e;
+                    }
+                }
+            },
+            Op::Langevin { sigma, alpha, snr } => {
+                rng::fill_normal(&mut self.noise, &mut self.z);
+                let (en, zn) = (ops::mean_row_norm(&self.eps, self.dim), ops::mean_row_norm(&self.z, self.dim));
+                if let Some((drift, noise)) = ops::langevin_coefficients(en, zn, sigma, alpha, snr) {
+                    for ((xi, &eh), &z) in x.iter_mut().zip(self.eps.iter()).zip(self.z.iter()) {
+                        *xi += -drift * eh + noise * z;
+                    }
+                }
+            }
+            Op::Denoise { a, s } => x.iter_mut().zip(self.eps.iter()).for_each(|(xi, &e)| *xi = (*xi - s * e) / a),
+        }
+    }
+}
+
 /// Block `b` from x_1 to t_eps: its noise stream, every step, the denoising step and what it
 /// records.
 #[allow(clippy::too_many_arguments)]
@@ -143,28 +197,34 @@ async fn run_block(
     b: usize,
     (x, rec): &mut (&mut [f32], Option<record::BlockRecord>),
 ) {
-    let mut r = rng::stream(seed, Stream::SamplerNoise, (stream << 32) | b as u64);
-    let mut scratch = ScoreNetCache::default();
-    let mut eps = vec![0.0f32; x.len()];
-    let mut tmp = vec![0.0f32; x.len()];
-    let dim = match eval {
-        Eval::Model(m) => m.dim(),
-        Eval::Batch(b) => b.dim(),
+    let n = x.len();
+    let mut st = BlockState {
+        eval,
+        process,
+        dim: eval.dim(),
+        scratch: ScoreNetCache::default(),
+        noise: rng::stream(seed, Stream::SamplerNoise, (stream << 32) | b as u64),
+        eps: vec![0.0; n],
+        mid: vec![0.0; n],
+        z: vec![0.0; n],
     };
-    let mut ctx = StepCtx { eval, dim, process, scratch: &mut scratch, rng: &mut r, eps: &mut eps, tmp: &mut tmp };
     let steps = grid.len() - 1;
+    let mut plan = Vec::new();
     for i in 0..steps {
         if let Some(rec) = rec.as_mut() {
             rec.observe(i, x);
         }
-        sampler.step(x, grid[i], grid[i + 1], i + 1 == steps, &mut ctx).await;
+        plan.clear();
+        sampler.ops(st.process, grid[i], grid[i + 1], i + 1 == steps, &mut plan);
+        for op in &plan {
+            st.exec(op, x).await;
+        }
     }
     if denoise {
-        let t = grid[steps];
-        ctx.eval_eps(x, t).await;
-        let (a, s) = (process.alpha(t) as f32, process.sigma(t) as f32);
-        for (xi, &e) in x.iter_mut().zip(ctx.eps.iter()) {
-            *xi = (*xi - s * e) / a;
+        plan.clear();
+        ops::denoise(process, grid[steps], &mut plan);
+        for op in &plan {
+            st.exec(op, x).await;
         }
     }
     if let Some(rec) = rec.as_mut() {

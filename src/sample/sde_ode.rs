@@ -1,19 +1,14 @@
 //! The probability-flow ODE and reverse SDE samplers (Euler / Euler–Maruyama, SPEC §5).
 
-use super::{Sampler, StepCtx, StepFuture};
-use crate::rng;
+use super::ops::{Buf, Op};
+use super::Sampler;
+use crate::diffusion::Process;
 
 /// One Euler step of the probability-flow ODE dx/dt = f x - 1/2 g^2 s from t to t_next.
-pub(super) async fn ode_euler(x: &mut [f32], t: f64, t_next: f64, ctx: &mut StepCtx<'_>) {
-    ctx.eval_eps(x, t).await;
-    let p = ctx.process;
-    let dt = (t - t_next) as f32;
-    let f = p.f(t) as f32;
+pub(super) fn ode_euler(p: &dyn Process, t: f64, t_next: f64, out: &mut Vec<Op>) {
+    out.push(Op::Eval { src: Buf::X, t });
     // -1/2 g^2 s = +1/2 g^2 eps / sigma.
-    let c = (0.5 * p.g2(t) / p.sigma(t)) as f32;
-    for (xi, &e) in x.iter_mut().zip(ctx.eps.iter()) {
-        *xi -= dt * (f * *xi + c * e);
-    }
+    out.push(Op::Euler { dt: (t - t_next) as f32, f: p.f(t) as f32, c: (0.5 * p.g2(t) / p.sigma(t)) as f32, noise: None });
 }
 
 /// Probability-flow ODE, Euler: dx/dt = f x - 1/2 g^2 s, integrated backwards in t.
@@ -25,8 +20,8 @@ impl Sampler for Ode {
     fn steps(&self) -> usize {
         self.steps
     }
-    fn step<'a>(&'a self, x: &'a mut [f32], t: f64, t_next: f64, _last: bool, ctx: &'a mut StepCtx<'_>) -> StepFuture<'a> {
-        Box::pin(ode_euler(x, t, t_next, ctx))
+    fn ops(&self, p: &dyn Process, t: f64, t_next: f64, _last: bool, out: &mut Vec<Op>) {
+        ode_euler(p, t, t_next, out);
     }
 }
 
@@ -40,21 +35,14 @@ impl Sampler for Sde {
     fn steps(&self) -> usize {
         self.steps
     }
-    fn step<'a>(&'a self, x: &'a mut [f32], t: f64, t_next: f64, last: bool, ctx: &'a mut StepCtx<'_>) -> StepFuture<'a> {
-        Box::pin(async move {
-            ctx.eval_eps(x, t).await;
-            let p = ctx.process;
-            let dt = t - t_next;
-            let f = p.f(t) as f32;
-            let c = (p.g2(t) / p.sigma(t)) as f32;
-            let noise = (p.g2(t) * dt).sqrt() as f32;
-            let dt = dt as f32;
-            for (xi, &e) in x.iter_mut().zip(ctx.eps.iter()) {
-                *xi -= dt * (f * *xi + c * e);
-                if !last {
-                    *xi += noise * rng::normal(ctx.rng);
-                }
-            }
-        })
+    fn ops(&self, p: &dyn Process, t: f64, t_next: f64, last: bool, out: &mut Vec<Op>) {
+        let dt = t - t_next;
+        out.push(Op::Eval { src: Buf::X, t });
+        out.push(Op::Euler {
+            dt: dt as f32,
+            f: p.f(t) as f32,
+            c: (p.g2(t) / p.sigma(t)) as f32,
+            noise: (!last).then(|| (p.g2(t) * dt).sqrt() as f32),
+        });
     }
 }
