@@ -276,29 +276,45 @@ pub fn main(args: &[String]) -> Result<(), String> {
         let flops_per_eval = 2.0 * net.n_params() as f64;
         let model = TrainedNet { net, params };
         let init = sample::initial_noise(o.sample_n, 2, 0);
-        // ODE 100 steps and SDE 1000 steps from the same points, on one engine's eps_hat.
-        let time_samplers = |model: &dyn sample::EpsModel, on: &str| {
-            for (kind, steps) in [(SamplerKind::Ode, 100), (SamplerKind::Sde, 1000)] {
+        // ODE 100 steps and SDE 1000 steps from the same points and noise, on each engine.
+        let runs = [(SamplerKind::Ode, 100), (SamplerKind::Sde, 1000)];
+        let time_samplers = |run: &dyn Fn(&dyn sample::Sampler) -> Result<crate::points::Points, String>, on: &str, against: Option<&[crate::points::Points]>| {
+            let mut out = Vec::new();
+            for (r, (kind, steps)) in runs.into_iter().enumerate() {
                 let t = Instant::now();
-                let _ = sample::run(kind.build(steps, &Default::default()).as_ref(), model, &ProcessKind::Vp, &init, 0, 0);
+                let samples = match run(kind.build(steps, &Default::default()).as_ref()) {
+                    Ok(s) => s,
+                    Err(why) => {
+                        say!("  {} {steps} steps{on}: failed ({why})", kind.name());
+                        continue;
+                    }
+                };
                 let s = t.elapsed().as_secs_f64();
+                let gap = against.map_or(String::new(), |cpu| {
+                    let d = cpu[r].data.iter().zip(&samples.data).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+                    format!(", largest difference to the CPU's samples {d:.1e}")
+                });
                 say!(
-                    "  {} {steps} steps{on}: {s:.2} s  ({:.1} GFLOP/s in the net)",
+                    "  {} {steps} steps{on}: {s:.2} s  ({:.1} GFLOP/s in the net{gap})",
                     kind.name(),
                     flops_per_eval * (o.sample_n * steps) as f64 / s / 1e9
                 );
+                out.push(samples);
             }
+            out
         };
-        time_samplers(&model, "");
+        let on_cpu = |s: &dyn sample::Sampler| Ok(sample::run(s, &model, &ProcessKind::Vp, &init, 0, 0));
+        let cpu = time_samplers(&on_cpu, "", None);
         parallel::set_threads(0);
-        // The same on the GPU: every block's rows in one forward pass per evaluation.
+        // The same on the GPU: every point on the GPU from start to end.
         use crate::engine::block_on;
-        use crate::engine::gpu::{sampling::GpuEps, GpuContext};
-        match block_on(GpuContext::new()).and_then(|ctx| GpuEps::new(&ctx, std::slice::from_ref(&model), None, o.sample_n)) {
+        use crate::engine::gpu::{sampling::GpuSampler, GpuContext};
+        match block_on(GpuContext::new()).and_then(|ctx| GpuSampler::new(&ctx, std::slice::from_ref(&model), None, o.sample_n)) {
             Ok(gpu) => {
-                let eval = |x: &[f32], t: f32| block_on(gpu.eval(x, t)).expect("GPU evaluation");
-                let batched = sample::Lockstep::new(eval, 2, sample::blocks(o.sample_n));
-                time_samplers(&batched, &format!(" on the GPU engine ({})", gpu.describe()));
+                let on_gpu = |s: &dyn sample::Sampler| {
+                    block_on(gpu.run(s, &ProcessKind::Vp, &init, 0, 0, &Default::default())).map(|r| r.0).map_err(|e| e.to_string())
+                };
+                time_samplers(&on_gpu, &format!(" on the GPU engine ({})", gpu.describe()), Some(&cpu));
             }
             Err(why) => say!("  gpu sampling: not measured ({why})"),
         }

@@ -14,7 +14,7 @@ pub enum Stream {
     Init = 2,
     Batches = 3,
     InitialNoise = 4,
-    SamplerNoise = 5,
+    // 5 was the samplers' noise, which now comes from `counter::sampler_key`.
     Reference = 6,
     /// The fresh draws of the see-saw diagnostics (SPEC §7).
     Diagnostics = 7,
@@ -105,5 +105,84 @@ pub mod counter {
             *e = if k % 2 == 0 { radius * angle.cos() } else { radius * angle.sin() };
         }
         (j, t)
+    }
+
+    /// The key of a sampler run's noise: one per (experiment seed, sampler stream).
+    pub fn sampler_key(seed: u64, stream: u64) -> u32 {
+        hash4(seed as u32, (seed >> 32) as u32 ^ 0x534D_504C, (stream >> 32) as u32, stream as u32)
+    }
+
+    /// Standard normal number `index` of draw `draw` of a sampler run: Box–Muller on the pair
+    /// index / 2 (cosine for even indices, sine for odd), exactly as `shaders/sample.wgsl`
+    /// computes it (the GPU's sin, cos and log may differ in the last bits). A run's draws are
+    /// numbered in order, and a point's noise is indexed by its row in the run, so it does not
+    /// depend on how the points are split into blocks, threads or workgroups.
+    pub fn normal(key: u32, draw: u32, index: u32) -> f32 {
+        let (radius, angle) = polar(key, draw, index / 2);
+        if index % 2 == 0 { radius * angle.cos() } else { radius * angle.sin() }
+    }
+
+    fn polar(key: u32, draw: u32, pair: u32) -> (f32, f32) {
+        let u1 = unit(hash4(key, draw, pair, 0));
+        let u2 = unit(hash4(key, draw, pair, 1));
+        ((-2.0 * u1.ln()).sqrt(), 6.283_185_3f32 * u2)
+    }
+
+    /// `out[i] = normal(key, draw, first + i)`, each pair computed once.
+    pub fn fill_normal(key: u32, draw: u32, first: u32, out: &mut [f32]) {
+        let mut i = 0;
+        if first % 2 == 1 && !out.is_empty() {
+            out[0] = normal(key, draw, first);
+            i = 1;
+        }
+        while i < out.len() {
+            let (radius, angle) = polar(key, draw, (first + i as u32) / 2);
+            let (sin, cos) = angle.sin_cos();
+            out[i] = radius * cos;
+            if i + 1 < out.len() {
+                out[i + 1] = radius * sin;
+            }
+            i += 2;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counter::{fill_normal, normal, sampler_key};
+
+    /// The samplers' counter-based normals: a block filled from any first index gives the
+    /// numbers one by one, the numbers are standard normal, and other draws, keys and indices
+    /// give other numbers.
+    #[test]
+    fn sampler_noise_is_standard_normal_and_indexed_by_draw_and_row() {
+        let key = sampler_key(7, 3);
+        for first in [0u32, 1, 1023, 4096] {
+            let mut out = vec![0.0f32; 9];
+            fill_normal(key, 5, first, &mut out);
+            for (i, &v) in out.iter().enumerate() {
+                assert_eq!(v.to_bits(), normal(key, 5, first + i as u32).to_bits(), "first {first}, i {i}");
+            }
+        }
+        let n = 200_000u32;
+        let (mut m1, mut m2, mut m4) = (0.0f64, 0.0f64, 0.0f64);
+        let mut cross = 0.0f64;
+        for i in 0..n {
+            let v = normal(key, 0, i) as f64;
+            m1 += v;
+            m2 += v * v;
+            m4 += v.powi(4);
+            cross += v * normal(key, 1, i) as f64;
+        }
+        let nf = n as f64;
+        // Standard errors: 1/sqrt(n) for the mean and the cross moment, sqrt(2/n) for the
+        // variance, sqrt(96/n) for the fourth moment (3); 5 of each.
+        assert!((m1 / nf).abs() < 5.0 / nf.sqrt(), "mean {}", m1 / nf);
+        assert!((m2 / nf - 1.0).abs() < 5.0 * (2.0 / nf).sqrt(), "variance {}", m2 / nf);
+        assert!((m4 / nf - 3.0).abs() < 5.0 * (96.0 / nf).sqrt(), "fourth moment {}", m4 / nf);
+        assert!((cross / nf).abs() < 5.0 / nf.sqrt(), "draws 0 and 1 correlate: {}", cross / nf);
+        assert_ne!(normal(key, 0, 0), normal(sampler_key(8, 3), 0, 0));
+        assert_ne!(normal(key, 0, 0), normal(sampler_key(7, 4), 0, 0));
+        assert_ne!(normal(key, 0, 0), normal(key, 0, 1));
     }
 }

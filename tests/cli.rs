@@ -509,7 +509,7 @@ fn a_saved_run_loads_again_with_the_same_figures_and_edits_are_refused() {
     let (code, _, err) = edit("short.json", &|v| { v["params"][0].as_array_mut().unwrap().pop(); });
     assert!(code == 2 && err.contains("net 0 has") && err.contains("parameters but the spec's 2x16 net has"), "{err}");
     let (code, _, err) = edit("version.json", &|v| v["version"] = serde_json::json!(7));
-    assert!(code == 2 && err.contains("version 7: this lab opens saved runs of version 1"), "{err}");
+    assert!(code == 2 && err.contains("version 7: this lab opens saved runs of version 2"), "{err}");
     let (code, _, err) = edit("spec.json", &|v| v["spec"]["model"]["width"] = serde_json::json!(0));
     assert!(code == 2 && err.contains("its spec: model.width"), "{err}");
     let (code, _, err) = lab(&["run", "--load-run", f, "--width", "8"]);

@@ -230,65 +230,85 @@ fn gpu_batches_keep_to_a_fixed_t_and_to_each_two_model_range() {
     }
 }
 
-/// The samplers on the GPU: the same noise streams and steps, eps_hat from the GPU's forward
-/// kernels with every block's rows in one pass; the samples equal the CPU samplers' to float
-/// tolerance, for all six samplers, one net and two nets split at t'.
+/// The samplers on the GPU (`shaders/sample.wgsl` running `sample::ops`): every point on the
+/// GPU, the noise from the same counter-based generator; the samples and the recording equal
+/// the CPU samplers' to float tolerance, for all six samplers (two Langevin steps per level),
+/// with the denoising step, one net and two nets split at t', each parameterisation, a
+/// dimension that splits Box–Muller pairs across rows, forward passes in chunks that do not
+/// divide the points, and blocks of which the last is partial.
 #[test]
 fn gpu_sampling_matches_the_cpu_samplers() {
-    use collapse_lab::engine::gpu::sampling::GpuEps;
-    use collapse_lab::sample::{self, EpsModel, Lockstep, SamplerKind, SplitEps, TrainedNet};
+    use collapse_lab::engine::gpu::sampling::GpuSampler;
+    use collapse_lab::sample::{self, EpsModel, RecordPlan, RunOptions, SamplerKind, SamplerSettings, SplitEps, TrainedNet};
     let ctx = context();
-    let data = Arc::new(Dataset::Mog.generate(5000, 0, 2));
-    let trained = |seed: u64| {
-        let mut cpu = CpuEngine::new(net(2, 2, 24, Activation::Silu), data.clone(), 256, 5e-3, TimeRange::default(), seed);
+    let trained = |dim: usize, parameterization: Parameterization, seed: u64| {
+        let ds = if dim == 2 { Dataset::Mog } else { Dataset::MogNd };
+        let data = Arc::new(ds.generate(5000, dim, 2));
+        let n = skip_net(dim, 2, 24, Activation::Silu, parameterization);
+        let mut cpu = CpuEngine::new(n, data, 256, 5e-3, TimeRange::default(), seed);
         for _ in 0..60 {
             cpu.step();
         }
         TrainedNet { net: cpu.net().clone(), params: cpu.params_ref().to_vec() }
     };
-    let (a, b) = (trained(1), trained(2));
+    let settings = SamplerSettings { snr: 0.16, corrector_steps: 2 };
+    let plan = RecordPlan { coordinate: 0, lo: -3.0, hi: 3.0, bins: 24, times: vec![1.0, 0.5, 0.0], trajectories: 5 };
     let n = 2500; // three blocks, the last one partial
-    let init = sample::initial_noise(n, 2, 9);
-    let one = GpuEps::new(&ctx, std::slice::from_ref(&a), None, 1200).unwrap();
-    let two = GpuEps::new(&ctx, &[trained(1), trained(2)], Some(0.5), 1200).unwrap();
-    let split = SplitEps { low: Box::new(&a), high: Box::new(&b), split: 0.5 };
-    for (label, gpu, cpu) in [("one net", &one, &a as &dyn EpsModel), ("two nets", &two, &split as &dyn EpsModel)] {
-        let batched = Lockstep::new(|x: &[f32], t: f32| block_on(gpu.eval(x, t)).unwrap(), 2, sample::blocks(n));
+    let cases = [
+        ("one net", 2, Parameterization::Plain, false),
+        ("two nets", 2, Parameterization::Plain, true),
+        ("skip-fixed, 3-D", 3, Parameterization::SkipFixed, false),
+        ("skip-learned", 2, Parameterization::SkipLearned, false),
+    ];
+    for (label, dim, parameterization, two) in cases {
+        let (a, b) = (trained(dim, parameterization, 1), trained(dim, parameterization, 2));
+        let split = SplitEps { low: Box::new(&a), high: Box::new(&b), split: 0.5 };
+        let (nets, cpu): (Vec<TrainedNet>, &dyn EpsModel) = if two { (vec![a.clone(), b.clone()], &split) } else { (vec![a.clone()], &a) };
+        let gpu = GpuSampler::with_rows(&ctx, &nets, two.then_some(0.5), n, 1100).unwrap();
+        let init = sample::initial_noise(n, dim, 9);
         for kind in SamplerKind::ALL {
-            let sampler = kind.build(12, &Default::default());
-            let want = sample::run(sampler.as_ref(), cpu, &ProcessKind::Vp, &init, 3, kind as u64);
-            let got = sample::run(sampler.as_ref(), &batched, &ProcessKind::Vp, &init, 3, kind as u64);
+            let sampler = kind.build(12, &settings);
+            let opts = RunOptions { denoise: true, record: Some(&plan) };
+            let (want, want_rec) = sample::run_with(sampler.as_ref(), cpu, &ProcessKind::Vp, &init, 3, kind as u64, &opts);
+            let (got, got_rec) = block_on(gpu.run(sampler.as_ref(), &ProcessKind::Vp, &init, 3, kind as u64, &opts)).unwrap();
             let worst = got.data.iter().zip(&want.data).map(|(g, w)| (g - w).abs() / (1.0 + w.abs())).fold(0.0f32, f32::max);
             eprintln!("{label} {kind:?}: largest difference {worst:.2e}");
             assert!(worst < 1e-4, "{label} {kind:?}: GPU and CPU samples differ by {worst}");
-        }
-        // The browser's path: every block a future on one thread, one GPU evaluation for all.
-        for kind in [SamplerKind::Dpm2, SamplerKind::Pc] {
-            let sampler = kind.build(12, &Default::default());
-            let want = sample::run(sampler.as_ref(), cpu, &ProcessKind::Vp, &init, 3, kind as u64);
-            let eval = |x: Vec<f32>, t: f32| async move { gpu.eval(&x, t).await.unwrap() };
-            let opts = sample::RunOptions::default();
-            let (got, _) = block_on(sample::run_batched(sampler.as_ref(), eval, &ProcessKind::Vp, &init, 3, kind as u64, &opts));
-            let worst = got.data.iter().zip(&want.data).map(|(g, w)| (g - w).abs() / (1.0 + w.abs())).fold(0.0f32, f32::max);
-            assert!(worst < 1e-4, "{label} {kind:?} on one thread: GPU and CPU samples differ by {worst}");
+            let (g, w) = (got_rec.unwrap(), want_rec.unwrap());
+            assert_eq!((&g.times, g.trajectory_points), (&w.times, w.trajectory_points), "{label} {kind:?} recording");
+            close(&g.trajectories, &w.trajectories, 1e-4, &format!("{label} {kind:?} trajectories"));
+            for (s, (hg, hw)) in g.histograms.iter().zip(&w.histograms).enumerate() {
+                // A point within rounding of a bin edge may fall on either side.
+                let moved: u32 = hg.iter().zip(hw).map(|(a, b)| a.abs_diff(*b)).sum::<u32>() + g.outside[s].abs_diff(w.outside[s]);
+                assert!(moved <= 2, "{label} {kind:?}: histogram {s} differs by {moved} counts");
+            }
         }
     }
+    // A seed and stream give the same samples on the GPU each time, and another stream others.
+    let a = trained(2, Parameterization::Plain, 1);
+    let gpu = GpuSampler::new(&ctx, std::slice::from_ref(&a), None, n).unwrap();
+    let init = sample::initial_noise(n, 2, 9);
+    let sde = SamplerKind::Sde.build(20, &settings);
+    let run = |stream: u64| block_on(gpu.run(sde.as_ref(), &ProcessKind::Vp, &init, 3, stream, &RunOptions::default())).unwrap().0;
+    assert_eq!(run(3), run(3));
+    assert_ne!(run(3), run(4));
 }
 
 /// Points far from the data (a sampler's stray paths) drive tanh's argument far past where it
 /// is 1 in f32: the GPU must answer what the CPU does, not NaN (SwiftShader's tanh did).
 #[test]
 fn far_out_points_give_the_cpus_eps_on_the_gpu() {
-    use collapse_lab::engine::gpu::sampling::GpuEps;
     use collapse_lab::sample::{EpsModel, TrainedNet};
     let ctx = context();
     let n = net(2, 2, 24, Activation::Tanh);
     let params = n.init_params(&mut rng::stream(4, Stream::Init, 0));
-    let a = TrainedNet { net: n, params };
+    let a = TrainedNet { net: n.clone(), params: params.clone() };
     let x: Vec<f32> = (0..400).map(|i| (i as f32 - 200.0) * 50.0).collect();
-    let gpu = GpuEps::new(&ctx, std::slice::from_ref(&a), None, 200).unwrap();
+    let dummy = Points::new(2, vec![0.0; 2]);
+    let mut gpu = GpuEngine::new(ctx, n, &dummy, 200, 0.0, TimeRange::default(), 0).unwrap();
+    gpu.set_params(&params);
     for t in [1.0f32, 0.1] {
-        let got = block_on(gpu.eval(&x, t)).unwrap();
+        let got = block_on(gpu.eps(&x, t)).unwrap();
         let mut want = vec![0.0f32; x.len()];
         a.eps(&x, t, &mut want, &mut ScoreNetCache::default());
         assert!(got.iter().all(|v| v.is_finite()), "non-finite eps on the GPU at t = {t}");

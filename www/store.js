@@ -6,16 +6,23 @@
 const DB = 'collapse-lab';
 const STORE = 'runs';
 const MAX = 20;
+// The database's version: 2 emptied the runs stored before the samplers drew their noise from
+// the counter-based generator (their stochastic samples would not come again on Re-run).
+const VERSION = 2;
 
 function open() {
   return new Promise((resolve) => {
     let req;
     try {
-      req = indexedDB.open(DB, 1);
+      req = indexedDB.open(DB, VERSION);
     } catch {
       return resolve(null);
     }
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      if (db.objectStoreNames.contains(STORE)) db.deleteObjectStore(STORE);
+      db.createObjectStore(STORE);
+    };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => resolve(null);
     req.onblocked = () => resolve(null);

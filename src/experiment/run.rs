@@ -468,22 +468,21 @@ pub async fn resolve_backend(
     }
 }
 
-/// Where the samplers evaluate the model. Nets trained on the GPU also sample there, every
-/// block's rows in one forward pass: natively with a thread per block (`sample::Lockstep`), in
-/// the browser with every block a future on the worker's thread (`sample::run_batched`), since
-/// reading the GPU there is a future. After CPU training, on the CPU. A device fault mid-run
-/// sends that evaluation and the rest to the CPU, with a note.
+/// Where the samplers run. Nets trained on the GPU also sample there: every point of a run
+/// stays on the GPU, which runs the sampler's operations in WGSL (`engine::gpu::sampling`) and
+/// is read once at the end. After CPU training, on the CPU. A device fault sends that sampler
+/// (run again from its start, with the same noise) and the rest to the CPU, with a note.
 pub struct Sampling {
-    gpu: Option<crate::engine::gpu::sampling::GpuEps>,
-    /// What evaluates the net ("cpu (2 threads)" or the GPU engine's description).
+    gpu: Option<crate::engine::gpu::sampling::GpuSampler>,
+    /// Where the samplers run ("cpu (2 threads)" or the GPU engine's description).
     pub engine: String,
     failed: std::sync::Mutex<Option<String>>,
 }
 
 impl Sampling {
-    /// For `n` points at a time; `engine` names the training engine (used when on the GPU).
+    /// For runs of `n` points; `engine` names the training engine (used when on the GPU).
     pub fn new(on_gpu: Option<OnGpu>, engine: &str, n: usize, notes: &mut Vec<String>) -> Sampling {
-        let gpu = on_gpu.and_then(|g| match crate::engine::gpu::sampling::GpuEps::new(&g.ctx, &g.nets, g.split, n) {
+        let gpu = on_gpu.and_then(|g| match crate::engine::gpu::sampling::GpuSampler::new(&g.ctx, &g.nets, g.split, n) {
             Ok(e) => Some(e),
             Err(why) => {
                 notes.push(format!("{why}; sampling on the CPU"));
@@ -512,42 +511,15 @@ impl Sampling {
         stream: u64,
         opts: &RunOptions<'_>,
     ) -> (Points, Option<Recording>) {
-        let Some(g) = &self.gpu else {
-            return sample::run_with(sampler, model, process, init, seed, stream, opts);
-        };
-        let cpu = |x: &[f32], t: f32| {
-            let mut out = vec![0.0f32; x.len()];
-            model.eps(x, t, &mut out, &mut crate::nn::ScoreNetCache::default());
-            out
-        };
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            let eval = |x: &[f32], t: f32| {
-                let mut failed = self.failed.lock().unwrap();
-                if failed.is_none() {
-                    match engine::block_on(g.eval(x, t)) {
-                        Ok(e) => return e,
-                        Err(e) => *failed = Some(e.to_string()),
-                    }
+        if let Some(g) = &self.gpu {
+            if self.failed.lock().unwrap().is_none() {
+                match g.run(sampler, process, init, seed, stream, opts).await {
+                    Ok(out) => return out,
+                    Err(e) => *self.failed.lock().unwrap() = Some(e.to_string()),
                 }
-                cpu(x, t)
-            };
-            let batched = sample::Lockstep::new(eval, init.dim, sample::blocks(init.len()));
-            sample::run_with(sampler, &batched, process, init, seed, stream, opts)
+            }
         }
-        #[cfg(target_arch = "wasm32")]
-        {
-            let eval = |x: Vec<f32>, t: f32| async move {
-                if self.failed.lock().unwrap().is_none() {
-                    match g.eval(&x, t).await {
-                        Ok(e) => return e,
-                        Err(e) => *self.failed.lock().unwrap() = Some(e.to_string()),
-                    }
-                }
-                cpu(&x, t)
-            };
-            sample::run_batched(sampler, eval, process, init, seed, stream, opts).await
-        }
+        sample::run_with(sampler, model, process, init, seed, stream, opts)
     }
 
     /// The note for a GPU fault during sampling, if there was one.
@@ -556,7 +528,7 @@ impl Sampling {
             .lock()
             .unwrap()
             .clone()
-            .map(|why| format!("sampling on the GPU failed ({why}); the remaining evaluations ran on the CPU"))
+            .map(|why| format!("sampling on the GPU failed ({why}); that sampler and the rest ran on the CPU, from their start and with the same noise"))
     }
 }
 

@@ -5,7 +5,7 @@
 //! or with edited numbers is refused, never half-applied.
 //!
 //! ```json
-//! {"format": "collapse-lab-run", "version": 1, "lab": "0.1.0", "spec": {...},
+//! {"format": "collapse-lab-run", "version": 2, "lab": "0.1.0", "spec": {...},
 //!  "params": [[f32, ...], ...], "result": {...the run's result JSON...}}
 //! ```
 //!
@@ -18,7 +18,10 @@ use crate::engine::TrainReport;
 use serde::{Deserialize, Serialize};
 
 pub const FORMAT: &str = "collapse-lab-run";
-pub const VERSION: u32 = 1;
+/// 2: the stochastic samplers draw their noise from the counter-based generator
+/// (`rng::counter::sampler_key`), so a version-1 file's sde, pc and ald figures cannot be
+/// sampled again.
+pub const VERSION: u32 = 2;
 /// Relative agreement asked of a saved run sampled again (native and wasm builds differ by float
 /// rounding, which can flip a neighbour count at a radius: 1e-3 tolerates that, not an edit).
 pub const TOLERANCE: f64 = 1e-3;

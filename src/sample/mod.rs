@@ -1,34 +1,25 @@
 //! Samplers of SPEC §5. Each sampler is one small type implementing [`Sampler`]; the driver
-//! [`run`] cuts the points into fixed blocks, gives each block its own noise stream and runs the
+//! [`run`] cuts the points into fixed blocks, draws each point's noise by its row from a
+//! counter-based generator (`rng::counter`, the GPU's too) and runs the
 //! blocks in parallel, so results do not depend on the thread count.
 //!
-//! A step is a list of operations ([`ops`]), run here block by block. An evaluation is a future:
-//! it waits only where the net is evaluated for every block at once. Natively that is
-//! [`Lockstep`] (a thread per block, the blocks meeting at each evaluation); in the
-//! browser, which has one thread and reads the GPU asynchronously, it is [`run_batched`] (every
-//! block a future on that thread, the last to ask awaiting one evaluation for all). With a plain
-//! model every step is ready at once.
+//! A step is a list of operations ([`ops`]), run here block by block on the CPU; the GPU
+//! engine runs the same lists on every point at once (`engine::gpu::sampling`).
 
 mod kind;
 mod langevin;
-#[cfg(not(target_arch = "wasm32"))]
-mod lockstep;
 mod model;
 pub mod ops;
 pub mod record;
 mod sde_ode;
 mod solvers;
-mod batched;
 
 pub use kind::{SamplerKind, SamplerSettings};
 pub use langevin::{Ald, Pc};
-#[cfg(not(target_arch = "wasm32"))]
-pub use lockstep::Lockstep;
 pub use model::{EpsModel, ExactEps, SplitEps, TrainedNet};
 pub use record::{RecordPlan, Recording};
 pub use sde_ode::{Ode, Sde};
 pub use solvers::{Ddim, Dpm2};
-pub use batched::run_batched;
 pub use ops::{Buf, Op};
 
 use crate::diffusion::{Process, T_EPS};
@@ -36,44 +27,11 @@ use crate::nn::ScoreNetCache;
 use crate::parallel;
 use crate::points::Points;
 use crate::rng::{self, Stream};
-use rand::rngs::StdRng;
-use std::future::Future;
-use std::pin::Pin;
 
 /// Points per block: every point's trajectory is independent, so a block runs start to end.
 /// The Langevin samplers' step size uses norms averaged over a block (as score_sde averages over
 /// its batch), so this size is part of their definition.
 pub const BLOCK: usize = 1024;
-
-/// One evaluation of the net for a block ([`batched::BatchEval`]): ready at once with a plain
-/// model.
-pub type EvalFuture<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
-
-/// What answers a block's evaluations.
-#[derive(Clone, Copy)]
-pub enum Eval<'a> {
-    /// A model called by this block alone (a net on the CPU, the exact score, [`Lockstep`]).
-    Model(&'a dyn EpsModel),
-    /// An evaluation shared by every block ([`run_batched`]).
-    Batch(&'a dyn batched::BatchEval),
-}
-
-impl Eval<'_> {
-    fn dim(&self) -> usize {
-        match self {
-            Eval::Model(m) => m.dim(),
-            Eval::Batch(b) => b.dim(),
-        }
-    }
-
-    /// eps_hat(x, t) into `out`.
-    async fn eps(&self, x: &[f32], t: f64, out: &mut [f32], scratch: &mut ScoreNetCache) {
-        match self {
-            Eval::Model(m) => m.eps(x, t as f32, out, scratch),
-            Eval::Batch(b) => b.eval(x, t as f32, out).await,
-        }
-    }
-}
 
 pub trait Sampler: Sync {
     /// Steps on the time grid (network evaluations per step depend on the sampler).
@@ -89,11 +47,6 @@ pub trait Sampler: Sync {
 pub fn uniform_grid(steps: usize, t_max: f64) -> Vec<f64> {
     // The last point is t_eps exactly, not t_eps up to round-off.
     (0..=steps).map(|i| if i == steps { T_EPS } else { t_max - i as f64 * (t_max - T_EPS) / steps as f64 }).collect()
-}
-
-/// Blocks of a run of `n` points ([`Lockstep`] needs their number).
-pub fn blocks(n: usize) -> usize {
-    n.div_ceil(BLOCK)
 }
 
 /// x_1 ~ N(0, I): the initial noise every sampler of one comparison starts from.
@@ -129,33 +82,43 @@ fn blocks_of<'x>(out: &'x mut Points, grid: &[f64], opts: &RunOptions) -> Blocks
 
 /// One block's buffers while the CPU runs a sampler's operations on it.
 struct BlockState<'a> {
-    eval: Eval<'a>,
+    model: &'a dyn EpsModel,
     process: &'a dyn Process,
     dim: usize,
     scratch: ScoreNetCache,
-    noise: StdRng,
+    /// The run's noise key, the index of the block's first number in a draw (its first row
+    /// times the dimension) and the draws made so far: see [`rng::counter::normal`].
+    key: u32,
+    first: u32,
+    draws: u32,
     eps: Vec<f32>,
     mid: Vec<f32>,
     z: Vec<f32>,
 }
 
 impl BlockState<'_> {
+    /// The next draw of fresh noise for the block, into `z`.
+    fn draw_noise(&mut self) {
+        rng::counter::fill_normal(self.key, self.draws, self.first, &mut self.z);
+        self.draws += 1;
+    }
+
     /// Runs `op` on the block's points `x` (the CPU interpreter of [`Op`]).
-    async fn exec(&mut self, op: &Op, x: &mut [f32]) {
+    fn exec(&mut self, op: &Op, x: &mut [f32]) {
         match *op {
             Op::Eval { src, t } => {
                 let pts = match src {
                     Buf::X => &*x,
                     Buf::Mid => &self.mid[..],
                 };
-                self.eval.eps(pts, t, &mut self.eps, &mut self.scratch).await;
+                self.model.eps(pts, t as f32, &mut self.eps, &mut self.scratch);
             }
             Op::Euler { dt, f, c, noise } => {
                 for (xi, &e) in x.iter_mut().zip(self.eps.iter()) {
                     *xi -= dt * (f * *xi + c * e);
                 }
                 if let Some(s) = noise {
-                    rng::fill_normal(&mut self.noise, &mut self.z);
+                    self.draw_noise();
                     for (xi, &z) in x.iter_mut().zip(self.z.iter()) {
                         *xi += s * z;
                     }
@@ -170,7 +133,7 @@ impl BlockState<'_> {
                 }
             },
             Op::Langevin { sigma, alpha, snr } => {
-                rng::fill_normal(&mut self.noise, &mut self.z);
+                self.draw_noise();
                 let (en, zn) = (ops::mean_row_norm(&self.eps, self.dim), ops::mean_row_norm(&self.z, self.dim));
                 if let Some((drift, noise)) = ops::langevin_coefficients(en, zn, sigma, alpha, snr) {
                     for ((xi, &eh), &z) in x.iter_mut().zip(self.eps.iter()).zip(self.z.iter()) {
@@ -183,12 +146,12 @@ impl BlockState<'_> {
     }
 }
 
-/// Block `b` from x_1 to t_eps: its noise stream, every step, the denoising step and what it
+/// Block `b` from x_1 to t_eps: its noise, every step, the denoising step and what it
 /// records.
 #[allow(clippy::too_many_arguments)]
-async fn run_block(
+fn run_block(
     sampler: &dyn Sampler,
-    eval: Eval<'_>,
+    model: &dyn EpsModel,
     process: &dyn Process,
     grid: &[f64],
     seed: u64,
@@ -199,11 +162,13 @@ async fn run_block(
 ) {
     let n = x.len();
     let mut st = BlockState {
-        eval,
+        model,
         process,
-        dim: eval.dim(),
+        dim: model.dim(),
         scratch: ScoreNetCache::default(),
-        noise: rng::stream(seed, Stream::SamplerNoise, (stream << 32) | b as u64),
+        key: rng::counter::sampler_key(seed, stream),
+        first: (b * BLOCK * model.dim()) as u32,
+        draws: 0,
         eps: vec![0.0; n],
         mid: vec![0.0; n],
         z: vec![0.0; n],
@@ -217,14 +182,14 @@ async fn run_block(
         plan.clear();
         sampler.ops(st.process, grid[i], grid[i + 1], i + 1 == steps, &mut plan);
         for op in &plan {
-            st.exec(op, x).await;
+            st.exec(op, x);
         }
     }
     if denoise {
         plan.clear();
         ops::denoise(process, grid[steps], &mut plan);
         for op in &plan {
-            st.exec(op, x).await;
+            st.exec(op, x);
         }
     }
     if let Some(rec) = rec.as_mut() {
@@ -253,24 +218,7 @@ pub fn run_with(
     let grid = uniform_grid(sampler.steps(), process.t_max());
     let mut out = init.clone();
     let mut blocks = blocks_of(&mut out, &grid, opts);
-    // With a plain model every step is ready at once: block_on only polls it.
-    let run_block = |b: usize, block: &mut (&mut [f32], Option<record::BlockRecord>)| {
-        crate::engine::block_on(run_block(sampler, Eval::Model(model), process, &grid, seed, stream, opts.denoise, b, block))
-    };
-    match model.lockstep_blocks() {
-        // A batched model: every block on its own thread, all calling it together.
-        #[cfg(not(target_arch = "wasm32"))]
-        Some(n) => {
-            assert_eq!(n, blocks.len(), "the lockstep model expects {n} blocks, the run has {}", blocks.len());
-            std::thread::scope(|s| {
-                for (b, block) in blocks.iter_mut().enumerate() {
-                    let run_block = &run_block;
-                    s.spawn(move || run_block(b, block));
-                }
-            });
-        }
-        _ => parallel::for_each_mut(&mut blocks, run_block),
-    }
+    parallel::for_each_mut(&mut blocks, |b, block| run_block(sampler, model, process, &grid, seed, stream, opts.denoise, b, block));
     let recording = merge_recording(opts, &grid, init.dim, blocks);
     (out, recording)
 }

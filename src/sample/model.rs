@@ -9,11 +9,6 @@ pub trait EpsModel: Sync {
     /// eps_hat for the rows of `x`, all at time `t`, written to `out`. `scratch` is reusable
     /// workspace owned by the calling thread.
     fn eps(&self, x: &[f32], t: f32, out: &mut [f32], scratch: &mut ScoreNetCache);
-    /// Some(blocks) for a model that must be called by that many blocks at once
-    /// ([`super::Lockstep`]): the sampler driver then runs every block on its own thread.
-    fn lockstep_blocks(&self) -> Option<usize> {
-        None
-    }
 }
 
 /// A trained network with its parameters.
@@ -74,10 +69,6 @@ impl<T: EpsModel + ?Sized> EpsModel for &T {
 
     fn eps(&self, x: &[f32], t: f32, out: &mut [f32], scratch: &mut ScoreNetCache) {
         (**self).eps(x, t, out, scratch)
-    }
-
-    fn lockstep_blocks(&self) -> Option<usize> {
-        (**self).lockstep_blocks()
     }
 }
 

@@ -157,6 +157,42 @@ impl RecordPlan {
         rec
     }
 
+    /// The grid indices at which a run's points are needed whole (the histograms' times), in
+    /// order and once each; the trajectories need only the first [`RecordPlan::trajectories`]
+    /// points, at every index.
+    pub fn snapshot_steps(&self, grid: &[f64]) -> Vec<usize> {
+        let mut at = self.slots(grid);
+        at.sort_unstable();
+        at.dedup();
+        at
+    }
+
+    /// The recording of a run made elsewhere (the GPU's) from its points at each of
+    /// [`RecordPlan::snapshot_steps`] (`snapshots[s]`: all n rows) and its first
+    /// `min(trajectories, n)` rows at every grid index (`trajectory[i]`), exactly as the blocks
+    /// of [`super::run_with`] record them.
+    pub fn replay(&self, grid: &[f64], dim: usize, n: usize, snapshots: &[Vec<f32>], trajectory: &[Vec<f32>]) -> Recording {
+        let steps = self.snapshot_steps(grid);
+        assert_eq!(snapshots.len(), steps.len());
+        assert_eq!(trajectory.len(), grid.len());
+        let blocks = n.div_ceil(super::BLOCK);
+        let parts = (0..blocks)
+            .map(|b| {
+                let mut rec = self.block(grid, dim, b);
+                let rows = b * super::BLOCK..((b + 1) * super::BLOCK).min(n);
+                for i in 0..grid.len() {
+                    match steps.iter().position(|&s| s == i) {
+                        Some(s) => rec.observe(i, &snapshots[s][rows.start * dim..rows.end * dim]),
+                        None if rec.traj_rows > 0 => rec.observe(i, &trajectory[i]),
+                        None => {}
+                    }
+                }
+                rec
+            })
+            .collect();
+        self.merge(grid, dim, parts)
+    }
+
     /// The same histograms of the true noised data x_t = alpha_t x_0 + sigma_t eps, for the
     /// rows of `data` at exactly the requested times (t = 0 is the data itself).
     pub fn noised_data(&self, data: &Points, process: &dyn Process, seed: u64) -> Recording {

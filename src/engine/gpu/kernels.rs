@@ -2,7 +2,7 @@
 
 use wgpu::util::DeviceExt;
 
-const COMMON: &str = include_str!("../../../shaders/common.wgsl");
+pub const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 
 pub struct Kernels {
     pub draw: wgpu::ComputePipeline,

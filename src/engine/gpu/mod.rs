@@ -179,6 +179,13 @@ fn groups(n: usize, size: usize) -> u32 {
     n.div_ceil(size) as u32
 }
 
+/// Workgroups of `size` for `n` invocations as (x, y), x at most 65535 (WebGPU's limit per
+/// dimension); the kernel numbers them (y nx + x) size + local index.
+fn groups2(n: usize, size: usize) -> (u32, u32) {
+    let wgs = groups(n, size);
+    if wgs <= 65535 { (wgs, 1) } else { (65535, wgs.div_ceil(65535)) }
+}
+
 /// Copies of the gradient the weight-gradient kernels write, one per slice of the batch: enough
 /// slices to spread a layer's reduction over many workgroups (slices of >= 64 rows), few enough
 /// that the copies stay within `budget` bytes. Fixed by the net and batch alone, so the sums
@@ -440,8 +447,7 @@ impl GpuEngine {
                 p.encode(pass);
             }
         }
-        let wgs = groups(self.n_params, 256);
-        let (x, y) = if wgs <= 65535 { (wgs, 1) } else { (65535, wgs.div_ceil(65535)) };
+        let (x, y) = groups2(self.n_params, 256);
         if on(5) {
             pass.set_pipeline(&k.adam);
             pass.set_bind_group(0, &self.adam, &[]);
