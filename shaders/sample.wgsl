@@ -26,18 +26,49 @@ struct Op {
 @group(0) @binding(5) var<storage, read_write> net_out: array<f32>;
 @group(0) @binding(6) var<storage, read_write> coef: array<f32>;
 
+// ln(x) for positive normal x, as rng::counter::ln computes it (WGSL's log may err by 2^-21
+// absolutely, sin and cos by 2^-11: SwiftShader's do, which moved SDE samples by 0.02).
+fn own_ln(x: f32) -> f32 {
+  let bits = bitcast<u32>(x);
+  var e = i32((bits >> 23u) & 0xffu) - 127;
+  var m = bitcast<f32>((bits & 0x007fffffu) | 0x3f800000u);
+  if (m > 1.41421356) {
+    m = m * 0.5;
+    e = e + 1;
+  }
+  let s = (m - 1.0) / (m + 1.0);
+  let s2 = s * s;
+  let series = s * (2.0 + s2 * (2.0 / 3.0 + s2 * (0.4 + s2 * (2.0 / 7.0 + s2 * (2.0 / 9.0)))));
+  return f32(e) * 0.693147181 + series;
+}
+
+// (cos, sin) of 2 pi u, as rng::counter::turn_sin_cos computes it.
+fn turn_sin_cos(u: f32) -> vec2<f32> {
+  let q = floor(u * 4.0 + 0.5);
+  let theta = (u - 0.25 * q) * 6.28318531;
+  let t2 = theta * theta;
+  let s = theta * (1.0 - t2 / 6.0 * (1.0 - t2 / 20.0 * (1.0 - t2 / 42.0 * (1.0 - t2 / 72.0 * (1.0 - t2 / 110.0)))));
+  let c = 1.0 - t2 / 2.0 * (1.0 - t2 / 12.0 * (1.0 - t2 / 30.0 * (1.0 - t2 / 56.0 * (1.0 - t2 / 90.0))));
+  switch (i32(q) & 3) {
+    case 0: { return vec2<f32>(c, s); }
+    case 1: { return vec2<f32>(-s, c); }
+    case 2: { return vec2<f32>(-c, -s); }
+    default: { return vec2<f32>(s, -c); }
+  }
+}
+
 // Standard normal number `index` of draw `draw` (rng::counter::normal): Box–Muller on the pair
 // index / 2, cosine for even indices, sine for odd.
 fn sampler_normal(key: u32, draw: u32, index: u32) -> f32 {
   let pair = index / 2u;
   let u1 = unit(hash4(key, draw, pair, 0u));
   let u2 = unit(hash4(key, draw, pair, 1u));
-  let radius = sqrt(-2.0 * log(u1));
-  let angle = 6.2831853 * u2;
+  let radius = sqrt(-2.0 * own_ln(u1));
+  let cs = turn_sin_cos(u2);
   if (index % 2u == 0u) {
-    return radius * cos(angle);
+    return radius * cs.x;
   }
-  return radius * sin(angle);
+  return radius * cs.y;
 }
 
 // The element of a 2D dispatch of 256-wide workgroups (more than 65535 workgroups need a y).

@@ -118,14 +118,53 @@ pub mod counter {
     /// numbered in order, and a point's noise is indexed by its row in the run, so it does not
     /// depend on how the points are split into blocks, threads or workgroups.
     pub fn normal(key: u32, draw: u32, index: u32) -> f32 {
-        let (radius, angle) = polar(key, draw, index / 2);
-        if index % 2 == 0 { radius * angle.cos() } else { radius * angle.sin() }
+        let (radius, cos, sin) = polar(key, draw, index / 2);
+        if index % 2 == 0 { radius * cos } else { radius * sin }
     }
 
-    fn polar(key: u32, draw: u32, pair: u32) -> (f32, f32) {
+    /// (radius, cos, sin) of the Box–Muller pair `pair` of draw `draw`, with the lab's own
+    /// [`ln`] and [`turn_sin_cos`]: WGSL lets a GPU's `log`, `sin` and `cos` err by up to
+    /// 2^-11 (SwiftShader's do), which over hundreds of SDE steps moved samples by 0.02; these
+    /// are plain arithmetic, the same on both engines to rounding.
+    fn polar(key: u32, draw: u32, pair: u32) -> (f32, f32, f32) {
         let u1 = unit(hash4(key, draw, pair, 0));
         let u2 = unit(hash4(key, draw, pair, 1));
-        ((-2.0 * u1.ln()).sqrt(), 6.283_185_3f32 * u2)
+        let (cos, sin) = turn_sin_cos(u2);
+        ((-2.0 * ln(u1)).sqrt(), cos, sin)
+    }
+
+    /// ln(x) for positive normal x (`shaders/sample.wgsl` has the same): x = m 2^e with m in
+    /// [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s) with s = (m - 1) / (m + 1), |s| < 0.172, by its
+    /// series to s^9 (relative error below 1e-7).
+    pub fn ln(x: f32) -> f32 {
+        let bits = x.to_bits();
+        let mut e = ((bits >> 23) & 0xff) as i32 - 127;
+        let mut m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+        if m > std::f32::consts::SQRT_2 {
+            m *= 0.5;
+            e += 1;
+        }
+        let s = (m - 1.0) / (m + 1.0);
+        let s2 = s * s;
+        let series = s * (2.0 + s2 * (2.0 / 3.0 + s2 * (0.4 + s2 * (2.0 / 7.0 + s2 * (2.0 / 9.0)))));
+        e as f32 * std::f32::consts::LN_2 + series
+    }
+
+    /// (cos, sin) of the angle 2 pi u for u in [0, 1] (`shaders/sample.wgsl` has the same):
+    /// the nearest quarter turn q = floor(4 u + 1/2) is taken out exactly, and the rest, |theta| <= pi / 4, goes
+    /// through Taylor series to theta^11 and theta^10 (error below 1e-8).
+    pub fn turn_sin_cos(u: f32) -> (f32, f32) {
+        let q = (u * 4.0 + 0.5).floor();
+        let theta = (u - 0.25 * q) * std::f32::consts::TAU;
+        let t2 = theta * theta;
+        let sin = theta * (1.0 - t2 / 6.0 * (1.0 - t2 / 20.0 * (1.0 - t2 / 42.0 * (1.0 - t2 / 72.0 * (1.0 - t2 / 110.0)))));
+        let cos = 1.0 - t2 / 2.0 * (1.0 - t2 / 12.0 * (1.0 - t2 / 30.0 * (1.0 - t2 / 56.0 * (1.0 - t2 / 90.0))));
+        match (q as i32) & 3 {
+            0 => (cos, sin),
+            1 => (-sin, cos),
+            2 => (-cos, -sin),
+            _ => (sin, -cos),
+        }
     }
 
     /// `out[i] = normal(key, draw, first + i)`, each pair computed once.
@@ -136,8 +175,7 @@ pub mod counter {
             i = 1;
         }
         while i < out.len() {
-            let (radius, angle) = polar(key, draw, (first + i as u32) / 2);
-            let (sin, cos) = angle.sin_cos();
+            let (radius, cos, sin) = polar(key, draw, (first + i as u32) / 2);
             out[i] = radius * cos;
             if i + 1 < out.len() {
                 out[i + 1] = radius * sin;
@@ -184,5 +222,24 @@ mod tests {
         assert_ne!(normal(key, 0, 0), normal(sampler_key(8, 3), 0, 0));
         assert_ne!(normal(key, 0, 0), normal(sampler_key(7, 4), 0, 0));
         assert_ne!(normal(key, 0, 0), normal(key, 0, 1));
+    }
+
+    /// The lab's own ln and turn sine / cosine (the samplers' noise on both engines) against
+    /// the library's in f64.
+    #[test]
+    fn own_ln_and_turn_sin_cos_are_accurate() {
+        use super::counter::{ln, turn_sin_cos};
+        for i in 0..=100_000u32 {
+            let u = (i as f32 + 0.5) / 100_001.0;
+            let want = (u as f64).ln();
+            assert!((ln(u) as f64 - want).abs() <= 2e-7 * want.abs().max(1.0), "ln({u}) = {} vs {want}", ln(u));
+            let x = 1e-30f32 * (1.0 + 1e3 * u);
+            assert!((ln(x) as f64 - (x as f64).ln()).abs() < 1e-5, "ln({x})");
+            let (c, s) = turn_sin_cos(u);
+            let a = std::f64::consts::TAU * u as f64;
+            assert!((c as f64 - a.cos()).abs() < 3e-7 && (s as f64 - a.sin()).abs() < 3e-7, "turn {u}: ({c}, {s})");
+        }
+        let (c, s) = turn_sin_cos(1.0);
+        assert!((c - 1.0).abs() < 1e-7 && s.abs() < 1e-7);
     }
 }
