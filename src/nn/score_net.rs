@@ -71,6 +71,15 @@ pub struct ScoreNetCache {
     d_c: [Vec<f32>; 2],
 }
 
+impl ScoreNetConfig {
+    /// (c1, c2) = (sigma_t, 1 - sigma_t) of the fixed skip connection at time `t` (as the CPU
+    /// net, the GPU engine's eps and the GPU samplers all combine it).
+    pub fn fixed_skip(&self, t: f32) -> (f32, f32) {
+        let s = self.process.sigma(t as f64) as f32;
+        (s, 1.0 - s)
+    }
+}
+
 impl ScoreNet {
     pub fn new(config: ScoreNetConfig) -> Self {
         let d = config.dim;
@@ -136,10 +145,7 @@ impl ScoreNet {
                 return &cache.eps;
             }
             Parameterization::SkipFixed => {
-                let p = &self.config.process;
-                let sig: Vec<f32> = t.iter().map(|&ti| p.sigma(ti as f64) as f32).collect();
-                cache.c[0].clone_from(&sig);
-                cache.c[1] = sig.iter().map(|s| 1.0 - s).collect();
+                (cache.c[0], cache.c[1]) = t.iter().map(|&ti| self.config.fixed_skip(ti)).unzip();
             }
             Parameterization::SkipLearned => {
                 let coef = self.coef.as_ref().unwrap();

@@ -83,7 +83,6 @@ fn blocks_of<'x>(out: &'x mut Points, grid: &[f64], opts: &RunOptions) -> Blocks
 /// One block's buffers while the CPU runs a sampler's operations on it.
 struct BlockState<'a> {
     model: &'a dyn EpsModel,
-    process: &'a dyn Process,
     dim: usize,
     scratch: ScoreNetCache,
     /// The run's noise key, the index of the block's first number in a draw (its first row
@@ -163,7 +162,6 @@ fn run_block(
     let n = x.len();
     let mut st = BlockState {
         model,
-        process,
         dim: model.dim(),
         scratch: ScoreNetCache::default(),
         key: rng::counter::sampler_key(seed, stream),
@@ -180,7 +178,7 @@ fn run_block(
             rec.observe(i, x);
         }
         plan.clear();
-        sampler.ops(st.process, grid[i], grid[i + 1], i + 1 == steps, &mut plan);
+        sampler.ops(process, grid[i], grid[i + 1], i + 1 == steps, &mut plan);
         for op in &plan {
             st.exec(op, x);
         }

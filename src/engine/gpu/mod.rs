@@ -10,7 +10,6 @@ pub mod sampling;
 
 use super::cpu::TimeRange;
 use super::{Engine, EngineError};
-use crate::diffusion::Process;
 use crate::nn::mlp::Mlp;
 use crate::nn::{Activation, Parameterization, ScoreNet};
 use crate::points::Points;
@@ -570,8 +569,8 @@ impl Engine for GpuEngine {
                     continue;
                 }
                 Parameterization::SkipFixed => {
-                    let s = self.net.config.process.sigma(t as f64) as f32;
-                    (vec![s; rows], vec![1.0 - s; rows])
+                    let (c1, c2) = self.net.config.fixed_skip(t);
+                    (vec![c1; rows], vec![c2; rows])
                 }
                 Parameterization::SkipLearned => {
                     let c = read_f32(&self.ctx, self.encoder(), &self.coef, 0, 2 * self.batch).await?;

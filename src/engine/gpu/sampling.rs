@@ -28,7 +28,7 @@ const STEPS_PER_SUBMIT: usize = 32;
 
 const SOURCE: &str = include_str!("../../../shaders/sample.wgsl");
 
-/// The 16 words of `Op` in `sample.wgsl`.
+/// What varies between operations of `Op` in `sample.wgsl` (see [`Words::bytes`]).
 #[derive(Clone, Copy, Default)]
 struct Words {
     kind: u32,
@@ -40,6 +40,19 @@ struct Words {
     noisy: u32,
     param: u32,
     f: [f32; 4],
+}
+
+impl Words {
+    /// The 16 words of `Op` in `sample.wgsl`, with the run's points (n x d) and the rows of
+    /// one forward pass, as bytes.
+    fn bytes(&self, n: usize, d: usize, rows: usize) -> impl Iterator<Item = u8> {
+        let f = self.f.map(f32::to_bits);
+        let words = [
+            self.kind, self.r0, self.rows, n as u32, d as u32, self.sel, self.key, self.draw, rows as u32, self.noisy, self.param,
+            BLOCK as u32, f[0], f[1], f[2], f[3],
+        ];
+        words.into_iter().flat_map(u32::to_le_bytes)
+    }
 }
 
 /// What the encoder does, in order.
@@ -186,8 +199,8 @@ impl GpuSampler {
                         let (param, f) = match self.nets[net].net.config.parameterization {
                             Parameterization::Plain => (0, [t as f32, 0.0, 0.0, 0.0]),
                             Parameterization::SkipFixed => {
-                                let s = self.nets[net].net.config.process.sigma(t as f32 as f64) as f32;
-                                (1, [s, 1.0 - s, 0.0, 0.0])
+                                let (c1, c2) = self.nets[net].net.config.fixed_skip(t as f32);
+                                (1, [c1, c2, 0.0, 0.0])
                             }
                             Parameterization::SkipLearned => (2, [0.0; 4]),
                         };
@@ -249,12 +262,8 @@ impl GpuSampler {
         // Every uniform of the run in one buffer, 256 bytes apart.
         let mut bytes = vec![0u8; slots.len().max(1) * SLOT];
         for (s, w) in slots.iter().enumerate() {
-            let words = [
-                w.kind, w.r0, w.rows, n as u32, d as u32, w.sel, w.key, w.draw, self.rows as u32, w.noisy, w.param, BLOCK as u32,
-                w.f[0].to_bits(), w.f[1].to_bits(), w.f[2].to_bits(), w.f[3].to_bits(),
-            ];
-            for (k, v) in words.iter().enumerate() {
-                bytes[s * SLOT + 4 * k..s * SLOT + 4 * k + 4].copy_from_slice(&v.to_le_bytes());
+            for (k, b) in w.bytes(n, d, self.rows).enumerate() {
+                bytes[s * SLOT + k] = b;
             }
         }
         let uniforms = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
