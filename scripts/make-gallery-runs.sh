@@ -1,27 +1,97 @@
 #!/usr/bin/env bash
-# Regenerates the trained runs the page ships for the gallery's paper-size runs:
-# www/runs/ID.json, one saved run (spec, trained parameters, results) per preset, made by the
-# lab's own CLI on the CPU engine (`collapse-lab run --preset ID --size paper --save-run`), so
-# a reader who opens such a link gets the figure in seconds instead of training for minutes.
-#   scripts/make-gallery-runs.sh [ID ...]     (default: `collapse-lab gallery --shipped`; ~1 min each on 2 cores)
-# tests/shipped_runs.rs samples every shipped file again and requires its figures: rerun this
-# script after a change to the samplers, the metrics or the presets' paper settings.
-# Not shipped: the n-D see-saw runs (2 x 1000 nets: hours on a CPU; train them on a GPU) and the
-# exact-score control (nothing to train; its link reproduces it in seconds).
+# Makes the files the page ships for the gallery's paper-size links, with the lab's own CLI, so a
+# reader who opens such a link gets the figure at once instead of training for minutes or hours:
+#   run          www/runs/ID.json  a saved run (spec, trained parameters, results): run --save-run
+#   study        www/runs/ID.json  the study JSON (study --out); resumes from the file that is
+#                                  there, so a long study grows over several sessions (commit the
+#                                  partial file: the page shows it as partial)
+#   generations  www/runs/ID.json  the generations JSON (generations --out)
+# and records where each file comes from in www/runs/provenance.json: the command, the commit,
+# the machine, the date and the wall time (summed over the sessions that grew a study).
+#
+#   scripts/make-gallery-runs.sh [ID ...]           (default: `collapse-lab gallery --shipped`)
+#   scripts/make-gallery-runs.sh --status [ID ...]  runs done and left per file, with an ETA
+# Environment: THREADS (per run, default all cores), JOBS (study runs at a time, default 1),
+# NICE (default 0; 19 to run in the background while other work goes on).
+# tests/shipped_runs.rs checks every shipped file against today's code: rerun this script after a
+# change to the samplers, the metrics or the presets' paper settings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/collapse-lab-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 
+status=0
+if [ "${1:-}" = "--status" ]; then status=1; shift; fi
+
 cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/collapse-lab"
-# The list lives in the lab (presets::SHIPPED), so the page and the tests know it too.
+# A copy, so that a rebuild while a long study runs does not swap the binary under it.
+bin="$(mktemp -d)/collapse-lab"
+cp "$CARGO_TARGET_DIR/release/collapse-lab" "$bin"
 mapfile -t IDS < <("$bin" gallery --shipped)
 [ $# -gt 0 ] && IDS=("$@")
 mkdir -p www/runs
+prov=www/runs/provenance.json
+
+if [ $status -eq 1 ]; then
+  for id in "${IDS[@]}"; do python3 scripts/gallery-status.py "$id" "www/runs/$id.json" "$("$bin" gallery --command "$id")"; done
+  exit 0
+fi
+
+# provenance ID KIND COMMAND WALL_S: this file's entry in www/runs/provenance.json.
+provenance() {
+  python3 - "$prov" "$@" "$commit" "$machine" <<'EOF'
+import json, os, sys, datetime
+path, id, kind, cmd, wall, commit, machine = sys.argv[1:]
+try:
+    index = json.load(open(path))
+except FileNotFoundError:
+    index = {}
+old = index.get(id, {})
+# A study resumed from its file adds this session's time to the earlier sessions'.
+earlier = old.get("wall_s", 0) if kind == "study" and old.get("command") == cmd else 0
+index[id] = {"kind": kind, "command": cmd, "commit": commit, "machine": machine,
+             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+             "wall_s": earlier + int(wall),
+             "sessions": (old.get("sessions", 0) if earlier else 0) + 1}
+tmp = path + ".tmp"
+with open(tmp, "w") as f:
+    json.dump(dict(sorted(index.items())), f, indent=1)
+    f.write("\n")
+os.replace(tmp, path)
+EOF
+}
+
+commit="$(git rev-parse HEAD)$(git diff --quiet HEAD -- src shaders Cargo.toml Cargo.lock || echo '+changes')"
+machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
 for id in "${IDS[@]}"; do
+  cmd="$("$bin" gallery --command "$id")"
+  read -ra args <<< "${cmd#collapse-lab }"
+  verb="${args[0]}"
+  out="www/runs/$id.json"
+  threads=(--threads "${THREADS:-$(nproc)}")
   start=$SECONDS
-  "$bin" run --preset "$id" --size paper --engine cpu --quiet --save-run "www/runs/$id.json.part" >/dev/null
-  mv "www/runs/$id.json.part" "www/runs/$id.json"
-  echo "www/runs/$id.json: $(( SECONDS - start )) s, $(du -k "www/runs/$id.json" | cut -f1) KB"
+  set +e
+  case "$verb" in
+    run)
+      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --quiet --save-run "$out" >/dev/null & ;;
+    study)
+      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --jobs "${JOBS:-1}" --out "$out" >/dev/null & ;;
+    generations)
+      dir="$(mktemp -d)"
+      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --jobs "${JOBS:-1}" --out "$dir" >/dev/null & ;;
+    *) echo "$id: nothing to ship for '$cmd'" >&2; continue ;;
+  esac
+  child=$!
+  # Stopped (Ctrl-C, the end of a session): the study keeps its finished runs, and its
+  # provenance this session's time.
+  trap 'kill $child 2>/dev/null; wait $child; provenance "$id" "$verb" "$cmd" $(( SECONDS - start )); echo "$out: stopped, kept what is done" >&2; exit 130' INT TERM
+  wait $child
+  rc=$?
+  trap - INT TERM
+  set -e
+  [ "$verb" = generations ] && [ $rc -eq 0 ] && mv "$dir/generations.json" "$out"
+  [ $rc -eq 0 ] || { echo "$id: $cmd failed (exit $rc)" >&2; exit $rc; }
+  wall=$(( SECONDS - start ))
+  provenance "$id" "$verb" "$cmd" "$wall"
+  echo "$out: $wall s, $(du -k "$out" | cut -f1) KB"
 done

@@ -22,6 +22,7 @@ USAGE
   collapse-lab hermite [--mu M] [--max-degree P] [--nodes N]
   collapse-lab gallery [--size quick|paper]   the page's gallery: each figure's command line
   collapse-lab gallery --shipped              the presets whose paper run ships with the page
+  collapse-lab gallery --command ID [--size S]  one preset's command (paper size by default)
   collapse-lab torch-script [RUN FLAGS] [--out FILE.py]   the run as a self-contained PyTorch
                           script (data, net, training, samplers, TID) to check the lab outside it
   collapse-lab help
@@ -416,7 +417,7 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
     emit(&serde_json::to_string_pretty(&result).unwrap());
     if let Some(path) = f.get("--save-run") {
         let text = experiment::saved::save(&result).map_err(|e| CliError::Failed(format!("--save-run: {e}")))?;
-        std::fs::write(path, text).map_err(|e| CliError::Failed(format!("--save-run {path}: {e}")))?;
+        write_atomic(std::path::Path::new(path), text.as_bytes()).map_err(|e| CliError::Failed(format!("--save-run {path}: {e}")))?;
     }
     if let Some(dir) = f.get("--samples-out") {
         let mut files: Vec<(String, &Points)> = result.samples.iter().map(|(k, v)| (k.clone(), v)).collect();
@@ -785,10 +786,7 @@ fn collect_study(dir: &std::path::Path, out: Option<&str>, quiet: bool) -> Resul
 
 /// Writes the study atomically (a temporary file, then a rename), so a kill never leaves half.
 fn save_study(path: &std::path::Path, s: &crate::study::StudyResult) -> Result<(), CliError> {
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_string(s).unwrap())
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| CliError::Failed(format!("--out {}: {e}", path.display())))
+    write_atomic(path, serde_json::to_string(s).unwrap().as_bytes()).map_err(|e| CliError::Failed(format!("--out {}: {e}", path.display())))
 }
 
 /// Mean ± std of the main figures per cell, on stderr.
@@ -828,7 +826,7 @@ fn cmd_torch_script(args: &[String]) -> Result<(), CliError> {
     match f.get("--out") {
         Some(path) => {
             check_out_file("--out", path)?;
-            std::fs::write(path, script).map_err(|e| CliError::Failed(format!("--out {path}: {e}")))?;
+            write_atomic(std::path::Path::new(path), script.as_bytes()).map_err(|e| CliError::Failed(format!("--out {path}: {e}")))?;
             if !f.has("--quiet") {
                 eprintln!("wrote {path}: run it with `python3 {path}` (PyTorch needed; --help lists its options)");
             }
@@ -841,7 +839,18 @@ fn cmd_torch_script(args: &[String]) -> Result<(), CliError> {
 /// `gallery [--size quick|paper]`: every preset of the page's gallery with its command line.
 fn cmd_gallery(args: &[String]) -> Result<(), CliError> {
     use crate::experiment::presets::{Size, PRESETS};
-    let f = Flags::parse(args, &["--shipped"], &["--size", "--shipped"])?;
+    let f = Flags::parse(args, &["--shipped"], &["--size", "--shipped", "--command"])?;
+    if let Some(id) = f.get("--command") {
+        // One preset's command (scripts/make-gallery-runs.sh runs it for the shipped files).
+        let size = match f.get("--size") {
+            None => Size::Paper,
+            Some(v) => Size::parse(v).ok_or_else(|| CliError::Usage(format!("--size: expected quick or paper, got {v:?}")))?,
+        };
+        let p = crate::experiment::presets::preset(id)
+            .ok_or_else(|| CliError::Usage(format!("--command: unknown preset {id:?}; `collapse-lab gallery` lists them")))?;
+        println!("{}", p.command(size).map_err(|e| CliError::Failed(e.to_string()))?);
+        return Ok(());
+    }
     if f.has("--shipped") {
         // The presets whose paper runs ship with the page (scripts/make-gallery-runs.sh reads this).
         crate::experiment::presets::SHIPPED.iter().for_each(|id| println!("{id}"));
@@ -872,7 +881,26 @@ fn cmd_hermite(args: &[String]) -> Result<(), CliError> {
 fn write_file(dir: &str, name: &str, text: &str) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|e| CliError::Failed(format!("{dir}: {e}")))?;
     let path = std::path::Path::new(dir).join(name);
-    std::fs::write(&path, text).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))
+    write_atomic(&path, text.as_bytes()).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))
+}
+
+/// Writes a file whole or not at all: into a temporary file in the same folder, flushed to disk,
+/// then renamed over `path`. A kill at any moment leaves the old file or the new one, never a
+/// cut-short one (`--load-run F --save-run F` keeps F until the new F is complete).
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Marginals and trajectories of every sampler, and the true noised data's marginals.

@@ -1,7 +1,10 @@
-//! The trained runs the page ships for the gallery's paper-size links (`www/runs/ID.json`, made
-//! by `scripts/make-gallery-runs.sh`): one for every preset of `presets::SHIPPED`, each the saved run
-//! of that preset's paper spec, and each still giving its figures when its nets are sampled and
-//! measured again by today's code (otherwise: rerun the script).
+//! The files the page ships for the gallery's paper-size links (`www/runs/ID.json`, made by
+//! `scripts/make-gallery-runs.sh`, with `www/runs/provenance.json` saying where each comes from):
+//! one for every preset of `presets::SHIPPED`. A run preset's file is the saved run of its paper
+//! spec and still gives its figures when its nets are sampled and measured again by today's code
+//! (otherwise: rerun the script). A study preset's file is the study of its paper plan (the same
+//! base run, axes and seeds; runs may still be missing: a partial study), and its cells' figures
+//! are what today's aggregation makes of its stored per-run results.
 
 use collapse_lab::engine::block_on;
 use collapse_lab::experiment::presets::{self, Kind, Size};
@@ -19,15 +22,25 @@ fn every_shipped_run_is_its_presets_paper_run_and_samples_to_its_figures_again()
         .collect();
     files.sort();
     let expected: Vec<String> = {
-        let mut v: Vec<String> = ids.iter().map(|id| format!("{id}.json")).collect();
+        let mut v: Vec<String> = ids.iter().map(|id| format!("{id}.json")).chain(["provenance.json".to_string()]).collect();
         v.sort();
         v
     };
     assert_eq!(files, expected, "www/runs holds exactly the runs of presets::SHIPPED (scripts/make-gallery-runs.sh makes them)");
+    let provenance: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("provenance.json")).unwrap()).unwrap();
     for id in &ids {
         let p = presets::preset(id).unwrap_or_else(|| panic!("{id}: no such preset"));
-        assert_eq!(p.kind, Kind::Run, "{id}");
         let text = std::fs::read_to_string(dir.join(format!("{id}.json"))).unwrap();
+        let prov = &provenance[id.as_str()];
+        for field in ["command", "commit", "machine", "date", "wall_s"] {
+            assert!(!prov[field].is_null(), "{id}: provenance.json has no {field}");
+        }
+        assert_eq!(prov["command"], p.command(Size::Paper).unwrap(), "{id}: provenance names another command");
+        if p.kind == Kind::Study {
+            check_study(p, &text);
+            continue;
+        }
+        assert_eq!(p.kind, Kind::Run, "{id}");
         let opened = saved::open(&text).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(opened.spec, p.spec(Size::Paper).unwrap(), "{id}: the file is not the preset's paper run; rerun scripts/make-gallery-runs.sh {id}");
         let t = std::time::Instant::now();
@@ -37,4 +50,26 @@ fn every_shipped_run_is_its_presets_paper_run_and_samples_to_its_figures_again()
             .unwrap_or_else(|e| panic!("{id}: {e}; rerun scripts/make-gallery-runs.sh {id}"));
         eprintln!("{id}: sampled and measured again in {:.1} s, figures as shipped", t.elapsed().as_secs_f64());
     }
+}
+
+/// A shipped study: its plan is the preset's paper plan, and its cells are what today's
+/// aggregation makes of its per-run records (the figures recompute from the stored results).
+fn check_study(p: &presets::Preset, text: &str) {
+    use collapse_lab::study::{self, Axis, StudyResult};
+    let id = p.id;
+    let file: StudyResult = serde_json::from_str(text).unwrap_or_else(|e| panic!("{id}: not a study JSON: {e}"));
+    let r = p.resolve(Size::Paper).unwrap();
+    let base = p.spec(Size::Paper).unwrap();
+    let axes: Vec<Axis> = r.vary.iter().map(|v| Axis::parse(v).unwrap()).collect();
+    let plan = study::plan(&base, axes, r.seeds.unwrap_or(3)).unwrap();
+    assert_eq!(file.base, plan.base, "{id}: another base run than the preset's paper spec");
+    assert_eq!(file.seeds, plan.seeds, "{id}: seeds");
+    for rec in &file.runs {
+        let planned = &plan.runs[rec.index];
+        assert_eq!(rec.spec, planned.spec, "{id}: run {} is not the planned run", rec.index);
+        assert!(rec.error.is_none(), "{id}: run {} failed: {:?}", rec.index, rec.error);
+    }
+    let again = study::aggregate(&plan, &file.runs);
+    assert_eq!(serde_json::to_value(&again).unwrap(), serde_json::to_value(&file).unwrap(), "{id}: the cells are not the aggregate of the runs");
+    eprintln!("{id}: a study of {} of {} runs, cells recomputed from its runs", file.runs.len(), plan.runs.len());
 }

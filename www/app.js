@@ -1,6 +1,6 @@
 // The page: form <-> spec (validated by the same Rust code as the CLI), a Web Worker that runs
 // the experiment, and the plots. The URL's query is the experiment: same URL, same result.
-import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, saveRun, specFromPairs, torchScript, canonicalSpec, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord } from '../collapse-lab.js';
+import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, saveRun, specFromPairs, torchScript, canonicalSpec, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord, galleryPath } from '../collapse-lab.js';
 import * as seesawView from './views/seesaw.js';
 import * as studyView from './views/study.js';
 import * as hermiteView from './views/hermite.js';
@@ -31,6 +31,9 @@ const GEN_BOOLS = ['warm-start'];
 let GEN_EXTRA = [];
 let genExtra = [];
 let mode = 'run'; // what the share link reproduces: 'run' (or a study) or 'generations'
+// The page's mode (its tab): 'run' (one experiment), 'study', 'generations' or 'own' (your own
+// samples); each shows its own settings and its own action in the toolbar.
+let pageMode = 'run';
 let gens = null; // {plan inputs, workers, records, partial chains, result} while generations run or after
 const PAGE = new URLSearchParams(location.search); // read once: the address bar is rewritten as the form changes
 const GPU_MODE = { 1: 'on', true: 'on', 0: 'off', false: 'off', time: 'time' }[PAGE.get('gpu')] || 'auto';
@@ -147,12 +150,40 @@ function genInputs() {
   return { pairs: JSON.stringify(pairs.concat(genExtra)), fresh: JSON.stringify(list('fresh')), samplers: JSON.stringify(list('gen-sampler')), seeds };
 }
 
+// Switches the page's mode: its tab, its settings, its action in the toolbar.
+function setMode(m) {
+  pageMode = m;
+  document.body.dataset.mode = m;
+  for (const t of document.querySelectorAll('#modes [role=tab]')) t.setAttribute('aria-selected', String(t.dataset.mode === m));
+  for (const b of document.querySelectorAll('#toolbar [data-for]')) b.hidden = b.dataset.for !== m;
+  mode = m === 'generations' ? 'generations' : 'run';
+  validate();
+}
+
+// "More settings": the controls beyond a first run's (data set, width, iterations, seed,
+// samplers) are folded away unless opened, or unless a link sets one of them.
+function showMore(on) {
+  form.classList.toggle('show-more', on);
+  $('#more-toggle').setAttribute('aria-expanded', String(on));
+}
+
+function moreDiffersFromDefault() {
+  const def = formValues(defaultSpec());
+  const ds = form.elements.dataset.value;
+  return [...form.querySelectorAll('.more input, .more select')].some((el) => {
+    if (!el.name || el.type === 'file') return false;
+    if (el.type === 'checkbox') return el.checked !== (def[el.name] === 'true');
+    return el.name in def && String(el.value).trim() !== String(def[el.name] ?? '') && !(el.name === 'n-samples' && ds === 'csv');
+  });
+}
+
 function busy() {
   return worker !== null || Boolean(study && study.workers.length) || Boolean(gens && gens.workers.length);
 }
 
 // The painter shows with the painted data set (and writes a first grid if there is none).
 function showPainter() {
+  $('#dim-label').hidden = form.elements.dataset.value !== 'mog-nd';
   const box = $('#painter');
   const on = form.elements.dataset.value === 'painted';
   const input = form.elements.painted;
@@ -260,6 +291,7 @@ function validate() {
     const el = field && (form.elements[field] || (field === 'samplers' && form.querySelector('input[name=sampler]'))
       || (field === 'steps' && form.querySelector('input[name^=steps-]')));
     if (el && el.setAttribute) el.setAttribute('aria-invalid', 'true');
+    if (el && el.closest && el.closest('.more')) showMore(true);
     $('#form-error').textContent = (e && e.text) || String(e);
     $('#train').disabled = true;
     $('#run-generations').disabled = true;
@@ -270,6 +302,7 @@ function validate() {
 let extraVary = []; // a third and further axes from the URL (the form shows two)
 
 function studyAxes() {
+  if (pageMode !== 'study') return [];
   return [form.elements.vary1.value, form.elements.vary2.value].map((v) => v.trim()).filter(Boolean).concat(extraVary);
 }
 
@@ -357,7 +390,7 @@ async function start(saved = null, savedName = '', shipped = false) {
       $('#progress').value = 1;
       const eng = m.out.result.engine.replace(/^cpu/, 'the CPU engine').replace(/^gpu: .*/, `WebGPU (${engine.name})`);
       $('#progress-text').textContent = shipped
-        ? `Trained by the lab's CLI and shipped with this page (${savedName}, scripts/make-gallery-runs.sh): its nets were sampled and measured again here in ${secs} s, and the figures match the file's. Re-run trains it here.`
+        ? `${provenanceText(savedName.replace(/\.json$/, ''))}: sampled and measured again here in ${secs} s, matching the file. Re-run trains it here.`
         : saved ? `Opened ${savedName}: its nets sampled and measured again in ${secs} s; the figures match the file's.`
           : `Done in ${secs} s on ${eng}${m.out.result.sampling_engine.startsWith('gpu') ? ', which also ran the samplers' : ''}.`;
       if (shipped) { $('#train').textContent = 'Re-run'; $('#results').dataset.shipped = 'true'; }
@@ -490,12 +523,46 @@ async function showStored(spec) {
   return true;
 }
 
+// Where the shipped files come from (www/runs/provenance.json, written by
+// scripts/make-gallery-runs.sh: the command, commit, machine, date and wall time of each).
+let provenanceIndex = null;
+let provenance = null;
+async function shippedProvenance() {
+  if (!provenanceIndex) {
+    provenanceIndex = fetch(new URL('./runs/provenance.json', import.meta.url)).then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  }
+  return provenanceIndex;
+}
+
+function provenanceText(id) {
+  const p = provenance && provenance[id];
+  if (!p) return `Trained by the lab's CLI and shipped with this page (${id}.json)`;
+  const when = p.date ? p.date.slice(0, 10) : 'an unrecorded date';
+  const wall = p.wall_s != null ? `, ${Math.round(p.wall_s)} s` : '';
+  return `Trained by the lab's CLI (${p.command}; commit ${String(p.commit).slice(0, 7)}, ${p.machine}, ${when}${wall}) and shipped with this page`;
+}
+
+// The shipped run whose paper spec the form holds: the bare URL (the default experiment is
+// fig2-chessboard's paper spec) and every unedited paper link of a shipped run.
+function shippedFor(spec, presets, wanted) {
+  const key = runKey(spec);
+  for (const p of presets) {
+    if (!p.shipped || (wanted && p.id !== wanted)) continue;
+    const pairs = [...new URLSearchParams(p.paper)].filter(([k]) => !PAGE_PARAMS.includes(k));
+    try {
+      if (runKey(specFromPairs(JSON.stringify(pairs))) === key) return p;
+    } catch { /* a preset the core refuses cannot match */ }
+  }
+  return null;
+}
+
 // The run shipped with the page for a gallery link at paper size (www/runs/ID.json, made by
 // scripts/make-gallery-runs.sh), if the form's spec is still the file's: opened like a saved
 // run (its nets sampled and measured again here, no training). Resolves to whether it started.
 async function openShipped(spec, id) {
   let text;
   try {
+    provenance = await shippedProvenance();
     const res = await fetch(new URL(`./runs/${encodeURIComponent(id)}.json`, import.meta.url));
     if (!res.ok) return false;
     text = await res.text();
@@ -505,6 +572,40 @@ async function openShipped(spec, id) {
   }
   if (busy()) return false;
   start(text, `${id}.json`, true);
+  return true;
+}
+
+// A gallery study at paper size whose file ships with the page (www/runs/ID.json, the CLI's
+// `study --out`, made by scripts/make-gallery-runs.sh): drawn at once, with where it comes from;
+// a study still being computed (runs missing) opens as partial and says so. Resolves to
+// whether it was shown.
+async function openShippedStudy(id) {
+  let v;
+  try {
+    provenance = await shippedProvenance();
+    const res = await fetch(new URL(`./runs/${encodeURIComponent(id)}.json`, import.meta.url));
+    if (!res.ok) return false;
+    v = await res.json();
+  } catch {
+    return false;
+  }
+  // Only the study the form describes: the same base run, axes and seeds.
+  const axes = (v.axes || []).map((a) => `${a.name}=${a.values.join(',')}`);
+  const spec = validate();
+  if (!spec || busy() || !v.base || runKey(v.base) !== runKey(spec) || JSON.stringify(axes) !== JSON.stringify(studyAxes())
+    || v.seeds !== Number(form.elements.seeds.value.trim())) return false;
+  const view = $('#study-view');
+  window.collapseLab.study = v;
+  studyView.render(view, v);
+  $('#run-view').hidden = true;
+  const planned = v.cells.length * v.seeds;
+  const done = planned - v.missing.length;
+  view.dataset.state = v.missing.length ? 'partial' : 'done';
+  view.dataset.shipped = 'true';
+  $('#progress').value = done / planned;
+  $('#progress-text').textContent = `${provenanceText(id)}: ${done} of ${planned} runs`
+    + (v.missing.length ? ` — partial: the other ${v.missing.length} are still being computed by the CLI and ship later.` : '.')
+    + ` ${$('#study').textContent} trains it here.`;
   return true;
 }
 
@@ -830,7 +931,8 @@ function applyClassroom(params) {
   const errors = [];
   const groups = [...form.querySelectorAll('fieldset[data-group]')].map((f) => f.dataset.group);
   const known = [...new Set([...groups, ...FORM_FIELDS, ...FORM_BOOLS, 'samplers', 'steps', 'vary1', 'vary2', 'seeds', ...GEN_FIELDS, ...GEN_BOOLS])];
-  for (const [param, act] of [['hide', (el) => { (el.closest('label') || el).hidden = true; if (el.tagName === 'FIELDSET') el.hidden = true; }],
+  const hideTab = (el) => { const t = el.dataset && el.dataset.group && document.querySelector(`#tab-${el.dataset.group}`); if (t) t.hidden = true; };
+  for (const [param, act] of [['hide', (el) => { (el.closest('label') || el).hidden = true; if (el.tagName === 'FIELDSET') { el.hidden = true; hideTab(el); } }],
     ['lock', (el) => { for (const x of el.tagName === 'FIELDSET' ? el.querySelectorAll('input, select') : [el]) { x.dataset.locked = 'true'; x.disabled = true; } }]]) {
     for (const name of (params.get(param) || '').split(',').map((v) => v.trim()).filter(Boolean)) {
       const els = known.includes(name) ? controlsOf(name) : [];
@@ -1031,7 +1133,7 @@ async function main() {
   buildSamplerControls();
   const pageErrors = [];
   const presets = gallery();
-  galleryView.render($('#presets'), presets);
+  galleryView.render($('#presets'), presets, galleryPath());
   const rec = (id) => presets.find((x) => x.id === id);
   $('#gen-quick').href = `?${rec('rec-fig1').quick}&autorun=1`;
   $('#gen-ode').href = `?${rec('rec-ode-vs-sde').quick}&autorun=1`;
@@ -1044,6 +1146,10 @@ async function main() {
   if (params.has('size') && !['quick', 'paper'].includes(params.get('size'))) pageErrors.push(`size: expected quick or paper, got "${params.get('size')}"`);
   fillForm(defaultSpec());
   applyParams(params);
+  for (const t of document.querySelectorAll('#modes [role=tab]')) t.addEventListener('click', () => setMode(t.dataset.mode));
+  $('#more-toggle').addEventListener('click', () => showMore(!form.classList.contains('show-more')));
+  setMode(params.get('view') === 'generations' || mode === 'generations' ? 'generations' : params.getAll('vary').length ? 'study' : 'run');
+  if (moreDiffersFromDefault()) showMore(true);
   const classroomErrors = pageErrors.concat(applyClassroom(params));
   reportHeight();
   chooseEngine(GPU_MODE).then((e) => { if (!worker) $('#engine-note').textContent = e.note; });
@@ -1082,14 +1188,15 @@ async function main() {
   const single = mode === 'run' && !studyAxes().length;
   const stored = spec && params.get('view') !== 'hermite' ? await (single ? showStored(spec) : showStoredMany()) : false;
   // A gallery link at paper size whose trained run ships with the page: sampled here at once.
-  const shipped = !stored && single && spec && params.has('preset') && params.get('size') === 'paper'
-    && await openShipped(spec, params.get('preset'));
+  const match = !stored && single && spec && params.get('view') !== 'hermite' ? shippedFor(spec, presets, params.get('preset')) : null;
+  if (match && !params.has('preset')) galleryView.note($('#preset-note'), match, 'paper');
+  const shipped = match ? await openShipped(spec, match.id)
+    : !stored && spec && pageMode === 'study' && params.get('size') === 'paper' && presets.some((p) => p.id === params.get('preset') && p.shipped)
+      && await openShippedStudy(params.get('preset'));
   document.body.dataset.ready = 'true';
   if (spec && params.get('autorun') === '1' && !stored && !shipped) {
     if (params.get('view') === 'generations') { if (!$('#run-generations').disabled) startGenerations(); }
     else if (studyAxes().length) { if (!$('#study').disabled) startStudy(); } else start();
-  } else if (params.get('view') === 'generations') {
-    $('#generations-controls').scrollIntoView();
   }
 }
 

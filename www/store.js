@@ -10,8 +10,18 @@ const MAX = 20;
 // the counter-based generator (their stochastic samples would not come again on Re-run).
 const VERSION = 2;
 
+// A store that does not answer within this time counts as unavailable: the page never waits
+// on it (another tab's open transaction or a browser busy with a closing page can hold it up).
+const WAIT_MS = 3000;
+
+function answered(promise) {
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(() => { console.warn('collapse-lab: the browser store did not answer in time'); resolve(null); }, WAIT_MS); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 function open() {
-  return new Promise((resolve) => {
+  return answered(new Promise((resolve) => {
     let req;
     try {
       req = indexedDB.open(DB, VERSION);
@@ -26,7 +36,7 @@ function open() {
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => resolve(null);
     req.onblocked = () => resolve(null);
-  });
+  }));
 }
 
 const done = (tx) => new Promise((resolve) => { tx.oncomplete = () => resolve(true); tx.onerror = tx.onabort = () => resolve(false); });
@@ -39,11 +49,11 @@ export const key = (what) => JSON.stringify(what);
 export async function load(k) {
   const db = await open();
   if (!db) return null;
-  return new Promise((resolve) => {
+  return answered(new Promise((resolve) => {
     const req = db.transaction(STORE).objectStore(STORE).get(k);
     req.onsuccess = () => resolve(req.result || null);
     req.onerror = () => resolve(null);
-  });
+  }));
 }
 
 // Keeps `out` (a finished run, study or generations result) under key `k`; drops the oldest

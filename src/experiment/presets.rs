@@ -282,6 +282,50 @@ pub static PRESETS: &[Preset] = &[
     },
 ];
 
+/// One step of the guided path through the papers (the page's gallery reads top to bottom):
+/// what the step shows, in words for a student who has not read the papers, what to look for,
+/// and its presets in reading order. Every preset belongs to exactly one step (a test).
+#[derive(Debug, serde::Serialize)]
+pub struct Step {
+    pub title: &'static str,
+    pub text: &'static str,
+    pub look: &'static str,
+    pub presets: &'static [&'static str],
+}
+
+pub static PATH: &[Step] = &[
+    Step {
+        title: "Collapse: deterministic samplers clump",
+        text: "A diffusion model makes data from noise by following a learned field backwards in time. Sample one trained net twice from the same noise, once with a deterministic sampler (the probability-flow ODE) and once with a stochastic one (the reverse SDE): the ODE's samples crowd into small clumps the data does not have. TID measures how locally concentrated samples are compared with the data.",
+        look: "Streaks and sharp histogram peaks in the ODE's panels; the ODE's TID curve above the grey data-vs-data band, the SDE's inside it.",
+        presets: &["fig2-chessboard", "fig11-spiral", "fig11-semicircle", "fig11-mog", "fig3-survival", "fig3-tid", "appK-samplers", "appJ-processes"],
+    },
+    Step {
+        title: "Where it forms: early, at high noise",
+        text: "Follow the density of one coordinate from t = 1 (pure noise) to t = 0 (the samples). The clumps are not made at the end: thin bright bands appear in the ODE's density around t ≈ 0.6 and are only carried down to t = 0. Something already goes wrong where the noise is large.",
+        look: "Bands in the ODE's density evolution that the true noised data does not have, and marginals at t = 0.8 and 0.6 that already differ.",
+        presets: &["fig5-density", "fig17-density-2d"],
+    },
+    Step {
+        title: "Why: the see-saw",
+        text: "One net learns the score at every noise level. The low-noise score is hard (fine detail), the high-noise one simple (nearly a straight line). As a net gets better at the hard part it gets worse at the simple one: its velocity error at t = 1 grows with width. The ODE carries that early error all the way down; the SDE's fresh noise washes it out. Prop. 1 shows the same trade-off exactly for polynomial fits.",
+        look: "MAE at t = 1 rising with width while MAE at t = 0.1 falls; the error at t staying correlated with the error at t = 1 along ODE paths.",
+        presets: &["fig14-exact", "fig14-width10", "fig14-width100", "fig13-velocity-1d", "fig6-velocity", "fig7-seesaw", "prop1-hermite"],
+    },
+    Step {
+        title: "Cures: protect the high-noise field",
+        text: "If the error is made at high noise, protect that part: add a stochastic corrector step (predictor-corrector), give t ≥ 0.6 a net of its own, or let a skip connection carry the simple part so the net need not learn it. Each should lower the high-noise error and the ODE's TID.",
+        look: "MAE at t = 1 staying low at every width with the cure, and the ODE's TID moving towards the stochastic sampler's.",
+        presets: &["fig9-two-model", "fig9-skip"],
+    },
+    Step {
+        title: "Recursive training: a model fed its own samples",
+        text: "A second paper asks what happens when each generation of a model is trained on a fraction a of fresh data and 1 - a of the previous generation's samples. With little fresh data the errors compound and the distance to the data grows; with half or more it stays bounded. A deterministic sampler in the loop can add its collapse to that.",
+        look: "χ² to the data per generation: growing for a = 0.1, flat for 0.5 and 0.9; ODE-drawn chains against SDE-drawn ones.",
+        presets: &["rec-fig1", "rec-ode-vs-sde"],
+    },
+];
+
 /// The run presets whose paper size ships with the page already trained (`www/runs/ID.json`,
 /// made by `scripts/make-gallery-runs.sh`; `tests/shipped_runs.rs` checks the files): the 2D and
 /// 1D runs. Not the n-D 2 x 1000 see-saw runs (hours on a CPU) nor the exact-score control
@@ -479,6 +523,18 @@ mod tests {
             d.sampling.samplers = vec![crate::sample::SamplerKind::Ode, crate::sample::SamplerKind::Sde];
             d
         });
+    }
+
+    #[test]
+    fn the_path_holds_every_preset_once() {
+        let mut ids: Vec<&str> = PATH.iter().flat_map(|s| s.presets.iter().copied()).collect();
+        for id in &ids {
+            assert!(preset(id).is_some(), "{id} is not a preset");
+        }
+        ids.sort();
+        let mut all: Vec<&str> = PRESETS.iter().map(|p| p.id).collect();
+        all.sort();
+        assert_eq!(ids, all);
     }
 
     #[test]

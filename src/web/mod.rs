@@ -265,6 +265,12 @@ pub fn gallery() -> JsValue {
     to_js(&rows)
 }
 
+/// The guided path through the papers (presets::PATH): `[{title, text, look, presets: [id]}]`.
+#[wasm_bindgen(js_name = galleryPath)]
+pub fn gallery_path() -> JsValue {
+    to_js(&crate::experiment::presets::PATH)
+}
+
 /// A spec's settings as `[[name, value]]` text that `specFromPairs` reads back into the same
 /// spec (every setting in force; with `changed`, only those that differ from the defaults).
 #[wasm_bindgen(js_name = settingsOf)]

@@ -14,40 +14,54 @@ const text = (tag, t, cls) => {
 // An entry whose two sizes are one (the Hermite see-saw is computed exactly).
 const oneSize = (p) => p.paper.replace('&size=paper', '') === p.quick;
 
-// `presets`: [{id, figure, title, look, kind, quick, paper, shipped}] (URL queries without '?').
-export function render(box, presets) {
+// One gallery entry: its figure, title, quick and paper links, and what to look for.
+function entry(p) {
+  const li = document.createElement('li');
+  li.dataset.preset = p.id;
+  const head = document.createElement('div');
+  head.append(text('b', p.figure), ' ', text('span', p.title), ' ');
+  const links = text('span', '', 'links');
+  const quick = text('a', 'quick');
+  // A quick run starts at once; a paper-sized one waits for Train (or shows its stored run).
+  quick.href = `?${p.quick}${p.kind === 'hermite' ? '' : '&autorun=1'}`;
+  quick.className = 'quick';
+  links.append(quick);
+  if (!oneSize(p)) {
+    const paper = text('a', 'paper');
+    paper.href = `?${p.paper}`;
+    paper.className = 'paper';
+    links.append(' · ', paper);
+    // Its trained run ships with the page: opened in seconds, no training.
+    if (p.shipped) {
+      paper.title = 'Trained by the lab\'s CLI and shipped with the page: opens in seconds';
+      links.append(text('span', ' (trained)', 'note shipped'));
+    }
+  }
+  head.append(links);
+  li.append(head, text('p', p.look, 'note'));
+  return li;
+}
+
+// `presets`: [{id, figure, title, look, kind, quick, paper, shipped}] (URL queries without '?');
+// `path`: the guided path [{title, text, look, presets: [id]}] (the core's presets::PATH), read
+// top to bottom: collapse, where it forms, why (the see-saw), cures, recursive training.
+export function render(box, presets, path) {
   const details = document.createElement('details');
   details.id = 'gallery';
-  details.append(text('summary', `Gallery: ${presets.length} figures of the papers, each in a quick and a paper size`));
-  const list = document.createElement('ul');
-  list.className = 'gallery';
-  for (const p of presets) {
-    const li = document.createElement('li');
-    li.dataset.preset = p.id;
-    const head = document.createElement('div');
-    head.append(text('b', p.figure), ' ', text('span', p.title), ' ');
-    const links = text('span', '', 'links');
-    const quick = text('a', 'quick');
-    // A quick run starts at once; a paper-sized one waits for Train (or shows its stored run).
-    quick.href = `?${p.quick}${p.kind === 'hermite' ? '' : '&autorun=1'}`;
-    quick.className = 'quick';
-    links.append(quick);
-    if (!oneSize(p)) {
-      const paper = text('a', 'paper');
-      paper.href = `?${p.paper}`;
-      paper.className = 'paper';
-      links.append(' · ', paper);
-      // Its trained run ships with the page: opened in seconds, no training.
-      if (p.shipped) {
-        paper.title = 'Trained by the lab\'s CLI and shipped with the page: opens in seconds';
-        links.append(text('span', ' (trained)', 'note shipped'));
-      }
-    }
-    head.append(links);
-    li.append(head, text('p', p.look, 'note'));
-    list.append(li);
-  }
-  details.append(list);
+  details.append(text('summary', `A path through the papers in ${path.length} steps: ${path.map((s, i) => `${i + 1}. ${s.title.split(':')[0]}`).join(' → ')} (${presets.length} figures)`));
+  const byId = new Map(presets.map((p) => [p.id, p]));
+  path.forEach((step, i) => {
+    const sec = document.createElement('section');
+    sec.className = 'step';
+    sec.append(text('h3', `${i + 1}. ${step.title}`), text('p', step.text, 'step-text'));
+    const look = text('p', '', 'step-look');
+    look.append(text('b', 'Look for: '), step.look);
+    const list = document.createElement('ul');
+    list.className = 'gallery';
+    for (const id of step.presets) if (byId.has(id)) list.append(entry(byId.get(id)));
+    sec.append(look, list);
+    details.append(sec);
+  });
   box.replaceChildren(details);
   return details;
 }
