@@ -55,8 +55,8 @@ trunk() {
 
 npm_tools() {
   if [ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] \
-     && node_modules/.bin/wasm-opt --version | grep -q "version_132"; then
-    say "npm tools (binaryen 132, playwright-core) present"
+     && node_modules/.bin/wasm-opt --version | grep -q "version_132" && [ -f node_modules/axe-core/axe.min.js ]; then
+    say "npm tools (binaryen 132, playwright-core, axe-core) present"
   else
     command -v npm >/dev/null || need_root_apt nodejs npm
     say "npm: installing pinned binaryen and playwright-core"

@@ -811,6 +811,9 @@ fn summarize_study(s: &crate::study::StudyResult) {
             .collect();
         eprintln!("  {}: {}", what.join(" "), figs.join(", "));
     }
+    for f in crate::study::findings(s) {
+        eprintln!("finding: {f}");
+    }
 }
 
 /// `torch-script [RUN FLAGS] [--out FILE.py]`: the experiment as a PyTorch script.

@@ -1,7 +1,7 @@
 //! Training through the public API: the DSM loss falls, and one seed gives one result.
 
 use collapse_lab::data::Dataset;
-use collapse_lab::engine::cpu::TimeRange;
+use collapse_lab::engine::cpu::{set_shard_helpers, shard_owner, ShardGrad, ShardHelpers, ShardSet, ShardSetup, TimeRange};
 use collapse_lab::engine::{block_on, train, CpuEngine, EngineError};
 use collapse_lab::experiment::{self, run::build_net, ExperimentSpec};
 use collapse_lab::parallel;
@@ -101,4 +101,64 @@ fn full_experiment_with_exact_score_shows_no_collapse_and_is_reproducible() {
     let again = block_on(experiment::run(&spec, &mut |_| ControlFlow::Continue(()))).unwrap();
     assert_eq!(serde_json::to_string(&r.tid).unwrap(), serde_json::to_string(&again.tid).unwrap());
     assert_eq!(r.samples, again.samples);
+}
+
+/// Helpers as the page's Web Workers are, in-process: each a ShardSet of its own, started with
+/// the parameters and finished later; `fail_at` makes them fail from that step on.
+struct LocalHelpers {
+    sets: Vec<ShardSet>,
+    pending: Vec<ShardGrad>,
+    shards: usize,
+    fail_at: Option<u32>,
+    failed: bool,
+}
+
+impl ShardHelpers for LocalHelpers {
+    fn count(&self) -> usize {
+        self.sets.len()
+    }
+    fn start(&mut self, params: &[f32], step: u32) {
+        let count = self.sets.len();
+        self.failed = self.fail_at.is_some_and(|f| step >= f);
+        self.pending = (0..self.shards)
+            .filter(|&i| shard_owner(i, count) != 0)
+            .map(|i| self.sets[shard_owner(i, count) - 1].grads(params, step, i))
+            .collect();
+    }
+    fn finish(&mut self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<ShardGrad>, String>> + '_>> {
+        let out = if self.failed { Err("helper 1 stopped".to_string()) } else { Ok(std::mem::take(&mut self.pending)) };
+        Box::pin(async move { out })
+    }
+}
+
+#[test]
+fn helper_workers_give_the_bits_of_one_worker_and_a_failed_helper_changes_nothing() {
+    let mut spec = small_spec();
+    spec.training.batch = 1700; // 4 shards, the last one short
+    let run = |helpers: usize, fail_at: Option<u32>| {
+        if helpers > 0 {
+            set_shard_helpers(Some(Box::new(move |s: &ShardSetup| {
+                let sets = (0..helpers).map(|_| ShardSet::new(s.net.clone(), s.data.clone(), s.batch, s.times, s.seed)).collect();
+                Some(Box::new(LocalHelpers { sets, pending: Vec::new(), shards: s.shards, fail_at, failed: false }) as Box<dyn ShardHelpers>)
+            })));
+        }
+        parallel::set_threads(1);
+        let mut eng = engine(&spec, 5);
+        set_shard_helpers(None);
+        let workers = eng.workers();
+        let r = block_on(train(&mut eng, 30, 10, &mut |_| ControlFlow::Continue(()))).unwrap();
+        parallel::set_threads(0);
+        (r.losses, eng.params_ref().to_vec(), workers, eng.helpers_lost().map(str::to_string))
+    };
+    let one = run(0, None);
+    assert_eq!(one.2, 1);
+    for h in [1, 2, 3, 5] {
+        let many = run(h, None);
+        assert_eq!(many.2, 1 + h);
+        assert!(many.3.is_none());
+        assert_eq!((&many.0, &many.1), (&one.0, &one.1), "{h} helpers changed the result");
+    }
+    let lost = run(2, Some(12));
+    assert_eq!(lost.3.as_deref(), Some("helper 1 stopped"));
+    assert_eq!((&lost.0, &lost.1), (&one.0, &one.1), "a failed helper changed the result");
 }

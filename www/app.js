@@ -1,6 +1,6 @@
 // The page: form <-> spec (validated by the same Rust code as the CLI), a Web Worker that runs
 // the experiment, and the plots. The URL's query is the experiment: same URL, same result.
-import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, saveRun, specFromPairs, torchScript, canonicalSpec, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord, galleryPath } from '../collapse-lab.js';
+import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, saveRun, specFromPairs, torchScript, canonicalSpec, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord, galleryPath, studyFindings } from '../collapse-lab.js';
 import * as seesawView from './views/seesaw.js';
 import * as studyView from './views/study.js';
 import * as hermiteView from './views/hermite.js';
@@ -9,6 +9,7 @@ import * as galleryView from './views/gallery.js';
 import * as ownView from './views/own.js';
 import * as painterView from './views/painter.js';
 import { chooseEngine } from './gpu.js';
+import { workersWanted } from './pool.js';
 import * as store from './store.js';
 import { COLORS, LABELS, figure, lineChart, lineChartSvg, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from './plots.js';
 
@@ -20,7 +21,7 @@ let SETTINGS = []; // [{name, field, kind, help, choices}]
 let FORM_FIELDS = []; // single-run settings with a text field or a choice
 let FORM_BOOLS = []; // single-run settings with a checkbox
 let KINDS = []; // [{name, default_steps, stochastic}] from the Rust core
-const PAGE_PARAMS = ['autorun', 'embed', 'gpu', 'lose-gpu-after', 'view', 'hide', 'lock', 'question', 'preset', 'size'];
+const PAGE_PARAMS = ['autorun', 'embed', 'gpu', 'lose-gpu-after', 'view', 'hide', 'lock', 'question', 'preset', 'size', 'workers'];
 // Page settings that stay in the address bar and in the share link (a class shares one view).
 const CLASSROOM = ['embed', 'hide', 'lock', 'question'];
 const STUDY_PARAMS = ['vary', 'seeds']; // a study: the axes and seeds per cell (not spec settings)
@@ -177,6 +178,15 @@ function moreDiffersFromDefault() {
   });
 }
 
+// The run's CPU workers (the page setting workers=N, its field under More settings): checked
+// like a spec setting, with its field named.
+function workersOf() {
+  const text = form.elements.workers.value.trim();
+  const n = workersWanted(text);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw { field: 'workers', text: `workers: expected an integer in 1..=16, got "${text}"` };
+  return n;
+}
+
 function busy() {
   return worker !== null || Boolean(study && study.workers.length) || Boolean(gens && gens.workers.length);
 }
@@ -252,6 +262,7 @@ function validate() {
   for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
   try {
     const spec = specFromPairs(JSON.stringify(formPairs()));
+    workersOf();
     $('#form-error').textContent = '';
     $('#train').disabled = busy();
     $('#study').disabled = busy();
@@ -319,6 +330,7 @@ function updateShare() {
     q.set('view', 'generations');
   }
   for (const k of CLASSROOM) if (PAGE.has(k)) q.set(k, PAGE.get(k));
+  if (form.elements.workers.value.trim()) q.set('workers', form.elements.workers.value.trim());
   const url = `${location.pathname}${q.toString() ? '?' + q : ''}`;
   $('#share').href = url;
   // Page settings other than autorun stay in the address bar (the engine ones not in the share link).
@@ -401,7 +413,7 @@ async function start(saved = null, savedName = '', shipped = false) {
     }
   };
   worker.onerror = (ev) => { ev.preventDefault(); fail(ev.message || 'the worker stopped'); };
-  worker.postMessage({ spec: JSON.stringify(spec), useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0), saved: saved || undefined,
+  worker.postMessage({ spec: JSON.stringify(spec), workers: saved ? 1 : workersOf(), useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0), saved: saved || undefined,
     data: !saved && spec.dataset === 'csv' ? dataCsv.points : undefined });
 }
 
@@ -539,7 +551,8 @@ function provenanceText(id) {
   if (!p) return `Trained by the lab's CLI and shipped with this page (${id}.json)`;
   const when = p.date ? p.date.slice(0, 10) : 'an unrecorded date';
   const wall = p.wall_s != null ? `, ${Math.round(p.wall_s)} s` : '';
-  return `Trained by the lab's CLI (${p.command}; commit ${String(p.commit).slice(0, 7)}, ${p.machine}, ${when}${wall}) and shipped with this page`;
+  const machine = /^not recorded/.test(p.machine) ? 'machine not recorded' : p.machine;
+  return `Trained by the lab's CLI (${p.command}; commit ${String(p.commit).slice(0, 7)}, ${when}${wall}, ${machine}) and shipped with this page`;
 }
 
 // The shipped run whose paper spec the form holds: the bare URL (the default experiment is
@@ -1129,6 +1142,7 @@ async function main() {
   const params = new URLSearchParams(location.search);
   if (params.has('embed')) document.body.classList.add('embed');
   KINDS = samplerKinds();
+  studyView.setFindings((st) => studyFindings(JSON.stringify(st)));
   buildFromTable();
   buildSamplerControls();
   const pageErrors = [];
@@ -1146,6 +1160,8 @@ async function main() {
   if (params.has('size') && !['quick', 'paper'].includes(params.get('size'))) pageErrors.push(`size: expected quick or paper, got "${params.get('size')}"`);
   fillForm(defaultSpec());
   applyParams(params);
+  form.elements.workers.placeholder = String(workersWanted());
+  if (params.has('workers')) form.elements.workers.value = params.get('workers');
   for (const t of document.querySelectorAll('#modes [role=tab]')) t.addEventListener('click', () => setMode(t.dataset.mode));
   $('#more-toggle').addEventListener('click', () => showMore(!form.classList.contains('show-more')));
   setMode(params.get('view') === 'generations' || mode === 'generations' ? 'generations' : params.getAll('vary').length ? 'study' : 'run');

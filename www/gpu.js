@@ -4,7 +4,7 @@
 // adapter is never faster, so the CPU engine), 'time' (time both even on a software adapter),
 // 'on' (gpu=1: the WGSL engine) or 'off' (gpu=0: the CPU engine).
 export async function chooseEngine(mode = 'auto') {
-  const cpu = 'training runs on the CPU engine (WebAssembly SIMD) in a Web Worker, so the page stays responsive.';
+  const cpu = 'training runs on the CPU engine (WebAssembly SIMD) in Web Workers that share each batch (one per core; workers=N to choose), so the page stays responsive.';
   if (mode === 'off') return { gpu: false, note: `WebGPU switched off (gpu=0): ${cpu}` };
   if (!('gpu' in navigator) || !navigator.gpu) return { gpu: false, note: `No WebGPU in this browser: ${cpu}` };
   let adapter = null;

@@ -2,9 +2,12 @@
 // page decides the engine (www/gpu.js) and says so in useGpu. A study's page sends one planned
 // run at a time ({studyRun}), a generations run one chain ({chainRun}); the worker answers with
 // its record and waits for the next.
-import init, { runExperiment, runStudyRun, runChain, compareCsv, readDataCsv } from '../collapse-lab.js';
+import init, { runExperiment, runStudyRun, runChain, compareCsv, readDataCsv, setShardHelpers, ShardComputer } from '../collapse-lab.js';
+import { makePool } from './pool.js';
 
 const ready = init();
+// As a helper of another run's worker: the shards of one net's batches (www/pool.js).
+let shardSet = null;
 
 function errorText(err) {
   return typeof err === 'string' ? err : (err && (err.text || err.message)) || String(err);
@@ -13,6 +16,17 @@ function errorText(err) {
 self.onmessage = async (ev) => {
   try {
     await ready;
+    if (ev.data.shardInit) {
+      if (shardSet) shardSet.free();
+      shardSet = new ShardComputer(ev.data.shardInit.setup, ev.data.shardInit.data);
+      return;
+    }
+    if (ev.data.shardStep) {
+      const m = ev.data.shardStep;
+      const r = shardSet.grads(m.params, m.step, Uint32Array.from(m.shards));
+      self.postMessage({ type: 'grads', grads: r.grads, losses: r.losses }, [r.grads.buffer]);
+      return;
+    }
     if (ev.data.compare) {
       // Your own samples: the files are read and parsed here, off the page's thread.
       const c = ev.data.compare;
@@ -45,6 +59,9 @@ self.onmessage = async (ev) => {
       self.postMessage({ type: 'record', record });
       return;
     }
+    // Training on several workers: this one and workers - 1 helpers (same numbers as one).
+    const note = (text) => self.postMessage({ type: 'event', event: { kind: 'note', text } });
+    setShardHelpers(ev.data.workers > 1 ? makePool(ev.data.workers - 1, note) : null);
     const out = await runExperiment(ev.data.spec, (e) => {
       self.postMessage({ type: 'event', event: e });
       return true;

@@ -415,6 +415,12 @@ pub async fn train_model(
             eng.set_params(p);
         }
         nets.push(train_on(&mut eng, spec, &mut forward).await.map_err(RunError::Engine)?);
+        if let Some(why) = eng.helpers_lost() {
+            // The engine computed the lost helpers' shards itself: the same numbers, more slowly.
+            let note = format!("the helper workers stopped ({why}); training went on in one worker, with the same numbers");
+            let _ = forward(Event::Note(&note));
+            notes.push(note);
+        }
         i += 1;
     }
     let trained: Vec<TrainedNet> = nets.iter().map(|n| n.0.clone()).collect();

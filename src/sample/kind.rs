@@ -50,6 +50,18 @@ impl SamplerKind {
         Self::ALL.into_iter().find(|k| k.name() == s)
     }
 
+    /// The name readers know it by (the page's labels).
+    pub fn label(self) -> &'static str {
+        match self {
+            SamplerKind::Ode => "ODE",
+            SamplerKind::Ddim => "DDIM",
+            SamplerKind::Dpm2 => "DPM-Solver-2",
+            SamplerKind::Sde => "SDE",
+            SamplerKind::Pc => "PC",
+            SamplerKind::Ald => "ALD",
+        }
+    }
+
     pub fn names() -> String {
         Self::ALL.map(|k| k.name()).join(", ")
     }

@@ -302,5 +302,8 @@ pub fn resumable(plan: &Plan, earlier: &StudyResult) -> Vec<RunRecord> {
         .collect()
 }
 
+mod findings;
+pub use findings::findings;
+
 #[cfg(test)]
 mod tests;

@@ -265,6 +265,134 @@ pub fn gallery() -> JsValue {
     to_js(&rows)
 }
 
+/// A helper worker of the page's CPU engine: computes chosen shards of every batch of one net's
+/// training (engine::cpu::ShardSet), for the run's worker to sum in shard order.
+#[wasm_bindgen]
+pub struct ShardComputer {
+    set: crate::engine::cpu::ShardSet,
+}
+
+#[wasm_bindgen]
+impl ShardComputer {
+    /// `setup`: `{net, batch, lo, hi, seed}` as the run's worker sends it (`net` the net's
+    /// config); `data` the training set's points, row after row, of the net's dimension.
+    #[wasm_bindgen(constructor)]
+    pub fn new(setup_json: &str, data: &[f32]) -> Result<ShardComputer, JsValue> {
+        #[derive(serde::Deserialize)]
+        struct Setup {
+            net: crate::nn::ScoreNetConfig,
+            batch: usize,
+            lo: f32,
+            hi: f32,
+            seed: u64,
+        }
+        let s: Setup = serde_json::from_str(setup_json).map_err(|e| JsValue::from_str(&format!("shard setup: {e}")))?;
+        let net = crate::nn::ScoreNet::new(s.net);
+        let dim = net.dim();
+        if dim == 0 || data.is_empty() || data.len() % dim != 0 || s.batch == 0 {
+            return Err(JsValue::from_str("shard setup: no data, or data not of the net's dimension"));
+        }
+        let points = std::sync::Arc::new(Points::new(dim, data.to_vec()));
+        let times = crate::engine::cpu::TimeRange { lo: s.lo, hi: s.hi };
+        Ok(ShardComputer { set: crate::engine::cpu::ShardSet::new(net, points, s.batch, times, s.seed) })
+    }
+
+    /// The gradients of `shards` of batch `step` with `params`: `{grads: Float32Array (one
+    /// block of n_params per shard, in the order asked), losses: Float64Array}`.
+    pub fn grads(&mut self, params: &[f32], step: u32, shards: &[u32]) -> Result<JsValue, JsValue> {
+        let n = params.len();
+        let mut grads = Vec::with_capacity(n * shards.len());
+        let mut losses = Vec::with_capacity(shards.len());
+        for &i in shards {
+            if i as usize >= self.set.shards() {
+                return Err(JsValue::from_str(&format!("shard {i} of {}", self.set.shards())));
+            }
+            let g = self.set.grads(params, step, i as usize);
+            grads.extend_from_slice(&g.grads);
+            losses.push(g.loss);
+        }
+        let out = Object::new();
+        Reflect::set(&out, &"grads".into(), &Float32Array::from(grads.as_slice()))?;
+        Reflect::set(&out, &"losses".into(), &js_sys::Float64Array::from(losses.as_slice()))?;
+        Ok(out.into())
+    }
+}
+
+/// The page's helper workers for this worker's CPU engines: `pool` is `{count, init(setup,
+/// data) -> bool, start(params, step), finish() -> Promise<[{shard, grads, loss}]>}` (www/pool.js),
+/// or null for none. Every CPU engine made afterwards in this worker splits its batches with them.
+#[wasm_bindgen(js_name = setShardHelpers)]
+pub fn set_shard_helpers(pool: JsValue) {
+    use crate::engine::cpu::{self, ShardSetup};
+    if pool.is_null() || pool.is_undefined() {
+        cpu::set_shard_helpers(None);
+        return;
+    }
+    cpu::set_shard_helpers(Some(Box::new(move |s: &ShardSetup| {
+        let count = Reflect::get(&pool, &"count".into()).ok()?.as_f64()? as usize;
+        let count = count.min(s.shards.saturating_sub(1));
+        if count == 0 {
+            return None;
+        }
+        let setup = serde_json::json!({"net": s.net.config, "batch": s.batch, "lo": s.times.lo, "hi": s.times.hi,
+            "seed": s.seed, "shards": s.shards, "count": count});
+        let init: Function = Reflect::get(&pool, &"init".into()).ok()?.dyn_into().ok()?;
+        let data = Float32Array::from(s.data.data.as_slice());
+        let ok = init.call2(&pool, &JsValue::from_str(&setup.to_string()), &data).ok()?;
+        if !ok.as_bool().unwrap_or(false) {
+            return None;
+        }
+        Some(Box::new(JsHelpers { pool: pool.clone(), count }) as Box<dyn cpu::ShardHelpers>)
+    })));
+}
+
+struct JsHelpers {
+    pool: JsValue,
+    count: usize,
+}
+
+impl crate::engine::cpu::ShardHelpers for JsHelpers {
+    fn count(&self) -> usize {
+        self.count
+    }
+
+    fn start(&mut self, params: &[f32], step: u32) {
+        if let Ok(f) = Reflect::get(&self.pool, &"start".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
+            let _ = f.call2(&self.pool, &Float32Array::from(params), &JsValue::from(step));
+        }
+    }
+
+    fn finish(
+        &mut self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<crate::engine::cpu::ShardGrad>, String>> + '_>> {
+        Box::pin(async move {
+            let text = |e: JsValue| e.as_string().or_else(|| js_sys::Error::from(e).message().as_string()).unwrap_or_else(|| "a helper worker failed".into());
+            let f: Function = Reflect::get(&self.pool, &"finish".into()).and_then(|f| f.dyn_into().map_err(JsValue::from)).map_err(text)?;
+            let promise: js_sys::Promise = f.call0(&self.pool).map_err(text)?.dyn_into().map_err(|_| "finish gave no promise".to_string())?;
+            let got = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(text)?;
+            let arr: js_sys::Array = got.dyn_into().map_err(|_| "the helpers' answer is not a list".to_string())?;
+            let mut out = Vec::with_capacity(arr.length() as usize);
+            for item in arr.iter() {
+                let num = |k: &str| Reflect::get(&item, &k.into()).ok().and_then(|v| v.as_f64());
+                let grads: Float32Array = Reflect::get(&item, &"grads".into()).map_err(text)?.dyn_into().map_err(|_| "grads are not a Float32Array".to_string())?;
+                out.push(crate::engine::cpu::ShardGrad {
+                    shard: num("shard").ok_or("a shard without its index")? as usize,
+                    grads: grads.to_vec(),
+                    loss: num("loss").ok_or("a shard without its loss")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// The findings of a study JSON in words, computed from its numbers (study::findings).
+#[wasm_bindgen(js_name = studyFindings)]
+pub fn study_findings(study_json: &str) -> Result<JsValue, JsValue> {
+    let s: crate::study::StudyResult = serde_json::from_str(study_json).map_err(|e| JsValue::from_str(&format!("bad study: {e}")))?;
+    Ok(to_js(&crate::study::findings(&s)))
+}
+
 /// The guided path through the papers (presets::PATH): `[{title, text, look, presets: [id]}]`.
 #[wasm_bindgen(js_name = galleryPath)]
 pub fn gallery_path() -> JsValue {

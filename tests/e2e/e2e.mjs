@@ -58,6 +58,18 @@ async function test(name, fn) {
   await page.close();
 }
 function assert(c, msg) { if (!c) throw new Error(msg); }
+// Opens "More settings" (the controls beyond a first run's) if it is closed.
+async function openMore(page) {
+  if ((await page.getAttribute('#more-toggle', 'aria-expanded')) !== 'true') await page.click('#more-toggle');
+}
+// Waits for the page to be ready, naming the link it was on if it is not.
+async function ready(page, what, timeout = 30_000) {
+  try {
+    await page.waitForSelector('body[data-ready=true]', { timeout });
+  } catch (e) {
+    throw new Error(`${what}: the page did not become ready in ${timeout / 1000} s (${e.message.split('\n')[0]})`);
+  }
+}
 
 // Non-background pixels of a canvas: a plot with data has many.
 const inked = (page, sel) => page.$eval(sel, (c) => {
@@ -70,6 +82,96 @@ const inked = (page, sel) => page.$eval(sel, (c) => {
 const SMALL = 'iters=300&n-samples=2000&data-size=20000&eps=0.02,0.05,0.1';
 
 const ALL = ['ode', 'ddim', 'dpm2', 'sde', 'pc', 'ald'];
+
+// The first minute: the bare URL shows the shipped default result (fig2-chessboard at the
+// paper's size, trained by the CLI) without a click, the toolbar's Train and the first samples
+// inside the first screen at laptop, desktop and phone sizes, no horizontal scrolling, and the
+// toolbar still in reach after scrolling. Train then trains; Cancel leaves the shipped result.
+for (const [w, h] of [[1366, 768], [1920, 1080], [390, 844]]) {
+  await test(`the_bare_url_shows_the_shipped_result_at_once_${w}x${h}`, async (page) => {
+    await page.setViewportSize({ width: w, height: h });
+    const t0 = Date.now();
+    await page.goto(`${base}?gpu=0`);
+    await page.waitForSelector('#results[data-state=done][data-shipped=true]', { timeout: 15_000 });
+    const secs = (Date.now() - t0) / 1000;
+    const inView = (sel) => page.$eval(sel, (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth; });
+    assert(await inView('#train'), 'Train is not in the first screen');
+    for (const set of ['ode', 'sde']) assert(await inView(`#scatters canvas[data-set=${set}]`), `the ${set} samples are not in the first screen`);
+    assert((await inked(page, '#scatters canvas[data-set=ode]')) > 2000, 'ODE samples not drawn');
+    assert(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), 'the page scrolls sideways');
+    const text = await page.textContent('#progress-text');
+    assert(/Trained by the lab's CLI \(collapse-lab run .*commit [0-9a-f]{7}/.test(text) && /Re-run trains it here/.test(text), `provenance line: ${text}`);
+    assert(!(await page.isHidden('#preset-note')) && /Fig\. 2/.test(await page.textContent('#preset-note')), 'no note of what the figure shows');
+    await page.screenshot({ path: path.join(outDir, `landing-${w}x${h}.png`), fullPage: false });
+    console.log(`  ${w}x${h}: the shipped default result shown in ${secs.toFixed(1)} s`);
+    // The toolbar stays in reach down the page.
+    await page.evaluate(() => window.scrollTo(0, 2500));
+    await page.waitForTimeout(100);
+    assert(await inView('#train') && await inView('#progress'), 'the toolbar scrolled away');
+    if (w !== 1366) return;
+    const before = await page.$$eval('#tid-table td', (tds) => tds.map((t) => t.textContent).join('|'));
+    await page.click('#train');
+    await page.waitForFunction(() => /Training: \d+/.test(document.querySelector('#progress-text').textContent), null, { timeout: 60_000 });
+    await page.click('#cancel');
+    assert((await page.getAttribute('#results', 'data-state')) === 'done', 'the shipped result is gone after Cancel');
+    assert(before === await page.$$eval('#tid-table td', (tds) => tds.map((t) => t.textContent).join('|')), 'Cancel changed the shown TID');
+    assert((await inked(page, '#scatters canvas[data-set=ode]')) > 2000, 'the shipped samples are gone after Cancel');
+  });
+}
+
+// Training on several Web Workers: the same parameters, loss curve and TID as one worker, bit
+// for bit (fixed shards summed in shard order), and the CLI's figures for the same seed.
+await test('n_workers_give_the_numbers_of_one_worker_and_of_the_cli', async (page) => {
+  const q = 'dataset=mog&depth=2&width=32&iters=120&batch=1700&n-samples=1500&data-size=20000&eps=0.02,0.05,0.1&samplers=ode,sde&steps=sde=100,ode=50&report-every=20';
+  const runs = {};
+  for (const n of [1, 3]) {
+    // A new browser context each: the first run would otherwise show from the store.
+    const p = n === 1 ? page : await browser.newPage();
+    await p.goto(`${base}?${q}&gpu=0&workers=${n}&autorun=1`);
+    await p.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
+    runs[n] = await p.evaluate(() => ({ result: window.collapseLab.last.result, params: Array.from(window.collapseLab.last.params[0]) }));
+    assert(runs[n].result.engine === (n === 1 ? 'cpu (1 thread)' : `cpu (${n} workers)`), `engine with ${n} workers: ${runs[n].result.engine}`);
+    if (p !== page) await p.close();
+  }
+  assert(runs[1].params.length > 0 && runs[1].params.every((v, i) => Object.is(v, runs[3].params[i])), '3 workers trained other parameters than 1');
+  assert(JSON.stringify(runs[1].result.training.losses) === JSON.stringify(runs[3].result.training.losses), 'other loss curves');
+  assert(JSON.stringify(runs[1].result.tid) === JSON.stringify(runs[3].result.tid), 'other TID');
+  const cli = JSON.parse(execFileSync(cliBin, ['run', ...q.split('&').flatMap((kv) => { const [k, v] = kv.split('='); return [`--${k}`, v]; }), '--engine', 'cpu', '--quiet'], { encoding: 'utf8' }));
+  // Native training uses FMA where wasm does not: the figures agree to the saved-run tolerance.
+  for (const s of ['ode', 'sde']) {
+    const a = runs[3].result.tid[s], b = cli.tid[s];
+    assert(a.every((e, i) => Math.abs(e.tid - b[i].tid) <= Math.max(1e-3 * Math.abs(b[i].tid), 0.25 * b[i].tid_std)), `${s}: page ${a.map((e) => e.tid)} vs CLI ${b.map((e) => e.tid)}`);
+  }
+  console.log(`  1 worker vs 3: parameters, losses and TID identical; largest TID gap to the CLI ${Math.max(...['ode', 'sde'].flatMap((s) => runs[3].result.tid[s].map((e, i) => Math.abs(e.tid - cli.tid[s][i].tid)))).toExponential(1)}`);
+});
+
+// Accessibility (axe-core) on the landing page and after a run, and the whole run by keyboard.
+await test('the_page_is_accessible_and_runs_by_keyboard_alone', async (page) => {
+  const axe = async (what) => {
+    await page.addScriptTag({ path: path.resolve('node_modules/axe-core/axe.min.js') });
+    const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert(bad.length === 0, `${what}: ${bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`).join('; ')}`);
+    return r.violations.length;
+  };
+  await page.goto(`${base}?gpu=0`);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 15_000 });
+  const minor = await axe('the landing page');
+  await page.goto(`${base}?${SMALL}&samplers=ode,sde&steps=sde=100&gpu=0`);
+  await ready(page, 'a small run');
+  // Tab to Train and press Enter: no mouse.
+  let found = false;
+  for (let i = 0; i < 80 && !found; i++) {
+    await page.keyboard.press('Tab');
+    found = await page.evaluate(() => document.activeElement && document.activeElement.id === 'train');
+  }
+  assert(found, 'Train cannot be reached with Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
+  assert((await page.$$eval('#tid-table td[data-sampler]', (tds) => tds.length)) === 6, 'no TID after a keyboard run');
+  await axe('after a run');
+  console.log(`  axe-core: no serious or critical violations (${minor} minor or moderate on landing)`);
+});
 
 await test('small_experiment_trains_samples_and_shows_tid', async (page) => {
   await page.goto(`${base}?${SMALL}&samplers=${ALL.join(',')}&steps=sde=300&autorun=1`);
@@ -114,7 +216,8 @@ await test('bad_url_and_form_input_is_refused_with_a_message', async (page) => {
   assert((await page.getAttribute('#results', 'data-state')) !== 'running', 'autorun started with bad input');
   await page.fill('input[name=width]', '64');
   assert(!(await page.isDisabled('#train')), 'Train still disabled after fixing the field');
-  for (const [field, value, want] of [['n-samples', '100000000', 'sampling.n_samples'], ['lr', 'NaN', 'training.lr'], ['eps', '0.1,,0.2', 'eps: expected a comma list']]) {
+  for (const [field, value, want] of [['n-samples', '100000000', 'sampling.n_samples'], ['lr', 'NaN', 'training.lr'], ['eps', '0.1,,0.2', 'eps: expected a comma list'], ['workers', '0', 'workers: expected an integer in 1..=16']]) {
+    await openMore(page);
     await page.fill(`input[name=${field}]`, value);
     msg = await page.textContent('#form-error');
     assert(msg.includes(want), `${field}=${value}: ${msg}`);
@@ -206,6 +309,7 @@ await test('a_diverging_run_shows_the_error_and_keeps_the_previous_results', asy
   await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
   const before = await page.$$eval('#tid-table td', (tds) => tds.map((t) => t.textContent).join('|'));
   // ReLU, 8 layers of 1024 and learning rate 1: the activations overflow within two steps.
+  await openMore(page);
   for (const [k, v] of [['lr', '1'], ['depth', '8'], ['width', '1024'], ['batch', '10'], ['iters', '50']]) await page.fill(`input[name=${k}]`, v);
   await page.selectOption('select[name=activation]', 'relu');
   await page.click('#train');
@@ -310,7 +414,7 @@ await test('the_hermite_view_and_every_preset_open', async (page) => {
   assert(links.length >= 40, `presets: ${links.length}`);
   for (const href of links) {
     await page.goto(base + href.replace('&autorun=1', ''));
-    await page.waitForSelector('body[data-ready=true]');
+    await ready(page, `preset link ${href}`);
     const err = await page.textContent('#form-error');
     assert(err === '', `preset ${href}: ${err}`);
     const gerr = await page.textContent('#gen-error');
@@ -329,7 +433,7 @@ await test('every_gallery_preset_runs_in_its_quick_size', async (page) => {
   for (const p of presets) {
     const t0 = Date.now();
     await page.goto(base + p.href + '&gpu=0');
-    await page.waitForSelector('body[data-ready=true]');
+    await ready(page, `quick link ${p.href}`);
     assert((await page.textContent('#form-error')) === '' && (await page.textContent('#run-error')) === '', `${p.id}: ${await page.textContent('#form-error')} ${await page.textContent('#run-error')}`);
     assert(!(await page.isHidden('#preset-note')) && (await page.textContent('#preset-note')).length > 40, `${p.id}: no note`);
     if (p.href.includes('view=hermite')) {
@@ -509,7 +613,7 @@ await test('a_paper_gallery_link_opens_its_shipped_run_without_training', async 
   // The gallery marks the paper links whose trained run ships: these, and only these.
   const marked = await page.$$eval('#gallery li', (lis) => lis.filter((li) => li.querySelector('.shipped')).map((li) => li.dataset.preset));
   const shippedIds = execFileSync(cliBin, ['gallery', '--shipped'], { encoding: 'utf8' }).trim().split('\n');
-  assert(JSON.stringify(marked.sort()) === JSON.stringify(shippedIds.sort()) && fs.readdirSync(path.join(dist, 'www/runs')).length === shippedIds.length,
+  assert(JSON.stringify(marked.sort()) === JSON.stringify(shippedIds.sort()) && fs.readdirSync(path.join(dist, 'www/runs')).filter((f) => f !== 'provenance.json').length === shippedIds.length,
     `gallery marks ${marked} but ${shippedIds} ship`);
   await page.waitForSelector('#results[data-state=done][data-shipped=true]', { timeout: 180_000 });
   const secs = (Date.now() - t0) / 1000;
@@ -608,6 +712,7 @@ await test('own_samples_in_the_page_give_the_clis_tid', async (page) => {
   const cli = JSON.parse(execFileSync(cliBin, ['tid', '--train', path.join(dir, 'train.csv'), '--samples', path.join(dir, 'ode.csv'), '--eps', '0.02,0.05,0.1'], { encoding: 'utf8' }));
   await page.goto(base);
   await page.waitForSelector('body[data-ready=true]');
+  await page.click('#tab-own');
   await page.setInputFiles('#own-train', path.join(dir, 'train.csv'));
   await page.setInputFiles('#own-samples', path.join(dir, 'ode.csv'));
   await page.fill('#own-eps', '0.02,0.05,0.1');
@@ -758,6 +863,7 @@ await test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (pa
   assert(/hide=study%2Cgenerations%2Clr/.test(share) && /lock=width%2Csamplers/.test(share) && /question=/.test(share), `share: ${share}`);
   // Locked stays locked after a run.
   await page.fill('input[name=iters]', '20');
+  await openMore(page);
   await page.fill('input[name=n-samples]', '200');
   await page.fill('input[name=data-size]', '1000');
   await page.click('#train');

@@ -48,7 +48,9 @@ function entry(p) {
 export function render(box, presets, path) {
   const details = document.createElement('details');
   details.id = 'gallery';
-  details.append(text('summary', `A path through the papers in ${path.length} steps: ${path.map((s, i) => `${i + 1}. ${s.title.split(':')[0]}`).join(' → ')} (${presets.length} figures)`));
+  const summary = text('summary', 'A path through the papers: ');
+  summary.append(text('span', path.map((s, i) => `${i + 1}. ${s.title.split(':')[0]}`).join(' → '), 'path-steps'), ` (${presets.length} figures)`);
+  details.append(summary);
   const byId = new Map(presets.map((p) => [p.id, p]));
   path.forEach((step, i) => {
     const sec = document.createElement('section');

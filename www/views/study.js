@@ -49,6 +49,11 @@ const DESCRIBE = {
   marginal_accuracy: (s) => [`Marginal accuracy, ${s}`, '1 − ½ · mean TV of the marginal histograms (workshop version).'],
 };
 
+// The core's findings of a study (studyFindings: sentences computed from its numbers), given
+// by the page once the wasm module is loaded.
+let findingsOf = null;
+export function setFindings(fn) { findingsOf = fn; }
+
 export function render(box, study, state = {}) {
   box.replaceChildren();
   box.hidden = false;
@@ -61,6 +66,20 @@ export function render(box, study, state = {}) {
     + (study.failed.length ? `, ${study.failed.length} failed (${study.runs.filter((r) => r.error).map((r) => `run ${r.index}: ${r.error}`).slice(0, 3).join('; ')})` : '')
     + '. Points are means over seeds; bars are ± one standard deviation.';
   box.append(h, p);
+  if (findingsOf && study.axes.length) {
+    let list = [];
+    try { list = findingsOf(study); } catch { list = []; }
+    if (list.length) {
+      const f = document.createElement('ul');
+      f.id = 'study-findings';
+      f.setAttribute('aria-label', 'Findings computed from these numbers');
+      for (const t of list) { const li = document.createElement('li'); li.textContent = t; f.append(li); }
+      const head = document.createElement('p');
+      head.className = 'note';
+      head.textContent = 'What the numbers say (computed from this study, not written by hand):';
+      box.append(head, f);
+    }
+  }
   if (!study.axes.length) return;
   const names = metricNames(study);
   const grid = document.createElement('div');

@@ -1,0 +1,173 @@
+//! Findings of a study in words, computed from its numbers alone (the page shows them next to
+//! the many-net figures, the CLI prints them): for each line of the charts (the other axes
+//! fixed), how a figure moves from the first value of the first axis to the last, with its mean
+//! ± sd over seeds, and whether the ± sd bars are apart; and, where the study ran a deterministic
+//! and a stochastic sampler, in how many cells the deterministic one's TID is the higher. A
+//! sentence says only what the numbers show: "rises" needs the bars apart, overlapping bars
+//! read "no clear change".
+
+use super::{Stat, StudyResult};
+use crate::sample::SamplerKind;
+
+/// The figures a finding follows, in this order, where the study has them.
+fn followed(names: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut mae: Vec<&String> = names.iter().filter(|n| n.starts_with("mae_velocity@")).collect();
+    // t = 1 before t = 0.1: the high-noise error first.
+    mae.sort_by(|a, b| t_of(b).partial_cmp(&t_of(a)).unwrap_or(std::cmp::Ordering::Equal));
+    out.extend(mae.into_iter().cloned());
+    if let Some(e) = tid_eps(names) {
+        for s in SamplerKind::ALL {
+            let n = format!("tid@{}@{e}", s.name());
+            if names.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
+fn t_of(name: &str) -> f64 {
+    name.rsplit('@').next().and_then(|t| t.parse().ok()).unwrap_or(f64::NAN)
+}
+
+/// The radius TID findings use: 0.02 where measured (the paper's smallest radius shown in
+/// Fig. 7b), else the radius closest to it.
+fn tid_eps(names: &[String]) -> Option<String> {
+    let eps: Vec<&str> = names.iter().filter(|n| n.starts_with("tid@")).filter_map(|n| n.rsplit('@').next()).collect();
+    eps.iter()
+        .min_by(|a, b| {
+            let d = |x: &&&str| (x.parse::<f64>().unwrap_or(f64::INFINITY).ln() - 0.02f64.ln()).abs();
+            d(a).partial_cmp(&d(b)).unwrap_or(std::cmp::Ordering::Equal)
+        })
+        .map(|s| s.to_string())
+}
+
+fn label(name: &str) -> String {
+    let parts: Vec<&str> = name.split('@').collect();
+    match parts.as_slice() {
+        ["mae_velocity", t] => format!("MAE of the velocity at t = {t}"),
+        ["tid", s, e] => format!("TID({e}) of {}", SamplerKind::parse(s).map(|k| k.label()).unwrap_or(s)),
+        _ => name.to_string(),
+    }
+}
+
+fn pm(s: &Stat) -> String {
+    let m = s.mean.unwrap_or(f64::NAN);
+    match s.std {
+        Some(sd) => format!("{} ± {}", sig(m), sig(sd)),
+        None => sig(m),
+    }
+}
+
+fn sig(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.digits$}")
+}
+
+fn n_of(s: &Stat) -> usize {
+    s.values.iter().flatten().filter(|v| v.is_finite()).count()
+}
+
+/// Whether the ± sd bars of a and b are apart (both with at least two seeds).
+fn apart(a: &Stat, b: &Stat) -> Option<bool> {
+    let (ma, sa, mb, sb) = (a.mean?, a.std?, b.mean?, b.std?);
+    Some(ma + sa < mb - sb || mb + sb < ma - sa)
+}
+
+/// The findings of a study, one sentence each.
+pub fn findings(s: &StudyResult) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(first) = s.axes.first() else { return out };
+    let mut names: Vec<String> = s.cells.iter().flat_map(|c| c.metrics.keys().cloned()).collect();
+    names.sort();
+    names.dedup();
+    let rest: Vec<&super::Axis> = s.axes.iter().skip(1).collect();
+    // The lines of the charts: one per combination of the other axes.
+    let mut groups: Vec<std::collections::BTreeMap<String, String>> = Vec::new();
+    for c in &s.cells {
+        let g: std::collections::BTreeMap<String, String> =
+            rest.iter().map(|a| (a.name.clone(), c.settings.get(&a.name).cloned().unwrap_or_default())).collect();
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    let (lo, hi) = (first.values.first(), first.values.last());
+    if let (Some(lo), Some(hi)) = (lo, hi) {
+        if lo != hi {
+            for metric in followed(&names) {
+                for g in &groups {
+                    let cell = |v: &String| {
+                        s.cells.iter().find(|c| c.settings.get(&first.name) == Some(v) && g.iter().all(|(k, x)| c.settings.get(k) == Some(x)))
+                    };
+                    let (Some(a), Some(b)) = (cell(lo).and_then(|c| c.metrics.get(&metric)), cell(hi).and_then(|c| c.metrics.get(&metric)))
+                    else {
+                        continue;
+                    };
+                    let (Some(ma), Some(mb)) = (a.mean, b.mean) else { continue };
+                    let n = n_of(a).min(n_of(b));
+                    let verb = match apart(a, b) {
+                        Some(true) if mb > ma => "rises",
+                        Some(true) => "falls",
+                        Some(false) => "shows no clear change (the ± sd bars overlap)",
+                        None => if mb > ma { "is higher (one seed: no error bars)" } else { "is lower (one seed: no error bars)" },
+                    };
+                    let within = if g.is_empty() { String::new() } else {
+                        format!(" with {}", g.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "))
+                    };
+                    out.push(format!(
+                        "{}{within} {verb} from {} at {} = {lo} to {} at {} = {hi} (mean ± sd over {n} seed{}).",
+                        label(&metric),
+                        pm(a),
+                        first.name,
+                        pm(b),
+                        first.name,
+                        if n == 1 { "" } else { "s" }
+                    ));
+                }
+            }
+        }
+    }
+    // Deterministic against stochastic samplers, cell by cell.
+    if let Some(e) = tid_eps(&names) {
+        let det = SamplerKind::ALL.iter().find(|k| !k.is_stochastic() && names.contains(&format!("tid@{}@{e}", k.name())));
+        let sto = SamplerKind::ALL.iter().find(|k| k.is_stochastic() && names.contains(&format!("tid@{}@{e}", k.name())));
+        if let (Some(d), Some(st)) = (det, sto) {
+            let (mut higher, mut clear, mut total) = (0, 0, 0);
+            for c in &s.cells {
+                let (Some(a), Some(b)) = (c.metrics.get(&format!("tid@{}@{e}", d.name())), c.metrics.get(&format!("tid@{}@{e}", st.name()))) else {
+                    continue;
+                };
+                let (Some(ma), Some(mb)) = (a.mean, b.mean) else { continue };
+                total += 1;
+                if ma > mb {
+                    higher += 1;
+                    if apart(a, b) == Some(true) {
+                        clear += 1;
+                    }
+                }
+            }
+            if total > 0 {
+                out.push(format!(
+                    "TID({e}) of {} is above that of {} in {higher} of {total} cells ({clear} with the ± sd bars apart): {}.",
+                    d.label(),
+                    st.label(),
+                    if higher == total { "the deterministic sampler's samples are the more concentrated everywhere" }
+                    else if higher == 0 { "the deterministic sampler's samples are nowhere the more concentrated" }
+                    else { "not in every cell" }
+                ));
+            }
+        }
+    }
+    let planned = s.cells.len() * s.seeds;
+    if !s.missing.is_empty() {
+        out.push(format!(
+            "Partial: {} of {planned} runs are done; the figures above are over the seeds done so far.",
+            planned - s.missing.len()
+        ));
+    }
+    out
+}
