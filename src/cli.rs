@@ -1,6 +1,35 @@
 //! The native command line: `collapse-lab [run] [flags]`, `collapse-lab tid`, `collapse-lab bench`.
 //! Progress goes to stderr, one JSON object to stdout. Usage errors exit 2, failures exit 1.
 
+/// `println!` for the commands' output that ends the program quietly (exit 0) when stdout is
+/// closed, as in `collapse-lab gallery | head -1`, instead of panicking on the broken pipe.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let mut o = std::io::stdout().lock();
+        if let Err(e) = writeln!(o, $($t)*).and_then(|_| o.flush()) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
+
+/// `print!` for the commands' output that ends the program quietly (exit 0) when stdout is
+/// closed, as in `collapse-lab gallery | head -1`, instead of panicking on the broken pipe.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let mut o = std::io::stdout().lock();
+        if let Err(e) = write!(o, $($t)*).and_then(|_| o.flush()) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 use crate::engine::block_on;
 use crate::experiment::{self, overrides, Event, ExperimentSpec};
 use crate::metrics;
@@ -58,7 +87,10 @@ STUDY FLAGS (besides every run flag, which sets the base experiment)
   --seeds K               runs per cell, seeds base..base+K-1 (default 3)
   --jobs J                runs at a time (default: one per core)
   --out FILE              write the study JSON here after every run; given an existing study
-                          file, runs it already holds are skipped (resume)
+                          file, runs it already holds are skipped (resume), matched by their
+                          spec and seed whatever the order of the axes; a file holding finished
+                          runs this study does not plan is refused
+  --restart               with --out: start that study file afresh (its runs are discarded)
   --slurm DIR             do not run: write DIR/plan.json, DIR/runs/I.json (one spec per run)
                           and DIR/study.sbatch, a job array whose task I runs
                           `collapse-lab run --spec DIR/runs/I.json > DIR/results/I.json`;
@@ -100,7 +132,7 @@ enum CliError {
 pub fn main(args: Vec<String>) -> i32 {
     let result = match args.first().map(String::as_str) {
         Some("help") | Some("--help") | Some("-h") => {
-            print!("{USAGE}{}{USAGE_TAIL}", overrides::help_lines());
+            out!("{USAGE}{}{USAGE_TAIL}", overrides::help_lines());
             Ok(())
         }
         Some("tid") => cmd_tid(&args[1..]),
@@ -174,6 +206,7 @@ impl Flags {
         self.pairs.iter().rev().find(|(n, _)| n == name).and_then(|(_, v)| v.as_deref())
     }
 }
+
 
 fn num<T: std::str::FromStr>(flag: &str, v: &str, what: &str) -> Result<T, CliError> {
     v.trim().parse::<T>().map_err(|_| CliError::Usage(format!("{flag}: expected {what}, got {v:?}")))
@@ -316,7 +349,7 @@ fn run_flags(args: &[String], extra: &[&str]) -> Result<Flags, CliError> {
         known.iter().map(String::as_str).chain(RUN_ONLY_FLAGS.iter().copied()).chain(extra.iter().copied()).collect();
     let booleans: Vec<String> =
         overrides::SETTINGS.iter().filter(|x| x.kind == overrides::Kind::Bool).map(|x| format!("--{}", x.name)).collect();
-    let booleans: Vec<&str> = booleans.iter().map(String::as_str).chain(["--quiet", "--print-spec", "--submit"]).collect();
+    let booleans: Vec<&str> = booleans.iter().map(String::as_str).chain(["--quiet", "--print-spec", "--submit", "--restart"]).collect();
     Flags::parse(args, &booleans, &known)
 }
 
@@ -472,12 +505,16 @@ fn check_out_file(flag: &str, path: &str) -> Result<(), CliError> {
 fn emit(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}").and_then(|_| out.flush());
+    if let Err(e) = writeln!(out, "{text}").and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
 }
 
 fn cmd_study(args: &[String]) -> Result<(), CliError> {
     use crate::study;
-    let f = run_flags(args, &["--vary", "--seeds", "--jobs", "--out", "--slurm", "--slurm-opts", "--collect"])?;
+    let f = run_flags(args, &["--vary", "--seeds", "--jobs", "--out", "--slurm", "--slurm-opts", "--collect", "--restart"])?;
     for flag in ["--samples-out", "--record-out", "--print-spec"] {
         if f.pairs.iter().any(|(n, _)| n == flag) {
             return Err(CliError::Usage(format!("{flag} is for single runs; a study writes one JSON (--out)")));
@@ -508,12 +545,25 @@ fn cmd_study(args: &[String]) -> Result<(), CliError> {
     let out = f.get("--out").map(std::path::PathBuf::from);
     let mut records = Vec::new();
     if let Some(path) = &out {
-        if path.exists() {
+        if path.exists() && !(f.has("--restart") && is_study_file(path)) {
             let text = std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("--out {}: {e}", path.display())))?;
             let earlier: study::StudyResult = serde_json::from_str(&text).map_err(|e| {
                 CliError::Usage(format!("--out {}: not a study of this lab ({e}); remove it or choose another file", path.display()))
             })?;
-            records = study::resumable(&plan, &earlier);
+            let resumed = study::resumable(&plan, &earlier);
+            if !resumed.dropped.is_empty() && !f.has("--restart") {
+                let r = &resumed.dropped[0];
+                let what: Vec<String> = r.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                return Err(CliError::Usage(format!(
+                    "--out {}: holds {} finished run(s) this study does not plan (e.g. {} seed={}), which resuming would lose; \
+                     give --restart to start the file afresh, or choose another --out",
+                    path.display(),
+                    resumed.dropped.len(),
+                    what.join(" "),
+                    r.seed
+                )));
+            }
+            records = resumed.kept;
             eprintln!("resuming {}: {} of {} runs already done", path.display(), records.len(), plan.runs.len());
         } else {
             // Fail now, not after hours of training, if the file cannot be written.
@@ -785,6 +835,12 @@ fn collect_study(dir: &std::path::Path, out: Option<&str>, quiet: bool) -> Resul
 }
 
 /// Writes the study atomically (a temporary file, then a rename), so a kill never leaves half.
+/// Whether `path` holds a study of this lab (so --restart may overwrite it; anything else is
+/// never overwritten).
+fn is_study_file(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| serde_json::from_str::<crate::study::StudyResult>(&t).is_ok())
+}
+
 fn save_study(path: &std::path::Path, s: &crate::study::StudyResult) -> Result<(), CliError> {
     write_atomic(path, serde_json::to_string(s).unwrap().as_bytes()).map_err(|e| CliError::Failed(format!("--out {}: {e}", path.display())))
 }
@@ -834,7 +890,7 @@ fn cmd_torch_script(args: &[String]) -> Result<(), CliError> {
                 eprintln!("wrote {path}: run it with `python3 {path}` (PyTorch needed; --help lists its options)");
             }
         }
-        None => print!("{script}"),
+        None => out!("{script}"),
     }
     Ok(())
 }
@@ -851,12 +907,12 @@ fn cmd_gallery(args: &[String]) -> Result<(), CliError> {
         };
         let p = crate::experiment::presets::preset(id)
             .ok_or_else(|| CliError::Usage(format!("--command: unknown preset {id:?}; `collapse-lab gallery` lists them")))?;
-        println!("{}", p.command(size).map_err(|e| CliError::Failed(e.to_string()))?);
+        outln!("{}", p.command(size).map_err(|e| CliError::Failed(e.to_string()))?);
         return Ok(());
     }
     if f.has("--shipped") {
         // The presets whose paper runs ship with the page (scripts/make-gallery-runs.sh reads this).
-        crate::experiment::presets::SHIPPED.iter().for_each(|id| println!("{id}"));
+        crate::experiment::presets::SHIPPED.iter().for_each(|id| outln!("{id}"));
         return Ok(());
     }
     let size = match f.get("--size") {
@@ -865,7 +921,7 @@ fn cmd_gallery(args: &[String]) -> Result<(), CliError> {
     };
     for p in PRESETS {
         let cmd = p.command(size).map_err(|e| CliError::Failed(e.to_string()))?;
-        println!("# {} {}: {}\n#   {}\n#   page: ?{}\n{cmd}\n", p.id, p.figure, p.title, p.look, p.query(size));
+        outln!("# {} {}: {}\n#   {}\n#   page: ?{}\n{cmd}\n", p.id, p.figure, p.title, p.look, p.query(size));
     }
     Ok(())
 }

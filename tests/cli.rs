@@ -261,6 +261,30 @@ fn study_writes_resumes_and_refuses_bad_axes() {
     assert!(stderr2.contains("8 of 8 runs already done"), "{stderr2}");
     let s2: serde_json::Value = serde_json::from_str(&stdout2).unwrap();
     assert_eq!(s2["cells"], s["cells"]);
+    // Reordered axes, reordered values and one more seed: every finished run is kept by what it
+    // is (its spec and seed), only the new seed's runs are run.
+    let mut moved = vec!["study", "--vary", "fixed-t=1,none", "--vary", "width=8,4", "--seeds", "3", "--jobs", "2", "--out", out_s];
+    moved.extend(SMALL_STUDY.iter().filter(|a| **a != "--quiet"));
+    let (code, stdout3, stderr3) = lab(&moved);
+    assert_eq!(code, 0, "{stderr3}");
+    assert!(stderr3.contains("resuming") && stderr3.contains("8 of 12 runs already done"), "{stderr3}");
+    let s3: serde_json::Value = serde_json::from_str(&stdout3).unwrap();
+    let runs3 = s3["runs"].as_array().unwrap();
+    for r in s["runs"].as_array().unwrap() {
+        let same = runs3.iter().find(|x| x["spec"] == r["spec"]).expect("a finished run was lost");
+        assert_eq!(same["metrics"], r["metrics"], "a finished run was run again");
+    }
+    // Fewer values: the runs no longer planned would be lost, so the resume is refused by name.
+    let mut fewer = vec!["study", "--vary", "width=4", "--vary", "fixed-t=none,1", "--seeds", "3", "--out", out_s];
+    fewer.extend_from_slice(SMALL_STUDY);
+    let (code, _, stderr4) = lab(&fewer);
+    assert_eq!(code, 2, "{stderr4}");
+    assert!(stderr4.contains("does not plan") && stderr4.contains("--restart"), "{stderr4}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&out).unwrap()).unwrap()["runs"].as_array().unwrap().len(), 12, "the refused resume touched the file");
+    fewer.push("--restart");
+    let (code, stdout5, stderr5) = lab(&fewer);
+    assert_eq!(code, 0, "{stderr5}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout5).unwrap()["runs"].as_array().unwrap().len(), 6);
     for (bad, want) in [
         (vec!["--vary", "widht=4,8"], "--vary widht: unknown setting"),
         (vec!["--vary", "width=4,0"], "--vary width=0: model.width"),
@@ -613,4 +637,18 @@ fn a_csv_file_trains_like_a_data_set_saves_with_its_points_and_is_named_by_its_f
     let (code, _, err) = lab(&["generations", "--data-csv", d, "--n-samples", "100"]);
     assert!(code == 2 && err.contains("generations need fresh draws of the data set"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A closed stdout (`| head -0`) ends a command quietly, never with a panic.
+#[test]
+fn a_closed_stdout_ends_every_printing_command_quietly() {
+    use std::process::Stdio;
+    for args in [&["help"][..], &["gallery"], &["gallery", "--shipped"], &["gallery", "--command", "fig7-seesaw"], &["torch-script"], &["hermite"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
 }

@@ -293,13 +293,34 @@ pub fn aggregate(plan: &Plan, records: &[RunRecord]) -> StudyResult {
 
 /// The records of an earlier study's output that belong to `plan`: a record counts when the
 /// planned run at its index has exactly its spec (so a changed base setting re-runs it).
-pub fn resumable(plan: &Plan, earlier: &StudyResult) -> Vec<RunRecord> {
-    earlier
-        .runs
-        .iter()
-        .filter(|r| plan.runs.get(r.index).is_some_and(|p| p.spec == r.spec))
-        .cloned()
-        .collect()
+pub fn resumable(plan: &Plan, earlier: &StudyResult) -> Resumed {
+    // Matched by what each run is (its whole spec, seed included), not by its place in the
+    // plan: a reordered axis, more seeds or another value list keep every run still planned.
+    let mut kept: Vec<RunRecord> = Vec::new();
+    let mut dropped = Vec::new();
+    let mut taken = vec![false; plan.runs.len()];
+    for r in &earlier.runs {
+        let at = plan.runs.iter().position(|p| p.spec == r.spec).filter(|&i| !taken[i]);
+        match at {
+            Some(i) if r.error.is_none() => {
+                taken[i] = true;
+                let p = &plan.runs[i];
+                kept.push(RunRecord { index: p.index, cell: p.cell, settings: p.settings.clone(), ..r.clone() });
+            }
+            // A failed run is run again.
+            Some(_) => {}
+            None => dropped.push(r.clone()),
+        }
+    }
+    Resumed { kept, dropped }
+}
+
+/// What a resume keeps of an earlier study file, and its finished runs the new plan does not
+/// have (which a resume would lose: the CLI refuses unless told to start afresh).
+#[derive(Clone, Debug)]
+pub struct Resumed {
+    pub kept: Vec<RunRecord>,
+    pub dropped: Vec<RunRecord>,
 }
 
 mod findings;

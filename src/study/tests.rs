@@ -104,7 +104,7 @@ fn a_study_gives_the_single_runs_numbers_whatever_the_jobs_and_resumes() {
     let partial: Vec<RunRecord> = one.runs.iter().filter(|r| [0, 4, 7].contains(&r.index)).cloned().collect();
     let earlier = aggregate(&p, &partial);
     assert_eq!(earlier.missing, vec![1, 2, 3, 5, 6]);
-    let kept = resumable(&p, &earlier);
+    let kept = resumable(&p, &earlier).kept;
     assert_eq!(kept.len(), 3);
     let ran = Mutex::new(Vec::new());
     let skip: Vec<usize> = kept.iter().map(|r| r.index).collect();
@@ -120,7 +120,23 @@ fn a_study_gives_the_single_runs_numbers_whatever_the_jobs_and_resumes() {
     let mut other = base();
     other.training.lr = 1e-3;
     let p2 = plan(&other, axes(&["width=4,8", "two-model=none,0.6"]), 2).unwrap();
-    assert!(resumable(&p2, &one).is_empty());
+    let stale = resumable(&p2, &one);
+    assert!(stale.kept.is_empty() && stale.dropped.len() == one.runs.len());
+    // Reordered axes and values, and more seeds: every finished run is kept, renumbered.
+    let p3 = plan(&base(), axes(&["two-model=0.6,none", "width=8,4"]), 3).unwrap();
+    let moved = resumable(&p3, &one);
+    assert_eq!((moved.kept.len(), moved.dropped.len()), (one.runs.len(), 0));
+    for r in &moved.kept {
+        let planned = &p3.runs[r.index];
+        assert_eq!((&r.spec, r.cell, &r.settings), (&planned.spec, planned.cell, &planned.settings));
+    }
+    let again = aggregate(&p3, &moved.kept);
+    assert_eq!(again.missing.len(), p3.runs.len() - one.runs.len());
+    // Fewer values: the runs no longer planned are named, not silently dropped.
+    let p4 = plan(&base(), axes(&["width=4", "two-model=none,0.6"]), 2).unwrap();
+    let fewer = resumable(&p4, &one);
+    assert_eq!((fewer.kept.len(), fewer.dropped.len()), (4, 4));
+    assert!(fewer.dropped.iter().all(|r| r.settings["width"] == "8"));
 }
 
 /// A study result made of given per-seed values of two figures along a width axis, with and
