@@ -187,8 +187,17 @@ function workersOf() {
   return n;
 }
 
+// The shipped or stored result a link opens on landing is sampled again in a worker; that
+// worker never blocks the visitor: any action (Train, Open run, a study ...) stops it first.
+function yieldLanding() {
+  if (!worker || !worker.landing) return;
+  worker.terminate();
+  worker = null;
+  setRunning(false);
+}
+
 function busy() {
-  return worker !== null || Boolean(study && study.workers.length) || Boolean(gens && gens.workers.length);
+  return (worker !== null && !worker.landing) || Boolean(study && study.workers.length) || Boolean(gens && gens.workers.length);
 }
 
 // The painter shows with the painted data set (and writes a first grid if there is none).
@@ -338,14 +347,16 @@ function updateShare() {
   history.replaceState(null, '', url + (keep.length ? (q.toString() ? '&' : '?') + keep.join('&') : ''));
 }
 
-function setRunning(running) {
+// `landing`: the result a link opens is being sampled again; the form stays usable.
+function setRunning(running, landing = false) {
+  $('#results').dataset.state = running ? 'running' : (lastOut ? 'done' : 'idle');
+  if (landing) return;
   $('#train').disabled = running;
   $('#study').disabled = running;
   $('#run-generations').disabled = running;
   $('#own-run').disabled = running;
   $('#cancel').disabled = !running;
   for (const el of form.elements) if (el.tagName !== 'BUTTON') el.disabled = running || el.dataset.locked === 'true';
-  $('#results').dataset.state = running ? 'running' : (lastOut ? 'done' : 'idle');
 }
 
 function fmt(v, d = 3) { return v === null || v === undefined || !Number.isFinite(v) ? 'undefined' : (v >= 0 ? '+' : '') + v.toFixed(d); }
@@ -354,6 +365,7 @@ function fmt(v, d = 3) { return v === null || v === undefined || !Number.isFinit
 // its nets again without training; the form takes the saved spec only once that succeeded.
 // `shipped`: the file came with the page (a gallery run trained by the CLI).
 async function start(saved = null, savedName = '', shipped = false) {
+  yieldLanding();
   const spec = saved ? defaultSpec() : validate();
   if (!spec || (!saved && csvMissing())) return;
   mode = 'run';
@@ -366,7 +378,8 @@ async function start(saved = null, savedName = '', shipped = false) {
   liveLoss = [];
   $('#run-view').hidden = false;
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  setRunning(true);
+  worker.landing = shipped;
+  setRunning(true, shipped);
   const t0 = performance.now();
   let lastDraw = 0;
   $('#progress-text').textContent = 'Generating data…';
@@ -428,6 +441,7 @@ function startOwn() {
   const k = kText === '' ? 0 : Number(kText);
   if (!Number.isInteger(k) || k < 1 && kText !== '') { err.textContent = `Hill's k: expected a positive integer or nothing, got "${kText}"`; return; }
   if (busy()) return;
+  yieldLanding();
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   setRunning(true);
   const t0 = performance.now();
@@ -698,6 +712,7 @@ function render(out) {
 // to one of several Web Workers (one net each, as many as the machine has cores), and the
 // records are aggregated by the core again as they arrive.
 function startStudy() {
+  yieldLanding();
   const spec = validate();
   if (!spec || csvMissing()) return;
   mode = 'run';
@@ -801,6 +816,7 @@ function cancelStudy() {
 // each chain runs in one of several Web Workers, and every finished generation is drawn at once.
 // Cancel keeps every generation already done.
 function startGenerations() {
+  yieldLanding();
   if (!validate()) return;
   let g, plan;
   try {
@@ -1192,7 +1208,7 @@ async function main() {
   lineChart($('#tid'), [], { xlabel: 'e', ylabel: 'TID' });
   pngLinks($('#results'));
   const spec = validate();
-  if (classroomErrors.length) $('#run-error').textContent = classroomErrors.join('; ') + '.';
+  if (classroomErrors.length) $('#page-error').textContent = classroomErrors.join('; ') + '.';
   window.collapseLab = { tidCurve, ready: true };
   if (params.get('view') === 'hermite') {
     const box = $('#hermite-view');

@@ -136,7 +136,7 @@ await test('n_workers_give_the_numbers_of_one_worker_and_of_the_cli', async (pag
   assert(runs[1].params.length > 0 && runs[1].params.every((v, i) => Object.is(v, runs[3].params[i])), '3 workers trained other parameters than 1');
   assert(JSON.stringify(runs[1].result.training.losses) === JSON.stringify(runs[3].result.training.losses), 'other loss curves');
   assert(JSON.stringify(runs[1].result.tid) === JSON.stringify(runs[3].result.tid), 'other TID');
-  const cli = JSON.parse(execFileSync(cliBin, ['run', ...q.split('&').flatMap((kv) => { const [k, v] = kv.split('='); return [`--${k}`, v]; }), '--engine', 'cpu', '--quiet'], { encoding: 'utf8' }));
+  const cli = JSON.parse(execFileSync(cliBin, ['run', ...q.split('&').flatMap((kv) => [`--${kv.slice(0, kv.indexOf('='))}`, kv.slice(kv.indexOf('=') + 1)]), '--engine', 'cpu', '--quiet'], { encoding: 'utf8' }));
   // Native training uses FMA where wasm does not: the figures agree to the saved-run tolerance.
   for (const s of ['ode', 'sde']) {
     const a = runs[3].result.tid[s], b = cli.tid[s];
@@ -873,7 +873,7 @@ await test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (pa
   // Unknown names are refused by name.
   await page.goto(`${base}?hide=widht`);
   await page.waitForSelector('body[data-ready=true]');
-  assert(/hide: unknown control "widht"; known: data, model/.test(await page.textContent('#run-error')), 'unknown hide name not reported');
+  assert(/hide: unknown control "widht"; known: data, model/.test(await page.textContent('#page-error')), 'unknown hide name not reported');
   // In an iframe the page reports its height to the parent: a host page of the same site (a real
   // navigation; setContent would rewrite the app's document under its pending tasks).
   const host = `<iframe id="f" src="${url}" style="width:900px;height:300px"></iframe><script>window.heights=[];addEventListener('message',(e)=>{if(e.data&&e.data.type==='collapse-lab:height')heights.push(e.data.height)})</script>`;
