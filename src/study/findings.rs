@@ -96,7 +96,32 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
         }
     }
     let (lo, hi) = (first.values.first(), first.values.last());
-    if let (Some(lo), Some(hi)) = (lo, hi) {
+    // A trend from the first value to the last only along a numeric axis (width, t', lr ...);
+    // along a categorical one (data set, process) each value's figure is listed instead.
+    let numeric = first.values.iter().all(|v| v.parse::<f64>().is_ok_and(f64::is_finite));
+    if !numeric {
+        for metric in followed(&names) {
+            for g in &groups {
+                let parts: Vec<String> = first
+                    .values
+                    .iter()
+                    .filter_map(|v| {
+                        let c = s.cells.iter().find(|c| c.settings.get(&first.name) == Some(v) && g.iter().all(|(k, x)| c.settings.get(k) == Some(x)))?;
+                        let m = c.metrics.get(&metric)?;
+                        m.mean.map(|_| format!("{v} {}", pm(m)))
+                    })
+                    .collect();
+                if parts.is_empty() {
+                    continue;
+                }
+                let within = if g.is_empty() { String::new() } else {
+                    format!(" with {}", g.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "))
+                };
+                out.push(format!("{}{within} by {}: {} (mean ± sd over seeds).", label(&metric), first.name, parts.join("; ")));
+            }
+        }
+    }
+    if let (Some(lo), Some(hi), true) = (lo, hi, numeric) {
         if lo != hi {
             for metric in followed(&names) {
                 for g in &groups {

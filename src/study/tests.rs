@@ -175,4 +175,14 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
     let mut partial = rising.clone();
     partial.missing = vec![11];
     assert!(findings(&partial).last().unwrap().starts_with("Partial: 11 of 12 runs are done"));
+    // A categorical axis: each value's figure, no trend.
+    let p = plan(&base(), axes(&["dataset=mog,spiral"]), 2).unwrap();
+    let records: Vec<RunRecord> = p.runs.iter().map(|r| {
+        let mut metrics = BTreeMap::new();
+        metrics.insert("tid@ode@0.02".to_string(), Some(if r.settings["dataset"] == "mog" { 1.0 } else { 3.0 } + r.seed_index as f64));
+        RunRecord { index: r.index, cell: r.cell, seed: r.spec.seed, settings: r.settings.clone(), spec: r.spec.clone(), metrics, error: None, result: None }
+    }).collect();
+    let f = findings(&aggregate(&p, &records)).join("\n");
+    assert!(f.contains("TID(0.02) of ODE by dataset: mog 1.50 ± 0.707; spiral 3.50 ± 0.707"), "{f}");
+    assert!(!f.contains("rises") && !f.contains("falls"), "{f}");
 }

@@ -639,6 +639,44 @@ await test('a_paper_gallery_link_opens_its_shipped_run_without_training', async 
   await page.waitForSelector('#results[data-state=done][data-stored=true]', { timeout: 10_000 });
 });
 
+// Every gallery entry that ships opens from its file at its paper size without training: a run
+// sampled again in the page, a study drawn with its error bars, findings and provenance; a
+// partial study says it is partial.
+await test('every_shipped_gallery_file_opens_without_training', async (page) => {
+  const listing = execFileSync(cliBin, ['gallery', '--size', 'paper'], { encoding: 'utf8' }).split('\n');
+  const shippedIds = execFileSync(cliBin, ['gallery', '--shipped'], { encoding: 'utf8' }).trim().split('\n');
+  const times = [];
+  for (const id of shippedIds) {
+    const query = listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
+    const t0 = Date.now();
+    await page.goto(`${base}?${query}&gpu=0`);
+    if (query.includes('vary=')) {
+      await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 15_000 }).catch(() => { throw new Error(`${id}: the shipped study did not open`); });
+      const text = await page.textContent('#progress-text');
+      assert(/Trained by the lab's CLI \(collapse-lab study/.test(text), `${id}: ${text}`);
+      assert((await page.$$('#study-findings li')).length > 0 && (await inked(page, '#study-view canvas')) > 2000, `${id}: no findings or charts`);
+      assert((await page.getAttribute('#results', 'data-state')) !== 'running', `${id}: it trains`);
+    } else {
+      await page.waitForSelector('#results[data-state=done][data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error(`${id}: the shipped run did not open`); });
+    }
+    times.push(`${id} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  console.log(`  shipped files opened: ${times.join(', ')}`);
+  // A partial study (runs still missing) opens as partial and says how many are done.
+  const id = shippedIds.find((x) => listing.some((l, i) => l.startsWith(`# ${x} `) && listing[i + 2].includes('vary=')));
+  const file = JSON.parse(fs.readFileSync(path.join(dist, 'www/runs', `${id}.json`), 'utf8'));
+  const planned = file.cells.length * file.seeds;
+  file.missing = file.runs.slice(-3).map((r) => r.index);
+  file.runs = file.runs.slice(0, -3);
+  await page.route(`${base}www/runs/${id}.json`, (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(file) }));
+  const query = listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
+  await page.goto(`${base}?${query}&gpu=0`);
+  await page.waitForSelector('#study-view[data-state=partial][data-shipped=true]', { timeout: 15_000 });
+  const text = await page.textContent('#progress-text');
+  assert(text.includes(`${planned - 3} of ${planned} runs`) && /partial/.test(text), `partial: ${text}`);
+  await page.screenshot({ path: path.join(outDir, 'shipped-study.png'), fullPage: false });
+});
+
 // A finished run is kept in the browser: the same link reopens it at once. "Save run" writes the
 // spec, the trained nets and the results; "Open run" samples them again with identical figures;
 // an edited file is refused with its figure named and the shown results stay; a file saved by
