@@ -1,7 +1,7 @@
 // The page: form <-> spec (validated by the same Rust code as the CLI), a Web Worker that runs
 // the experiment, and the plots. The URL's query is the experiment: same URL, same result.
-import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, saveRun, specFromPairs, torchScript, canonicalSpec, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord, galleryPath, studyFindings } from '../collapse-lab.js';
-import * as seesawView from './views/seesaw.js';
+import init, { defaultSpec, samplerKinds, settingsTable, settingsOf, gallery, saveRun, specFromPairs, torchScript, canonicalSpec, tidCurve, studyPlan, studyAggregate, hermiteSeesaw, generationsPlan, generationsAggregate, chainRecord, galleryPath, studyFindings, pageParams } from '../collapse-lab.js';
+import * as runView from './views/run.js';
 import * as studyView from './views/study.js';
 import * as hermiteView from './views/hermite.js';
 import * as generationsView from './views/generations.js';
@@ -11,7 +11,11 @@ import * as painterView from './views/painter.js';
 import { chooseEngine } from './gpu.js';
 import { workersWanted } from './pool.js';
 import * as store from './store.js';
-import { COLORS, LABELS, figure, lineChart, lineChartSvg, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from './plots.js';
+import { COLORS, LABELS, lineChart } from './plots.js';
+import { download, exportJson, exportTid, exportSamples, pngLinks } from './exports.js';
+import { applyClassroom, reportHeight } from './classroom.js';
+
+const { render, drawLoss } = runView;
 
 const $ = (sel) => document.querySelector(sel);
 const form = $('#controls');
@@ -21,14 +25,18 @@ let SETTINGS = []; // [{name, field, kind, help, choices}]
 let FORM_FIELDS = []; // single-run settings with a text field or a choice
 let FORM_BOOLS = []; // single-run settings with a checkbox
 let KINDS = []; // [{name, default_steps, stochastic}] from the Rust core
-const PAGE_PARAMS = ['autorun', 'embed', 'gpu', 'lose-gpu-after', 'view', 'hide', 'lock', 'question', 'preset', 'size', 'workers'];
+// The page's own parameters (not settings of the experiment), from the core's table.
+let PAGE_PARAMS = [];
 // Page settings that stay in the address bar and in the share link (a class shares one view).
 const CLASSROOM = ['embed', 'hide', 'lock', 'question'];
-const STUDY_PARAMS = ['vary', 'seeds']; // a study: the axes and seeds per cell (not spec settings)
-// A generations run (recursive training): its form fields (fresh and gen-sampler are lists, one
-// chain each; gen-seeds is the chains per value) and the recursion settings without a control.
-const GEN_FIELDS = ['fresh', 'gen-sampler', 'generations', 'gen-size', 'gen-seeds'];
-const GEN_BOOLS = ['warm-start'];
+// A study's plan inputs (its axes and seeds per cell), from the core's table.
+let STUDY_PARAMS = [];
+// A generations run (recursive training): its form fields (its plan inputs, fresh and
+// gen-sampler being lists, one chain each, gen-seeds the chains per value, and the recursion
+// settings with a text control), its checkboxes, and the recursion settings without a control;
+// all from the core's table.
+let GEN_FIELDS = [];
+let GEN_BOOLS = [];
 let GEN_EXTRA = [];
 let genExtra = [];
 let mode = 'run'; // what the share link reproduces: 'run' (or a study) or 'generations'
@@ -87,6 +95,14 @@ function buildFromTable() {
   FORM_FIELDS = SETTINGS.filter((x) => !recursion(x) && x.kind !== 'bool' && control(x)).map((x) => x.name);
   FORM_BOOLS = SETTINGS.filter((x) => !recursion(x) && x.kind === 'bool' && control(x)).map((x) => x.name);
   GEN_EXTRA = SETTINGS.filter((x) => recursion(x) && !control(x)).map((x) => x.name);
+  const params = pageParams();
+  PAGE_PARAMS = params.page;
+  STUDY_PARAMS = params.plan.filter((x) => x.of === 'study').map((x) => x.name);
+  const gen = new Set(params.plan.filter((x) => x.of === 'generations').map((x) => x.name)
+    .concat(SETTINGS.filter((x) => recursion(x) && x.kind !== 'bool' && control(x)).map((x) => x.name)));
+  // In the form's order, which the share link keeps.
+  GEN_FIELDS = [...form.querySelectorAll('#generations-controls input:not([type=checkbox])')].map((el) => el.name).filter((n) => gen.has(n));
+  GEN_BOOLS = SETTINGS.filter((x) => recursion(x) && x.kind === 'bool' && control(x)).map((x) => x.name);
 }
 
 function fillForm(spec) {
@@ -99,12 +115,12 @@ function fillForm(spec) {
 
 function formPairs() {
   const pairs = [];
+  const dataset = form.elements.dataset.value;
   for (const k of FORM_FIELDS) {
-    // The dimension is a setting of mog-nd only (elsewhere the core refuses it, not ignores it).
-    if (k === 'dim' && form.elements.dataset.value !== 'mog-nd') continue;
-    // Likewise the painted grid, of the painted data set only, and the CSV file of csv.
-    if (k === 'painted' && form.elements.dataset.value !== 'painted') continue;
-    if (k === 'csv' && form.elements.dataset.value !== 'csv') continue;
+    // A setting of one data set only (dim of mog-nd, the painted grid, the CSV file) goes with
+    // that data set only: elsewhere the core refuses it rather than ignoring it.
+    const only = SETTINGS.find((x) => x.name === k).dataset;
+    if (only && only !== dataset) continue;
     const v = String(form.elements[k].value).trim();
     if (v !== '') pairs.push([k, v]);
   }
@@ -359,7 +375,6 @@ function setRunning(running, landing = false) {
   for (const el of form.elements) if (el.tagName !== 'BUTTON') el.disabled = running || el.dataset.locked === 'true';
 }
 
-function fmt(v, d = 3) { return v === null || v === undefined || !Number.isFinite(v) ? 'undefined' : (v >= 0 ? '+' : '') + v.toFixed(d); }
 
 // Runs the form's experiment, or with `saved` (a saved run's file text) samples and measures
 // its nets again without training; the form takes the saved spec only once that succeeded.
@@ -661,52 +676,7 @@ function cancel() {
   if (lastOut) render(lastOut); else drawLoss([]);
 }
 
-function drawLoss(losses) {
-  lineChart($('#loss'), [{ name: 'loss', color: COLORS.sde, xs: losses.map((p) => p[0]), ys: losses.map((p) => p[1]) }],
-    { xlabel: 'iteration', ylabel: 'DSM loss' });
-}
 
-function render(out) {
-  const r = out.result;
-  const dim = r.data_dim;
-  const coord = r.spec.record.coordinate;
-  drawLoss(r.training ? r.training.losses : []);
-  const names = Object.keys(out.samples).sort((a, b) => KINDS.findIndex((k) => k.name === a) - KINDS.findIndex((k) => k.name === b));
-  const label = (n) => LABELS[n] || n;
-  const sets = [{ name: 'data', color: COLORS.data, values: out.reference }]
-    .concat(names.map((n) => ({ name: label(n), key: n, color: COLORS[n] || '#009E73', values: out.samples[n] })));
-  // Axes from the data alone: a few wild samples must not squash the picture.
-  const b = bounds([out.reference], dim);
-  const box = $('#scatters');
-  box.replaceChildren();
-  for (const s of sets) {
-    const c = figure(box, 360, 340, `Scatter plot of ${s.name}`);
-    c.dataset.set = s.key || 'data';
-    scatter(c, s.values, dim, s.color, b, s.name === 'data' ? 'data (training reference)' : `${s.name} samples`);
-  }
-  histogram($('#hist'), sets, dim, b, coord);
-  $('#hist-caption').textContent = `Histogram of x${sub(coord + 1)}: the sharp peaks are collapse`;
-  const eps = r.spec.metrics.eps;
-  const series = names.filter((n) => r.tid[n]).map((n) => ({
-    name: label(n), color: COLORS[n], xs: eps, ys: r.tid[n].map((e) => e.tid ?? NaN), markers: true,
-  }));
-  const nul = r.tid_null;
-  const band = {
-    name: 'data vs data ±2sd', xs: eps,
-    lo: nul.map((e) => (e.tid ?? 0) - 2 * (e.tid_std ?? 0)), hi: nul.map((e) => (e.tid ?? 0) + 2 * (e.tid_std ?? 0)),
-  };
-  lineChart($('#tid'), series, { xlabel: 'e (log scale)', ylabel: 'TID', logx: true, zeroLine: true, band });
-  const thead = $('#tid-table thead'), tbody = $('#tid-table tbody');
-  thead.innerHTML = '<tr><th scope="col">e</th>' + names.map((n) => `<th scope="col">TID ${label(n)}</th>`).join('') + '<th scope="col">data vs data</th></tr>';
-  const cell = (e) => `${fmt(e.tid)} ± ${e.tid_std == null ? '–' : e.tid_std.toFixed(3)}`;
-  tbody.innerHTML = eps.map((e, i) => `<tr><th scope="row">${e}</th>` +
-    names.map((n) => `<td data-sampler="${n}">${r.tid[n] ? cell(r.tid[n][i]) : 'non-finite samples'}</td>`).join('') +
-    `<td>${cell(nul[i])}</td></tr>`).join('');
-  drawSurvival(r, names);
-  drawEvolution(out, names);
-  drawTrajectories(out, names, dim, b);
-  seesawView.render($('#seesaw-view'), out);
-}
 
 // A study: the plan comes from the Rust core (the same as `collapse-lab study`), each run goes
 // to one of several Web Workers (one net each, as many as the machine has cores), and the
@@ -942,67 +912,10 @@ async function openResults(file) {
   }
 }
 
-// Classroom mode: `hide=` and `lock=` name controls (setting names as in the URL: width,
-// samplers, fresh ...) or whole boxes (data, model, training, samplers, views, study,
-// generations); hidden ones vanish, locked ones keep the URL's value and cannot be changed.
-// `question=` is shown above the results as plain text. Unknown names are refused by name.
-function controlsOf(name) {
-  const box = form.querySelector(`fieldset[data-group="${name}"]`);
-  if (box) return [box];
-  if (name === 'samplers') return [...form.querySelectorAll('input[name=sampler]')];
-  if (name === 'steps') return [...form.querySelectorAll('input[name^=steps-]')];
-  const el = form.elements[name];
-  if (!el || !el.name) return [];
-  return el.length && !el.tagName ? [...el] : [el];
-}
 
-function applyClassroom(params) {
-  const errors = [];
-  const groups = [...form.querySelectorAll('fieldset[data-group]')].map((f) => f.dataset.group);
-  const known = [...new Set([...groups, ...FORM_FIELDS, ...FORM_BOOLS, 'samplers', 'steps', 'vary1', 'vary2', 'seeds', ...GEN_FIELDS, ...GEN_BOOLS])];
-  const hideTab = (el) => { const t = el.dataset && el.dataset.group && document.querySelector(`#tab-${el.dataset.group}`); if (t) t.hidden = true; };
-  for (const [param, act] of [['hide', (el) => { (el.closest('label') || el).hidden = true; if (el.tagName === 'FIELDSET') { el.hidden = true; hideTab(el); } }],
-    ['lock', (el) => { for (const x of el.tagName === 'FIELDSET' ? el.querySelectorAll('input, select') : [el]) { x.dataset.locked = 'true'; x.disabled = true; } }]]) {
-    for (const name of (params.get(param) || '').split(',').map((v) => v.trim()).filter(Boolean)) {
-      const els = known.includes(name) ? controlsOf(name) : [];
-      if (!els.length) { errors.push(`${param}: unknown control "${name}"; known: ${known.join(', ')}`); continue; }
-      els.forEach(act);
-    }
-  }
-  const q = params.get('question');
-  if (q !== null && q.trim()) {
-    const box = $('#question');
-    box.textContent = q.slice(0, 2000); // text, never HTML
-    box.hidden = false;
-  }
-  return errors;
-}
 
-// In an iframe, the page tells its parent its height, so the frame fits without scrollbars:
-// {type: 'collapse-lab:height', height} by postMessage whenever it changes.
-function reportHeight() {
-  if (window.parent === window) return;
-  let last = 0;
-  const send = () => {
-    const h = Math.ceil(document.documentElement.scrollHeight);
-    if (h !== last) { last = h; window.parent.postMessage({ type: 'collapse-lab:height', height: h }, '*'); }
-  };
-  new ResizeObserver(send).observe(document.body);
-  send();
-}
 
-// Export: files made in the page from the run in memory (nothing leaves the browser).
-function download(name, blob) {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-}
 
-const csvNum = (v) => (v === null || v === undefined || !Number.isFinite(v) ? '' : String(v));
 
 // The form's experiment as a PyTorch script (src/export/torch_script.py), to check the lab's
 // numbers outside it; a form the lab refuses shows its message instead.
@@ -1019,134 +932,12 @@ function exportTorchScript(ev) {
   }
 }
 
-function exportJson() {
-  if (!lastOut) return;
-  download(`collapse-lab-seed${lastOut.result.spec.seed}.json`, new Blob([JSON.stringify(lastOut.result, null, 1)], { type: 'application/json' }));
-}
 
-// e, then per sampler its TID and spread, then the data-vs-data floor: the table on screen.
-function exportTid() {
-  if (!lastOut) return;
-  const r = lastOut.result;
-  const names = Object.keys(r.tid);
-  const head = ['e', ...names.flatMap((n) => [`tid_${n}`, `tid_std_${n}`]), 'tid_null', 'tid_std_null'];
-  const rows = r.spec.metrics.eps.map((e, i) => [e, ...names.flatMap((n) => [csvNum(r.tid[n][i].tid), csvNum(r.tid[n][i].tid_std)]),
-    csvNum(r.tid_null[i].tid), csvNum(r.tid_null[i].tid_std)].join(','));
-  download(`collapse-lab-tid-seed${r.spec.seed}.csv`, new Blob([[head.join(','), ...rows].join('\n') + '\n'], { type: 'text/csv' }));
-}
 
-// One row per point: the set (data = the training reference, or a sampler) and its coordinates.
-function exportSamples() {
-  if (!lastOut) return;
-  const dim = lastOut.result.data_dim;
-  const lines = ['set,' + Array.from({ length: dim }, (_, k) => `x${k + 1}`).join(',')];
-  const sets = [['data', lastOut.reference], ...Object.entries(lastOut.samples)];
-  for (const [name, a] of sets) {
-    if (!a) continue;
-    for (let i = 0; i + dim <= a.length; i += dim) lines.push(name + ',' + Array.from(a.subarray(i, i + dim), String).join(','));
-  }
-  download(`collapse-lab-samples-seed${lastOut.result.spec.seed}.csv`, new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }));
-}
 
-// A "PNG" link under every chart of `box` that has none yet (the canvas as drawn), and an "SVG"
-// link under every line chart (drawn again as SVG: lineChartSvg), once the canvas holds one.
-function pngLinks(box) {
-  const link = (c, kind, save) => {
-    const a = document.createElement('a');
-    a.className = kind;
-    a.textContent = kind.toUpperCase();
-    a.href = '#';
-    const name = (c.getAttribute('aria-label') || c.id || 'chart').replace(/[^\w.-]+/g, '_').slice(0, 80);
-    a.addEventListener('click', (ev) => { ev.preventDefault(); save(`${name}.${kind}`); });
-    return a;
-  };
-  for (const c of box.querySelectorAll('figure canvas')) {
-    const fig = c.closest('figure');
-    if (!fig.querySelector('a.png')) {
-      const links = document.createElement('span');
-      links.className = 'chart-links';
-      links.append(link(c, 'png', (file) => c.toBlob((b) => download(file, b), 'image/png')));
-      fig.append(links);
-    }
-    if (c.lineChart && !fig.querySelector('a.svg')) {
-      fig.querySelector('a.png').before(link(c, 'svg', (file) => download(file, new Blob([lineChartSvg(c)], { type: 'image/svg+xml' }))));
-    }
-  }
-}
 
-// P(n > x) on log-log axes, with Hill's fitted tail (x / x_min)^-alpha dashed.
-function drawSurvival(r, names) {
-  const sv = r.survival;
-  const keys = ['data', ...names.filter((n) => sv[n])];
-  const series = [];
-  let pmin = 1;
-  for (const k of keys) {
-    const c = sv[k];
-    const xs = [], ys = [];
-    c.x.forEach((x, i) => { if (c.p[i] > 0) { xs.push(x); ys.push(c.p[i]); pmin = Math.min(pmin, c.p[i]); } });
-    const a = c.alpha == null ? 'undefined' : c.alpha.toFixed(2);
-    series.push({ name: `${LABELS[k] || k} α=${a}`, color: COLORS[k], xs, ys });
-  }
-  for (const k of keys) {
-    const c = sv[k];
-    if (c.alpha == null || !c.x.length) continue;
-    const xmax = c.x[c.x.length - 1];
-    const xs = [], ys = [];
-    for (let i = 0; i <= 24; i++) {
-      const x = c.x_min * (xmax / c.x_min) ** (i / 24);
-      const p = (x / c.x_min) ** -c.alpha;
-      if (p >= pmin / 2) { xs.push(x); ys.push(Math.min(1, p)); }
-    }
-    series.push({ color: COLORS[k], xs, ys, dash: [5, 4] });
-  }
-  lineChart($('#survival'), series, { xlabel: 'neighbour count x (log)', ylabel: 'P(n > x)', logx: true, logy: true, ylo: pmin / 2 });
-  $('#survival-caption').textContent = `Survival function P(n > x) of neighbour counts within e = ${r.spec.metrics.survival_eps} (log-log); dashed: Hill's fitted tail (x/x_min)^-α. A heavier tail (smaller α) is collapse.`;
-}
 
-// Density evolution heatmaps (truth and each sampler) and the marginals at t = 0.8, 0.6, 0.4, 0.
-function drawEvolution(out, names) {
-  const truth = out.truth;
-  const box = $('#evolution');
-  box.replaceChildren();
-  if (!truth) return;
-  // One colour scale: the truth's largest density below t = 0.9 (t = 1 is a plain Gaussian).
-  const td = densities(truth);
-  const vmax = Math.max(1e-9, ...td.flatMap((d, i) => (truth.times[i] < 0.9 ? d : [])));
-  const panels = [['truth', 'true noised data', truth], ...names.map((n) => [n, LABELS[n] || n, out.recordings[n]])];
-  for (const [key, title, rec] of panels) {
-    const c = figure(box, 360, 260, `Density evolution of ${title}`);
-    c.dataset.set = key;
-    heatmap(c, rec, vmax, title);
-  }
-  const mbox = $('#marginals');
-  mbox.replaceChildren();
-  const w = (truth.hi - truth.lo) / truth.bins;
-  const centers = Array.from({ length: truth.bins }, (_, i) => truth.lo + (i + 0.5) * w);
-  for (const [j, t] of [0.8, 0.6, 0.4, 0].entries()) {
-    const idx = (rec) => rec.requested.reduce((best, v, i) => (Math.abs(v - t) < Math.abs(rec.requested[best] - t) ? i : best), 0);
-    const c = figure(mbox, 300, 220, `Marginal at t = ${t}`);
-    const series = [{ name: 'true', color: COLORS.truth, xs: centers, ys: densities(truth)[idx(truth)] }]
-      .concat(names.map((n) => ({ name: LABELS[n] || n, color: COLORS[n], xs: centers, ys: densities(out.recordings[n])[idx(out.recordings[n])] })));
-    lineChart(c, series, { xlabel: `x${sub(truth.coordinate + 1)}`, ylabel: 'density', title: `t = ${t}`, ylo: 0, noLegend: j > 0 });
-  }
-}
 
-function drawTrajectories(out, names, dim, b) {
-  const box = $('#trajectories');
-  box.replaceChildren();
-  const lim = dim === 1 ? [Math.min(b[0], -3.5), Math.max(b[1], 3.5)] : b;
-  for (const n of names) {
-    const rec = out.recordings[n];
-    if (!rec || !rec.trajectory_points) continue;
-    const c = figure(box, 360, 300, `Trajectories of ${LABELS[n] || n}`);
-    c.dataset.set = n;
-    // Noisy paths hide each other: a few of them tell the story.
-    const stochastic = KINDS.find((k) => k.name === n).stochastic;
-    const shown = Math.min(rec.trajectory_points, stochastic ? 8 : 64);
-    const title = `${LABELS[n] || n}: ${shown} of ${rec.trajectory_points} paths`;
-    trajectories(c, rec, out.reference, dim, lim, COLORS[n], title, { maxPaths: shown });
-  }
-}
 
 async function main() {
   try {
@@ -1158,6 +949,7 @@ async function main() {
   const params = new URLSearchParams(location.search);
   if (params.has('embed')) document.body.classList.add('embed');
   KINDS = samplerKinds();
+  runView.setKinds(KINDS);
   studyView.setFindings((st) => studyFindings(JSON.stringify(st)));
   buildFromTable();
   buildSamplerControls();
@@ -1182,7 +974,9 @@ async function main() {
   $('#more-toggle').addEventListener('click', () => showMore(!form.classList.contains('show-more')));
   setMode(params.get('view') === 'generations' || mode === 'generations' ? 'generations' : params.getAll('vary').length ? 'study' : 'run');
   if (moreDiffersFromDefault()) showMore(true);
-  const classroomErrors = pageErrors.concat(applyClassroom(params));
+  const groups = [...form.querySelectorAll('fieldset[data-group]')].map((f) => f.dataset.group);
+  const known = [...new Set([...groups, ...FORM_FIELDS, ...FORM_BOOLS, 'samplers', 'steps', 'vary1', 'vary2', 'seeds', ...GEN_FIELDS, ...GEN_BOOLS])];
+  const classroomErrors = pageErrors.concat(applyClassroom(form, params, known));
   reportHeight();
   chooseEngine(GPU_MODE).then((e) => { if (!worker) $('#engine-note').textContent = e.note; });
   form.addEventListener('input', validate);
@@ -1191,10 +985,10 @@ async function main() {
   $('#cancel').addEventListener('click', cancel);
   $('#study').addEventListener('click', startStudy);
   $('#run-generations').addEventListener('click', startGenerations);
-  $('#export-json').addEventListener('click', exportJson);
+  $('#export-json').addEventListener('click', () => exportJson(lastOut));
   $('#torch-script').addEventListener('click', exportTorchScript);
-  $('#export-tid').addEventListener('click', exportTid);
-  $('#export-samples').addEventListener('click', exportSamples);
+  $('#export-tid').addEventListener('click', () => exportTid(lastOut));
+  $('#export-samples').addEventListener('click', () => exportSamples(lastOut));
   $('#save-run').addEventListener('click', saveRunFile);
   $('#own-run').addEventListener('click', startOwn);
   $('#data-csv-file').addEventListener('change', (ev) => { if (ev.target.files[0]) loadCsv(ev.target.files[0]); ev.target.value = ''; });

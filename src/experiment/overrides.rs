@@ -268,6 +268,44 @@ pub fn names() -> Vec<&'static str> {
     SETTINGS.iter().map(|s| s.name).collect()
 }
 
+/// The data set a setting belongs to, where it belongs to one: the page sends it only with that
+/// data set (elsewhere the core refuses it rather than ignoring it).
+pub fn only_for(name: &str) -> Option<&'static str> {
+    match name {
+        "dim" => Some("mog-nd"),
+        "painted" => Some("painted"),
+        "csv" => Some("csv"),
+        _ => None,
+    }
+}
+
+/// The page's own parameters: they shape the page, not the experiment, so a link carries them
+/// but the spec (and the CLI) does not.
+pub static PAGE_PARAMS: &[(&str, &str)] = &[
+    ("autorun", "1: run on load (unless a stored result shows)"),
+    ("embed", "1: compact layout for an iframe"),
+    ("gpu", "auto (default), 1, 0 or time: which engine trains"),
+    ("lose-gpu-after", "N: destroy the GPU device after iteration N (to see the fallback)"),
+    ("view", "hermite or generations: open that view"),
+    ("hide", "controls or boxes to hide (classroom)"),
+    ("lock", "controls or boxes to lock at the link's value (classroom)"),
+    ("question", "a question shown above the results (classroom)"),
+    ("preset", "the gallery entry the link opens"),
+    ("size", "quick or paper: the gallery entry's size"),
+    ("workers", "N: Web Workers that share each training batch (default one per core)"),
+];
+
+/// The inputs of a study's or a generations run's plan that are not settings of one run: the
+/// study's axes and seeds per cell, the generations' fresh fractions, samplers in the loop and
+/// seeds per chain (`generations` and `gen-size` are settings: `recursion.*`).
+pub static PLAN_PARAMS: &[(&str, &str)] = &[
+    ("vary", "study"),
+    ("seeds", "study"),
+    ("fresh", "generations"),
+    ("gen-sampler", "generations"),
+    ("gen-seeds", "generations"),
+];
+
 /// Whether a setting belongs to recursive training (SPEC §10): any of them makes the spec a
 /// generations run.
 pub fn is_recursion(name: &str) -> bool {

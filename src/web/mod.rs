@@ -215,9 +215,21 @@ fn relay(on_event: &Function) -> impl FnMut(Event) -> ControlFlow<()> + '_ {
 pub fn settings_table() -> JsValue {
     let rows: Vec<_> = overrides::SETTINGS
         .iter()
-        .map(|x| serde_json::json!({"name": x.name, "field": x.field, "kind": x.kind, "help": x.help, "choices": (x.choices)()}))
+        .map(|x| {
+            serde_json::json!({"name": x.name, "field": x.field, "kind": x.kind, "help": x.help, "choices": (x.choices)(),
+                "dataset": overrides::only_for(x.name)})
+        })
         .collect();
     to_js(&rows)
+}
+
+/// The page's own parameters and the plan inputs of studies and generations (overrides::
+/// PAGE_PARAMS, PLAN_PARAMS): `{page: [name], plan: [{name, of}]}`.
+#[wasm_bindgen(js_name = pageParams)]
+pub fn page_params() -> JsValue {
+    let page: Vec<&str> = overrides::PAGE_PARAMS.iter().map(|p| p.0).collect();
+    let plan: Vec<_> = overrides::PLAN_PARAMS.iter().map(|(n, of)| serde_json::json!({"name": n, "of": of})).collect();
+    to_js(&serde_json::json!({"page": page, "plan": plan}))
 }
 
 /// A saved run's file text from a run's result JSON, its nets' parameters (`out.params`) and,
