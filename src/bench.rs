@@ -35,9 +35,12 @@ sampling and TID times, with PyTorch side by side where asked.
   --torch PYTHON         also time shared/bench/torch_reference.py (PyTorch on the CPU)
   --torch-gpu PYTHON     also time shared/bench/torch_gpu_reference.py (PyTorch CUDA)
   --bench-dir DIR        where the two scripts are (default ../shared/bench)
+  --gpu-software         also time the GPU engine on a software adapter (lavapipe: correct,
+                         100-300x slower than the CPU engine, many minutes); by default the GPU
+                         engine is timed only on a hardware adapter
 ";
 
-const FLAGS: &[&str] = &["--steps", "--threads", "--only", "--sample-n", "--tid-n", "--torch", "--torch-gpu", "--bench-dir"];
+const FLAGS: &[&str] = &["--steps", "--threads", "--only", "--sample-n", "--tid-n", "--torch", "--torch-gpu", "--bench-dir", "--gpu-software"];
 
 struct Opts {
     steps: usize,
@@ -48,6 +51,7 @@ struct Opts {
     torch: Option<String>,
     torch_gpu: Option<String>,
     bench_dir: String,
+    gpu_software: bool,
 }
 
 fn parse(args: &[String]) -> Result<Option<Opts>, String> {
@@ -60,6 +64,7 @@ fn parse(args: &[String]) -> Result<Option<Opts>, String> {
         torch: None,
         torch_gpu: None,
         bench_dir: "../shared/bench".into(),
+        gpu_software: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -73,6 +78,10 @@ fn parse(args: &[String]) -> Result<Option<Opts>, String> {
         };
         if !FLAGS.contains(&name) {
             return Err(format!("bench: unknown flag {a:?} (collapse-lab bench --help lists them)"));
+        }
+        if name == "--gpu-software" {
+            o.gpu_software = true;
+            continue;
         }
         let v = match inline {
             Some(v) => v,
@@ -154,13 +163,24 @@ pub fn cpu_ms_per_step(c: Config, steps: usize, threads: usize) -> (f64, f32) {
     (1000.0 * t.elapsed().as_secs_f64() / steps as f64, loss)
 }
 
+/// The default adapter, if it is a hardware one or `software_ok`: a software adapter (lavapipe)
+/// runs the kernels correctly but 100-300x slower than the CPU engine, so timing it by default
+/// would make the benchmark run for a quarter of an hour and measure nothing of use.
+fn gpu_context(software_ok: bool) -> Result<crate::engine::gpu::GpuContext, String> {
+    let ctx = crate::engine::block_on(crate::engine::gpu::GpuContext::new())?;
+    if ctx.software && !software_ok {
+        return Err(format!("{} is a software adapter, not a speed reference; --gpu-software times it anyway", ctx.adapter));
+    }
+    Ok(ctx)
+}
+
 /// The WGSL engine on the default adapter: (adapter, ms per step), timed over `steps` steps
 /// with one loss readback per block of 250 steps, as training does (report every 250), after a
 /// warm-up block.
-pub fn gpu_ms_per_step(c: Config, steps: usize) -> Result<(String, f64, f64), String> {
-    use crate::engine::gpu::{GpuContext, GpuEngine};
+pub fn gpu_ms_per_step(c: Config, steps: usize, software_ok: bool) -> Result<(String, f64, f64), String> {
+    use crate::engine::gpu::GpuEngine;
     use crate::engine::{block_on, Engine};
-    let ctx = block_on(GpuContext::new())?;
+    let ctx = gpu_context(software_ok)?;
     let name = ctx.adapter.clone();
     let (net, data) = c.model();
     let mut eng = GpuEngine::new(ctx, net, &data, c.batch, 5e-3, TimeRange::default(), 0)?;
@@ -210,7 +230,7 @@ fn train_rows(o: &Opts, configs: &[Config]) {
         let cpu_steps = ((o.steps as f64 * 2e7 / c.flops()).ceil() as usize).clamp(3, o.steps);
         let (cpu, loss) = cpu_ms_per_step(c, cpu_steps, o.threads);
         say!("  cpu engine, {} thread(s): {cpu:9.3} ms/step  {:8.1} GFLOP/s  (loss {loss:.4})", o.threads, gflops(c, cpu));
-        let gpu = match gpu_ms_per_step(c, gpu_steps) {
+        let gpu = match gpu_ms_per_step(c, gpu_steps, o.gpu_software) {
             Ok((name, g, enc)) => {
                 say!(
                     "  gpu engine (WGSL), {name}: {g:9.3} ms/step  {:8.1} GFLOP/s  gpu/cpu = {:.2}x  (encoding on the CPU: {enc:.3} ms/step)",
@@ -308,8 +328,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
         parallel::set_threads(0);
         // The same on the GPU: every point on the GPU from start to end.
         use crate::engine::block_on;
-        use crate::engine::gpu::{sampling::GpuSampler, GpuContext};
-        match block_on(GpuContext::new()).and_then(|ctx| GpuSampler::new(&ctx, std::slice::from_ref(&model), None, o.sample_n)) {
+        use crate::engine::gpu::sampling::GpuSampler;
+        match gpu_context(o.gpu_software).and_then(|ctx| GpuSampler::new(&ctx, std::slice::from_ref(&model), None, o.sample_n)) {
             Ok(gpu) => {
                 let on_gpu = |s: &dyn sample::Sampler| {
                     block_on(gpu.run(s, &ProcessKind::Vp, &init, 0, 0, &Default::default())).map(|r| r.0).map_err(|e| e.to_string())

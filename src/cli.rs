@@ -129,7 +129,58 @@ enum CliError {
     Failed(String),
 }
 
+/// `collapse-lab CMD --help`: that command's usage lines and flags, cut from the one help text
+/// (whose run flags come from the settings table), so it cannot go stale.
+fn command_help(cmd: &str) -> String {
+    let full = format!("{USAGE}{}{USAGE_TAIL}", overrides::help_lines());
+    let usage: Vec<&str> = full
+        .lines()
+        .skip_while(|l| *l != "USAGE")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    // A usage entry is its line and the indented lines that continue it.
+    let mut mine = Vec::new();
+    let mut on = false;
+    for l in usage {
+        if let Some(rest) = l.trim_start().strip_prefix("collapse-lab ") {
+            on = rest.starts_with(cmd) || (cmd == "run" && rest.starts_with('['));
+        }
+        if on {
+            mine.push(l);
+        }
+    }
+    let section = |title: &str| -> String {
+        let mut out = String::new();
+        let mut on = false;
+        for l in full.lines() {
+            if !l.starts_with(' ') && !l.is_empty() {
+                on = l.starts_with(title);
+            }
+            if on {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+        out
+    };
+    let flags = match cmd {
+        "run" => section("RUN FLAGS"),
+        "study" => section("STUDY FLAGS") + "\n  (every run flag sets the base experiment: collapse-lab run --help)\n",
+        "generations" => section("GENERATIONS FLAGS") + "\n  (every run flag sets each generation's net: collapse-lab run --help)\n",
+        "hermite" => section("HERMITE FLAGS"),
+        "torch-script" => "  (every run flag sets the experiment: collapse-lab run --help)\n".into(),
+        _ => String::new(),
+    };
+    format!("USAGE\n{}\n{}", mine.join("\n") + "\n", flags)
+}
+
 pub fn main(args: Vec<String>) -> i32 {
+    let cmd = args.first().map(String::as_str).filter(|c| !c.starts_with('-')).unwrap_or("run");
+    if cmd != "bench" && cmd != "help" && args.iter().skip(usize::from(args.first().is_some_and(|c| !c.starts_with('-')))).any(|a| a == "--help" || a == "-h") {
+        out!("{}", command_help(cmd));
+        return 0;
+    }
     let result = match args.first().map(String::as_str) {
         Some("help") | Some("--help") | Some("-h") => {
             out!("{USAGE}{}{USAGE_TAIL}", overrides::help_lines());
@@ -241,12 +292,7 @@ fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
         }
         (Some(path), None) => {
             let text = read_limited(path, SPEC_MAX_BYTES).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?;
-            let value: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?;
-            if !value.is_object() {
-                return Err(CliError::Usage(format!("--spec {path}: a spec must be a JSON object of named fields")));
-            }
-            serde_json::from_value::<ExperimentSpec>(value).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?
+            experiment::spec::parse_object::<ExperimentSpec>(&text).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?
         }
         (None, None) => ExperimentSpec::default(),
     };

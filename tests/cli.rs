@@ -652,3 +652,22 @@ fn a_closed_stdout_ends_every_printing_command_quietly() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+/// `CMD --help` prints that command's usage and flags, exit 0.
+#[test]
+fn every_command_has_its_own_help() {
+    for (args, want) in [
+        (&["--help"][..], "--width"),
+        (&["run", "--help"], "--save-run"),
+        (&["study", "--help"], "--restart"),
+        (&["generations", "--help"], "--fresh"),
+        (&["hermite", "--help"], "--max-degree"),
+        (&["gallery", "--help"], "gallery --command"),
+        (&["tid", "--help"], "--train A.csv"),
+        (&["torch-script", "--help"], "torch-script [RUN FLAGS]"),
+    ] {
+        let (code, out, err) = lab(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(out.contains(want) && out.starts_with("USAGE"), "{args:?}: {out}");
+    }
+}

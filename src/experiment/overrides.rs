@@ -379,10 +379,11 @@ fn boolean(name: &str, v: &str) -> Result<bool, SpecError> {
     }
 }
 
-/// `none` (or empty) for no value, else a number.
+/// `none` for no value, else a number; an empty value is refused (it is a slip, not a choice).
 fn optional_f64(name: &str, v: &str) -> Result<Option<f64>, SpecError> {
     match v.trim() {
-        "" | "none" => Ok(None),
+        "none" => Ok(None),
+        "" => Err(bad(name, "expected a number or none, got an empty value".into())),
         x => Ok(Some(num(name, x, "a number or none")?)),
     }
 }

@@ -97,7 +97,9 @@ pub fn open(text: &str) -> Result<Opened, String> {
         Some(x) => return Err(format!("version {x}: this lab opens saved runs of version {VERSION}")),
         None => return Err("no \"version\": not a saved run".into()),
     }
-    let mut s: SavedRun = serde_json::from_value(v).map_err(|e| format!("bad saved run: {e}"))?;
+    drop(v);
+    // From the text again, not the Value: a key given twice is refused, a type error named.
+    let mut s: SavedRun = super::spec::parse_object(text).map_err(|e| format!("bad saved run: {e}"))?;
     s.spec.validate().map_err(|e| format!("its spec: {e}"))?;
     match (&mut s.spec.csv, s.data.take()) {
         (Some(c), Some(data)) => {

@@ -567,22 +567,53 @@ impl ExperimentSpec {
 
     /// Parses and validates a JSON spec; unknown fields are errors, missing ones take defaults.
     pub fn from_json(text: &str) -> Result<ExperimentSpec, SpecError> {
-        let bad = |m: String| SpecError { field: "spec".into(), message: m };
-        // A spec is an object of named fields; serde would also take an array of values by
-        // position, which nobody means.
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-        if !value.is_object() {
-            return Err(bad("a spec must be a JSON object of named fields".into()));
-        }
-        let spec: ExperimentSpec = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let spec: ExperimentSpec = parse_object(text).map_err(|m| SpecError { field: "spec".into(), message: m })?;
         spec.validate()?;
         Ok(spec)
     }
 }
 
+/// Reads a JSON object of named fields into `T` straight from the text: a key given twice is
+/// refused (`{"model": .., "model": ..}`; parsing through `serde_json::Value` would let the last
+/// win), and a type error names its field's path (`model.width: invalid type: string "16",
+/// expected usize at line 1 column 25`). An array of values by position, which serde would
+/// also take, is refused: nobody means it.
+pub fn parse_object<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    if !text.trim_start().starts_with('{') {
+        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Err(e) => e.to_string(),
+            Ok(_) => "a JSON object of named fields is expected".into(),
+        });
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." || path.is_empty() { inner.to_string() } else { format!("{path}: {inner}") }
+    })?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(value)
+}
+
+impl ExperimentSpec {
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spec_file_refuses_a_key_twice_and_names_the_field_of_a_type_error() {
+        let e = ExperimentSpec::from_json(r#"{"model": {"width": 8}, "model": {"depth": 1}}"#).unwrap_err();
+        assert!(e.message.contains("duplicate field `model`"), "{e}");
+        let e = ExperimentSpec::from_json(r#"{"model": {"width": "16"}}"#).unwrap_err();
+        assert!(e.message.starts_with("model.width: invalid type: string \"16\""), "{e}");
+        let e = ExperimentSpec::from_json(r#"{"training": {"iters": 1e3}}"#).unwrap_err();
+        assert!(e.message.starts_with("training.iters: invalid type: floating point"), "{e}");
+        assert!(ExperimentSpec::from_json("[1, 2]").unwrap_err().message.contains("object of named fields"));
+        assert!(ExperimentSpec::from_json(r#"{"seed": 3} x"#).is_err(), "trailing text accepted");
+        assert_eq!(ExperimentSpec::from_json(r#"{"seed": 3}"#).unwrap().seed, 3);
+    }
 
     #[test]
     fn steps_named_for_idle_samplers_or_at_their_defaults_are_the_same_run() {

@@ -89,6 +89,23 @@ pub fn plan(base: &ExperimentSpec, axes: Vec<Axis>, seeds: usize) -> Result<Plan
         if distinct.len() != a.values.len() {
             return Err(bad(&field, format!("a value is listed twice in {:?}", a.values)));
         }
+        // The same value written two ways (8 and 08, 0.005 and 5e-3) would put the same run in
+        // two cells: values are compared by what they set.
+        let set: Vec<Option<ExperimentSpec>> = a
+            .values
+            .iter()
+            .map(|v| {
+                let mut s = base.clone();
+                overrides::apply(&mut s, &a.name, v).ok().map(|_| s)
+            })
+            .collect();
+        for i in 0..set.len() {
+            for j in i + 1..set.len() {
+                if set[i].is_some() && set[i] == set[j] {
+                    return Err(bad(&field, format!("{:?} and {:?} are the same value", a.values[i], a.values[j])));
+                }
+            }
+        }
     }
     let n_cells: usize = axes.iter().map(|a| a.values.len()).try_fold(1usize, |acc, n| acc.checked_mul(n)).unwrap_or(usize::MAX);
     if n_cells.saturating_mul(seeds) > MAX_RUNS {

@@ -33,6 +33,15 @@ fn a_plan_is_the_grid_of_its_axes_times_the_seeds() {
 }
 
 #[test]
+fn one_value_written_two_ways_is_refused() {
+    for (axis, want) in [("width=8,08", "\"8\" and \"08\" are the same value"), ("lr=0.005,5e-3", "\"0.005\" and \"5e-3\" are the same value")] {
+        let e = plan(&base(), axes(&[axis]), 1).unwrap_err();
+        assert!(e.to_string().contains(want), "{axis}: {e}");
+    }
+    assert!(plan(&base(), axes(&["width=8,16"]), 1).is_ok());
+}
+
+#[test]
 fn bad_axes_are_refused_up_front_naming_the_field() {
     let b = base();
     for (list, seeds, want) in [
