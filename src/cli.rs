@@ -455,7 +455,6 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
         match e {
             Event::Phase(p) => eprintln!("[{p}]"),
             Event::Note(n) => eprintln!("note: {n}"),
-            Event::Chain(_) => {}
             Event::Training(p) => {
                 if p.elapsed_s - last_print >= 1.0 || p.iter == p.total {
                     last_print = p.elapsed_s;
@@ -711,13 +710,13 @@ fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     let run_one = |run: &study::PlannedRun, backend: experiment::Backend| -> study::RunRecord {
         let label = format!("a={} {} seed={}", run.settings["fresh"], run.settings["gen-sampler"], run.spec.seed);
         let mut last = String::new();
-        let mut on_event = |e: Event| {
+        let mut on_event = |e: generations::ChainEvent| {
             if quiet {
                 return ControlFlow::Continue(());
             }
             match e {
-                Event::Note(n) => eprintln!("[{label}] note: {n}"),
-                Event::Chain(c) => {
+                generations::ChainEvent::Run(Event::Note(n)) => eprintln!("[{label}] note: {n}"),
+                generations::ChainEvent::Generation(c) => {
                     if let Some(g) = c.generations.last() {
                         let line = format!("[{label}] generation {:>3}: D = {:.4}  KL = {:.4}  ({:.0} s)", g.generation, g.chi2, g.kl, c.seconds);
                         if line != last {

@@ -1,5 +1,6 @@
 //! Spec → data → train → sample → metrics → result.
 
+pub mod event;
 pub mod run;
 pub mod overrides;
 pub mod presets;

@@ -1,12 +1,15 @@
 //! Runs one experiment end to end. Phases are plain functions so the browser worker can run
 //! them one by one (and swap in the GPU engine); [`run`] chains them for the CLI and tests.
 
+pub use super::event::{phase, Event, RunError};
+pub use crate::metrics::reference::{reference_counts, std_dev, subsample, tid_with_spread, TidEntry};
+use crate::metrics::reference::subsample_indices;
 use super::spec::{ExperimentSpec, SpecError};
 use crate::clock::now_s;
 use crate::engine::gpu::{GpuContext, GpuEngine};
 use crate::engine::{self, CpuEngine, Engine, EngineError, Progress, TrainReport};
 use crate::engine::cpu::TimeRange;
-use crate::metrics::{self, SurvivalCurve, TidPoint};
+use crate::metrics::{self, SurvivalCurve};
 use crate::nn::{ScoreNet, ScoreNetConfig};
 use crate::points::Points;
 use crate::rng::{self, Stream};
@@ -14,48 +17,9 @@ use crate::diagnostics::{self, Diagnostics};
 use crate::sample::{self, EpsModel, ExactEps, RecordPlan, Recording, RunOptions, SplitEps, TrainedNet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-#[derive(Debug)]
-pub enum RunError {
-    Spec(SpecError),
-    Engine(EngineError),
-    /// The caller cancelled before the named phase.
-    Cancelled(String),
-}
-
-impl fmt::Display for RunError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RunError::Spec(e) => e.fmt(f),
-            RunError::Engine(e) => e.fmt(f),
-            RunError::Cancelled(phase) => write!(f, "cancelled before {phase}"),
-        }
-    }
-}
-
-impl std::error::Error for RunError {}
-
-/// What the caller hears while an experiment runs.
-pub enum Event<'a> {
-    Phase(&'a str),
-    Training(&'a Progress),
-    /// Something the user should know, e.g. a fallback from the GPU to the CPU engine.
-    Note(&'a str),
-    /// A chain of recursive training after each generation (everything done so far).
-    Chain(&'a crate::generations::ChainResult),
-}
-
-/// TID at one radius, with its spread over repeated reference draws.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TidEntry {
-    #[serde(flatten)]
-    pub point: TidPoint,
-    /// Standard deviation of TID over `metrics.repeats` independent reference draws.
-    pub tid_std: Option<f64>,
-}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SamplerResult {
@@ -175,26 +139,7 @@ pub fn build_net(spec: &ExperimentSpec) -> ScoreNet {
     })
 }
 
-/// `n` distinct rows of `data`, drawn with the seed's reference stream `index`.
-pub fn subsample(data: &Points, n: usize, seed: u64, index: u64) -> Points {
-    data.select(&subsample_indices(data.len(), n, seed, index))
-}
 
-/// `n` distinct indices below `total`, drawn with the seed's reference stream `index`.
-fn subsample_indices(total: usize, n: usize, seed: u64, index: u64) -> Vec<usize> {
-    let mut r = rng::stream(seed, Stream::Reference, index);
-    // Partial Fisher–Yates over a sparse permutation: O(n) memory for any data size.
-    let mut swapped: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
-    let mut idx = Vec::with_capacity(n);
-    for i in 0..n.min(total) {
-        let j = i + rng::index(&mut r, total - i);
-        let vj = *swapped.get(&j).unwrap_or(&j);
-        let vi = *swapped.get(&i).unwrap_or(&i);
-        swapped.insert(j, vi);
-        idx.push(vj);
-    }
-    idx
-}
 
 /// TID's reference draws (`metrics.repeats` subsamples of the training set, `n_samples` rows
 /// each) and the fresh data draw behind its noise floor. A CSV set cannot be drawn afresh: its
@@ -222,42 +167,9 @@ pub fn reference_draws(spec: &ExperimentSpec, data: &Points) -> (Vec<Points>, Po
     (refs, spec.data_from(n, &mut rng::stream(spec.seed, Stream::Reference, NULL_DRAW)))
 }
 
-/// Sample standard deviation (n - 1); None with fewer than two values.
-pub fn std_dev(v: &[f64]) -> Option<f64> {
-    if v.len() < 2 {
-        return None;
-    }
-    let m = v.iter().sum::<f64>() / v.len() as f64;
-    Some((v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
-}
 
-/// Neighbour counts of each reference draw at each radius: `[draw][radius]`, computed once
-/// and shared by every sampler and the noise floor.
-pub fn reference_counts(refs: &[Points], eps: &[f64]) -> Vec<Vec<Vec<u32>>> {
-    refs.iter().map(|r| eps.iter().map(|&e| metrics::neighbour_counts(r, e)).collect()).collect()
-}
 
-/// TID of `samples` against the reference draws: the first draw's values, the spread over all.
-pub fn tid_with_spread(ref_counts: &[Vec<Vec<u32>>], samples: &Points, eps: &[f64], k: Option<usize>) -> Vec<TidEntry> {
-    eps.iter()
-        .enumerate()
-        .map(|(i, &e)| {
-            let sample_counts = metrics::neighbour_counts(samples, e);
-            let points: Vec<TidPoint> =
-                ref_counts.iter().map(|r| metrics::tid::tid_from_counts(&r[i], &sample_counts, e, k)).collect();
-            let tids: Vec<f64> = points.iter().filter_map(|p| p.tid).collect();
-            TidEntry { tid_std: std_dev(&tids), point: points[0].clone() }
-        })
-        .collect()
-}
 
-/// Announces a phase; a caller that breaks cancels before it.
-pub(crate) fn phase(on_event: &mut dyn FnMut(Event) -> ControlFlow<()>, name: &str) -> Result<(), RunError> {
-    match on_event(Event::Phase(name)) {
-        ControlFlow::Continue(()) => Ok(()),
-        ControlFlow::Break(()) => Err(RunError::Cancelled(name.to_string())),
-    }
-}
 
 /// Reference-stream index of the fresh data draw behind `tid_null` (repeats use 0, 1, ...).
 const NULL_DRAW: u64 = 1 << 40;

@@ -215,13 +215,21 @@ fn shown_xy(p: &Points, shown: usize) -> Vec<f32> {
     p.data.chunks_exact(p.dim).take(shown).flat_map(|r| r[..c].iter().copied()).collect()
 }
 
+/// What the caller of a chain hears: the events of its runs, and the chain after every
+/// generation (everything done so far).
+pub enum ChainEvent<'a> {
+    Run(Event<'a>),
+    Generation(&'a ChainResult),
+}
+
 /// Runs one chain. Errors only on a bad spec or cancellation (`on_event` breaking); a chain that
 /// fails mid-way (a generation diverges, its samples are not finite) returns the generations
-/// done with `error` set. `on_event` hears `Event::Chain` after every generation.
+/// done with `error` set. `on_event` hears the run's events and, after every generation, the
+/// chain so far.
 pub async fn run_chain(
     spec: &ExperimentSpec,
     backend: Backend,
-    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    on_event: &mut dyn FnMut(ChainEvent) -> ControlFlow<()>,
 ) -> Result<ChainResult, RunError> {
     spec.validate().map_err(RunError::Spec)?;
     let rec = spec.recursion.clone().ok_or_else(|| {
@@ -231,7 +239,7 @@ pub async fn run_chain(
     let (d, m, a) = (spec.data_dim(), rec.gen_size, rec.fresh);
     let n = spec.sampling.n_samples;
     let draw = |k: usize, index: u64| spec.data_from(k, &mut rng::stream(spec.seed, Stream::Reference, index));
-    phase(on_event, "data")?;
+    phase(&mut |e| on_event(ChainEvent::Run(e)), "data")?;
     let hist = Histogram::of_data(&draw(HIST_DRAW_POINTS, HIST_DRAW), rec.hist_bins, rec.hist_floor);
     let refs: Vec<Points> = (0..spec.metrics.repeats).map(|r| draw(n, r as u64)).collect();
     let ref_counts = reference_counts(&refs, &spec.metrics.eps);
@@ -260,7 +268,7 @@ pub async fn run_chain(
     let (backend, _) = if spec.sampling.exact_score {
         (Backend::Cpu, None)
     } else {
-        resolve_backend(spec, &train, backend, &mut chain.notes, on_event).await?
+        resolve_backend(spec, &train, backend, &mut chain.notes, &mut |e| on_event(ChainEvent::Run(e))).await?
     };
     let exact = spec.sampling.exact_score.then(|| crate::sample::ExactEps {
         mixture: spec.dataset.mixture(spec.dim).expect("validated"),
@@ -280,8 +288,9 @@ pub async fn run_chain(
         let (model, dsm_loss): (Box<dyn crate::sample::EpsModel>, Option<f64>) = match &exact {
             Some(e) => (Box::new(e.clone()), None),
             None => {
-                phase(on_event, &format!("{label}: training"))?;
-                match train_model(&gspec, &train, backend.clone(), &init_params, &mut chain.notes, &mut on_gpu, on_event).await {
+                phase(&mut |e| on_event(ChainEvent::Run(e)), &format!("{label}: training"))?;
+                let mut run_event = |e: Event| on_event(ChainEvent::Run(e));
+                match train_model(&gspec, &train, backend.clone(), &init_params, &mut chain.notes, &mut on_gpu, &mut run_event).await {
                     Ok(tm) => {
                         if g == 0 {
                             chain.engine = tm.engine.clone();
@@ -304,7 +313,7 @@ pub async fn run_chain(
         }
         let train_s = crate::clock::now_s() - t;
         // Sampling: gen_size points from this generation.
-        phase(on_event, &format!("{label}: sampling"))?;
+        phase(&mut |e| on_event(ChainEvent::Run(e)), &format!("{label}: sampling"))?;
         let t = crate::clock::now_s();
         let sampling = Sampling::new(on_gpu, &chain.engine, m, &mut chain.notes);
         chain.sampling_engine = sampling.engine.clone();
@@ -319,7 +328,7 @@ pub async fn run_chain(
             break;
         }
         // Measures.
-        phase(on_event, &format!("{label}: metrics"))?;
+        phase(&mut |e| on_event(ChainEvent::Run(e)), &format!("{label}: metrics"))?;
         let masses = hist.masses(&samples);
         if let (Some(prev), Some(last)) = (&prev_masses, chain.generations.last_mut()) {
             last.chi2_step = Some(hist.chi2(&masses, &mix(a, &hist.data, prev)));
@@ -341,7 +350,7 @@ pub async fn run_chain(
         });
         chain.account();
         chain.seconds = crate::clock::now_s() - t0;
-        if on_event(Event::Chain(&chain)).is_break() {
+        if on_event(ChainEvent::Generation(&chain)).is_break() {
             return Err(RunError::Cancelled(format!("generation {}", g + 1)));
         }
         prev_masses = Some(masses);

@@ -12,7 +12,7 @@ fn spec(pairs: &[(&str, &str)]) -> ExperimentSpec {
 }
 
 fn chain(s: &ExperimentSpec) -> ChainResult {
-    let mut quiet = |_: Event| ControlFlow::Continue(());
+    let mut quiet = |_: ChainEvent| ControlFlow::Continue(());
     block_on(run_chain(s, Backend::Cpu, &mut quiet)).unwrap()
 }
 
@@ -164,10 +164,11 @@ fn chains_plan_and_aggregate_as_a_study() {
 #[test]
 fn a_plain_run_refuses_a_generations_spec_and_back() {
     let s = spec(&[]);
-    let mut quiet = |_: Event| ControlFlow::Continue(());
-    let e = block_on(crate::experiment::run_on(&s, Backend::Cpu, &mut quiet)).unwrap_err();
+    let mut quiet_run = |_: Event| ControlFlow::Continue(());
+    let e = block_on(crate::experiment::run_on(&s, Backend::Cpu, &mut quiet_run)).unwrap_err();
     assert!(e.to_string().contains("collapse-lab generations"), "{e}");
     let plain = ExperimentSpec::default();
+    let mut quiet = |_: ChainEvent| ControlFlow::Continue(());
     let e = block_on(run_chain(&plain, Backend::Cpu, &mut quiet)).unwrap_err();
     assert!(e.to_string().contains("not a generations run"), "{e}");
 }

@@ -2,6 +2,7 @@
 //! accuracy.
 
 pub mod compare;
+pub mod reference;
 pub mod marginal;
 mod neighbours;
 pub mod tid;

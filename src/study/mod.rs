@@ -249,7 +249,7 @@ pub struct Stat {
 pub fn stat(values: Vec<Option<f64>>) -> Stat {
     let v: Vec<f64> = values.iter().flatten().copied().filter(|x| x.is_finite()).collect();
     let mean = (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
-    let std = crate::experiment::run::std_dev(&v);
+    let std = crate::metrics::reference::std_dev(&v);
     Stat { mean, std, values }
 }
 

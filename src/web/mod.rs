@@ -139,7 +139,6 @@ pub async fn run_experiment(
         let v = match e {
             Event::Phase(p) => serde_json::json!({"kind": "phase", "phase": p}),
             Event::Note(n) => serde_json::json!({"kind": "note", "text": n}),
-            Event::Chain(_) => return ControlFlow::Continue(()),
             Event::Training(p) => {
                 if p.iter >= lose_gpu_after as u64 {
                     if let Some(ctx) = lose.take() {
@@ -200,7 +199,6 @@ fn relay(on_event: &Function) -> impl FnMut(Event) -> ControlFlow<()> + '_ {
             Event::Training(p) => serde_json::json!({"kind": "progress", "iter": p.iter, "total": p.total}),
             Event::Phase(p) => serde_json::json!({"kind": "phase", "phase": p}),
             Event::Note(n) => serde_json::json!({"kind": "note", "text": n}),
-            Event::Chain(c) => serde_json::json!({"kind": "chain", "chain": c}),
         };
         match on_event.call1(&JsValue::NULL, &to_js(&v)) {
             Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
@@ -595,7 +593,14 @@ pub fn chain_record(run_json: &str, chain_json: &str, why: &str) -> Result<JsVal
 pub async fn run_chain(run_json: String, on_event: Function) -> Result<JsValue, JsValue> {
     let run: crate::study::PlannedRun =
         serde_json::from_str(&run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
-    let mut cb = relay(&on_event);
+    let mut relayed = relay(&on_event);
+    let mut cb = |e: crate::generations::ChainEvent| match e {
+        crate::generations::ChainEvent::Run(e) => relayed(e),
+        crate::generations::ChainEvent::Generation(c) => match on_event.call1(&JsValue::NULL, &to_js(&serde_json::json!({"kind": "chain", "chain": c}))) {
+            Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        },
+    };
     let outcome = crate::generations::run_chain(&run.spec, Backend::Cpu, &mut cb).await;
     let rec = match &outcome {
         Ok(c) => crate::generations::record(&run, Ok(c)),
