@@ -1,7 +1,11 @@
 //! Spec → data → train → sample → metrics → result.
 
+pub mod diagnose;
 pub mod event;
+pub mod measure;
 pub mod run;
+pub mod sampling;
+pub mod train;
 pub mod overrides;
 pub mod presets;
 pub mod saved;

@@ -1,0 +1,159 @@
+//! The sampling phase (SPEC §5): every sampler of the spec from the same initial noise, each
+//! with its own noise stream, recorded (marginals, paths) for the views; on the GPU where the
+//! nets were trained there, else on the CPU.
+
+use super::event::{phase, Event, RunError};
+use super::run::SamplerResult;
+use super::spec::ExperimentSpec;
+use super::train::OnGpu;
+use crate::clock::now_s;
+use crate::points::Points;
+use crate::sample::{self, EpsModel, RecordPlan, Recording, RunOptions};
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+
+/// Histogram range of the recorded coordinate: the data's range padded by 5%, and at least
+/// [-3.5, 3.5] so the N(0, 1) start fits.
+pub fn record_plan(spec: &ExperimentSpec, data: &Points) -> RecordPlan {
+    let c = spec.record.coordinate;
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for row in data.data.chunks_exact(data.dim) {
+        lo = lo.min(row[c] as f64);
+        hi = hi.max(row[c] as f64);
+    }
+    let pad = 0.05 * (hi - lo);
+    RecordPlan {
+        coordinate: c,
+        lo: (lo - pad).min(-3.5),
+        hi: (hi + pad).max(3.5),
+        bins: spec.record.bins,
+        times: spec.record.times.clone(),
+        trajectories: spec.record.trajectories,
+    }
+}
+
+/// Where the samplers run. Nets trained on the GPU also sample there: every point of a run
+/// stays on the GPU, which runs the sampler's operations in WGSL (`engine::gpu::sampling`) and
+/// is read once at the end. After CPU training, on the CPU. A device fault sends that sampler
+/// (run again from its start, with the same noise) and the rest to the CPU, with a note.
+pub struct Sampling {
+    gpu: Option<crate::engine::gpu::sampling::GpuSampler>,
+    /// Where the samplers run ("cpu (2 threads)" or the GPU engine's description).
+    pub engine: String,
+    failed: std::sync::Mutex<Option<String>>,
+}
+
+impl Sampling {
+    /// For runs of `n` points; `engine` names the training engine (used when on the GPU).
+    pub fn new(on_gpu: Option<OnGpu>, engine: &str, n: usize, notes: &mut Vec<String>) -> Sampling {
+        let gpu = on_gpu.and_then(|g| match crate::engine::gpu::sampling::GpuSampler::new(&g.ctx, &g.nets, g.split, n) {
+            Ok(e) => Some(e),
+            Err(why) => {
+                notes.push(format!("{why}; sampling on the CPU"));
+                None
+            }
+        });
+        let engine = match &gpu {
+            Some(_) => engine.to_string(),
+            None => {
+                let t = crate::parallel::threads();
+                format!("cpu ({t} thread{})", if t == 1 { "" } else { "s" })
+            }
+        };
+        Sampling { gpu, engine, failed: std::sync::Mutex::new(None) }
+    }
+
+    /// `sample::run_with` on this engine.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn run(
+        &self,
+        sampler: &dyn sample::Sampler,
+        model: &dyn EpsModel,
+        process: &dyn crate::diffusion::Process,
+        init: &Points,
+        seed: u64,
+        stream: u64,
+        opts: &RunOptions<'_>,
+    ) -> (Points, Option<Recording>) {
+        if let Some(g) = &self.gpu {
+            if self.failed.lock().unwrap().is_none() {
+                match g.run(sampler, process, init, seed, stream, opts).await {
+                    Ok(out) => return out,
+                    Err(e) => *self.failed.lock().unwrap() = Some(e.to_string()),
+                }
+            }
+        }
+        sample::run_with(sampler, model, process, init, seed, stream, opts)
+    }
+
+    /// The note for a GPU fault during sampling, if there was one.
+    pub fn failure_note(&self) -> Option<String> {
+        self.failed
+            .lock()
+            .unwrap()
+            .clone()
+            .map(|why| format!("sampling on the GPU failed ({why}); that sampler and the rest ran on the CPU, from their start and with the same noise"))
+    }
+}
+
+/// Every sampler's samples, figures and recording, from the same initial noise.
+pub struct Sampled {
+    pub samples: BTreeMap<String, Points>,
+    pub samplers: BTreeMap<String, SamplerResult>,
+    pub recordings: BTreeMap<String, Recording>,
+    /// The initial noise every sampler started from (the diagnostics follow its first points).
+    pub init: Points,
+    pub plan: RecordPlan,
+    /// Where the samplers ran.
+    pub engine: String,
+}
+
+/// The sampling phase of a run: each sampler of the spec on `model`, recorded on the
+/// reference's range; a sampler whose samples are not finite is noted (it gets no TID).
+pub async fn sample_all(
+    spec: &ExperimentSpec,
+    model: &dyn EpsModel,
+    on_gpu: Option<OnGpu>,
+    engine_name: &str,
+    reference: &Points,
+    notes: &mut Vec<String>,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<Sampled, RunError> {
+    let n = spec.sampling.n_samples;
+    let plan = record_plan(spec, reference);
+    let init = sample::initial_noise(n, spec.data_dim(), spec.seed);
+    let settings = spec.sampling.settings();
+    let opts = RunOptions { denoise: spec.sampling.denoise, record: Some(&plan) };
+    let mut samples = BTreeMap::new();
+    let mut samplers = BTreeMap::new();
+    let mut recordings = BTreeMap::new();
+    let sampling = Sampling::new(on_gpu, engine_name, n, notes);
+    for &kind in &spec.sampling.samplers {
+        phase(on_event, kind.name())?;
+        let t = now_s();
+        let steps = spec.steps(kind);
+        let sampler = kind.build(steps, &settings);
+        // Each sampler's noise stream is fixed by its kind, so adding or removing another
+        // sampler from the comparison leaves its samples unchanged.
+        let stream = kind as u64;
+        let (s, rec) = sampling.run(sampler.as_ref(), model, &spec.process, &init, spec.seed, stream, &opts).await;
+        let seconds = now_s() - t;
+        let evaluations = kind.evaluations(steps, &settings) + spec.sampling.denoise as usize;
+        samplers.insert(
+            kind.name().to_string(),
+            SamplerResult { steps, evaluations, seconds, mean: s.mean(), variance: s.variance(), finite: s.all_finite() },
+        );
+        samples.insert(kind.name().to_string(), s);
+        recordings.insert(kind.name().to_string(), rec.expect("planned"));
+    }
+    for (name, r) in &samplers {
+        if !r.finite {
+            let note = format!("{name} produced non-finite samples (the sampler or the net blew up): no TID for {name}");
+            let _ = on_event(Event::Note(&note));
+            notes.push(note);
+        }
+    }
+    notes.extend(sampling.failure_note());
+    let engine = sampling.engine.clone();
+    Ok(Sampled { samples, samplers, recordings, init, plan, engine })
+}

@@ -1,0 +1,338 @@
+//! The training phase (SPEC §4, §8): where training runs (the CPU engine, the WGSL engine, or
+//! whichever of the two a timing finds faster), every net of the spec trained one after the
+//! other on its own time range, with the fall back to the CPU engine when the GPU cannot take the
+//! spec or is lost; or, without training, the model a run samples: the exact score of a mixture
+//! or a saved run's nets. The two-net model (two models split at t') is assembled in one place.
+
+use super::event::{phase, Event, RunError};
+use super::run::{NetTraining, Pretrained};
+use super::spec::{ExperimentSpec, SpecError};
+use crate::clock::now_s;
+use crate::engine::cpu::TimeRange;
+use crate::engine::gpu::{GpuContext, GpuEngine};
+use crate::engine::{self, CpuEngine, Engine, EngineError, Progress, TrainReport};
+use crate::nn::{ScoreNet, ScoreNetConfig};
+use crate::points::Points;
+use crate::rng;
+use crate::sample::{EpsModel, ExactEps, SplitEps, TrainedNet};
+use serde::{Deserialize, Serialize};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+/// Where training runs.
+#[derive(Clone)]
+pub enum Backend {
+    Cpu,
+    /// The WGSL engine on this device; the run falls back to the CPU engine, with a note, if the
+    /// engine cannot take the spec or the device is lost.
+    Gpu(GpuContext),
+    /// Whichever of the two trains this spec's net faster, timed on throw-away engines before
+    /// training ([`choose_engine`]); the run then goes on as `Gpu` or `Cpu`.
+    Auto(GpuContext),
+}
+
+/// How `Backend::Auto` chose: both engines' ms per step for the spec's net and batch.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EngineChoice {
+    pub cpu_ms_per_step: f64,
+    /// None when the WGSL engine could not take the spec or failed (see `why`).
+    pub gpu_ms_per_step: Option<f64>,
+    pub gpu_adapter: String,
+    /// "gpu" or "cpu".
+    pub chosen: String,
+    pub why: String,
+}
+
+/// Seconds of timed steps per engine when choosing (after one warm-up step).
+const CHOOSE_BUDGET_S: f64 = 0.3;
+
+/// Times a few training steps of the spec's (first) net on both engines, each a throw-away
+/// engine with the run's seed, and picks the faster. The run itself starts afresh on the chosen
+/// engine, so the choice never changes what is trained, only how fast (and the float
+/// rounding, see README).
+pub async fn choose_engine(spec: &ExperimentSpec, data: &Arc<Points>, ctx: &GpuContext) -> EngineChoice {
+    let (batch, lr) = (spec.training.batch, spec.training.lr);
+    let (lo, hi) = spec.nets()[0];
+    let times = TimeRange { lo: lo as f32, hi: hi as f32 };
+    let mut cpu = CpuEngine::new(build_net(spec), data.clone(), batch, lr, times, spec.seed);
+    let cpu_ms = engine::ms_per_step(&mut cpu, CHOOSE_BUDGET_S).await.unwrap_or(f64::INFINITY);
+    let threads = cpu.describe();
+    let gpu = match GpuEngine::new(ctx.clone(), build_net(spec), data, batch, lr, times, spec.seed) {
+        Ok(mut eng) => engine::ms_per_step(&mut eng, CHOOSE_BUDGET_S).await.map_err(|e| e.to_string()),
+        Err(why) => Err(why),
+    };
+    let adapter = ctx.adapter.clone();
+    let (gpu_ms, chosen, why) = match gpu {
+        Ok(g) if g < cpu_ms => {
+            (Some(g), "gpu", format!("the WGSL engine on {adapter} took {g:.3} ms per step, the {threads} engine {cpu_ms:.3}: training on the GPU"))
+        }
+        Ok(g) => (Some(g), "cpu", format!("the {threads} engine took {cpu_ms:.3} ms per step, the WGSL engine on {adapter} {g:.3}: training on the CPU")),
+        Err(e) => (None, "cpu", format!("the WGSL engine on {adapter} cannot train this spec ({e}): training on the CPU")),
+    };
+    EngineChoice { cpu_ms_per_step: cpu_ms, gpu_ms_per_step: gpu_ms, gpu_adapter: adapter, chosen: chosen.into(), why: format!("engine auto: {why}") }
+}
+
+/// Trains with `eng`, returning the trained net, the report and the engine's description.
+async fn train_on<E: Engine>(
+    eng: &mut E,
+    spec: &ExperimentSpec,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<(TrainedNet, TrainReport, String), EngineError> {
+    let mut cb = |p: &Progress| on_event(Event::Training(p));
+    let report = engine::train(eng, spec.training.iters, spec.training.report_every, &mut cb).await?;
+    let trained = TrainedNet { net: eng.net().clone(), params: eng.params().await? };
+    Ok((trained, report, eng.describe()))
+}
+
+/// Nets trained on the GPU engine, for sampling there: the device, the nets, and t' of two.
+pub struct OnGpu {
+    pub ctx: GpuContext,
+    pub nets: Vec<TrainedNet>,
+    pub split: Option<f32>,
+}
+
+/// A trained model: what the samplers evaluate, the nets behind it (their parameters, for a
+/// warm start), the whole model's training report, each net's report (two nets only) and the
+/// engine that trained it.
+pub struct TrainedModel {
+    pub model: Box<dyn EpsModel>,
+    pub nets: Vec<TrainedNet>,
+    pub report: Option<TrainReport>,
+    pub net_reports: Vec<NetTraining>,
+    pub engine: String,
+}
+
+/// Trains every net the spec asks for (SPEC §4, §8) on `backend`, one after the other, each on
+/// its own time range and seed; net i starts from `init[i]` where given (a warm start), else
+/// from the seed's initialisation. Training starts on the GPU engine where asked; if it cannot
+/// take the spec or the device is lost, every net is (re)trained on the CPU engine, with a note.
+pub async fn train_model(
+    spec: &ExperimentSpec,
+    data: &Arc<Points>,
+    backend: Backend,
+    init: &[Vec<f32>],
+    notes: &mut Vec<String>,
+    on_gpu: &mut Option<OnGpu>,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<TrainedModel, RunError> {
+    let ranges = spec.nets();
+    let (batch, lr, iters) = (spec.training.batch, spec.training.lr, spec.training.iters);
+    let total = iters * ranges.len() as u64;
+    let mut gpu = match backend {
+        Backend::Gpu(ctx) => Some(ctx),
+        Backend::Cpu => None,
+        Backend::Auto(_) => unreachable!("resolved by the caller (resolve_backend)"),
+    };
+    let mut nets: Vec<(TrainedNet, TrainReport, String)> = Vec::new();
+    let mut i = 0;
+    while i < ranges.len() {
+        let (lo, hi) = ranges[i];
+        let times = TimeRange { lo: lo as f32, hi: hi as f32 };
+        let seed = rng::net_seed(spec.seed, i as u64);
+        let offset = iters * i as u64;
+        let before: f64 = nets.iter().map(|n| n.1.seconds).sum();
+        // Progress runs over all nets: net i reports iterations offset+1 ..= offset+iters.
+        let mut forward = |e: Event| match e {
+            Event::Training(p) => on_event(Event::Training(&Progress {
+                iter: offset + p.iter,
+                total,
+                loss: p.loss,
+                elapsed_s: before + p.elapsed_s,
+            })),
+            other => on_event(other),
+        };
+        if let Some(ctx) = gpu.clone() {
+            let failed = match GpuEngine::new(ctx, build_net(spec), data, batch, lr, times, seed) {
+                Ok(mut eng) => {
+                    if let Some(p) = init.get(i) {
+                        eng.set_params(p);
+                    }
+                    match train_on(&mut eng, spec, &mut forward).await {
+                        Ok(x) => {
+                            nets.push(x);
+                            i += 1;
+                            continue;
+                        }
+                        Err(EngineError::Device(m)) => format!("{m}; trained again on the CPU engine"),
+                        Err(e) => return Err(RunError::Engine(e)),
+                    }
+                }
+                Err(why) => format!("{why}; trained on the CPU engine"),
+            };
+            let _ = forward(Event::Note(&failed));
+            notes.push(failed);
+            // All nets of one model train on one engine: start again on the CPU.
+            gpu = None;
+            nets.clear();
+            i = 0;
+            continue;
+        }
+        let mut eng = CpuEngine::new(build_net(spec), data.clone(), batch, lr, times, seed);
+        if let Some(p) = init.get(i) {
+            eng.set_params(p);
+        }
+        nets.push(train_on(&mut eng, spec, &mut forward).await.map_err(RunError::Engine)?);
+        if let Some(why) = eng.helpers_lost() {
+            // The engine computed the lost helpers' shards itself: the same numbers, more slowly.
+            let note = format!("the helper workers stopped ({why}); training went on in one worker, with the same numbers");
+            let _ = forward(Event::Note(&note));
+            notes.push(note);
+        }
+        i += 1;
+    }
+    let trained: Vec<TrainedNet> = nets.iter().map(|n| n.0.clone()).collect();
+    if let Some(ctx) = gpu {
+        let split = (ranges.len() > 1).then(|| ranges[1].0 as f32);
+        *on_gpu = Some(OnGpu { ctx, nets: trained.clone(), split });
+    }
+    let engine = nets[0].2.clone();
+    let model = assemble(spec, trained.clone());
+    if nets.len() == 1 {
+        let report = nets.pop().expect("one net").1;
+        return Ok(TrainedModel { model, nets: trained, report: Some(report), net_reports: Vec::new(), engine });
+    }
+    // The model's loss over t ~ U(t_eps, t_max) weighs each net's loss by its range's length.
+    let span = ranges.last().expect("nets").1 - ranges[0].0;
+    let weights: Vec<f64> = ranges.iter().map(|(lo, hi)| (hi - lo) / span).collect();
+    let mut combined = TrainReport::default();
+    for (k, &(it, _)) in nets[0].1.losses.iter().enumerate() {
+        let loss: f64 = nets.iter().zip(&weights).map(|(n, w)| w * n.1.losses[k].1 as f64).sum();
+        combined.losses.push((it, loss as f32));
+    }
+    combined.iters = nets.iter().map(|n| n.1.iters).sum();
+    combined.seconds = nets.iter().map(|n| n.1.seconds).sum();
+    combined.ms_per_step = 1000.0 * combined.seconds / combined.iters.max(1) as f64;
+    let net_reports =
+        nets.iter().zip(&ranges).map(|(n, &(t_lo, t_hi))| NetTraining { t_lo, t_hi, report: n.1.clone() }).collect();
+    Ok(TrainedModel { model, nets: trained, report: Some(combined), net_reports, engine })
+}
+
+/// Resolves `Backend::Auto` by timing both engines on the spec's net ([`choose_engine`]),
+/// noting the choice; other backends pass through.
+pub async fn resolve_backend(
+    spec: &ExperimentSpec,
+    data: &Arc<Points>,
+    backend: Backend,
+    notes: &mut Vec<String>,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<(Backend, Option<EngineChoice>), RunError> {
+    match backend {
+        Backend::Auto(ctx) => {
+            phase(on_event, "choosing the engine")?;
+            let choice = choose_engine(spec, data, &ctx).await;
+            let _ = on_event(Event::Note(&choice.why));
+            notes.push(choice.why.clone());
+            let chosen = if choice.chosen == "gpu" { Backend::Gpu(ctx) } else { Backend::Cpu };
+            Ok((chosen, Some(choice)))
+        }
+        other => Ok((other, None)),
+    }
+}
+
+pub fn build_net(spec: &ExperimentSpec) -> ScoreNet {
+    ScoreNet::new(ScoreNetConfig {
+        dim: spec.data_dim(),
+        depth: spec.model.depth,
+        width: spec.model.width,
+        activation: spec.model.activation,
+        parameterization: spec.model.parameterization,
+        process: spec.process,
+    })
+}
+
+/// Whether saved parameters fit the spec's nets: one vector per net, of the net's size, finite.
+pub(crate) fn check_params(spec: &ExperimentSpec, params: &[Vec<f32>]) -> Result<(), RunError> {
+    let bad = |message: String| RunError::Spec(SpecError { field: "params".into(), message });
+    let nets = spec.nets().len();
+    if params.len() != nets {
+        return Err(bad(format!("the spec has {nets} net(s) but the saved run {}", params.len())));
+    }
+    let n = build_net(spec).n_params();
+    for (i, p) in params.iter().enumerate() {
+        if p.len() != n {
+            return Err(bad(format!(
+                "net {i} has {} parameters but the spec's {}x{} net has {n}",
+                p.len(),
+                spec.model.depth,
+                spec.model.width
+            )));
+        }
+        if let Some(j) = p.iter().position(|x| !x.is_finite()) {
+            return Err(bad(format!("net {i} parameter {j} is not a finite number")));
+        }
+    }
+    Ok(())
+}
+
+/// The spec's nets with saved parameters, checked against the spec's architecture.
+fn pretrained_nets(spec: &ExperimentSpec, params: &[Vec<f32>]) -> Result<Vec<TrainedNet>, RunError> {
+    check_params(spec, params)?;
+    let net = build_net(spec);
+    Ok(params.iter().map(|p| TrainedNet { net: net.clone(), params: p.clone() }).collect())
+}
+
+/// The model the samplers evaluate: one net, or two split at t' (two-model training).
+pub(crate) fn assemble(spec: &ExperimentSpec, nets: Vec<TrainedNet>) -> Box<dyn EpsModel> {
+    let ranges = spec.nets();
+    if nets.len() == 1 {
+        return Box::new(nets.into_iter().next().expect("one net"));
+    }
+    let mut it = nets.into_iter().map(|n| Box::new(n) as Box<dyn EpsModel>);
+    let (low, high) = (it.next().expect("two nets"), it.next().expect("two nets"));
+    Box::new(SplitEps { low, high, split: ranges[1].0 as f32 })
+}
+
+/// The model a run samples, and what made it.
+pub struct Model {
+    pub model: Box<dyn EpsModel>,
+    pub training: Option<TrainReport>,
+    pub training_nets: Vec<NetTraining>,
+    /// What trained it ("cpu (2 threads)", the GPU adapter, "saved run (...)", "exact score").
+    pub engine: String,
+    /// One parameter vector per net (none for the exact score).
+    pub params: Vec<Vec<f32>>,
+    pub engine_choice: Option<EngineChoice>,
+    /// The nets, where they were trained on the GPU (the samplers then run there too).
+    pub on_gpu: Option<OnGpu>,
+    /// Seconds of training, where the run trained.
+    pub train_s: Option<f64>,
+}
+
+/// The training phase of a run: the exact score (no training), a saved run's nets (checked
+/// against the spec), or the spec's nets trained on `backend`.
+pub async fn obtain(
+    spec: &ExperimentSpec,
+    data: &Arc<Points>,
+    backend: Backend,
+    pretrained: Option<Pretrained>,
+    notes: &mut Vec<String>,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<Model, RunError> {
+    if spec.sampling.exact_score {
+        let mixture = spec.dataset.mixture(spec.dim).expect("validated");
+        let model: Box<dyn EpsModel> = Box::new(ExactEps { mixture, process: spec.process });
+        let engine = "exact score (no training)".to_string();
+        return Ok(Model { model, training: None, training_nets: Vec::new(), engine, params: Vec::new(), engine_choice: None, on_gpu: None, train_s: None });
+    }
+    if let Some(p) = pretrained {
+        let model = assemble(spec, pretrained_nets(spec, &p.params)?);
+        let engine = format!("saved run (trained on {})", p.engine);
+        return Ok(Model { model, training: p.training, training_nets: p.training_nets, engine, params: p.params, engine_choice: None, on_gpu: None, train_s: None });
+    }
+    let (backend, engine_choice) = resolve_backend(spec, data, backend, notes, on_event).await?;
+    phase(on_event, "training")?;
+    let t = now_s();
+    let mut on_gpu = None;
+    let trained = train_model(spec, data, backend, &[], notes, &mut on_gpu, on_event).await?;
+    let params = trained.nets.iter().map(|n| n.params.clone()).collect();
+    Ok(Model {
+        model: trained.model,
+        training: trained.report,
+        training_nets: trained.net_reports,
+        engine: trained.engine,
+        params,
+        engine_choice,
+        on_gpu,
+        train_s: Some(now_s() - t),
+    })
+}
