@@ -344,6 +344,7 @@ pub const SHIPPED: &[&str] = &[
     "fig14-width100",
     "appK-samplers",
     "fig3-tid",
+    "appJ-processes",
 ];
 
 /// The preset of this id.
