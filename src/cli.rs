@@ -1,21 +1,6 @@
 //! The native command line: `collapse-lab [run] [flags]`, `collapse-lab tid`, `collapse-lab bench`.
 //! Progress goes to stderr, one JSON object to stdout. Usage errors exit 2, failures exit 1.
 
-/// `println!` for the commands' output that ends the program quietly (exit 0) when stdout is
-/// closed, as in `collapse-lab gallery | head -1`, instead of panicking on the broken pipe.
-macro_rules! outln {
-    ($($t:tt)*) => {{
-        use std::io::Write;
-        let mut o = std::io::stdout().lock();
-        if let Err(e) = writeln!(o, $($t)*).and_then(|_| o.flush()) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-        }
-    }};
-}
-
-
 /// `print!` for the commands' output that ends the program quietly (exit 0) when stdout is
 /// closed, as in `collapse-lab gallery | head -1`, instead of panicking on the broken pipe.
 macro_rules! out {
@@ -28,6 +13,12 @@ macro_rules! out {
             }
         }
     }};
+}
+
+/// `println!` likewise.
+macro_rules! outln {
+    () => { out!("\n") };
+    ($($t:tt)*) => { out!("{}\n", format_args!($($t)*)) };
 }
 
 use crate::engine::block_on;
@@ -292,7 +283,7 @@ fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
         }
         (Some(path), None) => {
             let text = read_limited(path, SPEC_MAX_BYTES).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?;
-            experiment::spec::parse_object::<ExperimentSpec>(&text).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?
+            experiment::spec::parse_object::<ExperimentSpec>(&text, "a spec").map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?
         }
         (None, None) => ExperimentSpec::default(),
     };

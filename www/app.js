@@ -601,14 +601,22 @@ function shippedFor(spec, presets, wanted) {
 // The run shipped with the page for a gallery link at paper size (www/runs/ID.json, made by
 // scripts/make-gallery-runs.sh), if the form's spec is still the file's: opened like a saved
 // run (its nets sampled and measured again here, no training). Resolves to whether it started.
-async function openShipped(spec, id) {
-  let text;
+// The text of a file shipped with the page (www/runs/ID.json), with its provenance loaded;
+// null where there is none.
+async function shippedFile(id) {
   try {
     provenance = await shippedProvenance();
     const res = await fetch(new URL(`./runs/${encodeURIComponent(id)}.json`, import.meta.url));
-    if (!res.ok) return false;
-    text = await res.text();
-    if (runKey(JSON.parse(text).spec) !== runKey(spec)) return false;
+    return res.ok ? await res.text() : null;
+  } catch {
+    return null;
+  }
+}
+
+async function openShipped(spec, id) {
+  const text = await shippedFile(id);
+  try {
+    if (!text || runKey(JSON.parse(text).spec) !== runKey(spec)) return false;
   } catch {
     return false;
   }
@@ -622,15 +630,14 @@ async function openShipped(spec, id) {
 // a study still being computed (runs missing) opens as partial and says so. Resolves to
 // whether it was shown.
 async function openShippedStudy(id) {
+  const text = await shippedFile(id);
   let v;
   try {
-    provenance = await shippedProvenance();
-    const res = await fetch(new URL(`./runs/${encodeURIComponent(id)}.json`, import.meta.url));
-    if (!res.ok) return false;
-    v = await res.json();
+    v = JSON.parse(text);
   } catch {
     return false;
   }
+  if (!v) return false;
   // Only the study the form describes: the same base run, axes and seeds.
   const axes = (v.axes || []).map((a) => `${a.name}=${a.values.join(',')}`);
   const spec = validate();

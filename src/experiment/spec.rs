@@ -567,7 +567,7 @@ impl ExperimentSpec {
 
     /// Parses and validates a JSON spec; unknown fields are errors, missing ones take defaults.
     pub fn from_json(text: &str) -> Result<ExperimentSpec, SpecError> {
-        let spec: ExperimentSpec = parse_object(text).map_err(|m| SpecError { field: "spec".into(), message: m })?;
+        let spec: ExperimentSpec = parse_object(text, "a spec").map_err(|m| SpecError { field: "spec".into(), message: m })?;
         spec.validate()?;
         Ok(spec)
     }
@@ -578,11 +578,11 @@ impl ExperimentSpec {
 /// win), and a type error names its field's path (`model.width: invalid type: string "16",
 /// expected usize at line 1 column 25`). An array of values by position, which serde would
 /// also take, is refused: nobody means it.
-pub fn parse_object<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+pub fn parse_object<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, String> {
     if !text.trim_start().starts_with('{') {
         return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
             Err(e) => e.to_string(),
-            Ok(_) => "a JSON object of named fields is expected".into(),
+            Ok(_) => format!("{what} must be a JSON object of named fields"),
         });
     }
     let mut de = serde_json::Deserializer::from_str(text);
@@ -610,7 +610,7 @@ mod tests {
         assert!(e.message.starts_with("model.width: invalid type: string \"16\""), "{e}");
         let e = ExperimentSpec::from_json(r#"{"training": {"iters": 1e3}}"#).unwrap_err();
         assert!(e.message.starts_with("training.iters: invalid type: floating point"), "{e}");
-        assert!(ExperimentSpec::from_json("[1, 2]").unwrap_err().message.contains("object of named fields"));
+        assert!(ExperimentSpec::from_json("[1, 2]").unwrap_err().message.contains("a spec must be a JSON object of named fields"));
         assert!(ExperimentSpec::from_json(r#"{"seed": 3} x"#).is_err(), "trailing text accepted");
         assert_eq!(ExperimentSpec::from_json(r#"{"seed": 3}"#).unwrap().seed, 3);
     }
