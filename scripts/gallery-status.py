@@ -38,7 +38,11 @@ for r in done:
     s = secs(r)
     if s:
         by_cell.setdefault(r["cell"], []).append(s)
-rate = [secs(r) / cost(r["settings"], f["base"]) for r in done if secs(r)]
+# Seconds per unit of cost from the costliest runs done: small nets' time is mostly fixed
+# overhead (data, sampling, TID), which would inflate the estimate for large ones.
+timed = [r for r in done if secs(r)]
+top = max((cost(r["settings"], f["base"]) for r in timed), default=None)
+rate = [secs(r) / cost(r["settings"], f["base"]) for r in timed if cost(r["settings"], f["base"]) == top]
 left = 0.0
 unknown = 0
 for i in missing:
@@ -51,5 +55,5 @@ for i in missing:
     else:
         unknown += 1
 state = "complete" if not missing else "partial"
-eta = f"~{left / 3600:.1f} h of one machine like the last one" if missing and not unknown else ("unknown (no run finished yet)" if unknown else "0")
+eta = f"~{left / 3600:.1f} h at the pace of the costliest runs done so far (their machine, threads and load)" if missing and not unknown else ("unknown (no run finished yet)" if unknown else "0")
 print(f"{id}: {state}, {planned - len(missing)} of {planned} runs done ({len(failed)} failed), {len(missing)} left: {eta}")

@@ -329,9 +329,10 @@ pub static PATH: &[Step] = &[
 /// The presets whose paper size ships with the page (`www/runs/ID.json`, made by
 /// `scripts/make-gallery-runs.sh`, where each comes from in `www/runs/provenance.json`;
 /// `tests/shipped_runs.rs` checks the files): the 2D and 1D runs, as saved runs, and the
-/// studies computed so far, as study JSONs (a study may ship partial: the page says so). Not yet:
-/// the n-D 2 x 1000 see-saw runs and studies (hours on a CPU: they grow across sessions), the
-/// exact-score control (nothing to train).
+/// studies computed so far, as study JSONs. A long study ships partial and grows across sessions
+/// (`make-gallery-runs.sh ID` resumes it from its file; the page says how many runs are done):
+/// Fig. 7/8 now. Not yet: the n-D 2 x 1000 single runs, Fig. 9's studies and the generations
+/// (hours on a CPU), the exact-score control (nothing to train).
 pub const SHIPPED: &[&str] = &[
     "fig2-chessboard",
     "fig11-spiral",
@@ -345,6 +346,7 @@ pub const SHIPPED: &[&str] = &[
     "appK-samplers",
     "fig3-tid",
     "appJ-processes",
+    "fig7-seesaw",
 ];
 
 /// The preset of this id.

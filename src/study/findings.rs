@@ -10,15 +10,15 @@ use super::{Stat, StudyResult};
 use crate::sample::SamplerKind;
 
 /// The figures a finding follows, in this order, where the study has them.
-fn followed(names: &[String]) -> Vec<String> {
+fn followed(s: &StudyResult, names: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     let mut mae: Vec<&String> = names.iter().filter(|n| n.starts_with("mae_velocity@")).collect();
     // t = 1 before t = 0.1: the high-noise error first.
     mae.sort_by(|a, b| t_of(b).partial_cmp(&t_of(a)).unwrap_or(std::cmp::Ordering::Equal));
     out.extend(mae.into_iter().cloned());
-    if let Some(e) = tid_eps(names) {
-        for s in SamplerKind::ALL {
-            let n = format!("tid@{}@{e}", s.name());
+    if let Some(e) = tid_eps(s, names) {
+        for k in SamplerKind::ALL {
+            let n = format!("tid@{}@{e}", k.name());
             if names.contains(&n) {
                 out.push(n);
             }
@@ -33,8 +33,11 @@ fn t_of(name: &str) -> f64 {
 
 /// The radius TID findings use: 0.02 where measured (the paper's smallest radius shown in
 /// Fig. 7b), else the radius closest to it.
-fn tid_eps(names: &[String]) -> Option<String> {
-    let eps: Vec<&str> = names.iter().filter(|n| n.starts_with("tid@")).filter_map(|n| n.rsplit('@').next()).collect();
+fn tid_eps(s: &StudyResult, names: &[String]) -> Option<String> {
+    // Only radii where some cell has a value: in 10-D the smallest radii can hold no neighbours.
+    let has_value = |n: &String| s.cells.iter().any(|c| c.metrics.get(n).is_some_and(|m| m.mean.is_some()));
+    let eps: Vec<&str> =
+        names.iter().filter(|n| n.starts_with("tid@") && has_value(n)).filter_map(|n| n.rsplit('@').next()).collect();
     eps.iter()
         .min_by(|a, b| {
             let d = |x: &&&str| (x.parse::<f64>().unwrap_or(f64::INFINITY).ln() - 0.02f64.ln()).abs();
@@ -95,12 +98,11 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
             groups.push(g);
         }
     }
-    let (lo, hi) = (first.values.first(), first.values.last());
     // A trend from the first value to the last only along a numeric axis (width, t', lr ...);
     // along a categorical one (data set, process) each value's figure is listed instead.
     let numeric = first.values.iter().all(|v| v.parse::<f64>().is_ok_and(f64::is_finite));
     if !numeric {
-        for metric in followed(&names) {
+        for metric in followed(s, &names) {
             for g in &groups {
                 let parts: Vec<String> = first
                     .values
@@ -121,13 +123,23 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
             }
         }
     }
-    if let (Some(lo), Some(hi), true) = (lo, hi, numeric) {
-        if lo != hi {
-            for metric in followed(&names) {
+    if numeric {
+        {
+            for metric in followed(s, &names) {
                 for g in &groups {
                     let cell = |v: &String| {
                         s.cells.iter().find(|c| c.settings.get(&first.name) == Some(v) && g.iter().all(|(k, x)| c.settings.get(k) == Some(x)))
                     };
+                    // The first and last values with a figure: a partial study has the ends it has.
+                    let with: Vec<&String> = first
+                        .values
+                        .iter()
+                        .filter(|v| cell(v).and_then(|c| c.metrics.get(&metric)).is_some_and(|m| m.mean.is_some()))
+                        .collect();
+                    let (Some(&lo), Some(&hi)) = (with.first(), with.last()) else { continue };
+                    if lo == hi {
+                        continue;
+                    }
                     let (Some(a), Some(b)) = (cell(lo).and_then(|c| c.metrics.get(&metric)), cell(hi).and_then(|c| c.metrics.get(&metric)))
                     else {
                         continue;
@@ -157,7 +169,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
         }
     }
     // Deterministic against stochastic samplers, cell by cell.
-    if let Some(e) = tid_eps(&names) {
+    if let Some(e) = tid_eps(s, &names) {
         let det = SamplerKind::ALL.iter().find(|k| !k.is_stochastic() && names.contains(&format!("tid@{}@{e}", k.name())));
         let sto = SamplerKind::ALL.iter().find(|k| k.is_stochastic() && names.contains(&format!("tid@{}@{e}", k.name())));
         if let (Some(d), Some(st)) = (det, sto) {

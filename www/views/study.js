@@ -43,7 +43,7 @@ function metricNames(study) {
 }
 
 const DESCRIBE = {
-  mae_velocity: (t) => [`MAE of v at t = ${t}`, t >= 0.5 ? 'High-noise velocity error (Fig. 7a): the see-saw shows as this rising with width.' : 'Low-noise velocity error (Fig. 7a).'],
+  mae_velocity: (t) => [`MAE of v at t = ${t}`, t >= 0.5 ? 'High-noise velocity error (Fig. 7a); in the paper, the see-saw shows as this rising with width.' : 'Low-noise velocity error (Fig. 7a).'],
   dsm: (t) => [`DSM loss at t = ${t}`, 'Denoising loss at this fixed t (Fig. 8); the dashed floor is the exact score\'s.'],
   final_loss: () => ['Final training loss', 'Mean DSM loss of the last report block.'],
   marginal_accuracy: (s) => [`Marginal accuracy, ${s}`, '1 − ½ · mean TV of the marginal histograms (workshop version).'],
@@ -103,7 +103,11 @@ export function render(box, study, state = {}) {
   const epsList = [...new Set(tids.map((x) => x[2]))].sort((a, b) => a - b);
   if (samplers.length) {
     const sampler = samplers.includes(state.sampler) ? state.sampler : samplers.includes('ode') ? 'ode' : samplers[0];
-    const e = epsList.includes(state.eps) ? state.eps : epsList.includes('0.02') ? '0.02' : epsList[Math.floor(epsList.length / 2)];
+    // By default the radius closest to 0.02 where some cell has a value (in 10-D the smallest
+    // radii can hold no neighbours at all).
+    const valued = epsList.filter((x) => study.cells.some((c) => Number.isFinite(c.metrics[`tid@${sampler}@${x}`]?.mean)));
+    const near = (valued.length ? valued : epsList).reduce((b, x) => (Math.abs(Math.log(x / 0.02)) < Math.abs(Math.log(b / 0.02)) ? x : b));
+    const e = epsList.includes(state.eps) ? state.eps : near;
     const pick = document.createElement('p');
     pick.className = 'note';
     pick.innerHTML = `TID of <select id="study-sampler">${samplers.map((s) => `<option${s === sampler ? ' selected' : ''}>${s}</option>`).join('')}</select>`
