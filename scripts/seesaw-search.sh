@@ -31,7 +31,7 @@ candidates=(
   "mog1d-w10-100-it3000-b500|10,30,100|--dataset mog1d --depth 3 --iters 3000 --batch 500"
   "mog1d-w10-100-it10000-b2000|10,30,100|--dataset mog1d --depth 3 --iters 10000 --batch 2000"
   "mog1d-w10-400-it6000-b1000|10,100,400|--dataset mog1d --depth 3 --iters 6000 --batch 1000"
-  "w64-512-it4000-b1000|64,512|--dataset mog-nd --depth 2 --iters 4000 --batch 1000"
+  "mog1d-w10-300-it4000-b1000|10,100,300|--dataset mog1d --depth 3 --iters 4000 --batch 1000"
   "dim2-w16-256-it6000-b1000|16,64,256|--dataset mog-nd --dim 2 --depth 2 --iters 6000 --batch 1000"
 )
 echo "| candidate | widths | settings | MAE(1) narrowest | MAE(1) widest | MAE(0.1) narrowest | MAE(0.1) widest | control MAE(1) widest | passes | wall (s, $(nproc) cores) |"
