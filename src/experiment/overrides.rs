@@ -579,6 +579,8 @@ mod tests {
             ("snr", "inf", "sampling.snr"),
             ("fixed-t", "2", "training.fixed_t"),
             ("fixed-t", "one", "fixed-t: expected a number or none"),
+            ("fixed-t", "", "fixed-t: expected a number or none, got an empty value"),
+            ("two-model", " ", "two-model: expected a number or none, got an empty value"),
             ("two-model", "1", "training.two_model"),
             ("diagnostics", "maybe", "diagnostics: expected true or false"),
             ("dim", "3", "dim: only mog-nd has a dimension"),
