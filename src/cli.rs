@@ -222,6 +222,10 @@ impl Flags {
             if !name.starts_with("--") {
                 return Err(CliError::Usage(format!("unexpected argument {a:?}")));
             }
+            // A flag given twice would silently keep one of its values; only --vary repeats.
+            if name != "--vary" && pairs.iter().any(|(n, _): &(String, Option<String>)| *n == name) {
+                return Err(CliError::Usage(format!("{name} is given twice; give it once")));
+            }
             if booleans.contains(&name.as_str()) {
                 // `--flag` alone means true; `--flag=VALUE` is checked by the setting's parser.
                 pairs.push((name, inline));
@@ -258,13 +262,13 @@ fn num<T: std::str::FromStr>(flag: &str, v: &str, what: &str) -> Result<T, CliEr
 const SPEC_MAX_BYTES: u64 = 1 << 20;
 
 /// A text file of at most `limit` bytes.
-fn read_limited(path: &str, limit: u64) -> Result<String, String> {
+fn read_limited(path: &str, limit: u64, what: &str) -> Result<String, String> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
     if bytes.len() as u64 > limit {
-        return Err(format!("larger than {} KiB: not a spec file", limit / 1024));
+        return Err(format!("larger than {} KiB: not {what}", limit / 1024));
     }
     String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
 }
@@ -282,7 +286,7 @@ fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
             return Err(CliError::Usage("--size: picks the size of a --preset; give --preset ID".into()))
         }
         (Some(path), None) => {
-            let text = read_limited(path, SPEC_MAX_BYTES).map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?;
+            let text = read_limited(path, SPEC_MAX_BYTES, "a spec file").map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?;
             experiment::spec::parse_object::<ExperimentSpec>(&text, "a spec").map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?
         }
         (None, None) => ExperimentSpec::default(),
@@ -419,10 +423,17 @@ fn cmd_run(args: &[String]) -> Result<(), CliError> {
     let f = run_flags(args, &["--save-run", "--load-run"])?;
     let opened = match f.get("--load-run") {
         Some(path) => {
-            if let Some((flag, _)) = f.pairs.iter().find(|(n, _)| overrides::setting(&n[2..]).is_some() || n == "--spec" || n == "--preset") {
-                return Err(CliError::Usage(format!("{flag}: --load-run takes its spec from the saved run; drop {flag}")));
+            if let Some((flag, _)) = f
+                .pairs
+                .iter()
+                .find(|(n, _)| overrides::setting(&n[2..]).is_some() || ["--spec", "--preset", "--size", "--data-csv"].contains(&n.as_str()))
+            {
+                return Err(CliError::Usage(format!("{flag}: --load-run takes its spec from the saved run (its data too); drop {flag}")));
             }
-            let text = read_limited(path, experiment::saved::MAX_BYTES as u64).map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?;
+            if f.has("--engine") {
+                return Err(CliError::Usage("--engine: a saved run's nets are sampled on the CPU engine (no training); drop --engine".into()));
+            }
+            let text = read_limited(path, experiment::saved::MAX_BYTES as u64, "a saved run").map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?;
             Some(experiment::saved::open(&text).map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?)
         }
         None => None,
@@ -557,10 +568,10 @@ fn cmd_study(args: &[String]) -> Result<(), CliError> {
         }
     }
     if let Some(dir) = f.get("--collect") {
-        if let Some((other, _)) = f.pairs.iter().find(|(n, _)| !["--collect", "--quiet", "--out"].contains(&n.as_str())) {
+        if let Some((other, _)) = f.pairs.iter().find(|(n, _)| !["--collect", "--quiet", "--out", "--restart"].contains(&n.as_str())) {
             return Err(CliError::Usage(format!("{other}: --collect DIR reads the study written there; give no run settings with it")));
         }
-        return collect_study(std::path::Path::new(dir), f.get("--out"), f.has("--quiet"));
+        return collect_study(std::path::Path::new(dir), f.get("--out"), f.has("--restart"), f.has("--quiet"));
     }
     if f.get("--slurm").is_none() {
         for flag in ["--slurm-opts", "--submit"] {
@@ -581,7 +592,8 @@ fn cmd_study(args: &[String]) -> Result<(), CliError> {
     let out = f.get("--out").map(std::path::PathBuf::from);
     let mut records = Vec::new();
     if let Some(path) = &out {
-        if path.exists() && !(f.has("--restart") && is_study_file(path)) {
+        check_out_file("--out", &path.to_string_lossy())?;
+        if path.exists() && std::fs::metadata(path).is_ok_and(|m| m.len() > 0) && !(f.has("--restart") && is_study_file(path)) {
             let text = std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("--out {}: {e}", path.display())))?;
             let earlier: study::StudyResult = serde_json::from_str(&text).map_err(|e| {
                 CliError::Usage(format!("--out {}: not a study of this lab ({e}); remove it or choose another file", path.display()))
@@ -652,7 +664,7 @@ fn cmd_study(args: &[String]) -> Result<(), CliError> {
 
 fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     use crate::{generations, study};
-    let f = run_flags(args, &["--fresh", "--sampler", "--vary", "--seeds", "--jobs", "--out"])?;
+    let f = run_flags(args, &["--fresh", "--sampler", "--vary", "--seeds", "--jobs", "--out", "--restart"])?;
     for flag in ["--samples-out", "--record-out", "--print-spec", "--gen-sampler"] {
         if f.pairs.iter().any(|(n, _)| n == flag) {
             let why = if flag == "--gen-sampler" { "use --sampler LIST" } else { "a generations run writes its JSON and CSV with --out DIR" };
@@ -684,14 +696,17 @@ fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     })?;
     let jobs = jobs_of(&f)?;
     let out = f.get("--out");
+    let mut records = Vec::new();
     if let Some(dir) = out {
         check_out_dir("--out", dir)?;
+        records = resume_generations(&plan, dir, f.has("--restart"))?;
     }
     let quiet = f.has("--quiet");
     let backend = backend_of(&f)?;
     let t0 = crate::clock::now_s();
     let total = plan.runs.len();
-    let state = std::sync::Mutex::new((Vec::<study::RunRecord>::new(), None::<String>));
+    let skip: Vec<usize> = records.iter().map(|r| r.index).collect();
+    let state = std::sync::Mutex::new((records, None::<String>));
     let save = |records: &[study::RunRecord]| -> Result<(), CliError> {
         let Some(dir) = out else { return Ok(()) };
         let g = generations::aggregate(&plan, records);
@@ -736,7 +751,7 @@ fn cmd_generations(args: &[String]) -> Result<(), CliError> {
             st.1.get_or_insert(m);
         }
     };
-    study::native::execute_with(&plan, &[], jobs, backend, &run_one, &on_done);
+    study::native::execute_with(&plan, &skip, jobs, backend, &run_one, &on_done);
     let (records, save_error) = state.into_inner().unwrap();
     let result = generations::aggregate(&plan, &records);
     emit(&serde_json::to_string_pretty(&result).unwrap());
@@ -750,6 +765,34 @@ fn cmd_generations(args: &[String]) -> Result<(), CliError> {
         return Err(CliError::Failed(format!("{} of {} chains stopped early (their errors are in the JSON)", result.failed.len(), result.runs.len())));
     }
     Ok(())
+}
+
+/// `generations --out DIR` where DIR already holds generations.json: its finished chains that
+/// this run still plans are kept (resume); a file that is not ours, or finished chains this run
+/// would overwrite, are refused unless `--restart` (for our own file only).
+fn resume_generations(plan: &crate::study::Plan, dir: &str, restart: bool) -> Result<Vec<crate::study::RunRecord>, CliError> {
+    let path = std::path::Path::new(dir).join("generations.json");
+    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(Vec::new()) };
+    let not_ours = |why: String| {
+        CliError::Usage(format!("--out {dir}: {} is not a generations result of this lab ({why}); it is not overwritten: remove it or choose another folder", path.display()))
+    };
+    let earlier: crate::generations::GenerationsResult = serde_json::from_str(&text).map_err(|e| not_ours(e.to_string()))?;
+    if restart {
+        return Ok(Vec::new());
+    }
+    let resumed = crate::generations::resumable(plan, &earlier).map_err(not_ours)?;
+    if let Some(r) = resumed.dropped.first() {
+        let what: Vec<String> = r.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        return Err(CliError::Usage(format!(
+            "--out {dir}: holds {} finished chain(s) this run does not plan (e.g. {} seed={}), which it would overwrite; \
+             give --restart to start afresh, or choose another --out",
+            resumed.dropped.len(),
+            what.join(" "),
+            r.seed
+        )));
+    }
+    eprintln!("resuming {}: {} of {} chains already done", path.display(), resumed.kept.len(), plan.runs.len());
+    Ok(resumed.kept)
 }
 
 /// D_N and its geometric account at a few N, mean ± std over seeds, per (a, sampler).
@@ -793,6 +836,9 @@ fn write_slurm(plan: &crate::study::Plan, dir: &std::path::Path, f: &Flags) -> R
     }
     let bin = std::env::current_exe().map_err(|e| CliError::Failed(format!("cannot find this program's path: {e}")))?;
     let w = slurm::write(plan, dir, &bin, engine, &opts).map_err(|e| CliError::Usage(format!("--slurm: {e}")))?;
+    for r in &w.rejected {
+        eprintln!("run {}: results/{}.json is {}; moved to {}", r.index, r.index, r.why, r.moved_to.display());
+    }
     let d = w.script.parent().unwrap_or(dir).display().to_string();
     let total = plan.runs.len();
     let summary = serde_json::json!({
@@ -836,8 +882,19 @@ fn write_slurm(plan: &crate::study::Plan, dir: &std::path::Path, f: &Flags) -> R
 
 /// `study --collect DIR`: the results present, aggregated as a local study; which runs are
 /// missing or failed, and the command that resubmits them.
-fn collect_study(dir: &std::path::Path, out: Option<&str>, quiet: bool) -> Result<(), CliError> {
-    let (_, result) = crate::study::slurm::collect(dir).map_err(|e| CliError::Usage(format!("--collect: {e}")))?;
+fn collect_study(dir: &std::path::Path, out: Option<&str>, restart: bool, quiet: bool) -> Result<(), CliError> {
+    // --out is checked before anything is read or moved: a file that is not a study of this
+    // lab is never overwritten, nor a study of another plan unless --restart says so.
+    if let Some(path) = out {
+        check_out_file("--out", path)?;
+        let plan_path = dir.join("plan.json");
+        let plan: Option<crate::study::Plan> = std::fs::read_to_string(&plan_path).ok().and_then(|t| serde_json::from_str(&t).ok());
+        check_study_out(std::path::Path::new(path), plan.as_ref(), restart)?;
+    }
+    let (_, result, rejected) = crate::study::slurm::collect(dir).map_err(|e| CliError::Usage(format!("--collect: {e}")))?;
+    for r in &rejected {
+        eprintln!("  run {}: results/{}.json is {}; moved to {} (a resubmission redoes it)", r.index, r.index, r.why, r.moved_to.display());
+    }
     if let Some(path) = out {
         save_study(std::path::Path::new(path), &result)?;
     }
@@ -875,6 +932,26 @@ fn collect_study(dir: &std::path::Path, out: Option<&str>, quiet: bool) -> Resul
 /// never overwritten).
 fn is_study_file(path: &std::path::Path) -> bool {
     std::fs::read_to_string(path).is_ok_and(|t| serde_json::from_str::<crate::study::StudyResult>(&t).is_ok())
+}
+
+/// `--out FILE` of `study --collect`: FILE may be absent, or a study of this lab of the same
+/// plan (base, axes, seeds); another study only with `--restart`; anything else never.
+fn check_study_out(path: &std::path::Path, plan: Option<&crate::study::Plan>, restart: bool) -> Result<(), CliError> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(()) };
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    let earlier: crate::study::StudyResult = serde_json::from_str(&text).map_err(|_| {
+        CliError::Usage(format!("--out {}: exists and is not a study of this lab; it is not overwritten: remove it or choose another file", path.display()))
+    })?;
+    let same = plan.is_some_and(|p| p.base == earlier.base && p.axes == earlier.axes && p.seeds == earlier.seeds);
+    if !same && !restart {
+        return Err(CliError::Usage(format!(
+            "--out {}: holds another study (its base, axes or seeds differ); give --restart to replace it, or choose another file",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 fn save_study(path: &std::path::Path, s: &crate::study::StudyResult) -> Result<(), CliError> {
@@ -990,12 +1067,27 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        kill_hook(&name);
         std::fs::rename(&tmp, path)
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     written
+}
+
+/// A test hook for the worst moment of a kill: with `COLLAPSE_LAB_KILL_AT_WRITE=NAME:N` the
+/// process aborts at its N-th write of a file named NAME, after the temporary file is complete
+/// and before the rename (tests/bad_input.rs kills `--save-run`, `study --out` and
+/// `generations --out` there and finds the earlier file whole).
+fn kill_hook(name: &str) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static WRITES: AtomicUsize = AtomicUsize::new(0);
+    let Ok(v) = std::env::var("COLLAPSE_LAB_KILL_AT_WRITE") else { return };
+    let Some((target, n)) = v.rsplit_once(':') else { return };
+    if target == name && n.parse::<usize>().is_ok_and(|n| WRITES.fetch_add(1, Ordering::SeqCst) + 1 == n) {
+        std::process::abort();
+    }
 }
 
 /// Marginals and trajectories of every sampler, and the true noised data's marginals.

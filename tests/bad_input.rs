@@ -315,3 +315,186 @@ fn run_refuses_hopeless_radii_before_training() {
     assert!(err.contains("metrics.eps") && err.contains("within 2 of 200000 points"), "{err}");
     assert!(out.is_empty() && t.elapsed().as_secs() < 20, "trained before refusing");
 }
+
+/// `lab` with `COLLAPSE_LAB_KILL_AT_WRITE=NAME:N`: killed at its N-th write of NAME, after the
+/// temporary file is complete and before the rename.
+fn lab_killed_at(write: &str, args: &[&str]) -> Option<i32> {
+    Command::new(env!("CARGO_BIN_EXE_collapse-lab")).env("COLLAPSE_LAB_KILL_AT_WRITE", write).args(args).output().unwrap().status.code()
+}
+
+/// Issue 23, item 3: a kill at a write leaves the earlier file whole, for every file the lab
+/// writes in place of an earlier one: a saved run rewritten over itself, a study's file, a
+/// generations folder (killed during the second chain's write, the first chain is kept, and a
+/// resume finishes with the numbers of an uninterrupted run).
+#[test]
+fn a_kill_at_any_write_leaves_the_earlier_file_whole() {
+    let saved = tmp("killed.run.json");
+    let f = saved.to_str().unwrap();
+    let (code, _, err) = lab(&[&["run", "--save-run", f][..], SMALL].concat());
+    assert_eq!(code, 0, "{err}");
+    let before = std::fs::read(&saved).unwrap();
+    let code = lab_killed_at("killed.run.json:1", &["run", "--load-run", f, "--save-run", f, "--quiet"]);
+    assert_ne!(code, Some(0), "the hook must have killed it");
+    assert_eq!(std::fs::read(&saved).unwrap(), before, "--load-run F --save-run F killed at the write: F unchanged");
+
+    let study = tmp("killed.study.json");
+    let s = study.to_str().unwrap();
+    let args = [&["study", "--vary", "width=4,8", "--seeds", "1", "--jobs", "1", "--out", s][..], SMALL].concat();
+    // Write 1 is the empty study made before any run, write 2 the first finished run, ...
+    assert_ne!(lab_killed_at("killed.study.json:3", &args), Some(0));
+    let kept: serde_json::Value = serde_json::from_slice(&std::fs::read(&study).unwrap()).expect("a whole study");
+    assert_eq!(kept["missing"], serde_json::json!([1]), "{kept}");
+    let (code, _, err) = lab(&args);
+    assert!(code == 0 && err.contains("1 of 2 runs already done"), "{err}");
+
+    let dir = tmp("killed-generations");
+    let d = dir.to_str().unwrap();
+    let gens = [
+        "generations", "--dataset", "mog", "--depth", "2", "--width", "8", "--iters", "30", "--batch", "64", "--n-samples", "100",
+        "--eps", "0.1", "--repeats", "1", "--steps", "sde=10", "--gen-size", "200", "--generations", "1", "--fresh", "0.5",
+        "--sampler", "sde", "--seeds", "2", "--jobs", "1", "--quiet", "--out", d,
+    ];
+    assert_ne!(lab_killed_at("generations.json:2", &gens), Some(0));
+    let kept: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("generations.json")).unwrap()).expect("whole");
+    assert_eq!(kept["missing"], serde_json::json!([1]), "chain 1 kept, chain 2 missing: {}", kept["missing"]);
+    let (code, resumed, err) = lab(&gens);
+    assert!(code == 0 && err.contains("1 of 2 chains already done"), "{err}");
+    let whole_dir = tmp("whole-generations");
+    let mut whole = gens.to_vec();
+    *whole.last_mut().unwrap() = whole_dir.to_str().unwrap();
+    let (_, uninterrupted, _) = lab(&whole);
+    let chi2 = |t: &str| -> Vec<serde_json::Value> {
+        let v: serde_json::Value = serde_json::from_str(t).unwrap();
+        v["runs"].as_array().unwrap().iter().map(|r| r["generations"][1]["chi2"].clone()).collect()
+    };
+    assert_eq!(chi2(&resumed), chi2(&uninterrupted), "a resumed generations run gives the uninterrupted numbers");
+    let _ = std::fs::remove_dir_all(&whole_dir);
+
+    // Issue 23, item 10: the folder with other settings is refused, not overwritten.
+    let mut other = gens.to_vec();
+    let at = other.iter().position(|a| *a == "0.5").unwrap();
+    other[at] = "0.9";
+    let (code, _, err) = lab(&other);
+    assert!(code == 2 && err.contains("finished chain(s) this run does not plan") && err.contains("--restart"), "{err}");
+    let (code, _, err) = lab(&[&other[..], &["--restart"]].concat());
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(dir.join("generations.json"), "{\"mine\": 1}").unwrap();
+    let (code, _, err) = lab(&[&other[..], &["--restart"]].concat());
+    assert!(code == 2 && err.contains("is not a generations result of this lab"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.join("generations.json")).unwrap(), "{\"mine\": 1}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 23, items 8, 13 and 14: ignored input is refused by name, messages say what is wrong,
+/// and one exit-code convention holds (2: refused before any work; 1: failed during it).
+#[test]
+fn ignored_input_and_misleading_messages() {
+    let saved = tmp("ignored.run.json");
+    let f = saved.to_str().unwrap();
+    let (code, _, err) = lab(&[&["run", "--save-run", f][..], SMALL].concat());
+    assert_eq!(code, 0, "{err}");
+    let csv = tmp("ignored.csv");
+    std::fs::write(&csv, (0..200).map(|i| format!("{i},{}\n", i % 7)).collect::<String>()).unwrap();
+    let c = csv.to_str().unwrap();
+    let unwritable = "/proc/collapse-lab/out.json";
+    for (args, want) in [
+        (vec!["run", "--load-run", f, "--data-csv", c], "--data-csv: --load-run takes its spec from the saved run"),
+        (vec!["run", "--load-run", f, "--load-run", f], "--load-run is given twice"),
+        (vec!["run", "--load-run", f, "--engine", "gpu"], "--engine: a saved run's nets are sampled on the CPU engine"),
+        (vec!["run", "--width", "8", "--width", "16"], "--width is given twice"),
+        (vec!["run", "--load-run", "/dev/zero"], "not a saved run"),
+        (vec!["run", "--lr", "1e-309"], "got 1e-309 (outside single precision"),
+        (vec!["study", "--vary", "width=4", "--out", unwritable], "--out /proc/collapse-lab/out.json: cannot write here"),
+        (vec!["run", "--save-run", unwritable], "--save-run /proc/collapse-lab/out.json: cannot write here"),
+        (vec!["study", "--collect", "/nonexistent-collapse-lab", "--out", f], "--out"),
+    ] {
+        let (code, out, err) = lab(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}");
+        assert!(err.contains(want), "{args:?}: got {err:?}, want {want:?}");
+    }
+    // A saved run is never overwritten by --collect --out (item 2).
+    assert!(std::fs::read_to_string(&saved).unwrap().contains("collapse-lab-run"));
+}
+
+/// Seeded fuzz of the saved-run reader (issue 23): a saved run cut short, with a value
+/// replaced, a key removed or given twice, or a byte changed, opens as a valid run or is
+/// refused with one message; never a panic, never a run whose spec does not check or whose
+/// nets do not fit it.
+#[test]
+fn fuzz_the_saved_run_reader() {
+    use collapse_lab::experiment::saved;
+    let path = tmp("fuzz.run.json");
+    let f = path.to_str().unwrap();
+    let (code, _, err) = lab(&[&["run", "--save-run", f][..], SMALL].concat());
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(saved::open(&text).is_ok());
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // Every path to a value, arrays by their first element only.
+    fn walk(v: &serde_json::Value, at: Vec<String>, out: &mut Vec<Vec<String>>) {
+        match v {
+            serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| {
+                let mut p = at.clone();
+                p.push(k.clone());
+                out.push(p.clone());
+                walk(x, p, out)
+            }),
+            serde_json::Value::Array(a) if !a.is_empty() => {
+                let mut p = at.clone();
+                p.push("0".into());
+                out.push(p.clone());
+                walk(&a[0], p, out)
+            }
+            _ => {}
+        }
+    }
+    let mut paths = Vec::new();
+    walk(&doc, Vec::new(), &mut paths);
+    let values = [serde_json::Value::Null, serde_json::json!("x"), serde_json::json!([]), serde_json::json!({}), serde_json::json!(-1), serde_json::json!(1e300), serde_json::json!(3)];
+    // A JSON pointer (RFC 6901) to a path.
+    let pointer = |p: &[String]| p.iter().map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1"))).collect::<String>();
+    let mut r = rng::stream(23, Stream::Data, 11);
+    let (mut opened, mut refused) = (0, 0);
+    for case in 0..400 {
+        let mutated = match case % 5 {
+            0 => text[..r.random_range(0..text.len())].to_string(),
+            1 | 2 => {
+                let mut d = doc.clone();
+                let p = &paths[r.random_range(0..paths.len())];
+                if let Some(slot) = d.pointer_mut(&pointer(p)) {
+                    *slot = values[r.random_range(0..values.len())].clone();
+                }
+                serde_json::to_string(&d).unwrap()
+            }
+            3 => {
+                let mut d = doc.clone();
+                let p = &paths[r.random_range(0..paths.len())];
+                if let Some(o) = d.pointer_mut(&pointer(&p[..p.len() - 1])).and_then(|v| v.as_object_mut()) {
+                    o.remove(&p[p.len() - 1]);
+                }
+                // Or a key given twice: the first key again at the end of the document.
+                let s = serde_json::to_string(&d).unwrap();
+                if r.random_bool(0.5) { format!("{},\"format\":\"collapse-lab-run\"}}", &s[..s.len() - 1]) } else { s }
+            }
+            _ => {
+                let mut b = text.clone().into_bytes();
+                let i = r.random_range(0..b.len());
+                b[i] = b" \"{}[],:0123456789.-eE"[r.random_range(0..22)];
+                String::from_utf8(b).unwrap()
+            }
+        };
+        match saved::open(&mutated) {
+            Ok(o) => {
+                opened += 1;
+                assert!(o.spec.validate().is_ok(), "case {case}: opened a spec that does not check");
+                assert!(!o.pretrained.params.is_empty(), "case {case}: opened without its nets");
+            }
+            Err(e) => {
+                refused += 1;
+                assert!(!e.is_empty() && !e.contains('\n'), "case {case}: {e}");
+            }
+        }
+    }
+    assert!(opened > 10 && refused > 100, "{opened} opened, {refused} refused: the fuzzer does not reach both sides");
+}

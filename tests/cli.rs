@@ -454,6 +454,40 @@ fn a_slurm_folder_runs_under_plain_xargs_and_collects_as_the_local_study() {
             assert_eq!(r["metrics"][k], s["metrics"][k], "run {} {k}", r["index"]);
         }
     }
+    // Issue 23, items 6 and 7: a cut-short result and another run's result under this run's
+    // name are named, moved aside and redone by a resubmission; they are not "missing" forever.
+    let results = dir.join("results");
+    let whole = std::fs::read_to_string(results.join("1.json")).unwrap();
+    std::fs::write(results.join("1.json"), &whole[..whole.len() / 2]).unwrap();
+    std::fs::copy(results.join("0.json"), results.join("3.json")).unwrap();
+    let (code, _, err) = lab(&["study", "--collect", d, "--quiet"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("run 1: results/1.json is unreadable, not a whole result"), "{err}");
+    assert!(err.contains("run 3: results/3.json is the result of planned run 0, not of planned run 3"), "{err}");
+    assert!(err.contains("missing: 1,3") && err.contains("resubmit them with: sbatch --array=1,3 "), "{err}");
+    assert!(results.join("1.json.rejected").exists() && !results.join("3.json").exists());
+    let status = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("seq 0 3 | xargs -P 2 -I{{}} env SLURM_ARRAY_TASK_ID={{}} bash {d}/study.sbatch 2>/dev/null"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Item 2: --collect --out never overwrites a file that is not a study of this plan.
+    let foreign = dir.join("notes.json");
+    std::fs::write(&foreign, "{\"mine\": true}").unwrap();
+    let (code, _, err) = lab(&["study", "--collect", d, "--quiet", "--out", foreign.to_str().unwrap()]);
+    assert!(code == 2 && err.contains("is not a study of this lab"), "{err}");
+    assert_eq!(std::fs::read_to_string(&foreign).unwrap(), "{\"mine\": true}");
+    let out = dir.join("collected.json");
+    let (code, again, err) = lab(&["study", "--collect", d, "--quiet", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let figures = |t: &str| -> Vec<serde_json::Value> {
+        let v: serde_json::Value = serde_json::from_str(t).unwrap();
+        v["runs"].as_array().unwrap().iter().flat_map(|r| ["final_loss", "tid@ode@0.1"].map(|k| r["metrics"][k].clone())).collect()
+    };
+    assert!(figures(&again) == figures(&collected), "the redone runs give the same study");
+    let (code, _, err) = lab(&["study", "--collect", d, "--quiet", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "the same plan's study file is refreshed: {err}");
     // A run of the folder again skips what is done; a different study in the folder is refused.
     let (code, _, err) = lab(&[&["study"][..], &study[..study.len() - 2], &["--seeds", "3", "--slurm", d]].concat());
     assert_eq!(code, 2);

@@ -2,7 +2,7 @@
 //! the page's URL parameters (`?width=64`), so both accept the same names and say the same
 //! things about bad values.
 
-use super::spec::{ExperimentSpec, SpecError};
+use super::spec::{limits, ExperimentSpec, SpecError};
 use crate::data::Dataset;
 use crate::diffusion::ProcessKind;
 use crate::nn::{Activation, Parameterization};
@@ -150,7 +150,16 @@ pub static SETTINGS: &[Setting] = &[
         |s, n, v| { s.training.batch = num(n, v, "an integer")?; Ok(()) },
         |s| Some(s.training.batch.to_string())),
     setting!("lr", "training.lr", Number, "LR", "Adam's learning rate (default 0.005)", no_choices,
-        |s, n, v| { s.training.lr = num(n, v, "a number")?; Ok(()) },
+        |s, n, v| {
+            // The nets train in f32: a value that rounds to 0 or infinity there is refused as
+            // written, not as the 0 it would become.
+            let x: f64 = num(n, v, "a number")?;
+            if x.is_finite() && x != 0.0 && (x as f32 == 0.0 || !(x as f32).is_finite()) {
+                return Err(bad("training.lr", format!("must be in {}..={}, got {} (outside single precision, in which the nets train)", limits::LR.0, limits::LR.1, v.trim())));
+            }
+            s.training.lr = x as f32;
+            Ok(())
+        },
         |s| Some(s.training.lr.to_string())),
     setting!("report-every", "training.report_every", Int, "K", "the loss is reported (and checked) every K steps (default 100)", no_choices,
         |s, n, v| { s.training.report_every = num(n, v, "an integer")?; Ok(()) },
@@ -480,7 +489,7 @@ mod tests {
             (vec![("dataset", "csv")], "csv: the csv data set needs its file"),
             (vec![("csv", "0123456789abcdef:5000x2")], "csv: only the csv data set reads a CSV file; the data set is chessboard"),
             (vec![("dataset", "csv"), ("csv", "0123456789abcdef:3999x2")], "sampling.n_samples: must be at most half the CSV's 3999 rows (1999)"),
-            (vec![("dataset", "csv"), ("csv", "0123456789abcdef:50x2"), ("n-samples", "10")], "csv: a CSV set has 100..=5000000 rows of 1..=64 values, got 50 x 2"),
+            (vec![("dataset", "csv"), ("csv", "0123456789abcdef:50x2"), ("n-samples", "10")], "csv: a CSV set has 100..=1000000 rows of 1..=64 values, got 50 x 2"),
             (vec![("dataset", "csv"), ("csv", "0123456789abcdef:5000x2"), ("data-size", "4000")], "data_size: a CSV set trains on all of its file's 5000 rows"),
             (vec![("dataset", "csv"), ("csv", "0123456789abcdef:5000x2"), ("generations", "3")], "csv: generations need fresh draws"),
             (vec![("dataset", "csv"), ("csv", "0123456789abcdef:5000x2"), ("exact-score", "true")], "sampling.exact_score: csv has no exact score"),
@@ -570,6 +579,8 @@ mod tests {
             ("width", "wide", "width: expected an integer"),
             ("width", "0", "model.width: must be in 1..=1024"),
             ("lr", "NaN", "training.lr"),
+            ("lr", "1e-309", "training.lr: must be in 0.0000001..=1, got 1e-309 (outside single precision"),
+            ("lr", "1e39", "training.lr: must be in 0.0000001..=1, got 1e39 (outside"),
             ("colour", "red", "colour: unknown setting"),
             ("exact-score", "maybe", "exact-score: expected true or false"),
             ("process", "ve", "process: expected vp, sub-vp or linear"),

@@ -391,10 +391,12 @@ impl ExperimentSpec {
             }
             (Dataset::Csv, Some(c)) => {
                 c.check().map_err(|m| SpecError { field: "csv".into(), message: m })?;
-                if !(DATA_SIZE.0..=DATA_SIZE.1).contains(&c.rows) || !(DIM.0..=DIM.1).contains(&c.dim) {
+                // The reader stops at CSV_MAX_ROWS: that, not DATA_SIZE's bound, is a file's limit.
+                let most = DATA_SIZE.1.min(crate::points::CSV_MAX_ROWS);
+                if !(DATA_SIZE.0..=most).contains(&c.rows) || !(DIM.0..=DIM.1).contains(&c.dim) {
                     return err(
                         "csv",
-                        format!("a CSV set has {}..={} rows of {}..={} values, got {} x {}", DATA_SIZE.0, DATA_SIZE.1, DIM.0, DIM.1, c.rows, c.dim),
+                        format!("a CSV set has {}..={most} rows of {}..={} values, got {} x {}", DATA_SIZE.0, DIM.0, DIM.1, c.rows, c.dim),
                     );
                 }
                 if let Some(n) = self.data_size.filter(|&n| n != c.rows) {

@@ -424,6 +424,27 @@ pub fn plan(base: &ExperimentSpec, fresh: &[String], samplers: &[String], extra:
     study::plan(base, axes, seeds)
 }
 
+/// The chains of an earlier generations file that `plan` still plans, as a study resumes: each
+/// finished chain is matched by its whole spec (seed included), so other values, more seeds or
+/// a reordered list keep it. `dropped` counts finished chains `plan` does not have (the CLI
+/// refuses to overwrite them unless told to start afresh). A chain that stopped early runs again.
+pub fn resumable(plan: &Plan, earlier: &GenerationsResult) -> Result<study::Resumed, String> {
+    let was = study::plan(&earlier.base, earlier.axes.clone(), earlier.seeds).map_err(|e| format!("its plan does not check: {e}"))?;
+    let mut records = Vec::new();
+    for v in &earlier.runs {
+        let Some(run) = v.get("index").and_then(|i| i.as_u64()).and_then(|i| was.runs.get(i as usize)) else {
+            return Err("a chain without its index".into());
+        };
+        if v.get("generations").and_then(|g| g.as_array()).is_none_or(|g| g.is_empty()) {
+            continue; // never ran: nothing to keep
+        }
+        let chain: ChainResult = serde_json::from_value(v.clone()).map_err(|e| format!("chain {}: {e}", run.index))?;
+        records.push(record(run, Ok(&chain)));
+    }
+    let earlier = study::aggregate(&was, &records);
+    Ok(study::resumable(plan, &earlier))
+}
+
 /// The output of a generations run: `runs` in the JSON shape of the issue (each chain with its
 /// settings and index), `cells` with mean, std and per-seed values of every figure per
 /// (a, sampler), and which chains are missing or failed.

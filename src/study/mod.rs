@@ -324,8 +324,9 @@ pub fn resumable(plan: &Plan, earlier: &StudyResult) -> Resumed {
                 let p = &plan.runs[i];
                 kept.push(RunRecord { index: p.index, cell: p.cell, settings: p.settings.clone(), ..r.clone() });
             }
-            // A failed run is run again.
+            // A failed run is run again; one no longer planned has nothing to lose.
             Some(_) => {}
+            None if r.error.is_some() => {}
             None => dropped.push(r.clone()),
         }
     }

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 pub struct Written {
     pub script: PathBuf,
     pub missing: Vec<usize>,
+    pub rejected: Vec<Rejected>,
 }
 
 fn io(what: &Path, e: std::io::Error) -> String {
@@ -94,16 +95,46 @@ if [ -s "$dir/results/$i.json" ]; then echo "run $i: its result is present, skip
     s
 }
 
-/// Indices of planned runs with a readable result in `dir/results`.
-fn finished(dir: &Path, plan: &Plan) -> Vec<(usize, Result<ExperimentResult, String>)> {
-    plan.runs
-        .iter()
-        .filter_map(|r| {
-            let path = dir.join("results").join(format!("{}.json", r.index));
-            let text = std::fs::read_to_string(&path).ok()?;
-            Some((r.index, serde_json::from_str::<ExperimentResult>(&text).map_err(|e| format!("{}: not a result ({e})", path.display()))))
-        })
-        .collect()
+/// A result file that is not a result of its planned run: cut short, stale from another study
+/// in a reused folder, or another run's result under this run's name. It is moved aside to
+/// `results/I.json.rejected` (so the array script, which skips any result present, redoes the
+/// run on a resubmission) and named.
+#[derive(Clone, Debug)]
+pub struct Rejected {
+    pub index: usize,
+    pub why: String,
+    pub moved_to: PathBuf,
+}
+
+/// The planned runs' results present in `dir/results`, checked against the plan: each must
+/// parse and hold exactly its planned run's spec (seed included). The others are moved aside.
+fn finished(dir: &Path, plan: &Plan) -> Result<(Vec<(usize, ExperimentResult)>, Vec<Rejected>), String> {
+    let mut good = Vec::new();
+    let mut rejected = Vec::new();
+    for r in &plan.runs {
+        let path = dir.join("results").join(format!("{}.json", r.index));
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let why = match serde_json::from_str::<ExperimentResult>(&text) {
+            Err(e) => format!("unreadable, not a whole result ({e})"),
+            Ok(result) if result.spec != r.spec => {
+                let other = plan.runs.iter().find(|p| p.spec == result.spec).map(|p| format!("planned run {}", p.index));
+                format!(
+                    "the result of {}, not of planned run {} (seed {})",
+                    other.unwrap_or_else(|| "a run this study does not plan".into()),
+                    r.index,
+                    r.spec.seed
+                )
+            }
+            Ok(result) => {
+                good.push((r.index, result));
+                continue;
+            }
+        };
+        let moved_to = path.with_extension("json.rejected");
+        std::fs::rename(&path, &moved_to).map_err(|e| io(&path, e))?;
+        rejected.push(Rejected { index: r.index, why, moved_to });
+    }
+    Ok((good, rejected))
 }
 
 /// Writes (or, for the same plan, refreshes) the folder: plan, run specs, script. A folder that
@@ -131,9 +162,10 @@ pub fn write(plan: &Plan, dir: &Path, bin: &Path, engine: &str, opts: &[String])
     }
     let script_path = dir.join("study.sbatch");
     std::fs::write(&script_path, script(&dir, bin, engine, opts, plan.runs.len())).map_err(|e| io(&script_path, e))?;
-    let done: Vec<usize> = finished(&dir, plan).into_iter().filter(|(_, r)| r.is_ok()).map(|(i, _)| i).collect();
+    let (good, rejected) = finished(&dir, plan)?;
+    let done: Vec<usize> = good.iter().map(|(i, _)| *i).collect();
     let missing = plan.runs.iter().map(|r| r.index).filter(|i| !done.contains(i)).collect();
-    Ok(Written { script: script_path, missing })
+    Ok(Written { script: script_path, missing, rejected })
 }
 
 /// The `error: ...` line a failed task left in its log, if any (a task killed by the scheduler
@@ -150,19 +182,18 @@ pub fn log_tail(dir: &Path, index: usize) -> Option<String> {
 }
 
 /// Reads the results present and aggregates them as a local study: the same JSON, the same
-/// numbers for the same runs; runs without a result are `missing`, those whose task reported
-/// an error are `failed` with that error.
-pub fn collect(dir: &Path) -> Result<(Plan, StudyResult), String> {
+/// numbers for the same runs; runs without a result are `missing` (a rejected result file, moved
+/// aside, among them), those whose task reported an error are `failed` with that error.
+pub fn collect(dir: &Path) -> Result<(Plan, StudyResult, Vec<Rejected>), String> {
     let plan_path = dir.join("plan.json");
     let text = std::fs::read_to_string(&plan_path).map_err(|e| format!("{}: {e} (not a folder written by --slurm)", plan_path.display()))?;
     let plan: Plan = serde_json::from_str(&text).map_err(|e| format!("{}: not a study plan ({e})", plan_path.display()))?;
     let mut records = Vec::new();
     let mut found = std::collections::BTreeSet::new();
-    for (i, r) in finished(dir, &plan) {
-        if let Ok(result) = r {
-            records.push(record(&plan.runs[i], Ok(&result)));
-            found.insert(i);
-        }
+    let (good, rejected) = finished(dir, &plan)?;
+    for (i, result) in good {
+        records.push(record(&plan.runs[i], Ok(&result)));
+        found.insert(i);
     }
     for run in &plan.runs {
         if !found.contains(&run.index) {
@@ -172,5 +203,5 @@ pub fn collect(dir: &Path) -> Result<(Plan, StudyResult), String> {
         }
     }
     let result = aggregate(&plan, &records);
-    Ok((plan, result))
+    Ok((plan, result, rejected))
 }

@@ -201,3 +201,66 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
     assert!(f.contains("TID(0.02) of ODE by dataset: mog 1.50 ± 0.707; spiral 3.50 ± 0.707"), "{f}");
     assert!(!f.contains("rises") && !f.contains("falls"), "{f}");
 }
+
+/// Seeded fuzz of plan and resume (issue 23): random axes (names, value lists, their order),
+/// seed counts and base changes. A resume never drops a finished run whose spec is still
+/// planned, never keeps one under another run's spec, and names every finished run the new
+/// plan lacks.
+#[test]
+fn fuzz_resume_never_loses_a_planned_run() {
+    use crate::rng::{self, Stream};
+    use rand::{seq::SliceRandom, RngExt};
+    let pool: [(&str, &[&str]); 4] =
+        [("width", &["4", "8", "16", "32"]), ("lr", &["0.001", "0.005", "0.01"]), ("two-model", &["none", "0.4", "0.6"]), ("iters", &["20", "30"])];
+    let mut r = rng::stream(23, Stream::Data, 7);
+    let random_plan = |r: &mut rand::rngs::StdRng, base: &ExperimentSpec| -> Plan {
+        let mut names: Vec<usize> = (0..pool.len()).collect();
+        names.shuffle(r);
+        let n_axes = r.random_range(1..=2);
+        let axes: Vec<Axis> = names[..n_axes]
+            .iter()
+            .map(|&i| {
+                let (name, values) = pool[i];
+                let mut v: Vec<&str> = values.to_vec();
+                v.shuffle(r);
+                let k = r.random_range(1..=v.len());
+                Axis::parse(&format!("{name}={}", v[..k].join(","))).unwrap()
+            })
+            .collect();
+        plan(base, axes, r.random_range(1..=3)).unwrap()
+    };
+    for case in 0..300 {
+        let a = random_plan(&mut r, &base());
+        // Some runs of A finished, some failed, some never ran.
+        let mut records: Vec<RunRecord> = Vec::new();
+        for run in &a.runs {
+            if r.random_bool(0.7) {
+                let error = r.random_bool(0.1).then(|| "diverged".to_string());
+                records.push(record_of(run, BTreeMap::from([("final_loss".to_string(), Some(run.index as f64))]), error, None));
+            }
+        }
+        let earlier = aggregate(&a, &records);
+        let mut b_base = base();
+        if r.random_bool(0.15) {
+            b_base.sampling.n_samples = 300;
+        }
+        let b = random_plan(&mut r, &b_base);
+        let resumed = resumable(&b, &earlier);
+        let finished: Vec<&RunRecord> = records.iter().filter(|x| x.error.is_none()).collect();
+        for f in &finished {
+            let planned = b.runs.iter().any(|p| p.spec == f.spec);
+            let kept = resumed.kept.iter().any(|k| k.spec == f.spec && k.metrics == f.metrics);
+            let dropped = resumed.dropped.iter().any(|d| d.spec == f.spec);
+            assert!(planned == kept && planned != dropped, "case {case}: run {} planned {planned} kept {kept} dropped {dropped}", f.index);
+        }
+        for k in &resumed.kept {
+            assert_eq!(k.spec, b.runs[k.index].spec, "case {case}: kept under another run's spec");
+            assert_eq!((k.cell, &k.settings), (b.runs[k.index].cell, &b.runs[k.index].settings));
+        }
+        assert_eq!(resumed.kept.len() + resumed.dropped.len(), finished.len(), "case {case}");
+        let mut idx: Vec<usize> = resumed.kept.iter().map(|k| k.index).collect();
+        idx.sort();
+        idx.dedup();
+        assert_eq!(idx.len(), resumed.kept.len(), "case {case}: two records for one planned run");
+    }
+}
