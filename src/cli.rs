@@ -306,7 +306,13 @@ fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
     }
     let given: Vec<&str> = f.pairs.iter().map(|(n, _)| &n[2..]).collect();
     overrides::check_given(&s, &given).map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
-    s.validate().map_err(|e| spec_usage(&e))?;
+    // A study's base may lack what its axes give every run (`--dataset painted --vary
+    // painted=...`): study::plan checks each run's spec whole, so the base is not held to it.
+    let varied: Vec<&str> = f.pairs.iter().filter(|(n, _)| n == "--vary").filter_map(|(_, v)| v.as_deref()?.split_once('=')).map(|(n, _)| n.trim()).collect();
+    match s.validate() {
+        Err(e) if varied.iter().any(|&a| a == e.field || overrides::name_of(&e.field) == Some(a)) => {}
+        other => other.map_err(|e| spec_usage(&e))?,
+    }
     Ok(s)
 }
 

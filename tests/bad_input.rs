@@ -413,6 +413,13 @@ fn ignored_input_and_misleading_messages() {
         assert!(out.is_empty(), "{args:?}");
         assert!(err.contains(want), "{args:?}: got {err:?}, want {want:?}");
     }
+    // Item 13: an axis gives every run what the base lacks (a painted grid), so the base alone
+    // is not refused for it.
+    let (code, _, err) = lab(&[
+        "study", "--dataset", "painted", "--vary", "painted=4:0110100101101001", "--seeds", "1", "--iters", "5", "--width", "4",
+        "--n-samples", "100", "--samplers", "ode", "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
     // A saved run is never overwritten by --collect --out (item 2).
     assert!(std::fs::read_to_string(&saved).unwrap().contains("collapse-lab-run"));
 }

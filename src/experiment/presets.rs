@@ -347,6 +347,7 @@ pub const SHIPPED: &[&str] = &[
     "fig3-tid",
     "appJ-processes",
     "fig7-seesaw",
+    "fig9-two-model",
 ];
 
 /// The preset of this id.
