@@ -162,3 +162,89 @@ fn helper_workers_give_the_bits_of_one_worker_and_a_failed_helper_changes_nothin
     assert_eq!(lost.3.as_deref(), Some("helper 1 stopped"));
     assert_eq!((&lost.0, &lost.1), (&one.0, &one.1), "a failed helper changed the result");
 }
+
+/// Sampling helpers as the page's Web Workers are, in-process: each rebuilds the run's model
+/// from the setup sent as JSON (the page's message) and answers with its blocks, their
+/// recordings through JSON too; `fail_on` makes the helpers fail on that sampler run.
+struct LocalSamplers {
+    jobs: Vec<experiment::sampling::BlockJob>,
+    pending: Vec<collapse_lab::sample::BlockOut>,
+    runs: usize,
+    fail_on: Option<usize>,
+    failed: bool,
+}
+
+impl collapse_lab::sample::BlockHelpers for LocalSamplers {
+    fn count(&self) -> usize {
+        self.jobs.len()
+    }
+    fn start(&mut self, kind: collapse_lab::sample::SamplerKind, stream: u64, blocks: usize) {
+        let count = self.jobs.len();
+        self.failed = self.fail_on == Some(self.runs);
+        self.runs += 1;
+        self.pending = (1..=count)
+            .flat_map(|h| {
+                let mine: Vec<usize> = (0..blocks).filter(|b| b % (count + 1) == h).collect();
+                self.jobs[h - 1].run(kind, stream, &mine)
+            })
+            .map(|mut o| {
+                o.record = o.record.map(|r| serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap());
+                o
+            })
+            .collect();
+    }
+    #[allow(clippy::type_complexity)]
+    fn finish(&mut self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<collapse_lab::sample::BlockOut>, String>> + '_>> {
+        let out = if self.failed { Err("helper 2 stopped".to_string()) } else { Ok(std::mem::take(&mut self.pending)) };
+        Box::pin(async move { out })
+    }
+}
+
+#[test]
+fn sampling_helpers_give_the_bits_of_one_worker_and_a_failed_helper_changes_nothing() {
+    use experiment::sampling::{set_block_helpers, BlockJob, SampleSetup};
+    let mut one_net = small_spec();
+    one_net.training.iters = 40;
+    one_net.sampling.n_samples = 2600; // 3 blocks, the last one short
+    one_net.sampling.samplers = vec![collapse_lab::sample::SamplerKind::Ode, collapse_lab::sample::SamplerKind::Sde, collapse_lab::sample::SamplerKind::Pc];
+    one_net.sampling.steps.insert(collapse_lab::sample::SamplerKind::Sde, 60);
+    one_net.sampling.steps.insert(collapse_lab::sample::SamplerKind::Pc, 20);
+    let mut two_nets = one_net.clone();
+    two_nets.training.two_model = Some(0.6);
+    let mut exact = one_net.clone();
+    exact.dataset = Dataset::Mog;
+    exact.sampling.exact_score = true;
+    for spec in [one_net, two_nets, exact] {
+        let run = |helpers: usize, fail_on: Option<usize>| {
+            if helpers > 0 {
+                set_block_helpers(Some(Box::new(move |s: &SampleSetup| {
+                    let sent = serde_json::to_string(s).unwrap();
+                    let got: serde_json::Value = serde_json::from_str(&sent).unwrap();
+                    let jobs = (0..helpers)
+                        .map(|_| {
+                            let spec: ExperimentSpec = serde_json::from_value(got["spec"].clone()).unwrap();
+                            BlockJob::new(spec, s.params, serde_json::from_value(got["plan"].clone()).unwrap()).unwrap()
+                        })
+                        .collect();
+                    Some(Box::new(LocalSamplers { jobs, pending: Vec::new(), runs: 0, fail_on, failed: false }) as Box<dyn collapse_lab::sample::BlockHelpers>)
+                })));
+            }
+            parallel::set_threads(1);
+            let r = block_on(experiment::run(&spec, &mut |_| ControlFlow::Continue(()))).unwrap();
+            set_block_helpers(None);
+            parallel::set_threads(0);
+            r
+        };
+        let alone = run(0, None);
+        assert_eq!(alone.sampling_engine, "cpu (1 thread)");
+        for (helpers, fail_on) in [(1, None), (2, None), (2, Some(1))] {
+            let r = run(helpers, fail_on);
+            assert_eq!(r.samples, alone.samples, "{helpers} helpers changed the samples");
+            assert_eq!(serde_json::to_string(&r.recordings).unwrap(), serde_json::to_string(&alone.recordings).unwrap());
+            assert_eq!(serde_json::to_string(&r.tid).unwrap(), serde_json::to_string(&alone.tid).unwrap());
+            assert_eq!(r.sampling_engine, format!("cpu ({} workers)", helpers + 1));
+            let noted = r.notes.iter().any(|n| n.contains("a helper worker failed while sampling (helper 2 stopped)"));
+            assert_eq!(noted, fail_on.is_some(), "{:?}", r.notes);
+        }
+    }
+}

@@ -441,7 +441,11 @@ async function start(saved = null, savedName = '', shipped = false) {
     }
   };
   worker.onerror = (ev) => { ev.preventDefault(); fail(ev.message || 'the worker stopped'); };
-  worker.postMessage({ spec: JSON.stringify(spec), workers: saved ? 1 : workersOf(), useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0), saved: saved || undefined,
+  // A saved run trains nothing, but its sampling spreads over the same workers; a bad workers
+  // field is refused for a run to train, and means one worker for a saved one.
+  let workers = 1;
+  try { workers = workersOf(); } catch (e) { if (!saved) throw e; }
+  worker.postMessage({ spec: JSON.stringify(spec), workers, useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0), saved: saved || undefined,
     data: !saved && spec.dataset === 'csv' ? dataCsv.points : undefined });
 }
 

@@ -4,7 +4,10 @@
 // itself) with the step's parameters; the core sums all shards in shard order, so the result is
 // bit for bit that of one worker. Plain postMessage, no SharedArrayBuffer: it works on any static
 // host and inside an iframe, without COOP/COEP headers. A helper that fails hands its shards back
-// to the run's worker (the core computes them itself, same numbers).
+// to the run's worker (the core computes them itself, same numbers). The same helpers sample
+// fixed blocks of each sampler run (sampleInit/sampleStart/sampleFinish; src/sample/mod.rs,
+// run_spread): every block's noise depends on its index alone, so the samples are those of one
+// worker too.
 export function makePool(count, note) {
   const helpers = [];
   let active = 0;
@@ -15,23 +18,54 @@ export function makePool(count, note) {
   const spawn = () => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   // The answer of helper h to one message: {type: 'grads', grads, losses} or a failure.
   const ask = (w, msg, transfer = []) => new Promise((resolve, reject) => {
-    w.onmessage = (ev) => (ev.data.type === 'grads' ? resolve(ev.data) : reject(new Error(ev.data.message || 'a helper worker failed')));
+    w.onmessage = (ev) => (['grads', 'blocks'].includes(ev.data.type) ? resolve(ev.data) : reject(new Error(ev.data.message || 'a helper worker failed')));
     w.onerror = (ev) => { ev.preventDefault(); reject(new Error(ev.message || 'a helper worker stopped')); };
     w.postMessage(msg, transfer);
   });
+  // Sampling: helper h samples the blocks b with b % (sampling + 1) === h + 1 of each sampler run.
+  let sampling = 0;
+  let sampled = null;
+  // Starts the first n helpers (false if the browser cannot).
+  const ensure = (n) => {
+    if (broken) return false;
+    try {
+      while (helpers.length < n) helpers.push(spawn());
+      return true;
+    } catch (e) {
+      broken = `this browser could not start helper workers (${e.message || e}); the run uses one worker`;
+      note(broken);
+      return false;
+    }
+  };
+  // Started now, not when first needed: a helper takes a moment to load the core, which it
+  // does while the run's worker generates data or trains (measured on the landing run: the ODE,
+  // the first sampler, gained nothing from a helper started at its first block).
+  ensure(count);
   return {
     count,
+    // setup: the JSON of {spec, plan, count}; params: one Float32Array per net (copied, not
+    // moved: the run's worker keeps its own).
+    sampleInit(setupJson, params) {
+      const setup = JSON.parse(setupJson);
+      if (!ensure(setup.count)) return false;
+      sampling = setup.count;
+      for (let h = 0; h < sampling; h++) helpers[h].postMessage({ sampleInit: { setup: setupJson, params } });
+      return true;
+    },
+    sampleStart(kind, stream, blocks) {
+      sampled = Promise.all(helpers.slice(0, sampling).map((w, h) => {
+        const mine = [...Array(blocks).keys()].filter((b) => b % (sampling + 1) === h + 1);
+        return ask(w, { sampleRun: { kind, stream, blocks: mine } });
+      }));
+    },
+    async sampleFinish() {
+      const answers = await sampled;
+      return answers.flatMap((a) => a.blocks);
+    },
     // setup: the JSON of {net, batch, lo, hi, seed, shards, count} (count: helpers to use).
     init(setupJson, data) {
-      if (broken) return false;
       const setup = JSON.parse(setupJson);
-      try {
-        while (helpers.length < setup.count) helpers.push(spawn());
-      } catch (e) {
-        broken = `this browser could not start helper workers (${e.message || e}); training runs in one worker`;
-        note(broken);
-        return false;
-      }
+      if (!ensure(setup.count)) return false;
       active = setup.count;
       shardsOf = helpers.slice(0, active).map((_, h) => [...Array(setup.shards).keys()].filter((i) => i % (active + 1) === h + 1));
       for (let h = 0; h < active; h++) helpers[h].postMessage({ shardInit: { setup: setupJson, data } });

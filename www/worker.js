@@ -2,12 +2,14 @@
 // page decides the engine (www/gpu.js) and says so in useGpu. A study's page sends one planned
 // run at a time ({studyRun}), a generations run one chain ({chainRun}); the worker answers with
 // its record and waits for the next.
-import init, { runExperiment, runStudyRun, runChain, compareCsv, readDataCsv, setShardHelpers, ShardComputer } from '../collapse-lab.js';
+import init, { runExperiment, runStudyRun, runChain, compareCsv, readDataCsv, setShardHelpers, ShardComputer, BlockSampler } from '../collapse-lab.js';
 import { makePool } from './pool.js';
 
 const ready = init();
-// As a helper of another run's worker: the shards of one net's batches (www/pool.js).
+// As a helper of another run's worker: the shards of one net's batches, and blocks of its
+// sampler runs (www/pool.js).
 let shardSet = null;
+let blockSampler = null;
 
 function errorText(err) {
   return typeof err === 'string' ? err : (err && (err.text || err.message)) || String(err);
@@ -25,6 +27,19 @@ self.onmessage = async (ev) => {
       const m = ev.data.shardStep;
       const r = shardSet.grads(m.params, m.step, Uint32Array.from(m.shards));
       self.postMessage({ type: 'grads', grads: r.grads, losses: r.losses }, [r.grads.buffer]);
+      return;
+    }
+    if (ev.data.sampleInit) {
+      if (blockSampler) blockSampler.free();
+      blockSampler = null;
+      blockSampler = new BlockSampler(ev.data.sampleInit.setup, ev.data.sampleInit.params);
+      return;
+    }
+    if (ev.data.sampleRun) {
+      const m = ev.data.sampleRun;
+      if (!blockSampler) throw new Error('sampling setup failed in this helper');
+      const blocks = blockSampler.run(m.kind, m.stream, Uint32Array.from(m.blocks));
+      self.postMessage({ type: 'blocks', blocks }, blocks.map((b) => b.points.buffer));
       return;
     }
     if (ev.data.compare) {

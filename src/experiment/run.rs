@@ -157,7 +157,7 @@ pub async fn run_with(
     if let Some(t) = m.train_s {
         timings.insert("train_s".into(), t);
     }
-    let sampled = sampling::sample_all(spec, m.model.as_ref(), m.on_gpu, &m.engine, &refs[0], &mut notes, on_event).await?;
+    let sampled = sampling::sample_all(spec, m.model.as_ref(), &m.params, m.on_gpu, &m.engine, &refs[0], &mut notes, on_event).await?;
     let truth = sampled.plan.noised_data(&refs[0], &spec.process, spec.seed);
 
     phase(on_event, "metrics")?;

@@ -8,7 +8,8 @@ use super::spec::ExperimentSpec;
 use super::train::OnGpu;
 use crate::clock::now_s;
 use crate::points::Points;
-use crate::sample::{self, EpsModel, RecordPlan, Recording, RunOptions};
+use crate::sample::{self, BlockHelpers, BlockOut, EpsModel, RecordPlan, Recording, RunOptions, SamplerKind};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
@@ -32,12 +33,63 @@ pub fn record_plan(spec: &ExperimentSpec, data: &Points) -> RecordPlan {
     }
 }
 
+/// What the page's helper workers need to sample blocks of a run's samplers: the spec, the
+/// nets' parameters (none for the exact score) and the recording plan.
+#[derive(Serialize)]
+pub struct SampleSetup<'a> {
+    pub spec: &'a ExperimentSpec,
+    #[serde(skip)]
+    pub params: &'a [Vec<f32>],
+    pub plan: &'a RecordPlan,
+}
+
+/// Makes the sampling helpers of a run (None: sample alone). Set by the page's worker
+/// ([`set_block_helpers`]); natively, threads split the blocks instead.
+pub type BlockHelperFactory = Box<dyn Fn(&SampleSetup) -> Option<Box<dyn BlockHelpers>>>;
+
+thread_local! {
+    static BLOCK_HELPERS: std::cell::RefCell<Option<BlockHelperFactory>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Every run sampled on the CPU on this thread from now on asks `factory` for helpers.
+pub fn set_block_helpers(factory: Option<BlockHelperFactory>) {
+    BLOCK_HELPERS.with(|h| *h.borrow_mut() = factory);
+}
+
+/// A helper's side: a run's model, initial noise and recording plan, rebuilt from the
+/// [`SampleSetup`] the run's worker sent, to sample the blocks it is asked for.
+pub struct BlockJob {
+    spec: ExperimentSpec,
+    model: Box<dyn EpsModel>,
+    init: Points,
+    plan: RecordPlan,
+}
+
+impl BlockJob {
+    pub fn new(spec: ExperimentSpec, params: &[Vec<f32>], plan: RecordPlan) -> Result<BlockJob, RunError> {
+        spec.validate().map_err(RunError::Spec)?;
+        let model = super::train::model_of(&spec, params)?;
+        let init = sample::initial_noise(spec.sampling.n_samples, spec.data_dim(), spec.seed);
+        Ok(BlockJob { spec, model, init, plan })
+    }
+
+    /// Blocks `which` of sampler `kind`'s run, exactly as the run's worker would compute them.
+    pub fn run(&self, kind: SamplerKind, stream: u64, which: &[usize]) -> Vec<BlockOut> {
+        let sampler = kind.build(self.spec.steps(kind), &self.spec.sampling.settings());
+        let opts = RunOptions { denoise: self.spec.sampling.denoise, record: Some(&self.plan) };
+        sample::run_blocks(sampler.as_ref(), self.model.as_ref(), &self.spec.process, &self.init, self.spec.seed, stream, &opts, which)
+    }
+}
+
 /// Where the samplers run. Nets trained on the GPU also sample there: every point of a run
 /// stays on the GPU, which runs the sampler's operations in WGSL (`engine::gpu::sampling`) and
 /// is read once at the end. After CPU training, on the CPU. A device fault sends that sampler
 /// (run again from its start, with the same noise) and the rest to the CPU, with a note.
 pub struct Sampling {
     gpu: Option<crate::engine::gpu::sampling::GpuSampler>,
+    /// The page's helper workers, on the CPU (see [`BlockHelpers`]).
+    helpers: std::sync::Mutex<Option<Box<dyn BlockHelpers>>>,
+    helper_failure: std::sync::Mutex<Option<String>>,
     /// Where the samplers run ("cpu (2 threads)" or the GPU engine's description).
     pub engine: String,
     failed: std::sync::Mutex<Option<String>>,
@@ -45,7 +97,8 @@ pub struct Sampling {
 
 impl Sampling {
     /// For runs of `n` points; `engine` names the training engine (used when on the GPU).
-    pub fn new(on_gpu: Option<OnGpu>, engine: &str, n: usize, notes: &mut Vec<String>) -> Sampling {
+    /// With `setup`, blocks may go to the page's helper workers (see [`set_block_helpers`]).
+    pub fn new(on_gpu: Option<OnGpu>, engine: &str, n: usize, setup: Option<&SampleSetup>, notes: &mut Vec<String>) -> Sampling {
         let gpu = on_gpu.and_then(|g| match crate::engine::gpu::sampling::GpuSampler::new(&g.ctx, &g.nets, g.split, n) {
             Ok(e) => Some(e),
             Err(why) => {
@@ -53,20 +106,33 @@ impl Sampling {
                 None
             }
         });
-        let engine = match &gpu {
-            Some(_) => engine.to_string(),
-            None => {
+        // Helpers for a run of more than one block on the CPU (none natively: threads).
+        let helpers = match &gpu {
+            None if n > sample::BLOCK => setup.and_then(|setup| BLOCK_HELPERS.with(|h| h.borrow().as_ref().and_then(|f| f(setup)))),
+            _ => None,
+        };
+        let engine = match (&gpu, &helpers) {
+            (Some(_), _) => engine.to_string(),
+            (None, Some(h)) => format!("cpu ({} workers)", h.count() + 1),
+            (None, None) => {
                 let t = crate::parallel::threads();
                 format!("cpu ({t} thread{})", if t == 1 { "" } else { "s" })
             }
         };
-        Sampling { gpu, engine, failed: std::sync::Mutex::new(None) }
+        Sampling {
+            gpu,
+            helpers: std::sync::Mutex::new(helpers),
+            helper_failure: std::sync::Mutex::new(None),
+            engine,
+            failed: std::sync::Mutex::new(None),
+        }
     }
 
     /// `sample::run_with` on this engine.
     #[allow(clippy::too_many_arguments)]
     pub async fn run(
         &self,
+        kind: SamplerKind,
         sampler: &dyn sample::Sampler,
         model: &dyn EpsModel,
         process: &dyn crate::diffusion::Process,
@@ -83,16 +149,29 @@ impl Sampling {
                 }
             }
         }
+        let helpers = self.helpers.lock().unwrap().take();
+        if let Some(mut h) = helpers {
+            let (out, failure) = sample::run_spread(kind, sampler, model, process, init, seed, stream, opts, h.as_mut()).await;
+            match failure {
+                // A helper failed: its blocks ran here (the same bits); the rest of the run
+                // samples in this worker alone.
+                Some(why) => *self.helper_failure.lock().unwrap() = Some(why),
+                None => *self.helpers.lock().unwrap() = Some(h),
+            }
+            return out;
+        }
         sample::run_with(sampler, model, process, init, seed, stream, opts)
     }
 
-    /// The note for a GPU fault during sampling, if there was one.
-    pub fn failure_note(&self) -> Option<String> {
-        self.failed
-            .lock()
-            .unwrap()
-            .clone()
-            .map(|why| format!("sampling on the GPU failed ({why}); that sampler and the rest ran on the CPU, from their start and with the same noise"))
+    /// The notes of a GPU fault or a helper worker's failure during sampling, if any.
+    pub fn failure_notes(&self) -> Vec<String> {
+        let gpu = self.failed.lock().unwrap().clone().map(|why| {
+            format!("sampling on the GPU failed ({why}); that sampler and the rest ran on the CPU, from their start and with the same noise")
+        });
+        let helper = self.helper_failure.lock().unwrap().clone().map(|why| {
+            format!("a helper worker failed while sampling ({why}); its blocks ran in the run's worker (the same numbers), and the rest sampled there alone")
+        });
+        gpu.into_iter().chain(helper).collect()
     }
 }
 
@@ -113,6 +192,7 @@ pub struct Sampled {
 pub async fn sample_all(
     spec: &ExperimentSpec,
     model: &dyn EpsModel,
+    params: &[Vec<f32>],
     on_gpu: Option<OnGpu>,
     engine_name: &str,
     reference: &Points,
@@ -127,7 +207,7 @@ pub async fn sample_all(
     let mut samples = BTreeMap::new();
     let mut samplers = BTreeMap::new();
     let mut recordings = BTreeMap::new();
-    let sampling = Sampling::new(on_gpu, engine_name, n, notes);
+    let sampling = Sampling::new(on_gpu, engine_name, n, Some(&SampleSetup { spec, params, plan: &plan }), notes);
     for &kind in &spec.sampling.samplers {
         phase(on_event, kind.name())?;
         let t = now_s();
@@ -136,7 +216,7 @@ pub async fn sample_all(
         // Each sampler's noise stream is fixed by its kind, so adding or removing another
         // sampler from the comparison leaves its samples unchanged.
         let stream = kind as u64;
-        let (s, rec) = sampling.run(sampler.as_ref(), model, &spec.process, &init, spec.seed, stream, &opts).await;
+        let (s, rec) = sampling.run(kind, sampler.as_ref(), model, &spec.process, &init, spec.seed, stream, &opts).await;
         let seconds = now_s() - t;
         let evaluations = kind.evaluations(steps, &settings) + spec.sampling.denoise as usize;
         samplers.insert(
@@ -153,7 +233,7 @@ pub async fn sample_all(
             notes.push(note);
         }
     }
-    notes.extend(sampling.failure_note());
+    notes.extend(sampling.failure_notes());
     let engine = sampling.engine.clone();
     Ok(Sampled { samples, samplers, recordings, init, plan, engine })
 }

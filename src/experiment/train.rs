@@ -271,6 +271,16 @@ fn pretrained_nets(spec: &ExperimentSpec, params: &[Vec<f32>]) -> Result<Vec<Tra
     Ok(params.iter().map(|p| TrainedNet { net: net.clone(), params: p.clone() }).collect())
 }
 
+/// The model a run with these nets' parameters samples (the exact score where the spec asks
+/// for it, with no parameters): what a helper worker rebuilds to sample some of its blocks.
+pub fn model_of(spec: &ExperimentSpec, params: &[Vec<f32>]) -> Result<Box<dyn EpsModel>, RunError> {
+    if spec.sampling.exact_score {
+        let mixture = spec.dataset.mixture(spec.dim).ok_or_else(|| RunError::Spec(SpecError { field: "exact_score".into(), message: "only the mixtures have an exact score".into() }))?;
+        return Ok(Box::new(ExactEps { mixture, process: spec.process }));
+    }
+    Ok(assemble(spec, pretrained_nets(spec, params)?))
+}
+
 /// The model the samplers evaluate: one net, or two split at t' (two-model training).
 pub(crate) fn assemble(spec: &ExperimentSpec, nets: Vec<TrainedNet>) -> Box<dyn EpsModel> {
     let ranges = spec.nets();

@@ -315,13 +315,13 @@ pub async fn run_chain(
         // Sampling: gen_size points from this generation.
         phase(&mut |e| on_event(ChainEvent::Run(e)), &format!("{label}: sampling"))?;
         let t = crate::clock::now_s();
-        let sampling = Sampling::new(on_gpu, &chain.engine, m, &mut chain.notes);
+        let sampling = Sampling::new(on_gpu, &chain.engine, m, None, &mut chain.notes);
         chain.sampling_engine = sampling.engine.clone();
         let init = sample::initial_noise(m, d, gspec.seed);
         let sampler = rec.sampler.build(steps, &settings);
         let opts = RunOptions { denoise: spec.sampling.denoise, record: None };
-        let (samples, _) = sampling.run(sampler.as_ref(), model.as_ref(), &spec.process, &init, gspec.seed, rec.sampler as u64, &opts).await;
-        chain.notes.extend(sampling.failure_note());
+        let (samples, _) = sampling.run(rec.sampler, sampler.as_ref(), model.as_ref(), &spec.process, &init, gspec.seed, rec.sampler as u64, &opts).await;
+        chain.notes.extend(sampling.failure_notes());
         let sample_s = crate::clock::now_s() - t;
         if !samples.all_finite() {
             chain.error = Some(format!("generation {g}: the {} sampler produced non-finite samples; the chain stops here", rec.sampler.name()));

@@ -17,7 +17,7 @@ mod solvers;
 pub use kind::{SamplerKind, SamplerSettings};
 pub use langevin::{Ald, Pc};
 pub use model::{EpsModel, ExactEps, SplitEps, TrainedNet};
-pub use record::{RecordPlan, Recording};
+pub use record::{BlockRecord, RecordPlan, Recording};
 pub use sde_ode::{Ode, Sde};
 pub use solvers::{Ddim, Dpm2};
 pub use ops::{Buf, Op};
@@ -200,6 +200,104 @@ fn merge_recording(opts: &RunOptions, grid: &[f64], d: usize, blocks: Blocks) ->
         let parts: Vec<record::BlockRecord> = blocks.into_iter().filter_map(|(_, r)| r).collect();
         plan.merge(grid, d, parts)
     })
+}
+
+/// Blocks `which` of a run (as [`run_with`] cuts it), each with its points and recording: what
+/// a helper worker computes of a run whose other blocks run elsewhere.
+#[allow(clippy::too_many_arguments)]
+pub fn run_blocks(
+    sampler: &dyn Sampler,
+    model: &dyn EpsModel,
+    process: &dyn Process,
+    init: &Points,
+    seed: u64,
+    stream: u64,
+    opts: &RunOptions,
+    which: &[usize],
+) -> Vec<BlockOut> {
+    let grid = uniform_grid(sampler.steps(), process.t_max());
+    let mut out = init.clone();
+    let mut blocks = blocks_of(&mut out, &grid, opts);
+    let mut mine: Vec<(usize, &mut (&mut [f32], Option<record::BlockRecord>))> =
+        blocks.iter_mut().enumerate().filter(|(b, _)| which.contains(b)).collect();
+    parallel::for_each_mut(&mut mine, |_, (b, block)| run_block(sampler, model, process, &grid, seed, stream, opts.denoise, *b, block));
+    mine.into_iter().map(|(b, (x, rec))| BlockOut { block: b, points: x.to_vec(), record: rec.take() }).collect()
+}
+
+/// One block of a run computed elsewhere: its index, its points (rows of the run's dimension)
+/// and its share of the recording.
+#[derive(Clone, Debug)]
+pub struct BlockOut {
+    pub block: usize,
+    pub points: Vec<f32>,
+    pub record: Option<record::BlockRecord>,
+}
+
+/// Workers beside the run's own that sample some blocks of every sampler run (the page's
+/// helper Web Workers, the ones that share training: `engine::cpu::ShardHelpers`): helper `h`
+/// (1-based) takes the blocks `b` with `b % (count + 1) == h`, the run's worker the rest. Every
+/// block's points and noise depend on its index alone, so the samples and recordings are
+/// bit-identical to one worker's.
+pub trait BlockHelpers {
+    /// Helpers beside the run's worker (at least 1).
+    fn count(&self) -> usize;
+    /// Starts every helper on its blocks of a run of sampler `kind` with noise stream `stream`.
+    fn start(&mut self, kind: SamplerKind, stream: u64, blocks: usize);
+    /// The helpers' blocks of the started run, in any order.
+    #[allow(clippy::type_complexity)]
+    fn finish(&mut self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<BlockOut>, String>> + '_>>;
+}
+
+/// [`run_with`] with some blocks on `helpers`; a helper that fails hands its blocks back (they
+/// are computed here, with the same bits) and its error is returned beside the result.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_spread(
+    kind: SamplerKind,
+    sampler: &dyn Sampler,
+    model: &dyn EpsModel,
+    process: &dyn Process,
+    init: &Points,
+    seed: u64,
+    stream: u64,
+    opts: &RunOptions<'_>,
+    helpers: &mut dyn BlockHelpers,
+) -> ((Points, Option<Recording>), Option<String>) {
+    let grid = uniform_grid(sampler.steps(), process.t_max());
+    let d = init.dim;
+    let mut out = init.clone();
+    let mut blocks = blocks_of(&mut out, &grid, opts);
+    let count = helpers.count();
+    helpers.start(kind, stream, blocks.len());
+    for (b, block) in blocks.iter_mut().enumerate().filter(|(b, _)| b % (count + 1) == 0) {
+        run_block(sampler, model, process, &grid, seed, stream, opts.denoise, b, block);
+    }
+    let mut failure = None;
+    let mut done = vec![false; blocks.len()];
+    done.iter_mut().enumerate().for_each(|(b, x)| *x = b % (count + 1) == 0);
+    match helpers.finish().await {
+        Ok(theirs) => {
+            for o in theirs {
+                let ok = o.block < blocks.len()
+                    && !done[o.block]
+                    && o.points.len() == blocks[o.block].0.len()
+                    && o.record.is_some() == blocks[o.block].1.is_some();
+                if !ok {
+                    failure.get_or_insert(format!("a helper answered block {} wrongly", o.block));
+                    continue;
+                }
+                blocks[o.block].0.copy_from_slice(&o.points);
+                blocks[o.block].1 = o.record;
+                done[o.block] = true;
+            }
+        }
+        Err(e) => failure = Some(e),
+    }
+    // Blocks no helper delivered: here, the same bits.
+    for (b, block) in blocks.iter_mut().enumerate().filter(|(b, _)| !done[*b]) {
+        run_block(sampler, model, process, &grid, seed, stream, opts.denoise, b, block);
+    }
+    let recording = merge_recording(opts, &grid, d, blocks);
+    ((out, recording), failure)
 }
 
 /// [`run`] with a final denoising step and recording as `opts` asks.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// What to record; the histogram range is fixed up front so every sampler, time and the true
 /// noised data share the same bins.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecordPlan {
     pub coordinate: usize,
     pub lo: f64,
@@ -44,7 +44,8 @@ pub struct Recording {
     pub trajectories: Vec<f32>,
 }
 
-/// One block's share of a recording.
+/// One block's share of a recording (serialisable: a helper worker of the page sends it back).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BlockRecord {
     /// Grid index recorded by each slot.
     at: Vec<usize>,
@@ -57,7 +58,7 @@ pub struct BlockRecord {
     binner: Binner,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct Binner {
     lo: f64,
     scale: f64,

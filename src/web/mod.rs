@@ -330,10 +330,13 @@ impl ShardComputer {
 
 /// The page's helper workers for this worker's CPU engines: `pool` is `{count, init(setup,
 /// data) -> bool, start(params, step), finish() -> Promise<[{shard, grads, loss}]>}` (www/pool.js),
-/// or null for none. Every CPU engine made afterwards in this worker splits its batches with them.
+/// or null for none. Every CPU engine made afterwards in this worker splits its batches with them,
+/// and every run sampled on the CPU its blocks (the pool's sample* methods).
 #[wasm_bindgen(js_name = setShardHelpers)]
 pub fn set_shard_helpers(pool: JsValue) {
     use crate::engine::cpu::{self, ShardSetup};
+    // The same helpers sample blocks of the run's samplers.
+    set_sample_helpers(&pool);
     if pool.is_null() || pool.is_undefined() {
         cpu::set_shard_helpers(None);
         return;
@@ -390,6 +393,114 @@ impl crate::engine::cpu::ShardHelpers for JsHelpers {
                     grads: grads.to_vec(),
                     loss: num("loss").ok_or("a shard without its loss")?,
                 });
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// A helper worker's share of a run's sampling: the run's model (rebuilt from its spec and the
+/// nets' parameters), initial noise and recording plan; it samples the blocks it is asked for
+/// (experiment::sampling::BlockJob), for the run's worker to put in place.
+#[wasm_bindgen]
+pub struct BlockSampler {
+    job: crate::experiment::sampling::BlockJob,
+}
+
+#[wasm_bindgen]
+impl BlockSampler {
+    /// `setup`: `{spec, plan}` as the run's worker sends it; `params`: one Float32Array per net.
+    #[wasm_bindgen(constructor)]
+    pub fn new(setup_json: &str, params: js_sys::Array) -> Result<BlockSampler, JsValue> {
+        #[derive(serde::Deserialize)]
+        struct Setup {
+            spec: ExperimentSpec,
+            plan: crate::sample::RecordPlan,
+        }
+        let s: Setup = serde_json::from_str(setup_json).map_err(|e| JsValue::from_str(&format!("sampling setup: {e}")))?;
+        let params: Vec<Vec<f32>> = params.iter().map(|p| p.dyn_into::<Float32Array>().map(|a| a.to_vec())).collect::<Result<_, _>>()
+            .map_err(|_| JsValue::from_str("sampling setup: parameters are not Float32Arrays"))?;
+        let job = crate::experiment::sampling::BlockJob::new(s.spec, &params, s.plan).map_err(|e| JsValue::from_str(&format!("sampling setup: {e}")))?;
+        Ok(BlockSampler { job })
+    }
+
+    /// Blocks `blocks` of sampler `kind`'s run with noise stream `stream`: `[{block, points:
+    /// Float32Array (the block's rows), record: the block's recording as JSON}]`.
+    pub fn run(&self, kind: &str, stream: u32, blocks: &[u32]) -> Result<js_sys::Array, JsValue> {
+        let kind = crate::sample::SamplerKind::parse(kind).ok_or_else(|| JsValue::from_str(&format!("unknown sampler {kind}")))?;
+        let which: Vec<usize> = blocks.iter().map(|&b| b as usize).collect();
+        let out = js_sys::Array::new();
+        for o in self.job.run(kind, stream as u64, &which) {
+            let item = Object::new();
+            Reflect::set(&item, &"block".into(), &JsValue::from(o.block as u32))?;
+            Reflect::set(&item, &"points".into(), &Float32Array::from(o.points.as_slice()))?;
+            Reflect::set(&item, &"record".into(), &JsValue::from_str(&serde_json::to_string(&o.record).unwrap_or_default()))?;
+            out.push(&item);
+        }
+        Ok(out)
+    }
+}
+
+/// The sampling side of the same pool (`sampleInit(setup, params) -> bool, sampleStart(kind,
+/// stream, blocks), sampleFinish() -> Promise<[{block, points, record}]>`, www/pool.js).
+fn set_sample_helpers(pool: &JsValue) {
+    use crate::experiment::sampling::{set_block_helpers, SampleSetup};
+    if pool.is_null() || pool.is_undefined() {
+        set_block_helpers(None);
+        return;
+    }
+    let pool = pool.clone();
+    set_block_helpers(Some(Box::new(move |s: &SampleSetup| {
+        let count = Reflect::get(&pool, &"count".into()).ok()?.as_f64()? as usize;
+        let blocks = s.spec.sampling.n_samples.div_ceil(crate::sample::BLOCK);
+        let count = count.min(blocks.saturating_sub(1));
+        if count == 0 {
+            return None;
+        }
+        let init: Function = Reflect::get(&pool, &"sampleInit".into()).ok()?.dyn_into().ok()?;
+        let params = js_sys::Array::new();
+        for p in s.params {
+            params.push(&Float32Array::from(p.as_slice()));
+        }
+        let setup = serde_json::json!({"spec": s.spec, "plan": s.plan, "count": count});
+        let ok = init.call2(&pool, &JsValue::from_str(&setup.to_string()), &params).ok()?;
+        if !ok.as_bool().unwrap_or(false) {
+            return None;
+        }
+        Some(Box::new(JsSamplers { pool: pool.clone(), count }) as Box<dyn crate::sample::BlockHelpers>)
+    })));
+}
+
+struct JsSamplers {
+    pool: JsValue,
+    count: usize,
+}
+
+impl crate::sample::BlockHelpers for JsSamplers {
+    fn count(&self) -> usize {
+        self.count
+    }
+
+    fn start(&mut self, kind: crate::sample::SamplerKind, stream: u64, blocks: usize) {
+        if let Ok(f) = Reflect::get(&self.pool, &"sampleStart".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
+            let _ = f.call3(&self.pool, &JsValue::from_str(kind.name()), &JsValue::from(stream as u32), &JsValue::from(blocks as u32));
+        }
+    }
+
+    fn finish(&mut self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<crate::sample::BlockOut>, String>> + '_>> {
+        Box::pin(async move {
+            let text = |e: JsValue| e.as_string().or_else(|| js_sys::Error::from(e).message().as_string()).unwrap_or_else(|| "a helper worker failed".into());
+            let f: Function = Reflect::get(&self.pool, &"sampleFinish".into()).and_then(|f| f.dyn_into().map_err(JsValue::from)).map_err(text)?;
+            let promise: js_sys::Promise = f.call0(&self.pool).map_err(text)?.dyn_into().map_err(|_| "sampleFinish gave no promise".to_string())?;
+            let got = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(text)?;
+            let arr: js_sys::Array = got.dyn_into().map_err(|_| "the helpers' answer is not a list".to_string())?;
+            let mut out = Vec::with_capacity(arr.length() as usize);
+            for item in arr.iter() {
+                let block = Reflect::get(&item, &"block".into()).ok().and_then(|v| v.as_f64()).ok_or("a block without its index")? as usize;
+                let points: Float32Array = Reflect::get(&item, &"points".into()).map_err(text)?.dyn_into().map_err(|_| "points are not a Float32Array".to_string())?;
+                let record = Reflect::get(&item, &"record".into()).ok().and_then(|r| r.as_string()).unwrap_or_else(|| "null".into());
+                let record = serde_json::from_str(&record).map_err(|e| format!("block {block}'s recording: {e}"))?;
+                out.push(crate::sample::BlockOut { block, points: points.to_vec(), record });
             }
             Ok(out)
         })

@@ -129,13 +129,21 @@ await test('n_workers_give_the_numbers_of_one_worker_and_of_the_cli', async (pag
     const p = n === 1 ? page : await browser.newPage();
     await p.goto(`${base}?${q}&gpu=0&workers=${n}&autorun=1`);
     await p.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
-    runs[n] = await p.evaluate(() => ({ result: window.collapseLab.last.result, params: Array.from(window.collapseLab.last.params[0]) }));
+    runs[n] = await p.evaluate(() => ({ result: window.collapseLab.last.result, params: Array.from(window.collapseLab.last.params[0]),
+      samples: Object.fromEntries(Object.entries(window.collapseLab.last.samples).map(([k, v]) => [k, Array.from(v)])),
+      recordings: JSON.stringify(Object.entries(window.collapseLab.last.recordings).map(([k, r]) => [k, r.histograms, r.outside, Array.from(r.trajectories)])) }));
     assert(runs[n].result.engine === (n === 1 ? 'cpu (1 thread)' : `cpu (${n} workers)`), `engine with ${n} workers: ${runs[n].result.engine}`);
     if (p !== page) await p.close();
   }
   assert(runs[1].params.length > 0 && runs[1].params.every((v, i) => Object.is(v, runs[3].params[i])), '3 workers trained other parameters than 1');
   assert(JSON.stringify(runs[1].result.training.losses) === JSON.stringify(runs[3].result.training.losses), 'other loss curves');
   assert(JSON.stringify(runs[1].result.tid) === JSON.stringify(runs[3].result.tid), 'other TID');
+  // Sampling spread too: 1500 points are 2 blocks, so one helper samples the second.
+  assert(runs[3].result.sampling_engine === 'cpu (2 workers)', `sampled on ${runs[3].result.sampling_engine}`);
+  for (const k of ['ode', 'sde']) {
+    assert(runs[1].samples[k].length === 3000 && runs[1].samples[k].every((v, i) => Object.is(v, runs[3].samples[k][i])), `${k}: other samples with helpers`);
+  }
+  assert(runs[1].recordings.length > 1000 && runs[1].recordings === runs[3].recordings, 'other recordings (marginals, paths)');
   const cli = JSON.parse(execFileSync(cliBin, ['run', ...q.split('&').flatMap((kv) => [`--${kv.slice(0, kv.indexOf('='))}`, kv.slice(kv.indexOf('=') + 1)]), '--engine', 'cpu', '--quiet'], { encoding: 'utf8' }));
   // Native training uses FMA where wasm does not: the figures agree to the saved-run tolerance.
   for (const s of ['ode', 'sde']) {
