@@ -120,6 +120,14 @@ enum CliError {
     Failed(String),
 }
 
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::Usage(m) | CliError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
 /// `collapse-lab CMD --help`: that command's usage lines and flags, cut from the one help text
 /// (whose run flags come from the settings table), so it cannot go stale.
 fn command_help(cmd: &str) -> String {
@@ -626,34 +634,19 @@ fn cmd_study(args: &[String]) -> Result<(), CliError> {
     }
     let quiet = f.has("--quiet");
     let backend = backend_of(&f)?;
-    let gpu = match backend {
-        experiment::Backend::Gpu(ctx) => Some((ctx, false)),
-        experiment::Backend::Auto(ctx) => Some((ctx, true)),
-        experiment::Backend::Cpu => None,
-    };
-    let skip: Vec<usize> = records.iter().map(|r| r.index).collect();
-    let todo = plan.runs.len() - skip.len();
-    let t0 = crate::clock::now_s();
-    let state = std::sync::Mutex::new((records, 0usize, None::<String>));
-    let on_done = |rec: study::RunRecord| {
-        let mut st = state.lock().unwrap();
-        st.1 += 1;
+    let on_finished = |done: study::batch::Finished| -> Result<(), String> {
+        let rec = done.record;
         if !quiet {
             let what: Vec<String> = rec.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let el = crate::clock::now_s() - t0;
-            let eta = el / st.1 as f64 * (todo - st.1) as f64;
             let status = rec.error.clone().map(|e| format!("FAILED: {e}")).unwrap_or_else(|| "done".into());
-            eprintln!("[{}/{todo}] {} seed={}: {status}  ({el:.0} s, ETA {eta:.0} s)", st.1, what.join(" "), rec.seed);
+            eprintln!("[{}/{}] {} seed={}: {status}  ({:.0} s, ETA {:.0} s)", done.done, done.todo, what.join(" "), rec.seed, done.elapsed_s, done.eta_s());
         }
-        st.0.push(rec);
-        if let Some(path) = &out {
-            if let Err(CliError::Failed(m) | CliError::Usage(m)) = save_study(path, &study::aggregate(&plan, &st.0)) {
-                st.2.get_or_insert(m);
-            }
+        match &out {
+            Some(path) => save_study(path, &study::aggregate(&plan, done.records)).map_err(|e| e.to_string()),
+            None => Ok(()),
         }
     };
-    study::native::execute(&plan, &skip, jobs, gpu, &on_done);
-    let (records, _, save_error) = state.into_inner().unwrap();
+    let (records, save_error) = study::batch::run(&plan, records, jobs, backend, &study::batch::run_experiment, &on_finished);
     let result = study::aggregate(&plan, &records);
     if !quiet {
         summarize_study(&result);
@@ -709,16 +702,6 @@ fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     }
     let quiet = f.has("--quiet");
     let backend = backend_of(&f)?;
-    let t0 = crate::clock::now_s();
-    let total = plan.runs.len();
-    let skip: Vec<usize> = records.iter().map(|r| r.index).collect();
-    let state = std::sync::Mutex::new((records, None::<String>));
-    let save = |records: &[study::RunRecord]| -> Result<(), CliError> {
-        let Some(dir) = out else { return Ok(()) };
-        let g = generations::aggregate(&plan, records);
-        write_file(dir, "generations.json", &serde_json::to_string(&g).unwrap())?;
-        write_file(dir, "generations.csv", &generations::to_csv(&g))
-    };
     let run_one = |run: &study::PlannedRun, backend: experiment::Backend| -> study::RunRecord {
         let label = format!("a={} {} seed={}", run.settings["fresh"], run.settings["gen-sampler"], run.spec.seed);
         let mut last = String::new();
@@ -746,19 +729,19 @@ fn cmd_generations(args: &[String]) -> Result<(), CliError> {
             Err(e) => generations::record(run, Err(e.to_string())),
         }
     };
-    let on_done = |rec: study::RunRecord| {
-        let mut st = state.lock().unwrap();
+    let on_finished = |done: study::batch::Finished| -> Result<(), String> {
+        let rec = done.record;
         if !quiet {
             let status = rec.error.clone().map(|e| format!("STOPPED: {e}")).unwrap_or_else(|| "done".into());
-            eprintln!("[{}/{total}] a={} {} seed={}: {status} ({:.0} s)", st.0.len() + 1, rec.settings["fresh"], rec.settings["gen-sampler"], rec.seed, crate::clock::now_s() - t0);
+            eprintln!("[{}/{}] a={} {} seed={}: {status} ({:.0} s)", done.done, done.todo, rec.settings["fresh"], rec.settings["gen-sampler"], rec.seed, done.elapsed_s);
         }
-        st.0.push(rec);
-        if let Err(CliError::Failed(m) | CliError::Usage(m)) = save(&st.0) {
-            st.1.get_or_insert(m);
-        }
+        let Some(dir) = out else { return Ok(()) };
+        let g = generations::aggregate(&plan, done.records);
+        let write = |name: &str, text: &str| write_file(dir, name, text).map_err(|e| e.to_string());
+        write("generations.json", &serde_json::to_string(&g).unwrap())?;
+        write("generations.csv", &generations::to_csv(&g))
     };
-    study::native::execute_with(&plan, &skip, jobs, backend, &run_one, &on_done);
-    let (records, save_error) = state.into_inner().unwrap();
+    let (records, save_error) = study::batch::run(&plan, records, jobs, backend, &run_one, &on_finished);
     let result = generations::aggregate(&plan, &records);
     emit(&serde_json::to_string_pretty(&result).unwrap());
     if !quiet {

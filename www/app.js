@@ -10,6 +10,7 @@ import * as ownView from './views/own.js';
 import * as painterView from './views/painter.js';
 import { chooseEngine } from './gpu.js';
 import { workersWanted } from './pool.js';
+import { runBatch, failedRecord } from './batch.js';
 import * as store from './store.js';
 import { COLORS, LABELS, lineChart } from './plots.js';
 import { download, exportJson, exportTid, exportSamples, pngLinks } from './exports.js';
@@ -745,7 +746,7 @@ function startStudy() {
     if (!s.result.failed.length) keep(studyKey(s), s.result, 'the study');
   };
   const data = JSON.parse(pairs).some(([k, v]) => k === 'dataset' && v === 'csv') ? dataCsv.points : undefined;
-  startPool(s, n, (run) => ({ studyRun: JSON.stringify(run), data }), done, (w, m, next) => {
+  runBatch(s, n, (run) => ({ studyRun: JSON.stringify(run), data }), done, (w, m, next) => {
     if (study !== s) return;
     if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, m.event.iter / m.event.total * 0.9); progress(); }
     else if (m.type === 'record') { s.running.delete(w.run); s.records.push(m.record); progress(); draw(); next(); }
@@ -753,32 +754,6 @@ function startStudy() {
   });
   progress();
   studyView.render(view, studyAggregate(pairs, axes, seeds, '[]'));
-}
-
-// n Web Workers that take the queued runs of `s` ({queue, running, workers}) one at a time:
-// `message(run)` is what a worker is sent, `handle(w, m, next)` hears its messages (a worker
-// that stops is heard as {type: 'error'}) and calls next() when w is free; `done()` runs after
-// the last worker has nothing left.
-function startPool(s, n, message, done, handle) {
-  const next = (w) => {
-    const run = s.queue.shift();
-    if (!run) { w.terminate(); s.workers = s.workers.filter((x) => x !== w); if (!s.workers.length) done(); return; }
-    w.run = run.index;
-    s.running.set(run.index, 0);
-    w.postMessage(message(run));
-  };
-  for (let i = 0; i < n; i++) {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    s.workers.push(w);
-    w.onmessage = (ev) => handle(w, ev.data, () => next(w));
-    w.onerror = (ev) => { ev.preventDefault(); handle(w, { type: 'error', message: ev.message || 'the worker stopped' }, () => next(w)); };
-    next(w);
-  }
-}
-
-function failedRecord(plan, index, message) {
-  const r = plan.runs[index];
-  return { cell: r.cell, seed: r.spec.seed, settings: r.settings, spec: r.spec, metrics: {}, error: message };
 }
 
 function cancelStudy() {
@@ -850,7 +825,7 @@ function startGenerations() {
     view.dataset.state = 'done';
     if (!stopped) keep(genKey(s), s.result, 'the generations');
   };
-  startPool(s, n, (run) => ({ chainRun: JSON.stringify(run) }), done, (w, m, next) => {
+  runBatch(s, n, (run) => ({ chainRun: JSON.stringify(run) }), done, (w, m, next) => {
     if (gens !== s) return;
     if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, 0.8 * m.event.iter / m.event.total); progress(); }
     else if (m.type === 'event' && m.event.kind === 'chain') { s.partial.set(w.run, m.event.chain); s.running.set(w.run, 0); progress(); draw(); }

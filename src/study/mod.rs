@@ -8,7 +8,7 @@
 //! study can vary.
 
 #[cfg(not(target_arch = "wasm32"))]
-pub mod native;
+pub mod batch;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod slurm;
 

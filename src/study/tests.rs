@@ -73,10 +73,10 @@ fn single_runs(p: &Plan) -> Vec<BTreeMap<String, Option<f64>>> {
         .collect()
 }
 
-fn study(p: &Plan, skip: &[usize], jobs: usize, start: Vec<RunRecord>) -> StudyResult {
-    let recs = Mutex::new(start);
-    native::execute(p, skip, jobs, None, &|r| recs.lock().unwrap().push(r));
-    aggregate(p, &recs.into_inner().unwrap())
+fn study(p: &Plan, jobs: usize, kept: Vec<RunRecord>) -> StudyResult {
+    let (records, error) = batch::run(p, kept, jobs, crate::experiment::Backend::Cpu, &batch::run_experiment, &|_| Ok(()));
+    assert!(error.is_none());
+    aggregate(p, &records)
 }
 
 #[test]
@@ -92,8 +92,8 @@ fn a_study_gives_the_single_runs_numbers_whatever_the_jobs_and_resumes() {
         }
         m
     };
-    let one = study(&p, &[], 1, Vec::new());
-    let three = study(&p, &[], 3, Vec::new());
+    let one = study(&p, 1, Vec::new());
+    let three = study(&p, 3, Vec::new());
     for s in [&one, &three] {
         assert!(s.missing.is_empty() && s.failed.is_empty());
         assert_eq!(s.runs.len(), 8);
@@ -115,13 +115,20 @@ fn a_study_gives_the_single_runs_numbers_whatever_the_jobs_and_resumes() {
     assert_eq!(earlier.missing, vec![1, 2, 3, 5, 6]);
     let kept = resumable(&p, &earlier).kept;
     assert_eq!(kept.len(), 3);
+    // The batch runs what is missing, hands each run over with every record so far (kept
+    // first), and reports its progress.
     let ran = Mutex::new(Vec::new());
-    let skip: Vec<usize> = kept.iter().map(|r| r.index).collect();
-    native::execute(&p, &skip, 2, None, &|r| ran.lock().unwrap().push(r.index));
+    let (records, error) = batch::run(&p, kept.clone(), 2, crate::experiment::Backend::Cpu, &batch::run_experiment, &|f| {
+        assert_eq!((f.records.len(), f.todo), (3 + f.done, 5));
+        ran.lock().unwrap().push(f.record.index);
+        Err(format!("save {}", f.done))
+    });
     let mut ran = ran.into_inner().unwrap();
     ran.sort();
     assert_eq!(ran, vec![1, 2, 3, 5, 6], "resuming re-ran finished runs");
-    let resumed = study(&p, &skip, 2, kept);
+    assert_eq!(records.len(), 8);
+    assert_eq!(error.as_deref(), Some("save 1"), "the first save error is kept, and the batch went on");
+    let resumed = study(&p, 2, kept);
     for (a, b) in resumed.runs.iter().zip(&one.runs) {
         assert_eq!(strip(&a.metrics), strip(&b.metrics));
     }

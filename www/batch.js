@@ -1,0 +1,31 @@
+// The page's one batch runner, for studies and generations alike (as study::batch is the CLI's):
+// the plan comes from the Rust core, its runs go to n Web Workers (www/worker.js), one run each at
+// a time, and each record comes back made by the core's own functions (runStudyRun, runChain), so
+// the page aggregates exactly what `collapse-lab study` and `collapse-lab generations` do.
+
+// n Web Workers that take the queued runs of `s` ({queue, running, workers}) one at a time:
+// `message(run)` is what a worker is sent, `handle(w, m, next)` hears its messages (a worker
+// that stops is heard as {type: 'error'}) and calls next() when w is free; `done()` runs after
+// the last worker has nothing left.
+export function runBatch(s, n, message, done, handle) {
+  const next = (w) => {
+    const run = s.queue.shift();
+    if (!run) { w.terminate(); s.workers = s.workers.filter((x) => x !== w); if (!s.workers.length) done(); return; }
+    w.run = run.index;
+    s.running.set(run.index, 0);
+    w.postMessage(message(run));
+  };
+  for (let i = 0; i < n; i++) {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    s.workers.push(w);
+    w.onmessage = (ev) => handle(w, ev.data, () => next(w));
+    w.onerror = (ev) => { ev.preventDefault(); handle(w, { type: 'error', message: ev.message || 'the worker stopped' }, () => next(w)); };
+    next(w);
+  }
+}
+
+export function failedRecord(plan, index, message) {
+  const r = plan.runs[index];
+  return { cell: r.cell, seed: r.spec.seed, settings: r.settings, spec: r.spec, metrics: {}, error: message };
+}
+
