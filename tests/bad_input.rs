@@ -8,10 +8,8 @@ use collapse_lab::rng::{self, Stream};
 use rand::RngExt;
 use std::process::{Command, Stdio};
 
-fn lab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
+mod common;
+use common::{lab, lab_env};
 
 fn tmp(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("collapse-lab-bad-input-{}", std::process::id()));
@@ -319,7 +317,8 @@ fn run_refuses_hopeless_radii_before_training() {
 /// `lab` with `COLLAPSE_LAB_KILL_AT_WRITE=NAME:N`: killed at its N-th write of NAME, after the
 /// temporary file is complete and before the rename.
 fn lab_killed_at(write: &str, args: &[&str]) -> Option<i32> {
-    Command::new(env!("CARGO_BIN_EXE_collapse-lab")).env("COLLAPSE_LAB_KILL_AT_WRITE", write).args(args).output().unwrap().status.code()
+    let (code, _, _) = lab_env(&[("COLLAPSE_LAB_KILL_AT_WRITE", write)], args);
+    (code != -1).then_some(code)
 }
 
 /// Issue 23, item 3: a kill at a write leaves the earlier file whole, for every file the lab

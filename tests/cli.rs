@@ -3,14 +3,8 @@
 
 use std::process::Command;
 
-fn lab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::lab;
 
 #[test]
 fn bad_flags_are_rejected_with_the_field_and_range() {
@@ -704,4 +698,24 @@ fn every_command_has_its_own_help() {
         assert_eq!(code, 0, "{args:?}: {err}");
         assert!(out.contains(want) && out.starts_with("USAGE"), "{args:?}: {out}");
     }
+}
+
+/// docs/cli-reference.md is `collapse-lab help` as it is today (the run flags come from the
+/// settings table), so the reference cannot go stale: after a change to a flag, regenerate it
+/// with `COLLAPSE_LAB_WRITE_DOCS=1 cargo test --test cli the_cli_reference`.
+#[test]
+fn the_cli_reference_is_the_help_of_today() {
+    let (code, help, _) = lab(&["help"]);
+    assert_eq!(code, 0);
+    let want = format!(
+        "# The command line: reference\n\nGenerated from `collapse-lab help` (the run flags from the settings table, \
+         `src/experiment/overrides.rs`); `collapse-lab CMD --help` prints one command's part. How to use \
+         them, with examples: [cli.md](cli.md).\n\n```text\n{help}```\n"
+    );
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli-reference.md");
+    if std::env::var("COLLAPSE_LAB_WRITE_DOCS").is_ok() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(have == want, "docs/cli-reference.md is stale: COLLAPSE_LAB_WRITE_DOCS=1 cargo test --test cli the_cli_reference");
 }

@@ -17,9 +17,10 @@ fn conf() -> Option<String> {
     c
 }
 
+mod common;
+
 fn lab(conf: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).env("SLURM_CONF", conf).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    common::lab_env(&[("SLURM_CONF", conf)], args)
 }
 
 fn slurm(conf: &str, cmd: &str, args: &[&str]) -> String {

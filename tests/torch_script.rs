@@ -10,11 +10,8 @@ use collapse_lab::points::Points;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn lab(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).args(args).output().unwrap();
-    assert!(out.status.success(), "collapse-lab {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
+mod common;
+use common::lab_ok as lab;
 
 /// The Python with PyTorch: $COLLAPSE_LAB_PYTHON, else the venv `scripts/setup.sh torch` makes.
 fn python() -> PathBuf {

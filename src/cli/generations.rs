@@ -1,0 +1,148 @@
+//! `collapse-lab generations`: chains of recursive training (SPEC §10), resumed from --out by spec.
+
+use super::*;
+
+pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
+    use crate::{generations, study};
+    let f = run_flags(args, &["--fresh", "--sampler", "--vary", "--seeds", "--jobs", "--out", "--restart"])?;
+    for flag in ["--samples-out", "--record-out", "--print-spec", "--gen-sampler"] {
+        if f.pairs.iter().any(|(n, _)| n == flag) {
+            let why = if flag == "--gen-sampler" { "use --sampler LIST" } else { "a generations run writes its JSON and CSV with --out DIR" };
+            return Err(CliError::Usage(format!("{flag}: {why}")));
+        }
+    }
+    if f.has("--data-size") {
+        return Err(CliError::Usage("--data-size: a generations run trains every generation on --gen-size points; set that instead".into()));
+    }
+    let list = |flag: &str, default: &str| -> Vec<String> {
+        f.get(flag).unwrap_or(default).split(',').map(|v| v.trim().to_string()).collect()
+    };
+    // --fresh and --sampler are the axes; the other recursion flags set every chain.
+    let fresh = list("--fresh", "0.1,0.5,0.9");
+    let samplers = list("--sampler", "sde");
+    let mut settings = f.clone();
+    settings.pairs.retain(|(n, _)| n != "--fresh");
+    let mut base = spec_from_flags(&settings)?;
+    if base.recursion.is_none() {
+        base.recursion = Some(Default::default());
+    }
+    base.validate().map_err(|e| spec_usage(&e))?;
+    set_threads(&f)?;
+    let extra = vary_axes(&f)?;
+    let seeds: usize = f.get("--seeds").map(|v| num("--seeds", v, "an integer")).transpose()?.unwrap_or(1);
+    let plan = generations::plan(&base, &fresh, &samplers, extra, seeds).map_err(|e| {
+        let field = if e.field == "gen-sampler" { "sampler" } else { e.field.as_str() };
+        CliError::Usage(format!("--{field}: {}", e.message))
+    })?;
+    let jobs = jobs_of(&f)?;
+    let out = f.get("--out");
+    let mut records = Vec::new();
+    if let Some(dir) = out {
+        check_out_dir("--out", dir)?;
+        records = resume_generations(&plan, dir, f.has("--restart"))?;
+    }
+    let quiet = f.has("--quiet");
+    let backend = backend_of(&f)?;
+    let run_one = |run: &study::PlannedRun, backend: experiment::Backend| -> study::RunRecord {
+        let label = format!("a={} {} seed={}", run.settings["fresh"], run.settings["gen-sampler"], run.spec.seed);
+        let mut last = String::new();
+        let mut on_event = |e: generations::ChainEvent| {
+            if quiet {
+                return ControlFlow::Continue(());
+            }
+            match e {
+                generations::ChainEvent::Run(Event::Note(n)) => eprintln!("[{label}] note: {n}"),
+                generations::ChainEvent::Generation(c) => {
+                    if let Some(g) = c.generations.last() {
+                        let line = format!("[{label}] generation {:>3}: D = {:.4}  KL = {:.4}  ({:.0} s)", g.generation, g.chi2, g.kl, c.seconds);
+                        if line != last {
+                            eprintln!("{line}");
+                            last = line;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        };
+        match block_on(generations::run_chain(&run.spec, backend, &mut on_event)) {
+            Ok(c) => generations::record(run, Ok(&c)),
+            Err(e) => generations::record(run, Err(e.to_string())),
+        }
+    };
+    let on_finished = |done: study::batch::Finished| -> Result<(), String> {
+        let rec = done.record;
+        if !quiet {
+            let status = rec.error.clone().map(|e| format!("STOPPED: {e}")).unwrap_or_else(|| "done".into());
+            eprintln!("[{}/{}] a={} {} seed={}: {status} ({:.0} s)", done.done, done.todo, rec.settings["fresh"], rec.settings["gen-sampler"], rec.seed, done.elapsed_s);
+        }
+        let Some(dir) = out else { return Ok(()) };
+        let g = generations::aggregate(&plan, done.records);
+        let write = |name: &str, text: &str| write_file(dir, name, text).map_err(|e| e.to_string());
+        write("generations.json", &serde_json::to_string(&g).unwrap())?;
+        write("generations.csv", &generations::to_csv(&g))
+    };
+    let (records, save_error) = study::batch::run(&plan, records, jobs, backend, &run_one, &on_finished);
+    let result = generations::aggregate(&plan, &records);
+    emit(&serde_json::to_string_pretty(&result).unwrap());
+    if !quiet {
+        summarize_generations(&result);
+    }
+    if let Some(m) = save_error {
+        return Err(CliError::Failed(m));
+    }
+    if !result.failed.is_empty() {
+        return Err(CliError::Failed(format!("{} of {} chains stopped early (their errors are in the JSON)", result.failed.len(), result.runs.len())));
+    }
+    Ok(())
+}
+
+/// `generations --out DIR` where DIR already holds generations.json: its finished chains that
+/// this run still plans are kept (resume); a file that is not ours, or finished chains this run
+/// would overwrite, are refused unless `--restart` (for our own file only).
+pub(super) fn resume_generations(plan: &crate::study::Plan, dir: &str, restart: bool) -> Result<Vec<crate::study::RunRecord>, CliError> {
+    let path = std::path::Path::new(dir).join("generations.json");
+    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(Vec::new()) };
+    let not_ours = |why: String| {
+        CliError::Usage(format!("--out {dir}: {} is not a generations result of this lab ({why}); it is not overwritten: remove it or choose another folder", path.display()))
+    };
+    let earlier: crate::generations::GenerationsResult = serde_json::from_str(&text).map_err(|e| not_ours(e.to_string()))?;
+    if restart {
+        return Ok(Vec::new());
+    }
+    let resumed = crate::generations::resumable(plan, &earlier).map_err(not_ours)?;
+    if let Some(r) = resumed.dropped.first() {
+        let what: Vec<String> = r.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        return Err(CliError::Usage(format!(
+            "--out {dir}: holds {} finished chain(s) this run does not plan (e.g. {} seed={}), which it would overwrite; \
+             give --restart to start afresh, or choose another --out",
+            resumed.dropped.len(),
+            what.join(" "),
+            r.seed
+        )));
+    }
+    eprintln!("resuming {}: {} of {} chains already done", path.display(), resumed.kept.len(), plan.runs.len());
+    Ok(resumed.kept)
+}
+
+/// D_N and its geometric account at a few N, mean ± std over seeds, per (a, sampler).
+pub(super) fn summarize_generations(g: &crate::generations::GenerationsResult) {
+    let n = g.base.recursion.as_ref().map(|r| r.generations).unwrap_or(0);
+    let shown: Vec<usize> = [0, 1, 2, 5, 10, 20, 50, 100].into_iter().filter(|&i| i < n).chain([n]).collect();
+    eprintln!("D_N = chi^2(p_hat_N || p_data), mean ± std over {} seed(s); [geometric account]", g.seeds);
+    for c in &g.cells {
+        let what: Vec<String> = c.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let f = |k: String| {
+            c.metrics.get(&k).map(|m| match (m.mean, m.std) {
+                (Some(a), Some(s)) => format!("{a:.3}±{s:.3}"),
+                (Some(a), None) => format!("{a:.3}"),
+                _ => "-".into(),
+            })
+        };
+        let figs: Vec<String> = shown
+            .iter()
+            .filter_map(|&i| Some(format!("N={i}: {} [{}]", f(format!("chi2@{i}"))?, f(format!("geometric@{i}")).unwrap_or_default())))
+            .collect();
+        eprintln!("  {}: {}", what.join(" "), figs.join("  "));
+    }
+}

@@ -1,0 +1,137 @@
+//! `collapse-lab run`: one experiment (or a saved run sampled again), its JSON, files and table.
+
+use super::*;
+
+pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
+    let f = run_flags(args, &["--save-run", "--load-run"])?;
+    let opened = match f.get("--load-run") {
+        Some(path) => {
+            if let Some((flag, _)) = f
+                .pairs
+                .iter()
+                .find(|(n, _)| overrides::setting(&n[2..]).is_some() || ["--spec", "--preset", "--size", "--data-csv"].contains(&n.as_str()))
+            {
+                return Err(CliError::Usage(format!("{flag}: --load-run takes its spec from the saved run (its data too); drop {flag}")));
+            }
+            if f.has("--engine") {
+                return Err(CliError::Usage("--engine: a saved run's nets are sampled on the CPU engine (no training); drop --engine".into()));
+            }
+            let text = read_limited(path, experiment::saved::MAX_BYTES as u64, "a saved run").map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?;
+            Some(experiment::saved::open(&text).map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?)
+        }
+        None => None,
+    };
+    let spec = match &opened {
+        Some(o) => o.spec.clone(),
+        None => spec_from_flags(&f)?,
+    };
+    set_threads(&f)?;
+    if f.has("--print-spec") {
+        emit(&serde_json::to_string_pretty(&spec).unwrap());
+        return Ok(());
+    }
+    spec.check_data().map_err(|e| spec_usage(&e))?;
+    let quiet = f.has("--quiet");
+    let mut last_print = -1.0f64;
+    let mut on_event = |e: Event| {
+        if quiet {
+            return ControlFlow::Continue(());
+        }
+        match e {
+            Event::Phase(p) => eprintln!("[{p}]"),
+            Event::Note(n) => eprintln!("note: {n}"),
+            Event::Training(p) => {
+                if p.elapsed_s - last_print >= 1.0 || p.iter == p.total {
+                    last_print = p.elapsed_s;
+                    let rate = p.iter as f64 / p.elapsed_s.max(1e-9);
+                    let eta = (p.total - p.iter) as f64 / rate.max(1e-9);
+                    eprintln!(
+                        "  iter {:>7}/{}  loss {:.4}  {:.0} it/s  ETA {:.0}s",
+                        p.iter, p.total, p.loss, rate, eta
+                    );
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    };
+    // Output folders are made and checked now, not after the run.
+    for flag in ["--samples-out", "--record-out"] {
+        if let Some(dir) = f.get(flag) {
+            check_out_dir(flag, dir)?;
+        }
+    }
+    if let Some(path) = f.get("--save-run") {
+        if spec.sampling.exact_score {
+            return Err(CliError::Usage("--save-run: the exact score has no trained net to save; its link reproduces it".into()));
+        }
+        check_out_file("--save-run", path)?;
+    }
+    let (backend, pretrained, file_result) = match opened {
+        // A saved run's nets are sampled on the CPU: no training, so no engine to choose.
+        Some(o) => (experiment::Backend::Cpu, Some(o.pretrained), Some(o.result)),
+        None => (backend_of(&f)?, None, None),
+    };
+    let result = block_on(experiment::run_with(&spec, backend, pretrained, &mut on_event))
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    if let Some(file) = &file_result {
+        experiment::saved::check(file, &result, experiment::saved::TOLERANCE).map_err(|e| CliError::Failed(format!("--load-run: {e}")))?;
+    }
+    // The JSON first: if writing a file fails after all, the result is not lost.
+    emit(&serde_json::to_string_pretty(&result).unwrap());
+    if let Some(path) = f.get("--save-run") {
+        let text = experiment::saved::save(&result).map_err(|e| CliError::Failed(format!("--save-run: {e}")))?;
+        write_atomic(std::path::Path::new(path), text.as_bytes()).map_err(|e| CliError::Failed(format!("--save-run {path}: {e}")))?;
+    }
+    if let Some(dir) = f.get("--samples-out") {
+        let mut files: Vec<(String, &Points)> = result.samples.iter().map(|(k, v)| (k.clone(), v)).collect();
+        if let Some(r) = &result.reference {
+            files.push(("train".into(), r));
+        }
+        for (name, p) in files {
+            write_file(dir, &format!("{name}.csv"), &p.to_csv())?;
+        }
+    }
+    if let Some(dir) = f.get("--record-out") {
+        write_recordings(dir, &result)?;
+    }
+    if !quiet {
+        summarize(&result);
+    }
+    Ok(())
+}
+
+/// Marginals and trajectories of every sampler, and the true noised data's marginals.
+pub(super) fn write_recordings(dir: &str, r: &experiment::ExperimentResult) -> Result<(), CliError> {
+    let json = serde_json::json!({"truth": r.truth, "samplers": r.recordings});
+    write_file(dir, "recording.json", &serde_json::to_string(&json).unwrap())?;
+    if let Some(t) = &r.truth {
+        write_file(dir, "truth.marginals.csv", &t.marginals_csv())?;
+    }
+    for (name, rec) in &r.recordings {
+        write_file(dir, &format!("{name}.marginals.csv"), &rec.marginals_csv())?;
+        write_file(dir, &format!("{name}.trajectories.csv"), &rec.trajectories_csv())?;
+    }
+    Ok(())
+}
+
+/// A short human-readable table on stderr, next to the JSON on stdout.
+pub(super) fn summarize(r: &experiment::ExperimentResult) {
+    let fmt = |v: Option<f64>| v.map(|x| format!("{x:+.3}")).unwrap_or_else(|| "undef".into());
+    eprintln!("TID(e) = alpha(train) - alpha(samples); > 0 means more locally concentrated than the data");
+    let mut header = format!("{:>8}", "e");
+    for name in r.tid.keys() {
+        header += &format!(" {name:>16}");
+    }
+    eprintln!("{header} {:>16}", "data vs data");
+    for (i, e) in r.spec.metrics.eps.iter().enumerate() {
+        let mut line = format!("{e:>8}");
+        let cell = |t: &experiment::TidEntry| {
+            format!("{} ±{}", fmt(t.point.tid), t.tid_std.map(|s| format!("{s:.3}")).unwrap_or_else(|| "-".into()))
+        };
+        for v in r.tid.values() {
+            line += &format!(" {:>16}", cell(&v[i]));
+        }
+        line += &format!(" {:>16}", cell(&r.tid_null[i]));
+        eprintln!("{line}");
+    }
+}

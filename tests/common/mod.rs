@@ -1,0 +1,27 @@
+//! Helpers the integration tests share: the lab's binary run with arguments (and environment).
+#![allow(dead_code)]
+
+use std::process::Command;
+
+/// `collapse-lab ARGS` with `env` set: (exit code, stdout, stderr); -1 for a process killed by
+/// a signal.
+pub fn lab_env(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_collapse-lab"));
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// `collapse-lab ARGS`: (exit code, stdout, stderr).
+pub fn lab(args: &[&str]) -> (i32, String, String) {
+    lab_env(&[], args)
+}
+
+/// `collapse-lab ARGS`, which must succeed: its stdout.
+pub fn lab_ok(args: &[&str]) -> String {
+    let (code, out, err) = lab(args);
+    assert_eq!(code, 0, "collapse-lab {args:?}: {err}");
+    out
+}
