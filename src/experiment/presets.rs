@@ -348,6 +348,7 @@ pub const SHIPPED: &[&str] = &[
     "appJ-processes",
     "fig7-seesaw",
     "fig9-two-model",
+    "fig5-density",
 ];
 
 /// The preset of this id.
