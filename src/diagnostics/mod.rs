@@ -108,8 +108,8 @@ pub fn mae_and_dsm(
     let mut mae = Vec::new();
     let mut dsm = Vec::new();
     for &t in times {
-        let (a, s) = (process.alpha(t) as f32, process.sigma(t) as f32);
-        let xt: Vec<f32> = x0.data.iter().zip(eps).map(|(&x, &e)| a * x + s * e).collect();
+        let mut xt = vec![0.0f32; x0.data.len()];
+        crate::diffusion::noise_at(process, t, &x0.data, eps, &mut xt);
         let e_hat = eval_eps(model, &xt, t);
         let sq = |u: &[f32]| u.iter().zip(eps).map(|(&p, &q)| ((p - q) as f64).powi(2)).sum::<f64>() / n;
         let floor = exact.map(|m| {

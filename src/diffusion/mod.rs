@@ -177,15 +177,23 @@ impl Process for Linear {
     }
 }
 
-/// Forward noising of a batch: x_t = alpha_t x_0 + sigma_t eps (row-major, one t per row).
+/// Forward noising at one time t (SPEC §2): `out = alpha_t x0 + sigma_t eps`, elementwise over
+/// points of any number of rows. The one home of this formula: training's batches
+/// (`engine::cpu`), the recorded true noised data (`sample::record`) and the see-saw
+/// diagnostics all noise through it (the WGSL engine's `batch.wgsl` is tested against it).
+pub fn noise_at(p: &dyn Process, t: f64, x0: &[f32], eps: &[f32], out: &mut [f32]) {
+    let (a, s) = (p.alpha(t) as f32, p.sigma(t) as f32);
+    for ((o, &x), &e) in out.iter_mut().zip(x0).zip(eps) {
+        *o = a * x + s * e;
+    }
+}
+
+/// Forward noising of a batch, one t per row (row-major): [`noise_at`] row by row.
 pub fn noise_batch(p: &dyn Process, x0: &[f32], t: &[f32], eps: &[f32], out: &mut [f32]) {
     let d = x0.len() / t.len();
     for (i, &ti) in t.iter().enumerate() {
-        let a = p.alpha(ti as f64) as f32;
-        let s = p.sigma(ti as f64) as f32;
-        for j in i * d..(i + 1) * d {
-            out[j] = a * x0[j] + s * eps[j];
-        }
+        let r = i * d..(i + 1) * d;
+        noise_at(p, ti as f64, &x0[r.clone()], &eps[r.clone()], &mut out[r]);
     }
 }
 

@@ -3,7 +3,7 @@
 //! shard order so the result does not depend on the thread or worker count.
 
 use super::{Engine, EngineError};
-use crate::diffusion::{Process, ProcessKind, T_EPS};
+use crate::diffusion::{ProcessKind, T_EPS};
 use crate::nn::{Adam, ScoreNet, ScoreNetCache};
 use crate::parallel;
 use crate::points::Points;
@@ -296,18 +296,14 @@ impl Shard {
     fn draw(&mut self, data: &Points, process: ProcessKind, times: TimeRange, seed: u64, step: u32) {
         let d = data.dim;
         let n = data.len();
-        self.xt.clear();
         self.t.clear();
         self.eps.resize(self.rows * d, 0.0);
+        self.xt.resize(self.rows * d, 0.0);
         for r in 0..self.rows {
             let eps = &mut self.eps[r * d..(r + 1) * d];
             let (j, t) = rng::counter::batch_row(seed, step, (self.first + r) as u32, n, times.lo, times.hi, eps);
-            let x0 = data.row(j);
-            let (a, s) = (process.alpha(t as f64) as f32, process.sigma(t as f64) as f32);
             self.t.push(t);
-            for j in 0..d {
-                self.xt.push(a * x0[j] + s * self.eps[r * d + j]);
-            }
+            crate::diffusion::noise_at(&process, t as f64, data.row(j), eps, &mut self.xt[r * d..(r + 1) * d]);
         }
     }
 }

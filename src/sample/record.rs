@@ -207,9 +207,11 @@ impl RecordPlan {
         let mut xt = vec![0.0f32; data.data.len()];
         for &tau in &self.times {
             let t = tau.clamp(0.0, process.t_max());
-            let (a, s) = if t < T_EPS { (1.0, 0.0) } else { (process.alpha(t) as f32, process.sigma(t) as f32) };
-            for ((o, &x0), &e) in xt.iter_mut().zip(&data.data).zip(&eps) {
-                *o = a * x0 + s * e;
+            // t = 0 is the data itself (below t_eps the process is not evaluated).
+            if t < T_EPS {
+                xt.copy_from_slice(&data.data);
+            } else {
+                crate::diffusion::noise_at(process, t, &data.data, &eps, &mut xt);
             }
             let mut h = vec![0u32; self.bins];
             outside.push(histogram(&xt, d, self.coordinate, b, &mut h));

@@ -168,6 +168,44 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
             }
         }
     }
+    // A later axis (a control or a cure: fixed-t, two-model, parameterization) against its first
+    // value, at the last value of the first axis with figures for both (the widest net done).
+    for (ai, axis) in s.axes.iter().enumerate().skip(1) {
+        let Some(base) = axis.values.first() else { continue };
+        for other in axis.values.iter().skip(1) {
+            for metric in followed(s, &names) {
+                let cell = |first_v: &String, v: &String| {
+                    s.cells.iter().find(|c| {
+                        c.settings.get(&first.name) == Some(first_v)
+                            && c.settings.get(&axis.name) == Some(v)
+                            // further axes at their first value
+                            && s.axes.iter().enumerate().skip(1).filter(|(j, _)| *j != ai).all(|(_, a)| c.settings.get(&a.name) == a.values.first())
+                    })
+                };
+                let stat = |first_v: &String, v: &String| cell(first_v, v).and_then(|c| c.metrics.get(&metric)).filter(|m| m.mean.is_some());
+                let Some(at) = first.values.iter().rev().find(|fv| stat(fv, base).is_some() && stat(fv, other).is_some()) else { continue };
+                let (a, b) = (stat(at, base).unwrap(), stat(at, other).unwrap());
+                let (ma, mb) = (a.mean.unwrap_or(f64::NAN), b.mean.unwrap_or(f64::NAN));
+                let n = n_of(a).min(n_of(b));
+                let verb = match apart(a, b) {
+                    Some(true) if mb > ma => "is higher",
+                    Some(true) => "is lower",
+                    Some(false) => "shows no clear difference (the ± sd bars overlap)",
+                    None => if mb > ma { "is higher (one seed: no error bars)" } else { "is lower (one seed: no error bars)" },
+                };
+                out.push(format!(
+                    "At {} = {at}, {} with {} = {other} {verb}: {} against {} with {} = {base} (mean ± sd over {n} seed{}).",
+                    first.name,
+                    label(&metric),
+                    axis.name,
+                    pm(b),
+                    pm(a),
+                    axis.name,
+                    if n == 1 { "" } else { "s" }
+                ));
+            }
+        }
+    }
     // Deterministic against stochastic samplers, cell by cell.
     if let Some(e) = tid_eps(s, &names) {
         let det = SamplerKind::ALL.iter().find(|k| !k.is_stochastic() && names.contains(&format!("tid@{}@{e}", k.name())));

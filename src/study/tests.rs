@@ -182,6 +182,8 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
     assert!(f.contains("MAE of the velocity at t = 1 with fixed-t = none rises from 1.00 ± 0.100 at width = 8 to 2.00 ± 0.100 at width = 64 (mean ± sd over 3 seeds)"), "{f}");
     assert!(f.contains("with fixed-t = 1 shows no clear change (the ± sd bars overlap) from 0.500 ± 0.100"), "{f}");
     assert!(f.contains("TID(0.02) of ODE is above that of SDE in 4 of 4 cells (4 with the ± sd bars apart)"), "{f}");
+    // The control against full training, at the widest net done.
+    assert!(f.contains("At width = 64, MAE of the velocity at t = 1 with fixed-t = 1 is lower: 0.500 ± 0.0500 against 2.00 ± 0.100 with fixed-t = none (mean ± sd over 3 seeds)."), "{f}");
     // Edited numbers, edited findings: the wide net now lower, bars apart.
     let falling = made_up([[2.0, 2.1, 1.9], [1.0, 1.1, 0.9]], [[0.5, 0.6, 0.4], [0.5, 0.55, 0.45]]);
     let g = findings(&falling).join("\n");
@@ -197,6 +199,7 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
         }
     }
     assert!(!findings(&partial).iter().any(|f| f.contains("width = 64")), "a trend to a value without figures");
+    assert!(findings(&partial).iter().any(|f| f.starts_with("At width = 8, MAE of the velocity at t = 1 with fixed-t = 1 is lower")), "the control at the widest net done");
     // A categorical axis: each value's figure, no trend.
     let p = plan(&base(), axes(&["dataset=mog,spiral"]), 2).unwrap();
     let records: Vec<RunRecord> = p.runs.iter().map(|r| {

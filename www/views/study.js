@@ -101,6 +101,7 @@ export function render(box, study, state = {}) {
   const tids = names.filter((n) => n.startsWith('tid@')).map((n) => n.split('@'));
   const samplers = [...new Set(tids.map((x) => x[1]))];
   const epsList = [...new Set(tids.map((x) => x[2]))].sort((a, b) => a - b);
+  let tidShown = null; // the TID column of the table: the charts' sampler and radius
   if (samplers.length) {
     const sampler = samplers.includes(state.sampler) ? state.sampler : samplers.includes('ode') ? 'ode' : samplers[0];
     // By default the radius closest to 0.02 where some cell has a value (in 10-D the smallest
@@ -108,6 +109,7 @@ export function render(box, study, state = {}) {
     const valued = epsList.filter((x) => study.cells.some((c) => Number.isFinite(c.metrics[`tid@${sampler}@${x}`]?.mean)));
     const near = (valued.length ? valued : epsList).reduce((b, x) => (Math.abs(Math.log(x / 0.02)) < Math.abs(Math.log(b / 0.02)) ? x : b));
     const e = epsList.includes(state.eps) ? state.eps : near;
+    tidShown = `tid@${sampler}@${e}`;
     const pick = document.createElement('p');
     pick.className = 'note';
     pick.innerHTML = `TID of <select id="study-sampler">${samplers.map((s) => `<option${s === sampler ? ' selected' : ''}>${s}</option>`).join('')}</select>`
@@ -128,7 +130,7 @@ export function render(box, study, state = {}) {
   if (names.includes('final_loss')) chart('final_loss', ...DESCRIBE.final_loss());
   for (const s of names.filter((n) => n.startsWith('marginal_accuracy@')).map((n) => n.split('@')[1])) chart(`marginal_accuracy@${s}`, ...DESCRIBE.marginal_accuracy(s));
   // The numbers behind the charts.
-  const shown = names.filter((n) => /^(mae_velocity|dsm)@/.test(n) || n === 'final_loss' || (samplers.length && n === `tid@${state.sampler || 'ode'}@${state.eps || '0.02'}`)).sort();
+  const shown = names.filter((n) => /^(mae_velocity|dsm)@/.test(n) || n === 'final_loss' || n === tidShown).sort();
   const table = document.createElement('table');
   table.id = 'study-table';
   table.innerHTML = `<caption>Per cell: mean ± sd over seeds (n = runs with a value)</caption><thead><tr>${study.axes.map((a) => `<th scope="col">${a.name}</th>`).join('')}`
