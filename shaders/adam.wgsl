@@ -1,4 +1,4 @@
-// Adam (0.9, 0.999, 1e-8) with bias correction, as the CPU engine's. The gradient is the sum of
+// Adam (ADAM_BETA1, ADAM_BETA2, ADAM_EPS from nn::adam::ADAM) with bias correction, as the CPU engine's. The gradient is the sum of
 // the weight-gradient kernel's copies (one per slice of the batch); the loss kernel has already
 // advanced the step counter, so this is step state[0].
 
@@ -26,11 +26,11 @@ fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   grads[i] = g;
   let step = f32(state[0]);
-  let bc1 = 1.0 - pow(0.9, step);
-  let bc2 = 1.0 - pow(0.999, step);
-  let mi = 0.9 * m[i] + 0.1 * g;
-  let vi = 0.999 * v[i] + 0.001 * g * g;
+  let bc1 = 1.0 - pow(ADAM_BETA1, step);
+  let bc2 = 1.0 - pow(ADAM_BETA2, step);
+  let mi = ADAM_BETA1 * m[i] + (1.0 - ADAM_BETA1) * g;
+  let vi = ADAM_BETA2 * v[i] + (1.0 - ADAM_BETA2) * g * g;
   m[i] = mi;
   v[i] = vi;
-  params[i] = params[i] - (cfg.lr / bc1) * mi / (sqrt(vi) / sqrt(bc2) + 1e-8);
+  params[i] = params[i] - (cfg.lr / bc1) * mi / (sqrt(vi) / sqrt(bc2) + ADAM_EPS);
 }

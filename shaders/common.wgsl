@@ -63,14 +63,15 @@ fn expm1_(x: f32) -> f32 {
   return exp(x) - 1.0;
 }
 
-// (alpha_t, sigma_t) of process 0 vp, 1 sub-vp, 2 linear (beta 0.1 -> 20).
+// (alpha_t, sigma_t) of each process (the PROCESS_* codes and VP_BETA_* come from the Rust
+// values: engine::gpu::kernels::constants).
 fn alpha_sigma(t: f32, process: u32) -> vec2<f32> {
-  if (process == 2u) {
+  if (process == PROCESS_LINEAR) {
     return vec2<f32>(1.0 - t, t);
   }
-  let la = -0.25 * t * t * 19.9 - 0.05 * t;
+  let la = -0.25 * t * t * (VP_BETA_MAX - VP_BETA_MIN) - (0.5 * VP_BETA_MIN) * t;
   let one_minus_a2 = -expm1_(2.0 * la);
-  if (process == 1u) {
+  if (process == PROCESS_SUB_VP) {
     return vec2<f32>(exp(la), one_minus_a2);
   }
   return vec2<f32>(exp(la), sqrt(one_minus_a2));

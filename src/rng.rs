@@ -24,6 +24,25 @@ pub enum Stream {
     Generation = 9,
 }
 
+/// The draws of [`Stream::Reference`] by name, the one place their indices are chosen, so two
+/// uses never share a draw by accident. Indices 0, 1, ... below [`reference::COMPARE_FLOOR`] are
+/// the TID reference draws (one per repeat); the named ones sit apart from them.
+pub mod reference {
+    /// The data-vs-data floor of a run: a fresh draw of the data (`experiment::measure`).
+    pub const NULL: u64 = 1 << 40;
+    /// The eps of the true noised data recorded next to the samplers (`sample::record`).
+    pub const RECORDED_TRUTH: u64 = 1 << 41;
+    /// Generations: the large draw behind the fixed histogram p_data.
+    pub const GENERATIONS_HISTOGRAM: u64 = 1 << 42;
+    /// Generations: a fresh draw of gen_size points, the histogram's and TID's noise floor.
+    pub const GENERATIONS_NULL: u64 = 1 << 43;
+    /// Generations: generation g's fresh data is draw `GENERATIONS_FRESH + g + 1`.
+    pub const GENERATIONS_FRESH: u64 = 1 << 44;
+    /// `collapse-lab tid` and the page's own samples: the floor's two disjoint halves of the
+    /// training file (its reference draws are 1 ..= `metrics::compare`'s repeats, at most 5).
+    pub const COMPARE_FLOOR: u64 = 99;
+}
+
 /// SplitMix64 finaliser: decorrelates (seed, stream, index) triples.
 fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -187,6 +206,20 @@ pub mod counter {
 
 #[cfg(test)]
 mod tests {
+
+    /// The named reference draws are distinct and apart from the TID reference draws of any
+    /// run (repeats <= spec::limits::REPEATS) and of `tid` (1 ..= compare::REPEATS).
+    #[test]
+    fn named_reference_draws_never_meet_the_repeats() {
+        use super::reference::*;
+        let named = [NULL, RECORDED_TRUTH, GENERATIONS_HISTOGRAM, GENERATIONS_NULL, COMPARE_FLOOR];
+        let fresh = GENERATIONS_FRESH + 1..=GENERATIONS_FRESH + 1 + crate::experiment::spec::limits::GENERATIONS.1 as u64;
+        for (i, a) in named.iter().enumerate() {
+            assert!(named.iter().skip(i + 1).all(|b| a != b) && !fresh.contains(a));
+            assert!(*a > crate::metrics::compare::REPEATS as u64);
+            assert!(*a == COMPARE_FLOOR || *a >= crate::experiment::spec::limits::REPEATS.1 as u64);
+        }
+    }
     use super::counter::{fill_normal, normal, sampler_key};
 
     /// The samplers' counter-based normals: a block filled from any first index gives the

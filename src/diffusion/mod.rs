@@ -65,8 +65,17 @@ impl ProcessKind {
         Self::ALL.into_iter().find(|k| k.name() == s)
     }
 
+    /// The process's code in the WGSL kernels (`PROCESS_*` of `engine::gpu::kernels::constants`).
+    pub fn code(self) -> u32 {
+        match self {
+            ProcessKind::Vp => 0,
+            ProcessKind::SubVp => 1,
+            ProcessKind::Linear => 2,
+        }
+    }
+
     fn get(self) -> &'static dyn Process {
-        const VP: Vp = Vp { beta_min: 0.1, beta_max: 20.0 };
+        const VP: Vp = Vp { beta_min: VP_BETA.0, beta_max: VP_BETA.1 };
         const SUB_VP: SubVp = SubVp(VP);
         match self {
             ProcessKind::Vp => &VP,
@@ -101,9 +110,13 @@ pub struct Vp {
     pub beta_max: f64,
 }
 
+/// VP's beta(t) runs linearly from beta_min to beta_max (SPEC §2; score_sde's defaults): the one
+/// home of these numbers, the WGSL kernels' included (`engine::gpu::kernels::constants`).
+pub const VP_BETA: (f64, f64) = (0.1, 20.0);
+
 impl Default for Vp {
     fn default() -> Self {
-        Vp { beta_min: 0.1, beta_max: 20.0 }
+        Vp { beta_min: VP_BETA.0, beta_max: VP_BETA.1 }
     }
 }
 

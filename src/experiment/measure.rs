@@ -39,7 +39,7 @@ pub fn reference_draws(spec: &ExperimentSpec, data: &Points) -> (Vec<Points>, Po
 }
 
 /// Reference-stream index of the fresh data draw behind `tid_null` (repeats use 0, 1, ...).
-const NULL_DRAW: u64 = 1 << 40;
+const NULL_DRAW: u64 = rng::reference::NULL;
 
 /// Neighbour counting is quadratic where e covers much of the data: radii that would take hours
 /// on the reference set are refused before training.

@@ -28,9 +28,9 @@ use std::sync::Arc;
 /// Points of the large data draw behind the data's histogram p_data.
 pub const HIST_DRAW_POINTS: usize = 200_000;
 /// Reference-stream indices of the chain's own data draws (TID references use 0, 1, ...).
-const HIST_DRAW: u64 = 1 << 42;
-const NULL_DRAW: u64 = 1 << 43;
-const FRESH_DRAW: u64 = 1 << 44;
+const HIST_DRAW: u64 = rng::reference::GENERATIONS_HISTOGRAM;
+const NULL_DRAW: u64 = rng::reference::GENERATIONS_NULL;
+const FRESH_DRAW: u64 = rng::reference::GENERATIONS_FRESH;
 
 /// The fixed histogram of the first two coordinates (the first alone for 1-D data): `bins` per
 /// axis over the range of a large data draw padded by 5% per side. Bins where the data has less

@@ -94,7 +94,7 @@ pub fn compare(
     };
     // The floor: a second draw of the training set, disjoint from the first, against it.
     let tid_null = (train.len() >= 2 * n).then(|| {
-        let order = crate::experiment::subsample(&train, 2 * n, seed, 99);
+        let order = crate::experiment::subsample(&train, 2 * n, seed, crate::rng::reference::COMPARE_FLOOR);
         let (a, b) = (Points::new(dim, order.data[..n * dim].to_vec()), Points::new(dim, order.data[n * dim..].to_vec()));
         tid_curve(&a, &b, eps, k)
     });

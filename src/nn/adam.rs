@@ -13,9 +13,13 @@ pub struct Adam {
     v: Vec<f32>,
 }
 
+/// Adam's (beta1, beta2, eps): the one home of these numbers, the WGSL kernel's included
+/// (`engine::gpu::kernels::constants`).
+pub const ADAM: (f32, f32, f32) = (0.9, 0.999, 1e-8);
+
 impl Adam {
     pub fn new(n: usize, lr: f32) -> Self {
-        Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: 0, m: vec![0.0; n], v: vec![0.0; n] }
+        Adam { lr, beta1: ADAM.0, beta2: ADAM.1, eps: ADAM.2, step: 0, m: vec![0.0; n], v: vec![0.0; n] }
     }
 
     pub fn update(&mut self, params: &mut [f32], grads: &[f32]) {

@@ -199,7 +199,7 @@ impl RecordPlan {
     pub fn noised_data(&self, data: &Points, process: &dyn Process, seed: u64) -> Recording {
         let d = data.dim;
         let mut eps = vec![0.0f32; data.data.len()];
-        rng::fill_normal(&mut rng::stream(seed, rng::Stream::Reference, 1 << 41), &mut eps);
+        rng::fill_normal(&mut rng::stream(seed, rng::Stream::Reference, rng::reference::RECORDED_TRUTH), &mut eps);
         let b = self.binner();
         let mut histograms = Vec::new();
         let mut outside = Vec::new();

@@ -2,7 +2,27 @@
 
 use wgpu::util::DeviceExt;
 
-pub const COMMON: &str = include_str!("../../../shaders/common.wgsl");
+const COMMON: &str = include_str!("../../../shaders/common.wgsl");
+
+/// The constants the kernels share with the CPU code, written from the Rust values (abstract
+/// WGSL constants: each use rounds to f32 as the literal did), so each number has one home.
+pub fn constants() -> String {
+    use crate::diffusion::{ProcessKind, VP_BETA};
+    let (b1, b2, eps) = crate::nn::adam::ADAM;
+    let mut s = format!(
+        "const VP_BETA_MIN = {:?};\nconst VP_BETA_MAX = {:?};\nconst ADAM_BETA1 = {:?};\nconst ADAM_BETA2 = {:?};\nconst ADAM_EPS = {:e};\n",
+        VP_BETA.0, VP_BETA.1, b1, b2, eps
+    );
+    for k in ProcessKind::ALL {
+        s += &format!("const PROCESS_{} = {}u;\n", k.name().replace('-', "_").to_uppercase(), k.code());
+    }
+    s
+}
+
+/// What every kernel starts with: [`constants`] and `common.wgsl`.
+pub fn common() -> String {
+    format!("{}{COMMON}", constants())
+}
 
 pub struct Kernels {
     pub draw: wgpu::ComputePipeline,
@@ -19,7 +39,7 @@ const GEMM: &str = include_str!("../../../shaders/gemm.wgsl");
 fn pipeline(device: &wgpu::Device, name: &str, source: &str) -> wgpu::ComputePipeline {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(name),
-        source: wgpu::ShaderSource::Wgsl(format!("{COMMON}\n{source}").into()),
+        source: wgpu::ShaderSource::Wgsl(format!("{}\n{source}", common()).into()),
     });
     device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
         label: Some(name),
@@ -125,4 +145,22 @@ pub fn bind(device: &wgpu::Device, pipeline: &wgpu::ComputePipeline, buffers: &[
         layout: &pipeline.get_bind_group_layout(0),
         entries: &entries,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The kernels' shared numbers come from the Rust values, and no kernel writes them out.
+    #[test]
+    fn the_kernels_constants_are_the_rust_values() {
+        let c = super::constants();
+        for line in ["const VP_BETA_MIN = 0.1;", "const VP_BETA_MAX = 20.0;", "const ADAM_BETA1 = 0.9;", "const ADAM_BETA2 = 0.999;", "const ADAM_EPS = 1e-8;",
+            "const PROCESS_VP = 0u;", "const PROCESS_SUB_VP = 1u;", "const PROCESS_LINEAR = 2u;"] {
+            assert!(c.contains(line), "{line} not in:\n{c}");
+        }
+        for (name, src) in [("common", super::COMMON), ("adam", include_str!("../../../shaders/adam.wgsl"))] {
+            for literal in ["19.9", "0.05 *", "0.999", "1e-8", "process == 1u", "process == 2u"] {
+                assert!(!src.contains(literal), "{name}.wgsl writes {literal} itself");
+            }
+        }
+    }
 }

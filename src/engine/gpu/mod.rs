@@ -365,11 +365,7 @@ impl GpuEngine {
                 layers.extend(build_mlp(&sh, mlp, io));
             }
         }
-        let process = match net.config.process {
-            crate::diffusion::ProcessKind::Vp => 0u32,
-            crate::diffusion::ProcessKind::SubVp => 1,
-            crate::diffusion::ProcessKind::Linear => 2,
-        };
+        let process = net.config.process.code();
         let parameterization = match net.config.parameterization {
             Parameterization::Plain => 0u32,
             Parameterization::SkipFixed => 1,

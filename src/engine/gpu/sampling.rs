@@ -127,7 +127,7 @@ impl GpuSampler {
         });
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("sample"),
-            source: wgpu::ShaderSource::Wgsl(format!("{}\n{SOURCE}", super::kernels::COMMON).into()),
+            source: wgpu::ShaderSource::Wgsl(format!("{}\n{SOURCE}", super::kernels::common()).into()),
         });
         let pipeline = |name: &str| {
             device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
