@@ -36,6 +36,21 @@ pub enum Event<'a> {
 }
 
 
+impl Event<'_> {
+    /// The event as the page's workers post it (the one place it is written):
+    /// `{kind: "phase", phase}`, `{kind: "note", text}`, `{kind: "progress", iter, total, loss,
+    /// elapsed_s}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Event::Phase(p) => serde_json::json!({"kind": "phase", "phase": p}),
+            Event::Note(n) => serde_json::json!({"kind": "note", "text": n}),
+            Event::Training(p) => {
+                serde_json::json!({"kind": "progress", "iter": p.iter, "total": p.total, "loss": p.loss, "elapsed_s": p.elapsed_s})
+            }
+        }
+    }
+}
+
 /// Announces a phase; a caller that breaks cancels before it.
 pub fn phase(on_event: &mut dyn FnMut(Event) -> ControlFlow<()>, name: &str) -> Result<(), RunError> {
     match on_event(Event::Phase(name)) {

@@ -222,6 +222,17 @@ pub enum ChainEvent<'a> {
     Generation(&'a ChainResult),
 }
 
+impl ChainEvent<'_> {
+    /// As the page's workers post it: a run's event as [`Event::to_json`], and `{kind: "chain",
+    /// chain}` after every generation.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            ChainEvent::Run(e) => e.to_json(),
+            ChainEvent::Generation(c) => serde_json::json!({"kind": "chain", "chain": c}),
+        }
+    }
+}
+
 /// Runs one chain. Errors only on a bad spec or cancellation (`on_event` breaking); a chain that
 /// fails mid-way (a generation diverges, its samples are not finite) returns the generations
 /// done with `error` set. `on_event` hears the run's events and, after every generation, the

@@ -136,21 +136,15 @@ pub async fn run_experiment(
         Backend::Cpu
     };
     let mut cb = |e: Event| {
-        let v = match e {
-            Event::Phase(p) => serde_json::json!({"kind": "phase", "phase": p}),
-            Event::Note(n) => serde_json::json!({"kind": "note", "text": n}),
-            Event::Training(p) => {
-                if p.iter >= lose_gpu_after as u64 {
-                    if let Some(ctx) = lose.take() {
-                        ctx.lose();
-                    }
+        // The test hook `lose-gpu-after`: the device is lost at that iteration.
+        if let Event::Training(p) = &e {
+            if p.iter >= lose_gpu_after as u64 {
+                if let Some(ctx) = lose.take() {
+                    ctx.lose();
                 }
-                serde_json::json!({
-                    "kind": "progress", "iter": p.iter, "total": p.total, "loss": p.loss, "elapsed_s": p.elapsed_s
-                })
             }
-        };
-        match send(v) {
+        }
+        match send(e.to_json()) {
             Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
             _ => ControlFlow::Continue(()),
         }
@@ -195,12 +189,7 @@ pub async fn run_experiment(
 /// false cancels.
 fn relay(on_event: &Function) -> impl FnMut(Event) -> ControlFlow<()> + '_ {
     move |e: Event| {
-        let v = match e {
-            Event::Training(p) => serde_json::json!({"kind": "progress", "iter": p.iter, "total": p.total}),
-            Event::Phase(p) => serde_json::json!({"kind": "phase", "phase": p}),
-            Event::Note(n) => serde_json::json!({"kind": "note", "text": n}),
-        };
-        match on_event.call1(&JsValue::NULL, &to_js(&v)) {
+        match on_event.call1(&JsValue::NULL, &to_js(&e.to_json())) {
             Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
             _ => ControlFlow::Continue(()),
         }
@@ -704,13 +693,9 @@ pub fn chain_record(run_json: &str, chain_json: &str, why: &str) -> Result<JsVal
 pub async fn run_chain(run_json: String, on_event: Function) -> Result<JsValue, JsValue> {
     let run: crate::study::PlannedRun =
         serde_json::from_str(&run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
-    let mut relayed = relay(&on_event);
-    let mut cb = |e: crate::generations::ChainEvent| match e {
-        crate::generations::ChainEvent::Run(e) => relayed(e),
-        crate::generations::ChainEvent::Generation(c) => match on_event.call1(&JsValue::NULL, &to_js(&serde_json::json!({"kind": "chain", "chain": c}))) {
-            Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
-            _ => ControlFlow::Continue(()),
-        },
+    let mut cb = |e: crate::generations::ChainEvent| match on_event.call1(&JsValue::NULL, &to_js(&e.to_json())) {
+        Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
     };
     let outcome = crate::generations::run_chain(&run.spec, Backend::Cpu, &mut cb).await;
     let rec = match &outcome {
