@@ -349,6 +349,7 @@ pub const SHIPPED: &[&str] = &[
     "fig7-seesaw",
     "fig9-two-model",
     "fig5-density",
+    "fig6-velocity",
 ];
 
 /// The preset of this id.
