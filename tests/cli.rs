@@ -432,12 +432,16 @@ fn a_slurm_folder_runs_under_plain_xargs_and_collects_as_the_local_study() {
     let (code, _, err) = lab(&["study", "--collect", d, "--quiet"]);
     assert_eq!(code, 1);
     assert!(err.contains("collected 0 of 4 runs") && err.contains("missing: 0-3"), "{err}");
-    let status = std::process::Command::new("bash")
-        .arg("-c")
-        .arg(format!("seq 0 3 | xargs -P 2 -I{{}} env SLURM_ARRAY_TASK_ID={{}} bash {d}/study.sbatch 2>/dev/null"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    // Every task of the array, as a scheduler would run them (plain xargs, 2 at a time).
+    let run_tasks = || {
+        let status = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("seq 0 3 | xargs -P 2 -I{{}} env SLURM_ARRAY_TASK_ID={{}} bash {d}/study.sbatch 2>/dev/null"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    run_tasks();
     let (code, collected, err) = lab(&["study", "--collect", d, "--quiet"]);
     assert_eq!(code, 0, "{err}");
     let (code, local, _) = lab(&[&["study", "--quiet", "--jobs", "2"][..], &study].concat());
@@ -460,12 +464,7 @@ fn a_slurm_folder_runs_under_plain_xargs_and_collects_as_the_local_study() {
     assert!(err.contains("run 3: results/3.json is the result of planned run 0, not of planned run 3"), "{err}");
     assert!(err.contains("missing: 1,3") && err.contains("resubmit them with: sbatch --array=1,3 "), "{err}");
     assert!(results.join("1.json.rejected").exists() && !results.join("3.json").exists());
-    let status = std::process::Command::new("bash")
-        .arg("-c")
-        .arg(format!("seq 0 3 | xargs -P 2 -I{{}} env SLURM_ARRAY_TASK_ID={{}} bash {d}/study.sbatch 2>/dev/null"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    run_tasks();
     // Item 2: --collect --out never overwrites a file that is not a study of this plan.
     let foreign = dir.join("notes.json");
     std::fs::write(&foreign, "{\"mine\": true}").unwrap();
