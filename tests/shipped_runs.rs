@@ -4,7 +4,8 @@
 //! spec and still gives its figures when its nets are sampled and measured again by today's code
 //! (otherwise: rerun the script). A study preset's file is the study of its paper plan (the same
 //! base run, axes and seeds; runs may still be missing: a partial study), and its cells' figures
-//! are what today's aggregation makes of its stored per-run results.
+//! are what today's aggregation makes of its stored per-run results. A generations preset's file
+//! is the same for its chains (`generations --out`).
 
 use collapse_lab::engine::block_on;
 use collapse_lab::experiment::presets::{self, Kind, Size};
@@ -28,7 +29,9 @@ fn every_shipped_run_is_its_presets_paper_run_and_samples_to_its_figures_again()
     };
     assert_eq!(files, expected, "www/runs holds exactly the runs of presets::SHIPPED (scripts/make-gallery-runs.sh makes them)");
     let provenance: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("provenance.json")).unwrap()).unwrap();
-    for id in &ids {
+    // COLLAPSE_LAB_SHIPPED_ONLY=id,id checks only those (while one file is being remade).
+    let only = std::env::var("COLLAPSE_LAB_SHIPPED_ONLY").ok();
+    for id in ids.iter().filter(|id| only.as_ref().is_none_or(|o| o.split(',').any(|x| x == id.as_str()))) {
         let p = presets::preset(id).unwrap_or_else(|| panic!("{id}: no such preset"));
         let text = std::fs::read_to_string(dir.join(format!("{id}.json"))).unwrap();
         let prov = &provenance[id.as_str()];
@@ -38,6 +41,10 @@ fn every_shipped_run_is_its_presets_paper_run_and_samples_to_its_figures_again()
         assert_eq!(prov["command"], p.command(Size::Paper).unwrap(), "{id}: provenance names another command");
         if p.kind == Kind::Study {
             check_study(p, &text);
+            continue;
+        }
+        if p.kind == Kind::Generations {
+            check_generations(p, &text);
             continue;
         }
         assert_eq!(p.kind, Kind::Run, "{id}");
@@ -72,4 +79,32 @@ fn check_study(p: &presets::Preset, text: &str) {
     let again = study::aggregate(&plan, &file.runs);
     assert_eq!(serde_json::to_value(&again).unwrap(), serde_json::to_value(&file).unwrap(), "{id}: the cells are not the aggregate of the runs");
     eprintln!("{id}: a study of {} of {} runs, cells recomputed from its runs", file.runs.len(), plan.runs.len());
+}
+
+/// A shipped generations run: its plan is the preset's paper plan (the base run with its
+/// recursion settings, the fresh fractions, samplers and seeds), every chain its planned spec,
+/// and its cells what today's aggregation makes of the stored chains.
+fn check_generations(p: &presets::Preset, text: &str) {
+    use collapse_lab::generations::{self, ChainResult, GenerationsResult};
+    let id = p.id;
+    let file: GenerationsResult = serde_json::from_str(text).unwrap_or_else(|e| panic!("{id}: not a generations JSON: {e}"));
+    let r = p.resolve(Size::Paper).unwrap();
+    let base = p.spec(Size::Paper).unwrap();
+    let plan = generations::plan(&base, &r.fresh, &r.gen_samplers, Vec::new(), r.gen_seeds.unwrap_or(1)).unwrap();
+    assert_eq!(file.base, plan.base, "{id}: another base run than the preset's paper spec");
+    assert_eq!(file.seeds, plan.seeds, "{id}: seeds");
+    let mut records = Vec::new();
+    for v in &file.runs {
+        let index = v["index"].as_u64().unwrap_or_else(|| panic!("{id}: a chain without its index")) as usize;
+        let chain: ChainResult = serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{id}: chain {index}: {e}"));
+        assert!(chain.error.is_none(), "{id}: chain {index} stopped: {:?}", chain.error);
+        let planned = &plan.runs[index];
+        let rec = planned.spec.recursion.as_ref().unwrap();
+        assert_eq!((chain.fresh, chain.sampler.as_str(), chain.seed), (rec.fresh, rec.sampler.name(), planned.spec.seed), "{id}: chain {index} is not the planned chain");
+        assert_eq!(chain.generations.len(), rec.generations + 1, "{id}: chain {index} has {} generations", chain.generations.len());
+        records.push(generations::record(planned, Ok(&chain)));
+    }
+    let again = generations::aggregate(&plan, &records);
+    assert_eq!(serde_json::to_value(&again).unwrap(), serde_json::to_value(&file).unwrap(), "{id}: the cells are not the aggregate of the chains");
+    eprintln!("{id}: generations of {} of {} chains, cells recomputed from its chains", file.runs.len(), plan.runs.len());
 }

@@ -630,11 +630,12 @@ async function openShipped(spec, id) {
   return true;
 }
 
-// A gallery study at paper size whose file ships with the page (www/runs/ID.json, the CLI's
-// `study --out`, made by scripts/make-gallery-runs.sh): drawn at once, with where it comes from;
-// a study still being computed (runs missing) opens as partial and says so. Resolves to
-// whether it was shown.
-async function openShippedStudy(id) {
+// A gallery study or generations run at paper size whose file ships with the page
+// (www/runs/ID.json, the CLI's `study --out` or `generations --out`, made by
+// scripts/make-gallery-runs.sh): drawn at once, with where it comes from; one still being
+// computed (runs missing) opens as partial and says so. Only the one the form describes opens
+// (the same base run, axes and seeds). Resolves to whether it was shown.
+async function openShippedMany(id) {
   const text = await shippedFile(id);
   let v;
   try {
@@ -642,24 +643,39 @@ async function openShippedStudy(id) {
   } catch {
     return false;
   }
-  if (!v) return false;
-  // Only the study the form describes: the same base run, axes and seeds.
-  const axes = (v.axes || []).map((a) => `${a.name}=${a.values.join(',')}`);
-  const spec = validate();
-  if (!spec || busy() || !v.base || runKey(v.base) !== runKey(spec) || JSON.stringify(axes) !== JSON.stringify(studyAxes())
-    || v.seeds !== Number(form.elements.seeds.value.trim())) return false;
-  const view = $('#study-view');
-  window.collapseLab.study = v;
-  studyView.render(view, v);
+  if (!v || !v.base || busy() || !validate()) return false;
+  const generations = pageMode === 'generations';
+  let base, axes, seeds;
+  try {
+    if (generations) {
+      const g = genInputs();
+      const plan = generationsPlan(g.pairs, g.fresh, g.samplers, g.seeds);
+      ({ base, seeds } = plan);
+      axes = plan.axes.map((a) => `${a.name}=${a.values.join(',')}`);
+    } else {
+      base = validate();
+      axes = studyAxes();
+      seeds = Number(form.elements.seeds.value.trim());
+    }
+  } catch {
+    return false;
+  }
+  const shippedAxes = (v.axes || []).map((a) => `${a.name}=${a.values.join(',')}`);
+  if (runKey(v.base) !== runKey(base) || JSON.stringify(shippedAxes) !== JSON.stringify(axes) || v.seeds !== seeds) return false;
+  const view = $(generations ? '#generations-view' : '#study-view');
+  if (generations) window.collapseLab.generations = v; else window.collapseLab.study = v;
+  (generations ? generationsView : studyView).render(view, v);
+  view.hidden = false;
   $('#run-view').hidden = true;
   const planned = v.cells.length * v.seeds;
   const done = planned - v.missing.length;
+  const what = generations ? 'chains' : 'runs';
   view.dataset.state = v.missing.length ? 'partial' : 'done';
   view.dataset.shipped = 'true';
   $('#progress').value = done / planned;
-  $('#progress-text').textContent = `${provenanceText(id)}: ${done} of ${planned} runs`
+  $('#progress-text').textContent = `${provenanceText(id)}: ${done} of ${planned} ${what}`
     + (v.missing.length ? ` — partial: the other ${v.missing.length} are still being computed by the CLI and ship later.` : '.')
-    + ` ${$('#study').textContent} trains it here.`;
+    + ` Press ${$(generations ? '#run-generations' : '#study').textContent} to compute it here.`;
   return true;
 }
 
@@ -1003,8 +1019,8 @@ async function main() {
   const match = !stored && single && spec && params.get('view') !== 'hermite' ? shippedFor(spec, presets, params.get('preset')) : null;
   if (match && !params.has('preset')) galleryView.note($('#preset-note'), match, 'paper');
   const shipped = match ? await openShipped(spec, match.id)
-    : !stored && spec && pageMode === 'study' && params.get('size') === 'paper' && presets.some((p) => p.id === params.get('preset') && p.shipped)
-      && await openShippedStudy(params.get('preset'));
+    : !stored && spec && ['study', 'generations'].includes(pageMode) && params.get('size') === 'paper'
+      && presets.some((p) => p.id === params.get('preset') && p.shipped) && await openShippedMany(params.get('preset'));
   document.body.dataset.ready = 'true';
   if (spec && params.get('autorun') === '1' && !stored && !shipped) {
     if (params.get('view') === 'generations') { if (!$('#run-generations').disabled) startGenerations(); }

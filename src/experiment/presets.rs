@@ -350,6 +350,7 @@ pub const SHIPPED: &[&str] = &[
     "fig9-two-model",
     "fig5-density",
     "fig6-velocity",
+    "rec-fig1",
 ];
 
 /// The preset of this id.

@@ -649,8 +649,8 @@ await test('a_paper_gallery_link_opens_its_shipped_run_without_training', async 
 });
 
 // Every gallery entry that ships opens from its file at its paper size without training: a run
-// sampled again in the page, a study drawn with its error bars, findings and provenance; a
-// partial study says it is partial.
+// sampled again in the page, a study drawn with its error bars, findings and provenance, a
+// generations run drawn with its provenance; a partial study says it is partial.
 await test('every_shipped_gallery_file_opens_without_training', async (page) => {
   const listing = execFileSync(cliBin, ['gallery', '--size', 'paper'], { encoding: 'utf8' }).split('\n');
   const shippedIds = execFileSync(cliBin, ['gallery', '--shipped'], { encoding: 'utf8' }).trim().split('\n');
@@ -659,7 +659,14 @@ await test('every_shipped_gallery_file_opens_without_training', async (page) => 
     const query = listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
     const t0 = Date.now();
     await page.goto(`${base}?${query}&gpu=0`);
-    if (query.includes('vary=')) {
+    if (query.includes('view=generations')) {
+      await page.waitForSelector('#generations-view[data-shipped=true]', { timeout: 15_000 }).catch(() => { throw new Error(`${id}: the shipped generations did not open`); });
+      const text = await page.textContent('#progress-text');
+      assert(/Trained by the lab's CLI \(collapse-lab generations/.test(text) && / of \d+ chains/.test(text), `${id}: ${text}`);
+      assert((await inked(page, '#generations-view canvas')) > 2000, `${id}: no charts`);
+      assert((await page.getAttribute('#generations-view', 'data-state')) === 'done' && (await page.getAttribute('#results', 'data-state')) !== 'running', `${id}: it trains`);
+      await page.screenshot({ path: path.join(outDir, 'shipped-generations.png'), fullPage: false });
+    } else if (query.includes('vary=')) {
       await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 15_000 }).catch(() => { throw new Error(`${id}: the shipped study did not open`); });
       const text = await page.textContent('#progress-text');
       assert(/Trained by the lab's CLI \(collapse-lab study/.test(text), `${id}: ${text}`);
