@@ -66,16 +66,13 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
         }
         check_out_file("--save-run", path)?;
     }
-    let (backend, pretrained, file_result) = match opened {
-        // A saved run's nets are sampled on the CPU: no training, so no engine to choose.
-        Some(o) => (experiment::Backend::Cpu, Some(o.pretrained), Some(o.result)),
-        None => (backend_of(&f)?, None, None),
+    let result = match opened {
+        Some(o) => block_on(o.reopen(&mut on_event)).map_err(|e| match e {
+            experiment::saved::ReopenError::Run(e) => CliError::Failed(e.to_string()),
+            experiment::saved::ReopenError::Differs(e) => CliError::Failed(format!("--load-run: {e}")),
+        })?,
+        None => block_on(experiment::run_with(&spec, backend_of(&f)?, None, &mut on_event)).map_err(|e| CliError::Failed(e.to_string()))?,
     };
-    let result = block_on(experiment::run_with(&spec, backend, pretrained, &mut on_event))
-        .map_err(|e| CliError::Failed(e.to_string()))?;
-    if let Some(file) = &file_result {
-        experiment::saved::check(file, &result, experiment::saved::TOLERANCE).map_err(|e| CliError::Failed(format!("--load-run: {e}")))?;
-    }
     // The JSON first: if writing a file fails after all, the result is not lost.
     emit(&serde_json::to_string_pretty(&result).unwrap());
     if let Some(path) = f.get("--save-run") {

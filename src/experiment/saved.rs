@@ -12,7 +12,8 @@
 //! A run on a CSV file (the `csv` data set) also holds the file's points, `"data": [f32, ...]`
 //! row-major, since its spec names the file only; opening checks them against its fingerprint.
 
-use super::run::{ExperimentResult, NetTraining, Pretrained};
+use super::run::{Backend, Event, ExperimentResult, NetTraining, Pretrained, RunError};
+use std::ops::ControlFlow;
 use super::spec::ExperimentSpec;
 use crate::engine::TrainReport;
 use serde::{Deserialize, Serialize};
@@ -123,6 +124,33 @@ pub fn open(text: &str) -> Result<Opened, String> {
     };
     let engine = s.result.get("engine").and_then(|e| e.as_str()).unwrap_or("an unnamed engine").to_string();
     Ok(Opened { spec: s.spec, pretrained: Pretrained { params: s.params, training, training_nets, engine }, result: s.result })
+}
+
+/// Why a saved run did not reopen: its run failed, or its figures came out other than the file's.
+#[derive(Debug)]
+pub enum ReopenError {
+    Run(RunError),
+    Differs(String),
+}
+
+impl std::fmt::Display for ReopenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReopenError::Run(e) => write!(f, "{e}"),
+            ReopenError::Differs(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl Opened {
+    /// Samples and measures the saved nets again (on the CPU engine: no training, so no engine
+    /// to choose) and checks the figures against the file's ([`check`]): the one reopen behind
+    /// the CLI's `--load-run`, the page's "Open run" and shipped runs, and the shipped-runs test.
+    pub async fn reopen(self, on_event: &mut dyn FnMut(Event) -> ControlFlow<()>) -> Result<ExperimentResult, ReopenError> {
+        let again = super::run_with(&self.spec, Backend::Cpu, Some(self.pretrained), on_event).await.map_err(ReopenError::Run)?;
+        check(&self.result, &again, TOLERANCE).map_err(ReopenError::Differs)?;
+        Ok(again)
+    }
 }
 
 /// Whether the run's figures as sampled again match the file's: every TID (and its spread) of

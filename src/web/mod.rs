@@ -149,12 +149,10 @@ pub async fn run_experiment(
             _ => ControlFlow::Continue(()),
         }
     };
-    let (pretrained, file) = opened.map(|o| (o.pretrained, o.result)).unzip();
-    let result =
-        experiment::run_with(&spec, backend, pretrained, &mut cb).await.map_err(|e| JsValue::from_str(&e.to_string()))?;
-    if let Some(file) = &file {
-        experiment::saved::check(file, &result, experiment::saved::TOLERANCE).map_err(|e| JsValue::from_str(&e))?;
-    }
+    let result = match opened {
+        Some(o) => o.reopen(&mut cb).await.map_err(|e| JsValue::from_str(&e.to_string()))?,
+        None => experiment::run_with(&spec, backend, None, &mut cb).await.map_err(|e| JsValue::from_str(&e.to_string()))?,
+    };
     let out = Object::new();
     let params = js_sys::Array::new();
     for p in &result.params {
