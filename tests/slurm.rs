@@ -3,7 +3,7 @@
 //! study is submitted with sbatch, waited for with squeue, collected and compared with the same
 //! study run locally; a task killed mid-run shows up as missing and a resubmission completes it;
 //! bad --slurm-opts are refused by sbatch and reported. The job-array folder run by plain
-//! `xargs -P` (no Slurm) is tested in tests/cli.rs.
+//! `xargs -P` (no Slurm) is tested in tests/cli_study.rs.
 
 use serde_json::Value;
 use std::process::Command;

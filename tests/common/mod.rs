@@ -25,3 +25,11 @@ pub fn lab_ok(args: &[&str]) -> String {
     assert_eq!(code, 0, "collapse-lab {args:?}: {err}");
     out
 }
+
+/// A small 1D run with diagnostics (two nets possible), quiet: the base of the CLI's study tests.
+pub const SMALL_STUDY: &[&str] = &[
+    "--dataset", "mog1d", "--data-size", "2000", "--depth", "2", "--iters", "20", "--batch", "64", "--report-every", "10",
+    "--samplers", "ode", "--steps", "ode=10", "--n-samples", "200", "--eps", "0.05,0.1", "--repeats", "2",
+    "--diagnostics", "--diag-points", "300", "--diag-trajectories", "16", "--record-times", "1,0", "--trajectories", "2",
+    "--quiet",
+];

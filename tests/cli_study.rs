@@ -1,0 +1,156 @@
+//! `collapse-lab study`, run as a user would: it writes, resumes and refuses bad axes, and its
+//! Slurm folder runs under plain xargs and collects to the local study's figures.
+
+mod common;
+use common::{lab, SMALL_STUDY};
+
+#[test]
+fn study_writes_resumes_and_refuses_bad_axes() {
+    let dir = std::env::temp_dir().join(format!("collapse-lab-study-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("study.json");
+    let out_s = out.to_str().unwrap();
+    let mut args = vec!["study", "--vary", "width=4,8", "--vary", "fixed-t=none,1", "--seeds", "2", "--jobs", "2", "--out", out_s];
+    args.extend_from_slice(SMALL_STUDY);
+    let (code, stdout, stderr) = lab(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let s: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(s["cells"].as_array().unwrap().len(), 4);
+    assert_eq!(s["runs"].as_array().unwrap().len(), 8);
+    let m = &s["cells"][0]["metrics"]["mae_velocity@1"];
+    assert_eq!(m["values"].as_array().unwrap().len(), 2);
+    assert!(m["mean"].as_f64().unwrap() > 0.0 && m["std"].as_f64().is_some());
+    assert!(s["cells"][1]["metrics"]["dsm@0.1"]["mean"].as_f64().is_some());
+    // The saved file is the same study; given again, nothing re-runs.
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(saved["cells"], s["cells"]);
+    let args2: Vec<&str> = args.iter().copied().filter(|a| *a != "--quiet").collect();
+    let (code, stdout2, stderr2) = lab(&args2);
+    assert_eq!(code, 0, "{stderr2}");
+    assert!(stderr2.contains("8 of 8 runs already done"), "{stderr2}");
+    let s2: serde_json::Value = serde_json::from_str(&stdout2).unwrap();
+    assert_eq!(s2["cells"], s["cells"]);
+    // Reordered axes, reordered values and one more seed: every finished run is kept by what it
+    // is (its spec and seed), only the new seed's runs are run.
+    let mut moved = vec!["study", "--vary", "fixed-t=1,none", "--vary", "width=8,4", "--seeds", "3", "--jobs", "2", "--out", out_s];
+    moved.extend(SMALL_STUDY.iter().filter(|a| **a != "--quiet"));
+    let (code, stdout3, stderr3) = lab(&moved);
+    assert_eq!(code, 0, "{stderr3}");
+    assert!(stderr3.contains("resuming") && stderr3.contains("8 of 12 runs already done"), "{stderr3}");
+    let s3: serde_json::Value = serde_json::from_str(&stdout3).unwrap();
+    let runs3 = s3["runs"].as_array().unwrap();
+    for r in s["runs"].as_array().unwrap() {
+        let same = runs3.iter().find(|x| x["spec"] == r["spec"]).expect("a finished run was lost");
+        assert_eq!(same["metrics"], r["metrics"], "a finished run was run again");
+    }
+    // Fewer values: the runs no longer planned would be lost, so the resume is refused by name.
+    let mut fewer = vec!["study", "--vary", "width=4", "--vary", "fixed-t=none,1", "--seeds", "3", "--out", out_s];
+    fewer.extend_from_slice(SMALL_STUDY);
+    let (code, _, stderr4) = lab(&fewer);
+    assert_eq!(code, 2, "{stderr4}");
+    assert!(stderr4.contains("does not plan") && stderr4.contains("--restart"), "{stderr4}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&out).unwrap()).unwrap()["runs"].as_array().unwrap().len(), 12, "the refused resume touched the file");
+    fewer.push("--restart");
+    let (code, stdout5, stderr5) = lab(&fewer);
+    assert_eq!(code, 0, "{stderr5}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout5).unwrap()["runs"].as_array().unwrap().len(), 6);
+    for (bad, want) in [
+        (vec!["--vary", "widht=4,8"], "--vary widht: unknown setting"),
+        (vec!["--vary", "width=4,0"], "--vary width=0: model.width"),
+        (vec!["--vary", "width="], "--vary width: give one or more"),
+        (vec!["--vary", "width=4", "--seeds", "0"], "--seeds: must be in 1..=100"),
+        (vec!["--vary", "width=4", "--samples-out", "x"], "--samples-out is for single runs"),
+    ] {
+        let mut a = vec!["study"];
+        a.extend(bad.iter());
+        a.extend_from_slice(SMALL_STUDY);
+        let (code, stdout, stderr) = lab(&a);
+        assert_eq!(code, 2, "{a:?}: {stderr}");
+        assert!(stdout.is_empty());
+        assert!(stderr.lines().next().unwrap().contains(want), "{a:?}: {stderr}");
+    }
+    std::fs::write(&out, "not json").unwrap();
+    let (code, _, stderr) = lab(&args);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not a study of this lab"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_slurm_folder_runs_under_plain_xargs_and_collects_as_the_local_study() {
+    let dir = std::env::temp_dir().join(format!("collapse-lab-xargs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let study = [
+        "--dataset", "mog", "--data-size", "2000", "--depth", "2", "--iters", "40", "--batch", "128", "--samplers", "ode",
+        "--steps", "ode=10", "--n-samples", "200", "--eps", "0.1", "--repeats", "2", "--vary", "width=8,16", "--seeds", "2",
+    ];
+    let (code, out, err) = lab(&[&["study"][..], &study, &["--slurm", d, "--engine", "cpu"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let w: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((w["array"].as_str(), w["runs"].as_u64()), (Some("0-3"), Some(4)));
+    assert!(w["submit"].as_str().unwrap().starts_with("sbatch --array=0-3 "));
+    let script = std::fs::read_to_string(dir.join("study.sbatch")).unwrap();
+    assert!(script.contains("#SBATCH --array=0-3") && script.contains("--engine cpu"));
+    // Collecting before anything ran: all missing, exit 1.
+    let (code, _, err) = lab(&["study", "--collect", d, "--quiet"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("collected 0 of 4 runs") && err.contains("missing: 0-3"), "{err}");
+    // Every task of the array, as a scheduler would run them (plain xargs, 2 at a time).
+    let run_tasks = || {
+        let status = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("seq 0 3 | xargs -P 2 -I{{}} env SLURM_ARRAY_TASK_ID={{}} bash {d}/study.sbatch 2>/dev/null"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    run_tasks();
+    let (code, collected, err) = lab(&["study", "--collect", d, "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, local, _) = lab(&[&["study", "--quiet", "--jobs", "2"][..], &study].concat());
+    assert_eq!(code, 0);
+    let (a, b): (serde_json::Value, serde_json::Value) = (serde_json::from_str(&collected).unwrap(), serde_json::from_str(&local).unwrap());
+    for (r, s) in a["runs"].as_array().unwrap().iter().zip(b["runs"].as_array().unwrap()) {
+        for k in ["final_loss", "tid@ode@0.1", "marginal_accuracy@ode"] {
+            assert_eq!(r["metrics"][k], s["metrics"][k], "run {} {k}", r["index"]);
+        }
+    }
+    // Issue 23, items 6 and 7: a cut-short result and another run's result under this run's
+    // name are named, moved aside and redone by a resubmission; they are not "missing" forever.
+    let results = dir.join("results");
+    let whole = std::fs::read_to_string(results.join("1.json")).unwrap();
+    std::fs::write(results.join("1.json"), &whole[..whole.len() / 2]).unwrap();
+    std::fs::copy(results.join("0.json"), results.join("3.json")).unwrap();
+    let (code, _, err) = lab(&["study", "--collect", d, "--quiet"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("run 1: results/1.json is unreadable, not a whole result"), "{err}");
+    assert!(err.contains("run 3: results/3.json is the result of planned run 0, not of planned run 3"), "{err}");
+    assert!(err.contains("missing: 1,3") && err.contains("resubmit them with: sbatch --array=1,3 "), "{err}");
+    assert!(results.join("1.json.rejected").exists() && !results.join("3.json").exists());
+    run_tasks();
+    // Item 2: --collect --out never overwrites a file that is not a study of this plan.
+    let foreign = dir.join("notes.json");
+    std::fs::write(&foreign, "{\"mine\": true}").unwrap();
+    let (code, _, err) = lab(&["study", "--collect", d, "--quiet", "--out", foreign.to_str().unwrap()]);
+    assert!(code == 2 && err.contains("is not a study of this lab"), "{err}");
+    assert_eq!(std::fs::read_to_string(&foreign).unwrap(), "{\"mine\": true}");
+    let out = dir.join("collected.json");
+    let (code, again, err) = lab(&["study", "--collect", d, "--quiet", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let figures = |t: &str| -> Vec<serde_json::Value> {
+        let v: serde_json::Value = serde_json::from_str(t).unwrap();
+        v["runs"].as_array().unwrap().iter().flat_map(|r| ["final_loss", "tid@ode@0.1"].map(|k| r["metrics"][k].clone())).collect()
+    };
+    assert!(figures(&again) == figures(&collected), "the redone runs give the same study");
+    let (code, _, err) = lab(&["study", "--collect", d, "--quiet", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "the same plan's study file is refreshed: {err}");
+    // A run of the folder again skips what is done; a different study in the folder is refused.
+    let (code, _, err) = lab(&[&["study"][..], &study[..study.len() - 2], &["--seeds", "3", "--slurm", d]].concat());
+    assert_eq!(code, 2);
+    assert!(err.contains("holds another study"), "{err}");
+    let (code, _, err) = lab(&["study", "--collect", d, "--width", "8"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("give no run settings with it"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
