@@ -348,6 +348,7 @@ pub const SHIPPED: &[&str] = &[
     "appJ-processes",
     "fig7-seesaw",
     "fig9-two-model",
+    "fig9-skip",
     "fig5-density",
     "fig6-velocity",
     "rec-fig1",
