@@ -1,0 +1,105 @@
+import { chainRecord, generationsAggregate, generationsPlan } from '../../collapse-lab.js';
+import { runBatch } from '../batch.js';
+import { setRunning, validate, yieldLanding } from '../controls.js';
+import { genKey, keep } from '../kept.js';
+import { genInputs, updateShare } from '../settings.js';
+import { $, S } from '../state.js';
+import * as generationsView from '../views/generations.js';
+
+// A generations run: the chains come from the Rust core's plan (as `collapse-lab generations`),
+// each chain runs in one of several Web Workers, and every finished generation is drawn at once.
+// Cancel keeps every generation already done.
+export function startGenerations() {
+  yieldLanding();
+  if (!validate()) return;
+  let g, plan;
+  try {
+    g = genInputs();
+    plan = generationsPlan(g.pairs, g.fresh, g.samplers, g.seeds);
+  } catch (e) {
+    $('#gen-error').textContent = `Generations: ${(e && e.text) || String(e)}`;
+    return;
+  }
+  S.mode = 'generations';
+  updateShare();
+  $('#run-error').textContent = '';
+  $('#run-view').hidden = !S.lastOut;
+  $('#seesaw-view').hidden = !S.lastOut || $('#seesaw-view').hidden;
+  const n = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, plan.runs.length, 16));
+  const perChain = plan.base.recursion.generations + 1;
+  S.gens = { ...g, plan, records: [], partial: new Map(), running: new Map(), queue: plan.runs.slice(), workers: [], total: plan.runs.length, t0: performance.now() };
+  const s = S.gens;
+  const view = $('#generations-view');
+  view.dataset.state = 'running';
+  setRunning(true);
+  $('#progress').value = 0;
+  const progress = () => {
+    let done = s.records.length * perChain;
+    for (const [i, frac] of s.running) done += (s.partial.get(i)?.generations.length || 0) + frac;
+    const frac = done / (s.total * perChain);
+    $('#progress').value = frac;
+    const el = (performance.now() - s.t0) / 1000;
+    const eta = frac > 0.02 ? el / frac - el : NaN;
+    const gensDone = s.records.length * perChain + [...s.running.keys()].reduce((a, i) => a + (s.partial.get(i)?.generations.length || 0), 0);
+    $('#progress-text').textContent = `Generations: ${gensDone} of ${s.total * perChain} generations done (${s.records.length} of ${s.total} chains), ${s.running.size} running in ${n} workers · ${el.toFixed(0)} s`
+      + (Number.isFinite(eta) ? ` · ETA ${eta.toFixed(0)} s` : '');
+  };
+  const draw = () => {
+    const live = [...s.partial.entries()].filter(([i]) => s.running.has(i)).map(([i, c]) => chainRecord(JSON.stringify(plan.runs[i]), JSON.stringify(c), ''));
+    s.result = generationsAggregate(s.pairs, s.fresh, s.samplers, s.seeds, JSON.stringify(s.records.concat(live)));
+    window.collapseLab.generations = s.result;
+    generationsView.render(view, s.result);
+  };
+  s.draw = draw;
+  const done = () => {
+    if (S.gens !== s) return;
+    draw();
+    setRunning(false);
+    validate();
+    const secs = ((performance.now() - s.t0) / 1000).toFixed(1);
+    $('#progress').value = 1;
+    const stopped = s.records.filter((r) => r.error).length;
+    $('#progress-text').textContent = `Generations done: ${s.total} chains × ${perChain} generations in ${secs} s (${n} workers, CPU engine)` + (stopped ? `; ${stopped} chain(s) stopped early` : '') + '.';
+    view.dataset.state = 'done';
+    if (!stopped) keep(genKey(s), s.result, 'the generations');
+  };
+  runBatch(s, n, (run) => ({ chainRun: JSON.stringify(run) }), done, (w, m, next) => {
+    if (S.gens !== s) return;
+    if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, 0.8 * m.event.iter / m.event.total); progress(); }
+    else if (m.type === 'event' && m.event.kind === 'chain') { s.partial.set(w.run, m.event.chain); s.running.set(w.run, 0); progress(); draw(); }
+    else if (m.type === 'record') { s.running.delete(w.run); s.records.push(m.record); progress(); draw(); next(); }
+    else if (m.type === 'error') {
+      // A chain that fails or whose worker stops keeps the generations it reported.
+      s.running.delete(w.run);
+      const c = s.partial.get(w.run);
+      s.records.push(c ? chainRecord(JSON.stringify(plan.runs[w.run]), JSON.stringify(c), m.message) : { index: w.run, ...failedRecord(plan, w.run, m.message) });
+      draw(); next();
+    }
+  });
+  progress();
+  view.hidden = false;
+  view.scrollIntoView({ block: 'start' });
+}
+
+export function cancelGenerations() {
+  const s = S.gens;
+  for (const w of s.workers) w.terminate();
+  s.workers = [];
+  // The chains in flight keep the generations they finished.
+  for (const i of s.running.keys()) {
+    const c = s.partial.get(i);
+    if (c) s.records.push(chainRecord(JSON.stringify(s.plan.runs[i]), JSON.stringify(c), `cancelled after generation ${c.generations.length - 1}`));
+  }
+  s.running.clear();
+  setRunning(false);
+  validate();
+  const kept = s.records.reduce((a, r) => a + (r.result?.generations?.length || 0), 0);
+  $('#progress-text').textContent = `Generations cancelled: ${kept} finished generations of ${s.records.length} chains kept.`;
+  $('#generations-view').dataset.state = 'cancelled';
+  S.gens = { ...s, workers: [] };
+  if (s.records.length) {
+    s.result = generationsAggregate(s.pairs, s.fresh, s.samplers, s.seeds, JSON.stringify(s.records));
+    window.collapseLab.generations = s.result;
+    generationsView.render($('#generations-view'), s.result);
+  }
+}

@@ -1,0 +1,174 @@
+// One experiment in a Web Worker (www/worker.js, which spreads the batch over more workers):
+// trained from the form, or a saved or shipped run's nets sampled and measured again; and
+// "Your own samples", measured in a worker the same way. Nothing shown is lost when a run is
+// cancelled or fails.
+import { defaultSpec, saveRun, settingsOf } from '../../collapse-lab.js';
+import { busy, csvMissing, setRunning, validate, yieldLanding } from '../controls.js';
+import { takeCsv } from '../datafiles.js';
+import { download } from '../exports.js';
+import { chooseEngine } from '../gpu.js';
+import { keep, provenanceText, runKey } from '../kept.js';
+import { LABELS } from '../plots.js';
+import { applyParams, fillForm, workersOf } from '../settings.js';
+import { $, GPU_MODE, PAGE, S } from '../state.js';
+import { drawLoss, render } from '../views/run.js';
+import * as ownView from '../views/own.js';
+
+// Runs the form's experiment, or with `saved` (a saved run's file text) samples and measures
+// its nets again without training; the form takes the saved spec only once that succeeded.
+// `shipped`: the file came with the page (a gallery run trained by the CLI).
+export async function start(saved = null, savedName = '', shipped = false) {
+  yieldLanding();
+  const spec = saved ? defaultSpec() : validate();
+  if (!spec || (!saved && csvMissing())) return;
+  S.mode = 'run';
+  const engine = saved ? { gpu: false, note: $('#engine-note').textContent } : await chooseEngine(GPU_MODE);
+  $('#engine-note').textContent = engine.note;
+  $('#run-error').textContent = '';
+  // What is shown from now on is this run's, not a stored or shipped one's.
+  delete $('#results').dataset.stored;
+  delete $('#results').dataset.shipped;
+  S.liveLoss = [];
+  $('#run-view').hidden = false;
+  S.worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
+  S.worker.landing = shipped;
+  setRunning(true, shipped);
+  const t0 = performance.now();
+  let lastDraw = 0;
+  $('#progress-text').textContent = 'Generating data…';
+  S.worker.onmessage = (ev) => {
+    const m = ev.data;
+    if (m.type === 'event') {
+      const e = m.event;
+      if (e.kind === 'progress') {
+        S.liveLoss.push([e.iter, e.loss]);
+        $('#progress').value = e.iter / e.total;
+        const rate = e.iter / Math.max(e.elapsed_s, 1e-6);
+        const eta = (e.total - e.iter) / Math.max(rate, 1e-9);
+        $('#progress-text').textContent = `Training: ${e.iter} / ${e.total} iterations · ${rate.toFixed(0)} it/s · ETA ${eta.toFixed(0)} s · loss ${e.loss.toFixed(4)}`;
+        if (performance.now() - lastDraw > 150 || e.iter === e.total) { lastDraw = performance.now(); drawLoss(S.liveLoss); }
+      } else if (e.kind === 'note') {
+        $('#engine-note').textContent = `Note: ${e.text}.`;
+      } else if (e.kind === 'phase' && e.phase === 'choosing the engine') {
+        $('#progress-text').textContent = 'Timing a few training steps on WebGPU and on the CPU engine…';
+      } else if (e.kind === 'phase' && e.phase !== 'data' && e.phase !== 'training') {
+        $('#progress-text').textContent = e.phase === 'metrics' ? 'Measuring TID…' : `Sampling with ${LABELS[e.phase] || e.phase}…`;
+      }
+    } else if (m.type === 'done') {
+      if (saved) {
+        takeCsv(m.out, savedName);
+        fillForm(m.out.result.spec), applyParams(new URLSearchParams(settingsOf(JSON.stringify(m.out.result.spec), true)));
+      }
+      finish();
+      S.lastOut = m.out;
+      keep(runKey(m.out.result.spec), m.out, 'the run');
+      window.collapseLab.last = m.out;
+      render(m.out);
+      const secs = ((performance.now() - t0) / 1000).toFixed(1);
+      $('#progress').value = 1;
+      const eng = m.out.result.engine.replace(/^cpu/, 'the CPU engine').replace(/^gpu: .*/, `WebGPU (${engine.name})`);
+      $('#progress-text').textContent = shipped
+        ? `${provenanceText(savedName.replace(/\.json$/, ''))}: sampled and measured again here in ${secs} s, matching the file. Re-run trains it here.`
+        : saved ? `Opened ${savedName}: its nets sampled and measured again in ${secs} s; the figures match the file's.`
+          : `Done in ${secs} s on ${eng}${m.out.result.sampling_engine.startsWith('gpu') ? ', which also ran the samplers' : ''}.`;
+      if (shipped) { $('#train').textContent = 'Re-run'; $('#results').dataset.shipped = 'true'; }
+      if (m.out.result.notes.length) $('#engine-note').textContent = `Note: ${m.out.result.notes.join('; ')}.`;
+      $('#results').dataset.state = 'done';
+    } else if (m.type === 'error') {
+      if (saved) fail(`Open run ${savedName}: ${m.message}`, true); else fail(m.message);
+    }
+  };
+  S.worker.onerror = (ev) => { ev.preventDefault(); fail(ev.message || 'the worker stopped'); };
+  // A saved run trains nothing, but its sampling spreads over the same workers; a bad workers
+  // field is refused for a run to train, and means one worker for a saved one.
+  let workers = 1;
+  try { workers = workersOf(); } catch (e) { if (!saved) throw e; }
+  S.worker.postMessage({ spec: JSON.stringify(spec), workers, useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0), saved: saved || undefined,
+    data: !saved && spec.dataset === 'csv' ? S.dataCsv.points : undefined });
+}
+
+// Your own samples: both files go to a worker, which reads, parses and measures them (the core's
+// compareCsv); a bad file is named with its line and column, and what was shown stays.
+export function startOwn() {
+  const [train, samples] = [$('#own-train').files[0], $('#own-samples').files[0]];
+  const err = $('#own-error');
+  err.textContent = '';
+  if (!train || !samples) { err.textContent = `Choose ${train ? '' : 'a training-set file'}${!train && !samples ? ' and ' : ''}${samples ? '' : 'a samples file'}.`; return; }
+  const kText = $('#own-k').value.trim();
+  const k = kText === '' ? 0 : Number(kText);
+  if (!Number.isInteger(k) || k < 1 && kText !== '') { err.textContent = `Hill's k: expected a positive integer or nothing, got "${kText}"`; return; }
+  if (busy()) return;
+  yieldLanding();
+  S.worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
+  setRunning(true);
+  const t0 = performance.now();
+  $('#progress').value = 0;
+  $('#progress-text').textContent = 'Reading your files…';
+  const names = { train: train.name, samples: samples.name };
+  S.worker.onmessage = (ev) => {
+    const m = ev.data;
+    if (m.type === 'event' && m.event.kind === 'phase') $('#progress-text').textContent = `${m.event.phase[0].toUpperCase()}${m.event.phase.slice(1)}…`;
+    else if (m.type === 'event' && m.event.kind === 'progress') $('#progress').value = m.event.iter / m.event.total;
+    else if (m.type === 'compared') {
+      finish();
+      window.collapseLab.own = m.out.compared;
+      const box = $('#own-view');
+      ownView.render(box, m.out, names);
+      box.dataset.state = 'done';
+      box.scrollIntoView({ block: 'start' });
+      $('#progress').value = 1;
+      $('#progress-text').textContent = `Measured ${names.samples} against ${names.train} in ${((performance.now() - t0) / 1000).toFixed(1)} s.`;
+    } else if (m.type === 'error') {
+      finish();
+      // The core names the file as train or samples; say which file that is.
+      err.textContent = m.message.replace(/^(train|samples):/, (_, w) => `${names[w]}:`).replace(/^eps:/, 'Radii e:').replace(/^k:/, "Hill's k:") + '.';
+      $('#progress-text').textContent = 'Stopped.';
+    }
+  };
+  S.worker.onerror = (ev) => { ev.preventDefault(); finish(); err.textContent = ev.message || 'the worker stopped'; };
+  S.worker.postMessage({ compare: { train, samples, eps: $('#own-eps').value, k, seed: 0, survivalEps: 0.05 } });
+}
+
+// A saved run's file: opened in the worker (checked there by the core), never half-applied.
+export async function openRun(file) {
+  $('#run-error').textContent = '';
+  if (busy()) return;
+  if (file.size > 256 * 1024 * 1024) {
+    $('#run-error').textContent = `Open run ${file.name}: ${(file.size / 2 ** 20).toFixed(0)} MB is more than a saved run can be (256 MB).`;
+    return;
+  }
+  start(await file.text(), file.name);
+}
+
+export function saveRunFile() {
+  if (!S.lastOut) return;
+  try {
+    const text = saveRun(JSON.stringify(S.lastOut.result), S.lastOut.params || [], S.lastOut.data);
+    download(`collapse-lab-run-seed${S.lastOut.result.spec.seed}.json`, new Blob([text], { type: 'application/json' }));
+  } catch (e) {
+    $('#run-error').textContent = `Save run: ${(e && e.message) || e}.`;
+  }
+}
+
+export function finish() {
+  if (S.worker) S.worker.terminate();
+  S.worker = null;
+  setRunning(false);
+  validate();
+}
+
+export function fail(message, plain = false) {
+  finish();
+  $('#run-error').textContent = (plain ? `${message}.` : `Run failed: ${message}.`) + (S.lastOut ? ' The previous results are still shown.' : '');
+  $('#progress-text').textContent = 'Stopped.';
+  if (S.lastOut) render(S.lastOut); else drawLoss([]);
+  $('#results').dataset.state = S.lastOut ? 'done' : 'error';
+}
+
+export function cancelRun() {
+  if (!S.worker) return;
+  const at = S.liveLoss.length ? S.liveLoss[S.liveLoss.length - 1][0] : 0;
+  finish();
+  $('#progress-text').textContent = `Cancelled at iteration ${at}.` + (S.lastOut ? ' The previous results are still shown.' : '');
+  if (S.lastOut) render(S.lastOut); else drawLoss([]);
+}
