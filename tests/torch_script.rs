@@ -97,7 +97,7 @@ fn deterministic_samplers_give_the_labs_samples_point_by_point() {
         ("chessboard-fixed-t", &["--dataset", "chessboard", "--depth", "2", "--width", "40", "--fixed-t", "0.5"]),
         ("mog-exact-score", &["--dataset", "mog", "--exact-score"]),
     ];
-    let common = ["--iters", "150", "--batch", "256", "--data-size", "4000", "--n-samples", "700", "--samplers", "ode,ddim,dpm2", "--steps", "ode=40,ddim=25,dpm2=15", "--seed", "3"];
+    let common = ["--iters", "150", "--batch", "256", "--data-size", "4000", "--n-samples", "700", "--samplers", "ode,heun,ddim,dpm2", "--steps", "ode=40,heun=15,ddim=25,dpm2=15", "--seed", "3"];
     for (name, flags) in cases {
         let d = dir(name);
         let mut args: Vec<&str> = flags.to_vec();
@@ -119,7 +119,7 @@ fn deterministic_samplers_give_the_labs_samples_point_by_point() {
             extra.extend(["--params", run.to_str().unwrap()]);
         }
         run_script(&d, &args, &extra);
-        for s in ["ode", "ddim", "dpm2"] {
+        for s in ["ode", "heun", "ddim", "dpm2"] {
             let gap = max_rel_gap(&csv(&d.join("torch").join(format!("{s}.csv"))), &csv(&lab_dir.join(format!("{s}.csv"))));
             eprintln!("{name} {s}: largest gap {gap:.2e} of the samples' scale");
             assert!(gap < 2e-4, "{name} {s}: the script's samples differ from the lab's by {gap:.2e} of their scale");

@@ -29,3 +29,18 @@ export function failedRecord(plan, index, message) {
   return { cell: r.cell, seed: r.spec.seed, settings: r.settings, spec: r.spec, metrics: {}, error: message };
 }
 
+
+// How many workers a batch runs on: one per core (at most 16, at most one per run) on the CPU
+// engine or with the engine chosen per run (auto); with WebGPU switched on (gpu=1), two sharing
+// the GPU: a small net's steps are latency-bound, so a second run's CPU-side work overlaps the
+// first's kernels, and more would only queue behind them.
+export function workersFor(engine, runs) {
+  const cores = navigator.hardwareConcurrency || 2;
+  return Math.max(1, Math.min(engine.gpu && !engine.auto ? 2 : cores, runs, 16));
+}
+
+// The engines a batch's records trained on, in words ("the CPU engine", "WebGPU", or both).
+export function enginesOf(records) {
+  const names = new Set(records.map((r) => r.result && r.result.engine).filter(Boolean).map((e) => (/^gpu/.test(e) ? 'WebGPU' : 'the CPU engine')));
+  return names.size ? [...names].sort().join(' and ') : 'no engine (nothing finished)';
+}

@@ -1,5 +1,6 @@
 // Runs experiments off the page's main thread. Cancel = the page terminates this worker. The
-// page decides the engine (www/gpu.js) and says so in useGpu. A study's page sends one planned
+// page decides the engine (www/gpu.js) and says so in useGpu and auto, for a single run, a
+// study's runs and a generations run's chains alike. A study's page sends one planned
 // run at a time ({studyRun}), a generations run one chain ({chainRun}); the worker answers with
 // its record and waits for the next.
 import init, { runExperiment, runStudyRun, runChain, compareCsv, readDataCsv, setShardHelpers, ShardComputer, BlockSampler } from '../collapse-lab.js';
@@ -62,7 +63,7 @@ self.onmessage = async (ev) => {
       const record = await runChain(ev.data.chainRun, (e) => {
         if (e.kind !== 'note') self.postMessage({ type: 'event', event: e });
         return true;
-      });
+      }, !!ev.data.useGpu, !!ev.data.auto);
       self.postMessage({ type: 'record', record });
       return;
     }
@@ -70,7 +71,7 @@ self.onmessage = async (ev) => {
       const record = await runStudyRun(ev.data.studyRun, (e) => {
         if (e.kind === 'progress') self.postMessage({ type: 'event', event: e });
         return true;
-      }, ev.data.data);
+      }, ev.data.data, !!ev.data.useGpu, !!ev.data.auto);
       self.postMessage({ type: 'record', record });
       return;
     }

@@ -190,6 +190,9 @@ pub static SETTINGS: &[Setting] = &[
     setting!("corrector-steps", "sampling.corrector_steps", Int, "N", "Langevin steps per level of pc and ald (default 1)", no_choices,
         |s, n, v| { s.sampling.corrector_steps = num(n, v, "an integer")?; Ok(()) },
         |s| Some(s.sampling.corrector_steps.to_string())),
+    setting!("nfe", "sampling.nfe", Int, "N", "a budget of network evaluations per sample: every sampler's steps follow from it, over the steps given (ode, ddim, sde: N steps; heun, dpm2: N/2; pc: N/(1 + corrector-steps); ald: N/corrector-steps): samplers at equal compute (default: none)", no_choices,
+        |s, n, v| { s.sampling.nfe = if v.trim() == "none" { None } else { Some(num(n, v, "an integer or none")?) }; Ok(()) },
+        |s| s.sampling.nfe.map(|b| b.to_string())),
     setting!("denoise", "sampling.denoise", Bool, "", "end every sampler with one denoising (Tweedie) step", no_choices,
         |s, n, v| { s.sampling.denoise = boolean(n, v)?; Ok(()) },
         |s| Some(s.sampling.denoise.to_string())),
@@ -467,7 +470,7 @@ mod tests {
             ("csv", "0123456789abcdef:5000x2"), ("process", "sub-vp"), ("depth", "2"), ("width", "16"), ("activation", "silu"), ("parameterization", "skip-fixed"), ("iters", "10"),
             ("batch", "100"), ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde,pc,ald"),
             ("steps", "sde=50,dpm2=10"), ("exact-score", "true"), ("snr", "0.2"), ("corrector-steps", "2"),
-            ("denoise", "yes"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("repeats", "2"),
+            ("nfe", "60"), ("denoise", "yes"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("repeats", "2"),
             ("survival-eps", "0.1"), ("coordinate", "1"), ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
             ("fixed-t", "none"), ("two-model", "0.6"), ("diagnostics", "true"), ("diag-points", "500"),
             ("diag-times", "1,0.5,0.1"), ("diag-trajectories", "64"), ("fresh", "0.1"), ("generations", "3"),
@@ -527,7 +530,7 @@ mod tests {
             ("dataset", "mog-nd"), ("dim", "3"), ("process", "sub-vp"), ("depth", "2"), ("width", "16"),
             ("activation", "silu"), ("parameterization", "skip-learned"), ("iters", "10"), ("batch", "100"),
             ("lr", "0.0013"), ("report-every", "5"), ("samplers", "dpm2,sde,pc"), ("steps", "sde=50,dpm2=10"),
-            ("snr", "0.2"), ("corrector-steps", "2"), ("denoise", "yes"), ("n-samples", "100"),
+            ("snr", "0.2"), ("corrector-steps", "2"), ("nfe", "60"), ("denoise", "yes"), ("n-samples", "100"),
             ("eps", "0.1,0.25"), ("k", "50"), ("repeats", "2"), ("survival-eps", "0.1"), ("coordinate", "1"),
             ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
             ("two-model", "0.6"), ("diagnostics", "true"), ("diag-points", "500"), ("diag-times", "1,0.5,0.1"),
@@ -558,7 +561,7 @@ mod tests {
         assert_eq!(d.iter().find(|(k, _)| *k == "fixed-t").unwrap().1, "none");
         // The choices come from the core's own lists.
         assert_eq!((setting("dataset").unwrap().choices)().len(), Dataset::ALL.len());
-        assert_eq!((setting("samplers").unwrap().choices)(), vec!["ode", "ddim", "dpm2", "sde", "pc", "ald"]);
+        assert_eq!((setting("samplers").unwrap().choices)(), vec!["ode", "heun", "ddim", "dpm2", "sde", "pc", "ald"]);
         assert!(is_boolean("warm-start") && !is_boolean("width") && is_recursion("gen-size") && !is_recursion("seed"));
     }
 

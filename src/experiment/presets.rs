@@ -280,6 +280,16 @@ pub static PRESETS: &[Preset] = &[
         quick: "depth=2&width=64&iters=1500&batch=500&n-samples=1000&steps=sde=200,ode=100&generations=3&gen-size=4000&gen-seeds=1",
         paper: "generations=20&gen-size=10000&gen-seeds=3",
     },
+    Preset {
+        id: "open-nfe",
+        figure: "Open question",
+        title: "Equal compute: TID against network evaluations",
+        look: "TID per sampler at the same budget of network evaluations (the paper's ODE spends 100, its SDE 1000): does a second-order deterministic solver (Heun, DPM-Solver-2) still concentrate its samples where the SDE and PC do not, at every budget? A gap that stays at equal budgets is collapse, not a lack of compute.",
+        kind: Kind::Study,
+        common: "dataset=mog&samplers=ode,heun,dpm2,sde,pc",
+        quick: concat!(quick_2d!(), "&vary=nfe=10,30,100,300&seeds=1"),
+        paper: "vary=nfe=10,20,50,100,200,500,1000&seeds=3",
+    },
 ];
 
 /// One step of the guided path through the papers (the page's gallery reads top to bottom):
@@ -324,6 +334,12 @@ pub static PATH: &[Step] = &[
         look: "χ² to the data per generation: growing for a = 0.1, flat for 0.5 and 0.9; ODE-drawn chains against SDE-drawn ones.",
         presets: &["rec-fig1", "rec-ode-vs-sde"],
     },
+    Step {
+        title: "Open questions: beyond the paper",
+        text: "The paper's reviewers asked what the paper does not answer: the ODE ran 100 network evaluations against the SDE's 1000, and only Euler-type solvers were compared. Here samplers are compared at equal compute, with a second-order solver (Heun's method, as in EDM) among them, on the same trained net.",
+        look: "The deterministic samplers' TID against the stochastic ones' at each budget: a gap that persists at equal evaluations is collapse, not a lack of compute.",
+        presets: &["open-nfe"],
+    },
 ];
 
 /// The presets whose paper size ships with the page (`www/runs/ID.json`, made by
@@ -331,8 +347,8 @@ pub static PATH: &[Step] = &[
 /// `tests/shipped_runs.rs` checks the files): the 2D and 1D runs, as saved runs, and the
 /// studies computed so far, as study JSONs. A long study ships partial and grows across sessions
 /// (`make-gallery-runs.sh ID` resumes it from its file; the page says how many runs are done):
-/// Fig. 7/8 now. Not yet: the n-D 2 x 1000 single runs, Fig. 9's studies and the generations
-/// (hours on a CPU), the exact-score control (nothing to train).
+/// Fig. 7/8 and Fig. 9's two studies now. Not yet: the ODE-vs-SDE generations (hours on a CPU),
+/// the open questions, and the exact-score control (nothing to train).
 pub const SHIPPED: &[&str] = &[
     "fig2-chessboard",
     "fig11-spiral",

@@ -124,6 +124,10 @@ pub struct SamplingSpec {
     pub corrector_steps: usize,
     /// End every sampler with one denoising step x <- (x - sigma eps_hat) / alpha at t_eps.
     pub denoise: bool,
+    /// A budget of network evaluations per sample for every sampler (its steps follow from
+    /// it, over `steps`): samplers compared at equal compute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nfe: Option<usize>,
 }
 
 /// What every sampler records on the way (SPEC §5): histograms of one coordinate at a grid of
@@ -219,6 +223,7 @@ impl Default for SamplingSpec {
             snr: SamplerSettings::default().snr,
             corrector_steps: SamplerSettings::default().corrector_steps,
             denoise: false,
+            nfe: None,
         }
     }
 }
@@ -354,12 +359,17 @@ impl ExperimentSpec {
     pub fn canonical(&self) -> ExperimentSpec {
         let mut s = self.clone();
         let samplers = s.sampling.samplers.clone();
-        s.sampling.steps.retain(|k, v| samplers.contains(k) && *v != k.default_steps());
+        s.sampling.steps.retain(|k, v| samplers.contains(k) && *v != k.default_steps() && s.sampling.nfe.is_none());
         s
     }
 
+    /// A sampler's steps: from the evaluation budget `nfe` where one is set (the most steps
+    /// whose evaluations fit in it), else as given, else its default.
     pub fn steps(&self, kind: SamplerKind) -> usize {
-        self.sampling.steps.get(&kind).copied().unwrap_or_else(|| kind.default_steps())
+        match self.sampling.nfe {
+            Some(budget) => (budget / kind.evaluations(1, &self.sampling.settings())).max(1),
+            None => self.sampling.steps.get(&kind).copied().unwrap_or_else(|| kind.default_steps()),
+        }
     }
 
     /// The nets an experiment trains, each with the time range it sees (SPEC §4, §8): one net
@@ -462,6 +472,15 @@ impl ExperimentSpec {
         }
         for (k, &v) in &self.sampling.steps {
             in_range(&format!("sampling.steps.{}", k.name()), v, STEPS.0, STEPS.1)?;
+        }
+        if let Some(budget) = self.sampling.nfe {
+            in_range("sampling.nfe", budget, 1, STEPS.1)?;
+            for &k in &self.sampling.samplers {
+                let per = k.evaluations(1, &self.sampling.settings());
+                if budget < per {
+                    return err("sampling.nfe", format!("{budget} evaluations are fewer than one step of {} ({per})", k.name()));
+                }
+            }
         }
         in_range("sampling.n_samples", self.sampling.n_samples, N_SAMPLES.0, N_SAMPLES.1)?;
         if self.sampling.n_samples * d > FLOATS {
@@ -631,6 +650,28 @@ mod tests {
         b.sampling.steps.insert(SamplerKind::Sde, 500);
         assert_ne!(a.canonical(), b.canonical(), "a running sampler's steps count");
         assert_eq!(b.canonical().sampling.steps.into_iter().collect::<Vec<_>>(), vec![(SamplerKind::Sde, 500)]);
+    }
+
+    #[test]
+    fn an_evaluation_budget_sets_every_samplers_steps_at_equal_compute() {
+        let mut s = ExperimentSpec::default();
+        s.sampling.samplers = SamplerKind::ALL.to_vec();
+        s.sampling.corrector_steps = 2;
+        s.sampling.steps.insert(SamplerKind::Ode, 7);
+        s.sampling.nfe = Some(120);
+        s.validate().unwrap();
+        for k in SamplerKind::ALL {
+            let (steps, used) = (s.steps(k), k.evaluations(s.steps(k), &s.sampling.settings()));
+            assert!(used <= 120 && used + k.evaluations(1, &s.sampling.settings()) > 120, "{k:?}: {steps} steps use {used} of 120");
+        }
+        assert_eq!([s.steps(SamplerKind::Ode), s.steps(SamplerKind::Heun), s.steps(SamplerKind::Pc), s.steps(SamplerKind::Ald)], [120, 60, 40, 60]);
+        // The budget decides: steps given beside it are not part of the run.
+        let mut t = s.clone();
+        t.sampling.steps.clear();
+        assert_eq!(s.canonical(), t.canonical());
+        s.sampling.nfe = Some(2);
+        let e = s.validate().unwrap_err();
+        assert_eq!((e.field.as_str(), e.message.as_str()), ("sampling.nfe", "2 evaluations are fewer than one step of pc (3)"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The sampler names of SPEC §5, their defaults, and how to build one.
 
-use super::{Ald, Ddim, Dpm2, Ode, Pc, Sampler, Sde};
+use super::{Ald, Ddim, Dpm2, Heun, Ode, Pc, Sampler, Sde};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -12,6 +12,8 @@ pub enum SamplerKind {
     Sde,
     Pc,
     Ald,
+    // Last, so that each earlier sampler keeps its noise stream (its discriminant).
+    Heun,
 }
 
 /// Parameters of the Langevin steps of `pc` and `ald` (SPEC §5).
@@ -32,8 +34,15 @@ impl Default for SamplerSettings {
 
 impl SamplerKind {
     /// Deterministic ones first, in the order the page shows them.
-    pub const ALL: [SamplerKind; 6] =
-        [SamplerKind::Ode, SamplerKind::Ddim, SamplerKind::Dpm2, SamplerKind::Sde, SamplerKind::Pc, SamplerKind::Ald];
+    pub const ALL: [SamplerKind; 7] = [
+        SamplerKind::Ode,
+        SamplerKind::Heun,
+        SamplerKind::Ddim,
+        SamplerKind::Dpm2,
+        SamplerKind::Sde,
+        SamplerKind::Pc,
+        SamplerKind::Ald,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -43,6 +52,7 @@ impl SamplerKind {
             SamplerKind::Sde => "sde",
             SamplerKind::Pc => "pc",
             SamplerKind::Ald => "ald",
+            SamplerKind::Heun => "heun",
         }
     }
 
@@ -59,6 +69,7 @@ impl SamplerKind {
             SamplerKind::Sde => "SDE",
             SamplerKind::Pc => "PC",
             SamplerKind::Ald => "ALD",
+            SamplerKind::Heun => "Heun",
         }
     }
 
@@ -69,7 +80,8 @@ impl SamplerKind {
     pub fn default_steps(self) -> usize {
         match self {
             SamplerKind::Ode | SamplerKind::Ddim | SamplerKind::Pc | SamplerKind::Ald => 100,
-            SamplerKind::Dpm2 => 50,
+            // Second-order solvers: 50 steps are the 100 evaluations of the ODE's default.
+            SamplerKind::Dpm2 | SamplerKind::Heun => 50,
             SamplerKind::Sde => 1000,
         }
     }
@@ -83,7 +95,7 @@ impl SamplerKind {
     pub fn evaluations(self, steps: usize, settings: &SamplerSettings) -> usize {
         match self {
             SamplerKind::Ode | SamplerKind::Ddim | SamplerKind::Sde => steps,
-            SamplerKind::Dpm2 => 2 * steps,
+            SamplerKind::Dpm2 | SamplerKind::Heun => 2 * steps,
             SamplerKind::Pc => steps * (1 + settings.corrector_steps),
             SamplerKind::Ald => steps * settings.corrector_steps,
         }
@@ -96,6 +108,7 @@ impl SamplerKind {
             SamplerKind::Sde => Box::new(Sde { steps }),
             SamplerKind::Ddim => Box::new(Ddim { steps }),
             SamplerKind::Dpm2 => Box::new(Dpm2 { steps }),
+            SamplerKind::Heun => Box::new(Heun { steps }),
             SamplerKind::Pc => Box::new(Pc { steps, snr, corrector_steps }),
             SamplerKind::Ald => Box::new(Ald { steps, snr, corrector_steps }),
         }

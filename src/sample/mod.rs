@@ -18,7 +18,7 @@ pub use kind::{SamplerKind, SamplerSettings};
 pub use langevin::{Ald, Pc};
 pub use model::{EpsModel, ExactEps, SplitEps, TrainedNet};
 pub use record::{BlockRecord, RecordPlan, Recording};
-pub use sde_ode::{Ode, Sde};
+pub use sde_ode::{Heun, Ode, Sde};
 pub use solvers::{Ddim, Dpm2};
 pub use ops::{Buf, Op};
 

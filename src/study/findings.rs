@@ -1,10 +1,10 @@
 //! Findings of a study in words, computed from its numbers alone (the page shows them next to
 //! the many-net figures, the CLI prints them): for each line of the charts (the other axes
 //! fixed), how a figure moves from the first value of the first axis to the last, with its mean
-//! ± sd over seeds, and whether the ± sd bars are apart; and, where the study ran a deterministic
-//! and a stochastic sampler, in how many cells the deterministic one's TID is the higher. A
-//! sentence says only what the numbers show: "rises" needs the bars apart, overlapping bars
-//! read "no clear change".
+//! ± sd over seeds, and whether the ± sd bars are apart; and, where the study ran deterministic
+//! and stochastic samplers, in how many cells each deterministic one's TID is above the first
+//! stochastic one's. A sentence says only what the numbers show: "rises" needs the bars apart,
+//! overlapping bars read "no clear change".
 
 use super::{Stat, StudyResult};
 use crate::sample::SamplerKind;
@@ -208,9 +208,10 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
     }
     // Deterministic against stochastic samplers, cell by cell.
     if let Some(e) = tid_eps(s, &names) {
-        let det = SamplerKind::ALL.iter().find(|k| !k.is_stochastic() && names.contains(&format!("tid@{}@{e}", k.name())));
-        let sto = SamplerKind::ALL.iter().find(|k| k.is_stochastic() && names.contains(&format!("tid@{}@{e}", k.name())));
-        if let (Some(d), Some(st)) = (det, sto) {
+        // Each deterministic sampler of the study against the first stochastic one.
+        let has = |k: &&SamplerKind| names.contains(&format!("tid@{}@{e}", k.name()));
+        let sto = SamplerKind::ALL.iter().filter(|k| k.is_stochastic()).find(has);
+        for (d, st) in SamplerKind::ALL.iter().filter(|k| !k.is_stochastic()).filter(has).filter_map(|d| Some((d, sto?))) {
             let (mut higher, mut clear, mut total) = (0, 0, 0);
             for c in &s.cells {
                 let (Some(a), Some(b)) = (c.metrics.get(&format!("tid@{}@{e}", d.name())), c.metrics.get(&format!("tid@{}@{e}", st.name()))) else {

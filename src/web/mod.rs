@@ -86,6 +86,24 @@ fn attach_data(spec: &mut ExperimentSpec, data: Option<Vec<f32>>) -> Result<(), 
     Ok(())
 }
 
+/// The engine a run of the page trains on, as the page chose it (www/gpu.js): with `use_gpu`
+/// the WGSL engine through WebGPU (with `auto` too, only if a few timed steps show it faster
+/// than the CPU engine for the spec), else the CPU engine (wasm SIMD); where WebGPU gives no
+/// device, the CPU engine with a note. The exact score trains nothing: the CPU. Also the GPU
+/// context, for the lost-device test hook.
+async fn backend_of(use_gpu: bool, auto: bool, exact_score: bool, note: &mut dyn FnMut(String)) -> (Backend, Option<GpuContext>) {
+    if !use_gpu || exact_score {
+        return (Backend::Cpu, None);
+    }
+    match GpuContext::new().await {
+        Ok(ctx) => (if auto { Backend::Auto(ctx.clone()) } else { Backend::Gpu(ctx.clone()) }, Some(ctx)),
+        Err(why) => {
+            note(format!("{why}; training on the CPU engine"));
+            (Backend::Cpu, None)
+        }
+    }
+}
+
 /// Runs one experiment. With `use_gpu`, training runs on the WGSL engine through WebGPU (with
 /// `auto` too, only if a few timed steps show it faster than the CPU engine for this spec), and
 /// falls back to the CPU engine (wasm SIMD) with a note if there is no adapter, the engine
@@ -118,23 +136,11 @@ pub async fn run_experiment(
     attach_data(&mut spec, data)?;
     let use_gpu = use_gpu && opened.is_none();
     let send = |v: serde_json::Value| on_event.call1(&JsValue::NULL, &to_js(&v));
-    let mut lose: Option<GpuContext> = None;
-    let backend = if use_gpu && !spec.sampling.exact_score {
-        match GpuContext::new().await {
-            Ok(ctx) => {
-                if lose_gpu_after > 0 {
-                    lose = Some(ctx.clone());
-                }
-                if auto { Backend::Auto(ctx) } else { Backend::Gpu(ctx) }
-            }
-            Err(why) => {
-                let _ = send(serde_json::json!({"kind": "note", "text": format!("{why}; training on the CPU engine")}));
-                Backend::Cpu
-            }
-        }
-    } else {
-        Backend::Cpu
-    };
+    let (backend, ctx) = backend_of(use_gpu, auto, spec.sampling.exact_score, &mut |text| {
+        let _ = send(serde_json::json!({"kind": "note", "text": text}));
+    })
+    .await;
+    let mut lose = ctx.filter(|_| lose_gpu_after > 0);
     let mut cb = |e: Event| {
         // The test hook `lose-gpu-after`: the device is lost at that iteration.
         if let Event::Training(p) = &e {
@@ -540,16 +546,21 @@ pub fn study_aggregate(pairs_json: &str, axes_json: &str, seeds: usize, records_
     Ok(to_js(&crate::study::aggregate(&plan, &records)))
 }
 
-/// Runs one planned run of a study (`{index, cell, seed_index, settings, spec}`) on the CPU
-/// engine, as the CLI's study does, and resolves to its record (figures, result, or error).
-/// `data`: a CSV data set's points, as for `runExperiment`.
+/// Runs one planned run of a study (`{index, cell, seed_index, settings, spec}`), as the CLI's
+/// study does, on the engine the page chose (`use_gpu`, `auto`: as for `runExperiment`), and
+/// resolves to its record (figures, result, or error). `data`: a CSV data set's points, as for
+/// `runExperiment`.
 #[wasm_bindgen(js_name = runStudyRun)]
-pub async fn run_study_run(run_json: String, on_event: Function, data: Option<Vec<f32>>) -> Result<JsValue, JsValue> {
+pub async fn run_study_run(run_json: String, on_event: Function, data: Option<Vec<f32>>, use_gpu: bool, auto: bool) -> Result<JsValue, JsValue> {
     let mut run: crate::study::PlannedRun =
         serde_json::from_str(&run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
     attach_data(&mut run.spec, data)?;
     let mut cb = relay(&on_event);
-    let outcome = experiment::run_on(&run.spec, Backend::Cpu, &mut cb).await;
+    let (backend, _) = backend_of(use_gpu, auto, run.spec.sampling.exact_score, &mut |text| {
+        let _ = cb(Event::Note(&text));
+    })
+    .await;
+    let outcome = experiment::run_on(&run.spec, backend, &mut cb).await;
     let rec = match &outcome {
         Ok(r) => crate::study::record(&run, Ok(r)),
         Err(e) => crate::study::record(&run, Err(e.to_string())),
@@ -683,19 +694,23 @@ pub fn chain_record(run_json: &str, chain_json: &str, why: &str) -> Result<JsVal
     Ok(to_js(&crate::generations::record(&run, Ok(&chain))))
 }
 
-/// Runs one chain of recursive training (a planned run of `generationsPlan`) on the CPU engine
-/// and resolves to its record. `on_event` receives `{kind: "progress", iter, total}` within the
+/// Runs one chain of recursive training (a planned run of `generationsPlan`) on the engine the
+/// page chose (`use_gpu`, `auto`: as for `runExperiment`) and resolves to its record. `on_event` receives `{kind: "progress", iter, total}` within the
 /// current generation, `{kind: "phase", phase}`, `{kind: "note", text}` and, after every
 /// generation, `{kind: "chain", chain}` with everything done so far; returning false cancels.
 #[wasm_bindgen(js_name = runChain)]
-pub async fn run_chain(run_json: String, on_event: Function) -> Result<JsValue, JsValue> {
+pub async fn run_chain(run_json: String, on_event: Function, use_gpu: bool, auto: bool) -> Result<JsValue, JsValue> {
     let run: crate::study::PlannedRun =
         serde_json::from_str(&run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
     let mut cb = |e: crate::generations::ChainEvent| match on_event.call1(&JsValue::NULL, &to_js(&e.to_json())) {
         Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
         _ => ControlFlow::Continue(()),
     };
-    let outcome = crate::generations::run_chain(&run.spec, Backend::Cpu, &mut cb).await;
+    let (backend, _) = backend_of(use_gpu, auto, run.spec.sampling.exact_score, &mut |text| {
+        let _ = cb(crate::generations::ChainEvent::Run(Event::Note(&text)));
+    })
+    .await;
+    let outcome = crate::generations::run_chain(&run.spec, backend, &mut cb).await;
     let rec = match &outcome {
         Ok(c) => crate::generations::record(&run, Ok(c)),
         Err(e) => crate::generations::record(&run, Err(e.to_string())),

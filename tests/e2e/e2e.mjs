@@ -404,6 +404,21 @@ await test('a_study_runs_in_parallel_workers_and_matches_the_cli', async (page) 
   assert(/Shown from this browser's store: the study/.test(await page.textContent('#progress-text')), 'no stored-study note');
 });
 
+// A study trains on the engine a single run would: with gpu=1 every run trains (and samples) on
+// WebGPU (SwiftShader here), two runs at a time sharing the GPU, and the page says so.
+await test('a_study_on_webgpu_trains_every_run_there', async (page) => {
+  const settings = 'dataset=mog&data-size=2000&depth=2&iters=40&batch=128&report-every=20&samplers=ode&steps=ode=20&n-samples=300&eps=0.05,0.1&repeats=2';
+  await page.goto(`${base}?${settings}&vary=width=8,16&seeds=1&gpu=1&autorun=1`);
+  await page.waitForSelector('#study-view[data-state=done]', { timeout: 400_000 });
+  const web = await page.evaluate(() => window.collapseLab.study);
+  const engines = web.runs.map((r) => r.result && r.result.engine);
+  assert(web.runs.length === 2 && engines.every((e) => /^gpu/.test(e)), `engines: ${engines}`);
+  const text = await page.textContent('#progress-text');
+  assert(/Study done: 2 runs in .* \(2 workers, WebGPU\)/.test(text), `done line: ${text}`);
+  assert((await page.textContent('#engine-note')).startsWith('Training on WebGPU'), 'engine note');
+  console.log(`  ${text}`);
+});
+
 await test('a_bad_study_axis_is_refused_with_its_field', async (page) => {
   await page.goto(`${base}?vary=widht=8,16&autorun=1`);
   await page.waitForSelector('body[data-ready=true]');

@@ -1,15 +1,16 @@
 import { chainRecord, generationsAggregate, generationsPlan } from '../../collapse-lab.js';
-import { runBatch } from '../batch.js';
-import { setRunning, validate, yieldLanding } from '../controls.js';
+import { enginesOf, runBatch, workersFor } from '../batch.js';
+import { chooseEngine } from '../gpu.js';
+import { busy, setRunning, validate, yieldLanding } from '../controls.js';
 import { genKey, keep } from '../kept.js';
 import { genInputs, updateShare } from '../settings.js';
-import { $, S } from '../state.js';
+import { $, GPU_MODE, S } from '../state.js';
 import * as generationsView from '../views/generations.js';
 
 // A generations run: the chains come from the Rust core's plan (as `collapse-lab generations`),
 // each chain runs in one of several Web Workers, and every finished generation is drawn at once.
 // Cancel keeps every generation already done.
-export function startGenerations() {
+export async function startGenerations() {
   yieldLanding();
   if (!validate()) return;
   let g, plan;
@@ -20,12 +21,16 @@ export function startGenerations() {
     $('#gen-error').textContent = `Generations: ${(e && e.text) || String(e)}`;
     return;
   }
+  // The engine a single run would train on (www/gpu.js), for every chain.
+  const engine = await chooseEngine(GPU_MODE);
+  if (busy()) return;
+  $('#engine-note').textContent = engine.note;
   S.mode = 'generations';
   updateShare();
   $('#run-error').textContent = '';
   $('#run-view').hidden = !S.lastOut;
   $('#seesaw-view').hidden = !S.lastOut || $('#seesaw-view').hidden;
-  const n = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, plan.runs.length, 16));
+  const n = workersFor(engine, plan.runs.length);
   const perChain = plan.base.recursion.generations + 1;
   S.gens = { ...g, plan, records: [], partial: new Map(), running: new Map(), queue: plan.runs.slice(), workers: [], total: plan.runs.length, t0: performance.now() };
   const s = S.gens;
@@ -59,11 +64,11 @@ export function startGenerations() {
     const secs = ((performance.now() - s.t0) / 1000).toFixed(1);
     $('#progress').value = 1;
     const stopped = s.records.filter((r) => r.error).length;
-    $('#progress-text').textContent = `Generations done: ${s.total} chains × ${perChain} generations in ${secs} s (${n} workers, CPU engine)` + (stopped ? `; ${stopped} chain(s) stopped early` : '') + '.';
+    $('#progress-text').textContent = `Generations done: ${s.total} chains × ${perChain} generations in ${secs} s (${n} workers, ${enginesOf(s.records)})` + (stopped ? `; ${stopped} chain(s) stopped early` : '') + '.';
     view.dataset.state = 'done';
     if (!stopped) keep(genKey(s), s.result, 'the generations');
   };
-  runBatch(s, n, (run) => ({ chainRun: JSON.stringify(run) }), done, (w, m, next) => {
+  runBatch(s, n, (run) => ({ chainRun: JSON.stringify(run), useGpu: engine.gpu, auto: !!engine.auto }), done, (w, m, next) => {
     if (S.gens !== s) return;
     if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, 0.8 * m.event.iter / m.event.total); progress(); }
     else if (m.type === 'event' && m.event.kind === 'chain') { s.partial.set(w.run, m.event.chain); s.running.set(w.run, 0); progress(); draw(); }

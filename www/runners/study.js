@@ -1,15 +1,16 @@
 import { studyAggregate, studyPlan } from '../../collapse-lab.js';
-import { runBatch } from '../batch.js';
-import { csvMissing, setRunning, validate, yieldLanding } from '../controls.js';
+import { enginesOf, runBatch, workersFor } from '../batch.js';
+import { chooseEngine } from '../gpu.js';
+import { busy, csvMissing, setRunning, validate, yieldLanding } from '../controls.js';
 import { keep, studyKey } from '../kept.js';
 import { formPairs, studyAxes } from '../settings.js';
-import { $, S, form } from '../state.js';
+import { $, GPU_MODE, S, form } from '../state.js';
 import * as studyView from '../views/study.js';
 
 // A study: the plan comes from the Rust core (the same as `collapse-lab study`), each run goes
 // to one of several Web Workers (one net each, as many as the machine has cores), and the
 // records are aggregated by the core again as they arrive.
-export function startStudy() {
+export async function startStudy() {
   yieldLanding();
   const spec = validate();
   if (!spec || csvMissing()) return;
@@ -26,11 +27,15 @@ export function startStudy() {
     $('#form-error').textContent = (e && e.text) || String(e);
     return;
   }
+  // The engine a single run would train on (www/gpu.js), for every run of the study.
+  const engine = await chooseEngine(GPU_MODE);
+  if (busy()) return;
+  $('#engine-note').textContent = engine.note;
   $('#run-error').textContent = '';
   // A study has its own view; the single-run views stay only if they hold a finished run.
   $('#run-view').hidden = !S.lastOut;
   $('#seesaw-view').hidden = !S.lastOut || $('#seesaw-view').hidden;
-  const n = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, plan.runs.length, 16));
+  const n = workersFor(engine, plan.runs.length);
   S.study = { pairs, axes, seeds, records: [], queue: plan.runs.slice(), running: new Map(), workers: [], total: plan.runs.length, t0: performance.now() };
   const view = $('#study-view');
   view.dataset.state = 'running';
@@ -57,12 +62,12 @@ export function startStudy() {
     validate();
     const secs = ((performance.now() - s.t0) / 1000).toFixed(1);
     $('#progress').value = 1;
-    $('#progress-text').textContent = `Study done: ${s.total} runs in ${secs} s (${n} workers, CPU engine).`;
+    $('#progress-text').textContent = `Study done: ${s.total} runs in ${secs} s (${n} workers, ${enginesOf(s.records)}).`;
     view.dataset.state = 'done';
     if (!s.result.failed.length) keep(studyKey(s), s.result, 'the study');
   };
   const data = JSON.parse(pairs).some(([k, v]) => k === 'dataset' && v === 'csv') ? S.dataCsv.points : undefined;
-  runBatch(s, n, (run) => ({ studyRun: JSON.stringify(run), data }), done, (w, m, next) => {
+  runBatch(s, n, (run) => ({ studyRun: JSON.stringify(run), data, useGpu: engine.gpu, auto: !!engine.auto }), done, (w, m, next) => {
     if (S.study !== s) return;
     if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, m.event.iter / m.event.total * 0.9); progress(); }
     else if (m.type === 'record') { s.running.delete(w.run); s.records.push(m.record); progress(); draw(); next(); }
