@@ -435,3 +435,47 @@ export function lineChartSvg(canvas) {
   lineChart(svg, canvas.lineChart.series, canvas.lineChart.opts);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${canvas.width}" height="${canvas.height}" viewBox="0 0 ${canvas.width} ${canvas.height}">\n${svg.ctx.out.join('\n')}\n</svg>\n`;
 }
+
+// A grid of signed values (rows x columns) as coloured cells with their numbers: red above zero,
+// blue below, white at zero, on one scale |v| <= vmax; `faint[i][j]` cells (within noise) are
+// drawn pale and their numbers in grey. Row and column labels are given as text.
+export function signedGrid(canvas, values, { rows, cols, vmax, title, xlabel, ylabel, faint }) {
+  const ctx = canvas.getContext('2d');
+  const W = canvas.width, H = canvas.height;
+  ctx.clearRect(0, 0, W, H);
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, W, H);
+  const [l, r, t, b] = [PAD.l + 8, PAD.r, PAD.t + 4, PAD.b];
+  const cw = (W - l - r) / cols.length, ch = (H - t - b) / rows.length;
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textAlign = 'center';
+  values.forEach((row, i) => row.forEach((v, j) => {
+    const x = l + j * cw, y = t + i * ch;
+    const pale = faint && faint[i] && faint[i][j];
+    if (v === null || v === undefined || !Number.isFinite(v)) {
+      ctx.fillStyle = '#eee'; ctx.fillRect(x, y, cw, ch);
+      ctx.fillStyle = '#888'; ctx.fillText('–', x + cw / 2, y + ch / 2 + 4);
+      return;
+    }
+    const s = Math.min(1, Math.abs(v) / (vmax || 1)) * (pale ? 0.25 : 1);
+    const [cr, cg, cb] = v >= 0 ? [213, 94, 0] : [0, 114, 178];
+    ctx.fillStyle = `rgb(${Math.round(255 - s * (255 - cr))},${Math.round(255 - s * (255 - cg))},${Math.round(255 - s * (255 - cb))})`;
+    ctx.fillRect(x, y, cw, ch);
+    ctx.fillStyle = pale ? '#777' : s > 0.6 ? '#fff' : '#222';
+    ctx.fillText((v >= 0 ? '+' : '') + v.toPrecision(2), x + cw / 2, y + ch / 2 + 4);
+  }));
+  ctx.strokeStyle = '#333';
+  ctx.strokeRect(l, t, cw * cols.length, ch * rows.length);
+  ctx.font = FONT;
+  ctx.fillStyle = '#222';
+  cols.forEach((c, j) => ctx.fillText(String(c), l + (j + 0.5) * cw, H - b + 15));
+  ctx.textAlign = 'right';
+  rows.forEach((c, i) => ctx.fillText(String(c), l - 5, t + (i + 0.5) * ch + 4));
+  ctx.textAlign = 'center';
+  if (xlabel) ctx.fillText(xlabel, l + cw * cols.length / 2, H - 6);
+  if (title) { ctx.font = 'bold ' + FONT; ctx.fillText(title, l + cw * cols.length / 2, 15); ctx.font = FONT; }
+  if (ylabel) {
+    ctx.save(); ctx.translate(11, t + ch * rows.length / 2); ctx.rotate(-Math.PI / 2);
+    ctx.fillText(ylabel, 0, 0); ctx.restore();
+  }
+}

@@ -1,12 +1,12 @@
 //! The measuring phase (SPEC §6): TID of every sampler against reference draws of the training
-//! set, with its spread over the draws and the data-vs-data noise floor; the survival
-//! functions of the neighbour counts; marginal accuracy.
+//! set, with its spread over the draws and the data-vs-data noise floor (and, where asked, over
+//! a grid of Hill's k and e); the survival functions of the neighbour counts; marginal accuracy.
 
 use super::event::RunError;
 use super::sampling::Sampled;
 use super::spec::{ExperimentSpec, SpecError};
 use super::run::TidEntry;
-use crate::metrics::reference::{reference_counts, subsample, subsample_indices, tid_with_spread};
+use crate::metrics::reference::{reference_counts, subsample, subsample_indices, tid_grid, tid_with_spread, TidGrid};
 use crate::metrics::{self, SurvivalCurve};
 use crate::points::Points;
 use crate::rng::{self, Stream};
@@ -64,6 +64,8 @@ pub fn check_radii(spec: &ExperimentSpec, reference: &Points) -> Result<(), RunE
 pub struct Measured {
     pub tid: BTreeMap<String, Vec<TidEntry>>,
     pub tid_null: Vec<TidEntry>,
+    /// TID over Hill's k x e (`metrics.k_grid`) per sampler and for the floor ("data").
+    pub tid_grid: BTreeMap<String, TidGrid>,
     pub survival: BTreeMap<String, SurvivalCurve>,
     pub marginal_accuracy: BTreeMap<String, f64>,
     pub marginal_accuracy_null: f64,
@@ -82,6 +84,14 @@ pub fn measure(spec: &ExperimentSpec, refs: &[Points], fresh: &Points, sampled: 
     }
     // Noise floor: a fresh draw of the data measured against the same references.
     let tid_null = tid_with_spread(&ref_counts, fresh, &spec.metrics.eps, spec.metrics.k);
+    let mut grids = BTreeMap::new();
+    if !spec.metrics.k_grid.is_empty() {
+        let (eps, ks) = (&spec.metrics.eps, &spec.metrics.k_grid);
+        for (name, s) in samples.iter().filter(|(name, _)| samplers[*name].finite) {
+            grids.insert(name.clone(), tid_grid(&ref_counts, s, eps, ks));
+        }
+        grids.insert("data".to_string(), tid_grid(&ref_counts, fresh, eps, ks));
+    }
     let se = spec.metrics.survival_eps;
     let mut survival = BTreeMap::new();
     survival.insert("data".to_string(), SurvivalCurve::new(&metrics::neighbour_counts(&refs[0], se), se, spec.metrics.k));
@@ -92,7 +102,7 @@ pub fn measure(spec: &ExperimentSpec, refs: &[Points], fresh: &Points, sampled: 
     }
     let marginal_accuracy = samples.iter().map(|(name, s)| (name.clone(), metrics::marginal_accuracy(s, &refs[0]))).collect();
     let marginal_accuracy_null = metrics::marginal_accuracy(fresh, &refs[0]);
-    Measured { tid, tid_null, survival, marginal_accuracy, marginal_accuracy_null }
+    Measured { tid, tid_null, tid_grid: grids, survival, marginal_accuracy, marginal_accuracy_null }
 }
 
 #[cfg(test)]

@@ -62,6 +62,10 @@ pub struct ExperimentResult {
     pub tid: BTreeMap<String, Vec<TidEntry>>,
     /// TID between two independent draws of the data: the noise floor at each e.
     pub tid_null: Vec<TidEntry>,
+    /// TID's robustness (`metrics.k_grid`): TID over Hill's k x e per sampler and, as "data",
+    /// for the fresh data draw (the floor).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tid_grid: BTreeMap<String, crate::metrics::reference::TidGrid>,
     /// Marginal accuracy of each sampler's samples against the reference (SPEC §6).
     #[serde(default)]
     pub marginal_accuracy: BTreeMap<String, f64>,
@@ -187,6 +191,7 @@ pub async fn run_with(
         samplers: sampled.samplers,
         tid: measured.tid,
         tid_null: measured.tid_null,
+        tid_grid: measured.tid_grid,
         marginal_accuracy: measured.marginal_accuracy,
         marginal_accuracy_null: measured.marginal_accuracy_null,
         survival: measured.survival,

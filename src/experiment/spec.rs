@@ -178,6 +178,10 @@ pub struct MetricsSpec {
     pub repeats: usize,
     /// Radius of the survival-function plot P(n > x).
     pub survival_eps: f64,
+    /// TID's robustness: Hill's k values over which TID is also measured at every radius
+    /// (a k x e grid per sampler and for the data-vs-data floor); empty: not measured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub k_grid: Vec<usize>,
 }
 
 impl Default for ExperimentSpec {
@@ -243,7 +247,7 @@ impl Default for RecordSpec {
 
 impl Default for MetricsSpec {
     fn default() -> Self {
-        MetricsSpec { eps: vec![0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2], k: None, repeats: 5, survival_eps: 0.05 }
+        MetricsSpec { eps: vec![0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2], k: None, repeats: 5, survival_eps: 0.05, k_grid: Vec::new() }
     }
 }
 
@@ -291,6 +295,8 @@ pub mod limits {
     pub const REPEATS: (usize, usize) = (1, 100);
     pub const SNR: (f64, f64) = (1e-4, 10.0);
     pub const CORRECTOR_STEPS: (usize, usize) = (1, 100);
+    /// Values of Hill's k in TID's robustness grid.
+    pub const K_GRID: usize = 12;
     pub const BINS: (usize, usize) = (2, 1000);
     pub const RECORD_TIMES: usize = 201;
     /// At most one sample block's worth of trajectories.
@@ -506,6 +512,12 @@ impl ExperimentSpec {
                 return err("metrics.eps", format!("every radius must be a finite number in {}..={}", EPS.0, EPS.1));
             }
             in_range("metrics.eps", e, EPS.0, EPS.1)?;
+        }
+        if self.metrics.k_grid.len() > K_GRID {
+            return err("metrics.k_grid", format!("give at most {K_GRID} values of k"));
+        }
+        for &k in &self.metrics.k_grid {
+            in_range("metrics.k_grid", k, 2, self.sampling.n_samples)?;
         }
         if let Some(k) = self.metrics.k {
             in_range("metrics.k", k, 2, self.sampling.n_samples)?;

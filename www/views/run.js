@@ -4,6 +4,7 @@
 // and points alone, whatever produced them (a run here, the store, a saved or shipped file).
 import { COLORS, LABELS, figure, lineChart, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from '../plots.js';
 import * as seesawView from './seesaw.js';
+import * as robustnessView from './robustness.js';
 
 export const id = 'run';
 export const title = 'One experiment';
@@ -56,6 +57,7 @@ export function render(out) {
   tbody.innerHTML = eps.map((e, i) => `<tr><th scope="row">${e}</th>` +
     names.map((n) => `<td data-sampler="${n}">${r.tid[n] ? cell(r.tid[n][i]) : 'non-finite samples'}</td>`).join('') +
     `<td>${cell(nul[i])}</td></tr>`).join('');
+  robustnessView.render($('#robustness-view'), r);
   drawSurvival(r, names);
   drawEvolution(out, names);
   drawTrajectories(out, names, dim, b);
