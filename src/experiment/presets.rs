@@ -290,6 +290,26 @@ pub static PRESETS: &[Preset] = &[
         quick: concat!(quick_2d!(), "&vary=nfe=10,30,100,300&seeds=1"),
         paper: "vary=nfe=10,20,50,100,200,500,1000&seeds=3",
     },
+    Preset {
+        id: "open-iters",
+        figure: "Open question",
+        title: "Training length: collapse as nets train longer",
+        look: "TID of ODE and SDE samples against the number of training iterations (the see-saw is a matter of fitting, so collapse may grow or fade as training goes on); the final loss falls along the same axis.",
+        kind: Kind::Study,
+        common: "dataset=mog&samplers=ode,sde",
+        quick: concat!(quick_2d!(), "&vary=iters=300,1000,3000&seeds=1"),
+        paper: "vary=iters=1000,3000,10000,30000&seeds=3",
+    },
+    Preset {
+        id: "open-robustness",
+        figure: "Open question",
+        title: "TID's robustness to the radius e and Hill's k",
+        look: "TID of ODE and SDE samples over every radius e and Hill's k, next to the data floor: where the cells stay red for the ODE and pale for the SDE, the verdict does not hang on the two choices.",
+        kind: Kind::Run,
+        common: "dataset=chessboard&samplers=ode,sde",
+        quick: concat!(quick_2d!(), "&k-grid=25,50,100,250,500,1000"),
+        paper: "k-grid=50,100,200,500,1000,2000",
+    },
 ];
 
 /// One step of the guided path through the papers (the page's gallery reads top to bottom):
@@ -336,9 +356,9 @@ pub static PATH: &[Step] = &[
     },
     Step {
         title: "Open questions: beyond the paper",
-        text: "The paper's reviewers asked what the paper does not answer: the ODE ran 100 network evaluations against the SDE's 1000, and only Euler-type solvers were compared. Here samplers are compared at equal compute, with a second-order solver (Heun's method, as in EDM) among them, on the same trained net.",
-        look: "The deterministic samplers' TID against the stochastic ones' at each budget: a gap that persists at equal evaluations is collapse, not a lack of compute.",
-        presets: &["open-nfe"],
+        text: "The paper's reviewers asked what the paper does not answer: the ODE ran 100 network evaluations against the SDE's 1000, and only Euler-type solvers were compared; the phenomenon is tied to fitting, yet training length was not varied; TID depends on a radius e and on Hill's k. Here samplers are compared at equal compute, with a second-order solver (Heun's method, as in EDM) among them; nets are trained for longer and shorter; and TID is measured over a grid of e and k.",
+        look: "The deterministic samplers' TID against the stochastic ones' at each budget and each training length, and across the e × k grid: a gap that persists is collapse, not a lack of compute, of training or a choice of e and k.",
+        presets: &["open-nfe", "open-iters", "open-robustness"],
     },
 ];
 

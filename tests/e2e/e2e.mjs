@@ -358,6 +358,32 @@ await test('browser_and_native_builds_give_the_same_tid', async (page) => {
   assert(native.some((r) => r.tid > 0.05), 'test points should be concentrated (TID > 0)');
 });
 
+// The open questions in the page: Heun and an evaluation budget (nfe) run as in the CLI (same
+// steps, evaluations and TID), and the k-grid draws TID's robustness per sampler and for the
+// floor, with the CLI's numbers.
+await test('heun_nfe_and_the_k_grid_run_in_the_page_as_in_the_cli', async (page) => {
+  const q = 'dataset=mog&depth=2&width=32&iters=150&batch=256&data-size=4000&n-samples=600&eps=0.05,0.1,0.2&repeats=3&samplers=ode,heun,sde,pc&nfe=40&k-grid=30,100,600';
+  await page.goto(`${base}?${q}&gpu=0&autorun=1`);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 200_000 });
+  const web = await page.evaluate(() => window.collapseLab.last.result);
+  const native = JSON.parse(execFileSync(cliBin, ['run', '--quiet', ...q.split('&').map((kv) => `--${kv}`)], { maxBuffer: 1 << 28 }));
+  const steps = Object.fromEntries(Object.entries(web.samplers).map(([k, v]) => [k, [v.steps, v.evaluations]]));
+  assert(JSON.stringify(steps) === JSON.stringify({ heun: [20, 40], ode: [40, 40], pc: [20, 40], sde: [40, 40] }), `steps and evaluations: ${JSON.stringify(steps)}`);
+  for (const k of Object.keys(web.samplers)) {
+    assert(web.samplers[k].steps === native.samplers[k].steps, `${k}: steps differ from the CLI's`);
+  }
+  for (const name of ['ode', 'heun', 'sde', 'pc', 'data']) {
+    const [g, h] = [web.tid_grid[name], native.tid_grid[name]];
+    assert(g && g.k.join() === '30,100,600' && g.tid.length === 3 && g.tid[0].length === 3, `${name}: grid ${JSON.stringify(g)}`);
+    const gap = Math.max(...g.tid.flatMap((row, i) => row.map((v, j) => Math.abs(v - h.tid[i][j]))));
+    assert(gap < 1e-3, `${name}: the page's grid differs from the CLI's by ${gap}`);
+    assert((await inked(page, `#robustness-view canvas[data-grid="${name}"]`)) > 2000, `${name}: robustness grid not drawn`);
+  }
+  // The row at k = N is the run's own TID.
+  web.tid.ode.forEach((e, j) => assert(e.tid === web.tid_grid.ode.tid[2][j], `k = N row differs from TID at e=${e.eps}`));
+  await page.locator('#robustness-view').screenshot({ path: path.join(outDir, 'robustness.png') });
+});
+
 await test('diagnostics_show_the_see_saw_views', async (page) => {
   await page.goto(`${base}?dataset=mog1d&data-size=5000&iters=200&batch=256&width=32&n-samples=500&samplers=ode,sde&steps=sde=100&diagnostics=1&diag-points=2000&diag-trajectories=64&eps=0.05,0.1&gpu=0&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
