@@ -368,7 +368,7 @@ pub static PATH: &[Step] = &[
 /// studies computed so far, as study JSONs. A long study ships partial and grows across sessions
 /// (`make-gallery-runs.sh ID` resumes it from its file; the page says how many runs are done):
 /// Fig. 7/8 and Fig. 9's two studies now. Not yet: the ODE-vs-SDE generations (hours on a CPU),
-/// the open questions, and the exact-score control (nothing to train).
+/// the training-length study, and the exact-score control (nothing to train).
 pub const SHIPPED: &[&str] = &[
     "fig2-chessboard",
     "fig11-spiral",
@@ -388,6 +388,8 @@ pub const SHIPPED: &[&str] = &[
     "fig5-density",
     "fig6-velocity",
     "rec-fig1",
+    "open-nfe",
+    "open-robustness",
 ];
 
 /// The preset of this id.

@@ -33,6 +33,31 @@ export function render(box, result) {
     const f = floor.tid[i][j], sd = Math.max(floor.tid_std[i][j] ?? 0, g.tid_std[i][j] ?? 0);
     return Number.isFinite(v) && Number.isFinite(f) && Math.abs(v - f) <= 2 * sd;
   }));
+  // What the grid says, counted from its cells: per sampler, the cells above the floor's noise
+  // (more concentrated than the data), within it, and below; and at the run's own k = N.
+  const list = document.createElement('ul');
+  list.className = 'findings';
+  const kN = floor.k.indexOf(n);
+  for (const name of names) {
+    const g = grids[name];
+    const faint = within(g);
+    const count = (rows) => {
+      const c = { above: 0, within: 0, below: 0, none: 0 };
+      for (const i of rows) g.tid[i].forEach((v, j) => {
+        if (!Number.isFinite(v) || !Number.isFinite(floor.tid[i][j])) c.none += 1;
+        else if (faint[i][j]) c.within += 1;
+        else if (v > floor.tid[i][j]) c.above += 1; else c.below += 1;
+      });
+      return c;
+    };
+    const all = count(g.k.map((_, i) => i));
+    const cells = g.k.length * g.eps.length - all.none;
+    const li = document.createElement('li');
+    li.textContent = `${LABELS[name] || name}: above the floor's noise in ${all.above} of ${cells} cells, within it in ${all.within}, below it in ${all.below}`
+      + (kN >= 0 ? (() => { const c = count([kN]); return `; at k = N, above at ${c.above} of ${g.eps.length - c.none} radii, within at ${c.within}, below at ${c.below}.`; })() : '.');
+    list.append(li);
+  }
+  box.insertBefore(list, grid);
   for (const name of [...names, 'data']) {
     const g = grids[name];
     const label = name === 'data' ? 'data vs data (the floor)' : `${LABELS[name] || name}`;
