@@ -13,7 +13,7 @@ fn bad_flags_are_rejected_with_the_field_and_range() {
         (&["--lr", "nan"], "training.lr"),
         (&["--lr", "-1"], "training.lr"),
         (&["--dataset", "moons"], "--dataset: unknown data set \"moons\""),
-        (&["--samplers", "ode,heun"], "unknown sampler"),
+        (&["--samplers", "ode,euler"], "unknown sampler"),
         (&["--eps", "0.1,x"], "--eps: expected a comma list of numbers"),
         (&["--eps", "0"], "metrics.eps"),
         (&["--n-samples", "5"], "sampling.n_samples"),

@@ -171,7 +171,7 @@ pub static SETTINGS: &[Setting] = &[
             Ok(())
         },
         |s| Some(s.sampling.samplers.iter().map(|k| k.name()).collect::<Vec<_>>().join(","))),
-    setting!("steps", "sampling.steps", Pairs, "NAME=N,...", "steps per sampler (default ode=100 ddim=100 dpm2=50 sde=1000 pc=100 ald=100)", samplers,
+    setting!("steps", "sampling.steps", Pairs, "NAME=N,...", "steps per sampler (default ode=100 heun=50 ddim=100 dpm2=50 sde=1000 pc=100 ald=100)", samplers,
         |s, n, v| {
             for part in v.split(',') {
                 let (k, x) = part.split_once('=').ok_or_else(|| bad(n, format!("expected NAME=N pairs like ode=100, got {part:?}")))?;
@@ -565,6 +565,10 @@ mod tests {
         // The choices come from the core's own lists.
         assert_eq!((setting("dataset").unwrap().choices)().len(), Dataset::ALL.len());
         assert_eq!((setting("samplers").unwrap().choices)(), vec!["ode", "heun", "ddim", "dpm2", "sde", "pc", "ald"]);
+        // The help of `steps` states every sampler's default (a hand-written line: checked here).
+        for k in SamplerKind::ALL {
+            assert!(setting("steps").unwrap().help.contains(&format!("{}={}", k.name(), k.default_steps())), "steps help lacks {k:?}");
+        }
         assert!(is_boolean("warm-start") && !is_boolean("width") && is_recursion("gen-size") && !is_recursion("seed"));
     }
 
