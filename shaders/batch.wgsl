@@ -1,10 +1,13 @@
 // Draws one training batch on the GPU (SPEC §4): row r of step s takes data row j ~ U{0..N-1},
-// t ~ U(t_lo, t_hi) and eps ~ N(0, I) (Box–Muller), all from hash(seed, s, r, .), and writes the
-// network input [x_t, t] with x_t = alpha_t x_0 + sigma_t eps, and the target eps.
+// t in (t_lo, t_hi) (uniform, or logit-normal: diffusion::TimeDist) and eps ~ N(0, I)
+// (Box–Muller), all from hash(seed, s, r, .), and writes the network input [x_t, t] with
+// x_t = alpha_t x_0 + sigma_t eps, and the target y = cx0 x_0 + ceps eps (diffusion::Target:
+// eps, x_0, or the path's velocity alpha' x_0 + sigma' eps).
 
 struct BatchCfg {
   n_data: u32, dim: u32, rows: u32, seed_lo: u32,
   seed_hi: u32, process: u32, t_lo: f32, t_hi: f32,
+  target_kind: u32, t_dist: u32, pad0: u32, pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> cfg: BatchCfg;
@@ -21,8 +24,20 @@ fn draw(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   let key = hash4(cfg.seed_lo, cfg.seed_hi, state[0], r);
   let j = hash4(key, 1u, 0u, 0u) % cfg.n_data;
-  let t = cfg.t_lo + unit(hash4(key, 2u, 0u, 0u)) * (cfg.t_hi - cfg.t_lo);
+  let u1 = unit(hash4(key, 2u, 0u, 0u));
+  var t = cfg.t_lo + u1 * (cfg.t_hi - cfg.t_lo);
+  if (cfg.t_dist == T_DIST_LOGIT_NORMAL) {
+    let n = sqrt(-2.0 * log(u1)) * cos(6.2831853 * unit(hash4(key, 2u, 1u, 0u)));
+    t = cfg.t_lo + (cfg.t_hi - cfg.t_lo) / (1.0 + exp(-n));
+  }
   let as_ = alpha_sigma(t, cfg.process);
+  // The target's coefficients (cx0, ceps).
+  var c = vec2<f32>(0.0, 1.0);
+  if (cfg.target_kind == TARGET_X0) {
+    c = vec2<f32>(1.0, 0.0);
+  } else if (cfg.target_kind == TARGET_V) {
+    c = velocity(t, cfg.process);
+  }
   let d = cfg.dim;
   for (var k = 0u; k < d; k++) {
     let u1 = unit(hash4(key, 3u, k / 2u, 0u));
@@ -30,8 +45,9 @@ fn draw(@builtin(global_invocation_id) gid: vec3<u32>) {
     let radius = sqrt(-2.0 * log(u1));
     let angle = 6.2831853 * u2;
     let z = select(radius * sin(angle), radius * cos(angle), k % 2u == 0u);
-    eps_target[r * d + k] = z;
-    input[r * (d + 1u) + k] = as_.x * data[j * d + k] + as_.y * z;
+    let x0 = data[j * d + k];
+    eps_target[r * d + k] = c.x * x0 + c.y * z;
+    input[r * (d + 1u) + k] = as_.x * x0 + as_.y * z;
   }
   input[r * (d + 1u) + d] = t;
 }

@@ -76,3 +76,19 @@ fn alpha_sigma(t: f32, process: u32) -> vec2<f32> {
   }
   return vec2<f32>(exp(la), sqrt(one_minus_a2));
 }
+
+// (alpha'_t, sigma'_t) of each process: the v target's coefficients (diffusion::Target::V).
+// VP: alpha' = -beta alpha / 2, sigma' = beta alpha^2 / (2 sigma); sub-VP: sigma' = beta alpha^2;
+// linear: (-1, 1).
+fn velocity(t: f32, process: u32) -> vec2<f32> {
+  if (process == PROCESS_LINEAR) {
+    return vec2<f32>(-1.0, 1.0);
+  }
+  let as_ = alpha_sigma(t, process);
+  let beta = VP_BETA_MIN + t * (VP_BETA_MAX - VP_BETA_MIN);
+  let a2 = as_.x * as_.x;
+  if (process == PROCESS_SUB_VP) {
+    return vec2<f32>(-0.5 * beta * as_.x, beta * a2);
+  }
+  return vec2<f32>(-0.5 * beta * as_.x, 0.5 * beta * a2 / as_.y);
+}

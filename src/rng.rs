@@ -93,6 +93,8 @@ pub fn index(rng: &mut StdRng, n: usize) -> usize {
 /// number, so the CPU engine, the WGSL engine and any split of the batch across threads or
 /// workgroups draw the very same batches. PCG hash (Jarzynski & Olano 2020).
 pub mod counter {
+    use crate::diffusion::TimeRange;
+
     pub fn pcg(v: u32) -> u32 {
         let state = v.wrapping_mul(747_796_405).wrapping_add(2_891_336_453);
         let word = ((state >> ((state >> 28) + 4)) ^ state).wrapping_mul(277_803_737);
@@ -111,10 +113,10 @@ pub mod counter {
     /// Row `row` of training step `step`: (data index, t, and eps written to `eps`), exactly as
     /// `shaders/batch.wgsl` draws it (Box–Muller in f32; the GPU's sin, cos and log may differ
     /// in the last bits).
-    pub fn batch_row(seed: u64, step: u32, row: u32, n_data: usize, t_lo: f32, t_hi: f32, eps: &mut [f32]) -> (usize, f32) {
+    pub fn batch_row(seed: u64, step: u32, row: u32, n_data: usize, times: TimeRange, eps: &mut [f32]) -> (usize, f32) {
         let key = hash4(seed as u32, (seed >> 32) as u32, step, row);
         let j = (hash4(key, 1, 0, 0) % n_data as u32) as usize;
-        let t = t_lo + unit(hash4(key, 2, 0, 0)) * (t_hi - t_lo);
+        let t = times.dist.time(times.lo, times.hi, unit(hash4(key, 2, 0, 0)), unit(hash4(key, 2, 1, 0)));
         for (k, e) in eps.iter_mut().enumerate() {
             let k = k as u32;
             let u1 = unit(hash4(key, 3, k / 2, 0));

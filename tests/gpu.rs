@@ -8,7 +8,7 @@ use collapse_lab::engine::cpu::TimeRange;
 use collapse_lab::engine::gpu::{GpuContext, GpuEngine};
 use collapse_lab::engine::{block_on, train, CpuEngine, Engine, EngineError};
 use collapse_lab::nn::{Activation, Adam, Parameterization, ScoreNet, ScoreNetCache, ScoreNetConfig};
-use collapse_lab::diffusion::{Process, ProcessKind};
+use collapse_lab::diffusion::{Process, ProcessKind, Target, TimeDist};
 use collapse_lab::points::Points;
 use collapse_lab::rng::{self, Stream};
 use std::ops::ControlFlow;
@@ -23,7 +23,7 @@ fn net(dim: usize, depth: usize, width: usize, activation: Activation) -> ScoreN
 }
 
 fn skip_net(dim: usize, depth: usize, width: usize, activation: Activation, parameterization: Parameterization) -> ScoreNet {
-    ScoreNet::new(ScoreNetConfig { dim, depth, width, activation, parameterization, process: ProcessKind::Vp })
+    ScoreNet::new(ScoreNetConfig { dim, depth, width, activation, parameterization, process: ProcessKind::Vp, target: Default::default() })
 }
 
 fn close(a: &[f32], b: &[f32], rel: f32, what: &str) {
@@ -106,7 +106,7 @@ fn gpu_batches_are_drawn_from_the_data_with_uniform_t_and_normal_eps() {
     for process in ProcessKind::ALL {
         let mut config = net(2, 1, 8, Activation::Tanh).config;
         config.process = process;
-        let times = TimeRange { lo: 1e-3, hi: process.t_max() as f32 };
+        let times = TimeRange::uniform(1e-3, process.t_max() as f32);
         let mut gpu = GpuEngine::new(ctx.clone(), ScoreNet::new(config), &data, 4000, 1e-3, times, 11).unwrap();
         let (input, eps) = block_on(gpu.draw_batch()).unwrap();
         let n = 4000;
@@ -158,7 +158,7 @@ fn both_engines_draw_the_same_batches_and_train_alike() {
         let data = Arc::new(Dataset::Mog.generate(20_000, 0, 2));
         let mut n = net(2, 3, 32, Activation::Tanh);
         n = ScoreNet::new(ScoreNetConfig { process, ..n.config });
-        let times = TimeRange { lo: 1e-3, hi: process.t_max() as f32 };
+        let times = TimeRange::uniform(1e-3, process.t_max() as f32);
         let mut gpu = GpuEngine::new(ctx.clone(), n.clone(), &data, 700, 5e-3, times, 4).unwrap();
         let cpu = CpuEngine::new(n, data.clone(), 700, 5e-3, times, 4);
         for step in 0..3u64 {
@@ -167,6 +167,21 @@ fn both_engines_draw_the_same_batches_and_train_alike() {
             close(&ge, &ce, 1e-5, &format!("{process:?} eps of step {step}"));
             close(&gi, &ci, 1e-5, &format!("{process:?} [x_t, t] of step {step}"));
             block_on(gpu.train_steps(1)).unwrap();
+        }
+        // The x0 and v targets and logit-normal times: the same rows and targets.
+        for (target, dist) in [(Target::X0, TimeDist::Uniform), (Target::V, TimeDist::LogitNormal), (Target::Eps, TimeDist::LogitNormal)] {
+            let n = ScoreNet::new(ScoreNetConfig { target, ..cpu.net().config.clone() });
+            let times = TimeRange { dist, ..times };
+            let mut gpu = GpuEngine::new(ctx.clone(), n.clone(), &data, 700, 5e-3, times, 4).unwrap();
+            let cpu = CpuEngine::new(n, data.clone(), 700, 5e-3, times, 4);
+            let (gi, ge) = block_on(gpu.draw_batch()).unwrap();
+            let (ci, ce) = cpu.batch_at(0);
+            close(&ge, &ce, 1e-5, &format!("{process:?} {target:?} {dist:?} targets"));
+            close(&gi, &ci, 1e-5, &format!("{process:?} {target:?} {dist:?} [x_t, t]"));
+            let ts: Vec<f32> = gi.chunks_exact(3).map(|r| r[2]).collect();
+            let mid = ts.iter().filter(|&&t| (0.25..0.75).contains(&t)).count() as f32 / ts.len() as f32;
+            // sigmoid(N(0, 1)) puts 73% of the times in the middle half (uniform: 50%).
+            assert!(if dist == TimeDist::LogitNormal { mid > 0.65 } else { mid < 0.6 }, "{dist:?}: {mid}");
         }
         if process != ProcessKind::Vp {
             continue; // training on lavapipe is slow: one process trains
@@ -215,7 +230,7 @@ fn gpu_batches_keep_to_a_fixed_t_and_to_each_two_model_range() {
     let ctx = context();
     let data = Points::new(2, (0..200).map(|i| (i % 13) as f32 * 0.1).collect());
     for (lo, hi) in [(1.0f32, 1.0f32), (1e-3, 0.6), (0.6, 1.0)] {
-        let mut gpu = GpuEngine::new(ctx.clone(), net(2, 1, 8, Activation::Tanh), &data, 2000, 1e-3, TimeRange { lo, hi }, 3).unwrap();
+        let mut gpu = GpuEngine::new(ctx.clone(), net(2, 1, 8, Activation::Tanh), &data, 2000, 1e-3, TimeRange::uniform(lo, hi), 3).unwrap();
         let (input, _) = block_on(gpu.draw_batch()).unwrap();
         let ts: Vec<f32> = input.chunks_exact(3).map(|r| r[2]).collect();
         if lo == hi {
@@ -241,10 +256,11 @@ fn gpu_sampling_matches_the_cpu_samplers() {
     use collapse_lab::engine::gpu::sampling::GpuSampler;
     use collapse_lab::sample::{self, EpsModel, RecordPlan, RunOptions, SamplerKind, SamplerSettings, SplitEps, TrainedNet};
     let ctx = context();
-    let trained = |dim: usize, parameterization: Parameterization, seed: u64| {
+    let trained = |dim: usize, parameterization: Parameterization, target: Target, seed: u64| {
         let ds = if dim == 2 { Dataset::Mog } else { Dataset::MogNd };
         let data = Arc::new(ds.generate(5000, dim, 2));
         let n = skip_net(dim, 2, 24, Activation::Silu, parameterization);
+        let n = ScoreNet::new(ScoreNetConfig { target, ..n.config });
         let mut cpu = CpuEngine::new(n, data, 256, 5e-3, TimeRange::default(), seed);
         for _ in 0..60 {
             cpu.step();
@@ -255,13 +271,15 @@ fn gpu_sampling_matches_the_cpu_samplers() {
     let plan = RecordPlan { coordinate: 0, lo: -3.0, hi: 3.0, bins: 24, times: vec![1.0, 0.5, 0.0], trajectories: 5 };
     let n = 2500; // three blocks, the last one partial
     let cases = [
-        ("one net", 2, Parameterization::Plain, false),
-        ("two nets", 2, Parameterization::Plain, true),
-        ("skip-fixed, 3-D", 3, Parameterization::SkipFixed, false),
-        ("skip-learned", 2, Parameterization::SkipLearned, false),
+        ("one net", 2, Parameterization::Plain, Target::Eps, false),
+        ("two nets", 2, Parameterization::Plain, Target::Eps, true),
+        ("skip-fixed, 3-D", 3, Parameterization::SkipFixed, Target::Eps, false),
+        ("skip-learned", 2, Parameterization::SkipLearned, Target::Eps, false),
+        ("x0 target", 2, Parameterization::Plain, Target::X0, false),
+        ("v target, two nets", 2, Parameterization::Plain, Target::V, true),
     ];
-    for (label, dim, parameterization, two) in cases {
-        let (a, b) = (trained(dim, parameterization, 1), trained(dim, parameterization, 2));
+    for (label, dim, parameterization, target, two) in cases {
+        let (a, b) = (trained(dim, parameterization, target, 1), trained(dim, parameterization, target, 2));
         let split = SplitEps { low: Box::new(&a), high: Box::new(&b), split: 0.5 };
         let (nets, cpu): (Vec<TrainedNet>, &dyn EpsModel) = if two { (vec![a.clone(), b.clone()], &split) } else { (vec![a.clone()], &a) };
         let gpu = GpuSampler::with_rows(&ctx, &nets, two.then_some(0.5), n, 1100).unwrap();
@@ -285,7 +303,7 @@ fn gpu_sampling_matches_the_cpu_samplers() {
         }
     }
     // A seed and stream give the same samples on the GPU each time, and another stream others.
-    let a = trained(2, Parameterization::Plain, 1);
+    let a = trained(2, Parameterization::Plain, Target::Eps, 1);
     let gpu = GpuSampler::new(&ctx, std::slice::from_ref(&a), None, n).unwrap();
     let init = sample::initial_noise(n, 2, 9);
     let sde = SamplerKind::Sde.build(20, &settings);

@@ -96,6 +96,8 @@ fn deterministic_samplers_give_the_labs_samples_point_by_point() {
         ("mog1d-skipfixed-relu-linear", &["--dataset", "mog1d", "--parameterization", "skip-fixed", "--activation", "relu", "--process", "linear"]),
         ("chessboard-fixed-t", &["--dataset", "chessboard", "--depth", "2", "--width", "40", "--fixed-t", "0.5"]),
         ("mog-exact-score", &["--dataset", "mog", "--exact-score"]),
+        ("mog-x0-target", &["--dataset", "mog", "--target", "x0"]),
+        ("chessboard-v-target-linear", &["--dataset", "chessboard", "--process", "linear", "--target", "v", "--t-dist", "logit-normal"]),
     ];
     let common = ["--iters", "150", "--batch", "256", "--data-size", "4000", "--n-samples", "700", "--samplers", "ode,heun,ddim,dpm2", "--steps", "ode=40,heun=15,ddim=25,dpm2=15", "--seed", "3"];
     for (name, flags) in cases {
@@ -156,17 +158,22 @@ fn the_scripts_data_training_and_stochastic_samplers_agree_in_distribution_and_i
         }
     }
 
-    // Training: the same spec trains to the same loss (different random numbers, same curve).
-    let flags = ["--dataset", "mog", "--iters", "400", "--data-size", "20000", "--samplers", "sde,pc,ald", "--n-samples", "2000"];
-    let d = dir("training");
-    let r = run_script(&d, &flags, &[]);
-    let mut run_args = vec!["run", "--quiet"];
-    run_args.extend_from_slice(&flags);
-    let l: serde_json::Value = serde_json::from_str(&lab(&run_args)).unwrap();
-    let theirs = l["training"]["losses"].as_array().unwrap().last().unwrap()[1].as_f64().unwrap();
-    let mine = r["training_nets"][0]["final_loss"].as_f64().unwrap();
-    eprintln!("final training loss: script {mine:.4}, lab {theirs:.4}");
-    assert!((mine - theirs).abs() < 0.08 * theirs, "final training loss: script {mine}, lab {theirs}");
+    // Training: the same spec trains to the same loss (different random numbers, same curve),
+    // for the paper's eps target and for flow matching's (v on the linear path, logit-normal t).
+    let fm = ["--process", "linear", "--target", "v", "--t-dist", "logit-normal"];
+    for (name, extra) in [("training", &[][..]), ("training-flow-matching", &fm[..])] {
+        let mut flags = vec!["--dataset", "mog", "--iters", "400", "--data-size", "20000", "--samplers", "sde,pc,ald", "--n-samples", "2000"];
+        flags.extend_from_slice(extra);
+        let d = dir(name);
+        let r = run_script(&d, &flags, &[]);
+        let mut run_args = vec!["run", "--quiet"];
+        run_args.extend_from_slice(&flags);
+        let l: serde_json::Value = serde_json::from_str(&lab(&run_args)).unwrap();
+        let theirs = l["training"]["losses"].as_array().unwrap().last().unwrap()[1].as_f64().unwrap();
+        let mine = r["training_nets"][0]["final_loss"].as_f64().unwrap();
+        eprintln!("{name}: final training loss: script {mine:.4}, lab {theirs:.4}");
+        assert!((mine - theirs).abs() < 0.08 * theirs, "{name}: final training loss: script {mine}, lab {theirs}");
+    }
 
     // Stochastic samplers with the exact score: the same marginal accuracy and TID as the lab's.
     let flags = ["--dataset", "mog", "--exact-score", "--samplers", "sde,pc,ald", "--n-samples", "2000", "--data-size", "20000"];

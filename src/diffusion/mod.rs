@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod target;
+pub use target::{Target, TimeDist, TimeRange};
+
 /// Smallest time the lab trains on and integrates to.
 pub const T_EPS: f64 = 1e-3;
 

@@ -3,8 +3,7 @@
 //! shard order so the result does not depend on the thread or worker count.
 
 use super::{Engine, EngineError};
-use crate::diffusion::{ProcessKind, T_EPS};
-use crate::nn::{Adam, ScoreNet, ScoreNetCache};
+use crate::nn::{Adam, ScoreNet, ScoreNetCache, ScoreNetConfig};
 use crate::parallel;
 use crate::points::Points;
 use crate::rng::{self, Stream};
@@ -16,17 +15,7 @@ use std::sync::Arc;
 /// Rows per shard: large enough for efficient GEMMs, small enough to feed two or more cores.
 const SHARD_ROWS: usize = 500;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TimeRange {
-    pub lo: f32,
-    pub hi: f32,
-}
-
-impl Default for TimeRange {
-    fn default() -> Self {
-        TimeRange { lo: T_EPS as f32, hi: 1.0 }
-    }
-}
+pub use crate::diffusion::TimeRange;
 
 struct Shard {
     /// This shard's rows of every batch: `first .. first + rows`. Rows are drawn from the
@@ -123,7 +112,7 @@ impl ShardSet {
         let s = &mut self.shard;
         s.first = i * SHARD_ROWS;
         s.rows = SHARD_ROWS.min(self.batch - s.first);
-        s.draw(&self.data, self.net.config.process, self.times, self.seed, step);
+        s.draw(&self.data, &self.net.config, self.times, self.seed, step);
         s.grads.clear();
         s.grads.resize(params.len(), 0.0);
         let scale = 1.0 / self.batch as f32;
@@ -179,10 +168,10 @@ impl CpuEngine {
     }
 
     /// The batch of training step `step` (0 is the first) as network input rows [x_t, t] and
-    /// targets eps: the rows the WGSL engine draws for the same seed and step.
+    /// targets (eps under the eps target): the rows the WGSL engine draws for the same seed and step.
     pub fn batch_at(&self, step: u64) -> (Vec<f32>, Vec<f32>) {
         let mut s = Shard::new(0, self.batch);
-        s.draw(&self.data, self.net.config.process, self.times, self.seed, step as u32);
+        s.draw(&self.data, &self.net.config, self.times, self.seed, step as u32);
         let d = self.data.dim;
         let input = s.xt.chunks_exact(d).zip(&s.t).flat_map(|(x, &t)| x.iter().copied().chain([t])).collect();
         (input, s.eps)
@@ -211,7 +200,7 @@ impl CpuEngine {
             if !mine(i) {
                 return;
             }
-            s.draw(data, net.config.process, times, seed, step);
+            s.draw(data, &net.config, times, seed, step);
             s.grads.clear();
             s.grads.resize(params.len(), 0.0);
             s.loss = net.dsm_loss_grad(params, &s.xt, &s.t, &s.eps, scale, &mut s.cache, &mut s.grads);
@@ -292,8 +281,10 @@ impl Shard {
         }
     }
 
-    /// Draws this shard's rows (x_0, t, eps) of batch `step` and noises them (SPEC §4).
-    fn draw(&mut self, data: &Points, process: ProcessKind, times: TimeRange, seed: u64, step: u32) {
+    /// Draws this shard's rows (x_0, t, eps) of batch `step` and noises them (SPEC §4); `eps`
+    /// then holds each row's target (eps itself under the eps target).
+    fn draw(&mut self, data: &Points, net: &ScoreNetConfig, times: TimeRange, seed: u64, step: u32) {
+        let process = net.process;
         let d = data.dim;
         let n = data.len();
         self.t.clear();
@@ -301,9 +292,14 @@ impl Shard {
         self.xt.resize(self.rows * d, 0.0);
         for r in 0..self.rows {
             let eps = &mut self.eps[r * d..(r + 1) * d];
-            let (j, t) = rng::counter::batch_row(seed, step, (self.first + r) as u32, n, times.lo, times.hi, eps);
+            let (j, t) = rng::counter::batch_row(seed, step, (self.first + r) as u32, n, times, eps);
             self.t.push(t);
             crate::diffusion::noise_at(&process, t as f64, data.row(j), eps, &mut self.xt[r * d..(r + 1) * d]);
+            if !net.target.is_eps() {
+                let (cx0, ceps) = net.target.draw_coefficients(&process, t as f64);
+                let (cx0, ceps) = (cx0 as f32, ceps as f32);
+                eps.iter_mut().zip(data.row(j)).for_each(|(e, &x)| *e = cx0 * x + ceps * *e);
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::spec::{limits, ExperimentSpec, SpecError};
 use crate::data::Dataset;
-use crate::diffusion::ProcessKind;
+use crate::diffusion::{ProcessKind, Target, TimeDist};
 use crate::nn::{Activation, Parameterization};
 use crate::sample::SamplerKind;
 
@@ -73,6 +73,12 @@ fn activations() -> Vec<&'static str> {
 }
 fn parameterizations() -> Vec<&'static str> {
     Parameterization::ALL.iter().map(|d| d.name()).collect()
+}
+fn targets() -> Vec<&'static str> {
+    Target::ALL.iter().map(|d| d.name()).collect()
+}
+fn time_dists() -> Vec<&'static str> {
+    TimeDist::ALL.iter().map(|d| d.name()).collect()
 }
 fn samplers() -> Vec<&'static str> {
     SamplerKind::ALL.iter().map(|d| d.name()).collect()
@@ -143,6 +149,9 @@ pub static SETTINGS: &[Setting] = &[
     setting!("parameterization", "model.parameterization", Choice, "P", "the net's output: plain, or a skip connection (fixed or learned, SPEC 8)", parameterizations,
         |s, n, v| { s.model.parameterization = Parameterization::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(parameterizations()))))?; Ok(()) },
         |s| Some(s.model.parameterization.name().into())),
+    setting!("target", "model.target", Choice, "T", "what the net predicts: eps (default, the paper's), x0, or v (the path's velocity; flow matching's on the linear process); samplers read eps back from it", targets,
+        |s, n, v| { s.model.target = Target::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(targets()))))?; Ok(()) },
+        |s| Some(s.model.target.name().into())),
     setting!("iters", "training.iters", Int, "N", "training steps (default 10000)", no_choices,
         |s, n, v| { s.training.iters = num(n, v, "an integer")?; Ok(()) },
         |s| Some(s.training.iters.to_string())),
@@ -161,6 +170,9 @@ pub static SETTINGS: &[Setting] = &[
             Ok(())
         },
         |s| Some(s.training.lr.to_string())),
+    setting!("t-dist", "training.t_dist", Choice, "D", "how training draws t: uniform (default) or logit-normal (sigmoid of N(0, 1), flow-matching practice)", time_dists,
+        |s, n, v| { s.training.t_dist = TimeDist::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(time_dists()))))?; Ok(()) },
+        |s| Some(s.training.t_dist.name().into())),
     setting!("report-every", "training.report_every", Int, "K", "the loss is reported (and checked) every K steps (default 100)", no_choices,
         |s, n, v| { s.training.report_every = num(n, v, "an integer")?; Ok(()) },
         |s| Some(s.training.report_every.to_string())),
@@ -471,7 +483,7 @@ mod tests {
         let values = [
             ("dataset", "mog-nd"), ("data-size", "1000"), ("dim", "3"), ("painted", "4:0000099009900000"),
             ("csv", "0123456789abcdef:5000x2"), ("process", "sub-vp"), ("depth", "2"), ("width", "16"), ("activation", "silu"), ("parameterization", "skip-fixed"), ("iters", "10"),
-            ("batch", "100"), ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde,pc,ald"),
+            ("target", "eps"), ("t-dist", "logit-normal"), ("batch", "100"), ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde,pc,ald"),
             ("steps", "sde=50,dpm2=10"), ("exact-score", "true"), ("snr", "0.2"), ("corrector-steps", "2"),
             ("nfe", "60"), ("denoise", "yes"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("k-grid", "10,50"), ("repeats", "2"),
             ("survival-eps", "0.1"), ("coordinate", "1"), ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
@@ -532,7 +544,7 @@ mod tests {
         let changed = [
             ("dataset", "mog-nd"), ("dim", "3"), ("process", "sub-vp"), ("depth", "2"), ("width", "16"),
             ("activation", "silu"), ("parameterization", "skip-learned"), ("iters", "10"), ("batch", "100"),
-            ("lr", "0.0013"), ("report-every", "5"), ("samplers", "dpm2,sde,pc"), ("steps", "sde=50,dpm2=10"),
+            ("lr", "0.0013"), ("t-dist", "logit-normal"), ("report-every", "5"), ("samplers", "dpm2,sde,pc"), ("steps", "sde=50,dpm2=10"),
             ("snr", "0.2"), ("corrector-steps", "2"), ("nfe", "60"), ("denoise", "yes"), ("n-samples", "100"),
             ("eps", "0.1,0.25"), ("k", "50"), ("k-grid", "10,50"), ("repeats", "2"), ("survival-eps", "0.1"), ("coordinate", "1"),
             ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
@@ -544,7 +556,10 @@ mod tests {
         let fixed = [("fixed-t", "0.3"), ("exact-score", "true"), ("dataset", "mog")];
         let painted = [("dataset", "painted"), ("painted", "4:0000099009900000")];
         let csv = [("dataset", "csv"), ("csv", "0123456789abcdef:5000x3")];
-        for s in [ExperimentSpec::default(), from_pairs(changed).unwrap(), from_pairs(generations).unwrap(), from_pairs(fixed).unwrap(), from_pairs(painted).unwrap(), from_pairs(csv).unwrap()] {
+        // A target other than eps needs the plain output (the changed spec's is skip-learned).
+        let flow = [("process", "linear"), ("target", "v"), ("t-dist", "logit-normal")];
+        assert_eq!(print_changed(&from_pairs(flow).unwrap()), flow.map(|(k, v)| (k, v.to_string())));
+        for s in [ExperimentSpec::default(), from_pairs(flow).unwrap(), from_pairs(changed).unwrap(), from_pairs(generations).unwrap(), from_pairs(fixed).unwrap(), from_pairs(painted).unwrap(), from_pairs(csv).unwrap()] {
             let text = print(&s);
             let back = from_pairs(text.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
             assert_eq!(back, s, "{text:?}");
@@ -556,7 +571,7 @@ mod tests {
         // the defaults print no change; settings not in force are not printed.
         let s = from_pairs(changed).unwrap();
         let names: Vec<_> = print_changed(&s).into_iter().map(|(k, _)| k).collect();
-        let want: Vec<_> = SETTINGS.iter().map(|x| x.name).filter(|n| !is_recursion(n) && !["exact-score", "fixed-t", "painted", "csv"].contains(n)).collect();
+        let want: Vec<_> = SETTINGS.iter().map(|x| x.name).filter(|n| !is_recursion(n) && !["exact-score", "fixed-t", "painted", "csv", "target"].contains(n)).collect();
         assert_eq!(names, want);
         assert!(print_changed(&ExperimentSpec::default()).is_empty());
         let d = print(&ExperimentSpec::default());

@@ -301,6 +301,16 @@ pub static PRESETS: &[Preset] = &[
         paper: "vary=iters=1000,3000,10000,30000&seeds=3",
     },
     Preset {
+        id: "open-flow-matching",
+        figure: "Open question",
+        title: "Flow matching: the velocity target on the linear path",
+        look: "TID of the flow's Euler (ode) and Heun samples against the matching reverse SDE, for flow matching's velocity target (target v on the linear path) and the same path trained on eps, with uniform and logit-normal training times: a deterministic TID that stays above the SDE's means collapse persists in the flow-matching design; one that falls to it means the design cures it.",
+        kind: Kind::Study,
+        common: "dataset=chessboard&process=linear&samplers=ode,heun,sde&vary=target=eps,v&vary=t-dist=uniform,logit-normal",
+        quick: concat!(quick_2d!(), "&seeds=1"),
+        paper: "seeds=3",
+    },
+    Preset {
         id: "open-robustness",
         figure: "Open question",
         title: "TID's robustness to the radius e and Hill's k",
@@ -356,9 +366,9 @@ pub static PATH: &[Step] = &[
     },
     Step {
         title: "Open questions: beyond the paper",
-        text: "The paper's reviewers asked what the paper does not answer: the ODE ran 100 network evaluations against the SDE's 1000, and only Euler-type solvers were compared; the phenomenon is tied to fitting, yet training length was not varied; TID depends on a radius e and on Hill's k. Here samplers are compared at equal compute, with a second-order solver (Heun's method, as in EDM) among them; nets are trained for longer and shorter; and TID is measured over a grid of e and k.",
-        look: "The deterministic samplers' TID against the stochastic ones' at each budget and each training length, and across the e × k grid: a gap that persists is collapse, not a lack of compute, of training or a choice of e and k.",
-        presets: &["open-nfe", "open-iters", "open-robustness"],
+        text: "The paper's reviewers asked what the paper does not answer: the ODE ran 100 network evaluations against the SDE's 1000, and only Euler-type solvers were compared; the phenomenon is tied to fitting, yet training length was not varied; modern design spaces such as flow matching were not tried; TID depends on a radius e and on Hill's k. Here samplers are compared at equal compute, with a second-order solver (Heun's method, as in EDM) among them; nets are trained for longer and shorter; a net learns flow matching's velocity instead of the noise; and TID is measured over a grid of e and k.",
+        look: "The deterministic samplers' TID against the stochastic ones' at each budget and each training length, and across the e × k grid: a gap that persists is collapse, not a lack of compute, of training, of the paper's parameterisation or a choice of e and k.",
+        presets: &["open-nfe", "open-iters", "open-flow-matching", "open-robustness"],
     },
 ];
 

@@ -3,7 +3,7 @@
 //! and are the paper's 2D setting (appendix C.1, SPEC §4).
 
 use crate::data::Dataset;
-use crate::diffusion::ProcessKind;
+use crate::diffusion::{ProcessKind, Target, TimeDist};
 use crate::nn::{Activation, Parameterization};
 use crate::sample::{SamplerKind, SamplerSettings};
 use serde::{Deserialize, Serialize};
@@ -91,6 +91,10 @@ pub struct ModelSpec {
     pub width: usize,
     pub activation: Activation,
     pub parameterization: Parameterization,
+    /// What the net regresses onto: eps (the paper's), x0 or the path's velocity v
+    /// (`diffusion::Target`); samplers read eps_hat back from it.
+    #[serde(default, skip_serializing_if = "Target::is_eps")]
+    pub target: Target,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -106,6 +110,9 @@ pub struct TrainingSpec {
     /// Two-model training (SPEC §8): one net on t < t', one on t >= t', each for `iters`
     /// steps; every sampler and diagnostic asks the net whose range holds t.
     pub two_model: Option<f64>,
+    /// How training draws its times (uniform, SPEC §4; or logit-normal).
+    #[serde(default, skip_serializing_if = "TimeDist::is_uniform")]
+    pub t_dist: TimeDist,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -207,13 +214,13 @@ impl Default for ExperimentSpec {
 
 impl Default for ModelSpec {
     fn default() -> Self {
-        ModelSpec { depth: 3, width: 100, activation: Activation::Tanh, parameterization: Parameterization::Plain }
+        ModelSpec { depth: 3, width: 100, activation: Activation::Tanh, parameterization: Parameterization::Plain, target: Target::Eps }
     }
 }
 
 impl Default for TrainingSpec {
     fn default() -> Self {
-        TrainingSpec { iters: 10_000, batch: 2000, lr: 5e-3, report_every: 100, fixed_t: None, two_model: None }
+        TrainingSpec { iters: 10_000, batch: 2000, lr: 5e-3, report_every: 100, fixed_t: None, two_model: None, t_dist: TimeDist::Uniform }
     }
 }
 
@@ -445,6 +452,16 @@ impl ExperimentSpec {
             return err("data_size", format!("data_size x dimension must be at most {FLOATS}"));
         }
         in_range("model.depth", self.model.depth, DEPTH.0, DEPTH.1)?;
+        if !self.model.target.is_eps() && self.model.parameterization != Parameterization::Plain {
+            return err(
+                "model.target",
+                format!(
+                    "the {} target reads eps back through its own fixed output (eps = c1 x + c2 N); it needs the plain parameterization, not {}",
+                    self.model.target.name(),
+                    self.model.parameterization.name()
+                ),
+            );
+        }
         in_range("model.width", self.model.width, WIDTH.0, WIDTH.1)?;
         in_range("training.iters", self.training.iters, ITERS.0, ITERS.1)?;
         in_range("training.batch", self.training.batch, BATCH.0, BATCH.1)?;

@@ -53,7 +53,7 @@ const CHOOSE_BUDGET_S: f64 = 0.3;
 pub async fn choose_engine(spec: &ExperimentSpec, data: &Arc<Points>, ctx: &GpuContext) -> EngineChoice {
     let (batch, lr) = (spec.training.batch, spec.training.lr);
     let (lo, hi) = spec.nets()[0];
-    let times = TimeRange { lo: lo as f32, hi: hi as f32 };
+    let times = TimeRange { lo: lo as f32, hi: hi as f32, dist: spec.training.t_dist };
     let mut cpu = CpuEngine::new(build_net(spec), data.clone(), batch, lr, times, spec.seed);
     let cpu_ms = engine::ms_per_step(&mut cpu, CHOOSE_BUDGET_S).await.unwrap_or(f64::INFINITY);
     let threads = cpu.describe();
@@ -127,7 +127,7 @@ pub async fn train_model(
     let mut i = 0;
     while i < ranges.len() {
         let (lo, hi) = ranges[i];
-        let times = TimeRange { lo: lo as f32, hi: hi as f32 };
+        let times = TimeRange { lo: lo as f32, hi: hi as f32, dist: spec.training.t_dist };
         let seed = rng::net_seed(spec.seed, i as u64);
         let offset = iters * i as u64;
         let before: f64 = nets.iter().map(|n| n.1.seconds).sum();
@@ -237,6 +237,7 @@ pub fn build_net(spec: &ExperimentSpec) -> ScoreNet {
         activation: spec.model.activation,
         parameterization: spec.model.parameterization,
         process: spec.process,
+        target: spec.model.target,
     })
 }
 

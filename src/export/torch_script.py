@@ -107,6 +107,36 @@ class Process:
         sigma = torch.sqrt(s2) if self.kind == "vp" else s2
         return torch.exp(la).float(), sigma.float()
 
+    def f_g2_of(self, t):
+        """f(t) and g(t)^2 of a tensor of times, in float64."""
+        t = t.double()
+        if self.kind == "linear":
+            return -1.0 / (1.0 - t), 2.0 * t / (1.0 - t)
+        beta = self.B0 + t * (self.B1 - self.B0)
+        if self.kind == "vp":
+            return -0.5 * beta, beta
+        la = -0.25 * t * t * (self.B1 - self.B0) - 0.5 * t * self.B0
+        return -0.5 * beta, -beta * torch.expm1(4.0 * la)
+
+    def target_of(self, target, t):
+        """(cx0, ceps) of the training target y = cx0 x0 + ceps eps (the lab's
+        diffusion::Target): eps, x0, or the path's velocity alpha' x0 + sigma' eps."""
+        if target == "eps":
+            return torch.zeros_like(t), torch.ones_like(t)
+        if target == "x0":
+            return torch.ones_like(t), torch.zeros_like(t)
+        a, s = (v.double() for v in self.alpha_sigma_of(t))
+        f, g2 = self.f_g2_of(t)
+        return (f * a).float(), ((g2 + 2.0 * f * s * s) / (2.0 * s)).float()
+
+    def eps_of_target(self, target, t):
+        """(c1, c2) with eps = c1 x_t + c2 y for the x0 and v targets."""
+        a, s = (v.double() for v in self.alpha_sigma_of(t))
+        if target == "x0":
+            return (1.0 / s).float(), (-a / s).float()
+        f, g2 = self.f_g2_of(t)
+        return (-2.0 * f * s / g2).float(), (2.0 * s / g2).float()
+
 
 # ------------------------------------------------------------------ data sets (SPEC section 1)
 
@@ -166,17 +196,23 @@ class ScoreNet(torch.nn.Module):
         super().__init__()
         m = SPEC["model"]
         self.param = m["parameterization"]
+        self.target = m.get("target", "eps")
         self.process = process
         self.main = mlp([dim + 1] + [m["width"]] * m["depth"] + [dim], ACTIVATIONS[m["activation"]])
         if self.param == "skip-learned":
             self.c1 = mlp([1, 30, 30, 1], torch.nn.Tanh)
             self.c2 = mlp([1, 30, 30, 1], torch.nn.Tanh)
 
-    def forward(self, x, t):
+    def forward(self, x, t, raw=False):
+        """eps_hat; with raw, the main MLP's own output N (what training regresses: the x0 or
+        v prediction under those targets)."""
         t = t.reshape(-1, 1)
         n = self.main(torch.cat([x, t], 1))
-        if self.param == "plain":
+        if raw or (self.param == "plain" and self.target == "eps"):
             return n
+        if self.param == "plain":
+            c1, c2 = self.process.eps_of_target(self.target, t)
+            return c1 * x + c2 * n
         if self.param == "skip-fixed":
             _, s = self.process.alpha_sigma_of(t)
             return s * x + (1.0 - s) * n
@@ -250,11 +286,17 @@ def train(data, process, device, gen, log):
         t0 = time.time()
         for step in range(1, tr["iters"] + 1):
             j = torch.randint(len(data), (tr["batch"],), generator=gen, device=device)
-            t = f32(t_lo) + torch.rand(tr["batch"], generator=gen, device=device) * (f32(t_hi) - f32(t_lo))
+            if tr.get("t_dist", "uniform") == "logit-normal":
+                u = torch.sigmoid(torch.randn(tr["batch"], generator=gen, device=device))
+            else:
+                u = torch.rand(tr["batch"], generator=gen, device=device)
+            t = f32(t_lo) + u * (f32(t_hi) - f32(t_lo))
             eps = torch.randn(tr["batch"], data.shape[1], generator=gen, device=device)
             a, s = process.alpha_sigma_of(t)
             xt = a[:, None] * data[j] + s[:, None] * eps
-            loss = ((net(xt, t) - eps) ** 2).sum(1).mean()
+            cx0, ceps = process.target_of(net.target, t)
+            y = cx0[:, None] * data[j] + ceps[:, None] * eps
+            loss = ((net(xt, t, raw=net.target != "eps") - y) ** 2).sum(1).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

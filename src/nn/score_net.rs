@@ -3,7 +3,7 @@
 
 use super::activation::Activation;
 use super::mlp::{Mlp, MlpCache};
-use crate::diffusion::{Process, ProcessKind};
+use crate::diffusion::{Process, ProcessKind, Target};
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +44,10 @@ pub struct ScoreNetConfig {
     pub activation: Activation,
     pub parameterization: Parameterization,
     pub process: ProcessKind,
+    /// What the main MLP is trained to predict (`diffusion::Target`); `forward` still returns
+    /// eps_hat, read back through the target's fixed output coefficients.
+    #[serde(default, skip_serializing_if = "Target::is_eps")]
+    pub target: Target,
 }
 
 const COEF_WIDTH: usize = 30;
@@ -69,6 +73,8 @@ pub struct ScoreNetCache {
     d_eps: Vec<f32>,
     d_main: Vec<f32>,
     d_c: [Vec<f32>; 2],
+    /// Whether the last forward pass returned N itself (no output coefficients).
+    raw: bool,
 }
 
 impl ScoreNetConfig {
@@ -77,6 +83,18 @@ impl ScoreNetConfig {
     pub fn fixed_skip(&self, t: f32) -> (f32, f32) {
         let s = self.process.sigma(t as f64) as f32;
         (s, 1.0 - s)
+    }
+
+    /// The fixed output coefficients (c1, c2) at time `t`, eps_hat = c1 x + c2 N(x, t): the fixed
+    /// skip connection's, or those that read eps back from an x0 or v target; None where
+    /// eps_hat = N (plain, eps target) or the coefficients are learned. The one place the CPU
+    /// net, the GPU engine's eps and the GPU samplers get them.
+    pub fn output_coefficients(&self, t: f32) -> Option<(f32, f32)> {
+        match self.parameterization {
+            Parameterization::SkipFixed => Some(self.fixed_skip(t)),
+            Parameterization::SkipLearned => None,
+            Parameterization::Plain => self.target.eps_coefficients(&self.process, t as f64).map(|(a, b)| (a as f32, b as f32)),
+        }
     }
 }
 
@@ -127,6 +145,17 @@ impl ScoreNet {
 
     /// eps_hat for `batch` rows of `x` at per-row times `t`; the result stays in the cache.
     pub fn forward<'c>(&self, params: &[f32], x: &[f32], t: &[f32], cache: &'c mut ScoreNetCache) -> &'c [f32] {
+        self.forward_as(params, x, t, cache, false)
+    }
+
+    /// What training regresses: eps_hat under the eps target, the main MLP's own output N
+    /// (the x0 or v prediction) under the others.
+    pub fn prediction<'c>(&self, params: &[f32], x: &[f32], t: &[f32], cache: &'c mut ScoreNetCache) -> &'c [f32] {
+        self.forward_as(params, x, t, cache, !self.config.target.is_eps())
+    }
+
+    /// `raw`: return N itself, not eps_hat.
+    fn forward_as<'c>(&self, params: &[f32], x: &[f32], t: &[f32], cache: &'c mut ScoreNetCache, raw: bool) -> &'c [f32] {
         let d = self.dim();
         let batch = t.len();
         assert_eq!(x.len(), batch * d);
@@ -139,13 +168,14 @@ impl ScoreNet {
         cache.t.extend_from_slice(t);
         let n = self.main.forward(params, &cache.input, batch, &mut cache.main);
         cache.eps.clear();
+        cache.raw = raw || (self.config.parameterization == Parameterization::Plain && self.config.target.is_eps());
+        if cache.raw {
+            cache.eps.extend_from_slice(n);
+            return &cache.eps;
+        }
         match self.config.parameterization {
-            Parameterization::Plain => {
-                cache.eps.extend_from_slice(n);
-                return &cache.eps;
-            }
-            Parameterization::SkipFixed => {
-                (cache.c[0], cache.c[1]) = t.iter().map(|&ti| self.config.fixed_skip(ti)).unzip();
+            Parameterization::Plain | Parameterization::SkipFixed => {
+                (cache.c[0], cache.c[1]) = t.iter().map(|&ti| self.config.output_coefficients(ti).unwrap()).unzip();
             }
             Parameterization::SkipLearned => {
                 let coef = self.coef.as_ref().unwrap();
@@ -167,13 +197,14 @@ impl ScoreNet {
         &cache.eps
     }
 
-    /// Backward from dL/deps_hat of the last forward pass; adds into `grads`.
+    /// Backward from dL/d(output) of the last forward pass (eps_hat, or N where that pass
+    /// returned N); adds into `grads`.
     pub fn backward(&self, params: &[f32], x: &[f32], d_eps: &[f32], cache: &mut ScoreNetCache, grads: &mut [f32]) {
         let d = self.dim();
         let batch = cache.t.len();
         let mut d_main = std::mem::take(&mut cache.d_main);
         d_main.clear();
-        if self.config.parameterization == Parameterization::Plain {
+        if cache.raw {
             d_main.extend_from_slice(d_eps);
         } else {
             for b in 0..batch {
@@ -199,8 +230,9 @@ impl ScoreNet {
     }
 
     /// Denoising score matching (SPEC §4) on one shard of a batch: returns the sum over the
-    /// shard's rows of ||eps_hat - eps||^2 and adds `scale` times its gradient into `grads`.
-    /// With `scale = 1 / total_batch` the gradients of all shards add up to the batch mean's.
+    /// shard's rows of ||prediction - target||^2 (||eps_hat - eps||^2 under the eps target; `eps`
+    /// holds the rows' targets) and adds `scale` times its gradient into `grads`. With
+    /// `scale = 1 / total_batch` the gradients of all shards add up to the batch mean's.
     #[allow(clippy::too_many_arguments)]
     pub fn dsm_loss_grad(
         &self,
@@ -212,7 +244,7 @@ impl ScoreNet {
         cache: &mut ScoreNetCache,
         grads: &mut [f32],
     ) -> f64 {
-        self.forward(params, xt, t, cache);
+        self.prediction(params, xt, t, cache);
         let mut d_eps = std::mem::take(&mut cache.d_eps);
         d_eps.clear();
         let mut loss = 0.0f64;
@@ -234,7 +266,7 @@ mod tests {
 
     fn loss_f64(net: &ScoreNet, p: &[f32], x: &[f32], t: &[f32], e: &[f32]) -> f64 {
         let mut c = ScoreNetCache::default();
-        let out = net.forward(p, x, t, &mut c);
+        let out = net.prediction(p, x, t, &mut c);
         out.iter().zip(e).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>() / t.len() as f64
     }
 
@@ -242,8 +274,9 @@ mod tests {
     /// and parameterisation, on a small net so f32 round-off stays below the tolerance.
     #[test]
     fn gradients_match_finite_differences() {
+        let outputs = Parameterization::ALL.map(|p| (p, Target::Eps)).into_iter().chain([Target::X0, Target::V].map(|t| (Parameterization::Plain, t)));
         for act in Activation::ALL {
-            for param in Parameterization::ALL {
+            for (param, target) in outputs.clone() {
                 let net = ScoreNet::new(ScoreNetConfig {
                     dim: 2,
                     depth: 2,
@@ -251,6 +284,7 @@ mod tests {
                     activation: act,
                     parameterization: param,
                     process: ProcessKind::Vp,
+                    target,
                 });
                 let mut r = rng::stream(11, Stream::Init, 0);
                 let p = net.init_params(&mut r);
@@ -274,7 +308,7 @@ mod tests {
                     let down = loss_f64(&net, &pp, &x, &t, &e);
                     let fd = (up - down) / (2.0 * h as f64);
                     let err = (g[i] as f64 - fd).abs();
-                    assert!(err < 2e-3 + 2e-2 * fd.abs(), "{act:?}/{param:?} param {i}: analytic {} fd {fd}", g[i]);
+                    assert!(err < 2e-3 + 2e-2 * fd.abs(), "{act:?}/{param:?}/{target:?} param {i}: analytic {} fd {fd}", g[i]);
                     checked += 1;
                 }
                 assert!(checked > 10);
@@ -292,11 +326,45 @@ mod tests {
             activation: Activation::Tanh,
             parameterization: Parameterization::SkipFixed,
             process: ProcessKind::Vp,
+            target: Target::Eps,
         });
         let p = net.init_params(&mut rng::stream(1, Stream::Init, 0));
         let x = [0.3f32, -1.2];
         let mut c = ScoreNetCache::default();
         let out = net.forward(&p, &x, &[1.0], &mut c).to_vec();
         assert!((out[0] - 0.3).abs() < 1e-3 && (out[1] + 1.2).abs() < 1e-3, "{out:?}");
+    }
+
+    /// Under the x0 and v targets the net's eps_hat is read back from its prediction N through
+    /// the target's coefficients, and training regresses N itself.
+    #[test]
+    fn x0_and_v_nets_return_eps_read_back_from_their_prediction() {
+        for target in [Target::X0, Target::V] {
+            for process in ProcessKind::ALL {
+                let net = ScoreNet::new(ScoreNetConfig {
+                    dim: 2,
+                    depth: 1,
+                    width: 5,
+                    activation: Activation::Tanh,
+                    parameterization: Parameterization::Plain,
+                    process,
+                    target,
+                });
+                let p = net.init_params(&mut rng::stream(3, Stream::Init, 0));
+                let x = [0.3f32, -1.2, 0.8, 0.1];
+                let t = [0.2f32, 0.7];
+                let mut c = ScoreNetCache::default();
+                let n = net.prediction(&p, &x, &t, &mut c).to_vec();
+                let eps = net.forward(&p, &x, &t, &mut c).to_vec();
+                for r in 0..2 {
+                    let (c1, c2) = target.eps_coefficients(&process, t[r] as f64).unwrap();
+                    for k in 0..2 {
+                        let want = c1 as f32 * x[2 * r + k] + c2 as f32 * n[2 * r + k];
+                        assert!((eps[2 * r + k] - want).abs() < 1e-5 * (1.0 + want.abs()), "{target:?} {process:?}");
+                    }
+                }
+                assert_ne!(n, eps);
+            }
+        }
     }
 }

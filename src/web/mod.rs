@@ -277,7 +277,7 @@ pub struct ShardComputer {
 
 #[wasm_bindgen]
 impl ShardComputer {
-    /// `setup`: `{net, batch, lo, hi, seed}` as the run's worker sends it (`net` the net's
+    /// `setup`: `{net, batch, lo, hi, dist, seed}` as the run's worker sends it (`net` the net's
     /// config); `data` the training set's points, row after row, of the net's dimension.
     #[wasm_bindgen(constructor)]
     pub fn new(setup_json: &str, data: &[f32]) -> Result<ShardComputer, JsValue> {
@@ -287,6 +287,8 @@ impl ShardComputer {
             batch: usize,
             lo: f32,
             hi: f32,
+            #[serde(default)]
+            dist: crate::diffusion::TimeDist,
             seed: u64,
         }
         let s: Setup = serde_json::from_str(setup_json).map_err(|e| JsValue::from_str(&format!("shard setup: {e}")))?;
@@ -296,7 +298,7 @@ impl ShardComputer {
             return Err(JsValue::from_str("shard setup: no data, or data not of the net's dimension"));
         }
         let points = std::sync::Arc::new(Points::new(dim, data.to_vec()));
-        let times = crate::engine::cpu::TimeRange { lo: s.lo, hi: s.hi };
+        let times = crate::engine::cpu::TimeRange { lo: s.lo, hi: s.hi, dist: s.dist };
         Ok(ShardComputer { set: crate::engine::cpu::ShardSet::new(net, points, s.batch, times, s.seed) })
     }
 
@@ -340,7 +342,7 @@ pub fn set_shard_helpers(pool: JsValue) {
         if count == 0 {
             return None;
         }
-        let setup = serde_json::json!({"net": s.net.config, "batch": s.batch, "lo": s.times.lo, "hi": s.times.hi,
+        let setup = serde_json::json!({"net": s.net.config, "batch": s.batch, "lo": s.times.lo, "hi": s.times.hi, "dist": s.times.dist,
             "seed": s.seed, "shards": s.shards, "count": count});
         let init: Function = Reflect::get(&pool, &"init".into()).ok()?.dyn_into().ok()?;
         let data = Float32Array::from(s.data.data.as_slice());

@@ -16,6 +16,12 @@ pub fn constants() -> String {
     for k in ProcessKind::ALL {
         s += &format!("const PROCESS_{} = {}u;\n", k.name().replace('-', "_").to_uppercase(), k.code());
     }
+    for k in crate::diffusion::Target::ALL {
+        s += &format!("const TARGET_{} = {}u;\n", k.name().to_uppercase(), k.code());
+    }
+    for k in crate::diffusion::TimeDist::ALL {
+        s += &format!("const T_DIST_{} = {}u;\n", k.name().replace('-', "_").to_uppercase(), k.code());
+    }
     s
 }
 

@@ -374,7 +374,20 @@ impl GpuEngine {
         let batch_cfg = uniform(
             device,
             "batch",
-            &[data.len() as u32, d as u32, batch as u32, seed as u32, (seed >> 32) as u32, process, times.lo.to_bits(), times.hi.to_bits()],
+            &[
+                data.len() as u32,
+                d as u32,
+                batch as u32,
+                seed as u32,
+                (seed >> 32) as u32,
+                process,
+                times.lo.to_bits(),
+                times.hi.to_bits(),
+                net.config.target.code(),
+                times.dist.code(),
+                0,
+                0,
+            ],
         );
         let loss_cfg = uniform(
             device,
@@ -557,20 +570,17 @@ impl Engine for GpuEngine {
                 self.encode_forward(&mut pass);
             }
             let n = read_f32(&self.ctx, enc, &self.output, 0, rows * d).await?;
-            // eps_hat = c1(t) x + c2(t) N(x, t) under the skip parameterisations, combined here
-            // as ScoreNet::forward combines it.
-            let (c1, c2) = match self.net.config.parameterization {
-                Parameterization::Plain => {
-                    out.extend(n);
-                    continue;
-                }
-                Parameterization::SkipFixed => {
-                    let (c1, c2) = self.net.config.fixed_skip(t);
-                    (vec![c1; rows], vec![c2; rows])
-                }
-                Parameterization::SkipLearned => {
+            // eps_hat = c1(t) x + c2(t) N(x, t) under the skip parameterisations and the x0 and
+            // v targets, combined here as ScoreNet::forward combines it.
+            let (c1, c2) = match (self.net.config.parameterization, self.net.config.output_coefficients(t)) {
+                (Parameterization::SkipLearned, _) => {
                     let c = read_f32(&self.ctx, self.encoder(), &self.coef, 0, 2 * self.batch).await?;
                     (c[..rows].to_vec(), c[self.batch..self.batch + rows].to_vec())
+                }
+                (_, Some((c1, c2))) => (vec![c1; rows], vec![c2; rows]),
+                (_, None) => {
+                    out.extend(n);
+                    continue;
                 }
             };
             for (r, (xr, nr)) in chunk.chunks_exact(d).zip(n.chunks_exact(d)).enumerate() {

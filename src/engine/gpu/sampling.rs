@@ -196,13 +196,11 @@ impl GpuSampler {
                     Op::Eval { src, t } => {
                         let net = self.net_at(t);
                         let sel = (src == Buf::Mid) as u32;
-                        let (param, f) = match self.nets[net].net.config.parameterization {
-                            Parameterization::Plain => (0, [t as f32, 0.0, 0.0, 0.0]),
-                            Parameterization::SkipFixed => {
-                                let (c1, c2) = self.nets[net].net.config.fixed_skip(t as f32);
-                                (1, [c1, c2, 0.0, 0.0])
-                            }
-                            Parameterization::SkipLearned => (2, [0.0; 4]),
+                        let config = &self.nets[net].net.config;
+                        let (param, f) = match (config.parameterization, config.output_coefficients(t as f32)) {
+                            (Parameterization::SkipLearned, _) => (2, [0.0; 4]),
+                            (_, Some((c1, c2))) => (1, [c1, c2, 0.0, 0.0]),
+                            (_, None) => (0, [t as f32, 0.0, 0.0, 0.0]),
                         };
                         for r0 in (0..n).step_by(self.rows) {
                             let rows = self.rows.min(n - r0);
