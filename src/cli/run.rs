@@ -131,4 +131,26 @@ pub(super) fn summarize(r: &experiment::ExperimentResult) {
         line += &format!(" {:>16}", cell(&r.tid_null[i]));
         eprintln!("{line}");
     }
+    if r.checkpoints.is_empty() {
+        return;
+    }
+    // Along training: TID at the radius nearest 0.02 (the findings' radius) per checkpoint.
+    let eps = &r.spec.metrics.eps;
+    let i = (0..eps.len()).min_by(|&a, &b| (eps[a].ln() - 0.02f64.ln()).abs().total_cmp(&(eps[b].ln() - 0.02f64.ln()).abs())).unwrap_or(0);
+    eprintln!("Along training (checkpoints): TID({}) per sampler", eps[i]);
+    let mut header = format!("{:>8} {:>10}", "iter", "loss");
+    for name in r.tid.keys() {
+        header += &format!(" {name:>16}");
+    }
+    eprintln!("{header}");
+    let final_loss = r.training.as_ref().and_then(|t| t.losses.last().map(|l| l.1));
+    let rows = r.checkpoints.iter().map(|c| (c.iter, c.loss, &c.tid)).chain([(r.spec.training.iters, final_loss, &r.tid)]);
+    for (iter, loss, tid) in rows {
+        let mut line = format!("{iter:>8} {:>10}", loss.map(|l| format!("{l:.4}")).unwrap_or_else(|| "-".into()));
+        for name in r.tid.keys() {
+            let t = tid.get(name).and_then(|v| v.get(i));
+            line += &format!(" {:>16}", t.map(|t| format!("{} ±{}", fmt(t.point.tid), t.tid_std.map(|s| format!("{s:.3}")).unwrap_or_else(|| "-".into()))).unwrap_or_else(|| "-".into()));
+        }
+        eprintln!("{line}");
+    }
 }

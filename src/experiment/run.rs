@@ -78,6 +78,9 @@ pub struct ExperimentResult {
     /// The see-saw diagnostics (SPEC §7), when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnostics: Option<Diagnostics>,
+    /// The net at each of `training.checkpoints`, sampled and measured as the run's final net.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checkpoints: Vec<CheckpointResult>,
     pub timings: BTreeMap<String, f64>,
     /// The samples and the training reference set (for CSV output and plots).
     #[serde(skip)]
@@ -106,6 +109,22 @@ pub struct Pretrained {
     pub training_nets: Vec<NetTraining>,
     /// The engine that trained them.
     pub engine: String,
+}
+
+/// The model at one checkpoint of training (`training.checkpoints`): what the run measures of
+/// its final model, for the nets as they were after `iter` iterations (each net's own
+/// iteration `iter` with two-model training).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckpointResult {
+    pub iter: u64,
+    /// The training loss reported at that iteration (the model's, as in `training.losses`).
+    pub loss: Option<f32>,
+    pub samplers: BTreeMap<String, SamplerResult>,
+    pub tid: BTreeMap<String, Vec<TidEntry>>,
+    #[serde(default)]
+    pub marginal_accuracy: BTreeMap<String, f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Diagnostics>,
 }
 
 /// One net of a run and the time range it was trained on.
@@ -161,6 +180,7 @@ pub async fn run_with(
     if let Some(t) = m.train_s {
         timings.insert("train_s".into(), t);
     }
+    let gpu = m.on_gpu.as_ref().map(|g| (g.ctx.clone(), g.split));
     let sampled = sampling::sample_all(spec, m.model.as_ref(), &m.params, m.on_gpu, &m.engine, &refs[0], &mut notes, on_event).await?;
     let truth = sampled.plan.noised_data(&refs[0], &spec.process, spec.seed);
 
@@ -178,6 +198,15 @@ pub async fn run_with(
     } else {
         None
     };
+    let mut checkpoints = Vec::new();
+    if !m.snapshots.is_empty() {
+        let t = now_s();
+        for (iter, params) in &m.snapshots {
+            phase(on_event, &format!("checkpoint {iter}"))?;
+            checkpoints.push(checkpoint(spec, *iter, params, m.training.as_ref(), gpu.clone(), &m.engine, &refs, &fresh, &mut notes, on_event).await?);
+        }
+        timings.insert("checkpoints_s".into(), now_s() - t);
+    }
     timings.insert("total_s".into(), now_s() - t0);
     Ok(ExperimentResult {
         spec: spec.clone(),
@@ -196,6 +225,7 @@ pub async fn run_with(
         marginal_accuracy_null: measured.marginal_accuracy_null,
         survival: measured.survival,
         diagnostics,
+        checkpoints,
         timings,
         samples: sampled.samples,
         reference: refs.into_iter().next(),
@@ -203,4 +233,31 @@ pub async fn run_with(
         truth: Some(truth),
         params: m.params,
     })
+}
+
+/// Samples, measures and (where asked) diagnoses the nets kept at checkpoint `iter`, as the run
+/// does its final nets: the same initial noise, sampler streams and reference draws, so the
+/// figures are those of a separate run of `iter` iterations (on the engine that sampled it).
+#[allow(clippy::too_many_arguments)]
+async fn checkpoint(
+    spec: &ExperimentSpec,
+    iter: u64,
+    params: &[Vec<f32>],
+    training: Option<&TrainReport>,
+    gpu: Option<(crate::engine::gpu::GpuContext, Option<f32>)>,
+    engine: &str,
+    refs: &[Points],
+    fresh: &Points,
+    notes: &mut Vec<String>,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<CheckpointResult, RunError> {
+    let model = train::model_of(spec, params)?;
+    let nets: Vec<crate::sample::TrainedNet> =
+        params.iter().map(|p| crate::sample::TrainedNet { net: build_net(spec), params: p.clone() }).collect();
+    let on_gpu = gpu.map(|(ctx, split)| train::OnGpu { ctx, nets, split });
+    let sampled = sampling::sample_all(spec, model.as_ref(), params, on_gpu, engine, &refs[0], notes, on_event).await?;
+    let measured = measure::measure(spec, refs, fresh, &sampled);
+    let diagnostics = spec.diagnostics.enabled.then(|| see_saw(spec, model.as_ref(), &sampled.init));
+    let loss = training.and_then(|r| r.losses.iter().find(|(i, _)| *i == iter).map(|l| l.1));
+    Ok(CheckpointResult { iter, loss, samplers: sampled.samplers, tid: measured.tid, marginal_accuracy: measured.marginal_accuracy, diagnostics })
 }

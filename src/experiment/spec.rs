@@ -113,6 +113,10 @@ pub struct TrainingSpec {
     /// How training draws its times (uniform, SPEC §4; or logit-normal).
     #[serde(default, skip_serializing_if = "TimeDist::is_uniform")]
     pub t_dist: TimeDist,
+    /// Iterations at which the net is kept and measured too (samplers, TID, diagnostics):
+    /// collapse along training from one run. Each a multiple of `report_every`, below `iters`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checkpoints: Vec<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -220,7 +224,7 @@ impl Default for ModelSpec {
 
 impl Default for TrainingSpec {
     fn default() -> Self {
-        TrainingSpec { iters: 10_000, batch: 2000, lr: 5e-3, report_every: 100, fixed_t: None, two_model: None, t_dist: TimeDist::Uniform }
+        TrainingSpec { iters: 10_000, batch: 2000, lr: 5e-3, report_every: 100, fixed_t: None, two_model: None, t_dist: TimeDist::Uniform, checkpoints: Vec::new() }
     }
 }
 
@@ -304,6 +308,8 @@ pub mod limits {
     pub const CORRECTOR_STEPS: (usize, usize) = (1, 100);
     /// Values of Hill's k in TID's robustness grid.
     pub const K_GRID: usize = 12;
+    /// Checkpoints along one run's training (each is sampled and measured like the run).
+    pub const CHECKPOINTS: usize = 12;
     pub const BINS: (usize, usize) = (2, 1000);
     pub const RECORD_TIMES: usize = 201;
     /// At most one sample block's worth of trajectories.
@@ -475,6 +481,25 @@ impl ExperimentSpec {
         if let Some(t) = self.training.fixed_t {
             if !(t.is_finite() && t >= t_eps && t <= t_max) {
                 return err("training.fixed_t", format!("must be a time in {t_eps}..={t_max} (or none), got {t}"));
+            }
+        }
+        let c = &self.training.checkpoints;
+        if !c.is_empty() {
+            let every = self.training.report_every;
+            if c.len() > CHECKPOINTS {
+                return err("training.checkpoints", format!("give at most {CHECKPOINTS} checkpoints"));
+            }
+            if let Some(&k) = c.iter().find(|&&k| k == 0 || k >= self.training.iters || k % every != 0) {
+                return err(
+                    "training.checkpoints",
+                    format!("each checkpoint must be a multiple of report-every ({every}) below iters ({}), got {k}", self.training.iters),
+                );
+            }
+            if c.windows(2).any(|w| w[0] >= w[1]) {
+                return err("training.checkpoints", "list the checkpoints in increasing order, each once".into());
+            }
+            if self.sampling.exact_score {
+                return err("training.checkpoints", "the exact score is not trained: there is nothing to keep along training".into());
             }
         }
         if let Some(t) = self.training.two_model {

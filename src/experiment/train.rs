@@ -79,7 +79,8 @@ async fn train_on<E: Engine>(
     on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
 ) -> Result<(TrainedNet, TrainReport, String), EngineError> {
     let mut cb = |p: &Progress| on_event(Event::Training(p));
-    let report = engine::train(eng, spec.training.iters, spec.training.report_every, &mut cb).await?;
+    let t = &spec.training;
+    let report = engine::train_with_checkpoints(eng, t.iters, t.report_every, &t.checkpoints, &mut cb).await?;
     let trained = TrainedNet { net: eng.net().clone(), params: eng.params().await? };
     Ok((trained, report, eng.describe()))
 }
@@ -100,6 +101,8 @@ pub struct TrainedModel {
     pub report: Option<TrainReport>,
     pub net_reports: Vec<NetTraining>,
     pub engine: String,
+    /// The nets' parameters at each of `training.checkpoints` (one vector per net).
+    pub snapshots: Vec<(u64, Vec<Vec<f32>>)>,
 }
 
 /// Trains every net the spec asks for (SPEC §4, §8) on `backend`, one after the other, each on
@@ -187,9 +190,13 @@ pub async fn train_model(
     }
     let engine = nets[0].2.clone();
     let model = assemble(spec, trained.clone());
+    // Checkpoint k of the model: every net at its own iteration k.
+    let snapshots = nets[0].1.snapshots.iter().enumerate()
+        .map(|(c, (k, _))| (*k, nets.iter().map(|n| n.1.snapshots[c].1.clone()).collect()))
+        .collect();
     if nets.len() == 1 {
         let report = nets.pop().expect("one net").1;
-        return Ok(TrainedModel { model, nets: trained, report: Some(report), net_reports: Vec::new(), engine });
+        return Ok(TrainedModel { model, nets: trained, report: Some(report), net_reports: Vec::new(), engine, snapshots });
     }
     // The model's loss over t ~ U(t_eps, t_max) weighs each net's loss by its range's length.
     let span = ranges.last().expect("nets").1 - ranges[0].0;
@@ -204,7 +211,7 @@ pub async fn train_model(
     combined.ms_per_step = 1000.0 * combined.seconds / combined.iters.max(1) as f64;
     let net_reports =
         nets.iter().zip(&ranges).map(|(n, &(t_lo, t_hi))| NetTraining { t_lo, t_hi, report: n.1.clone() }).collect();
-    Ok(TrainedModel { model, nets: trained, report: Some(combined), net_reports, engine })
+    Ok(TrainedModel { model, nets: trained, report: Some(combined), net_reports, engine, snapshots })
 }
 
 /// Resolves `Backend::Auto` by timing both engines on the spec's net ([`choose_engine`]),
@@ -307,6 +314,8 @@ pub struct Model {
     pub on_gpu: Option<OnGpu>,
     /// Seconds of training, where the run trained.
     pub train_s: Option<f64>,
+    /// The nets at each of `training.checkpoints`, where the run trained.
+    pub snapshots: Vec<(u64, Vec<Vec<f32>>)>,
 }
 
 /// The training phase of a run: the exact score (no training), a saved run's nets (checked
@@ -323,12 +332,12 @@ pub async fn obtain(
         let mixture = spec.dataset.mixture(spec.dim).expect("validated");
         let model: Box<dyn EpsModel> = Box::new(ExactEps { mixture, process: spec.process });
         let engine = "exact score (no training)".to_string();
-        return Ok(Model { model, training: None, training_nets: Vec::new(), engine, params: Vec::new(), engine_choice: None, on_gpu: None, train_s: None });
+        return Ok(Model { model, training: None, training_nets: Vec::new(), engine, params: Vec::new(), engine_choice: None, on_gpu: None, train_s: None, snapshots: Vec::new() });
     }
     if let Some(p) = pretrained {
         let model = assemble(spec, pretrained_nets(spec, &p.params)?);
         let engine = format!("saved run (trained on {})", p.engine);
-        return Ok(Model { model, training: p.training, training_nets: p.training_nets, engine, params: p.params, engine_choice: None, on_gpu: None, train_s: None });
+        return Ok(Model { model, training: p.training, training_nets: p.training_nets, engine, params: p.params, engine_choice: None, on_gpu: None, train_s: None, snapshots: Vec::new() });
     }
     let (backend, engine_choice) = resolve_backend(spec, data, backend, notes, on_event).await?;
     phase(on_event, "training")?;
@@ -345,5 +354,6 @@ pub async fn obtain(
         engine_choice,
         on_gpu,
         train_s: Some(now_s() - t),
+        snapshots: trained.snapshots,
     })
 }
