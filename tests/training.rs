@@ -286,6 +286,16 @@ fn checkpoints_equal_separate_runs_of_those_lengths_bit_for_bit() {
             }
             assert_eq!(c.loss, Some(s.training.as_ref().unwrap().losses.last().unwrap().1), "two={two} checkpoint {}: loss", c.iter);
         }
+        // A saved run keeps the checkpoints' nets: reopened, it measures them again and finds
+        // the file's figures; an edited checkpoint figure is refused.
+        let text = experiment::saved::save(&r).unwrap();
+        let again = block_on(experiment::saved::open(&text).unwrap().reopen(&mut |_| ControlFlow::Continue(()))).unwrap();
+        assert_eq!(json(&again.checkpoints[1].tid), json(&r.checkpoints[1].tid));
+        let mut edited: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let v = edited["result"]["checkpoints"][0]["tid"]["ode"][4]["tid"].as_f64().unwrap();
+        edited["result"]["checkpoints"][0]["tid"]["ode"][4]["tid"] = (v + 0.5).into();
+        let e = block_on(experiment::saved::open(&edited.to_string()).unwrap().reopen(&mut |_| ControlFlow::Continue(()))).unwrap_err();
+        assert!(e.to_string().starts_with("checkpoints[0].tid.ode[4].tid is"), "{e}");
         // The run's own figures are unchanged by its checkpoints.
         let mut plain = long.clone();
         plain.training.checkpoints.clear();

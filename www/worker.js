@@ -82,7 +82,7 @@ self.onmessage = async (ev) => {
       self.postMessage({ type: 'event', event: e });
       return true;
     }, ev.data.useGpu, ev.data.loseGpuAfter || 0, !!ev.data.auto, ev.data.saved, ev.data.data);
-    const arrays = [...Object.values(out.samples), out.reference, out.data, ...(out.params || []), ...Object.values(out.recordings || {}).map((r) => r.trajectories)];
+    const arrays = [...Object.values(out.samples), out.reference, out.data, ...(out.params || []), ...(out.checkpointParams || []).flatMap((c) => c.params), ...Object.values(out.recordings || {}).map((r) => r.trajectories)];
     const buffers = arrays.filter(Boolean).map((a) => a.buffer);
     self.postMessage({ type: 'done', out }, buffers);
   } catch (err) {

@@ -97,6 +97,9 @@ pub struct ExperimentResult {
     /// so that it can be sampled and measured again without training.
     #[serde(skip)]
     pub params: Vec<Vec<f32>>,
+    /// The nets' parameters at each checkpoint (what a saved run carries to measure them again).
+    #[serde(skip)]
+    pub checkpoint_params: Vec<(u64, Vec<Vec<f32>>)>,
 }
 
 /// Trained nets from a saved run (`run --save-run`, the page's "Save run"): the run samples
@@ -109,6 +112,8 @@ pub struct Pretrained {
     pub training_nets: Vec<NetTraining>,
     /// The engine that trained them.
     pub engine: String,
+    /// The nets at each of the spec's checkpoints (iteration, one vector per net).
+    pub snapshots: Vec<(u64, Vec<Vec<f32>>)>,
 }
 
 /// The model at one checkpoint of training (`training.checkpoints`): what the run measures of
@@ -232,6 +237,7 @@ pub async fn run_with(
         recordings: sampled.recordings,
         truth: Some(truth),
         params: m.params,
+        checkpoint_params: m.snapshots,
     })
 }
 

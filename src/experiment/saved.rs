@@ -42,18 +42,26 @@ struct SavedRun {
     /// The training set's points where the spec's data set is a CSV file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     data: Option<Vec<f32>>,
+    /// The nets at each checkpoint of training (`training.checkpoints`): iteration, parameters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    checkpoints: Vec<(u64, Vec<Vec<f32>>)>,
 }
 
 /// The JSON of a saved run of `r` (which must have trained nets: not the exact score).
 pub fn save(r: &ExperimentResult) -> Result<String, String> {
     let result = serde_json::to_value(r).map_err(|e| e.to_string())?;
     let data = r.spec.csv.as_ref().and_then(|c| c.points.0.as_ref()).map(|p| p.data.clone());
-    save_parts(r.params.clone(), result, data)
+    save_parts(r.params.clone(), result, data, r.checkpoint_params.clone())
 }
 
 /// The same from a result's JSON, its nets' parameters and, for a CSV data set, the file's
-/// points (the page holds them apart).
-pub fn save_parts(params: Vec<Vec<f32>>, result: serde_json::Value, data: Option<Vec<f32>>) -> Result<String, String> {
+/// points, and the nets at each checkpoint (the page holds them apart).
+pub fn save_parts(
+    params: Vec<Vec<f32>>,
+    result: serde_json::Value,
+    data: Option<Vec<f32>>,
+    checkpoints: Vec<(u64, Vec<Vec<f32>>)>,
+) -> Result<String, String> {
     if params.is_empty() {
         return Err("this run has no trained net to save (the exact score needs none: its link reproduces it)".into());
     }
@@ -66,7 +74,11 @@ pub fn save_parts(params: Vec<Vec<f32>>, result: serde_json::Value, data: Option
         }
     }
     let data = if spec.csv.is_some() { data } else { None };
-    let saved = SavedRun { format: FORMAT.into(), version: VERSION, lab: env!("CARGO_PKG_VERSION").into(), spec, params, result, data };
+    let kept: Vec<u64> = checkpoints.iter().map(|c| c.0).collect();
+    if kept != spec.training.checkpoints {
+        return Err(format!("this run measured checkpoints {:?}; their nets are needed to save it (given at {kept:?})", spec.training.checkpoints));
+    }
+    let saved = SavedRun { format: FORMAT.into(), version: VERSION, lab: env!("CARGO_PKG_VERSION").into(), spec, params, result, data, checkpoints };
     serde_json::to_string(&saved).map_err(|e| e.to_string())
 }
 
@@ -123,7 +135,8 @@ pub fn open(text: &str) -> Result<Opened, String> {
         Some(t) => serde_json::from_value(t.clone()).map_err(|e| format!("result.training_nets: {e}"))?,
     };
     let engine = s.result.get("engine").and_then(|e| e.as_str()).unwrap_or("an unnamed engine").to_string();
-    Ok(Opened { spec: s.spec, pretrained: Pretrained { params: s.params, training, training_nets, engine }, result: s.result })
+    let snapshots = s.checkpoints;
+    Ok(Opened { spec: s.spec, pretrained: Pretrained { params: s.params, training, training_nets, engine, snapshots }, result: s.result })
 }
 
 /// Why a saved run did not reopen: its run failed, or its figures came out other than the file's.
@@ -191,6 +204,22 @@ pub fn check(file: &serde_json::Value, again: &ExperimentResult, tol: f64) -> Re
         }
         let (a, b) = (file["marginal_accuracy"][&name].clone(), again["marginal_accuracy"][&name].clone());
         paths.push((format!("marginal_accuracy.{name}"), a, b, 4.0 / n));
+    }
+    let kept = |v: &serde_json::Value| v.get("checkpoints").and_then(|c| c.as_array()).map_or(0, Vec::len);
+    if kept(file) != kept(&again) {
+        return Err(format!("the file measured {} checkpoints but its nets give {}", kept(file), kept(&again)));
+    }
+    for c in 0..kept(file) {
+        let (a, b) = (&file["checkpoints"][c], &again["checkpoints"][c]);
+        paths.push((format!("checkpoints[{c}].iter"), a["iter"].clone(), b["iter"].clone(), 0.0));
+        for name in samplers(file) {
+            for i in 0..a["tid"][&name].as_array().map_or(0, Vec::len) {
+                let (x, y) = (&a["tid"][&name][i], &b["tid"][&name][i]);
+                paths.push((format!("checkpoints[{c}].tid.{name}[{i}].tid"), x["tid"].clone(), y["tid"].clone(), spread(x)));
+            }
+            let (x, y) = (a["marginal_accuracy"][&name].clone(), b["marginal_accuracy"][&name].clone());
+            paths.push((format!("checkpoints[{c}].marginal_accuracy.{name}"), x, y, 4.0 / n));
+        }
     }
     for i in 0..file["tid_null"].as_array().map_or(0, Vec::len) {
         let entry = &file["tid_null"][i];

@@ -337,7 +337,17 @@ pub async fn obtain(
     if let Some(p) = pretrained {
         let model = assemble(spec, pretrained_nets(spec, &p.params)?);
         let engine = format!("saved run (trained on {})", p.engine);
-        return Ok(Model { model, training: p.training, training_nets: p.training_nets, engine, params: p.params, engine_choice: None, on_gpu: None, train_s: None, snapshots: Vec::new() });
+        let want: Vec<u64> = spec.training.checkpoints.clone();
+        if p.snapshots.iter().map(|s| s.0).collect::<Vec<_>>() != want {
+            return Err(RunError::Spec(SpecError {
+                field: "checkpoints".into(),
+                message: format!("the spec asks for checkpoints {want:?} but the saved nets are kept at {:?}", p.snapshots.iter().map(|s| s.0).collect::<Vec<_>>()),
+            }));
+        }
+        for (_, s) in &p.snapshots {
+            check_params(spec, s)?;
+        }
+        return Ok(Model { model, training: p.training, training_nets: p.training_nets, engine, params: p.params, engine_choice: None, on_gpu: None, train_s: None, snapshots: p.snapshots });
     }
     let (backend, engine_choice) = resolve_backend(spec, data, backend, notes, on_event).await?;
     phase(on_event, "training")?;

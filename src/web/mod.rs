@@ -165,6 +165,18 @@ pub async fn run_experiment(
         params.push(&Float32Array::from(p.as_slice()));
     }
     Reflect::set(&out, &"params".into(), &params)?;
+    let kept = js_sys::Array::new();
+    for (iter, nets) in &result.checkpoint_params {
+        let c = Object::new();
+        Reflect::set(&c, &"iter".into(), &JsValue::from(*iter as f64))?;
+        let arr = js_sys::Array::new();
+        for p in nets {
+            arr.push(&Float32Array::from(p.as_slice()));
+        }
+        Reflect::set(&c, &"params".into(), &arr)?;
+        kept.push(&c);
+    }
+    Reflect::set(&out, &"checkpointParams".into(), &kept)?;
     let samples = Object::new();
     for (name, p) in &result.samples {
         Reflect::set(&samples, &name.into(), &Float32Array::from(p.data.as_slice()))?;
@@ -226,10 +238,17 @@ pub fn page_params() -> JsValue {
 /// A saved run's file text from a run's result JSON, its nets' parameters (`out.params`) and,
 /// for a CSV data set, the file's points (`out.data`).
 #[wasm_bindgen(js_name = saveRun)]
-pub fn save_run(result_json: &str, params: js_sys::Array, data: Option<Vec<f32>>) -> Result<String, JsValue> {
+pub fn save_run(result_json: &str, params: js_sys::Array, data: Option<Vec<f32>>, checkpoints: Option<js_sys::Array>) -> Result<String, JsValue> {
     let result: serde_json::Value = serde_json::from_str(result_json).map_err(|e| JsValue::from_str(&format!("bad result: {e}")))?;
     let params: Vec<Vec<f32>> = params.iter().map(|p| Float32Array::from(p).to_vec()).collect();
-    experiment::saved::save_parts(params, result, data).map_err(|e| JsValue::from_str(&e))
+    // `checkpoints`: [{iter, params: [Float32Array per net]}] as a run's `out.checkpointParams`.
+    let mut kept = Vec::new();
+    for c in checkpoints.map(|a| a.to_vec()).unwrap_or_default() {
+        let iter = Reflect::get(&c, &"iter".into())?.as_f64().ok_or_else(|| JsValue::from_str("checkpoint without iter"))? as u64;
+        let nets: js_sys::Array = Reflect::get(&c, &"params".into())?.dyn_into()?;
+        kept.push((iter, nets.iter().map(|p| Float32Array::from(p).to_vec()).collect()));
+    }
+    experiment::saved::save_parts(params, result, data, kept).map_err(|e| JsValue::from_str(&e))
 }
 
 /// A training set from a CSV file's text (the page's Load CSV, read in the worker): `{setting,

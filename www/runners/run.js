@@ -143,7 +143,7 @@ export async function openRun(file) {
 export function saveRunFile() {
   if (!S.lastOut) return;
   try {
-    const text = saveRun(JSON.stringify(S.lastOut.result), S.lastOut.params || [], S.lastOut.data);
+    const text = saveRun(JSON.stringify(S.lastOut.result), S.lastOut.params || [], S.lastOut.data, S.lastOut.checkpointParams || []);
     download(`collapse-lab-run-seed${S.lastOut.result.spec.seed}.json`, new Blob([text], { type: 'application/json' }));
   } catch (e) {
     $('#run-error').textContent = `Save run: ${(e && e.message) || e}.`;

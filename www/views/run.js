@@ -5,6 +5,7 @@
 import { COLORS, LABELS, figure, lineChart, scatter, histogram, bounds, heatmap, densities, trajectories, sub } from '../plots.js';
 import * as seesawView from './seesaw.js';
 import * as robustnessView from './robustness.js';
+import * as checkpointsView from './checkpoints.js';
 
 export const id = 'run';
 export const title = 'One experiment';
@@ -58,6 +59,7 @@ export function render(out) {
     names.map((n) => `<td data-sampler="${n}">${r.tid[n] ? cell(r.tid[n][i]) : 'non-finite samples'}</td>`).join('') +
     `<td>${cell(nul[i])}</td></tr>`).join('');
   robustnessView.render($('#robustness-view'), r);
+  checkpointsView.render($('#checkpoints-view'), r);
   drawSurvival(r, names);
   drawEvolution(out, names);
   drawTrajectories(out, names, dim, b);
