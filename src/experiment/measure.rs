@@ -6,7 +6,7 @@ use super::event::RunError;
 use super::sampling::Sampled;
 use super::spec::{ExperimentSpec, SpecError};
 use super::run::TidEntry;
-use crate::metrics::reference::{reference_counts, subsample, subsample_indices, tid_grid, tid_with_spread, TidGrid};
+use crate::metrics::reference::{reference_counts, sample_counts, subsample, subsample_indices, tid_grid_of, tid_with_spread_of, TidGrid};
 use crate::metrics::{self, SurvivalCurve};
 use crate::points::Points;
 use crate::rng::{self, Stream};
@@ -75,23 +75,21 @@ pub struct Measured {
 /// samples, against the reference draws `refs`; `fresh` is the data draw behind the floor.
 pub fn measure(spec: &ExperimentSpec, refs: &[Points], fresh: &Points, sampled: &Sampled) -> Measured {
     let (samples, samplers) = (&sampled.samples, &sampled.samplers);
-    let ref_counts = reference_counts(refs, &spec.metrics.eps);
+    let (eps, ks, k) = (&spec.metrics.eps, &spec.metrics.k_grid, spec.metrics.k);
+    let ref_counts = reference_counts(refs, eps);
     let mut tid = BTreeMap::new();
-    for (name, s) in samples {
-        if samplers[name].finite {
-            tid.insert(name.clone(), tid_with_spread(&ref_counts, s, &spec.metrics.eps, spec.metrics.k));
-        }
-    }
-    // Noise floor: a fresh draw of the data measured against the same references.
-    let tid_null = tid_with_spread(&ref_counts, fresh, &spec.metrics.eps, spec.metrics.k);
     let mut grids = BTreeMap::new();
-    if !spec.metrics.k_grid.is_empty() {
-        let (eps, ks) = (&spec.metrics.eps, &spec.metrics.k_grid);
-        for (name, s) in samples.iter().filter(|(name, _)| samplers[*name].finite) {
-            grids.insert(name.clone(), tid_grid(&ref_counts, s, eps, ks));
+    // Each set's neighbour counts are taken once per radius, for TID and for its k grid.
+    // The noise floor: a fresh draw of the data measured against the same references.
+    let finite = samples.iter().filter(|(name, _)| samplers[*name].finite).map(|(n, s)| (n.as_str(), s));
+    for (name, s) in finite.chain([("data", fresh)]) {
+        let counts = sample_counts(s, eps);
+        tid.insert(name.to_string(), tid_with_spread_of(&ref_counts, &counts, eps, k));
+        if !ks.is_empty() {
+            grids.insert(name.to_string(), tid_grid_of(&ref_counts, &counts, eps, ks));
         }
-        grids.insert("data".to_string(), tid_grid(&ref_counts, fresh, eps, ks));
     }
+    let tid_null = tid.remove("data").expect("the floor");
     let se = spec.metrics.survival_eps;
     let mut survival = BTreeMap::new();
     survival.insert("data".to_string(), SurvivalCurve::new(&metrics::neighbour_counts(&refs[0], se), se, spec.metrics.k));

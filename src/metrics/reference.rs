@@ -52,14 +52,24 @@ pub fn reference_counts(refs: &[Points], eps: &[f64]) -> Vec<Vec<Vec<u32>>> {
     refs.iter().map(|r| eps.iter().map(|&e| neighbour_counts(r, e)).collect()).collect()
 }
 
+/// The neighbour counts of `samples` at each radius (the quadratic part of TID): what
+/// [`tid_with_spread_of`] and [`tid_grid_of`] share, so a run with a k grid counts once.
+pub fn sample_counts(samples: &Points, eps: &[f64]) -> Vec<Vec<u32>> {
+    eps.iter().map(|&e| neighbour_counts(samples, e)).collect()
+}
+
 /// TID of `samples` against the reference draws: the first draw's values, the spread over all.
 pub fn tid_with_spread(ref_counts: &[Vec<Vec<u32>>], samples: &Points, eps: &[f64], k: Option<usize>) -> Vec<TidEntry> {
+    tid_with_spread_of(ref_counts, &sample_counts(samples, eps), eps, k)
+}
+
+/// [`tid_with_spread`] from the samples' counts at each radius ([`sample_counts`]).
+pub fn tid_with_spread_of(ref_counts: &[Vec<Vec<u32>>], counts: &[Vec<u32>], eps: &[f64], k: Option<usize>) -> Vec<TidEntry> {
     eps.iter()
         .enumerate()
         .map(|(i, &e)| {
-            let sample_counts = neighbour_counts(samples, e);
             let points: Vec<TidPoint> =
-                ref_counts.iter().map(|r| tid_from_counts(&r[i], &sample_counts, e, k)).collect();
+                ref_counts.iter().map(|r| tid_from_counts(&r[i], &counts[i], e, k)).collect();
             let tids: Vec<f64> = points.iter().filter_map(|p| p.tid).collect();
             TidEntry { tid_std: std_dev(&tids), point: points[0].clone() }
         })
@@ -80,7 +90,11 @@ pub struct TidGrid {
 /// The grid of `ks` x `eps` for `samples` against the reference draws' counts (`[draw][radius]`,
 /// from [`reference_counts`]); the samples' counts are taken once per radius.
 pub fn tid_grid(ref_counts: &[Vec<Vec<u32>>], samples: &Points, eps: &[f64], ks: &[usize]) -> TidGrid {
-    let sample_counts: Vec<Vec<u32>> = eps.iter().map(|&e| neighbour_counts(samples, e)).collect();
+    tid_grid_of(ref_counts, &sample_counts(samples, eps), eps, ks)
+}
+
+/// [`tid_grid`] from the samples' counts at each radius ([`sample_counts`]).
+pub fn tid_grid_of(ref_counts: &[Vec<Vec<u32>>], sample_counts: &[Vec<u32>], eps: &[f64], ks: &[usize]) -> TidGrid {
     let mut tid = vec![vec![None; eps.len()]; ks.len()];
     let mut tid_std = tid.clone();
     for (i, &k) in ks.iter().enumerate() {

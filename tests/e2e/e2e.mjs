@@ -384,6 +384,37 @@ await test('heun_nfe_and_the_k_grid_run_in_the_page_as_in_the_cli', async (page)
   await page.locator('#robustness-view').screenshot({ path: path.join(outDir, 'robustness.png') });
 });
 
+await test('flow_matching_and_checkpoints_run_in_the_page_as_in_the_cli', async (page) => {
+  // The velocity target on the linear path with logit-normal times, measured at checkpoints
+  // along training: the page's figures at each checkpoint are the CLI's, the view is drawn, and
+  // a saved run keeps the checkpoints' nets.
+  const q = 'dataset=mog&process=linear&target=v&t-dist=logit-normal&depth=2&width=32&iters=300&report-every=50&checkpoints=100,200&batch=256&data-size=4000&n-samples=600&eps=0.05,0.1,0.2&repeats=3&samplers=ode,heun,sde';
+  await page.goto(`${base}?${q}&gpu=0&autorun=1`);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 200_000 });
+  const web = await page.evaluate(() => window.collapseLab.last.result);
+  const native = JSON.parse(execFileSync(cliBin, ['run', '--quiet', ...q.split('&').map((kv) => `--${kv}`)], { maxBuffer: 1 << 28 }));
+  assert(web.spec.model.target === 'v' && web.spec.training.t_dist === 'logit-normal', `spec: ${JSON.stringify(web.spec.model)}`);
+  assert(web.checkpoints.map((c) => c.iter).join() === '100,200', `checkpoints: ${web.checkpoints.map((c) => c.iter)}`);
+  for (const [c, n] of web.checkpoints.map((c, i) => [c, native.checkpoints[i]])) {
+    for (const s of ['ode', 'heun', 'sde']) {
+      c.tid[s].forEach((e, j) => assert(Math.abs(e.tid - n.tid[s][j].tid) <= 1e-3 * Math.max(1, Math.abs(e.tid)) + 0.25 * (e.tid_std ?? 0),
+        `checkpoint ${c.iter} ${s} e=${e.eps}: page ${e.tid} vs CLI ${n.tid[s][j].tid}`));
+    }
+    assert(Math.abs(c.loss - n.loss) < 1e-3 * n.loss, `checkpoint ${c.iter} loss: page ${c.loss} vs CLI ${n.loss}`);
+  }
+  assert(!(await page.$eval('#checkpoints-view', (el) => el.hidden)), 'the checkpoints view is hidden');
+  assert((await inked(page, '#checkpoints-view canvas[data-chart="checkpoints-tid"]')) > 2000, 'the TID-along-training chart looks empty');
+  const items = await page.$$eval('#checkpoints-view .findings li', (li) => li.map((x) => x.textContent));
+  assert(items.length === 3 && items.every((t) => /at 100 iterations, .* at 300; above the data floor's band at \d of 3 points\.$/.test(t)), `findings: ${items}`);
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click('#save-run')]);
+  const file = path.join(outDir, 'checkpoints-run.json');
+  fs.copyFileSync(await d.path(), file);
+  assert(JSON.parse(fs.readFileSync(file, 'utf8')).checkpoints.map((c) => c[0]).join() === '100,200', 'the saved run lost its checkpoints');
+  // The CLI reopens it: it samples the checkpoints' nets again and finds the page's figures.
+  execFileSync(cliBin, ['run', '--load-run', file, '--quiet']);
+  await page.locator('#checkpoints-view').screenshot({ path: path.join(outDir, 'checkpoints.png') });
+});
+
 await test('diagnostics_show_the_see_saw_views', async (page) => {
   await page.goto(`${base}?dataset=mog1d&data-size=5000&iters=200&batch=256&width=32&n-samples=500&samplers=ode,sde&steps=sde=100&diagnostics=1&diag-points=2000&diag-trajectories=64&eps=0.05,0.1&gpu=0&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
