@@ -7,7 +7,7 @@
 struct BatchCfg {
   n_data: u32, dim: u32, rows: u32, seed_lo: u32,
   seed_hi: u32, process: u32, t_lo: f32, t_hi: f32,
-  target_kind: u32, t_dist: u32, pad0: u32, pad1: u32,
+  target_kind: u32, t_dist: u32, precond: u32, sigma_data: f32,
 }
 
 @group(0) @binding(0) var<uniform> cfg: BatchCfg;
@@ -29,11 +29,30 @@ fn draw(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (cfg.t_dist == T_DIST_LOGIT_NORMAL) {
     let n = sqrt(-2.0 * log(u1)) * cos(6.2831853 * unit(hash4(key, 2u, 1u, 0u)));
     t = cfg.t_lo + (cfg.t_hi - cfg.t_lo) / (1.0 + exp(-n));
+  } else if (cfg.t_dist == T_DIST_LOGNORMAL) {
+    // EDM: ln sigma ~ N(P_mean, P_std^2), t the VE time of that sigma, kept in [t_lo, t_hi].
+    let n = sqrt(-2.0 * log(u1)) * cos(6.2831853 * unit(hash4(key, 2u, 1u, 0u)));
+    let sigma = exp(EDM_P_MEAN + EDM_P_STD * n);
+    let a = pow(EDM_SIGMA_MIN, 1.0 / EDM_RHO);
+    let b = pow(EDM_SIGMA_MAX, 1.0 / EDM_RHO);
+    t = clamp((pow(sigma, 1.0 / EDM_RHO) - a) / (b - a), cfg.t_lo, cfg.t_hi);
   }
   let as_ = alpha_sigma(t, cfg.process);
-  // The target's coefficients (cx0, ceps).
+  // The target's coefficients (cx0, ceps), and the net's input [c_in x_t, time input].
   var c = vec2<f32>(0.0, 1.0);
-  if (cfg.target_kind == TARGET_X0) {
+  var c_in = 1.0;
+  var time_in = t;
+  if (cfg.precond == PRECOND_EDM) {
+    // EDM (diffusion::Precond, alpha = 1): F's target (x_0 - c_skip x) / c_out.
+    let s = as_.y;
+    let sd = cfg.sigma_data;
+    let r2 = s * s + sd * sd;
+    let c_skip = sd * sd / r2;
+    let c_out = s * sd / sqrt(r2);
+    c = vec2<f32>((1.0 - c_skip) / c_out, -c_skip * s / c_out);
+    c_in = 1.0 / sqrt(r2);
+    time_in = log(s) / 4.0;
+  } else if (cfg.target_kind == TARGET_X0) {
     c = vec2<f32>(1.0, 0.0);
   } else if (cfg.target_kind == TARGET_V) {
     c = velocity(t, cfg.process);
@@ -47,7 +66,7 @@ fn draw(@builtin(global_invocation_id) gid: vec3<u32>) {
     let z = select(radius * sin(angle), radius * cos(angle), k % 2u == 0u);
     let x0 = data[j * d + k];
     eps_target[r * d + k] = c.x * x0 + c.y * z;
-    input[r * (d + 1u) + k] = as_.x * x0 + as_.y * z;
+    input[r * (d + 1u) + k] = c_in * (as_.x * x0 + as_.y * z);
   }
-  input[r * (d + 1u) + d] = t;
+  input[r * (d + 1u) + d] = time_in;
 }

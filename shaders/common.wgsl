@@ -69,6 +69,9 @@ fn alpha_sigma(t: f32, process: u32) -> vec2<f32> {
   if (process == PROCESS_LINEAR) {
     return vec2<f32>(1.0 - t, t);
   }
+  if (process == PROCESS_VE) {
+    return vec2<f32>(1.0, pow(ve_root(t), EDM_RHO));
+  }
   let la = -0.25 * t * t * (VP_BETA_MAX - VP_BETA_MIN) - (0.5 * VP_BETA_MIN) * t;
   let one_minus_a2 = -expm1_(2.0 * la);
   if (process == PROCESS_SUB_VP) {
@@ -77,12 +80,24 @@ fn alpha_sigma(t: f32, process: u32) -> vec2<f32> {
   return vec2<f32>(exp(la), sqrt(one_minus_a2));
 }
 
+// VE's sigma^(1/rho), linear in t (diffusion::Ve).
+fn ve_root(t: f32) -> f32 {
+  let lo = pow(EDM_SIGMA_MIN, 1.0 / EDM_RHO);
+  let hi = pow(EDM_SIGMA_MAX, 1.0 / EDM_RHO);
+  return lo + t * (hi - lo);
+}
+
 // (alpha'_t, sigma'_t) of each process: the v target's coefficients (diffusion::Target::V).
 // VP: alpha' = -beta alpha / 2, sigma' = beta alpha^2 / (2 sigma); sub-VP: sigma' = beta alpha^2;
 // linear: (-1, 1).
 fn velocity(t: f32, process: u32) -> vec2<f32> {
   if (process == PROCESS_LINEAR) {
     return vec2<f32>(-1.0, 1.0);
+  }
+  if (process == PROCESS_VE) {
+    let lo = pow(EDM_SIGMA_MIN, 1.0 / EDM_RHO);
+    let hi = pow(EDM_SIGMA_MAX, 1.0 / EDM_RHO);
+    return vec2<f32>(0.0, EDM_RHO * pow(ve_root(t), EDM_RHO - 1.0) * (hi - lo));
   }
   let as_ = alpha_sigma(t, process);
   let beta = VP_BETA_MIN + t * (VP_BETA_MAX - VP_BETA_MIN);

@@ -5,7 +5,7 @@
 
 // One operation. kind: 0 load, 1 store, 2 euler, 3 affine, 4 langevin, 5 denoise.
 // load / store: rows r0 .. r0 + rows of the points (sel: 0 x, 1 mid) to and from the net's
-// buffers, t = f0; store combines eps_hat by the parameterisation (param: 0 plain, 1 skip-fixed
+// buffers, the net's input [f1 x, f0] (f1 = 1, f0 = t but under EDM's preconditioning); store combines eps_hat by the parameterisation (param: 0 plain, 1 skip-fixed
 // with c1 = f0 and c2 = f1, 2 skip-learned from the coefficient nets' rows 0 .. batch and
 // batch .. 2 batch). euler: x <- x - dt (f x + c eps) [+ noise z] with dt, f, c, noise = f0 .. f3.
 // affine: (sel: 0 x, 1 mid) <- a x - c eps with a, c = f0, f1. denoise: x <- (x - s eps) / a
@@ -96,7 +96,7 @@ fn sample_load(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
   if (j == op.d) {
     net_in[i] = op.f0;
   } else {
-    net_in[i] = point((op.r0 + r) * op.d + j);
+    net_in[i] = op.f1 * point((op.r0 + r) * op.d + j);
   }
 }
 

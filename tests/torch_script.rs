@@ -98,6 +98,7 @@ fn deterministic_samplers_give_the_labs_samples_point_by_point() {
         ("mog-exact-score", &["--dataset", "mog", "--exact-score"]),
         ("mog-x0-target", &["--dataset", "mog", "--target", "x0"]),
         ("chessboard-v-target-linear", &["--dataset", "chessboard", "--process", "linear", "--target", "v", "--t-dist", "logit-normal"]),
+        ("mog-edm", &["--dataset", "mog", "--process", "ve", "--target", "x0", "--precond", "edm", "--t-dist", "lognormal"]),
     ];
     let common = ["--iters", "150", "--batch", "256", "--data-size", "4000", "--n-samples", "700", "--samplers", "ode,heun,ddim,dpm2", "--steps", "ode=40,heun=15,ddim=25,dpm2=15", "--seed", "3"];
     for (name, flags) in cases {
@@ -113,7 +114,8 @@ fn deterministic_samplers_give_the_labs_samples_point_by_point() {
         run_args.extend_from_slice(&args);
         let result: serde_json::Value = serde_json::from_str(&lab(&run_args)).unwrap();
         let dim = result["data_dim"].as_u64().unwrap() as usize;
-        let init = collapse_lab::sample::initial_noise(700, dim, 3);
+        let process = collapse_lab::diffusion::ProcessKind::parse(result["spec"]["process"].as_str().unwrap()).unwrap();
+        let init = collapse_lab::sample::initial_points(&process, 700, dim, 3);
         let init_path = d.join("init.csv");
         std::fs::write(&init_path, init.to_csv()).unwrap();
         let mut extra = vec!["--init", init_path.to_str().unwrap()];
@@ -161,7 +163,8 @@ fn the_scripts_data_training_and_stochastic_samplers_agree_in_distribution_and_i
     // Training: the same spec trains to the same loss (different random numbers, same curve),
     // for the paper's eps target and for flow matching's (v on the linear path, logit-normal t).
     let fm = ["--process", "linear", "--target", "v", "--t-dist", "logit-normal"];
-    for (name, extra) in [("training", &[][..]), ("training-flow-matching", &fm[..])] {
+    let edm = ["--process", "ve", "--target", "x0", "--precond", "edm", "--t-dist", "lognormal"];
+    for (name, extra) in [("training", &[][..]), ("training-flow-matching", &fm[..]), ("training-edm", &edm[..])] {
         let mut flags = vec!["--dataset", "mog", "--iters", "400", "--data-size", "20000", "--samplers", "sde,pc,ald", "--n-samples", "2000"];
         flags.extend_from_slice(extra);
         let d = dir(name);
@@ -176,13 +179,13 @@ fn the_scripts_data_training_and_stochastic_samplers_agree_in_distribution_and_i
     }
 
     // Stochastic samplers with the exact score: the same marginal accuracy and TID as the lab's.
-    let flags = ["--dataset", "mog", "--exact-score", "--samplers", "sde,pc,ald", "--n-samples", "2000", "--data-size", "20000"];
+    let flags = ["--dataset", "mog", "--exact-score", "--samplers", "sde,pc,ald,edm-sde", "--n-samples", "2000", "--data-size", "20000"];
     let d = dir("stochastic");
     let r = run_script(&d, &flags, &[]);
     let mut run_args = vec!["run", "--quiet"];
     run_args.extend_from_slice(&flags);
     let l: serde_json::Value = serde_json::from_str(&lab(&run_args)).unwrap();
-    for s in ["sde", "pc", "ald"] {
+    for s in ["sde", "pc", "ald", "edm-sde"] {
         let (mine, theirs) = (r["marginal_accuracy"][s].as_f64().unwrap(), l["marginal_accuracy"][s].as_f64().unwrap());
         eprintln!("{s}: marginal accuracy script {mine:.3}, lab {theirs:.3}");
         assert!((mine - theirs).abs() < 0.04, "{s}: marginal accuracy script {mine}, lab {theirs}");
@@ -200,7 +203,7 @@ fn the_scripts_data_training_and_stochastic_samplers_agree_in_distribution_and_i
 
     // The script's TID of its own files is the lab's TID of those files.
     let train = d.join("torch/train.csv");
-    for s in ["sde", "pc", "ald"] {
+    for s in ["sde", "pc", "ald", "edm-sde"] {
         let file = d.join(format!("torch/{s}.csv"));
         let eps = "0.01,0.02,0.03,0.05,0.07,0.1,0.15,0.2";
         let c: serde_json::Value =

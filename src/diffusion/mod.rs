@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 mod target;
-pub use target::{Target, TimeDist, TimeRange};
+pub use target::{Precond, Target, TimeDist, TimeRange, EDM_P};
 
 /// Smallest time the lab trains on and integrates to.
 pub const T_EPS: f64 = 1e-3;
@@ -19,6 +19,12 @@ pub trait Process: Send + Sync {
 
     /// Largest time trained on and sampled from. 1 except where the process is singular there.
     fn t_max(&self) -> f64 {
+        1.0
+    }
+
+    /// The scale of the samplers' starting points: x at t_max is drawn as this times N(0, I).
+    /// 1 for the processes whose marginal there is (nearly) N(0, I); sigma_max for `ve`.
+    fn prior_scale(&self) -> f64 {
         1.0
     }
 
@@ -51,16 +57,19 @@ pub enum ProcessKind {
     Vp,
     SubVp,
     Linear,
+    /// EDM's variance-exploding x = x_0 + sigma n, sigma from 0.002 to 80 on its rho = 7 grid.
+    Ve,
 }
 
 impl ProcessKind {
-    pub const ALL: [ProcessKind; 3] = [ProcessKind::Vp, ProcessKind::SubVp, ProcessKind::Linear];
+    pub const ALL: [ProcessKind; 4] = [ProcessKind::Vp, ProcessKind::SubVp, ProcessKind::Linear, ProcessKind::Ve];
 
     pub fn name(self) -> &'static str {
         match self {
             ProcessKind::Vp => "vp",
             ProcessKind::SubVp => "sub-vp",
             ProcessKind::Linear => "linear",
+            ProcessKind::Ve => "ve",
         }
     }
 
@@ -74,6 +83,7 @@ impl ProcessKind {
             ProcessKind::Vp => 0,
             ProcessKind::SubVp => 1,
             ProcessKind::Linear => 2,
+            ProcessKind::Ve => 3,
         }
     }
 
@@ -84,6 +94,7 @@ impl ProcessKind {
             ProcessKind::Vp => &VP,
             ProcessKind::SubVp => &SUB_VP,
             ProcessKind::Linear => &Linear,
+            ProcessKind::Ve => &Ve,
         }
     }
 }
@@ -103,6 +114,12 @@ impl Process for ProcessKind {
     }
     fn t_max(&self) -> f64 {
         self.get().t_max()
+    }
+    fn prior_scale(&self) -> f64 {
+        self.get().prior_scale()
+    }
+    fn lambda(&self, t: f64) -> f64 {
+        self.get().lambda(t)
     }
 }
 
@@ -190,6 +207,63 @@ impl Process for Linear {
     }
     fn t_max(&self) -> f64 {
         1.0 - T_EPS
+    }
+}
+
+/// EDM's sigma range and grid exponent (Karras et al. 2022, Table 1): the one home of these
+/// numbers, the WGSL kernels' included.
+pub const EDM_SIGMA: (f64, f64) = (0.002, 80.0);
+pub const EDM_RHO: f64 = 7.0;
+
+/// EDM's variance-exploding process x_t = x_0 + sigma(t) n (Karras et al. 2022), with its time
+/// chosen so that the lab's uniform grid in t is EDM's sigma grid:
+/// sigma(t) = (sigma_min^(1/rho) + t (sigma_max^(1/rho) - sigma_min^(1/rho)))^rho, rho = 7, so the
+/// N-step grid from t = 1 down to t_eps steps through sigma_i = (sigma_max^(1/rho) +
+/// i/N (sigma_min^(1/rho) - sigma_max^(1/rho)))^rho (ending at sigma(t_eps) = 0.00205, not 0.002;
+/// the final step to sigma = 0 is the lab's denoising step, EDM's last Euler step exactly).
+/// alpha = 1, f = 0 and g^2 = d sigma^2/dt, so the probability-flow ODE is dx/dt = sigma'(t) eps,
+/// i.e. EDM's dx/dsigma = (x - D(x))/sigma, and Euler and Heun steps in t are EDM's in sigma.
+/// Samplers start at t = 1 from sigma_max N(0, I).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ve;
+
+impl Ve {
+    fn root(t: f64) -> f64 {
+        let (lo, hi) = (EDM_SIGMA.0.powf(1.0 / EDM_RHO), EDM_SIGMA.1.powf(1.0 / EDM_RHO));
+        lo + t * (hi - lo)
+    }
+
+    /// The time whose sigma is `sigma` (sigma^(1/rho) is linear in t).
+    pub fn t_of_sigma(sigma: f64) -> f64 {
+        let (lo, hi) = (EDM_SIGMA.0.powf(1.0 / EDM_RHO), EDM_SIGMA.1.powf(1.0 / EDM_RHO));
+        (sigma.powf(1.0 / EDM_RHO) - lo) / (hi - lo)
+    }
+
+    /// d sigma / dt.
+    pub fn dsigma(t: f64) -> f64 {
+        let (lo, hi) = (EDM_SIGMA.0.powf(1.0 / EDM_RHO), EDM_SIGMA.1.powf(1.0 / EDM_RHO));
+        EDM_RHO * Self::root(t).powf(EDM_RHO - 1.0) * (hi - lo)
+    }
+}
+
+impl Process for Ve {
+    fn alpha(&self, _t: f64) -> f64 {
+        1.0
+    }
+    fn sigma(&self, t: f64) -> f64 {
+        Self::root(t).powf(EDM_RHO)
+    }
+    fn f(&self, _t: f64) -> f64 {
+        0.0
+    }
+    fn g2(&self, t: f64) -> f64 {
+        2.0 * self.sigma(t) * Self::dsigma(t)
+    }
+    fn prior_scale(&self) -> f64 {
+        EDM_SIGMA.1
+    }
+    fn lambda(&self, t: f64) -> f64 {
+        -self.sigma(t).ln()
     }
 }
 

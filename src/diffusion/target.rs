@@ -82,6 +82,46 @@ impl Target {
     }
 }
 
+/// The net's preconditioning: `none` (the net sees [x, t] and its output is the target), or
+/// EDM's (Karras et al. 2022, Table 1) for the `ve` process and the x0 target: the net F sees
+/// [c_in x, c_noise] and the denoiser is D = c_skip x + c_out F, with
+/// c_skip = s_d^2 / (sigma^2 + s_d^2), c_out = sigma s_d / sqrt(sigma^2 + s_d^2),
+/// c_in = 1 / sqrt(sigma^2 + s_d^2), c_noise = ln(sigma) / 4, s_d the data's standard deviation.
+/// EDM's loss weight (sigma^2 + s_d^2) / (sigma s_d)^2 on |D - x_0|^2 is exactly the unit
+/// weight on |F - (x_0 - c_skip x) / c_out|^2, which is what training regresses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precond {
+    #[default]
+    None,
+    Edm,
+}
+
+impl Precond {
+    pub const ALL: [Precond; 2] = [Precond::None, Precond::Edm];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Precond::None => "none",
+            Precond::Edm => "edm",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    pub fn is_none(&self) -> bool {
+        *self == Precond::None
+    }
+
+    /// EDM's (c_skip, c_out, c_in, c_noise) at noise level sigma with data std s_d.
+    pub fn edm(sigma: f64, s_d: f64) -> (f64, f64, f64, f64) {
+        let r = (sigma * sigma + s_d * s_d).sqrt();
+        (s_d * s_d / (r * r), sigma * s_d / r, 1.0 / r, sigma.ln() / 4.0)
+    }
+}
+
 /// Where training draws its times in [lo, hi] (SPEC §4 draws them uniformly).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -92,15 +132,22 @@ pub enum TimeDist {
     /// practice (Esser et al. 2024, "Scaling rectified flow transformers"), which puts more
     /// of the training on the middle times.
     LogitNormal,
+    /// EDM's ln sigma ~ N(-1.2, 1.2^2) (Karras et al. 2022, Table 1), for the `ve` process: t is
+    /// the time of that sigma (`Ve::t_of_sigma`), kept inside [lo, hi].
+    LogNormal,
 }
 
+/// EDM's P_mean and P_std of ln sigma in training.
+pub const EDM_P: (f32, f32) = (-1.2, 1.2);
+
 impl TimeDist {
-    pub const ALL: [TimeDist; 2] = [TimeDist::Uniform, TimeDist::LogitNormal];
+    pub const ALL: [TimeDist; 3] = [TimeDist::Uniform, TimeDist::LogitNormal, TimeDist::LogNormal];
 
     pub fn name(self) -> &'static str {
         match self {
             TimeDist::Uniform => "uniform",
             TimeDist::LogitNormal => "logit-normal",
+            TimeDist::LogNormal => "lognormal",
         }
     }
 
@@ -125,6 +172,13 @@ impl TimeDist {
             TimeDist::LogitNormal => {
                 let n = (-2.0 * u1.ln()).sqrt() * (6.283_185_3f32 * u2).cos();
                 lo + (hi - lo) / (1.0 + (-n).exp())
+            }
+            TimeDist::LogNormal => {
+                let n = (-2.0 * u1.ln()).sqrt() * (6.283_185_3f32 * u2).cos();
+                let sigma = (EDM_P.0 + EDM_P.1 * n).exp();
+                let r = 1.0 / super::EDM_RHO as f32;
+                let (a, b) = ((super::EDM_SIGMA.0 as f32).powf(r), (super::EDM_SIGMA.1 as f32).powf(r));
+                ((sigma.powf(r) - a) / (b - a)).clamp(lo, hi)
             }
         }
     }

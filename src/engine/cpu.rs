@@ -173,7 +173,12 @@ impl CpuEngine {
         let mut s = Shard::new(0, self.batch);
         s.draw(&self.data, &self.net.config, self.times, self.seed, step as u32);
         let d = self.data.dim;
-        let input = s.xt.chunks_exact(d).zip(&s.t).flat_map(|(x, &t)| x.iter().copied().chain([t])).collect();
+        // What the net sees: [c_in x_t, time input] ([x_t, t] without preconditioning).
+        let config = &self.net.config;
+        let input = s.xt.chunks_exact(d).zip(&s.t).flat_map(|(x, &t)| {
+            let (c_in, time) = config.net_input(t);
+            x.iter().map(move |v| if config.precond.is_none() { *v } else { c_in * v }).chain([time])
+        }).collect();
         (input, s.eps)
     }
 
@@ -295,9 +300,7 @@ impl Shard {
             let (j, t) = rng::counter::batch_row(seed, step, (self.first + r) as u32, n, times, eps);
             self.t.push(t);
             crate::diffusion::noise_at(&process, t as f64, data.row(j), eps, &mut self.xt[r * d..(r + 1) * d]);
-            if !net.target.is_eps() {
-                let (cx0, ceps) = net.target.draw_coefficients(&process, t as f64);
-                let (cx0, ceps) = (cx0 as f32, ceps as f32);
+            if let Some((cx0, ceps)) = net.draw_coefficients(t) {
                 eps.iter_mut().zip(data.row(j)).for_each(|(e, &x)| *e = cx0 * x + ceps * *e);
             }
         }

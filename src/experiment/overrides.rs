@@ -4,7 +4,7 @@
 
 use super::spec::{limits, ExperimentSpec, SpecError};
 use crate::data::Dataset;
-use crate::diffusion::{ProcessKind, Target, TimeDist};
+use crate::diffusion::{Precond, ProcessKind, Target, TimeDist};
 use crate::nn::{Activation, Parameterization};
 use crate::sample::SamplerKind;
 
@@ -76,6 +76,9 @@ fn parameterizations() -> Vec<&'static str> {
 }
 fn targets() -> Vec<&'static str> {
     Target::ALL.iter().map(|d| d.name()).collect()
+}
+fn preconds() -> Vec<&'static str> {
+    Precond::ALL.iter().map(|d| d.name()).collect()
 }
 fn time_dists() -> Vec<&'static str> {
     TimeDist::ALL.iter().map(|d| d.name()).collect()
@@ -170,7 +173,13 @@ pub static SETTINGS: &[Setting] = &[
             Ok(())
         },
         |s| Some(s.training.lr.to_string())),
-    setting!("t-dist", "training.t_dist", Choice, "D", "how training draws t: uniform (default) or logit-normal (sigmoid of N(0, 1), flow-matching practice)", time_dists,
+    setting!("precond", "model.precond", Choice, "P", "the net's preconditioning: none (default) or edm (EDM's c_skip, c_out, c_in, c_noise; process ve, target x0)", preconds,
+        |s, n, v| { s.model.precond = Precond::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(preconds()))))?; Ok(()) },
+        |s| Some(s.model.precond.name().into())),
+    setting!("sigma-data", "model.sigma_data", Number, "S", "s_d of EDM's preconditioning (default: the training data's standard deviation)", no_choices,
+        |s, n, v| { s.model.sigma_data = if v.trim() == "auto" { None } else { Some(num(n, v, "a number or auto")?) }; Ok(()) },
+        |s| s.model.sigma_data.map(|v| v.to_string())),
+    setting!("t-dist", "training.t_dist", Choice, "D", "how training draws t: uniform (default), logit-normal (sigmoid of N(0, 1), flow-matching practice) or lognormal (EDM's ln sigma ~ N(-1.2, 1.2^2); process ve)", time_dists,
         |s, n, v| { s.training.t_dist = TimeDist::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(time_dists()))))?; Ok(()) },
         |s| Some(s.training.t_dist.name().into())),
     setting!("checkpoints", "training.checkpoints", Numbers, "LIST", "iterations at which the net is also sampled and measured (multiples of report-every below iters, at most 12): collapse along training from one run, the same numbers as separate runs of those lengths (default: none)", no_choices,
@@ -186,7 +195,7 @@ pub static SETTINGS: &[Setting] = &[
             Ok(())
         },
         |s| Some(s.sampling.samplers.iter().map(|k| k.name()).collect::<Vec<_>>().join(","))),
-    setting!("steps", "sampling.steps", Pairs, "NAME=N,...", "steps per sampler (default ode=100 heun=50 ddim=100 dpm2=50 sde=1000 pc=100 ald=100)", samplers,
+    setting!("steps", "sampling.steps", Pairs, "NAME=N,...", "steps per sampler (default ode=100 heun=50 ddim=100 dpm2=50 sde=1000 pc=100 ald=100 edm-sde=50)", samplers,
         |s, n, v| {
             for part in v.split(',') {
                 let (k, x) = part.split_once('=').ok_or_else(|| bad(n, format!("expected NAME=N pairs like ode=100, got {part:?}")))?;
@@ -205,7 +214,19 @@ pub static SETTINGS: &[Setting] = &[
     setting!("corrector-steps", "sampling.corrector_steps", Int, "N", "Langevin steps per level of pc and ald (default 1)", no_choices,
         |s, n, v| { s.sampling.corrector_steps = num(n, v, "an integer")?; Ok(()) },
         |s| Some(s.sampling.corrector_steps.to_string())),
-    setting!("nfe", "sampling.nfe", Int, "N", "a budget of network evaluations per sample: every sampler's steps follow from it, over the steps given (ode, ddim, sde: N steps; heun, dpm2: N/2; pc: N/(1 + corrector-steps); ald: N/corrector-steps): samplers at equal compute (default: none)", no_choices,
+    setting!("churn", "sampling.churn.churn", Number, "S", "S_churn of edm-sde (EDM's Algorithm 2; default 40): gamma = min(S_churn / steps, sqrt 2 - 1)", no_choices,
+        |s, n, v| { s.sampling.churn.churn = num(n, v, "a number")?; Ok(()) },
+        |s| Some(s.sampling.churn.churn.to_string())),
+    setting!("s-tmin", "sampling.churn.s_tmin", Number, "S", "edm-sde churns where S_tmin <= sigma_t <= S_tmax (default 0.05)", no_choices,
+        |s, n, v| { s.sampling.churn.s_tmin = num(n, v, "a number")?; Ok(()) },
+        |s| Some(s.sampling.churn.s_tmin.to_string())),
+    setting!("s-tmax", "sampling.churn.s_tmax", Number, "S", "the upper sigma of edm-sde's churn (default 50)", no_choices,
+        |s, n, v| { s.sampling.churn.s_tmax = num(n, v, "a number")?; Ok(()) },
+        |s| Some(s.sampling.churn.s_tmax.to_string())),
+    setting!("s-noise", "sampling.churn.s_noise", Number, "S", "S_noise of edm-sde, the churn's noise scale (default 1.003)", no_choices,
+        |s, n, v| { s.sampling.churn.s_noise = num(n, v, "a number")?; Ok(()) },
+        |s| Some(s.sampling.churn.s_noise.to_string())),
+    setting!("nfe", "sampling.nfe", Int, "N", "a budget of network evaluations per sample: every sampler's steps follow from it, over the steps given (ode, ddim, sde: N steps; heun, dpm2, edm-sde: N/2; pc: N/(1 + corrector-steps); ald: N/corrector-steps): samplers at equal compute (default: none)", no_choices,
         |s, n, v| { s.sampling.nfe = if v.trim() == "none" { None } else { Some(num(n, v, "an integer or none")?) }; Ok(()) },
         |s| s.sampling.nfe.map(|b| b.to_string())),
     setting!("denoise", "sampling.denoise", Bool, "", "end every sampler with one denoising (Tweedie) step", no_choices,
@@ -486,7 +507,8 @@ mod tests {
         let values = [
             ("dataset", "mog-nd"), ("data-size", "1000"), ("dim", "3"), ("painted", "4:0000099009900000"),
             ("csv", "0123456789abcdef:5000x2"), ("process", "sub-vp"), ("depth", "2"), ("width", "16"), ("activation", "silu"), ("parameterization", "skip-fixed"), ("iters", "10"),
-            ("target", "eps"), ("t-dist", "logit-normal"), ("batch", "100"), ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde,pc,ald"),
+            ("target", "eps"), ("t-dist", "logit-normal"), ("precond", "none"), ("sigma-data", "auto"), ("checkpoints", "none"),
+            ("batch", "100"), ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde,pc,ald"),
             ("steps", "sde=50,dpm2=10"), ("exact-score", "true"), ("snr", "0.2"), ("corrector-steps", "2"),
             ("nfe", "60"), ("denoise", "yes"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("k-grid", "10,50"), ("repeats", "2"),
             ("survival-eps", "0.1"), ("coordinate", "1"), ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
@@ -547,7 +569,7 @@ mod tests {
         let changed = [
             ("dataset", "mog-nd"), ("dim", "3"), ("process", "sub-vp"), ("depth", "2"), ("width", "16"),
             ("activation", "silu"), ("parameterization", "skip-learned"), ("iters", "10"), ("batch", "100"),
-            ("lr", "0.0013"), ("t-dist", "logit-normal"), ("report-every", "5"), ("samplers", "dpm2,sde,pc"), ("steps", "sde=50,dpm2=10"),
+            ("lr", "0.0013"), ("t-dist", "logit-normal"), ("checkpoints", "5"), ("report-every", "5"), ("samplers", "dpm2,sde,pc"), ("steps", "sde=50,dpm2=10"),
             ("snr", "0.2"), ("corrector-steps", "2"), ("nfe", "60"), ("denoise", "yes"), ("n-samples", "100"),
             ("eps", "0.1,0.25"), ("k", "50"), ("k-grid", "10,50"), ("repeats", "2"), ("survival-eps", "0.1"), ("coordinate", "1"),
             ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
@@ -562,7 +584,9 @@ mod tests {
         // A target other than eps needs the plain output (the changed spec's is skip-learned).
         let flow = [("process", "linear"), ("target", "v"), ("t-dist", "logit-normal")];
         assert_eq!(print_changed(&from_pairs(flow).unwrap()), flow.map(|(k, v)| (k, v.to_string())));
-        for s in [ExperimentSpec::default(), from_pairs(flow).unwrap(), from_pairs(changed).unwrap(), from_pairs(generations).unwrap(), from_pairs(fixed).unwrap(), from_pairs(painted).unwrap(), from_pairs(csv).unwrap()] {
+        let edm = [("process", "ve"), ("target", "x0"), ("precond", "edm"), ("sigma-data", "0.5"), ("t-dist", "lognormal")];
+        assert_eq!(print_changed(&from_pairs(edm).unwrap()), edm.map(|(k, v)| (k, v.to_string())));
+        for s in [ExperimentSpec::default(), from_pairs(flow).unwrap(), from_pairs(edm).unwrap(), from_pairs(changed).unwrap(), from_pairs(generations).unwrap(), from_pairs(fixed).unwrap(), from_pairs(painted).unwrap(), from_pairs(csv).unwrap()] {
             let text = print(&s);
             let back = from_pairs(text.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
             assert_eq!(back, s, "{text:?}");
@@ -574,7 +598,7 @@ mod tests {
         // the defaults print no change; settings not in force are not printed.
         let s = from_pairs(changed).unwrap();
         let names: Vec<_> = print_changed(&s).into_iter().map(|(k, _)| k).collect();
-        let want: Vec<_> = SETTINGS.iter().map(|x| x.name).filter(|n| !is_recursion(n) && !["exact-score", "fixed-t", "painted", "csv", "target"].contains(n)).collect();
+        let want: Vec<_> = SETTINGS.iter().map(|x| x.name).filter(|n| !is_recursion(n) && !["exact-score", "fixed-t", "painted", "csv", "target", "precond", "sigma-data"].contains(n)).collect();
         assert_eq!(names, want);
         assert!(print_changed(&ExperimentSpec::default()).is_empty());
         let d = print(&ExperimentSpec::default());
@@ -611,7 +635,11 @@ mod tests {
             ("lr", "1e39", "training.lr: must be in 0.0000001..=1, got 1e39 (outside"),
             ("colour", "red", "colour: unknown setting"),
             ("exact-score", "maybe", "exact-score: expected true or false"),
-            ("process", "ve", "process: expected vp, sub-vp or linear"),
+            ("process", "edm", "process: expected vp, sub-vp, linear or ve"),
+            ("precond", "edm", "model.precond: EDM's preconditioning is defined for the ve process"),
+            ("sigma-data", "0.5", "model.sigma_data: s_d belongs to EDM's preconditioning"),
+            ("t-dist", "lognormal", "training.t_dist: EDM's lognormal"),
+            ("checkpoints", "150", "training.checkpoints: each checkpoint must be a multiple of report-every"),
             ("samplers", "ode,euler", "samplers: unknown sampler"),
             ("coordinate", "2", "record.coordinate: must be in 0..=1"),
             ("record-times", "0.5,2", "record.times"),

@@ -69,7 +69,7 @@ impl BlockJob {
     pub fn new(spec: ExperimentSpec, params: &[Vec<f32>], plan: RecordPlan) -> Result<BlockJob, RunError> {
         spec.validate().map_err(RunError::Spec)?;
         let model = super::train::model_of(&spec, params)?;
-        let init = sample::initial_noise(spec.sampling.n_samples, spec.data_dim(), spec.seed);
+        let init = sample::initial_points(&spec.process, spec.sampling.n_samples, spec.data_dim(), spec.seed);
         Ok(BlockJob { spec, model, init, plan })
     }
 
@@ -201,7 +201,7 @@ pub async fn sample_all(
 ) -> Result<Sampled, RunError> {
     let n = spec.sampling.n_samples;
     let plan = record_plan(spec, reference);
-    let init = sample::initial_noise(n, spec.data_dim(), spec.seed);
+    let init = sample::initial_points(&spec.process, n, spec.data_dim(), spec.seed);
     let settings = spec.sampling.settings();
     let opts = RunOptions { denoise: spec.sampling.denoise, record: Some(&plan) };
     let mut samples = BTreeMap::new();

@@ -3,9 +3,9 @@
 //! and are the paper's 2D setting (appendix C.1, SPEC §4).
 
 use crate::data::Dataset;
-use crate::diffusion::{ProcessKind, Target, TimeDist};
+use crate::diffusion::{Precond, ProcessKind, Target, TimeDist};
 use crate::nn::{Activation, Parameterization};
-use crate::sample::{SamplerKind, SamplerSettings};
+use crate::sample::{Churn, SamplerKind, SamplerSettings};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -95,6 +95,13 @@ pub struct ModelSpec {
     /// (`diffusion::Target`); samplers read eps_hat back from it.
     #[serde(default, skip_serializing_if = "Target::is_eps")]
     pub target: Target,
+    /// EDM's preconditioning (`diffusion::Precond`): `ve` and the x0 target only.
+    #[serde(default, skip_serializing_if = "Precond::is_none")]
+    pub precond: Precond,
+    /// s_d of EDM's preconditioning; None: the training data's standard deviation (the root
+    /// mean of its coordinates' variances, [`ExperimentSpec::data_std`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigma_data: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -139,6 +146,9 @@ pub struct SamplingSpec {
     /// it, over `steps`): samplers compared at equal compute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nfe: Option<usize>,
+    /// EDM's churn of `edm-sde` (S_churn, S_tmin, S_tmax, S_noise).
+    #[serde(default, skip_serializing_if = "Churn::is_default")]
+    pub churn: Churn,
 }
 
 /// What every sampler records on the way (SPEC §5): histograms of one coordinate at a grid of
@@ -218,7 +228,7 @@ impl Default for ExperimentSpec {
 
 impl Default for ModelSpec {
     fn default() -> Self {
-        ModelSpec { depth: 3, width: 100, activation: Activation::Tanh, parameterization: Parameterization::Plain, target: Target::Eps }
+        ModelSpec { depth: 3, width: 100, activation: Activation::Tanh, parameterization: Parameterization::Plain, target: Target::Eps, precond: Precond::None, sigma_data: None }
     }
 }
 
@@ -239,13 +249,14 @@ impl Default for SamplingSpec {
             corrector_steps: SamplerSettings::default().corrector_steps,
             denoise: false,
             nfe: None,
+            churn: Churn::default(),
         }
     }
 }
 
 impl SamplingSpec {
     pub fn settings(&self) -> SamplerSettings {
-        SamplerSettings { snr: self.snr, corrector_steps: self.corrector_steps }
+        SamplerSettings { snr: self.snr, corrector_steps: self.corrector_steps, churn: self.churn }
     }
 }
 
@@ -360,6 +371,23 @@ impl ExperimentSpec {
         self.data_from(n, &mut crate::rng::stream(self.seed, crate::rng::Stream::Data, 0))
     }
 
+    /// s_d of EDM's preconditioning: `model.sigma_data` where given, else the training set's
+    /// standard deviation, the root mean of its coordinates' variances (0.5 in EDM's images).
+    pub fn data_std(&self) -> f64 {
+        if let Some(s) = self.model.sigma_data {
+            return s;
+        }
+        let p = self.data(self.data_size());
+        let (n, d) = (p.len() as f64, p.dim);
+        let mut var = 0.0;
+        for k in 0..d {
+            let col = p.data.iter().skip(k).step_by(d).map(|&v| v as f64);
+            let mean = col.clone().sum::<f64>() / n;
+            var += col.map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+        }
+        (var / d as f64).sqrt()
+    }
+
     /// `n` points of the data set from the given stream (fresh draws: references, diagnostics,
     /// generations' fresh data). A painted set is drawn from its grid, a CSV set's rows with
     /// replacement.
@@ -458,6 +486,30 @@ impl ExperimentSpec {
             return err("data_size", format!("data_size x dimension must be at most {FLOATS}"));
         }
         in_range("model.depth", self.model.depth, DEPTH.0, DEPTH.1)?;
+        if self.model.precond == Precond::Edm {
+            if self.process != ProcessKind::Ve {
+                return err("model.precond", format!("EDM's preconditioning is defined for the ve process (x = x_0 + sigma n); the process is {}", self.process.name()));
+            }
+            if self.model.target != Target::X0 {
+                return err("model.precond", format!("EDM's preconditioning wraps the denoiser: it needs target x0, not {}", self.model.target.name()));
+            }
+        } else if self.model.sigma_data.is_some() {
+            return err("model.sigma_data", "s_d belongs to EDM's preconditioning: set precond edm, or leave sigma-data unset".into());
+        }
+        let c = &self.sampling.churn;
+        for (name, v, lo, hi) in [("churn", c.churn, 0.0, 1e6), ("s_tmin", c.s_tmin, 0.0, 1e6), ("s_tmax", c.s_tmax, 0.0, 1e6), ("s_noise", c.s_noise, 0.0, 10.0)] {
+            if !(v.is_finite() && v >= lo && v <= hi) {
+                return err(&format!("sampling.churn.{name}"), format!("must be a number in {lo}..={hi}, got {v}"));
+            }
+        }
+        if let Some(s) = self.model.sigma_data {
+            if !(s.is_finite() && s > 0.0 && s <= 100.0) {
+                return err("model.sigma_data", format!("must be a standard deviation in (0, 100], got {s}"));
+            }
+        }
+        if self.training.t_dist == TimeDist::LogNormal && self.process != ProcessKind::Ve {
+            return err("training.t_dist", format!("EDM's lognormal draws ln sigma ~ N(-1.2, 1.2^2) on the ve process's sigma; the process is {}", self.process.name()));
+        }
         if !self.model.target.is_eps() && self.model.parameterization != Parameterization::Plain {
             return err(
                 "model.target",

@@ -245,6 +245,8 @@ pub fn build_net(spec: &ExperimentSpec) -> ScoreNet {
         parameterization: spec.model.parameterization,
         process: spec.process,
         target: spec.model.target,
+        precond: spec.model.precond,
+        sigma_data: if spec.model.precond.is_none() { 0.0 } else { spec.data_std() as f32 },
     })
 }
 

@@ -39,6 +39,7 @@ pub fn torch_script(spec: &ExperimentSpec) -> Result<String, SpecError> {
         "nets": spec.nets(),
         "steps": spec.sampling.samplers.iter().map(|&k| (k.name().to_string(), json!(spec.steps(k)))).collect::<serde_json::Map<_, _>>(),
         "mixture": mixture,
+        "sigma_data": if spec.model.precond.is_none() { 0.0 } else { spec.data_std() as f32 as f64 },
     });
     let query: Vec<String> = overrides::print_changed(spec).into_iter().map(|(n, v)| format!("{n}={v}")).collect();
     let header = format!(

@@ -52,9 +52,11 @@ def f32(v):
 
 class Process:
     B0, B1 = 0.1, 20.0
+    # EDM's ve: sigma(t) = (S0^(1/rho) + t (S1^(1/rho) - S0^(1/rho)))^rho.
+    S0, S1, RHO = 0.002, 80.0, 7.0
 
     def __init__(self, kind):
-        if kind not in ("vp", "sub-vp", "linear"):
+        if kind not in ("vp", "sub-vp", "linear", "ve"):
             raise SystemExit(f"process: unknown process {kind!r}")
         self.kind = kind
         self.t_max = RESOLVED["t_max"]
@@ -65,19 +67,37 @@ class Process:
     def log_alpha(self, t):
         return -0.25 * t * t * (self.B1 - self.B0) - 0.5 * t * self.B0
 
+    def ve_root(self, t):
+        lo, hi = self.S0 ** (1 / self.RHO), self.S1 ** (1 / self.RHO)
+        return lo + t * (hi - lo), hi - lo
+
+    @property
+    def prior_scale(self):
+        """x at t_max is drawn as this times N(0, I)."""
+        return self.S1 if self.kind == "ve" else 1.0
+
     def alpha(self, t):
+        if self.kind == "ve":
+            return 1.0
         return 1.0 - t if self.kind == "linear" else math.exp(self.log_alpha(t))
 
     def sigma(self, t):
+        if self.kind == "ve":
+            return self.ve_root(t)[0] ** self.RHO
         if self.kind == "linear":
             return t
         one_minus_a2 = -math.expm1(2.0 * self.log_alpha(t))
         return math.sqrt(one_minus_a2) if self.kind == "vp" else one_minus_a2
 
     def f(self, t):
+        if self.kind == "ve":
+            return 0.0
         return -1.0 / (1.0 - t) if self.kind == "linear" else -0.5 * self.beta(t)
 
     def g2(self, t):
+        if self.kind == "ve":
+            r, span = self.ve_root(t)
+            return 2.0 * r ** self.RHO * self.RHO * r ** (self.RHO - 1) * span
         if self.kind == "linear":
             return 2.0 * t / (1.0 - t)
         if self.kind == "vp":
@@ -85,6 +105,8 @@ class Process:
         return -self.beta(t) * math.expm1(4.0 * self.log_alpha(t))
 
     def lam(self, t):
+        if self.kind == "ve":
+            return -math.log(self.sigma(t))
         return math.log(self.alpha(t) / self.sigma(t))
 
     def t_of_lambda(self, target):
@@ -102,6 +124,9 @@ class Process:
         t = t.double()
         if self.kind == "linear":
             return (1.0 - t).float(), t.float()
+        if self.kind == "ve":
+            lo, hi = self.S0 ** (1 / self.RHO), self.S1 ** (1 / self.RHO)
+            return torch.ones_like(t).float(), ((lo + t * (hi - lo)) ** self.RHO).float()
         la = -0.25 * t * t * (self.B1 - self.B0) - 0.5 * t * self.B0
         s2 = -torch.expm1(2.0 * la)
         sigma = torch.sqrt(s2) if self.kind == "vp" else s2
@@ -112,6 +137,10 @@ class Process:
         t = t.double()
         if self.kind == "linear":
             return -1.0 / (1.0 - t), 2.0 * t / (1.0 - t)
+        if self.kind == "ve":
+            lo, hi = self.S0 ** (1 / self.RHO), self.S1 ** (1 / self.RHO)
+            r = lo + t * (hi - lo)
+            return torch.zeros_like(t), 2.0 * r ** self.RHO * self.RHO * r ** (self.RHO - 1) * (hi - lo)
         beta = self.B0 + t * (self.B1 - self.B0)
         if self.kind == "vp":
             return -0.5 * beta, beta
@@ -197,6 +226,8 @@ class ScoreNet(torch.nn.Module):
         m = SPEC["model"]
         self.param = m["parameterization"]
         self.target = m.get("target", "eps")
+        self.precond = m.get("precond", "none")
+        self.sigma_data = RESOLVED["sigma_data"]
         self.process = process
         self.main = mlp([dim + 1] + [m["width"]] * m["depth"] + [dim], ACTIVATIONS[m["activation"]])
         if self.param == "skip-learned":
@@ -207,6 +238,14 @@ class ScoreNet(torch.nn.Module):
         """eps_hat; with raw, the main MLP's own output N (what training regresses: the x0 or
         v prediction under those targets)."""
         t = t.reshape(-1, 1)
+        if self.precond == "edm":
+            c_skip, c_out, c_in, c_noise = self.edm(t)
+            n = self.main(torch.cat([c_in * x, c_noise], 1))
+            if raw:
+                return n
+            _, s = self.process.alpha_sigma_of(t)
+            # eps = (x - D) / sigma with D = c_skip x + c_out F.
+            return ((1.0 - c_skip) / s).float() * x + (-c_out / s).float() * n
         n = self.main(torch.cat([x, t], 1))
         if raw or (self.param == "plain" and self.target == "eps"):
             return n
@@ -217,6 +256,21 @@ class ScoreNet(torch.nn.Module):
             _, s = self.process.alpha_sigma_of(t)
             return s * x + (1.0 - s) * n
         return self.c1(t) * x + self.c2(t) * n
+
+    def edm(self, t):
+        """EDM's c_skip, c_out, c_in, c_noise at the times t (float32, from float64)."""
+        _, s = self.process.alpha_sigma_of(t)
+        s, sd = s.double(), self.sigma_data
+        r = torch.sqrt(s * s + sd * sd)
+        return (sd * sd / (r * r)).float(), (s * sd / r).float(), (1.0 / r).float(), (torch.log(s) / 4.0).float()
+
+    def targets(self, t):
+        """(cx0, ceps) of what training regresses the net onto."""
+        if self.precond == "edm":
+            c_skip, c_out, _, _ = (v.double() for v in self.edm(t))
+            _, s = self.process.alpha_sigma_of(t)
+            return ((1.0 - c_skip) / c_out).float(), (-c_skip * s.double() / c_out).float()
+        return self.process.target_of(self.target, t)
 
     def load_flat(self, flat):
         """The lab's flat parameter vector: each layer's weights (out x in, row-major) then its
@@ -286,17 +340,23 @@ def train(data, process, device, gen, log):
         t0 = time.time()
         for step in range(1, tr["iters"] + 1):
             j = torch.randint(len(data), (tr["batch"],), generator=gen, device=device)
-            if tr.get("t_dist", "uniform") == "logit-normal":
+            dist = tr.get("t_dist", "uniform")
+            if dist == "logit-normal":
                 u = torch.sigmoid(torch.randn(tr["batch"], generator=gen, device=device))
             else:
                 u = torch.rand(tr["batch"], generator=gen, device=device)
             t = f32(t_lo) + u * (f32(t_hi) - f32(t_lo))
+            if dist == "lognormal":
+                # EDM: ln sigma ~ N(-1.2, 1.2^2), t the ve time of that sigma.
+                sig = torch.exp(-1.2 + 1.2 * torch.randn(tr["batch"], generator=gen, device=device))
+                lo, hi = Process.S0 ** (1 / Process.RHO), Process.S1 ** (1 / Process.RHO)
+                t = ((sig ** (1 / Process.RHO) - lo) / (hi - lo)).clamp(f32(t_lo), f32(t_hi))
             eps = torch.randn(tr["batch"], data.shape[1], generator=gen, device=device)
             a, s = process.alpha_sigma_of(t)
             xt = a[:, None] * data[j] + s[:, None] * eps
-            cx0, ceps = process.target_of(net.target, t)
+            cx0, ceps = net.targets(t)
             y = cx0[:, None] * data[j] + ceps[:, None] * eps
-            loss = ((net(xt, t, raw=net.target != "eps") - y) ** 2).sum(1).mean()
+            loss = ((net(xt, t, raw=net.target != "eps" or net.precond != "none") - y) ** 2).sum(1).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -384,6 +444,28 @@ def sample(kind, steps, x, model, process, gen):
             ft, fn_ = process.f(t), process.f(tn)
             ct, cn = 0.5 * process.g2(t) / process.sigma(t), 0.5 * process.g2(tn) / process.sigma(tn)
             e1 = model(x, t)
+            mid = f32(1.0 - h * ft) * x - f32(h * ct) * e1
+            x = f32(1.0 - 0.5 * h * (ft + fn_ * (1.0 - h * ft))) * x - f32(0.5 * h * ct * (1.0 - h * fn_)) * e1
+            x = f32(1.0) * x - f32(0.5 * h * cn) * model(mid, tn)
+        elif kind == "edm-sde":
+            # EDM's Algorithm 2: raise the noise from t to t_hat, then a Heun step to tn.
+            c = sampling.get("churn", {})
+            churn, s_tmin, s_tmax, s_noise = c.get("churn", 40.0), c.get("s_tmin", 0.05), c.get("s_tmax", 50.0), c.get("s_noise", 1.003)
+            s = process.sigma(t)
+            gamma = min(churn / steps, math.sqrt(2) - 1) if s_tmin <= s <= s_tmax else 0.0
+            th = t
+            if gamma > 0:
+                th = min(max(process.t_of_lambda(process.lam(t) - math.log1p(gamma)), t), process.t_max)
+                r = process.alpha(th) / process.alpha(t)
+                var = process.sigma(th) ** 2 - (r * s) ** 2
+                if th > t and var > 0:
+                    x = x - f32(1.0) * (f32(1.0 - r) * x + f32(0.0) * x) + f32(s_noise * math.sqrt(var)) * torch.randn(x.shape, generator=gen, device=x.device)
+                else:
+                    th = t
+            h = th - tn
+            ft, fn_ = process.f(th), process.f(tn)
+            ct, cn = 0.5 * process.g2(th) / process.sigma(th), 0.5 * process.g2(tn) / process.sigma(tn)
+            e1 = model(x, th)
             mid = f32(1.0 - h * ft) * x - f32(h * ct) * e1
             x = f32(1.0 - 0.5 * h * (ft + fn_ * (1.0 - h * ft))) * x - f32(0.5 * h * ct * (1.0 - h * fn_)) * e1
             x = f32(1.0) * x - f32(0.5 * h * cn) * model(mid, tn)
@@ -572,7 +654,7 @@ def main():
         result["engine"] = f"pytorch {torch.__version__} on {device}"
     model = Model(nets, SPEC["training"]["two_model"], exact if SPEC["sampling"]["exact_score"] else None)
 
-    init = read_csv(args.init, dim).to(device) if args.init else torch.randn(n, dim, generator=gen, device=device)
+    init = read_csv(args.init, dim).to(device) if args.init else process.prior_scale * torch.randn(n, dim, generator=gen, device=device)
     samples, result["samplers"] = {}, {}
     for kind in SPEC["sampling"]["samplers"]:
         t0 = time.time()

@@ -328,7 +328,7 @@ pub async fn run_chain(
         let t = crate::clock::now_s();
         let sampling = Sampling::new(on_gpu, &chain.engine, m, None, &mut chain.notes);
         chain.sampling_engine = sampling.engine.clone();
-        let init = sample::initial_noise(m, d, gspec.seed);
+        let init = sample::initial_points(&spec.process, m, d, gspec.seed);
         let sampler = rec.sampler.build(steps, &settings);
         let opts = RunOptions { denoise: spec.sampling.denoise, record: None };
         let (samples, _) = sampling.run(rec.sampler, sampler.as_ref(), model.as_ref(), &spec.process, &init, gspec.seed, rec.sampler as u64, &opts).await;

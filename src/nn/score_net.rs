@@ -3,7 +3,7 @@
 
 use super::activation::Activation;
 use super::mlp::{Mlp, MlpCache};
-use crate::diffusion::{Process, ProcessKind, Target};
+use crate::diffusion::{Precond, Process, ProcessKind, Target};
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +48,16 @@ pub struct ScoreNetConfig {
     /// eps_hat, read back through the target's fixed output coefficients.
     #[serde(default, skip_serializing_if = "Target::is_eps")]
     pub target: Target,
+    /// EDM's preconditioning (`diffusion::Precond`; `ve` and the x0 target only).
+    #[serde(default, skip_serializing_if = "Precond::is_none")]
+    pub precond: Precond,
+    /// The data's standard deviation s_d of EDM's preconditioning (0 without it).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sigma_data: f32,
+}
+
+fn is_zero(v: &f32) -> bool {
+    *v == 0.0
 }
 
 const COEF_WIDTH: usize = 30;
@@ -93,7 +103,40 @@ impl ScoreNetConfig {
         match self.parameterization {
             Parameterization::SkipFixed => Some(self.fixed_skip(t)),
             Parameterization::SkipLearned => None,
+            Parameterization::Plain if self.precond == Precond::Edm => {
+                // eps = (x - D) / sigma with D = c_skip x + c_out F (alpha = 1 on ve).
+                let s = self.process.sigma(t as f64);
+                let (c_skip, c_out, _, _) = Precond::edm(s, self.sigma_data as f64);
+                Some((((1.0 - c_skip) / s) as f32, (-c_out / s) as f32))
+            }
             Parameterization::Plain => self.target.eps_coefficients(&self.process, t as f64).map(|(a, b)| (a as f32, b as f32)),
+        }
+    }
+
+    /// (cx0, ceps) of what training regresses the main MLP onto, y = cx0 x_0 + ceps eps; None
+    /// where that is eps itself (the eps target, no preconditioning).
+    pub fn draw_coefficients(&self, t: f32) -> Option<(f32, f32)> {
+        if self.precond == Precond::Edm {
+            // F's target (x_0 - c_skip x) / c_out with x = x_0 + sigma eps.
+            let s = self.process.sigma(t as f64);
+            let (c_skip, c_out, _, _) = Precond::edm(s, self.sigma_data as f64);
+            return Some((((1.0 - c_skip) / c_out) as f32, (-c_skip * s / c_out) as f32));
+        }
+        (!self.target.is_eps()).then(|| {
+            let (a, b) = self.target.draw_coefficients(&self.process, t as f64);
+            (a as f32, b as f32)
+        })
+    }
+
+    /// What the main MLP sees of a row at time `t`: (c_in, its time input), its input being
+    /// [c_in x, time input]. (1, t) but under EDM's preconditioning: (c_in, c_noise).
+    pub fn net_input(&self, t: f32) -> (f32, f32) {
+        match self.precond {
+            Precond::None => (1.0, t),
+            Precond::Edm => {
+                let (_, _, c_in, c_noise) = Precond::edm(self.process.sigma(t as f64), self.sigma_data as f64);
+                (c_in as f32, c_noise as f32)
+            }
         }
     }
 }
@@ -161,8 +204,14 @@ impl ScoreNet {
         assert_eq!(x.len(), batch * d);
         cache.input.clear();
         for (row, &ti) in x.chunks_exact(d).zip(t) {
-            cache.input.extend_from_slice(row);
-            cache.input.push(ti);
+            if self.config.precond.is_none() {
+                cache.input.extend_from_slice(row);
+                cache.input.push(ti);
+            } else {
+                let (c_in, time) = self.config.net_input(ti);
+                cache.input.extend(row.iter().map(|v| c_in * v));
+                cache.input.push(time);
+            }
         }
         cache.t.clear();
         cache.t.extend_from_slice(t);
@@ -285,6 +334,8 @@ mod tests {
                     parameterization: param,
                     process: ProcessKind::Vp,
                     target,
+                    precond: Precond::None,
+                    sigma_data: 0.0,
                 });
                 let mut r = rng::stream(11, Stream::Init, 0);
                 let p = net.init_params(&mut r);
@@ -327,6 +378,8 @@ mod tests {
             parameterization: Parameterization::SkipFixed,
             process: ProcessKind::Vp,
             target: Target::Eps,
+            precond: Precond::None,
+            sigma_data: 0.0,
         });
         let p = net.init_params(&mut rng::stream(1, Stream::Init, 0));
         let x = [0.3f32, -1.2];
@@ -349,6 +402,8 @@ mod tests {
                     parameterization: Parameterization::Plain,
                     process,
                     target,
+                    precond: Precond::None,
+                    sigma_data: 0.0,
                 });
                 let p = net.init_params(&mut rng::stream(3, Stream::Init, 0));
                 let x = [0.3f32, -1.2, 0.8, 0.1];

@@ -1,6 +1,6 @@
 //! The sampler names of SPEC §5, their defaults, and how to build one.
 
-use super::{Ald, Ddim, Dpm2, Heun, Ode, Pc, Sampler, Sde};
+use super::{Ald, Churn, Ddim, Dpm2, EdmSde, Heun, Ode, Pc, Sampler, Sde};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -14,6 +14,8 @@ pub enum SamplerKind {
     Ald,
     // Last, so that each earlier sampler keeps its noise stream (its discriminant).
     Heun,
+    #[serde(rename = "edm-sde")]
+    EdmSde,
 }
 
 /// Parameters of the Langevin steps of `pc` and `ald` (SPEC §5).
@@ -24,17 +26,19 @@ pub struct SamplerSettings {
     pub snr: f64,
     /// Langevin steps per noise level.
     pub corrector_steps: usize,
+    /// EDM's churn of `edm-sde`.
+    pub churn: Churn,
 }
 
 impl Default for SamplerSettings {
     fn default() -> Self {
-        SamplerSettings { snr: 0.16, corrector_steps: 1 }
+        SamplerSettings { snr: 0.16, corrector_steps: 1, churn: Churn::default() }
     }
 }
 
 impl SamplerKind {
     /// Deterministic ones first, in the order the page shows them.
-    pub const ALL: [SamplerKind; 7] = [
+    pub const ALL: [SamplerKind; 8] = [
         SamplerKind::Ode,
         SamplerKind::Heun,
         SamplerKind::Ddim,
@@ -42,6 +46,7 @@ impl SamplerKind {
         SamplerKind::Sde,
         SamplerKind::Pc,
         SamplerKind::Ald,
+        SamplerKind::EdmSde,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +58,7 @@ impl SamplerKind {
             SamplerKind::Pc => "pc",
             SamplerKind::Ald => "ald",
             SamplerKind::Heun => "heun",
+            SamplerKind::EdmSde => "edm-sde",
         }
     }
 
@@ -70,6 +76,7 @@ impl SamplerKind {
             SamplerKind::Pc => "PC",
             SamplerKind::Ald => "ALD",
             SamplerKind::Heun => "Heun",
+            SamplerKind::EdmSde => "EDM-SDE",
         }
     }
 
@@ -81,21 +88,21 @@ impl SamplerKind {
         match self {
             SamplerKind::Ode | SamplerKind::Ddim | SamplerKind::Pc | SamplerKind::Ald => 100,
             // Second-order solvers: 50 steps are the 100 evaluations of the ODE's default.
-            SamplerKind::Dpm2 | SamplerKind::Heun => 50,
+            SamplerKind::Dpm2 | SamplerKind::Heun | SamplerKind::EdmSde => 50,
             SamplerKind::Sde => 1000,
         }
     }
 
     /// Whether the sampler draws fresh noise along the way.
     pub fn is_stochastic(self) -> bool {
-        matches!(self, SamplerKind::Sde | SamplerKind::Pc | SamplerKind::Ald)
+        matches!(self, SamplerKind::Sde | SamplerKind::Pc | SamplerKind::Ald | SamplerKind::EdmSde)
     }
 
     /// Network evaluations for `steps` steps.
     pub fn evaluations(self, steps: usize, settings: &SamplerSettings) -> usize {
         match self {
             SamplerKind::Ode | SamplerKind::Ddim | SamplerKind::Sde => steps,
-            SamplerKind::Dpm2 | SamplerKind::Heun => 2 * steps,
+            SamplerKind::Dpm2 | SamplerKind::Heun | SamplerKind::EdmSde => 2 * steps,
             SamplerKind::Pc => steps * (1 + settings.corrector_steps),
             SamplerKind::Ald => steps * settings.corrector_steps,
         }
@@ -109,6 +116,7 @@ impl SamplerKind {
             SamplerKind::Ddim => Box::new(Ddim { steps }),
             SamplerKind::Dpm2 => Box::new(Dpm2 { steps }),
             SamplerKind::Heun => Box::new(Heun { steps }),
+            SamplerKind::EdmSde => Box::new(EdmSde { steps, churn: settings.churn }),
             SamplerKind::Pc => Box::new(Pc { steps, snr, corrector_steps }),
             SamplerKind::Ald => Box::new(Ald { steps, snr, corrector_steps }),
         }

@@ -18,7 +18,7 @@ pub use kind::{SamplerKind, SamplerSettings};
 pub use langevin::{Ald, Pc};
 pub use model::{EpsModel, ExactEps, SplitEps, TrainedNet};
 pub use record::{BlockRecord, RecordPlan, Recording};
-pub use sde_ode::{Heun, Ode, Sde};
+pub use sde_ode::{Churn, EdmSde, Heun, Ode, Sde};
 pub use solvers::{Ddim, Dpm2};
 pub use ops::{Buf, Op};
 
@@ -54,6 +54,17 @@ pub fn initial_noise(n: usize, dim: usize, seed: u64) -> Points {
     let mut p = Points::zeros(n, dim);
     for (b, chunk) in p.data.chunks_mut(BLOCK * dim).enumerate() {
         rng::fill_normal(&mut rng::stream(seed, Stream::InitialNoise, b as u64), chunk);
+    }
+    p
+}
+
+/// The points every sampler of one comparison starts from at t_max: [`initial_noise`] times
+/// the process's prior scale (1, or sigma_max for `ve`; the same points where it is 1).
+pub fn initial_points(process: &dyn crate::diffusion::Process, n: usize, dim: usize, seed: u64) -> Points {
+    let mut p = initial_noise(n, dim, seed);
+    let s = process.prior_scale() as f32;
+    if s != 1.0 {
+        p.data.iter_mut().for_each(|v| *v *= s);
     }
     p
 }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::data::{Dataset, GaussianMixture};
-use crate::diffusion::ProcessKind;
+use crate::diffusion::{Process, ProcessKind};
 use crate::metrics::tid_curve;
 
 fn exact(ds: Dataset, dim: usize, process: ProcessKind) -> ExactEps {
@@ -36,7 +36,7 @@ struct Expect {
 fn check_reproduces(kind: SamplerKind, steps: usize, e: &Expect, process: ProcessKind, n: usize) {
     let model = exact(e.ds, e.dim, process);
     let d = model.dim();
-    let init = initial_noise(n, d, 17);
+    let init = super::initial_points(&process, n, d, 17);
     let sampler = kind.build(steps, &SamplerSettings::default());
     let s = run(sampler.as_ref(), &model, &process, &init, 17, kind as u64);
     let what = format!("{kind:?} {steps} steps on {:?} d={d} ({process:?})", e.ds);
@@ -101,13 +101,50 @@ fn annealed_langevin_converges_as_levels_or_steps_grow() {
 }
 
 #[test]
-fn sub_vp_and_linear_processes_sample_the_mixture_too() {
+fn sub_vp_linear_and_ve_processes_sample_the_mixture_too() {
     let e = Expect { ds: Dataset::Mog, dim: 2, var: 2.02, components: 6 };
-    for process in [ProcessKind::SubVp, ProcessKind::Linear] {
-        for kind in [SamplerKind::Ode, SamplerKind::Ddim, SamplerKind::Dpm2, SamplerKind::Sde] {
+    for process in [ProcessKind::SubVp, ProcessKind::Linear, ProcessKind::Ve] {
+        for kind in [SamplerKind::Ode, SamplerKind::Heun, SamplerKind::Ddim, SamplerKind::Dpm2, SamplerKind::Sde, SamplerKind::EdmSde] {
             check_reproduces(kind, kind.default_steps(), &e, process, 3000);
         }
     }
+    // EDM's design in 10-D: its two samplers on its process.
+    let e = Expect { ds: Dataset::MogNd, dim: 10, var: 1.04, components: 2 };
+    for kind in [SamplerKind::Heun, SamplerKind::EdmSde] {
+        check_reproduces(kind, kind.default_steps(), &e, ProcessKind::Ve, 3000);
+    }
+}
+
+/// EDM's stochastic sampler: without churn it is Heun's method, bit for bit; with it, it draws
+/// noise (another seed, other samples) and raises sigma by (1 + gamma) on `ve` exactly.
+#[test]
+fn edm_sde_is_heun_without_churn_and_raises_sigma_by_one_plus_gamma() {
+    let p = ProcessKind::Ve;
+    let model = exact(Dataset::Mog, 2, p);
+    let init = super::initial_points(&p, 500, 2, 3);
+    let still = SamplerSettings { churn: super::Churn { churn: 0.0, ..Default::default() }, ..Default::default() };
+    let heun = run(SamplerKind::Heun.build(20, &still).as_ref(), &model, &p, &init, 3, 0);
+    let edm0 = run(SamplerKind::EdmSde.build(20, &still).as_ref(), &model, &p, &init, 3, 0);
+    assert_eq!(heun.data, edm0.data);
+    let churned = SamplerKind::EdmSde.build(20, &SamplerSettings::default());
+    assert_ne!(run(churned.as_ref(), &model, &p, &init, 3, 0).data, run(churned.as_ref(), &model, &p, &init, 4, 0).data);
+    // One step at t = 0.5 (sigma in [S_tmin, S_tmax]): the churn's Euler op adds noise of
+    // variance sigma_hat^2 - sigma^2 with sigma_hat = (1 + gamma) sigma, gamma = min(40/20, sqrt 2 - 1).
+    let mut ops = Vec::new();
+    churned.ops(&p, 0.5, 0.45, false, &mut ops);
+    let s = p.sigma(0.5);
+    let gamma = std::f64::consts::SQRT_2 - 1.0;
+    match ops[0] {
+        super::Op::Euler { dt, f, c, noise: Some(z) } => {
+            assert_eq!((dt, f, c), (1.0, 0.0, 0.0));
+            let want = 1.003 * (((1.0 + gamma) * s).powi(2) - s * s).sqrt();
+            assert!((z as f64 - want).abs() < 1e-4 * want, "noise {z} vs {want}");
+        }
+        other => panic!("first op {other:?}"),
+    }
+    // The Heun step then starts at t_hat, whose sigma is (1 + gamma) sigma.
+    let super::Op::Eval { t: t_hat, .. } = ops[1] else { panic!("{:?}", ops[1]) };
+    assert!((p.sigma(t_hat) - (1.0 + gamma) * s).abs() < 1e-9 * s, "sigma_hat {}", p.sigma(t_hat));
 }
 
 fn mean_abs_diff(a: &Points, b: &Points) -> f64 {

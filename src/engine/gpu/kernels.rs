@@ -7,17 +7,23 @@ const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 /// The constants the kernels share with the CPU code, written from the Rust values (abstract
 /// WGSL constants: each use rounds to f32 as the literal did), so each number has one home.
 pub fn constants() -> String {
-    use crate::diffusion::{ProcessKind, VP_BETA};
+    use crate::diffusion::{ProcessKind, EDM_RHO, EDM_SIGMA, VP_BETA};
     let (b1, b2, eps) = crate::nn::adam::ADAM;
     let mut s = format!(
         "const VP_BETA_MIN = {:?};\nconst VP_BETA_MAX = {:?};\nconst ADAM_BETA1 = {:?};\nconst ADAM_BETA2 = {:?};\nconst ADAM_EPS = {:e};\n",
         VP_BETA.0, VP_BETA.1, b1, b2, eps
     );
+    s += &format!("const EDM_SIGMA_MIN = {:?};\nconst EDM_SIGMA_MAX = {:?};\nconst EDM_RHO = {:?};\n", EDM_SIGMA.0, EDM_SIGMA.1, EDM_RHO);
+    let p = crate::diffusion::EDM_P;
+    s += &format!("const EDM_P_MEAN = {:?};\nconst EDM_P_STD = {:?};\n", p.0, p.1);
     for k in ProcessKind::ALL {
         s += &format!("const PROCESS_{} = {}u;\n", k.name().replace('-', "_").to_uppercase(), k.code());
     }
     for k in crate::diffusion::Target::ALL {
         s += &format!("const TARGET_{} = {}u;\n", k.name().to_uppercase(), k.code());
+    }
+    for k in crate::diffusion::Precond::ALL {
+        s += &format!("const PRECOND_{} = {}u;\n", k.name().to_uppercase(), k as u32);
     }
     for k in crate::diffusion::TimeDist::ALL {
         s += &format!("const T_DIST_{} = {}u;\n", k.name().replace('-', "_").to_uppercase(), k.code());
@@ -160,7 +166,7 @@ mod tests {
     fn the_kernels_constants_are_the_rust_values() {
         let c = super::constants();
         for line in ["const VP_BETA_MIN = 0.1;", "const VP_BETA_MAX = 20.0;", "const ADAM_BETA1 = 0.9;", "const ADAM_BETA2 = 0.999;", "const ADAM_EPS = 1e-8;",
-            "const PROCESS_VP = 0u;", "const PROCESS_SUB_VP = 1u;", "const PROCESS_LINEAR = 2u;"] {
+            "const PROCESS_VP = 0u;", "const PROCESS_SUB_VP = 1u;", "const PROCESS_LINEAR = 2u;", "const PROCESS_VE = 3u;", "const EDM_SIGMA_MAX = 80.0;", "const EDM_RHO = 7.0;"] {
             assert!(c.contains(line), "{line} not in:\n{c}");
         }
         for (name, src) in [("common", super::COMMON), ("adam", include_str!("../../../shaders/adam.wgsl"))] {

@@ -385,8 +385,8 @@ impl GpuEngine {
                 times.hi.to_bits(),
                 net.config.target.code(),
                 times.dist.code(),
-                0,
-                0,
+                net.config.precond as u32,
+                net.config.sigma_data.to_bits(),
             ],
         );
         let loss_cfg = uniform(
@@ -559,9 +559,14 @@ impl Engine for GpuEngine {
         for chunk in x.chunks(self.batch * d) {
             let rows = chunk.len() / d;
             let mut input = Vec::with_capacity(rows * (d + 1));
+            let (c_in, time) = self.net.config.net_input(t);
             for row in chunk.chunks_exact(d) {
-                input.extend_from_slice(row);
-                input.push(t);
+                if self.net.config.precond.is_none() {
+                    input.extend_from_slice(row);
+                } else {
+                    input.extend(row.iter().map(|v| c_in * v));
+                }
+                input.push(time);
             }
             self.ctx.queue.write_buffer(&self.input, 0, &bytes_of(&input));
             let mut enc = self.encoder();

@@ -204,7 +204,8 @@ impl GpuSampler {
                         };
                         for r0 in (0..n).step_by(self.rows) {
                             let rows = self.rows.min(n - r0);
-                            let load = slot(Words { kind: 0, r0: r0 as u32, rows: rows as u32, sel, f: [t as f32, 0.0, 0.0, 0.0], ..Default::default() });
+                            let (c_in, time) = config.net_input(t as f32);
+                            let load = slot(Words { kind: 0, r0: r0 as u32, rows: rows as u32, sel, f: [time, c_in, 0.0, 0.0], ..Default::default() });
                             cmds.push(Cmd::Dispatch { pipeline: 0, slot: load, net, groups: groups2(rows * (d + 1), 256) });
                             cmds.push(Cmd::Forward { net });
                             let store = slot(Words { kind: 1, r0: r0 as u32, rows: rows as u32, sel, param, f, ..Default::default() });
