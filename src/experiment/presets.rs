@@ -311,6 +311,36 @@ pub static PRESETS: &[Preset] = &[
         paper: "seeds=3",
     },
     Preset {
+        id: "open-flow-matching-nd",
+        figure: "Open question",
+        title: "Flow matching in 10-D: the velocity target on the see-saw's mixture",
+        look: "The flow-matching comparison of the chessboard entry on the 10-D mixture of Fig. 5–8 (the paper's 2 x 1000 net at paper size): TID of the flow's Euler and Heun samples against the reverse SDE's, eps against v targets, uniform against logit-normal times.",
+        kind: Kind::Study,
+        common: "dataset=mog-nd&process=linear&samplers=ode,heun,sde&vary=target=eps,v&vary=t-dist=uniform,logit-normal",
+        quick: concat!(quick_nd!(), "&width=128&seeds=1"),
+        paper: concat!(paper_nd!(), "&seeds=3"),
+    },
+    Preset {
+        id: "open-edm",
+        figure: "Open question",
+        title: "EDM: its process, preconditioning and samplers",
+        look: "EDM's design (the ve process on its sigma grid, the denoiser target, lognormal training times, the final step to sigma = 0) with and without its preconditioning: TID of its deterministic Heun sampler (Algorithm 1) against its stochastic one (Algorithm 2's churn) and the reverse SDE. EDM reports the deterministic sampler as good as the stochastic; a Heun TID above the stochastic ones' means collapse persists in EDM's design space, one at their level that it does not.",
+        kind: Kind::Study,
+        common: "dataset=chessboard&process=ve&target=x0&t-dist=lognormal&denoise=true&samplers=ode,heun,sde,edm-sde&vary=precond=none,edm",
+        quick: concat!(quick_2d!(), "&seeds=1"),
+        paper: "seeds=3",
+    },
+    Preset {
+        id: "open-edm-nd",
+        figure: "Open question",
+        title: "EDM in 10-D: its design on the see-saw's mixture",
+        look: "The EDM comparison of the chessboard entry on the 10-D mixture of Fig. 5–8 (the paper's 2 x 1000 net at paper size).",
+        kind: Kind::Study,
+        common: "dataset=mog-nd&process=ve&target=x0&t-dist=lognormal&denoise=true&samplers=ode,heun,sde,edm-sde&vary=precond=none,edm",
+        quick: concat!(quick_nd!(), "&width=128&seeds=1"),
+        paper: concat!(paper_nd!(), "&seeds=3"),
+    },
+    Preset {
         id: "open-robustness",
         figure: "Open question",
         title: "TID's robustness to the radius e and Hill's k",
@@ -366,9 +396,9 @@ pub static PATH: &[Step] = &[
     },
     Step {
         title: "Open questions: beyond the paper",
-        text: "The paper's reviewers asked what the paper does not answer: the ODE ran 100 network evaluations against the SDE's 1000, and only Euler-type solvers were compared; the phenomenon is tied to fitting, yet training length was not varied; modern design spaces such as flow matching were not tried; TID depends on a radius e and on Hill's k. Here samplers are compared at equal compute, with a second-order solver (Heun's method, as in EDM) among them; nets are trained for longer and shorter; a net learns flow matching's velocity instead of the noise; and TID is measured over a grid of e and k.",
+        text: "The paper's reviewers asked what the paper does not answer: the ODE ran 100 network evaluations against the SDE's 1000, and only Euler-type solvers were compared; the phenomenon is tied to fitting, yet training length was not varied; modern design spaces such as EDM and flow matching were not tried; TID depends on a radius e and on Hill's k. Here samplers are compared at equal compute, with a second-order solver (Heun's method, as in EDM) among them; nets are trained for longer and shorter; a net learns flow matching's velocity instead of the noise; EDM's process, preconditioning and samplers replace the paper's; and TID is measured over a grid of e and k.",
         look: "The deterministic samplers' TID against the stochastic ones' at each budget and each training length, and across the e × k grid: a gap that persists is collapse, not a lack of compute, of training, of the paper's parameterisation or a choice of e and k.",
-        presets: &["open-nfe", "open-iters", "open-flow-matching", "open-robustness"],
+        presets: &["open-nfe", "open-iters", "open-flow-matching", "open-flow-matching-nd", "open-edm", "open-edm-nd", "open-robustness"],
     },
 ];
 
