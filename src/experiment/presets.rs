@@ -408,7 +408,8 @@ pub static PATH: &[Step] = &[
 /// studies computed so far, as study JSONs. A long study ships partial and grows across sessions
 /// (`make-gallery-runs.sh ID` resumes it from its file; the page says how many runs are done):
 /// Fig. 7/8 and Fig. 9's two studies now. Not yet: the ODE-vs-SDE generations (hours on a CPU),
-/// the training-length study, and the exact-score control (nothing to train).
+/// the 10-D open questions (the paper's 2 x 1000 net), and the exact-score control (nothing
+/// to train).
 pub const SHIPPED: &[&str] = &[
     "fig2-chessboard",
     "fig11-spiral",
@@ -430,6 +431,7 @@ pub const SHIPPED: &[&str] = &[
     "rec-fig1",
     "open-nfe",
     "open-robustness",
+    "open-flow-matching",
 ];
 
 /// The preset of this id.
