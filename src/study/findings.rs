@@ -213,6 +213,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
         let sto = SamplerKind::ALL.iter().filter(|k| k.is_stochastic()).find(has);
         for (d, st) in SamplerKind::ALL.iter().filter(|k| !k.is_stochastic()).filter(has).filter_map(|d| Some((d, sto?))) {
             let (mut higher, mut clear, mut total) = (0, 0, 0);
+            let mut where_clear = Vec::new();
             for c in &s.cells {
                 let (Some(a), Some(b)) = (c.metrics.get(&format!("tid@{}@{e}", d.name())), c.metrics.get(&format!("tid@{}@{e}", st.name()))) else {
                     continue;
@@ -223,6 +224,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
                     higher += 1;
                     if apart(a, b) == Some(true) {
                         clear += 1;
+                        where_clear.push(c.settings.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "));
                     }
                 }
             }
@@ -231,9 +233,10 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
                     "TID({e}) of {} is above that of {} in {higher} of {total} cells ({clear} with the ± sd bars apart): {}.",
                     d.label(),
                     st.label(),
-                    if higher == total { "the deterministic sampler's samples are the more concentrated everywhere" }
-                    else if higher == 0 { "the deterministic sampler's samples are nowhere the more concentrated" }
-                    else { "not in every cell" }
+                    if higher == total { "the deterministic sampler's samples are the more concentrated everywhere".to_string() }
+                    else if higher == 0 { "the deterministic sampler's samples are nowhere the more concentrated".to_string() }
+                    else if clear > 0 && clear < total && where_clear.len() <= 6 { format!("not in every cell; clearly above at {}", where_clear.join("; ")) }
+                    else { "not in every cell".to_string() }
                 ));
             }
         }

@@ -189,6 +189,16 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
     let g = findings(&falling).join("\n");
     assert!(g.contains("with fixed-t = none falls from 2.00 ± 0.100 at width = 8 to 1.00 ± 0.100"), "{g}");
     assert_ne!(f, g);
+    // The ODE's TID edited below the SDE's in the control cells: the cells where it is still
+    // clearly above are named.
+    let mut mixed = rising.clone();
+    for c in mixed.cells.iter_mut().filter(|c| c.settings["fixed-t"] == "1") {
+        let sde = c.metrics["tid@sde@0.02"].clone();
+        c.metrics.insert("tid@ode@0.02".into(), sde.clone());
+        c.metrics.get_mut("tid@ode@0.02").unwrap().mean = sde.mean.map(|m| m - 0.5);
+    }
+    let h = findings(&mixed).join("\n");
+    assert!(h.contains("TID(0.02) of ODE is above that of SDE in 2 of 4 cells (2 with the ± sd bars apart): not in every cell; clearly above at fixed-t = none, width = 8; fixed-t = none, width = 64."), "{h}");
     // A partial study says so, and a trend runs to the last value with a figure.
     let mut partial = rising.clone();
     partial.missing = vec![11];
