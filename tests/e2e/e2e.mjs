@@ -415,6 +415,22 @@ await test('flow_matching_and_checkpoints_run_in_the_page_as_in_the_cli', async 
   await page.locator('#checkpoints-view').screenshot({ path: path.join(outDir, 'checkpoints.png') });
 });
 
+await test('edm_design_runs_in_the_page_as_in_the_cli', async (page) => {
+  // EDM's process, preconditioning, training times and both its samplers: the page's figures
+  // are the CLI's (to float rounding), and the run states its s_d.
+  const q = 'dataset=mog&process=ve&target=x0&precond=edm&t-dist=lognormal&denoise=true&depth=2&width=32&iters=200&batch=256&data-size=4000&n-samples=600&eps=0.05,0.1,0.2&repeats=3&samplers=heun,edm-sde';
+  await page.goto(`${base}?${q}&gpu=0&autorun=1`);
+  await page.waitForSelector('#results[data-state=done]', { timeout: 200_000 });
+  const web = await page.evaluate(() => window.collapseLab.last.result);
+  const native = JSON.parse(execFileSync(cliBin, ['run', '--quiet', ...q.split('&').map((kv) => `--${kv}`)], { maxBuffer: 1 << 28 }));
+  assert(web.notes.some((n) => /^EDM preconditioning with s_d = 1\.4\d{3} \(the training data's standard deviation\)$/.test(n)), `notes: ${web.notes}`);
+  for (const s of ['heun', 'edm-sde']) {
+    assert(web.samplers[s].evaluations === 101, `${s}: ${web.samplers[s].evaluations} evaluations (50 steps x 2 + the final step)`);
+    web.tid[s].forEach((e, j) => assert(Math.abs(e.tid - native.tid[s][j].tid) <= 1e-3 * Math.max(1, Math.abs(e.tid)) + 0.25 * (e.tid_std ?? 0),
+      `${s} e=${e.eps}: page ${e.tid} vs CLI ${native.tid[s][j].tid}`));
+  }
+});
+
 await test('diagnostics_show_the_see_saw_views', async (page) => {
   await page.goto(`${base}?dataset=mog1d&data-size=5000&iters=200&batch=256&width=32&n-samples=500&samplers=ode,sde&steps=sde=100&diagnostics=1&diag-points=2000&diag-trajectories=64&eps=0.05,0.1&gpu=0&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
