@@ -3,10 +3,10 @@
 // Deterministic samplers in warm colours, stochastic ones in cool colours.
 export const COLORS = {
   data: '#555555', truth: '#555555', ode: '#D55E00', heun: '#8F3B00', ddim: '#E69F00', dpm2: '#CC79A7',
-  sde: '#0072B2', pc: '#009E73', ald: '#56B4E9', null: '#999999',
+  sde: '#0072B2', pc: '#009E73', ald: '#56B4E9', 'edm-sde': '#332288', null: '#999999',
 };
 export const LABELS = {
-  data: 'data', ode: 'ODE', heun: 'Heun', ddim: 'DDIM', dpm2: 'DPM-Solver-2', sde: 'SDE', pc: 'PC', ald: 'ALD',
+  data: 'data', ode: 'ODE', heun: 'Heun', ddim: 'DDIM', dpm2: 'DPM-Solver-2', sde: 'SDE', pc: 'PC', ald: 'ALD', 'edm-sde': 'EDM-SDE',
 };
 const FONT = '13px system-ui, sans-serif';
 const PAD = { l: 52, r: 12, t: 22, b: 38 };
