@@ -432,6 +432,7 @@ pub const SHIPPED: &[&str] = &[
     "open-nfe",
     "open-robustness",
     "open-flow-matching",
+    "open-edm",
 ];
 
 /// The preset of this id.
