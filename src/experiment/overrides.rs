@@ -510,7 +510,8 @@ mod tests {
             ("target", "eps"), ("t-dist", "logit-normal"), ("precond", "none"), ("sigma-data", "auto"), ("checkpoints", "none"),
             ("batch", "100"), ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde,pc,ald"),
             ("steps", "sde=50,dpm2=10"), ("exact-score", "true"), ("snr", "0.2"), ("corrector-steps", "2"),
-            ("nfe", "60"), ("denoise", "yes"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("k-grid", "10,50"), ("repeats", "2"),
+            ("nfe", "60"), ("churn", "10"), ("s-tmin", "0.1"), ("s-tmax", "20"), ("s-noise", "1.0"),
+            ("denoise", "yes"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("k-grid", "10,50"), ("repeats", "2"),
             ("survival-eps", "0.1"), ("coordinate", "1"), ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
             ("fixed-t", "none"), ("two-model", "0.6"), ("diagnostics", "true"), ("diag-points", "500"),
             ("diag-times", "1,0.5,0.1"), ("diag-trajectories", "64"), ("fresh", "0.1"), ("generations", "3"),
@@ -570,7 +571,8 @@ mod tests {
             ("dataset", "mog-nd"), ("dim", "3"), ("process", "sub-vp"), ("depth", "2"), ("width", "16"),
             ("activation", "silu"), ("parameterization", "skip-learned"), ("iters", "10"), ("batch", "100"),
             ("lr", "0.0013"), ("t-dist", "logit-normal"), ("checkpoints", "5"), ("report-every", "5"), ("samplers", "dpm2,sde,pc"), ("steps", "sde=50,dpm2=10"),
-            ("snr", "0.2"), ("corrector-steps", "2"), ("nfe", "60"), ("denoise", "yes"), ("n-samples", "100"),
+            ("snr", "0.2"), ("corrector-steps", "2"), ("churn", "10"), ("s-tmin", "0.1"), ("s-tmax", "20"), ("s-noise", "1.0"),
+            ("nfe", "60"), ("denoise", "yes"), ("n-samples", "100"),
             ("eps", "0.1,0.25"), ("k", "50"), ("k-grid", "10,50"), ("repeats", "2"), ("survival-eps", "0.1"), ("coordinate", "1"),
             ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
             ("two-model", "0.6"), ("diagnostics", "true"), ("diag-points", "500"), ("diag-times", "1,0.5,0.1"),
@@ -606,7 +608,7 @@ mod tests {
         assert_eq!(d.iter().find(|(k, _)| *k == "fixed-t").unwrap().1, "none");
         // The choices come from the core's own lists.
         assert_eq!((setting("dataset").unwrap().choices)().len(), Dataset::ALL.len());
-        assert_eq!((setting("samplers").unwrap().choices)(), vec!["ode", "heun", "ddim", "dpm2", "sde", "pc", "ald"]);
+        assert_eq!((setting("samplers").unwrap().choices)(), vec!["ode", "heun", "ddim", "dpm2", "sde", "pc", "ald", "edm-sde"]);
         // The help of `steps` states every sampler's default (a hand-written line: checked here).
         for k in SamplerKind::ALL {
             assert!(setting("steps").unwrap().help.contains(&format!("{}={}", k.name(), k.default_steps())), "steps help lacks {k:?}");
@@ -640,6 +642,8 @@ mod tests {
             ("sigma-data", "0.5", "model.sigma_data: s_d belongs to EDM's preconditioning"),
             ("t-dist", "lognormal", "training.t_dist: EDM's lognormal"),
             ("checkpoints", "150", "training.checkpoints: each checkpoint must be a multiple of report-every"),
+            ("s-noise", "-1", "sampling.churn.s_noise: must be a number in 0..=10"),
+            ("churn", "NaN", "sampling.churn.churn"),
             ("samplers", "ode,euler", "samplers: unknown sampler"),
             ("coordinate", "2", "record.coordinate: must be in 0..=1"),
             ("record-times", "0.5,2", "record.times"),

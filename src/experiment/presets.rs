@@ -433,6 +433,7 @@ pub const SHIPPED: &[&str] = &[
     "open-robustness",
     "open-flow-matching",
     "open-edm",
+    "open-iters",
 ];
 
 /// The preset of this id.

@@ -422,4 +422,34 @@ mod tests {
             }
         }
     }
+
+    /// EDM's preconditioning reads back the eps of any draw from its own target, on `ve`: the
+    /// target (x_0 - c_skip x) / c_out and eps = (x - c_skip x - c_out F) / sigma invert each
+    /// other, and the net sees [c_in x, ln(sigma) / 4].
+    #[test]
+    fn edm_preconditioning_reads_back_the_noise_of_its_target() {
+        let config = ScoreNetConfig {
+            dim: 1,
+            depth: 1,
+            width: 4,
+            activation: Activation::Tanh,
+            parameterization: Parameterization::Plain,
+            process: ProcessKind::Ve,
+            target: Target::X0,
+            precond: Precond::Edm,
+            sigma_data: 0.7,
+        };
+        for &t in &[1e-3f32, 0.1, 0.5, 0.9, 1.0] {
+            let s = ProcessKind::Ve.sigma(t as f64);
+            let (x0, eps) = (0.4f64, -1.1f64);
+            let x = x0 + s * eps;
+            let (cx0, ceps) = config.draw_coefficients(t).unwrap();
+            let y = cx0 as f64 * x0 + ceps as f64 * eps;
+            let (c1, c2) = config.output_coefficients(t).unwrap();
+            let back = c1 as f64 * x + c2 as f64 * y;
+            assert!((back - eps).abs() < 2e-5 * (1.0 + x.abs() / s), "t={t}: {back} vs {eps}");
+            let (c_in, time) = config.net_input(t);
+            assert!((c_in as f64 - 1.0 / (s * s + 0.49).sqrt()).abs() < 1e-6 && (time as f64 - s.ln() / 4.0).abs() < 1e-6);
+        }
+    }
 }
