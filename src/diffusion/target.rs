@@ -134,6 +134,7 @@ pub enum TimeDist {
     LogitNormal,
     /// EDM's ln sigma ~ N(-1.2, 1.2^2) (Karras et al. 2022, Table 1), for the `ve` process: t is
     /// the time of that sigma (`Ve::t_of_sigma`), kept inside [lo, hi].
+    #[serde(rename = "lognormal", alias = "log-normal")]
     LogNormal,
 }
 
@@ -298,5 +299,15 @@ mod tests {
         assert!((mean - 0.5).abs() < 0.01, "{mean}");
         assert!((mid - 0.728).abs() < 0.015, "{mid}");
         assert_eq!(TimeDist::Uniform.time(0.25, 0.75, 0.5, 0.9), 0.5);
+        // The JSON names are the settings' names (the PyTorch script reads them from the spec).
+        for d in TimeDist::ALL {
+            assert_eq!(serde_json::to_string(&d).unwrap(), format!("\"{}\"", d.name()));
+        }
+        for t in Target::ALL {
+            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{}\"", t.name()));
+        }
+        for p in Precond::ALL {
+            assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{}\"", p.name()));
+        }
     }
 }
