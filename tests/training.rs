@@ -6,7 +6,16 @@ use collapse_lab::engine::{block_on, train, CpuEngine, EngineError};
 use collapse_lab::experiment::{self, run::build_net, ExperimentSpec};
 use collapse_lab::parallel;
 use std::ops::ControlFlow;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The worker-thread count is one setting for the whole process, and the test harness runs
+/// this file's tests side by side: every test that sets it holds this lock for as long as its
+/// count must stay put (one test's `set_threads(0)` once reset another's `set_threads(1)`
+/// mid-run, and the engine's name then said "2 threads").
+fn thread_setting() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn small_spec() -> ExperimentSpec {
     let mut s = ExperimentSpec::default();
@@ -36,6 +45,7 @@ fn training_on_chessboard_lowers_the_dsm_loss() {
 
 #[test]
 fn one_seed_one_result_whatever_the_thread_count() {
+    let _threads = thread_setting();
     let spec = small_spec();
     let run = |threads: usize, seed: u64| {
         parallel::set_threads(threads);
@@ -133,6 +143,7 @@ impl ShardHelpers for LocalHelpers {
 
 #[test]
 fn helper_workers_give_the_bits_of_one_worker_and_a_failed_helper_changes_nothing() {
+    let _threads = thread_setting();
     let mut spec = small_spec();
     spec.training.batch = 1700; // 4 shards, the last one short
     let run = |helpers: usize, fail_at: Option<u32>| {
@@ -203,6 +214,7 @@ impl collapse_lab::sample::BlockHelpers for LocalSamplers {
 #[test]
 fn sampling_helpers_give_the_bits_of_one_worker_and_a_failed_helper_changes_nothing() {
     use experiment::sampling::{set_block_helpers, BlockJob, SampleSetup};
+    let _threads = thread_setting();
     let mut one_net = small_spec();
     one_net.training.iters = 40;
     one_net.sampling.n_samples = 2600; // 3 blocks, the last one short
