@@ -438,15 +438,7 @@ def sample(kind, steps, x, model, process, gen):
             a, c = first_order(process, t, tn)
             x = a * x - c * model(mid, u)
         elif kind == "heun":
-            # Heun's method on the probability-flow ODE, as the lab's operations write it:
-            # the Euler point x' first, then x takes e1's part of the averaged step, then e2's.
-            h = t - tn
-            ft, fn_ = process.f(t), process.f(tn)
-            ct, cn = 0.5 * process.g2(t) / process.sigma(t), 0.5 * process.g2(tn) / process.sigma(tn)
-            e1 = model(x, t)
-            mid = f32(1.0 - h * ft) * x - f32(h * ct) * e1
-            x = f32(1.0 - 0.5 * h * (ft + fn_ * (1.0 - h * ft))) * x - f32(0.5 * h * ct * (1.0 - h * fn_)) * e1
-            x = f32(1.0) * x - f32(0.5 * h * cn) * model(mid, tn)
+            x = heun_step(x, t, tn, model, process)
         elif kind == "edm-sde":
             # EDM's Algorithm 2: raise the noise from t to t_hat, then a Heun step to tn.
             c = sampling.get("churn", {})
@@ -462,13 +454,7 @@ def sample(kind, steps, x, model, process, gen):
                     x = x - f32(1.0) * (f32(1.0 - r) * x + f32(0.0) * x) + f32(s_noise * math.sqrt(var)) * torch.randn(x.shape, generator=gen, device=x.device)
                 else:
                     th = t
-            h = th - tn
-            ft, fn_ = process.f(th), process.f(tn)
-            ct, cn = 0.5 * process.g2(th) / process.sigma(th), 0.5 * process.g2(tn) / process.sigma(tn)
-            e1 = model(x, th)
-            mid = f32(1.0 - h * ft) * x - f32(h * ct) * e1
-            x = f32(1.0 - 0.5 * h * (ft + fn_ * (1.0 - h * ft))) * x - f32(0.5 * h * ct * (1.0 - h * fn_)) * e1
-            x = f32(1.0) * x - f32(0.5 * h * cn) * model(mid, tn)
+            x = heun_step(x, th, tn, model, process)
         elif kind == "ald":
             la = level_alpha(process, t, t - tn)
             for _ in range(sampling["corrector_steps"]):
@@ -479,6 +465,19 @@ def sample(kind, steps, x, model, process, gen):
         t = grid[-1]
         x = (x - f32(process.sigma(t)) * model(x, t)) / f32(process.alpha(t))
     return x
+
+
+def heun_step(x, t, tn, model, process):
+    # Heun's method on the probability-flow ODE from t to tn, as the lab's operations write it
+    # (sde_ode::heun_step): the Euler point x' first, then x takes e1's part of the averaged
+    # step, then e2's. The heun sampler and edm-sde's step after its churn both call it.
+    h = t - tn
+    ft, fn_ = process.f(t), process.f(tn)
+    ct, cn = 0.5 * process.g2(t) / process.sigma(t), 0.5 * process.g2(tn) / process.sigma(tn)
+    e1 = model(x, t)
+    mid = f32(1.0 - h * ft) * x - f32(h * ct) * e1
+    x = f32(1.0 - 0.5 * h * (ft + fn_ * (1.0 - h * ft))) * x - f32(0.5 * h * ct * (1.0 - h * fn_)) * e1
+    return f32(1.0) * x - f32(0.5 * h * cn) * model(mid, tn)
 
 
 def first_order(process, s, t):
