@@ -180,6 +180,15 @@ pub async fn run_with(
     timings.insert("data_s".into(), now_s() - t0);
     let (refs, fresh) = reference_draws(spec, &data);
     check_radii(spec, &refs[0])?;
+    // The spec the nets are built from: EDM's s_d resolved once, from this data. The result
+    // reports the spec as given.
+    let resolved = spec.with_sigma_data(&data);
+    let given = spec;
+    let spec = resolved.as_ref().unwrap_or(given);
+    if let (Some(s_d), None) = (spec.model.sigma_data.filter(|_| !spec.model.precond.is_none()), &pretrained) {
+        let how = if given.model.sigma_data.is_some() { "as given" } else { "the training data's standard deviation" };
+        notes.push(format!("EDM preconditioning with s_d = {:.4} ({how})", s_d as f32));
+    }
 
     let m = train::obtain(spec, &data, backend, pretrained, &mut notes, on_event).await?;
     if let Some(t) = m.train_s {
@@ -214,7 +223,7 @@ pub async fn run_with(
     }
     timings.insert("total_s".into(), now_s() - t0);
     Ok(ExperimentResult {
-        spec: spec.clone(),
+        spec: given.clone(),
         engine: m.engine,
         sampling_engine: sampled.engine,
         engine_choice: m.engine_choice,

@@ -207,15 +207,9 @@ pub async fn sample_all(
     let mut samples = BTreeMap::new();
     let mut samplers = BTreeMap::new();
     let mut recordings = BTreeMap::new();
-    // A helper rebuilds the nets from the spec: it gets EDM's s_d resolved, not the data (a CSV
-    // file's points do not travel with the spec).
-    let mut resolved = None;
-    if !spec.model.precond.is_none() && spec.model.sigma_data.is_none() {
-        let mut s = spec.clone();
-        s.model.sigma_data = Some(spec.data_std());
-        resolved = Some(s);
-    }
-    let setup = SampleSetup { spec: resolved.as_ref().unwrap_or(spec), params, plan: &plan };
+    // A helper rebuilds the nets from the spec: the run resolved EDM's s_d in it
+    // (`ExperimentSpec::with_sigma_data`), as a CSV file's points do not travel with the spec.
+    let setup = SampleSetup { spec, params, plan: &plan };
     let sampling = Sampling::new(on_gpu, engine_name, n, Some(&setup), notes);
     for &kind in &spec.sampling.samplers {
         phase(on_event, kind.name())?;

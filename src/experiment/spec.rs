@@ -373,19 +373,23 @@ impl ExperimentSpec {
 
     /// s_d of EDM's preconditioning: `model.sigma_data` where given, else the training set's
     /// standard deviation, the root mean of its coordinates' variances (0.5 in EDM's images).
+    /// A run resolves it once, from the data it already holds ([`ExperimentSpec::with_sigma_data`]);
+    /// this draws the training set again.
     pub fn data_std(&self) -> f64 {
-        if let Some(s) = self.model.sigma_data {
-            return s;
+        self.model.sigma_data.unwrap_or_else(|| points_std(&self.data(self.data_size())))
+    }
+
+    /// This spec with EDM's s_d resolved from `data` (the run's training set), when it uses
+    /// the preconditioning without `model.sigma_data`; None when nothing is to resolve. A run
+    /// builds its nets (engines, checkpoints, helpers) from the resolved spec and reports the
+    /// spec as given.
+    pub fn with_sigma_data(&self, data: &crate::points::Points) -> Option<ExperimentSpec> {
+        if self.model.precond.is_none() || self.model.sigma_data.is_some() {
+            return None;
         }
-        let p = self.data(self.data_size());
-        let (n, d) = (p.len() as f64, p.dim);
-        let mut var = 0.0;
-        for k in 0..d {
-            let col = p.data.iter().skip(k).step_by(d).map(|&v| v as f64);
-            let mean = col.clone().sum::<f64>() / n;
-            var += col.map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
-        }
-        (var / d as f64).sqrt()
+        let mut s = self.clone();
+        s.model.sigma_data = Some(points_std(data));
+        Some(s)
     }
 
     /// `n` points of the data set from the given stream (fresh draws: references, diagnostics,
@@ -824,4 +828,16 @@ mod tests {
             assert_eq!(e.field, field, "{json}: {e}");
         }
     }
+}
+
+/// The standard deviation of a set of points: the root mean of its coordinates' variances.
+pub fn points_std(p: &crate::points::Points) -> f64 {
+    let (n, d) = (p.len() as f64, p.dim);
+    let mut var = 0.0;
+    for k in 0..d {
+        let col = p.data.iter().skip(k).step_by(d).map(|&v| v as f64);
+        let mean = col.clone().sum::<f64>() / n;
+        var += col.map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+    }
+    (var / d as f64).sqrt()
 }

@@ -352,10 +352,6 @@ pub async fn obtain(
         return Ok(Model { model, training: p.training, training_nets: p.training_nets, engine, params: p.params, engine_choice: None, on_gpu: None, train_s: None, snapshots: p.snapshots });
     }
     let (backend, engine_choice) = resolve_backend(spec, data, backend, notes, on_event).await?;
-    if !spec.model.precond.is_none() {
-        let given = if spec.model.sigma_data.is_some() { "as given" } else { "the training data's standard deviation" };
-        notes.push(format!("EDM preconditioning with s_d = {:.4} ({given})", build_net(spec).config.sigma_data));
-    }
     phase(on_event, "training")?;
     let t = now_s();
     let mut on_gpu = None;
