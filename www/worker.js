@@ -1,9 +1,10 @@
 // Runs experiments off the page's main thread. Cancel = the page terminates this worker. The
 // page decides the engine (www/gpu.js) and says so in useGpu and auto, for a single run, a
-// study's runs and a generations run's chains alike. A study's page sends one planned
-// run at a time ({studyRun}), a generations run one chain ({chainRun}); the worker answers with
-// its record and waits for the next.
-import init, { runExperiment, runStudyRun, runChain, compareCsv, readDataCsv, setShardHelpers, ShardComputer, BlockSampler } from '../collapse-lab.js';
+// study's runs and a generations run's chains alike. A study's page sends one group of planned
+// runs that share training at a time ({studyGroup}); the worker answers with each run's record
+// as it finishes, then {type: 'groupDone'}. A generations run sends one chain ({chainRun}); the
+// worker answers with its record. Then the worker waits for the next.
+import init, { runExperiment, runStudyGroup, runChain, compareCsv, readDataCsv, setShardHelpers, ShardComputer, BlockSampler } from '../collapse-lab.js';
 import { makePool } from './pool.js';
 
 const ready = init();
@@ -67,12 +68,13 @@ self.onmessage = async (ev) => {
       self.postMessage({ type: 'record', record });
       return;
     }
-    if (ev.data.studyRun) {
-      const record = await runStudyRun(ev.data.studyRun, (e) => {
+    if (ev.data.studyGroup) {
+      await runStudyGroup(ev.data.studyGroup, (e) => {
         if (e.kind === 'progress') self.postMessage({ type: 'event', event: e });
+        else if (e.kind === 'record') self.postMessage({ type: 'record', record: e.record });
         return true;
       }, ev.data.data, !!ev.data.useGpu, !!ev.data.auto);
-      self.postMessage({ type: 'record', record });
+      self.postMessage({ type: 'groupDone' });
       return;
     }
     // Training on several workers: this one and workers - 1 helpers (same numbers as one).

@@ -82,7 +82,11 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
         write("generations.json", &serde_json::to_string(&g).unwrap())?;
         write("generations.csv", &generations::to_csv(&g))
     };
-    let (records, save_error) = study::batch::run(&plan, records, jobs, backend, &run_one, &on_finished);
+    let (records, save_error) = study::batch::run(&plan, records, jobs, backend, &study::batch::Work::each(&|runs, backend, out| {
+        for run in runs {
+            out(run_one(run, backend.clone()));
+        }
+    }), &on_finished);
     let result = generations::aggregate(&plan, &records);
     emit(&serde_json::to_string_pretty(&result).unwrap());
     if !quiet {

@@ -76,7 +76,7 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
             None => Ok(()),
         }
     };
-    let (records, save_error) = study::batch::run(&plan, records, jobs, backend, &study::batch::run_experiment, &on_finished);
+    let (records, save_error) = study::batch::run(&plan, records, jobs, backend, &study::batch::Work::study(), &on_finished);
     let result = study::aggregate(&plan, &records);
     if !quiet {
         summarize_study(&result);

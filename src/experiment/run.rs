@@ -114,6 +114,10 @@ pub struct Pretrained {
     pub engine: String,
     /// The nets at each of the spec's checkpoints (iteration, one vector per net).
     pub snapshots: Vec<(u64, Vec<Vec<f32>>)>,
+    /// Where the nets come from another run of the same study that trained as this spec would
+    /// (`study::share`): that run's index. The run then reports the engine that trained them
+    /// and samples there, with a note, instead of calling itself a saved run.
+    pub shared_from: Option<usize>,
 }
 
 /// The model at one checkpoint of training (`training.checkpoints`): what the run measures of
@@ -185,7 +189,8 @@ pub async fn run_with(
     let resolved = spec.with_sigma_data(&data);
     let given = spec;
     let spec = resolved.as_ref().unwrap_or(given);
-    if let (Some(s_d), None) = (spec.model.sigma_data.filter(|_| !spec.model.precond.is_none()), &pretrained) {
+    let trains = pretrained.as_ref().is_none_or(|p| p.shared_from.is_some());
+    if let (Some(s_d), true) = (spec.model.sigma_data.filter(|_| !spec.model.precond.is_none()), trains) {
         let how = if given.model.sigma_data.is_some() { "as given" } else { "the training data's standard deviation" };
         notes.push(format!("EDM preconditioning with s_d = {:.4} ({how})", s_d as f32));
     }

@@ -337,8 +337,26 @@ pub async fn obtain(
         return Ok(Model { model, training: None, training_nets: Vec::new(), engine, params: Vec::new(), engine_choice: None, on_gpu: None, train_s: None, snapshots: Vec::new() });
     }
     if let Some(p) = pretrained {
-        let model = assemble(spec, pretrained_nets(spec, &p.params)?);
-        let engine = format!("saved run (trained on {})", p.engine);
+        let nets = pretrained_nets(spec, &p.params)?;
+        // Nets shared within a study sample where they were trained (the GPU when the caller
+        // passes it); a saved run's are sampled on the CPU.
+        let on_gpu = match (&backend, p.shared_from) {
+            (Backend::Gpu(ctx), Some(_)) => {
+                let ranges = spec.nets();
+                Some(OnGpu { ctx: ctx.clone(), nets: nets.clone(), split: (ranges.len() > 1).then(|| ranges[1].0 as f32) })
+            }
+            _ => None,
+        };
+        let model = assemble(spec, nets);
+        let engine = match p.shared_from {
+            Some(run) => {
+                notes.push(format!(
+                    "training shared with run {run} of this study (the same data, nets, training settings and seed, so the same nets): this run only sampled and measured them"
+                ));
+                p.engine.clone()
+            }
+            None => format!("saved run (trained on {})", p.engine),
+        };
         let want: Vec<u64> = spec.training.checkpoints.clone();
         if p.snapshots.iter().map(|s| s.0).collect::<Vec<_>>() != want {
             return Err(RunError::Spec(SpecError {
@@ -349,7 +367,7 @@ pub async fn obtain(
         for (_, s) in &p.snapshots {
             check_params(spec, s)?;
         }
-        return Ok(Model { model, training: p.training, training_nets: p.training_nets, engine, params: p.params, engine_choice: None, on_gpu: None, train_s: None, snapshots: p.snapshots });
+        return Ok(Model { model, training: p.training, training_nets: p.training_nets, engine, params: p.params, engine_choice: None, on_gpu, train_s: None, snapshots: p.snapshots });
     }
     let (backend, engine_choice) = resolve_backend(spec, data, backend, notes, on_event).await?;
     phase(on_event, "training")?;

@@ -2,23 +2,45 @@
 //! runs of a plan not done yet, `jobs` at a time on threads with the cores shared out between
 //! them; each finished run is handed at once, with every record so far, to the caller, who
 //! prints it and saves the file, so a killed batch resumes where it stopped. Results do not
-//! depend on `jobs`: every run is bit-identical whatever its thread count. The page runs the
-//! same plans with one Web Worker per run (www/batch.js), the records made by the same
-//! functions (`record`, `generations::record`) through the wasm glue.
+//! depend on `jobs`: every run is bit-identical whatever its thread count. A job takes a group
+//! of runs at a time: a study's runs that share training (`study::share`) go to one job, which
+//! trains once; a chain of generations is a group of one. The page runs the same plans and
+//! groups with one Web Worker per group (www/batch.js), the records made by the same functions
+//! (`share::run_group`, `generations::record`) through the wasm glue.
 
-use super::{record, Plan, PlannedRun, RunRecord};
+use super::{share, Plan, PlannedRun, RunRecord};
 use crate::engine::block_on;
-use crate::experiment::{self, Backend, Event};
+use crate::experiment::{Backend, Event};
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-/// One planned run as a whole experiment: a study's run.
-pub fn run_experiment(run: &PlannedRun, backend: Backend) -> RunRecord {
+/// A group of a study's runs that share training ([`share::run_group`]).
+pub fn run_study_group(runs: &[&PlannedRun], backend: Backend, on_record: &mut dyn FnMut(RunRecord)) {
     let mut quiet = |_: Event| ControlFlow::Continue(());
-    match block_on(experiment::run_on(&run.spec, backend, &mut quiet)) {
-        Ok(r) => record(run, Ok(&r)),
-        Err(e) => record(run, Err(e.to_string())),
+    block_on(share::run_group(runs, backend, &mut quiet, on_record));
+}
+
+/// How a batch groups its runs and runs one group: `study` shares training within a study's
+/// groups; `each` runs every run alone with the given function (generations' chains). The
+/// function gets the group's runs and the backend, and hands each record to the callback as
+/// its run finishes.
+pub struct Work<'a> {
+    pub share: bool,
+    pub run_group: &'a (dyn Fn(&[&PlannedRun], Backend, &mut dyn FnMut(RunRecord)) + Sync),
+}
+
+impl Work<'static> {
+    /// A study's runs, training shared within each group.
+    pub fn study() -> Work<'static> {
+        Work { share: true, run_group: &run_study_group }
+    }
+}
+
+impl<'a> Work<'a> {
+    /// Every run alone, with `run_group` (called with one run at a time).
+    pub fn each(run_group: &'a (dyn Fn(&[&PlannedRun], Backend, &mut dyn FnMut(RunRecord)) + Sync)) -> Work<'a> {
+        Work { share: false, run_group }
     }
 }
 
@@ -42,21 +64,22 @@ impl Finished<'_> {
 }
 
 /// Runs the planned runs that `kept` (records of finished runs, from a resumed file) does not
-/// hold, with `run_one`, `jobs` at a time, each on a clone of `backend` and with its share of
-/// the thread budget (`parallel::threads()`, e.g. `--threads`, divided by `jobs`). After each
-/// run, `on_finished` (under a lock: one at a time, in finishing order) prints and saves; its
-/// first error is returned at the end (the batch goes on: the runs are not lost, the JSON is
-/// printed). Returns every record.
+/// hold, group by group (`work`), `jobs` groups at a time, each on a clone of `backend` and
+/// with its share of the thread budget (`parallel::threads()`, e.g. `--threads`, divided by
+/// `jobs`). After each run, `on_finished` (under a lock: one at a time, in finishing order)
+/// prints and saves; its first error is returned at the end (the batch goes on: the runs are
+/// not lost, the JSON is printed). Returns every record.
 pub fn run(
     plan: &Plan,
     kept: Vec<RunRecord>,
     jobs: usize,
     backend: Backend,
-    run_one: &(dyn Fn(&PlannedRun, Backend) -> RunRecord + Sync),
+    work: &Work,
     on_finished: &(dyn Fn(Finished) -> Result<(), String> + Sync),
 ) -> (Vec<RunRecord>, Option<String>) {
     let todo: Vec<usize> = plan.runs.iter().map(|r| r.index).filter(|i| !kept.iter().any(|k| k.index == *i)).collect();
-    let jobs = jobs.clamp(1, todo.len().max(1));
+    let groups = if work.share { share::groups(plan, &todo) } else { todo.iter().map(|&i| vec![i]).collect() };
+    let jobs = jobs.clamp(1, groups.len().max(1));
     let budget = crate::parallel::threads();
     crate::parallel::set_threads((budget / jobs).max(1));
     let t0 = crate::clock::now_s();
@@ -66,16 +89,18 @@ pub fn run(
         for _ in 0..jobs {
             s.spawn(|| loop {
                 let k = next.fetch_add(1, Ordering::SeqCst);
-                let Some(&i) = todo.get(k) else { break };
-                let rec = run_one(&plan.runs[i], backend.clone());
-                let mut st = state.lock().unwrap();
-                st.0.push(rec);
-                st.1 += 1;
-                let (records, done) = (&st.0, st.1);
-                let f = Finished { record: records.last().unwrap(), records, done, todo: todo.len(), elapsed_s: crate::clock::now_s() - t0 };
-                if let Err(e) = on_finished(f) {
-                    st.2.get_or_insert(e);
-                }
+                let Some(group) = groups.get(k) else { break };
+                let runs: Vec<&PlannedRun> = group.iter().map(|&i| &plan.runs[i]).collect();
+                (work.run_group)(&runs, backend.clone(), &mut |rec| {
+                    let mut st = state.lock().unwrap();
+                    st.0.push(rec);
+                    st.1 += 1;
+                    let (records, done) = (&st.0, st.1);
+                    let f = Finished { record: records.last().unwrap(), records, done, todo: todo.len(), elapsed_s: crate::clock::now_s() - t0 };
+                    if let Err(e) = on_finished(f) {
+                        st.2.get_or_insert(e);
+                    }
+                });
             });
         }
     });

@@ -11,6 +11,7 @@
 pub mod batch;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod slurm;
+pub mod share;
 
 use crate::experiment::{overrides, ExperimentResult, ExperimentSpec, SpecError};
 use serde::{Deserialize, Serialize};

@@ -74,7 +74,7 @@ fn single_runs(p: &Plan) -> Vec<BTreeMap<String, Option<f64>>> {
 }
 
 fn study(p: &Plan, jobs: usize, kept: Vec<RunRecord>) -> StudyResult {
-    let (records, error) = batch::run(p, kept, jobs, crate::experiment::Backend::Cpu, &batch::run_experiment, &|_| Ok(()));
+    let (records, error) = batch::run(p, kept, jobs, crate::experiment::Backend::Cpu, &batch::Work::study(), &|_| Ok(()));
     assert!(error.is_none());
     aggregate(p, &records)
 }
@@ -118,7 +118,7 @@ fn a_study_gives_the_single_runs_numbers_whatever_the_jobs_and_resumes() {
     // The batch runs what is missing, hands each run over with every record so far (kept
     // first), and reports its progress.
     let ran = Mutex::new(Vec::new());
-    let (records, error) = batch::run(&p, kept.clone(), 2, crate::experiment::Backend::Cpu, &batch::run_experiment, &|f| {
+    let (records, error) = batch::run(&p, kept.clone(), 2, crate::experiment::Backend::Cpu, &batch::Work::study(), &|f| {
         assert_eq!((f.records.len(), f.todo), (3 + f.done, 5));
         ran.lock().unwrap().push(f.record.index);
         Err(format!("save {}", f.done))
@@ -282,5 +282,75 @@ fn fuzz_resume_never_loses_a_planned_run() {
         idx.sort();
         idx.dedup();
         assert_eq!(idx.len(), resumed.kept.len(), "case {case}: two records for one planned run");
+    }
+}
+
+/// Runs that differ only after training share it: a study varying the sampler budget, the
+/// radii and the diagnostics trains once per seed (and per width), and every run's figures and
+/// samples are those of a run that trained by itself, bit for bit.
+#[test]
+fn runs_that_differ_only_after_training_share_it_and_give_the_single_runs_figures() {
+    let mut b = base();
+    b.sampling.samplers = vec![crate::sample::SamplerKind::Ode, crate::sample::SamplerKind::Heun, crate::sample::SamplerKind::Sde];
+    let p = plan(&b, axes(&["width=4,8", "nfe=10,20", "diag-trajectories=8,16"]), 2).unwrap();
+    // Groups: one per width and seed, each holding its 4 sampling cells, in plan order.
+    let all: Vec<usize> = (0..p.runs.len()).collect();
+    let groups = share::groups(&p, &all);
+    assert_eq!(groups.len(), 4);
+    for g in &groups {
+        assert_eq!(g.len(), 4);
+        let first = &p.runs[g[0]].spec;
+        assert!(g.iter().all(|&i| p.runs[i].spec.model.width == first.model.width && p.runs[i].spec.seed == first.seed));
+        assert!(g.windows(2).all(|w| w[0] < w[1]));
+    }
+    // A training setting (lr, the data size, two-model) or the exact score splits or drops groups.
+    let q = plan(&b, axes(&["lr=1e-3,2e-3", "data-size=3000,4000", "two-model=none,0.6"]), 1).unwrap();
+    assert_eq!(share::groups(&q, &(0..q.runs.len()).collect::<Vec<_>>()).len(), q.runs.len());
+    let mut exact = b.clone();
+    exact.sampling.exact_score = true;
+    assert!(share::training_key(&exact).is_none());
+
+    let singles: Vec<ExperimentResult> =
+        p.runs.iter().map(|r| block_on(experiment::run(&r.spec, &mut |_| ControlFlow::Continue(()))).unwrap()).collect();
+    let same = |rec: &RunRecord, single: &ExperimentResult, why: &str| {
+        let mut want = run_metrics(single);
+        let mut got = rec.metrics.clone();
+        for k in ["train_s", "total_s", "ms_per_step"] {
+            want.remove(k);
+            got.remove(k);
+        }
+        assert_eq!(got, want, "{why}: run {} figures", rec.index);
+        let (r, mut s) = (rec.result.as_ref().unwrap(), serde_json::to_value(single).unwrap());
+        s["diagnostics"].as_object_mut().unwrap().remove("velocity_field"); // a study does not keep it
+        // The samples themselves are not kept in a record: their moments, TID, marginal
+        // accuracy and the diagnostics' error correlations along each sampler's paths are.
+        for key in ["diagnostics", "tid", "marginal_accuracy"] {
+            assert!(!s[key].is_null() && r[key] == s[key], "{why}: run {} {key} differs", rec.index);
+        }
+        for (name, sampler) in s["samplers"].as_object().unwrap() {
+            for key in ["steps", "evaluations", "mean", "variance"] {
+                assert_eq!(r["samplers"][name][key], sampler[key], "{why}: run {} {name} {key}", rec.index);
+            }
+        }
+        assert_eq!(r["training"]["losses"], s["training"]["losses"], "{why}: run {}", rec.index);
+    };
+    let shared = study(&p, 2, Vec::new());
+    assert!(shared.failed.is_empty() && shared.missing.is_empty());
+    for rec in &shared.runs {
+        same(rec, &singles[rec.index], "shared");
+        // The engine named is the one that trained the nets (a thread count, as jobs share cores).
+        let g = groups.iter().find(|g| g.contains(&rec.index)).unwrap();
+        let trained = shared.runs.iter().find(|r| r.index == g[0]).unwrap();
+        assert_eq!(rec.result.as_ref().unwrap()["engine"], trained.result.as_ref().unwrap()["engine"]);
+        let notes = rec.result.as_ref().unwrap()["notes"].to_string();
+        let first = groups.iter().any(|g| g[0] == rec.index);
+        assert_eq!(notes.contains("training shared with run"), !first, "run {}: {notes}", rec.index);
+    }
+    // Resumed with one run of each group kept (a study's file keeps no nets): each group
+    // trains once more and still gives the same figures.
+    let kept: Vec<RunRecord> = shared.runs.iter().filter(|r| groups.iter().any(|g| g[0] == r.index)).cloned().collect();
+    let resumed = study(&p, 1, kept);
+    for rec in &resumed.runs {
+        same(rec, &singles[rec.index], "resumed");
     }
 }

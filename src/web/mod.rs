@@ -567,26 +567,43 @@ pub fn study_aggregate(pairs_json: &str, axes_json: &str, seeds: usize, records_
     Ok(to_js(&crate::study::aggregate(&plan, &records)))
 }
 
-/// Runs one planned run of a study (`{index, cell, seed_index, settings, spec}`), as the CLI's
-/// study does, on the engine the page chose (`use_gpu`, `auto`: as for `runExperiment`), and
-/// resolves to its record (figures, result, or error). `data`: a CSV data set's points, as for
-/// `runExperiment`.
-#[wasm_bindgen(js_name = runStudyRun)]
-pub async fn run_study_run(run_json: String, on_event: Function, data: Option<Vec<f32>>, use_gpu: bool, auto: bool) -> Result<JsValue, JsValue> {
-    let mut run: crate::study::PlannedRun =
-        serde_json::from_str(&run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
-    attach_data(&mut run.spec, data)?;
+/// The runs of a study's plan in groups that share training (`study::share::groups`), as the
+/// CLI's batch runs them: `[[index, ...], ...]`, the indices into `plan.runs`.
+#[wasm_bindgen(js_name = studyGroups)]
+pub fn study_groups(pairs_json: &str, axes_json: &str, seeds: usize) -> Result<JsValue, JsValue> {
+    let plan = study_plan_of(pairs_json, axes_json, seeds)?;
+    let all: Vec<usize> = (0..plan.runs.len()).collect();
+    Ok(to_js(&crate::study::share::groups(&plan, &all)))
+}
+
+/// Runs one group of a study's planned runs (`[{index, cell, seed_index, settings, spec}, ...]`,
+/// a group of `studyGroups`), as the CLI's study does: the first trains on the engine the page
+/// chose (`use_gpu`, `auto`: as for `runExperiment`), the others sample its nets. Each run's
+/// record (figures, result, or error) goes to `on_event` as `{kind: "record", record}` when it
+/// finishes, between the run's own events; resolves when the group is done. `data`: a CSV data
+/// set's points, as for `runExperiment`.
+#[wasm_bindgen(js_name = runStudyGroup)]
+pub async fn run_study_group(runs_json: String, on_event: Function, data: Option<Vec<f32>>, use_gpu: bool, auto: bool) -> Result<(), JsValue> {
+    let mut runs: Vec<crate::study::PlannedRun> =
+        serde_json::from_str(&runs_json).map_err(|e| JsValue::from_str(&format!("bad planned runs: {e}")))?;
+    if runs.is_empty() {
+        return Err(JsValue::from_str("bad planned runs: the group is empty"));
+    }
+    for run in &mut runs {
+        attach_data(&mut run.spec, data.clone())?;
+    }
     let mut cb = relay(&on_event);
-    let (backend, _) = backend_of(use_gpu, auto, run.spec.sampling.exact_score, &mut |text| {
+    let (backend, _) = backend_of(use_gpu, auto, runs[0].spec.sampling.exact_score, &mut |text| {
         let _ = cb(Event::Note(&text));
     })
     .await;
-    let outcome = experiment::run_on(&run.spec, backend, &mut cb).await;
-    let rec = match &outcome {
-        Ok(r) => crate::study::record(&run, Ok(r)),
-        Err(e) => crate::study::record(&run, Err(e.to_string())),
+    let refs: Vec<&crate::study::PlannedRun> = runs.iter().collect();
+    let send = |rec: crate::study::RunRecord| {
+        let _ = on_event.call1(&JsValue::NULL, &to_js(&serde_json::json!({"kind": "record", "record": rec})));
     };
-    Ok(to_js(&rec))
+    let mut on_record = send;
+    crate::study::share::run_group(&refs, backend, &mut cb, &mut on_record).await;
+    Ok(())
 }
 
 /// The Hermite see-saw of appendix G.3 (as `collapse-lab hermite`).

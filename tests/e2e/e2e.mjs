@@ -477,17 +477,40 @@ await test('a_study_runs_in_parallel_workers_and_matches_the_cli', async (page) 
   assert(/Shown from this browser's store: the study/.test(await page.textContent('#progress-text')), 'no stored-study note');
 });
 
+// Runs that differ only after training (here the evaluation budget) share it, in the page as
+// in the CLI: one training per seed, the other runs sample its nets, with the same figures.
+await test('a_study_trains_once_for_runs_that_differ_only_in_sampling', async (page) => {
+  const settings = 'dataset=mog&data-size=3000&depth=2&width=16&iters=60&batch=128&report-every=20&samplers=ode,heun,sde&n-samples=600&eps=0.05,0.1&repeats=2';
+  await page.goto(`${base}?${settings}&vary=nfe=10,20,40&seeds=2&gpu=0&autorun=1`);
+  await page.waitForSelector('#study-view[data-state=done]', { timeout: 300_000 });
+  const web = await page.evaluate(() => window.collapseLab.study);
+  assert(web.runs.length === 6 && web.missing.length === 0 && web.failed.length === 0, `runs: ${web.runs.length}`);
+  const shared = web.runs.filter((r) => r.result.notes.some((n) => /^training shared with run \d+ of this study/.test(n)));
+  assert(shared.length === 4, `${shared.length} of 6 runs shared training (want 4: two seeds, three budgets)`);
+  const args = ['study', '--quiet', '--seeds', '2', '--vary', 'nfe=10,20,40', ...settings.split('&').map((kv) => `--${kv}`)];
+  const native = JSON.parse(execFileSync(cliBin, args, { maxBuffer: 1 << 28 }));
+  for (const r of native.runs) {
+    const w = web.runs.find((x) => x.index === r.index);
+    assert(JSON.stringify(w.result.notes) === JSON.stringify(r.result.notes), `run ${r.index} notes: page ${w.result.notes} vs CLI ${r.result.notes}`);
+    for (const k of Object.keys(r.metrics).filter((k) => /^(tid|marginal_accuracy)@|^final_loss$/.test(k))) {
+      const rel = Math.abs(w.metrics[k] - r.metrics[k]) / Math.max(1e-9, Math.abs(r.metrics[k]));
+      assert(rel < 1e-3, `run ${r.index} ${k}: page ${w.metrics[k]} vs CLI ${r.metrics[k]}`);
+    }
+  }
+});
+
 // A study trains on the engine a single run would: with gpu=1 every run trains (and samples) on
-// WebGPU (SwiftShader here), two runs at a time sharing the GPU, and the page says so.
+// WebGPU (SwiftShader here), two runs at a time sharing the GPU, and the page says so; runs that
+// share training sample on WebGPU too.
 await test('a_study_on_webgpu_trains_every_run_there', async (page) => {
   const settings = 'dataset=mog&data-size=2000&depth=2&iters=40&batch=128&report-every=20&samplers=ode&steps=ode=20&n-samples=300&eps=0.05,0.1&repeats=2';
-  await page.goto(`${base}?${settings}&vary=width=8,16&seeds=1&gpu=1&autorun=1`);
+  await page.goto(`${base}?${settings}&vary=width=8,16&vary=nfe=10,20&seeds=1&gpu=1&autorun=1`);
   await page.waitForSelector('#study-view[data-state=done]', { timeout: 400_000 });
   const web = await page.evaluate(() => window.collapseLab.study);
-  const engines = web.runs.map((r) => r.result && r.result.engine);
-  assert(web.runs.length === 2 && engines.every((e) => /^gpu/.test(e)), `engines: ${engines}`);
+  const engines = web.runs.map((r) => r.result && `${r.result.engine} / ${r.result.sampling_engine}`);
+  assert(web.runs.length === 4 && engines.every((e) => /^gpu.* \/ gpu/.test(e)), `engines: ${engines}`);
   const text = await page.textContent('#progress-text');
-  assert(/Study done: 2 runs in .* \(2 workers, WebGPU\)/.test(text), `done line: ${text}`);
+  assert(/Study done: 4 runs in .* \(2 workers, WebGPU\)/.test(text), `done line: ${text}`);
   assert((await page.textContent('#engine-note')).startsWith('Training on WebGPU'), 'engine note');
   console.log(`  ${text}`);
 });

@@ -1,4 +1,4 @@
-import { studyAggregate, studyPlan } from '../../collapse-lab.js';
+import { studyAggregate, studyGroups, studyPlan } from '../../collapse-lab.js';
 import { enginesOf, runBatch, workersFor } from '../batch.js';
 import { chooseEngine } from '../gpu.js';
 import { busy, csvMissing, setRunning, validate, yieldLanding } from '../controls.js';
@@ -35,8 +35,11 @@ export async function startStudy() {
   // A study has its own view; the single-run views stay only if they hold a finished run.
   $('#run-view').hidden = !S.lastOut;
   $('#seesaw-view').hidden = !S.lastOut || $('#seesaw-view').hidden;
-  const n = workersFor(engine, plan.runs.length);
-  S.study = { pairs, axes, seeds, records: [], queue: plan.runs.slice(), running: new Map(), workers: [], total: plan.runs.length, t0: performance.now() };
+  // Runs that differ only after training (sampler settings, budgets, metrics) share it: one
+  // worker trains once per group and samples the group's runs (study::share, as the CLI does).
+  const groups = studyGroups(pairs, axes, seeds).map((g) => ({ index: g[0], runs: g.map((i) => plan.runs[i]) }));
+  const n = workersFor(engine, groups.length);
+  S.study = { pairs, axes, seeds, records: [], queue: groups, running: new Map(), workers: [], total: plan.runs.length, t0: performance.now() };
   const view = $('#study-view');
   view.dataset.state = 'running';
   setRunning(true);
@@ -67,11 +70,23 @@ export async function startStudy() {
     if (!s.result.failed.length) keep(studyKey(s), s.result, 'the study');
   };
   const data = JSON.parse(pairs).some(([k, v]) => k === 'dataset' && v === 'csv') ? S.dataCsv.points : undefined;
-  runBatch(s, n, (run) => ({ studyRun: JSON.stringify(run), data, useGpu: engine.gpu, auto: !!engine.auto }), done, (w, m, next) => {
+  // w.run is the group's first run; w.done how many of its runs have their record;
+  // s.running holds the fraction done of each worker's run in progress.
+  const byFirst = new Map(groups.map((g) => [g.index, g]));
+  runBatch(s, n, (g) => ({ studyGroup: JSON.stringify(g.runs), data, useGpu: engine.gpu, auto: !!engine.auto }), done, (w, m, next) => {
     if (S.study !== s) return;
+    const g = byFirst.get(w.run);
+    if (w.group !== g) { w.group = g; w.done = 0; }
     if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, m.event.iter / m.event.total * 0.9); progress(); }
-    else if (m.type === 'record') { s.running.delete(w.run); s.records.push(m.record); progress(); draw(); next(); }
-    else if (m.type === 'error') { s.running.delete(w.run); s.records.push({ index: w.run, ...failedRecord(plan, w.run, m.message) }); draw(); next(); }
+    else if (m.type === 'record') { w.done += 1; s.running.set(w.run, 0); s.records.push(m.record); progress(); draw(); }
+    else if (m.type === 'groupDone') { s.running.delete(w.run); w.group = null; progress(); next(); }
+    else if (m.type === 'error') {
+      // A worker that stops fails the runs of its group that have no record yet.
+      s.running.delete(w.run);
+      for (const r of g.runs.slice(w.done)) s.records.push({ index: r.index, ...failedRecord(plan, r.index, m.message) });
+      w.group = null;
+      draw(); next();
+    }
   });
   progress();
   studyView.render(view, studyAggregate(pairs, axes, seeds, '[]'));
