@@ -43,7 +43,9 @@ function frame(canvas, { xlo, xhi, ylo, yhi, xlabel, ylabel, title, logx, logy, 
   const xlab = (v) => (xticks ? xticks.find((t) => t.v === v).label : +v.toPrecision(3) + '');
   for (const v of xt) {
     if (v < xa || v > xb) continue;
-    ctx.fillText(xlab(v), X(v), H - PAD.b + 15);
+    // A label at the edge stays inside the canvas (on a phone "1000" at the right end was cut).
+    const half = ctx.measureText(xlab(v)).width / 2;
+    ctx.fillText(xlab(v), Math.min(Math.max(X(v), half + 1), W - half - 1), H - PAD.b + 15);
     ctx.beginPath(); ctx.moveTo(X(v), H - PAD.b); ctx.lineTo(X(v), H - PAD.b + 4); ctx.stroke();
   }
   ctx.textAlign = 'right';

@@ -81,6 +81,30 @@ fn apart(a: &Stat, b: &Stat) -> Option<bool> {
     Some(ma + sa < mb - sb || mb + sb < ma - sa)
 }
 
+/// How a figure moves from a to b, as far as the ± sd bars tell.
+fn trend(a: &Stat, b: &Stat) -> &'static str {
+    let higher = b.mean.unwrap_or(f64::NAN) > a.mean.unwrap_or(f64::NAN);
+    match apart(a, b) {
+        Some(true) if higher => "rises",
+        Some(true) => "falls",
+        Some(false) => "shows no clear change (the ± sd bars overlap)",
+        None if higher => "is higher (one seed: no error bars)",
+        None => "is lower (one seed: no error bars)",
+    }
+}
+
+/// The seeds behind two cells' figures: "mean ± sd over 5 seeds", or each end's count where
+/// they differ (a partial study).
+fn seeds_over(a: &Stat, b: &Stat, axis: &str, va: &str, vb: &str) -> String {
+    let (na, nb) = (n_of(a), n_of(b));
+    let seeds = |n: usize| format!("{n} seed{}", if n == 1 { "" } else { "s" });
+    if na == nb {
+        format!("mean ± sd over {}", seeds(na))
+    } else {
+        format!("mean ± sd over {} at {axis} = {va}, {} at {axis} = {vb}", seeds(na), seeds(nb))
+    }
+}
+
 /// The findings of a study, one sentence each.
 pub fn findings(s: &StudyResult) -> Vec<String> {
     let mut out = Vec::new();
@@ -145,25 +169,40 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
                         continue;
                     };
                     let (Some(ma), Some(mb)) = (a.mean, b.mean) else { continue };
-                    let n = n_of(a).min(n_of(b));
-                    let verb = match apart(a, b) {
-                        Some(true) if mb > ma => "rises",
-                        Some(true) => "falls",
-                        Some(false) => "shows no clear change (the ± sd bars overlap)",
-                        None => if mb > ma { "is higher (one seed: no error bars)" } else { "is lower (one seed: no error bars)" },
-                    };
                     let within = if g.is_empty() { String::new() } else {
                         format!(" with {}", g.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "))
                     };
                     out.push(format!(
-                        "{}{within} {verb} from {} at {} = {lo} to {} at {} = {hi} (mean ± sd over {n} seed{}).",
+                        "{}{within} {} from {} at {} = {lo} to {} at {} = {hi} ({}).",
                         label(&metric),
+                        trend(a, b),
                         pm(a),
                         first.name,
                         pm(b),
                         first.name,
-                        if n == 1 { "" } else { "s" }
+                        seeds_over(a, b, &first.name, lo, hi)
                     ));
+                    // A turn on the way (the see-saw's width curve falls, then rises): the
+                    // lowest (highest) value between the ends, where it is below (above) both,
+                    // and the trend from there to the last value.
+                    let inner: Vec<(&String, &Stat)> =
+                        with[1..with.len() - 1].iter().filter_map(|v| Some((*v, cell(v)?.metrics.get(&metric)?))).collect();
+                    let mean = |m: &Stat| m.mean.unwrap_or(f64::NAN);
+                    let low = inner.iter().min_by(|x, y| mean(x.1).total_cmp(&mean(y.1))).filter(|x| mean(x.1) < ma.min(mb));
+                    let high = inner.iter().max_by(|x, y| mean(x.1).total_cmp(&mean(y.1))).filter(|x| mean(x.1) > ma.max(mb));
+                    for (turn, word) in [(low, "lowest"), (high, "highest")] {
+                        let Some(&(at, m)) = turn else { continue };
+                        out.push(format!(
+                            "{}{within} is {word} at {} = {at} ({}) and {} from there to {} at {} = {hi} ({}).",
+                            label(&metric),
+                            first.name,
+                            pm(m),
+                            trend(m, b),
+                            pm(b),
+                            first.name,
+                            seeds_over(m, b, &first.name, at, hi)
+                        ));
+                    }
                 }
             }
         }

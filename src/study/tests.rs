@@ -210,6 +210,26 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
     }
     assert!(!findings(&partial).iter().any(|f| f.contains("width = 64")), "a trend to a value without figures");
     assert!(findings(&partial).iter().any(|f| f.starts_with("At width = 8, MAE of the velocity at t = 1 with fixed-t = 1 is lower")), "the control at the widest net done");
+    // A curve that falls, then rises (the see-saw's width curve): the turn and the rise from
+    // there are named, with each end's seeds where they differ.
+    let p = plan(&base(), axes(&["width=8,16,64"]), 3).unwrap();
+    let valley = |wide: [f64; 3], seeds_wide: usize| {
+        let records: Vec<RunRecord> = p.runs.iter().filter(|r| r.settings["width"] != "64" || r.seed_index < seeds_wide).map(|r| {
+            let v = match r.settings["width"].as_str() { "8" => [2.0, 2.1, 1.9], "16" => [0.3, 0.35, 0.25], _ => wide }[r.seed_index];
+            let mut metrics = BTreeMap::new();
+            metrics.insert("mae_velocity@1".to_string(), Some(v));
+            RunRecord { index: r.index, cell: r.cell, seed: r.spec.seed, settings: r.settings.clone(), spec: r.spec.clone(), metrics, error: None, result: None }
+        }).collect();
+        findings(&aggregate(&p, &records)).join("\n")
+    };
+    let v = valley([0.8, 0.9, 0.7], 3);
+    assert!(v.contains("MAE of the velocity at t = 1 falls from 2.00 ± 0.100 at width = 8 to 0.800 ± 0.100 at width = 64 (mean ± sd over 3 seeds)."), "{v}");
+    assert!(v.contains("MAE of the velocity at t = 1 is lowest at width = 16 (0.300 ± 0.0500) and rises from there to 0.800 ± 0.100 at width = 64 (mean ± sd over 3 seeds)."), "{v}");
+    let flat = valley([0.32, 0.2, 0.44], 3);
+    assert!(flat.contains("is lowest at width = 16 (0.300 ± 0.0500) and shows no clear change (the ± sd bars overlap) from there"), "{flat}");
+    let one = valley([0.8, 0.9, 0.7], 1);
+    assert!(one.contains("and is higher (one seed: no error bars) from there to 0.800 at width = 64 (mean ± sd over 3 seeds at width = 16, 1 seed at width = 64)."), "{one}");
+    assert!(!valley([0.1, 0.12, 0.08], 3).contains("lowest"), "no turn: the widest is the lowest");
     // A categorical axis: each value's figure, no trend.
     let p = plan(&base(), axes(&["dataset=mog,spiral"]), 2).unwrap();
     let records: Vec<RunRecord> = p.runs.iter().map(|r| {
