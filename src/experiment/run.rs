@@ -114,10 +114,10 @@ pub struct Pretrained {
     pub engine: String,
     /// The nets at each of the spec's checkpoints (iteration, one vector per net).
     pub snapshots: Vec<(u64, Vec<Vec<f32>>)>,
-    /// Where the nets come from another run of the same study that trained as this spec would
-    /// (`study::share`): that run's index. The run then reports the engine that trained them
-    /// and samples there, with a note, instead of calling itself a saved run.
-    pub shared_from: Option<usize>,
+    /// Where the nets come from a training shared by runs of one study (`study::share`): the
+    /// note that says so. The run then reports the engine that trained them and samples there,
+    /// with that note, instead of calling itself a saved run.
+    pub shared: Option<String>,
 }
 
 /// The model at one checkpoint of training (`training.checkpoints`): what the run measures of
@@ -189,7 +189,7 @@ pub async fn run_with(
     let resolved = spec.with_sigma_data(&data);
     let given = spec;
     let spec = resolved.as_ref().unwrap_or(given);
-    let trains = pretrained.as_ref().is_none_or(|p| p.shared_from.is_some());
+    let trains = pretrained.as_ref().is_none_or(|p| p.shared.is_some());
     if let (Some(s_d), true) = (spec.model.sigma_data.filter(|_| !spec.model.precond.is_none()), trains) {
         let how = if given.model.sigma_data.is_some() { "as given" } else { "the training data's standard deviation" };
         notes.push(format!("EDM preconditioning with s_d = {:.4} ({how})", s_d as f32));
@@ -253,6 +253,21 @@ pub async fn run_with(
         params: m.params,
         checkpoint_params: m.snapshots,
     })
+}
+
+/// The training phase of a run alone: the spec's nets trained on `backend` (with the nets kept
+/// at its checkpoints), as [`run_with`] would train them, for runs that then sample them
+/// (`study::share`).
+pub async fn train_only(spec: &ExperimentSpec, backend: Backend, on_event: &mut dyn FnMut(Event) -> ControlFlow<()>) -> Result<Pretrained, RunError> {
+    spec.validate().map_err(RunError::Spec)?;
+    spec.check_data().map_err(RunError::Spec)?;
+    phase(on_event, "data")?;
+    let data = Arc::new(spec.data(spec.data_size()));
+    let resolved = spec.with_sigma_data(&data);
+    let spec = resolved.as_ref().unwrap_or(spec);
+    let mut notes = Vec::new();
+    let m = train::obtain(spec, &data, backend, None, &mut notes, on_event).await?;
+    Ok(Pretrained { params: m.params, training: m.training, training_nets: m.training_nets, engine: m.engine, snapshots: m.snapshots, shared: None })
 }
 
 /// Samples, measures and (where asked) diagnoses the nets kept at checkpoint `iter`, as the run

@@ -136,7 +136,7 @@ pub fn open(text: &str) -> Result<Opened, String> {
     };
     let engine = s.result.get("engine").and_then(|e| e.as_str()).unwrap_or("an unnamed engine").to_string();
     let snapshots = s.checkpoints;
-    Ok(Opened { spec: s.spec, pretrained: Pretrained { params: s.params, training, training_nets, engine, snapshots, shared_from: None }, result: s.result })
+    Ok(Opened { spec: s.spec, pretrained: Pretrained { params: s.params, training, training_nets, engine, snapshots, shared: None }, result: s.result })
 }
 
 /// Why a saved run did not reopen: its run failed, or its figures came out other than the file's.

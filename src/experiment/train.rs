@@ -340,7 +340,7 @@ pub async fn obtain(
         let nets = pretrained_nets(spec, &p.params)?;
         // Nets shared within a study sample where they were trained (the GPU when the caller
         // passes it); a saved run's are sampled on the CPU.
-        let on_gpu = match (&backend, p.shared_from) {
+        let on_gpu = match (&backend, &p.shared) {
             (Backend::Gpu(ctx), Some(_)) => {
                 let ranges = spec.nets();
                 Some(OnGpu { ctx: ctx.clone(), nets: nets.clone(), split: (ranges.len() > 1).then(|| ranges[1].0 as f32) })
@@ -348,11 +348,9 @@ pub async fn obtain(
             _ => None,
         };
         let model = assemble(spec, nets);
-        let engine = match p.shared_from {
-            Some(run) => {
-                notes.push(format!(
-                    "training shared with run {run} of this study (the same data, nets, training settings and seed, so the same nets): this run only sampled and measured them"
-                ));
+        let engine = match &p.shared {
+            Some(note) => {
+                notes.push(note.clone());
                 p.engine.clone()
             }
             None => format!("saved run (trained on {})", p.engine),

@@ -1,16 +1,25 @@
 //! Shared training: runs of a study that differ only in what they do after training (sampler
 //! settings, evaluation budgets, metrics, diagnostics) train the same nets, bit for bit, as
 //! training reads only the data, the model, the process, the training settings and the seed.
-//! So a study trains once per group of such runs and samples the group's other runs from those
-//! nets, as a saved run is sampled: `open-nfe`'s seven budgets train once per seed instead of
-//! seven times. The CLI (`study::batch`) and the page (`runStudyGroup`) run the same groups.
+//! Runs that differ also in their length (`iters`) train the same nets up to the shorter
+//! length: the nets a long training keeps at a checkpoint are those of a run of that length,
+//! bit for bit (`training.checkpoints`). So a study trains once per group of such runs, to the
+//! group's longest length, and samples every run of the group from those nets (or from the
+//! nets kept at its length), as a saved run is sampled: `open-nfe`'s seven budgets train once
+//! per seed instead of seven times, and a study over `iters` trains once per seed. The CLI
+//! (`study::batch`) and the page (`runStudyGroup`) run the same groups.
 
 use super::{record, Plan, PlannedRun, RunRecord};
+use crate::engine::TrainReport;
+use crate::experiment::run::{train_only, NetTraining};
+use crate::experiment::spec::limits::CHECKPOINTS;
 use crate::experiment::{self, Backend, Event, ExperimentResult, ExperimentSpec, Pretrained};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
-/// What training reads of a spec, as text: two runs with the same key train the same nets.
+/// What training reads of a spec, as text: two runs with the same key train the same nets, up
+/// to the shorter one's length. A run's length is left out of the key where it can be a
+/// checkpoint of a longer training (a multiple of `report-every`, no checkpoints of its own).
 /// None where a run trains nothing to share (the exact score) or is not a single run.
 pub fn training_key(spec: &ExperimentSpec) -> Option<String> {
     if spec.sampling.exact_score || spec.recursion.is_some() {
@@ -21,45 +30,98 @@ pub fn training_key(spec: &ExperimentSpec) -> Option<String> {
     s.metrics = Default::default();
     s.record = Default::default();
     s.diagnostics = Default::default();
+    if length_shared(spec) {
+        s.training.iters = 0;
+    }
     serde_json::to_string(&s).ok()
 }
 
+/// Whether a run's nets can come from a longer training's checkpoint.
+fn length_shared(spec: &ExperimentSpec) -> bool {
+    spec.training.checkpoints.is_empty() && spec.training.iters % spec.training.report_every.max(1) == 0
+}
+
 /// The runs `todo` (indices into the plan) in groups that share training, in plan order of
-/// each group's first run; runs with nothing to share are groups of one.
+/// each group's first run; runs with nothing to share are groups of one. A group holds at
+/// most as many lengths as one training can keep (its checkpoints and its end).
 pub fn groups(plan: &Plan, todo: &[usize]) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
-    let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for &i in todo {
-        match training_key(&plan.runs[i].spec) {
-            Some(k) => match by_key.get(&k) {
-                Some(&g) => out[g].push(i),
-                None => {
-                    by_key.insert(k, out.len());
-                    out.push(vec![i]);
-                }
-            },
-            None => out.push(vec![i]),
+        let spec = &plan.runs[i].spec;
+        let Some(k) = training_key(spec) else {
+            out.push(vec![i]);
+            continue;
+        };
+        let slots = by_key.entry(k).or_default();
+        let fits = |g: &Vec<usize>| {
+            let mut lengths: Vec<u64> = g.iter().map(|&j| plan.runs[j].spec.training.iters).collect();
+            lengths.push(spec.training.iters);
+            lengths.sort();
+            lengths.dedup();
+            lengths.len() <= CHECKPOINTS + 1
+        };
+        match slots.iter().find(|&&g| fits(&out[g])) {
+            Some(&g) => out[g].push(i),
+            None => {
+                slots.push(out.len());
+                out.push(vec![i]);
+            }
         }
     }
     out
 }
 
 /// A finished run's nets, to share with the runs of its group.
-pub fn pretrained_of(r: &ExperimentResult) -> Pretrained {
+fn pretrained_of(r: &ExperimentResult) -> Pretrained {
     Pretrained {
         params: r.params.clone(),
         training: r.training.clone(),
         training_nets: r.training_nets.clone(),
         engine: r.engine.clone(),
         snapshots: r.checkpoint_params.clone(),
-        shared_from: None,
+        shared: None,
     }
 }
 
-/// Runs one group of runs that share training (see [`groups`]), in order, handing each
-/// record to `on_record` as it finishes: the first run trains on `backend` (unless `donor`,
-/// a kept run of the group, already did), the others sample its nets on the engine that
-/// trained them. A run that fails leaves the next one to train afresh.
+/// A training report as a run of `iters` iterations (per net) would have made it, from one of
+/// `full`: the losses up to there (reported at the same iterations, `iters` being a multiple of
+/// `report-every`), its iterations (`iters` times the nets it covers) and time in proportion.
+fn report_to(r: &TrainReport, iters: u64, full: u64) -> TrainReport {
+    let mut out = r.clone();
+    out.losses.retain(|(i, _)| *i <= iters);
+    out.iters = r.iters / full.max(1) * iters;
+    out.seconds = r.seconds * iters as f64 / full.max(1) as f64;
+    out.snapshots.clear();
+    out
+}
+
+/// The nets of a run of `spec.training.iters` iterations, from a shared training to `full`.
+fn nets_at(trained: &Pretrained, spec: &ExperimentSpec, full: u64, note: String) -> Option<Pretrained> {
+    let iters = spec.training.iters;
+    let params = if iters == full { trained.params.clone() } else { trained.snapshots.iter().find(|s| s.0 == iters)?.1.clone() };
+    Some(Pretrained {
+        params,
+        training: trained.training.as_ref().map(|t| report_to(t, iters, full)),
+        training_nets: trained
+            .training_nets
+            .iter()
+            .map(|n| NetTraining { t_lo: n.t_lo, t_hi: n.t_hi, report: report_to(&n.report, iters, full) })
+            .collect(),
+        engine: trained.engine.clone(),
+        // The run's own checkpoints (a group of one length), not those kept for other lengths.
+        snapshots: trained.snapshots.iter().filter(|s| spec.training.checkpoints.contains(&s.0)).cloned().collect(),
+        shared: Some(note),
+    })
+}
+
+/// Runs one group of runs that share training (see [`groups`]), in order, handing each record
+/// to `on_record` as it finishes. Runs of one length: the first trains on `backend`, the
+/// others sample its nets on the engine that trained them. Runs of several lengths: one
+/// training to the longest, keeping the nets at the others, then every run samples the nets of
+/// its length. A run that fails leaves the next one to train afresh; a shared training that
+/// fails leaves every run to train alone. (A study's file keeps no nets, so a resumed group
+/// trains again once.)
 pub async fn run_group(
     runs: &[&PlannedRun],
     backend: Backend,
@@ -67,29 +129,47 @@ pub async fn run_group(
     on_record: &mut dyn FnMut(RunRecord),
 ) {
     // The engine the shared runs sample on: the one that trained the nets (the GPU where the
-    // first run trained there, else the CPU; `auto` resolved by that run's choice).
-    let gpu_of = |b: &Backend| match b {
+    // training ran there, else the CPU; `auto` resolved by that training's choice).
+    let gpu = match &backend {
         Backend::Gpu(ctx) | Backend::Auto(ctx) => Some(ctx.clone()),
         Backend::Cpu => None,
     };
-    let sample_on = |engine: &str| match gpu_of(&backend) {
-        Some(ctx) if engine.starts_with("gpu") => Backend::Gpu(ctx),
+    let sample_on = |engine: &str| match &gpu {
+        Some(ctx) if engine.starts_with("gpu") => Backend::Gpu(ctx.clone()),
         _ => Backend::Cpu,
     };
-    let mut donor: Option<(usize, Pretrained)> = None;
+    let mut lengths: Vec<u64> = runs.iter().map(|r| r.spec.training.iters).collect();
+    lengths.sort();
+    lengths.dedup();
+    // The shared nets and the note each run that samples them carries.
+    let mut shared: Option<(Pretrained, String)> = None;
+    let longest = *lengths.last().expect("a run");
+    if lengths.len() > 1 {
+        // One training to the longest length, the others kept as checkpoints.
+        let mut spec = runs.iter().find(|r| r.spec.training.iters == longest).expect("a longest run").spec.clone();
+        spec.training.checkpoints = lengths[..lengths.len() - 1].to_vec();
+        if let Ok(p) = train_only(&spec, backend.clone(), on_event).await {
+            let all = lengths.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ");
+            shared = Some((p, format!("trained once for this study's runs of {all} iterations (the same data, nets, training settings and seed; the nets kept at each length are those of a run of that length): this run only sampled and measured the nets at its length")));
+        }
+    }
     for run in runs {
-        let outcome = match &donor {
-            Some((from, p)) => {
-                let mut p = p.clone();
-                p.shared_from = Some(*from);
-                experiment::run_with(&run.spec, sample_on(&p.engine), Some(p), on_event).await
+        let pretrained = shared.as_ref().and_then(|(p, note)| nets_at(p, &run.spec, longest, note.clone()));
+        let outcome = match pretrained {
+            Some(p) => {
+                let on = sample_on(&p.engine);
+                experiment::run_with(&run.spec, on, Some(p), on_event).await
             }
             None => experiment::run_with(&run.spec, backend.clone(), None, on_event).await,
         };
         match &outcome {
             Ok(r) => {
-                if donor.is_none() && training_key(&run.spec).is_some() {
-                    donor = Some((run.index, pretrained_of(r)));
+                if shared.is_none() && training_key(&run.spec).is_some() && lengths.len() == 1 {
+                    let note = format!(
+                        "training shared with run {} of this study (the same data, nets, training settings and seed, so the same nets): this run only sampled and measured them",
+                        run.index
+                    );
+                    shared = Some((pretrained_of(r), note));
                 }
                 on_record(record(run, Ok(r)));
             }

@@ -366,6 +366,38 @@ fn runs_that_differ_only_after_training_share_it_and_give_the_single_runs_figure
         let first = groups.iter().any(|g| g[0] == rec.index);
         assert_eq!(notes.contains("training shared with run"), !first, "run {}: {notes}", rec.index);
     }
+    // Runs of several lengths share one training to the longest (the others' nets kept as its
+    // checkpoints), with one net and with two: each run's figures are those of a run of its
+    // length trained alone, its loss curve included.
+    for two in [None, Some(0.6)] {
+        let mut b = base();
+        b.training.two_model = two;
+        let p = plan(&b, axes(&["iters=20,40,60", "nfe=10,20"]), 2).unwrap();
+        let groups = share::groups(&p, &(0..p.runs.len()).collect::<Vec<_>>());
+        assert_eq!(groups.len(), 2, "one group per seed");
+        let singles: Vec<ExperimentResult> =
+            p.runs.iter().map(|r| block_on(experiment::run(&r.spec, &mut |_| ControlFlow::Continue(()))).unwrap()).collect();
+        let s = study(&p, 2, Vec::new());
+        for rec in &s.runs {
+            same(rec, &singles[rec.index], "lengths");
+            let r = rec.result.as_ref().unwrap();
+            let single = serde_json::to_value(&singles[rec.index]).unwrap();
+            assert_eq!(r["training"]["iters"], single["training"]["iters"], "run {}", rec.index);
+            assert_eq!(r["training_nets"].as_array().map(|a| a.len()), single["training_nets"].as_array().map(|a| a.len()));
+            for (a, b) in r["training_nets"].as_array().into_iter().flatten().zip(single["training_nets"].as_array().into_iter().flatten()) {
+                assert_eq!(a["report"]["losses"], b["report"]["losses"], "run {}: a net's losses", rec.index);
+            }
+            assert!(r["notes"].to_string().contains("trained once for this study's runs of 20, 40, 60 iterations"), "run {}", rec.index);
+            assert!(r["checkpoints"].is_null() || r["checkpoints"].as_array().is_some_and(|c| c.is_empty()), "run {}: checkpoints it did not ask for", rec.index);
+        }
+    }
+    // A group of one length keeps its runs' own checkpoints.
+    let mut c = base();
+    c.training.checkpoints = vec![10, 20];
+    let p = plan(&c, axes(&["nfe=10,20"]), 1).unwrap();
+    let s = study(&p, 1, Vec::new());
+    assert!(s.failed.is_empty(), "{:?}", s.runs.iter().map(|r| &r.error).collect::<Vec<_>>());
+    assert!(s.runs.iter().all(|r| r.result.as_ref().unwrap()["checkpoints"].as_array().is_some_and(|c| c.len() == 2)));
     // Resumed with one run of each group kept (a study's file keeps no nets): each group
     // trains once more and still gives the same figures.
     let kept: Vec<RunRecord> = shared.runs.iter().filter(|r| groups.iter().any(|g| g[0] == r.index)).cloned().collect();
