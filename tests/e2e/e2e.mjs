@@ -478,7 +478,8 @@ await test('a_study_runs_in_parallel_workers_and_matches_the_cli', async (page) 
 });
 
 // Runs that differ only after training (here the evaluation budget) share it, in the page as
-// in the CLI: one training per seed, the other runs sample its nets, with the same figures.
+// in the CLI: one training per seed, the other runs sample its nets, with the same figures;
+// runs of several lengths share one training to the longest.
 await test('a_study_trains_once_for_runs_that_differ_only_in_sampling', async (page) => {
   const settings = 'dataset=mog&data-size=3000&depth=2&width=16&iters=60&batch=128&report-every=20&samplers=ode,heun,sde&n-samples=600&eps=0.05,0.1&repeats=2';
   await page.goto(`${base}?${settings}&vary=nfe=10,20,40&seeds=2&gpu=0&autorun=1`);
@@ -487,6 +488,18 @@ await test('a_study_trains_once_for_runs_that_differ_only_in_sampling', async (p
   assert(web.runs.length === 6 && web.missing.length === 0 && web.failed.length === 0, `runs: ${web.runs.length}`);
   const shared = web.runs.filter((r) => r.result.notes.some((n) => /^training shared with run \d+ of this study/.test(n)));
   assert(shared.length === 4, `${shared.length} of 6 runs shared training (want 4: two seeds, three budgets)`);
+  await page.goto(`${base}?${settings}&vary=iters=40,60&vary=nfe=10,20&seeds=2&gpu=0&autorun=1`);
+  await page.waitForSelector('#study-view[data-state=done]', { timeout: 300_000 });
+  const lengths = await page.evaluate(() => window.collapseLab.study);
+  assert(lengths.runs.length === 8 && lengths.failed.length === 0, `length study: ${lengths.runs.length} runs`);
+  assert(lengths.runs.every((r) => r.result.notes.some((n) => /^trained once for this study's runs of 40, 60 iterations/.test(n))), 'length study: a run trained alone');
+  const cliLengths = JSON.parse(execFileSync(cliBin, ['study', '--quiet', '--seeds', '2', '--vary', 'iters=40,60', '--vary', 'nfe=10,20', ...settings.split('&').map((kv) => `--${kv}`)], { maxBuffer: 1 << 28 }));
+  for (const r of cliLengths.runs) {
+    const w = lengths.runs.find((x) => x.index === r.index);
+    for (const k of ['final_loss', 'tid@ode@0.05', 'marginal_accuracy@sde']) {
+      assert(Math.abs(w.metrics[k] - r.metrics[k]) <= 1e-3 * Math.max(1e-9, Math.abs(r.metrics[k])), `length study run ${r.index} ${k}: page ${w.metrics[k]} vs CLI ${r.metrics[k]}`);
+    }
+  }
   const args = ['study', '--quiet', '--seeds', '2', '--vary', 'nfe=10,20,40', ...settings.split('&').map((kv) => `--${kv}`)];
   const native = JSON.parse(execFileSync(cliBin, args, { maxBuffer: 1 << 28 }));
   for (const r of native.runs) {
