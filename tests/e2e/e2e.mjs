@@ -488,6 +488,7 @@ await test('a_study_trains_once_for_runs_that_differ_only_in_sampling', async (p
   assert(web.runs.length === 6 && web.missing.length === 0 && web.failed.length === 0, `runs: ${web.runs.length}`);
   const shared = web.runs.filter((r) => r.result.notes.some((n) => /^training shared with run \d+ of this study/.test(n)));
   assert(shared.length === 4, `${shared.length} of 6 runs shared training (want 4: two seeds, three budgets)`);
+  assert((await inked(page, '#study-view canvas[data-metric="tid-samplers"]')) > 2000, 'one axis, three samplers: no chart of every sampler');
   await page.goto(`${base}?${settings}&vary=iters=40,60&vary=nfe=10,20&seeds=2&gpu=0&autorun=1`);
   await page.waitForSelector('#study-view[data-state=done]', { timeout: 300_000 });
   const lengths = await page.evaluate(() => window.collapseLab.study);

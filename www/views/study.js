@@ -1,7 +1,7 @@
 // A study's charts (SPEC §9; paper Fig. 7a/b, 8, 9): every figure as mean ± sd over seeds
 // against the first varied setting, one line per combination of the others, and TID(e)
 // curves per cell. Renders from the study JSON alone (the CLI's `study` output draws the same).
-import { COLORS, figure, lineChart } from '../plots.js';
+import { COLORS, LABELS, figure, lineChart } from '../plots.js';
 
 export const id = 'study';
 export const title = 'Study';
@@ -119,6 +119,16 @@ export function render(box, study, state = {}) {
     pick.querySelector('#study-sampler').addEventListener('change', rerender);
     pick.querySelector('#study-eps').addEventListener('change', rerender);
     chart(`tid@${sampler}@${e}`, `TID(${e}) of ${sampler}`, 'TID of the samples at one e against the setting (Fig. 7b); above 0: more concentrated than the data.');
+    // With one axis, every sampler on one chart: deterministic against stochastic at each value.
+    if (samplers.length > 1 && study.axes.length === 1) {
+      const per = samplers.map((sm) => {
+        const { series, ax } = lines(study, `tid@${sm}@${e}`);
+        return { series: { ...series[0], name: LABELS[sm] || sm, color: COLORS[sm] || '#000' }, ax };
+      });
+      const c = figure(grid, 480, 280, `TID(${e}) of every sampler`, 'Each sampler at each setting, mean ± sd over seeds: a deterministic sampler above the stochastic ones is collapse.');
+      c.dataset.metric = 'tid-samplers';
+      lineChart(c, per.map((x) => x.series), { xlabel: study.axes[0].name, ylabel: `TID(${e})`, logx: per[0].ax.logx, xticks: per[0].ax.xticks, title: `TID(${e}) of every sampler`, zeroLine: true });
+    }
     const c = figure(grid, 480, 280, `TID(e) of ${sampler} per cell`, 'TID(e) curves per cell, mean ± sd over seeds (Fig. 9a).');
     c.dataset.metric = 'tid-curves';
     const series = study.cells.map((cell, k) => ({
