@@ -63,6 +63,11 @@ EOF
 
 commit="$(git rev-parse HEAD)$(git diff --quiet HEAD -- src shaders Cargo.toml Cargo.lock || echo '+changes')"
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
+# How it ran on that machine, where not alone with every core (the wall time depends on it).
+how=()
+[ -n "${THREADS:-}" ] && how+=("${THREADS} thread(s) per run")
+[ "${NICE:-0}" != 0 ] && how+=("niced, beside other work")
+if [ ${#how[@]} -gt 0 ]; then machine+=" ($(IFS=,; echo "${how[*]}" | sed 's/,/, /g'))"; fi
 for id in "${IDS[@]}"; do
   cmd="$("$bin" gallery --command "$id")"
   read -ra args <<< "${cmd#collapse-lab }"
