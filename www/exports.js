@@ -62,7 +62,10 @@ export function pngLinks(box) {
       const links = document.createElement('span');
       links.className = 'chart-links';
       links.append(link(c, 'png', (file) => c.toBlob((b) => download(file, b), 'image/png')));
-      fig.append(links);
+      // Floated right before the caption, so that the caption's text wraps around the links
+      // (after it, pulled up, they overlapped a long caption's last line).
+      const cap = fig.querySelector('figcaption');
+      if (cap) cap.before(links); else fig.append(links);
     }
     if (c.lineChart && !fig.querySelector('a.svg')) {
       fig.querySelector('a.png').before(link(c, 'svg', (file) => download(file, new Blob([lineChartSvg(c)], { type: 'image/svg+xml' }))));
