@@ -149,6 +149,27 @@ pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> Contr
     run_on(spec, Backend::Cpu, on_event).await
 }
 
+/// A run's first phase, shared by [`run_with`] and [`train_only`]: the spec checked (a spec of
+/// many generations is refused here), the training data drawn, and the spec the nets are built
+/// from (EDM's s_d resolved once, from this data; `None` where that is the spec as given).
+fn prepare(
+    spec: &ExperimentSpec,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<(Arc<Points>, Option<ExperimentSpec>), RunError> {
+    spec.validate().map_err(RunError::Spec)?;
+    spec.check_data().map_err(RunError::Spec)?;
+    if spec.recursion.is_some() {
+        return Err(RunError::Spec(SpecError {
+            field: "recursion".into(),
+            message: "this spec is a run of many generations (it sets fresh, generations, ...): run it with `collapse-lab generations` or the page's Generations button".into(),
+        }));
+    }
+    phase(on_event, "data")?;
+    let data = Arc::new(spec.data(spec.data_size()));
+    let resolved = spec.with_sigma_data(&data);
+    Ok((data, resolved))
+}
+
 /// Runs the whole experiment, training on `backend`.
 pub async fn run_on(
     spec: &ExperimentSpec,
@@ -168,25 +189,14 @@ pub async fn run_with(
     pretrained: Option<Pretrained>,
     on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
 ) -> Result<ExperimentResult, RunError> {
-    spec.validate().map_err(RunError::Spec)?;
-    spec.check_data().map_err(RunError::Spec)?;
-    if spec.recursion.is_some() {
-        return Err(RunError::Spec(SpecError {
-            field: "recursion".into(),
-            message: "this spec is a run of many generations (it sets fresh, generations, ...): run it with `collapse-lab generations` or the page's Generations button".into(),
-        }));
-    }
     let mut timings = BTreeMap::new();
     let mut notes = Vec::new();
     let t0 = now_s();
-    phase(on_event, "data")?;
-    let data = Arc::new(spec.data(spec.data_size()));
+    let (data, resolved) = prepare(spec, on_event)?;
     timings.insert("data_s".into(), now_s() - t0);
     let (refs, fresh) = reference_draws(spec, &data);
     check_radii(spec, &refs[0])?;
-    // The spec the nets are built from: EDM's s_d resolved once, from this data. The result
-    // reports the spec as given.
-    let resolved = spec.with_sigma_data(&data);
+    // The result reports the spec as given; the nets are built from the resolved one.
     let given = spec;
     let spec = resolved.as_ref().unwrap_or(given);
     let trains = pretrained.as_ref().is_none_or(|p| p.shared.is_some());
@@ -259,11 +269,7 @@ pub async fn run_with(
 /// at its checkpoints), as [`run_with`] would train them, for runs that then sample them
 /// (`study::share`).
 pub async fn train_only(spec: &ExperimentSpec, backend: Backend, on_event: &mut dyn FnMut(Event) -> ControlFlow<()>) -> Result<Pretrained, RunError> {
-    spec.validate().map_err(RunError::Spec)?;
-    spec.check_data().map_err(RunError::Spec)?;
-    phase(on_event, "data")?;
-    let data = Arc::new(spec.data(spec.data_size()));
-    let resolved = spec.with_sigma_data(&data);
+    let (data, resolved) = prepare(spec, on_event)?;
     let spec = resolved.as_ref().unwrap_or(spec);
     let mut notes = Vec::new();
     let m = train::obtain(spec, &data, backend, None, &mut notes, on_event).await?;
