@@ -95,13 +95,14 @@ fn trend(a: &Stat, b: &Stat) -> &'static str {
 
 /// The seeds behind two cells' figures: "mean ± sd over 5 seeds", or each end's count where
 /// they differ (a partial study).
-fn seeds_over(a: &Stat, b: &Stat, axis: &str, va: &str, vb: &str) -> String {
+/// `where_a`, `where_b` name the cells ("at width = 10", "with fixed-t = 1").
+fn seeds_over(a: &Stat, b: &Stat, where_a: &str, where_b: &str) -> String {
     let (na, nb) = (n_of(a), n_of(b));
     let seeds = |n: usize| format!("{n} seed{}", if n == 1 { "" } else { "s" });
     if na == nb {
         format!("mean ± sd over {}", seeds(na))
     } else {
-        format!("mean ± sd over {} at {axis} = {va}, {} at {axis} = {vb}", seeds(na), seeds(nb))
+        format!("mean ± sd over {} {where_a}, {} {where_b}", seeds(na), seeds(nb))
     }
 }
 
@@ -180,7 +181,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
                         first.name,
                         pm(b),
                         first.name,
-                        seeds_over(a, b, &first.name, lo, hi)
+                        seeds_over(a, b, &format!("at {} = {lo}", first.name), &format!("at {} = {hi}", first.name))
                     ));
                     // A turn on the way (the see-saw's width curve falls, then rises): the
                     // lowest (highest) value between the ends, where it is below (above) both,
@@ -200,7 +201,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
                             trend(m, b),
                             pm(b),
                             first.name,
-                            seeds_over(m, b, &first.name, at, hi)
+                            seeds_over(m, b, &format!("at {} = {at}", first.name), &format!("at {} = {hi}", first.name))
                         ));
                     }
                 }
@@ -225,7 +226,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
                 let Some(at) = first.values.iter().rev().find(|fv| stat(fv, base).is_some() && stat(fv, other).is_some()) else { continue };
                 let (a, b) = (stat(at, base).unwrap(), stat(at, other).unwrap());
                 let (ma, mb) = (a.mean.unwrap_or(f64::NAN), b.mean.unwrap_or(f64::NAN));
-                let n = n_of(a).min(n_of(b));
+                let seeds = seeds_over(b, a, &format!("with {} = {other}", axis.name), &format!("with {} = {base}", axis.name));
                 let verb = match apart(a, b) {
                     Some(true) if mb > ma => "is higher",
                     Some(true) => "is lower",
@@ -233,14 +234,13 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
                     None => if mb > ma { "is higher (one seed: no error bars)" } else { "is lower (one seed: no error bars)" },
                 };
                 out.push(format!(
-                    "At {} = {at}, {} with {} = {other} {verb}: {} against {} with {} = {base} (mean ± sd over {n} seed{}).",
+                    "At {} = {at}, {} with {} = {other} {verb}: {} against {} with {} = {base} ({seeds}).",
                     first.name,
                     label(&metric),
                     axis.name,
                     pm(b),
                     pm(a),
                     axis.name,
-                    if n == 1 { "" } else { "s" }
                 ));
             }
         }

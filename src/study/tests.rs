@@ -210,6 +210,15 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
     }
     assert!(!findings(&partial).iter().any(|f| f.contains("width = 64")), "a trend to a value without figures");
     assert!(findings(&partial).iter().any(|f| f.starts_with("At width = 8, MAE of the velocity at t = 1 with fixed-t = 1 is lower")), "the control at the widest net done");
+    // The control with fewer seeds done than the full training: each side's count is named.
+    let mut unequal = rising.clone();
+    for c in unequal.cells.iter_mut().filter(|c| c.settings["width"] == "64" && c.settings["fixed-t"] == "1") {
+        for m in c.metrics.values_mut() {
+            *m = stat(vec![m.values[0], None, None]);
+        }
+    }
+    let u = findings(&unequal).join("\n");
+    assert!(u.contains("At width = 64, MAE of the velocity at t = 1 with fixed-t = 1 is lower (one seed: no error bars): 0.500 against 2.00 ± 0.100 with fixed-t = none (mean ± sd over 1 seed with fixed-t = 1, 3 seeds with fixed-t = none)."), "{u}");
     // A curve that falls, then rises (the see-saw's width curve): the turn and the rise from
     // there are named, with each end's seeds where they differ.
     let p = plan(&base(), axes(&["width=8,16,64"]), 3).unwrap();
