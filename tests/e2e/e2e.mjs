@@ -455,6 +455,9 @@ await test('a_study_runs_in_parallel_workers_and_matches_the_cli', async (page) 
     assert((await inked(page, `#study-view canvas[data-metric="${m}"]`)) > 2000, `study chart ${m} looks empty`);
   }
   assert((await page.$$eval('#study-table tbody tr', (r) => r.length)) === 4, 'study table rows');
+  // The TID(e) legend codes the axes (colour: width, dash: fixed-t), not one entry per cell.
+  const legend = await page.$eval('#study-view canvas[data-metric="tid-curves"]', (c) => c.lineChart.series.filter((x) => x.name).map((x) => x.name));
+  assert(JSON.stringify(legend) === JSON.stringify(['width=8', 'width=16', 'fixed-t=none', 'fixed-t=1']), `TID(e) legend: ${legend}`);
   await page.screenshot({ path: path.join(outDir, 'study.png'), fullPage: false });
   const args = ['study', '--quiet', '--jobs', '2', '--seeds', '2', '--vary', 'width=8,16', '--vary', 'fixed-t=none,1',
     ...settings.split('&').map((kv) => `--${kv}`)];

@@ -131,11 +131,27 @@ export function render(box, study, state = {}) {
     }
     const c = figure(grid, 480, 280, `TID(e) of ${sampler} per cell`, 'TID(e) curves per cell, mean ± sd over seeds (Fig. 9a).');
     c.dataset.metric = 'tid-curves';
+    // Radii where some cell has a value (in 10-D the smallest hold no neighbours), if two or more.
+    const curveEps = valued.length >= 2 ? valued : epsList;
+    const [first, ...rest] = study.axes;
+    const restKey = (cell) => rest.map((a) => `${a.name}=${cell.settings[a.name]}`).join(' ');
+    const restKeys = [...new Set(study.cells.map(restKey))];
+    // With several axes the legend would name every cell (12 for Fig. 7, covering the plot):
+    // the colour says the first axis's value, the dash the other axes'.
+    const DASHES = [[], [7, 4], [2, 3], [10, 3, 2, 3], [4, 4, 1, 4]];
+    const coded = rest.length > 0;
     const series = study.cells.map((cell, k) => ({
-      name: Object.entries(cell.settings).map(([a, v]) => `${a}=${v}`).join(' '), color: PALETTE[k % PALETTE.length], markers: true,
-      xs: epsList.map(Number), ys: epsList.map((x) => cell.metrics[`tid@${sampler}@${x}`]?.mean ?? NaN), err: epsList.map((x) => cell.metrics[`tid@${sampler}@${x}`]?.std ?? NaN),
+      name: coded ? '' : `${first.name}=${cell.settings[first.name]}`,
+      color: PALETTE[(coded ? first.values.indexOf(cell.settings[first.name]) : k) % PALETTE.length], markers: true,
+      dash: coded ? DASHES[restKeys.indexOf(restKey(cell)) % DASHES.length] : undefined,
+      xs: curveEps.map(Number), ys: curveEps.map((x) => cell.metrics[`tid@${sampler}@${x}`]?.mean ?? NaN), err: curveEps.map((x) => cell.metrics[`tid@${sampler}@${x}`]?.std ?? NaN),
     }));
-    lineChart(c, series, { xlabel: 'e (log scale)', ylabel: 'TID', logx: true, zeroLine: true });
+    // Legend-only entries: one colour per value of the first axis, one dash per other combination.
+    const key = coded
+      ? first.values.map((v, i) => ({ name: `${first.name}=${v}`, color: PALETTE[i % PALETTE.length], xs: [], ys: [] }))
+        .concat(restKeys.map((r, i) => ({ name: r, color: '#444', dash: DASHES[i % DASHES.length], xs: [], ys: [] })))
+      : [];
+    lineChart(c, series.concat(key), { xlabel: 'e (log scale)', ylabel: 'TID', logx: true, zeroLine: true });
   }
   if (names.includes('final_loss')) chart('final_loss', ...DESCRIBE.final_loss());
   for (const s of names.filter((n) => n.startsWith('marginal_accuracy@')).map((n) => n.split('@')[1])) chart(`marginal_accuracy@${s}`, ...DESCRIBE.marginal_accuracy(s));
