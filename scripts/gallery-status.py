@@ -31,7 +31,8 @@ def cost(settings, base):
 
 def secs(r):
     t = (r.get("result") or {}).get("timings") or {}
-    return t.get("total_s") or r.get("metrics", {}).get("total_s")
+    # a study's run, or a generations chain (its seconds)
+    return t.get("total_s") or r.get("metrics", {}).get("total_s") or r.get("seconds")
 
 by_cell = {}
 for r in done:

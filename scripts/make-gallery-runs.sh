@@ -5,7 +5,8 @@
 #   study        www/runs/ID.json  the study JSON (study --out); resumes from the file that is
 #                                  there, so a long study grows over several sessions (commit the
 #                                  partial file: the page shows it as partial)
-#   generations  www/runs/ID.json  the generations JSON (generations --out)
+#   generations  www/runs/ID.json  the generations JSON (generations --out); resumes from the
+#                                  file's finished chains, as a study does
 # and records where each file comes from in www/runs/provenance.json: the command, the commit,
 # the machine, the date and the wall time (summed over the sessions that grew a study).
 #
@@ -47,8 +48,8 @@ try:
 except FileNotFoundError:
     index = {}
 old = index.get(id, {})
-# A study resumed from its file adds this session's time to the earlier sessions'.
-earlier = old.get("wall_s", 0) if kind == "study" and old.get("command") == cmd else 0
+# A study (or generations run) resumed from its file adds this session's time to the earlier sessions'.
+earlier = old.get("wall_s", 0) if kind in ("study", "generations") and old.get("command") == cmd else 0
 index[id] = {"kind": kind, "command": cmd, "commit": commit, "machine": machine,
              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
              "wall_s": earlier + int(wall),
@@ -59,6 +60,14 @@ with open(tmp, "w") as f:
     f.write("\n")
 os.replace(tmp, path)
 EOF
+}
+
+# A generations run's chains finished so far, moved into the shipped file (whole: written
+# beside it, then renamed), where the next run resumes them.
+keep_chains() {
+  if [ "$verb" = generations ] && [ -f "$dir/generations.json" ]; then
+    cp "$dir/generations.json" "$out.tmp" && mv "$out.tmp" "$out"
+  fi
 }
 
 commit="$(git rev-parse HEAD)$(git diff --quiet HEAD -- src shaders Cargo.toml Cargo.lock || echo '+changes')"
@@ -83,18 +92,20 @@ for id in "${IDS[@]}"; do
       nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --jobs "${JOBS:-1}" --out "$out" >/dev/null & ;;
     generations)
       dir="$(mktemp -d)"
+      # Resumed from the shipped file, as a study: a long one grows over several sessions.
+      [ -f "$out" ] && cp "$out" "$dir/generations.json"
       nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --jobs "${JOBS:-1}" --out "$dir" >/dev/null & ;;
     *) echo "$id: nothing to ship for '$cmd'" >&2; continue ;;
   esac
   child=$!
   # Stopped (Ctrl-C, the end of a session): the study keeps its finished runs, and its
   # provenance this session's time.
-  trap 'kill $child 2>/dev/null; wait $child; provenance "$id" "$verb" "$cmd" $(( SECONDS - start )); echo "$out: stopped, kept what is done" >&2; exit 130' INT TERM
+  trap 'kill $child 2>/dev/null; wait $child; keep_chains; provenance "$id" "$verb" "$cmd" $(( SECONDS - start )); echo "$out: stopped, kept what is done" >&2; exit 130' INT TERM
   wait $child
   rc=$?
   trap - INT TERM
   set -e
-  [ "$verb" = generations ] && [ $rc -eq 0 ] && mv "$dir/generations.json" "$out"
+  [ $rc -eq 0 ] && keep_chains
   [ $rc -eq 0 ] || { echo "$id: $cmd failed (exit $rc)" >&2; exit $rc; }
   wall=$(( SECONDS - start ))
   provenance "$id" "$verb" "$cmd" "$wall"

@@ -68,7 +68,8 @@ impl Finished<'_> {
 /// with its share of the thread budget (`parallel::threads()`, e.g. `--threads`, divided by
 /// `jobs`). After each run, `on_finished` (under a lock: one at a time, in finishing order)
 /// prints and saves; its first error is returned at the end (the batch goes on: the runs are
-/// not lost, the JSON is printed). Returns every record.
+/// not lost, the JSON is printed). Returns every record. Groups start seed by seed (every
+/// cell's first seed, then every cell's second, ...).
 pub fn run(
     plan: &Plan,
     kept: Vec<RunRecord>,
@@ -78,7 +79,11 @@ pub fn run(
     on_finished: &(dyn Fn(Finished) -> Result<(), String> + Sync),
 ) -> (Vec<RunRecord>, Option<String>) {
     let todo: Vec<usize> = plan.runs.iter().map(|r| r.index).filter(|i| !kept.iter().any(|k| k.index == *i)).collect();
-    let groups = if work.share { share::groups(plan, &todo) } else { todo.iter().map(|&i| vec![i]).collect() };
+    let mut groups = if work.share { share::groups(plan, &todo) } else { todo.iter().map(|&i| vec![i]).collect() };
+    // Seed by seed: every cell's first seed before any cell's second, so a batch stopped part
+    // way (a long study over several sessions) leaves every cell with figures, not some cells
+    // with every seed and others with none. (A group's runs share one seed.)
+    groups.sort_by_key(|g| plan.runs[g[0]].seed_index);
     let jobs = jobs.clamp(1, groups.len().max(1));
     let budget = crate::parallel::threads();
     crate::parallel::set_threads((budget / jobs).max(1));

@@ -415,3 +415,21 @@ fn runs_that_differ_only_after_training_share_it_and_give_the_single_runs_figure
         same(rec, &singles[rec.index], "resumed");
     }
 }
+
+#[test]
+fn a_batch_runs_every_cells_first_seed_before_any_second() {
+    // Generations-style work (each run alone), with a function that only notes the order.
+    let p = plan(&base(), axes(&["width=4,8,16"]), 3).unwrap();
+    let order = Mutex::new(Vec::new());
+    let note = |runs: &[&PlannedRun], _: crate::experiment::Backend, out: &mut dyn FnMut(RunRecord)| {
+        for r in runs {
+            order.lock().unwrap().push((r.seed_index, r.cell));
+            out(RunRecord { index: r.index, cell: r.cell, seed: r.spec.seed, settings: r.settings.clone(), spec: r.spec.clone(), metrics: BTreeMap::new(), error: None, result: None });
+        }
+    };
+    // One job, so the order is the batch's; a resumed batch (cell 1's first seed kept) too.
+    let kept = vec![RunRecord { index: 3, cell: 1, seed: p.runs[3].spec.seed, settings: p.runs[3].settings.clone(), spec: p.runs[3].spec.clone(), metrics: BTreeMap::new(), error: None, result: None }];
+    let (records, _) = batch::run(&p, kept, 1, crate::experiment::Backend::Cpu, &batch::Work::each(&note), &|_| Ok(()));
+    assert_eq!(records.len(), 9);
+    assert_eq!(order.into_inner().unwrap(), vec![(0, 0), (0, 2), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)]);
+}
