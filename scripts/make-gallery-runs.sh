@@ -28,7 +28,8 @@ cargo build --release --quiet
 # A copy, so that a rebuild while a long study runs does not swap the binary under it.
 bin="$(mktemp -d)/collapse-lab"
 cp "$CARGO_TARGET_DIR/release/collapse-lab" "$bin"
-mapfile -t IDS < <("$bin" gallery --shipped)
+mapfile -t SHIPPED < <("$bin" gallery --shipped)
+IDS=("${SHIPPED[@]}")
 [ $# -gt 0 ] && IDS=("$@")
 mkdir -p www/runs
 prov=www/runs/provenance.json
@@ -89,7 +90,13 @@ for id in "${IDS[@]}"; do
     run)
       nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --quiet --save-run "$out" >/dev/null & ;;
     study)
-      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --jobs "${JOBS:-1}" --out "$out" >/dev/null & ;;
+      # A run another shipped study already made (the same spec and seed: Fig. 9's plain
+      # width-1000 nets are Fig. 7's) is taken from it, not trained again.
+      reuse=()
+      for other in "${SHIPPED[@]}"; do
+        [ "$other" != "$id" ] && [ -f "www/runs/$other.json" ] && [[ "$("$bin" gallery --command "$other")" == "collapse-lab study "* ]] && reuse+=(--reuse "www/runs/$other.json")
+      done
+      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --jobs "${JOBS:-1}" --out "$out" "${reuse[@]}" >/dev/null & ;;
     generations)
       dir="$(mktemp -d)"
       # Resumed from the shipped file, as a study: a long one grows over several sessions.

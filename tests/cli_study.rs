@@ -54,6 +54,29 @@ fn study_writes_resumes_and_refuses_bad_axes() {
     let (code, stdout5, stderr5) = lab(&fewer);
     assert_eq!(code, 0, "{stderr5}");
     assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout5).unwrap()["runs"].as_array().unwrap().len(), 6);
+    // Another study that plans some of these runs takes them (--reuse), trains only the others,
+    // and writes them to its own file.
+    let other = dir.join("other.json");
+    let mut reuse = vec!["study", "--vary", "width=4,16", "--vary", "fixed-t=none", "--seeds", "2", "--out", other.to_str().unwrap(), "--reuse", out_s];
+    reuse.extend_from_slice(SMALL_STUDY);
+    let (code, stdout6, stderr6) = lab(&reuse);
+    assert_eq!(code, 0, "{stderr6}");
+    assert!(stderr6.contains("reusing 2 finished run(s) of"), "{stderr6}");
+    let s5: serde_json::Value = serde_json::from_str(&stdout5).unwrap();
+    let s6: serde_json::Value = serde_json::from_str(&stdout6).unwrap();
+    let runs6 = s6["runs"].as_array().unwrap();
+    assert_eq!(runs6.len(), 4);
+    for r in runs6.iter().filter(|r| r["settings"]["width"] == "4") {
+        let from = s5["runs"].as_array().unwrap().iter().find(|x| x["spec"] == r["spec"]).expect("a reused run");
+        assert_eq!(from["metrics"], r["metrics"]);
+    }
+    assert!(runs6.iter().any(|r| r["settings"]["width"] == "16" && r["metrics"]["final_loss"].is_number()), "width 16 trained");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&other).unwrap()).unwrap()["cells"], s6["cells"]);
+    let mut bad_reuse = vec!["study", "--vary", "width=4", "--reuse", "/nonexistent/x.json"];
+    bad_reuse.extend_from_slice(SMALL_STUDY);
+    let (code, _, stderr7) = lab(&bad_reuse);
+    assert_eq!(code, 2);
+    assert!(stderr7.starts_with("error: --reuse /nonexistent/x.json") || stderr7.contains("--reuse /nonexistent/x.json:"), "{stderr7}");
     for (bad, want) in [
         (vec!["--vary", "widht=4,8"], "--vary widht: unknown setting"),
         (vec!["--vary", "width=4,0"], "--vary width=0: model.width"),

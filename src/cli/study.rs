@@ -5,7 +5,7 @@ use super::*;
 
 pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     use crate::study;
-    let f = run_flags(args, &["--vary", "--seeds", "--jobs", "--out", "--slurm", "--slurm-opts", "--collect", "--restart"])?;
+    let f = run_flags(args, &["--vary", "--seeds", "--jobs", "--out", "--reuse", "--slurm", "--slurm-opts", "--collect", "--restart"])?;
     for flag in ["--samples-out", "--record-out", "--print-spec"] {
         if f.pairs.iter().any(|(n, _)| n == flag) {
             return Err(CliError::Usage(format!("{flag} is for single runs; a study writes one JSON (--out)")));
@@ -61,6 +61,27 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
             // Fail now, not after hours of training, if the file cannot be written.
             save_study(path, &study::aggregate(&plan, &records))?;
         }
+    }
+    // Runs another study already made: the same spec and seed is the same run (bit for bit on
+    // the engine that made it, which its record names), so it is taken, not trained again.
+    let mut reused = 0;
+    for (_, file) in f.pairs.iter().filter(|(n, _)| n == "--reuse") {
+        let file = file.as_deref().unwrap_or("");
+        let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))?;
+        let other: study::StudyResult =
+            serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("--reuse {file}: not a study of this lab ({e})")))?;
+        let mut n = 0;
+        for r in study::resumable(&plan, &other).kept {
+            if !records.iter().any(|k: &study::RunRecord| k.index == r.index) {
+                records.push(r);
+                n += 1;
+            }
+        }
+        eprintln!("reusing {n} finished run(s) of {file}: the same spec and seed as runs of this study");
+        reused += n;
+    }
+    if let (Some(path), true) = (&out, reused > 0) {
+        save_study(path, &study::aggregate(&plan, &records))?;
     }
     let quiet = f.has("--quiet");
     let backend = backend_of(&f)?;
