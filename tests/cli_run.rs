@@ -272,6 +272,29 @@ fn a_saved_run_loads_again_with_the_same_figures_and_edits_are_refused() {
     assert!(code == 2 && err.contains("its spec: model.width"), "{err}");
     let (code, _, err) = lab(&["run", "--load-run", f, "--width", "8"]);
     assert!(code == 2 && err.contains("--width: --load-run takes its spec from the saved run"), "{err}");
+    // TID at other radii from the saved nets (no training): the radii both have give the file's
+    // TID, the new ones their own, every other figure the file's; saved again, the spec names the
+    // new radii and the nets are the same.
+    let (code, wider, err) = lab(&["run", "--load-run", f, "--eps", "0.1,0.2,0.3", "--quiet", "--save-run", dir.join("wider.json").to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let wider: serde_json::Value = serde_json::from_str(&wider).unwrap();
+    for s in ["ode", "sde"] {
+        let eps: Vec<f64> = wider["tid"][s].as_array().unwrap().iter().map(|x| x["eps"].as_f64().unwrap()).collect();
+        assert_eq!(eps, vec![0.1, 0.2, 0.3]);
+        assert_eq!(wider["tid"][s][0], first["tid"][s][1], "TID at 0.1 is the file's");
+    }
+    assert_eq!(wider["marginal_accuracy"], first["marginal_accuracy"]);
+    assert!(wider["timings"].get("train_s").is_none(), "no training");
+    let resaved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("wider.json")).unwrap()).unwrap();
+    assert_eq!(resaved["spec"]["metrics"]["eps"], serde_json::json!([0.1, 0.2, 0.3]));
+    assert_eq!(resaved["params"], saved["params"]);
+    let (code, _, err) = lab(&["run", "--load-run", dir.join("wider.json").to_str().unwrap(), "--quiet"]);
+    assert_eq!(code, 0, "the re-measured file opens as saved: {err}");
+    // Edited nets are still caught (the marginal accuracies and the shared radius), and bad radii named.
+    let (code, _, err) = lab(&["run", "--load-run", dir.join("params.json").to_str().unwrap(), "--eps", "0.1,0.3", "--quiet"]);
+    assert!(code == 1 && err.contains("when its nets are sampled again"), "{err}");
+    let (code, _, err) = lab(&["run", "--load-run", f, "--eps", "0.1,x", "--quiet"]);
+    assert!(code == 2 && err.contains("eps"), "{err}");
     let (code, _, err) = lab(&["run", "--dataset", "mog", "--exact-score", "--save-run", f]);
     assert!(code == 2 && err.contains("no trained net"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);

@@ -3,7 +3,7 @@
 // the form as it is edited, landing.js opens what a link already has (kept or shipped), and the
 // runners (runners/run.js, study.js, generations.js) run experiments in Web Workers; the views
 // (views/*.js) draw results. State shared by these parts lives in state.js.
-import init, { defaultSpec, gallery, galleryPath, hermiteSeesaw, samplerKinds, studyFindings, tidCurve, torchScript } from '../collapse-lab.js';
+import init, { defaultSpec, gallery, galleryPath, hermiteSeesaw, samplerKinds, studyFindings, studyRadius, tidCurve, torchScript } from '../collapse-lab.js';
 import { applyClassroom, reportHeight } from './classroom.js';
 import { setMode, validate } from './controls.js';
 import { loadCsv } from './datafiles.js';
@@ -89,7 +89,7 @@ async function main() {
   if (params.has('embed')) document.body.classList.add('embed');
   T.KINDS = samplerKinds();
   runView.setKinds(T.KINDS);
-  studyView.setFindings((st) => studyFindings(JSON.stringify(st)));
+  studyView.setFindings((st) => studyFindings(JSON.stringify(st)), (st) => studyRadius(JSON.stringify(st)));
   buildFromTable();
   buildSamplerControls();
   const pageErrors = [];

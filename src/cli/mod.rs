@@ -86,7 +86,9 @@ const USAGE_TAIL: &str = "  --samples-out DIR       write DIR/<sampler>.csv and 
   --save-run FILE         also write FILE: the spec, the trained parameters and the results
                           (opens in the page with Open run, or with --load-run)
   --load-run FILE         sample and measure a saved run's nets again (no training), check
-                          that this gives the file's figures, and print the result
+                          that this gives the file's figures, and print the result; with
+                          --eps, TID at those radii (checked at the radii both have; with
+                          --save-run, the file again with the new radii)
   --print-spec            print the resolved spec as JSON and exit
   --quiet                 no progress on stderr
   (booleans also take =true / =false: --diagnostics=false)

@@ -9,9 +9,11 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
             if let Some((flag, _)) = f
                 .pairs
                 .iter()
-                .find(|(n, _)| overrides::setting(&n[2..]).is_some() || ["--spec", "--preset", "--size", "--data-csv"].contains(&n.as_str()))
+                .find(|(n, _)| (overrides::setting(&n[2..]).is_some() && n != "--eps") || ["--spec", "--preset", "--size", "--data-csv"].contains(&n.as_str()))
             {
-                return Err(CliError::Usage(format!("{flag}: --load-run takes its spec from the saved run (its data too); drop {flag}")));
+                return Err(CliError::Usage(format!(
+                    "{flag}: --load-run takes its spec from the saved run (its data too; only --eps, TID's radii, may be measured anew); drop {flag}"
+                )));
             }
             if f.has("--engine") {
                 return Err(CliError::Usage("--engine: a saved run's nets are sampled on the CPU engine (no training); drop --engine".into()));
@@ -20,6 +22,16 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
             Some(experiment::saved::open(&text).map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?)
         }
         None => None,
+    };
+    // --load-run with --eps: the saved nets measured at other radii (Opened::remeasure).
+    let remeasure = match (&opened, f.get("--eps")) {
+        (Some(o), Some(list)) => {
+            let mut spec = o.spec.clone();
+            overrides::apply(&mut spec, "eps", list).map_err(|e| spec_usage(&e))?;
+            spec.validate().map_err(|e| spec_usage(&e))?;
+            Some(spec.metrics.eps)
+        }
+        _ => None,
     };
     let spec = match &opened {
         Some(o) => o.spec.clone(),
@@ -67,7 +79,13 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
         check_out_file("--save-run", path)?;
     }
     let result = match opened {
-        Some(o) => block_on(o.reopen(&mut on_event)).map_err(|e| match e {
+        Some(o) => block_on(async {
+            match remeasure {
+                Some(eps) => o.remeasure(eps, &mut on_event).await,
+                None => o.reopen(&mut on_event).await,
+            }
+        })
+        .map_err(|e| match e {
             experiment::saved::ReopenError::Run(e) => CliError::Failed(e.to_string()),
             experiment::saved::ReopenError::Differs(e) => CliError::Failed(format!("--load-run: {e}")),
         })?,

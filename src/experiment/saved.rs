@@ -166,6 +166,40 @@ impl Opened {
     }
 }
 
+impl Opened {
+    /// [`Opened::reopen`] with TID measured at other radii `eps`: the same nets, samples and
+    /// every other figure, TID's curve at these radii (a run whose radii were too small for its
+    /// data, such as 10-D ones at the 2D defaults, measured again without training). Checked
+    /// against the file at the radii both have, and by the marginal accuracies (which do not
+    /// depend on the radii, so they say the nets and samples are the file's).
+    pub async fn remeasure(mut self, eps: Vec<f64>, on_event: &mut dyn FnMut(Event) -> ControlFlow<()>) -> Result<ExperimentResult, ReopenError> {
+        let old = std::mem::replace(&mut self.spec.metrics.eps, eps);
+        let again = super::run_with(&self.spec, Backend::Cpu, Some(self.pretrained), on_event).await.map_err(ReopenError::Run)?;
+        let new = &again.spec.metrics.eps;
+        let common = |e: f64| old.contains(&e) && new.contains(&e);
+        let mut file = self.result;
+        let keep = |list: &mut serde_json::Value| {
+            if let Some(a) = list.as_array_mut() {
+                a.retain(|x| x["eps"].as_f64().is_some_and(common));
+            }
+        };
+        for name in file["tid"].as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+            keep(&mut file["tid"][&name]);
+            for c in file["checkpoints"].as_array_mut().into_iter().flatten() {
+                keep(&mut c["tid"][&name]);
+            }
+        }
+        keep(&mut file["tid_null"]);
+        let mut shared = again.clone();
+        for list in shared.tid.values_mut().chain(shared.checkpoints.iter_mut().flat_map(|c| c.tid.values_mut())) {
+            list.retain(|x| common(x.point.eps));
+        }
+        shared.tid_null.retain(|x| common(x.point.eps));
+        check(&file, &shared, TOLERANCE).map_err(ReopenError::Differs)?;
+        Ok(again)
+    }
+}
+
 /// Whether the run's figures as sampled again match the file's: every TID (and its spread) of
 /// every sampler and of the data floor, and the marginal accuracies. A figure matches to
 /// relative `tol`, or within what float rounding can move it between builds (native FMA against

@@ -31,14 +31,46 @@ fn t_of(name: &str) -> f64 {
     name.rsplit('@').next().and_then(|t| t.parse().ok()).unwrap_or(f64::NAN)
 }
 
-/// The radius TID findings use: 0.02 where measured (the paper's smallest radius shown in
-/// Fig. 7b), else the radius closest to it.
+/// The radius TID findings use (and the study view's TID chart by default): 0.02 where
+/// measured (the paper's smallest radius shown in Fig. 7b), else the radius closest to it,
+/// among the radii where the training set's points have neighbours ([`FEW_NEIGHBOURS`] or more
+/// per point, where the runs say) if there are any, else among the radii with values.
+pub fn tid_radius(s: &StudyResult) -> Option<String> {
+    let mut names: Vec<String> = s.cells.iter().flat_map(|c| c.metrics.keys().cloned()).collect();
+    names.sort();
+    names.dedup();
+    tid_eps(s, &names)
+}
+
+/// Below this many neighbours per training point within e (the data's ANSD), TID rests on a few
+/// pairs of points: 0.008 at e = 0.2 in 10-D, where its spread over seeds is in the hundreds.
+const FEW_NEIGHBOURS: f64 = 0.1;
+
+/// The training set's mean neighbours per point within `e` (its ANSD), averaged over the runs
+/// that kept their result; `None` where none did.
+fn data_neighbours(s: &StudyResult, e: &str) -> Option<f64> {
+    let e: f64 = e.parse().ok()?;
+    let v: Vec<f64> = s
+        .runs
+        .iter()
+        .filter_map(|r| {
+            let list = r.result.as_ref()?.get("tid")?.as_object()?.values().next()?.as_array()?;
+            list.iter().find(|x| x["eps"].as_f64() == Some(e))?.get("ansd_train")?.as_f64()
+        })
+        .collect();
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
 fn tid_eps(s: &StudyResult, names: &[String]) -> Option<String> {
     // Only radii where some cell has a value: in 10-D the smallest radii can hold no neighbours.
     let has_value = |n: &String| s.cells.iter().any(|c| c.metrics.get(n).is_some_and(|m| m.mean.is_some()));
-    let eps: Vec<&str> =
+    let mut eps: Vec<&str> =
         names.iter().filter(|n| n.starts_with("tid@") && has_value(n)).filter_map(|n| n.rsplit('@').next()).collect();
-    eps.iter()
+    eps.sort_by(|a, b| a.parse::<f64>().unwrap_or(0.0).total_cmp(&b.parse::<f64>().unwrap_or(0.0)));
+    eps.dedup();
+    let dense: Vec<&str> = eps.iter().copied().filter(|e| data_neighbours(s, e).is_none_or(|n| n >= FEW_NEIGHBOURS)).collect();
+    let pool = if dense.is_empty() { &eps } else { &dense };
+    pool.iter()
         .min_by(|a, b| {
             let d = |x: &&&str| (x.parse::<f64>().unwrap_or(f64::INFINITY).ln() - 0.02f64.ln()).abs();
             d(a).partial_cmp(&d(b)).unwrap_or(std::cmp::Ordering::Equal)
@@ -278,6 +310,16 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
                     else { "not in every cell".to_string() }
                 ));
             }
+        }
+    }
+    // A radius where the data's points have almost no neighbours: say why TID is so noisy there.
+    if let Some(e) = tid_eps(s, &names) {
+        if let Some(n) = data_neighbours(s, &e).filter(|&n| n < FEW_NEIGHBOURS) {
+            out.push(format!(
+                "At e = {e} the training set's points have {} neighbours each on average (ANSD), so TID there rests on a few pairs of points and its spread over seeds is large; \
+                 this study measured no radius where they have more (a larger one would tell more).",
+                sig(n)
+            ));
         }
     }
     let planned = s.cells.len() * s.seeds;

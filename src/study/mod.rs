@@ -343,7 +343,7 @@ pub struct Resumed {
 }
 
 mod findings;
-pub use findings::findings;
+pub use findings::{findings, tid_radius};
 
 #[cfg(test)]
 mod tests;

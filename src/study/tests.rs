@@ -433,3 +433,37 @@ fn a_batch_runs_every_cells_first_seed_before_any_second() {
     assert_eq!(records.len(), 9);
     assert_eq!(order.into_inner().unwrap(), vec![(0, 0), (0, 2), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)]);
 }
+
+#[test]
+fn the_tid_radius_is_one_where_the_data_has_neighbours_and_a_thin_one_is_named() {
+    // TID at 0.2 and 0.3 in every run; the data's neighbours per point (ANSD) at each from the
+    // runs' stored results.
+    let make = |ansd: [f64; 2]| {
+        let p = plan(&base(), axes(&["width=8,64"]), 2).unwrap();
+        let records: Vec<RunRecord> = p.runs.iter().map(|r| {
+            let mut metrics = BTreeMap::new();
+            for (e, v) in [("0.2", 50.0 + r.seed_index as f64 * 100.0), ("0.3", 1.0 + r.seed_index as f64 * 0.1)] {
+                metrics.insert(format!("tid@ode@{e}"), Some(v));
+            }
+            let result = serde_json::json!({"tid": {"ode": [{"eps": 0.2, "ansd_train": ansd[0]}, {"eps": 0.3, "ansd_train": ansd[1]}]}});
+            RunRecord { index: r.index, cell: r.cell, seed: r.spec.seed, settings: r.settings.clone(), spec: r.spec.clone(), metrics, error: None, result: Some(result) }
+        }).collect();
+        aggregate(&p, &records)
+    };
+    let dense = make([0.008, 0.3]);
+    assert_eq!(tid_radius(&dense).as_deref(), Some("0.3"), "0.2 holds almost no neighbours");
+    let f = findings(&dense).join("\n");
+    assert!(f.contains("TID(0.3) of ODE") && !f.contains("TID(0.2)") && !f.contains("neighbours each"), "{f}");
+    // No radius with neighbours: the one closest to 0.02 is used, and the findings say why it is noisy.
+    let thin = make([0.008, 0.05]);
+    assert_eq!(tid_radius(&thin).as_deref(), Some("0.2"));
+    let g = findings(&thin).join("\n");
+    assert!(g.contains("At e = 0.2 the training set's points have 0.00800 neighbours each on average (ANSD)"), "{g}");
+    // Runs without stored results: the radius closest to 0.02 with values, no caveat.
+    let mut bare = dense.clone();
+    for r in bare.runs.iter_mut() {
+        r.result = None;
+    }
+    assert_eq!(tid_radius(&bare).as_deref(), Some("0.2"));
+    assert!(!findings(&bare).join("\n").contains("neighbours each"));
+}

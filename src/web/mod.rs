@@ -528,6 +528,13 @@ pub fn study_findings(study_json: &str) -> Result<JsValue, JsValue> {
     Ok(to_js(&crate::study::findings(&s)))
 }
 
+/// The TID radius a study's charts and findings use by default (study::tid_radius), or null.
+#[wasm_bindgen(js_name = studyRadius)]
+pub fn study_radius(study_json: &str) -> Result<JsValue, JsValue> {
+    let s: crate::study::StudyResult = serde_json::from_str(study_json).map_err(|e| JsValue::from_str(&format!("bad study: {e}")))?;
+    Ok(to_js(&crate::study::tid_radius(&s)))
+}
+
 /// The guided path through the papers (presets::PATH): `[{title, text, look, presets: [id]}]`.
 #[wasm_bindgen(js_name = galleryPath)]
 pub fn gallery_path() -> JsValue {

@@ -52,7 +52,8 @@ const DESCRIBE = {
 // The core's findings of a study (studyFindings: sentences computed from its numbers), given
 // by the page once the wasm module is loaded.
 let findingsOf = null;
-export function setFindings(fn) { findingsOf = fn; }
+let radiusOf = null;
+export function setFindings(fn, radius) { findingsOf = fn; radiusOf = radius; }
 
 export function render(box, study, state = {}) {
   box.replaceChildren();
@@ -104,10 +105,13 @@ export function render(box, study, state = {}) {
   let tidShown = null; // the TID column of the table: the charts' sampler and radius
   if (samplers.length) {
     const sampler = samplers.includes(state.sampler) ? state.sampler : samplers.includes('ode') ? 'ode' : samplers[0];
-    // By default the radius closest to 0.02 where some cell has a value (in 10-D the smallest
-    // radii can hold no neighbours at all).
+    // By default the findings' radius (the core's study::tid_radius: closest to 0.02 where the
+    // data's points have neighbours; in 10-D the smallest radii hold none), else the radius
+    // closest to 0.02 with a value.
     const valued = epsList.filter((x) => study.cells.some((c) => Number.isFinite(c.metrics[`tid@${sampler}@${x}`]?.mean)));
-    const near = (valued.length ? valued : epsList).reduce((b, x) => (Math.abs(Math.log(x / 0.02)) < Math.abs(Math.log(b / 0.02)) ? x : b));
+    let core = null;
+    try { core = radiusOf ? radiusOf(study) : null; } catch { core = null; }
+    const near = epsList.includes(core) ? core : (valued.length ? valued : epsList).reduce((b, x) => (Math.abs(Math.log(x / 0.02)) < Math.abs(Math.log(b / 0.02)) ? x : b));
     const e = epsList.includes(state.eps) ? state.eps : near;
     tidShown = `tid@${sampler}@${e}`;
     const pick = document.createElement('p');
