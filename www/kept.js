@@ -37,7 +37,8 @@ export function provenanceText(id) {
   const when = p.date ? p.date.slice(0, 10) : 'an unrecorded date';
   const wall = p.wall_s != null ? `, ${Math.round(p.wall_s)} s` : '';
   const machine = /^not recorded/.test(p.machine) ? 'machine not recorded' : p.machine;
-  return `Trained by the lab's CLI (${p.command}; commit ${String(p.commit).slice(0, 7)}, ${when}${wall}, ${machine}) and shipped with this page`;
+  const note = p.note ? `; ${p.note}` : '';
+  return `Trained by the lab's CLI (${p.command}; commit ${String(p.commit).slice(0, 7)}, ${when}${wall}, ${machine}${note}) and shipped with this page`;
 }
 
 // The run shipped with the page for a gallery link at paper size (www/runs/ID.json, made by
