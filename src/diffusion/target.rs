@@ -171,11 +171,11 @@ impl TimeDist {
         match self {
             TimeDist::Uniform => lo + u1 * (hi - lo),
             TimeDist::LogitNormal => {
-                let n = (-2.0 * u1.ln()).sqrt() * (6.283_185_3f32 * u2).cos();
+                let n = (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos();
                 lo + (hi - lo) / (1.0 + (-n).exp())
             }
             TimeDist::LogNormal => {
-                let n = (-2.0 * u1.ln()).sqrt() * (6.283_185_3f32 * u2).cos();
+                let n = (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos();
                 let sigma = (EDM_P.0 + EDM_P.1 * n).exp();
                 let r = 1.0 / super::EDM_RHO as f32;
                 let (a, b) = ((super::EDM_SIGMA.0 as f32).powf(r), (super::EDM_SIGMA.1 as f32).powf(r));
