@@ -60,7 +60,7 @@ macro_rules! quick_2d {
 /// The quick size of the see-saw's n-D runs (the paper: 2 x 1000, batch 2000, 10,000 steps).
 macro_rules! quick_nd {
     () => {
-        "depth=2&iters=1500&batch=256&n-samples=1000&steps=sde=300&diag-points=4000&diag-trajectories=128&eps=0.02,0.05,0.1,0.2,0.3"
+        concat!("depth=2&iters=1500&batch=256&n-samples=1000&steps=sde=300&diag-points=4000&diag-trajectories=128", eps_nd!())
     };
 }
 macro_rules! paper_nd {
