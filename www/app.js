@@ -3,7 +3,7 @@
 // the form as it is edited, landing.js opens what a link already has (kept or shipped), and the
 // runners (runners/run.js, study.js, generations.js) run experiments in Web Workers; the views
 // (views/*.js) draw results. State shared by these parts lives in state.js.
-import init, { defaultSpec, gallery, galleryPath, hermiteSeesaw, samplerKinds, studyFindings, studyRadius, tidCurve, torchScript } from '../collapse-lab.js';
+import init, { defaultSpec, gallery, galleryPath, hermiteSeesaw, samplerKinds, studyFindings, studyRadius, tidCurve, tidFewNeighbours, torchScript } from '../collapse-lab.js';
 import { applyClassroom, reportHeight } from './classroom.js';
 import { setMode, validate } from './controls.js';
 import { loadCsv } from './datafiles.js';
@@ -88,7 +88,9 @@ async function main() {
   const params = new URLSearchParams(location.search);
   if (params.has('embed')) document.body.classList.add('embed');
   T.KINDS = samplerKinds();
+  T.FEW_NEIGHBOURS = tidFewNeighbours();
   runView.setKinds(T.KINDS);
+  runView.setFewNeighbours(T.FEW_NEIGHBOURS);
   studyView.setFindings((st) => studyFindings(JSON.stringify(st)), (st) => studyRadius(JSON.stringify(st)));
   buildFromTable();
   buildSamplerControls();

@@ -13,6 +13,7 @@ export const T = {
   FORM_FIELDS: [], // single-run settings with a text field or a choice
   FORM_BOOLS: [], // single-run settings with a checkbox
   KINDS: [], // [{name, default_steps, stochastic}]
+  FEW_NEIGHBOURS: 0.1, // neighbours per data point below which TID at a radius is noise (metrics::tid)
   // The page's own parameters (not settings of the experiment).
   PAGE_PARAMS: [],
   // A study's plan inputs (its axes and seeds per cell).

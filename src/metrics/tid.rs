@@ -61,6 +61,13 @@ impl SurvivalCurve {
     }
 }
 
+/// Below this many neighbours per training point within e (the data's ANSD), TID rests on a
+/// few pairs of points and is noise: 0.008 at e = 0.2 in 10-D, where TID's spread over
+/// reference draws is ±136. (The chessboard at e = 0.01, 0.08 per point, still gives the ODE's
+/// 9.2 ± 1.4, and the 10-D mixture at 0.25, 0.05 per point, 17 ± 5.) The page's TID chart
+/// leaves such radii off and study findings say why their TID is noisy.
+pub const FEW_NEIGHBOURS: f64 = 0.02;
+
 /// TID and its parts at one radius.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TidPoint {

@@ -33,8 +33,8 @@ fn t_of(name: &str) -> f64 {
 
 /// The radius TID findings use (and the study view's TID chart by default): 0.02 where
 /// measured (the paper's smallest radius shown in Fig. 7b), else the radius closest to it,
-/// among the radii where the training set's points have neighbours ([`FEW_NEIGHBOURS`] or more
-/// per point, where the runs say) if there are any, else among the radii with values.
+/// among the radii where the training set's points have neighbours ([`PREFERRED_NEIGHBOURS`] or
+/// more per point, where the runs say) if there are any, else among the radii with values.
 pub fn tid_radius(s: &StudyResult) -> Option<String> {
     let mut names: Vec<String> = s.cells.iter().flat_map(|c| c.metrics.keys().cloned()).collect();
     names.sort();
@@ -42,9 +42,11 @@ pub fn tid_radius(s: &StudyResult) -> Option<String> {
     tid_eps(s, &names)
 }
 
-/// Below this many neighbours per training point within e (the data's ANSD), TID rests on a few
-/// pairs of points: 0.008 at e = 0.2 in 10-D, where its spread over seeds is in the hundreds.
-const FEW_NEIGHBOURS: f64 = 0.1;
+use crate::metrics::tid::FEW_NEIGHBOURS;
+
+/// The findings prefer radii where the data's points have at least this many neighbours each:
+/// in 10-D that is e = 0.3 (0.32 per point, TID's spread ±0.25) over 0.25 (0.05, ±5).
+const PREFERRED_NEIGHBOURS: f64 = 0.1;
 
 /// The training set's mean neighbours per point within `e` (its ANSD), averaged over the runs
 /// that kept their result; `None` where none did.
@@ -68,7 +70,7 @@ fn tid_eps(s: &StudyResult, names: &[String]) -> Option<String> {
         names.iter().filter(|n| n.starts_with("tid@") && has_value(n)).filter_map(|n| n.rsplit('@').next()).collect();
     eps.sort_by(|a, b| a.parse::<f64>().unwrap_or(0.0).total_cmp(&b.parse::<f64>().unwrap_or(0.0)));
     eps.dedup();
-    let dense: Vec<&str> = eps.iter().copied().filter(|e| data_neighbours(s, e).is_none_or(|n| n >= FEW_NEIGHBOURS)).collect();
+    let dense: Vec<&str> = eps.iter().copied().filter(|e| data_neighbours(s, e).is_none_or(|n| n >= PREFERRED_NEIGHBOURS)).collect();
     let pool = if dense.is_empty() { &eps } else { &dense };
     pool.iter()
         .min_by(|a, b| {

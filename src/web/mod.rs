@@ -528,6 +528,12 @@ pub fn study_findings(study_json: &str) -> Result<JsValue, JsValue> {
     Ok(to_js(&crate::study::findings(&s)))
 }
 
+/// Neighbours per training point below which TID at a radius is noise (metrics::tid).
+#[wasm_bindgen(js_name = tidFewNeighbours)]
+pub fn tid_few_neighbours() -> f64 {
+    crate::metrics::tid::FEW_NEIGHBOURS
+}
+
 /// The TID radius a study's charts and findings use by default (study::tid_radius), or null.
 #[wasm_bindgen(js_name = studyRadius)]
 pub fn study_radius(study_json: &str) -> Result<JsValue, JsValue> {

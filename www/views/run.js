@@ -14,6 +14,9 @@ const $ = (sel) => document.querySelector(sel);
 // The samplers as the core lists them ([{name, default_steps, stochastic}]): their order and kind.
 let KINDS = [];
 export function setKinds(kinds) { KINDS = kinds; }
+// Neighbours per data point below which TID at a radius is noise (the core's FEW_NEIGHBOURS).
+let FEW = 0.1;
+export function setFewNeighbours(x) { FEW = x; }
 
 function fmt(v, d = 3) { return v === null || v === undefined || !Number.isFinite(v) ? 'undefined' : (v >= 0 ? '+' : '') + v.toFixed(d); }
 
@@ -43,15 +46,24 @@ export function render(out) {
   histogram($('#hist'), sets, dim, b, coord);
   $('#hist-caption').textContent = `Histogram of x${sub(coord + 1)}: the sharp peaks are collapse`;
   const eps = r.spec.metrics.eps;
-  const series = names.filter((n) => r.tid[n]).map((n) => ({
-    name: label(n), color: COLORS[n], xs: eps, ys: r.tid[n].map((e) => e.tid ?? NaN), markers: true,
-  }));
   const nul = r.tid_null;
+  // Radii where the data's points have almost no neighbours (10-D at 2D radii) give TID from a
+  // few pairs, hundreds wide: left off the chart where two or more radii remain (the table has
+  // them), so they do not flatten the rest.
+  const thin = eps.map((_, i) => (nul[i]?.ansd_train ?? Infinity) < FEW);
+  const keep = thin.filter((x) => !x).length >= 2 ? eps.map((_, i) => !thin[i]) : eps.map(() => true);
+  const pick = (a) => a.filter((_, i) => keep[i]);
+  const series = names.filter((n) => r.tid[n]).map((n) => ({
+    name: label(n), color: COLORS[n], xs: pick(eps), ys: pick(r.tid[n].map((e) => e.tid ?? NaN)), markers: true,
+  }));
   const band = {
-    name: 'data vs data ±2sd', xs: eps,
-    lo: nul.map((e) => (e.tid ?? 0) - 2 * (e.tid_std ?? 0)), hi: nul.map((e) => (e.tid ?? 0) + 2 * (e.tid_std ?? 0)),
+    name: 'data vs data ±2sd', xs: pick(eps),
+    lo: pick(nul.map((e) => (e.tid ?? 0) - 2 * (e.tid_std ?? 0))), hi: pick(nul.map((e) => (e.tid ?? 0) + 2 * (e.tid_std ?? 0))),
   };
   lineChart($('#tid'), series, { xlabel: 'e (log scale)', ylabel: 'TID', logx: true, zeroLine: true, band });
+  const off = eps.filter((_, i) => !keep[i]);
+  $('#tid-caption').textContent = 'TID(e) per sampler; grey band: data vs data ±2 sd. Above zero: more concentrated than the data.'
+    + (off.length ? ` Left off: e = ${off.join(', ')}, where the data's points have under ${FEW} neighbours each (TID there rests on a few pairs; the table has it).` : '');
   const thead = $('#tid-table thead'), tbody = $('#tid-table tbody');
   thead.innerHTML = '<tr><th scope="col">e</th>' + names.map((n) => `<th scope="col">TID ${label(n)}</th>`).join('') + '<th scope="col">data vs data</th></tr>';
   const cell = (e) => `${fmt(e.tid)} ± ${e.tid_std == null ? '–' : e.tid_std.toFixed(3)}`;
