@@ -91,7 +91,7 @@ async function main() {
   T.FEW_NEIGHBOURS = tidFewNeighbours();
   runView.setKinds(T.KINDS);
   runView.setFewNeighbours(T.FEW_NEIGHBOURS);
-  studyView.setFindings((st) => studyFindings(JSON.stringify(st)), (st) => studyRadius(JSON.stringify(st)));
+  studyView.setFindings((st) => studyFindings(JSON.stringify(st)), (st) => studyRadius(JSON.stringify(st)), T.FEW_NEIGHBOURS);
   buildFromTable();
   buildSamplerControls();
   const pageErrors = [];

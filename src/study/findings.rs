@@ -63,6 +63,21 @@ fn data_neighbours(s: &StudyResult, e: &str) -> Option<f64> {
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
+/// The training set's mean neighbours per point at each TID radius of the study (from the runs
+/// that kept their result): the study view leaves off the radii with under
+/// [`FEW_NEIGHBOURS`], as the run view does.
+pub fn data_neighbours_by_radius(s: &StudyResult) -> std::collections::BTreeMap<String, f64> {
+    let mut names: Vec<String> = s.cells.iter().flat_map(|c| c.metrics.keys().cloned()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .iter()
+        .filter(|n| n.starts_with("tid@"))
+        .filter_map(|n| n.rsplit('@').next())
+        .filter_map(|e| Some((e.to_string(), data_neighbours(s, e)?)))
+        .collect()
+}
+
 fn tid_eps(s: &StudyResult, names: &[String]) -> Option<String> {
     // Only radii where some cell has a value: in 10-D the smallest radii can hold no neighbours.
     let has_value = |n: &String| s.cells.iter().any(|c| c.metrics.get(n).is_some_and(|m| m.mean.is_some()));

@@ -343,7 +343,7 @@ pub struct Resumed {
 }
 
 mod findings;
-pub use findings::{findings, tid_radius};
+pub use findings::{data_neighbours_by_radius, findings, tid_radius};
 
 #[cfg(test)]
 mod tests;

@@ -534,11 +534,12 @@ pub fn tid_few_neighbours() -> f64 {
     crate::metrics::tid::FEW_NEIGHBOURS
 }
 
-/// The TID radius a study's charts and findings use by default (study::tid_radius), or null.
+/// The TID radius a study's charts and findings use by default (study::tid_radius, or null),
+/// and the data's neighbours per point at each radius: `{radius, neighbours: {e: n}}`.
 #[wasm_bindgen(js_name = studyRadius)]
 pub fn study_radius(study_json: &str) -> Result<JsValue, JsValue> {
     let s: crate::study::StudyResult = serde_json::from_str(study_json).map_err(|e| JsValue::from_str(&format!("bad study: {e}")))?;
-    Ok(to_js(&crate::study::tid_radius(&s)))
+    Ok(to_js(&serde_json::json!({"radius": crate::study::tid_radius(&s), "neighbours": crate::study::data_neighbours_by_radius(&s)})))
 }
 
 /// The guided path through the papers (presets::PATH): `[{title, text, look, presets: [id]}]`.

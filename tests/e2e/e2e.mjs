@@ -800,6 +800,12 @@ await test('every_shipped_gallery_file_opens_without_training', async (page) => 
       assert(/Trained by the lab's CLI \(collapse-lab study/.test(text), `${id}: ${text}`);
       assert((await page.$$('#study-findings li')).length > 0 && (await inked(page, '#study-view canvas')) > 2000, `${id}: no findings or charts`);
       assert((await page.getAttribute('#results', 'data-state')) !== 'running', `${id}: it trains`);
+      if (id === 'fig9-two-model') {
+        // 10-D: TID is shown at 0.3 (the data's points have neighbours there), and 0.2 (0.008
+        // each) is left off the TID(e) curves.
+        const xs = await page.$eval('#study-view canvas[data-metric="tid-curves"]', (c) => c.lineChart.series[0].xs);
+        assert((await page.$eval('#study-eps', (e) => e.value)) === '0.3' && !xs.includes(0.2) && xs.includes(0.3), `${id}: radius ${await page.$eval('#study-eps', (e) => e.value)}, curves at ${xs}`);
+      }
     } else {
       // The 10-D paper runs (a 2 x 1000 net, 2000 points, SDE 1000 steps) take minutes to
       // sample again in a page; the 2D ones seconds.

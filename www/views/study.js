@@ -53,7 +53,8 @@ const DESCRIBE = {
 // by the page once the wasm module is loaded.
 let findingsOf = null;
 let radiusOf = null;
-export function setFindings(fn, radius) { findingsOf = fn; radiusOf = radius; }
+let FEW = 0.1;
+export function setFindings(fn, radius, few) { findingsOf = fn; radiusOf = radius; FEW = few; }
 
 export function render(box, study, state = {}) {
   box.replaceChildren();
@@ -109,9 +110,9 @@ export function render(box, study, state = {}) {
     // data's points have neighbours; in 10-D the smallest radii hold none), else the radius
     // closest to 0.02 with a value.
     const valued = epsList.filter((x) => study.cells.some((c) => Number.isFinite(c.metrics[`tid@${sampler}@${x}`]?.mean)));
-    let core = null;
-    try { core = radiusOf ? radiusOf(study) : null; } catch { core = null; }
-    const near = epsList.includes(core) ? core : (valued.length ? valued : epsList).reduce((b, x) => (Math.abs(Math.log(x / 0.02)) < Math.abs(Math.log(b / 0.02)) ? x : b));
+    let core = { radius: null, neighbours: {} };
+    try { if (radiusOf) core = radiusOf(study); } catch { /* the fallback below */ }
+    const near = epsList.includes(core.radius) ? core.radius : (valued.length ? valued : epsList).reduce((b, x) => (Math.abs(Math.log(x / 0.02)) < Math.abs(Math.log(b / 0.02)) ? x : b));
     const e = epsList.includes(state.eps) ? state.eps : near;
     tidShown = `tid@${sampler}@${e}`;
     const pick = document.createElement('p');
@@ -135,8 +136,11 @@ export function render(box, study, state = {}) {
     }
     const c = figure(grid, 480, 280, `TID(e) of ${sampler} per cell`, 'TID(e) curves per cell, mean ± sd over seeds (Fig. 9a).');
     c.dataset.metric = 'tid-curves';
-    // Radii where some cell has a value (in 10-D the smallest hold no neighbours), if two or more.
-    const curveEps = valued.length >= 2 ? valued : epsList;
+    // Radii where some cell has a value and the data's points have neighbours (as the run view's
+    // chart: in 10-D the smallest radii hold almost none, and TID there is hundreds wide), if two
+    // or more.
+    const dense = valued.filter((x) => !((core.neighbours || {})[x] < FEW));
+    const curveEps = dense.length >= 2 ? dense : valued.length >= 2 ? valued : epsList;
     const [first, ...rest] = study.axes;
     const restKey = (cell) => rest.map((a) => `${a.name}=${cell.settings[a.name]}`).join(' ');
     const restKeys = [...new Set(study.cells.map(restKey))];
