@@ -416,7 +416,7 @@ pub static PATH: &[Step] = &[
 /// `tests/shipped_runs.rs` checks the files): the 2D and 1D runs, as saved runs, and the
 /// studies computed so far, as study JSONs. A long study ships partial and grows across sessions
 /// (`make-gallery-runs.sh ID` resumes it from its file; the page says how many runs are done):
-/// Fig. 7/8 and Fig. 9's two studies now. Not yet: the ODE-vs-SDE generations (hours on a CPU),
+/// Fig. 9's two studies now (Fig. 7/8 is complete). Not yet: the ODE-vs-SDE generations (hours on a CPU),
 /// the 10-D open questions (the paper's 2 x 1000 net), and the exact-score control (nothing
 /// to train).
 pub const SHIPPED: &[&str] = &[
