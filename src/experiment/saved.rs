@@ -164,9 +164,7 @@ impl Opened {
         check(&self.result, &again, TOLERANCE).map_err(ReopenError::Differs)?;
         Ok(again)
     }
-}
 
-impl Opened {
     /// [`Opened::reopen`] with TID measured at other radii `eps`: the same nets, samples and
     /// every other figure, TID's curve at these radii (a run whose radii were too small for its
     /// data, such as 10-D ones at the 2D defaults, measured again without training). Checked

@@ -7,16 +7,17 @@
 //! overlapping bars read "no clear change".
 
 use super::{Stat, StudyResult};
+use crate::metrics::tid::FEW_NEIGHBOURS;
 use crate::sample::SamplerKind;
 
 /// The figures a finding follows, in this order, where the study has them.
-fn followed(s: &StudyResult, names: &[String]) -> Vec<String> {
+fn followed(names: &[String], tid_e: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
     let mut mae: Vec<&String> = names.iter().filter(|n| n.starts_with("mae_velocity@")).collect();
     // t = 1 before t = 0.1: the high-noise error first.
     mae.sort_by(|a, b| t_of(b).partial_cmp(&t_of(a)).unwrap_or(std::cmp::Ordering::Equal));
     out.extend(mae.into_iter().cloned());
-    if let Some(e) = tid_eps(s, names) {
+    if let Some(e) = tid_e {
         for k in SamplerKind::ALL {
             let n = format!("tid@{}@{e}", k.name());
             if names.contains(&n) {
@@ -31,18 +32,21 @@ fn t_of(name: &str) -> f64 {
     name.rsplit('@').next().and_then(|t| t.parse().ok()).unwrap_or(f64::NAN)
 }
 
+/// Every figure's name in the study's cells, sorted, once each.
+fn metric_names(s: &StudyResult) -> Vec<String> {
+    let mut names: Vec<String> = s.cells.iter().flat_map(|c| c.metrics.keys().cloned()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// The radius TID findings use (and the study view's TID chart by default): 0.02 where
 /// measured (the paper's smallest radius shown in Fig. 7b), else the radius closest to it,
 /// among the radii where the training set's points have neighbours ([`PREFERRED_NEIGHBOURS`] or
 /// more per point, where the runs say) if there are any, else among the radii with values.
 pub fn tid_radius(s: &StudyResult) -> Option<String> {
-    let mut names: Vec<String> = s.cells.iter().flat_map(|c| c.metrics.keys().cloned()).collect();
-    names.sort();
-    names.dedup();
-    tid_eps(s, &names)
+    tid_eps(s, &metric_names(s))
 }
-
-use crate::metrics::tid::FEW_NEIGHBOURS;
 
 /// The findings prefer radii where the data's points have at least this many neighbours each:
 /// in 10-D that is e = 0.3 (0.32 per point, TID's spread ±0.25) over 0.25 (0.05, ±5).
@@ -67,10 +71,7 @@ fn data_neighbours(s: &StudyResult, e: &str) -> Option<f64> {
 /// that kept their result): the study view leaves off the radii with under
 /// [`FEW_NEIGHBOURS`], as the run view does.
 pub fn data_neighbours_by_radius(s: &StudyResult) -> std::collections::BTreeMap<String, f64> {
-    let mut names: Vec<String> = s.cells.iter().flat_map(|c| c.metrics.keys().cloned()).collect();
-    names.sort();
-    names.dedup();
-    names
+    metric_names(s)
         .iter()
         .filter(|n| n.starts_with("tid@"))
         .filter_map(|n| n.rsplit('@').next())
@@ -159,9 +160,10 @@ fn seeds_over(a: &Stat, b: &Stat, where_a: &str, where_b: &str) -> String {
 pub fn findings(s: &StudyResult) -> Vec<String> {
     let mut out = Vec::new();
     let Some(first) = s.axes.first() else { return out };
-    let mut names: Vec<String> = s.cells.iter().flat_map(|c| c.metrics.keys().cloned()).collect();
-    names.sort();
-    names.dedup();
+    let names = metric_names(s);
+    // The TID radius and the figures followed, found once.
+    let tid_e = tid_eps(s, &names);
+    let followed = followed(&names, tid_e.as_deref());
     let rest: Vec<&super::Axis> = s.axes.iter().skip(1).collect();
     // The lines of the charts: one per combination of the other axes.
     let mut groups: Vec<std::collections::BTreeMap<String, String>> = Vec::new();
@@ -176,7 +178,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
     // along a categorical one (data set, process) each value's figure is listed instead.
     let numeric = first.values.iter().all(|v| v.parse::<f64>().is_ok_and(f64::is_finite));
     if !numeric {
-        for metric in followed(s, &names) {
+        for metric in followed.iter().cloned() {
             for g in &groups {
                 let parts: Vec<String> = first
                     .values
@@ -199,7 +201,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
     }
     if numeric {
         {
-            for metric in followed(s, &names) {
+            for metric in followed.iter().cloned() {
                 for g in &groups {
                     let cell = |v: &String| {
                         s.cells.iter().find(|c| c.settings.get(&first.name) == Some(v) && g.iter().all(|(k, x)| c.settings.get(k) == Some(x)))
@@ -262,7 +264,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
     for (ai, axis) in s.axes.iter().enumerate().skip(1) {
         let Some(base) = axis.values.first() else { continue };
         for other in axis.values.iter().skip(1) {
-            for metric in followed(s, &names) {
+            for metric in followed.iter().cloned() {
                 let cell = |first_v: &String, v: &String| {
                     s.cells.iter().find(|c| {
                         c.settings.get(&first.name) == Some(first_v)
@@ -295,7 +297,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
         }
     }
     // Deterministic against stochastic samplers, cell by cell.
-    if let Some(e) = tid_eps(s, &names) {
+    if let Some(e) = tid_e.clone() {
         // Each deterministic sampler of the study against the first stochastic one.
         let has = |k: &&SamplerKind| names.contains(&format!("tid@{}@{e}", k.name()));
         let sto = SamplerKind::ALL.iter().filter(|k| k.is_stochastic()).find(has);
@@ -330,7 +332,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
         }
     }
     // A radius where the data's points have almost no neighbours: say why TID is so noisy there.
-    if let Some(e) = tid_eps(s, &names) {
+    if let Some(e) = tid_e.clone() {
         if let Some(n) = data_neighbours(s, &e).filter(|&n| n < FEW_NEIGHBOURS) {
             out.push(format!(
                 "At e = {e} the training set's points have {} neighbours each on average (ANSD), so TID there rests on a few pairs of points and its spread over seeds is large; \
