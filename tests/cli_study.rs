@@ -72,6 +72,17 @@ fn study_writes_resumes_and_refuses_bad_axes() {
     }
     assert!(runs6.iter().any(|r| r["settings"]["width"] == "16" && r["metrics"]["final_loss"].is_number()), "width 16 trained");
     assert_eq!(serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&other).unwrap()).unwrap()["cells"], s6["cells"]);
+    // --reuse repeats: each file gives the runs the ones before it did not (2 + 2 of the 4
+    // planned: none left to train).
+    let both = dir.join("both.json");
+    let mut two = vec!["study", "--vary", "width=4,16", "--vary", "fixed-t=none", "--seeds", "2", "--out", both.to_str().unwrap(), "--reuse", out_s, "--reuse", other.to_str().unwrap()];
+    two.extend_from_slice(SMALL_STUDY);
+    let (code, stdout8, stderr8) = lab(&two);
+    assert_eq!(code, 0, "{stderr8}");
+    assert!(stderr8.contains(&format!("reusing 2 finished run(s) of {out_s}")), "{stderr8}");
+    assert!(stderr8.contains(&format!("reusing 2 finished run(s) of {}", other.display())), "{stderr8}");
+    let s8: serde_json::Value = serde_json::from_str(&stdout8).unwrap();
+    assert_eq!(s8["runs"], s6["runs"], "the runs of the two files, in the plan's order");
     let mut bad_reuse = vec!["study", "--vary", "width=4", "--reuse", "/nonexistent/x.json"];
     bad_reuse.extend_from_slice(SMALL_STUDY);
     let (code, _, stderr7) = lab(&bad_reuse);

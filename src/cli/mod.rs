@@ -147,7 +147,8 @@ HERMITE FLAGS (the see-saw of appendix G.3, Prop. 1)
 EXIT CODES (every command)
   0                       done (a closed stdout, as in `| head`, counts as done)
   2                       refused before any work: a flag, value, file or output path, named
-                          in one `error:` line; a flag given twice (only --vary repeats)
+                          in one `error:` line; a flag given twice (only --vary and
+                          --reuse repeat)
   1                       failed during the work: a diverged run, a study or generations run
                           with failed or missing runs, a write after the run (the JSON is
                           printed first); files are written whole or not at all
@@ -250,6 +251,9 @@ pub fn main(args: Vec<String>) -> i32 {
     }
 }
 
+/// The flags that may be given more than once.
+const REPEATABLE: &[&str] = &["--vary", "--reuse"];
+
 /// Flag/value pairs; boolean flags get no value.
 #[derive(Clone)]
 struct Flags {
@@ -268,8 +272,9 @@ impl Flags {
             if !name.starts_with("--") {
                 return Err(CliError::Usage(format!("unexpected argument {a:?}")));
             }
-            // A flag given twice would silently keep one of its values; only --vary repeats.
-            if name != "--vary" && pairs.iter().any(|(n, _): &(String, Option<String>)| *n == name) {
+            // A flag given twice would silently keep one of its values; only --vary and --reuse
+            // repeat (each occurrence is one more axis, one more file).
+            if !REPEATABLE.contains(&name.as_str()) && pairs.iter().any(|(n, _): &(String, Option<String>)| *n == name) {
                 return Err(CliError::Usage(format!("{name} is given twice; give it once")));
             }
             if booleans.contains(&name.as_str()) {
