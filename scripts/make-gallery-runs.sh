@@ -85,23 +85,24 @@ for id in "${IDS[@]}"; do
   out="www/runs/$id.json"
   threads=(--threads "${THREADS:-$(nproc)}")
   start=$SECONDS
+  # A run or chain another shipped file of the same kind already made (the same spec and seed:
+  # Fig. 9's plain width-1000 nets could be Fig. 7's; the ODE-vs-SDE figure's SDE chains are
+  # Fig. 1's) is taken from it, not computed again.
+  reuse=()
+  for other in "${SHIPPED[@]}"; do
+    [ "$other" != "$id" ] && [ -f "www/runs/$other.json" ] && [[ "$("$bin" gallery --command "$other")" == "collapse-lab $verb "* ]] && reuse+=(--reuse "www/runs/$other.json")
+  done
   set +e
   case "$verb" in
     run)
       nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --quiet --save-run "$out" >/dev/null & ;;
     study)
-      # A run another shipped study already made (the same spec and seed: Fig. 9's plain
-      # width-1000 nets are Fig. 7's) is taken from it, not trained again.
-      reuse=()
-      for other in "${SHIPPED[@]}"; do
-        [ "$other" != "$id" ] && [ -f "www/runs/$other.json" ] && [[ "$("$bin" gallery --command "$other")" == "collapse-lab study "* ]] && reuse+=(--reuse "www/runs/$other.json")
-      done
       nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --jobs "${JOBS:-1}" --out "$out" "${reuse[@]}" >/dev/null & ;;
     generations)
       dir="$(mktemp -d)"
       # Resumed from the shipped file, as a study: a long one grows over several sessions.
       [ -f "$out" ] && cp "$out" "$dir/generations.json"
-      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --jobs "${JOBS:-1}" --out "$dir" >/dev/null & ;;
+      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --jobs "${JOBS:-1}" --out "$dir" "${reuse[@]}" >/dev/null & ;;
     *) echo "$id: nothing to ship for '$cmd'" >&2; continue ;;
   esac
   child=$!

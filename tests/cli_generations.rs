@@ -42,6 +42,22 @@ fn generations_writes_json_and_csv_and_refuses_bad_settings() {
         let d = |r: &serde_json::Value| r["generations"].as_array().unwrap().iter().map(|g| g["chi2"].as_f64()).collect::<Vec<_>>();
         assert_eq!(d(a), d(b));
     }
+    // Another run that plans one of these chains takes it (--reuse) and runs only the other.
+    let dir2 = dir.join("second");
+    let saved_path = dir.join("generations.json");
+    let mut second = small[..small.len() - 9].to_vec();
+    second.extend_from_slice(&["--fresh", "0.2", "--sampler", "ode,sde", "--seeds", "1", "--quiet", "--out", dir2.to_str().unwrap(), "--reuse", saved_path.to_str().unwrap()]);
+    let (code, stdout2, stderr2) = lab(&second);
+    assert_eq!(code, 0, "{stderr2}");
+    assert!(stderr2.contains("reusing 1 finished chain(s) of"), "{stderr2}");
+    let v2: serde_json::Value = serde_json::from_str(&stdout2).unwrap();
+    let runs2 = v2["runs"].as_array().unwrap();
+    assert_eq!(runs2.len(), 2);
+    let ode2 = runs2.iter().find(|r| r["sampler"] == "ode").unwrap();
+    assert_eq!(ode2["generations"], v["runs"][0]["generations"], "the reused chain is the first run's");
+    assert_eq!(runs2.iter().find(|r| r["sampler"] == "sde").unwrap()["generations"].as_array().unwrap().len(), 3, "the other chain ran");
+    let (code, _, stderr3) = lab(&[&second[..second.len() - 1], &["/nonexistent/g.json"]].concat());
+    assert!(code == 2 && stderr3.contains("--reuse /nonexistent/g.json"), "{stderr3}");
     let _ = std::fs::remove_dir_all(&dir);
     for (args, expect) in [
         (&["generations", "--fresh", "1.5"][..], "--fresh: recursion.fresh: the fresh-data fraction a must be in 0..=1"),

@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     use crate::{generations, study};
-    let f = run_flags(args, &["--fresh", "--sampler", "--vary", "--seeds", "--jobs", "--out", "--restart"])?;
+    let f = run_flags(args, &["--fresh", "--sampler", "--vary", "--seeds", "--jobs", "--out", "--restart", "--reuse"])?;
     for flag in ["--samples-out", "--record-out", "--print-spec", "--gen-sampler"] {
         if f.pairs.iter().any(|(n, _)| n == flag) {
             let why = if flag == "--gen-sampler" { "use --sampler LIST" } else { "a generations run writes its JSON and CSV with --out DIR" };
@@ -40,6 +40,30 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     if let Some(dir) = out {
         check_out_dir("--out", dir)?;
         records = resume_generations(&plan, dir, f.has("--restart"))?;
+    }
+    // Chains another generations file already made (the same spec and seed: the same chain,
+    // as a study's --reuse), taken instead of run again, and written to --out at once.
+    let mut reused = 0;
+    for (_, file) in f.pairs.iter().filter(|(n, _)| n == "--reuse") {
+        let file = file.as_deref().unwrap_or("");
+        let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))?;
+        let other: generations::GenerationsResult =
+            serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("--reuse {file}: not a generations result of this lab ({e})")))?;
+        let kept = generations::resumable(&plan, &other).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))?.kept;
+        let mut n = 0;
+        for r in kept {
+            if !records.iter().any(|k: &study::RunRecord| k.index == r.index) {
+                records.push(r);
+                n += 1;
+            }
+        }
+        eprintln!("reusing {n} finished chain(s) of {file}: the same spec and seed as chains of this run");
+        reused += n;
+    }
+    if let (Some(dir), true) = (out, reused > 0) {
+        let g = generations::aggregate(&plan, &records);
+        write_file(dir, "generations.json", &serde_json::to_string(&g).unwrap())?;
+        write_file(dir, "generations.csv", &generations::to_csv(&g))?;
     }
     let quiet = f.has("--quiet");
     let backend = backend_of(&f)?;

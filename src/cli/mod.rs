@@ -138,6 +138,9 @@ GENERATIONS FLAGS (recursive training, SPEC 10; besides every run flag, which se
                           it resumes: finished chains still planned are kept, and chains of
                           other settings are refused
   --restart               with --out: start that folder's generations afresh
+  --reuse FILE            take the finished chains of another generations.json that are
+                          chains of this run (the same spec and seed) instead of running them
+                          again; repeatable (the ODE-vs-SDE figure's SDE chains are Fig. 1's)
 
 HERMITE FLAGS (the see-saw of appendix G.3, Prop. 1)
   --mu M                  mixture mean (default 1)
