@@ -55,6 +55,10 @@ index[id] = {"kind": kind, "command": cmd, "commit": commit, "machine": machine,
              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
              "wall_s": earlier + int(wall),
              "sessions": (old.get("sessions", 0) if earlier else 0) + 1}
+# A note on how the file was made beyond its command (chains taken from another file, radii
+# measured again) stays while the command does.
+if kind in ("study", "generations") and old.get("command") == cmd and "note" in old:
+    index[id]["note"] = old["note"]
 tmp = path + ".tmp"
 with open(tmp, "w") as f:
     json.dump(dict(sorted(index.items())), f, indent=1)
