@@ -81,7 +81,11 @@ machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $
 how=()
 [ -n "${THREADS:-}" ] && how+=("${THREADS} thread(s) per run")
 [ "${NICE:-0}" != 0 ] && how+=("niced, beside other work")
-if [ ${#how[@]} -gt 0 ]; then machine+=" ($(IFS=,; echo "${how[*]}" | sed 's/,/, /g'))"; fi
+if [ ${#how[@]} -gt 0 ]; then
+  joined=""
+  for h in "${how[@]}"; do joined+="${joined:+, }$h"; done
+  machine+=" ($joined)"
+fi
 for id in "${IDS[@]}"; do
   cmd="$("$bin" gallery --command "$id")"
   read -ra args <<< "${cmd#collapse-lab }"

@@ -95,12 +95,6 @@ fn check_generations(p: &presets::Preset, text: &str) {
     for v in &file.runs {
         let index = v["index"].as_u64().unwrap_or_else(|| panic!("{id}: a chain without its index")) as usize;
         let chain: ChainResult = serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{id}: chain {index}: {e}"));
-        if chain.generations.is_empty() {
-            // A partial file (a long run that grows over sessions): a chain not run yet is
-            // listed as missing and gives the cells nothing.
-            assert!(file.missing.contains(&index), "{id}: chain {index} has no generations and is not listed as missing");
-            continue;
-        }
         assert!(chain.error.is_none(), "{id}: chain {index} stopped: {:?}", chain.error);
         let planned = &plan.runs[index];
         let rec = planned.spec.recursion.as_ref().unwrap();
@@ -110,5 +104,7 @@ fn check_generations(p: &presets::Preset, text: &str) {
     }
     let again = generations::aggregate(&plan, &records);
     assert_eq!(serde_json::to_value(&again).unwrap(), serde_json::to_value(&file).unwrap(), "{id}: the cells are not the aggregate of the chains");
-    eprintln!("{id}: generations of {} of {} chains, cells recomputed from its chains", records.len(), plan.runs.len());
+    // A partial file (a long run that grows over sessions) lists the chains not run yet as
+    // missing: the aggregate above checks that list too.
+    eprintln!("{id}: generations of {} of {} chains, cells recomputed from its chains", file.runs.len(), plan.runs.len());
 }

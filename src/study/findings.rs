@@ -336,7 +336,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
         if let Some(n) = data_neighbours(s, &e).filter(|&n| n < FEW_NEIGHBOURS) {
             out.push(format!(
                 "At e = {e} the training set's points have {} neighbours each on average (ANSD), so TID there rests on a few pairs of points and its spread over seeds is large; \
-                 this study measured no radius where they have more (a larger one would tell more).",
+                 none of the radii this study measured gives them {PREFERRED_NEIGHBOURS} or more (a larger radius would tell more).",
                 sig(n)
             ));
         }
