@@ -3,7 +3,7 @@
 // the form as it is edited, landing.js opens what a link already has (kept or shipped), and the
 // runners (runners/run.js, study.js, generations.js) run experiments in Web Workers; the views
 // (views/*.js) draw results. State shared by these parts lives in state.js.
-import init, { defaultSpec, gallery, galleryPath, hermiteSeesaw, samplerKinds, studyFindings, studyRadius, tidCurve, tidFewNeighbours, torchScript } from '../collapse-lab.js';
+import init, { defaultSpec, gallery, galleryPath, generationsFindings, generationsRadius, hermiteSeesaw, samplerKinds, studyFindings, studyRadius, tidCurve, tidFewNeighbours, torchScript } from '../collapse-lab.js';
 import { applyClassroom, reportHeight } from './classroom.js';
 import { setMode, validate } from './controls.js';
 import { loadCsv } from './datafiles.js';
@@ -92,6 +92,7 @@ async function main() {
   runView.setKinds(T.KINDS);
   runView.setFewNeighbours(T.FEW_NEIGHBOURS);
   studyView.setFindings((st) => studyFindings(JSON.stringify(st)), (st) => studyRadius(JSON.stringify(st)), T.FEW_NEIGHBOURS);
+  generationsView.setFindings((g) => generationsFindings(JSON.stringify(g)), (g) => generationsRadius(JSON.stringify(g)));
   buildFromTable();
   buildSamplerControls();
   const pageErrors = [];

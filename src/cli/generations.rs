@@ -173,4 +173,7 @@ pub(super) fn summarize_generations(g: &crate::generations::GenerationsResult) {
             .collect();
         eprintln!("  {}: {}", what.join(" "), figs.join("  "));
     }
+    for f in crate::generations::findings(g) {
+        eprintln!("finding: {f}");
+    }
 }

@@ -11,6 +11,8 @@
 
 #[cfg(test)]
 mod tests;
+mod findings;
+pub use findings::{findings, tid_radius};
 
 use crate::experiment::run::{
     phase, reference_counts, resolve_backend, tid_with_spread, train_model, Backend, OnGpu, RunError, Sampling, TidEntry,

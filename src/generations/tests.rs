@@ -172,3 +172,50 @@ fn a_plain_run_refuses_a_generations_spec_and_back() {
     let e = block_on(run_chain(&plain, Backend::Cpu, &mut quiet)).unwrap_err();
     assert!(e.to_string().contains("not a generations run"), "{e}");
 }
+
+/// The findings are computed from the chains: the shipped Fig. 1 file (one SDE chain per a),
+/// then the same file with its numbers edited, and with a second seed and an ODE chain added.
+#[test]
+fn findings_follow_the_chains_numbers() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www/runs/rec-fig1.json");
+    let g: GenerationsResult = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let f = findings(&g);
+    let all = f.join("\n");
+    assert!(all.contains("averaged over generations 11–20") && all.contains("(1 chain each: no error bars)"), "{all}");
+    assert!(all.contains("The less fresh data, the larger D, as the (1 − a)^{2m} law predicts."), "{all}");
+    assert!(all.contains("within a factor of 2 in") && !all.contains("Partial"), "{all}");
+    // a = 0.9's late generations made worse than a = 0.5's: the law's order is broken, and said so.
+    let mut edited = g.clone();
+    let nine = edited.runs.iter_mut().find(|r| r["fresh"] == 0.9).unwrap();
+    for gr in nine["generations"].as_array_mut().unwrap().iter_mut().skip(11) {
+        gr["chi2"] = 5.0.into();
+    }
+    let all = findings(&edited).join("\n");
+    assert!(all.contains("Not ordered as the (1 − a)^{2m} law predicts") && all.contains("a = 0.5 is not above a = 0.9"), "{all}");
+    assert!(all.contains("5.00 at a = 0.9"), "{all}");
+    // Two seeds per cell and an ODE in the loop with twice the SDE's D: spreads, and the
+    // comparison at each a.
+    let mut two = g.clone();
+    let mut more = Vec::new();
+    for r in &g.runs {
+        for (sampler, seed, scale) in [("sde", 1, 1.1), ("ode", 0, 2.0), ("ode", 1, 2.2)] {
+            let mut c = r.clone();
+            c["sampler"] = sampler.into();
+            c["seed"] = seed.into();
+            for gr in c["generations"].as_array_mut().unwrap().iter_mut().skip(1) {
+                gr["chi2"] = (gr["chi2"].as_f64().unwrap() * scale).into();
+            }
+            more.push(c);
+        }
+    }
+    two.runs.extend(more);
+    let all = findings(&two).join("\n");
+    assert!(all.contains("With ODE in the loop") && all.contains("mean ± sd over 2 chains each"), "{all}");
+    assert!(all.contains("At a = 0.1, ODE's D averaged over generations 11–20 is above SDE's"), "{all}");
+    assert!(all.contains("its TID(0.05) is"), "{all}");
+    // A partial file says so.
+    let mut partial = g.clone();
+    partial.missing = vec![5, 6];
+    partial.seeds = 2;
+    assert!(findings(&partial).join("\n").contains("Partial: 4 of 6 chains done"));
+}

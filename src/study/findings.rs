@@ -105,7 +105,7 @@ fn label(name: &str) -> String {
     }
 }
 
-fn pm(s: &Stat) -> String {
+pub(crate) fn pm(s: &Stat) -> String {
     let m = s.mean.unwrap_or(f64::NAN);
     match s.std {
         Some(sd) => format!("{} ± {}", sig(m), sig(sd)),
@@ -113,7 +113,7 @@ fn pm(s: &Stat) -> String {
     }
 }
 
-fn sig(x: f64) -> String {
+pub(crate) fn sig(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         return format!("{x}");
     }
@@ -126,7 +126,7 @@ fn n_of(s: &Stat) -> usize {
 }
 
 /// Whether the ± sd bars of a and b are apart (both with at least two seeds).
-fn apart(a: &Stat, b: &Stat) -> Option<bool> {
+pub(crate) fn apart(a: &Stat, b: &Stat) -> Option<bool> {
     let (ma, sa, mb, sb) = (a.mean?, a.std?, b.mean?, b.std?);
     Some(ma + sa < mb - sb || mb + sb < ma - sa)
 }

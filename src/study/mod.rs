@@ -342,7 +342,7 @@ pub struct Resumed {
     pub dropped: Vec<RunRecord>,
 }
 
-mod findings;
+pub(crate) mod findings;
 pub use findings::{data_neighbours_by_radius, findings, tid_radius};
 
 #[cfg(test)]

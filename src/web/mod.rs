@@ -528,6 +528,22 @@ pub fn study_findings(study_json: &str) -> Result<JsValue, JsValue> {
     Ok(to_js(&crate::study::findings(&s)))
 }
 
+/// The findings of a generations JSON in words, computed from its chains (generations::findings).
+#[wasm_bindgen(js_name = generationsFindings)]
+pub fn generations_findings(json: &str) -> Result<JsValue, JsValue> {
+    let g: crate::generations::GenerationsResult =
+        serde_json::from_str(json).map_err(|e| JsValue::from_str(&format!("bad generations result: {e}")))?;
+    Ok(to_js(&crate::generations::findings(&g)))
+}
+
+/// The TID radius a generations JSON's charts and findings use by default (generations::tid_radius).
+#[wasm_bindgen(js_name = generationsRadius)]
+pub fn generations_radius(json: &str) -> Result<JsValue, JsValue> {
+    let g: crate::generations::GenerationsResult =
+        serde_json::from_str(json).map_err(|e| JsValue::from_str(&format!("bad generations result: {e}")))?;
+    Ok(to_js(&crate::generations::tid_radius(&g)))
+}
+
 /// Neighbours per training point below which TID at a radius is noise (metrics::tid).
 #[wasm_bindgen(js_name = tidFewNeighbours)]
 pub fn tid_few_neighbours() -> f64 {

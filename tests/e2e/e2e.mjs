@@ -792,6 +792,8 @@ await test('every_shipped_gallery_file_opens_without_training', async (page) => 
       const text = await page.textContent('#progress-text');
       assert(/Trained by the lab's CLI \(collapse-lab generations/.test(text) && / of \d+ chains/.test(text), `${id}: ${text}`);
       assert((await inked(page, '#generations-view canvas')) > 2000, `${id}: no charts`);
+      const findings = await page.$$eval('#generations-findings li', (l) => l.map((x) => x.textContent));
+      assert(findings.some((f) => /averaged over generations \d+–\d+ is .* at a = /.test(f)), `${id}: no findings: ${findings}`);
       // A long generations run ships partial (chains still to run listed as missing) and says so.
       const shipped = JSON.parse(fs.readFileSync(path.join(dist, 'www/runs', `${id}.json`), 'utf8'));
       const state = shipped.missing.length ? 'partial' : 'done';

@@ -21,6 +21,12 @@ function stat(cell, key) {
   return m ? { mean: m.mean ?? NaN, std: m.std ?? NaN } : { mean: NaN, std: NaN };
 }
 
+// The core's findings of a generations run (generationsFindings: sentences computed from its
+// chains), given by the page once the wasm module is loaded.
+let findingsOf = null;
+let radiusOf = null;
+export function setFindings(fn, radius) { findingsOf = fn; radiusOf = radius; }
+
 export function render(box, res, state = {}) {
   box.replaceChildren();
   box.hidden = false;
@@ -39,6 +45,18 @@ export function render(box, res, state = {}) {
     + `${total - res.missing.length} of ${total} chains reported` + (stopped.length ? `, ${stopped.length} stopped early (${stopped.slice(0, 2).map((r) => r.error).join('; ')})` : '')
     + '. Generation i+1 trains on a fraction a of fresh data and 1 − a samples of generation i. Lines are means over seeds, bars ± one sd.';
   box.append(h, p);
+  let list = [];
+  try { list = findingsOf ? findingsOf(res) : []; } catch { list = []; }
+  if (list.length) {
+    const head = document.createElement('p');
+    head.className = 'note';
+    head.textContent = 'What the numbers say (computed from these chains, not written by hand):';
+    const f = document.createElement('ul');
+    f.id = 'generations-findings';
+    f.setAttribute('aria-label', 'Findings computed from these numbers');
+    for (const t of list) { const li = document.createElement('li'); li.textContent = t; f.append(li); }
+    box.append(head, f);
+  }
 
   // Scatter rows (Fig. 1): the first seed of every (a, sampler).
   const first = new Map();
@@ -100,7 +118,10 @@ export function render(box, res, state = {}) {
   }
   // TID against N per sampler, one chart per a (does the deterministic sampler worsen the chain?).
   const epsList = res.base.metrics.eps.map(String);
-  const e = epsList.includes(state.eps) ? state.eps : epsList.includes('0.05') ? '0.05' : epsList[Math.floor(epsList.length / 2)];
+  // By default the findings' radius (the core's generations::tid_radius).
+  let byDefault = null;
+  try { byDefault = radiusOf ? radiusOf(res) : null; } catch { byDefault = null; }
+  const e = epsList.includes(state.eps) ? state.eps : byDefault !== null && byDefault !== undefined && epsList.includes(String(byDefault)) ? String(byDefault) : epsList[Math.floor(epsList.length / 2)];
   for (const a of fresh) {
     const cells = res.cells.filter((c) => c.settings.fresh === a);
     const series = cells.map((c) => {
