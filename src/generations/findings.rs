@@ -169,14 +169,15 @@ pub fn findings(g: &GenerationsResult) -> Vec<String> {
             let (Some(cd), Some(cs)) = (all.iter().find(|c| c.sampler == *d && c.fresh == a), all.iter().find(|c| c.sampler == *st && c.fresh == a)) else {
                 continue;
             };
+            // Bars apart or not; with one chain a side, `seed_count` already says there are none.
             let bars = |x: &Stat, y: &Stat| match apart(x, y) {
-                Some(true) => "bars apart",
-                Some(false) => "bars overlap",
-                None => "no error bars",
+                Some(true) => "; bars apart",
+                Some(false) => "; bars overlap",
+                None => "",
             };
             let compare = |x: &Stat, y: &Stat| if x.mean.unwrap_or(f64::NAN) > y.mean.unwrap_or(f64::NAN) { "above" } else { "not above" };
             let mut text = format!(
-                "At a = {a}, {}'s D {window} is {} {}'s: {} against {} ({}; {})",
+                "At a = {a}, {}'s D {window} is {} {}'s: {} against {} ({}{})",
                 label(d),
                 compare(&cd.late_d, &cs.late_d),
                 label(st),
@@ -186,12 +187,10 @@ pub fn findings(g: &GenerationsResult) -> Vec<String> {
                 bars(&cd.late_d, &cs.late_d)
             );
             if let (Some(e), Some(_), Some(_)) = (e, cd.late_tid.mean, cs.late_tid.mean) {
-                text.push_str(&format!(
-                    "; its TID({e}) is {} against {} ({})",
-                    pm(&cd.late_tid),
-                    pm(&cs.late_tid),
-                    bars(&cd.late_tid, &cs.late_tid)
-                ));
+                text.push_str(&format!("; its TID({e}) is {} against {}", pm(&cd.late_tid), pm(&cs.late_tid)));
+                if let Some(b) = bars(&cd.late_tid, &cs.late_tid).strip_prefix("; ") {
+                    text.push_str(&format!(" ({b})"));
+                }
             }
             text.push('.');
             out.push(text);

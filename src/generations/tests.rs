@@ -213,6 +213,14 @@ fn findings_follow_the_chains_numbers() {
     assert!(all.contains("With ODE in the loop") && all.contains("mean ± sd over 2 chains each"), "{all}");
     assert!(all.contains("At a = 0.1, ODE's D averaged over generations 11–20 is above SDE's"), "{all}");
     assert!(all.contains("its TID(0.05) is"), "{all}");
+    assert!(all.contains("(mean ± sd over 2 chains each; bars apart)") || all.contains("(mean ± sd over 2 chains each; bars overlap)"), "{all}");
+    // One chain a side: no bars, said once.
+    let mut one = g.clone();
+    let mut ode = g.runs[0].clone();
+    ode["sampler"] = "ode".into();
+    one.runs.push(ode);
+    let all = findings(&one).join("\n");
+    assert!(all.contains("At a = 0.1, ODE's D averaged over generations 11–20 is not above SDE's") && all.contains("(1 chain each: no error bars)") && !all.contains("no error bars;"), "{all}");
     // A partial file says so.
     let mut partial = g.clone();
     partial.missing = vec![5, 6];
