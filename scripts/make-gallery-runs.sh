@@ -42,8 +42,12 @@ fi
 # provenance ID KIND COMMAND WALL_S: this file's entry in www/runs/provenance.json.
 provenance() {
   python3 - "$prov" "$@" "$commit" "$machine" <<'EOF'
-import json, os, sys, datetime
+import json, os, sys, datetime, fcntl, tempfile
 path, id, kind, cmd, wall, commit, machine = sys.argv[1:]
+# Two copies of this script (two long runs in the background) may stop at once: one at a time
+# reads, changes and writes the index, each through its own temporary file.
+lock = open(os.path.join(tempfile.gettempdir(), "collapse-lab-provenance.lock"), "w")
+fcntl.flock(lock, fcntl.LOCK_EX)
 try:
     index = json.load(open(path))
 except FileNotFoundError:
@@ -59,7 +63,7 @@ index[id] = {"kind": kind, "command": cmd, "commit": commit, "machine": machine,
 # measured again) stays while the command does.
 if kind in ("study", "generations") and old.get("command") == cmd and "note" in old:
     index[id]["note"] = old["note"]
-tmp = path + ".tmp"
+tmp = f"{path}.{os.getpid()}.tmp"
 with open(tmp, "w") as f:
     json.dump(dict(sorted(index.items())), f, indent=1)
     f.write("\n")
