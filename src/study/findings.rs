@@ -149,7 +149,9 @@ fn trend(a: &Stat, b: &Stat) -> &'static str {
 fn seeds_over(a: &Stat, b: &Stat, where_a: &str, where_b: &str) -> String {
     let (na, nb) = (n_of(a), n_of(b));
     let seeds = |n: usize| format!("{n} seed{}", if n == 1 { "" } else { "s" });
-    if na == nb {
+    if na == nb && na == 1 {
+        "1 seed each".to_string()
+    } else if na == nb {
         format!("mean ± sd over {}", seeds(na))
     } else {
         format!("mean ± sd over {} {where_a}, {} {where_b}", seeds(na), seeds(nb))

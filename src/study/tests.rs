@@ -219,6 +219,15 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
     }
     let u = findings(&unequal).join("\n");
     assert!(u.contains("At width = 64, MAE of the velocity at t = 1 with fixed-t = 1 is lower (one seed: no error bars): 0.500 against 2.00 ± 0.100 with fixed-t = none (mean ± sd over 1 seed with fixed-t = 1, 3 seeds with fixed-t = none)."), "{u}");
+    // One seed on each side: said so, not "mean ± sd over 1 seed".
+    let mut single = unequal.clone();
+    for c in single.cells.iter_mut().filter(|c| c.settings["width"] == "64" && c.settings["fixed-t"] == "none") {
+        for m in c.metrics.values_mut() {
+            *m = stat(vec![m.values[0], None, None]);
+        }
+    }
+    let one = findings(&single).join("\n");
+    assert!(one.contains("with fixed-t = none (1 seed each).") && !one.contains("over 1 seed)"), "{one}");
     // A curve that falls, then rises (the see-saw's width curve): the turn and the rise from
     // there are named, with each end's seeds where they differ.
     let p = plan(&base(), axes(&["width=8,16,64"]), 3).unwrap();
