@@ -43,23 +43,11 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     }
     // Chains another generations file already made (the same spec and seed: the same chain,
     // as a study's --reuse), taken instead of run again, and written to --out at once.
-    let mut reused = 0;
-    for (_, file) in f.pairs.iter().filter(|(n, _)| n == "--reuse") {
-        let file = file.as_deref().unwrap_or("");
-        let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))?;
+    let reused = reuse_files(&f, &mut records, ("chain(s)", "chains of this run"), |text| {
         let other: generations::GenerationsResult =
-            serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("--reuse {file}: not a generations result of this lab ({e})")))?;
-        let kept = generations::resumable(&plan, &other).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))?.kept;
-        let mut n = 0;
-        for r in kept {
-            if !records.iter().any(|k: &study::RunRecord| k.index == r.index) {
-                records.push(r);
-                n += 1;
-            }
-        }
-        eprintln!("reusing {n} finished chain(s) of {file}: the same spec and seed as chains of this run");
-        reused += n;
-    }
+            serde_json::from_str(text).map_err(|e| format!("not a generations result of this lab ({e})"))?;
+        Ok(generations::resumable(&plan, &other)?.kept)
+    })?;
     if let (Some(dir), true) = (out, reused > 0) {
         let g = generations::aggregate(&plan, &records);
         write_file(dir, "generations.json", &serde_json::to_string(&g).unwrap())?;

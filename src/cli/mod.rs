@@ -254,6 +254,33 @@ pub fn main(args: Vec<String>) -> i32 {
     }
 }
 
+/// `--reuse FILE` (repeatable, study and generations): the finished runs `kept` finds in each
+/// file for this plan (the same spec and seed: the same run, bit for bit on the engine its
+/// record names) join `records` where not there yet, instead of running again. `what` names
+/// them in the message ("run(s)", "runs of this study"). Returns how many were taken.
+fn reuse_files(
+    f: &Flags,
+    records: &mut Vec<crate::study::RunRecord>,
+    what: (&str, &str),
+    kept: impl Fn(&str) -> Result<Vec<crate::study::RunRecord>, String>,
+) -> Result<usize, CliError> {
+    let mut reused = 0;
+    for (_, file) in f.pairs.iter().filter(|(n, _)| n == "--reuse") {
+        let file = file.as_deref().unwrap_or("");
+        let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))?;
+        let mut n = 0;
+        for r in kept(&text).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))? {
+            if !records.iter().any(|k| k.index == r.index) {
+                records.push(r);
+                n += 1;
+            }
+        }
+        eprintln!("reusing {n} finished {} of {file}: the same spec and seed as {}", what.0, what.1);
+        reused += n;
+    }
+    Ok(reused)
+}
+
 /// The flags that may be given more than once.
 const REPEATABLE: &[&str] = &["--vary", "--reuse"];
 

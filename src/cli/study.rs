@@ -64,22 +64,10 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     }
     // Runs another study already made: the same spec and seed is the same run (bit for bit on
     // the engine that made it, which its record names), so it is taken, not trained again.
-    let mut reused = 0;
-    for (_, file) in f.pairs.iter().filter(|(n, _)| n == "--reuse") {
-        let file = file.as_deref().unwrap_or("");
-        let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))?;
-        let other: study::StudyResult =
-            serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("--reuse {file}: not a study of this lab ({e})")))?;
-        let mut n = 0;
-        for r in study::resumable(&plan, &other).kept {
-            if !records.iter().any(|k: &study::RunRecord| k.index == r.index) {
-                records.push(r);
-                n += 1;
-            }
-        }
-        eprintln!("reusing {n} finished run(s) of {file}: the same spec and seed as runs of this study");
-        reused += n;
-    }
+    let reused = reuse_files(&f, &mut records, ("run(s)", "runs of this study"), |text| {
+        let other: study::StudyResult = serde_json::from_str(text).map_err(|e| format!("not a study of this lab ({e})"))?;
+        Ok(study::resumable(&plan, &other).kept)
+    })?;
     if let (Some(path), true) = (&out, reused > 0) {
         save_study(path, &study::aggregate(&plan, &records))?;
     }
