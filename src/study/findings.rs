@@ -343,6 +343,9 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
             ));
         }
     }
+    if let Some(v) = seesaw(s) {
+        out.push(v.sentence());
+    }
     let planned = s.cells.len() * s.seeds;
     if !s.missing.is_empty() {
         out.push(format!(
@@ -351,4 +354,118 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
         ));
     }
     out
+}
+
+/// The see-saw criterion (docs/seesaw-search.md), on a study over `width` with a `fixed-t`
+/// axis holding `none` (full training) and `1` (the high-noise-only control), other axes at
+/// their first value, between the narrowest and the widest net with figures: the see-saw shows
+/// when, over the seeds done,
+/// 1. MAE(t = 1) of full training rises from the narrowest to the widest net with the ± sd bars
+///    apart;
+/// 2. MAE(t = 0.1) of full training falls or stays (the widest's mean at most the narrowest's
+///    mean + its sd);
+/// 3. the control's MAE(t = 1) stays below full training's at the widest net.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Seesaw {
+    pub narrow: String,
+    pub wide: String,
+    /// MAE(t = 1) and MAE(t = 0.1) of full training at the narrowest and widest nets, and the
+    /// control's MAE(t = 1) at the widest.
+    pub high: (Stat, Stat),
+    pub low: (Stat, Stat),
+    pub control: Stat,
+    pub rises: bool,
+    pub low_stays: bool,
+    pub control_below: bool,
+}
+
+impl Seesaw {
+    pub fn shows(&self) -> bool {
+        self.rises && self.low_stays && self.control_below
+    }
+
+    /// One sentence: whether the see-saw shows, with the figures behind each part.
+    pub fn sentence(&self) -> String {
+        let (n, w) = (&self.narrow, &self.wide);
+        let parts = [
+            (self.rises, format!("MAE at t = 1 {} ({} to {})", trend(&self.high.0, &self.high.1), pm(&self.high.0), pm(&self.high.1))),
+            (self.low_stays, format!("MAE at t = 0.1 {} ({} to {})", if self.low_stays { "falls or stays" } else { "rises" }, pm(&self.low.0), pm(&self.low.1))),
+            (
+                self.control_below,
+                format!(
+                    "the high-noise-only control (fixed-t = 1) {} at width = {w} ({} against {})",
+                    if self.control_below { "stays below full training" } else { "is not below full training" },
+                    pm(&self.control),
+                    pm(&self.high.1)
+                ),
+            ),
+        ];
+        let seeds = seeds_over(&self.high.0, &self.high.1, &format!("at width = {n}"), &format!("at width = {w}"));
+        if self.shows() {
+            let all: Vec<&String> = parts.iter().map(|(_, t)| t).collect();
+            format!(
+                "The see-saw shows from width = {n} to {w} ({seeds}): {}, {} and {}.",
+                all[0], all[1], all[2]
+            )
+        } else {
+            let failed: Vec<&String> = parts.iter().filter(|(ok, _)| !ok).map(|(_, t)| t).collect();
+            format!(
+                "By the see-saw criterion (MAE at t = 1 rising with the bars apart, MAE at t = 0.1 not rising, the control below at the widest net) the see-saw does not show from width = {n} to {w} ({seeds}): {}.",
+                failed.iter().map(|t| t.as_str()).collect::<Vec<_>>().join("; ")
+            )
+        }
+    }
+}
+
+/// The see-saw criterion of a study over `width` and `fixed-t` (see [`Seesaw`]); `None` where the
+/// study lacks the axes or the figures, or has fewer than two seeds at either end.
+pub fn seesaw(s: &StudyResult) -> Option<Seesaw> {
+    let width = s.axes.iter().find(|a| a.name == "width")?;
+    let fixed = s.axes.iter().find(|a| a.name == "fixed-t")?;
+    let (full, ctl) = (fixed.values.iter().find(|v| *v == "none")?, fixed.values.iter().find(|v| v.parse::<f64>() == Ok(1.0))?);
+    let stat = |w: &String, ft: &String, metric: &str| -> Option<&Stat> {
+        s.cells
+            .iter()
+            .find(|c| {
+                c.settings.get("width") == Some(w)
+                    && c.settings.get("fixed-t") == Some(ft)
+                    && s.axes.iter().filter(|a| a.name != "width" && a.name != "fixed-t").all(|a| c.settings.get(&a.name) == a.values.first())
+            })?
+            .metrics
+            .get(metric)
+            .filter(|m| m.std.is_some())
+    };
+    let mut ws: Vec<&String> = width.values.iter().filter(|w| w.parse::<f64>().is_ok()).collect();
+    ws.sort_by(|a, b| a.parse::<f64>().unwrap_or(0.0).total_cmp(&b.parse::<f64>().unwrap_or(0.0)));
+    let with: Vec<&String> = ws.into_iter().filter(|w| stat(w, full, "mae_velocity@1").is_some() && stat(w, full, "mae_velocity@0.1").is_some()).collect();
+    let (&narrow, &wide) = (with.first()?, with.last()?);
+    if narrow == wide {
+        return None;
+    }
+    let high = (stat(narrow, full, "mae_velocity@1")?.clone(), stat(wide, full, "mae_velocity@1")?.clone());
+    let low = (stat(narrow, full, "mae_velocity@0.1")?.clone(), stat(wide, full, "mae_velocity@0.1")?.clone());
+    let control = s
+        .cells
+        .iter()
+        .find(|c| {
+            c.settings.get("width") == Some(wide)
+                && c.settings.get("fixed-t") == Some(ctl)
+                && s.axes.iter().filter(|a| a.name != "width" && a.name != "fixed-t").all(|a| c.settings.get(&a.name) == a.values.first())
+        })?
+        .metrics
+        .get("mae_velocity@1")
+        .filter(|m| m.mean.is_some())?
+        .clone();
+    let mean = |m: &Stat| m.mean.unwrap_or(f64::NAN);
+    let sd = |m: &Stat| m.std.unwrap_or(0.0);
+    Some(Seesaw {
+        narrow: narrow.clone(),
+        wide: wide.clone(),
+        rises: mean(&high.0) + sd(&high.0) < mean(&high.1) - sd(&high.1),
+        low_stays: mean(&low.1) <= mean(&low.0) + sd(&low.0),
+        control_below: mean(&control) < mean(&high.1),
+        high,
+        low,
+        control,
+    })
 }

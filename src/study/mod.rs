@@ -343,7 +343,7 @@ pub struct Resumed {
 }
 
 pub(crate) mod findings;
-pub use findings::{data_neighbours_by_radius, findings, tid_radius};
+pub use findings::{data_neighbours_by_radius, findings, seesaw, tid_radius, Seesaw};
 
 #[cfg(test)]
 mod tests;

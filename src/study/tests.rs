@@ -476,3 +476,48 @@ fn the_tid_radius_is_one_where_the_data_has_neighbours_and_a_thin_one_is_named()
     assert_eq!(tid_radius(&bare).as_deref(), Some("0.2"));
     assert!(!findings(&bare).join("\n").contains("neighbours each"));
 }
+
+#[test]
+fn the_seesaw_criterion_follows_the_numbers() {
+    // `made_up` with MAE at t = 0.1 of full training added (narrowest, widest).
+    let with_low = |mae1: [[f64; 3]; 2], control: [[f64; 3]; 2], low: [[f64; 3]; 2]| {
+        let mut s = made_up(mae1, control);
+        for c in s.cells.iter_mut().filter(|c| c.settings["fixed-t"] == "none") {
+            let w = usize::from(c.settings["width"] == "64");
+            c.metrics.insert("mae_velocity@0.1".into(), stat(low[w].iter().map(|&v| Some(v)).collect()));
+        }
+        s
+    };
+    let (rise, ctl, low) = ([[1.0, 1.1, 0.9], [2.0, 2.1, 1.9]], [[0.5, 0.6, 0.4], [0.5, 0.55, 0.45]], [[0.5, 0.6, 0.4], [0.3, 0.35, 0.25]]);
+    let v = seesaw(&with_low(rise, ctl, low)).unwrap();
+    assert!(v.shows() && (v.narrow.as_str(), v.wide.as_str()) == ("8", "64"));
+    let f = findings(&with_low(rise, ctl, low)).join("\n");
+    assert!(
+        f.contains("The see-saw shows from width = 8 to 64 (mean ± sd over 3 seeds): MAE at t = 1 rises (1.00 ± 0.100 to 2.00 ± 0.100), MAE at t = 0.1 falls or stays (0.500 ± 0.100 to 0.300 ± 0.0500) and the high-noise-only control (fixed-t = 1) stays below full training at width = 64 (0.500 ± 0.0500 against 2.00 ± 0.100)."),
+        "{f}"
+    );
+    // Each part edited: the verdict turns and names what fails, with its figures.
+    let low_rises = seesaw(&with_low(rise, ctl, [[0.5, 0.6, 0.4], [0.9, 1.0, 0.8]])).unwrap();
+    assert!(!low_rises.shows() && low_rises.rises && !low_rises.low_stays && low_rises.control_below);
+    assert!(low_rises.sentence().ends_with("the see-saw does not show from width = 8 to 64 (mean ± sd over 3 seeds): MAE at t = 0.1 rises (0.500 ± 0.100 to 0.900 ± 0.100)."), "{}", low_rises.sentence());
+    // Within the narrowest's sd it stays.
+    assert!(seesaw(&with_low(rise, ctl, [[0.5, 0.6, 0.4], [0.6, 0.65, 0.55]])).unwrap().low_stays);
+    let control_above = seesaw(&with_low(rise, [[0.5, 0.6, 0.4], [3.0, 3.1, 2.9]], low)).unwrap();
+    assert!(!control_above.shows() && control_above.sentence().contains("the high-noise-only control (fixed-t = 1) is not below full training at width = 64 (3.00 ± 0.100 against 2.00 ± 0.100)"));
+    let falls = seesaw(&with_low([[2.0, 2.1, 1.9], [1.0, 1.1, 0.9]], ctl, low)).unwrap();
+    assert!(!falls.rises && falls.sentence().contains("MAE at t = 1 falls (2.00 ± 0.100 to 1.00 ± 0.100)"), "{}", falls.sentence());
+    let overlap = seesaw(&with_low([[1.0, 1.5, 0.5], [1.4, 1.9, 0.9]], ctl, low)).unwrap();
+    assert!(!overlap.rises && overlap.sentence().contains("MAE at t = 1 shows no clear change (the ± sd bars overlap)"));
+    // One seed at an end, or no control axis: no verdict (and no sentence).
+    let mut one_seed = with_low(rise, ctl, low);
+    for c in one_seed.cells.iter_mut().filter(|c| c.settings["width"] == "64") {
+        for m in c.metrics.values_mut() {
+            *m = stat(vec![m.values[0], None, None]);
+        }
+    }
+    assert_eq!(seesaw(&one_seed), None);
+    assert!(!findings(&one_seed).join("\n").contains("see-saw"));
+    let mut no_control = with_low(rise, ctl, low);
+    no_control.axes.retain(|a| a.name != "fixed-t");
+    assert_eq!(seesaw(&no_control), None);
+}
