@@ -2,7 +2,7 @@
 //! Slurm folder runs under plain xargs and collects to the local study's figures.
 
 mod common;
-use common::{lab, SMALL_STUDY};
+use common::{lab, lab_ok, SMALL_STUDY};
 
 #[test]
 fn study_writes_resumes_and_refuses_bad_axes() {
@@ -187,4 +187,21 @@ fn a_slurm_folder_runs_under_plain_xargs_and_collects_as_the_local_study() {
     assert_eq!(code, 2);
     assert!(err.contains("give no run settings with it"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The see-saw presets' quick size shows the see-saw when the CLI runs it, by the criterion of
+/// docs/seesaw-search.md (`study::seesaw`): MAE at t = 1 rising from the narrowest to the widest
+/// net with the ± sd bars apart, MAE at t = 0.1 not rising, the high-noise-only control below.
+/// The gallery's own command is run, as a user would copy it (a few minutes on 2 cores).
+#[test]
+fn the_quick_seesaw_preset_shows_the_seesaw() {
+    let cmd = lab_ok(&["gallery", "--command", "fig7-seesaw", "--size", "quick"]);
+    let mut args: Vec<&str> = cmd.split_whitespace().collect();
+    assert_eq!(args.remove(0), "collapse-lab", "{cmd}");
+    args.extend(["--quiet", "--engine", "cpu"]);
+    let s: collapse_lab::study::StudyResult = serde_json::from_str(&lab_ok(&args)).unwrap();
+    assert!(s.missing.is_empty() && s.failed.is_empty(), "{cmd}: missing {:?}, failed {:?}", s.missing, s.failed);
+    let v = collapse_lab::study::seesaw(&s).unwrap_or_else(|| panic!("{cmd}: no see-saw verdict (axes or seeds missing)"));
+    assert!(v.shows(), "{}", v.sentence());
+    assert!(collapse_lab::study::findings(&s).contains(&v.sentence()));
 }

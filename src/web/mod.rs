@@ -271,7 +271,7 @@ pub fn read_data_csv(text: &str, on_event: &Function) -> Result<JsValue, JsValue
     Ok(out)
 }
 
-/// The gallery (src/experiment/presets.rs): `[{id, figure, title, look, kind, quick, paper,
+/// The gallery (src/experiment/presets.rs): `[{id, figure, title, look, kind, quick, quick_note, paper,
 /// shipped}]`, `quick` and `paper` being the URL queries of the two sizes, `shipped` whether the
 /// paper size ships with the page already trained.
 #[wasm_bindgen]
@@ -281,7 +281,7 @@ pub fn gallery() -> JsValue {
         .iter()
         .map(|p| {
             serde_json::json!({"id": p.id, "figure": p.figure, "title": p.title, "look": p.look, "kind": p.kind,
-                "quick": p.query(Size::Quick), "paper": p.query(Size::Paper), "shipped": SHIPPED.contains(&p.id)})
+                "quick": p.query(Size::Quick), "quick_note": p.quick_note, "paper": p.query(Size::Paper), "shipped": SHIPPED.contains(&p.id)})
         })
         .collect();
     to_js(&rows)

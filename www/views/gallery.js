@@ -21,7 +21,9 @@ function entry(p) {
   const head = document.createElement('div');
   head.append(text('b', p.figure), ' ', text('span', p.title), ' ');
   const links = text('span', '', 'links');
-  const quick = text('a', 'quick');
+  // A quick size that takes minutes (the see-saw's) says so on its link.
+  const quick = text('a', p.quick_note ? 'quick (minutes)' : 'quick');
+  if (p.quick_note) quick.title = p.quick_note;
   // A quick run starts at once; a paper-sized one waits for Train (or shows its stored run).
   quick.href = `?${p.quick}${p.kind === 'hermite' ? '' : '&autorun=1'}`;
   quick.className = 'quick';
@@ -42,7 +44,7 @@ function entry(p) {
   return li;
 }
 
-// `presets`: [{id, figure, title, look, kind, quick, paper, shipped}] (URL queries without '?');
+// `presets`: [{id, figure, title, look, kind, quick, quick_note, paper, shipped}] (URL queries without '?');
 // `path`: the guided path [{title, text, look, presets: [id]}] (the core's presets::PATH), read
 // top to bottom: collapse, where it forms, why (the see-saw), cures, recursive training.
 export function render(box, presets, path) {
@@ -76,7 +78,7 @@ export function note(el, preset, size) {
   if (!oneSize(preset)) {
     const a = text('a', `Open the ${other} size`);
     a.href = `?${other === 'paper' ? preset.paper : preset.quick}`;
-    const sz = size === 'paper' ? "This is the paper's setting." : 'This is the quick size: a smaller net and fewer steps than the paper, so the effect is indicative.';
+    const sz = size === 'paper' ? "This is the paper's setting." : preset.quick_note || 'This is the quick size: a smaller net and fewer steps than the paper, so the effect is indicative.';
     el.append(text('span', sz + ' '), a, '.');
   }
   el.hidden = false;
