@@ -242,7 +242,7 @@ pub static PRESETS: &[Preset] = &[
         // The see-saw in minutes (docs/seesaw-search.md): on the 10-D mixture no affordable size
         // shows it (the narrow nets are undertrained everywhere), on the 1-D one it does.
         quick: concat!(quick_seesaw!(), "&vary=width=10,100,400&vary=fixed-t=none,1&seeds=3"),
-        quick_note: "This is the see-saw's quick size: 18 nets on the 1-D mixture (2 × 10, 2 × 100 and 2 × 400; 6000 steps of batch 500; seeds 0–2): about 8 minutes on 2 cores, 4 on 4. The 10-D mixture shows the see-saw only at the paper's size. At this size a net's error at t = 1 varies much from seed to seed: on seeds 3–5 the rise stays within the bars (docs/seesaw-search.md).",
+        quick_note: "This is the see-saw's quick size: 18 nets on the 1-D mixture (2 × 10, 2 × 100 and 2 × 400; 6000 steps of batch 500; seeds 0–2): about 6–8 minutes on 2 cores, 3–4 on 4. The 10-D mixture shows the see-saw only at the paper's size. At this size a net's error at t = 1 varies much from seed to seed: on seeds 3–5 the rise stays within the bars (docs/seesaw-search.md).",
         paper: concat!(paper_nd!(), "&vary=width=10,50,100,250,500,1000&vary=fixed-t=none,1&seeds=5"),
     },
     Preset {
