@@ -423,7 +423,8 @@ pub fn seesaw(s: &StudyResult) -> Option<Seesaw> {
     let width = s.axes.iter().find(|a| a.name == "width")?;
     let fixed = s.axes.iter().find(|a| a.name == "fixed-t")?;
     let (full, ctl) = (fixed.values.iter().find(|v| *v == "none")?, fixed.values.iter().find(|v| v.parse::<f64>() == Ok(1.0))?);
-    let stat = |w: &String, ft: &String, metric: &str| -> Option<&Stat> {
+    // A figure of the cell at this width and fixed-t (other axes at their first value).
+    let metric = |w: &String, ft: &String, name: &str| -> Option<&Stat> {
         s.cells
             .iter()
             .find(|c| {
@@ -432,9 +433,10 @@ pub fn seesaw(s: &StudyResult) -> Option<Seesaw> {
                     && s.axes.iter().filter(|a| a.name != "width" && a.name != "fixed-t").all(|a| c.settings.get(&a.name) == a.values.first())
             })?
             .metrics
-            .get(metric)
-            .filter(|m| m.std.is_some())
+            .get(name)
     };
+    // Full training's figures need error bars (two seeds or more).
+    let stat = |w: &String, ft: &String, name: &str| metric(w, ft, name).filter(|m| m.std.is_some());
     let mut ws: Vec<&String> = width.values.iter().filter(|w| w.parse::<f64>().is_ok()).collect();
     ws.sort_by(|a, b| a.parse::<f64>().unwrap_or(0.0).total_cmp(&b.parse::<f64>().unwrap_or(0.0)));
     let with: Vec<&String> = ws.into_iter().filter(|w| stat(w, full, "mae_velocity@1").is_some() && stat(w, full, "mae_velocity@0.1").is_some()).collect();
@@ -444,24 +446,13 @@ pub fn seesaw(s: &StudyResult) -> Option<Seesaw> {
     }
     let high = (stat(narrow, full, "mae_velocity@1")?.clone(), stat(wide, full, "mae_velocity@1")?.clone());
     let low = (stat(narrow, full, "mae_velocity@0.1")?.clone(), stat(wide, full, "mae_velocity@0.1")?.clone());
-    let control = s
-        .cells
-        .iter()
-        .find(|c| {
-            c.settings.get("width") == Some(wide)
-                && c.settings.get("fixed-t") == Some(ctl)
-                && s.axes.iter().filter(|a| a.name != "width" && a.name != "fixed-t").all(|a| c.settings.get(&a.name) == a.values.first())
-        })?
-        .metrics
-        .get("mae_velocity@1")
-        .filter(|m| m.mean.is_some())?
-        .clone();
+    let control = metric(wide, ctl, "mae_velocity@1").filter(|m| m.mean.is_some())?.clone();
     let mean = |m: &Stat| m.mean.unwrap_or(f64::NAN);
     let sd = |m: &Stat| m.std.unwrap_or(0.0);
     Some(Seesaw {
         narrow: narrow.clone(),
         wide: wide.clone(),
-        rises: mean(&high.0) + sd(&high.0) < mean(&high.1) - sd(&high.1),
+        rises: apart(&high.0, &high.1) == Some(true) && mean(&high.1) > mean(&high.0),
         low_stays: mean(&low.1) <= mean(&low.0) + sd(&low.0),
         control_below: mean(&control) < mean(&high.1),
         high,
