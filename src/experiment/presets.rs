@@ -252,8 +252,9 @@ pub static PRESETS: &[Preset] = &[
         look: "The skip parameterisations keep MAE at t = 1 low at every width, and their ODE TID stays near the PC sampler's.",
         kind: Kind::Study,
         common: "dataset=mog-nd&diagnostics=1&samplers=ode,pc",
-        quick: concat!(quick_nd!(), "&vary=width=16,128&vary=parameterization=plain,skip-fixed,skip-learned&seeds=1"),
-        quick_note: "",
+        // The cure at the see-saw's quick size (docs/seesaw-search.md, "The cures at the quick size").
+        quick: concat!(quick_seesaw!(), "&vary=width=10,100,400&vary=parameterization=plain,skip-fixed,skip-learned&seeds=3"),
+        quick_note: "This is the cures' quick size, the see-saw's: 27 nets on the 1-D mixture (2 × 10, 2 × 100 and 2 × 400; 6000 steps of batch 500; seeds 0–2): about 7–9 minutes on 2 cores, 4–5 on 4. There the plain net's MAE at t = 1 rises with width and both skip parameterisations keep it low (skip-fixed is exact at t = 1 by construction). In 1-D the ODE's samples hardly collapse at this size, so TID tells little here; the paper size (10-D) shows it.",
         paper: concat!(paper_nd!(), eps_nd!(), "&vary=width=100,1000&vary=parameterization=plain,skip-fixed,skip-learned&seeds=5"),
     },
     Preset {
@@ -263,8 +264,9 @@ pub static PRESETS: &[Preset] = &[
         look: "With a separate net for t ≥ 0.6 the high-noise MAE no longer grows with width, and the ODE's TID falls.",
         kind: Kind::Study,
         common: "dataset=mog-nd&diagnostics=1&samplers=ode",
-        quick: concat!(quick_nd!(), "&vary=width=16,128&vary=two-model=none,0.6&seeds=1"),
-        quick_note: "",
+        // The cure at the see-saw's quick size (docs/seesaw-search.md, "The cures at the quick size").
+        quick: concat!(quick_seesaw!(), "&vary=width=10,100,400&vary=two-model=none,0.6&seeds=3"),
+        quick_note: "This is the cures' quick size, the see-saw's: 18 runs on the 1-D mixture (2 × 10, 2 × 100 and 2 × 400, two nets per run with the split; 6000 steps of batch 500; seeds 0–2): about 8–10 minutes on 2 cores, 4–5 on 4. There the split keeps MAE at t = 1 below the single net's with the bars apart at widths 10 and 100; at 400 its mean stays lower but one seed's high-noise net is as far off as the single net's, so the bars overlap. In 1-D the ODE's samples hardly collapse at this size, so TID tells little here; the paper size (10-D) shows it.",
         paper: concat!(paper_nd!(), eps_nd!(), "&vary=width=100,1000&vary=two-model=none,0.6&seeds=5"),
     },
     Preset {
@@ -646,9 +648,21 @@ mod tests {
                         let plan = study::plan(&spec, axes, r.seeds.unwrap_or(3)).unwrap_or_else(|e| panic!("{} {size:?}: {e}", p.id));
                         assert!(plan.runs.len() >= 2, "{}", p.id);
                         if size == Size::Quick {
-                            // A quick size of minutes (the see-saw's) says so in its note.
-                            let most = if p.quick_note.is_empty() { 16 } else { 18 };
-                            assert!(plan.runs.len() <= most, "{}: {} runs is not quick", p.id, plan.runs.len());
+                            // A quick size of minutes (the see-saw's and the cures') says so in its
+                            // note; its training, summed over the runs (a split run trains two nets),
+                            // is at most 1.5 times the see-saw's 18 nets (380 s in the page on 2
+                            // cores, so under 10 minutes on 4 workers).
+                            if p.quick_note.is_empty() {
+                                assert!(plan.runs.len() <= 16, "{}: {} runs is not quick", p.id, plan.runs.len());
+                            } else {
+                                let work = |s: &ExperimentSpec| {
+                                    let nets = if s.training.two_model.is_some() { 2 } else { 1 };
+                                    nets as f64 * s.training.iters as f64 * s.training.batch as f64 * (s.model.width * s.model.width) as f64
+                                };
+                                let total: f64 = plan.runs.iter().map(|r| work(&r.spec)).sum();
+                                let seesaw = 2.0 * 3.0 * 6000.0 * 500.0 * (10.0f64 * 10.0 + 100.0 * 100.0 + 400.0 * 400.0);
+                                assert!(total <= 1.5 * seesaw + 1.0, "{}: {:.2} times the see-saw's quick training", p.id, total / seesaw);
+                            }
                         }
                     }
                     Kind::Generations => {

@@ -286,8 +286,37 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
                     Some(false) => "shows no clear difference (the ± sd bars overlap)",
                     None => if mb > ma { "is higher (one seed: no error bars)" } else { "is lower (one seed: no error bars)" },
                 };
+                // The same comparison at the other values of the first axis (the narrower nets),
+                // grouped by what the bars tell: a cure may hold at some widths and not others.
+                let mut groups: Vec<(&'static str, Vec<&String>)> = Vec::new();
+                for fv in first.values.iter().filter(|fv| *fv != at) {
+                    let (Some(a), Some(b)) = (stat(fv, base), stat(fv, other)) else { continue };
+                    let higher = b.mean.unwrap_or(f64::NAN) > a.mean.unwrap_or(f64::NAN);
+                    let v = match (apart(a, b), higher) {
+                        (Some(true), true) => "higher with the bars apart",
+                        (Some(true), false) => "lower with the bars apart",
+                        (Some(false), true) => "higher with the bars overlapping",
+                        (Some(false), false) => "lower with the bars overlapping",
+                        (None, true) => "higher (one seed)",
+                        (None, false) => "lower (one seed)",
+                    };
+                    match groups.iter_mut().find(|(g, _)| *g == v) {
+                        Some((_, vs)) => vs.push(fv),
+                        None => groups.push((v, vec![fv])),
+                    }
+                }
+                let elsewhere = if groups.is_empty() {
+                    String::new()
+                } else {
+                    let and = |vs: &[&String]| match vs {
+                        [.., last] if vs.len() > 1 => format!("{} and {last}", vs[..vs.len() - 1].iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")),
+                        _ => vs.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(""),
+                    };
+                    let parts: Vec<String> = groups.iter().map(|(v, vs)| format!("{v} at {} = {}", first.name, and(vs))).collect();
+                    format!(" Elsewhere it is {}.", parts.join("; "))
+                };
                 out.push(format!(
-                    "At {} = {at}, {} with {} = {other} {verb}: {} against {} with {} = {base} ({seeds}).",
+                    "At {} = {at}, {} with {} = {other} {verb}: {} against {} with {} = {base} ({seeds}).{elsewhere}",
                     first.name,
                     label(&metric),
                     axis.name,

@@ -184,6 +184,11 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
     assert!(f.contains("TID(0.02) of ODE is above that of SDE in 4 of 4 cells (4 with the ± sd bars apart)"), "{f}");
     // The control against full training, at the widest net done.
     assert!(f.contains("At width = 64, MAE of the velocity at t = 1 with fixed-t = 1 is lower: 0.500 ± 0.0500 against 2.00 ± 0.100 with fixed-t = none (mean ± sd over 3 seeds)."), "{f}");
+    // ... and at the narrower nets, by what the bars tell.
+    assert!(f.contains("with fixed-t = none (mean ± sd over 3 seeds). Elsewhere it is lower with the bars apart at width = 8."), "{f}");
+    let close = made_up([[1.0, 1.1, 0.9], [2.0, 2.1, 1.9]], [[0.95, 1.15, 0.75], [0.5, 0.55, 0.45]]);
+    let c = findings(&close).join("\n");
+    assert!(c.contains("Elsewhere it is lower with the bars overlapping at width = 8."), "{c}");
     // Edited numbers, edited findings: the wide net now lower, bars apart.
     let falling = made_up([[2.0, 2.1, 1.9], [1.0, 1.1, 0.9]], [[0.5, 0.6, 0.4], [0.5, 0.55, 0.45]]);
     let g = findings(&falling).join("\n");
@@ -520,4 +525,30 @@ fn the_seesaw_criterion_follows_the_numbers() {
     let mut no_control = with_low(rise, ctl, low);
     no_control.axes.retain(|a| a.name != "fixed-t");
     assert_eq!(seesaw(&no_control), None);
+}
+
+#[test]
+fn a_cure_is_compared_at_every_width_grouped_by_what_the_bars_tell() {
+    // Full training's MAE(t = 1) and the cure's, per width (8, 16, 32, 64) and seed.
+    let full = [[1.0, 1.1, 0.9], [1.0, 1.1, 0.9], [1.0, 1.1, 0.9], [2.0, 2.1, 1.9]];
+    let cure = [[0.5, 0.6, 0.4], [1.5, 1.6, 1.4], [0.5, 0.6, 0.4], [1.9, 2.2, 1.6]];
+    let p = plan(&base(), axes(&["width=8,16,32,64", "two-model=none,0.6"]), 3).unwrap();
+    let records: Vec<RunRecord> = p
+        .runs
+        .iter()
+        .map(|r| {
+            let w = ["8", "16", "32", "64"].iter().position(|w| r.settings["width"] == *w).unwrap();
+            let v = if r.settings["two-model"] == "0.6" { cure[w][r.seed_index] } else { full[w][r.seed_index] };
+            let metrics = BTreeMap::from([("mae_velocity@1".to_string(), Some(v))]);
+            RunRecord { index: r.index, cell: r.cell, seed: r.spec.seed, settings: r.settings.clone(), spec: r.spec.clone(), metrics, error: None, result: None }
+        })
+        .collect();
+    let f = findings(&aggregate(&p, &records)).join("\n");
+    assert!(
+        f.contains(
+            "At width = 64, MAE of the velocity at t = 1 with two-model = 0.6 shows no clear difference (the ± sd bars overlap): 1.90 ± 0.300 against 2.00 ± 0.100 with two-model = none (mean ± sd over 3 seeds). \
+             Elsewhere it is lower with the bars apart at width = 8 and 32; higher with the bars apart at width = 16."
+        ),
+        "{f}"
+    );
 }
