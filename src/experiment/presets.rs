@@ -254,7 +254,7 @@ pub static PRESETS: &[Preset] = &[
         common: "dataset=mog-nd&diagnostics=1&samplers=ode,pc",
         // The cure at the see-saw's quick size (docs/seesaw-search.md, "The cures at the quick size").
         quick: concat!(quick_seesaw!(), "&vary=width=10,100,400&vary=parameterization=plain,skip-fixed,skip-learned&seeds=3"),
-        quick_note: "This is the cures' quick size, the see-saw's: 27 nets on the 1-D mixture (2 × 10, 2 × 100 and 2 × 400; 6000 steps of batch 500; seeds 0–2): about 7–9 minutes on 2 cores, 4–5 on 4. There the plain net's MAE at t = 1 rises with width and both skip parameterisations keep it low (skip-fixed is exact at t = 1 by construction). In 1-D the ODE's samples hardly collapse at this size, so TID tells little here; the paper size (10-D) shows it.",
+        quick_note: "This is the cures' quick size, the see-saw's: 27 nets on the 1-D mixture (2 × 10, 2 × 100 and 2 × 400; 6000 steps of batch 500; seeds 0–2): about 13–14 minutes on 2 cores (807 s in the page here), about 7 on 4. There the plain net's MAE at t = 1 rises with width and both skip parameterisations keep it low (skip-fixed is exact at t = 1 by construction). In 1-D the ODE's samples hardly collapse at this size, so TID tells little here; the paper size (10-D) shows it.",
         paper: concat!(paper_nd!(), eps_nd!(), "&vary=width=100,1000&vary=parameterization=plain,skip-fixed,skip-learned&seeds=5"),
     },
     Preset {
@@ -266,7 +266,7 @@ pub static PRESETS: &[Preset] = &[
         common: "dataset=mog-nd&diagnostics=1&samplers=ode",
         // The cure at the see-saw's quick size (docs/seesaw-search.md, "The cures at the quick size").
         quick: concat!(quick_seesaw!(), "&vary=width=10,100,400&vary=two-model=none,0.6&seeds=3"),
-        quick_note: "This is the cures' quick size, the see-saw's: 18 runs on the 1-D mixture (2 × 10, 2 × 100 and 2 × 400, two nets per run with the split; 6000 steps of batch 500; seeds 0–2): about 8–10 minutes on 2 cores, 4–5 on 4. There the split keeps MAE at t = 1 below the single net's with the bars apart at widths 10 and 100; at 400 its mean stays lower but one seed's high-noise net is as far off as the single net's, so the bars overlap. In 1-D the ODE's samples hardly collapse at this size, so TID tells little here; the paper size (10-D) shows it.",
+        quick_note: "This is the cures' quick size, the see-saw's: 18 runs on the 1-D mixture (2 × 10, 2 × 100 and 2 × 400, two nets per run with the split; 6000 steps of batch 500; seeds 0–2): about 12 minutes on 2 cores (720 s in the page here), about 6 on 4. There the split keeps MAE at t = 1 below the single net's with the bars apart at widths 10 and 100; at 400 its mean stays lower but one seed's high-noise net is as far off as the single net's, so the bars overlap. In 1-D the ODE's samples hardly collapse at this size, so TID tells little here; the paper size (10-D) shows it.",
         paper: concat!(paper_nd!(), eps_nd!(), "&vary=width=100,1000&vary=two-model=none,0.6&seeds=5"),
     },
     Preset {

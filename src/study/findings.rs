@@ -263,6 +263,12 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
     }
     // A later axis (a control or a cure: fixed-t, two-model, parameterization) against its first
     // value, at the last value of the first axis with figures for both (the widest net done).
+    // These answer the figure's question (does the cure help?), so they come first, after the
+    // see-saw's verdict.
+    let trends = std::mem::take(&mut out);
+    if let Some(v) = seesaw(s) {
+        out.push(v.sentence());
+    }
     for (ai, axis) in s.axes.iter().enumerate().skip(1) {
         let Some(base) = axis.values.first() else { continue };
         for other in axis.values.iter().skip(1) {
@@ -327,6 +333,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
             }
         }
     }
+    out.extend(trends);
     // Deterministic against stochastic samplers, cell by cell.
     if let Some(e) = tid_e.clone() {
         // Each deterministic sampler of the study against the first stochastic one.
@@ -371,9 +378,6 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
                 sig(n)
             ));
         }
-    }
-    if let Some(v) = seesaw(s) {
-        out.push(v.sentence());
     }
     let planned = s.cells.len() * s.seeds;
     if !s.missing.is_empty() {
