@@ -84,7 +84,8 @@ fn label(sampler: &str) -> String {
     SamplerKind::parse(sampler).map(|k| k.label().to_string()).unwrap_or_else(|| sampler.to_string())
 }
 
-fn list(items: &[String]) -> String {
+/// "a", "a and b", "a, b and c" (the study's findings use it too).
+pub(crate) fn list(items: &[String]) -> String {
     match items.len() {
         0 => String::new(),
         1 => items[0].clone(),

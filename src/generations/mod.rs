@@ -11,7 +11,7 @@
 
 #[cfg(test)]
 mod tests;
-mod findings;
+pub(crate) mod findings;
 pub use findings::{findings, tid_radius};
 
 use crate::experiment::run::{

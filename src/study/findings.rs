@@ -294,7 +294,7 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
                 };
                 // The same comparison at the other values of the first axis (the narrower nets),
                 // grouped by what the bars tell: a cure may hold at some widths and not others.
-                let mut groups: Vec<(&'static str, Vec<&String>)> = Vec::new();
+                let mut groups: Vec<(&'static str, Vec<String>)> = Vec::new();
                 for fv in first.values.iter().filter(|fv| *fv != at) {
                     let (Some(a), Some(b)) = (stat(fv, base), stat(fv, other)) else { continue };
                     let higher = b.mean.unwrap_or(f64::NAN) > a.mean.unwrap_or(f64::NAN);
@@ -307,18 +307,15 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
                         (None, false) => "lower (one seed)",
                     };
                     match groups.iter_mut().find(|(g, _)| *g == v) {
-                        Some((_, vs)) => vs.push(fv),
-                        None => groups.push((v, vec![fv])),
+                        Some((_, vs)) => vs.push(fv.clone()),
+                        None => groups.push((v, vec![fv.clone()])),
                     }
                 }
                 let elsewhere = if groups.is_empty() {
                     String::new()
                 } else {
-                    let and = |vs: &[&String]| match vs {
-                        [.., last] if vs.len() > 1 => format!("{} and {last}", vs[..vs.len() - 1].iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")),
-                        _ => vs.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(""),
-                    };
-                    let parts: Vec<String> = groups.iter().map(|(v, vs)| format!("{v} at {} = {}", first.name, and(vs))).collect();
+                    let parts: Vec<String> =
+                        groups.iter().map(|(v, vs)| format!("{v} at {} = {}", first.name, crate::generations::findings::list(vs))).collect();
                     format!(" Elsewhere it is {}.", parts.join("; "))
                 };
                 out.push(format!(
