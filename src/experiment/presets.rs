@@ -630,6 +630,22 @@ mod tests {
     use super::*;
     use crate::study::{self, Axis};
 
+    /// A study's training, summed over its runs: steps x batch x width^2 per net (a split run
+    /// trains two nets).
+    fn training(plan: &study::Plan) -> f64 {
+        let work = |s: &ExperimentSpec| {
+            let nets = if s.training.two_model.is_some() { 2 } else { 1 };
+            nets as f64 * s.training.iters as f64 * s.training.batch as f64 * (s.model.width * s.model.width) as f64
+        };
+        plan.runs.iter().map(|r| work(&r.spec)).sum()
+    }
+
+    fn quick_plan(p: &Preset) -> study::Plan {
+        let r = p.resolve(Size::Quick).unwrap();
+        let axes: Vec<Axis> = r.vary.iter().map(|a| Axis::parse(a).unwrap()).collect();
+        study::plan(&p.spec(Size::Quick).unwrap(), axes, r.seeds.unwrap_or(3)).unwrap()
+    }
+
     /// Every preset, at both sizes, is planned by the same code as a link typed by hand: its
     /// settings are valid, its axes form a study, its lists form a generations run.
     #[test]
@@ -655,13 +671,8 @@ mod tests {
                             if p.quick_note.is_empty() {
                                 assert!(plan.runs.len() <= 16, "{}: {} runs is not quick", p.id, plan.runs.len());
                             } else {
-                                let work = |s: &ExperimentSpec| {
-                                    let nets = if s.training.two_model.is_some() { 2 } else { 1 };
-                                    nets as f64 * s.training.iters as f64 * s.training.batch as f64 * (s.model.width * s.model.width) as f64
-                                };
-                                let total: f64 = plan.runs.iter().map(|r| work(&r.spec)).sum();
-                                let seesaw = 2.0 * 3.0 * 6000.0 * 500.0 * (10.0f64 * 10.0 + 100.0 * 100.0 + 400.0 * 400.0);
-                                assert!(total <= 1.5 * seesaw + 1.0, "{}: {:.2} times the see-saw's quick training", p.id, total / seesaw);
+                                let (total, seesaw) = (training(&plan), training(&quick_plan(preset("fig7-seesaw").unwrap())));
+                                assert!(total <= 1.5 * seesaw, "{}: {:.2} times the see-saw's quick training", p.id, total / seesaw);
                             }
                         }
                     }
