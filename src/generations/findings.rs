@@ -14,7 +14,7 @@
 
 use super::{ChainResult, GenerationsResult};
 use crate::sample::SamplerKind;
-use crate::study::findings::{apart, pm, sig};
+use crate::study::findings::{apart, change, pm, sig, Change};
 use crate::study::{stat, Stat};
 
 /// The generations a late figure averages: the second half, N/2 + 1 ..= N (11–20 of 20).
@@ -171,25 +171,25 @@ pub fn findings(g: &GenerationsResult) -> Vec<String> {
                 continue;
             };
             // Bars apart or not; with one chain a side, `seed_count` already says there are none.
-            let bars = |x: &Stat, y: &Stat| match apart(x, y) {
+            let bars = |c: Change| match c.apart {
                 Some(true) => "; bars apart",
                 Some(false) => "; bars overlap",
                 None => "",
             };
-            let compare = |x: &Stat, y: &Stat| if x.mean.unwrap_or(f64::NAN) > y.mean.unwrap_or(f64::NAN) { "above" } else { "not above" };
+            let d_change = change(&cs.late_d, &cd.late_d);
             let mut text = format!(
                 "At a = {a}, {}'s D {window} is {} {}'s: {} against {} ({}{})",
                 label(d),
-                compare(&cd.late_d, &cs.late_d),
+                if d_change.higher { "above" } else { "not above" },
                 label(st),
                 pm(&cd.late_d),
                 pm(&cs.late_d),
                 seed_count(&[cd, cs]),
-                bars(&cd.late_d, &cs.late_d)
+                bars(d_change)
             );
             if let (Some(e), Some(_), Some(_)) = (e, cd.late_tid.mean, cs.late_tid.mean) {
                 text.push_str(&format!("; its TID({e}) is {} against {}", pm(&cd.late_tid), pm(&cs.late_tid)));
-                if let Some(b) = bars(&cd.late_tid, &cs.late_tid).strip_prefix("; ") {
+                if let Some(b) = bars(change(&cs.late_tid, &cd.late_tid)).strip_prefix("; ") {
                     text.push_str(&format!(" ({b})"));
                 }
             }

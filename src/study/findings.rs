@@ -6,7 +6,9 @@
 //! stochastic one's. A sentence says only what the numbers show: "rises" needs the bars apart,
 //! overlapping bars read "no clear change".
 
-use super::{Stat, StudyResult};
+use super::{Axis, Stat, StudyResult};
+use crate::generations::findings::list;
+use std::collections::BTreeMap;
 use crate::metrics::tid::FEW_NEIGHBOURS;
 use crate::sample::SamplerKind;
 
@@ -131,15 +133,59 @@ pub(crate) fn apart(a: &Stat, b: &Stat) -> Option<bool> {
     Some(ma + sa < mb - sb || mb + sb < ma - sa)
 }
 
-/// How a figure moves from a to b, as far as the ± sd bars tell.
-fn trend(a: &Stat, b: &Stat) -> &'static str {
-    let higher = b.mean.unwrap_or(f64::NAN) > a.mean.unwrap_or(f64::NAN);
-    match apart(a, b) {
-        Some(true) if higher => "rises",
-        Some(true) => "falls",
-        Some(false) => "shows no clear change (the ± sd bars overlap)",
-        None if higher => "is higher (one seed: no error bars)",
-        None => "is lower (one seed: no error bars)",
+/// How a figure b stands against a: which mean is higher, and whether the ± sd bars are apart
+/// (`None`: a side has one seed, so no bars). One reading with three wordings: along an axis
+/// ([`Change::trend`]), a cure or control against its baseline ([`Change::verdict`]), and the
+/// short form that groups the other widths ([`Change::short`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub higher: bool,
+    pub apart: Option<bool>,
+}
+
+pub(crate) fn change(a: &Stat, b: &Stat) -> Change {
+    Change { higher: b.mean.unwrap_or(f64::NAN) > a.mean.unwrap_or(f64::NAN), apart: apart(a, b) }
+}
+
+impl Change {
+    /// Higher with the bars apart: a rise the numbers support.
+    pub(crate) fn clear_rise(self) -> bool {
+        self.higher && self.apart == Some(true)
+    }
+
+    /// Along an axis: "rises", "falls", "shows no clear change ...".
+    fn trend(self) -> &'static str {
+        match (self.apart, self.higher) {
+            (Some(true), true) => "rises",
+            (Some(true), false) => "falls",
+            (Some(false), _) => "shows no clear change (the ± sd bars overlap)",
+            (None, true) => "is higher (one seed: no error bars)",
+            (None, false) => "is lower (one seed: no error bars)",
+        }
+    }
+
+    /// Against a baseline: "is higher", "is lower", "shows no clear difference ...".
+    fn verdict(self) -> &'static str {
+        match (self.apart, self.higher) {
+            (Some(true), true) => "is higher",
+            (Some(true), false) => "is lower",
+            (Some(false), _) => "shows no clear difference (the ± sd bars overlap)",
+            (None, true) => "is higher (one seed: no error bars)",
+            (None, false) => "is lower (one seed: no error bars)",
+        }
+    }
+
+    /// The short form, with the direction even where the bars overlap ("lower with the bars
+    /// overlapping"), to group the places where a comparison reads the same.
+    fn short(self) -> &'static str {
+        match (self.apart, self.higher) {
+            (Some(true), true) => "higher with the bars apart",
+            (Some(true), false) => "lower with the bars apart",
+            (Some(false), true) => "higher with the bars overlapping",
+            (Some(false), false) => "lower with the bars overlapping",
+            (None, true) => "higher (one seed)",
+            (None, false) => "lower (one seed)",
+        }
     }
 }
 
@@ -158,191 +204,188 @@ fn seeds_over(a: &Stat, b: &Stat, where_a: &str, where_b: &str) -> String {
     }
 }
 
-/// The findings of a study, one sentence each.
-pub fn findings(s: &StudyResult) -> Vec<String> {
-    let mut out = Vec::new();
-    let Some(first) = s.axes.first() else { return out };
-    let names = metric_names(s);
-    // The TID radius and the figures followed, found once.
-    let tid_e = tid_eps(s, &names);
-    let followed = followed(&names, tid_e.as_deref());
-    let rest: Vec<&super::Axis> = s.axes.iter().skip(1).collect();
-    // The lines of the charts: one per combination of the other axes.
-    let mut groups: Vec<std::collections::BTreeMap<String, String>> = Vec::new();
-    for c in &s.cells {
-        let g: std::collections::BTreeMap<String, String> =
-            rest.iter().map(|a| (a.name.clone(), c.settings.get(&a.name).cloned().unwrap_or_default())).collect();
-        if !groups.contains(&g) {
-            groups.push(g);
-        }
+/// A line of the charts: a value of each axis after the first.
+type Line = BTreeMap<String, String>;
+
+/// " with fixed-t = 1, sampler = ode" for a line ("" on a one-axis study).
+fn within(g: &Line) -> String {
+    if g.is_empty() {
+        return String::new();
     }
-    // A trend from the first value to the last only along a numeric axis (width, t', lr ...);
-    // along a categorical one (data set, process) each value's figure is listed instead.
-    let numeric = first.values.iter().all(|v| v.parse::<f64>().is_ok_and(f64::is_finite));
-    if !numeric {
-        for metric in followed.iter().cloned() {
-            for g in &groups {
-                let parts: Vec<String> = first
-                    .values
-                    .iter()
-                    .filter_map(|v| {
-                        let c = s.cells.iter().find(|c| c.settings.get(&first.name) == Some(v) && g.iter().all(|(k, x)| c.settings.get(k) == Some(x)))?;
-                        let m = c.metrics.get(&metric)?;
-                        m.mean.map(|_| format!("{v} {}", pm(m)))
-                    })
-                    .collect();
-                if parts.is_empty() {
-                    continue;
-                }
-                let within = if g.is_empty() { String::new() } else {
-                    format!(" with {}", g.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "))
-                };
-                out.push(format!("{}{within} by {}: {} (mean ± sd over seeds).", label(&metric), first.name, parts.join("; ")));
+    format!(" with {}", g.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "))
+}
+
+/// What the findings read, found once: the study, its first axis, the TID radius and the
+/// figures followed.
+struct Reading<'a> {
+    s: &'a StudyResult,
+    first: &'a Axis,
+    names: Vec<String>,
+    tid_e: Option<String>,
+    followed: Vec<String>,
+}
+
+impl<'a> Reading<'a> {
+    fn new(s: &'a StudyResult) -> Option<Self> {
+        let first = s.axes.first()?;
+        let names = metric_names(s);
+        let tid_e = tid_eps(s, &names);
+        let followed = followed(&names, tid_e.as_deref());
+        Some(Reading { s, first, names, tid_e, followed })
+    }
+
+    /// The lines of the charts: one per combination of the other axes, in the cells' order.
+    fn lines(&self) -> Vec<Line> {
+        let mut lines: Vec<Line> = Vec::new();
+        for c in &self.s.cells {
+            let g: Line = self.s.axes[1..].iter().map(|a| (a.name.clone(), c.settings.get(&a.name).cloned().unwrap_or_default())).collect();
+            if !lines.contains(&g) {
+                lines.push(g);
             }
         }
+        lines
     }
-    if numeric {
-        {
-            for metric in followed.iter().cloned() {
-                for g in &groups {
-                    let cell = |v: &String| {
-                        s.cells.iter().find(|c| c.settings.get(&first.name) == Some(v) && g.iter().all(|(k, x)| c.settings.get(k) == Some(x)))
-                    };
-                    // The first and last values with a figure: a partial study has the ends it has.
-                    let with: Vec<&String> = first
-                        .values
-                        .iter()
-                        .filter(|v| cell(v).and_then(|c| c.metrics.get(&metric)).is_some_and(|m| m.mean.is_some()))
-                        .collect();
-                    let (Some(&lo), Some(&hi)) = (with.first(), with.last()) else { continue };
-                    if lo == hi {
-                        continue;
+
+    /// A figure of the cell at value `v` of the first axis on line `g`, where it has a mean.
+    fn stat(&self, v: &String, g: &Line, metric: &str) -> Option<&'a Stat> {
+        let first = &self.first.name;
+        self.s
+            .cells
+            .iter()
+            .find(|c| c.settings.get(first) == Some(v) && g.iter().all(|(k, x)| c.settings.get(k) == Some(x)))?
+            .metrics
+            .get(metric)
+            .filter(|m| m.mean.is_some())
+    }
+
+    /// "mean ± sd over ..." for two values of the first axis.
+    fn seeds(&self, a: &Stat, b: &Stat, va: &str, vb: &str) -> String {
+        let n = &self.first.name;
+        seeds_over(a, b, &format!("at {n} = {va}"), &format!("at {n} = {vb}"))
+    }
+
+    /// Along a categorical first axis (data set, process): each value's figure, line by line.
+    fn by_value(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for metric in &self.followed {
+            for g in &self.lines() {
+                let parts: Vec<String> =
+                    self.first.values.iter().filter_map(|v| Some(format!("{v} {}", pm(self.stat(v, g, metric)?)))).collect();
+                if !parts.is_empty() {
+                    out.push(format!("{}{} by {}: {} (mean ± sd over seeds).", label(metric), within(g), self.first.name, parts.join("; ")));
+                }
+            }
+        }
+        out
+    }
+
+    /// Along a numeric first axis (width, t', lr ...): how each figure moves from the first
+    /// value with a figure to the last (a partial study has the ends it has), and a turn on the
+    /// way (the see-saw's width curve falls, then rises): the lowest (highest) value between
+    /// the ends, where it is below (above) both, and the trend from there to the last value.
+    fn trends(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let name = &self.first.name;
+        let mean = |m: &Stat| m.mean.unwrap_or(f64::NAN);
+        for metric in &self.followed {
+            for g in &self.lines() {
+                let with: Vec<(&String, &Stat)> = self.first.values.iter().filter_map(|v| Some((v, self.stat(v, g, metric)?))).collect();
+                let (Some(&(lo, a)), Some(&(hi, b))) = (with.first(), with.last()) else { continue };
+                if lo == hi {
+                    continue;
+                }
+                let line = format!("{}{}", label(metric), within(g));
+                out.push(format!(
+                    "{line} {} from {} at {name} = {lo} to {} at {name} = {hi} ({}).",
+                    change(a, b).trend(),
+                    pm(a),
+                    pm(b),
+                    self.seeds(a, b, lo, hi)
+                ));
+                let inner = &with[1..with.len() - 1];
+                let low = inner.iter().min_by(|x, y| mean(x.1).total_cmp(&mean(y.1))).filter(|x| mean(x.1) < mean(a).min(mean(b)));
+                let high = inner.iter().max_by(|x, y| mean(x.1).total_cmp(&mean(y.1))).filter(|x| mean(x.1) > mean(a).max(mean(b)));
+                for (turn, word) in [(low, "lowest"), (high, "highest")] {
+                    let Some(&(at, m)) = turn else { continue };
+                    out.push(format!(
+                        "{line} is {word} at {name} = {at} ({}) and {} from there to {} at {name} = {hi} ({}).",
+                        pm(m),
+                        change(m, b).trend(),
+                        pm(b),
+                        self.seeds(m, b, at, hi)
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// Each later axis's values (a control or a cure: fixed-t, two-model, parameterization)
+    /// against its first value, further axes at their first value: at the last value of the
+    /// first axis with figures for both (the widest net done), then at the other values grouped
+    /// by what the bars tell (a cure may hold at some widths and not others).
+    fn against_baselines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let name = &self.first.name;
+        for (ai, axis) in self.s.axes.iter().enumerate().skip(1) {
+            let Some(base) = axis.values.first() else { continue };
+            // The line of `v` on this axis, every other later axis at its first value.
+            let line = |v: &String| -> Line {
+                self.s.axes[1..]
+                    .iter()
+                    .enumerate()
+                    .map(|(j, a)| (a.name.clone(), if j + 1 == ai { v.clone() } else { a.values.first().cloned().unwrap_or_default() }))
+                    .collect()
+            };
+            for other in &axis.values[1..] {
+                let (gb, go) = (line(base), line(other));
+                for metric in &self.followed {
+                    let pair = |fv: &String| Some((self.stat(fv, &gb, metric)?, self.stat(fv, &go, metric)?));
+                    let Some(at) = self.first.values.iter().rev().find(|fv| pair(fv).is_some()) else { continue };
+                    let (a, b) = pair(at).unwrap();
+                    let seeds = seeds_over(b, a, &format!("with {} = {other}", axis.name), &format!("with {} = {base}", axis.name));
+                    let mut groups: Vec<(&'static str, Vec<String>)> = Vec::new();
+                    for fv in self.first.values.iter().filter(|fv| *fv != at) {
+                        let Some((a, b)) = pair(fv) else { continue };
+                        let v = change(a, b).short();
+                        match groups.iter_mut().find(|(g, _)| *g == v) {
+                            Some((_, vs)) => vs.push(fv.clone()),
+                            None => groups.push((v, vec![fv.clone()])),
+                        }
                     }
-                    let (Some(a), Some(b)) = (cell(lo).and_then(|c| c.metrics.get(&metric)), cell(hi).and_then(|c| c.metrics.get(&metric)))
-                    else {
-                        continue;
-                    };
-                    let (Some(ma), Some(mb)) = (a.mean, b.mean) else { continue };
-                    let within = if g.is_empty() { String::new() } else {
-                        format!(" with {}", g.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "))
+                    let elsewhere = if groups.is_empty() {
+                        String::new()
+                    } else {
+                        let parts: Vec<String> = groups.iter().map(|(v, vs)| format!("{v} at {name} = {}", list(vs))).collect();
+                        format!(" Elsewhere it is {}.", parts.join("; "))
                     };
                     out.push(format!(
-                        "{}{within} {} from {} at {} = {lo} to {} at {} = {hi} ({}).",
-                        label(&metric),
-                        trend(a, b),
-                        pm(a),
-                        first.name,
+                        "At {name} = {at}, {} with {} = {other} {}: {} against {} with {} = {base} ({seeds}).{elsewhere}",
+                        label(metric),
+                        axis.name,
+                        change(a, b).verdict(),
                         pm(b),
-                        first.name,
-                        seeds_over(a, b, &format!("at {} = {lo}", first.name), &format!("at {} = {hi}", first.name))
+                        pm(a),
+                        axis.name,
                     ));
-                    // A turn on the way (the see-saw's width curve falls, then rises): the
-                    // lowest (highest) value between the ends, where it is below (above) both,
-                    // and the trend from there to the last value.
-                    let inner: Vec<(&String, &Stat)> =
-                        with[1..with.len() - 1].iter().filter_map(|v| Some((*v, cell(v)?.metrics.get(&metric)?))).collect();
-                    let mean = |m: &Stat| m.mean.unwrap_or(f64::NAN);
-                    let low = inner.iter().min_by(|x, y| mean(x.1).total_cmp(&mean(y.1))).filter(|x| mean(x.1) < ma.min(mb));
-                    let high = inner.iter().max_by(|x, y| mean(x.1).total_cmp(&mean(y.1))).filter(|x| mean(x.1) > ma.max(mb));
-                    for (turn, word) in [(low, "lowest"), (high, "highest")] {
-                        let Some(&(at, m)) = turn else { continue };
-                        out.push(format!(
-                            "{}{within} is {word} at {} = {at} ({}) and {} from there to {} at {} = {hi} ({}).",
-                            label(&metric),
-                            first.name,
-                            pm(m),
-                            trend(m, b),
-                            pm(b),
-                            first.name,
-                            seeds_over(m, b, &format!("at {} = {at}", first.name), &format!("at {} = {hi}", first.name))
-                        ));
-                    }
                 }
             }
         }
+        out
     }
-    // A later axis (a control or a cure: fixed-t, two-model, parameterization) against its first
-    // value, at the last value of the first axis with figures for both (the widest net done).
-    // These answer the figure's question (does the cure help?), so they come first, after the
-    // see-saw's verdict.
-    let trends = std::mem::take(&mut out);
-    if let Some(v) = seesaw(s) {
-        out.push(v.sentence());
-    }
-    for (ai, axis) in s.axes.iter().enumerate().skip(1) {
-        let Some(base) = axis.values.first() else { continue };
-        for other in axis.values.iter().skip(1) {
-            for metric in followed.iter().cloned() {
-                let cell = |first_v: &String, v: &String| {
-                    s.cells.iter().find(|c| {
-                        c.settings.get(&first.name) == Some(first_v)
-                            && c.settings.get(&axis.name) == Some(v)
-                            // further axes at their first value
-                            && s.axes.iter().enumerate().skip(1).filter(|(j, _)| *j != ai).all(|(_, a)| c.settings.get(&a.name) == a.values.first())
-                    })
-                };
-                let stat = |first_v: &String, v: &String| cell(first_v, v).and_then(|c| c.metrics.get(&metric)).filter(|m| m.mean.is_some());
-                let Some(at) = first.values.iter().rev().find(|fv| stat(fv, base).is_some() && stat(fv, other).is_some()) else { continue };
-                let (a, b) = (stat(at, base).unwrap(), stat(at, other).unwrap());
-                let (ma, mb) = (a.mean.unwrap_or(f64::NAN), b.mean.unwrap_or(f64::NAN));
-                let seeds = seeds_over(b, a, &format!("with {} = {other}", axis.name), &format!("with {} = {base}", axis.name));
-                let verb = match apart(a, b) {
-                    Some(true) if mb > ma => "is higher",
-                    Some(true) => "is lower",
-                    Some(false) => "shows no clear difference (the ± sd bars overlap)",
-                    None => if mb > ma { "is higher (one seed: no error bars)" } else { "is lower (one seed: no error bars)" },
-                };
-                // The same comparison at the other values of the first axis (the narrower nets),
-                // grouped by what the bars tell: a cure may hold at some widths and not others.
-                let mut groups: Vec<(&'static str, Vec<String>)> = Vec::new();
-                for fv in first.values.iter().filter(|fv| *fv != at) {
-                    let (Some(a), Some(b)) = (stat(fv, base), stat(fv, other)) else { continue };
-                    let higher = b.mean.unwrap_or(f64::NAN) > a.mean.unwrap_or(f64::NAN);
-                    let v = match (apart(a, b), higher) {
-                        (Some(true), true) => "higher with the bars apart",
-                        (Some(true), false) => "lower with the bars apart",
-                        (Some(false), true) => "higher with the bars overlapping",
-                        (Some(false), false) => "lower with the bars overlapping",
-                        (None, true) => "higher (one seed)",
-                        (None, false) => "lower (one seed)",
-                    };
-                    match groups.iter_mut().find(|(g, _)| *g == v) {
-                        Some((_, vs)) => vs.push(fv.clone()),
-                        None => groups.push((v, vec![fv.clone()])),
-                    }
-                }
-                let elsewhere = if groups.is_empty() {
-                    String::new()
-                } else {
-                    let parts: Vec<String> =
-                        groups.iter().map(|(v, vs)| format!("{v} at {} = {}", first.name, crate::generations::findings::list(vs))).collect();
-                    format!(" Elsewhere it is {}.", parts.join("; "))
-                };
-                out.push(format!(
-                    "At {} = {at}, {} with {} = {other} {verb}: {} against {} with {} = {base} ({seeds}).{elsewhere}",
-                    first.name,
-                    label(&metric),
-                    axis.name,
-                    pm(b),
-                    pm(a),
-                    axis.name,
-                ));
-            }
-        }
-    }
-    out.extend(trends);
-    // Deterministic against stochastic samplers, cell by cell.
-    if let Some(e) = tid_e.clone() {
-        // Each deterministic sampler of the study against the first stochastic one.
-        let has = |k: &&SamplerKind| names.contains(&format!("tid@{}@{e}", k.name()));
-        let sto = SamplerKind::ALL.iter().filter(|k| k.is_stochastic()).find(has);
-        for (d, st) in SamplerKind::ALL.iter().filter(|k| !k.is_stochastic()).filter(has).filter_map(|d| Some((d, sto?))) {
+
+    /// Each deterministic sampler's TID against the first stochastic one's, cell by cell.
+    fn samplers(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let Some(e) = &self.tid_e else { return out };
+        let tid = |k: &SamplerKind| format!("tid@{}@{e}", k.name());
+        let has = |k: &&SamplerKind| self.names.contains(&tid(k));
+        let Some(st) = SamplerKind::ALL.iter().filter(|k| k.is_stochastic()).find(has) else { return out };
+        for d in SamplerKind::ALL.iter().filter(|k| !k.is_stochastic()).filter(has) {
             let (mut higher, mut clear, mut total) = (0, 0, 0);
             let mut where_clear = Vec::new();
-            for c in &s.cells {
-                let (Some(a), Some(b)) = (c.metrics.get(&format!("tid@{}@{e}", d.name())), c.metrics.get(&format!("tid@{}@{e}", st.name()))) else {
-                    continue;
-                };
+            for c in &self.s.cells {
+                let (Some(a), Some(b)) = (c.metrics.get(&tid(d)), c.metrics.get(&tid(st))) else { continue };
                 let (Some(ma), Some(mb)) = (a.mean, b.mean) else { continue };
                 total += 1;
                 if ma > mb {
@@ -353,29 +396,53 @@ pub fn findings(s: &StudyResult) -> Vec<String> {
                     }
                 }
             }
-            if total > 0 {
-                out.push(format!(
-                    "TID({e}) of {} is above that of {} in {higher} of {total} cells ({clear} with the ± sd bars apart): {}.",
-                    d.label(),
-                    st.label(),
-                    if higher == total { "the deterministic sampler's samples are the more concentrated everywhere".to_string() }
-                    else if higher == 0 { "the deterministic sampler's samples are nowhere the more concentrated".to_string() }
-                    else if clear > 0 && clear < total && where_clear.len() <= 6 { format!("not in every cell; clearly above at {}", where_clear.join("; ")) }
-                    else { "not in every cell".to_string() }
-                ));
+            if total == 0 {
+                continue;
             }
-        }
-    }
-    // A radius where the data's points have almost no neighbours: say why TID is so noisy there.
-    if let Some(e) = tid_e.clone() {
-        if let Some(n) = data_neighbours(s, &e).filter(|&n| n < FEW_NEIGHBOURS) {
+            let verdict = if higher == total {
+                "the deterministic sampler's samples are the more concentrated everywhere".to_string()
+            } else if higher == 0 {
+                "the deterministic sampler's samples are nowhere the more concentrated".to_string()
+            } else if clear > 0 && clear < total && where_clear.len() <= 6 {
+                format!("not in every cell; clearly above at {}", where_clear.join("; "))
+            } else {
+                "not in every cell".to_string()
+            };
             out.push(format!(
-                "At e = {e} the training set's points have {} neighbours each on average (ANSD), so TID there rests on a few pairs of points and its spread over seeds is large; \
-                 none of the radii this study measured gives them {PREFERRED_NEIGHBOURS} or more (a larger radius would tell more).",
-                sig(n)
+                "TID({e}) of {} is above that of {} in {higher} of {total} cells ({clear} with the ± sd bars apart): {verdict}.",
+                d.label(),
+                st.label(),
             ));
         }
+        out
     }
+
+    /// At a radius where the data's points have almost no neighbours: why TID is so noisy there.
+    fn sparse_radius(&self) -> Option<String> {
+        let e = self.tid_e.as_ref()?;
+        let n = data_neighbours(self.s, e).filter(|&n| n < FEW_NEIGHBOURS)?;
+        Some(format!(
+            "At e = {e} the training set's points have {} neighbours each on average (ANSD), so TID there rests on a few pairs of points and its spread over seeds is large; \
+             none of the radii this study measured gives them {PREFERRED_NEIGHBOURS} or more (a larger radius would tell more).",
+            sig(n)
+        ))
+    }
+}
+
+/// The findings of a study, one sentence each: the see-saw's verdict and the cures and
+/// controls against their baselines first (they answer the figure's question), then how each
+/// figure moves along the first axis, the samplers compared, a note on a sparse TID radius,
+/// and whether the study is partial.
+pub fn findings(s: &StudyResult) -> Vec<String> {
+    let Some(r) = Reading::new(s) else { return Vec::new() };
+    let mut out: Vec<String> = seesaw(s).map(|v| v.sentence()).into_iter().collect();
+    out.extend(r.against_baselines());
+    // A trend from the first value to the last only along a numeric axis (width, t', lr ...);
+    // along a categorical one (data set, process) each value's figure is listed instead.
+    let numeric = r.first.values.iter().all(|v| v.parse::<f64>().is_ok_and(f64::is_finite));
+    out.extend(if numeric { r.trends() } else { r.by_value() });
+    out.extend(r.samplers());
+    out.extend(r.sparse_radius());
     let planned = s.cells.len() * s.seeds;
     if !s.missing.is_empty() {
         out.push(format!(
@@ -418,7 +485,7 @@ impl Seesaw {
     pub fn sentence(&self) -> String {
         let (n, w) = (&self.narrow, &self.wide);
         let parts = [
-            (self.rises, format!("MAE at t = 1 {} ({} to {})", trend(&self.high.0, &self.high.1), pm(&self.high.0), pm(&self.high.1))),
+            (self.rises, format!("MAE at t = 1 {} ({} to {})", change(&self.high.0, &self.high.1).trend(), pm(&self.high.0), pm(&self.high.1))),
             (self.low_stays, format!("MAE at t = 0.1 {} ({} to {})", if self.low_stays { "falls or stays" } else { "rises" }, pm(&self.low.0), pm(&self.low.1))),
             (
                 self.control_below,
@@ -482,7 +549,7 @@ pub fn seesaw(s: &StudyResult) -> Option<Seesaw> {
     Some(Seesaw {
         narrow: narrow.clone(),
         wide: wide.clone(),
-        rises: apart(&high.0, &high.1) == Some(true) && mean(&high.1) > mean(&high.0),
+        rises: change(&high.0, &high.1).clear_rise(),
         low_stays: mean(&low.1) <= mean(&low.0) + sd(&low.0),
         control_below: mean(&control) < mean(&high.1),
         high,
