@@ -223,6 +223,9 @@ struct Reading<'a> {
     names: Vec<String>,
     tid_e: Option<String>,
     followed: Vec<String>,
+    /// The figures whose findings lead: the high-noise MAE (the largest t) and the first
+    /// deterministic sampler's TID (see [`Finding`]).
+    headline: Vec<String>,
 }
 
 impl<'a> Reading<'a> {
@@ -231,7 +234,16 @@ impl<'a> Reading<'a> {
         let names = metric_names(s);
         let tid_e = tid_eps(s, &names);
         let followed = followed(&names, tid_e.as_deref());
-        Some(Reading { s, first, names, tid_e, followed })
+        let deterministic = |n: &&String| n.split('@').nth(1).and_then(SamplerKind::parse).is_some_and(|k| !k.is_stochastic());
+        let headline = [
+            followed.iter().find(|n| n.starts_with("mae_velocity@")),
+            followed.iter().filter(|n| n.starts_with("tid@")).find(deterministic).or_else(|| followed.iter().find(|n| n.starts_with("tid@"))),
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+        Some(Reading { s, first, names, tid_e, followed, headline })
     }
 
     /// The lines of the charts: one per combination of the other axes, in the cells' order.
@@ -258,6 +270,12 @@ impl<'a> Reading<'a> {
             .filter(|m| m.mean.is_some())
     }
 
+    /// Whether a line is the baseline's: every later axis at its first value (full training,
+    /// the plain net, the single net).
+    fn is_baseline(&self, g: &Line) -> bool {
+        self.s.axes[1..].iter().all(|a| g.get(&a.name) == a.values.first())
+    }
+
     /// "mean ± sd over ..." for two values of the first axis.
     fn seeds(&self, a: &Stat, b: &Stat, va: &str, vb: &str) -> String {
         let n = &self.first.name;
@@ -265,14 +283,15 @@ impl<'a> Reading<'a> {
     }
 
     /// Along a categorical first axis (data set, process): each value's figure, line by line.
-    fn by_value(&self) -> Vec<String> {
+    fn by_value(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         for metric in &self.followed {
             for g in &self.lines() {
                 let parts: Vec<String> =
                     self.first.values.iter().filter_map(|v| Some(format!("{v} {}", pm(self.stat(v, g, metric)?)))).collect();
                 if !parts.is_empty() {
-                    out.push(format!("{}{} by {}: {} (mean ± sd over seeds).", label(metric), within(g), self.first.name, parts.join("; ")));
+                    let text = format!("{}{} by {}: {} (mean ± sd over seeds).", label(metric), within(g), self.first.name, parts.join("; "));
+                    out.push(Finding { text, lead: self.headline.contains(metric) });
                 }
             }
         }
@@ -283,7 +302,7 @@ impl<'a> Reading<'a> {
     /// value with a figure to the last (a partial study has the ends it has), and a turn on the
     /// way (the see-saw's width curve falls, then rises): the lowest (highest) value between
     /// the ends, where it is below (above) both, and the trend from there to the last value.
-    fn trends(&self) -> Vec<String> {
+    fn trends(&self, verdict: bool) -> Vec<Finding> {
         let mut out = Vec::new();
         let name = &self.first.name;
         let mean = |m: &Stat| m.mean.unwrap_or(f64::NAN);
@@ -295,25 +314,33 @@ impl<'a> Reading<'a> {
                     continue;
                 }
                 let line = format!("{}{}", label(metric), within(g));
-                out.push(format!(
+                let text = format!(
                     "{line} {} from {} at {name} = {lo} to {} at {name} = {hi} ({}).",
                     change(a, b).trend(),
                     pm(a),
                     pm(b),
                     self.seeds(a, b, lo, hi)
-                ));
+                );
+                // A headline figure's trend on the baseline line leads, but for the high-noise
+                // MAE where the see-saw's verdict already says it.
+                let said = verdict && metric.starts_with("mae_velocity@");
+                out.push(Finding { text, lead: self.headline.contains(metric) && self.is_baseline(g) && !said });
                 let inner = &with[1..with.len() - 1];
                 let low = inner.iter().min_by(|x, y| mean(x.1).total_cmp(&mean(y.1))).filter(|x| mean(x.1) < mean(a).min(mean(b)));
                 let high = inner.iter().max_by(|x, y| mean(x.1).total_cmp(&mean(y.1))).filter(|x| mean(x.1) > mean(a).max(mean(b)));
                 for (turn, word) in [(low, "lowest"), (high, "highest")] {
                     let Some(&(at, m)) = turn else { continue };
-                    out.push(format!(
+                    let text = format!(
                         "{line} is {word} at {name} = {at} ({}) and {} from there to {} at {name} = {hi} ({}).",
                         pm(m),
                         change(m, b).trend(),
                         pm(b),
                         self.seeds(m, b, at, hi)
-                    ));
+                    );
+                    // A turn leads where the headline figure moves clearly from there on the
+                    // baseline line (the see-saw's width curve at the paper's size).
+                    let lead = self.headline.contains(metric) && self.is_baseline(g) && change(m, b).apart == Some(true);
+                    out.push(Finding { text, lead });
                 }
             }
         }
@@ -324,7 +351,7 @@ impl<'a> Reading<'a> {
     /// against its first value, further axes at their first value: at the last value of the
     /// first axis with figures for both (the widest net done), then at the other values grouped
     /// by what the bars tell (a cure may hold at some widths and not others).
-    fn against_baselines(&self) -> Vec<String> {
+    fn against_baselines(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         let name = &self.first.name;
         for (ai, axis) in self.s.axes.iter().enumerate().skip(1) {
@@ -359,7 +386,7 @@ impl<'a> Reading<'a> {
                         let parts: Vec<String> = groups.iter().map(|(v, vs)| format!("{v} at {name} = {}", list(vs))).collect();
                         format!(" Elsewhere it is {}.", parts.join("; "))
                     };
-                    out.push(format!(
+                    let text = format!(
                         "At {name} = {at}, {} with {} = {other} {}: {} against {} with {} = {base} ({seeds}).{elsewhere}",
                         label(metric),
                         axis.name,
@@ -367,7 +394,8 @@ impl<'a> Reading<'a> {
                         pm(b),
                         pm(a),
                         axis.name,
-                    ));
+                    );
+                    out.push(Finding { text, lead: self.headline.contains(metric) });
                 }
             }
         }
@@ -375,7 +403,7 @@ impl<'a> Reading<'a> {
     }
 
     /// Each deterministic sampler's TID against the first stochastic one's, cell by cell.
-    fn samplers(&self) -> Vec<String> {
+    fn samplers(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         let Some(e) = &self.tid_e else { return out };
         let tid = |k: &SamplerKind| format!("tid@{}@{e}", k.name());
@@ -408,47 +436,70 @@ impl<'a> Reading<'a> {
             } else {
                 "not in every cell".to_string()
             };
-            out.push(format!(
+            let text = format!(
                 "TID({e}) of {} is above that of {} in {higher} of {total} cells ({clear} with the ± sd bars apart): {verdict}.",
                 d.label(),
                 st.label(),
-            ));
+            );
+            out.push(Finding { text, lead: true });
         }
         out
     }
 
     /// At a radius where the data's points have almost no neighbours: why TID is so noisy there.
-    fn sparse_radius(&self) -> Option<String> {
+    fn sparse_radius(&self) -> Option<Finding> {
         let e = self.tid_e.as_ref()?;
         let n = data_neighbours(self.s, e).filter(|&n| n < FEW_NEIGHBOURS)?;
-        Some(format!(
+        let text = format!(
             "At e = {e} the training set's points have {} neighbours each on average (ANSD), so TID there rests on a few pairs of points and its spread over seeds is large; \
              none of the radii this study measured gives them {PREFERRED_NEIGHBOURS} or more (a larger radius would tell more).",
             sig(n)
-        ))
+        );
+        Some(Finding { text, lead: true })
     }
 }
 
-/// The findings of a study, one sentence each: the see-saw's verdict and the cures and
-/// controls against their baselines first (they answer the figure's question), then how each
-/// figure moves along the first axis, the samplers compared, a note on a sparse TID radius,
-/// and whether the study is partial.
+/// One finding, and whether it leads. The leading findings answer the figure's question and
+/// the page shows them first, the rest folded: the see-saw's verdict; each cure or control
+/// against its baseline and the headline figures' trends on the baseline line (where the
+/// see-saw's verdict does not already say it) and their turns where clear, or their values
+/// along a categorical axis, for the headline figures only (the high-noise MAE and the first
+/// deterministic sampler's TID); the samplers compared; the note on a sparse TID radius and the
+/// partial note. The rest (other figures, the other lines) follow.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Finding {
+    pub text: String,
+    pub lead: bool,
+}
+
+/// The findings of a study, one sentence each (the texts of [`ranked`], in its order).
 pub fn findings(s: &StudyResult) -> Vec<String> {
+    ranked(s).into_iter().map(|f| f.text).collect()
+}
+
+/// The findings of a study with their rank: the see-saw's verdict and the cures and controls
+/// against their baselines first (they answer the figure's question), then how each figure
+/// moves along the first axis, the samplers compared, a note on a sparse TID radius, and
+/// whether the study is partial.
+pub fn ranked(s: &StudyResult) -> Vec<Finding> {
     let Some(r) = Reading::new(s) else { return Vec::new() };
-    let mut out: Vec<String> = seesaw(s).map(|v| v.sentence()).into_iter().collect();
+    let verdict = seesaw(s).map(|v| Finding { text: v.sentence(), lead: true });
+    let said = verdict.is_some();
+    let mut out: Vec<Finding> = verdict.into_iter().collect();
     out.extend(r.against_baselines());
     // A trend from the first value to the last only along a numeric axis (width, t', lr ...);
     // along a categorical one (data set, process) each value's figure is listed instead.
     let numeric = r.first.values.iter().all(|v| v.parse::<f64>().is_ok_and(f64::is_finite));
-    out.extend(if numeric { r.trends() } else { r.by_value() });
+    out.extend(if numeric { r.trends(said) } else { r.by_value() });
     out.extend(r.samplers());
     out.extend(r.sparse_radius());
     let planned = s.cells.len() * s.seeds;
     if !s.missing.is_empty() {
-        out.push(format!(
+        let text = format!(
             "Partial: {} of {planned} runs are done; the figures above are over the seeds done so far.",
             planned - s.missing.len()
-        ));
+        );
+        out.push(Finding { text, lead: true });
     }
     out
 }

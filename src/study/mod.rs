@@ -343,7 +343,7 @@ pub struct Resumed {
 }
 
 pub(crate) mod findings;
-pub use findings::{data_neighbours_by_radius, findings, seesaw, tid_radius, Seesaw};
+pub use findings::{data_neighbours_by_radius, findings, ranked, seesaw, tid_radius, Finding, Seesaw};
 
 #[cfg(test)]
 mod tests;

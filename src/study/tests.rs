@@ -265,6 +265,60 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
     assert!(!f.contains("rises") && !f.contains("falls"), "{f}");
 }
 
+#[test]
+fn the_answer_leads_and_the_other_figures_follow() {
+    // Full training against the control along width, MAE at t = 1 and 0.1, ODE and SDE TID.
+    let mut s = made_up([[1.0, 1.1, 0.9], [2.0, 2.1, 1.9]], [[0.5, 0.6, 0.4], [0.5, 0.55, 0.45]]);
+    for c in s.cells.iter_mut() {
+        let m = c.metrics["mae_velocity@1"].clone();
+        c.metrics.insert("mae_velocity@0.1".into(), m);
+    }
+    let r = ranked(&s);
+    let lead: Vec<&str> = r.iter().filter(|f| f.lead).map(|f| f.text.as_str()).collect();
+    let rest: Vec<&str> = r.iter().filter(|f| !f.lead).map(|f| f.text.as_str()).collect();
+    // The control against full training leads for the headline figures (MAE at t = 1, the
+    // ODE's TID), not for MAE at t = 0.1 or the SDE's TID; the samplers compared lead.
+    assert!(lead.iter().any(|f| f.starts_with("At width = 64, MAE of the velocity at t = 1 with fixed-t = 1")), "{lead:#?}");
+    assert!(lead.iter().any(|f| f.starts_with("At width = 64, TID(0.02) of ODE with fixed-t = 1")), "{lead:#?}");
+    assert!(lead.iter().any(|f| f.starts_with("TID(0.02) of ODE is above that of SDE")), "{lead:#?}");
+    assert!(rest.iter().any(|f| f.starts_with("At width = 64, MAE of the velocity at t = 0.1 with fixed-t = 1")), "{rest:#?}");
+    assert!(rest.iter().any(|f| f.starts_with("At width = 64, TID(0.02) of SDE with fixed-t = 1")), "{rest:#?}");
+    // The see-saw's verdict leads and says how MAE at t = 1 moves, so its trend is a detail;
+    // the ODE's TID along width leads on the baseline line (full training), not the control's.
+    assert!(lead[0].contains("see-saw"), "{lead:#?}");
+    assert!(rest.iter().any(|f| f.starts_with("MAE of the velocity at t = 1 with fixed-t = none rises")), "{rest:#?}");
+    assert!(lead.iter().any(|f| f.starts_with("TID(0.02) of ODE with fixed-t = none shows no clear change")), "{lead:#?}");
+    assert!(rest.iter().any(|f| f.starts_with("TID(0.02) of ODE with fixed-t = 1 shows no clear change")), "{rest:#?}");
+    // The order is findings()'s, and the partial note leads.
+    assert_eq!(r.iter().map(|f| f.text.clone()).collect::<Vec<_>>(), findings(&s));
+    s.missing = vec![11];
+    assert!(ranked(&s).last().is_some_and(|f| f.lead && f.text.starts_with("Partial:")));
+    // One axis: the headline figure's trend leads, the others' trends and turns follow.
+    let p = plan(&base(), axes(&["width=8,16,64"]), 3).unwrap();
+    let records: Vec<RunRecord> = p
+        .runs
+        .iter()
+        .map(|r| {
+            let v = match r.settings["width"].as_str() { "8" => [2.0, 2.1, 1.9], "16" => [0.3, 0.35, 0.25], _ => [0.8, 0.9, 0.7] }[r.seed_index];
+            let mut metrics = BTreeMap::new();
+            metrics.insert("mae_velocity@1".to_string(), Some(v));
+            metrics.insert("mae_velocity@0.1".to_string(), Some(v));
+            RunRecord { index: r.index, cell: r.cell, seed: r.spec.seed, settings: r.settings.clone(), spec: r.spec.clone(), metrics, error: None, result: None }
+        })
+        .collect();
+    // The headline figure's trend and its clear turn lead; MAE at t = 0.1's follow.
+    let r = ranked(&aggregate(&p, &records));
+    let lead: Vec<&str> = r.iter().filter(|f| f.lead).map(|f| f.text.as_str()).collect();
+    assert_eq!(
+        lead,
+        [
+            "MAE of the velocity at t = 1 falls from 2.00 ± 0.100 at width = 8 to 0.800 ± 0.100 at width = 64 (mean ± sd over 3 seeds).",
+            "MAE of the velocity at t = 1 is lowest at width = 16 (0.300 ± 0.0500) and rises from there to 0.800 ± 0.100 at width = 64 (mean ± sd over 3 seeds)."
+        ]
+    );
+    assert_eq!(r.len(), 4, "{r:#?}");
+}
+
 /// Seeded fuzz of plan and resume (issue 23): random axes (names, value lists, their order),
 /// seed counts and base changes. A resume never drops a finished run whose spec is still
 /// planned, never keeps one under another run's spec, and names every finished run the new

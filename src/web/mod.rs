@@ -521,11 +521,12 @@ impl crate::sample::BlockHelpers for JsSamplers {
     }
 }
 
-/// The findings of a study JSON in words, computed from its numbers (study::findings).
+/// The findings of a study JSON in words, computed from its numbers, each with whether it
+/// leads ([{text, lead}], study::ranked).
 #[wasm_bindgen(js_name = studyFindings)]
 pub fn study_findings(study_json: &str) -> Result<JsValue, JsValue> {
     let s: crate::study::StudyResult = serde_json::from_str(study_json).map_err(|e| JsValue::from_str(&format!("bad study: {e}")))?;
-    Ok(to_js(&crate::study::findings(&s)))
+    Ok(to_js(&crate::study::ranked(&s)))
 }
 
 /// The findings of a generations JSON in words, computed from its chains (generations::findings).

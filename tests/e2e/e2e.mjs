@@ -854,6 +854,15 @@ await test('every_shipped_gallery_file_opens_without_training', async (page) => 
       assert(/Trained by the lab's CLI \(collapse-lab study/.test(text), `${id}: ${text}`);
       assert((await page.$$('#study-findings li')).length > 0 && (await inked(page, '#study-view canvas')) > 2000, `${id}: no findings or charts`);
       assert((await page.getAttribute('#results', 'data-state')) !== 'running', `${id}: it trains`);
+      if (id === 'fig7-seesaw') {
+        // The answer leads (the see-saw's verdict first, the width curve's turn), the other
+        // figures' findings are folded under it, none lost.
+        const lead = await page.$$eval('#study-findings li', (l) => l.map((x) => x.textContent));
+        const more = await page.$$eval('#study-findings-more li', (l) => l.map((x) => x.textContent));
+        const folded = await page.$eval('#study-findings-more', (d) => !d.open && d.querySelector('summary').textContent);
+        assert(/see-saw/.test(lead[0]) && lead.some((f) => /lowest at width = \d+ .* rises from there/.test(f)), `${id}: leading findings ${lead}`);
+        assert(more.length > 0 && folded === `${more.length} more findings` && !lead.some((f) => more.includes(f)), `${id}: folded ${folded}, ${more.length} more`);
+      }
       if (id === 'fig9-two-model') {
         // 10-D: TID is shown at 0.3 (the data's points have neighbours there), and 0.2 (0.008
         // each) is left off the TID(e) curves.

@@ -72,14 +72,28 @@ export function render(box, study, state = {}) {
     let list = [];
     try { list = findingsOf(study); } catch { list = []; }
     if (list.length) {
+      // The leading findings (the figure's answer: the see-saw, the cures against their
+      // baselines, the samplers compared) in view; the rest folded under them.
+      const items = (xs) => xs.map((x) => { const li = document.createElement('li'); li.textContent = x.text; return li; });
       const f = document.createElement('ul');
       f.id = 'study-findings';
       f.setAttribute('aria-label', 'Findings computed from these numbers');
-      for (const t of list) { const li = document.createElement('li'); li.textContent = t; f.append(li); }
+      f.append(...items(list.filter((x) => x.lead)));
       const head = document.createElement('p');
       head.className = 'note';
       head.textContent = 'What the numbers say (computed from this study, not written by hand):';
       box.append(head, f);
+      const rest = list.filter((x) => !x.lead);
+      if (rest.length) {
+        const more = document.createElement('details');
+        more.id = 'study-findings-more';
+        const sum = document.createElement('summary');
+        sum.textContent = `${rest.length} more finding${rest.length === 1 ? '' : 's'}`;
+        const ul = document.createElement('ul');
+        ul.append(...items(rest));
+        more.append(sum, ul);
+        box.append(more);
+      }
     }
   }
   if (!study.axes.length) return;
