@@ -155,21 +155,20 @@ impl Change {
 
     /// Along an axis: "rises", "falls", "shows no clear change ...".
     fn trend(self) -> &'static str {
-        match (self.apart, self.higher) {
-            (Some(true), true) => "rises",
-            (Some(true), false) => "falls",
-            (Some(false), _) => "shows no clear change (the ± sd bars overlap)",
-            (None, true) => "is higher (one seed: no error bars)",
-            (None, false) => "is lower (one seed: no error bars)",
-        }
+        self.say("rises", "falls", "shows no clear change (the ± sd bars overlap)")
     }
 
     /// Against a baseline: "is higher", "is lower", "shows no clear difference ...".
     fn verdict(self) -> &'static str {
+        self.say("is higher", "is lower", "shows no clear difference (the ± sd bars overlap)")
+    }
+
+    /// The words for a clear rise, a clear fall and overlapping bars; with one seed, no bars.
+    fn say(self, up: &'static str, down: &'static str, overlap: &'static str) -> &'static str {
         match (self.apart, self.higher) {
-            (Some(true), true) => "is higher",
-            (Some(true), false) => "is lower",
-            (Some(false), _) => "shows no clear difference (the ± sd bars overlap)",
+            (Some(true), true) => up,
+            (Some(true), false) => down,
+            (Some(false), _) => overlap,
             (None, true) => "is higher (one seed: no error bars)",
             (None, false) => "is lower (one seed: no error bars)",
         }
