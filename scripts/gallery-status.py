@@ -2,9 +2,11 @@
 """What a shipped gallery file holds and what is left, with an estimated time:
     python3 scripts/gallery-status.py ID FILE "COMMAND"   (make-gallery-runs.sh --status runs it)
 A study's runs left are estimated from the wall time of its finished runs: from the same cell
-where one is done, else from the finished runs scaled by the net's size (width^2 x depth, the
-cost of its matrix products), else unknown."""
-import json, sys
+where one is done, else from the training time of runs with the same net and training in any
+shipped study (per net: a two-model run trains two) plus this file's time outside training,
+else from the finished runs scaled by the net's size (width^2 x depth, the cost of its matrix
+products), else unknown."""
+import glob, json, os, sys
 
 id, path, cmd = sys.argv[1:4]
 try:
@@ -44,17 +46,67 @@ for r in done:
 timed = [r for r in done if secs(r)]
 top = max((cost(r["settings"], f["base"]) for r in timed), default=None)
 rate = [secs(r) / cost(r["settings"], f["base"]) for r in timed if cost(r["settings"], f["base"]) == top]
+
+def training(spec):
+    """What a run's training time depends on: the net's shape and the training's length."""
+    m, t = spec.get("model", {}), spec.get("training", {})
+    return (spec.get("dim"), m.get("depth"), m.get("width"), t.get("iters"), t.get("batch"))
+
+def nets(spec):
+    return 2 if (spec.get("training") or {}).get("two_model") is not None else 1
+
+# Seconds of training per net, by training, over the finished runs of every shipped study.
+per_net = {}
+for other in glob.glob(os.path.join(os.path.dirname(path) or ".", "*.json")):
+    try:
+        o = json.load(open(other))
+    except (OSError, ValueError):
+        continue
+    if not (isinstance(o, dict) and "cells" in o and "runs" in o):
+        continue
+    for r in o["runs"]:
+        t = ((r.get("result") or {}).get("timings") or {}).get("train_s")
+        if t and not r.get("error") and "spec" in r:
+            per_net.setdefault(training(r["spec"]), []).append(t / nets(r["spec"]))
+outside = [secs(r) - ((r.get("result") or {}).get("timings") or {}).get("train_s", 0) for r in timed]
+outside = sum(outside) / len(outside) if outside else 0.0
+# The spec of a missing run: the base with its cell's settings is what study::plan makes; the
+# done runs of the cell hold it, else any done run's spec with the cell's width and two-model.
+def spec_of(c):
+    cell = f["cells"][c]["settings"]
+    for r in f["runs"]:
+        if r.get("spec") and all(r["settings"].get(k) == v for k, v in cell.items()):
+            return r["spec"]
+    base = json.loads(json.dumps(f["base"]))
+    if "width" in cell:
+        base.setdefault("model", {})["width"] = int(float(cell["width"]))
+    if "depth" in cell:
+        base.setdefault("model", {})["depth"] = int(float(cell["depth"]))
+    if "iters" in cell:
+        base.setdefault("training", {})["iters"] = int(float(cell["iters"]))
+    if "two-model" in cell:
+        base.setdefault("training", {})["two_model"] = None if cell["two-model"] == "none" else float(cell["two-model"])
+    return base
+
 left = 0.0
 unknown = 0
+basis = set()
 for i in missing:
     # Runs are planned cell by cell, seeds innermost (study::plan).
     c = i // f["seeds"]
+    spec = spec_of(c)
+    same = per_net.get(training(spec))
     if c in by_cell:
         left += sum(by_cell[c]) / len(by_cell[c])
+        basis.add("this cell's runs")
+    elif same:
+        left += sum(same) / len(same) * nets(spec) + outside
+        basis.add("the training time of the same nets in the shipped studies")
     elif rate:
         left += sum(rate) / len(rate) * cost(f["cells"][c]["settings"], f["base"])
+        basis.add("the costliest runs done, scaled by width^2 x depth")
     else:
         unknown += 1
 state = "complete" if not missing else "partial"
-eta = f"~{left / 3600:.1f} h at the pace of the costliest runs done so far (their machine, threads and load)" if missing and not unknown else ("unknown (no run finished yet)" if unknown else "0")
+eta = f"~{left / 3600:.1f} h from {' and '.join(sorted(basis))} (their machines, threads and load)" if missing and not unknown else ("unknown (no run finished yet)" if unknown else "0")
 print(f"{id}: {state}, {planned - len(missing)} of {planned} runs done ({len(failed)} failed), {len(missing)} left: {eta}")

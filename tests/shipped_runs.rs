@@ -108,3 +108,55 @@ fn check_generations(p: &presets::Preset, text: &str) {
     // missing: the aggregate above checks that list too.
     eprintln!("{id}: generations of {} of {} chains, cells recomputed from its chains", file.runs.len(), plan.runs.len());
 }
+
+/// `make-gallery-runs.sh --status` (scripts/gallery-status.py) estimates a study's missing runs:
+/// a cell with no run done from the training time of the same nets in another shipped study
+/// (per net: a split run trains two) plus this study's time outside training; without such
+/// runs, from its own costliest runs scaled by width^2 x depth.
+#[test]
+fn the_status_script_estimates_missing_runs_from_the_same_nets_in_other_studies() {
+    use serde_json::json;
+    let dir = std::env::temp_dir().join(format!("collapse-lab-status-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = |width: u32, two_model: Option<f64>| {
+        json!({"dim": 10, "model": {"depth": 2, "width": width}, "training": {"iters": 10000, "batch": 2000, "two_model": two_model}})
+    };
+    let run = |cell: usize, settings: serde_json::Value, spec: serde_json::Value, train: f64, total: f64| {
+        json!({"index": cell, "cell": cell, "settings": settings, "spec": spec, "result": {"timings": {"train_s": train, "total_s": total}}})
+    };
+    // This study: width 100 done (50 s, 10 of them outside training), width 1000 with one net
+    // and split in two missing, one seed each.
+    let study = json!({
+        "base": spec(100, None), "seeds": 1, "missing": [1, 2],
+        "cells": [
+            {"settings": {"width": "100", "two-model": "none"}},
+            {"settings": {"width": "1000", "two-model": "none"}},
+            {"settings": {"width": "1000", "two-model": "0.6"}}
+        ],
+        "runs": [run(0, json!({"width": "100", "two-model": "none"}), spec(100, None), 40.0, 50.0)]
+    });
+    std::fs::write(dir.join("a.json"), study.to_string()).unwrap();
+    let status = || {
+        let out = std::process::Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gallery-status.py"))
+            .args(["a", dir.join("a.json").to_str().unwrap(), "collapse-lab study"])
+            .output()
+            .expect("python3");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // No width-1000 net anywhere: its own width-100 run scaled by 100 (each of the two cells).
+    let scaled = status();
+    assert!(scaled.contains("partial, 1 of 3 runs done (0 failed), 2 left: ~2.8 h from the costliest runs done, scaled by width^2 x depth"), "{scaled}");
+    // Another shipped study trained the same width-1000 net in 3600 s: one net 3600 + 10 s, the
+    // split run two nets, 7200 + 10 s: 10,820 s.
+    let other = json!({
+        "base": spec(1000, None), "seeds": 1, "missing": [],
+        "cells": [{"settings": {"width": "1000"}}],
+        "runs": [run(0, json!({"width": "1000"}), spec(1000, None), 3600.0, 3620.0)]
+    });
+    std::fs::write(dir.join("b.json"), other.to_string()).unwrap();
+    let same = status();
+    assert!(same.contains("2 left: ~3.0 h from the training time of the same nets in the shipped studies"), "{same}");
+    std::fs::remove_dir_all(&dir).ok();
+}
