@@ -13,7 +13,11 @@
 #   scripts/make-gallery-runs.sh [ID ...]           (default: `collapse-lab gallery --shipped`)
 #   scripts/make-gallery-runs.sh --status [ID ...]  runs done and left per file, with an ETA
 # Environment: THREADS (per run, default all cores), JOBS (study runs at a time, default 1),
-# NICE (default 0; 19 to run in the background while other work goes on).
+# NICE (default 0; 19 to run in the background while other work goes on), ENGINE (cpu, the
+# default, or gpu: the WGSL engine on a hardware GPU; the engine is named in the provenance and
+# in each run's result), BIN (a built collapse-lab to use instead of building one: on a machine
+# without cargo, e.g. the device machine, scripts/device-gallery.sh) and COMMIT (the commit to
+# record where there is no git checkout).
 # tests/shipped_runs.rs checks every shipped file against today's code: rerun this script after a
 # change to the samplers, the metrics or the presets' paper settings.
 set -euo pipefail
@@ -24,10 +28,16 @@ export PATH="$HOME/.cargo/bin:$PATH"
 status=0
 if [ "${1:-}" = "--status" ]; then status=1; shift; fi
 
-cargo build --release --quiet
+engine="${ENGINE:-cpu}"
+case "$engine" in cpu|gpu) ;; *) echo "ENGINE=$engine: cpu or gpu" >&2; exit 2 ;; esac
 # A copy, so that a rebuild while a long study runs does not swap the binary under it.
 bin="$(mktemp -d)/collapse-lab"
-cp "$CARGO_TARGET_DIR/release/collapse-lab" "$bin"
+if [ -n "${BIN:-}" ]; then
+  cp "$BIN" "$bin"
+else
+  cargo build --release --quiet
+  cp "$CARGO_TARGET_DIR/release/collapse-lab" "$bin"
+fi
 mapfile -t SHIPPED < <("$bin" gallery --shipped)
 IDS=("${SHIPPED[@]}")
 [ $# -gt 0 ] && IDS=("$@")
@@ -55,6 +65,9 @@ except FileNotFoundError:
 old = index.get(id, {})
 # A study (or generations run) resumed from its file adds this session's time to the earlier sessions'.
 earlier = old.get("wall_s", 0) if kind in ("study", "generations") and old.get("command") == cmd else 0
+# A study grown on several machines names each, in the order they joined.
+if earlier and old.get("machine") and machine not in old["machine"]:
+    machine = f"{old['machine']}; then {machine}"
 index[id] = {"kind": kind, "command": cmd, "commit": commit, "machine": machine,
              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
              "wall_s": earlier + int(wall),
@@ -79,8 +92,13 @@ keep_chains() {
   fi
 }
 
-commit="$(git rev-parse HEAD)$(git diff --quiet HEAD -- src shaders Cargo.toml Cargo.lock || echo '+changes')"
+commit="${COMMIT:-$(git rev-parse HEAD)$(git diff --quiet HEAD -- src shaders Cargo.toml Cargo.lock || echo '+changes')}"
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
+# On the GPU engine the GPU is the machine that counts.
+if [ "$engine" = gpu ]; then
+  gpu="$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
+  machine="${gpu:-the Vulkan adapter named in each run result} (the WGSL engine), beside $machine"
+fi
 # How it ran on that machine, where not alone with every core (the wall time depends on it).
 how=()
 [ -n "${THREADS:-}" ] && how+=("${THREADS} thread(s) per run")
@@ -107,14 +125,14 @@ for id in "${IDS[@]}"; do
   set +e
   case "$verb" in
     run)
-      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --quiet --save-run "$out" >/dev/null & ;;
+      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine "$engine" "${threads[@]}" --quiet --save-run "$out" >/dev/null & ;;
     study)
-      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --jobs "${JOBS:-1}" --out "$out" "${reuse[@]}" >/dev/null & ;;
+      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine "$engine" "${threads[@]}" --jobs "${JOBS:-1}" --out "$out" "${reuse[@]}" >/dev/null & ;;
     generations)
       dir="$(mktemp -d)"
       # Resumed from the shipped file, as a study: a long one grows over several sessions.
       [ -f "$out" ] && cp "$out" "$dir/generations.json"
-      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine cpu "${threads[@]}" --jobs "${JOBS:-1}" --out "$dir" "${reuse[@]}" >/dev/null & ;;
+      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine "$engine" "${threads[@]}" --jobs "${JOBS:-1}" --out "$dir" "${reuse[@]}" >/dev/null & ;;
     *) echo "$id: nothing to ship for '$cmd'" >&2; continue ;;
   esac
   child=$!
