@@ -96,7 +96,7 @@ commit="${COMMIT:-$(git rev-parse HEAD)$(git diff --quiet HEAD -- src shaders Ca
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
 # On the GPU engine the GPU is the machine that counts.
 if [ "$engine" = gpu ]; then
-  gpu="$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
+  gpu="$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 || true)"
   machine="${gpu:-the Vulkan adapter named in each run result} (the WGSL engine), beside $machine"
 fi
 # How it ran on that machine, where not alone with every core (the wall time depends on it).
