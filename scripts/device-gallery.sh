@@ -77,6 +77,8 @@ case "${1:-}" in
     ;;
   --take)
     dir="${2:?--take DIR}"
+    # Every file checked before any is taken.
+    taken=()
     for f in "$dir"/*.json; do
       name="$(basename "$f")"
       [ -f "www/runs/$name" ] || { echo "$name: not a shipped file, left" >&2; continue; }
@@ -91,9 +93,9 @@ if "cells" in old:
 else:
     assert set(old) <= set(new), f"{sys.argv[1]}: the index lost entries"
 EOF
-      cp "$f" "www/runs/$name"
-      echo "took $name"
+      taken+=("$f")
     done
+    for f in "${taken[@]}"; do cp "$f" "www/runs/$(basename "$f")"; echo "took $(basename "$f")"; done
     ;;
   *)
     sed -n '2,22p' "$0" >&2
