@@ -345,6 +345,12 @@ fn a_kill_at_any_write_leaves_the_earlier_file_whole() {
     assert_eq!(kept["missing"], serde_json::json!([1]), "{kept}");
     let (code, _, err) = lab(&args);
     assert!(code == 0 && err.contains("1 of 2 runs already done"), "{err}");
+    // Resumed with more seeds, the file holds the new plan at once (its first write, before any
+    // new run ends): the finished runs, and the new seeds' runs missing.
+    let more = [&["study", "--vary", "width=4,8", "--seeds", "2", "--jobs", "1", "--out", s][..], SMALL].concat();
+    assert_ne!(lab_killed_at("killed.study.json:2", &more), Some(0));
+    let grown: serde_json::Value = serde_json::from_slice(&std::fs::read(&study).unwrap()).expect("a whole study");
+    assert_eq!((grown["seeds"].clone(), grown["missing"].clone()), (serde_json::json!(2), serde_json::json!([1, 3])), "{grown}");
 
     let dir = tmp("killed-generations");
     let d = dir.to_str().unwrap();
@@ -358,6 +364,18 @@ fn a_kill_at_any_write_leaves_the_earlier_file_whole() {
     assert_eq!(kept["missing"], serde_json::json!([1]), "chain 1 kept, chain 2 missing: {}", kept["missing"]);
     let (code, resumed, err) = lab(&gens);
     assert!(code == 0 && err.contains("1 of 2 chains already done"), "{err}");
+    // Resumed with a third seed, the file holds the new plan at its first write.
+    let mut three = gens.to_vec();
+    let at = three.iter().position(|a| *a == "--seeds").unwrap() + 1;
+    three[at] = "3";
+    let grown_dir = tmp("grown-generations");
+    std::fs::create_dir_all(&grown_dir).unwrap();
+    std::fs::copy(dir.join("generations.json"), grown_dir.join("generations.json")).unwrap();
+    *three.last_mut().unwrap() = grown_dir.to_str().unwrap();
+    assert_ne!(lab_killed_at("generations.json:2", &three), Some(0));
+    let grown: serde_json::Value = serde_json::from_slice(&std::fs::read(grown_dir.join("generations.json")).unwrap()).expect("whole");
+    assert_eq!((grown["seeds"].clone(), grown["missing"].clone()), (serde_json::json!(3), serde_json::json!([2])), "{grown}");
+    let _ = std::fs::remove_dir_all(&grown_dir);
     let whole_dir = tmp("whole-generations");
     let mut whole = gens.to_vec();
     *whole.last_mut().unwrap() = whole_dir.to_str().unwrap();

@@ -41,6 +41,7 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
         check_out_dir("--out", dir)?;
         records = resume_generations(&plan, dir, f.has("--restart"))?;
     }
+    let from_file = !records.is_empty();
     // Chains another generations file already made (the same spec and seed: the same chain,
     // as a study's --reuse), taken instead of run again, and written to --out at once.
     let reused = reuse_files(&f, &mut records, ("chain(s)", "chains of this run"), |text| {
@@ -48,7 +49,9 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
             serde_json::from_str(text).map_err(|e| format!("not a generations result of this lab ({e})"))?;
         Ok(generations::resumable(&plan, &other)?.kept)
     })?;
-    if let (Some(dir), true) = (out, reused > 0) {
+    // A resumed file holds this plan from the start (as a study's): with more seeds or values
+    // it says so before its first new chain ends. A new one is written at its first chain.
+    if let (Some(dir), true) = (out, from_file || reused > 0) {
         let g = generations::aggregate(&plan, &records);
         write_file(dir, "generations.json", &serde_json::to_string(&g).unwrap())?;
         write_file(dir, "generations.csv", &generations::to_csv(&g))?;

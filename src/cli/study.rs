@@ -35,6 +35,7 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     }
     let out = f.get("--out").map(std::path::PathBuf::from);
     let mut records = Vec::new();
+    let mut from_file = false;
     if let Some(path) = &out {
         check_out_file("--out", &path.to_string_lossy())?;
         if path.exists() && std::fs::metadata(path).is_ok_and(|m| m.len() > 0) && !(f.has("--restart") && is_study_file(path)) {
@@ -56,6 +57,7 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
                 )));
             }
             records = resumed.kept;
+            from_file = true;
             eprintln!("resuming {}: {} of {} runs already done", path.display(), records.len(), plan.runs.len());
         } else {
             // Fail now, not after hours of training, if the file cannot be written.
@@ -68,7 +70,10 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
         let other: study::StudyResult = serde_json::from_str(text).map_err(|e| format!("not a study of this lab ({e})"))?;
         Ok(study::resumable(&plan, &other).kept)
     })?;
-    if let (Some(path), true) = (&out, reused > 0) {
+    // The file holds this plan from the start: a resumed study with more seeds or values (or
+    // runs taken from another file) says so before its first new run ends (a new one was
+    // written above).
+    if let (Some(path), true) = (&out, from_file || reused > 0) {
         save_study(path, &study::aggregate(&plan, &records))?;
     }
     let quiet = f.has("--quiet");
