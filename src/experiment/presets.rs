@@ -311,7 +311,7 @@ pub static PRESETS: &[Preset] = &[
         common: "dataset=mog&fresh=0.1,0.5,0.9&gen-sampler=sde&view=generations",
         quick: "depth=2&width=64&iters=1500&batch=500&n-samples=1000&steps=sde=200&generations=5&gen-size=4000&gen-seeds=1",
         quick_note: "",
-        paper: "generations=20&gen-size=10000&gen-seeds=1",
+        paper: "generations=20&gen-size=10000&gen-seeds=3",
     },
     Preset {
         id: "rec-ode-vs-sde",
@@ -747,7 +747,7 @@ mod tests {
         );
         assert_eq!(
             preset("rec-fig1").unwrap().command(Size::Paper).unwrap(),
-            "collapse-lab generations --dataset mog --generations 20 --gen-size 10000 --fresh 0.1,0.5,0.9 --sampler sde --seeds 1"
+            "collapse-lab generations --dataset mog --generations 20 --gen-size 10000 --fresh 0.1,0.5,0.9 --sampler sde --seeds 3"
         );
     }
 }
