@@ -268,7 +268,8 @@ pub(super) fn summarize_study(s: &crate::study::StudyResult) {
             .collect();
         eprintln!("  {}: {}", what.join(" "), figs.join(", "));
     }
-    for f in crate::study::findings(s) {
-        eprintln!("finding: {f}");
+    // The leading findings (the figure's answer) as the page shows them, the rest marked.
+    for f in crate::study::ranked(s) {
+        eprintln!("{} {}", if f.lead { "finding:" } else { "finding (more):" }, f.text);
     }
 }
