@@ -426,14 +426,21 @@ impl<'a> Reading<'a> {
             if total == 0 {
                 continue;
             }
-            let verdict = if higher == total {
-                "the deterministic sampler's samples are the more concentrated everywhere".to_string()
-            } else if higher == 0 {
-                "the deterministic sampler's samples are nowhere the more concentrated".to_string()
-            } else if clear > 0 && clear < total && where_clear.len() <= 6 {
-                format!("not in every cell; clearly above at {}", where_clear.join("; "))
+            // "Everywhere" only where every cell's bars are apart; above in every mean with some
+            // bars overlapping is said as that.
+            let head = if higher == 0 {
+                "the deterministic sampler's samples are nowhere the more concentrated"
+            } else if clear == total {
+                "the deterministic sampler's samples are the more concentrated everywhere"
+            } else if higher == total {
+                "the deterministic sampler's samples are the more concentrated in every cell's mean"
             } else {
-                "not in every cell".to_string()
+                "not in every cell"
+            };
+            let verdict = if clear > 0 && clear < total && where_clear.len() <= 6 {
+                format!("{head}; clearly above at {}", where_clear.join("; "))
+            } else {
+                head.to_string()
             };
             let text = format!(
                 "TID({e}) of {} is above that of {} in {higher} of {total} cells ({clear} with the ± sd bars apart): {verdict}.",

@@ -204,6 +204,18 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
     }
     let h = findings(&mixed).join("\n");
     assert!(h.contains("TID(0.02) of ODE is above that of SDE in 2 of 4 cells (2 with the ± sd bars apart): not in every cell; clearly above at fixed-t = none, width = 8; fixed-t = none, width = 64."), "{h}");
+    // Above in every cell's mean, the bars overlapping in the control's cells: not "everywhere".
+    let mut close = rising.clone();
+    for c in close.cells.iter_mut().filter(|c| c.settings["fixed-t"] == "1") {
+        let ode = c.metrics.get_mut("tid@ode@0.02").unwrap();
+        (ode.mean, ode.std) = (Some(0.2), Some(1.0));
+    }
+    let o = findings(&close).join("\n");
+    assert!(
+        o.contains("in 4 of 4 cells (2 with the ± sd bars apart): the deterministic sampler's samples are the more concentrated in every cell's mean; clearly above at fixed-t = none, width = 8; fixed-t = none, width = 64.")
+            && !o.contains("everywhere"),
+        "{o}"
+    );
     // A partial study says so, and a trend runs to the last value with a figure.
     let mut partial = rising.clone();
     partial.missing = vec![11];
