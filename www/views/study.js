@@ -78,12 +78,14 @@ export function render(box, study, state = {}) {
       const f = document.createElement('ul');
       f.id = 'study-findings';
       f.setAttribute('aria-label', 'Findings computed from these numbers');
-      f.append(...items(list.filter((x) => x.lead)));
+      // (None leading, as where a study follows no headline figure: all in view.)
+      const lead = list.some((x) => x.lead) ? list.filter((x) => x.lead) : list;
+      f.append(...items(lead));
       const head = document.createElement('p');
       head.className = 'note';
       head.textContent = 'What the numbers say (computed from this study, not written by hand):';
       box.append(head, f);
-      const rest = list.filter((x) => !x.lead);
+      const rest = list.filter((x) => !lead.includes(x));
       if (rest.length) {
         const more = document.createElement('details');
         more.id = 'study-findings-more';
