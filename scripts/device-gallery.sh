@@ -64,7 +64,9 @@ case "${1:-}" in
     [ ${#ids[@]} -gt 0 ] || mapfile -t ids < <(partial)
     echo "on $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1), for at most $secs s: ${ids[*]}"
     set +e
-    ENGINE=gpu BIN=.device/collapse-lab COMMIT="$(cat .device/commit)" THREADS="${THREADS:-$(nproc)}" JOBS="${JOBS:-4}" \
+    # JOBS runs share the GPU; the cores are split among them for what runs on the CPU.
+    jobs="${JOBS:-4}"
+    ENGINE=gpu BIN=.device/collapse-lab COMMIT="$(cat .device/commit)" THREADS="${THREADS:-$(( $(nproc) / jobs > 0 ? $(nproc) / jobs : 1 ))}" JOBS="$jobs" \
       timeout -s TERM "$secs" bash scripts/make-gallery-runs.sh "${ids[@]}"
     rc=$?
     set -e
