@@ -12,6 +12,8 @@
 #                                                   make-gallery-runs.sh with ENGINE=gpu for at most
 #                                                   480 s (then stops it: finished runs are kept) and
 #                                                   copies the grown files to $OUT
+#   (BENCH=SECONDS before --run: afterwards, for at most that long, `collapse-lab bench` with
+#   PyTorch CUDA side by side, the GPU speed figures docs/engine.md keeps, into $OUT/bench.txt)
 #   bash scripts/device-gallery.sh --take DIR       here: the files that came back (files_at) into
 #                                                   www/runs/, each checked to be the study,
 #                                                   generations run or index it replaces
@@ -44,6 +46,8 @@ case "${1:-}" in
     cargo build --release --quiet
     rm -rf .device && mkdir -p .device/gl
     cp "$CARGO_TARGET_DIR/release/collapse-lab" .device/
+    # The PyTorch CUDA reference the bench times beside the WGSL engine (the brief's shared/).
+    [ -f ../shared/bench/torch_gpu_reference.py ] && mkdir -p .device/bench && cp ../shared/bench/torch_gpu_reference.py .device/bench/
     echo "$(git rev-parse HEAD)$(git diff --quiet HEAD -- src shaders Cargo.toml Cargo.lock || echo '+changes')" > .device/commit
     # The Vulkan loader (the device README's recipe): amd64 packages, whatever this processor.
     lists="$(mktemp -d)"; mkdir -p "$lists/partial"
@@ -76,6 +80,11 @@ case "${1:-}" in
       for id in "${ids[@]}"; do [ -f "www/runs/$id.json" ] && cp "www/runs/$id.json" "$OUT/"; done
       cp www/runs/provenance.json "$OUT/"
     fi
+    if [ -n "${BENCH:-}" ]; then
+      torch=()
+      [ -f .device/bench/torch_gpu_reference.py ] && torch=(--torch-gpu python3 --bench-dir .device/bench)
+      timeout -s TERM "$BENCH" .device/collapse-lab bench --steps 300 "${torch[@]}" 2>&1 | tee "${OUT:-/tmp}/bench.txt" || true
+    fi
     ;;
   --take)
     dir="${2:?--take DIR}"
@@ -100,7 +109,7 @@ EOF
     for f in "${taken[@]}"; do cp "$f" "www/runs/$(basename "$f")"; echo "took $(basename "$f")"; done
     ;;
   *)
-    sed -n '2,22p' "$0" >&2
+    sed -n '2,/^set -euo/p' "$0" | grep '^#' >&2
     exit 2
     ;;
 esac
