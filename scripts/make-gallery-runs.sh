@@ -116,8 +116,8 @@ for id in "${IDS[@]}"; do
   threads=(--threads "${THREADS:-$(nproc)}")
   start=$SECONDS
   # A run or chain another shipped file of the same kind already made (the same spec and seed:
-  # Fig. 9's plain width-1000 nets could be Fig. 7's; the ODE-vs-SDE figure's SDE chains are
-  # Fig. 1's) is taken from it, not computed again.
+  # the ODE-vs-SDE figure's SDE chains are Fig. 1's, each seed computed once for both) is taken
+  # from it, not computed again.
   reuse=()
   for other in "${SHIPPED[@]}"; do
     [ "$other" != "$id" ] && [ -f "www/runs/$other.json" ] && [[ "$("$bin" gallery --command "$other")" == "collapse-lab $verb "* ]] && reuse+=(--reuse "www/runs/$other.json")

@@ -105,7 +105,8 @@ STUDY FLAGS (besides every run flag, which sets the base experiment)
   --restart               with --out: start that study file afresh (its runs are discarded)
   --reuse FILE            take the finished runs of another study file that are runs of this
                           study (the same spec and seed: the same run), instead of training
-                          them again; repeatable (Fig. 9's plain width-1000 net is Fig. 7's)
+                          them again; repeatable (the split study's quick plain runs are the
+                          see-saw's)
   --slurm DIR             do not run: write DIR/plan.json, DIR/runs/I.json (one spec per run)
                           and DIR/study.sbatch, a job array whose task I runs
                           `collapse-lab run --spec DIR/runs/I.json > DIR/results/I.json`;
