@@ -222,6 +222,8 @@ struct Reading<'a> {
     names: Vec<String>,
     tid_e: Option<String>,
     followed: Vec<String>,
+    /// The lines of the charts: one per combination of the other axes, in the cells' order.
+    lines: Vec<Line>,
     /// The figures whose findings lead: the high-noise MAE (the largest t) and the first
     /// deterministic sampler's TID (see [`Finding`]).
     headline: Vec<String>,
@@ -242,19 +244,14 @@ impl<'a> Reading<'a> {
         .flatten()
         .cloned()
         .collect();
-        Some(Reading { s, first, names, tid_e, followed, headline })
-    }
-
-    /// The lines of the charts: one per combination of the other axes, in the cells' order.
-    fn lines(&self) -> Vec<Line> {
         let mut lines: Vec<Line> = Vec::new();
-        for c in &self.s.cells {
-            let g: Line = self.s.axes[1..].iter().map(|a| (a.name.clone(), c.settings.get(&a.name).cloned().unwrap_or_default())).collect();
+        for c in &s.cells {
+            let g: Line = s.axes[1..].iter().map(|a| (a.name.clone(), c.settings.get(&a.name).cloned().unwrap_or_default())).collect();
             if !lines.contains(&g) {
                 lines.push(g);
             }
         }
-        lines
+        Some(Reading { s, first, names, tid_e, followed, lines, headline })
     }
 
     /// A figure of the cell at value `v` of the first axis on line `g`, where it has a mean.
@@ -285,7 +282,7 @@ impl<'a> Reading<'a> {
     fn by_value(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         for metric in &self.followed {
-            for g in &self.lines() {
+            for g in &self.lines {
                 let parts: Vec<String> =
                     self.first.values.iter().filter_map(|v| Some(format!("{v} {}", pm(self.stat(v, g, metric)?)))).collect();
                 if !parts.is_empty() {
@@ -306,7 +303,7 @@ impl<'a> Reading<'a> {
         let name = &self.first.name;
         let mean = |m: &Stat| m.mean.unwrap_or(f64::NAN);
         for metric in &self.followed {
-            for g in &self.lines() {
+            for g in &self.lines {
                 let with: Vec<(&String, &Stat)> = self.first.values.iter().filter_map(|v| Some((v, self.stat(v, g, metric)?))).collect();
                 let (Some(&(lo, a)), Some(&(hi, b))) = (with.first(), with.last()) else { continue };
                 if lo == hi {
