@@ -83,6 +83,29 @@ fn study_writes_resumes_and_refuses_bad_axes() {
     assert!(stderr8.contains(&format!("reusing 2 finished run(s) of {}", other.display())), "{stderr8}");
     let s8: serde_json::Value = serde_json::from_str(&stdout8).unwrap();
     assert_eq!(s8["runs"], s6["runs"], "the runs of the two files, in the plan's order");
+    // A study of fewer samplers takes the runs of one that sampled more, narrowed to its own:
+    // nothing is trained, and the figures are the wider runs' for its samplers.
+    let wide_out = dir.join("wide.json");
+    let wide_args: Vec<&str> = SMALL_STUDY.iter().map(|a| if *a == "ode" { "ode,sde" } else { *a }).collect();
+    let mut wide = vec!["study", "--vary", "width=4", "--seeds", "2", "--out", wide_out.to_str().unwrap()];
+    wide.extend_from_slice(&wide_args);
+    let (code, stdout9, stderr9) = lab(&wide);
+    assert_eq!(code, 0, "{stderr9}");
+    let narrow_out = dir.join("narrow.json");
+    let mut narrow = vec!["study", "--vary", "width=4", "--seeds", "2", "--out", narrow_out.to_str().unwrap(), "--reuse", wide_out.to_str().unwrap()];
+    narrow.extend(SMALL_STUDY.iter().filter(|a| **a != "--quiet"));
+    let (code, stdout10, stderr10) = lab(&narrow);
+    assert_eq!(code, 0, "{stderr10}");
+    assert!(stderr10.contains("2 finished run(s) in the file below sampled more samplers") && stderr10.contains("reusing 2 finished run(s)"), "{stderr10}");
+    assert!(!stderr10.contains("seed=") , "a run was trained: {stderr10}");
+    let (s9, s10): (serde_json::Value, serde_json::Value) = (serde_json::from_str(&stdout9).unwrap(), serde_json::from_str(&stdout10).unwrap());
+    for (w, n) in s9["runs"].as_array().unwrap().iter().zip(s10["runs"].as_array().unwrap()) {
+        let mut want = w["metrics"].as_object().unwrap().clone();
+        want.retain(|k, _| !k.contains("@sde"));
+        assert!(want.contains_key("tid@ode@0.05"));
+        assert_eq!(n["metrics"].as_object().unwrap(), &want);
+        assert_eq!(n["spec"]["sampling"]["samplers"], serde_json::json!(["ode"]));
+    }
     let mut bad_reuse = vec!["study", "--vary", "width=4", "--reuse", "/nonexistent/x.json"];
     bad_reuse.extend_from_slice(SMALL_STUDY);
     let (code, _, stderr7) = lab(&bad_reuse);

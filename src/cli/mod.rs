@@ -104,7 +104,8 @@ STUDY FLAGS (besides every run flag, which sets the base experiment)
                           runs this study does not plan is refused
   --restart               with --out: start that study file afresh (its runs are discarded)
   --reuse FILE            take the finished runs of another study file that are runs of this
-                          study (the same spec and seed: the same run), instead of training
+                          study (the same spec and seed: the same run, or one that sampled
+                          more samplers, narrowed to this study's), instead of training
                           them again; repeatable (the split study's quick plain runs are the
                           see-saw's)
   --slurm DIR             do not run: write DIR/plan.json, DIR/runs/I.json (one spec per run)

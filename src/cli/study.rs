@@ -65,10 +65,16 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
         }
     }
     // Runs another study already made: the same spec and seed is the same run (bit for bit on
-    // the engine that made it, which its record names), so it is taken, not trained again.
+    // the engine that made it, which its record names), so it is taken, not trained again; so
+    // is a run that sampled more samplers, narrowed to this study's.
     let reused = reuse_files(&f, &mut records, ("run(s)", "runs of this study"), |text| {
         let other: study::StudyResult = serde_json::from_str(text).map_err(|e| format!("not a study of this lab ({e})"))?;
-        Ok(study::resumable(&plan, &other).kept)
+        let runs = study::reusable(&plan, &other);
+        let narrowed = runs.iter().filter(|r| !other.runs.iter().any(|o| o.spec == r.spec)).count();
+        if narrowed > 0 {
+            eprintln!("{narrowed} finished run(s) in the file below sampled more samplers than this study's: taken narrowed to this study's samplers");
+        }
+        Ok(runs)
     })?;
     // The file holds this plan from the start: a resumed study with more seeds or values (or
     // runs taken from another file) says so before its first new run ends (a new one was

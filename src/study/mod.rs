@@ -334,6 +334,81 @@ pub fn resumable(plan: &Plan, earlier: &StudyResult) -> Resumed {
     Resumed { kept, dropped }
 }
 
+/// The finished runs of another study (`--reuse`) that give runs of `plan` without training:
+/// those with the same spec and seed (as `resumable`), and those that differ only in sampling
+/// more samplers, narrowed to this plan's. Each sampler's noise stream and every measure of its
+/// samples depend on that sampler alone (`experiment::sampling`), so a run narrowed to fewer
+/// samplers has the figures of a run that sampled only those, bit for bit on the engine that
+/// made it; only its timings still include the samplers dropped (a note says so). So Fig. 9a's
+/// single nets (the ODE) are Fig. 9b's plain nets (the ODE and PC) without training again.
+pub fn reusable(plan: &Plan, other: &StudyResult) -> Vec<RunRecord> {
+    let mut kept = resumable(plan, other).kept;
+    let mut taken: Vec<bool> = plan.runs.iter().map(|p| kept.iter().any(|k| k.index == p.index)).collect();
+    for r in other.runs.iter().filter(|r| r.error.is_none() && r.result.is_some()) {
+        let at = plan.runs.iter().position(|p| p.spec != r.spec && narrows(&r.spec, &p.spec)).filter(|&i| !taken[i]);
+        if let Some(i) = at {
+            taken[i] = true;
+            kept.push(narrowed(r, &plan.runs[i]));
+        }
+    }
+    kept
+}
+
+/// Whether a run of `spec` is a run of `wider` with some of its samplers left out.
+fn narrows(wider: &ExperimentSpec, spec: &ExperimentSpec) -> bool {
+    if !spec.sampling.samplers.iter().all(|k| wider.sampling.samplers.contains(k)) {
+        return false;
+    }
+    let mut w = wider.clone();
+    w.sampling.samplers = spec.sampling.samplers.clone();
+    w.canonical() == spec.canonical()
+}
+
+/// An earlier run's record as the planned run's: its figures of the planned samplers only.
+fn narrowed(r: &RunRecord, planned: &PlannedRun) -> RunRecord {
+    let keep: Vec<&str> = planned.spec.sampling.samplers.iter().map(|k| k.name()).collect();
+    let dropped: Vec<&str> = r.spec.sampling.samplers.iter().map(|k| k.name()).filter(|n| !keep.contains(n)).collect();
+    let sampler_of = |key: &str| key.split('@').nth(1).map(str::to_string);
+    let metrics = r
+        .metrics
+        .iter()
+        .filter(|(k, _)| !(k.starts_with("tid@") || k.starts_with("marginal_accuracy@")) || sampler_of(k).is_some_and(|s| keep.contains(&s.as_str())))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    let mut result = r.result.clone();
+    if let Some(o) = result.as_mut().and_then(|v| v.as_object_mut()) {
+        narrow_measures(o, &keep);
+        for c in o.get_mut("checkpoints").and_then(|c| c.as_array_mut()).into_iter().flatten() {
+            if let Some(c) = c.as_object_mut() {
+                narrow_measures(c, &keep);
+            }
+        }
+        // A note about a sampler dropped (its samples not finite) goes with it.
+        if let Some(notes) = o.get_mut("notes").and_then(|n| n.as_array_mut()) {
+            notes.retain(|n| !n.as_str().is_some_and(|n| dropped.iter().any(|d| n.starts_with(&format!("{d} ")))));
+            notes.push(serde_json::Value::String(format!(
+                "taken from a run that also sampled {} (the same nets, initial noise and noise streams; its timings include {})",
+                dropped.join(", "),
+                if dropped.len() == 1 { "that sampler" } else { "those samplers" }
+            )));
+        }
+    }
+    record_of(planned, metrics, None, result)
+}
+
+/// Keeps the per-sampler parts of a result (or of a checkpoint's) for the samplers `keep`.
+fn narrow_measures(o: &mut serde_json::Map<String, serde_json::Value>, keep: &[&str]) {
+    // TID's robustness grid and the survival curves hold the data's too.
+    for key in ["samplers", "tid", "marginal_accuracy", "survival", "tid_grid"] {
+        if let Some(m) = o.get_mut(key).and_then(|m| m.as_object_mut()) {
+            m.retain(|name, _| keep.contains(&name.as_str()) || name == "data");
+        }
+    }
+    if let Some(m) = o.get_mut("diagnostics").and_then(|d| d.get_mut("error_correlation")).and_then(|m| m.as_object_mut()) {
+        m.retain(|name, _| keep.contains(&name.as_str()));
+    }
+}
+
 /// What a resume keeps of an earlier study file, and its finished runs the new plan does not
 /// have (which a resume would lose: the CLI refuses unless told to start afresh).
 #[derive(Clone, Debug)]

@@ -394,6 +394,77 @@ fn fuzz_resume_never_loses_a_planned_run() {
     }
 }
 
+/// A run of another study that sampled more samplers gives this study's run without training:
+/// narrowed to the planned samplers, its figures and result are those of a run that sampled
+/// only those (its checkpoints' and TID grid's too), all but the timings; a run that lacks a
+/// planned sampler, or differs in anything else, is not taken.
+#[test]
+fn a_run_that_sampled_more_samplers_is_reused_narrowed_to_the_planned_ones() {
+    use crate::sample::SamplerKind::{Ode, Pc, Sde};
+    let mut wide = base();
+    wide.sampling.samplers = vec![Sde, Ode, Pc];
+    wide.training.checkpoints = vec![10, 20];
+    wide.metrics.k_grid = vec![3, 5];
+    let mut narrow = wide.clone();
+    narrow.sampling.samplers = vec![Ode, Sde];
+    let earlier = study(&plan(&wide, axes(&["width=4,8"]), 2).unwrap(), 1, Vec::new());
+    assert!(earlier.failed.is_empty() && earlier.missing.is_empty());
+    let p = plan(&narrow, axes(&["width=8,16"]), 2).unwrap();
+    let taken = reusable(&p, &earlier);
+    // Width 8's two seeds; width 16 is not in the earlier study.
+    let mut idx: Vec<usize> = taken.iter().map(|r| r.index).collect();
+    idx.sort();
+    assert_eq!(idx, vec![0, 1]);
+    let alone = study(&p, 1, Vec::new());
+    // Everything but how it ran: seconds, ms per step, the timings, the note, and the engine's
+    // thread count (the tests running beside this one set it).
+    fn untimed(v: &serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(o) => o
+                .iter()
+                .filter(|(k, _)| !["seconds", "ms_per_step", "timings", "notes", "engine", "sampling_engine"].contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), untimed(v)))
+                .collect(),
+            serde_json::Value::Array(a) => a.iter().map(untimed).collect(),
+            x => x.clone(),
+        }
+    }
+    for r in &taken {
+        let want = &alone.runs[r.index];
+        assert_eq!((&r.spec, r.cell, &r.settings, r.seed), (&want.spec, want.cell, &want.settings, want.seed));
+        let strip = |m: &BTreeMap<String, Option<f64>>| m.iter().filter(|(k, _)| !["train_s", "total_s", "ms_per_step"].contains(&k.as_str())).map(|(k, v)| (k.clone(), *v)).collect::<BTreeMap<_, _>>();
+        assert_eq!(strip(&r.metrics), strip(&want.metrics), "run {}", r.index);
+        assert!(!r.metrics.keys().any(|k| k.contains("@pc")), "run {}: pc's figures kept", r.index);
+        let (got, want) = (r.result.as_ref().unwrap(), want.result.as_ref().unwrap());
+        assert!(!got["checkpoints"].as_array().unwrap().is_empty() && !got["tid_grid"].as_object().unwrap().is_empty());
+        fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: String) -> Option<String> {
+            match (a, b) {
+                (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+                    x.keys().chain(y.keys()).find_map(|k| first_difference(x.get(k).unwrap_or(&serde_json::Value::Null), y.get(k).unwrap_or(&serde_json::Value::Null), format!("{at}.{k}")))
+                }
+                (serde_json::Value::Array(x), serde_json::Value::Array(y)) if x.len() == y.len() => {
+                    x.iter().zip(y).enumerate().find_map(|(i, (a, b))| first_difference(a, b, format!("{at}[{i}]")))
+                }
+                _ => (a != b).then(|| format!("{at}: {a} against {b}")),
+            }
+        }
+        assert_eq!(first_difference(&untimed(got), &untimed(want), String::new()), None, "run {}: result", r.index);
+        assert!(got["notes"].to_string().contains("taken from a run that also sampled pc"), "run {}", r.index);
+    }
+    // A resumed file of the narrowed study holds them under its own specs: resumed exactly.
+    let file = aggregate(&p, &taken);
+    assert_eq!(resumable(&p, &file).kept.len(), 2);
+    // A planned sampler the earlier runs lack, or another setting, takes nothing.
+    let mut more = narrow.clone();
+    more.sampling.samplers = vec![Ode, crate::sample::SamplerKind::Heun];
+    assert!(reusable(&plan(&more, axes(&["width=4,8"]), 2).unwrap(), &earlier).is_empty());
+    let mut other = narrow.clone();
+    other.metrics.eps = vec![0.1];
+    assert!(reusable(&plan(&other, axes(&["width=4,8"]), 2).unwrap(), &earlier).is_empty());
+    // The same samplers: the same runs, as a resume takes them.
+    assert_eq!(reusable(&plan(&wide, axes(&["width=4"]), 2).unwrap(), &earlier).len(), 2);
+}
+
 /// Runs that differ only after training share it: a study varying the sampler budget, the
 /// radii and the diagnostics trains once per seed (and per width), and every run's figures and
 /// samples are those of a run that trained by itself, bit for bit.
