@@ -410,14 +410,16 @@ impl<'a> Reading<'a> {
             let mut where_clear = Vec::new();
             for c in &self.s.cells {
                 let (Some(a), Some(b)) = (c.metrics.get(&tid(d)), c.metrics.get(&tid(st))) else { continue };
-                let (Some(ma), Some(mb)) = (a.mean, b.mean) else { continue };
+                if a.mean.is_none() || b.mean.is_none() {
+                    continue;
+                }
                 total += 1;
-                if ma > mb {
-                    higher += 1;
-                    if apart(a, b) == Some(true) {
-                        clear += 1;
-                        where_clear.push(c.settings.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "));
-                    }
+                // From the stochastic sampler's TID to the deterministic one's.
+                let up = change(b, a);
+                higher += usize::from(up.higher);
+                if up.clear_rise() {
+                    clear += 1;
+                    where_clear.push(c.settings.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "));
                 }
             }
             if total == 0 {
