@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """What a shipped gallery file holds and what is left, with an estimated time:
-    python3 scripts/gallery-status.py ID FILE "COMMAND"   (make-gallery-runs.sh --status runs it)
-A study's runs left are estimated from the wall time of its finished runs: from the same cell
-where one is done, else from the training time of runs with the same net and training in any
-shipped study (per net: a two-model run trains two) plus this file's time outside training,
-else from the finished runs scaled by the net's size (width^2 x depth, the cost of its matrix
-products), else unknown."""
+    python3 scripts/gallery-status.py ID FILE "COMMAND" [PLAN]   (make-gallery-runs.sh --status)
+PLAN (a study's): the output of its command with --out FILE, the --reuse files the script gives
+and --print-plan: every planned run's spec, and which another shipped file already holds (taken
+at no cost when the script runs). A study's runs left are estimated from the wall time of its
+finished runs: from the same cell where one is done, else from the training time of runs with
+the same net and training in any shipped study (per net: a two-model run trains two) plus this
+file's time outside training, else from the finished runs scaled by the net's size (width^2 x
+depth, the cost of its matrix products), else unknown."""
 import glob, json, os, sys
 
 id, path, cmd = sys.argv[1:4]
+plan = json.load(open(sys.argv[4])) if len(sys.argv) > 4 and sys.argv[4] else None
 try:
     f = json.load(open(path))
 except FileNotFoundError:
@@ -21,7 +24,7 @@ if not ("cells" in f and "runs" in f):
     print(f"{id}: {path} is neither a saved run nor a study or generations JSON")
     sys.exit(0)
 
-planned = len(f["cells"]) * f["seeds"]
+total = len(f["cells"]) * f["seeds"]
 missing = f.get("missing", [])
 done = [r for r in f["runs"] if not r.get("error")]
 failed = [r for r in f["runs"] if r.get("error")]
@@ -70,31 +73,22 @@ for other in glob.glob(os.path.join(os.path.dirname(path) or ".", "*.json")):
             per_net.setdefault(training(r["spec"]), []).append(t / nets(r["spec"]))
 outside = [secs(r) - ((r.get("result") or {}).get("timings") or {}).get("train_s", 0) for r in timed]
 outside = sum(outside) / len(outside) if outside else 0.0
-# The spec of a missing run: the base with its cell's settings is what study::plan makes; the
-# done runs of the cell hold it, else any done run's spec with the cell's width and two-model.
-def spec_of(c):
-    cell = f["cells"][c]["settings"]
-    for r in f["runs"]:
-        if r.get("spec") and all(r["settings"].get(k) == v for k, v in cell.items()):
-            return r["spec"]
-    base = json.loads(json.dumps(f["base"]))
-    if "width" in cell:
-        base.setdefault("model", {})["width"] = int(float(cell["width"]))
-    if "depth" in cell:
-        base.setdefault("model", {})["depth"] = int(float(cell["depth"]))
-    if "iters" in cell:
-        base.setdefault("training", {})["iters"] = int(float(cell["iters"]))
-    if "two-model" in cell:
-        base.setdefault("training", {})["two_model"] = None if cell["two-model"] == "none" else float(cell["two-model"])
-    return base
+# A missing run's spec, as the study plans it (--print-plan); a generations chain's, its base's.
+planned = {r["index"]: r for r in plan["runs"]} if plan else {}
+def spec_of(i):
+    return planned[i]["spec"] if i in planned else f["base"]
 
 left = 0.0
 unknown = 0
 basis = set()
+# Runs another shipped file holds: taken, not trained, when the script runs.
+taken = [i for i in missing if planned.get(i, {}).get("done") == "reuse"]
 for i in missing:
+    if i in taken:
+        continue
     # Runs are planned cell by cell, seeds innermost (study::plan).
     c = i // f["seeds"]
-    spec = spec_of(c)
+    spec = spec_of(i)
     same = per_net.get(training(spec))
     if c in by_cell:
         left += sum(by_cell[c]) / len(by_cell[c])
@@ -108,5 +102,6 @@ for i in missing:
     else:
         unknown += 1
 state = "complete" if not missing else "partial"
-eta = f"~{left / 3600:.1f} h from {' and '.join(sorted(basis))} (their machines, threads and load)" if missing and not unknown else ("unknown (no run finished yet)" if unknown else "0")
-print(f"{id}: {state}, {planned - len(missing)} of {planned} runs done ({len(failed)} failed), {len(missing)} left: {eta}")
+eta = f"~{left / 3600:.1f} h from {' and '.join(sorted(basis))} (their machines, threads and load)" if basis and not unknown else ("unknown (no run finished yet)" if unknown else "0")
+from_others = f" ({len(taken)} of them from another shipped file, at no cost)" if taken else ""
+print(f"{id}: {state}, {total - len(missing)} of {total} runs done ({len(failed)} failed), {len(missing)} left{from_others}: {eta}")

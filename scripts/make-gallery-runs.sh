@@ -44,8 +44,32 @@ IDS=("${SHIPPED[@]}")
 mkdir -p www/runs
 prov=www/runs/provenance.json
 
+# reuse_for ID VERB: sets `reuse` to --reuse FILE for every other shipped file of the same kind.
+# A run or chain another shipped file already made (the same spec and seed, or for a study a
+# run that sampled more samplers: Fig. 9a's single nets are Fig. 9b's plain ones; the ODE-vs-SDE
+# figure's SDE chains are Fig. 1's, each seed computed once for both) is taken from it, not
+# computed again.
+reuse_for() {
+  reuse=()
+  for other in "${SHIPPED[@]}"; do
+    [ "$other" != "$1" ] && [ -f "www/runs/$other.json" ] && [[ "$("$bin" gallery --command "$other")" == "collapse-lab $2 "* ]] && reuse+=(--reuse "www/runs/$other.json")
+  done
+  return 0
+}
+
 if [ $status -eq 1 ]; then
-  for id in "${IDS[@]}"; do python3 scripts/gallery-status.py "$id" "www/runs/$id.json" "$("$bin" gallery --command "$id")"; done
+  for id in "${IDS[@]}"; do
+    cmd="$("$bin" gallery --command "$id")"
+    read -ra args <<< "${cmd#collapse-lab }"
+    # A study's plan as the script would run it (its file, the other files it takes runs from).
+    plan=""
+    if [ "${args[0]}" = study ] && [ -f "www/runs/$id.json" ]; then
+      reuse_for "$id" study
+      plan="$(mktemp)"
+      "$bin" "${args[@]}" --out "www/runs/$id.json" "${reuse[@]}" --print-plan > "$plan" 2>/dev/null || plan=""
+    fi
+    python3 scripts/gallery-status.py "$id" "www/runs/$id.json" "$cmd" "$plan"
+  done
   exit 0
 fi
 
@@ -115,13 +139,7 @@ for id in "${IDS[@]}"; do
   out="www/runs/$id.json"
   threads=(--threads "${THREADS:-$(nproc)}")
   start=$SECONDS
-  # A run or chain another shipped file of the same kind already made (the same spec and seed:
-  # the ODE-vs-SDE figure's SDE chains are Fig. 1's, each seed computed once for both) is taken
-  # from it, not computed again.
-  reuse=()
-  for other in "${SHIPPED[@]}"; do
-    [ "$other" != "$id" ] && [ -f "www/runs/$other.json" ] && [[ "$("$bin" gallery --command "$other")" == "collapse-lab $verb "* ]] && reuse+=(--reuse "www/runs/$other.json")
-  done
+  reuse_for "$id" "$verb"
   set +e
   case "$verb" in
     run)

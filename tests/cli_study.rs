@@ -106,6 +106,26 @@ fn study_writes_resumes_and_refuses_bad_axes() {
         assert_eq!(n["metrics"].as_object().unwrap(), &want);
         assert_eq!(n["spec"]["sampling"]["samplers"], serde_json::json!(["ode"]));
     }
+    // --print-plan: every planned run with its spec and where it already is; nothing is run
+    // or written.
+    let before = std::fs::read_to_string(&narrow_out).unwrap();
+    let fresh = dir.join("fresh.json");
+    for (out_file, reuse, want) in [(&narrow_out, None, "out"), (&fresh, Some(&wide_out), "reuse")] {
+        let mut a = vec!["study", "--vary", "width=4,8", "--seeds", "2", "--out", out_file.to_str().unwrap(), "--print-plan"];
+        if let Some(r) = reuse {
+            a.extend(["--reuse", r.to_str().unwrap()]);
+        }
+        a.extend_from_slice(SMALL_STUDY);
+        let (code, stdout, stderr) = lab(&a);
+        assert_eq!(code, 0, "{stderr}");
+        let p: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let runs = p["runs"].as_array().unwrap();
+        let done: Vec<Option<&str>> = runs.iter().map(|r| r["done"].as_str()).collect();
+        assert_eq!(done, [Some(want), Some(want), None, None], "{stdout}");
+        assert!(runs.iter().all(|r| r["spec"]["model"]["width"] == serde_json::json!(r["settings"]["width"].as_str().unwrap().parse::<u32>().unwrap())));
+    }
+    assert_eq!(std::fs::read_to_string(&narrow_out).unwrap(), before, "--print-plan wrote its --out");
+    assert!(!fresh.exists(), "--print-plan made its --out");
     let mut bad_reuse = vec!["study", "--vary", "width=4", "--reuse", "/nonexistent/x.json"];
     bad_reuse.extend_from_slice(SMALL_STUDY);
     let (code, _, stderr7) = lab(&bad_reuse);

@@ -109,10 +109,11 @@ fn check_generations(p: &presets::Preset, text: &str) {
     eprintln!("{id}: generations of {} of {} chains, cells recomputed from its chains", file.runs.len(), plan.runs.len());
 }
 
-/// `make-gallery-runs.sh --status` (scripts/gallery-status.py) estimates a study's missing runs:
-/// a cell with no run done from the training time of the same nets in another shipped study
-/// (per net: a split run trains two) plus this study's time outside training; without such
-/// runs, from its own costliest runs scaled by width^2 x depth.
+/// `make-gallery-runs.sh --status` (scripts/gallery-status.py) estimates a study's missing runs,
+/// each with its spec from the study's plan (`study --print-plan`): a cell with no run done from
+/// the training time of the same nets in another shipped study (per net: a split run trains two)
+/// plus this study's time outside training; without such runs, from its own costliest runs
+/// scaled by width^2 x depth; a run another shipped file holds costs nothing.
 #[test]
 fn the_status_script_estimates_missing_runs_from_the_same_nets_in_other_studies() {
     use serde_json::json;
@@ -136,10 +137,18 @@ fn the_status_script_estimates_missing_runs_from_the_same_nets_in_other_studies(
         "runs": [run(0, json!({"width": "100", "two-model": "none"}), spec(100, None), 40.0, 50.0)]
     });
     std::fs::write(dir.join("a.json"), study.to_string()).unwrap();
+    // The plan, as `study --print-plan` prints it.
+    let plan = |taken: Option<usize>| {
+        let planned = |i: usize, width: u32, two: Option<f64>, done: Option<&str>| json!({"index": i, "cell": i, "seed": 0, "done": done, "spec": spec(width, two)});
+        let done = |i| if taken == Some(i) { Some("reuse") } else { None };
+        let p = json!({"seeds": 1, "runs": [planned(0, 100, None, Some("out")), planned(1, 1000, None, done(1)), planned(2, 1000, Some(0.6), done(2))]});
+        std::fs::write(dir.join("plan.json"), p.to_string()).unwrap();
+    };
+    plan(None);
     let status = || {
         let out = std::process::Command::new("python3")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gallery-status.py"))
-            .args(["a", dir.join("a.json").to_str().unwrap(), "collapse-lab study"])
+            .args(["a", dir.join("a.json").to_str().unwrap(), "collapse-lab study", dir.join("plan.json").to_str().unwrap()])
             .output()
             .expect("python3");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -158,5 +167,9 @@ fn the_status_script_estimates_missing_runs_from_the_same_nets_in_other_studies(
     std::fs::write(dir.join("b.json"), other.to_string()).unwrap();
     let same = status();
     assert!(same.contains("2 left: ~3.0 h from the training time of the same nets in the shipped studies"), "{same}");
+    // The single width-1000 run in another shipped file: only the split run is left to train.
+    plan(Some(1));
+    let one = status();
+    assert!(one.contains("2 left (1 of them from another shipped file, at no cost): ~2.0 h from the training time"), "{one}");
     std::fs::remove_dir_all(&dir).ok();
 }

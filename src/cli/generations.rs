@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     use crate::{generations, study};
-    let f = run_flags(args, &["--fresh", "--sampler", "--vary", "--seeds", "--jobs", "--out", "--restart", "--reuse"])?;
+    let f = run_flags(args, &["--fresh", "--sampler", "--vary", "--seeds", "--jobs", "--out", "--reuse"], &["--restart", "--print-spec"])?;
     for flag in ["--samples-out", "--record-out", "--print-spec", "--gen-sampler"] {
         if f.pairs.iter().any(|(n, _)| n == flag) {
             let why = if flag == "--gen-sampler" { "use --sampler LIST" } else { "a generations run writes its JSON and CSV with --out DIR" };

@@ -108,6 +108,9 @@ STUDY FLAGS (besides every run flag, which sets the base experiment)
                           more samplers, narrowed to this study's), instead of training
                           them again; repeatable (the split study's quick plain runs are the
                           see-saw's)
+  --print-plan            run and write nothing: print every planned run (index, cell, seed,
+                          settings, spec) as JSON, with where it already is (\"done\": \"out\"
+                          for --out, \"reuse\" for a --reuse file, null: still to run)
   --slurm DIR             do not run: write DIR/plan.json, DIR/runs/I.json (one spec per run)
                           and DIR/study.sbatch, a job array whose task I runs
                           `collapse-lab run --spec DIR/runs/I.json > DIR/results/I.json`;
@@ -472,14 +475,15 @@ fn set_threads(f: &Flags) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Parses run flags plus `extra` (value flags of one command).
-fn run_flags(args: &[String], extra: &[&str]) -> Result<Flags, CliError> {
+/// Parses run flags plus one command's own: `extra` value flags and `switches` (boolean flags;
+/// another command's is refused as unknown, not ignored).
+fn run_flags(args: &[String], extra: &[&str], switches: &[&str]) -> Result<Flags, CliError> {
     let known: Vec<String> = overrides::names().iter().map(|n| format!("--{n}")).collect();
     let known: Vec<&str> =
         known.iter().map(String::as_str).chain(RUN_ONLY_FLAGS.iter().copied()).chain(extra.iter().copied()).collect();
     let booleans: Vec<String> =
         overrides::SETTINGS.iter().filter(|x| x.kind == overrides::Kind::Bool).map(|x| format!("--{}", x.name)).collect();
-    let booleans: Vec<&str> = booleans.iter().map(String::as_str).chain(["--quiet", "--print-spec", "--submit", "--restart"]).collect();
+    let booleans: Vec<&str> = booleans.iter().map(String::as_str).chain(["--quiet"]).chain(switches.iter().copied()).collect();
     Flags::parse(args, &booleans, &known)
 }
 

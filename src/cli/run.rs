@@ -3,7 +3,7 @@
 use super::*;
 
 pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
-    let f = run_flags(args, &["--save-run", "--load-run"])?;
+    let f = run_flags(args, &["--save-run", "--load-run"], &["--print-spec"])?;
     let opened = match f.get("--load-run") {
         Some(path) => {
             if let Some((flag, _)) = f

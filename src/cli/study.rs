@@ -5,7 +5,7 @@ use super::*;
 
 pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     use crate::study;
-    let f = run_flags(args, &["--vary", "--seeds", "--jobs", "--out", "--reuse", "--slurm", "--slurm-opts", "--collect", "--restart"])?;
+    let f = run_flags(args, &["--vary", "--seeds", "--jobs", "--out", "--reuse", "--slurm", "--slurm-opts", "--collect"], &["--restart", "--submit", "--print-plan", "--print-spec"])?;
     for flag in ["--samples-out", "--record-out", "--print-spec"] {
         if f.pairs.iter().any(|(n, _)| n == flag) {
             return Err(CliError::Usage(format!("{flag} is for single runs; a study writes one JSON (--out)")));
@@ -30,7 +30,12 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     let seeds: usize = f.get("--seeds").map(|v| num("--seeds", v, "an integer")).transpose()?.unwrap_or(3);
     let jobs = jobs_of(&f)?;
     let plan = study::plan(&base, axes, seeds).map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
+    // Nothing is run or written: each planned run, and where it already is.
+    let print_plan = f.has("--print-plan");
     if let Some(dir) = f.get("--slurm") {
+        if print_plan {
+            return Err(CliError::Usage("--print-plan: give it without --slurm (the folder's plan.json holds the plan)".into()));
+        }
         return write_slurm(&plan, std::path::Path::new(dir), &f);
     }
     let out = f.get("--out").map(std::path::PathBuf::from);
@@ -59,7 +64,7 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
             records = resumed.kept;
             from_file = true;
             eprintln!("resuming {}: {} of {} runs already done", path.display(), records.len(), plan.runs.len());
-        } else {
+        } else if !print_plan {
             // Fail now, not after hours of training, if the file cannot be written.
             save_study(path, &study::aggregate(&plan, &records))?;
         }
@@ -67,15 +72,30 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     // Runs another study already made: the same spec and seed is the same run (bit for bit on
     // the engine that made it, which its record names), so it is taken, not trained again; so
     // is a run that sampled more samplers, narrowed to this study's.
+    let held: Vec<usize> = records.iter().map(|r| r.index).collect();
     let reused = reuse_files(&f, &mut records, ("run(s)", "runs of this study"), |text| {
         let other: study::StudyResult = serde_json::from_str(text).map_err(|e| format!("not a study of this lab ({e})"))?;
         let runs = study::reusable(&plan, &other);
-        let narrowed = runs.iter().filter(|r| !other.runs.iter().any(|o| o.spec == r.spec)).count();
+        let narrowed = runs.iter().filter(|r| !held.contains(&r.index) && !other.runs.iter().any(|o| o.spec == r.spec)).count();
         if narrowed > 0 {
             eprintln!("{narrowed} finished run(s) in the file below sampled more samplers than this study's: taken narrowed to this study's samplers");
         }
         Ok(runs)
     })?;
+    if print_plan {
+        let resumed = records.len() - reused;
+        let runs: Vec<serde_json::Value> = plan
+            .runs
+            .iter()
+            .map(|p| {
+                let at = records.iter().position(|r| r.index == p.index);
+                let done = at.map(|i| if i < resumed { "out" } else { "reuse" });
+                serde_json::json!({"index": p.index, "cell": p.cell, "seed": p.spec.seed, "settings": p.settings, "done": done, "spec": p.spec})
+            })
+            .collect();
+        emit(&serde_json::to_string_pretty(&serde_json::json!({"seeds": plan.seeds, "cells": plan.cells, "runs": runs})).unwrap());
+        return Ok(());
+    }
     // The file holds this plan from the start: a resumed study with more seeds or values (or
     // runs taken from another file) says so before its first new run ends (a new one was
     // written above).

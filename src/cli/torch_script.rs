@@ -4,7 +4,7 @@ use super::*;
 
 /// `torch-script [RUN FLAGS] [--out FILE.py]`: the experiment as a PyTorch script.
 pub(super) fn cmd_torch_script(args: &[String]) -> Result<(), CliError> {
-    let f = run_flags(args, &["--out"])?;
+    let f = run_flags(args, &["--out"], &["--print-spec"])?;
     for flag in ["--samples-out", "--record-out", "--threads", "--engine", "--print-spec"] {
         if f.has(flag) {
             return Err(CliError::Usage(format!("{flag}: torch-script writes a script and runs nothing; drop {flag}")));
