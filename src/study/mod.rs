@@ -343,12 +343,14 @@ pub fn resumable(plan: &Plan, earlier: &StudyResult) -> Resumed {
 /// single nets (the ODE) are Fig. 9b's plain nets (the ODE and PC) without training again.
 pub fn reusable(plan: &Plan, other: &StudyResult) -> Vec<RunRecord> {
     let mut kept = resumable(plan, other).kept;
-    let mut taken: Vec<bool> = plan.runs.iter().map(|p| kept.iter().any(|k| k.index == p.index)).collect();
-    for r in other.runs.iter().filter(|r| r.error.is_none() && r.result.is_some()) {
-        let at = plan.runs.iter().position(|p| p.spec != r.spec && narrows(&r.spec, &p.spec)).filter(|&i| !taken[i]);
-        if let Some(i) = at {
-            taken[i] = true;
-            kept.push(narrowed(r, &plan.runs[i]));
+    let finished: Vec<&RunRecord> = other.runs.iter().filter(|r| r.error.is_none() && r.result.is_some()).collect();
+    // One wider run may give several planned ones (a study varying the samplers).
+    for p in &plan.runs {
+        if kept.iter().any(|k| k.index == p.index) {
+            continue;
+        }
+        if let Some(r) = finished.iter().find(|r| narrows(&r.spec, &p.spec)) {
+            kept.push(narrowed(r, p));
         }
     }
     kept

@@ -461,6 +461,11 @@ fn a_run_that_sampled_more_samplers_is_reused_narrowed_to_the_planned_ones() {
     let mut other = narrow.clone();
     other.metrics.eps = vec![0.1];
     assert!(reusable(&plan(&other, axes(&["width=4,8"]), 2).unwrap(), &earlier).is_empty());
+    // One wider run gives a run of each of its samplers (a study varying the samplers).
+    let by_sampler = plan(&narrow, axes(&["width=4", "samplers=ode;pc"]), 2).unwrap();
+    let each = reusable(&by_sampler, &earlier);
+    assert_eq!(each.len(), 4);
+    assert!(each.iter().all(|r| r.spec == by_sampler.runs[r.index].spec));
     // The same samplers: the same runs, as a resume takes them.
     assert_eq!(reusable(&plan(&wide, axes(&["width=4"]), 2).unwrap(), &earlier).len(), 2);
 }
