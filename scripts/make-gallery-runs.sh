@@ -61,12 +61,16 @@ if [ $status -eq 1 ]; then
   for id in "${IDS[@]}"; do
     cmd="$("$bin" gallery --command "$id")"
     read -ra args <<< "${cmd#collapse-lab }"
-    # A study's plan as the script would run it (its file, the other files it takes runs from).
+    # A study's or generations run's plan as the script would run it (its file, the other
+    # files it takes runs or chains from).
     plan=""
-    if [ "${args[0]}" = study ] && [ -f "www/runs/$id.json" ]; then
-      reuse_for "$id" study
+    if [ -f "www/runs/$id.json" ] && [[ "${args[0]}" =~ ^(study|generations)$ ]]; then
+      reuse_for "$id" "${args[0]}"
       plan="$(mktemp)"
-      "$bin" "${args[@]}" --out "www/runs/$id.json" "${reuse[@]}" --print-plan > "$plan" 2>/dev/null || plan=""
+      out="www/runs/$id.json"
+      # A generations run reads its folder's generations.json.
+      if [ "${args[0]}" = generations ]; then out="$(mktemp -d)"; cp "www/runs/$id.json" "$out/generations.json"; fi
+      "$bin" "${args[@]}" --out "$out" "${reuse[@]}" --print-plan > "$plan" 2>/dev/null || plan=""
     fi
     python3 scripts/gallery-status.py "$id" "www/runs/$id.json" "$cmd" "$plan"
   done

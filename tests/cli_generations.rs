@@ -47,6 +47,13 @@ fn generations_writes_json_and_csv_and_refuses_bad_settings() {
     let saved_path = dir.join("generations.json");
     let mut second = small[..small.len() - 9].to_vec();
     second.extend_from_slice(&["--fresh", "0.2", "--sampler", "ode,sde", "--seeds", "1", "--quiet", "--out", dir2.to_str().unwrap(), "--reuse", saved_path.to_str().unwrap()]);
+    // --print-plan first: the chain the file gives, the one to run, and nothing written.
+    let (code, plan, stderr_p) = lab(&[&second[..], &["--print-plan"]].concat());
+    assert_eq!(code, 0, "{stderr_p}");
+    let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    let done: Vec<(&str, Option<&str>)> = plan["runs"].as_array().unwrap().iter().map(|r| (r["settings"]["gen-sampler"].as_str().unwrap(), r["done"].as_str())).collect();
+    assert_eq!(done, [("ode", Some("reuse")), ("sde", None)]);
+    assert!(!dir2.exists(), "--print-plan made its --out folder");
     let (code, stdout2, stderr2) = lab(&second);
     assert_eq!(code, 0, "{stderr2}");
     assert!(stderr2.contains("reusing 1 finished chain(s) of"), "{stderr2}");

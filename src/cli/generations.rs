@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     use crate::{generations, study};
-    let f = run_flags(args, &["--fresh", "--sampler", "--vary", "--seeds", "--jobs", "--out", "--reuse"], &["--restart", "--print-spec"])?;
+    let f = run_flags(args, &["--fresh", "--sampler", "--vary", "--seeds", "--jobs", "--out", "--reuse"], &["--restart", "--print-spec", "--print-plan"])?;
     for flag in ["--samples-out", "--record-out", "--print-spec", "--gen-sampler"] {
         if f.pairs.iter().any(|(n, _)| n == flag) {
             let why = if flag == "--gen-sampler" { "use --sampler LIST" } else { "a generations run writes its JSON and CSV with --out DIR" };
@@ -38,7 +38,9 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     let out = f.get("--out");
     let mut records = Vec::new();
     if let Some(dir) = out {
-        check_out_dir("--out", dir)?;
+        if !f.has("--print-plan") {
+            check_out_dir("--out", dir)?;
+        }
         records = resume_generations(&plan, dir, f.has("--restart"))?;
     }
     let from_file = !records.is_empty();
@@ -49,6 +51,11 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
             serde_json::from_str(text).map_err(|e| format!("not a generations result of this lab ({e})"))?;
         Ok(generations::resumable(&plan, &other)?.kept)
     })?;
+    // Nothing is run or written: each planned chain, and where it already is.
+    if f.has("--print-plan") {
+        print_plan_of(&plan, &records, records.len() - reused);
+        return Ok(());
+    }
     // A resumed file holds this plan from the start (as a study's): with more seeds or values
     // it says so before its first new chain ends. A new one is written at its first chain.
     if let (Some(dir), true) = (out, from_file || reused > 0) {

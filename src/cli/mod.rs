@@ -146,6 +146,8 @@ GENERATIONS FLAGS (recursive training, SPEC 10; besides every run flag, which se
   --reuse FILE            take the finished chains of another generations.json that are
                           chains of this run (the same spec and seed) instead of running them
                           again; repeatable (the ODE-vs-SDE figure's SDE chains are Fig. 1's)
+  --print-plan            run and write nothing: print every planned chain as JSON, as a
+                          study's --print-plan does
 
 HERMITE FLAGS (the see-saw of appendix G.3, Prop. 1)
   --mu M                  mixture mean (default 1)
@@ -284,6 +286,20 @@ fn reuse_files(
         reused += n;
     }
     Ok(reused)
+}
+
+/// `--print-plan` (study, generations): every planned run with its spec and where it already
+/// is: `records` holds first the `resumed` runs of --out, then those --reuse files gave.
+fn print_plan_of(plan: &crate::study::Plan, records: &[crate::study::RunRecord], resumed: usize) {
+    let runs: Vec<serde_json::Value> = plan
+        .runs
+        .iter()
+        .map(|p| {
+            let done = records.iter().position(|r| r.index == p.index).map(|i| if i < resumed { "out" } else { "reuse" });
+            serde_json::json!({"index": p.index, "cell": p.cell, "seed": p.spec.seed, "settings": p.settings, "done": done, "spec": p.spec})
+        })
+        .collect();
+    emit(&serde_json::to_string_pretty(&serde_json::json!({"seeds": plan.seeds, "cells": plan.cells, "runs": runs})).unwrap());
 }
 
 /// The flags that may be given more than once.

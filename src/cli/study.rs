@@ -83,17 +83,7 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
         Ok(runs)
     })?;
     if print_plan {
-        let resumed = records.len() - reused;
-        let runs: Vec<serde_json::Value> = plan
-            .runs
-            .iter()
-            .map(|p| {
-                let at = records.iter().position(|r| r.index == p.index);
-                let done = at.map(|i| if i < resumed { "out" } else { "reuse" });
-                serde_json::json!({"index": p.index, "cell": p.cell, "seed": p.spec.seed, "settings": p.settings, "done": done, "spec": p.spec})
-            })
-            .collect();
-        emit(&serde_json::to_string_pretty(&serde_json::json!({"seeds": plan.seeds, "cells": plan.cells, "runs": runs})).unwrap());
+        print_plan_of(&plan, &records, records.len() - reused);
         return Ok(());
     }
     // The file holds this plan from the start: a resumed study with more seeds or values (or
