@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """What a shipped gallery file holds and what is left, with an estimated time:
     python3 scripts/gallery-status.py ID FILE "COMMAND" [PLAN]   (make-gallery-runs.sh --status)
-PLAN (a study's or generations run's): the output of its command with --out FILE, the --reuse files the script gives
-and --print-plan: every planned run's spec, and which another shipped file already holds (taken
-at no cost when the script runs). A study's runs left are estimated from the wall time of its
-finished runs: from the same cell where one is done, else from the training time of runs with
-the same net and training in any shipped study (per net: a two-model run trains two) plus this
-file's time outside training, else from the finished runs scaled by the net's size (width^2 x
-depth, the cost of its matrix products), else unknown."""
+PLAN (a study's or generations run's): the output of its command with --out FILE, the --reuse
+files the script gives and --print-plan: every planned run's spec, and which another shipped
+file already holds (taken at no cost when the script runs). A study's runs left are estimated
+from the wall time of its finished runs: from the same cell where one is done, else from the
+training time of runs with the same net and training in any shipped study (per net: a
+two-model run trains two) plus this file's time outside training, else from the finished runs
+scaled by the net's size (width^2 x depth, the cost of its matrix products), else unknown."""
 import glob, json, os, sys
 
 id, path, cmd = sys.argv[1:4]
