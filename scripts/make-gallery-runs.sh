@@ -73,6 +73,8 @@ if [ $status -eq 1 ]; then
       "$bin" "${args[@]}" --out "$out" "${reuse[@]}" --print-plan > "$plan" 2>/dev/null || plan=""
     fi
     python3 scripts/gallery-status.py "$id" "www/runs/$id.json" "$cmd" "$plan"
+    [ -n "$plan" ] && rm -f "$plan"
+    [ "${args[0]}" = generations ] && [ -d "${out:-}" ] && rm -rf "$out"
   done
   exit 0
 fi

@@ -370,13 +370,8 @@ fn narrows(wider: &ExperimentSpec, spec: &ExperimentSpec) -> bool {
 fn narrowed(r: &RunRecord, planned: &PlannedRun) -> RunRecord {
     let keep: Vec<&str> = planned.spec.sampling.samplers.iter().map(|k| k.name()).collect();
     let dropped: Vec<&str> = r.spec.sampling.samplers.iter().map(|k| k.name()).filter(|n| !keep.contains(n)).collect();
-    let sampler_of = |key: &str| key.split('@').nth(1).map(str::to_string);
-    let metrics = r
-        .metrics
-        .iter()
-        .filter(|(k, _)| !(k.starts_with("tid@") || k.starts_with("marginal_accuracy@")) || sampler_of(k).is_some_and(|s| keep.contains(&s.as_str())))
-        .map(|(k, v)| (k.clone(), *v))
-        .collect();
+    // A sampler's figures name it (`tid@pc@0.3`, `marginal_accuracy@pc`: `run_metrics`).
+    let metrics = r.metrics.iter().filter(|(k, _)| !k.split('@').any(|part| dropped.contains(&part))).map(|(k, v)| (k.clone(), *v)).collect();
     let mut result = r.result.clone();
     if let Some(o) = result.as_mut().and_then(|v| v.as_object_mut()) {
         narrow_measures(o, &keep);
