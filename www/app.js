@@ -78,6 +78,22 @@ function exportTorchScript(ev) {
   }
 }
 
+// A gallery link names its entry (preset=ID, size=quick or paper) and carries its settings; a
+// short one (?preset=ID&size=paper) opens the entry's own settings all the same. A setting the
+// URL gives itself wins, and is returned as changed when it differs from the entry's.
+function withPreset(params, preset, size) {
+  const link = new URLSearchParams(size === 'paper' ? preset.paper : preset.quick);
+  const merged = new URLSearchParams(link);
+  const names = [...new Set(params.keys())];
+  for (const k of names) {
+    merged.delete(k);
+    for (const v of params.getAll(k)) merged.append(k, v);
+  }
+  const changed = names.filter((k) => !T.PAGE_PARAMS.includes(k) && link.getAll(k).join('&') !== params.getAll(k).join('&'))
+    .map((k) => `${k}=${params.getAll(k).join(' & ')}`);
+  return { params: merged, changed };
+}
+
 async function main() {
   try {
     await init();
@@ -85,7 +101,7 @@ async function main() {
     $('#engine-note').textContent = `This browser could not load the lab's WebAssembly: ${e}`;
     return;
   }
-  const params = new URLSearchParams(location.search);
+  let params = new URLSearchParams(location.search);
   if (params.has('embed')) document.body.classList.add('embed');
   T.KINDS = samplerKinds();
   T.FEW_NEIGHBOURS = tidFewNeighbours();
@@ -104,8 +120,12 @@ async function main() {
   $('#gen-paper').href = `?${rec('rec-fig1').paper}`;
   if (params.has('preset')) {
     const p = presets.find((x) => x.id === params.get('preset'));
-    if (p) galleryView.note($('#preset-note'), p, params.get('size') === 'paper' ? 'paper' : 'quick');
-    else pageErrors.push(`preset: unknown preset "${params.get('preset')}"; known: ${presets.map((x) => x.id).join(', ')}`);
+    const size = params.get('size') === 'paper' ? 'paper' : 'quick';
+    if (p) {
+      const own = withPreset(params, p, size);
+      params = own.params;
+      galleryView.note($('#preset-note'), p, size, own.changed);
+    } else pageErrors.push(`preset: unknown preset "${params.get('preset')}"; known: ${presets.map((x) => x.id).join(', ')}`);
   }
   if (params.has('size') && !['quick', 'paper'].includes(params.get('size'))) pageErrors.push(`size: expected quick or paper, got "${params.get('size')}"`);
   fillForm(defaultSpec());

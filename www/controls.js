@@ -12,6 +12,10 @@ export function setMode(m) {
   document.body.dataset.mode = m;
   for (const t of document.querySelectorAll('#modes [role=tab]')) t.setAttribute('aria-selected', String(t.dataset.mode === m));
   for (const b of document.querySelectorAll('#toolbar [data-for]')) b.hidden = b.dataset.for !== m;
+  // The idle prompt names the button this view shows.
+  const prompt = $('#progress-text');
+  const button = document.querySelector(`#toolbar [data-for="${m}"]`);
+  if (button && /^Press .* to start\.$/.test(prompt.textContent)) prompt.textContent = `Press ${button.textContent} to start.`;
   S.mode = m === 'generations' ? 'generations' : 'run';
   validate();
 }

@@ -824,6 +824,33 @@ await test('a_paper_gallery_link_opens_its_shipped_run_without_training', async 
   await page.waitForSelector('#results[data-state=done][data-stored=true]', { timeout: 10_000 });
 });
 
+// A short link names its gallery entry only (?preset=ID&size=paper): it opens the entry's own
+// settings, and so its shipped study or generations run; a setting the link gives itself wins,
+// and the note says the figure was changed (and the shipped file no longer applies).
+await test('a_short_preset_link_opens_the_entrys_settings', async (page) => {
+  await page.goto(`${base}?preset=fig3-tid&size=paper&gpu=0`);
+  await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error('fig3-tid: the shipped study did not open from a short link'); });
+  assert(/This is the paper's setting/.test(await page.textContent('#preset-note')), `note: ${await page.textContent('#preset-note')}`);
+  await page.goto(`${base}?preset=rec-fig1&size=paper&gpu=0`);
+  await page.waitForSelector('#generations-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error('rec-fig1: the shipped generations did not open from a short link'); });
+  // The quick size: the form holds the quick link's settings.
+  const listing = execFileSync(cliBin, ['gallery', '--size', 'quick'], { encoding: 'utf8' }).split('\n');
+  const quick = new URLSearchParams(listing[listing.findIndex((l) => l.startsWith('# fig2-chessboard ')) + 2].replace(/^#\s+page: \?/, ''));
+  assert(quick.has('iters'), `the quick link sets no iterations: ${quick}`);
+  await page.goto(`${base}?preset=fig2-chessboard&gpu=0`);
+  await ready(page, 'fig2-chessboard quick');
+  for (const k of ['dataset', 'iters', 'width']) if (quick.has(k)) assert((await page.$eval(`[name=${k}]`, (e) => e.value)) === quick.get(k), `${k}: ${await page.$eval(`[name=${k}]`, (e) => e.value)}, the quick link's ${quick.get(k)}`);
+  // One setting changed: said so, and the shipped study is not opened as if it were the figure.
+  await page.goto(`${base}?preset=fig3-tid&size=paper&seeds=2&gpu=0`);
+  await ready(page, 'fig3-tid with seeds=2');
+  await page.waitForTimeout(500);
+  const note = await page.textContent('#preset-note');
+  assert(note.includes("Changed from the paper's setting: seeds=2.") && !/This is the paper's setting/.test(note), `note: ${note}`);
+  assert((await page.getAttribute('#study-view', 'data-shipped')) === null && (await page.getAttribute('#results', 'data-state')) !== 'running', 'a changed short link opened the shipped study, or trains');
+  // The idle prompt names the study's button, the one the toolbar shows.
+  assert((await page.textContent('#progress-text')) === 'Press Run study to start.', `prompt: ${await page.textContent('#progress-text')}`);
+});
+
 // Every gallery entry that ships opens from its file at its paper size without training: a run
 // sampled again in the page, a study drawn with its error bars, findings and provenance, a
 // generations run drawn with its provenance; a partial study says it is partial.

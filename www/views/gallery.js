@@ -70,16 +70,20 @@ export function render(box, presets, path) {
   return details;
 }
 
-// The note shown above the results of a gallery link: which figure, which size, what to look for.
-export function note(el, preset, size) {
+// The note shown above the results of a gallery link: which figure, which size, what to look
+// for, and the settings the link changed from the entry's (then it is no longer its figure).
+export function note(el, preset, size, changed = []) {
   if (!preset) return;
   const other = size === 'paper' ? 'quick' : 'paper';
   el.replaceChildren(text('b', `${preset.figure}: ${preset.title}. `), text('span', preset.look + ' '));
+  const whose = oneSize(preset) ? "the entry's" : size === 'paper' ? "the paper's" : 'the quick';
+  if (changed.length) el.append(text('span', `Changed from ${whose} setting: ${changed.join(', ')}. `, 'changed'));
   if (!oneSize(preset)) {
     const a = text('a', `Open the ${other} size`);
     a.href = `?${other === 'paper' ? preset.paper : preset.quick}`;
-    const sz = size === 'paper' ? "This is the paper's setting." : preset.quick_note || 'This is the quick size: a smaller net and fewer steps than the paper, so the effect is indicative.';
-    el.append(text('span', sz + ' '), a, '.');
+    const sz = changed.length ? '' : size === 'paper' ? "This is the paper's setting. "
+      : (preset.quick_note || 'This is the quick size: a smaller net and fewer steps than the paper, so the effect is indicative.') + ' ';
+    el.append(text('span', sz), a, '.');
   }
   el.hidden = false;
 }
