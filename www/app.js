@@ -78,6 +78,22 @@ function exportTorchScript(ev) {
   }
 }
 
+// The toolbar's status line shows two lines (a shipped file's provenance is longer); when it
+// holds more, a click or Enter shows all of it, and a new status folds it again.
+function clampStatus(el) {
+  const fit = () => {
+    const more = el.classList.contains('expanded') || el.scrollHeight > el.clientHeight + 1;
+    el.classList.toggle('clamped', more);
+    if (more) { el.tabIndex = 0; el.setAttribute('aria-expanded', String(el.classList.contains('expanded'))); }
+    else { el.removeAttribute('tabindex'); el.removeAttribute('aria-expanded'); }
+  };
+  const toggle = () => { if (el.classList.contains('clamped')) { el.classList.toggle('expanded'); fit(); } };
+  new MutationObserver(() => { el.classList.remove('expanded'); fit(); }).observe(el, { childList: true, characterData: true, subtree: true });
+  window.addEventListener('resize', fit);
+  el.addEventListener('click', toggle);
+  el.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); toggle(); } });
+}
+
 // A gallery link names its entry (preset=ID, size=quick or paper) and carries its settings; a
 // short one (?preset=ID&size=paper) opens the entry's own settings all the same. A setting the
 // URL gives itself wins, and is returned as changed when it differs from the entry's.
@@ -156,6 +172,7 @@ async function main() {
   $('#data-csv-file').addEventListener('change', (ev) => { if (ev.target.files[0]) loadCsv(ev.target.files[0]); ev.target.value = ''; });
   $('#open-run').addEventListener('change', (ev) => { if (ev.target.files[0]) openRun(ev.target.files[0]); ev.target.value = ''; });
   $('#forget-runs').addEventListener('click', async () => { await store.clear(); $('#stored-note').textContent = 'Stored runs forgotten.'; });
+  clampStatus($('#progress-text'));
   // PNG links appear under every chart, whichever view drew it.
   new MutationObserver(() => pngLinks($('#results'))).observe($('#results'), { childList: true, subtree: true });
   pngLinks($('#results'));

@@ -833,6 +833,13 @@ await test('a_short_preset_link_opens_the_entrys_settings', async (page) => {
   assert(/This is the paper's setting/.test(await page.textContent('#preset-note')), `note: ${await page.textContent('#preset-note')}`);
   await page.goto(`${base}?preset=rec-fig1&size=paper&gpu=0`);
   await page.waitForSelector('#generations-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error('rec-fig1: the shipped generations did not open from a short link'); });
+  // Its provenance is long: the toolbar shows two lines of it, a click shows all.
+  const box = () => page.$eval('#progress-text', (e) => ({ h: e.clientHeight, full: e.scrollHeight, cls: e.className, lh: parseFloat(getComputedStyle(e).lineHeight) || 16 }));
+  const folded = await box();
+  assert(folded.cls.includes('clamped') && folded.h <= 2.5 * folded.lh && folded.full > folded.h, `folded status: ${JSON.stringify(folded)}`);
+  await page.click('#progress-text');
+  const open = await box();
+  assert(open.cls.includes('expanded') && open.h >= open.full - 1 && open.h > folded.h, `opened status: ${JSON.stringify(open)}`);
   // The quick size: the form holds the quick link's settings.
   const listing = execFileSync(cliBin, ['gallery', '--size', 'quick'], { encoding: 'utf8' }).split('\n');
   const quick = new URLSearchParams(listing[listing.findIndex((l) => l.startsWith('# fig2-chessboard ')) + 2].replace(/^#\s+page: \?/, ''));

@@ -75,7 +75,8 @@ export function render(box, presets, path) {
 export function note(el, preset, size, changed = []) {
   if (!preset) return;
   const other = size === 'paper' ? 'quick' : 'paper';
-  el.replaceChildren(text('b', `${preset.figure}: ${preset.title}. `), text('span', preset.look + ' '));
+  const title = /[.?!]$/.test(preset.title) ? preset.title : `${preset.title}.`;
+  el.replaceChildren(text('b', `${preset.figure}: ${title} `), text('span', preset.look + ' '));
   const whose = oneSize(preset) ? "the entry's" : size === 'paper' ? "the paper's" : 'the quick';
   if (changed.length) el.append(text('span', `Changed from ${whose} setting: ${changed.join(', ')}. `, 'changed'));
   if (!oneSize(preset)) {
