@@ -81,9 +81,9 @@ fi
 
 # provenance ID KIND COMMAND WALL_S: this file's entry in www/runs/provenance.json.
 provenance() {
-  python3 - "$prov" "$@" "$commit" "$machine" <<'EOF'
+  python3 - "$prov" "$@" "$commit" "$machine" "www/runs/$1.json" <<'EOF'
 import json, os, sys, datetime, fcntl, tempfile
-path, id, kind, cmd, wall, commit, machine = sys.argv[1:]
+path, id, kind, cmd, wall, commit, machine, out = sys.argv[1:]
 # Two copies of this script (two long runs in the background) may stop at once: one at a time
 # reads, changes and writes the index, each through its own temporary file.
 lock = open(os.path.join(tempfile.gettempdir(), "collapse-lab-provenance.lock"), "w")
@@ -106,6 +106,12 @@ index[id] = {"kind": kind, "command": cmd, "commit": commit, "machine": machine,
 # measured again) stays while the command does.
 if kind in ("study", "generations") and old.get("command") == cmd and "note" in old:
     index[id]["note"] = old["note"]
+# How far a study or generations run is (runs or chains done of planned), for the gallery to
+# say so before the file is opened (tests/shipped_runs.rs checks it against the file).
+if kind in ("study", "generations") and os.path.exists(out):
+    f = json.load(open(out))
+    index[id]["planned"] = len(f["cells"]) * f["seeds"]
+    index[id]["done"] = index[id]["planned"] - len(f["missing"])
 tmp = f"{path}.{os.getpid()}.tmp"
 with open(tmp, "w") as f:
     json.dump(dict(sorted(index.items())), f, indent=1)

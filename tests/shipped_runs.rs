@@ -39,6 +39,14 @@ fn every_shipped_run_is_its_presets_paper_run_and_samples_to_its_figures_again()
             assert!(!prov[field].is_null(), "{id}: provenance.json has no {field}");
         }
         assert_eq!(prov["command"], p.command(Size::Paper).unwrap(), "{id}: provenance names another command");
+        if matches!(p.kind, Kind::Study | Kind::Generations) {
+            // The gallery says how far a growing file is from its provenance entry: the file's counts.
+            let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let planned = file["cells"].as_array().unwrap().len() as u64 * file["seeds"].as_u64().unwrap();
+            let done = planned - file["missing"].as_array().unwrap().len() as u64;
+            assert_eq!((prov["done"].as_u64(), prov["planned"].as_u64()), (Some(done), Some(planned)),
+                "{id}: provenance.json's done/planned are not the file's {done} of {planned}");
+        }
         if p.kind == Kind::Study {
             check_study(p, &text);
             continue;

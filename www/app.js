@@ -9,6 +9,7 @@ import { setMode, validate } from './controls.js';
 import { loadCsv } from './datafiles.js';
 import { download, exportJson, exportSamples, exportTid, pngLinks } from './exports.js';
 import { chooseEngine } from './gpu.js';
+import { shippedProvenance } from './kept.js';
 import { openShipped, openShippedMany, shippedFor, showStored, showStoredMany } from './landing.js';
 import { lineChart } from './plots.js';
 import { workersWanted } from './pool.js';
@@ -130,6 +131,7 @@ async function main() {
   const pageErrors = [];
   const presets = gallery();
   galleryView.render($('#presets'), presets, galleryPath());
+  shippedProvenance().then((index) => galleryView.counts($('#presets'), index));
   const rec = (id) => presets.find((x) => x.id === id);
   $('#gen-quick').href = `?${rec('rec-fig1').quick}&autorun=1`;
   $('#gen-ode').href = `?${rec('rec-ode-vs-sde').quick}&autorun=1`;

@@ -800,6 +800,17 @@ await test('a_paper_gallery_link_opens_its_shipped_run_without_training', async 
   const shippedIds = execFileSync(cliBin, ['gallery', '--shipped'], { encoding: 'utf8' }).trim().split('\n');
   assert(JSON.stringify(marked.sort()) === JSON.stringify(shippedIds.sort()) && fs.readdirSync(path.join(dist, 'www/runs')).filter((f) => f !== 'provenance.json').length === shippedIds.length,
     `gallery marks ${marked} but ${shippedIds} ship`);
+  // A file still growing says how far it is, before it is opened (provenance.json's counts,
+  // which tests/shipped_runs.rs checks against each file).
+  const prov = JSON.parse(fs.readFileSync(path.join(dist, 'www/runs/provenance.json'), 'utf8'));
+  const partial = Object.entries(prov).filter(([, e]) => e.done < e.planned);
+  for (const [pid, e] of partial) {
+    const sel = `#gallery li[data-preset="${pid}"] .shipped.partial`;
+    await page.waitForSelector(sel, { state: 'attached', timeout: 10_000 }).catch(() => { throw new Error(`${pid}: not marked partial`); });
+    const t = await page.textContent(sel);
+    assert(t.includes(`partial: ${e.done} of ${e.planned} `), `${pid}: ${t}`);
+  }
+  assert((await page.$$('#gallery .shipped.partial')).length === partial.length, 'a complete file is marked partial');
   await page.waitForSelector('#results[data-state=done][data-shipped=true]', { timeout: 180_000 });
   const secs = (Date.now() - t0) / 1000;
   const shown = await page.evaluate(() => window.collapseLab.last.result);

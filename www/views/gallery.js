@@ -44,6 +44,18 @@ function entry(p) {
   return li;
 }
 
+// A shipped study or generations run still growing says how far it is, from the shipped files'
+// provenance index (`done` and `planned` runs or chains), before it is opened.
+export function counts(box, index) {
+  for (const li of box.querySelectorAll('li[data-preset]')) {
+    const p = index[li.dataset.preset];
+    const mark = li.querySelector('.shipped');
+    if (!mark || !p || !(p.done < p.planned)) continue;
+    mark.textContent = ` (partial: ${p.done} of ${p.planned} ${p.kind === 'generations' ? 'chains' : 'runs'} trained)`;
+    mark.classList.add('partial');
+  }
+}
+
 // `presets`: [{id, figure, title, look, kind, quick, quick_note, paper, shipped}] (URL queries without '?');
 // `path`: the guided path [{title, text, look, presets: [id]}] (the core's presets::PATH), read
 // top to bottom: collapse, where it forms, why (the see-saw), cures, recursive training.
