@@ -80,19 +80,21 @@ function exportTorchScript(ev) {
 }
 
 // The toolbar's status line shows two lines (a shipped file's provenance is longer); when it
-// holds more, a click or Enter shows all of it, and a new status folds it again.
-function clampStatus(el) {
+// holds more, its button (or a click on the text) shows all of it, and a new status folds it.
+function clampStatus(el, button) {
   const fit = () => {
-    const more = el.classList.contains('expanded') || el.scrollHeight > el.clientHeight + 1;
+    const open = el.classList.contains('expanded');
+    const more = open || el.scrollHeight > el.clientHeight + 1;
     el.classList.toggle('clamped', more);
-    if (more) { el.tabIndex = 0; el.setAttribute('aria-expanded', String(el.classList.contains('expanded'))); }
-    else { el.removeAttribute('tabindex'); el.removeAttribute('aria-expanded'); }
+    button.hidden = !more;
+    button.textContent = open ? 'less' : 'all';
+    button.setAttribute('aria-expanded', String(open));
   };
   const toggle = () => { if (el.classList.contains('clamped')) { el.classList.toggle('expanded'); fit(); } };
   new MutationObserver(() => { el.classList.remove('expanded'); fit(); }).observe(el, { childList: true, characterData: true, subtree: true });
   window.addEventListener('resize', fit);
   el.addEventListener('click', toggle);
-  el.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); toggle(); } });
+  button.addEventListener('click', toggle);
 }
 
 // A gallery link names its entry (preset=ID, size=quick or paper) and carries its settings; a
@@ -158,7 +160,9 @@ async function main() {
   const known = [...new Set([...groups, ...T.FORM_FIELDS, ...T.FORM_BOOLS, 'samplers', 'steps', 'vary1', 'vary2', 'seeds', ...T.GEN_FIELDS, ...T.GEN_BOOLS])];
   const classroomErrors = pageErrors.concat(applyClassroom(form, params, known));
   reportHeight();
-  chooseEngine(GPU_MODE).then((e) => { if (!S.worker) $('#engine-note').textContent = e.note; });
+  // The engine note, unless a run the visitor started has written its own (the shipped result
+  // the page opens on landing is sampled in a worker too, and must not leave "Loading…").
+  chooseEngine(GPU_MODE).then((e) => { if (!S.worker || S.worker.landing) $('#engine-note').textContent = e.note; });
   form.addEventListener('input', validate);
   form.addEventListener('change', validate);
   form.addEventListener('submit', (ev) => { ev.preventDefault(); start(); });
@@ -174,7 +178,7 @@ async function main() {
   $('#data-csv-file').addEventListener('change', (ev) => { if (ev.target.files[0]) loadCsv(ev.target.files[0]); ev.target.value = ''; });
   $('#open-run').addEventListener('change', (ev) => { if (ev.target.files[0]) openRun(ev.target.files[0]); ev.target.value = ''; });
   $('#forget-runs').addEventListener('click', async () => { await store.clear(); $('#stored-note').textContent = 'Stored runs forgotten.'; });
-  clampStatus($('#progress-text'));
+  clampStatus($('#progress-text'), $('#progress-more'));
   // PNG links appear under every chart, whichever view drew it.
   new MutationObserver(() => pngLinks($('#results'))).observe($('#results'), { childList: true, subtree: true });
   pngLinks($('#results'));

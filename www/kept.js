@@ -33,12 +33,12 @@ export async function shippedProvenance() {
 
 export function provenanceText(id) {
   const p = provenance && provenance[id];
-  if (!p) return `Trained by the lab's CLI and shipped with this page (${id}.json)`;
+  if (!p) return `Trained by the lab's CLI (${id}.json).`;
   const when = p.date ? p.date.slice(0, 10) : 'an unrecorded date';
   const wall = p.wall_s != null ? `, ${Math.round(p.wall_s)} s` : '';
   const machine = /^not recorded/.test(p.machine) ? 'machine not recorded' : p.machine;
   const note = p.note ? `; ${p.note}` : '';
-  return `Trained by the lab's CLI (${p.command}; commit ${String(p.commit).slice(0, 7)}, ${when}${wall}, ${machine}${note}) and shipped with this page`;
+  return `Trained by the lab's CLI (${p.command}; commit ${String(p.commit).slice(0, 7)}, ${when}${wall}, ${machine}${note}).`;
 }
 
 // The run shipped with the page for a gallery link at paper size (www/runs/ID.json, made by

@@ -125,8 +125,10 @@ export async function openShippedMany(id) {
   view.dataset.state = v.missing.length ? 'partial' : 'done';
   view.dataset.shipped = 'true';
   $('#progress').value = done / planned;
-  $('#progress-text').textContent = `${provenanceText(id)}: ${done} of ${planned} ${what}`
+  // What matters first (how much of it there is), then where it comes from: the toolbar shows
+  // two lines of it.
+  $('#progress-text').textContent = `The ${generations ? 'generations run' : 'study'} shipped with this page: ${done} of ${planned} ${what}`
     + (v.missing.length ? ` — partial: the other ${v.missing.length} are still being computed by the CLI and ship later.` : '.')
-    + ` Press ${$(generations ? '#run-generations' : '#study').textContent} to compute it here.`;
+    + ` Press ${$(generations ? '#run-generations' : '#study').textContent} to compute it here. ${provenanceText(id)}`;
   return true;
 }

@@ -101,6 +101,9 @@ for (const [w, h] of [[1366, 768], [1920, 1080], [390, 844]]) {
     assert(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), 'the page scrolls sideways');
     const text = await page.textContent('#progress-text');
     assert(/Trained by the lab's CLI \(collapse-lab run .*commit [0-9a-f]{7}/.test(text) && /Re-run trains it here/.test(text), `provenance line: ${text}`);
+    // The engine note says which engine the page chose, whenever that probe ends.
+    await page.waitForFunction(() => !/^Loading/.test(document.querySelector('#engine-note').textContent), null, { timeout: 30_000 })
+      .catch(async () => { throw new Error(`engine note: ${await page.textContent('#engine-note')}`); });
     assert(!(await page.isHidden('#preset-note')) && /Fig\. 2/.test(await page.textContent('#preset-note')), 'no note of what the figure shows');
     await page.screenshot({ path: path.join(outDir, `landing-${w}x${h}.png`), fullPage: false });
     console.log(`  ${w}x${h}: the shipped default result shown in ${secs.toFixed(1)} s`);
@@ -844,13 +847,14 @@ await test('a_short_preset_link_opens_the_entrys_settings', async (page) => {
   assert(/This is the paper's setting/.test(await page.textContent('#preset-note')), `note: ${await page.textContent('#preset-note')}`);
   await page.goto(`${base}?preset=rec-fig1&size=paper&gpu=0`);
   await page.waitForSelector('#generations-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error('rec-fig1: the shipped generations did not open from a short link'); });
-  // Its provenance is long: the toolbar shows two lines of it, a click shows all.
-  const box = () => page.$eval('#progress-text', (e) => ({ h: e.clientHeight, full: e.scrollHeight, cls: e.className, lh: parseFloat(getComputedStyle(e).lineHeight) || 16 }));
+  // Its provenance is long: the toolbar shows two lines of it, its button shows all.
+  const box = () => page.$eval('#progress-text', (e) => ({ h: e.clientHeight, full: e.scrollHeight, cls: e.className, lh: parseFloat(getComputedStyle(e).lineHeight) || 16,
+    button: document.querySelector('#progress-more').hidden ? null : document.querySelector('#progress-more').getAttribute('aria-expanded') }));
   const folded = await box();
-  assert(folded.cls.includes('clamped') && folded.h <= 2.5 * folded.lh && folded.full > folded.h, `folded status: ${JSON.stringify(folded)}`);
-  await page.click('#progress-text');
+  assert(folded.cls.includes('clamped') && folded.h <= 2.5 * folded.lh && folded.full > folded.h && folded.button === 'false', `folded status: ${JSON.stringify(folded)}`);
+  await page.click('#progress-more');
   const open = await box();
-  assert(open.cls.includes('expanded') && open.h >= open.full - 1 && open.h > folded.h, `opened status: ${JSON.stringify(open)}`);
+  assert(open.cls.includes('expanded') && open.h >= open.full - 1 && open.h > folded.h && open.button === 'true', `opened status: ${JSON.stringify(open)}`);
   // The quick size: the form holds the quick link's settings.
   const listing = execFileSync(cliBin, ['gallery', '--size', 'quick'], { encoding: 'utf8' }).split('\n');
   const quick = new URLSearchParams(listing[listing.findIndex((l) => l.startsWith('# fig2-chessboard ')) + 2].replace(/^#\s+page: \?/, ''));

@@ -68,7 +68,7 @@ export async function start(saved = null, savedName = '', shipped = false) {
       $('#progress').value = 1;
       const eng = m.out.result.engine.replace(/^cpu/, 'the CPU engine').replace(/^gpu: .*/, `WebGPU (${engine.name})`);
       $('#progress-text').textContent = shipped
-        ? `${provenanceText(savedName.replace(/\.json$/, ''))}: sampled and measured again here in ${secs} s, matching the file. Re-run trains it here.`
+        ? `The run shipped with this page, sampled and measured again here in ${secs} s, matching the file; Re-run trains it here. ${provenanceText(savedName.replace(/\.json$/, ''))}`
         : saved ? `Opened ${savedName}: its nets sampled and measured again in ${secs} s; the figures match the file's.`
           : `Done in ${secs} s on ${eng}${m.out.result.sampling_engine.startsWith('gpu') ? ', which also ran the samplers' : ''}.`;
       if (shipped) { $('#train').textContent = 'Re-run'; $('#results').dataset.shipped = 'true'; }
