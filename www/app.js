@@ -144,6 +144,7 @@ async function main() {
     if (p) {
       const own = withPreset(params, p, size);
       params = own.params;
+      S.preset = { id: p.id, size, q: null };
       galleryView.note($('#preset-note'), p, size, own.changed);
     } else pageErrors.push(`preset: unknown preset "${params.get('preset')}"; known: ${presets.map((x) => x.id).join(', ')}`);
   }

@@ -153,7 +153,7 @@ export function workersOf() {
 
 export function updateShare() {
   const def = formValues(defaultSpec());
-  const q = new URLSearchParams();
+  let q = new URLSearchParams();
   for (const [k, v] of formPairs()) if (String(def[k] ?? '') !== v) q.set(k, v);
   for (const a of studyAxes()) q.append('vary', a);
   if (studyAxes().length) q.set('seeds', form.elements.seeds.value.trim());
@@ -165,6 +165,13 @@ export function updateShare() {
   }
   for (const k of CLASSROOM) if (PAGE.has(k)) q.set(k, PAGE.get(k));
   if (form.elements.workers.value.trim()) q.set('workers', form.elements.workers.value.trim());
+  // A gallery link keeps naming its entry (preset, size) while the form holds the settings it
+  // opened with, so that reloading or sharing it opens the figure again, its shipped file
+  // included; a changed setting drops them (the figure's note would no longer hold).
+  if (S.preset) {
+    S.preset.q ??= q.toString();
+    if (q.toString() === S.preset.q) q = new URLSearchParams([['preset', S.preset.id], ...(S.preset.size === 'paper' ? [['size', 'paper']] : []), ...q]);
+  }
   const url = `${location.pathname}${q.toString() ? '?' + q : ''}`;
   $('#share').href = url;
   // Page settings other than autorun stay in the address bar (the engine ones not in the share link).

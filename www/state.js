@@ -38,6 +38,9 @@ export const S = {
   // own samples); each shows its own settings and its own action in the toolbar.
   pageMode: 'run',
   extraPairs: [], // spec settings from the URL that have no control (steps, k, repeats, ...)
+  // The gallery entry the link opened ({id, size, q: the share query it opened with}): the
+  // address bar and the share link keep naming it while the form holds those settings.
+  preset: null,
   genExtra: [], // recursion settings from the URL that have no control
   extraVary: [], // a third and further axes from the URL (the form shows two)
   worker: null, // the single run's worker (`landing`: it samples the result a link opens)

@@ -845,6 +845,19 @@ await test('a_short_preset_link_opens_the_entrys_settings', async (page) => {
   await page.goto(`${base}?preset=fig3-tid&size=paper&gpu=0`);
   await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error('fig3-tid: the shipped study did not open from a short link'); });
   assert(/This is the paper's setting/.test(await page.textContent('#preset-note')), `note: ${await page.textContent('#preset-note')}`);
+  // The address bar (and the share link) keeps naming the entry, so a reload opens it again.
+  const named = (u) => new URL(u).searchParams.get('preset') === 'fig3-tid' && new URL(u).searchParams.get('size') === 'paper';
+  assert(named(page.url()) && named(base + (await page.getAttribute('#share', 'href')).replace(/^\//, '')), `address bar ${page.url()}`);
+  await page.reload();
+  await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error(`reloaded ${page.url()}: the shipped study did not open`); });
+  // A setting changed in the form: the link no longer names the figure.
+  await page.fill('[name=seeds]', '2');
+  await page.dispatchEvent('[name=seeds]', 'input');
+  assert(!new URL(page.url()).searchParams.has('preset') && new URL(page.url()).searchParams.get('seeds') === '2', `after a change: ${page.url()}`);
+  // A shipped single run: the form is filled again from the file's spec, the entry still named.
+  await page.goto(`${base}?preset=fig2-chessboard&size=paper&gpu=0`);
+  await page.waitForSelector('#results[data-state=done][data-shipped=true]', { timeout: 60_000 });
+  assert(new URL(page.url()).searchParams.get('preset') === 'fig2-chessboard', `shipped run: ${page.url()}`);
   await page.goto(`${base}?preset=rec-fig1&size=paper&gpu=0`);
   await page.waitForSelector('#generations-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error('rec-fig1: the shipped generations did not open from a short link'); });
   // Its provenance is long: the toolbar shows two lines of it, its button shows all.
