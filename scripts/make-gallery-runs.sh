@@ -95,9 +95,10 @@ except FileNotFoundError:
 old = index.get(id, {})
 # A study (or generations run) resumed from its file adds this session's time to the earlier sessions'.
 earlier = old.get("wall_s", 0) if kind in ("study", "generations") and old.get("command") == cmd else 0
-# A study grown on several machines names each, in the order they joined.
-if earlier and old.get("machine") and machine not in old["machine"]:
-    machine = f"{old['machine']}; then {machine}"
+# A study grown on several machines names each, in the order they joined (one already named
+# keeps the list as it was: it had been cut to that one machine).
+if earlier and old.get("machine"):
+    machine = old["machine"] if machine in old["machine"] else f"{old['machine']}; then {machine}"
 index[id] = {"kind": kind, "command": cmd, "commit": commit, "machine": machine,
              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
              "wall_s": earlier + int(wall),
