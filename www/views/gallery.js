@@ -89,7 +89,7 @@ export function note(el, preset, size, changed = []) {
   const other = size === 'paper' ? 'quick' : 'paper';
   const title = /[.?!]$/.test(preset.title) ? preset.title : `${preset.title}.`;
   el.replaceChildren(text('b', `${preset.figure}: ${title} `), text('span', preset.look + ' '));
-  const whose = oneSize(preset) ? "the entry's" : size === 'paper' ? "the paper's" : 'the quick';
+  const whose = oneSize(preset) ? "the entry's" : size === 'paper' ? "the paper's" : "the quick size's";
   if (changed.length) el.append(text('span', `Changed from ${whose} setting: ${changed.join(', ')}. `, 'changed'));
   if (!oneSize(preset)) {
     const a = text('a', `Open the ${other} size`);
