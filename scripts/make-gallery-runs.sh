@@ -169,7 +169,7 @@ for id in "${IDS[@]}"; do
   child=$!
   # Stopped (Ctrl-C, the end of a session): the study keeps its finished runs, and its
   # provenance this session's time.
-  trap 'kill $child 2>/dev/null; wait $child; keep_chains; provenance "$id" "$verb" "$cmd" $(( SECONDS - start )); echo "$out: stopped, kept what is done" >&2; exit 130' INT TERM
+  trap 'kill $child 2>/dev/null; wait $child; keep_chains; provenance "$id" "$verb" "$cmd" $(( SECONDS - start )); "$bin" verdicts --runs www/runs --json > www/verdicts.json.tmp 2>/dev/null && mv www/verdicts.json.tmp www/verdicts.json; echo "$out: stopped, kept what is done" >&2; exit 130' INT TERM
   wait $child
   rc=$?
   trap - INT TERM
@@ -180,3 +180,6 @@ for id in "${IDS[@]}"; do
   provenance "$id" "$verb" "$cmd" "$wall"
   echo "$out: $wall s, $(du -k "$out" | cut -f1) KB"
 done
+# The page's "What reproduces" view: the verdicts computed from the files as they are now
+# (tests/shipped_runs.rs checks that www/verdicts.json is current).
+"$bin" verdicts --runs www/runs --json > www/verdicts.json.tmp && mv www/verdicts.json.tmp www/verdicts.json

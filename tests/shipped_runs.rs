@@ -181,3 +181,14 @@ fn the_status_script_estimates_missing_runs_from_the_same_nets_in_other_studies(
     assert!(one.contains("2 left (1 of them from another shipped file, at no cost): ~2.0 h from the training time"), "{one}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The page's "What reproduces" view shows www/verdicts.json: it must be what the rules of
+/// src/verdicts.rs compute from today's shipped files (rewrite it with
+/// `collapse-lab verdicts --json > www/verdicts.json`, as scripts/make-gallery-runs.sh does).
+#[test]
+fn the_pages_verdicts_are_what_the_rules_compute_from_the_shipped_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let computed = serde_json::to_value(collapse_lab::verdicts::verdicts(&collapse_lab::verdicts::Folder(root.join("www/runs")))).unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join("www/verdicts.json")).unwrap()).unwrap();
+    assert_eq!(shown, computed, "www/verdicts.json is stale: rerun `collapse-lab verdicts --json > www/verdicts.json`");
+}

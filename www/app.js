@@ -25,6 +25,7 @@ import * as hermiteView from './views/hermite.js';
 import * as runView from './views/run.js';
 import * as store from './store.js';
 import * as studyView from './views/study.js';
+import * as verdictsView from './views/verdicts.js';
 
 function cancel() {
   if (S.study && S.study.workers.length) return cancelStudy();
@@ -134,6 +135,7 @@ async function main() {
   const presets = gallery();
   galleryView.render($('#presets'), presets, galleryPath());
   shippedProvenance().then((index) => galleryView.counts($('#presets'), index));
+  verdictsView.load().then((list) => { const t = verdictsView.tally(list); if (t) $('#verdicts-link').textContent = `Open the verdicts (${t})`; });
   const rec = (id) => presets.find((x) => x.id === id);
   $('#gen-quick').href = `?${rec('rec-fig1').quick}&autorun=1`;
   $('#gen-ode').href = `?${rec('rec-ode-vs-sde').quick}&autorun=1`;
@@ -190,6 +192,13 @@ async function main() {
   const spec = validate();
   if (classroomErrors.length) $('#page-error').textContent = classroomErrors.join('; ') + '.';
   window.collapseLab = { tidCurve, ready: true };
+  // What reproduces: the verdicts the core computed from the shipped files, at the top.
+  if (params.get('view') === 'verdicts') {
+    const box = $('#verdicts-view');
+    box.hidden = false;
+    verdictsView.render(box, await verdictsView.load());
+    box.scrollIntoView();
+  }
   if (params.get('view') === 'hermite') {
     const box = $('#hermite-view');
     box.hidden = false;
@@ -198,9 +207,10 @@ async function main() {
   }
   // A single run kept in this browser shows at once, instead of running again.
   const single = S.mode === 'run' && !studyAxes().length;
-  const stored = spec && params.get('view') !== 'hermite' ? await (single ? showStored(spec) : showStoredMany()) : false;
+  const own = !['hermite', 'verdicts'].includes(params.get('view'));
+  const stored = spec && own ? await (single ? showStored(spec) : showStoredMany()) : false;
   // A gallery link at paper size whose trained run ships with the page: sampled here at once.
-  const match = !stored && single && spec && params.get('view') !== 'hermite' ? shippedFor(spec, presets, params.get('preset')) : null;
+  const match = !stored && single && spec && own ? shippedFor(spec, presets, params.get('preset')) : null;
   if (match && !params.has('preset')) galleryView.note($('#preset-note'), match, 'paper');
   const shipped = match ? await openShipped(spec, match.id)
     : !stored && spec && ['study', 'generations'].includes(S.pageMode) && params.get('size') === 'paper'

@@ -30,6 +30,7 @@ mod run;
 mod study;
 mod tid;
 mod torch_script;
+mod verdicts;
 
 use generations::cmd_generations;
 use gallery::cmd_gallery;
@@ -38,6 +39,7 @@ use run::cmd_run;
 use study::cmd_study;
 use tid::cmd_tid;
 use torch_script::cmd_torch_script;
+use verdicts::cmd_verdicts;
 
 use crate::engine::block_on;
 use crate::experiment::{self, overrides, Event, ExperimentSpec};
@@ -59,6 +61,8 @@ USAGE
                           [--gen-size M] [--warm-start] [--seeds K] [--jobs J] [--out DIR]
                           [--restart]
   collapse-lab hermite [--mu M] [--max-degree P] [--nodes N]
+  collapse-lab verdicts [--runs DIR] [--json]  what reproduces: a verdict per claim of both
+                          papers, computed from the shipped runs (default www/runs)
   collapse-lab gallery [--size quick|paper]   the page's gallery: each figure's command line
   collapse-lab gallery --shipped              the presets whose paper run ships with the page
   collapse-lab gallery --command ID [--size S]  one preset's command (paper size by default)
@@ -242,8 +246,9 @@ pub fn main(args: Vec<String>) -> i32 {
         Some("hermite") => cmd_hermite(&args[1..]),
         Some("gallery") => cmd_gallery(&args[1..]),
         Some("torch-script") => cmd_torch_script(&args[1..]),
+        Some("verdicts") => cmd_verdicts(&args[1..]),
         Some(other) if !other.starts_with("--") => Err(CliError::Usage(format!(
-            "unknown command {other:?}; use run, study, generations, tid, hermite, gallery, torch-script, bench or help"
+            "unknown command {other:?}; use run, study, generations, tid, hermite, gallery, verdicts, torch-script, bench or help"
         ))),
         _ => cmd_run(&args),
     };

@@ -337,7 +337,7 @@ pub static PAGE_PARAMS: &[(&str, &str)] = &[
     ("embed", "1: compact layout for an iframe"),
     ("gpu", "auto (default), 1, 0 or time: which engine trains"),
     ("lose-gpu-after", "N: destroy the GPU device after iteration N (to see the fallback)"),
-    ("view", "hermite or generations: open that view"),
+    ("view", "verdicts, hermite or generations: open that view (verdicts: what reproduces, claim by claim)"),
     ("hide", "controls or boxes to hide (classroom)"),
     ("lock", "controls or boxes to lock at the link's value (classroom)"),
     ("question", "a question shown above the results (classroom)"),

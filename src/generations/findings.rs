@@ -35,12 +35,30 @@ fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
 }
 
 /// One (sampler, a) cell's late figures over its chains.
-struct Cell {
-    sampler: String,
-    fresh: f64,
-    late_d: Stat,
+pub(crate) struct Cell {
+    pub sampler: String,
+    pub fresh: f64,
+    pub late_d: Stat,
     d0: Stat,
     late_tid: Stat,
+}
+
+/// The whole chains of a generations run, parsed (one stopped early has no late generations
+/// to average), and its number of generations.
+fn whole_chains(g: &GenerationsResult) -> (Vec<ChainResult>, usize) {
+    let n = g.base.recursion.as_ref().map(|r| r.generations).unwrap_or(0);
+    let parsed: Vec<ChainResult> = g.runs.iter().filter_map(|v| serde_json::from_value(v.clone()).ok()).collect();
+    (parsed.into_iter().filter(|c| c.error.is_none() && c.generations.len() == n + 1).collect(), n)
+}
+
+/// Each (sampler, a) cell's late D over its whole chains (the verdicts read them).
+pub(crate) fn late_cells(g: &GenerationsResult) -> Vec<Cell> {
+    let (chains, n) = whole_chains(g);
+    if chains.is_empty() || n == 0 {
+        return Vec::new();
+    }
+    let refs: Vec<&ChainResult> = chains.iter().collect();
+    cells(&refs, n, tid_radius(g))
 }
 
 fn cells(chains: &[&ChainResult], n: usize, e: Option<f64>) -> Vec<Cell> {
@@ -95,10 +113,9 @@ pub(crate) fn list(items: &[String]) -> String {
 
 /// The findings of a generations run, one sentence each.
 pub fn findings(g: &GenerationsResult) -> Vec<String> {
-    let n = g.base.recursion.as_ref().map(|r| r.generations).unwrap_or(0);
-    let parsed: Vec<ChainResult> = g.runs.iter().filter_map(|v| serde_json::from_value(v.clone()).ok()).collect();
     // Whole chains only: one stopped early has no late generations to average.
-    let chains: Vec<&ChainResult> = parsed.iter().filter(|c| c.error.is_none() && c.generations.len() == n + 1).collect();
+    let (parsed, n) = whole_chains(g);
+    let chains: Vec<&ChainResult> = parsed.iter().collect();
     let mut out = Vec::new();
     if chains.is_empty() || n == 0 {
         return out;

@@ -107,13 +107,49 @@ fn label(name: &str) -> String {
     }
 }
 
+/// "mean ± sd", and where one seed lies far from the rest (see [`outlier`]) the median beside it
+/// and that seed: "1.0 ± 0.9 (median 0.62; seed 1 at 2.53 is far from the rest)".
 pub(crate) fn pm(s: &Stat) -> String {
     let m = s.mean.unwrap_or(f64::NAN);
+    let far = outlier(s).map(|(i, v, med)| format!(" (median {}; seed {i} at {} is far from the rest)", sig(med), sig(v))).unwrap_or_default();
     match s.std {
-        Some(sd) => format!("{} ± {}", sig(m), sig(sd)),
+        Some(sd) => format!("{} ± {}{far}", sig(m), sig(sd)),
         None => sig(m),
     }
 }
+
+/// The median of finite values (`None` when there are none).
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) })
+}
+
+/// The seed farthest from the median, where it is far from the rest: at least four seeds with
+/// values, and its distance to the median more than [`FAR`] times the median absolute
+/// deviation (a robust spread the far seed itself barely moves). Its index in seed order, its
+/// value and the median. It must also differ from the median by more than half the median's size,
+/// so that five tightly grouped seeds do not name one a few percent off.
+pub fn outlier(s: &Stat) -> Option<(usize, f64, f64)> {
+    let v: Vec<(usize, f64)> = s.values.iter().enumerate().filter_map(|(i, x)| x.filter(|x| x.is_finite()).map(|x| (i, x))).collect();
+    if v.len() < 4 {
+        return None;
+    }
+    let xs: Vec<f64> = v.iter().map(|(_, x)| *x).collect();
+    let med = median(&xs)?;
+    let mad = median(&xs.iter().map(|x| (x - med).abs()).collect::<Vec<_>>())?;
+    let (i, x) = v.iter().copied().max_by(|a, b| (a.1 - med).abs().total_cmp(&(b.1 - med).abs()))?;
+    let d = (x - med).abs();
+    (mad > 0.0 && d > FAR * mad && d > 0.5 * med.abs()).then_some((i, x, med))
+}
+
+/// How many median absolute deviations from the median make a seed far from the rest (5: about
+/// 3.4 standard deviations of a normal sample).
+pub const FAR: f64 = 5.0;
 
 pub(crate) fn sig(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {

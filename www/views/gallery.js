@@ -63,8 +63,19 @@ export function render(box, presets, path) {
   const details = document.createElement('details');
   details.id = 'gallery';
   const summary = text('summary', 'A path through the papers: ');
-  summary.append(text('span', path.map((s, i) => `${i + 1}. ${s.title.split(':')[0]}`).join(' → '), 'path-steps'), ` (${presets.length} figures)`);
+  summary.append(text('span', ['0. What reproduces', ...path.map((s, i) => `${i + 1}. ${s.title.split(':')[0]}`)].join(' → '), 'path-steps'), ` (${presets.length} figures)`);
   details.append(summary);
+  // The answer first: what reproduces, claim by claim (views/verdicts.js), a step of its own.
+  const verdicts = document.createElement('section');
+  verdicts.className = 'step';
+  verdicts.id = 'step-verdicts';
+  const open = text('a', 'Open the verdicts');
+  open.href = '?view=verdicts';
+  open.id = 'verdicts-link';
+  const vp = text('p', 'Which claims of the two papers hold here? One row per claim and per open question, with the lab\'s verdict (reproduced, partly, not reproduced, not tested) computed from the shipped runs, the numbers behind it and a link to its figure: ', 'step-text');
+  vp.append(open, '.');
+  verdicts.append(text('h3', '0. What reproduces'), vp);
+  details.append(verdicts);
   const byId = new Map(presets.map((p) => [p.id, p]));
   path.forEach((step, i) => {
     const sec = document.createElement('section');
