@@ -628,13 +628,13 @@ fn recursive_ode_vs_sde(g: Option<&GenerationsResult>) -> Verdict {
 /// The review's open questions, each a study of deterministic against stochastic samplers:
 /// (id, figure, claim, preset, deterministic samplers, stochastic one).
 const OPEN: &[(&str, &str, &str, &str, &[&str], &str)] = &[
-    ("equal-compute", "Open question", "The paper reports collapse with the ODE at 100 network evaluations against the SDE's 1000; the review asks: does it persist at equal compute? (the deterministic samplers at every budget, 10 to 1000 evaluations)", "open-nfe", &["ode", "dpm2"], "sde"),
-    ("heun", "Open question", "The paper compares Euler-type solvers only; the review asks: does a second-order deterministic solver (Heun's method, as in EDM) collapse too?", "open-nfe", &["heun"], "sde"),
-    ("training-length", "Open question", "The paper ties collapse to fitting; the review asks: does it persist as nets train shorter and longer (1k to 30k iterations)?", "open-iters", &["ode", "heun"], "sde"),
-    ("edm", "Open question", "EDM reports its deterministic sampler as good as its stochastic one; the review asks: does collapse persist in EDM's design space (ve process, denoiser target, preconditioning, Heun)? 2D chessboard.", "open-edm", &["heun", "ode"], "edm-sde"),
-    ("edm-nd", "Open question", "The same EDM question on the 10-D mixture with the paper's 2 × 1000 net.", "open-edm-nd", &["heun", "ode"], "edm-sde"),
+    ("equal-compute", "Open question", "The review asks: the paper's ODE spent 100 network evaluations and its SDE 1000; does collapse persist at equal compute (every budget from 10 to 1000 evaluations)?", "open-nfe", &["ode", "dpm2"], "sde"),
+    ("heun", "Open question", "The review asks: the paper compares Euler-type solvers only; does a second-order deterministic solver (Heun's method, as in EDM) collapse too?", "open-nfe", &["heun"], "sde"),
+    ("training-length", "Open question", "The review asks: the paper ties collapse to fitting; does it persist as nets train shorter and longer (1k to 30k iterations)?", "open-iters", &["ode", "heun"], "sde"),
+    ("edm", "Open question", "The review asks: EDM reports its deterministic sampler as good as its stochastic one; does collapse persist in EDM's design space (ve process, denoiser target, preconditioning, Heun)? 2D chessboard.", "open-edm", &["heun", "ode"], "edm-sde"),
+    ("edm-nd", "Open question", "The review asks the EDM question again on the 10-D mixture with the paper's 2 × 1000 net.", "open-edm-nd", &["heun", "ode"], "edm-sde"),
     ("flow-matching", "Open question", "The review asks: does collapse persist in flow matching (the linear path, the velocity target)? 2D chessboard, eps and v targets, uniform and logit-normal training times.", "open-flow-matching", &["ode", "heun"], "sde"),
-    ("flow-matching-nd", "Open question", "The same flow-matching question on the 10-D mixture with the paper's 2 × 1000 net.", "open-flow-matching-nd", &["ode", "heun"], "sde"),
+    ("flow-matching-nd", "Open question", "The review asks the flow-matching question again on the 10-D mixture with the paper's 2 × 1000 net.", "open-flow-matching-nd", &["ode", "heun"], "sde"),
 ];
 
 fn open_questions(study: &dyn Fn(&str) -> Option<StudyResult>) -> Vec<Verdict> {
@@ -680,7 +680,7 @@ fn flow_matching_split(s: &StudyResult, det: &str, sto: &str) -> Vec<String> {
 }
 
 fn robustness(r: Option<&Value>) -> Verdict {
-    const CLAIM: &str = "The paper reports TID at one Hill's k and a few radii e; the review asks: does the verdict (the ODE's TID above the SDE's) hang on the choice of e and k?";
+    const CLAIM: &str = "The review asks: the paper reports TID at one Hill's k and a few radii e; does the verdict (the ODE's TID above the SDE's) hang on the choice of e and k?";
     const RULE: &str = "Over the shipped run's grid of e and k (one seed), each cell's ODE TID against the SDE's with the ± sd of the estimates: no cell with the SDE clearly above and the ODE clearly above in at least half the cells → reproduced; the ODE clearly above in more cells than the SDE → partly; otherwise not reproduced.";
     let links: &[&str] = &["open-robustness"];
     let grid = r.and_then(|r| r.get("tid_grid"));

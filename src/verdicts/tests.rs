@@ -49,8 +49,11 @@ fn every_claim_has_one_verdict_with_numbers_a_rule_and_a_gallery_link() {
         for l in v.links {
             assert!(crate::experiment::presets::preset(l).is_some(), "{}: link {l} is a gallery entry", v.id);
         }
-        let whose = v.claim.starts_with("The paper reports") || v.claim.starts_with("The recursive-training paper reports")
-            || v.figure == "Open question" || v.claim.starts_with("Both papers");
+        let whose = if v.figure == "Open question" {
+            v.claim.starts_with("The review asks")
+        } else {
+            v.claim.starts_with("The paper reports") || v.claim.starts_with("The recursive-training paper reports") || v.claim.starts_with("Both papers")
+        };
         assert!(whose, "{}: the claim says whose it is: {}", v.id, v.claim);
     }
 }
@@ -173,4 +176,16 @@ fn a_seed_far_from_the_rest_is_named_and_tight_seeds_are_not() {
     assert_eq!((i, v, med), (1, 2.53, 0.62));
     assert!(outlier(&stat([0.84, 0.9, 0.62, 0.77, 0.59].iter().map(|v| Some(*v)).collect())).is_none());
     assert!(outlier(&stat([1.0, 5.0, 1.0].iter().map(|v| Some(*v)).collect())).is_none(), "three seeds: too few to call one far");
+}
+
+#[test]
+fn a_figure_whose_claim_is_the_papers_says_so_in_its_caption() {
+    // The gallery's "look for" text states the paper's expectation; the lab's own answer is the
+    // computed finding under it (and the verdict here).
+    for v in verdicts(&shipped) {
+        let who = ["The paper reports", "The recursive-training paper reports"].into_iter().find(|w| v.claim.starts_with(w));
+        let Some(who) = who else { continue };
+        let p = crate::experiment::presets::preset(v.links[0]).unwrap();
+        assert!(p.look.starts_with(&format!("{who}:")), "{}: its caption should begin \"{who}:\": {}", p.id, p.look);
+    }
 }

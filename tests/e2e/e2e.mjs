@@ -1206,6 +1206,47 @@ await test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (pa
   assert(h > 600, `reported height ${h}`);
 });
 
+// What reproduces: the verdicts view shows, claim by claim, what `collapse-lab verdicts` computes
+// from the shipped files (the same outcomes and numbers), at laptop and phone size, and every
+// row's link opens its figure's gallery entry.
+await test('the_verdicts_view_shows_the_clis_verdicts_and_every_link_opens_its_figure', async (page) => {
+  const cli = JSON.parse(execFileSync(cliBin, ['verdicts', '--runs', path.join(dist, 'www/runs'), '--json'], { encoding: 'utf8' }));
+  for (const [w, h] of [[1366, 768], [390, 844]]) {
+    await page.setViewportSize({ width: w, height: h });
+    await page.goto(`${base}?view=verdicts&gpu=0`);
+    await page.waitForSelector('#verdicts-view li.verdict', { timeout: 15_000 });
+    const rows = await page.$$eval('#verdicts-view li.verdict', (lis) => lis.map((li) => ({ id: li.dataset.claim, outcome: li.className.replace('verdict ', ''),
+      badge: li.querySelector('.badge').textContent, numbers: [...li.querySelectorAll('.verdict-numbers li')].map((x) => x.textContent),
+      links: [...li.querySelectorAll('.verdict-links a')].map((a) => a.dataset.preset) })));
+    assert(rows.length === cli.length, `${rows.length} rows in the page, ${cli.length} verdicts from the CLI`);
+    cli.forEach((v, i) => {
+      const r = rows[i];
+      assert(r.id === v.id && r.outcome === v.outcome && r.badge === v.outcome.replace('-', ' '), `${v.id}: the page says ${r.id} ${r.outcome}, the CLI ${v.outcome}`);
+      assert(JSON.stringify(r.numbers) === JSON.stringify(v.numbers) && JSON.stringify(r.links) === JSON.stringify(v.links), `${v.id}: other numbers or links than the CLI's`);
+    });
+    assert(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), `${w}x${h}: the page scrolls sideways`);
+    const top = await page.$eval('#verdicts-view h2', (el) => el.getBoundingClientRect().top);
+    assert(top >= 0 && top < h / 2, `${w}x${h}: the verdicts are not on the first screen (heading at ${top})`);
+    await page.screenshot({ path: path.join(outDir, `verdicts-${w}x${h}.png`), fullPage: false });
+  }
+  // The gallery's step 0 leads there with the tally.
+  await page.goto(`${base}?gpu=0`);
+  await ready(page, 'the bare URL');
+  await page.waitForFunction(() => /reproduced/.test(document.querySelector('#verdicts-link').textContent), null, { timeout: 10_000 });
+  assert((await page.getAttribute('#verdicts-link', 'href')) === '?view=verdicts', 'the gallery does not link the verdicts');
+  // Every row's figure link opens that gallery entry (its note names the figure).
+  const ids = [...new Set(cli.flatMap((v) => v.links.slice(0, 1)))];
+  for (const id of ids) {
+    await page.goto(`${base}?preset=${id}&size=paper&gpu=0`);
+    await ready(page, id);
+    const note = await page.textContent('#preset-note');
+    assert(!(await page.isHidden('#preset-note')) && note.length > 20, `${id}: the link did not open its figure (${note})`);
+    if (id === 'prop1-hermite') assert(!(await page.isHidden('#hermite-view')), 'the Hermite link did not open its view');
+    assert((await page.textContent('#page-error')) === '', `${id}: ${await page.textContent('#page-error')}`);
+  }
+  console.log(`  ${cli.length} verdicts as the CLI's at 1366x768 and 390x844; ${ids.length} figure links open their entries`);
+});
+
 await browser.close();
 server.close();
 console.log(`e2e: ${passed} passed, ${failed} failed`);
