@@ -6,6 +6,21 @@ use crate::points::Points;
 use crate::rng::{self, Stream};
 use crate::sample::{self, EpsModel, ExactEps, RecordPlan, RunOptions};
 
+/// The times MAE(t) and DSM(t) are measured at: the spec's, a time past the process's end (the
+/// default t = 1 on the linear path, which ends at 0.999) at that end, each once.
+pub fn times(spec: &ExperimentSpec) -> Vec<f64> {
+    use crate::diffusion::Process;
+    let end = spec.process.t_max();
+    let mut out: Vec<f64> = Vec::new();
+    for &t in &spec.diagnostics.times {
+        let t = t.min(end);
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
 /// The see-saw diagnostics of SPEC §7 for `model`: MAE and DSM at the spec's times on a fresh
 /// draw, and, for the mixtures, the velocity-error correlation along each sampler's paths from
 /// the first points of `init`, and the velocity field.
@@ -17,7 +32,7 @@ pub fn see_saw(spec: &ExperimentSpec, model: &dyn EpsModel, init: &Points) -> Di
     rng::fill_normal(&mut rng::stream(spec.seed, Stream::Diagnostics, 1), &mut eps);
     let exact = spec.dataset.mixture(spec.dim).map(|mixture| ExactEps { mixture, process: spec.process });
     let exact_ref = exact.as_ref().map(|e| e as &dyn EpsModel);
-    let (mae_velocity, dsm_at_t) = diagnostics::mae_and_dsm(model, exact_ref, &spec.process, &x0, &eps, &g.times);
+    let (mae_velocity, dsm_at_t) = diagnostics::mae_and_dsm(model, exact_ref, &spec.process, &x0, &eps, &times(spec));
     let mut out = Diagnostics { points: g.points, mae_velocity, dsm_at_t, ..Default::default() };
     let Some(exact) = exact_ref else {
         out.notes.push(format!(

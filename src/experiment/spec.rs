@@ -650,12 +650,12 @@ impl ExperimentSpec {
         if g.times.is_empty() || g.times.len() > DIAG_TIMES {
             return err("diagnostics.times", format!("give 1 to {DIAG_TIMES} times"));
         }
-        // Checked against the process's end only when the diagnostics run: the default time 1 is
-        // past the linear process's t_max (0.999), which must not block a run without them.
+        // A time past the process's end (the default 1 on the linear path, whose t_max is
+        // 0.999) is measured at that end (experiment::diagnose::times), so the default fits
+        // every process.
         for &t in &g.times {
-            let hi = if g.enabled { t_max } else { 1.0 };
-            if !(t.is_finite() && t >= t_eps && t <= hi) {
-                return err("diagnostics.times", format!("every time must be in {t_eps}..={hi}, got {t}"));
+            if !(t.is_finite() && t >= t_eps && t <= 1.0) {
+                return err("diagnostics.times", format!("every time must be in {t_eps}..=1 (one past the process's end, {t_max}, is measured there), got {t}"));
             }
         }
         in_range("diagnostics.trajectories", g.trajectories, 1, crate::sample::BLOCK)?;
