@@ -495,6 +495,7 @@ pub const SHIPPED: &[&str] = &[
     "open-nfe",
     "open-robustness",
     "open-flow-matching",
+    "open-flow-matching-why",
     "open-edm",
     "open-iters",
 ];

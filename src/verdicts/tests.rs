@@ -189,3 +189,17 @@ fn a_figure_whose_claim_is_the_papers_says_so_in_its_caption() {
         assert!(p.look.starts_with(&format!("{who}:")), "{}: its caption should begin \"{who}:\": {}", p.id, p.look);
     }
 }
+
+/// The flow-matching row's explanation, on the shipped diagnostics study: the eps target's
+/// velocity error near t = 1 is above the v target's.
+#[test]
+fn the_eps_targets_velocity_error_near_t_1_exceeds_the_v_targets_on_the_shipped_study() {
+    let s: StudyResult = serde_json::from_value(shipped("open-flow-matching-why").expect("www/runs/open-flow-matching-why.json ships")).unwrap();
+    let hi = s.cells[0].metrics.keys().filter_map(|k| k.strip_prefix("mae_velocity@")?.parse::<f64>().ok()).fold(0.0, f64::max);
+    assert!(hi > 0.99, "a time near 1: {hi}");
+    let m = |t: &str| cell_stat(&s, &[("target", t)], &format!("mae_velocity@{hi}")).unwrap().clone();
+    let (e, v) = (m("eps"), m("v"));
+    assert!(above(&e, &v), "eps {:?} against v {:?}", e.mean, v.mean);
+    let fm = verdicts(&shipped).into_iter().find(|v| v.id == "flow-matching").unwrap();
+    assert!(fm.numbers.iter().any(|n| n.starts_with("Why (the lab's diagnostics")), "the row cites the diagnostics: {:?}", fm.numbers);
+}
