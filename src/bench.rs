@@ -15,11 +15,14 @@ use crate::sample::{self, SamplerKind, TrainedNet};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// println! that ignores a closed stdout (`bench | head`) instead of panicking.
+/// println! that ends quietly on a closed stdout (`bench | head`) and with an error on any other
+/// failed write (crate::cli::stdout_failed).
 macro_rules! say {
     ($($t:tt)*) => {{
         use std::io::Write;
-        let _ = writeln!(std::io::stdout(), $($t)*);
+        if let Err(e) = writeln!(std::io::stdout(), $($t)*) {
+            crate::cli::stdout_failed(e);
+        }
     }};
 }
 

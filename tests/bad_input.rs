@@ -522,3 +522,74 @@ fn fuzz_the_saved_run_reader() {
     }
     assert!(opened > 10 && refused > 100, "{opened} opened, {refused} refused: the fuzzer does not reach both sides");
 }
+
+/// Issue 41: a failed write is an error, a refused command changes nothing, one writer per file.
+#[test]
+fn a_failed_write_to_stdout_is_an_error_and_a_closed_pipe_is_not() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    let st = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).arg("gallery").stdout(full).stderr(Stdio::piped()).output().unwrap();
+    assert_eq!(st.status.code(), Some(1), "a full disk under stdout must not exit 0");
+    assert!(String::from_utf8_lossy(&st.stderr).contains("error: writing to stdout"), "{}", String::from_utf8_lossy(&st.stderr));
+    // A reader that reads nothing and has gone before the output starts: a quiet end.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).arg("gallery").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    drop(child.stdout.take());
+    let st = child.wait_with_output().unwrap();
+    assert_eq!(st.status.code(), Some(0), "{}", String::from_utf8_lossy(&st.stderr));
+}
+
+#[test]
+fn a_refused_study_writes_nothing_and_restart_empties_only_after_every_check() {
+    let f = tmp("refused-restart.json");
+    let fs_ = f.to_str().unwrap();
+    let b = ["--dataset", "mog", "--width", "16", "--iters", "200", "--batch", "200", "--n-samples", "300", "--quiet"];
+    let mut args = vec!["study"];
+    args.extend_from_slice(&b);
+    args.extend_from_slice(&["--vary", "nfe=10,20", "--seeds", "1", "--out", fs_]);
+    let (code, _, err) = lab(&args);
+    assert_eq!(code, 0, "{err}");
+    let before = std::fs::read_to_string(&f).unwrap();
+    let mut again = args.clone();
+    again.extend_from_slice(&["--restart", "--reuse", "/nonexistent/missing.json"]);
+    let (code, _, err) = lab(&again);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), before, "a refused --restart emptied the study");
+    // A refused new study creates no file.
+    let g = tmp("refused-new.json");
+    let mut new = args.clone();
+    let i = new.iter().position(|a| *a == fs_).unwrap();
+    new[i] = g.to_str().unwrap();
+    new.extend_from_slice(&["--reuse", "/nonexistent/missing.json"]);
+    assert_eq!(lab(&new).0, 2);
+    assert!(!g.exists(), "a refused study left a file");
+}
+
+#[test]
+fn two_studies_on_one_out_file_the_second_is_refused_and_a_stale_lock_is_taken_over() {
+    let f = tmp("locked.json");
+    let fs_ = f.to_str().unwrap();
+    let study = |iters: &str| -> Vec<String> {
+        ["study", "--dataset", "mog", "--width", "64", "--iters", iters, "--batch", "500", "--n-samples", "300", "--quiet", "--vary", "nfe=10,20", "--seeds", "1", "--out", fs_]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let mut first = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).args(study("40000")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let lock = f.with_file_name(".locked.json.collapse-lab-lock");
+    let t = std::time::Instant::now();
+    while !lock.exists() && t.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(lock.exists(), "the first study holds no lock");
+    let args: Vec<String> = study("200");
+    let (code, _, err) = lab(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&format!("pid {}", first.id())) && err.contains("is writing it"), "{err}");
+    first.kill().unwrap();
+    first.wait().unwrap();
+    // Killed, it could not remove its lock: the next study takes it over, and removes it at the end.
+    assert!(lock.exists());
+    let (code, _, err) = lab(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("left by a process that is gone"), "{err}");
+    assert!(!lock.exists(), "the lock outlived its study");
+}

@@ -37,9 +37,12 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     let jobs = jobs_of(&f)?;
     let out = f.get("--out");
     let mut records = Vec::new();
+    // Held to the end of the command: a second generations run on this folder is refused.
+    let mut _lock = None;
     if let Some(dir) = out {
         if !f.has("--print-plan") {
             check_out_dir("--out", dir)?;
+            _lock = Some(lock_output("--out", std::path::Path::new(dir), true)?);
         }
         records = resume_generations(&plan, dir, f.has("--restart"))?;
     }
@@ -56,15 +59,16 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
         print_plan_of(&plan, &records, records.len() - reused);
         return Ok(());
     }
-    // A resumed file holds this plan from the start (as a study's): with more seeds or values
-    // it says so before its first new chain ends. A new one is written at its first chain.
+    let quiet = f.has("--quiet");
+    let backend = backend_of(&f)?;
+    // Every check has passed (a refused command writes nothing): a resumed file holds this plan
+    // from the start (as a study's): with more seeds or values it says so before its first new
+    // chain ends. A new one is written at its first chain.
     if let (Some(dir), true) = (out, from_file || reused > 0) {
         let g = generations::aggregate(&plan, &records);
         write_file(dir, "generations.json", &serde_json::to_string(&g).unwrap())?;
         write_file(dir, "generations.csv", &generations::to_csv(&g))?;
     }
-    let quiet = f.has("--quiet");
-    let backend = backend_of(&f)?;
     let run_one = |run: &study::PlannedRun, backend: experiment::Backend| -> study::RunRecord {
         let label = format!("a={} {} seed={}", run.settings["fresh"], run.settings["gen-sampler"], run.spec.seed);
         let mut last = String::new();

@@ -3,16 +3,15 @@
 //! torch_script.rs), the flags, the shared checks and the file writing here.
 //! Progress goes to stderr, one JSON object to stdout. Usage errors exit 2, failures exit 1.
 
-/// `print!` for the commands' output that ends the program quietly (exit 0) when stdout is
-/// closed, as in `collapse-lab gallery | head -1`, instead of panicking on the broken pipe.
+/// `print!` for the commands' output: it ends the program quietly (exit 0) when stdout is
+/// closed, as in `collapse-lab gallery | head -1`, and with an error (exit 1) on any other
+/// failed write, a full disk say ([`stdout_failed`]).
 macro_rules! out {
     ($($t:tt)*) => {{
         use std::io::Write;
         let mut o = std::io::stdout().lock();
         if let Err(e) = write!(o, $($t)*).and_then(|_| o.flush()) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
+            $crate::cli::stdout_failed(e);
         }
     }};
 }
@@ -533,17 +532,87 @@ fn backend_of(f: &Flags) -> Result<experiment::Backend, CliError> {
     })
 }
 
-/// Creates `dir` and checks a file can be written there (an empty name, a regular file, /proc
-/// ... fail here, before any work).
+/// Checks, before any work and without writing anything that stays, that files can be written
+/// in `dir`: in it where it exists (an empty name, a regular file, /proc ... fail here), else in
+/// the nearest folder above it that exists (the folder itself is made at the first write).
 fn check_out_dir(flag: &str, dir: &str) -> Result<(), CliError> {
     if dir.trim().is_empty() {
         return Err(CliError::Usage(format!("{flag}: needs a folder name")));
     }
-    std::fs::create_dir_all(dir).map_err(|e| CliError::Usage(format!("{flag} {dir}: cannot create this folder: {e}")))?;
-    let probe = std::path::Path::new(dir).join(".collapse-lab-write-check");
-    std::fs::write(&probe, b"").map_err(|e| CliError::Usage(format!("{flag} {dir}: cannot write here: {e}")))?;
+    let path = std::path::Path::new(dir);
+    if path.exists() && !path.is_dir() {
+        return Err(CliError::Usage(format!("{flag} {dir}: cannot create this folder: a file of that name is there")));
+    }
+    let mut at = path;
+    while !at.exists() {
+        at = match at.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+    }
+    let what = if at == path { "cannot write here" } else { "cannot create this folder" };
+    if !at.is_dir() {
+        return Err(CliError::Usage(format!("{flag} {dir}: {what}: {} is not a folder", at.display())));
+    }
+    let probe = at.join(format!(".collapse-lab-write-check.{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| CliError::Usage(format!("{flag} {dir}: {what}: {e}")))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
+}
+
+/// An exclusive hold on an output (a `study --out` file, a `generations --out` folder, a
+/// `--save-run` file) for the life of the command: a lock file beside it holding this process's
+/// id, removed when the command ends. A second command on the same output is refused (exit 2)
+/// while the first runs; a lock left by a process that is gone (killed) is taken over.
+struct OutputLock(std::path::PathBuf);
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The lock file of `target`: `.NAME.collapse-lab-lock` beside a file, inside a folder.
+fn lock_path(target: &std::path::Path, folder: bool) -> std::path::PathBuf {
+    if folder {
+        return target.join(".collapse-lab-lock");
+    }
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    target.with_file_name(format!(".{name}.collapse-lab-lock"))
+}
+
+fn lock_output(flag: &str, target: &std::path::Path, folder: bool) -> Result<OutputLock, CliError> {
+    use std::io::Write;
+    if folder {
+        std::fs::create_dir_all(target).map_err(|e| CliError::Usage(format!("{flag} {}: cannot create this folder: {e}", target.display())))?;
+    }
+    let lock = lock_path(target, folder);
+    for _ in 0..3 {
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&lock) {
+            Ok(mut f) => {
+                let _ = write!(f, "{}", std::process::id());
+                return Ok(OutputLock(lock));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let holder = std::fs::read_to_string(&lock).ok().and_then(|t| t.trim().parse::<u32>().ok());
+                let alive = holder.is_some_and(|pid| std::path::Path::new("/proc").join(pid.to_string()).exists());
+                if alive {
+                    return Err(CliError::Usage(format!(
+                        "{flag} {}: another collapse-lab (pid {}) is writing it (lock {}); wait for it to end, or choose another {}",
+                        target.display(),
+                        holder.unwrap_or(0),
+                        lock.display(),
+                        if folder { "folder" } else { "file" }
+                    )));
+                }
+                // Stale: its process is gone (killed before it could remove the lock).
+                eprintln!("note: {} was left by a process that is gone (pid {}); taking it over", lock.display(), holder.map(|p| p.to_string()).unwrap_or_else(|| "unreadable".into()));
+                let _ = std::fs::remove_file(&lock);
+            }
+            Err(e) => return Err(CliError::Usage(format!("{flag} {}: cannot lock it ({}): {e}", target.display(), lock.display()))),
+        }
+    }
+    Err(CliError::Usage(format!("{flag} {}: could not take its lock {}", target.display(), lock.display())))
 }
 
 /// Checks before any work that `path` can be written (its folder exists, it is not a folder).
@@ -561,18 +630,30 @@ fn check_out_file(flag: &str, path: &str) -> Result<(), CliError> {
     if !existed {
         let _ = std::fs::remove_file(p);
     }
+    // The file is written whole through a temporary file beside it, then renamed
+    // (write_atomic): that needs the folder writable too, not only the file.
+    let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let probe = dir.join(format!(".collapse-lab-write-check.{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| CliError::Usage(format!("{flag} {path}: cannot write in its folder {}: {e}", dir.display())))?;
+    let _ = std::fs::remove_file(probe);
     Ok(())
 }
 
 /// Prints `text` to stdout; a reader that has gone (a closed pipe) is not an error.
 fn emit(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = writeln!(out, "{text}").and_then(|_| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
+    out!("{text}\n");
+}
+
+/// What a failed write to stdout does: a reader that has gone (a closed pipe, as in
+/// `collapse-lab gallery | head -1`) ends the program quietly (exit 0); any other error (a
+/// full disk under `> file`, /dev/full) is an error (exit 1), so a cut output never looks
+/// complete.
+pub(crate) fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
     }
+    eprintln!("error: writing to stdout: {e}");
+    std::process::exit(1);
 }
 
 /// Writes `dir/name`, creating `dir` if needed.

@@ -78,6 +78,8 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
         }
         check_out_file("--save-run", path)?;
     }
+    // Held to the end of the command: a second run saving to this file is refused while it runs.
+    let _lock = f.get("--save-run").map(|p| lock_output("--save-run", std::path::Path::new(p), false)).transpose()?;
     let result = match opened {
         Some(o) => block_on(async {
             match remeasure {

@@ -40,7 +40,14 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     }
     let out = f.get("--out").map(std::path::PathBuf::from);
     let mut records = Vec::new();
-    let mut from_file = false;
+    // Held to the end of the command: a second study on this file is refused while it runs.
+    let _lock = match &out {
+        Some(path) if !print_plan => {
+            check_out_file("--out", &path.to_string_lossy())?;
+            Some(lock_output("--out", path, false)?)
+        }
+        _ => None,
+    };
     if let Some(path) = &out {
         check_out_file("--out", &path.to_string_lossy())?;
         if path.exists() && std::fs::metadata(path).is_ok_and(|m| m.len() > 0) && !(f.has("--restart") && is_study_file(path)) {
@@ -62,11 +69,7 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
                 )));
             }
             records = resumed.kept;
-            from_file = true;
             eprintln!("resuming {}: {} of {} runs already done", path.display(), records.len(), plan.runs.len());
-        } else if !print_plan {
-            // Fail now, not after hours of training, if the file cannot be written.
-            save_study(path, &study::aggregate(&plan, &records))?;
         }
     }
     // Runs another study already made: the same spec and seed is the same run (bit for bit on
@@ -86,14 +89,15 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
         print_plan_of(&plan, &records, records.len() - reused);
         return Ok(());
     }
-    // The file holds this plan from the start: a resumed study with more seeds or values (or
-    // runs taken from another file) says so before its first new run ends (a new one was
-    // written above).
-    if let (Some(path), true) = (&out, from_file || reused > 0) {
-        save_study(path, &study::aggregate(&plan, &records))?;
-    }
     let quiet = f.has("--quiet");
     let backend = backend_of(&f)?;
+    // Every check has passed (a refused command writes nothing, and --restart empties the file
+    // only now): the file holds this plan from the start, so a new study, a resumed one with
+    // more seeds or values, or runs taken from another file show before the first new run ends,
+    // and a file that cannot be written fails here, not after hours of training.
+    if let Some(path) = &out {
+        save_study(path, &study::aggregate(&plan, &records))?;
+    }
     let on_finished = |done: study::batch::Finished| -> Result<(), String> {
         let rec = done.record;
         if !quiet {
