@@ -237,7 +237,11 @@ fn over(stats: &[&Stat]) -> String {
     let ns: Vec<usize> = stats.iter().map(|s| seeds(s)).collect();
     let (lo, hi) = (ns.iter().copied().min().unwrap_or(0), ns.iter().copied().max().unwrap_or(0));
     let n = |k: usize| if k == 1 { "1 seed: no error bars".to_string() } else { format!("{k} seeds") };
-    if lo == hi { format!("mean ± sd over {}", n(lo)) } else { format!("mean ± sd over {lo} to {hi} seeds") }
+    match (lo == hi, lo) {
+        (true, 1) => n(1),
+        (true, _) => format!("mean ± sd over {}", n(lo)),
+        _ => format!("mean ± sd over {lo} to {hi} seeds"),
+    }
 }
 
 /// A partial study's note (the verdict covers the runs done).
@@ -282,8 +286,13 @@ fn det_vs_sto(s: &StudyResult, det: &str, sto: &str) -> (usize, usize, Vec<Strin
     let (mut clear, mut total, mut not, mut each) = (0, 0, Vec::new(), Vec::new());
     for c in &s.cells {
         let (Some(x), Some(y)) = (c.metrics.get(&a).filter(|m| m.mean.is_some()), c.metrics.get(&b).filter(|m| m.mean.is_some())) else { continue };
-        total += 1;
         let place = c.settings.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", ");
+        // One seed has no error bars: listed, not counted (a partial study's first runs).
+        if x.std.is_none() || y.std.is_none() {
+            each.push(format!("{place}: {} {} against {} {} ({}; not counted)", label(det), pm(x), label(sto), pm(y), over(&[x, y])));
+            continue;
+        }
+        total += 1;
         if above(x, y) {
             clear += 1;
         } else {
@@ -306,6 +315,7 @@ fn samplers_in_study(s: &StudyResult, det: &[&str], sto: &str) -> (Outcome, Vec<
     for d in det {
         let (c, t, not, each) = det_vs_sto(s, d, sto);
         if t == 0 {
+            numbers.extend(each);
             continue;
         }
         clear += c;

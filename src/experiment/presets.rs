@@ -470,7 +470,7 @@ pub static PATH: &[Step] = &[
 /// studies computed so far, as study JSONs. A long study ships partial and grows across sessions
 /// (`make-gallery-runs.sh ID` resumes it from its file; the page says how many runs are done):
 /// Fig. 9's two studies and the ODE-vs-SDE generations (its SDE chains of seed 0 are Fig. 1's;
-/// each other chain ~20 min on a CPU) now (Fig. 7/8 is complete). Not yet: the 10-D open questions (the paper's 2 x 1000 net), and the exact-score control (nothing
+/// each other chain ~20 min on a CPU) now (Fig. 7/8 is complete). The 10-D EDM question ships partial (its flow-matching twin not yet: the paper's 2 x 1000 net, about 45 min a run here); not the exact-score control (nothing
 /// to train).
 pub const SHIPPED: &[&str] = &[
     "fig2-chessboard",
@@ -497,6 +497,7 @@ pub const SHIPPED: &[&str] = &[
     "open-flow-matching",
     "open-flow-matching-why",
     "open-edm",
+    "open-edm-nd",
     "open-iters",
 ];
 

@@ -579,7 +579,13 @@ impl ExperimentSpec {
         }
         if let Some(budget) = self.sampling.nfe {
             in_range("sampling.nfe", budget, 1, STEPS.1)?;
-            for &k in &self.sampling.samplers {
+            // A generations run samples with its loop's sampler only: the budget is checked
+            // against that one, not against `samplers` (which the loop never uses).
+            let checked: Vec<crate::sample::SamplerKind> = match &self.recursion {
+                Some(rec) => vec![rec.sampler],
+                None => self.sampling.samplers.clone(),
+            };
+            for &k in &checked {
                 let per = k.evaluations(1, &self.sampling.settings());
                 if budget < per {
                     return err("sampling.nfe", format!("{budget} evaluations are fewer than one step of {} ({per})", k.name()));
@@ -782,6 +788,15 @@ mod tests {
         s.sampling.nfe = Some(2);
         let e = s.validate().unwrap_err();
         assert_eq!((e.field.as_str(), e.message.as_str()), ("sampling.nfe", "2 evaluations are fewer than one step of pc (3)"));
+        // A generations run is checked against its loop's sampler, not `samplers` (issue 41 #4).
+        let mut g = ExperimentSpec { recursion: Some(RecursionSpec { sampler: SamplerKind::Heun, ..Default::default() }), ..Default::default() };
+        g.sampling.samplers = vec![SamplerKind::Ode];
+        g.sampling.nfe = Some(1);
+        let e = g.validate().unwrap_err();
+        assert_eq!((e.field.as_str(), e.message.as_str()), ("sampling.nfe", "1 evaluations are fewer than one step of heun (2)"));
+        g.recursion = Some(RecursionSpec { sampler: SamplerKind::Ode, ..Default::default() });
+        g.sampling.samplers = vec![SamplerKind::Pc];
+        g.validate().unwrap();
     }
 
     #[test]

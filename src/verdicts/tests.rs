@@ -203,3 +203,19 @@ fn the_eps_targets_velocity_error_near_t_1_exceeds_the_v_targets_on_the_shipped_
     let fm = verdicts(&shipped).into_iter().find(|v| v.id == "flow-matching").unwrap();
     assert!(fm.numbers.iter().any(|n| n.starts_with("Why (the lab's diagnostics")), "the row cites the diagnostics: {:?}", fm.numbers);
 }
+
+#[test]
+fn one_seed_has_no_error_bars_and_is_listed_not_counted() {
+    let s: StudyResult = serde_json::from_value(shipped("open-edm").unwrap()).unwrap();
+    let e = tid_radius(&s).unwrap();
+    let one = edited("open-edm", move |v| {
+        for p in ["none", "edm"] {
+            for k in ["heun", "ode", "edm-sde"] {
+                set_stat(v, &[("precond", p)], &format!("tid@{k}@{e}"), &[1.0]);
+            }
+        }
+    });
+    let v = verdicts(&one).into_iter().find(|v| v.id == "edm").unwrap();
+    assert_eq!(v.outcome, Outcome::NotTested, "{:?}", v.numbers);
+    assert!(v.numbers.iter().any(|n| n.contains("1 seed: no error bars; not counted")), "{:?}", v.numbers);
+}
