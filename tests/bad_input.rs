@@ -593,3 +593,35 @@ fn two_studies_on_one_out_file_the_second_is_refused_and_a_stale_lock_is_taken_o
     assert!(err.contains("left by a process that is gone"), "{err}");
     assert!(!lock.exists(), "the lock outlived its study");
 }
+
+/// EDM's preconditioning divides by s_d: data with no spread, or a vanishing --sigma-data, is
+/// refused naming the field, not trained into "training diverged" (issue 41 #7).
+#[test]
+fn edm_on_data_with_no_spread_is_refused_naming_sigma_data() {
+    let csv = tmp("no-spread.csv");
+    std::fs::write(&csv, std::iter::once("x,y\n".to_string()).chain((0..200).map(|_| "0.5,0.25\n".to_string())).collect::<String>()).unwrap();
+    let edm = ["--process", "ve", "--target", "x0", "--t-dist", "lognormal", "--precond", "edm", "--iters", "20", "--width", "8", "--n-samples", "100", "--samplers", "heun", "--quiet"];
+    let mut args = vec!["run", "--data-csv", csv.to_str().unwrap()];
+    args.extend_from_slice(&edm);
+    let (code, out, err) = lab(&args);
+    assert_ne!(code, 0);
+    assert!(err.contains("model.sigma_data") && err.contains("no spread") && err.contains("--sigma-data") && !err.contains("diverged"), "{err}");
+    assert!(out.is_empty(), "a refused run printed a result");
+    let mut args = vec!["run", "--dataset", "mog", "--sigma-data", "1e-300"];
+    args.extend_from_slice(&edm);
+    let (code, _, err) = lab(&args);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--sigma-data") && err.contains("got 1e-300"), "{err}");
+}
+
+/// A value given twice is refused, not kept once or silently overwritten (issue 41 #11).
+#[test]
+fn a_value_given_twice_is_refused() {
+    for (flag, value, want) in [("--k-grid", "10,2,2", "k = 2 is given twice"), ("--steps", "heun=10,heun=20", "heun is given twice")] {
+        let mut args = vec!["run", flag, value];
+        args.extend_from_slice(SMALL);
+        let (code, _, err) = lab(&args);
+        assert_eq!(code, 2, "{flag} {value}: {err}");
+        assert!(err.contains(want), "{flag} {value}: {err}");
+    }
+}

@@ -197,9 +197,15 @@ pub static SETTINGS: &[Setting] = &[
         |s| Some(s.sampling.samplers.iter().map(|k| k.name()).collect::<Vec<_>>().join(","))),
     setting!("steps", "sampling.steps", Pairs, "NAME=N,...", "steps per sampler (default ode=100 heun=50 ddim=100 dpm2=50 sde=1000 pc=100 ald=100 edm-sde=50)", samplers,
         |s, n, v| {
+            let mut given = Vec::new();
             for part in v.split(',') {
                 let (k, x) = part.split_once('=').ok_or_else(|| bad(n, format!("expected NAME=N pairs like ode=100, got {part:?}")))?;
                 let kind = SamplerKind::parse(k.trim()).ok_or_else(|| bad(n, format!("unknown sampler {k:?}")))?;
+                // A sampler named twice is refused, not silently given its last value.
+                if given.contains(&kind) {
+                    return Err(bad(n, format!("{} is given twice", kind.name())));
+                }
+                given.push(kind);
                 s.sampling.steps.insert(kind, num(n, x, "an integer")?);
             }
             Ok(())

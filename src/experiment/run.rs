@@ -166,7 +166,7 @@ fn prepare(
     }
     phase(on_event, "data")?;
     let data = Arc::new(spec.data(spec.data_size()));
-    let resolved = spec.with_sigma_data(&data);
+    let resolved = spec.with_sigma_data(&data).map_err(RunError::Spec)?;
     Ok((data, resolved))
 }
 

@@ -383,13 +383,24 @@ impl ExperimentSpec {
     /// the preconditioning without `model.sigma_data`; None when nothing is to resolve. A run
     /// builds its nets (engines, checkpoints, helpers) from the resolved spec and reports the
     /// spec as given.
-    pub fn with_sigma_data(&self, data: &crate::points::Points) -> Option<ExperimentSpec> {
+    /// Data with no spread (identical rows) is refused here, naming `--sigma-data`: EDM's
+    /// preconditioning divides by s_d.
+    pub fn with_sigma_data(&self, data: &crate::points::Points) -> Result<Option<ExperimentSpec>, SpecError> {
         if self.model.precond.is_none() || self.model.sigma_data.is_some() {
-            return None;
+            return Ok(None);
+        }
+        let sd = points_std(data);
+        if !(sd.is_finite() && sd >= SIGMA_DATA_MIN) {
+            return Err(SpecError {
+                field: "model.sigma_data".into(),
+                message: format!(
+                    "the training data has no spread (standard deviation {sd:e}), and EDM's preconditioning divides by it: give --sigma-data, or train without --precond edm"
+                ),
+            });
         }
         let mut s = self.clone();
-        s.model.sigma_data = Some(points_std(data));
-        Some(s)
+        s.model.sigma_data = Some(sd);
+        Ok(Some(s))
     }
 
     /// `n` points of the data set from the given stream (fresh draws: references, diagnostics,
@@ -507,8 +518,9 @@ impl ExperimentSpec {
             }
         }
         if let Some(s) = self.model.sigma_data {
-            if !(s.is_finite() && s > 0.0 && s <= 100.0) {
-                return err("model.sigma_data", format!("must be a standard deviation in (0, 100], got {s}"));
+            if !(s.is_finite() && (SIGMA_DATA_MIN..=100.0).contains(&s)) {
+                let got = if s != 0.0 && s.is_finite() && (s.abs() < 1e-3 || s.abs() >= 1e6) { format!("{s:e}") } else { format!("{s}") };
+                return err("model.sigma_data", format!("must be a standard deviation in {SIGMA_DATA_MIN:e}..=100 (EDM's preconditioning divides by it), got {got}"));
             }
         }
         if self.training.t_dist == TimeDist::LogNormal && self.process != ProcessKind::Ve {
@@ -620,8 +632,11 @@ impl ExperimentSpec {
         if self.metrics.k_grid.len() > K_GRID {
             return err("metrics.k_grid", format!("give at most {K_GRID} values of k"));
         }
-        for &k in &self.metrics.k_grid {
+        for (i, &k) in self.metrics.k_grid.iter().enumerate() {
             in_range("metrics.k_grid", k, 2, self.sampling.n_samples)?;
+            if self.metrics.k_grid[..i].contains(&k) {
+                return err("metrics.k_grid", format!("k = {k} is given twice (each value is one row of the grid)"));
+            }
         }
         if let Some(k) = self.metrics.k {
             in_range("metrics.k", k, 2, self.sampling.n_samples)?;
@@ -844,6 +859,9 @@ mod tests {
         }
     }
 }
+
+/// The smallest s_d EDM's preconditioning takes: below it c_out and c_in blow up (issue 41 #7).
+pub const SIGMA_DATA_MIN: f64 = 1e-6;
 
 /// The standard deviation of a set of points: the root mean of its coordinates' variances.
 pub fn points_std(p: &crate::points::Points) -> f64 {

@@ -279,7 +279,7 @@ pub async fn run_chain(
     let mut train = Arc::new(spec.data(m));
     // EDM's s_d, resolved once per chain from the first generation's training set (the data
     // set's own spread), so every generation's nets share one preconditioning.
-    let resolved = spec.with_sigma_data(&train);
+    let resolved = spec.with_sigma_data(&train).map_err(RunError::Spec)?;
     let spec = resolved.as_ref().unwrap_or(spec);
     let (mut fresh_points, mut model_points) = (m, 0);
     let (backend, _) = if spec.sampling.exact_score {
