@@ -92,14 +92,15 @@ function legend(ctx, W, items) {
   });
 }
 
-// series: [{name, color, xs, ys, dash?, markers?, err?}] (err: half-heights of error bars);
+// series: [{name, color, xs, ys, dash?, markers?, err?, seeds?}] (err: half-heights of error bars;
+// seeds: per x, each seed's value, drawn as hollow squares);
 // band: {xs, lo, hi, color, name}; opts.xticks: [{v, label}] for categorical axes.
 export function lineChart(canvas, series, opts = {}) {
   // Kept so the same chart can be drawn again as SVG (lineChartSvg).
   if (!(canvas instanceof SvgCanvas)) canvas.lineChart = { series, opts };
   const all = series.flatMap((s) => s.ys.flatMap((y, i) => {
     const e = s.err && Number.isFinite(s.err[i]) ? s.err[i] : 0;
-    return Number.isFinite(y) ? [y - e, y + e] : [];
+    return (Number.isFinite(y) ? [y - e, y + e] : []).concat(s.seeds ? s.seeds[i] || [] : []);
   })).filter((y) => !opts.logy || y > 0);
   const band = opts.band;
   if (band) all.push(...band.lo.filter(Number.isFinite), ...band.hi.filter(Number.isFinite));
@@ -136,6 +137,15 @@ export function lineChart(canvas, series, opts = {}) {
       if (s.markers) ctx.fillStyle = s.color, ctx.fillRect(X(x) - 2.5, Y(y) - 2.5, 5, 5);
     });
     ctx.stroke(); ctx.setLineDash([]); ctx.lineWidth = 1;
+    if (s.seeds) {
+      // Each seed's value: a hollow square, spread a little sideways so equal values stay apart.
+      ctx.strokeStyle = s.color; ctx.lineWidth = 1;
+      s.xs.forEach((x, i) => (s.seeds[i] || []).forEach((v, j, vs) => {
+        if (!Number.isFinite(v) || (opts.logy && v <= 0)) return;
+        const dx = (j - (vs.length - 1) / 2) * 3;
+        ctx.strokeRect(X(x) + dx - 2, Y(v) - 2, 4, 4);
+      }));
+    }
     if (s.err) {
       ctx.strokeStyle = s.color; ctx.lineWidth = 1.5;
       s.xs.forEach((x, i) => {

@@ -27,12 +27,17 @@ function lines(study, metric) {
   const groups = new Map();
   for (const c of study.cells) {
     const key = rest.map((a) => `${a.name}=${c.settings[a.name]}`).join(' ') || 'mean ± sd over seeds';
-    if (!groups.has(key)) groups.set(key, { ys: new Array(first.values.length).fill(NaN), err: new Array(first.values.length).fill(NaN) });
+    if (!groups.has(key)) groups.set(key, { ys: new Array(first.values.length).fill(NaN), err: new Array(first.values.length).fill(NaN), seeds: first.values.map(() => []) });
     const i = first.values.indexOf(c.settings[first.name]);
     const m = c.metrics[metric];
-    if (m && m.mean !== null) { groups.get(key).ys[i] = m.mean; groups.get(key).err[i] = m.std ?? NaN; }
+    if (m && m.mean !== null) {
+      groups.get(key).ys[i] = m.mean; groups.get(key).err[i] = m.std ?? NaN;
+      groups.get(key).seeds[i] = (m.values || []).filter((v) => v !== null && Number.isFinite(v));
+    }
   }
-  const series = [...groups.entries()].map(([name, g], k) => ({ name, color: PALETTE[k % PALETTE.length], xs: ax.xs, ys: g.ys, err: g.err, markers: true }));
+  // Every seed's value is drawn too (hollow squares beside the mean): one seed far from the
+  // rest shows as itself, not only as a long bar.
+  const series = [...groups.entries()].map(([name, g], k) => ({ name, color: PALETTE[k % PALETTE.length], xs: ax.xs, ys: g.ys, err: g.err, seeds: g.seeds, markers: true }));
   return { series, ax, xlabel: first.name };
 }
 
@@ -66,7 +71,7 @@ export function render(box, study, state = {}) {
   const total = study.cells.length * study.seeds;
   p.textContent = `${study.cells.length} cells × ${study.seeds} seeds; ${total - study.missing.length} of ${total} runs done`
     + (study.failed.length ? `, ${study.failed.length} failed (${study.runs.filter((r) => r.error).map((r) => `run ${r.index}: ${r.error}`).slice(0, 3).join('; ')})` : '')
-    + '. Points are means over seeds; bars are ± one standard deviation.';
+    + '. Filled points are means over seeds, bars ± one standard deviation, hollow squares each seed\'s value.';
   box.append(h, p);
   if (findingsOf && study.axes.length) {
     let list = [];
