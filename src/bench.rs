@@ -16,12 +16,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// println! that ends quietly on a closed stdout (`bench | head`) and with an error on any other
-/// failed write (crate::cli::stdout_failed).
+/// failed write (crate::output::stdout_failed).
 macro_rules! say {
     ($($t:tt)*) => {{
         use std::io::Write;
         if let Err(e) = writeln!(std::io::stdout(), $($t)*) {
-            crate::cli::stdout_failed(e);
+            crate::output::stdout_failed(e);
         }
     }};
 }

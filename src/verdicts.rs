@@ -330,10 +330,14 @@ fn samplers_in_study(s: &StudyResult, det: &[&str], sto: &str) -> (Outcome, Vec<
 fn ode_vs_sde_2d(s: Option<&StudyResult>) -> Verdict {
     const CLAIM: &str = "The paper reports: on all four 2D data sets the ODE's TID is above the SDE's (Fig. 3b).";
     const RULE: &str = "Per data set, the ODE's TID above the SDE's at e = 0.02 with the ± sd bars over seeds apart. All four → reproduced, some → partly, none → not reproduced.";
-    let links: &[&str] = &["fig3-tid", "fig3-survival"];
-    let Some(s) = s else { return not_tested("ode-vs-sde-2d", "Fig. 3b", CLAIM, RULE, links, NOT_SHIPPED) };
+    ode_above_sde("ode-vs-sde-2d", "Fig. 3b", CLAIM, RULE, &["fig3-tid", "fig3-survival"], s)
+}
+
+/// A study's ODE against its SDE, cell by cell (Fig. 3b's data sets, App. J's processes).
+fn ode_above_sde(id: &'static str, figure: &'static str, claim: &'static str, rule: &'static str, links: &'static [&'static str], s: Option<&StudyResult>) -> Verdict {
+    let Some(s) = s else { return not_tested(id, figure, claim, rule, links, NOT_SHIPPED) };
     let (outcome, numbers) = samplers_in_study(s, &["ode"], "sde");
-    Verdict { title: "", id: "ode-vs-sde-2d", figure: "Fig. 3b", claim: CLAIM, outcome, numbers, rule: RULE, links }
+    Verdict { title: "", id, figure, claim, outcome, numbers, rule, links }
 }
 
 fn other_samplers(r: Option<&Value>) -> Verdict {
@@ -356,10 +360,7 @@ fn other_samplers(r: Option<&Value>) -> Verdict {
 fn processes(s: Option<&StudyResult>) -> Verdict {
     const CLAIM: &str = "The paper reports: collapse is not tied to the VP process: other forward processes show it too (App. J).";
     const RULE: &str = "Per forward process, the ODE's TID above the SDE's at the study's radius with the ± sd bars over seeds apart. All → reproduced, some → partly, none → not reproduced.";
-    let links: &[&str] = &["appJ-processes"];
-    let Some(s) = s else { return not_tested("processes", "App. J", CLAIM, RULE, links, NOT_SHIPPED) };
-    let (outcome, numbers) = samplers_in_study(s, &["ode"], "sde");
-    Verdict { title: "", id: "processes", figure: "App. J", claim: CLAIM, outcome, numbers, rule: RULE, links }
+    ode_above_sde("processes", "App. J", CLAIM, RULE, &["appJ-processes"], s)
 }
 
 fn collapse_10d(r: Option<&Value>) -> Verdict {

@@ -5,13 +5,13 @@
 
 /// `print!` for the commands' output: it ends the program quietly (exit 0) when stdout is
 /// closed, as in `collapse-lab gallery | head -1`, and with an error (exit 1) on any other
-/// failed write, a full disk say ([`stdout_failed`]).
+/// failed write, a full disk say ([`crate::output::stdout_failed`]).
 macro_rules! out {
     ($($t:tt)*) => {{
         use std::io::Write;
         let mut o = std::io::stdout().lock();
         if let Err(e) = write!(o, $($t)*).and_then(|_| o.flush()) {
-            $crate::cli::stdout_failed(e);
+            $crate::output::stdout_failed(e);
         }
     }};
 }
@@ -642,18 +642,6 @@ fn check_out_file(flag: &str, path: &str) -> Result<(), CliError> {
 /// Prints `text` to stdout; a reader that has gone (a closed pipe) is not an error.
 fn emit(text: &str) {
     out!("{text}\n");
-}
-
-/// What a failed write to stdout does: a reader that has gone (a closed pipe, as in
-/// `collapse-lab gallery | head -1`) ends the program quietly (exit 0); any other error (a
-/// full disk under `> file`, /dev/full) is an error (exit 1), so a cut output never looks
-/// complete.
-pub(crate) fn stdout_failed(e: std::io::Error) -> ! {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
-    }
-    eprintln!("error: writing to stdout: {e}");
-    std::process::exit(1);
 }
 
 /// Writes `dir/name`, creating `dir` if needed.
