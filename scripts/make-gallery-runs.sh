@@ -12,6 +12,10 @@
 #
 #   scripts/make-gallery-runs.sh [ID ...]           (default: `collapse-lab gallery --shipped`)
 #   scripts/make-gallery-runs.sh --status [ID ...]  runs done and left per file, with an ETA
+#   scripts/make-gallery-runs.sh --figures [ID ...] www/runs/ID.figures.json of each shipped run
+#                                  from its saved nets (sampled again, no training)
+# A run also ships www/runs/ID.figures.json (run --save-figures: its samples and recordings), so
+# its link draws the figures at once while the page samples the nets again to check them.
 # Environment: THREADS (per run, default all cores), JOBS (study runs at a time, default 1),
 # NICE (default 0; 19 to run in the background while other work goes on), ENGINE (cpu, the
 # default, or gpu: the WGSL engine on a hardware GPU; the engine is named in the provenance and
@@ -26,7 +30,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/collapse-lab-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 status=0
+figures=0
 if [ "${1:-}" = "--status" ]; then status=1; shift; fi
+if [ "${1:-}" = "--figures" ]; then figures=1; shift; fi
 
 engine="${ENGINE:-cpu}"
 case "$engine" in cpu|gpu) ;; *) echo "ENGINE=$engine: cpu or gpu" >&2; exit 2 ;; esac
@@ -75,6 +81,15 @@ if [ $status -eq 1 ]; then
     python3 scripts/gallery-status.py "$id" "www/runs/$id.json" "$cmd" "$plan"
     [ -n "$plan" ] && rm -f "$plan"
     [ "${args[0]}" = generations ] && [ -d "${out:-}" ] && rm -rf "$out"
+  done
+  exit 0
+fi
+
+if [ $figures -eq 1 ]; then
+  for id in "${IDS[@]}"; do
+    [[ "$("$bin" gallery --command "$id")" == "collapse-lab run "* ]] || continue
+    nice -n "${NICE:-0}" "$bin" run --load-run "www/runs/$id.json" --threads "${THREADS:-$(nproc)}" --quiet --save-figures "www/runs/$id.figures.json" >/dev/null
+    echo "www/runs/$id.figures.json: $(du -k "www/runs/$id.figures.json" | cut -f1) KB"
   done
   exit 0
 fi
@@ -156,7 +171,7 @@ for id in "${IDS[@]}"; do
   set +e
   case "$verb" in
     run)
-      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine "$engine" "${threads[@]}" --quiet --save-run "$out" >/dev/null & ;;
+      nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine "$engine" "${threads[@]}" --quiet --save-run "$out" --save-figures "www/runs/$id.figures.json" >/dev/null & ;;
     study)
       nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine "$engine" "${threads[@]}" --jobs "${JOBS:-1}" --out "$out" "${reuse[@]}" >/dev/null & ;;
     generations)

@@ -27,5 +27,4 @@ pub mod web;
 pub mod bench;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod output;

@@ -73,7 +73,7 @@ fn dim_off_mog_nd_is_refused_not_ignored() {
 
 #[test]
 fn a_closed_stdout_is_no_crash() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_collapse-lab"))
+    let mut child = Command::new(common::bin())
         .args(["--print-spec"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -527,11 +527,11 @@ fn fuzz_the_saved_run_reader() {
 #[test]
 fn a_failed_write_to_stdout_is_an_error_and_a_closed_pipe_is_not() {
     let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
-    let st = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).arg("gallery").stdout(full).stderr(Stdio::piped()).output().unwrap();
+    let st = Command::new(common::bin()).arg("gallery").stdout(full).stderr(Stdio::piped()).output().unwrap();
     assert_eq!(st.status.code(), Some(1), "a full disk under stdout must not exit 0");
     assert!(String::from_utf8_lossy(&st.stderr).contains("error: writing to stdout"), "{}", String::from_utf8_lossy(&st.stderr));
     // A reader that reads nothing and has gone before the output starts: a quiet end.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).arg("gallery").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(common::bin()).arg("gallery").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     drop(child.stdout.take());
     let st = child.wait_with_output().unwrap();
     assert_eq!(st.status.code(), Some(0), "{}", String::from_utf8_lossy(&st.stderr));
@@ -573,7 +573,7 @@ fn two_studies_on_one_out_file_the_second_is_refused_and_a_stale_lock_is_taken_o
             .map(|s| s.to_string())
             .collect()
     };
-    let mut first = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).args(study("40000")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut first = Command::new(common::bin()).args(study("40000")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let lock = f.with_file_name(".locked.json.collapse-lab-lock");
     let t = std::time::Instant::now();
     while !lock.exists() && t.elapsed().as_secs() < 30 {
@@ -624,4 +624,92 @@ fn a_value_given_twice_is_refused() {
         assert_eq!(code, 2, "{flag} {value}: {err}");
         assert!(err.contains(want), "{flag} {value}: {err}");
     }
+}
+
+/// Nothing done is exit 2, with a message that says why (issue 41 #12): a generations spec given
+/// to `run` or `study`, an output file in a folder that takes no new file.
+#[test]
+fn a_refusal_before_any_work_is_exit_2_with_its_reason() {
+    let (code, spec, err) = lab(&["run", "--dataset", "mog", "--n-samples", "500", "--print-spec"]);
+    assert_eq!(code, 0, "{err}");
+    let mut spec: serde_json::Value = serde_json::from_str(&spec).unwrap();
+    spec["recursion"] = serde_json::json!({"fresh": 0.5, "sampler": "sde", "generations": 1, "gen_size": 1000});
+    let file = tmp("generations-spec.json");
+    std::fs::write(&file, spec.to_string()).unwrap();
+    for verb in [&["run"][..], &["study", "--vary", "nfe=10,20", "--seeds", "1"][..]] {
+        let mut args = verb.to_vec();
+        args.extend(["--spec", file.to_str().unwrap(), "--quiet"]);
+        let (code, out, err) = lab(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("recursion") && err.contains("collapse-lab generations") && out.is_empty(), "{args:?}: {err}");
+    }
+    let mut args = vec!["study", "--vary", "nfe=10,20", "--out", "/proc/version"];
+    args.extend_from_slice(SMALL);
+    let (code, _, err) = lab(&args);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("its folder /proc takes no new file") && !err.starts_with("error: --out /proc/version: cannot write in its folder /proc: No such file"), "{err}");
+}
+
+/// A run taken from another study with --reuse names that study in its note of shared training,
+/// not "run 0 of this study", which here is another run (issue 41 #14).
+#[test]
+fn a_reused_runs_shared_training_note_names_the_file_it_came_from() {
+    let a = tmp("reuse-a.json");
+    let mut args = vec!["study", "--vary", "nfe=10,20", "--seeds", "1", "--dataset", "mog", "--out", a.to_str().unwrap()];
+    args.extend_from_slice(SMALL);
+    let (code, _, err) = lab(&args);
+    assert_eq!(code, 0, "{err}");
+    let mut args = vec!["study", "--vary", "nfe=20,30", "--seeds", "1", "--dataset", "mog", "--reuse", a.to_str().unwrap()];
+    args.extend_from_slice(SMALL);
+    let (code, out, err) = lab(&args);
+    assert_eq!(code, 0, "{err}");
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let notes = |i: usize| s["runs"].as_array().unwrap().iter().find(|r| r["index"] == i).unwrap()["result"]["notes"].to_string();
+    let taken = notes(0);
+    assert!(taken.contains(&format!("training shared with run 0 of {} (this run was reused from it)", a.display())), "{taken}");
+    assert!(!notes(1).contains("reused"), "{}", notes(1));
+}
+
+/// `generations` and `torch-script` refuse what they would not do, by name, instead of ignoring
+/// it (issue 41 #9): checkpoints along training, and in a generations run the k x e grid (the
+/// script measures that grid: tests/torch_script.rs).
+#[test]
+fn generations_and_the_torch_script_refuse_checkpoints_and_the_k_grid() {
+    let generations = &["generations", "--generations", "1", "--gen-size", "1000", "--fresh", "0.5"][..];
+    for (verb, flag, value, field) in [
+        (generations, "--checkpoints", "10", "training.checkpoints"),
+        (generations, "--k-grid", "10,100", "metrics.k_grid"),
+        (&["torch-script"][..], "--checkpoints", "10", "training.checkpoints"),
+    ] {
+        {
+            let mut args = verb.to_vec();
+            args.extend([flag, value]);
+            args.extend_from_slice(SMALL);
+            let (code, out, err) = lab(&args);
+            assert_eq!(code, 2, "{args:?}: {err}");
+            assert!(err.contains(field) && err.contains(flag) && out.is_empty(), "{args:?}: {err}");
+        }
+    }
+}
+
+/// Smaller refusals of issue 41 #15: an empty churn range, --restart with nothing to restart,
+/// and the boolean message listing every form a boolean takes.
+#[test]
+fn an_empty_churn_range_and_a_restart_without_out_are_refused() {
+    let mut args = vec!["run", "--s-tmin", "10", "--s-tmax", "1", "--samplers", "edm-sde", "--process", "ve", "--target", "x0"];
+    args.extend_from_slice(&SMALL[..6]);
+    let (code, _, err) = lab(&args);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("sampling.churn.s_tmin") && err.contains("must not exceed s_tmax"), "{err}");
+    for verb in [&["study", "--vary", "nfe=10,20"][..], &["generations", "--generations", "1", "--gen-size", "1000"][..]] {
+        let mut args = verb.to_vec();
+        args.push("--restart");
+        args.extend_from_slice(SMALL);
+        let (code, out, err) = lab(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("--restart") && err.contains("without --out") && out.is_empty(), "{args:?}: {err}");
+    }
+    let (code, _, err) = lab(&["run", "--diagnostics=maybe"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected true or false (or 1/0, yes/no)"), "{err}");
 }

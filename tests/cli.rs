@@ -89,7 +89,7 @@ fn the_gallery_prints_commands_that_resolve_to_the_presets() {
 fn a_closed_stdout_ends_every_printing_command_quietly() {
     use std::process::Stdio;
     for args in [&["help"][..], &["gallery"], &["gallery", "--shipped"], &["gallery", "--command", "fig7-seesaw"], &["torch-script"], &["hermite"]] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = Command::new(common::bin()).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         drop(child.stdout.take());
         let out = child.wait_with_output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);

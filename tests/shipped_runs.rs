@@ -5,7 +5,9 @@
 //! (otherwise: rerun the script). A study preset's file is the study of its paper plan (the same
 //! base run, axes and seeds; runs may still be missing: a partial study), and its cells' figures
 //! are what today's aggregation makes of its stored per-run results. A generations preset's file
-//! is the same for its chains (`generations --out`).
+//! is the same for its chains (`generations --out`). A run ships its figures beside it
+//! (`ID.figures.json`: samples and recordings, drawn by the page at once), which must be that
+//! run's.
 
 use collapse_lab::engine::block_on;
 use collapse_lab::experiment::presets::{self, Kind, Size};
@@ -20,14 +22,22 @@ fn every_shipped_run_is_its_presets_paper_run_and_samples_to_its_figures_again()
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
+        // A study growing in the background holds a lock file (.ID.json.collapse-lab-lock).
+        .filter(|f| !f.starts_with('.'))
         .collect();
     files.sort();
+    let runs = ids.iter().filter(|id| presets::preset(id).is_some_and(|p| p.kind == Kind::Run));
     let expected: Vec<String> = {
-        let mut v: Vec<String> = ids.iter().map(|id| format!("{id}.json")).chain(["provenance.json".to_string()]).collect();
+        let mut v: Vec<String> = ids
+            .iter()
+            .map(|id| format!("{id}.json"))
+            .chain(runs.map(|id| format!("{id}.figures.json")))
+            .chain(["provenance.json".to_string()])
+            .collect();
         v.sort();
         v
     };
-    assert_eq!(files, expected, "www/runs holds exactly the runs of presets::SHIPPED (scripts/make-gallery-runs.sh makes them)");
+    assert_eq!(files, expected, "www/runs holds exactly the files of presets::SHIPPED, and a run's figures (scripts/make-gallery-runs.sh makes them)");
     let provenance: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("provenance.json")).unwrap()).unwrap();
     // COLLAPSE_LAB_SHIPPED_ONLY=id,id checks only those (while one file is being remade).
     let only = std::env::var("COLLAPSE_LAB_SHIPPED_ONLY").ok();
@@ -58,6 +68,10 @@ fn every_shipped_run_is_its_presets_paper_run_and_samples_to_its_figures_again()
         assert_eq!(p.kind, Kind::Run, "{id}");
         let opened = saved::open(&text).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(opened.spec, p.spec(Size::Paper).unwrap(), "{id}: the file is not the preset's paper run; rerun scripts/make-gallery-runs.sh {id}");
+        // The figures the page draws at once: this run's, at its sizes.
+        let figures = std::fs::read_to_string(dir.join(format!("{id}.figures.json"))).unwrap();
+        collapse_lab::experiment::figures::open(&figures, &opened.result)
+            .unwrap_or_else(|e| panic!("{id}.figures.json: {e}; rerun scripts/make-gallery-runs.sh --figures {id}"));
         let t = std::time::Instant::now();
         block_on(opened.reopen(&mut |_| ControlFlow::Continue(())))
             .unwrap_or_else(|e| panic!("{id}: {e}; rerun scripts/make-gallery-runs.sh {id}"));

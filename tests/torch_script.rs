@@ -77,11 +77,11 @@ fn the_script_compiles_for_every_gallery_run_and_refuses_what_it_cannot_run() {
             assert_eq!(embedded, spec.canonical(), "{}", p.id);
         }
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).args(["torch-script", "--fresh", "0.5"]).output().unwrap();
+    let out = Command::new(common::bin()).args(["torch-script", "--fresh", "0.5"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("recursion") && err.contains("no PyTorch script"), "{err}");
-    let out = Command::new(env!("CARGO_BIN_EXE_collapse-lab")).args(["torch-script", "--width", "0"]).output().unwrap();
+    let out = Command::new(common::bin()).args(["torch-script", "--width", "0"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("model.width (--width)"));
 }
 
@@ -179,7 +179,7 @@ fn the_scripts_data_training_and_stochastic_samplers_agree_in_distribution_and_i
     }
 
     // Stochastic samplers with the exact score: the same marginal accuracy and TID as the lab's.
-    let flags = ["--dataset", "mog", "--exact-score", "--samplers", "sde,pc,ald,edm-sde", "--n-samples", "2000", "--data-size", "20000"];
+    let flags = ["--dataset", "mog", "--exact-score", "--samplers", "sde,pc,ald,edm-sde", "--n-samples", "2000", "--data-size", "20000", "--k-grid", "50,1000"];
     let d = dir("stochastic");
     let r = run_script(&d, &flags, &[]);
     let mut run_args = vec!["run", "--quiet"];
@@ -216,5 +216,17 @@ fn the_scripts_data_training_and_stochastic_samplers_agree_in_distribution_and_i
                 assert!((a - b).abs() <= 1e-9 * (1.0 + b.abs()), "{s} {key} at e = {}: script {a}, lab {b}", mine["eps"]);
             }
         }
+        // Its k x e grid (metrics.k_grid): each row is the lab's TID of the files at that k.
+        let grid = &r["tid_grid"][s];
+        assert_eq!(grid["k"], serde_json::json!([50, 1000]), "{s}: the script's grid");
+        for (row, k) in ["50", "1000"].iter().enumerate() {
+            let c: serde_json::Value =
+                serde_json::from_str(&lab(&["tid", "--train", train.to_str().unwrap(), "--samples", file.to_str().unwrap(), "--eps", eps, "--k", k])).unwrap();
+            for (j, theirs) in c["results"].as_array().unwrap().iter().enumerate() {
+                let (a, b) = (grid["tid"][row][j].as_f64(), theirs["tid"].as_f64());
+                assert!(a.zip(b).is_some_and(|(a, b)| (a - b).abs() <= 1e-9 * (1.0 + b.abs())) || (a.is_none() && b.is_none()), "{s} k = {k}, e = {}: script {a:?}, lab {b:?}", theirs["eps"]);
+            }
+        }
     }
+    assert!(r["tid_grid"]["data"]["tid"].as_array().is_some_and(|rows| rows.len() == 2), "the script's grid has no data floor");
 }

@@ -26,6 +26,11 @@ export function yieldLanding() {
   if (!S.worker || !S.worker.landing) return;
   S.worker.terminate();
   S.worker = null;
+  // A shipped run's check stopped for the visitor's own work: its figures stay the file's.
+  if ($('#results').dataset.checked === 'pending') {
+    $('#results').dataset.checked = 'stopped';
+    $('#figures-source').textContent = "Every figure below is drawn from the file shipped with this page (sampled by the lab's CLI); its check here was stopped for your run.";
+  }
   setRunning(false);
 }
 

@@ -41,6 +41,28 @@ export function provenanceText(id) {
   return `Trained by the lab's CLI (${p.command}; commit ${String(p.commit).slice(0, 7)}, ${when}${wall}, ${machine}${note}).`;
 }
 
+// The figures of a shipped run (www/runs/ID.figures.json, written by `collapse-lab run
+// --save-figures`: the result, samples and recordings, no nets) as the page's run output, with
+// the nets of the saved run `saved` (its parsed file); null where there is none. Drawn at once
+// while the nets are sampled again here to check them.
+export async function shippedFigures(id, saved) {
+  try {
+    const res = await fetch(new URL(`./runs/${encodeURIComponent(id)}.figures.json`, import.meta.url));
+    if (!res.ok) return null;
+    const f = await res.json();
+    if (f.format !== 'collapse-lab-figures' || runKey(f.result.spec) !== runKey(saved.spec)) return null;
+    const f32 = (a) => (a ? Float32Array.from(a) : undefined);
+    const rec = (r) => r && { ...r, trajectories: Float32Array.from(r.trajectories) };
+    const each = (o, g) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, g(v)]));
+    return {
+      result: f.result, samples: each(f.samples, f32), reference: f32(f.reference), recordings: each(f.recordings, rec), truth: rec(f.truth),
+      params: saved.params.map(f32), checkpointParams: (saved.checkpoints || []).map(([iter, nets]) => ({ iter, params: nets.map(f32) })),
+    };
+  } catch {
+    return null;
+  }
+}
+
 // The run shipped with the page for a gallery link at paper size (www/runs/ID.json, made by
 // scripts/make-gallery-runs.sh), if the form's spec is still the file's: opened like a saved
 // run (its nets sampled and measured again here, no training). Resolves to whether it started.

@@ -4,7 +4,7 @@
 import { generationsPlan, specFromPairs } from '../collapse-lab.js';
 import { busy, validate } from './controls.js';
 import { takeCsv } from './datafiles.js';
-import { genKey, provenanceText, runKey, shippedFile, studyKey } from './kept.js';
+import { genKey, provenanceText, runKey, shippedFigures, shippedFile, studyKey } from './kept.js';
 import { start } from './runners/run.js';
 import { formPairs, genInputs, studyAxes } from './settings.js';
 import { $, S, T, form } from './state.js';
@@ -70,15 +70,20 @@ export function shippedFor(spec, presets, wanted) {
   return null;
 }
 
+// A shipped run: its figures drawn at once from its figures file, where it has one, while its
+// nets are sampled and measured again here to check them.
 export async function openShipped(spec, id) {
   const text = await shippedFile(id);
+  let saved;
   try {
-    if (!text || runKey(JSON.parse(text).spec) !== runKey(spec)) return false;
+    saved = text && JSON.parse(text);
+    if (!saved || runKey(saved.spec) !== runKey(spec)) return false;
   } catch {
     return false;
   }
+  const figures = await shippedFigures(id, saved);
   if (busy()) return false;
-  start(text, `${id}.json`, true);
+  start(text, `${id}.json`, true, figures);
   return true;
 }
 

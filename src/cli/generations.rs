@@ -37,6 +37,9 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     let jobs = jobs_of(&f)?;
     let out = f.get("--out");
     let mut records = Vec::new();
+    if f.has("--restart") && out.is_none() {
+        return Err(CliError::Usage("--restart: starts the --out folder afresh; without --out there is nothing to restart (drop --restart)".into()));
+    }
     // Held to the end of the command: a second generations run on this folder is refused.
     let mut _lock = None;
     if let Some(dir) = out {

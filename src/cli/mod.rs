@@ -92,6 +92,9 @@ const USAGE_TAIL: &str = "  --samples-out DIR       write DIR/<sampler>.csv and 
                           that this gives the file's figures, and print the result; with
                           --eps, TID at those radii (checked at the radii both have; with
                           --save-run, the file again with the new radii)
+  --save-figures FILE     also write FILE: the samples and recordings the page draws, with
+                          the result (no nets); the gallery ships one beside each saved run
+                          so its link shows the figures at once
   --print-spec            print the resolved spec as JSON and exit
   --quiet                 no progress on stderr
   (booleans also take =true / =false: --diagnostics=false)
@@ -280,8 +283,9 @@ fn reuse_files(
         let file = file.as_deref().unwrap_or("");
         let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))?;
         let mut n = 0;
-        for r in kept(&text).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))? {
+        for mut r in kept(&text).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))? {
             if !records.iter().any(|k| k.index == r.index) {
+                reused_from(&mut r, file);
                 records.push(r);
                 n += 1;
             }
@@ -290,6 +294,24 @@ fn reuse_files(
         reused += n;
     }
     Ok(reused)
+}
+
+/// A run taken from `file`: its notes of shared training name runs of that file, not of this
+/// study (whose run of the same index may be another run).
+fn reused_from(r: &mut crate::study::RunRecord, file: &str) {
+    let notes = r.result.as_mut().and_then(|v| v.get_mut("notes")).and_then(|n| n.as_array_mut());
+    for n in notes.into_iter().flatten() {
+        if let Some(text) = n.as_str() {
+            let fixed = if text.starts_with("training shared with run ") && text.contains(" of this study") {
+                text.replacen(" of this study", &format!(" of {file} (this run was reused from it)"), 1)
+            } else if text.starts_with("trained once for this study's runs") {
+                text.replacen("this study's runs", &format!("{file}'s runs"), 1) + &format!(" (this run was reused from {file})")
+            } else {
+                continue;
+            };
+            *n = serde_json::Value::String(fixed);
+        }
+    }
 }
 
 /// `--print-plan` (study, generations): every planned run with its spec and where it already
@@ -634,7 +656,9 @@ fn check_out_file(flag: &str, path: &str) -> Result<(), CliError> {
     // (write_atomic): that needs the folder writable too, not only the file.
     let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let probe = dir.join(format!(".collapse-lab-write-check.{}", std::process::id()));
-    std::fs::write(&probe, b"").map_err(|e| CliError::Usage(format!("{flag} {path}: cannot write in its folder {}: {e}", dir.display())))?;
+    std::fs::write(&probe, b"").map_err(|e| {
+        CliError::Usage(format!("{flag} {path}: its folder {} takes no new file (making one there failed: {e}); choose a file in a folder you can write", dir.display()))
+    })?;
     let _ = std::fs::remove_file(probe);
     Ok(())
 }

@@ -3,7 +3,7 @@
 use super::*;
 
 pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
-    let f = run_flags(args, &["--save-run", "--load-run"], &["--print-spec"])?;
+    let f = run_flags(args, &["--save-run", "--load-run", "--save-figures"], &["--print-spec"])?;
     let opened = match f.get("--load-run") {
         Some(path) => {
             if let Some((flag, _)) = f
@@ -43,6 +43,7 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
         return Ok(());
     }
     spec.check_data().map_err(|e| spec_usage(&e))?;
+    spec.check_single_run().map_err(|e| spec_usage(&e))?;
     let quiet = f.has("--quiet");
     let mut last_print = -1.0f64;
     let mut on_event = |e: Event| {
@@ -78,8 +79,12 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
         }
         check_out_file("--save-run", path)?;
     }
+    if let Some(path) = f.get("--save-figures") {
+        check_out_file("--save-figures", path)?;
+    }
     // Held to the end of the command: a second run saving to this file is refused while it runs.
     let _lock = f.get("--save-run").map(|p| lock_output("--save-run", std::path::Path::new(p), false)).transpose()?;
+    let _figures_lock = f.get("--save-figures").map(|p| lock_output("--save-figures", std::path::Path::new(p), false)).transpose()?;
     let result = match opened {
         Some(o) => block_on(async {
             match remeasure {
@@ -98,6 +103,11 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
     if let Some(path) = f.get("--save-run") {
         let text = experiment::saved::save(&result).map_err(|e| CliError::Failed(format!("--save-run: {e}")))?;
         write_atomic(std::path::Path::new(path), text.as_bytes()).map_err(|e| CliError::Failed(format!("--save-run {path}: {e}")))?;
+    }
+    if let Some(path) = f.get("--save-figures") {
+        let figures = experiment::figures::of(&result).map_err(|e| CliError::Failed(format!("--save-figures: {e}")))?;
+        let text = serde_json::to_string(&figures).map_err(|e| CliError::Failed(format!("--save-figures: {e}")))?;
+        write_atomic(std::path::Path::new(path), text.as_bytes()).map_err(|e| CliError::Failed(format!("--save-figures {path}: {e}")))?;
     }
     if let Some(dir) = f.get("--samples-out") {
         let mut files: Vec<(String, &Points)> = result.samples.iter().map(|(k, v)| (k.clone(), v)).collect();

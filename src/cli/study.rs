@@ -25,6 +25,7 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
         }
     }
     let base = spec_from_flags(&f)?;
+    base.check_single_run().map_err(|e| spec_usage(&e))?;
     set_threads(&f)?;
     let axes = vary_axes(&f)?;
     let seeds: usize = f.get("--seeds").map(|v| num("--seeds", v, "an integer")).transpose()?.unwrap_or(3);
@@ -39,6 +40,9 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
         return write_slurm(&plan, std::path::Path::new(dir), &f);
     }
     let out = f.get("--out").map(std::path::PathBuf::from);
+    if f.has("--restart") && out.is_none() {
+        return Err(CliError::Usage("--restart: starts the --out file afresh; without --out there is nothing to restart (drop --restart)".into()));
+    }
     let mut records = Vec::new();
     // Held to the end of the command: a second study on this file is refused while it runs.
     let _lock = match &out {

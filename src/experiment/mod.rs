@@ -2,6 +2,7 @@
 
 pub mod diagnose;
 pub mod event;
+pub mod figures;
 pub mod measure;
 pub mod run;
 pub mod sampling;

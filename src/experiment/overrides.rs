@@ -432,7 +432,7 @@ fn boolean(name: &str, v: &str) -> Result<bool, SpecError> {
     match v.trim() {
         "" | "1" | "true" | "yes" => Ok(true),
         "0" | "false" | "no" => Ok(false),
-        _ => Err(bad(name, format!("expected true or false, got {v:?}"))),
+        _ => Err(bad(name, format!("expected true or false (or 1/0, yes/no), got {v:?}"))),
     }
 }
 
@@ -548,11 +548,14 @@ mod tests {
             assert!(e.to_string().starts_with(want), "{e}");
         }
         // Every name but the see-saw diagnostics and data-size, which a generations run refuses.
-        let s = from_pairs(values.iter().copied().filter(|(k, _)| !["diagnostics", "data-size"].contains(k))).unwrap();
+        let s = from_pairs(values.iter().copied().filter(|(k, _)| !["diagnostics", "data-size", "k-grid"].contains(k))).unwrap();
+        // ... and the k x e grid, which it does not measure (issue 41 #9).
+        let e = from_pairs(values.iter().copied().filter(|(k, _)| !["diagnostics", "data-size"].contains(k))).unwrap_err();
+        assert!(e.to_string().starts_with("metrics.k_grid: a generations run"), "{e}");
         let r = s.recursion.clone().unwrap();
         assert_eq!((r.fresh, r.sampler, r.generations, r.gen_size), (0.1, SamplerKind::Ode, 3, 1000));
         assert!(r.warm_start && r.hist_bins == 16 && r.hist_floor == 0.01 && r.shown == 100);
-        let e = from_pairs(values.iter().copied().filter(|(k, _)| *k != "data-size")).unwrap_err();
+        let e = from_pairs(values.iter().copied().filter(|(k, _)| !["data-size", "k-grid"].contains(k))).unwrap_err();
         assert!(e.to_string().starts_with("diagnostics.enabled"), "{e}");
         let e = from_pairs(values.clone()).unwrap_err();
         assert!(e.to_string().starts_with("data-size: a generations run"), "{e}");

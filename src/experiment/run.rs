@@ -12,7 +12,7 @@ pub use super::train::{
 };
 pub(crate) use super::train::check_params;
 pub use crate::metrics::reference::{reference_counts, std_dev, subsample, tid_with_spread, TidEntry};
-use super::spec::{ExperimentSpec, SpecError};
+use super::spec::ExperimentSpec;
 use super::{measure, sampling, train};
 use crate::clock::now_s;
 use crate::engine::TrainReport;
@@ -158,12 +158,7 @@ fn prepare(
 ) -> Result<(Arc<Points>, Option<ExperimentSpec>), RunError> {
     spec.validate().map_err(RunError::Spec)?;
     spec.check_data().map_err(RunError::Spec)?;
-    if spec.recursion.is_some() {
-        return Err(RunError::Spec(SpecError {
-            field: "recursion".into(),
-            message: "this spec is a run of many generations (it sets fresh, generations, ...): run it with `collapse-lab generations` or the page's Generations button".into(),
-        }));
-    }
+    spec.check_single_run().map_err(RunError::Spec)?;
     phase(on_event, "data")?;
     let data = Arc::new(spec.data(spec.data_size()));
     let resolved = spec.with_sigma_data(&data).map_err(RunError::Spec)?;

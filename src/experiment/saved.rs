@@ -222,6 +222,26 @@ pub fn check(file: &serde_json::Value, again: &ExperimentResult, tol: f64) -> Re
     if samplers(file) != samplers(&again) {
         return Err(format!("the file has TID for {:?} but its spec gives {:?}", samplers(file), samplers(&again)));
     }
+    // The k x e grid (`metrics.k_grid`): the same samplers, k and radii, then its values below.
+    let grids = |v: &serde_json::Value| -> Vec<String> {
+        v.get("tid_grid").and_then(|t| t.as_object()).map(|o| o.keys().cloned().collect()).unwrap_or_default()
+    };
+    if grids(file) != grids(&again) {
+        return Err(format!(
+            "the file has a k x e grid of TID for {:?} but its spec (metrics.k_grid {}) gives {:?}: the file was edited or made by another version",
+            grids(file),
+            file["spec"]["metrics"]["k_grid"],
+            grids(&again)
+        ));
+    }
+    for name in grids(file) {
+        for key in ["k", "eps"] {
+            let (a, b) = (&file["tid_grid"][&name][key], &again["tid_grid"][&name][key]);
+            if a != b {
+                return Err(format!("tid_grid.{name}.{key} is {a} in the file but {b} when its nets are sampled again: the file was edited or made by another version"));
+            }
+        }
+    }
     if gpu_sampled {
         return Ok(());
     }
@@ -236,6 +256,15 @@ pub fn check(file: &serde_json::Value, again: &ExperimentResult, tol: f64) -> Re
         }
         let (a, b) = (file["marginal_accuracy"][&name].clone(), again["marginal_accuracy"][&name].clone());
         paths.push((format!("marginal_accuracy.{name}"), a, b, 4.0 / n));
+    }
+    for name in grids(file) {
+        let (a, b) = (&file["tid_grid"][&name], &again["tid_grid"][&name]);
+        for (i, row) in a["tid"].as_array().into_iter().flatten().enumerate() {
+            for j in 0..row.as_array().map_or(0, Vec::len) {
+                let allowance = 0.25 * a["tid_std"][i][j].as_f64().unwrap_or(0.0);
+                paths.push((format!("tid_grid.{name}.tid[{i}][{j}]"), a["tid"][i][j].clone(), b["tid"][i][j].clone(), allowance));
+            }
+        }
     }
     let kept = |v: &serde_json::Value| v.get("checkpoints").and_then(|c| c.as_array()).map_or(0, Vec::len);
     if kept(file) != kept(&again) {
@@ -265,4 +294,52 @@ pub fn check(file: &serde_json::Value, again: &ExperimentResult, tol: f64) -> Re
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::block_on;
+    use crate::sample::SamplerKind;
+
+    /// The k x e grid is checked as every other figure (issue 41 #6): an edited value, an
+    /// edited `metrics.k_grid` and a dropped grid are refused by name.
+    #[test]
+    fn an_edited_k_by_e_grid_or_k_grid_is_refused() {
+        let mut spec = ExperimentSpec::default();
+        spec.model.width = 16;
+        spec.training.iters = 40;
+        spec.training.batch = 128;
+        spec.training.report_every = 20;
+        spec.sampling.samplers = vec![SamplerKind::Ode];
+        spec.sampling.steps = [(SamplerKind::Ode, 20)].into();
+        spec.sampling.n_samples = 300;
+        spec.metrics.k_grid = vec![10, 300];
+        spec.metrics.eps = vec![0.1, 0.2, 0.5];
+        let r = block_on(super::super::run(&spec, &mut |_| ControlFlow::Continue(()))).unwrap();
+        let text = save(&r).unwrap();
+        let reopen = |t: &str| block_on(open(t).unwrap().reopen(&mut |_| ControlFlow::Continue(()))).map(|_| ()).map_err(|e| e.to_string());
+        reopen(&text).unwrap();
+        let edited = |f: &dyn Fn(&mut serde_json::Value)| {
+            let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            f(&mut v);
+            reopen(&v.to_string()).unwrap_err()
+        };
+        let e = edited(&|v| {
+            // Beyond what rounding could move it (a quarter of its spread over reference draws).
+            let sd = v["result"]["tid_grid"]["ode"]["tid_std"][0][2].as_f64().unwrap();
+            let cell = &mut v["result"]["tid_grid"]["ode"]["tid"][0][2];
+            *cell = (cell.as_f64().unwrap() + 0.5 + sd).into();
+        });
+        assert!(e.starts_with("tid_grid.ode.tid[0][2] is"), "{e}");
+        let e = edited(&|v| {
+            v["spec"]["metrics"]["k_grid"] = serde_json::json!([10, 200]);
+            v["result"]["spec"]["metrics"]["k_grid"] = serde_json::json!([10, 200]);
+        });
+        assert!(e.starts_with("tid_grid.") && e.contains(".k is [10,300] in the file but [10,200]"), "{e}");
+        let e = edited(&|v| {
+            v["result"].as_object_mut().unwrap().remove("tid_grid");
+        });
+        assert!(e.contains("k x e grid") && e.contains("metrics.k_grid"), "{e}");
+    }
 }

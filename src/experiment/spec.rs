@@ -353,6 +353,18 @@ impl ExperimentSpec {
         }
     }
 
+    /// Whether this is a single run's spec: one of many generations (`recursion`) runs with
+    /// `collapse-lab generations` or the page's Generations button, not as a run or study.
+    pub fn check_single_run(&self) -> Result<(), SpecError> {
+        match self.recursion {
+            Some(_) => Err(SpecError {
+                field: "recursion".into(),
+                message: "this spec is a run of many generations (it sets fresh, generations, ...): run it with `collapse-lab generations` or the page's Generations button".into(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Whether the data can be drawn: a CSV set's points must be attached (a spec from a link
     /// or a JSON file names its file only). Every run checks this before it starts.
     pub fn check_data(&self) -> Result<(), SpecError> {
@@ -516,6 +528,11 @@ impl ExperimentSpec {
             if !(v.is_finite() && v >= lo && v <= hi) {
                 return err(&format!("sampling.churn.{name}"), format!("must be a number in {lo}..={hi}, got {v}"));
             }
+        }
+        // EDM's churn acts for t in [s_tmin, s_tmax]: an empty range would quietly make
+        // edm-sde Heun's deterministic sampler.
+        if c.s_tmin > c.s_tmax {
+            return err("sampling.churn.s_tmin", format!("must not exceed s_tmax ({}): the churn acts for t in [s_tmin, s_tmax], got {}", c.s_tmax, c.s_tmin));
         }
         if let Some(s) = self.model.sigma_data {
             if !(s.is_finite() && (SIGMA_DATA_MIN..=100.0).contains(&s)) {
@@ -697,6 +714,13 @@ impl ExperimentSpec {
             in_range("recursion.gen_size", rec.gen_size, GEN_SIZE.0, GEN_SIZE.1)?;
             if rec.gen_size * d > FLOATS {
                 return err("recursion.gen_size", format!("gen_size x dimension must be at most {FLOATS}"));
+            }
+            // What a generation does not measure is refused, not ignored (issue 41 #9).
+            if !self.training.checkpoints.is_empty() {
+                return err("training.checkpoints", "a generations run measures each generation's final nets only; drop the checkpoints (a run of that many iterations is the net at that checkpoint)".into());
+            }
+            if !self.metrics.k_grid.is_empty() {
+                return err("metrics.k_grid", "a generations run measures TID at the spec's k only; drop the k grid (or set metrics.k to one k of it)".into());
             }
             if self.sampling.n_samples > rec.gen_size {
                 return err(

@@ -22,6 +22,14 @@ pub fn torch_script(spec: &ExperimentSpec) -> Result<String, SpecError> {
             message: "a generations run has no PyTorch script; export one generation's run (the spec without fresh, generations, ...)".into(),
         });
     }
+    // What the script does not do is refused by name, not left out silently (its docstring
+    // lists what it does not cover).
+    if !spec.training.checkpoints.is_empty() {
+        return Err(SpecError {
+            field: "training.checkpoints".into(),
+            message: "the PyTorch script trains to the end and measures the final nets only; export without checkpoints (a run of that many iterations is the net at that checkpoint)".into(),
+        });
+    }
     if spec.dataset == crate::data::Dataset::Csv {
         return Err(SpecError {
             field: "dataset".into(),
@@ -48,7 +56,7 @@ pub fn torch_script(spec: &ExperimentSpec) -> Result<String, SpecError> {
         if query.is_empty() { "of the default settings".to_string() } else { format!("?{}", query.join("&")) }
     );
     let text = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("JSON");
-    let spec_json = text(&serde_json::to_value(spec).expect("a spec serialises"));
+    let spec_json = text(&crate::output::json_value(spec));
     // The JSON sits in r'''...''' literals: it holds no ''' (JSON strings escape nothing to it,
     // and no field of a spec holds quotes), checked here all the same.
     assert!(!spec_json.contains("'''") && !spec_json.contains('\\'), "spec JSON fits a raw literal");

@@ -19,6 +19,10 @@ samplers (ode, ddim, dpm2) then give the lab's samples to float rounding.
 
   python3 THIS.py [--device cpu|cuda] [--out DIR] [--params RUN.json] [--init X1.csv] [--quiet]
 
+Not covered (the lab writes no script for a spec with them): recursive training (generations),
+checkpoints along training (training.checkpoints), a CSV data set. The k x e grid of TID
+(metrics.k_grid) is measured, as result["tid_grid"].
+
 --out DIR writes DIR/result.json (the figures, keyed as in the lab's result JSON),
 DIR/train.csv (the first reference draw, the set TID compares against) and DIR/SAMPLER.csv,
 so `collapse-lab tid --train DIR/train.csv --samples DIR/ode.csv` measures the same sets.
@@ -538,6 +542,19 @@ def tid_with_spread(ref_counts, samples):
     return out
 
 
+def tid_grid(ref_counts, samples):
+    """TID at every k of metrics.k_grid and every radius (the lab's k x e grid, TID's
+    robustness): the first reference draw's figure, and the std over all draws."""
+    m = SPEC["metrics"]
+    counts = [neighbour_counts(samples, e) for e in m["eps"]]
+    grid = {"k": m["k_grid"], "eps": m["eps"], "tid": [], "tid_std": []}
+    for k in m["k_grid"]:
+        tids = [[tid_point(r[i], counts[i], e, k)["tid"] for r in ref_counts] for i, e in enumerate(m["eps"])]
+        grid["tid"].append([t[0] for t in tids])
+        grid["tid_std"].append([std_dev([x for x in t if x is not None]) for t in tids])
+    return grid
+
+
 def marginal_accuracy(samples, reference, bins=50):
     """1 - 0.5 mean over dimensions of the L1 distance of the marginal histograms: 50 bins over
     the reference's range padded by 10%, one overflow bin each side (non-finite: overflow)."""
@@ -671,6 +688,9 @@ def main():
     result["tid"] = {k: tid_with_spread(ref_counts, x) for k, x in samples.items()
                      if result["samplers"][k]["finite"] and len(x) == n}
     result["tid_null"] = tid_with_spread(ref_counts, fresh)
+    if SPEC["metrics"].get("k_grid"):
+        result["tid_grid"] = {k: tid_grid(ref_counts, samples[k]) for k in result["tid"]}
+        result["tid_grid"]["data"] = tid_grid(ref_counts, fresh)
     result["marginal_accuracy"] = {k: marginal_accuracy(x, refs[0]) for k, x in samples.items()}
     result["marginal_accuracy_null"] = marginal_accuracy(fresh, refs[0])
     result["timings"]["metrics_s"] = time.time() - t0

@@ -151,7 +151,7 @@ pub fn plan(base: &ExperimentSpec, axes: Vec<Axis>, seeds: usize) -> Result<Plan
 pub fn run_metrics(r: &ExperimentResult) -> BTreeMap<String, Option<f64>> {
     let mut m = BTreeMap::new();
     if let Some(t) = &r.training {
-        m.insert("final_loss".into(), t.losses.last().map(|l| l.1 as f64));
+        m.insert("final_loss".into(), t.losses.last().map(|l| crate::output::f32_short(l.1)));
         m.insert("ms_per_step".into(), Some(t.ms_per_step));
     }
     if let Some(d) = &r.diagnostics {
@@ -203,7 +203,7 @@ pub struct RunRecord {
 pub fn record(run: &PlannedRun, outcome: Result<&ExperimentResult, String>) -> RunRecord {
     let (metrics, error, result) = match outcome {
         Ok(r) => {
-            let mut v = serde_json::to_value(r).unwrap_or(serde_json::Value::Null);
+            let mut v = crate::output::json_value(r);
             if let Some(o) = v.as_object_mut() {
                 o.remove("survival");
                 o.remove("spec");

@@ -505,7 +505,7 @@ fn runs_that_differ_only_after_training_share_it_and_give_the_single_runs_figure
             got.remove(k);
         }
         assert_eq!(got, want, "{why}: run {} figures", rec.index);
-        let (r, mut s) = (rec.result.as_ref().unwrap(), serde_json::to_value(single).unwrap());
+        let (r, mut s) = (rec.result.as_ref().unwrap(), crate::output::json_value(single));
         s["diagnostics"].as_object_mut().unwrap().remove("velocity_field"); // a study does not keep it
         // The samples themselves are not kept in a record: their moments, TID, marginal
         // accuracy and the diagnostics' error correlations along each sampler's paths are.
@@ -546,7 +546,7 @@ fn runs_that_differ_only_after_training_share_it_and_give_the_single_runs_figure
         for rec in &s.runs {
             same(rec, &singles[rec.index], "lengths");
             let r = rec.result.as_ref().unwrap();
-            let single = serde_json::to_value(&singles[rec.index]).unwrap();
+            let single = crate::output::json_value(&singles[rec.index]);
             assert_eq!(r["training"]["iters"], single["training"]["iters"], "run {}", rec.index);
             assert_eq!(r["training_nets"].as_array().map(|a| a.len()), single["training_nets"].as_array().map(|a| a.len()));
             for (a, b) in r["training_nets"].as_array().into_iter().flatten().zip(single["training_nets"].as_array().into_iter().flatten()) {

@@ -3,10 +3,19 @@
 
 use std::process::Command;
 
+/// The lab's binary: `COLLAPSE_LAB_BIN` where the test command set it (the release build it makes
+/// once and shares with the page and PyTorch tests), else the one cargo built for these tests.
+pub fn bin() -> std::path::PathBuf {
+    match std::env::var_os("COLLAPSE_LAB_BIN") {
+        Some(p) if !p.is_empty() => p.into(),
+        _ => env!("CARGO_BIN_EXE_collapse-lab").into(),
+    }
+}
+
 /// `collapse-lab ARGS` with `env` set: (exit code, stdout, stderr); -1 for a process killed by
 /// a signal.
 pub fn lab_env(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_collapse-lab"));
+    let mut c = Command::new(bin());
     for (k, v) in env {
         c.env(k, v);
     }

@@ -801,7 +801,7 @@ await test('a_paper_gallery_link_opens_its_shipped_run_without_training', async 
   // The gallery marks the paper links whose trained run ships: these, and only these.
   const marked = await page.$$eval('#gallery li', (lis) => lis.filter((li) => li.querySelector('.shipped')).map((li) => li.dataset.preset));
   const shippedIds = execFileSync(cliBin, ['gallery', '--shipped'], { encoding: 'utf8' }).trim().split('\n');
-  assert(JSON.stringify(marked.sort()) === JSON.stringify(shippedIds.sort()) && fs.readdirSync(path.join(dist, 'www/runs')).filter((f) => f !== 'provenance.json').length === shippedIds.length,
+  assert(JSON.stringify(marked.sort()) === JSON.stringify(shippedIds.sort()) && fs.readdirSync(path.join(dist, 'www/runs')).filter((f) => f !== 'provenance.json' && !f.endsWith('.figures.json') && !f.startsWith('.')).length === shippedIds.length,
     `gallery marks ${marked} but ${shippedIds} ship`);
   // A file still growing says how far it is, before it is opened (provenance.json's counts,
   // which tests/shipped_runs.rs checks against each file).
@@ -896,6 +896,7 @@ await test('every_shipped_gallery_file_opens_without_training', async (page) => 
   for (const id of shippedIds) {
     const query = listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
     const t0 = Date.now();
+    let drawn = null;
     await page.goto(`${base}?${query}&gpu=0`);
     if (query.includes('view=generations')) {
       await page.waitForSelector('#generations-view[data-shipped=true]', { timeout: 15_000 }).catch(() => { throw new Error(`${id}: the shipped generations did not open`); });
@@ -932,9 +933,19 @@ await test('every_shipped_gallery_file_opens_without_training', async (page) => 
         assert((await page.$eval('#study-eps', (e) => e.value)) === '0.3' && !xs.includes(0.2) && xs.includes(0.3), `${id}: radius ${await page.$eval('#study-eps', (e) => e.value)}, curves at ${xs}`);
       }
     } else {
-      // The 10-D paper runs (a 2 x 1000 net, 2000 points, SDE 1000 steps) take minutes to
-      // sample again in a page; the 2D ones seconds.
+      // Its figures show within 5 s, drawn from the shipped figures file, and say so; then the
+      // page samples the nets again (the 10-D paper runs, a 2 x 1000 net with 2000 points and
+      // SDE 1000 steps, take minutes; the 2D ones seconds) and marks them "checked here".
+      await page.waitForSelector('#results[data-figures=file]', { timeout: Math.max(100, 5_000 - (Date.now() - t0)) })
+        .catch(() => { throw new Error(`${id}: no figures within 5 s of the link (${((Date.now() - t0) / 1000).toFixed(1)} s)`); });
+      drawn = (Date.now() - t0) / 1000;
+      assert((await inked(page, '#scatters canvas')) > 2000 && (await inked(page, '#tid')) > 2000, `${id}: the file's figures are not drawn`);
+      // Said while the check runs (a 2D run's check may already be done).
+      const [source, status] = [await page.textContent('#figures-source'), await page.textContent('#progress-text')];
+      assert((/drawn from the file shipped with this page/.test(source) && /checking here/.test(status)) || /^Checked here: /.test(source), `${id}: ${source} / ${status}`);
+      if (id === 'fig5-density') await page.screenshot({ path: path.join(outDir, 'shipped-fig5-at-once.png'), fullPage: false });
       await page.waitForSelector('#results[data-state=done][data-shipped=true]', { timeout: 900_000 }).catch(() => { throw new Error(`${id}: the shipped run did not open`); });
+      assert((await page.getAttribute('#results', 'data-checked')) === 'true' && /^Checked here: /.test(await page.textContent('#figures-source')), `${id}: not marked checked: ${await page.textContent('#figures-source')}`);
       if (id === 'fig5-density') {
         // 10-D at e = 0.2 the data's points have 0.008 neighbours each: that radius is left off
         // the TID chart (it would flatten the others) and the caption says so.
@@ -943,7 +954,7 @@ await test('every_shipped_gallery_file_opens_without_training', async (page) => 
         assert(caption.includes('Left off: e = 0.2, where') && !xs.includes(0.2) && xs.includes(0.3), `${id}: ${caption} ${xs}`);
       }
     }
-    times.push(`${id} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    times.push(`${id} ${((Date.now() - t0) / 1000).toFixed(1)} s${drawn === null ? '' : ` (figures at ${drawn.toFixed(1)} s)`}`);
   }
   console.log(`  shipped files opened: ${times.join(', ')}`);
   // A partial study (runs still missing) opens as partial and says how many are done.

@@ -16,8 +16,10 @@ import * as ownView from '../views/own.js';
 
 // Runs the form's experiment, or with `saved` (a saved run's file text) samples and measures
 // its nets again without training; the form takes the saved spec only once that succeeded.
-// `shipped`: the file came with the page (a gallery run trained by the CLI).
-export async function start(saved = null, savedName = '', shipped = false) {
+// `shipped`: the file came with the page (a gallery run trained by the CLI); `figures`: its
+// figures as the CLI drew them (www/runs/ID.figures.json), shown at once and marked "checked
+// here" once the page's own sampling gives the file's figures.
+export async function start(saved = null, savedName = '', shipped = false, figures = null) {
   yieldLanding();
   const spec = saved ? defaultSpec() : validate();
   if (!spec || (!saved && csvMissing())) return;
@@ -30,12 +32,32 @@ export async function start(saved = null, savedName = '', shipped = false) {
   delete $('#results').dataset.shipped;
   S.liveLoss = [];
   $('#run-view').hidden = false;
+  const source = $('#figures-source');
+  source.hidden = !figures;
+  delete $('#results').dataset.figures;
+  delete $('#results').dataset.checked;
+  // What the worker is doing, said after what is shown where the file's figures are.
+  const status = (what) => {
+    $('#progress-text').textContent = figures
+      ? `The run shipped with this page, drawn from its file; checking here: ${what[0].toLowerCase()}${what.slice(1)} Re-run trains it here. ${provenanceText(savedName.replace(/\.json$/, ''))}`
+      : what;
+  };
+  if (figures) {
+    S.lastOut = figures;
+    window.collapseLab.last = figures;
+    render(figures);
+    $('#results').dataset.figures = 'file';
+    $('#results').dataset.checked = 'pending';
+    $('#results').dataset.shipped = 'true';
+    $('#train').textContent = 'Re-run';
+    source.textContent = `Every figure below is drawn from the file shipped with this page (sampled by the lab's CLI); the page is sampling the nets again to check them.`;
+  }
   S.worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
   S.worker.landing = shipped;
   setRunning(true, shipped);
   const t0 = performance.now();
   let lastDraw = 0;
-  $('#progress-text').textContent = 'Generating data…';
+  status('Generating data…');
   S.worker.onmessage = (ev) => {
     const m = ev.data;
     if (m.type === 'event') {
@@ -52,7 +74,7 @@ export async function start(saved = null, savedName = '', shipped = false) {
       } else if (e.kind === 'phase' && e.phase === 'choosing the engine') {
         $('#progress-text').textContent = 'Timing a few training steps on WebGPU and on the CPU engine…';
       } else if (e.kind === 'phase' && e.phase !== 'data' && e.phase !== 'training') {
-        $('#progress-text').textContent = e.phase === 'metrics' ? 'Measuring TID…' : `Sampling with ${LABELS[e.phase] || e.phase}…`;
+        status(e.phase === 'metrics' ? 'Measuring TID…' : `Sampling with ${LABELS[e.phase] || e.phase}…`);
       }
     } else if (m.type === 'done') {
       if (saved) {
@@ -67,6 +89,10 @@ export async function start(saved = null, savedName = '', shipped = false) {
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
       $('#progress').value = 1;
       const eng = m.out.result.engine.replace(/^cpu/, 'the CPU engine').replace(/^gpu: .*/, `WebGPU (${engine.name})`);
+      if (figures) {
+        $('#results').dataset.checked = 'true';
+        source.textContent = `Checked here: the page sampled and measured the shipped nets again in ${secs} s and got the file's figures (TID and marginal accuracy within rounding); every figure below is the page's own.`;
+      }
       $('#progress-text').textContent = shipped
         ? `The run shipped with this page, sampled and measured again here in ${secs} s, matching the file; Re-run trains it here. ${provenanceText(savedName.replace(/\.json$/, ''))}`
         : saved ? `Opened ${savedName}: its nets sampled and measured again in ${secs} s; the figures match the file's.`
@@ -75,6 +101,10 @@ export async function start(saved = null, savedName = '', shipped = false) {
       if (m.out.result.notes.length) $('#engine-note').textContent = `Note: ${m.out.result.notes.join('; ')}.`;
       $('#results').dataset.state = 'done';
     } else if (m.type === 'error') {
+      if (figures) {
+        $('#results').dataset.checked = 'failed';
+        source.textContent = `Not checked here: sampling the shipped nets again in this page gave other figures (${m.message}); the figures below are the file's.`;
+      }
       if (saved) fail(`Open run ${savedName}: ${m.message}`, true); else fail(m.message);
     }
   };
