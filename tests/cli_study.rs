@@ -238,8 +238,9 @@ fn a_slurm_folder_runs_under_plain_xargs_and_collects_as_the_local_study() {
 /// The cures' presets (Fig. 9) share that quick size, and there the cures show as their notes
 /// say: both skip parameterisations keep MAE at t = 1 below the plain net's at the widest net
 /// with the bars apart; the split at t' = 0.6 does at widths 10 and 100, and at 400 its mean is
-/// lower. The gallery's own commands are run, as a user would copy them (the split study reuses
-/// the see-saw's full-training runs, as a user would with `--reuse`); about 8 minutes on 2 cores.
+/// lower. The gallery's own commands are run, as a user would copy them (the see-saw study reuses
+/// the skip study's plain nets and the split study the see-saw's, as a user would with `--reuse`:
+/// 45 nets trained instead of 54).
 #[test]
 fn the_quick_seesaw_and_cure_presets_show_the_seesaw_and_the_cures() {
     let dir = std::env::temp_dir().join(format!("collapse-lab-quick-seesaw-{}", std::process::id()));
@@ -255,10 +256,6 @@ fn the_quick_seesaw_and_cure_presets_show_the_seesaw_and_the_cures() {
         assert!(s.missing.is_empty() && s.failed.is_empty(), "{cmd}: missing {:?}, failed {:?}", s.missing, s.failed);
         s
     };
-    let s = study("fig7-seesaw", &["--out", seesaw_out.to_str().unwrap()]);
-    let v = collapse_lab::study::seesaw(&s).unwrap_or_else(|| panic!("no see-saw verdict (axes or seeds missing)"));
-    assert!(v.shows(), "{}", v.sentence());
-    assert!(collapse_lab::study::findings(&s).contains(&v.sentence()));
 
     // MAE(t = 1) of a cell: (mean, sd).
     let mae1 = |s: &collapse_lab::study::StudyResult, axis: &str, value: &str, width: &str| {
@@ -267,7 +264,16 @@ fn the_quick_seesaw_and_cure_presets_show_the_seesaw_and_the_cures() {
         (m.mean.unwrap(), m.std.unwrap())
     };
     let below_apart = |cure: (f64, f64), plain: (f64, f64)| cure.0 + cure.1 < plain.0 - plain.1;
-    let skip = study("fig9-skip", &[]);
+    // The skip study first: its plain nets (narrowed to the ODE) are the see-saw study's runs
+    // without a fixed t, taken from its file rather than trained again (as make-gallery-runs.sh
+    // does), and the see-saw's runs are the split study's single nets.
+    let skip_out = dir.join("skip.json");
+    let skip = study("fig9-skip", &["--out", skip_out.to_str().unwrap()]);
+    let s = study("fig7-seesaw", &["--out", seesaw_out.to_str().unwrap(), "--reuse", skip_out.to_str().unwrap()]);
+    let v = collapse_lab::study::seesaw(&s).unwrap_or_else(|| panic!("no see-saw verdict (axes or seeds missing)"));
+    assert!(v.shows(), "{}", v.sentence());
+    assert!(collapse_lab::study::findings(&s).contains(&v.sentence()));
+
     let plain = mae1(&skip, "parameterization", "plain", "400");
     assert!(plain.0 - plain.1 > mae1(&skip, "parameterization", "plain", "10").0, "the plain nets' see-saw: {plain:?}");
     for p in ["skip-fixed", "skip-learned"] {
