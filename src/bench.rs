@@ -180,7 +180,10 @@ fn gpu_context(software_ok: bool) -> Result<crate::engine::gpu::GpuContext, Stri
 /// The WGSL engine on the default adapter: (adapter, ms per step), timed over `steps` steps
 /// with one loss readback per block of 250 steps, as training does (report every 250), after a
 /// warm-up block.
-pub fn gpu_ms_per_step(c: Config, steps: usize, software_ok: bool) -> Result<(String, f64, f64), String> {
+/// The GPU engine's ms per step, its CPU encoding time per step, and what each step asked of
+/// the device (dispatches, submissions, writes, readbacks per step, in blocks of 250 steps with
+/// one loss readback each).
+pub fn gpu_ms_per_step(c: Config, steps: usize, software_ok: bool) -> Result<(String, f64, f64, [f64; 4]), String> {
     use crate::engine::gpu::GpuEngine;
     use crate::engine::{block_on, Engine};
     let ctx = gpu_context(software_ok)?;
@@ -189,6 +192,7 @@ pub fn gpu_ms_per_step(c: Config, steps: usize, software_ok: bool) -> Result<(St
     let mut eng = GpuEngine::new(ctx, net, &data, c.batch, 5e-3, TimeRange::default(), 0)?;
     block_on(eng.train_steps(20)).map_err(|e| e.to_string())?;
     eng.encode_s = 0.0;
+    let before = eng.gpu_counts().unwrap_or_default();
     let t = Instant::now();
     let mut done = 0;
     while done < steps {
@@ -197,7 +201,9 @@ pub fn gpu_ms_per_step(c: Config, steps: usize, software_ok: bool) -> Result<(St
         done += n;
     }
     let per = |s: f64| 1000.0 * s / steps as f64;
-    Ok((name, per(t.elapsed().as_secs_f64()), per(eng.encode_s)))
+    let c = eng.gpu_counts().unwrap_or_default().since(&before);
+    let each = |x: u64| x as f64 / steps.max(1) as f64;
+    Ok((name, per(t.elapsed().as_secs_f64()), per(eng.encode_s), [each(c.dispatches), each(c.submissions), each(c.writes), each(c.readbacks)]))
 }
 
 /// PyTorch CUDA on the same model: (eager, CUDA graph) ms per step.
@@ -234,12 +240,13 @@ fn train_rows(o: &Opts, configs: &[Config]) {
         let (cpu, loss) = cpu_ms_per_step(c, cpu_steps, o.threads);
         say!("  cpu engine, {} thread(s): {cpu:9.3} ms/step  {:8.1} GFLOP/s  (loss {loss:.4})", o.threads, gflops(c, cpu));
         let gpu = match gpu_ms_per_step(c, gpu_steps, o.gpu_software) {
-            Ok((name, g, enc)) => {
+            Ok((name, g, enc, [dispatches, submissions, writes, readbacks])) => {
                 say!(
                     "  gpu engine (WGSL), {name}: {g:9.3} ms/step  {:8.1} GFLOP/s  gpu/cpu = {:.2}x  (encoding on the CPU: {enc:.3} ms/step)",
                     gflops(c, g),
                     g / cpu
                 );
+                say!("    per step: {dispatches:.0} dispatches, {submissions:.3} submissions, {writes:.3} buffer writes, {readbacks:.4} readbacks");
                 Some(g)
             }
             Err(why) => {

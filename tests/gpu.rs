@@ -342,3 +342,34 @@ fn far_out_points_give_the_cpus_eps_on_the_gpu() {
         close(&got, &want, 1e-4, "eps at |x| up to 1e4");
     }
 }
+
+/// What a run asks of the device (issue 43): at most one queue submission per training step,
+/// no readback between loss reports, and one readback for each sampler's whole run (samples,
+/// histograms and trajectories together). The counts are in the run's result.
+#[test]
+fn a_gpu_run_submits_once_per_many_steps_and_reads_back_only_at_reports() {
+    use collapse_lab::experiment::{self, Backend, ExperimentSpec};
+    let mut spec = ExperimentSpec::default();
+    spec.dataset = Dataset::Mog;
+    spec.model.width = 32;
+    spec.training.iters = 300;
+    spec.training.report_every = 100;
+    spec.training.batch = 256;
+    spec.sampling.n_samples = 300;
+    spec.sampling.samplers = vec![collapse_lab::sample::SamplerKind::Ode, collapse_lab::sample::SamplerKind::Sde];
+    let ctx = context();
+    let r = block_on(experiment::run_with(&spec, Backend::Gpu(ctx), None, &mut |_| ControlFlow::Continue(()))).unwrap();
+    let g = r.training.as_ref().unwrap().gpu.clone().expect("GPU training reports its device work");
+    eprintln!("training: {g:?}");
+    assert!(g.submissions_per_step <= 1.0 && g.submissions_per_step > 0.0, "{g:?}");
+    // Three reports of 100 steps: three loss readbacks, none in between.
+    assert_eq!((g.readbacks_per_step * 300.0).round(), 3.0, "{g:?}");
+    assert_eq!(g.readbacks_between_reports, 0, "{g:?}");
+    assert!(g.dispatches_per_step >= 5.0, "{g:?}");
+    for (name, s) in &r.samplers {
+        let c = s.gpu.expect("GPU sampling reports its device work");
+        eprintln!("{name}: {} steps, {c:?}", s.steps);
+        assert_eq!(c.readbacks, 1, "{name}: {c:?}");
+        assert!(c.submissions as usize <= s.steps, "{name}: {c:?}");
+    }
+}

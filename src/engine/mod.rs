@@ -55,6 +55,10 @@ pub trait Engine {
     async fn eps(&mut self, x: &[f32], t: f32) -> Result<Vec<f32>, EngineError>;
     async fn params(&mut self) -> Result<Vec<f32>, EngineError>;
     fn set_params(&mut self, params: &[f32]);
+    /// What it has asked of a GPU so far (None: no GPU).
+    fn gpu_counts(&self) -> Option<GpuCounts> {
+        None
+    }
 }
 
 /// What a progress callback sees, every `report_every` steps.
@@ -67,6 +71,40 @@ pub struct Progress {
     pub elapsed_s: f64,
 }
 
+/// What a GPU engine asked of the device: compute dispatches, queue submissions, buffer writes
+/// from the host and readbacks (a copy to a staging buffer mapped and awaited). The fewer
+/// submissions and readbacks per step, the less a small net waits on the API (issue 43).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GpuCounts {
+    pub dispatches: u64,
+    pub submissions: u64,
+    pub writes: u64,
+    pub readbacks: u64,
+}
+
+impl GpuCounts {
+    pub fn since(&self, before: &GpuCounts) -> GpuCounts {
+        GpuCounts {
+            dispatches: self.dispatches - before.dispatches,
+            submissions: self.submissions - before.submissions,
+            writes: self.writes - before.writes,
+            readbacks: self.readbacks - before.readbacks,
+        }
+    }
+}
+
+/// A training run's device work per step on the GPU engine ([`GpuCounts`] over its steps), and
+/// its readbacks beyond one per loss report and checkpoint (0: the step loop never waits on
+/// the device between reports).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GpuWork {
+    pub dispatches_per_step: f64,
+    pub submissions_per_step: f64,
+    pub writes_per_step: f64,
+    pub readbacks_per_step: f64,
+    pub readbacks_between_reports: u64,
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TrainReport {
     /// (iteration, mean loss over the preceding block), one per report.
@@ -74,10 +112,16 @@ pub struct TrainReport {
     pub iters: u64,
     pub seconds: f64,
     pub ms_per_step: f64,
+    /// On the GPU engine: what each step asked of the device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<GpuWork>,
     /// The parameters at each checkpoint asked of [`train_with_checkpoints`] (not serialised).
     #[serde(skip)]
     pub snapshots: Vec<(u64, Vec<f32>)>,
 }
+
+/// The most training steps a GPU engine runs between two loss readbacks (its loss slots).
+pub const LOSS_READBACK_STEPS: u64 = 1024;
 
 /// A loss this many times that of predicting eps_hat = 0 (E|eps|^2 = dim) means the net's
 /// outputs are ~1000 times the targets': the run has blown up even while the loss is finite.
@@ -114,8 +158,13 @@ pub async fn train_with_checkpoints<E: Engine>(
     let start = crate::clock::now_s();
     let mut report = TrainReport::default();
     let mut done = 0u64;
+    let counts_before = engine.gpu_counts();
+    // Readbacks a step loop needs: one loss readback per block of at most gpu::LOSS_SLOTS steps
+    // (a report's), one per checkpoint's parameters.
+    let mut needed = 0u64;
     while done < iters {
         let block = report_every.max(1).min(iters - done);
+        needed += block.div_ceil(LOSS_READBACK_STEPS);
         let loss = engine.train_steps(block as u32).await?;
         done += block;
         if diverged(loss, engine.net().dim()) {
@@ -124,6 +173,7 @@ pub async fn train_with_checkpoints<E: Engine>(
         report.losses.push((done, loss));
         if checkpoints.contains(&done) {
             report.snapshots.push((done, engine.params().await?));
+            needed += 1;
         }
         let p = Progress { iter: done, total: iters, loss, elapsed_s: crate::clock::now_s() - start };
         if on_progress(&p).is_break() {
@@ -133,6 +183,17 @@ pub async fn train_with_checkpoints<E: Engine>(
     report.iters = done;
     report.seconds = crate::clock::now_s() - start;
     report.ms_per_step = 1000.0 * report.seconds / done.max(1) as f64;
+    if let (Some(before), Some(after)) = (counts_before, engine.gpu_counts()) {
+        let c = after.since(&before);
+        let per = |x: u64| x as f64 / done.max(1) as f64;
+        report.gpu = Some(GpuWork {
+            dispatches_per_step: per(c.dispatches),
+            submissions_per_step: per(c.submissions),
+            writes_per_step: per(c.writes),
+            readbacks_per_step: per(c.readbacks),
+            readbacks_between_reports: c.readbacks.saturating_sub(needed),
+        });
+    }
     Ok(report)
 }
 

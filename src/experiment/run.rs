@@ -35,6 +35,10 @@ pub struct SamplerResult {
     pub variance: Vec<f64>,
     /// False when the sampler produced NaN/inf (then no TID is computed).
     pub finite: bool,
+    /// On the GPU: what the whole run of this sampler asked of the device (dispatches,
+    /// submissions, buffer writes, readbacks; per step: divide by `steps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<crate::engine::GpuCounts>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -163,6 +163,11 @@ impl Sampling {
         sample::run_with(sampler, model, process, init, seed, stream, opts)
     }
 
+    /// What the GPU has been asked so far, where the samplers run there (and have not failed).
+    pub fn gpu_counts(&self) -> Option<crate::engine::GpuCounts> {
+        self.gpu.as_ref().filter(|_| self.failed.lock().unwrap().is_none()).map(|g| g.counts())
+    }
+
     /// The notes of a GPU fault or a helper worker's failure during sampling, if any.
     pub fn failure_notes(&self) -> Vec<String> {
         let gpu = self.failed.lock().unwrap().clone().map(|why| {
@@ -219,12 +224,14 @@ pub async fn sample_all(
         // Each sampler's noise stream is fixed by its kind, so adding or removing another
         // sampler from the comparison leaves its samples unchanged.
         let stream = kind as u64;
+        let before = sampling.gpu_counts();
         let (s, rec) = sampling.run(kind, sampler.as_ref(), model, &spec.process, &init, spec.seed, stream, &opts).await;
+        let gpu = before.zip(sampling.gpu_counts()).map(|(b, a)| a.since(&b));
         let seconds = now_s() - t;
         let evaluations = kind.evaluations(steps, &settings) + spec.sampling.denoise as usize;
         samplers.insert(
             kind.name().to_string(),
-            SamplerResult { steps, evaluations, seconds, mean: s.mean(), variance: s.variance(), finite: s.all_finite() },
+            SamplerResult { steps, evaluations, seconds, mean: s.mean(), variance: s.variance(), finite: s.all_finite(), gpu },
         );
         samples.insert(kind.name().to_string(), s);
         recordings.insert(kind.name().to_string(), rec.expect("planned"));

@@ -266,6 +266,15 @@ await test('webgpu_swiftshader_trains_samples_and_shows_tid', async (page) => {
   for (const sel of ['#loss', '#tid', 'canvas[data-set=ode]', 'canvas[data-set=sde]']) {
     assert((await inked(page, sel)) > 2000, `${sel} looks empty`);
   }
+  // What each step asked of WebGPU (issue 43): at most one submission per training step, no
+  // readback between loss reports (200 steps, reports every 50: 4 readbacks), one readback
+  // for each sampler's whole run; the done line says so.
+  const work = await page.evaluate(() => { const r = window.collapseLab.last.result; return { train: r.training.gpu, ode: r.samplers.ode.gpu, sde: r.samplers.sde.gpu }; });
+  assert(work.train && work.train.submissions_per_step <= 1 && work.train.readbacks_between_reports === 0 && Math.round(work.train.readbacks_per_step * 200) === 4,
+    `training's device work: ${JSON.stringify(work.train)}`);
+  assert(work.ode && work.sde && work.ode.readbacks === 1 && work.sde.readbacks === 1, `sampling's device work: ${JSON.stringify(work)}`);
+  assert(/WebGPU per training step: \d+ dispatches, [\d.]+ submissions, [\d.]+ readbacks \(0 between loss reports\); sampling: 2 readbacks for 2 samplers\./.test(text), `done line: ${text}`);
+  console.log(`  WebGPU device work: training ${JSON.stringify(work.train)}; ODE ${JSON.stringify(work.ode)}; SDE ${JSON.stringify(work.sde)}`);
   const ms = await page.evaluate(() => window.collapseLab.last && window.collapseLab.last.result.training.ms_per_step);
   const timing = await page.evaluate(() => { const r = window.collapseLab.last.result; return { engine: r.sampling_engine, ode: r.samplers.ode.seconds, sde: r.samplers.sde.seconds }; });
   console.log(`  WebGPU (SwiftShader), 200 iterations of a 2x16 net, batch 128: ${ms && ms.toFixed(1)} ms/step; ${text} (${((Date.now() - t0) / 1000).toFixed(1)} s with page load)`);

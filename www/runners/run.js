@@ -96,7 +96,7 @@ export async function start(saved = null, savedName = '', shipped = false, figur
       $('#progress-text').textContent = shipped
         ? `The run shipped with this page, sampled and measured again here in ${secs} s, matching the file; Re-run trains it here. ${provenanceText(savedName.replace(/\.json$/, ''))}`
         : saved ? `Opened ${savedName}: its nets sampled and measured again in ${secs} s; the figures match the file's.`
-          : `Done in ${secs} s on ${eng}${m.out.result.sampling_engine.startsWith('gpu') ? ', which also ran the samplers' : ''}.`;
+          : `Done in ${secs} s on ${eng}${m.out.result.sampling_engine.startsWith('gpu') ? ', which also ran the samplers' : ''}.${gpuWork(m.out.result)}`;
       if (shipped) { $('#train').textContent = 'Re-run'; $('#results').dataset.shipped = 'true'; }
       if (m.out.result.notes.length) $('#engine-note').textContent = `Note: ${m.out.result.notes.join('; ')}.`;
       $('#results').dataset.state = 'done';
@@ -115,6 +115,17 @@ export async function start(saved = null, savedName = '', shipped = false, figur
   try { workers = workersOf(); } catch (e) { if (!saved) throw e; }
   S.worker.postMessage({ spec: JSON.stringify(spec), workers, useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0), saved: saved || undefined,
     data: !saved && spec.dataset === 'csv' ? S.dataCsv.points : undefined });
+}
+
+// What a WebGPU run asked of the device (the core counts it): per training step, and the
+// samplers' readbacks.
+function gpuWork(r) {
+  const g = r.training && r.training.gpu;
+  if (!g) return '';
+  const f = (x) => (x >= 1 ? x.toFixed(0) : x.toFixed(3));
+  const reads = Object.values(r.samplers).map((s) => (s.gpu ? s.gpu.readbacks : null)).filter((x) => x !== null);
+  return ` WebGPU per training step: ${f(g.dispatches_per_step)} dispatches, ${f(g.submissions_per_step)} submissions, ${f(g.readbacks_per_step)} readbacks`
+    + ` (${g.readbacks_between_reports} between loss reports)${reads.length ? `; sampling: ${reads.reduce((a, b) => a + b, 0)} readbacks for ${reads.length} samplers` : ''}.`;
 }
 
 // Your own samples: both files go to a worker, which reads, parses and measures them (the core's

@@ -16,11 +16,12 @@ use crate::points::Points;
 use crate::rng::{self, Stream};
 use kernels::{bind, bytes_of, storage, uniform, Gemm, Kernels};
 use readback::read_f32;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use wgpu::util::DeviceExt;
 
 /// Loss slots on the GPU: the most steps between two loss readbacks.
-pub const LOSS_SLOTS: usize = 1024;
+pub const LOSS_SLOTS: usize = super::LOSS_READBACK_STEPS as usize;
 /// Steps encoded into one command buffer.
 const STEPS_PER_SUBMIT: usize = 64;
 
@@ -34,6 +35,17 @@ pub struct GpuContext {
     /// A software implementation on the CPU (lavapipe, llvmpipe, SwiftShader).
     pub software: bool,
     fault: Arc<Mutex<Option<String>>>,
+    /// What has been asked of the device so far (every engine on this context).
+    counts: Arc<Counters>,
+}
+
+/// [`super::GpuCounts`] as they grow.
+#[derive(Default)]
+struct Counters {
+    dispatches: AtomicU64,
+    submissions: AtomicU64,
+    writes: AtomicU64,
+    readbacks: AtomicU64,
 }
 
 impl GpuContext {
@@ -77,7 +89,36 @@ impl GpuContext {
         }));
         let software = info.device_type == wgpu::DeviceType::Cpu
             || ["swiftshader", "llvmpipe", "lavapipe"].iter().any(|s| info.name.to_lowercase().contains(s));
-        Ok(GpuContext { device, queue, adapter: adapter_name, software, fault })
+        Ok(GpuContext { device, queue, adapter: adapter_name, software, fault, counts: Arc::default() })
+    }
+
+    /// Dispatches, submissions, buffer writes and readbacks asked of this device so far.
+    pub fn counts(&self) -> super::GpuCounts {
+        let c = &self.counts;
+        super::GpuCounts {
+            dispatches: c.dispatches.load(Relaxed),
+            submissions: c.submissions.load(Relaxed),
+            writes: c.writes.load(Relaxed),
+            readbacks: c.readbacks.load(Relaxed),
+        }
+    }
+
+    /// `pass.dispatch_workgroups`, counted.
+    fn dispatch(&self, pass: &mut wgpu::ComputePass, x: u32, y: u32, z: u32) {
+        self.counts.dispatches.fetch_add(1, Relaxed);
+        pass.dispatch_workgroups(x, y, z);
+    }
+
+    /// `queue.submit` of one command buffer, counted.
+    fn submit(&self, enc: wgpu::CommandEncoder) {
+        self.counts.submissions.fetch_add(1, Relaxed);
+        self.queue.submit([enc.finish()]);
+    }
+
+    /// `queue.write_buffer`, counted.
+    fn write(&self, buffer: &wgpu::Buffer, data: &[u8]) {
+        self.counts.writes.fetch_add(1, Relaxed);
+        self.queue.write_buffer(buffer, 0, data);
     }
 
     /// The first fault the device reported, if any.
@@ -118,10 +159,10 @@ impl Product {
         Product { bind: bind(device, &pipeline, &all), pipeline, groups: dims.groups() }
     }
 
-    fn encode(&self, pass: &mut wgpu::ComputePass) {
+    fn encode(&self, ctx: &GpuContext, pass: &mut wgpu::ComputePass) {
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, &self.bind, &[]);
-        pass.dispatch_workgroups(self.groups.0, self.groups.1, self.groups.2);
+        ctx.dispatch(pass, self.groups.0, self.groups.1, self.groups.2);
     }
 }
 
@@ -425,7 +466,7 @@ impl GpuEngine {
 
     fn encode_forward(&self, pass: &mut wgpu::ComputePass) {
         for layer in &self.layers {
-            layer.forward.encode(pass);
+            layer.forward.encode(&self.ctx, pass);
         }
     }
 
@@ -437,7 +478,7 @@ impl GpuEngine {
         if draw && on(0) {
             pass.set_pipeline(&k.draw);
             pass.set_bind_group(0, &self.draw, &[]);
-            pass.dispatch_workgroups(groups(self.batch, 64), 1, 1);
+            self.ctx.dispatch(pass, groups(self.batch, 64), 1, 1);
         }
         if on(1) {
             self.encode_forward(pass);
@@ -445,21 +486,21 @@ impl GpuEngine {
         if on(2) {
             pass.set_pipeline(&k.loss);
             pass.set_bind_group(0, &self.loss, &[]);
-            pass.dispatch_workgroups(1, 1, 1);
+            self.ctx.dispatch(pass, 1, 1, 1);
         }
         for layer in self.layers.iter().rev() {
             if on(3) {
-                layer.weight_grad.encode(pass);
+                layer.weight_grad.encode(&self.ctx, pass);
             }
             if let Some(p) = layer.input_grad.as_ref().filter(|_| on(4)) {
-                p.encode(pass);
+                p.encode(&self.ctx, pass);
             }
         }
         let (x, y) = groups2(self.n_params, 256);
         if on(5) {
             pass.set_pipeline(&k.adam);
             pass.set_bind_group(0, &self.adam, &[]);
-            pass.dispatch_workgroups(x, y, 1);
+            self.ctx.dispatch(pass, x, y, 1);
         }
     }
 
@@ -487,7 +528,7 @@ impl GpuEngine {
                 self.iter += steps as u64;
                 return Ok((0..steps as u64).map(|i| all[((first + i) % LOSS_SLOTS as u64) as usize]).collect());
             }
-            self.ctx.queue.submit([enc.finish()]);
+            self.ctx.submit(enc);
             self.encode_s += crate::clock::now_s() - t0;
         }
     }
@@ -497,8 +538,8 @@ impl GpuEngine {
     pub async fn step_on_batch(&mut self, input: &[f32], eps: &[f32]) -> Result<f32, EngineError> {
         assert_eq!(input.len(), self.batch * (self.net.dim() + 1));
         assert_eq!(eps.len(), self.batch * self.net.dim());
-        self.ctx.queue.write_buffer(&self.input, 0, &bytes_of(input));
-        self.ctx.queue.write_buffer(&self.eps_target, 0, &bytes_of(eps));
+        self.ctx.write(&self.input, &bytes_of(input));
+        self.ctx.write(&self.eps_target, &bytes_of(eps));
         Ok(self.run_block(1, false).await?[0])
     }
 
@@ -515,7 +556,7 @@ impl GpuEngine {
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("draw"), timestamp_writes: None });
             pass.set_pipeline(&self.kernels.draw);
             pass.set_bind_group(0, &self.draw, &[]);
-            pass.dispatch_workgroups(groups(self.batch, 64), 1, 1);
+            self.ctx.dispatch(&mut pass, groups(self.batch, 64), 1, 1);
         }
         let d = self.net.dim();
         let input = read_f32(&self.ctx, enc, &self.input, 0, self.batch * (d + 1)).await?;
@@ -568,7 +609,7 @@ impl Engine for GpuEngine {
                 }
                 input.push(time);
             }
-            self.ctx.queue.write_buffer(&self.input, 0, &bytes_of(&input));
+            self.ctx.write(&self.input, &bytes_of(&input));
             let mut enc = self.encoder();
             {
                 let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("eps"), timestamp_writes: None });
@@ -601,6 +642,10 @@ impl Engine for GpuEngine {
 
     fn set_params(&mut self, params: &[f32]) {
         assert_eq!(params.len(), self.n_params);
-        self.ctx.queue.write_buffer(&self.params, 0, &bytes_of(params));
+        self.ctx.write(&self.params, &bytes_of(params));
+    }
+
+    fn gpu_counts(&self) -> Option<super::GpuCounts> {
+        Some(self.ctx.counts())
     }
 }

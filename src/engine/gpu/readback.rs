@@ -31,26 +31,41 @@ impl Future for MapFuture {
     }
 }
 
-/// Submits `encoder` plus a copy of `size` bytes of `src` (from `offset`) into a staging buffer,
-/// and returns those bytes as f32 once the GPU is done.
+/// Submits `encoder` plus a copy of `count` f32 of `src` (from byte `offset`) into a staging
+/// buffer, and returns them once the GPU is done.
 pub async fn read_f32(
     ctx: &GpuContext,
-    mut encoder: wgpu::CommandEncoder,
+    encoder: wgpu::CommandEncoder,
     src: &wgpu::Buffer,
     offset: u64,
     count: usize,
 ) -> Result<Vec<f32>, EngineError> {
-    let size = (count * 4) as u64;
+    Ok(read_many(ctx, encoder, &[(src, offset, count)]).await?.pop().unwrap_or_default())
+}
+
+/// [`read_f32`] of several ranges `(buffer, byte offset, f32 count)` at once: one submission,
+/// one staging buffer, one map (one readback, however many ranges).
+pub async fn read_many(
+    ctx: &GpuContext,
+    mut encoder: wgpu::CommandEncoder,
+    ranges: &[(&wgpu::Buffer, u64, usize)],
+) -> Result<Vec<Vec<f32>>, EngineError> {
+    let total: usize = ranges.iter().map(|r| r.2).sum();
     let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("readback"),
-        size: size.max(4),
+        size: (total as u64 * 4).max(4),
         usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     });
-    if size > 0 {
-        encoder.copy_buffer_to_buffer(src, offset, &staging, 0, size);
+    let mut at = 0u64;
+    for &(src, offset, count) in ranges {
+        if count > 0 {
+            encoder.copy_buffer_to_buffer(src, offset, &staging, at, count as u64 * 4);
+        }
+        at += count as u64 * 4;
     }
-    ctx.queue.submit([encoder.finish()]);
+    ctx.submit(encoder);
+    ctx.counts.readbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let shared = Arc::new(Mutex::new(Shared::default()));
     let cb = shared.clone();
     staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
@@ -64,10 +79,16 @@ pub async fn read_f32(
     ctx.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| EngineError::Device(e.to_string()))?;
     MapFuture(shared).await.map_err(|e| ctx.failure(&format!("reading back from the GPU failed: {e}")))?;
     ctx.check()?;
-    let out = {
+    let all: Vec<f32> = {
         let view = staging.get_mapped_range(..).map_err(|e| EngineError::Device(format!("{e:?}")))?;
-        view.chunks_exact(4).take(count).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+        view.chunks_exact(4).take(total).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
     };
     staging.unmap();
+    let mut out = Vec::with_capacity(ranges.len());
+    let mut start = 0;
+    for r in ranges {
+        out.push(all[start..start + r.2].to_vec());
+        start += r.2;
+    }
     Ok(out)
 }

@@ -8,7 +8,7 @@
 //! rounding, for the same net, initial points and seed.
 
 use super::kernels::{bytes_of, storage};
-use super::readback::read_f32;
+use super::readback::read_many;
 use super::{groups2, GpuContext, GpuEngine};
 use crate::diffusion::Process;
 use crate::engine::cpu::TimeRange;
@@ -85,6 +85,11 @@ pub struct GpuSampler {
 }
 
 impl GpuSampler {
+    /// What this sampler's device has been asked so far.
+    pub fn counts(&self) -> crate::engine::GpuCounts {
+        self.ctx.counts()
+    }
+
     /// Uploads the trained nets' parameters to forward-only engines and allocates the points of
     /// runs of `n` points.
     pub fn new(ctx: &GpuContext, nets: &[TrainedNet], split: Option<f32>, n: usize) -> Result<GpuSampler, String> {
@@ -289,7 +294,7 @@ impl GpuSampler {
         let traj_rows = opts.record.map_or(0, |p| p.trajectories.min(BLOCK).min(n));
         let snaps = storage(device, "snapshots", snap_at.len() * n * d);
         let traj = storage(device, "trajectory", grid.len() * traj_rows * d);
-        self.ctx.queue.write_buffer(&self.x, 0, &bytes_of(&init.data));
+        self.ctx.write(&self.x, &bytes_of(&init.data));
         let mut enc = self.encoder();
         let mut steps_in = 0;
         let mut pass: Option<wgpu::ComputePass<'static>> = None;
@@ -311,7 +316,7 @@ impl GpuSampler {
                     let p = pass.get_or_insert_with(|| begin(&mut enc));
                     p.set_pipeline(&self.pipelines[*pipeline]);
                     p.set_bind_group(0, &binds[*net], &[(*slot * SLOT) as u32]);
-                    p.dispatch_workgroups(groups.0, groups.1, 1);
+                    self.ctx.dispatch(p, groups.0, groups.1, 1);
                 }
                 Cmd::Forward { net } => {
                     let p = pass.get_or_insert_with(|| begin(&mut enc));
@@ -322,7 +327,7 @@ impl GpuSampler {
                     if steps_in == STEPS_PER_SUBMIT {
                         drop(pass.take());
                         let full = std::mem::replace(&mut enc, self.encoder());
-                        self.ctx.queue.submit([full.finish()]);
+                        self.ctx.submit(full);
                         self.ctx.check()?;
                         steps_in = 0;
                     }
@@ -330,14 +335,19 @@ impl GpuSampler {
             }
         }
         drop(pass.take());
-        let out = read_f32(&self.ctx, enc, &self.x, 0, n * d).await?;
+        // The samples, the recording's snapshots and trajectories: one readback at the end.
+        let recorded = opts.record.is_some();
+        let mut ranges = vec![(&self.x, 0u64, n * d)];
+        if recorded {
+            ranges.push((&snaps, 0, snap_at.len() * n * d));
+            ranges.push((&traj, 0, grid.len() * traj_rows * d));
+        }
+        let mut read = read_many(&self.ctx, enc, &ranges).await?.into_iter();
+        let out = read.next().unwrap_or_default();
         let recording = match opts.record {
             Some(plan) => {
-                let mut snapshots = Vec::new();
-                for s in 0..snap_at.len() {
-                    snapshots.push(read_f32(&self.ctx, self.encoder(), &snaps, (s * n * d * 4) as u64, n * d).await?);
-                }
-                let all = read_f32(&self.ctx, self.encoder(), &traj, 0, grid.len() * traj_rows * d).await?;
+                let (snaps, all) = (read.next().unwrap_or_default(), read.next().unwrap_or_default());
+                let snapshots: Vec<Vec<f32>> = snaps.chunks(n * d).map(|c| c.to_vec()).take(snap_at.len()).collect();
                 let trajectory: Vec<Vec<f32>> = (0..grid.len()).map(|i| all[i * traj_rows * d..(i + 1) * traj_rows * d].to_vec()).collect();
                 Some(plan.replay(&grid, d, n, &snapshots, &trajectory))
             }
