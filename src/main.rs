@@ -1,3 +1,5 @@
+//! `collapse-lab`, the native command line: the CLI of src/cli over the shared core.
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
     // Mesa's Vulkan drivers print "XDG_RUNTIME_DIR is invalid or not set" on every start when a

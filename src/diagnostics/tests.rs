@@ -1,3 +1,5 @@
+//! Tests of the see-saw diagnostics (MAE and DSM at t, error correlation, velocity field) and of the Hermite see-saw of Prop. 1.
+
 use super::hermite::{self, gauss_hermite};
 use super::*;
 use crate::data::{Dataset, GaussianMixture};

@@ -1,3 +1,5 @@
+//! Tests of recursive training: the histogram measures, chains, the geometric account, plans and aggregation as a study.
+
 use super::*;
 use crate::engine::block_on;
 use crate::experiment::overrides;

@@ -1,3 +1,5 @@
+//! Tests of studies: plans, per-run figures, aggregation, shared training, resume, findings.
+
 use super::*;
 use crate::engine::block_on;
 use crate::experiment::{self, overrides};

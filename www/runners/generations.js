@@ -1,3 +1,4 @@
+// Generations in the page: chains of recursive training over Web Workers (www/batch.js), one chain per worker, drawn and kept as they finish.
 import { chainRecord, generationsAggregate, generationsPlan } from '../../collapse-lab.js';
 import { enginesOf, runBatch, workersFor } from '../batch.js';
 import { chooseEngine } from '../gpu.js';

@@ -1,3 +1,4 @@
+// A study in the page: its plan over Web Workers (www/batch.js), each cell aggregated by the core, drawn and kept as its runs finish.
 import { studyAggregate, studyGroups, studyPlan } from '../../collapse-lab.js';
 import { enginesOf, runBatch, workersFor } from '../batch.js';
 import { chooseEngine } from '../gpu.js';
