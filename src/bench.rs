@@ -130,7 +130,7 @@ impl Config {
         let mut spec = ExperimentSpec::default();
         spec.model.width = self.width;
         spec.model.depth = self.depth;
-        (experiment::run::build_net(&spec), Dataset::Chessboard.generate(500_000, 0, 0))
+        (experiment::train::build_net(&spec), Dataset::Chessboard.generate(500_000, 0, 0))
     }
 
     /// Floating-point operations of one training step: the forward product, the weight
@@ -301,7 +301,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         say!("\n== sampling {} points with the (untrained) paper net: CPU engine ({} threads), then GPU", o.sample_n, o.threads);
         parallel::set_threads(o.threads);
         let spec = ExperimentSpec::default();
-        let net = experiment::run::build_net(&spec);
+        let net = experiment::train::build_net(&spec);
         let params = net.init_params(&mut crate::rng::stream(0, crate::rng::Stream::Init, 0));
         let flops_per_eval = 2.0 * net.n_params() as f64;
         let model = TrainedNet { net, params };

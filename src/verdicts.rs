@@ -479,7 +479,7 @@ fn control(s: Option<&StudyResult>) -> Verdict {
         numbers.push(format!("width = {w}: control {} against full training {} ({}).", pm(ctl), pm(full), over(&[ctl, full])));
     }
     if !not.is_empty() {
-        numbers.insert(0, format!("The control is below with the bars apart at {clear} of {total} widths; not at {}.", crate::generations::findings::list(&not)));
+        numbers.insert(0, format!("The control is below with the bars apart at {clear} of {total} widths; not at {}.", crate::study::findings::list(&not)));
     }
     numbers.extend(partial(s));
     Verdict { title: "", id: "control", figure: "Fig. 7a, 8", claim: CLAIM, outcome: Outcome::by_count(clear, total), numbers, rule: RULE, links }
@@ -610,7 +610,7 @@ fn recursive_law(g: Option<&GenerationsResult>) -> Verdict {
         outcome = Some(outcome.map_or(o, |x| x.and(o)));
         let at: Vec<String> = these.iter().map(|c| format!("{} at a = {}", pm(&c.late_d), c.fresh)).collect();
         let n = these.iter().map(|c| seeds(&c.late_d)).min().unwrap_or(0);
-        numbers.push(format!("{} in the loop: late D {} (mean ± sd over {n} chains each).", label(sampler), crate::generations::findings::list(&at)));
+        numbers.push(format!("{} in the loop: late D {} (mean ± sd over {n} chains each).", label(sampler), crate::study::findings::list(&at)));
     }
     Verdict { title: "", id: "recursive-law", figure: "Recursive, Fig. 1", claim: CLAIM, outcome: outcome.unwrap_or(Outcome::NotTested), numbers, rule: RULE, links }
 }

@@ -3,7 +3,7 @@
 use collapse_lab::data::Dataset;
 use collapse_lab::engine::cpu::{set_shard_helpers, shard_owner, ShardGrad, ShardHelpers, ShardSet, ShardSetup, TimeRange};
 use collapse_lab::engine::{block_on, train, CpuEngine, EngineError};
-use collapse_lab::experiment::{self, run::build_net, ExperimentSpec};
+use collapse_lab::experiment::{self, train::build_net, ExperimentSpec};
 use collapse_lab::parallel;
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, MutexGuard};

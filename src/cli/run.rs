@@ -152,7 +152,7 @@ pub(super) fn summarize(r: &experiment::ExperimentResult) {
     eprintln!("{header} {:>16}", "data vs data");
     for (i, e) in r.spec.metrics.eps.iter().enumerate() {
         let mut line = format!("{e:>8}");
-        let cell = |t: &experiment::TidEntry| {
+        let cell = |t: &crate::metrics::reference::TidEntry| {
             format!("{} ±{}", fmt(t.point.tid), t.tid_std.map(|s| format!("{s:.3}")).unwrap_or_else(|| "-".into()))
         };
         for v in r.tid.values() {

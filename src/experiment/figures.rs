@@ -14,7 +14,7 @@
 //! [`TRAJECTORY_ROWS`] of its times (evenly spaced, the first and last kept): a drawn path of
 //! 1000 steps and one of 200 are the same picture, and a 10-D run's file stays near 1 MB.
 
-use super::run::ExperimentResult;
+use super::result::ExperimentResult;
 use crate::sample::Recording;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

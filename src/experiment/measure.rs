@@ -5,7 +5,7 @@
 use super::event::RunError;
 use super::sampling::Sampled;
 use super::spec::{ExperimentSpec, SpecError};
-use super::run::TidEntry;
+use crate::metrics::reference::TidEntry;
 use crate::metrics::reference::{reference_counts, sample_counts, subsample, subsample_indices, tid_grid_of, tid_with_spread_of, TidGrid};
 use crate::metrics::{self, SurvivalCurve};
 use crate::points::Points;

@@ -4,6 +4,7 @@ pub mod diagnose;
 pub mod event;
 pub mod figures;
 pub mod measure;
+pub mod result;
 pub mod run;
 pub mod sampling;
 pub mod train;
@@ -12,5 +13,8 @@ pub mod presets;
 pub mod saved;
 pub mod spec;
 
-pub use run::{choose_engine, run, run_on, run_with, subsample, Pretrained, Backend, EngineChoice, Event, ExperimentResult, RunError, SamplerResult, TidEntry};
+pub use event::{Event, RunError};
+pub use result::{EngineChoice, ExperimentResult, Pretrained, SamplerResult};
+pub use run::{run, run_on, run_with};
+pub use train::{choose_engine, Backend};
 pub use spec::{ExperimentSpec, SpecError};

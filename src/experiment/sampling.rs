@@ -3,7 +3,7 @@
 //! nets were trained there, else on the CPU.
 
 use super::event::{phase, Event, RunError};
-use super::run::SamplerResult;
+use super::result::SamplerResult;
 use super::spec::ExperimentSpec;
 use super::train::OnGpu;
 use crate::clock::now_s;

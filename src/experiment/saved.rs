@@ -12,7 +12,9 @@
 //! A run on a CSV file (the `csv` data set) also holds the file's points, `"data": [f32, ...]`
 //! row-major, since its spec names the file only; opening checks them against its fingerprint.
 
-use super::run::{Backend, Event, ExperimentResult, NetTraining, Pretrained, RunError};
+use super::event::{Event, RunError};
+use super::result::{ExperimentResult, NetTraining, Pretrained};
+use super::train::Backend;
 use std::ops::ControlFlow;
 use super::spec::ExperimentSpec;
 use crate::engine::TrainReport;
@@ -125,7 +127,7 @@ pub fn open(text: &str) -> Result<Opened, String> {
         (None, Some(_)) => return Err("data: points of a CSV file, but its spec's data set is not csv".into()),
         (None, None) => {}
     }
-    super::run::check_params(&s.spec, &s.params).map_err(|e| e.to_string())?;
+    super::train::check_params(&s.spec, &s.params).map_err(|e| e.to_string())?;
     let training: Option<TrainReport> = match s.result.get("training") {
         None | Some(serde_json::Value::Null) => None,
         Some(t) => Some(serde_json::from_value(t.clone()).map_err(|e| format!("result.training: {e}"))?),

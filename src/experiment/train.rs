@@ -5,7 +5,7 @@
 //! or a saved run's nets. The two-net model (two models split at t') is assembled in one place.
 
 use super::event::{phase, Event, RunError};
-use super::run::{NetTraining, Pretrained};
+use super::result::{EngineChoice, NetTraining, Pretrained};
 use super::spec::{ExperimentSpec, SpecError};
 use crate::clock::now_s;
 use crate::engine::cpu::TimeRange;
@@ -15,7 +15,6 @@ use crate::nn::{ScoreNet, ScoreNetConfig};
 use crate::points::Points;
 use crate::rng;
 use crate::sample::{EpsModel, ExactEps, SplitEps, TrainedNet};
-use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -31,17 +30,6 @@ pub enum Backend {
     Auto(GpuContext),
 }
 
-/// How `Backend::Auto` chose: both engines' ms per step for the spec's net and batch.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct EngineChoice {
-    pub cpu_ms_per_step: f64,
-    /// None when the WGSL engine could not take the spec or failed (see `why`).
-    pub gpu_ms_per_step: Option<f64>,
-    pub gpu_adapter: String,
-    /// "gpu" or "cpu".
-    pub chosen: String,
-    pub why: String,
-}
 
 /// Seconds of timed steps per engine when choosing (after one warm-up step).
 const CHOOSE_BUDGET_S: f64 = 0.3;

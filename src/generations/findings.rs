@@ -14,7 +14,7 @@
 
 use super::{ChainResult, GenerationsResult};
 use crate::sample::SamplerKind;
-use crate::study::findings::{apart, change, pm, sig, Change};
+use crate::study::findings::{apart, change, list, pm, sig, Change};
 use crate::study::{stat, Stat};
 
 /// The generations a late figure averages: the second half, N/2 + 1 ..= N (11–20 of 20).
@@ -100,15 +100,6 @@ fn seed_count(cells: &[&Cell]) -> String {
 
 fn label(sampler: &str) -> String {
     SamplerKind::parse(sampler).map(|k| k.label().to_string()).unwrap_or_else(|| sampler.to_string())
-}
-
-/// "a", "a and b", "a, b and c" (the study's findings use it too).
-pub(crate) fn list(items: &[String]) -> String {
-    match items.len() {
-        0 => String::new(),
-        1 => items[0].clone(),
-        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
-    }
 }
 
 /// The findings of a generations run, one sentence each.

@@ -14,9 +14,10 @@ mod tests;
 pub(crate) mod findings;
 pub use findings::{findings, tid_radius};
 
-use crate::experiment::run::{
-    phase, reference_counts, resolve_backend, tid_with_spread, train_model, Backend, OnGpu, RunError, Sampling, TidEntry,
-};
+use crate::experiment::event::{phase, RunError};
+use crate::experiment::sampling::Sampling;
+use crate::experiment::train::{resolve_backend, train_model, Backend, OnGpu};
+use crate::metrics::reference::{reference_counts, tid_with_spread, TidEntry};
 use crate::experiment::{Event, ExperimentSpec, SpecError};
 use crate::points::Points;
 use crate::rng::{self, Stream};

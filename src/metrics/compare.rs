@@ -68,7 +68,7 @@ pub fn compare(
     if !(survival_eps.is_finite() && survival_eps > 0.0) {
         return bad("survival-eps", "must be a positive radius".into());
     }
-    let draw = |p: &Points, idx: u64| if p.len() > n { crate::experiment::subsample(p, n, seed, idx) } else { p.clone() };
+    let draw = |p: &Points, idx: u64| if p.len() > n { super::reference::subsample(p, n, seed, idx) } else { p.clone() };
     let samples_n = draw(&samples, 1);
     let first = draw(&train, 0);
     // Neighbour counting is quadratic where e covers much of the data: refuse work that would
@@ -94,7 +94,7 @@ pub fn compare(
     };
     // The floor: a second draw of the training set, disjoint from the first, against it.
     let tid_null = (train.len() >= 2 * n).then(|| {
-        let order = crate::experiment::subsample(&train, 2 * n, seed, crate::rng::reference::COMPARE_FLOOR);
+        let order = super::reference::subsample(&train, 2 * n, seed, crate::rng::reference::COMPARE_FLOOR);
         let (a, b) = (Points::new(dim, order.data[..n * dim].to_vec()), Points::new(dim, order.data[n * dim..].to_vec()));
         tid_curve(&a, &b, eps, k)
     });

@@ -7,10 +7,18 @@
 //! overlapping bars read "no clear change".
 
 use super::{Axis, Stat, StudyResult};
-use crate::generations::findings::list;
 use std::collections::BTreeMap;
 use crate::metrics::tid::FEW_NEIGHBOURS;
 use crate::sample::SamplerKind;
+
+/// "a", "a and b", "a, b and c" (the generations' findings use it too).
+pub(crate) fn list(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
 
 /// The figures a finding follows, in this order, where the study has them.
 fn followed(names: &[String], tid_e: Option<&str>) -> Vec<String> {

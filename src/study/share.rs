@@ -11,7 +11,8 @@
 
 use super::{record, Plan, PlannedRun, RunRecord};
 use crate::engine::TrainReport;
-use crate::experiment::run::{train_only, NetTraining};
+use crate::experiment::result::NetTraining;
+use crate::experiment::run::train_only;
 use crate::experiment::spec::limits::CHECKPOINTS;
 use crate::experiment::{self, Backend, Event, ExperimentResult, ExperimentSpec, Pretrained};
 use std::collections::BTreeMap;
