@@ -341,8 +341,18 @@ fn a_kill_at_any_write_leaves_the_earlier_file_whole() {
     assert_ne!(lab_killed_at("killed.study.json:3", &args), Some(0));
     let kept: serde_json::Value = serde_json::from_slice(&std::fs::read(&study).unwrap()).expect("a whole study");
     assert_eq!(kept["missing"], serde_json::json!([1]), "{kept}");
+    // The killed writer left its temporary file; the next command on this output removes it.
+    let temporaries = || -> Vec<String> {
+        std::fs::read_dir(study.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|f| f.starts_with(".killed.study.json.") && f.ends_with(".tmp"))
+            .collect()
+    };
+    assert_eq!(temporaries().len(), 1, "the kill left no temporary file to clean: {:?}", temporaries());
     let (code, _, err) = lab(&args);
     assert!(code == 0 && err.contains("1 of 2 runs already done"), "{err}");
+    assert!(temporaries().is_empty(), "a dead writer's temporary file is still there: {:?}", temporaries());
     // Resumed with more seeds, the file holds the new plan at once (its first write, before any
     // new run ends): the finished runs, and the new seeds' runs missing.
     let more = [&["study", "--vary", "width=4,8", "--seeds", "2", "--jobs", "1", "--out", s][..], SMALL].concat();

@@ -613,6 +613,7 @@ fn lock_output(flag: &str, target: &std::path::Path, folder: bool) -> Result<Out
         match std::fs::OpenOptions::new().write(true).create_new(true).open(&lock) {
             Ok(mut f) => {
                 let _ = write!(f, "{}", std::process::id());
+                clean_stale_temporaries(target, folder);
                 return Ok(OutputLock(lock));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -635,6 +636,27 @@ fn lock_output(flag: &str, target: &std::path::Path, folder: bool) -> Result<Out
         }
     }
     Err(CliError::Usage(format!("{flag} {}: could not take its lock {}", target.display(), lock.display())))
+}
+
+/// The temporary files a killed writer of this output left (`.NAME.PID.tmp`, [`write_atomic`]'s,
+/// beside the file or inside the folder), removed once its lock is held: only the lock's holder
+/// writes there, so any such file is a dead writer's (issue 41 #15).
+fn clean_stale_temporaries(target: &std::path::Path, folder: bool) {
+    let (dir, only) = if folder {
+        (target.to_path_buf(), None)
+    } else {
+        let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")).to_path_buf();
+        (dir, target.file_name().map(|n| n.to_string_lossy().into_owned()))
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    for e in entries.flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        let Some(middle) = f.strip_prefix('.').and_then(|m| m.strip_suffix(".tmp")) else { continue };
+        let Some((name, pid)) = middle.rsplit_once('.') else { continue };
+        if pid.parse::<u32>().is_ok() && only.as_deref().is_none_or(|o| o == name) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Checks before any work that `path` can be written (its folder exists, it is not a folder).
