@@ -259,7 +259,14 @@ pub struct Cell {
     pub settings: BTreeMap<String, String>,
     /// Runs of this cell that finished (with or without error).
     pub done: usize,
+    /// Of those, the runs that ended in an error (their figures are missing from `metrics`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failed: usize,
     pub metrics: BTreeMap<String, Stat>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -295,7 +302,8 @@ pub fn aggregate(plan: &Plan, records: &[RunRecord]) -> StudyResult {
                     (name.clone(), stat(values))
                 })
                 .collect();
-            Cell { settings: settings.clone(), done: runs.iter().flatten().count(), metrics }
+            let failed = runs.iter().flatten().filter(|r| r.error.is_some()).count();
+            Cell { settings: settings.clone(), done: runs.iter().flatten().count(), failed, metrics }
         })
         .collect();
     StudyResult {

@@ -696,3 +696,24 @@ fn a_cure_is_compared_at_every_width_grouped_by_what_the_bars_tell() {
         "{f}"
     );
 }
+
+/// A cell says how many of its finished runs failed (issue 41 #15: "done: 2" alone read as two
+/// good runs); a cell with none failed keeps its JSON as before (no "failed" key).
+#[test]
+fn a_cell_counts_its_failed_runs() {
+    let p = plan(&base(), vec![Axis::parse("width=4,8").unwrap()], 2).unwrap();
+    let records: Vec<RunRecord> = p
+        .runs
+        .iter()
+        .map(|run| {
+            let failed = run.cell == 0;
+            let metrics = if failed { BTreeMap::new() } else { BTreeMap::from([("final_loss".to_string(), Some(1.0))]) };
+            record_of(run, metrics, failed.then(|| "diverged".to_string()), None)
+        })
+        .collect();
+    let s = aggregate(&p, &records);
+    assert_eq!((s.cells[0].done, s.cells[0].failed, s.cells[1].done, s.cells[1].failed), (2, 2, 2, 0));
+    let v = serde_json::to_value(&s).unwrap();
+    assert_eq!(v["cells"][0]["failed"], 2);
+    assert!(v["cells"][1].get("failed").is_none());
+}
