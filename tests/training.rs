@@ -281,6 +281,9 @@ fn checkpoints_equal_separate_runs_of_those_lengths_bit_for_bit() {
         spec.diagnostics.points = 500;
         spec.diagnostics.trajectories = 16;
         spec.training.two_model = two.then_some(0.6);
+        // The k x e grid too (issue 41 #10): measured at each checkpoint as for the final nets.
+        spec.metrics.k_grid = vec![10, 400];
+        spec.metrics.eps = vec![0.1, 0.2, 0.5];
         let mut long = spec.clone();
         long.training.iters = 400;
         long.training.checkpoints = vec![100, 250];
@@ -293,6 +296,8 @@ fn checkpoints_equal_separate_runs_of_those_lengths_bit_for_bit() {
             assert_eq!(json(&c.tid), json(&s.tid), "two={two} checkpoint {}: TID", c.iter);
             assert_eq!(json(&c.marginal_accuracy), json(&s.marginal_accuracy), "two={two} checkpoint {}", c.iter);
             assert_eq!(json(&c.diagnostics), json(&s.diagnostics), "two={two} checkpoint {}: diagnostics", c.iter);
+            assert!(!c.tid_grid.is_empty(), "two={two} checkpoint {}: no k x e grid", c.iter);
+            assert_eq!(json(&c.tid_grid), json(&s.tid_grid), "two={two} checkpoint {}: k x e grid", c.iter);
             for (name, x) in &c.samplers {
                 assert_eq!((&x.mean, &x.variance), (&s.samplers[name].mean, &s.samplers[name].variance), "two={two} {name}");
             }
@@ -304,10 +309,11 @@ fn checkpoints_equal_separate_runs_of_those_lengths_bit_for_bit() {
         let again = block_on(experiment::saved::open(&text).unwrap().reopen(&mut |_| ControlFlow::Continue(()))).unwrap();
         assert_eq!(json(&again.checkpoints[1].tid), json(&r.checkpoints[1].tid));
         let mut edited: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let v = edited["result"]["checkpoints"][0]["tid"]["ode"][4]["tid"].as_f64().unwrap();
-        edited["result"]["checkpoints"][0]["tid"]["ode"][4]["tid"] = (v + 0.5).into();
+        let v = edited["result"]["checkpoints"][0]["tid"]["ode"][2]["tid"].as_f64().unwrap();
+        let sd = edited["result"]["checkpoints"][0]["tid"]["ode"][2]["tid_std"].as_f64().unwrap_or(0.0);
+        edited["result"]["checkpoints"][0]["tid"]["ode"][2]["tid"] = (v + 0.5 + sd).into();
         let e = block_on(experiment::saved::open(&edited.to_string()).unwrap().reopen(&mut |_| ControlFlow::Continue(()))).unwrap_err();
-        assert!(e.to_string().starts_with("checkpoints[0].tid.ode[4].tid is"), "{e}");
+        assert!(e.to_string().starts_with("checkpoints[0].tid.ode[2].tid is"), "{e}");
         // The run's own figures are unchanged by its checkpoints.
         let mut plain = long.clone();
         plain.training.checkpoints.clear();

@@ -127,6 +127,9 @@ pub struct CheckpointResult {
     pub marginal_accuracy: BTreeMap<String, f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnostics: Option<Diagnostics>,
+    /// TID over `metrics.k_grid` x the radii, as the final nets' (`ExperimentResult::tid_grid`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tid_grid: BTreeMap<String, crate::metrics::reference::TidGrid>,
 }
 
 /// One net of a run and the time range it was trained on.

@@ -169,5 +169,13 @@ async fn checkpoint(
     let measured = measure::measure(spec, refs, fresh, &sampled);
     let diagnostics = spec.diagnostics.enabled.then(|| see_saw(spec, model.as_ref(), &sampled.init));
     let loss = training.and_then(|r| r.losses.iter().find(|(i, _)| *i == iter).map(|l| l.1));
-    Ok(CheckpointResult { iter, loss, samplers: sampled.samplers, tid: measured.tid, marginal_accuracy: measured.marginal_accuracy, diagnostics })
+    Ok(CheckpointResult {
+        iter,
+        loss,
+        samplers: sampled.samplers,
+        tid: measured.tid,
+        marginal_accuracy: measured.marginal_accuracy,
+        diagnostics,
+        tid_grid: measured.tid_grid,
+    })
 }

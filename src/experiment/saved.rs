@@ -283,6 +283,16 @@ pub fn check(file: &serde_json::Value, again: &ExperimentResult, tol: f64) -> Re
             let (x, y) = (a["marginal_accuracy"][&name].clone(), b["marginal_accuracy"][&name].clone());
             paths.push((format!("checkpoints[{c}].marginal_accuracy.{name}"), x, y, 4.0 / n));
         }
+        // Its k x e grid, as the final nets'.
+        for name in grids(file) {
+            let (x, y) = (&a["tid_grid"][&name], &b["tid_grid"][&name]);
+            for (i, row) in x["tid"].as_array().into_iter().flatten().enumerate() {
+                for j in 0..row.as_array().map_or(0, Vec::len) {
+                    let allowance = 0.25 * x["tid_std"][i][j].as_f64().unwrap_or(0.0);
+                    paths.push((format!("checkpoints[{c}].tid_grid.{name}.tid[{i}][{j}]"), x["tid"][i][j].clone(), y["tid"][i][j].clone(), allowance));
+                }
+            }
+        }
     }
     for i in 0..file["tid_null"].as_array().map_or(0, Vec::len) {
         let entry = &file["tid_null"][i];
