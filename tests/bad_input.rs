@@ -721,3 +721,72 @@ fn an_empty_churn_range_and_a_restart_without_out_are_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("expected true or false (or 1/0, yes/no)"), "{err}");
 }
+
+/// Output paths fuzzed (issue 41): every command that writes a file or folder, pointed at an
+/// existing output while refused for a bad setting, at a folder that takes no file (/proc), at
+/// a path under a regular file, at a folder where a file is wanted, or writing its stdout to
+/// /dev/full. Whatever the case, an existing output is byte for byte what it was, a refusal
+/// is exit 2 and a failed write exit 1, and no temporary or lock file is left beside it.
+#[test]
+fn fuzz_output_paths_no_refused_or_failed_command_changes_an_existing_file() {
+    use rand::{RngExt, SeedableRng};
+    let dir = tmp("fuzz-out");
+    std::fs::create_dir_all(&dir).unwrap();
+    let existing = dir.join("kept.json");
+    let folder = dir.join("kept-folder");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("generations.json"), "{\"kept\": true}").unwrap();
+    let plain_file = dir.join("plain");
+    std::fs::write(&plain_file, "x").unwrap();
+    let under_file = format!("{}/out.json", plain_file.display());
+    let e = existing.to_str().unwrap().to_string();
+    let f = folder.to_str().unwrap().to_string();
+    // (command and its output flag, whether the output is a folder)
+    let commands: Vec<(Vec<&str>, &str, bool)> = vec![
+        (vec!["run"], "--save-run", false),
+        (vec!["run"], "--save-figures", false),
+        (vec!["study", "--vary", "nfe=10,20", "--seeds", "1"], "--out", false),
+        (vec!["torch-script"], "--out", false),
+        (vec!["generations", "--generations", "1", "--gen-size", "1000", "--fresh", "0.5"], "--out", true),
+    ];
+    let mut rng = rand::rngs::StdRng::seed_from_u64(41);
+    for round in 0..40 {
+        std::fs::write(&existing, "{\"kept\": true}").unwrap();
+        let (verb, flag, is_folder) = &commands[rng.random_range(0..commands.len())];
+        // The output: the existing one with a bad setting, or a path that cannot be written.
+        let case = rng.random_range(0..4);
+        let target = match case {
+            0 => if *is_folder { f.clone() } else { e.clone() },
+            1 => "/proc/collapse-lab-fuzz/out.json".to_string(),
+            2 => under_file.clone(),
+            _ => if *is_folder { e.clone() } else { f.clone() },
+        };
+        let mut args: Vec<&str> = verb.clone();
+        args.extend([*flag, target.as_str()]);
+        args.extend_from_slice(SMALL);
+        if case == 0 {
+            // Refused for a setting after the output was named.
+            args.extend(["--width", "0"]);
+        }
+        let (code, out, err) = lab(&args);
+        assert_eq!(code, 2, "round {round}: {args:?}: {err}");
+        assert!(out.is_empty(), "round {round}: {args:?} printed a result");
+        assert_eq!(std::fs::read_to_string(&existing).unwrap(), "{\"kept\": true}", "round {round}: {args:?} changed {e}");
+        assert_eq!(std::fs::read_to_string(folder.join("generations.json")).unwrap(), "{\"kept\": true}", "round {round}: {args:?} changed {f}");
+        let left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .chain(std::fs::read_dir(&folder).unwrap())
+            .map(|x| x.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp") || n.contains("collapse-lab-lock") || n.contains("write-check"))
+            .collect();
+        assert!(left.is_empty(), "round {round}: {args:?} left {left:?}");
+    }
+    // A full stdout: exit 1, with the error said, and the existing output untouched.
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let mut args = vec!["run", "--save-run", e.as_str()];
+    args.extend_from_slice(SMALL);
+    let st = std::process::Command::new(common::bin()).args(&args).stdout(full).stderr(Stdio::piped()).output().unwrap();
+    assert_eq!(st.status.code(), Some(1), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(String::from_utf8_lossy(&st.stderr).contains("writing to stdout"));
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "{\"kept\": true}", "a failed stdout changed {e}");
+}
