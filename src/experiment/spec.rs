@@ -130,7 +130,9 @@ pub struct TrainingSpec {
 #[serde(default, deny_unknown_fields)]
 pub struct SamplingSpec {
     pub samplers: Vec<SamplerKind>,
-    /// Steps per sampler; a sampler not listed uses its default (SPEC §5).
+    /// Steps per sampler; a sampler not listed uses its default (SPEC §5). A sampler given
+    /// twice in a spec file is refused, as `--steps heun=10,heun=20` is.
+    #[serde(deserialize_with = "no_repeated_keys")]
     pub steps: BTreeMap<SamplerKind, usize>,
     /// Samples per sampler; also the size of the training reference set for TID.
     pub n_samples: usize,
@@ -749,6 +751,33 @@ impl ExperimentSpec {
     }
 }
 
+/// A map whose JSON object names a key twice is refused (serde's maps keep the last value).
+fn no_repeated_keys<'de, D, K, V>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    K: serde::Deserialize<'de> + Ord + Serialize,
+    V: serde::Deserialize<'de>,
+{
+    struct Visit<K, V>(std::marker::PhantomData<(K, V)>);
+    impl<'de, K: serde::Deserialize<'de> + Ord + Serialize, V: serde::Deserialize<'de>> serde::de::Visitor<'de> for Visit<K, V> {
+        type Value = BTreeMap<K, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of named values")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = m.next_entry::<K, V>()? {
+                if out.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format!("{} is given twice; give it once", serde_json::to_string(&k).unwrap_or_default())));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Visit(std::marker::PhantomData))
+}
+
 /// Reads a JSON object of named fields into `T` straight from the text: a key given twice is
 /// refused (`{"model": .., "model": ..}`; parsing through `serde_json::Value` would let the last
 /// win), and a type error names its field's path (`model.width: invalid type: string "16",
@@ -787,6 +816,9 @@ mod tests {
         let e = ExperimentSpec::from_json(r#"{"training": {"iters": 1e3}}"#).unwrap_err();
         assert!(e.message.starts_with("training.iters: invalid type: floating point"), "{e}");
         assert!(ExperimentSpec::from_json("[1, 2]").unwrap_err().message.contains("a spec must be a JSON object of named fields"));
+        // A map's key twice too (issue 41 #11): the steps of one sampler.
+        let e = ExperimentSpec::from_json(r#"{"sampling": {"samplers": ["heun"], "steps": {"heun": 10, "heun": 20}}}"#).unwrap_err();
+        assert!(e.message.starts_with("sampling.steps: \"heun\" is given twice"), "{e}");
         assert!(ExperimentSpec::from_json(r#"{"seed": 3} x"#).is_err(), "trailing text accepted");
         assert_eq!(ExperimentSpec::from_json(r#"{"seed": 3}"#).unwrap().seed, 3);
     }
