@@ -259,15 +259,19 @@ pub fn check(file: &serde_json::Value, again: &ExperimentResult, tol: f64) -> Re
         let (a, b) = (file["marginal_accuracy"][&name].clone(), again["marginal_accuracy"][&name].clone());
         paths.push((format!("marginal_accuracy.{name}"), a, b, 4.0 / n));
     }
-    for name in grids(file) {
-        let (a, b) = (&file["tid_grid"][&name], &again["tid_grid"][&name]);
-        for (i, row) in a["tid"].as_array().into_iter().flatten().enumerate() {
-            for j in 0..row.as_array().map_or(0, Vec::len) {
-                let allowance = 0.25 * a["tid_std"][i][j].as_f64().unwrap_or(0.0);
-                paths.push((format!("tid_grid.{name}.tid[{i}][{j}]"), a["tid"][i][j].clone(), b["tid"][i][j].clone(), allowance));
+    // The k x e grid's values, each within a quarter of its spread (as TID's).
+    let grid_paths = |at: &str, a: &serde_json::Value, b: &serde_json::Value, paths: &mut Vec<(String, serde_json::Value, serde_json::Value, f64)>| {
+        for name in grids(file) {
+            let (x, y) = (&a["tid_grid"][&name], &b["tid_grid"][&name]);
+            for (i, row) in x["tid"].as_array().into_iter().flatten().enumerate() {
+                for j in 0..row.as_array().map_or(0, Vec::len) {
+                    let allowance = 0.25 * x["tid_std"][i][j].as_f64().unwrap_or(0.0);
+                    paths.push((format!("{at}tid_grid.{name}.tid[{i}][{j}]"), x["tid"][i][j].clone(), y["tid"][i][j].clone(), allowance));
+                }
             }
         }
-    }
+    };
+    grid_paths("", file, &again, &mut paths);
     let kept = |v: &serde_json::Value| v.get("checkpoints").and_then(|c| c.as_array()).map_or(0, Vec::len);
     if kept(file) != kept(&again) {
         return Err(format!("the file measured {} checkpoints but its nets give {}", kept(file), kept(&again)));
@@ -284,15 +288,7 @@ pub fn check(file: &serde_json::Value, again: &ExperimentResult, tol: f64) -> Re
             paths.push((format!("checkpoints[{c}].marginal_accuracy.{name}"), x, y, 4.0 / n));
         }
         // Its k x e grid, as the final nets'.
-        for name in grids(file) {
-            let (x, y) = (&a["tid_grid"][&name], &b["tid_grid"][&name]);
-            for (i, row) in x["tid"].as_array().into_iter().flatten().enumerate() {
-                for j in 0..row.as_array().map_or(0, Vec::len) {
-                    let allowance = 0.25 * x["tid_std"][i][j].as_f64().unwrap_or(0.0);
-                    paths.push((format!("checkpoints[{c}].tid_grid.{name}.tid[{i}][{j}]"), x["tid"][i][j].clone(), y["tid"][i][j].clone(), allowance));
-                }
-            }
-        }
+        grid_paths(&format!("checkpoints[{c}]."), a, b, &mut paths);
     }
     for i in 0..file["tid_null"].as_array().map_or(0, Vec::len) {
         let entry = &file["tid_null"][i];
