@@ -91,7 +91,7 @@ export async function start(saved = null, savedName = '', shipped = false, figur
       const eng = m.out.result.engine.replace(/^cpu/, 'the CPU engine').replace(/^gpu: .*/, `WebGPU (${engine.name})`);
       if (figures) {
         $('#results').dataset.checked = 'true';
-        source.textContent = `Checked here: the page sampled and measured the shipped nets again in ${secs} s and got the file's figures (TID and marginal accuracy within rounding); every figure below is the page's own.`;
+        source.textContent = `Checked here: sampled again in ${secs} s, the page's own figures match the file's.`;
       }
       $('#progress-text').textContent = shipped
         ? `The run shipped with this page, sampled and measured again here in ${secs} s, matching the file; Re-run trains it here. ${provenanceText(savedName.replace(/\.json$/, ''))}`
