@@ -127,6 +127,14 @@ fn every_sampler_on_the_exact_score_writes_its_recordings() {
     assert_eq!(rec["truth"]["requested"], serde_json::json!([1.0, 0.5, 0.0]));
 }
 
+/// A run that stayed on the GPU engine notes nothing about the engine. Its notes may only say
+/// that a barely trained net's ODE samples spread (40 iterations: the spread note is right).
+fn no_fallback_note(v: &serde_json::Value) {
+    for n in v["notes"].as_array().unwrap() {
+        assert!(n.as_str().unwrap().contains("samples spread"), "a note other than the spread note: {n}");
+    }
+}
+
 #[test]
 fn the_gpu_engine_trains_from_the_command_line() {
     let (code, stdout, stderr) = lab(&[
@@ -136,7 +144,7 @@ fn the_gpu_engine_trains_from_the_command_line() {
     assert_eq!(code, 0, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert!(v["engine"].as_str().unwrap().starts_with("gpu: "), "engine {}", v["engine"]);
-    assert_eq!(v["notes"], serde_json::json!([]));
+    no_fallback_note(&v);
     assert!(v["tid"]["ode"][0]["tid"].is_number());
     assert!(stderr.contains("software"), "no warning about the software adapter: {stderr}");
     // One seed, one batch sequence: the CPU engine trains on the same batches, so the losses
@@ -176,7 +184,7 @@ fn the_gpu_engine_trains_from_the_command_line() {
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert!(v["engine"].as_str().unwrap().starts_with("gpu"), "engine {}", v["engine"]);
-    assert_eq!(v["notes"], serde_json::json!([]));
+    no_fallback_note(&v);
     let (code, _, stderr) = lab(&["--engine", "tpu"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("--engine: expected cpu, gpu or auto"), "{stderr}");

@@ -25,7 +25,11 @@ export async function start(saved = null, savedName = '', shipped = false, figur
   if (!spec || (!saved && csvMissing())) return;
   S.mode = 'run';
   const engine = saved ? { gpu: false, note: $('#engine-note').textContent } : await chooseEngine(GPU_MODE);
-  $('#engine-note').textContent = engine.note;
+  // The engine line stays; notes (a fallback, the engine timing, a sampler that did not
+  // converge) follow it in the order they came.
+  let engineLine = engine.note.split(' Note: ')[0];
+  const note = (text) => { if (!engineLine.includes(text)) engineLine = `${engineLine} Note: ${text}.`.trim(); $('#engine-note').textContent = engineLine; };
+  $('#engine-note').textContent = engineLine;
   $('#run-error').textContent = '';
   // What is shown from now on is this run's, not a stored or shipped one's.
   delete $('#results').dataset.stored;
@@ -70,7 +74,7 @@ export async function start(saved = null, savedName = '', shipped = false, figur
         $('#progress-text').textContent = `Training: ${e.iter} / ${e.total} iterations · ${rate.toFixed(0)} it/s · ETA ${eta.toFixed(0)} s · loss ${e.loss.toFixed(4)}`;
         if (performance.now() - lastDraw > 150 || e.iter === e.total) { lastDraw = performance.now(); drawLoss(S.liveLoss); }
       } else if (e.kind === 'note') {
-        $('#engine-note').textContent = `Note: ${e.text}.`;
+        note(e.text);
       } else if (e.kind === 'phase' && e.phase === 'choosing the engine') {
         $('#progress-text').textContent = 'Timing a few training steps on WebGPU and on the CPU engine…';
       } else if (e.kind === 'phase' && e.phase !== 'data' && e.phase !== 'training') {
@@ -98,7 +102,7 @@ export async function start(saved = null, savedName = '', shipped = false, figur
         : saved ? `Opened ${savedName}: its nets sampled and measured again in ${secs} s; the figures match the file's.`
           : `Done in ${secs} s on ${eng}${m.out.result.sampling_engine.startsWith('gpu') ? ', which also ran the samplers' : ''}.${gpuWork(m.out.result)}`;
       if (shipped) { $('#train').textContent = 'Re-run'; $('#results').dataset.shipped = 'true'; }
-      if (m.out.result.notes.length) $('#engine-note').textContent = `Note: ${m.out.result.notes.join('; ')}.`;
+      m.out.result.notes.forEach(note);
       $('#results').dataset.state = 'done';
     } else if (m.type === 'error') {
       if (figures) {
