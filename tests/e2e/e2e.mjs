@@ -7,8 +7,17 @@ import { chromium } from 'playwright-core';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { AsyncLocalStorage } from 'node:async_hooks';
 
+// A command's stdout (what execFileSync gave), run without blocking the other lanes' pages.
+function sh(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { maxBuffer: 1 << 24, ...opts, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) { err.stderr = stderr; err.message += `\n${stderr}`; reject(err); } else resolve(stdout);
+    });
+  });
+}
 const [distArg, cliBin, outDir] = process.argv.slice(2);
 const dist = path.resolve(distArg);
 fs.mkdirSync(outDir, { recursive: true });
@@ -39,23 +48,37 @@ const browser = await chromium.launch({
 let passed = 0, failed = 0;
 // E2E_ONLY=regex runs the matching tests only (for working on one).
 const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
-async function test(name, fn) {
-  if (only && !only.test(name)) return;
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  const t0 = Date.now();
-  try {
-    await fn(page);
-    if (errors.length) throw new Error('page errors: ' + errors.join('; '));
-    passed++;
-    console.log(`test ${name} ... ok (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failed++;
-    console.log(`test ${name} ... FAILED\n  ${e.stack || e}`);
-    await page.screenshot({ path: path.join(outDir, `failed-${name}.png`), fullPage: true }).catch(() => {});
-  }
-  await page.close();
+// The tests run E2E_LANES at a time (default 2), each in its own browser context (its own
+// storage), taken in the order written; a test's printed lines are held and printed with its
+// result, so the log reads test by test. E2E_LANES=1 runs them one after another.
+const LANES = Math.max(1, Number(process.env.E2E_LANES || 2));
+const queue = [];
+const lines = new AsyncLocalStorage();
+const print = console.log.bind(console);
+console.log = (...args) => { const held = lines.getStore(); if (held) held.push(args.join(' ')); else print(...args); };
+function test(name, fn) {
+  if (!only || only.test(name)) queue.push({ name, fn });
+}
+async function runOne({ name, fn }) {
+  const held = [];
+  await lines.run(held, async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const t0 = Date.now();
+    try {
+      await fn(page);
+      if (errors.length) throw new Error('page errors: ' + errors.join('; '));
+      passed++;
+      held.push(`test ${name} ... ok (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      failed++;
+      held.push(`test ${name} ... FAILED\n  ${e.stack || e}`);
+      await page.screenshot({ path: path.join(outDir, `failed-${name}.png`), fullPage: true }).catch(() => {});
+    }
+    await page.close();
+  });
+  print(held.join('\n'));
 }
 function assert(c, msg) { if (!c) throw new Error(msg); }
 // Opens "More settings" (the controls beyond a first run's) if it is closed.
@@ -88,11 +111,13 @@ const ALL = ['ode', 'ddim', 'dpm2', 'sde', 'pc', 'ald'];
 // inside the first screen at laptop, desktop and phone sizes, no horizontal scrolling, and the
 // toolbar still in reach after scrolling. Train then trains; Cancel leaves the shipped result.
 for (const [w, h] of [[1366, 768], [1920, 1080], [390, 844]]) {
-  await test(`the_bare_url_shows_the_shipped_result_at_once_${w}x${h}`, async (page) => {
+  test(`the_bare_url_shows_the_shipped_result_at_once_${w}x${h}`, async (page) => {
     await page.setViewportSize({ width: w, height: h });
     const t0 = Date.now();
     await page.goto(`${base}?gpu=0`);
-    await page.waitForSelector('#results[data-state=done][data-shipped=true]', { timeout: 15_000 });
+    // 60 s guards against a hang; the time is printed (4-5 s alone on 2 cores, more while the
+    // native tests share the cores).
+    await page.waitForSelector('#results[data-state=done][data-shipped=true]', { timeout: 60_000 });
     const secs = (Date.now() - t0) / 1000;
     const inView = (sel) => page.$eval(sel, (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth; });
     assert(await inView('#train'), 'Train is not in the first screen');
@@ -124,7 +149,7 @@ for (const [w, h] of [[1366, 768], [1920, 1080], [390, 844]]) {
 
 // Training on several Web Workers: the same parameters, loss curve and TID as one worker, bit
 // for bit (fixed shards summed in shard order), and the CLI's figures for the same seed.
-await test('n_workers_give_the_numbers_of_one_worker_and_of_the_cli', async (page) => {
+test('n_workers_give_the_numbers_of_one_worker_and_of_the_cli', async (page) => {
   const q = 'dataset=mog&depth=2&width=32&iters=120&batch=1700&n-samples=1500&data-size=20000&eps=0.02,0.05,0.1&samplers=ode,sde&steps=sde=100,ode=50&report-every=20';
   const runs = {};
   for (const n of [1, 3]) {
@@ -147,7 +172,7 @@ await test('n_workers_give_the_numbers_of_one_worker_and_of_the_cli', async (pag
     assert(runs[1].samples[k].length === 3000 && runs[1].samples[k].every((v, i) => Object.is(v, runs[3].samples[k][i])), `${k}: other samples with helpers`);
   }
   assert(runs[1].recordings.length > 1000 && runs[1].recordings === runs[3].recordings, 'other recordings (marginals, paths)');
-  const cli = JSON.parse(execFileSync(cliBin, ['run', ...q.split('&').flatMap((kv) => [`--${kv.slice(0, kv.indexOf('='))}`, kv.slice(kv.indexOf('=') + 1)]), '--engine', 'cpu', '--quiet'], { encoding: 'utf8' }));
+  const cli = JSON.parse(await sh(cliBin, ['run', ...q.split('&').flatMap((kv) => [`--${kv.slice(0, kv.indexOf('='))}`, kv.slice(kv.indexOf('=') + 1)]), '--engine', 'cpu', '--quiet'], { encoding: 'utf8' }));
   // Native training uses FMA where wasm does not: the figures agree to the saved-run tolerance.
   for (const s of ['ode', 'sde']) {
     const a = runs[3].result.tid[s], b = cli.tid[s];
@@ -157,7 +182,7 @@ await test('n_workers_give_the_numbers_of_one_worker_and_of_the_cli', async (pag
 });
 
 // Accessibility (axe-core) on the landing page and after a run, and the whole run by keyboard.
-await test('the_page_is_accessible_and_runs_by_keyboard_alone', async (page) => {
+test('the_page_is_accessible_and_runs_by_keyboard_alone', async (page) => {
   const axe = async (what) => {
     await page.addScriptTag({ path: path.resolve('node_modules/axe-core/axe.min.js') });
     const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
@@ -166,7 +191,7 @@ await test('the_page_is_accessible_and_runs_by_keyboard_alone', async (page) => 
     return r.violations.length;
   };
   await page.goto(`${base}?gpu=0`);
-  await page.waitForSelector('#results[data-state=done]', { timeout: 15_000 });
+  await page.waitForSelector('#results[data-state=done]', { timeout: 30_000 });
   const minor = await axe('the landing page');
   await page.goto(`${base}?${SMALL}&samplers=ode,sde&steps=sde=100&gpu=0`);
   await ready(page, 'a small run');
@@ -184,7 +209,7 @@ await test('the_page_is_accessible_and_runs_by_keyboard_alone', async (page) => 
   console.log(`  axe-core: no serious or critical violations (${minor} minor or moderate on landing)`);
 });
 
-await test('small_experiment_trains_samples_and_shows_tid', async (page) => {
+test('small_experiment_trains_samples_and_shows_tid', async (page) => {
   await page.goto(`${base}?${SMALL}&samplers=${ALL.join(',')}&steps=sde=300&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
   const cells = await page.$$eval('#tid-table td[data-sampler]', (tds) => tds.map((t) => t.textContent));
@@ -217,7 +242,7 @@ await test('small_experiment_trains_samples_and_shows_tid', async (page) => {
   assert(await page.isDisabled('#cancel'), 'Cancel stays enabled');
 });
 
-await test('bad_url_and_form_input_is_refused_with_a_message', async (page) => {
+test('bad_url_and_form_input_is_refused_with_a_message', async (page) => {
   await page.goto(`${base}?width=abc&autorun=1`);
   await page.waitForSelector('body[data-ready=true]');
   let msg = await page.textContent('#form-error');
@@ -241,7 +266,7 @@ await test('bad_url_and_form_input_is_refused_with_a_message', async (page) => {
   assert((await page.textContent('#form-error')).includes('colour: unknown setting'), 'unknown URL parameter accepted');
 });
 
-await test('without_webgpu_the_cpu_engine_runs_and_says_so', async (page) => {
+test('without_webgpu_the_cpu_engine_runs_and_says_so', async (page) => {
   await page.addInitScript(() => { delete Navigator.prototype.gpu; });
   await page.goto(`${base}?${SMALL}&iters=100&samplers=ode&gpu=1&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
@@ -251,7 +276,7 @@ await test('without_webgpu_the_cpu_engine_runs_and_says_so', async (page) => {
   assert(cells === 3, `expected 3 ODE TID cells, got ${cells}`);
 });
 
-await test('webgpu_swiftshader_trains_samples_and_shows_tid', async (page) => {
+test('webgpu_swiftshader_trains_samples_and_shows_tid', async (page) => {
   const t0 = Date.now();
   // SwiftShader runs WGSL on the CPU and is slow: a small net and batch keep this short.
   // The samplers step on WebGPU too: SwiftShader takes ~0.1 s per evaluation, so 200 SDE steps.
@@ -287,7 +312,7 @@ await test('webgpu_swiftshader_trains_samples_and_shows_tid', async (page) => {
   const file = path.join(outDir, 'webgpu-run.json');
   fs.copyFileSync(await d.path(), file);
   const cpuDir = path.join(outDir, 'webgpu-run-cpu');
-  execFileSync(cliBin, ['run', '--load-run', file, '--quiet', '--samples-out', cpuDir]);
+  await sh(cliBin, ['run', '--load-run', file, '--quiet', '--samples-out', cpuDir]);
   for (const n of ['ode', 'sde']) {
     const web = await page.evaluate((k) => Array.from(window.collapseLab.last.samples[k]), n);
     const cpu = fs.readFileSync(path.join(cpuDir, `${n}.csv`), 'utf8').trim().split('\n').flatMap((l) => l.split(',').map(Number));
@@ -298,7 +323,7 @@ await test('webgpu_swiftshader_trains_samples_and_shows_tid', async (page) => {
   }
 });
 
-await test('the_engine_is_chosen_by_timing_both', async (page) => {
+test('the_engine_is_chosen_by_timing_both', async (page) => {
   // gpu=time times both engines even on a software adapter (the default, auto, does so on a
   // hardware GPU); SwiftShader should lose to the CPU engine, and the page says with what figures.
   await page.goto(`${base}?${SMALL}&iters=60&report-every=20&width=16&depth=2&batch=128&samplers=ode&gpu=time&autorun=1`);
@@ -314,7 +339,7 @@ await test('the_engine_is_chosen_by_timing_both', async (page) => {
   console.log(`  ${choice.why}`);
 });
 
-await test('a_lost_gpu_device_falls_back_to_the_cpu_engine', async (page) => {
+test('a_lost_gpu_device_falls_back_to_the_cpu_engine', async (page) => {
   await page.goto(`${base}?${SMALL}&iters=100&report-every=20&width=16&depth=2&batch=128&gpu=1&lose-gpu-after=20&samplers=ode&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 400_000 });
   const note = await page.textContent('#engine-note');
@@ -324,7 +349,7 @@ await test('a_lost_gpu_device_falls_back_to_the_cpu_engine', async (page) => {
   assert((await page.$$eval('#tid-table td[data-sampler]', (tds) => tds.length)) === 3, 'no TID after the fallback');
 });
 
-await test('a_diverging_run_shows_the_error_and_keeps_the_previous_results', async (page) => {
+test('a_diverging_run_shows_the_error_and_keeps_the_previous_results', async (page) => {
   await page.goto(`${base}?${SMALL}&iters=100&samplers=ode&gpu=0&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
   const before = await page.$$eval('#tid-table td', (tds) => tds.map((t) => t.textContent).join('|'));
@@ -341,7 +366,7 @@ await test('a_diverging_run_shows_the_error_and_keeps_the_previous_results', asy
   assert(!(await page.isDisabled('#train')), 'Train disabled after the failure');
 });
 
-await test('browser_and_native_builds_give_the_same_tid', async (page) => {
+test('browser_and_native_builds_give_the_same_tid', async (page) => {
   // Points on a 1/1024 grid are exact in f32 and in decimal, so both builds read the same values.
   let s = 12345;
   const rnd = () => ((s = (s * 48271) % 2147483647), s); // Park–Miller: exact in doubles
@@ -357,7 +382,7 @@ await test('browser_and_native_builds_give_the_same_tid', async (page) => {
   fs.writeFileSync(path.join(outDir, 'a.csv'), toCsv(a));
   fs.writeFileSync(path.join(outDir, 'b.csv'), toCsv(b));
   const eps = [0.02, 0.05, 0.1, 0.3];
-  const native = JSON.parse(execFileSync(cliBin, ['tid', '--train', path.join(outDir, 'a.csv'), '--samples', path.join(outDir, 'b.csv'), '--eps', eps.join(',')])).results;
+  const native = JSON.parse(await sh(cliBin, ['tid', '--train', path.join(outDir, 'a.csv'), '--samples', path.join(outDir, 'b.csv'), '--eps', eps.join(',')])).results;
   await page.goto(base);
   await page.waitForSelector('body[data-ready=true]');
   const web = await page.evaluate(([a, b, eps]) => window.collapseLab.tidCurve(new Float32Array(a), new Float32Array(b), 2, new Float64Array(eps)), [a, b, eps]);
@@ -373,12 +398,12 @@ await test('browser_and_native_builds_give_the_same_tid', async (page) => {
 // The open questions in the page: Heun and an evaluation budget (nfe) run as in the CLI (same
 // steps, evaluations and TID), and the k-grid draws TID's robustness per sampler and for the
 // floor, with the CLI's numbers.
-await test('heun_nfe_and_the_k_grid_run_in_the_page_as_in_the_cli', async (page) => {
+test('heun_nfe_and_the_k_grid_run_in_the_page_as_in_the_cli', async (page) => {
   const q = 'dataset=mog&depth=2&width=32&iters=150&batch=256&data-size=4000&n-samples=600&eps=0.05,0.1,0.2&repeats=3&samplers=ode,heun,sde,pc&nfe=40&k-grid=30,100,600';
   await page.goto(`${base}?${q}&gpu=0&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 200_000 });
   const web = await page.evaluate(() => window.collapseLab.last.result);
-  const native = JSON.parse(execFileSync(cliBin, ['run', '--quiet', ...q.split('&').map((kv) => `--${kv}`)], { maxBuffer: 1 << 28 }));
+  const native = JSON.parse(await sh(cliBin, ['run', '--quiet', ...q.split('&').map((kv) => `--${kv}`)], { maxBuffer: 1 << 28 }));
   const steps = Object.fromEntries(Object.entries(web.samplers).map(([k, v]) => [k, [v.steps, v.evaluations]]));
   assert(JSON.stringify(steps) === JSON.stringify({ heun: [20, 40], ode: [40, 40], pc: [20, 40], sde: [40, 40] }), `steps and evaluations: ${JSON.stringify(steps)}`);
   for (const k of Object.keys(web.samplers)) {
@@ -396,7 +421,7 @@ await test('heun_nfe_and_the_k_grid_run_in_the_page_as_in_the_cli', async (page)
   await page.locator('#robustness-view').screenshot({ path: path.join(outDir, 'robustness.png') });
 });
 
-await test('flow_matching_and_checkpoints_run_in_the_page_as_in_the_cli', async (page) => {
+test('flow_matching_and_checkpoints_run_in_the_page_as_in_the_cli', async (page) => {
   // The velocity target on the linear path with logit-normal times, measured at checkpoints
   // along training: the page's figures at each checkpoint are the CLI's, the view is drawn, and
   // a saved run keeps the checkpoints' nets.
@@ -404,7 +429,7 @@ await test('flow_matching_and_checkpoints_run_in_the_page_as_in_the_cli', async 
   await page.goto(`${base}?${q}&gpu=0&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 200_000 });
   const web = await page.evaluate(() => window.collapseLab.last.result);
-  const native = JSON.parse(execFileSync(cliBin, ['run', '--quiet', ...q.split('&').map((kv) => `--${kv}`)], { maxBuffer: 1 << 28 }));
+  const native = JSON.parse(await sh(cliBin, ['run', '--quiet', ...q.split('&').map((kv) => `--${kv}`)], { maxBuffer: 1 << 28 }));
   assert(web.spec.model.target === 'v' && web.spec.training.t_dist === 'logit-normal', `spec: ${JSON.stringify(web.spec.model)}`);
   assert(web.checkpoints.map((c) => c.iter).join() === '100,200', `checkpoints: ${web.checkpoints.map((c) => c.iter)}`);
   for (const [c, n] of web.checkpoints.map((c, i) => [c, native.checkpoints[i]])) {
@@ -423,18 +448,18 @@ await test('flow_matching_and_checkpoints_run_in_the_page_as_in_the_cli', async 
   fs.copyFileSync(await d.path(), file);
   assert(JSON.parse(fs.readFileSync(file, 'utf8')).checkpoints.map((c) => c[0]).join() === '100,200', 'the saved run lost its checkpoints');
   // The CLI reopens it: it samples the checkpoints' nets again and finds the page's figures.
-  execFileSync(cliBin, ['run', '--load-run', file, '--quiet']);
+  await sh(cliBin, ['run', '--load-run', file, '--quiet']);
   await page.locator('#checkpoints-view').screenshot({ path: path.join(outDir, 'checkpoints.png') });
 });
 
-await test('edm_design_runs_in_the_page_as_in_the_cli', async (page) => {
+test('edm_design_runs_in_the_page_as_in_the_cli', async (page) => {
   // EDM's process, preconditioning, training times and both its samplers: the page's figures
   // are the CLI's (to float rounding), and the run states its s_d.
   const q = 'dataset=mog&process=ve&target=x0&precond=edm&t-dist=lognormal&denoise=true&depth=2&width=32&iters=200&batch=256&data-size=4000&n-samples=600&eps=0.05,0.1,0.2&repeats=3&samplers=heun,edm-sde';
   await page.goto(`${base}?${q}&gpu=0&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 200_000 });
   const web = await page.evaluate(() => window.collapseLab.last.result);
-  const native = JSON.parse(execFileSync(cliBin, ['run', '--quiet', ...q.split('&').map((kv) => `--${kv}`)], { maxBuffer: 1 << 28 }));
+  const native = JSON.parse(await sh(cliBin, ['run', '--quiet', ...q.split('&').map((kv) => `--${kv}`)], { maxBuffer: 1 << 28 }));
   assert(web.notes.some((n) => /^EDM preconditioning with s_d = 1\.4\d{3} \(the training data's standard deviation\)$/.test(n)), `notes: ${web.notes}`);
   for (const s of ['heun', 'edm-sde']) {
     assert(web.samplers[s].evaluations === 101, `${s}: ${web.samplers[s].evaluations} evaluations (50 steps x 2 + the final step)`);
@@ -443,7 +468,7 @@ await test('edm_design_runs_in_the_page_as_in_the_cli', async (page) => {
   }
 });
 
-await test('diagnostics_show_the_see_saw_views', async (page) => {
+test('diagnostics_show_the_see_saw_views', async (page) => {
   await page.goto(`${base}?dataset=mog1d&data-size=5000&iters=200&batch=256&width=32&n-samples=500&samplers=ode,sde&steps=sde=100&diagnostics=1&diag-points=2000&diag-trajectories=64&eps=0.05,0.1&gpu=0&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
   const cells = await page.$$eval('#seesaw-table td[data-t]', (tds) => tds.map((t) => t.textContent));
@@ -455,7 +480,7 @@ await test('diagnostics_show_the_see_saw_views', async (page) => {
   await page.screenshot({ path: path.join(outDir, 'seesaw.png'), fullPage: false });
 });
 
-await test('a_study_runs_in_parallel_workers_and_matches_the_cli', async (page) => {
+test('a_study_runs_in_parallel_workers_and_matches_the_cli', async (page) => {
   const settings = 'dataset=mog&data-size=3000&depth=2&iters=60&batch=128&report-every=20&samplers=ode&steps=ode=20&n-samples=300&eps=0.05,0.1&repeats=2&diagnostics=1&diag-points=1000&diag-trajectories=32&record-times=1,0&trajectories=4';
   const t0 = Date.now();
   await page.goto(`${base}?${settings}&vary=width=8,16&vary=fixed-t=none,1&seeds=2&gpu=0&autorun=1`);
@@ -473,7 +498,7 @@ await test('a_study_runs_in_parallel_workers_and_matches_the_cli', async (page) 
   await page.screenshot({ path: path.join(outDir, 'study.png'), fullPage: false });
   const args = ['study', '--quiet', '--jobs', '2', '--seeds', '2', '--vary', 'width=8,16', '--vary', 'fixed-t=none,1',
     ...settings.split('&').map((kv) => `--${kv}`)];
-  const native = JSON.parse(execFileSync(cliBin, args, { maxBuffer: 1 << 28 }));
+  const native = JSON.parse(await sh(cliBin, args, { maxBuffer: 1 << 28 }));
   let worst = 0;
   for (const r of native.runs) {
     const w = web.runs.find((x) => x.index === r.index);
@@ -486,7 +511,7 @@ await test('a_study_runs_in_parallel_workers_and_matches_the_cli', async (page) 
   console.log(`  study 2x2 cells x 2 seeds in the page: ${((Date.now() - t0) / 1000).toFixed(1)} s; largest relative gap to the CLI: ${worst.toExponential(1)}`);
   // The finished study is kept: its link reopens it at once, without running.
   await page.goto(`${base}?${settings}&vary=width=8,16&vary=fixed-t=none,1&seeds=2&gpu=0&autorun=1`);
-  await page.waitForSelector('#study-view[data-stored=true]', { timeout: 10_000 });
+  await page.waitForSelector('#study-view[data-stored=true]', { timeout: 30_000 });
   const kept = await page.evaluate(() => window.collapseLab.study);
   assert(JSON.stringify(kept.cells) === JSON.stringify(web.cells) && !(await page.isDisabled('#study')), 'stored study differs');
   assert(/Shown from this browser's store: the study/.test(await page.textContent('#progress-text')), 'no stored-study note');
@@ -495,7 +520,7 @@ await test('a_study_runs_in_parallel_workers_and_matches_the_cli', async (page) 
 // Runs that differ only after training (here the evaluation budget) share it, in the page as
 // in the CLI: one training per seed, the other runs sample its nets, with the same figures;
 // runs of several lengths share one training to the longest.
-await test('a_study_trains_once_for_runs_that_differ_only_in_sampling', async (page) => {
+test('a_study_trains_once_for_runs_that_differ_only_in_sampling', async (page) => {
   const settings = 'dataset=mog&data-size=3000&depth=2&width=16&iters=60&batch=128&report-every=20&samplers=ode,heun,sde&n-samples=600&eps=0.05,0.1&repeats=2';
   await page.goto(`${base}?${settings}&vary=nfe=10,20,40&seeds=2&gpu=0&autorun=1`);
   await page.waitForSelector('#study-view[data-state=done]', { timeout: 300_000 });
@@ -509,7 +534,7 @@ await test('a_study_trains_once_for_runs_that_differ_only_in_sampling', async (p
   const lengths = await page.evaluate(() => window.collapseLab.study);
   assert(lengths.runs.length === 8 && lengths.failed.length === 0, `length study: ${lengths.runs.length} runs`);
   assert(lengths.runs.every((r) => r.result.notes.some((n) => /^trained once for this study's runs of 40, 60 iterations/.test(n))), 'length study: a run trained alone');
-  const cliLengths = JSON.parse(execFileSync(cliBin, ['study', '--quiet', '--seeds', '2', '--vary', 'iters=40,60', '--vary', 'nfe=10,20', ...settings.split('&').map((kv) => `--${kv}`)], { maxBuffer: 1 << 28 }));
+  const cliLengths = JSON.parse(await sh(cliBin, ['study', '--quiet', '--seeds', '2', '--vary', 'iters=40,60', '--vary', 'nfe=10,20', ...settings.split('&').map((kv) => `--${kv}`)], { maxBuffer: 1 << 28 }));
   for (const r of cliLengths.runs) {
     const w = lengths.runs.find((x) => x.index === r.index);
     for (const k of ['final_loss', 'tid@ode@0.05', 'marginal_accuracy@sde']) {
@@ -517,7 +542,7 @@ await test('a_study_trains_once_for_runs_that_differ_only_in_sampling', async (p
     }
   }
   const args = ['study', '--quiet', '--seeds', '2', '--vary', 'nfe=10,20,40', ...settings.split('&').map((kv) => `--${kv}`)];
-  const native = JSON.parse(execFileSync(cliBin, args, { maxBuffer: 1 << 28 }));
+  const native = JSON.parse(await sh(cliBin, args, { maxBuffer: 1 << 28 }));
   for (const r of native.runs) {
     const w = web.runs.find((x) => x.index === r.index);
     assert(JSON.stringify(w.result.notes) === JSON.stringify(r.result.notes), `run ${r.index} notes: page ${w.result.notes} vs CLI ${r.result.notes}`);
@@ -531,7 +556,7 @@ await test('a_study_trains_once_for_runs_that_differ_only_in_sampling', async (p
 // A study trains on the engine a single run would: with gpu=1 every run trains (and samples) on
 // WebGPU (SwiftShader here), two runs at a time sharing the GPU, and the page says so; runs that
 // share training sample on WebGPU too.
-await test('a_study_on_webgpu_trains_every_run_there', async (page) => {
+test('a_study_on_webgpu_trains_every_run_there', async (page) => {
   const settings = 'dataset=mog&data-size=2000&depth=2&iters=40&batch=128&report-every=20&samplers=ode&steps=ode=20&n-samples=300&eps=0.05,0.1&repeats=2';
   await page.goto(`${base}?${settings}&vary=width=8,16&vary=nfe=10,20&seeds=1&gpu=1&autorun=1`);
   await page.waitForSelector('#study-view[data-state=done]', { timeout: 400_000 });
@@ -544,7 +569,7 @@ await test('a_study_on_webgpu_trains_every_run_there', async (page) => {
   console.log(`  ${text}`);
 });
 
-await test('a_bad_study_axis_is_refused_with_its_field', async (page) => {
+test('a_bad_study_axis_is_refused_with_its_field', async (page) => {
   await page.goto(`${base}?vary=widht=8,16&autorun=1`);
   await page.waitForSelector('body[data-ready=true]');
   const msg = await page.textContent('#form-error');
@@ -552,7 +577,7 @@ await test('a_bad_study_axis_is_refused_with_its_field', async (page) => {
   assert((await page.getAttribute('#study-view', 'data-state')) === null, 'a bad study started');
 });
 
-await test('the_hermite_view_and_every_preset_open', async (page) => {
+test('the_hermite_view_and_every_preset_open', async (page) => {
   await page.goto(`${base}?view=hermite`);
   await page.waitForSelector('body[data-ready=true]');
   assert((await inked(page, '#hermite-chart')) > 2000, 'Hermite chart looks empty');
@@ -573,7 +598,7 @@ await test('the_hermite_view_and_every_preset_open', async (page) => {
 
 // Every gallery entry at its quick size, run in the page as a visitor would open it: the view of
 // its kind finishes and draws. Prints each one's time (the README's "quick" claim).
-await test('every_gallery_preset_runs_in_its_quick_size', async (page) => {
+test('every_gallery_preset_runs_in_its_quick_size', async (page) => {
   await page.goto(base);
   await page.waitForSelector('body[data-ready=true]');
   const presets = await page.$$eval('#gallery li', (lis) => lis.map((li) => ({ id: li.dataset.preset, href: li.querySelector('a.quick').getAttribute('href'), label: li.querySelector('a.quick').textContent })));
@@ -582,13 +607,14 @@ await test('every_gallery_preset_runs_in_its_quick_size', async (page) => {
   for (const p of presets) {
     // The see-saw's quick size takes minutes: its own test below runs it.
     if (p.id === 'fig7-seesaw') continue;
-    // The cures' quick sizes (the see-saw's, minutes each) run here at a tenth of their
-    // training; tests/cli_study.rs runs them in full and checks the cures show.
+    // The cures' quick sizes (the see-saw's, minutes each) run here at a fiftieth of their
+    // training (this test checks that the view finishes and draws); tests/cli_study.rs runs
+    // them in full and checks the cures show.
     const minutes = p.label === 'quick (minutes)';
     let href = p.href;
     if (minutes) {
       const q = new URLSearchParams(href.slice(1));
-      q.set('iters', String(Math.round(Number(q.get('iters')) / 10)));
+      q.set('iters', String(Math.round(Number(q.get('iters')) / 50)));
       href = '?' + q.toString();
     }
     const t0 = Date.now();
@@ -614,7 +640,7 @@ await test('every_gallery_preset_runs_in_its_quick_size', async (page) => {
       if (p.href.includes('diagnostics=1')) assert(!(await page.isHidden('#seesaw-view')), `${p.id}: no see-saw view`);
     }
     const secs = (Date.now() - t0) / 1000;
-    times.push(`${p.id} ${secs.toFixed(1)} s${minutes ? ' (a tenth of its training)' : ''}`);
+    times.push(`${p.id} ${secs.toFixed(1)} s${minutes ? ' (a fiftieth of its training)' : ''}`);
   }
   console.log('  quick presets in the page: ' + times.join(', '));
 });
@@ -622,9 +648,10 @@ await test('every_gallery_preset_runs_in_its_quick_size', async (page) => {
 // The see-saw's quick size in the page, opened from the gallery as a visitor would: 18 nets on
 // the Web Workers, and the see-saw criterion (the core's study::seesaw, in the findings) holds,
 // as it does when the CLI runs the same command (tests/cli_study.rs). The runs' figures are
-// compared with the CLI's (one run per width, trained natively here). Prints its time, with the
+// compared with the CLI's for the narrowest net (trained natively here; the wider nets' gaps grow
+// with rounding, and tests/cli_study.rs trains them all natively). Prints its time, with the
 // workers it had: the gallery says "minutes".
-await test('the_seesaw_forms_in_the_page_at_its_quick_size', async (page) => {
+test('the_seesaw_forms_in_the_page_at_its_quick_size', async (page) => {
   await page.goto(base);
   await page.waitForSelector('body[data-ready=true]');
   const link = await page.$('#gallery li[data-preset="fig7-seesaw"] a.quick');
@@ -642,14 +669,15 @@ await test('the_seesaw_forms_in_the_page_at_its_quick_size', async (page) => {
   const findings = await page.textContent('#study-findings');
   assert(/The see-saw shows from width = 10 to 400/.test(findings), `no see-saw in the findings: ${findings}`);
   await page.screenshot({ path: path.join(outDir, 'gallery-fig7.png'), fullPage: false });
-  // The same nets natively: the page's CPU engine in wasm and the native one round differently
-  // (SIMD lanes), and 6000 steps carry that along; the gap is printed, the criterion is above.
+  // The same net natively: the page's CPU engine in wasm and the native one round differently
+  // (SIMD lanes), and 6000 steps carry that along (session 25: width 100 0.3376 in the page,
+  // 0.3352 natively; width 400 0.5456 and 0.6913); the gap is printed, the criterion is above.
   const q = new URLSearchParams(href.slice(1));
   const settings = [...q].filter(([k]) => !['preset', 'vary', 'seeds', 'autorun', 'view'].includes(k)).map(([k, v]) => `--${k}=${v}`);
   const gaps = [];
-  for (const w of ['10', '100', '400']) {
+  for (const w of ['10']) {
     const r = web.runs.find((x) => x.settings.width === w && x.settings['fixed-t'] === 'none' && x.seed === 0);
-    const native = JSON.parse(execFileSync(cliBin, ['run', '--quiet', '--engine', 'cpu', ...settings, '--width', w, '--seed', '0'], { maxBuffer: 1 << 28 }));
+    const native = JSON.parse(await sh(cliBin, ['run', '--quiet', '--engine', 'cpu', ...settings, '--width', w, '--seed', '0'], { maxBuffer: 1 << 28 }));
     const cli = native.diagnostics.mae_velocity.find((x) => x.t === 1).mae;
     gaps.push(`width ${w}: MAE(t = 1) ${r.metrics['mae_velocity@1'].toFixed(4)} in the page, ${cli.toFixed(4)} in the CLI`);
   }
@@ -659,7 +687,7 @@ await test('the_seesaw_forms_in_the_page_at_its_quick_size', async (page) => {
 
 const GEN = 'dataset=mog&depth=2&width=16&iters=100&batch=128&report-every=50&n-samples=300&eps=0.05,0.1&repeats=2&steps=sde=50,ode=30&gen-size=600&shown=100';
 
-await test('generations_run_in_workers_show_every_view_and_match_the_cli', async (page) => {
+test('generations_run_in_workers_show_every_view_and_match_the_cli', async (page) => {
   const t0 = Date.now();
   await page.goto(`${base}?${GEN}&generations=3&fresh=0.1,0.9&gen-sampler=sde,ode&gpu=0&view=generations&autorun=1`);
   await page.waitForSelector('#generations-view[data-state=done]', { timeout: 300_000 });
@@ -681,7 +709,7 @@ await test('generations_run_in_workers_show_every_view_and_match_the_cli', async
   await page.screenshot({ path: path.join(outDir, 'generations-charts.png'), fullPage: false });
   const args = ['generations', '--quiet', '--jobs', '2', '--generations', '3', '--fresh', '0.1,0.9', '--sampler', 'sde,ode',
     ...GEN.split('&').map((kv) => `--${kv}`)];
-  const native = JSON.parse(execFileSync(cliBin, args, { maxBuffer: 1 << 28 }));
+  const native = JSON.parse(await sh(cliBin, args, { maxBuffer: 1 << 28 }));
   let worst = 0;
   for (const r of native.runs) {
     const w = web.runs.find((x) => x.index === r.index);
@@ -695,12 +723,12 @@ await test('generations_run_in_workers_show_every_view_and_match_the_cli', async
   console.log(`  generations 2 a x 2 samplers x 4 generations in the page: ${((Date.now() - t0) / 1000).toFixed(1)} s; largest relative gap in D to the CLI: ${worst.toExponential(1)}`);
   // Kept too: the same link shows these generations at once.
   await page.goto(`${base}?${GEN}&generations=3&fresh=0.1,0.9&gen-sampler=sde,ode&gpu=0&view=generations&autorun=1`);
-  await page.waitForSelector('#generations-view[data-stored=true]', { timeout: 10_000 });
+  await page.waitForSelector('#generations-view[data-stored=true]', { timeout: 30_000 });
   const kept = await page.evaluate(() => window.collapseLab.generations);
   assert(JSON.stringify(kept.runs.map((r) => r.generations.map((g) => g.chi2))) === JSON.stringify(web.runs.map((r) => r.generations.map((g) => g.chi2))), 'stored generations differ');
 });
 
-await test('cancelled_generations_keep_the_generations_done', async (page) => {
+test('cancelled_generations_keep_the_generations_done', async (page) => {
   await page.goto(`${base}?${GEN}&iters=3000&generations=40&fresh=0.5&gpu=0&view=generations&autorun=1`);
   await page.waitForFunction(() => { const g = window.collapseLab && window.collapseLab.generations; return g && g.runs.length && g.runs[0].generations.length >= 2; }, null, { timeout: 120_000 });
   await page.click('#cancel');
@@ -713,7 +741,7 @@ await test('cancelled_generations_keep_the_generations_done', async (page) => {
   assert(!(await page.isDisabled('#run-generations')), 'cannot start again after cancel');
 });
 
-await test('bad_generations_settings_are_refused_with_their_field', async (page) => {
+test('bad_generations_settings_are_refused_with_their_field', async (page) => {
   for (const [q, want] of [['fresh=1.5', 'fresh: the fresh-data fraction a must be in 0..=1'], ['generations=0', 'generations: must be in 1..=100'],
     ['generations=5000', 'generations: must be in 1..=100'], ['gen-sampler=euler', 'gen-sampler'], ['gen-seeds=x', 'gen-seeds: expected an integer']]) {
     await page.goto(`${base}?${q}&view=generations&autorun=1`);
@@ -726,16 +754,16 @@ await test('bad_generations_settings_are_refused_with_their_field', async (page)
   }
 });
 
-await test('a_collected_study_json_opens_and_draws_its_charts', async (page) => {
+test('a_collected_study_json_opens_and_draws_its_charts', async (page) => {
   // A study folder run by plain xargs (as on any array scheduler), collected by the CLI.
   const dir = fs.mkdtempSync(path.join(outDir, 'slurm-'));
   const settings = ['--dataset', 'mog', '--data-size', '2000', '--depth', '2', '--iters', '40', '--batch', '128', '--samplers', 'ode',
     '--steps', 'ode=10', '--n-samples', '200', '--eps', '0.05,0.1', '--repeats', '2', '--diagnostics', '--diag-points', '500', '--diag-trajectories', '8',
     '--vary', 'width=8,16', '--seeds', '2'];
-  execFileSync(cliBin, ['study', ...settings, '--slurm', dir, '--engine', 'cpu']);
-  execFileSync('bash', ['-c', `seq 0 3 | xargs -P 2 -I{} env SLURM_ARRAY_TASK_ID={} bash ${dir}/study.sbatch 2>/dev/null`]);
+  await sh(cliBin, ['study', ...settings, '--slurm', dir, '--engine', 'cpu']);
+  await sh('bash', ['-c', `seq 0 3 | xargs -P 2 -I{} env SLURM_ARRAY_TASK_ID={} bash ${dir}/study.sbatch 2>/dev/null`]);
   const collected = path.join(dir, 'collected.json');
-  execFileSync(cliBin, ['study', '--collect', dir, '--quiet', '--out', collected]);
+  await sh(cliBin, ['study', '--collect', dir, '--quiet', '--out', collected]);
   await page.goto(`${base}`);
   await page.waitForSelector('body[data-ready=true]');
   await page.setInputFiles('#open-json', collected);
@@ -744,7 +772,7 @@ await test('a_collected_study_json_opens_and_draws_its_charts', async (page) => 
   assert((await page.$$eval('#study-table tbody tr', (r) => r.length)) === 2, 'opened study table rows');
   // A generations JSON opens in its view; a file of another kind is refused with a message.
   const gdir = path.join(dir, 'gens');
-  execFileSync(cliBin, ['generations', '--quiet', '--generations', '2', '--fresh', '0.5', ...GEN.split('&').map((kv) => `--${kv}`), '--out', gdir]);
+  await sh(cliBin, ['generations', '--quiet', '--generations', '2', '--fresh', '0.5', ...GEN.split('&').map((kv) => `--${kv}`), '--out', gdir]);
   await page.setInputFiles('#open-json', path.join(gdir, 'generations.json'));
   await page.waitForSelector('#generations-view[data-state=opened]');
   assert((await inked(page, '#generations-view canvas[data-chart="chi2-sde"]')) > 2000, 'opened generations chart looks empty');
@@ -757,7 +785,7 @@ await test('a_collected_study_json_opens_and_draws_its_charts', async (page) => 
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-await test('a_run_exports_json_csv_and_png', async (page) => {
+test('a_run_exports_json_csv_and_png', async (page) => {
   await page.goto(`${base}?iters=50&n-samples=300&data-size=2000&eps=0.05,0.1&samplers=ode,sde&steps=sde=50,ode=20&gpu=0&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 120_000 });
   const fetch = async (sel) => {
@@ -775,7 +803,7 @@ await test('a_run_exports_json_csv_and_png', async (page) => {
   assert(sm[0] === 'set,x1,x2' && sm.length === 1 + 3 * 300 && sm[1].startsWith('data,') && sm.some((l) => l.startsWith('ode,')), `samples CSV: ${sm.length} lines`);
   // The PyTorch script of the form's experiment: the very text the CLI writes for these settings.
   const py = await fetch('#torch-script');
-  const cliPy = execFileSync(cliBin, ['torch-script', '--iters', '50', '--n-samples', '300', '--data-size', '2000', '--eps', '0.05,0.1',
+  const cliPy = await sh(cliBin, ['torch-script', '--iters', '50', '--n-samples', '300', '--data-size', '2000', '--eps', '0.05,0.1',
     '--samplers', 'ode,sde', '--steps', 'sde=50,ode=20'], { encoding: 'utf8' });
   assert(py.name === 'collapse-lab-chessboard-seed0.py' && py.body.toString() === cliPy && cliPy.includes('import torch'),
     `PyTorch script: ${py.name}, ${py.body.length} bytes, ${py.body.toString() === cliPy ? 'same as' : 'differs from'} the CLI's`);
@@ -801,15 +829,15 @@ await test('a_run_exports_json_csv_and_png', async (page) => {
 // A gallery link at paper size whose run ships with the page (www/runs/ID.json, trained by the
 // CLI): the page samples its nets at once, no training, with the file's figures; a setting
 // changed from the preset's means the shipped run no longer applies.
-await test('a_paper_gallery_link_opens_its_shipped_run_without_training', async (page) => {
+test('a_paper_gallery_link_opens_its_shipped_run_without_training', async (page) => {
   const id = 'fig14-width10';
-  const listing = execFileSync(cliBin, ['gallery', '--size', 'paper'], { encoding: 'utf8' }).split('\n');
+  const listing = (await sh(cliBin, ['gallery', '--size', 'paper'], { encoding: 'utf8' })).split('\n');
   const query = listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
   const t0 = Date.now();
   await page.goto(`${base}?${query}&gpu=0`);
   // The gallery marks the paper links whose trained run ships: these, and only these.
   const marked = await page.$$eval('#gallery li', (lis) => lis.filter((li) => li.querySelector('.shipped')).map((li) => li.dataset.preset));
-  const shippedIds = execFileSync(cliBin, ['gallery', '--shipped'], { encoding: 'utf8' }).trim().split('\n');
+  const shippedIds = (await sh(cliBin, ['gallery', '--shipped'], { encoding: 'utf8' })).trim().split('\n');
   assert(JSON.stringify(marked.sort()) === JSON.stringify(shippedIds.sort()) && fs.readdirSync(path.join(dist, 'www/runs')).filter((f) => f !== 'provenance.json' && !f.endsWith('.figures.json') && !f.startsWith('.')).length === shippedIds.length,
     `gallery marks ${marked} but ${shippedIds} ship`);
   // A file still growing says how far it is, before it is opened (provenance.json's counts,
@@ -818,7 +846,7 @@ await test('a_paper_gallery_link_opens_its_shipped_run_without_training', async 
   const partial = Object.entries(prov).filter(([, e]) => e.done < e.planned);
   for (const [pid, e] of partial) {
     const sel = `#gallery li[data-preset="${pid}"] .shipped.partial`;
-    await page.waitForSelector(sel, { state: 'attached', timeout: 10_000 }).catch(() => { throw new Error(`${pid}: not marked partial`); });
+    await page.waitForSelector(sel, { state: 'attached', timeout: 30_000 }).catch(() => { throw new Error(`${pid}: not marked partial`); });
     const t = await page.textContent(sel);
     assert(t.includes(`partial: ${e.done} of ${e.planned} `), `${pid}: ${t}`);
   }
@@ -844,13 +872,13 @@ await test('a_paper_gallery_link_opens_its_shipped_run_without_training', async 
   assert((await page.getAttribute('#results', 'data-state')) !== 'running' && (await page.getAttribute('#results', 'data-shipped')) === null, 'a changed spec opened the shipped run');
   // The unchanged link again: now from this browser's store, at once.
   await page.goto(`${base}?${query}&gpu=0`);
-  await page.waitForSelector('#results[data-state=done][data-stored=true]', { timeout: 10_000 });
+  await page.waitForSelector('#results[data-state=done][data-stored=true]', { timeout: 30_000 });
 });
 
 // A short link names its gallery entry only (?preset=ID&size=paper): it opens the entry's own
 // settings, and so its shipped study or generations run; a setting the link gives itself wins,
 // and the note says the figure was changed (and the shipped file no longer applies).
-await test('a_short_preset_link_opens_the_entrys_settings', async (page) => {
+test('a_short_preset_link_opens_the_entrys_settings', async (page) => {
   await page.goto(`${base}?preset=fig3-tid&size=paper&gpu=0`);
   await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error('fig3-tid: the shipped study did not open from a short link'); });
   assert(/This is the paper's setting/.test(await page.textContent('#preset-note')), `note: ${await page.textContent('#preset-note')}`);
@@ -878,7 +906,7 @@ await test('a_short_preset_link_opens_the_entrys_settings', async (page) => {
   const open = await box();
   assert(open.cls.includes('expanded') && open.h >= open.full - 1 && open.h > folded.h && open.button === 'true', `opened status: ${JSON.stringify(open)}`);
   // The quick size: the form holds the quick link's settings.
-  const listing = execFileSync(cliBin, ['gallery', '--size', 'quick'], { encoding: 'utf8' }).split('\n');
+  const listing = (await sh(cliBin, ['gallery', '--size', 'quick'], { encoding: 'utf8' })).split('\n');
   const quick = new URLSearchParams(listing[listing.findIndex((l) => l.startsWith('# fig2-chessboard ')) + 2].replace(/^#\s+page: \?/, ''));
   assert(quick.has('iters'), `the quick link sets no iterations: ${quick}`);
   await page.goto(`${base}?preset=fig2-chessboard&gpu=0`);
@@ -898,9 +926,9 @@ await test('a_short_preset_link_opens_the_entrys_settings', async (page) => {
 // Every gallery entry that ships opens from its file at its paper size without training: a run
 // sampled again in the page, a study drawn with its error bars, findings and provenance, a
 // generations run drawn with its provenance; a partial study says it is partial.
-await test('every_shipped_gallery_file_opens_without_training', async (page) => {
-  const listing = execFileSync(cliBin, ['gallery', '--size', 'paper'], { encoding: 'utf8' }).split('\n');
-  const shippedIds = execFileSync(cliBin, ['gallery', '--shipped'], { encoding: 'utf8' }).trim().split('\n');
+test('every_shipped_gallery_file_opens_without_training', async (page) => {
+  const listing = (await sh(cliBin, ['gallery', '--size', 'paper'], { encoding: 'utf8' })).split('\n');
+  const shippedIds = (await sh(cliBin, ['gallery', '--shipped'], { encoding: 'utf8' })).trim().split('\n');
   const times = [];
   for (const id of shippedIds) {
     const query = listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
@@ -908,7 +936,7 @@ await test('every_shipped_gallery_file_opens_without_training', async (page) => 
     let drawn = null;
     await page.goto(`${base}?${query}&gpu=0`);
     if (query.includes('view=generations')) {
-      await page.waitForSelector('#generations-view[data-shipped=true]', { timeout: 15_000 }).catch(() => { throw new Error(`${id}: the shipped generations did not open`); });
+      await page.waitForSelector('#generations-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error(`${id}: the shipped generations did not open`); });
       const text = await page.textContent('#progress-text');
       assert(/Trained by the lab's CLI \(collapse-lab generations/.test(text) && / of \d+ chains/.test(text), `${id}: ${text}`);
       assert((await inked(page, '#generations-view canvas')) > 2000, `${id}: no charts`);
@@ -921,7 +949,7 @@ await test('every_shipped_gallery_file_opens_without_training', async (page) => 
       assert(!shipped.missing.length || (text.includes(`${shipped.runs.length} of ${shipped.cells.length * shipped.seeds} chains`) && /partial/.test(text)), `${id}: ${text}`);
       await page.screenshot({ path: path.join(outDir, `shipped-${id}.png`), fullPage: false });
     } else if (query.includes('vary=')) {
-      await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 15_000 }).catch(() => { throw new Error(`${id}: the shipped study did not open`); });
+      await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error(`${id}: the shipped study did not open`); });
       const text = await page.textContent('#progress-text');
       assert(/Trained by the lab's CLI \(collapse-lab study/.test(text), `${id}: ${text}`);
       assert((await page.$$('#study-findings li')).length > 0 && (await inked(page, '#study-view canvas')) > 2000, `${id}: no findings or charts`);
@@ -975,7 +1003,7 @@ await test('every_shipped_gallery_file_opens_without_training', async (page) => 
   await page.route(`${base}www/runs/${id}.json`, (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(file) }));
   const query = listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
   await page.goto(`${base}?${query}&gpu=0`);
-  await page.waitForSelector('#study-view[data-state=partial][data-shipped=true]', { timeout: 15_000 });
+  await page.waitForSelector('#study-view[data-state=partial][data-shipped=true]', { timeout: 30_000 });
   const text = await page.textContent('#progress-text');
   assert(text.includes(`${planned - 3} of ${planned} runs`) && /partial/.test(text), `partial: ${text}`);
   await page.screenshot({ path: path.join(outDir, 'shipped-study.png'), fullPage: false });
@@ -985,15 +1013,15 @@ await test('every_shipped_gallery_file_opens_without_training', async (page) => 
 // spec, the trained nets and the results; "Open run" samples them again with identical figures;
 // an edited file is refused with its figure named and the shown results stay; a file saved by
 // the CLI opens in the page with the CLI's figures.
-await test('stored_and_saved_runs_reopen_with_the_same_numbers', async (page) => {
+test('stored_and_saved_runs_reopen_with_the_same_numbers', async (page) => {
   const q = 'dataset=mog&depth=2&width=16&iters=60&batch=128&n-samples=300&eps=0.05,0.1&samplers=ode,sde&steps=sde=40,ode=20&two-model=0.6';
   await page.goto(`${base}?${q}&gpu=0&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 120_000 });
   const first = await page.evaluate(() => window.collapseLab.last.result);
-  await page.waitForFunction(() => document.querySelector('#stored-note').textContent.includes('Kept'), null, { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector('#stored-note').textContent.includes('Kept'), null, { timeout: 30_000 });
   const t0 = Date.now();
   await page.goto(`${base}?${q}&gpu=0&autorun=1`);
-  await page.waitForSelector('#results[data-state=done][data-stored=true]', { timeout: 10_000 });
+  await page.waitForSelector('#results[data-state=done][data-stored=true]', { timeout: 30_000 });
   const reopened = Date.now() - t0;
   const again = await page.evaluate(() => window.collapseLab.last.result);
   assert(JSON.stringify(again.tid) === JSON.stringify(first.tid), 'stored TID differs');
@@ -1028,7 +1056,7 @@ await test('stored_and_saved_runs_reopen_with_the_same_numbers', async (page) =>
   // A run saved by the CLI opens in the page with the CLI's numbers.
   const cliFile = path.join(outDir, 'cli-saved-run.json');
   const args = q.split('&').flatMap((kv) => { const i = kv.indexOf('='); return [`--${kv.slice(0, i)}`, kv.slice(i + 1)]; });
-  const cli = JSON.parse(execFileSync(cliBin, ['run', ...args, '--quiet', '--save-run', cliFile], { encoding: 'utf8' }));
+  const cli = JSON.parse(await sh(cliBin, ['run', ...args, '--quiet', '--save-run', cliFile], { encoding: 'utf8' }));
   await page.setInputFiles('#open-run', cliFile);
   await page.waitForFunction(() => /Opened cli-saved-run.json/.test(document.querySelector('#progress-text').textContent), null, { timeout: 60_000 });
   const web = await page.evaluate(() => window.collapseLab.last.result);
@@ -1040,18 +1068,18 @@ await test('stored_and_saved_runs_reopen_with_the_same_numbers', async (page) =>
 
 // Your own samples: two CSVs dropped in the page give the CLI's TID (the same core code), with
 // the survival plot and scatter drawn; a bad file is named with its line and column.
-await test('own_samples_in_the_page_give_the_clis_tid', async (page) => {
+test('own_samples_in_the_page_give_the_clis_tid', async (page) => {
   const dir = path.join(outDir, 'own');
   fs.mkdirSync(dir, { recursive: true });
-  execFileSync(cliBin, ['run', '--dataset', 'spiral', '--depth', '2', '--width', '16', '--iters', '60', '--batch', '128', '--n-samples', '1500',
+  await sh(cliBin, ['run', '--dataset', 'spiral', '--depth', '2', '--width', '16', '--iters', '60', '--batch', '128', '--n-samples', '1500',
     '--data-size', '6000', '--samplers', 'ode', '--steps', 'ode=20', '--quiet', '--samples-out', dir]);
   // A larger training set (another run's reference, 3200 points): the page then shows TID's
   // spread over draws and the data-vs-data floor.
   const big = path.join(dir, 'big');
-  execFileSync(cliBin, ['run', '--dataset', 'spiral', '--iters', '1', '--batch', '16', '--n-samples', '3200', '--data-size', '6000',
+  await sh(cliBin, ['run', '--dataset', 'spiral', '--iters', '1', '--batch', '16', '--n-samples', '3200', '--data-size', '6000',
     '--samplers', 'ode', '--steps', 'ode=1', '--seed', '7', '--quiet', '--samples-out', big]);
   fs.copyFileSync(path.join(big, 'train.csv'), path.join(dir, 'train.csv'));
-  const cli = JSON.parse(execFileSync(cliBin, ['tid', '--train', path.join(dir, 'train.csv'), '--samples', path.join(dir, 'ode.csv'), '--eps', '0.02,0.05,0.1'], { encoding: 'utf8' }));
+  const cli = JSON.parse(await sh(cliBin, ['tid', '--train', path.join(dir, 'train.csv'), '--samples', path.join(dir, 'ode.csv'), '--eps', '0.02,0.05,0.1'], { encoding: 'utf8' }));
   await page.goto(base);
   await page.waitForSelector('body[data-ready=true]');
   await page.click('#tab-own');
@@ -1086,7 +1114,7 @@ await test('own_samples_in_the_page_give_the_clis_tid', async (page) => {
 
 // Your own data: pick "painted", paint with the brush, train; the grid travels in the link, and
 // the link reproduces the same data and numbers; the points lie in the painted cells.
-await test('painted_data_trains_and_travels_in_the_link', async (page) => {
+test('painted_data_trains_and_travels_in_the_link', async (page) => {
   const small = 'depth=2&width=16&iters=80&batch=128&n-samples=400&eps=0.05,0.1&samplers=ode,sde&steps=sde=40,ode=20&gpu=0';
   await page.goto(`${base}?${small}`);
   await page.waitForSelector('body[data-ready=true]');
@@ -1132,10 +1160,10 @@ await test('painted_data_trains_and_travels_in_the_link', async (page) => {
 // training runs on its rows, the floor and reference are the CLI's for the same file and spec,
 // the saved run carries the points (and opens in the CLI), the stored run brings the file back,
 // and a link alone says which file to load.
-await test('a_csv_file_trains_in_the_page_as_in_the_cli', async (page) => {
+test('a_csv_file_trains_in_the_page_as_in_the_cli', async (page) => {
   const dir = path.join(outDir, 'csvdata');
   fs.mkdirSync(dir, { recursive: true });
-  execFileSync(cliBin, ['run', '--dataset', 'spiral', '--iters', '1', '--batch', '16', '--n-samples', '3000', '--data-size', '6000',
+  await sh(cliBin, ['run', '--dataset', 'spiral', '--iters', '1', '--batch', '16', '--n-samples', '3000', '--data-size', '6000',
     '--samplers', 'ode', '--steps', 'ode=1', '--seed', '3', '--quiet', '--samples-out', dir]);
   const file = path.join(dir, 'train.csv');
   const small = 'depth=2&width=16&iters=80&batch=128&n-samples=1000&eps=0.05,0.1&samplers=ode,sde&steps=sde=40,ode=20';
@@ -1157,7 +1185,7 @@ await test('a_csv_file_trains_in_the_page_as_in_the_cli', async (page) => {
   await page.screenshot({ path: path.join(outDir, 'csv-data.png'), fullPage: false });
   const web = await page.evaluate(() => ({ r: window.collapseLab.last.result, ref: Array.from(window.collapseLab.last.reference) }));
   const args = small.split('&').flatMap((kv) => { const i = kv.indexOf('='); return [`--${kv.slice(0, i)}`, kv.slice(i + 1)]; });
-  const cli = JSON.parse(execFileSync(cliBin, ['run', '--data-csv', file, ...args, '--quiet', '--samples-out', path.join(dir, 'cli')], { encoding: 'utf8' }));
+  const cli = JSON.parse(await sh(cliBin, ['run', '--data-csv', file, ...args, '--quiet', '--samples-out', path.join(dir, 'cli')], { encoding: 'utf8' }));
   assert(cli.spec.csv.fingerprint === named.split(':')[0], `the CLI names ${cli.spec.csv.fingerprint}, the page ${named}`);
   // The data's figures need no training: the floor is the CLI's, the reference its rows.
   web.r.tid_null.forEach((e, i) => assert(Math.abs(e.tid - cli.tid_null[i].tid) <= 1e-9 * Math.abs(cli.tid_null[i].tid), `floor at ${e.eps}: page ${e.tid}, CLI ${cli.tid_null[i].tid}`));
@@ -1168,11 +1196,11 @@ await test('a_csv_file_trains_in_the_page_as_in_the_cli', async (page) => {
   const saved = path.join(dir, 'saved.json');
   fs.copyFileSync(await d.path(), saved);
   assert(JSON.parse(fs.readFileSync(saved)).data.length === 6000, 'the saved run lacks its points');
-  const opened = JSON.parse(execFileSync(cliBin, ['run', '--load-run', saved, '--quiet'], { encoding: 'utf8' }));
+  const opened = JSON.parse(await sh(cliBin, ['run', '--load-run', saved, '--quiet'], { encoding: 'utf8' }));
   assert(opened.spec.csv.fingerprint === cli.spec.csv.fingerprint, 'the CLI opened another file');
   // The link again in this browser: the stored run shows, with its file, so Train is ready.
   await page.goto(base + share.replace(/^\//, '').replace(/^[^?]*/, ''));
-  await page.waitForSelector('#results[data-state=done][data-stored=true]', { timeout: 10_000 });
+  await page.waitForSelector('#results[data-state=done][data-stored=true]', { timeout: 30_000 });
   assert((await page.textContent('#form-error')) === '' && !(await page.isDisabled('#train')), `stored: ${await page.textContent('#form-error')}`);
   // The link in another browser: it names the file to load and trains nothing.
   const other = await browser.newPage();
@@ -1190,7 +1218,7 @@ await test('a_csv_file_trains_in_the_page_as_in_the_cli', async (page) => {
   await other.close();
 });
 
-await test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (page) => {
+test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (page) => {
   const q = 'Why does the <b>ODE</b> collapse?';
   const url = `${base}?dataset=mog&width=32&hide=study,generations,lr&lock=width,samplers&question=${encodeURIComponent(q)}&embed=1`;
   await page.goto(url);
@@ -1229,12 +1257,12 @@ await test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (pa
 // What reproduces: the verdicts view shows, claim by claim, what `collapse-lab verdicts` computes
 // from the shipped files (the same outcomes and numbers), at laptop and phone size, and every
 // row's link opens its figure's gallery entry.
-await test('the_verdicts_view_shows_the_clis_verdicts_and_every_link_opens_its_figure', async (page) => {
-  const cli = JSON.parse(execFileSync(cliBin, ['verdicts', '--runs', path.join(dist, 'www/runs'), '--json'], { encoding: 'utf8' }));
+test('the_verdicts_view_shows_the_clis_verdicts_and_every_link_opens_its_figure', async (page) => {
+  const cli = JSON.parse(await sh(cliBin, ['verdicts', '--runs', path.join(dist, 'www/runs'), '--json'], { encoding: 'utf8' }));
   for (const [w, h] of [[1366, 768], [390, 844]]) {
     await page.setViewportSize({ width: w, height: h });
     await page.goto(`${base}?view=verdicts&gpu=0`);
-    await page.waitForSelector('#verdicts-view li.verdict', { timeout: 15_000 });
+    await page.waitForSelector('#verdicts-view li.verdict', { timeout: 30_000 });
     const rows = await page.$$eval('#verdicts-view li.verdict', (lis) => lis.map((li) => ({ id: li.dataset.claim, outcome: li.className.replace('verdict ', ''),
       badge: li.querySelector('.badge').textContent, numbers: [...li.querySelectorAll('.verdict-numbers li')].map((x) => x.textContent),
       links: [...li.querySelectorAll('.verdict-links a')].map((a) => a.dataset.preset) })));
@@ -1252,7 +1280,7 @@ await test('the_verdicts_view_shows_the_clis_verdicts_and_every_link_opens_its_f
   // The gallery's step 0 leads there with the tally.
   await page.goto(`${base}?gpu=0`);
   await ready(page, 'the bare URL');
-  await page.waitForFunction(() => /reproduced/.test(document.querySelector('#verdicts-link').textContent), null, { timeout: 10_000 });
+  await page.waitForFunction(() => /reproduced/.test(document.querySelector('#verdicts-link').textContent), null, { timeout: 30_000 });
   assert((await page.getAttribute('#verdicts-link', 'href')) === '?view=verdicts', 'the gallery does not link the verdicts');
   // Every row's figure link opens that gallery entry (its note names the figure).
   const ids = [...new Set(cli.flatMap((v) => v.links.slice(0, 1)))];
@@ -1267,7 +1295,12 @@ await test('the_verdicts_view_shows_the_clis_verdicts_and_every_link_opens_its_f
   console.log(`  ${cli.length} verdicts as the CLI's at 1366x768 and 390x844; ${ids.length} figure links open their entries`);
 });
 
+// The lanes: each takes the next test written until none is left.
+const t0 = Date.now();
+await Promise.all(Array.from({ length: Math.min(LANES, queue.length) }, async () => {
+  while (queue.length) await runOne(queue.shift());
+}));
 await browser.close();
 server.close();
-console.log(`e2e: ${passed} passed, ${failed} failed`);
+console.log(`e2e: ${passed} passed, ${failed} failed in ${((Date.now() - t0) / 1000).toFixed(0)} s (${LANES} at a time)`);
 process.exit(failed ? 1 : 0);
