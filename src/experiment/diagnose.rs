@@ -4,7 +4,7 @@ use super::spec::ExperimentSpec;
 use crate::diagnostics::{self, Diagnostics};
 use crate::points::Points;
 use crate::rng::{self, Stream};
-use crate::sample::{self, EpsModel, ExactEps, RecordPlan, RunOptions};
+use crate::sample::{self, EpsModel, RecordPlan, RunOptions};
 
 /// The times MAE(t) and DSM(t) are measured at: the spec's, a time past the process's end (the
 /// default t = 1 on the linear path, which ends at 0.999) at that end, each once.
@@ -30,7 +30,7 @@ pub fn see_saw(spec: &ExperimentSpec, model: &dyn EpsModel, init: &Points) -> Di
     let x0 = spec.data_from(g.points, &mut rng::stream(spec.seed, Stream::Diagnostics, 0));
     let mut eps = vec![0.0f32; x0.data.len()];
     rng::fill_normal(&mut rng::stream(spec.seed, Stream::Diagnostics, 1), &mut eps);
-    let exact = spec.dataset.mixture(spec.dim).map(|mixture| ExactEps { mixture, process: spec.process });
+    let exact = super::train::exact_score(spec);
     let exact_ref = exact.as_ref().map(|e| e as &dyn EpsModel);
     let (mae_velocity, dsm_at_t) = diagnostics::mae_and_dsm(model, exact_ref, &spec.process, &x0, &eps, &times(spec));
     let mut out = Diagnostics { points: g.points, mae_velocity, dsm_at_t, ..Default::default() };

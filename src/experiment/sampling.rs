@@ -180,6 +180,33 @@ impl Sampling {
     }
 }
 
+/// One sampler of the spec (its steps and settings) on `model` from `init`, with the noise
+/// of `seed`: the samples, the recording `opts` asked for, and the figures of the run. The run
+/// (every sampler of [`sample_all`]) and each generation of a chain sample through it.
+pub async fn sample_one(
+    sampling: &Sampling,
+    spec: &ExperimentSpec,
+    kind: SamplerKind,
+    model: &dyn EpsModel,
+    init: &Points,
+    seed: u64,
+    opts: &RunOptions<'_>,
+) -> (Points, Option<Recording>, SamplerResult) {
+    let t = now_s();
+    let settings = spec.sampling.settings();
+    let steps = spec.steps(kind);
+    let sampler = kind.build(steps, &settings);
+    // Each sampler's noise stream is fixed by its kind, so adding or removing another sampler
+    // from the comparison leaves its samples unchanged.
+    let stream = kind as u64;
+    let before = sampling.gpu_counts();
+    let (s, rec) = sampling.run(kind, sampler.as_ref(), model, &spec.process, init, seed, stream, opts).await;
+    let gpu = before.zip(sampling.gpu_counts()).map(|(b, a)| a.since(&b));
+    let evaluations = kind.evaluations(steps, &settings) + spec.sampling.denoise as usize;
+    let result = SamplerResult { steps, evaluations, seconds: now_s() - t, mean: s.mean(), variance: s.variance(), finite: s.all_finite(), gpu };
+    (s, rec, result)
+}
+
 /// A sampler whose samples' summed variance is this many times the data's gets a note.
 pub const SPREAD_NOTE: f64 = 100.0;
 
@@ -210,7 +237,6 @@ pub async fn sample_all(
     let n = spec.sampling.n_samples;
     let plan = record_plan(spec, reference);
     let init = sample::initial_points(&spec.process, n, spec.data_dim(), spec.seed);
-    let settings = spec.sampling.settings();
     let opts = RunOptions { denoise: spec.sampling.denoise, record: Some(&plan) };
     let mut samples = BTreeMap::new();
     let mut samplers = BTreeMap::new();
@@ -221,21 +247,8 @@ pub async fn sample_all(
     let sampling = Sampling::new(on_gpu, engine_name, n, Some(&setup), notes);
     for &kind in &spec.sampling.samplers {
         phase(on_event, kind.name())?;
-        let t = now_s();
-        let steps = spec.steps(kind);
-        let sampler = kind.build(steps, &settings);
-        // Each sampler's noise stream is fixed by its kind, so adding or removing another
-        // sampler from the comparison leaves its samples unchanged.
-        let stream = kind as u64;
-        let before = sampling.gpu_counts();
-        let (s, rec) = sampling.run(kind, sampler.as_ref(), model, &spec.process, &init, spec.seed, stream, &opts).await;
-        let gpu = before.zip(sampling.gpu_counts()).map(|(b, a)| a.since(&b));
-        let seconds = now_s() - t;
-        let evaluations = kind.evaluations(steps, &settings) + spec.sampling.denoise as usize;
-        samplers.insert(
-            kind.name().to_string(),
-            SamplerResult { steps, evaluations, seconds, mean: s.mean(), variance: s.variance(), finite: s.all_finite(), gpu },
-        );
+        let (s, rec, result) = sample_one(&sampling, spec, kind, model, &init, spec.seed, &opts).await;
+        samplers.insert(kind.name().to_string(), result);
         samples.insert(kind.name().to_string(), s);
         recordings.insert(kind.name().to_string(), rec.expect("planned"));
     }

@@ -269,12 +269,23 @@ fn pretrained_nets(spec: &ExperimentSpec, params: &[Vec<f32>]) -> Result<Vec<Tra
     Ok(params.iter().map(|p| TrainedNet { net: net.clone(), params: p.clone() }).collect())
 }
 
+/// The spec's data set's exact score on its process (the mixtures have one; painted sets and
+/// CSV files do not): the model of an exact-score run or generation, and the diagnostics' truth.
+pub fn exact_score(spec: &ExperimentSpec) -> Option<ExactEps> {
+    spec.dataset.mixture(spec.dim).map(|mixture| ExactEps { mixture, process: spec.process })
+}
+
+/// [`exact_score`] for a spec that samples it (`sampling.exact_score`), refused by name for a
+/// data set without one.
+pub fn exact_score_model(spec: &ExperimentSpec) -> Result<ExactEps, RunError> {
+    exact_score(spec).ok_or_else(|| RunError::Spec(SpecError { field: "exact_score".into(), message: "only the mixtures have an exact score".into() }))
+}
+
 /// The model a run with these nets' parameters samples (the exact score where the spec asks
 /// for it, with no parameters): what a helper worker rebuilds to sample some of its blocks.
 pub fn model_of(spec: &ExperimentSpec, params: &[Vec<f32>]) -> Result<Box<dyn EpsModel>, RunError> {
     if spec.sampling.exact_score {
-        let mixture = spec.dataset.mixture(spec.dim).ok_or_else(|| RunError::Spec(SpecError { field: "exact_score".into(), message: "only the mixtures have an exact score".into() }))?;
-        return Ok(Box::new(ExactEps { mixture, process: spec.process }));
+        return Ok(Box::new(exact_score_model(spec)?));
     }
     Ok(assemble(spec, pretrained_nets(spec, params)?))
 }
@@ -319,8 +330,7 @@ pub async fn obtain(
     on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
 ) -> Result<Model, RunError> {
     if spec.sampling.exact_score {
-        let mixture = spec.dataset.mixture(spec.dim).expect("validated");
-        let model: Box<dyn EpsModel> = Box::new(ExactEps { mixture, process: spec.process });
+        let model: Box<dyn EpsModel> = Box::new(exact_score_model(spec)?);
         let engine = "exact score (no training)".to_string();
         return Ok(Model { model, training: None, training_nets: Vec::new(), engine, params: Vec::new(), engine_choice: None, on_gpu: None, train_s: None, snapshots: Vec::new() });
     }

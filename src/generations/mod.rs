@@ -15,8 +15,8 @@ pub(crate) mod findings;
 pub use findings::{findings, tid_radius};
 
 use crate::experiment::event::{phase, RunError};
-use crate::experiment::sampling::Sampling;
-use crate::experiment::train::{resolve_backend, train_model, Backend, OnGpu};
+use crate::experiment::sampling::{sample_one, Sampling};
+use crate::experiment::train::{exact_score_model, resolve_backend, train_model, Backend, OnGpu};
 use crate::metrics::reference::{reference_counts, tid_with_spread, TidEntry};
 use crate::experiment::{Event, ExperimentSpec, SpecError};
 use crate::points::Points;
@@ -288,14 +288,9 @@ pub async fn run_chain(
     } else {
         resolve_backend(spec, &train, backend, &mut chain.notes, &mut |e| on_event(ChainEvent::Run(e))).await?
     };
-    let exact = spec.sampling.exact_score.then(|| crate::sample::ExactEps {
-        mixture: spec.dataset.mixture(spec.dim).expect("validated"),
-        process: spec.process,
-    });
+    let exact = if spec.sampling.exact_score { Some(exact_score_model(spec)?) } else { None };
     let mut init_params: Vec<Vec<f32>> = Vec::new();
     let mut prev_masses: Option<Vec<f64>> = None;
-    let settings = spec.sampling.settings();
-    let steps = spec.steps(rec.sampler);
     for g in 0..=rec.generations {
         let mut gspec = spec.clone();
         gspec.seed = rng::generation_seed(spec.seed, g as u64);
@@ -336,9 +331,8 @@ pub async fn run_chain(
         let sampling = Sampling::new(on_gpu, &chain.engine, m, None, &mut chain.notes);
         chain.sampling_engine = sampling.engine.clone();
         let init = sample::initial_points(&spec.process, m, d, gspec.seed);
-        let sampler = rec.sampler.build(steps, &settings);
         let opts = RunOptions { denoise: spec.sampling.denoise, record: None };
-        let (samples, _) = sampling.run(rec.sampler, sampler.as_ref(), model.as_ref(), &spec.process, &init, gspec.seed, rec.sampler as u64, &opts).await;
+        let (samples, _, _) = sample_one(&sampling, spec, rec.sampler, model.as_ref(), &init, gspec.seed, &opts).await;
         chain.notes.extend(sampling.failure_notes());
         let sample_s = crate::clock::now_s() - t;
         if !samples.all_finite() {
