@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod diffusion;
 pub mod engine;
 pub mod experiment;
+pub mod spec;
 pub mod export;
 pub mod generations;
 pub mod metrics;

@@ -215,11 +215,11 @@ mod tests {
     fn named_reference_draws_never_meet_the_repeats() {
         use super::reference::*;
         let named = [NULL, RECORDED_TRUTH, GENERATIONS_HISTOGRAM, GENERATIONS_NULL, COMPARE_FLOOR];
-        let fresh = GENERATIONS_FRESH + 1..=GENERATIONS_FRESH + 1 + crate::experiment::spec::limits::GENERATIONS.1 as u64;
+        let fresh = GENERATIONS_FRESH + 1..=GENERATIONS_FRESH + 1 + crate::spec::limits::GENERATIONS.1 as u64;
         for (i, a) in named.iter().enumerate() {
             assert!(named.iter().skip(i + 1).all(|b| a != b) && !fresh.contains(a));
             assert!(*a > crate::metrics::compare::REPEATS as u64);
-            assert!(*a == COMPARE_FLOOR || *a >= crate::experiment::spec::limits::REPEATS.1 as u64);
+            assert!(*a == COMPARE_FLOOR || *a >= crate::spec::limits::REPEATS.1 as u64);
         }
     }
     use super::counter::{fill_normal, normal, sampler_key};

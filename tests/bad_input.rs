@@ -2,7 +2,7 @@
 //! the settings table, spec documents and the CSV reader: every input gives a valid spec (or
 //! points) or one clear error line, never a panic, never a silently different experiment.
 
-use collapse_lab::experiment::{overrides, ExperimentSpec};
+use collapse_lab::spec::{overrides, ExperimentSpec};
 use collapse_lab::points::Points;
 use collapse_lab::rng::{self, Stream};
 use rand::RngExt;

@@ -54,7 +54,7 @@ fn hermite_prints_the_see_saw_and_checks_its_flags() {
 /// the preset's own spec (the page's link and the CLI's command are one experiment).
 #[test]
 fn the_gallery_prints_commands_that_resolve_to_the_presets() {
-    use collapse_lab::experiment::presets::{Kind, Size, PRESETS};
+    use collapse_lab::spec::presets::{Kind, Size, PRESETS};
     for (size, name) in [(Size::Quick, "quick"), (Size::Paper, "paper")] {
         let (code, out, err) = lab(&["gallery", "--size", name]);
         assert_eq!(code, 0, "{err}");
@@ -67,18 +67,18 @@ fn the_gallery_prints_commands_that_resolve_to_the_presets() {
             let args: Vec<&str> = cmd.split(' ').skip(2).chain(["--print-spec"]).collect();
             let (code, spec, err) = lab(&args);
             assert_eq!(code, 0, "{cmd}: {err}");
-            let spec: collapse_lab::experiment::ExperimentSpec = serde_json::from_str(&spec).unwrap();
+            let spec: collapse_lab::spec::ExperimentSpec = serde_json::from_str(&spec).unwrap();
             assert_eq!(spec, p.spec(size).unwrap(), "{cmd}");
             // `run --preset ID --size S` starts from the same spec.
             let (code, spec, err) = lab(&["run", "--preset", p.id, "--size", name, "--print-spec"]);
             assert_eq!(code, 0, "--preset {}: {err}", p.id);
-            let spec: collapse_lab::experiment::ExperimentSpec = serde_json::from_str(&spec).unwrap();
+            let spec: collapse_lab::spec::ExperimentSpec = serde_json::from_str(&spec).unwrap();
             assert_eq!(spec, p.spec(size).unwrap(), "--preset {}", p.id);
         }
     }
     let (code, out, err) = lab(&["gallery", "--shipped"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out.lines().collect::<Vec<_>>(), collapse_lab::experiment::presets::SHIPPED, "gallery --shipped");
+    assert_eq!(out.lines().collect::<Vec<_>>(), collapse_lab::spec::presets::SHIPPED, "gallery --shipped");
     let (code, _, err) = lab(&["gallery", "--size", "huge"]);
     assert_eq!(code, 2);
     assert!(err.contains("--size: expected quick or paper"), "{err}");
@@ -126,7 +126,7 @@ fn the_cli_reference_is_the_help_of_today() {
     assert_eq!(code, 0);
     let want = format!(
         "# The command line: reference\n\nGenerated from `collapse-lab help` (the run flags from the settings table, \
-         `src/experiment/overrides.rs`); `collapse-lab CMD --help` prints one command's part. How to use \
+         `src/spec/overrides.rs`); `collapse-lab CMD --help` prints one command's part. How to use \
          them, with examples: [cli.md](cli.md).\n\n```text\n{help}```\n"
     );
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli-reference.md");

@@ -348,7 +348,8 @@ fn far_out_points_give_the_cpus_eps_on_the_gpu() {
 /// histograms and trajectories together). The counts are in the run's result.
 #[test]
 fn a_gpu_run_submits_once_per_many_steps_and_reads_back_only_at_reports() {
-    use collapse_lab::experiment::{self, Backend, ExperimentSpec};
+    use collapse_lab::experiment::{self, Backend};
+use collapse_lab::spec::ExperimentSpec;
     let mut spec = ExperimentSpec::default();
     spec.dataset = Dataset::Mog;
     spec.model.width = 32;

@@ -10,7 +10,7 @@
 //! run's.
 
 use collapse_lab::engine::block_on;
-use collapse_lab::experiment::presets::{self, Kind, Size};
+use collapse_lab::spec::presets::{self, Kind, Size};
 use collapse_lab::experiment::saved;
 use std::ops::ControlFlow;
 use std::path::Path;

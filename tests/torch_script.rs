@@ -5,7 +5,7 @@
 //! TID equals `collapse-lab tid` on the same files; its data sets, training loss and
 //! stochastic samplers agree with the lab's in distribution.
 
-use collapse_lab::experiment::presets::{Kind, Size, PRESETS};
+use collapse_lab::spec::presets::{Kind, Size, PRESETS};
 use collapse_lab::points::Points;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -73,7 +73,7 @@ fn the_script_compiles_for_every_gallery_run_and_refuses_what_it_cannot_run() {
             // The embedded spec is the preset's, field for field.
             let start = text.find("SPEC = json.loads(r'''").unwrap() + "SPEC = json.loads(r'''".len();
             let end = start + text[start..].find("''')").unwrap();
-            let embedded: collapse_lab::experiment::ExperimentSpec = serde_json::from_str(&text[start..end]).unwrap();
+            let embedded: collapse_lab::spec::ExperimentSpec = serde_json::from_str(&text[start..end]).unwrap();
             assert_eq!(embedded, spec.canonical(), "{}", p.id);
         }
     }

@@ -3,7 +3,8 @@
 use collapse_lab::data::Dataset;
 use collapse_lab::engine::cpu::{set_shard_helpers, shard_owner, ShardGrad, ShardHelpers, ShardSet, ShardSetup, TimeRange};
 use collapse_lab::engine::{block_on, train, CpuEngine, EngineError};
-use collapse_lab::experiment::{self, train::build_net, ExperimentSpec};
+use collapse_lab::experiment::{self, train::build_net};
+use collapse_lab::spec::ExperimentSpec;
 use collapse_lab::parallel;
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -322,10 +323,10 @@ fn checkpoints_equal_separate_runs_of_those_lengths_bit_for_bit() {
     }
     // Refused, naming the field: off the report grid, not below iters, out of order, the exact score.
     for (k, bad) in [("checkpoints", "150"), ("checkpoints", "10000"), ("checkpoints", "500,200")] {
-        let e = experiment::overrides::from_pairs([("iters", "1000"), (k, bad)]).unwrap_err();
+        let e = collapse_lab::spec::overrides::from_pairs([("iters", "1000"), (k, bad)]).unwrap_err();
         assert_eq!(e.field, "training.checkpoints", "{bad}: {e}");
     }
-    let e = experiment::overrides::from_pairs([("dataset", "mog"), ("exact-score", "true"), ("checkpoints", "100")]).unwrap_err();
+    let e = collapse_lab::spec::overrides::from_pairs([("dataset", "mog"), ("exact-score", "true"), ("checkpoints", "100")]).unwrap_err();
     assert_eq!(e.field, "training.checkpoints");
 }
 

@@ -41,7 +41,8 @@ use torch_script::cmd_torch_script;
 use verdicts::cmd_verdicts;
 
 use crate::engine::block_on;
-use crate::experiment::{self, overrides, Event, ExperimentSpec};
+use crate::experiment::{self, Event};
+use crate::spec::{overrides, ExperimentSpec};
 use crate::metrics;
 use crate::points::Points;
 use std::ops::ControlFlow;
@@ -415,7 +416,7 @@ fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
         }
         (Some(path), None) => {
             let text = read_limited(path, SPEC_MAX_BYTES, "a spec file").map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?;
-            experiment::spec::parse_object::<ExperimentSpec>(&text, "a spec").map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?
+            crate::spec::parse_object::<ExperimentSpec>(&text, "a spec").map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?
         }
         (None, None) => ExperimentSpec::default(),
     };
@@ -462,7 +463,7 @@ fn attach_csv(s: &mut ExperimentSpec, path: &str) -> Result<(), CliError> {
 }
 
 /// A spec field out of range, with the flag that sets it: `model.width (--width): ...`.
-fn spec_usage(e: &crate::experiment::SpecError) -> CliError {
+fn spec_usage(e: &crate::spec::SpecError) -> CliError {
     let flag = overrides::name_of(&e.field).map(|f| format!(" (--{f})")).unwrap_or_default();
     CliError::Usage(format!("{}{flag}: {}", e.field, e.message))
 }
@@ -470,7 +471,7 @@ fn spec_usage(e: &crate::experiment::SpecError) -> CliError {
 /// The spec of gallery preset `id` at `size` (default quick), for `run --preset` (a run preset
 /// only: a study's or generations run's axes are not run flags).
 fn preset_spec(id: &str, size: Option<&str>) -> Result<ExperimentSpec, CliError> {
-    use crate::experiment::presets::{self, Kind, Size};
+    use crate::spec::presets::{self, Kind, Size};
     let p = presets::preset(id).ok_or_else(|| {
         let ids: Vec<&str> = presets::PRESETS.iter().filter(|p| p.kind == Kind::Run).map(|p| p.id).collect();
         CliError::Usage(format!("--preset: no preset {id:?}; the run presets are {}", ids.join(", ")))

@@ -1,6 +1,6 @@
 //! The diagnosing phase (SPEC §7): the see-saw diagnostics of a trained model.
 
-use super::spec::ExperimentSpec;
+use crate::spec::ExperimentSpec;
 use crate::diagnostics::{self, Diagnostics};
 use crate::points::Points;
 use crate::rng::{self, Stream};

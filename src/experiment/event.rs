@@ -2,7 +2,7 @@
 //! fails. Below the run, studies and generations alike: each of them uses it, it uses none of
 //! them.
 
-use super::spec::SpecError;
+use crate::spec::SpecError;
 use crate::engine::{EngineError, Progress};
 use std::fmt;
 use std::ops::ControlFlow;

@@ -67,7 +67,7 @@ pub fn thinned(rec: &Recording, rows: usize) -> Recording {
 /// that file's `result`): the same spec, the same figures (by [`super::saved::check`]'s
 /// tolerance), samples of every sampler at the spec's size and recordings of the right shape.
 pub fn open(text: &str, saved_result: &serde_json::Value) -> Result<Figures, String> {
-    let f: Figures = super::spec::parse_object(text, "a figures file").map_err(|e| format!("bad figures file: {e}"))?;
+    let f: Figures = crate::spec::parse_object(text, "a figures file").map_err(|e| format!("bad figures file: {e}"))?;
     if f.format != FORMAT || f.version != VERSION {
         return Err(format!("format {:?} version {}: this lab reads {FORMAT:?} version {VERSION}", f.format, f.version));
     }
@@ -100,7 +100,8 @@ pub fn open(text: &str, saved_result: &serde_json::Value) -> Result<Figures, Str
 mod tests {
     use super::*;
     use crate::engine::block_on;
-    use crate::experiment::{self, ExperimentSpec};
+    use crate::experiment;
+use crate::spec::ExperimentSpec;
     use crate::sample::SamplerKind;
     use std::ops::ControlFlow;
 

@@ -4,7 +4,7 @@
 
 use super::event::RunError;
 use super::sampling::Sampled;
-use super::spec::{ExperimentSpec, SpecError};
+use crate::spec::{ExperimentSpec, SpecError};
 use crate::metrics::reference::TidEntry;
 use crate::metrics::reference::{reference_counts, sample_counts, subsample, subsample_indices, tid_grid_of, tid_with_spread_of, TidGrid};
 use crate::metrics::{self, SurvivalCurve};

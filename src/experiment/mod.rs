@@ -8,13 +8,9 @@ pub mod result;
 pub mod run;
 pub mod sampling;
 pub mod train;
-pub mod overrides;
-pub mod presets;
 pub mod saved;
-pub mod spec;
 
 pub use event::{Event, RunError};
 pub use result::{EngineChoice, ExperimentResult, Pretrained, SamplerResult};
 pub use run::{run, run_on, run_with};
 pub use train::{choose_engine, Backend};
-pub use spec::{ExperimentSpec, SpecError};

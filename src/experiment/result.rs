@@ -10,7 +10,7 @@ use crate::metrics::reference::TidEntry;
 use crate::metrics::SurvivalCurve;
 use crate::points::Points;
 use crate::sample::Recording;
-use super::spec::ExperimentSpec;
+use crate::spec::ExperimentSpec;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

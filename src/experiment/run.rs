@@ -7,7 +7,7 @@ use super::diagnose::see_saw;
 use super::event::{phase, Event, RunError};
 use super::measure::{check_radii, reference_draws};
 use super::result::{CheckpointResult, ExperimentResult, Pretrained};
-use super::spec::ExperimentSpec;
+use crate::spec::ExperimentSpec;
 use super::train::{build_net, Backend};
 use crate::engine::TrainReport;
 use std::collections::BTreeMap;

@@ -4,7 +4,7 @@
 
 use super::event::{phase, Event, RunError};
 use super::result::SamplerResult;
-use super::spec::ExperimentSpec;
+use crate::spec::ExperimentSpec;
 use super::train::OnGpu;
 use crate::clock::now_s;
 use crate::points::Points;
@@ -278,7 +278,7 @@ pub async fn sample_all(
 #[cfg(test)]
 mod tests {
     use crate::engine::block_on;
-    use crate::experiment::overrides;
+    use crate::spec::overrides;
     use std::ops::ControlFlow;
 
     /// A sampler whose samples spread far beyond the data gets a note (issue 41 #15: ALD on

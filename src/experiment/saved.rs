@@ -16,7 +16,7 @@ use super::event::{Event, RunError};
 use super::result::{ExperimentResult, NetTraining, Pretrained};
 use super::train::Backend;
 use std::ops::ControlFlow;
-use super::spec::ExperimentSpec;
+use crate::spec::ExperimentSpec;
 use crate::engine::TrainReport;
 use serde::{Deserialize, Serialize};
 
@@ -114,7 +114,7 @@ pub fn open(text: &str) -> Result<Opened, String> {
     }
     drop(v);
     // From the text again, not the Value: a key given twice is refused, a type error named.
-    let mut s: SavedRun = super::spec::parse_object(text, "a saved run").map_err(|e| format!("bad saved run: {e}"))?;
+    let mut s: SavedRun = crate::spec::parse_object(text, "a saved run").map_err(|e| format!("bad saved run: {e}"))?;
     s.spec.validate().map_err(|e| format!("its spec: {e}"))?;
     match (&mut s.spec.csv, s.data.take()) {
         (Some(c), Some(data)) => {

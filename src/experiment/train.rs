@@ -6,7 +6,7 @@
 
 use super::event::{phase, Event, RunError};
 use super::result::{EngineChoice, NetTraining, Pretrained};
-use super::spec::{ExperimentSpec, SpecError};
+use crate::spec::{ExperimentSpec, SpecError};
 use crate::clock::now_s;
 use crate::engine::cpu::TimeRange;
 use crate::engine::gpu::{GpuContext, GpuEngine};

@@ -6,7 +6,7 @@
 //! the mixture), so the script repeats none of the lab's defaults.
 
 use crate::diffusion::Process;
-use crate::experiment::{overrides, ExperimentSpec, SpecError};
+use crate::spec::{overrides, ExperimentSpec, SpecError};
 use serde_json::json;
 
 const TEMPLATE: &str = include_str!("torch_script.py");

@@ -18,7 +18,8 @@ use crate::experiment::event::{phase, RunError};
 use crate::experiment::sampling::{sample_one, Sampling};
 use crate::experiment::train::{exact_score_model, resolve_backend, train_model, Backend, OnGpu};
 use crate::metrics::reference::{reference_counts, tid_with_spread, TidEntry};
-use crate::experiment::{Event, ExperimentSpec, SpecError};
+use crate::experiment::Event;
+use crate::spec::{ExperimentSpec, SpecError};
 use crate::points::Points;
 use crate::rng::{self, Stream};
 use crate::sample::{self, RunOptions};
@@ -426,7 +427,7 @@ pub fn plan(base: &ExperimentSpec, fresh: &[String], samplers: &[String], extra:
     for (name, values) in [("fresh", fresh), ("gen-sampler", samplers)] {
         for v in values {
             let mut s = base.clone();
-            crate::experiment::overrides::apply(&mut s, name, v)?;
+            crate::spec::overrides::apply(&mut s, name, v)?;
             s.validate().map_err(|e| SpecError { field: name.into(), message: e.to_string() })?;
         }
     }

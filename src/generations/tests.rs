@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::engine::block_on;
-use crate::experiment::overrides;
+use crate::spec::overrides;
 
 fn spec(pairs: &[(&str, &str)]) -> ExperimentSpec {
     let base = [

@@ -4,7 +4,7 @@
 //! plan on threads, see [`native`]) and the page (which runs it in Web Workers).
 //!
 //! An axis is a setting name exactly as the CLI flags and URL parameters spell it (the one
-//! override table, `experiment::overrides`) and a list of values, so anything a run can set, a
+//! override table, `crate::spec::overrides`) and a list of values, so anything a run can set, a
 //! study can vary.
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -13,7 +13,8 @@ pub mod batch;
 pub mod slurm;
 pub mod share;
 
-use crate::experiment::{overrides, ExperimentResult, ExperimentSpec, SpecError};
+use crate::experiment::ExperimentResult;
+use crate::spec::{overrides, ExperimentSpec, SpecError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -13,8 +13,9 @@ use super::{record, Plan, PlannedRun, RunRecord};
 use crate::engine::TrainReport;
 use crate::experiment::result::NetTraining;
 use crate::experiment::run::train_only;
-use crate::experiment::spec::limits::CHECKPOINTS;
-use crate::experiment::{self, Backend, Event, ExperimentResult, ExperimentSpec, Pretrained};
+use crate::spec::limits::CHECKPOINTS;
+use crate::experiment::{self, Backend, Event, ExperimentResult, Pretrained};
+use crate::spec::ExperimentSpec;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 

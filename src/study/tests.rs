@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::engine::block_on;
-use crate::experiment::{self, overrides};
+use crate::experiment;
+use crate::spec::overrides;
 use std::ops::ControlFlow;
 use std::sync::Mutex;
 

@@ -47,7 +47,7 @@ fn every_claim_has_one_verdict_with_numbers_a_rule_and_a_gallery_link() {
         assert!(!v.numbers.is_empty() && !v.rule.is_empty(), "{}: numbers and rule", v.id);
         assert!(v.title != v.id && !v.title.is_empty(), "{}: a title in words", v.id);
         for l in v.links {
-            assert!(crate::experiment::presets::preset(l).is_some(), "{}: link {l} is a gallery entry", v.id);
+            assert!(crate::spec::presets::preset(l).is_some(), "{}: link {l} is a gallery entry", v.id);
         }
         let whose = if v.figure == "Open question" {
             v.claim.starts_with("The review asks")
@@ -185,7 +185,7 @@ fn a_figure_whose_claim_is_the_papers_says_so_in_its_caption() {
     for v in verdicts(&shipped) {
         let who = ["The paper reports", "The recursive-training paper reports"].into_iter().find(|w| v.claim.starts_with(w));
         let Some(who) = who else { continue };
-        let p = crate::experiment::presets::preset(v.links[0]).unwrap();
+        let p = crate::spec::presets::preset(v.links[0]).unwrap();
         assert!(p.look.starts_with(&format!("{who}:")), "{}: its caption should begin \"{who}:\": {}", p.id, p.look);
     }
 }

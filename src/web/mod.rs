@@ -2,7 +2,8 @@
 //! calls it from a Web Worker (www/worker.js) so training never blocks the page.
 
 use crate::engine::gpu::GpuContext;
-use crate::experiment::{self, overrides, Backend, Event, ExperimentSpec, SpecError};
+use crate::experiment::{self, Backend, Event};
+use crate::spec::{overrides, ExperimentSpec, SpecError};
 use crate::metrics;
 use crate::points::Points;
 use js_sys::{Float32Array, Function, Object, Reflect};
@@ -271,12 +272,12 @@ pub fn read_data_csv(text: &str, on_event: &Function) -> Result<JsValue, JsValue
     Ok(out)
 }
 
-/// The gallery (src/experiment/presets.rs): `[{id, figure, title, look, kind, quick, quick_note, paper,
+/// The gallery (src/spec/presets.rs): `[{id, figure, title, look, kind, quick, quick_note, paper,
 /// shipped}]`, `quick` and `paper` being the URL queries of the two sizes, `shipped` whether the
 /// paper size ships with the page already trained.
 #[wasm_bindgen]
 pub fn gallery() -> JsValue {
-    use crate::experiment::presets::{Size, PRESETS, SHIPPED};
+    use crate::spec::presets::{Size, PRESETS, SHIPPED};
     let rows: Vec<_> = PRESETS
         .iter()
         .map(|p| {
@@ -562,7 +563,7 @@ pub fn study_radius(study_json: &str) -> Result<JsValue, JsValue> {
 /// The guided path through the papers (presets::PATH): `[{title, text, look, presets: [id]}]`.
 #[wasm_bindgen(js_name = galleryPath)]
 pub fn gallery_path() -> JsValue {
-    to_js(&crate::experiment::presets::PATH)
+    to_js(&crate::spec::presets::PATH)
 }
 
 /// A spec's settings as `[[name, value]]` text that `specFromPairs` reads back into the same

@@ -1,5 +1,5 @@
 // The gallery: one entry per figure of the paper (and of the recursive-training paper), built
-// from the Rust core's preset table (src/experiment/presets.rs), each with what to look for and
+// from the Rust core's preset table (src/spec/presets.rs), each with what to look for and
 // two links: quick (runs at once, a smaller net) and paper (the paper's settings).
 export const id = 'gallery';
 export const title = 'Gallery';

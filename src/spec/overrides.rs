@@ -2,7 +2,7 @@
 //! the page's URL parameters (`?width=64`), so both accept the same names and say the same
 //! things about bad values.
 
-use super::spec::{limits, ExperimentSpec, SpecError};
+use super::{limits, ExperimentSpec, SpecError};
 use crate::data::Dataset;
 use crate::diffusion::{Precond, ProcessKind, Target, TimeDist};
 use crate::nn::{Activation, Parameterization};
@@ -101,7 +101,7 @@ fn join(v: &[f64]) -> String {
 fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_else(|| "none".into())
 }
-fn rec<T>(s: &ExperimentSpec, f: impl Fn(&super::spec::RecursionSpec) -> T) -> Option<T> {
+fn rec<T>(s: &ExperimentSpec, f: impl Fn(&super::RecursionSpec) -> T) -> Option<T> {
     s.recursion.as_ref().map(f)
 }
 
@@ -461,7 +461,7 @@ pub fn apply(s: &mut ExperimentSpec, name: &str, v: &str) -> Result<(), SpecErro
     }
 }
 
-fn recursion(s: &mut ExperimentSpec) -> &mut super::spec::RecursionSpec {
+fn recursion(s: &mut ExperimentSpec) -> &mut super::RecursionSpec {
     s.recursion.get_or_insert_with(Default::default)
 }
 

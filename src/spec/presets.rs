@@ -7,7 +7,7 @@
 //! CLI); every one of them is planned by the same code as a link a user types (a test).
 
 use super::overrides;
-use super::spec::{ExperimentSpec, SpecError};
+use super::{ExperimentSpec, SpecError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

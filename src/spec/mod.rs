@@ -2,6 +2,9 @@
 //! page's form and URL, and the result JSON all carry this same object; defaults live here only
 //! and are the paper's 2D setting (appendix C.1, SPEC §4).
 
+pub mod overrides;
+pub mod presets;
+
 use crate::data::Dataset;
 use crate::diffusion::{Precond, ProcessKind, Target, TimeDist};
 use crate::nn::{Activation, Parameterization};
