@@ -67,11 +67,11 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     // Every check has passed (a refused command writes nothing): a resumed file holds this plan
     // from the start (as a study's): with more seeds or values it says so before its first new
     // chain ends. A new one is written at its first chain.
-    if let (Some(dir), true) = (out, from_file || reused > 0) {
-        let g = generations::aggregate(&plan, &records);
-        write_file(dir, "generations.json", &serde_json::to_string(&g).unwrap())?;
-        write_file(dir, "generations.csv", &generations::to_csv(&g))?;
-    }
+    let save = |g: &generations::GenerationsResult| -> Result<(), CliError> {
+        let dir = out.expect("with --out");
+        write_file(dir, "generations.json", &serde_json::to_string(g).unwrap())?;
+        write_file(dir, "generations.csv", &generations::to_csv(g))
+    };
     let run_one = |run: &study::PlannedRun, backend: experiment::Backend| -> study::RunRecord {
         let label = format!("a={} {} seed={}", run.settings["fresh"], run.settings["gen-sampler"], run.spec.seed);
         let mut last = String::new();
@@ -99,35 +99,27 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
             Err(e) => generations::record(run, Err(e.to_string())),
         }
     };
-    let on_finished = |done: study::batch::Finished| -> Result<(), String> {
+    let progress = |done: &study::batch::Finished| {
         let rec = done.record;
-        if !quiet {
-            let status = rec.error.clone().map(|e| format!("STOPPED: {e}")).unwrap_or_else(|| "done".into());
-            eprintln!("[{}/{}] a={} {} seed={}: {status} ({:.0} s)", done.done, done.todo, rec.settings["fresh"], rec.settings["gen-sampler"], rec.seed, done.elapsed_s);
-        }
-        let Some(dir) = out else { return Ok(()) };
-        let g = generations::aggregate(&plan, done.records);
-        let write = |name: &str, text: &str| write_file(dir, name, text).map_err(|e| e.to_string());
-        write("generations.json", &serde_json::to_string(&g).unwrap())?;
-        write("generations.csv", &generations::to_csv(&g))
+        let status = rec.error.clone().map(|e| format!("STOPPED: {e}")).unwrap_or_else(|| "done".into());
+        eprintln!("[{}/{}] a={} {} seed={}: {status} ({:.0} s)", done.done, done.todo, rec.settings["fresh"], rec.settings["gen-sampler"], rec.seed, done.elapsed_s);
     };
-    let (records, save_error) = study::batch::run(&plan, records, jobs, backend, &study::batch::Work::each(&|runs, backend, out| {
+    let work = |runs: &[&study::PlannedRun], backend: experiment::Backend, out: &mut dyn FnMut(study::RunRecord)| {
         for run in runs {
             out(run_one(run, backend.clone()));
         }
-    }), &on_finished);
-    let result = generations::aggregate(&plan, &records);
-    emit(&serde_json::to_string_pretty(&result).unwrap());
-    if !quiet {
-        summarize_generations(&result);
+    };
+    batch::BatchEnd {
+        plan: &plan,
+        aggregate: &generations::aggregate,
+        save: out.map(|_| &save as &(dyn Fn(&generations::GenerationsResult) -> Result<(), CliError> + Sync)),
+        save_first: from_file || reused > 0,
+        progress: (!quiet).then_some(&progress as &(dyn Fn(&study::batch::Finished) + Sync)),
+        summarize: (!quiet).then_some(&summarize_generations as &(dyn Fn(&generations::GenerationsResult) + Sync)),
+        failed: &|g: &generations::GenerationsResult| (g.failed.len(), g.runs.len()),
+        failed_words: ("chains", "stopped early"),
     }
-    if let Some(m) = save_error {
-        return Err(CliError::Failed(m));
-    }
-    if !result.failed.is_empty() {
-        return Err(CliError::Failed(format!("{} of {} chains stopped early (their errors are in the JSON)", result.failed.len(), result.runs.len())));
-    }
-    Ok(())
+    .run(records, jobs, backend, &study::batch::Work::each(&work))
 }
 
 /// `generations --out DIR` where DIR already holds generations.json: its finished chains that

@@ -22,6 +22,7 @@ macro_rules! outln {
     ($($t:tt)*) => { out!("{}\n", format_args!($($t)*)) };
 }
 
+mod batch;
 mod generations;
 mod gallery;
 mod hermite;

@@ -99,34 +99,24 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     // only now): the file holds this plan from the start, so a new study, a resumed one with
     // more seeds or values, or runs taken from another file show before the first new run ends,
     // and a file that cannot be written fails here, not after hours of training.
-    if let Some(path) = &out {
-        save_study(path, &study::aggregate(&plan, &records))?;
-    }
-    let on_finished = |done: study::batch::Finished| -> Result<(), String> {
+    let save = |s: &study::StudyResult| save_study(out.as_ref().expect("with --out"), s);
+    let progress = |done: &study::batch::Finished| {
         let rec = done.record;
-        if !quiet {
-            let what: Vec<String> = rec.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let status = rec.error.clone().map(|e| format!("FAILED: {e}")).unwrap_or_else(|| "done".into());
-            eprintln!("[{}/{}] {} seed={}: {status}  ({:.0} s, ETA {:.0} s)", done.done, done.todo, what.join(" "), rec.seed, done.elapsed_s, done.eta_s());
-        }
-        match &out {
-            Some(path) => save_study(path, &study::aggregate(&plan, done.records)).map_err(|e| e.to_string()),
-            None => Ok(()),
-        }
+        let what: Vec<String> = rec.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let status = rec.error.clone().map(|e| format!("FAILED: {e}")).unwrap_or_else(|| "done".into());
+        eprintln!("[{}/{}] {} seed={}: {status}  ({:.0} s, ETA {:.0} s)", done.done, done.todo, what.join(" "), rec.seed, done.elapsed_s, done.eta_s());
     };
-    let (records, save_error) = study::batch::run(&plan, records, jobs, backend, &study::batch::Work::study(), &on_finished);
-    let result = study::aggregate(&plan, &records);
-    if !quiet {
-        summarize_study(&result);
+    batch::BatchEnd {
+        plan: &plan,
+        aggregate: &study::aggregate,
+        save: out.as_ref().map(|_| &save as &(dyn Fn(&study::StudyResult) -> Result<(), CliError> + Sync)),
+        save_first: true,
+        progress: (!quiet).then_some(&progress as &(dyn Fn(&study::batch::Finished) + Sync)),
+        summarize: (!quiet).then_some(&summarize_study as &(dyn Fn(&study::StudyResult) + Sync)),
+        failed: &|r: &study::StudyResult| (r.failed.len(), r.runs.len()),
+        failed_words: ("runs", "failed"),
     }
-    emit(&serde_json::to_string_pretty(&result).unwrap());
-    if let Some(m) = save_error {
-        return Err(CliError::Failed(m));
-    }
-    if !result.failed.is_empty() {
-        return Err(CliError::Failed(format!("{} of {} runs failed (their errors are in the JSON)", result.failed.len(), result.runs.len())));
-    }
-    Ok(())
+    .run(records, jobs, backend, &study::batch::Work::study())
 }
 
 /// `study --slurm DIR`: the job-array folder, and the sbatch command for the runs without a
