@@ -6,6 +6,66 @@ use super::*;
 use crate::study::{self, Plan, RunRecord};
 use serde::Serialize;
 
+/// `--reuse FILE` (repeatable, study and generations): the finished runs `kept` finds in each
+/// file for this plan (the same spec and seed: the same run, bit for bit on the engine its
+/// record names) join `records` where not there yet, instead of running again. `what` names
+/// them in the message ("run(s)", "runs of this study"). Returns how many were taken.
+pub(super) fn reuse_files(
+    f: &Flags,
+    records: &mut Vec<crate::study::RunRecord>,
+    what: (&str, &str),
+    kept: impl Fn(&str) -> Result<Vec<crate::study::RunRecord>, String>,
+) -> Result<usize, CliError> {
+    let mut reused = 0;
+    for (_, file) in f.pairs.iter().filter(|(n, _)| n == "--reuse") {
+        let file = file.as_deref().unwrap_or("");
+        let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))?;
+        let mut n = 0;
+        for mut r in kept(&text).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))? {
+            if !records.iter().any(|k| k.index == r.index) {
+                reused_from(&mut r, file);
+                records.push(r);
+                n += 1;
+            }
+        }
+        eprintln!("reusing {n} finished {} of {file}: the same spec and seed as {}", what.0, what.1);
+        reused += n;
+    }
+    Ok(reused)
+}
+
+/// A run taken from `file`: its notes of shared training name runs of that file, not of this
+/// study (whose run of the same index may be another run).
+pub(super) fn reused_from(r: &mut crate::study::RunRecord, file: &str) {
+    let notes = r.result.as_mut().and_then(|v| v.get_mut("notes")).and_then(|n| n.as_array_mut());
+    for n in notes.into_iter().flatten() {
+        if let Some(text) = n.as_str() {
+            let fixed = if text.starts_with("training shared with run ") && text.contains(" of this study") {
+                text.replacen(" of this study", &format!(" of {file} (this run was reused from it)"), 1)
+            } else if text.starts_with("trained once for this study's runs") {
+                text.replacen("this study's runs", &format!("{file}'s runs"), 1) + &format!(" (this run was reused from {file})")
+            } else {
+                continue;
+            };
+            *n = serde_json::Value::String(fixed);
+        }
+    }
+}
+
+/// `--print-plan` (study, generations): every planned run with its spec and where it already
+/// is: `records` holds first the `resumed` runs of --out, then those --reuse files gave.
+pub(super) fn print_plan_of(plan: &crate::study::Plan, records: &[crate::study::RunRecord], resumed: usize) {
+    let runs: Vec<serde_json::Value> = plan
+        .runs
+        .iter()
+        .map(|p| {
+            let done = records.iter().position(|r| r.index == p.index).map(|i| if i < resumed { "out" } else { "reuse" });
+            serde_json::json!({"index": p.index, "cell": p.cell, "seed": p.spec.seed, "settings": p.settings, "done": done, "spec": p.spec})
+        })
+        .collect();
+    emit(&serde_json::to_string_pretty(&serde_json::json!({"seeds": plan.seeds, "cells": plan.cells, "runs": runs})).unwrap());
+}
+
 /// What differs between a study and a generations run at this end.
 pub(super) struct BatchEnd<'a, R> {
     pub plan: &'a Plan,
