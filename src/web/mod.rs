@@ -343,6 +343,57 @@ impl ShardComputer {
     }
 }
 
+/// The page's pool of helper workers (www/pool.js): one protocol for training shards and
+/// sampling blocks. `count` helpers; `INIT(setup, data) -> bool` sets them up (the setup JSON
+/// says how many to use); `START(...)` hands them a step's work; `FINISH() -> Promise<[...]>`
+/// gathers their answers.
+struct JsPool {
+    pool: JsValue,
+    count: usize,
+    start: &'static str,
+    finish: &'static str,
+}
+
+/// A JS error's message, for a helper's failure note.
+fn js_text(e: JsValue) -> String {
+    e.as_string().or_else(|| js_sys::Error::from(e).message().as_string()).unwrap_or_else(|| "a helper worker failed".into())
+}
+
+impl JsPool {
+    /// At most `most` of the pool's helpers set up with `init(setup(count), data)`; none where
+    /// there is no pool, nothing to share, or the pool declines.
+    fn open(
+        pool: &JsValue,
+        most: usize,
+        names: (&str, &'static str, &'static str),
+        setup: impl Fn(usize) -> serde_json::Value,
+        data: &JsValue,
+    ) -> Option<JsPool> {
+        let count = (Reflect::get(pool, &"count".into()).ok()?.as_f64()? as usize).min(most);
+        if count == 0 {
+            return None;
+        }
+        let init: Function = Reflect::get(pool, &names.0.into()).ok()?.dyn_into().ok()?;
+        let ok = init.call2(pool, &JsValue::from_str(&setup(count).to_string()), data).ok()?;
+        ok.as_bool().unwrap_or(false).then(|| JsPool { pool: pool.clone(), count, start: names.1, finish: names.2 })
+    }
+
+    fn start(&self, args: &[JsValue]) {
+        if let Ok(f) = Reflect::get(&self.pool, &self.start.into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
+            let _ = f.apply(&self.pool, &args.iter().collect::<js_sys::Array>());
+        }
+    }
+
+    /// The helpers' answers, one item per shard or block.
+    async fn finish(&self) -> Result<Vec<JsValue>, String> {
+        let f: Function = Reflect::get(&self.pool, &self.finish.into()).and_then(|f| f.dyn_into().map_err(JsValue::from)).map_err(js_text)?;
+        let promise: js_sys::Promise = f.call0(&self.pool).map_err(js_text)?.dyn_into().map_err(|_| format!("{} gave no promise", self.finish))?;
+        let got = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(js_text)?;
+        let arr: js_sys::Array = got.dyn_into().map_err(|_| "the helpers' answer is not a list".to_string())?;
+        Ok(arr.iter().collect())
+    }
+}
+
 /// The page's helper workers for this worker's CPU engines: `pool` is `{count, init(setup,
 /// data) -> bool, start(params, step), finish() -> Promise<[{shard, grads, loss}]>}` (www/pool.js),
 /// or null for none. Every CPU engine made afterwards in this worker splits its batches with them,
@@ -357,52 +408,36 @@ pub fn set_shard_helpers(pool: JsValue) {
         return;
     }
     cpu::set_shard_helpers(Some(Box::new(move |s: &ShardSetup| {
-        let count = Reflect::get(&pool, &"count".into()).ok()?.as_f64()? as usize;
-        let count = count.min(s.shards.saturating_sub(1));
-        if count == 0 {
-            return None;
-        }
-        let setup = serde_json::json!({"net": s.net.config, "batch": s.batch, "lo": s.times.lo, "hi": s.times.hi, "dist": s.times.dist,
-            "seed": s.seed, "shards": s.shards, "count": count});
-        let init: Function = Reflect::get(&pool, &"init".into()).ok()?.dyn_into().ok()?;
+        let setup = |count: usize| {
+            serde_json::json!({"net": s.net.config, "batch": s.batch, "lo": s.times.lo, "hi": s.times.hi, "dist": s.times.dist,
+                "seed": s.seed, "shards": s.shards, "count": count})
+        };
         let data = Float32Array::from(s.data.data.as_slice());
-        let ok = init.call2(&pool, &JsValue::from_str(&setup.to_string()), &data).ok()?;
-        if !ok.as_bool().unwrap_or(false) {
-            return None;
-        }
-        Some(Box::new(JsHelpers { pool: pool.clone(), count }) as Box<dyn cpu::ShardHelpers>)
+        let pool = JsPool::open(&pool, s.shards.saturating_sub(1), ("init", "start", "finish"), setup, &data)?;
+        Some(Box::new(JsHelpers(pool)) as Box<dyn cpu::ShardHelpers>)
     })));
 }
 
-struct JsHelpers {
-    pool: JsValue,
-    count: usize,
-}
+/// Training's side of the pool: each helper computes its shards' gradients at a step.
+struct JsHelpers(JsPool);
 
 impl crate::engine::cpu::ShardHelpers for JsHelpers {
     fn count(&self) -> usize {
-        self.count
+        self.0.count
     }
 
     fn start(&mut self, params: &[f32], step: u32) {
-        if let Ok(f) = Reflect::get(&self.pool, &"start".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
-            let _ = f.call2(&self.pool, &Float32Array::from(params), &JsValue::from(step));
-        }
+        self.0.start(&[Float32Array::from(params).into(), JsValue::from(step)]);
     }
 
     fn finish(
         &mut self,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<crate::engine::cpu::ShardGrad>, String>> + '_>> {
         Box::pin(async move {
-            let text = |e: JsValue| e.as_string().or_else(|| js_sys::Error::from(e).message().as_string()).unwrap_or_else(|| "a helper worker failed".into());
-            let f: Function = Reflect::get(&self.pool, &"finish".into()).and_then(|f| f.dyn_into().map_err(JsValue::from)).map_err(text)?;
-            let promise: js_sys::Promise = f.call0(&self.pool).map_err(text)?.dyn_into().map_err(|_| "finish gave no promise".to_string())?;
-            let got = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(text)?;
-            let arr: js_sys::Array = got.dyn_into().map_err(|_| "the helpers' answer is not a list".to_string())?;
-            let mut out = Vec::with_capacity(arr.length() as usize);
-            for item in arr.iter() {
+            let mut out = Vec::new();
+            for item in self.0.finish().await? {
                 let num = |k: &str| Reflect::get(&item, &k.into()).ok().and_then(|v| v.as_f64());
-                let grads: Float32Array = Reflect::get(&item, &"grads".into()).map_err(text)?.dyn_into().map_err(|_| "grads are not a Float32Array".to_string())?;
+                let grads: Float32Array = Reflect::get(&item, &"grads".into()).map_err(js_text)?.dyn_into().map_err(|_| "grads are not a Float32Array".to_string())?;
                 out.push(crate::engine::cpu::ShardGrad {
                     shard: num("shard").ok_or("a shard without its index")? as usize,
                     grads: grads.to_vec(),
@@ -466,53 +501,32 @@ fn set_sample_helpers(pool: &JsValue) {
     }
     let pool = pool.clone();
     set_block_helpers(Some(Box::new(move |s: &SampleSetup| {
-        let count = Reflect::get(&pool, &"count".into()).ok()?.as_f64()? as usize;
         let blocks = s.spec.sampling.n_samples.div_ceil(crate::sample::BLOCK);
-        let count = count.min(blocks.saturating_sub(1));
-        if count == 0 {
-            return None;
-        }
-        let init: Function = Reflect::get(&pool, &"sampleInit".into()).ok()?.dyn_into().ok()?;
-        let params = js_sys::Array::new();
-        for p in s.params {
-            params.push(&Float32Array::from(p.as_slice()));
-        }
-        let setup = serde_json::json!({"spec": s.spec, "plan": s.plan, "count": count});
-        let ok = init.call2(&pool, &JsValue::from_str(&setup.to_string()), &params).ok()?;
-        if !ok.as_bool().unwrap_or(false) {
-            return None;
-        }
-        Some(Box::new(JsSamplers { pool: pool.clone(), count }) as Box<dyn crate::sample::BlockHelpers>)
+        let params: js_sys::Array = s.params.iter().map(|p| JsValue::from(Float32Array::from(p.as_slice()))).collect();
+        let setup = |count: usize| serde_json::json!({"spec": s.spec, "plan": s.plan, "count": count});
+        let pool = JsPool::open(&pool, blocks.saturating_sub(1), ("sampleInit", "sampleStart", "sampleFinish"), setup, &params)?;
+        Some(Box::new(JsSamplers(pool)) as Box<dyn crate::sample::BlockHelpers>)
     })));
 }
 
-struct JsSamplers {
-    pool: JsValue,
-    count: usize,
-}
+/// Sampling's side of the pool: each helper samples the blocks of a sampler it is handed.
+struct JsSamplers(JsPool);
 
 impl crate::sample::BlockHelpers for JsSamplers {
     fn count(&self) -> usize {
-        self.count
+        self.0.count
     }
 
     fn start(&mut self, kind: crate::sample::SamplerKind, stream: u64, blocks: usize) {
-        if let Ok(f) = Reflect::get(&self.pool, &"sampleStart".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
-            let _ = f.call3(&self.pool, &JsValue::from_str(kind.name()), &JsValue::from(stream as u32), &JsValue::from(blocks as u32));
-        }
+        self.0.start(&[JsValue::from_str(kind.name()), JsValue::from(stream as u32), JsValue::from(blocks as u32)]);
     }
 
     fn finish(&mut self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<crate::sample::BlockOut>, String>> + '_>> {
         Box::pin(async move {
-            let text = |e: JsValue| e.as_string().or_else(|| js_sys::Error::from(e).message().as_string()).unwrap_or_else(|| "a helper worker failed".into());
-            let f: Function = Reflect::get(&self.pool, &"sampleFinish".into()).and_then(|f| f.dyn_into().map_err(JsValue::from)).map_err(text)?;
-            let promise: js_sys::Promise = f.call0(&self.pool).map_err(text)?.dyn_into().map_err(|_| "sampleFinish gave no promise".to_string())?;
-            let got = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(text)?;
-            let arr: js_sys::Array = got.dyn_into().map_err(|_| "the helpers' answer is not a list".to_string())?;
-            let mut out = Vec::with_capacity(arr.length() as usize);
-            for item in arr.iter() {
+            let mut out = Vec::new();
+            for item in self.0.finish().await? {
                 let block = Reflect::get(&item, &"block".into()).ok().and_then(|v| v.as_f64()).ok_or("a block without its index")? as usize;
-                let points: Float32Array = Reflect::get(&item, &"points".into()).map_err(text)?.dyn_into().map_err(|_| "points are not a Float32Array".to_string())?;
+                let points: Float32Array = Reflect::get(&item, &"points".into()).map_err(js_text)?.dyn_into().map_err(|_| "points are not a Float32Array".to_string())?;
                 let record = Reflect::get(&item, &"record".into()).ok().and_then(|r| r.as_string()).unwrap_or_else(|| "null".into());
                 let record = serde_json::from_str(&record).map_err(|e| format!("block {block}'s recording: {e}"))?;
                 out.push(crate::sample::BlockOut { block, points: points.to_vec(), record });
