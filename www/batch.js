@@ -1,3 +1,6 @@
+import { setRunning, validate } from './controls.js';
+import { $ } from './state.js';
+
 // The page's one batch runner, for studies and generations alike (as study::batch is the CLI's):
 // the plan comes from the Rust core, its runs go to n Web Workers (www/worker.js), one run each at
 // a time (a study's runs that share training as one group: study::share), and each record comes
@@ -25,6 +28,7 @@ export function runBatch(s, n, message, done, handle) {
   }
 }
 
+// A run a worker could not finish: its record says why (the batch's other runs go on).
 export function failedRecord(plan, index, message) {
   const r = plan.runs[index];
   return { cell: r.cell, seed: r.spec.seed, settings: r.settings, spec: r.spec, metrics: {}, error: message };
@@ -44,4 +48,31 @@ export function workersFor(engine, runs) {
 export function enginesOf(records) {
   const names = new Set(records.map((r) => r.result && r.result.engine).filter(Boolean).map((e) => (/^gpu/.test(e) ? 'WebGPU' : 'the CPU engine')));
   return names.size ? [...names].sort().join(' and ') : 'no engine (nothing finished)';
+}
+
+// A batch's lifecycle, the same for studies and generations: the progress line (what is done,
+// `frac` of the whole, elapsed and ETA), the end (the line, the view's state, the form back),
+// and cancel (every worker stopped, what finished kept and said).
+export function showProgress(s, frac, text, minFrac = 0) {
+  $('#progress').value = frac;
+  const el = (performance.now() - s.t0) / 1000;
+  const eta = frac > minFrac ? el / frac - el : NaN;
+  $('#progress-text').textContent = `${text} · ${el.toFixed(0)} s` + (Number.isFinite(eta) ? ` · ETA ${eta.toFixed(0)} s` : '');
+}
+
+export function finishBatch(s, view, text) {
+  setRunning(false);
+  validate();
+  $('#progress').value = 1;
+  $('#progress-text').textContent = text(((performance.now() - s.t0) / 1000).toFixed(1));
+  view.dataset.state = 'done';
+}
+
+export function cancelBatch(s, view, text) {
+  for (const w of s.workers) w.terminate();
+  s.workers = [];
+  setRunning(false);
+  validate();
+  $('#progress-text').textContent = text;
+  view.dataset.state = 'cancelled';
 }

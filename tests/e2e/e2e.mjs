@@ -517,6 +517,30 @@ test('a_study_runs_in_parallel_workers_and_matches_the_cli', async (page) => {
   assert(/Shown from this browser's store: the study/.test(await page.textContent('#progress-text')), 'no stored-study note');
 });
 
+// A worker that stops in the middle of a study (a crash, the tab out of memory) fails the runs
+// of its group, named with why; the other workers' runs finish, and the study ends "done".
+test('a_study_worker_that_stops_fails_its_runs_and_the_others_finish', async (page) => {
+  await page.addInitScript(() => {
+    const post = Worker.prototype.postMessage;
+    let groups = 0;
+    Worker.prototype.postMessage = function (m, ...rest) {
+      if (m && m.studyGroup && ++groups === 2) {
+        setTimeout(() => this.onerror({ preventDefault() {}, message: 'test: the worker stopped' }), 20);
+        return undefined;
+      }
+      return post.call(this, m, ...rest);
+    };
+  });
+  const settings = 'dataset=mog&data-size=2000&depth=2&iters=40&batch=128&report-every=20&samplers=ode&steps=ode=10&n-samples=300&eps=0.05,0.1&repeats=2';
+  await page.goto(`${base}?${settings}&vary=width=8,16&seeds=2&gpu=0&autorun=1`);
+  await page.waitForSelector('#study-view[data-state=done]', { timeout: 60_000 });
+  const web = await page.evaluate(() => window.collapseLab.study);
+  const failed = web.runs.filter((r) => r.error);
+  assert(web.runs.length === 4 && failed.length === 1 && /the worker stopped/.test(failed[0].error), `runs ${web.runs.length}, failed ${JSON.stringify(failed.map((r) => r.error))}`);
+  assert(web.runs.filter((r) => !r.error).every((r) => Number.isFinite(r.metrics['tid@ode@0.1'])), 'the other runs lack their TID');
+  assert(/^Study done: 4 runs/.test(await page.textContent('#progress-text')), await page.textContent('#progress-text'));
+});
+
 // Runs that differ only after training (here the evaluation budget) share it, in the page as
 // in the CLI: one training per seed, the other runs sample its nets, with the same figures;
 // runs of several lengths share one training to the longest.

@@ -1,6 +1,6 @@
 // Generations in the page: chains of recursive training over Web Workers (www/batch.js), one chain per worker, drawn and kept as they finish.
 import { chainRecord, generationsAggregate, generationsPlan } from '../../collapse-lab.js';
-import { enginesOf, runBatch, workersFor } from '../batch.js';
+import { cancelBatch, enginesOf, failedRecord, finishBatch, runBatch, showProgress, workersFor } from '../batch.js';
 import { chooseEngine } from '../gpu.js';
 import { busy, setRunning, validate, yieldLanding } from '../controls.js';
 import { genKey, keep } from '../kept.js';
@@ -42,13 +42,8 @@ export async function startGenerations() {
   const progress = () => {
     let done = s.records.length * perChain;
     for (const [i, frac] of s.running) done += (s.partial.get(i)?.generations.length || 0) + frac;
-    const frac = done / (s.total * perChain);
-    $('#progress').value = frac;
-    const el = (performance.now() - s.t0) / 1000;
-    const eta = frac > 0.02 ? el / frac - el : NaN;
     const gensDone = s.records.length * perChain + [...s.running.keys()].reduce((a, i) => a + (s.partial.get(i)?.generations.length || 0), 0);
-    $('#progress-text').textContent = `Generations: ${gensDone} of ${s.total * perChain} generations done (${s.records.length} of ${s.total} chains), ${s.running.size} running in ${n} workers · ${el.toFixed(0)} s`
-      + (Number.isFinite(eta) ? ` · ETA ${eta.toFixed(0)} s` : '');
+    showProgress(s, done / (s.total * perChain), `Generations: ${gensDone} of ${s.total * perChain} generations done (${s.records.length} of ${s.total} chains), ${s.running.size} running in ${n} workers`, 0.02);
   };
   const draw = () => {
     const live = [...s.partial.entries()].filter(([i]) => s.running.has(i)).map(([i, c]) => chainRecord(JSON.stringify(plan.runs[i]), JSON.stringify(c), ''));
@@ -60,13 +55,8 @@ export async function startGenerations() {
   const done = () => {
     if (S.gens !== s) return;
     draw();
-    setRunning(false);
-    validate();
-    const secs = ((performance.now() - s.t0) / 1000).toFixed(1);
-    $('#progress').value = 1;
     const stopped = s.records.filter((r) => r.error).length;
-    $('#progress-text').textContent = `Generations done: ${s.total} chains × ${perChain} generations in ${secs} s (${n} workers, ${enginesOf(s.records)})` + (stopped ? `; ${stopped} chain(s) stopped early` : '') + '.';
-    view.dataset.state = 'done';
+    finishBatch(s, view, (secs) => `Generations done: ${s.total} chains × ${perChain} generations in ${secs} s (${n} workers, ${enginesOf(s.records)})` + (stopped ? `; ${stopped} chain(s) stopped early` : '') + '.');
     if (!stopped) keep(genKey(s), s.result, 'the generations');
   };
   runBatch(s, n, (run) => ({ chainRun: JSON.stringify(run), useGpu: engine.gpu, auto: !!engine.auto }), done, (w, m, next) => {
@@ -89,19 +79,14 @@ export async function startGenerations() {
 
 export function cancelGenerations() {
   const s = S.gens;
-  for (const w of s.workers) w.terminate();
-  s.workers = [];
   // The chains in flight keep the generations they finished.
   for (const i of s.running.keys()) {
     const c = s.partial.get(i);
     if (c) s.records.push(chainRecord(JSON.stringify(s.plan.runs[i]), JSON.stringify(c), `cancelled after generation ${c.generations.length - 1}`));
   }
   s.running.clear();
-  setRunning(false);
-  validate();
   const kept = s.records.reduce((a, r) => a + (r.result?.generations?.length || 0), 0);
-  $('#progress-text').textContent = `Generations cancelled: ${kept} finished generations of ${s.records.length} chains kept.`;
-  $('#generations-view').dataset.state = 'cancelled';
+  cancelBatch(s, $('#generations-view'), `Generations cancelled: ${kept} finished generations of ${s.records.length} chains kept.`);
   S.gens = { ...s, workers: [] };
   if (s.records.length) {
     s.result = generationsAggregate(s.pairs, s.fresh, s.samplers, s.seeds, JSON.stringify(s.records));

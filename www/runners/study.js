@@ -1,6 +1,6 @@
 // A study in the page: its plan over Web Workers (www/batch.js), each cell aggregated by the core, drawn and kept as its runs finish.
 import { studyAggregate, studyGroups, studyPlan } from '../../collapse-lab.js';
-import { enginesOf, runBatch, workersFor } from '../batch.js';
+import { cancelBatch, enginesOf, failedRecord, finishBatch, runBatch, showProgress, workersFor } from '../batch.js';
 import { chooseEngine } from '../gpu.js';
 import { busy, csvMissing, setRunning, validate, yieldLanding } from '../controls.js';
 import { keep, studyKey } from '../kept.js';
@@ -48,11 +48,7 @@ export async function startStudy() {
   const s = S.study;
   const progress = () => {
     const inflight = [...s.running.values()].reduce((a, f) => a + f, 0);
-    $('#progress').value = (s.records.length + inflight) / s.total;
-    const el = (performance.now() - s.t0) / 1000;
-    const frac = (s.records.length + inflight) / s.total;
-    const eta = frac > 0 ? el / frac - el : NaN;
-    $('#progress-text').textContent = `Study: ${s.records.length} / ${s.total} runs done, ${s.running.size} running in ${n} workers · ${el.toFixed(0)} s` + (Number.isFinite(eta) && s.records.length ? ` · ETA ${eta.toFixed(0)} s` : '');
+    showProgress(s, (s.records.length + inflight) / s.total, `Study: ${s.records.length} / ${s.total} runs done, ${s.running.size} running in ${n} workers`, s.records.length ? 0 : Infinity);
   };
   const draw = () => {
     s.result = studyAggregate(s.pairs, s.axes, s.seeds, JSON.stringify(s.records));
@@ -62,12 +58,7 @@ export async function startStudy() {
   const done = () => {
     if (S.study !== s) return;
     draw();
-    setRunning(false);
-    validate();
-    const secs = ((performance.now() - s.t0) / 1000).toFixed(1);
-    $('#progress').value = 1;
-    $('#progress-text').textContent = `Study done: ${s.total} runs in ${secs} s (${n} workers, ${enginesOf(s.records)}).`;
-    view.dataset.state = 'done';
+    finishBatch(s, view, (secs) => `Study done: ${s.total} runs in ${secs} s (${n} workers, ${enginesOf(s.records)}).`);
     if (!s.result.failed.length) keep(studyKey(s), s.result, 'the study');
   };
   const data = JSON.parse(pairs).some(([k, v]) => k === 'dataset' && v === 'csv') ? S.dataCsv.points : undefined;
@@ -95,12 +86,7 @@ export async function startStudy() {
 
 export function cancelStudy() {
   const s = S.study;
-  for (const w of s.workers) w.terminate();
-  s.workers = [];
-  setRunning(false);
-  validate();
-  $('#progress-text').textContent = `Study cancelled: ${s.records.length} of ${s.total} runs done; their results stay.`;
-  $('#study-view').dataset.state = 'cancelled';
+  cancelBatch(s, $('#study-view'), `Study cancelled: ${s.records.length} of ${s.total} runs done; their results stay.`);
   S.study = { ...s, workers: [] };
   if (s.records.length) studyView.render($('#study-view'), studyAggregate(s.pairs, s.axes, s.seeds, JSON.stringify(s.records)));
 }
