@@ -11,7 +11,7 @@ import { download, exportJson, exportSamples, exportTid, pngLinks } from './expo
 import { chooseEngine } from './gpu.js';
 import { shippedProvenance } from './kept.js';
 import { openShipped, openShippedMany, shippedFor, showStored, showStoredMany } from './landing.js';
-import { lineChart } from './plots.js';
+import { lineChart, setLabels } from './plots.js';
 import { workersWanted } from './pool.js';
 import { cancelGenerations, startGenerations } from './runners/generations.js';
 import { cancelRun, openRun, saveRunFile, start, startOwn } from './runners/run.js';
@@ -124,6 +124,7 @@ async function main() {
   let params = new URLSearchParams(location.search);
   if (params.has('embed')) document.body.classList.add('embed');
   T.KINDS = samplerKinds();
+  setLabels(T.KINDS);
   T.FEW_NEIGHBOURS = tidFewNeighbours();
   runView.setKinds(T.KINDS);
   runView.setFewNeighbours(T.FEW_NEIGHBOURS);

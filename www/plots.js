@@ -5,9 +5,11 @@ export const COLORS = {
   data: '#555555', truth: '#555555', ode: '#D55E00', heun: '#8F3B00', ddim: '#E69F00', dpm2: '#CC79A7',
   sde: '#0072B2', pc: '#009E73', ald: '#56B4E9', 'edm-sde': '#332288', null: '#999999',
 };
-export const LABELS = {
-  data: 'data', ode: 'ODE', heun: 'Heun', ddim: 'DDIM', dpm2: 'DPM-Solver-2', sde: 'SDE', pc: 'PC', ald: 'ALD', 'edm-sde': 'EDM-SDE',
-};
+// The samplers' labels: filled at start-up from the Rust core's sampler table (samplerKinds).
+export const LABELS = { data: 'data' };
+export function setLabels(kinds) {
+  for (const k of kinds) LABELS[k.name] = k.label;
+}
 const FONT = '13px system-ui, sans-serif';
 const PAD = { l: 52, r: 12, t: 22, b: 38 };
 

@@ -32,12 +32,13 @@ pub fn default_spec() -> JsValue {
     to_js(&ExperimentSpec::default())
 }
 
-/// The samplers the lab offers: `[{name, default_steps, stochastic}]`, in display order.
+/// The samplers the lab offers: `[{name, label, default_steps, stochastic}]`, in display order
+/// (the page's labels come from here).
 #[wasm_bindgen(js_name = samplerKinds)]
 pub fn sampler_kinds() -> JsValue {
     let kinds: Vec<_> = crate::sample::SamplerKind::ALL
         .iter()
-        .map(|k| serde_json::json!({"name": k.name(), "default_steps": k.default_steps(), "stochastic": k.is_stochastic()}))
+        .map(|k| serde_json::json!({"name": k.name(), "label": k.label(), "default_steps": k.default_steps(), "stochastic": k.is_stochastic()}))
         .collect();
     to_js(&kinds)
 }
