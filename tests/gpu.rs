@@ -296,7 +296,7 @@ fn gpu_sampling_matches_the_cpu_samplers() {
         for kind in SamplerKind::ALL {
             let sampler = kind.build(12, &settings);
             let opts = RunOptions { denoise: true, record: Some(&plan) };
-            let (want, want_rec) = sample::run_with(sampler.as_ref(), cpu, &process, &init, 3, kind as u64, &opts);
+            let (want, want_rec) = sample::run_with(&sample::SampleJob { sampler: sampler.as_ref(), model: cpu, process: &process, init: &init, seed: 3, stream: kind as u64, opts: &opts });
             let (got, got_rec) = block_on(gpu.run(sampler.as_ref(), &process, &init, 3, kind as u64, &opts)).unwrap();
             let worst = got.data.iter().zip(&want.data).map(|(g, w)| (g - w).abs() / (1.0 + w.abs())).fold(0.0f32, f32::max);
             eprintln!("{label} {kind:?}: largest difference {worst:.2e}");

@@ -1,11 +1,10 @@
-import { setRunning, validate } from './controls.js';
-import { $ } from './state.js';
-
 // The page's one batch runner, for studies and generations alike (as study::batch is the CLI's):
 // the plan comes from the Rust core, its runs go to n Web Workers (www/worker.js), one run each at
 // a time (a study's runs that share training as one group: study::share), and each record comes
 // back made by the core's own functions (runStudyGroup, runChain), so
 // the page aggregates exactly what `collapse-lab study` and `collapse-lab generations` do.
+import { setRunning, validate } from './controls.js';
+import { $ } from './state.js';
 
 // n Web Workers that take the queued runs of `s` ({queue, running, workers}) one at a time:
 // `message(run)` is what a worker is sent, `handle(w, m, next)` hears its messages (a worker

@@ -104,7 +104,7 @@ fn error_correlation_follows_the_error_along_recorded_paths() {
     let plan = sample::RecordPlan { coordinate: 0, lo: -1.0, hi: 1.0, bins: 1, times: vec![1.0], trajectories: 64 };
     let opts = sample::RunOptions { denoise: false, record: Some(&plan) };
     let ode = SamplerKind::Ode.build(50, &SamplerSettings::default());
-    let (_, rec) = sample::run_with(ode.as_ref(), &exact, &process, &init, 3, 0, &opts);
+    let (_, rec) = sample::run_with(&sample::SampleJob { sampler: ode.as_ref(), model: &exact, process: &process, init: &init, seed: 3, stream: 0, opts: &opts });
     let rec = rec.unwrap();
     let none = error_correlation(&exact, &exact, &process, &rec);
     assert_eq!(none.len(), 51);

@@ -50,7 +50,7 @@ pub fn see_saw(spec: &ExperimentSpec, model: &dyn EpsModel, init: &Points) -> Di
         let opts = RunOptions { denoise: false, record: Some(&plan) };
         // The run's initial points and noise stream: for the deterministic samplers these are the
         // paths of the run's first p samples.
-        let (_, rec) = sample::run_with(sampler.as_ref(), model, &spec.process, &start, spec.seed, kind as u64, &opts);
+        let (_, rec) = sample::run_with(&sample::SampleJob { sampler: sampler.as_ref(), model, process: &spec.process, init: &start, seed: spec.seed, stream: kind as u64, opts: &opts });
         let rec = rec.expect("planned");
         out.error_correlation.insert(kind.name().to_string(), diagnostics::error_correlation(model, exact, &spec.process, &rec));
     }

@@ -8,7 +8,7 @@ use crate::spec::ExperimentSpec;
 use super::train::OnGpu;
 use crate::clock::now_s;
 use crate::points::Points;
-use crate::sample::{self, BlockHelpers, BlockOut, EpsModel, RecordPlan, Recording, RunOptions, SamplerKind};
+use crate::sample::{self, BlockHelpers, BlockOut, EpsModel, RecordPlan, Recording, RunOptions, SampleJob, SamplerKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -77,7 +77,8 @@ impl BlockJob {
     pub fn run(&self, kind: SamplerKind, stream: u64, which: &[usize]) -> Vec<BlockOut> {
         let sampler = kind.build(self.spec.steps(kind), &self.spec.sampling.settings());
         let opts = RunOptions { denoise: self.spec.sampling.denoise, record: Some(&self.plan) };
-        sample::run_blocks(sampler.as_ref(), self.model.as_ref(), &self.spec.process, &self.init, self.spec.seed, stream, &opts, which)
+        let job = SampleJob { sampler: sampler.as_ref(), model: self.model.as_ref(), process: &self.spec.process, init: &self.init, seed: self.spec.seed, stream, opts: &opts };
+        sample::run_blocks(&job, which)
     }
 }
 
@@ -128,22 +129,12 @@ impl Sampling {
         }
     }
 
-    /// `sample::run_with` on this engine.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn run(
-        &self,
-        kind: SamplerKind,
-        sampler: &dyn sample::Sampler,
-        model: &dyn EpsModel,
-        process: &dyn crate::diffusion::Process,
-        init: &Points,
-        seed: u64,
-        stream: u64,
-        opts: &RunOptions<'_>,
-    ) -> (Points, Option<Recording>) {
+    /// `sample::run_with` on this engine: the GPU where the nets are there, else spread over
+    /// the page's helper workers where it has them, else here.
+    pub async fn run(&self, kind: SamplerKind, job: &SampleJob<'_>) -> (Points, Option<Recording>) {
         if let Some(g) = &self.gpu {
             if self.failed.lock().unwrap().is_none() {
-                match g.run(sampler, process, init, seed, stream, opts).await {
+                match g.run(job.sampler, job.process, job.init, job.seed, job.stream, job.opts).await {
                     Ok(out) => return out,
                     Err(e) => *self.failed.lock().unwrap() = Some(e.to_string()),
                 }
@@ -151,7 +142,7 @@ impl Sampling {
         }
         let helpers = self.helpers.lock().unwrap().take();
         if let Some(mut h) = helpers {
-            let (out, failure) = sample::run_spread(kind, sampler, model, process, init, seed, stream, opts, h.as_mut()).await;
+            let (out, failure) = sample::run_spread(kind, job, h.as_mut()).await;
             match failure {
                 // A helper failed: its blocks ran here (the same bits); the rest of the run
                 // samples in this worker alone.
@@ -160,7 +151,7 @@ impl Sampling {
             }
             return out;
         }
-        sample::run_with(sampler, model, process, init, seed, stream, opts)
+        sample::run_with(job)
     }
 
     /// What the GPU has been asked so far, where the samplers run there (and have not failed).
@@ -200,7 +191,8 @@ pub async fn sample_one(
     // from the comparison leaves its samples unchanged.
     let stream = kind as u64;
     let before = sampling.gpu_counts();
-    let (s, rec) = sampling.run(kind, sampler.as_ref(), model, &spec.process, init, seed, stream, opts).await;
+    let job = SampleJob { sampler: sampler.as_ref(), model, process: &spec.process, init, seed, stream, opts };
+    let (s, rec) = sampling.run(kind, &job).await;
     let gpu = before.zip(sampling.gpu_counts()).map(|(b, a)| a.since(&b));
     let evaluations = kind.evaluations(steps, &settings) + spec.sampling.denoise as usize;
     let result = SamplerResult { steps, evaluations, seconds: now_s() - t, mean: s.mean(), variance: s.variance(), finite: s.all_finite(), gpu };

@@ -77,10 +77,25 @@ pub struct RunOptions<'a> {
     pub record: Option<&'a RecordPlan>,
 }
 
+/// One sampler's run, as every way of running it takes it (here, on helper workers in blocks,
+/// spread over helpers, or on the GPU): `sampler` on `model` under `process`, from `init` (x at
+/// t = 1) to t_eps, with the noise of `seed` on `stream` (which separates the noise of
+/// samplers that start from the same points), recording and denoising as `opts` says.
+#[derive(Clone, Copy)]
+pub struct SampleJob<'a> {
+    pub sampler: &'a dyn Sampler,
+    pub model: &'a dyn EpsModel,
+    pub process: &'a dyn Process,
+    pub init: &'a Points,
+    pub seed: u64,
+    pub stream: u64,
+    pub opts: &'a RunOptions<'a>,
+}
+
 /// Runs `sampler` from `init` (x at t = 1) to t_eps. `stream` separates the noise of samplers
 /// that run from the same initial points.
 pub fn run(sampler: &dyn Sampler, model: &dyn EpsModel, process: &dyn Process, init: &Points, seed: u64, stream: u64) -> Points {
-    run_with(sampler, model, process, init, seed, stream, &RunOptions::default()).0
+    run_with(&SampleJob { sampler, model, process, init, seed, stream, opts: &RunOptions::default() }).0
 }
 
 /// The blocks of a run: each block's rows of `out` and its recording.
@@ -215,17 +230,8 @@ fn merge_recording(opts: &RunOptions, grid: &[f64], d: usize, blocks: Blocks) ->
 
 /// Blocks `which` of a run (as [`run_with`] cuts it), each with its points and recording: what
 /// a helper worker computes of a run whose other blocks run elsewhere.
-#[allow(clippy::too_many_arguments)]
-pub fn run_blocks(
-    sampler: &dyn Sampler,
-    model: &dyn EpsModel,
-    process: &dyn Process,
-    init: &Points,
-    seed: u64,
-    stream: u64,
-    opts: &RunOptions,
-    which: &[usize],
-) -> Vec<BlockOut> {
+pub fn run_blocks(job: &SampleJob, which: &[usize]) -> Vec<BlockOut> {
+    let SampleJob { sampler, model, process, init, seed, stream, opts } = *job;
     let grid = uniform_grid(sampler.steps(), process.t_max());
     let mut out = init.clone();
     let mut blocks = blocks_of(&mut out, &grid, opts);
@@ -261,18 +267,8 @@ pub trait BlockHelpers {
 
 /// [`run_with`] with some blocks on `helpers`; a helper that fails hands its blocks back (they
 /// are computed here, with the same bits) and its error is returned beside the result.
-#[allow(clippy::too_many_arguments)]
-pub async fn run_spread(
-    kind: SamplerKind,
-    sampler: &dyn Sampler,
-    model: &dyn EpsModel,
-    process: &dyn Process,
-    init: &Points,
-    seed: u64,
-    stream: u64,
-    opts: &RunOptions<'_>,
-    helpers: &mut dyn BlockHelpers,
-) -> ((Points, Option<Recording>), Option<String>) {
+pub async fn run_spread(kind: SamplerKind, job: &SampleJob<'_>, helpers: &mut dyn BlockHelpers) -> ((Points, Option<Recording>), Option<String>) {
+    let SampleJob { sampler, model, process, init, seed, stream, opts } = *job;
     let grid = uniform_grid(sampler.steps(), process.t_max());
     let d = init.dim;
     let mut out = init.clone();
@@ -312,15 +308,8 @@ pub async fn run_spread(
 }
 
 /// [`run`] with a final denoising step and recording as `opts` asks.
-pub fn run_with(
-    sampler: &dyn Sampler,
-    model: &dyn EpsModel,
-    process: &dyn Process,
-    init: &Points,
-    seed: u64,
-    stream: u64,
-    opts: &RunOptions,
-) -> (Points, Option<Recording>) {
+pub fn run_with(job: &SampleJob) -> (Points, Option<Recording>) {
+    let SampleJob { sampler, model, process, init, seed, stream, opts } = *job;
     assert_eq!(init.dim, model.dim(), "initial noise and model differ in dimension");
     let grid = uniform_grid(sampler.steps(), process.t_max());
     let mut out = init.clone();

@@ -191,9 +191,9 @@ fn recording_does_not_change_the_samples_and_matches_them() {
     for kind in SamplerKind::ALL {
         let sampler = kind.build(40, &SamplerSettings::default());
         for denoise in [false, true] {
-            let plain = run_with(sampler.as_ref(), &model, &p, &init, 8, 3, &RunOptions { denoise, record: None }).0;
+            let plain = run_with(&SampleJob { sampler: sampler.as_ref(), model: &model, process: &p, init: &init, seed: 8, stream: 3, opts: &RunOptions { denoise, record: None } }).0;
             let (rec_samples, rec) =
-                run_with(sampler.as_ref(), &model, &p, &init, 8, 3, &RunOptions { denoise, record: Some(&plan) });
+                run_with(&SampleJob { sampler: sampler.as_ref(), model: &model, process: &p, init: &init, seed: 8, stream: 3, opts: &RunOptions { denoise, record: Some(&plan) } });
             assert_eq!(plain, rec_samples, "{kind:?}: recording changed the samples");
             let rec = rec.unwrap();
             assert_eq!(rec.times, vec![1.0, uniform_grid(40, 1.0)[20], crate::diffusion::T_EPS]);
@@ -243,8 +243,8 @@ fn final_denoising_step_is_a_tweedie_step() {
     let p = ProcessKind::Vp;
     let init = initial_noise(2000, 1, 3);
     let s = SamplerKind::Ode.build(100, &SamplerSettings::default());
-    let a = run_with(s.as_ref(), &model, &p, &init, 3, 0, &RunOptions { denoise: false, record: None }).0;
-    let b = run_with(s.as_ref(), &model, &p, &init, 3, 0, &RunOptions { denoise: true, record: None }).0;
+    let a = run_with(&SampleJob { sampler: s.as_ref(), model: &model, process: &p, init: &init, seed: 3, stream: 0, opts: &RunOptions { denoise: false, record: None } }).0;
+    let b = run_with(&SampleJob { sampler: s.as_ref(), model: &model, process: &p, init: &init, seed: 3, stream: 0, opts: &RunOptions { denoise: true, record: None } }).0;
     let t = crate::diffusion::T_EPS;
     let (al, sg) = (p.alpha(t) as f32, p.sigma(t) as f32);
     let mut eps = vec![0.0f32; 2000];
