@@ -108,3 +108,38 @@ fn the_module_map_is_every_files_opening_line_of_today() {
     let shown = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(shown == map, "docs/modules.md is stale: COLLAPSE_LAB_WRITE_DOCS=1 cargo test --test docs");
 }
+
+/// The page's views are one list with one shape: every `www/views/*.js` exports its `id`,
+/// `title`, `box` and `render(box, data, state)` (a third argument only as a state object), its
+/// id is its file's name, and `www/views/index.js` lists it in `VIEWS`.
+#[test]
+fn every_page_view_is_in_the_one_list_with_one_render_signature() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/views");
+    let index = std::fs::read_to_string(dir.join("index.js")).unwrap();
+    let listed = index.lines().find_map(|l| l.strip_prefix("export const VIEWS = [")).expect("index.js: no VIEWS list");
+    let listed: Vec<&str> = listed.trim_end_matches("];").split(',').map(str::trim).collect();
+    let mut seen = Vec::new();
+    let mut list = Vec::new();
+    files(&dir, &dir, &["js"], &mut list);
+    for rel in list {
+        let name = rel.file_stem().unwrap().to_str().unwrap().to_string();
+        if name == "index" {
+            continue;
+        }
+        let body = std::fs::read_to_string(dir.join(&rel)).unwrap();
+        for export in [format!("export const id = '{name}';"), "export const title = ".into(), "export const box = '#".into()] {
+            assert!(body.contains(&export), "www/views/{name}.js: no `{export}`");
+        }
+        let render = body.lines().find_map(|l| l.strip_prefix("export function render(")).unwrap_or_else(|| panic!("www/views/{name}.js: no render"));
+        let args = render.split(')').next().unwrap();
+        let parts: Vec<&str> = args.splitn(3, ", ").collect();
+        assert!(parts[0] == "box" && parts.len() >= 2, "www/views/{name}.js: render({args}) does not take (box, data, state)");
+        if let Some(state) = parts.get(2) {
+            assert!(state.starts_with('{') || state.starts_with("state"), "www/views/{name}.js: render's third argument is not a state object: {state}");
+        }
+        assert!(listed.contains(&name.as_str()), "www/views/{name}.js is not in index.js's VIEWS");
+        assert!(index.contains(&format!("import * as {name} from './{name}.js';")), "index.js does not import {name}");
+        seen.push(name);
+    }
+    assert_eq!(seen.len(), listed.len(), "VIEWS lists {listed:?}, the folder has {seen:?}");
+}

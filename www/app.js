@@ -21,7 +21,7 @@ import { $, GPU_MODE, S, T, form } from './state.js';
 import { drawLoss } from './views/run.js';
 import * as galleryView from './views/gallery.js';
 import * as generationsView from './views/generations.js';
-import * as hermiteView from './views/hermite.js';
+import { show } from './views/index.js';
 import * as runView from './views/run.js';
 import * as store from './store.js';
 import * as studyView from './views/study.js';
@@ -46,19 +46,10 @@ async function openResults(file) {
     const isGen = v.axes.some((a) => a.name === 'fresh') && v.base.recursion;
     if (isGen && !v.runs.every((r) => Array.isArray(r.generations))) throw new Error('a generations JSON whose runs have no generations');
     if (!isGen && !v.cells.every((c) => c.settings && c.metrics)) throw new Error('a study JSON whose cells have no settings or metrics');
-    if (isGen) {
-      const box = $('#generations-view');
-      generationsView.render(box, v);
-      box.dataset.state = 'opened';
-      window.collapseLab.generations = v;
-      box.scrollIntoView({ block: 'start' });
-    } else {
-      const box = $('#study-view');
-      studyView.render(box, v);
-      box.dataset.state = 'opened';
-      window.collapseLab.study = v;
-      box.scrollIntoView({ block: 'start' });
-    }
+    const box = show(isGen ? 'generations' : 'study', v);
+    box.dataset.state = 'opened';
+    window.collapseLab[isGen ? 'generations' : 'study'] = v;
+    box.scrollIntoView({ block: 'start' });
     $('#progress-text').textContent = `Opened ${file.name}: ${v.runs.length} runs.`;
   } catch (e) {
     $('#run-error').textContent = `Open ${file.name}: ${e.message || e}.`;
@@ -134,7 +125,7 @@ async function main() {
   buildSamplerControls();
   const pageErrors = [];
   const presets = gallery();
-  galleryView.render($('#presets'), presets, galleryPath());
+  galleryView.render($('#presets'), presets, { path: galleryPath() });
   shippedProvenance().then((index) => galleryView.counts($('#presets'), index));
   verdictsView.load().then((list) => { const t = verdictsView.tally(list); if (t) $('#verdicts-link').textContent = `Open the verdicts (${t})`; });
   const rec = (id) => presets.find((x) => x.id === id);
@@ -193,25 +184,15 @@ async function main() {
   const spec = validate();
   if (classroomErrors.length) $('#page-error').textContent = classroomErrors.join('; ') + '.';
   window.collapseLab = { tidCurve, ready: true };
-  // What reproduces: the verdicts the core computed from the shipped files, at the top.
-  if (params.get('view') === 'verdicts') {
-    const box = $('#verdicts-view');
-    box.hidden = false;
-    verdictsView.render(box, await verdictsView.load());
-    box.scrollIntoView();
-  }
-  if (params.get('view') === 'hermite') {
-    const box = $('#hermite-view');
-    box.hidden = false;
-    hermiteView.render(box, hermiteSeesaw);
-    box.scrollIntoView();
-  }
+  // A view of its own (?view=verdicts: the verdicts the core computed from the shipped files;
+  // ?view=hermite: appendix G.3) is drawn at the top.
+  const own = new Map([['verdicts', () => verdictsView.load()], ['hermite', () => hermiteSeesaw]]).get(params.get('view'));
+  if (own) show(params.get('view'), await own()).scrollIntoView();
   // A single run kept in this browser shows at once, instead of running again.
   const single = S.mode === 'run' && !studyAxes().length;
-  const own = !['hermite', 'verdicts'].includes(params.get('view'));
-  const stored = spec && own ? await (single ? showStored(spec) : showStoredMany()) : false;
+  const stored = spec && !own ? await (single ? showStored(spec) : showStoredMany()) : false;
   // A gallery link at paper size whose trained run ships with the page: sampled here at once.
-  const match = !stored && single && spec && own ? shippedFor(spec, presets, params.get('preset')) : null;
+  const match = !stored && single && spec && !own ? shippedFor(spec, presets, params.get('preset')) : null;
   if (match && !params.has('preset')) galleryView.note($('#preset-note'), match, 'paper');
   const shipped = match ? await openShipped(spec, match.id)
     : !stored && spec && ['study', 'generations'].includes(S.pageMode) && params.get('size') === 'paper'

@@ -47,7 +47,7 @@ export function showPainter() {
   // Drawn again when the grid changed from outside the painter (a URL, an opened run).
   if (on && box.dataset.value !== input.value) {
     box.dataset.value = input.value;
-    painterView.render(box, input, () => { box.dataset.value = input.value; validate(); });
+    painterView.render(box, input, { changed: () => { box.dataset.value = input.value; validate(); } });
   }
   box.hidden = !on;
 }

@@ -23,7 +23,7 @@ export async function showStored(spec) {
   validate();
   window.collapseLab.last = hit.out;
   $('#run-view').hidden = false;
-  render(hit.out);
+  render($('#results'), hit.out);
   $('#progress').value = 1;
   const when = new Date(hit.saved).toLocaleString();
   $('#progress-text').textContent = `Shown from this browser's store: run ${when} on ${hit.out.result.engine}. Train runs it again.`;

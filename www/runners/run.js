@@ -49,7 +49,7 @@ export async function start(saved = null, savedName = '', shipped = false, figur
   if (figures) {
     S.lastOut = figures;
     window.collapseLab.last = figures;
-    render(figures);
+    render($('#results'), figures);
     $('#results').dataset.figures = 'file';
     $('#results').dataset.checked = 'pending';
     $('#results').dataset.shipped = 'true';
@@ -89,7 +89,7 @@ export async function start(saved = null, savedName = '', shipped = false, figur
       S.lastOut = m.out;
       keep(runKey(m.out.result.spec), m.out, 'the run');
       window.collapseLab.last = m.out;
-      render(m.out);
+      render($('#results'), m.out);
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
       $('#progress').value = 1;
       const eng = m.out.result.engine.replace(/^cpu/, 'the CPU engine').replace(/^gpu: .*/, `WebGPU (${engine.name})`);
@@ -158,7 +158,7 @@ export function startOwn() {
       finish();
       window.collapseLab.own = m.out.compared;
       const box = $('#own-view');
-      ownView.render(box, m.out, names);
+      ownView.render(box, m.out, { names });
       box.dataset.state = 'done';
       box.scrollIntoView({ block: 'start' });
       $('#progress').value = 1;
@@ -206,7 +206,7 @@ export function fail(message, plain = false) {
   finish();
   $('#run-error').textContent = (plain ? `${message}.` : `Run failed: ${message}.`) + (S.lastOut ? ' The previous results are still shown.' : '');
   $('#progress-text').textContent = 'Stopped.';
-  if (S.lastOut) render(S.lastOut); else drawLoss([]);
+  if (S.lastOut) render($('#results'), S.lastOut); else drawLoss([]);
   $('#results').dataset.state = S.lastOut ? 'done' : 'error';
 }
 
@@ -215,5 +215,5 @@ export function cancelRun() {
   const at = S.liveLoss.length ? S.liveLoss[S.liveLoss.length - 1][0] : 0;
   finish();
   $('#progress-text').textContent = `Cancelled at iteration ${at}.` + (S.lastOut ? ' The previous results are still shown.' : '');
-  if (S.lastOut) render(S.lastOut); else drawLoss([]);
+  if (S.lastOut) render($('#results'), S.lastOut); else drawLoss([]);
 }

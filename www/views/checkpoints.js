@@ -6,6 +6,8 @@ import { COLORS, LABELS, figure, lineChart } from '../plots.js';
 
 export const id = 'checkpoints';
 export const title = 'Collapse along training';
+// Where it draws (views/index.js shows it by id).
+export const box = '#checkpoints-view';
 
 const fmt = (v) => (Number.isFinite(v) ? (v >= 0 ? '+' : '') + v.toFixed(3) : 'undefined');
 

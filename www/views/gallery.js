@@ -3,6 +3,8 @@
 // two links: quick (runs at once, a smaller net) and paper (the paper's settings).
 export const id = 'gallery';
 export const title = 'Gallery';
+// Where it draws (views/index.js shows it by id).
+export const box = '#presets';
 
 const text = (tag, t, cls) => {
   const el = document.createElement(tag);
@@ -59,7 +61,7 @@ export function counts(box, index) {
 // `presets`: [{id, figure, title, look, kind, quick, quick_note, paper, shipped}] (URL queries without '?');
 // `path`: the guided path [{title, text, look, presets: [id]}] (the core's presets::PATH), read
 // top to bottom: collapse, where it forms, why (the see-saw), cures, recursive training.
-export function render(box, presets, path) {
+export function render(box, presets, { path }) {
   const details = document.createElement('details');
   details.id = 'gallery';
   const summary = text('summary', 'A path through the papers: ');

@@ -6,6 +6,8 @@ import { COLORS, LABELS, figure, lineChart, scatter, matrixHeatmap } from '../pl
 
 export const id = 'generations';
 export const title = 'Generations';
+// Where it draws (views/index.js shows it by id).
+export const box = '#generations-view';
 
 const PALETTE = ['#D55E00', '#0072B2', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#999999'];
 const fmt = (v, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toPrecision(d));

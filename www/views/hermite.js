@@ -4,8 +4,10 @@ import { COLORS, figure, lineChart } from '../plots.js';
 
 export const id = 'hermite';
 export const title = 'Hermite see-saw';
+// Where it draws (views/index.js shows it by id).
+export const box = '#hermite-view';
 
-export function render(box, hermiteSeesaw, mu = 1, degree = 15) {
+export function render(box, hermiteSeesaw, { mu = 1, degree = 15 } = {}) {
   box.replaceChildren();
   const h = document.createElement('h2');
   h.textContent = 'Hermite see-saw (appendix G.3, Prop. 1)';
@@ -24,7 +26,7 @@ export function render(box, hermiteSeesaw, mu = 1, degree = 15) {
   }
   const again = () => {
     const m = Number(form.querySelector('#hermite-mu').value), p = Number(form.querySelector('#hermite-p').value);
-    render(box, hermiteSeesaw, m, Number.isInteger(p) ? p : NaN);
+    render(box, hermiteSeesaw, { mu: m, degree: Number.isInteger(p) ? p : NaN });
   };
   form.querySelectorAll('input').forEach((el) => el.addEventListener('change', again));
   if (!r) return;

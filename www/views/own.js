@@ -5,11 +5,13 @@ import { COLORS, figure, lineChart, scatter, histogram, bounds, sub } from '../p
 
 export const id = 'own';
 export const title = 'Your own samples';
+// Where it draws (views/index.js shows it by id).
+export const box = '#own-view';
 
 const f3 = (v) => (v === null || v === undefined || !Number.isFinite(v) ? 'undefined' : (v >= 0 ? '+' : '') + v.toFixed(3));
 
 // `out`: {compared, train, samples} as compareCsv resolves; `names`: the two files' names.
-export function render(box, out, names) {
+export function render(box, out, { names }) {
   const c = out.compared;
   box.replaceChildren();
   const h = document.createElement('h2');

@@ -3,6 +3,8 @@
 // (`SIDE:DIGITS`, rows from the top), so it travels in the link; the core draws the points.
 export const id = 'painter';
 export const title = 'Paint your data';
+// Where it draws (views/index.js shows it by id).
+export const box = '#painter';
 
 const SIDE = 20;
 const PX = 240;
@@ -30,7 +32,7 @@ function parse(text) {
 }
 
 // `input`: the form's `painted` field; `changed()` is called after every stroke.
-export function render(box, input, changed) {
+export function render(box, input, { changed }) {
   // A grid the link gave but that cannot be read stays as given (the core refuses it by name);
   // no grid at all starts from the example.
   const given = input.value.trim();

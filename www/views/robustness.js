@@ -6,6 +6,8 @@ import { LABELS, figure, signedGrid } from '../plots.js';
 
 export const id = 'robustness';
 export const title = "TID's robustness to e and Hill's k";
+// Where it draws (views/index.js shows it by id).
+export const box = '#robustness-view';
 
 export function render(box, result) {
   const grids = result.tid_grid || {};

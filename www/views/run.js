@@ -9,6 +9,8 @@ import * as checkpointsView from './checkpoints.js';
 
 export const id = 'run';
 export const title = 'One experiment';
+// Where it draws (views/index.js shows it by id).
+export const box = '#results';
 
 const $ = (sel) => document.querySelector(sel);
 // The samplers as the core lists them ([{name, default_steps, stochastic}]): their order and kind.
@@ -25,7 +27,8 @@ export function drawLoss(losses) {
     { xlabel: 'iteration', ylabel: 'DSM loss' });
 }
 
-export function render(out) {
+// `box` is the results section: the figures below draw into their own parts of it.
+export function render(box, out) {
   const r = out.result;
   const dim = r.data_dim;
   const coord = r.spec.record.coordinate;
@@ -36,10 +39,10 @@ export function render(out) {
     .concat(names.map((n) => ({ name: label(n), key: n, color: COLORS[n] || '#009E73', values: out.samples[n] })));
   // Axes from the data alone: a few wild samples must not squash the picture.
   const b = bounds([out.reference], dim);
-  const box = $('#scatters');
-  box.replaceChildren();
+  const scat = $('#scatters');
+  scat.replaceChildren();
   for (const s of sets) {
-    const c = figure(box, 360, 340, `Scatter plot of ${s.name}`);
+    const c = figure(scat, 360, 340, `Scatter plot of ${s.name}`);
     c.dataset.set = s.key || 'data';
     scatter(c, s.values, dim, s.color, b, s.name === 'data' ? 'data (training reference)' : `${s.name} samples`);
   }

@@ -5,6 +5,8 @@ import { COLORS, LABELS, figure, lineChart, fieldHeatmap, overlayPaths, sub } fr
 
 export const id = 'seesaw';
 export const title = 'See-saw diagnostics';
+// Where it draws (views/index.js shows it by id).
+export const box = '#seesaw-view';
 
 const fmt = (v, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d));
 

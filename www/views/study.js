@@ -5,6 +5,8 @@ import { COLORS, LABELS, figure, lineChart } from '../plots.js';
 
 export const id = 'study';
 export const title = 'Study';
+// Where it draws (views/index.js shows it by id).
+export const box = '#study-view';
 
 const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#999999'];
 const fmt = (v, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toPrecision(d));

@@ -5,6 +5,8 @@
 // rules run on today's shipped files); nothing here is written by hand.
 export const id = 'verdicts';
 export const title = 'What reproduces';
+// Where it draws (views/index.js shows it by id).
+export const box = '#verdicts-view';
 
 const OUTCOMES = ['reproduced', 'partly', 'not-reproduced', 'not-tested'];
 const WORDS = { reproduced: 'reproduced', partly: 'partly', 'not-reproduced': 'not reproduced', 'not-tested': 'not tested' };
