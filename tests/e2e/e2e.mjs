@@ -109,6 +109,18 @@ const inked = (page, sel) => page.$eval(sel, (c) => {
   return n;
 });
 
+// A gallery entry's page link at a size (its query, from the CLI's listing): queryOf(id).
+async function galleryQueries(size) {
+  const listing = (await sh(cliBin, ['gallery', '--size', size], { encoding: 'utf8' })).split('\n');
+  return (id) => listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
+}
+// The gallery entries that ship, each with its paper-size link's query.
+async function shippedLinks() {
+  const queryOf = await galleryQueries('paper');
+  const ids = (await sh(cliBin, ['gallery', '--shipped'], { encoding: 'utf8' })).trim().split('\n');
+  return ids.map((id) => ({ id, query: queryOf(id) }));
+}
+
 const SMALL = 'iters=300&n-samples=2000&data-size=20000&eps=0.02,0.05,0.1';
 
 const ALL = ['ode', 'ddim', 'dpm2', 'sde', 'pc', 'ald'];
@@ -866,8 +878,7 @@ test('a_run_exports_json_csv_and_png', async (page) => {
 // changed from the preset's means the shipped run no longer applies.
 test('a_paper_gallery_link_opens_its_shipped_run_without_training', async (page) => {
   const id = 'fig14-width10';
-  const listing = (await sh(cliBin, ['gallery', '--size', 'paper'], { encoding: 'utf8' })).split('\n');
-  const query = listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
+  const query = (await galleryQueries('paper'))(id);
   const t0 = Date.now();
   await page.goto(`${base}?${query}&gpu=0`);
   // The gallery marks the paper links whose trained run ships: these, and only these.
@@ -941,8 +952,7 @@ test('a_short_preset_link_opens_the_entrys_settings', async (page) => {
   const open = await box();
   assert(open.cls.includes('expanded') && open.h >= open.full - 1 && open.h > folded.h && open.button === 'true', `opened status: ${JSON.stringify(open)}`);
   // The quick size: the form holds the quick link's settings.
-  const listing = (await sh(cliBin, ['gallery', '--size', 'quick'], { encoding: 'utf8' })).split('\n');
-  const quick = new URLSearchParams(listing[listing.findIndex((l) => l.startsWith('# fig2-chessboard ')) + 2].replace(/^#\s+page: \?/, ''));
+  const quick = new URLSearchParams((await galleryQueries('quick'))('fig2-chessboard'));
   assert(quick.has('iters'), `the quick link sets no iterations: ${quick}`);
   await page.goto(`${base}?preset=fig2-chessboard&gpu=0`);
   await ready(page, 'fig2-chessboard quick');
@@ -961,12 +971,10 @@ test('a_short_preset_link_opens_the_entrys_settings', async (page) => {
 // A shipped run's figures show within 5 s of its gallery link (drawn from the shipped figures
 // file while the page samples the nets again): timed while nothing else of the test command
 // runs, as on a visitor's machine. The next test checks what the figures say.
-test('a_shipped_runs_figures_show_within_5_s_of_its_link', async (page) => {
-  const listing = (await sh(cliBin, ['gallery', '--size', 'paper'], { encoding: 'utf8' })).split('\n');
-  const shippedIds = (await sh(cliBin, ['gallery', '--shipped'], { encoding: 'utf8' })).trim().split('\n');
+
+test('a_shipped_runs_figures_show_within_5_s_of_its_link', async () => {
   const times = [];
-  for (const id of shippedIds) {
-    const query = listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
+  for (const { id, query } of await shippedLinks()) {
     if (query.includes('view=generations') || query.includes('vary=')) continue;
     // Each link in a fresh browser context, as a first visit (the last one's check stopped).
     const tab = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
@@ -985,11 +993,9 @@ test('a_shipped_runs_figures_show_within_5_s_of_its_link', async (page) => {
 // sampled again in the page, a study drawn with its error bars, findings and provenance, a
 // generations run drawn with its provenance; a partial study says it is partial.
 test('every_shipped_gallery_file_opens_without_training', async (page) => {
-  const listing = (await sh(cliBin, ['gallery', '--size', 'paper'], { encoding: 'utf8' })).split('\n');
-  const shippedIds = (await sh(cliBin, ['gallery', '--shipped'], { encoding: 'utf8' })).trim().split('\n');
   const times = [];
-  for (const id of shippedIds) {
-    const query = listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
+  const links = await shippedLinks();
+  for (const { id, query } of links) {
     const t0 = Date.now();
     let drawn = null;
     await page.goto(`${base}?${query}&gpu=0`);
@@ -1054,13 +1060,12 @@ test('every_shipped_gallery_file_opens_without_training', async (page) => {
   }
   console.log(`  shipped files opened: ${times.join(', ')}`);
   // A partial study (runs still missing) opens as partial and says how many are done.
-  const id = shippedIds.find((x) => listing.some((l, i) => l.startsWith(`# ${x} `) && listing[i + 2].includes('vary=')));
+  const { id, query } = links.find((l) => l.query.includes('vary='));
   const file = JSON.parse(fs.readFileSync(path.join(dist, 'www/runs', `${id}.json`), 'utf8'));
   const planned = file.cells.length * file.seeds;
   file.missing = file.runs.slice(-3).map((r) => r.index);
   file.runs = file.runs.slice(0, -3);
   await page.route(`${base}www/runs/${id}.json`, (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(file) }));
-  const query = listing[listing.findIndex((l) => l.startsWith(`# ${id} `)) + 2].replace(/^#\s+page: \?/, '');
   await page.goto(`${base}?${query}&gpu=0`);
   await page.waitForSelector('#study-view[data-state=partial][data-shipped=true]', { timeout: 30_000 });
   const text = await page.textContent('#progress-text');
