@@ -4,7 +4,7 @@
 // back made by the core's own functions (runStudyGroup, runChain), so
 // the page aggregates exactly what `collapse-lab study` and `collapse-lab generations` do.
 import { setRunning, validate } from './controls.js';
-import { $ } from './state.js';
+import { $, T } from './state.js';
 
 // n Web Workers that take the queued runs of `s` ({queue, running, workers}) one at a time:
 // `message(run)` is what a worker is sent, `handle(w, m, next)` hears its messages (a worker
@@ -34,13 +34,13 @@ export function failedRecord(plan, index, message) {
 }
 
 
-// How many workers a batch runs on: one per core (at most 16, at most one per run) on the CPU
+// How many workers a batch runs on: one per core (at most T.WORKERS_MAX, at most one per run) on the CPU
 // engine or with the engine chosen per run (auto); with WebGPU switched on (gpu=1), two sharing
 // the GPU: a small net's steps are latency-bound, so a second run's CPU-side work overlaps the
 // first's kernels, and more would only queue behind them.
 export function workersFor(engine, runs) {
   const cores = navigator.hardwareConcurrency || 2;
-  return Math.max(1, Math.min(engine.gpu && !engine.auto ? 2 : cores, runs, 16));
+  return Math.max(1, Math.min(engine.gpu && !engine.auto ? 2 : cores, runs, T.WORKERS_MAX));
 }
 
 // The engines a batch's records trained on, in words ("the CPU engine", "WebGPU", or both).

@@ -6,7 +6,7 @@
 import { defaultSpec, pageParams, settingsOf, settingsTable } from '../collapse-lab.js';
 import { COLORS, LABELS } from './plots.js';
 import { workersWanted } from './pool.js';
-import { $, CLASSROOM, PAGE, S, T, form } from './state.js';
+import { $, PAGE, S, T, form } from './state.js';
 
 // One checkbox and one steps field per sampler, built from the core's list.
 export function buildSamplerControls() {
@@ -50,6 +50,8 @@ export function buildFromTable() {
   T.GEN_EXTRA = T.SETTINGS.filter((x) => recursion(x) && !control(x)).map((x) => x.name);
   const params = pageParams();
   T.PAGE_PARAMS = params.page;
+  T.SHARED = params.shared;
+  T.WORKERS_MAX = params.workers_max;
   T.STUDY_PARAMS = params.plan.filter((x) => x.of === 'study').map((x) => x.name);
   const gen = new Set(params.plan.filter((x) => x.of === 'generations').map((x) => x.name)
     .concat(T.SETTINGS.filter((x) => recursion(x) && x.kind !== 'bool' && control(x)).map((x) => x.name)));
@@ -147,7 +149,7 @@ export function moreDiffersFromDefault() {
 export function workersOf() {
   const text = form.elements.workers.value.trim();
   const n = workersWanted(text);
-  if (!Number.isInteger(n) || n < 1 || n > 16) throw { field: 'workers', text: `workers: expected an integer in 1..=16, got "${text}"` };
+  if (!Number.isInteger(n) || n < 1 || n > T.WORKERS_MAX) throw { field: 'workers', text: `workers: expected an integer in 1..=${T.WORKERS_MAX}, got "${text}"` };
   return n;
 }
 
@@ -163,7 +165,7 @@ export function updateShare() {
     for (const [k, v] of S.genExtra) q.set(k, v);
     q.set('view', 'generations');
   }
-  for (const k of CLASSROOM) if (PAGE.has(k)) q.set(k, PAGE.get(k));
+  for (const k of T.SHARED) if (PAGE.has(k)) q.set(k, PAGE.get(k));
   if (form.elements.workers.value.trim()) q.set('workers', form.elements.workers.value.trim());
   // A gallery link keeps naming its entry (preset, size) while the form holds the settings it
   // opened with, so that reloading or sharing it opens the figure again, its shipped file

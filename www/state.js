@@ -24,10 +24,10 @@ export const T = {
   GEN_FIELDS: [],
   GEN_BOOLS: [],
   GEN_EXTRA: [],
+  // Page settings that stay in the address bar and in the share link (a class shares one view).
+  SHARED: [],
+  WORKERS_MAX: 16, // the most Web Workers the page runs at once
 };
-
-// Page settings that stay in the address bar and in the share link (a class shares one view).
-export const CLASSROOM = ['embed', 'hide', 'lock', 'question'];
 // Read once: the address bar is rewritten as the form changes.
 export const PAGE = new URLSearchParams(location.search);
 export const GPU_MODE = { 1: 'on', true: 'on', 0: 'off', false: 'off', time: 'time' }[PAGE.get('gpu')] || 'auto';

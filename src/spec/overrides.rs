@@ -352,6 +352,12 @@ pub static PAGE_PARAMS: &[(&str, &str)] = &[
     ("workers", "N: Web Workers that share each training batch (default one per core)"),
 ];
 
+/// The page parameters a share link keeps as the link gave them (a class shares one view).
+pub static SHARED_PAGE_PARAMS: &[&str] = &["embed", "hide", "lock", "question"];
+
+/// The most Web Workers the page runs at once (`workers=N`, a batch's workers).
+pub const PAGE_WORKERS_MAX: usize = 16;
+
 /// The inputs of a study's or a generations run's plan that are not settings of one run: the
 /// study's axes and seeds per cell, the generations' fresh fractions, samplers in the loop and
 /// seeds per chain (`generations` and `gen-size` are settings: `recursion.*`).
@@ -507,6 +513,13 @@ pub fn check_given(s: &ExperimentSpec, given: &[&str]) -> Result<(), SpecError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shared_page_params_are_page_params() {
+        for name in SHARED_PAGE_PARAMS {
+            assert!(PAGE_PARAMS.iter().any(|p| p.0 == *name), "{name} is shared but not a page parameter");
+        }
+    }
 
     #[test]
     fn every_name_is_accepted_with_a_valid_value() {

@@ -79,11 +79,12 @@ pub fn run(
     on_finished: &(dyn Fn(Finished) -> Result<(), String> + Sync),
 ) -> (Vec<RunRecord>, Option<String>) {
     let todo: Vec<usize> = plan.runs.iter().map(|r| r.index).filter(|i| !kept.iter().any(|k| k.index == *i)).collect();
-    let mut groups = if work.share { share::groups(plan, &todo) } else { todo.iter().map(|&i| vec![i]).collect() };
-    // Seed by seed: every cell's first seed before any cell's second, so a batch stopped part
-    // way (a long study over several sessions) leaves every cell with figures, not some cells
-    // with every seed and others with none. (A group's runs share one seed.)
-    groups.sort_by_key(|g| plan.runs[g[0]].seed_index);
+    // Seed by seed (a batch stopped part way leaves every cell with figures), the costliest
+    // group of a seed first (share::schedule; a chain of generations is a group of one).
+    let mut groups = if work.share { share::schedule(plan, &todo) } else { todo.iter().map(|&i| vec![i]).collect() };
+    if !work.share {
+        groups.sort_by_key(|g| plan.runs[g[0]].seed_index);
+    }
     let jobs = jobs.clamp(1, groups.len().max(1));
     let budget = crate::parallel::threads();
     crate::parallel::set_threads((budget / jobs).max(1));

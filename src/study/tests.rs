@@ -594,6 +594,30 @@ fn a_batch_runs_every_cells_first_seed_before_any_second() {
 }
 
 #[test]
+fn a_studys_widest_nets_start_first_within_each_seed() {
+    // A study (shared training on): the groups of one seed before the next, the costliest first.
+    let p = plan(&base(), axes(&["width=4,64,16", "samplers=ode;sde"]), 2).unwrap();
+    let all: Vec<usize> = (0..p.runs.len()).collect();
+    let order: Vec<(usize, usize)> = share::schedule(&p, &all).iter().map(|g| (p.runs[g[0]].seed_index, p.runs[g[0]].spec.model.width)).collect();
+    assert_eq!(order, vec![(0, 64), (0, 16), (0, 4), (1, 64), (1, 16), (1, 4)]);
+    // The same groups as share::groups, only ordered.
+    let mut a: Vec<Vec<usize>> = share::schedule(&p, &all);
+    let mut b = share::groups(&p, &all);
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    // The work estimate grows with the net, the iterations and the samples.
+    let w = |pairs: &[(&str, &str)]| {
+        let mut s = base();
+        for (k, v) in pairs {
+            overrides::apply(&mut s, k, v).unwrap();
+        }
+        share::work_of(&s)
+    };
+    assert!(w(&[("width", "16")]).0 > w(&[]).0 && w(&[("iters", "60")]).0 > w(&[]).0 && w(&[("n-samples", "400")]).1 > w(&[]).1);
+}
+
+#[test]
 fn the_tid_radius_is_one_where_the_data_has_neighbours_and_a_thin_one_is_named() {
     // TID at 0.2 and 0.3 in every run; the data's neighbours per point (ANSD) at each from the
     // runs' stored results.

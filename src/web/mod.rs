@@ -229,12 +229,13 @@ pub fn settings_table() -> JsValue {
 }
 
 /// The page's own parameters and the plan inputs of studies and generations (overrides::
-/// PAGE_PARAMS, PLAN_PARAMS): `{page: [name], plan: [{name, of}]}`.
+/// PAGE_PARAMS, PLAN_PARAMS, SHARED_PAGE_PARAMS, PAGE_WORKERS_MAX): `{page: [name], plan:
+/// [{name, of}], shared: [name], workers_max}`.
 #[wasm_bindgen(js_name = pageParams)]
 pub fn page_params() -> JsValue {
     let page: Vec<&str> = overrides::PAGE_PARAMS.iter().map(|p| p.0).collect();
     let plan: Vec<_> = overrides::PLAN_PARAMS.iter().map(|(n, of)| serde_json::json!({"name": n, "of": of})).collect();
-    to_js(&serde_json::json!({"page": page, "plan": plan}))
+    to_js(&serde_json::json!({"page": page, "plan": plan, "shared": overrides::SHARED_PAGE_PARAMS, "workers_max": overrides::PAGE_WORKERS_MAX}))
 }
 
 /// A saved run's file text from a run's result JSON, its nets' parameters (`out.params`) and,
@@ -614,13 +615,13 @@ pub fn study_aggregate(pairs_json: &str, axes_json: &str, seeds: usize, records_
     Ok(to_js(&crate::study::aggregate(&plan, &records)))
 }
 
-/// The runs of a study's plan in groups that share training (`study::share::groups`), as the
-/// CLI's batch runs them: `[[index, ...], ...]`, the indices into `plan.runs`.
+/// The runs of a study's plan in groups that share training, in the order the CLI's batch
+/// starts them (`study::share::schedule`): `[[index, ...], ...]`, the indices into `plan.runs`.
 #[wasm_bindgen(js_name = studyGroups)]
 pub fn study_groups(pairs_json: &str, axes_json: &str, seeds: usize) -> Result<JsValue, JsValue> {
     let plan = study_plan_of(pairs_json, axes_json, seeds)?;
     let all: Vec<usize> = (0..plan.runs.len()).collect();
-    Ok(to_js(&crate::study::share::groups(&plan, &all)))
+    Ok(to_js(&crate::study::share::schedule(&plan, &all)))
 }
 
 /// Runs one group of a study's planned runs (`[{index, cell, seed_index, settings, spec}, ...]`,
