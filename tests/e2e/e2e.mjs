@@ -70,6 +70,9 @@ async function runOne({ name, fn }) {
   const held = [];
   await lines.run(held, async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+    // Hang guards, not speed checks: under the test command the native tests share the cores.
+    page.setDefaultNavigationTimeout(120_000);
+    page.setDefaultTimeout(90_000);
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     const t0 = Date.now();
@@ -93,7 +96,7 @@ async function openMore(page) {
   if ((await page.getAttribute('#more-toggle', 'aria-expanded')) !== 'true') await page.click('#more-toggle');
 }
 // Waits for the page to be ready, naming the link it was on if it is not.
-async function ready(page, what, timeout = 30_000) {
+async function ready(page, what, timeout = 90_000) {
   try {
     await page.waitForSelector('body[data-ready=true]', { timeout });
   } catch (e) {
@@ -146,7 +149,7 @@ for (const [w, h] of [[1366, 768], [1920, 1080], [390, 844]]) {
     const text = await page.textContent('#progress-text');
     assert(/Trained by the lab's CLI \(collapse-lab run .*commit [0-9a-f]{7}/.test(text) && /Re-run trains it here/.test(text), `provenance line: ${text}`);
     // The engine note says which engine the page chose, whenever that probe ends.
-    await page.waitForFunction(() => !/^Loading/.test(document.querySelector('#engine-note').textContent), null, { timeout: 30_000 })
+    await page.waitForFunction(() => !/^Loading/.test(document.querySelector('#engine-note').textContent), null, { timeout: 90_000 })
       .catch(async () => { throw new Error(`engine note: ${await page.textContent('#engine-note')}`); });
     assert(!(await page.isHidden('#preset-note')) && /Fig\. 2/.test(await page.textContent('#preset-note')), 'no note of what the figure shows');
     await page.screenshot({ path: path.join(outDir, `landing-${w}x${h}.png`), fullPage: false });
@@ -210,7 +213,7 @@ test('the_page_is_accessible_and_runs_by_keyboard_alone', async (page) => {
     return r.violations.length;
   };
   await page.goto(`${base}?gpu=0`);
-  await page.waitForSelector('#results[data-state=done]', { timeout: 30_000 });
+  await page.waitForSelector('#results[data-state=done]', { timeout: 90_000 });
   const minor = await axe('the landing page');
   await page.goto(`${base}?${SMALL}&samplers=ode,sde&steps=sde=100&gpu=0`);
   await ready(page, 'a small run');
@@ -892,7 +895,7 @@ test('a_paper_gallery_link_opens_its_shipped_run_without_training', async (page)
   const partial = Object.entries(prov).filter(([, e]) => e.done < e.planned);
   for (const [pid, e] of partial) {
     const sel = `#gallery li[data-preset="${pid}"] .shipped.partial`;
-    await page.waitForSelector(sel, { state: 'attached', timeout: 30_000 }).catch(() => { throw new Error(`${pid}: not marked partial`); });
+    await page.waitForSelector(sel, { state: 'attached', timeout: 90_000 }).catch(() => { throw new Error(`${pid}: not marked partial`); });
     const t = await page.textContent(sel);
     assert(t.includes(`partial: ${e.done} of ${e.planned} `), `${pid}: ${t}`);
   }
@@ -926,13 +929,13 @@ test('a_paper_gallery_link_opens_its_shipped_run_without_training', async (page)
 // and the note says the figure was changed (and the shipped file no longer applies).
 test('a_short_preset_link_opens_the_entrys_settings', async (page) => {
   await page.goto(`${base}?preset=fig3-tid&size=paper&gpu=0`);
-  await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error('fig3-tid: the shipped study did not open from a short link'); });
+  await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 90_000 }).catch(() => { throw new Error('fig3-tid: the shipped study did not open from a short link'); });
   assert(/This is the paper's setting/.test(await page.textContent('#preset-note')), `note: ${await page.textContent('#preset-note')}`);
   // The address bar (and the share link) keeps naming the entry, so a reload opens it again.
   const named = (u) => new URL(u).searchParams.get('preset') === 'fig3-tid' && new URL(u).searchParams.get('size') === 'paper';
   assert(named(page.url()) && named(base + (await page.getAttribute('#share', 'href')).replace(/^\//, '')), `address bar ${page.url()}`);
   await page.reload();
-  await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error(`reloaded ${page.url()}: the shipped study did not open`); });
+  await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 90_000 }).catch(() => { throw new Error(`reloaded ${page.url()}: the shipped study did not open`); });
   // A setting changed in the form: the link no longer names the figure.
   await page.fill('[name=seeds]', '2');
   await page.dispatchEvent('[name=seeds]', 'input');
@@ -942,7 +945,7 @@ test('a_short_preset_link_opens_the_entrys_settings', async (page) => {
   await page.waitForSelector('#results[data-state=done][data-shipped=true]', { timeout: 60_000 });
   assert(new URL(page.url()).searchParams.get('preset') === 'fig2-chessboard', `shipped run: ${page.url()}`);
   await page.goto(`${base}?preset=rec-fig1&size=paper&gpu=0`);
-  await page.waitForSelector('#generations-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error('rec-fig1: the shipped generations did not open from a short link'); });
+  await page.waitForSelector('#generations-view[data-shipped=true]', { timeout: 90_000 }).catch(() => { throw new Error('rec-fig1: the shipped generations did not open from a short link'); });
   // Its provenance is long: the toolbar shows two lines of it, its button shows all.
   const box = () => page.$eval('#progress-text', (e) => ({ h: e.clientHeight, full: e.scrollHeight, cls: e.className, lh: parseFloat(getComputedStyle(e).lineHeight) || 16,
     button: document.querySelector('#progress-more').hidden ? null : document.querySelector('#progress-more').getAttribute('aria-expanded') }));
@@ -1000,7 +1003,7 @@ test('every_shipped_gallery_file_opens_without_training', async (page) => {
     let drawn = null;
     await page.goto(`${base}?${query}&gpu=0`);
     if (query.includes('view=generations')) {
-      await page.waitForSelector('#generations-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error(`${id}: the shipped generations did not open`); });
+      await page.waitForSelector('#generations-view[data-shipped=true]', { timeout: 90_000 }).catch(() => { throw new Error(`${id}: the shipped generations did not open`); });
       const text = await page.textContent('#progress-text');
       assert(/Trained by the lab's CLI \(collapse-lab generations/.test(text) && / of \d+ chains/.test(text), `${id}: ${text}`);
       assert((await inked(page, '#generations-view canvas')) > 2000, `${id}: no charts`);
@@ -1013,7 +1016,7 @@ test('every_shipped_gallery_file_opens_without_training', async (page) => {
       assert(!shipped.missing.length || (text.includes(`${shipped.runs.length} of ${shipped.cells.length * shipped.seeds} chains`) && /partial/.test(text)), `${id}: ${text}`);
       await page.screenshot({ path: path.join(outDir, `shipped-${id}.png`), fullPage: false });
     } else if (query.includes('vary=')) {
-      await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 30_000 }).catch(() => { throw new Error(`${id}: the shipped study did not open`); });
+      await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 90_000 }).catch(() => { throw new Error(`${id}: the shipped study did not open`); });
       const text = await page.textContent('#progress-text');
       assert(/Trained by the lab's CLI \(collapse-lab study/.test(text), `${id}: ${text}`);
       assert((await page.$$('#study-findings li')).length > 0 && (await inked(page, '#study-view canvas')) > 2000, `${id}: no findings or charts`);
@@ -1067,7 +1070,7 @@ test('every_shipped_gallery_file_opens_without_training', async (page) => {
   file.runs = file.runs.slice(0, -3);
   await page.route(`${base}www/runs/${id}.json`, (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(file) }));
   await page.goto(`${base}?${query}&gpu=0`);
-  await page.waitForSelector('#study-view[data-state=partial][data-shipped=true]', { timeout: 30_000 });
+  await page.waitForSelector('#study-view[data-state=partial][data-shipped=true]', { timeout: 90_000 });
   const text = await page.textContent('#progress-text');
   assert(text.includes(`${planned - 3} of ${planned} runs`) && /partial/.test(text), `partial: ${text}`);
   await page.screenshot({ path: path.join(outDir, 'shipped-study.png'), fullPage: false });
@@ -1082,7 +1085,7 @@ test('stored_and_saved_runs_reopen_with_the_same_numbers', async (page) => {
   await page.goto(`${base}?${q}&gpu=0&autorun=1`);
   await page.waitForSelector('#results[data-state=done]', { timeout: 120_000 });
   const first = await page.evaluate(() => window.collapseLab.last.result);
-  await page.waitForFunction(() => document.querySelector('#stored-note').textContent.includes('Kept'), null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector('#stored-note').textContent.includes('Kept'), null, { timeout: 90_000 });
   const t0 = Date.now();
   await page.goto(`${base}?${q}&gpu=0&autorun=1`);
   await page.waitForSelector('#results[data-state=done][data-stored=true]', { timeout: 120_000 });
@@ -1116,7 +1119,7 @@ test('stored_and_saved_runs_reopen_with_the_same_numbers', async (page) => {
   assert(JSON.stringify(await page.evaluate(() => window.collapseLab.last.result.tid)) === JSON.stringify(first.tid), 'edited file half-applied');
   fs.writeFileSync(edited, '{"format": "something-else"}');
   await page.setInputFiles('#open-run', edited);
-  await page.waitForFunction(() => /something-else/.test(document.querySelector('#run-error').textContent), null, { timeout: 30_000 });
+  await page.waitForFunction(() => /something-else/.test(document.querySelector('#run-error').textContent), null, { timeout: 90_000 });
   // A run saved by the CLI opens in the page with the CLI's numbers.
   const cliFile = path.join(outDir, 'cli-saved-run.json');
   const args = q.split('&').flatMap((kv) => { const i = kv.indexOf('='); return [`--${kv.slice(0, i)}`, kv.slice(i + 1)]; });
@@ -1165,7 +1168,7 @@ test('own_samples_in_the_page_give_the_clis_tid', async (page) => {
   fs.writeFileSync(bad, 'x,y\n0.1,0.2\n0.3,NaN-ish\n');
   await page.setInputFiles('#own-samples', bad);
   await page.click('#own-run');
-  await page.waitForFunction(() => document.querySelector('#own-error').textContent.length > 0, null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector('#own-error').textContent.length > 0, null, { timeout: 90_000 });
   const err = await page.textContent('#own-error');
   assert(/^bad.csv: line 3, column 2: "NaN-ish" is not a number/.test(err), `bad file: ${err}`);
   assert(!(await page.isHidden('#own-view')), 'results lost');
@@ -1173,7 +1176,7 @@ test('own_samples_in_the_page_give_the_clis_tid', async (page) => {
   fs.writeFileSync(wide, '0.1,0.2,0.3\n0.3,0.4,0.5\n');
   await page.setInputFiles('#own-samples', wide);
   await page.click('#own-run');
-  await page.waitForFunction(() => /3 columns/.test(document.querySelector('#own-error').textContent), null, { timeout: 30_000 });
+  await page.waitForFunction(() => /3 columns/.test(document.querySelector('#own-error').textContent), null, { timeout: 90_000 });
 });
 
 // Your own data: pick "painted", paint with the brush, train; the grid travels in the link, and
@@ -1237,7 +1240,7 @@ test('a_csv_file_trains_in_the_page_as_in_the_cli', async (page) => {
   assert(!(await page.isHidden('#data-csv-file')), 'no Load CSV');
   assert(/csv: the csv data set needs its file/.test(await page.textContent('#form-error')) && (await page.isDisabled('#train')), `no file: ${await page.textContent('#form-error')}`);
   await page.setInputFiles('#data-csv-file', file);
-  await page.waitForFunction(() => /3000 rows × 2/.test(document.querySelector('#data-csv-note').textContent), null, { timeout: 30_000 });
+  await page.waitForFunction(() => /3000 rows × 2/.test(document.querySelector('#data-csv-note').textContent), null, { timeout: 90_000 });
   const named = await page.inputValue('input[name=csv]');
   assert(/^[0-9a-f]{16}:3000x2$/.test(named), `csv setting: ${named}`);
   assert((await page.textContent('#form-error')) === '' && !(await page.isDisabled('#train')), `form error: ${await page.textContent('#form-error')}`);
@@ -1277,7 +1280,7 @@ test('a_csv_file_trains_in_the_page_as_in_the_cli', async (page) => {
   const bad = path.join(dir, 'bad.csv');
   fs.writeFileSync(bad, 'x,y\n0.1,0.2\n0.3,oops\n');
   await other.setInputFiles('#data-csv-file', bad);
-  await other.waitForFunction(() => /bad.csv: line 3, column 2: "oops" is not a number/.test(document.querySelector('#data-csv-note').textContent), null, { timeout: 30_000 });
+  await other.waitForFunction(() => /bad.csv: line 3, column 2: "oops" is not a number/.test(document.querySelector('#data-csv-note').textContent), null, { timeout: 90_000 });
   assert((await other.inputValue('input[name=csv]')) === named, 'a bad file changed the form');
   await other.close();
 });
@@ -1313,7 +1316,7 @@ test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (page) =>
   const host = `<iframe id="f" src="${url}" style="width:900px;height:300px"></iframe><script>window.heights=[];addEventListener('message',(e)=>{if(e.data&&e.data.type==='collapse-lab:height')heights.push(e.data.height)})</script>`;
   await page.route(`${base}embed-host.html`, (route) => route.fulfill({ contentType: 'text/html', body: host }));
   await page.goto(`${base}embed-host.html`);
-  await page.waitForFunction(() => window.heights.length > 0, null, { timeout: 30_000 });
+  await page.waitForFunction(() => window.heights.length > 0, null, { timeout: 90_000 });
   const h = await page.evaluate(() => window.heights[window.heights.length - 1]);
   assert(h > 600, `reported height ${h}`);
 });
@@ -1326,7 +1329,7 @@ test('the_verdicts_view_shows_the_clis_verdicts_and_every_link_opens_its_figure'
   for (const [w, h] of [[1366, 768], [390, 844]]) {
     await page.setViewportSize({ width: w, height: h });
     await page.goto(`${base}?view=verdicts&gpu=0`);
-    await page.waitForSelector('#verdicts-view li.verdict', { timeout: 30_000 });
+    await page.waitForSelector('#verdicts-view li.verdict', { timeout: 90_000 });
     const rows = await page.$$eval('#verdicts-view li.verdict', (lis) => lis.map((li) => ({ id: li.dataset.claim, outcome: li.className.replace('verdict ', ''),
       badge: li.querySelector('.badge').textContent, numbers: [...li.querySelectorAll('.verdict-numbers li')].map((x) => x.textContent),
       links: [...li.querySelectorAll('.verdict-links a')].map((a) => a.dataset.preset) })));
@@ -1344,7 +1347,7 @@ test('the_verdicts_view_shows_the_clis_verdicts_and_every_link_opens_its_figure'
   // The gallery's step 0 leads there with the tally.
   await page.goto(`${base}?gpu=0`);
   await ready(page, 'the bare URL');
-  await page.waitForFunction(() => /reproduced/.test(document.querySelector('#verdicts-link').textContent), null, { timeout: 30_000 });
+  await page.waitForFunction(() => /reproduced/.test(document.querySelector('#verdicts-link').textContent), null, { timeout: 90_000 });
   assert((await page.getAttribute('#verdicts-link', 'href')) === '?view=verdicts', 'the gallery does not link the verdicts');
   // Every row's figure link opens that gallery entry (its note names the figure).
   const ids = [...new Set(cli.flatMap((v) => v.links.slice(0, 1)))];
