@@ -160,8 +160,14 @@ if [ ${#how[@]} -gt 0 ]; then
   for h in "${how[@]}"; do joined+="${joined:+, }$h"; done
   machine+=" ($joined)"
 fi
-bg=""
-[ "${NICE:-0}" != 0 ] && bg=setsid
+# A command at NICE: in a session of its own whose scheduling group is niced too, as Linux
+# shares the CPU between sessions' groups first (sched_autogroup): a plain `nice` still took
+# half the cores from the work beside it.
+# Called with `&`: it replaces its subshell, so $! is the command's pid (the trap kills it).
+niced() {
+  if [ "${NICE:-0}" = 0 ]; then exec "$@"; fi
+  exec setsid sh -c 'echo "$0" > /proc/self/autogroup 2>/dev/null; exec nice -n "$0" "$@"' "$NICE" "$@"
+}
 for id in "${IDS[@]}"; do
   cmd="$("$bin" gallery --command "$id")"
   read -ra args <<< "${cmd#collapse-lab }"
@@ -173,21 +179,17 @@ for id in "${IDS[@]}"; do
   set +e
   case "$verb" in
     run)
-      $bg nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine "$engine" "${threads[@]}" --quiet --save-run "$out" --save-figures "www/runs/$id.figures.json" >/dev/null & ;;
+      niced "$bin" "${args[@]}" --engine "$engine" "${threads[@]}" --quiet --save-run "$out" --save-figures "www/runs/$id.figures.json" >/dev/null & ;;
     study)
-      $bg nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine "$engine" "${threads[@]}" --jobs "${JOBS:-1}" --out "$out" "${reuse[@]}" >/dev/null & ;;
+      niced "$bin" "${args[@]}" --engine "$engine" "${threads[@]}" --jobs "${JOBS:-1}" --out "$out" "${reuse[@]}" >/dev/null & ;;
     generations)
       dir="$(mktemp -d)"
       # Resumed from the shipped file, as a study: a long one grows over several sessions.
       [ -f "$out" ] && cp "$out" "$dir/generations.json"
-      $bg nice -n "${NICE:-0}" "$bin" "${args[@]}" --engine "$engine" "${threads[@]}" --jobs "${JOBS:-1}" --out "$dir" "${reuse[@]}" >/dev/null & ;;
+      niced "$bin" "${args[@]}" --engine "$engine" "${threads[@]}" --jobs "${JOBS:-1}" --out "$dir" "${reuse[@]}" >/dev/null & ;;
     *) echo "$id: nothing to ship for '$cmd'" >&2; continue ;;
   esac
   child=$!
-  # Niced in its own session whose scheduling group is niced too: Linux shares the CPU between
-  # sessions' groups first (sched_autogroup), so a plain `nice` still took half the cores
-  # from the work beside it.
-  [ -n "$bg" ] && echo "${NICE}" > "/proc/$child/autogroup" 2>/dev/null || true
   # Stopped (Ctrl-C, the end of a session): the study keeps its finished runs, and its
   # provenance this session's time.
   trap 'kill $child 2>/dev/null; wait $child; keep_chains; provenance "$id" "$verb" "$cmd" $(( SECONDS - start )); "$bin" verdicts --runs www/runs --json > www/verdicts.json.tmp 2>/dev/null && mv www/verdicts.json.tmp www/verdicts.json; echo "$out: stopped, kept what is done" >&2; exit 130' INT TERM
