@@ -9,9 +9,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/collapse-lab-target}"
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 t_start=$SECONDS
 times="$(mktemp)"
-slurm_dir="" page_pid=""
+slurm_dir="" page_pid="" test_build_pid=""
 # On any exit: the page lane stopped if it still runs, the Slurm cluster stopped, temporaries gone.
 cleanup() {
+  [ -n "$test_build_pid" ] && { pkill -TERM -P "$test_build_pid" 2>/dev/null; kill "$test_build_pid" 2>/dev/null; }
   [ -n "$page_pid" ] && { pkill -TERM -P "$page_pid" 2>/dev/null; kill "$page_pid" 2>/dev/null; }
   [ -n "$slurm_dir" ] && [ -n "${COLLAPSE_LAB_SLURM_CONF:-}" ] && bash scripts/slurm-cluster.sh stop "$slurm_dir"
   rm -f "$times"
@@ -28,16 +29,36 @@ bash scripts/setup.sh all torch
 export COLLAPSE_LAB_PYTHON="${COLLAPSE_LAB_TORCH_VENV:-$HOME/.cache/collapse-lab/torch-venv}/bin/python"
 step "set-up (scripts/setup.sh all torch)" $((SECONDS - t))
 
+# The three builds at once: the native tests' (cargo's dev/test folder) beside the release CLI's
+# and then the page's (both hold cargo's release folder, one after the other). Each compiles
+# mostly on one core at its end (one codegen unit, LTO, wasm-opt).
+echo "== the native tests' build, beside the release CLI's and the page's (their log follows)"
+test_build_log="$(mktemp)"
+t_all=$SECONDS
+( t=$SECONDS; set +e; cargo test --no-run --quiet > "$test_build_log" 2>&1; echo $? > "$test_build_log.rc"; echo $((SECONDS - t)) > "$test_build_log.secs" ) &
+test_build_pid=$!
+
 echo "== one release build of the CLI, shared by the native, PyTorch and page tests"
 t=$SECONDS
 cargo build --release --quiet
 export COLLAPSE_LAB_BIN="$CARGO_TARGET_DIR/release/collapse-lab"
-step "build: the release CLI" $((SECONDS - t))
+step "build: the release CLI (beside the tests' build)" $((SECONDS - t))
 
 echo "== the page (trunk, offline): the core compiled to wasm32 (SIMD128), as the browser runs it"
 t=$SECONDS
 trunk build --offline
-step "build: the page (trunk)" $((SECONDS - t))
+step "build: the page (trunk; beside the tests' build)" $((SECONDS - t))
+
+wait "$test_build_pid" || true
+test_build_pid=""
+cat "$test_build_log"
+if [ "$(cat "$test_build_log.rc" 2>/dev/null || echo 1)" -ne 0 ]; then
+  echo "the native tests did not build (above)" >&2
+  exit 1
+fi
+step "build: the native tests (beside the two above)" "$(cat "$test_build_log.secs")"
+rm -f "$test_build_log" "$test_build_log.rc" "$test_build_log.secs"
+step "builds, all three (wall)" $((SECONDS - t_all))
 
 echo "== a one-node Slurm cluster on 127.0.0.1 for tests/slurm.rs (Debian's slurm-wlm and munge)"
 # Under this command the Slurm tests fail without a cluster, unless it is said here why they
@@ -82,9 +103,6 @@ while [ ! -f "$e2e_log.quiet" ] && kill -0 "$page_pid" 2>/dev/null; do sleep 1; 
 step "page tests timed alone (the native tests wait)" $((SECONDS - t))
 
 echo "== native tests: unit, integration, CLI, GPU (lavapipe), PyTorch script, shipped runs, Slurm"
-t=$SECONDS
-cargo test --no-run --quiet 2>&1
-step "build: the native tests" $((SECONDS - t))
 failed=()
 # Each test binary on its own, timed (cargo test runs the same binaries, one after another).
 mapfile -t exes < <(cargo test --no-run --message-format=json 2>/dev/null | python3 -c '

@@ -1046,7 +1046,8 @@ test('every_shipped_gallery_file_opens_without_training', async (page) => {
       drawn = (Date.now() - t0) / 1000;
       assert((await inked(page, '#scatters canvas')) > 2000 && (await inked(page, '#tid')) > 2000, `${id}: the file's figures are not drawn`);
       // Said while the check runs (a 2D run's check may already be done).
-      const [source, status] = [await page.textContent('#figures-source'), await page.textContent('#progress-text')];
+      // Both read in one turn of the page (the check's end changes both at once).
+      const [source, status] = await page.evaluate(() => [document.querySelector('#figures-source').textContent, document.querySelector('#progress-text').textContent]);
       assert((/drawn from the file shipped with this page/.test(source) && /checking here/.test(status)) || /^Checked here: /.test(source), `${id}: ${source} / ${status}`);
       if (id === 'fig5-density') await page.screenshot({ path: path.join(outDir, 'shipped-fig5-at-once.png'), fullPage: false });
       await page.waitForSelector('#results[data-state=done][data-shipped=true]', { timeout: 900_000 }).catch(() => { throw new Error(`${id}: the shipped run did not open`); });
