@@ -498,6 +498,7 @@ pub const SHIPPED: &[&str] = &[
     "open-flow-matching-why",
     "open-edm",
     "open-edm-nd",
+    "open-flow-matching-nd",
     "open-iters",
 ];
 
