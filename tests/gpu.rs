@@ -374,3 +374,58 @@ use collapse_lab::spec::ExperimentSpec;
         assert!(c.submissions as usize <= s.steps, "{name}: {c:?}");
     }
 }
+
+/// Issue 43, many nets at once: a study's nets trained side by side on the GPU (every net's
+/// steps of a block in one submission per 64 steps, all their losses in one readback) are the
+/// nets each run trains alone, bit for bit. A study over widths and the two-model split (one
+/// net and two per run, 12 nets) on the GPU engine, jobs of up to 8 nets against each group
+/// alone: the same figures run by run; the runs trained together say so, with fewer
+/// submissions and readbacks per step of a net than alone.
+#[test]
+fn nets_trained_side_by_side_on_the_gpu_equal_nets_trained_alone() {
+    use collapse_lab::experiment::Backend;
+    use collapse_lab::study::{self, batch, Axis};
+    let ctx = context();
+    let base = collapse_lab::spec::overrides::from_pairs([
+        ("dataset", "mog"), ("depth", "2"), ("iters", "120"), ("batch", "64"), ("report-every", "40"), ("checkpoints", "80"),
+        ("n-samples", "200"), ("samplers", "ode"), ("steps", "ode=10"), ("eps", "0.05,0.1"),
+    ])
+    .unwrap();
+    let axes = vec![Axis::parse("width=8,16").unwrap(), Axis::parse("two-model=none,0.6").unwrap()];
+    let plan = study::plan(&base, axes, 2).unwrap();
+    let runs = |together: usize| {
+        let work = batch::Work::study().together(together);
+        let (mut records, error) = batch::run(&plan, Vec::new(), 1, Backend::Gpu(ctx.clone()), &work, &|_| Ok(()));
+        assert!(error.is_none(), "{error:?}");
+        records.sort_by_key(|r| r.index);
+        records
+    };
+    let before = ctx.counts();
+    let alone = runs(1);
+    let mid = ctx.counts();
+    let together = runs(8);
+    let after = ctx.counts();
+    assert_eq!(alone.len(), 8);
+    assert_eq!(study::share::jobs(&plan, &(0..8).collect::<Vec<_>>(), 8).len(), 2, "12 nets in jobs of up to 8");
+    for (a, t) in alone.iter().zip(&together) {
+        assert!(a.error.is_none() && t.error.is_none(), "{:?} {:?}", a.error, t.error);
+        // Every figure but the times.
+        let figures = |r: &study::RunRecord| r.metrics.iter().filter(|(k, _)| !k.ends_with("_s") && *k != "ms_per_step").map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>();
+        assert!(figures(a).len() >= 4, "{:?}", a.metrics);
+        assert_eq!(figures(a), figures(t), "run {} ({:?}): side by side against alone", a.index, a.settings);
+        let res = t.result.as_ref().unwrap();
+        let note = res["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().starts_with("trained side by side with the nets of"));
+        assert!(note, "run {}: no note of the shared training: {}", t.index, res["notes"]);
+        // A two-net model's report is the two nets' combined; each net's own carries the work.
+        let gpu = if res["training"]["gpu"].is_null() { &res["training_nets"][0]["report"]["gpu"] } else { &res["training"]["gpu"] };
+        let nets = gpu["together"].as_u64().unwrap_or(1);
+        assert!(nets >= 2, "run {}: trained with {nets} net(s): {gpu}", t.index);
+        let (ra, rt) = (&a.result.as_ref().unwrap()["training"]["losses"], &res["training"]["losses"]);
+        assert_eq!(ra, rt, "run {}: losses", t.index);
+    }
+    let (one, many) = (mid.since(&before), after.since(&mid));
+    eprintln!("alone: {one:?}; side by side: {many:?}");
+    assert_eq!(one.dispatches, many.dispatches, "the same kernels run");
+    assert!(many.submissions * 2 < one.submissions, "submissions: {} side by side against {} alone", many.submissions, one.submissions);
+    assert!(many.readbacks < one.readbacks, "readbacks: {} side by side against {} alone", many.readbacks, one.readbacks);
+}

@@ -52,6 +52,8 @@ export function buildFromTable() {
   T.PAGE_PARAMS = params.page;
   T.SHARED = params.shared;
   T.WORKERS_MAX = params.workers_max;
+  T.TOGETHER = params.together;
+  T.TOGETHER_MAX = params.together_max;
   T.STUDY_PARAMS = params.plan.filter((x) => x.of === 'study').map((x) => x.name);
   const gen = new Set(params.plan.filter((x) => x.of === 'generations').map((x) => x.name)
     .concat(T.SETTINGS.filter((x) => recursion(x) && x.kind !== 'bool' && control(x)).map((x) => x.name)));

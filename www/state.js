@@ -27,6 +27,8 @@ export const T = {
   // Page settings that stay in the address bar and in the share link (a class shares one view).
   SHARED: [],
   WORKERS_MAX: 16, // the most Web Workers the page runs at once
+  TOGETHER: 8, // on WebGPU, the most nets a study's worker trains side by side (study::share::jobs)
+  TOGETHER_MAX: 64,
 };
 // Read once: the address bar is rewritten as the form changes.
 export const PAGE = new URLSearchParams(location.search);

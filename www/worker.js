@@ -1,7 +1,8 @@
 // Runs experiments off the page's main thread. Cancel = the page terminates this worker. The
 // page decides the engine (www/gpu.js) and says so in useGpu and auto, for a single run, a
-// study's runs and a generations run's chains alike. A study's page sends one group of planned
-// runs that share training at a time ({studyGroup}); the worker answers with each run's record
+// study's runs and a generations run's chains alike. A study's page sends one job at a time
+// ({studyGroup}: groups of planned runs that share training; on WebGPU the groups' nets train
+// side by side); the worker answers with each run's record
 // as it finishes, then {type: 'groupDone'}. A generations run sends one chain ({chainRun}); the
 // worker answers with its record. Then the worker waits for the next.
 import init, { runExperiment, runStudyGroup, runChain, compareCsv, readDataCsv, setShardHelpers, ShardComputer, BlockSampler } from '../collapse-lab.js';

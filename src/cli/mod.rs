@@ -63,6 +63,7 @@ USAGE
   collapse-lab tid --train A.csv --samples B.csv [--eps E1,E2,..] [--k K] [--seed S] [--survival-eps E]
   collapse-lab bench [--steps N] [--tid-n N] [--threads T]
   collapse-lab study [RUN FLAGS] --vary NAME=v1,v2,.. [--vary ..] [--seeds K] [--jobs J] [--out FILE]
+                    [--together N]
   collapse-lab study [RUN FLAGS] --vary .. --slurm DIR [--slurm-opts \"OPTS\"] [--submit]
   collapse-lab study --collect DIR [--out FILE] [--restart]
   collapse-lab generations [RUN FLAGS] [--fresh A1,A2,..] [--sampler S1,..] [--generations N]
@@ -113,6 +114,10 @@ STUDY FLAGS (besides every run flag, which sets the base experiment)
                           values holding commas are separated by ';' (--vary eps=0.01,0.1;0.05)
   --seeds K               runs per cell, seeds base..base+K-1 (default 3)
   --jobs J                runs at a time (default: one per core)
+  --together N            on the GPU engine: up to N nets of runs with one training length
+                          train side by side, one submission per block of steps for all (the
+                          same nets as alone; default 8, 1: each run's alone; the CPU engine
+                          ignores it)
   --out FILE              write the study JSON here after every run; given an existing study
                           file, runs it already holds are skipped (resume), matched by their
                           spec and seed whatever the order of the axes; a file holding finished

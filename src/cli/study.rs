@@ -5,7 +5,7 @@ use super::*;
 
 pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     use crate::study;
-    let f = run_flags(args, &["--vary", "--seeds", "--jobs", "--out", "--reuse", "--slurm", "--slurm-opts", "--collect"], &["--restart", "--submit", "--print-plan", "--print-spec"])?;
+    let f = run_flags(args, &["--vary", "--seeds", "--jobs", "--together", "--out", "--reuse", "--slurm", "--slurm-opts", "--collect"], &["--restart", "--submit", "--print-plan", "--print-spec"])?;
     for flag in ["--samples-out", "--record-out", "--print-spec"] {
         if f.pairs.iter().any(|(n, _)| n == flag) {
             return Err(CliError::Usage(format!("{flag} is for single runs; a study writes one JSON (--out)")));
@@ -30,6 +30,10 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     let axes = vary_axes(&f)?;
     let seeds: usize = f.get("--seeds").map(|v| num("--seeds", v, "an integer")).transpose()?.unwrap_or(3);
     let jobs = jobs_of(&f)?;
+    let together: usize = f.get("--together").map(|v| num("--together", v, "an integer")).transpose()?.unwrap_or(study::share::TOGETHER_DEFAULT);
+    if !(1..=study::share::TOGETHER_MAX).contains(&together) {
+        return Err(CliError::Usage(format!("--together: must be in 1..={}, got {together}", study::share::TOGETHER_MAX)));
+    }
     let plan = study::plan(&base, axes, seeds).map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
     // Nothing is run or written: each planned run, and where it already is.
     let print_plan = f.has("--print-plan");
@@ -116,7 +120,7 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
         failed: &|r: &study::StudyResult| (r.failed.len(), r.runs.len()),
         failed_words: ("runs", "failed"),
     }
-    .run(records, jobs, backend, &study::batch::Work::study())
+    .run(records, jobs, backend, &study::batch::Work::study().together(together))
 }
 
 /// `study --slurm DIR`: the job-array folder, and the sbatch command for the runs without a

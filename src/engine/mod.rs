@@ -103,6 +103,15 @@ pub struct GpuWork {
     pub writes_per_step: f64,
     pub readbacks_per_step: f64,
     pub readbacks_between_reports: u64,
+    /// Nets trained side by side with this one on the device, itself included
+    /// ([`train_gpu_together`]; absent: alone). The figures above are then per step of one net:
+    /// the group's device work divided over its nets.
+    #[serde(default, skip_serializing_if = "alone")]
+    pub together: u64,
+}
+
+fn alone(n: &u64) -> bool {
+    *n <= 1
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -180,21 +189,103 @@ pub async fn train_with_checkpoints<E: Engine>(
             return Err(EngineError::Cancelled { iter: done });
         }
     }
+    let work = gpu_work(counts_before, engine.gpu_counts(), done, needed, 1);
+    Ok(finished(report, done, crate::clock::now_s() - start, work))
+}
+
+/// A report's totals: `done` steps in `seconds`, with the device work `work`.
+fn finished(mut report: TrainReport, done: u64, seconds: f64, work: Option<GpuWork>) -> TrainReport {
     report.iters = done;
-    report.seconds = crate::clock::now_s() - start;
-    report.ms_per_step = 1000.0 * report.seconds / done.max(1) as f64;
-    if let (Some(before), Some(after)) = (counts_before, engine.gpu_counts()) {
-        let c = after.since(&before);
-        let per = |x: u64| x as f64 / done.max(1) as f64;
-        report.gpu = Some(GpuWork {
-            dispatches_per_step: per(c.dispatches),
-            submissions_per_step: per(c.submissions),
-            writes_per_step: per(c.writes),
-            readbacks_per_step: per(c.readbacks),
-            readbacks_between_reports: c.readbacks.saturating_sub(needed),
-        });
+    report.seconds = seconds;
+    report.ms_per_step = 1000.0 * seconds / done.max(1) as f64;
+    report.gpu = work;
+    report
+}
+
+/// The device work of `steps` steps of each of `together` nets between two counts, per step of
+/// one net; `needed` the readbacks the step loop asks for (a loss per block, a checkpoint's
+/// parameters).
+fn gpu_work(before: Option<GpuCounts>, after: Option<GpuCounts>, steps: u64, needed: u64, together: u64) -> Option<GpuWork> {
+    let (before, after) = (before?, after?);
+    let c = after.since(&before);
+    let per = |x: u64| x as f64 / (steps.max(1) * together.max(1)) as f64;
+    Some(GpuWork {
+        dispatches_per_step: per(c.dispatches),
+        submissions_per_step: per(c.submissions),
+        writes_per_step: per(c.writes),
+        readbacks_per_step: per(c.readbacks),
+        readbacks_between_reports: c.readbacks.saturating_sub(needed),
+        together,
+    })
+}
+
+/// [`train_with_checkpoints`] for several GPU engines on one device at once (the nets of a
+/// study's runs, issue 43): each report block of every net goes to the device in one submission
+/// per 64 steps for all of them and comes back in one loss readback, the checkpoints' parameters
+/// in one readback. Each engine runs the steps it runs alone, so its report holds the losses,
+/// iterations and snapshots of training it alone, bit for bit; its time is its share of the
+/// group's (the wall time over the nets) and its device work that of one net-step (the group's
+/// divided over the nets, `together` naming how many). An engine that diverges ends with its
+/// error and the others go on; a device error ends them all (the outer error). The callback
+/// sees the group's progress (the mean loss of the nets still training).
+pub async fn train_gpu_together(
+    engines: &mut [gpu::GpuEngine],
+    iters: u64,
+    report_every: u64,
+    checkpoints: &[u64],
+    on_progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
+) -> Result<Vec<Result<TrainReport, EngineError>>, EngineError> {
+    let start = crate::clock::now_s();
+    let k = engines.len();
+    let mut reports = vec![TrainReport::default(); k];
+    let mut failed: Vec<Option<EngineError>> = vec![None; k];
+    let counts_before = engines.first().and_then(|e| e.gpu_counts());
+    let (mut done, mut needed) = (0u64, 0u64);
+    while done < iters {
+        let block = report_every.max(1).min(iters - done);
+        let idx: Vec<usize> = (0..k).filter(|&j| failed[j].is_none()).collect();
+        if idx.is_empty() {
+            break;
+        }
+        needed += block.div_ceil(LOSS_READBACK_STEPS);
+        let mut active: Vec<&mut gpu::GpuEngine> = engines.iter_mut().enumerate().filter(|(j, _)| failed[*j].is_none()).map(|(_, e)| e).collect();
+        let losses = gpu::GpuEngine::train_steps_together(&mut active, block as u32).await?;
+        done += block;
+        let mut sum = 0.0f64;
+        for (&j, l) in idx.iter().zip(losses) {
+            match l {
+                Ok(loss) if diverged(loss, active[0].net().dim()) => failed[j] = Some(EngineError::Diverged { iter: done, loss }),
+                Ok(loss) => {
+                    reports[j].losses.push((done, loss));
+                    sum += loss as f64;
+                }
+                Err(e) => failed[j] = Some(e),
+            }
+        }
+        if checkpoints.contains(&done) {
+            let keep: Vec<usize> = (0..k).filter(|&j| failed[j].is_none()).collect();
+            let active: Vec<&mut gpu::GpuEngine> = engines.iter_mut().enumerate().filter(|(j, _)| failed[*j].is_none()).map(|(_, e)| e).collect();
+            for (&j, p) in keep.iter().zip(gpu::GpuEngine::params_together(&active).await?) {
+                reports[j].snapshots.push((done, p));
+            }
+            needed += 1;
+        }
+        let training = (0..k).filter(|&j| failed[j].is_none()).count();
+        let p = Progress { iter: done, total: iters, loss: (sum / training.max(1) as f64) as f32, elapsed_s: crate::clock::now_s() - start };
+        if on_progress(&p).is_break() {
+            return Err(EngineError::Cancelled { iter: done });
+        }
     }
-    Ok(report)
+    let seconds = (crate::clock::now_s() - start) / k.max(1) as f64;
+    let work = gpu_work(counts_before, engines.first().and_then(|e| e.gpu_counts()), done, needed, k as u64);
+    Ok(reports
+        .into_iter()
+        .zip(failed)
+        .map(|(r, f)| match f {
+            Some(e) => Err(e),
+            None => Ok(finished(r, done, seconds, work.clone())),
+        })
+        .collect())
 }
 
 /// Drives a future to completion on this thread (native CLI and tests). Not for the browser,

@@ -145,6 +145,39 @@ pub async fn train_only(spec: &ExperimentSpec, backend: Backend, on_event: &mut 
     Ok(Pretrained { params: m.params, training: m.training, training_nets: m.training_nets, engine: m.engine, snapshots: m.snapshots, shared: None })
 }
 
+/// [`train_only`] for several specs at once, their nets side by side on one GPU
+/// (`train::train_models_together`: the same nets as each trains alone, in fewer submissions
+/// and readbacks). Per spec its nets, or why they failed; the outer error where none trained
+/// (the caller then trains each alone).
+pub async fn train_only_together(
+    specs: &[&ExperimentSpec],
+    ctx: &crate::engine::gpu::GpuContext,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<Vec<Result<Pretrained, RunError>>, RunError> {
+    let mut data = Vec::new();
+    let mut resolved = Vec::new();
+    for spec in specs {
+        let (d, r) = prepare(spec, on_event)?;
+        data.push(d);
+        resolved.push(r.unwrap_or_else(|| (*spec).clone()));
+    }
+    let refs: Vec<&ExperimentSpec> = resolved.iter().collect();
+    let models = train::train_models_together(&refs, &data, ctx, on_event).await?;
+    Ok(models
+        .into_iter()
+        .map(|m| {
+            m.map(|m| Pretrained {
+                params: m.nets.iter().map(|n| n.params.clone()).collect(),
+                training: m.report,
+                training_nets: m.net_reports,
+                engine: m.engine,
+                snapshots: m.snapshots,
+                shared: None,
+            })
+        })
+        .collect())
+}
+
 /// Samples, measures and (where asked) diagnoses the nets kept at checkpoint `iter`, as the run
 /// does its final nets: the same initial noise, sampler streams and reference draws, so the
 /// figures are those of a separate run of `iter` iterations (on the engine that sampled it).

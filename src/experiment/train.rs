@@ -176,6 +176,74 @@ pub async fn train_model(
         let split = (ranges.len() > 1).then(|| ranges[1].0 as f32);
         *on_gpu = Some(OnGpu { ctx, nets: trained.clone(), split });
     }
+    Ok(finish(spec, trained, nets))
+}
+
+/// The nets of several specs trained side by side on one GPU ([`engine::train_gpu_together`]):
+/// every net of every spec (two with two-model training), each on its own data, time range and
+/// seed as [`train_model`] trains it alone, so each spec's model is the one it gets alone, bit
+/// for bit. The specs share their training's length, report interval and checkpoints (the
+/// caller groups them so); `data[i]` is spec i's. Per spec: its model, or why it failed (a net
+/// that diverged). A net the engine cannot take, a device error or a cancel fails them all (the
+/// outer error: the caller then trains each alone, which falls back to the CPU as a run does).
+pub async fn train_models_together(
+    specs: &[&ExperimentSpec],
+    data: &[Arc<Points>],
+    ctx: &GpuContext,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<Vec<Result<TrainedModel, RunError>>, RunError> {
+    let Some(first) = specs.first() else { return Ok(Vec::new()) };
+    let t = &first.training;
+    if let Some(s) = specs.iter().find(|s| (s.training.iters, s.training.report_every, &s.training.checkpoints) != (t.iters, t.report_every, &t.checkpoints)) {
+        return Err(RunError::Spec(SpecError {
+            field: "training".into(),
+            message: format!("nets trained together share their length, report interval and checkpoints ({} against {})", s.training.iters, t.iters),
+        }));
+    }
+    // Engine j trains net owner[j].1 of spec owner[j].0.
+    let mut engines = Vec::new();
+    let mut owner = Vec::new();
+    for (k, spec) in specs.iter().enumerate() {
+        for (i, &(lo, hi)) in spec.nets().iter().enumerate() {
+            let times = TimeRange { lo: lo as f32, hi: hi as f32, dist: spec.training.t_dist };
+            let seed = rng::net_seed(spec.seed, i as u64);
+            let eng = GpuEngine::new(ctx.clone(), build_net(spec), &data[k], spec.training.batch, spec.training.lr, times, seed)
+                .map_err(|why| RunError::Engine(EngineError::Device(why)))?;
+            engines.push(eng);
+            owner.push(k);
+        }
+    }
+    phase(on_event, "training")?;
+    let mut cb = |p: &Progress| on_event(Event::Training(p));
+    let reports = engine::train_gpu_together(&mut engines, t.iters, t.report_every, &t.checkpoints, &mut cb).await.map_err(RunError::Engine)?;
+    let params = {
+        let refs: Vec<&mut GpuEngine> = engines.iter_mut().collect();
+        GpuEngine::params_together(&refs).await.map_err(RunError::Engine)?
+    };
+    let mut per_spec: Vec<Result<Vec<(TrainedNet, TrainReport, String)>, RunError>> = specs.iter().map(|_| Ok(Vec::new())).collect();
+    for (((eng, report), p), &k) in engines.iter().zip(reports).zip(params).zip(&owner) {
+        match (report, &mut per_spec[k]) {
+            (Ok(r), Ok(nets)) => nets.push((TrainedNet { net: eng.net().clone(), params: p }, r, eng.describe())),
+            (Err(e), slot @ Ok(_)) => *slot = Err(RunError::Engine(e)),
+            (_, Err(_)) => {}
+        }
+    }
+    Ok(specs
+        .iter()
+        .zip(per_spec)
+        .map(|(spec, nets)| {
+            let nets = nets?;
+            let trained = nets.iter().map(|n| n.0.clone()).collect();
+            Ok(finish(spec, trained, nets))
+        })
+        .collect())
+}
+
+/// A model from its trained nets (with each net's report and engine): the samplers' model, the
+/// model's checkpoints (every net at its own iteration k) and, with two nets, one report for
+/// the model beside each net's.
+fn finish(spec: &ExperimentSpec, trained: Vec<TrainedNet>, mut nets: Vec<(TrainedNet, TrainReport, String)>) -> TrainedModel {
+    let ranges = spec.nets();
     let engine = nets[0].2.clone();
     let model = assemble(spec, trained.clone());
     // Checkpoint k of the model: every net at its own iteration k.
@@ -184,7 +252,7 @@ pub async fn train_model(
         .collect();
     if nets.len() == 1 {
         let report = nets.pop().expect("one net").1;
-        return Ok(TrainedModel { model, nets: trained, report: Some(report), net_reports: Vec::new(), engine, snapshots });
+        return TrainedModel { model, nets: trained, report: Some(report), net_reports: Vec::new(), engine, snapshots };
     }
     // The model's loss over t ~ U(t_eps, t_max) weighs each net's loss by its range's length.
     let span = ranges.last().expect("nets").1 - ranges[0].0;
@@ -199,7 +267,7 @@ pub async fn train_model(
     combined.ms_per_step = 1000.0 * combined.seconds / combined.iters.max(1) as f64;
     let net_reports =
         nets.iter().zip(&ranges).map(|(n, &(t_lo, t_hi))| NetTraining { t_lo, t_hi, report: n.1.clone() }).collect();
-    Ok(TrainedModel { model, nets: trained, report: Some(combined), net_reports, engine, snapshots })
+    TrainedModel { model, nets: trained, report: Some(combined), net_reports, engine, snapshots }
 }
 
 /// Resolves `Backend::Auto` by timing both engines on the spec's net ([`choose_engine`]),

@@ -350,6 +350,7 @@ pub static PAGE_PARAMS: &[(&str, &str)] = &[
     ("preset", "the gallery entry the link opens"),
     ("size", "quick or paper: the gallery entry's size"),
     ("workers", "N: Web Workers that share each training batch (default one per core)"),
+    ("together", "N: on WebGPU, the most nets a study trains side by side (default 8; 1: each group's alone)"),
 ];
 
 /// The page parameters a share link keeps as the link gave them (a class shares one view).

@@ -4,9 +4,11 @@
 //! prints it and saves the file, so a killed batch resumes where it stopped. Results do not
 //! depend on `jobs`: every run is bit-identical whatever its thread count. A job takes a group
 //! of runs at a time: a study's runs that share training (`study::share`) go to one job, which
-//! trains once; a chain of generations is a group of one. The page runs the same plans and
-//! groups with one Web Worker per group (www/batch.js), the records made by the same functions
-//! (`share::run_group`, `generations::record`) through the wasm glue.
+//! trains once; on the GPU engine a job takes several such groups of one training shape and
+//! trains their nets side by side (`share::jobs`, `share::run_together`); a chain of generations
+//! is a group of one. The page runs the same plans and jobs with one Web Worker per job
+//! (www/batch.js), the records made by the same functions (`share::run_together`,
+//! `generations::record`) through the wasm glue.
 
 use super::{share, Plan, PlannedRun, RunRecord};
 use crate::engine::block_on;
@@ -15,32 +17,47 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-/// A group of a study's runs that share training ([`share::run_group`]).
-pub fn run_study_group(runs: &[&PlannedRun], backend: Backend, on_record: &mut dyn FnMut(RunRecord)) {
+/// A job of a study's groups of runs that share training ([`share::run_together`]: on the GPU
+/// their nets train side by side).
+pub fn run_study_job(groups: &[Vec<&PlannedRun>], backend: Backend, on_record: &mut dyn FnMut(RunRecord)) {
     let mut quiet = |_: Event| ControlFlow::Continue(());
-    block_on(share::run_group(runs, backend, &mut quiet, on_record));
+    block_on(share::run_together(groups, backend, &mut quiet, on_record));
 }
 
-/// How a batch groups its runs and runs one group: `study` shares training within a study's
-/// groups; `each` runs every run alone with the given function (generations' chains). The
-/// function gets the group's runs and the backend, and hands each record to the callback as
-/// its run finishes.
+/// How a batch groups its runs and runs one job: `study` shares training within a study's
+/// groups and, on the GPU engine, trains up to `together` nets of several groups side by side;
+/// `each` runs every run alone with the given function (generations' chains), which gets the
+/// run and the backend and hands the record to the callback as the run finishes.
 pub struct Work<'a> {
     pub share: bool,
-    pub run_group: &'a (dyn Fn(&[&PlannedRun], Backend, &mut dyn FnMut(RunRecord)) + Sync),
+    pub together: usize,
+    each: Option<&'a (dyn Fn(&[&PlannedRun], Backend, &mut dyn FnMut(RunRecord)) + Sync)>,
 }
 
 impl Work<'static> {
-    /// A study's runs, training shared within each group.
+    /// A study's runs, training shared within each group, up to [`share::TOGETHER_DEFAULT`] nets side by
+    /// side on the GPU.
     pub fn study() -> Work<'static> {
-        Work { share: true, run_group: &run_study_group }
+        Work { share: true, together: share::TOGETHER_DEFAULT, each: None }
     }
 }
 
 impl<'a> Work<'a> {
     /// Every run alone, with `run_group` (called with one run at a time).
     pub fn each(run_group: &'a (dyn Fn(&[&PlannedRun], Backend, &mut dyn FnMut(RunRecord)) + Sync)) -> Work<'a> {
-        Work { share: false, run_group }
+        Work { share: false, together: 1, each: Some(run_group) }
+    }
+
+    /// Up to `n` nets side by side on the GPU (1: each group's alone).
+    pub fn together(self, n: usize) -> Work<'a> {
+        Work { together: n.max(1), ..self }
+    }
+
+    fn run_job(&self, job: &[Vec<&PlannedRun>], backend: Backend, on_record: &mut dyn FnMut(RunRecord)) {
+        match self.each {
+            Some(f) => job.iter().for_each(|g| f(g, backend.clone(), on_record)),
+            None => run_study_job(job, backend, on_record),
+        }
     }
 }
 
@@ -69,7 +86,8 @@ impl Finished<'_> {
 /// `jobs`). After each run, `on_finished` (under a lock: one at a time, in finishing order)
 /// prints and saves; its first error is returned at the end (the batch goes on: the runs are
 /// not lost, the JSON is printed). Returns every record. Groups start seed by seed (every
-/// cell's first seed, then every cell's second, ...).
+/// cell's first seed, then every cell's second, ...); on the GPU engine a job takes several
+/// groups whose nets train side by side ([`share::jobs`]).
 pub fn run(
     plan: &Plan,
     kept: Vec<RunRecord>,
@@ -81,9 +99,10 @@ pub fn run(
     let todo: Vec<usize> = plan.runs.iter().map(|r| r.index).filter(|i| !kept.iter().any(|k| k.index == *i)).collect();
     // Seed by seed (a batch stopped part way leaves every cell with figures), the costliest
     // group of a seed first (share::schedule; a chain of generations is a group of one).
-    let mut groups = if work.share { share::schedule(plan, &todo) } else { todo.iter().map(|&i| vec![i]).collect() };
+    let together = if matches!(backend, Backend::Gpu(_)) { work.together } else { 1 };
+    let mut groups = if work.share { share::jobs(plan, &todo, together) } else { todo.iter().map(|&i| vec![vec![i]]).collect() };
     if !work.share {
-        groups.sort_by_key(|g| plan.runs[g[0]].seed_index);
+        groups.sort_by_key(|g| plan.runs[g[0][0]].seed_index);
     }
     let jobs = jobs.clamp(1, groups.len().max(1));
     let budget = crate::parallel::threads();
@@ -96,8 +115,8 @@ pub fn run(
             s.spawn(|| loop {
                 let k = next.fetch_add(1, Ordering::SeqCst);
                 let Some(group) = groups.get(k) else { break };
-                let runs: Vec<&PlannedRun> = group.iter().map(|&i| &plan.runs[i]).collect();
-                (work.run_group)(&runs, backend.clone(), &mut |rec| {
+                let job: Vec<Vec<&PlannedRun>> = group.iter().map(|g| g.iter().map(|&i| &plan.runs[i]).collect()).collect();
+                work.run_job(&job, backend.clone(), &mut |rec| {
                     let mut st = state.lock().unwrap();
                     st.0.push(rec);
                     st.1 += 1;

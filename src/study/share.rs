@@ -159,6 +159,32 @@ pub async fn run_group(
     on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
     on_record: &mut dyn FnMut(RunRecord),
 ) {
+    run_group_from(runs, backend, None, on_event, on_record).await
+}
+
+/// The spec a group's shared training trains: the first run's, or where the group holds runs of
+/// several lengths the longest's, keeping the nets at the others as checkpoints.
+pub fn training_spec(runs: &[&PlannedRun]) -> ExperimentSpec {
+    let mut lengths: Vec<u64> = runs.iter().map(|r| r.spec.training.iters).collect();
+    lengths.sort();
+    lengths.dedup();
+    let longest = *lengths.last().expect("a run");
+    let mut spec = runs.iter().find(|r| r.spec.training.iters == longest).expect("a longest run").spec.clone();
+    if lengths.len() > 1 {
+        spec.training.checkpoints = lengths[..lengths.len() - 1].to_vec();
+    }
+    spec
+}
+
+/// [`run_group`], with the group's training already done where `trained` gives it (nets of
+/// [`training_spec`] trained beside other groups', [`run_together`]) and the note its runs carry.
+async fn run_group_from(
+    runs: &[&PlannedRun],
+    backend: Backend,
+    trained: Option<(Pretrained, String)>,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    on_record: &mut dyn FnMut(RunRecord),
+) {
     // The engine the shared runs sample on: the one that trained the nets (the GPU where the
     // training ran there, else the CPU; `auto` resolved by that training's choice).
     let gpu = match &backend {
@@ -173,13 +199,11 @@ pub async fn run_group(
     lengths.sort();
     lengths.dedup();
     // The shared nets and the note each run that samples them carries.
-    let mut shared: Option<(Pretrained, String)> = None;
+    let mut shared: Option<(Pretrained, String)> = trained;
     let longest = *lengths.last().expect("a run");
-    if lengths.len() > 1 {
+    if lengths.len() > 1 && shared.is_none() {
         // One training to the longest length, the others kept as checkpoints.
-        let mut spec = runs.iter().find(|r| r.spec.training.iters == longest).expect("a longest run").spec.clone();
-        spec.training.checkpoints = lengths[..lengths.len() - 1].to_vec();
-        if let Ok(p) = train_only(&spec, backend.clone(), on_event).await {
+        if let Ok(p) = train_only(&training_spec(runs), backend.clone(), on_event).await {
             let all = lengths.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ");
             shared = Some((p, format!("trained once for this study's runs of {all} iterations (the same data, nets, training settings and seed; the nets kept at each length are those of a run of that length): this run only sampled and measured the nets at its length")));
         }
@@ -206,5 +230,84 @@ pub async fn run_group(
             }
             Err(e) => on_record(record(run, Err(e.to_string()))),
         }
+    }
+}
+
+/// The most nets a job trains side by side on the GPU ([`jobs`]).
+pub const TOGETHER_MAX: usize = 64;
+
+/// Nets a study's job trains side by side on the GPU engine unless told otherwise (the CLI's
+/// `--together`, the page's `together=`).
+pub const TOGETHER_DEFAULT: usize = 8;
+
+/// What nets trained side by side must share: their training's length, report interval and
+/// checkpoints (the step loop's shape; widths, data and settings may differ). None for a group
+/// that trains nothing to share.
+fn together_key(runs: &[&PlannedRun]) -> Option<(u64, u64, Vec<u64>)> {
+    training_key(&runs[0].spec)?;
+    let t = training_spec(runs).training;
+    Some((t.iters, t.report_every, t.checkpoints))
+}
+
+/// The groups of [`schedule`] gathered into jobs: with `together` > 1 (the GPU engine), groups
+/// whose training has one shape ([`together_key`]) go to one job, up to `together` nets a job
+/// (two-model training counts two), whose nets train side by side ([`run_together`]); else a job
+/// is one group. Jobs keep the schedule's order of their first groups (seed by seed).
+pub fn jobs(plan: &Plan, todo: &[usize], together: usize) -> Vec<Vec<Vec<usize>>> {
+    let groups = schedule(plan, todo);
+    if together <= 1 {
+        return groups.into_iter().map(|g| vec![g]).collect();
+    }
+    let mut out: Vec<Vec<Vec<usize>>> = Vec::new();
+    let mut open: Vec<((u64, u64, Vec<u64>), usize, usize)> = Vec::new();
+    for g in groups {
+        let runs: Vec<&PlannedRun> = g.iter().map(|&i| &plan.runs[i]).collect();
+        let nets = training_spec(&runs).nets().len();
+        let Some(key) = together_key(&runs) else {
+            out.push(vec![g]);
+            continue;
+        };
+        match open.iter_mut().find(|(k, _, n)| *k == key && n + nets <= together) {
+            Some((_, job, n)) => {
+                out[*job].push(g);
+                *n += nets;
+            }
+            None => {
+                open.push((key, out.len(), nets));
+                out.push(vec![g]);
+            }
+        }
+    }
+    out
+}
+
+/// Runs a job of groups ([`jobs`]): on the GPU engine with more than one group, every group's
+/// training ([`training_spec`]) side by side on the device (`experiment::run::train_only_together`:
+/// the same nets as alone, in one submission per block of steps and one loss readback for all),
+/// then each group's runs sample their nets as in [`run_group`]; otherwise, or where that
+/// training fails as a whole, each group as [`run_group`] runs it.
+pub async fn run_together(
+    groups: &[Vec<&PlannedRun>],
+    backend: Backend,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    on_record: &mut dyn FnMut(RunRecord),
+) {
+    if let (Backend::Gpu(ctx), true) = (&backend, groups.len() > 1) {
+        let specs: Vec<ExperimentSpec> = groups.iter().map(|g| training_spec(g)).collect();
+        let refs: Vec<&ExperimentSpec> = specs.iter().collect();
+        let nets: usize = specs.iter().map(|s| s.nets().len()).sum();
+        if let Ok(trained) = crate::experiment::run::train_only_together(&refs, ctx, on_event).await {
+            let note = format!(
+                "trained side by side with the nets of {} other run group(s) of this study on the GPU ({nets} nets, one submission per block of steps and one loss readback for all; each net's steps are those it takes alone, so the same nets): this run only sampled and measured its nets",
+                groups.len() - 1
+            );
+            for (g, t) in groups.iter().zip(trained) {
+                run_group_from(g, backend.clone(), t.ok().map(|p| (p, note.clone())), on_event, on_record).await;
+            }
+            return;
+        }
+    }
+    for g in groups {
+        run_group(g, backend.clone(), on_event, on_record).await;
     }
 }

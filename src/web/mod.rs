@@ -235,7 +235,7 @@ pub fn settings_table() -> JsValue {
 pub fn page_params() -> JsValue {
     let page: Vec<&str> = overrides::PAGE_PARAMS.iter().map(|p| p.0).collect();
     let plan: Vec<_> = overrides::PLAN_PARAMS.iter().map(|(n, of)| serde_json::json!({"name": n, "of": of})).collect();
-    to_js(&serde_json::json!({"page": page, "plan": plan, "shared": overrides::SHARED_PAGE_PARAMS, "workers_max": overrides::PAGE_WORKERS_MAX}))
+    to_js(&serde_json::json!({"page": page, "plan": plan, "shared": overrides::SHARED_PAGE_PARAMS, "workers_max": overrides::PAGE_WORKERS_MAX, "together": crate::study::share::TOGETHER_DEFAULT, "together_max": crate::study::share::TOGETHER_MAX}))
 }
 
 /// A saved run's file text from a run's result JSON, its nets' parameters (`out.params`) and,
@@ -615,42 +615,45 @@ pub fn study_aggregate(pairs_json: &str, axes_json: &str, seeds: usize, records_
     Ok(to_js(&crate::study::aggregate(&plan, &records)))
 }
 
-/// The runs of a study's plan in groups that share training, in the order the CLI's batch
-/// starts them (`study::share::schedule`): `[[index, ...], ...]`, the indices into `plan.runs`.
+/// The runs of a study's plan in jobs of groups that share training, in the order the CLI's
+/// batch starts them (`study::share::jobs`): `[[[index, ...], ...], ...]`, the indices into
+/// `plan.runs`. `together` > 1 (the page's WebGPU engine): up to that many nets of groups with
+/// one training shape train side by side in a job; 1: a job is one group.
 #[wasm_bindgen(js_name = studyGroups)]
-pub fn study_groups(pairs_json: &str, axes_json: &str, seeds: usize) -> Result<JsValue, JsValue> {
+pub fn study_groups(pairs_json: &str, axes_json: &str, seeds: usize, together: usize) -> Result<JsValue, JsValue> {
     let plan = study_plan_of(pairs_json, axes_json, seeds)?;
     let all: Vec<usize> = (0..plan.runs.len()).collect();
-    Ok(to_js(&crate::study::share::schedule(&plan, &all)))
+    Ok(to_js(&crate::study::share::jobs(&plan, &all, together.clamp(1, crate::study::share::TOGETHER_MAX))))
 }
 
-/// Runs one group of a study's planned runs (`[{index, cell, seed_index, settings, spec}, ...]`,
-/// a group of `studyGroups`), as the CLI's study does: the first trains on the engine the page
-/// chose (`use_gpu`, `auto`: as for `runExperiment`), the others sample its nets. Each run's
-/// record (figures, result, or error) goes to `on_event` as `{kind: "record", record}` when it
-/// finishes, between the run's own events; resolves when the group is done. `data`: a CSV data
-/// set's points, as for `runExperiment`.
+/// Runs one job of a study's planned runs (`[[{index, cell, seed_index, settings, spec}, ...],
+/// ...]`, the groups of a job of `studyGroups`), as the CLI's study does: each group's first run
+/// trains on the engine the page chose (`use_gpu`, `auto`: as for `runExperiment`; on WebGPU
+/// the groups' nets side by side), the others sample its nets. Each run's record (figures,
+/// result, or error) goes to `on_event` as `{kind: "record", record}` when it finishes, between
+/// the run's own events, group by group; resolves when the job is done. `data`: a CSV data set's
+/// points, as for `runExperiment`.
 #[wasm_bindgen(js_name = runStudyGroup)]
-pub async fn run_study_group(runs_json: String, on_event: Function, data: Option<Vec<f32>>, use_gpu: bool, auto: bool) -> Result<(), JsValue> {
-    let mut runs: Vec<crate::study::PlannedRun> =
-        serde_json::from_str(&runs_json).map_err(|e| JsValue::from_str(&format!("bad planned runs: {e}")))?;
-    if runs.is_empty() {
-        return Err(JsValue::from_str("bad planned runs: the group is empty"));
+pub async fn run_study_group(job_json: String, on_event: Function, data: Option<Vec<f32>>, use_gpu: bool, auto: bool) -> Result<(), JsValue> {
+    let mut groups: Vec<Vec<crate::study::PlannedRun>> =
+        serde_json::from_str(&job_json).map_err(|e| JsValue::from_str(&format!("bad planned runs: {e}")))?;
+    if groups.is_empty() || groups.iter().any(|g| g.is_empty()) {
+        return Err(JsValue::from_str("bad planned runs: a job or group is empty"));
     }
-    for run in &mut runs {
+    for run in groups.iter_mut().flatten() {
         attach_data(&mut run.spec, data.clone())?;
     }
     let mut cb = relay(&on_event);
-    let (backend, _) = backend_of(use_gpu, auto, runs[0].spec.sampling.exact_score, &mut |text| {
+    let (backend, _) = backend_of(use_gpu, auto, groups[0][0].spec.sampling.exact_score, &mut |text| {
         let _ = cb(Event::Note(&text));
     })
     .await;
-    let refs: Vec<&crate::study::PlannedRun> = runs.iter().collect();
+    let refs: Vec<Vec<&crate::study::PlannedRun>> = groups.iter().map(|g| g.iter().collect()).collect();
     let send = |rec: crate::study::RunRecord| {
         let _ = on_event.call1(&JsValue::NULL, &to_js(&serde_json::json!({"kind": "record", "record": rec})));
     };
     let mut on_record = send;
-    crate::study::share::run_group(&refs, backend, &mut cb, &mut on_record).await;
+    crate::study::share::run_together(&refs, backend, &mut cb, &mut on_record).await;
     Ok(())
 }
 

@@ -5,7 +5,7 @@ import { chooseEngine } from '../gpu.js';
 import { busy, csvMissing, setRunning, validate, yieldLanding } from '../controls.js';
 import { keep, studyKey } from '../kept.js';
 import { formPairs, studyAxes } from '../settings.js';
-import { $, GPU_MODE, S, form } from '../state.js';
+import { $, GPU_MODE, PAGE, S, T, form } from '../state.js';
 import * as studyView from '../views/study.js';
 
 // A study: the plan comes from the Rust core (the same as `collapse-lab study`), each run goes
@@ -19,11 +19,13 @@ export async function startStudy() {
   const pairs = JSON.stringify(formPairs());
   const axes = JSON.stringify(studyAxes());
   const seeds = Number(form.elements.seeds.value.trim());
-  let plan;
+  let plan, together;
   try {
     if (!studyAxes().length) throw { text: 'vary: give at least one setting to vary, like width=16,64,256' };
     if (!Number.isInteger(seeds)) throw { text: `seeds: expected an integer, got "${form.elements.seeds.value}"` };
     plan = studyPlan(pairs, axes, seeds);
+    together = PAGE.has('together') ? Number(PAGE.get('together')) : T.TOGETHER;
+    if (!Number.isInteger(together) || together < 1 || together > T.TOGETHER_MAX) throw { text: `together (in the address): expected an integer in 1..=${T.TOGETHER_MAX}, got "${PAGE.get('together')}"` };
   } catch (e) {
     $('#form-error').textContent = (e && e.text) || String(e);
     return;
@@ -37,8 +39,11 @@ export async function startStudy() {
   $('#run-view').hidden = !S.lastOut;
   $('#seesaw-view').hidden = !S.lastOut || $('#seesaw-view').hidden;
   // Runs that differ only after training (sampler settings, budgets, metrics) share it: one
-  // worker trains once per group and samples the group's runs (study::share, as the CLI does).
-  const groups = studyGroups(pairs, axes, seeds).map((g) => ({ index: g[0], runs: g.map((i) => plan.runs[i]) }));
+  // worker trains once per group and samples the group's runs (study::share, as the CLI does);
+  // on WebGPU a worker's job holds several groups whose nets train side by side (one submission
+  // per block of steps for all). A job's runs report in order, group by group.
+  const jobs = studyGroups(pairs, axes, seeds, engine.gpu && !engine.auto ? together : 1);
+  const groups = jobs.map((j) => ({ index: j[0][0], runs: j.flat().map((i) => plan.runs[i]), groups: j.map((g) => g.map((i) => plan.runs[i])) }));
   const n = workersFor(engine, groups.length);
   S.study = { pairs, axes, seeds, records: [], queue: groups, running: new Map(), workers: [], total: plan.runs.length, t0: performance.now() };
   const view = $('#study-view');
@@ -58,14 +63,14 @@ export async function startStudy() {
   const done = () => {
     if (S.study !== s) return;
     draw();
-    finishBatch(s, view, (secs) => `Study done: ${s.total} runs in ${secs} s (${n} workers, ${enginesOf(s.records)}).`);
+    finishBatch(s, view, (secs) => `Study done: ${s.total} runs in ${secs} s (${n} worker${n === 1 ? "" : "s"}, ${enginesOf(s.records)}).`);
     if (!s.result.failed.length) keep(studyKey(s), s.result, 'the study');
   };
   const data = JSON.parse(pairs).some(([k, v]) => k === 'dataset' && v === 'csv') ? S.dataCsv.points : undefined;
   // w.run is the group's first run; w.done how many of its runs have their record;
   // s.running holds the fraction done of each worker's run in progress.
   const byFirst = new Map(groups.map((g) => [g.index, g]));
-  runBatch(s, n, (g) => ({ studyGroup: JSON.stringify(g.runs), data, useGpu: engine.gpu, auto: !!engine.auto }), done, (w, m, next) => {
+  runBatch(s, n, (g) => ({ studyGroup: JSON.stringify(g.groups), data, useGpu: engine.gpu, auto: !!engine.auto }), done, (w, m, next) => {
     if (S.study !== s) return;
     const g = byFirst.get(w.run);
     if (w.group !== g) { w.group = g; w.done = 0; }

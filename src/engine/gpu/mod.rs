@@ -533,6 +533,83 @@ impl GpuEngine {
         }
     }
 
+    /// [`GpuEngine::run_block`] for several engines on one device side by side: every engine's
+    /// `steps` steps go into one command buffer per [`STEPS_PER_SUBMIT`] steps (one submission
+    /// for all of them), and all their losses come back in one readback. Each engine runs the
+    /// dispatches it runs alone, on its own buffers, so its nets and losses are those of
+    /// training it alone, bit for bit; only how the work reaches the device changes.
+    async fn run_blocks_together(engines: &mut [&mut GpuEngine], steps: usize) -> Result<Vec<Vec<f32>>, EngineError> {
+        assert!(steps <= LOSS_SLOTS);
+        let Some(ctx) = engines.first().map(|e| e.ctx.clone()) else { return Ok(Vec::new()) };
+        if engines.iter().any(|e| !Arc::ptr_eq(&e.ctx.counts, &ctx.counts)) {
+            return Err(EngineError::Device("nets trained together must share one device".into()));
+        }
+        ctx.check()?;
+        let mut left = steps;
+        loop {
+            let n = left.min(STEPS_PER_SUBMIT);
+            let t0 = crate::clock::now_s();
+            let mut enc = engines[0].encoder();
+            {
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("train together"), timestamp_writes: None });
+                for _ in 0..n {
+                    for e in engines.iter() {
+                        e.encode_step(&mut pass, true);
+                    }
+                }
+            }
+            left -= n;
+            let share = (crate::clock::now_s() - t0) / engines.len() as f64;
+            for e in engines.iter_mut() {
+                e.encode_s += share;
+            }
+            if left == 0 {
+                let ranges: Vec<(&wgpu::Buffer, u64, usize)> = engines.iter().map(|e| (&e.losses, 0, LOSS_SLOTS)).collect();
+                let all = readback::read_many(&ctx, enc, &ranges).await?;
+                return Ok(engines
+                    .iter_mut()
+                    .zip(all)
+                    .map(|(e, all)| {
+                        let from = e.iter;
+                        e.iter += steps as u64;
+                        (0..steps as u64).map(|i| all[((from + i) % LOSS_SLOTS as u64) as usize]).collect()
+                    })
+                    .collect());
+            }
+            ctx.submit(enc);
+        }
+    }
+
+    /// [`Engine::train_steps`] for several engines side by side ([`Self::run_blocks_together`]):
+    /// each engine's mean loss over the steps, or its divergence (the others are not stopped).
+    pub async fn train_steps_together(engines: &mut [&mut GpuEngine], steps: u32) -> Result<Vec<Result<f32, EngineError>>, EngineError> {
+        let mut left = steps as usize;
+        let mut sums = vec![Ok(0.0f64); engines.len()];
+        while left > 0 {
+            let n = left.min(LOSS_SLOTS);
+            let start: Vec<u64> = engines.iter().map(|e| e.iter).collect();
+            let losses = Self::run_blocks_together(engines, n).await?;
+            for (k, l) in losses.iter().enumerate() {
+                let dim = engines[k].net.dim();
+                if let Ok(sum) = &mut sums[k] {
+                    match l.iter().position(|&x| super::diverged(x, dim)) {
+                        Some(i) => sums[k] = Err(EngineError::Diverged { iter: start[k] + i as u64 + 1, loss: l[i] }),
+                        None => *sum += l.iter().map(|&x| x as f64).sum::<f64>(),
+                    }
+                }
+            }
+            left -= n;
+        }
+        Ok(sums.into_iter().map(|s| s.map(|sum| (sum / steps.max(1) as f64) as f32)).collect())
+    }
+
+    /// Every engine's parameters in one readback.
+    pub async fn params_together(engines: &[&mut GpuEngine]) -> Result<Vec<Vec<f32>>, EngineError> {
+        let Some(first) = engines.first() else { return Ok(Vec::new()) };
+        let ranges: Vec<(&wgpu::Buffer, u64, usize)> = engines.iter().map(|e| (&e.params, 0, e.n_params)).collect();
+        readback::read_many(&first.ctx, first.encoder(), &ranges).await
+    }
+
     /// One step on a given batch: `input` rows are [x_t, t], `eps` the targets (for tests
     /// against the CPU engine). Returns the loss.
     pub async fn step_on_batch(&mut self, input: &[f32], eps: &[f32]) -> Result<f32, EngineError> {
