@@ -4,16 +4,10 @@
 // steps, ODE and SDE, 2000 samples each; gpu=0) or the given query, and prints per run the
 // training time and the whole run's time, the ratios of the means, and the largest difference
 // between the runs' results (trained parameters, loss curve, every TID): it must be 0.
-import { chromium } from 'playwright-core';
-import http from 'node:http'; import fs from 'node:fs'; import path from 'node:path'; import os from 'node:os';
+import { openPage } from './page-browser.mjs';
+import os from 'node:os';
 const [dist, rounds = '1', many = '2', query = ''] = process.argv.slice(2);
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
-const root = path.resolve(dist);
-const server = http.createServer((req, res) => { const u = new URL(req.url, 'http://x'); let f = path.join(root, decodeURIComponent(u.pathname)); if (u.pathname.endsWith('/')) f = path.join(f, 'index.html');
-  fs.readFile(f, (e, body) => { if (e) { res.writeHead(404); return res.end(); } res.writeHead(200, { 'content-type': MIME[path.extname(f)] || 'application/octet-stream' }); res.end(body); }); });
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+const { base, browser, close } = await openPage(dist);
 // The bare URL would show the shipped run: Train is pressed, so the run trains here.
 const runs = { 1: [], [many]: [] };
 const kept = {};
@@ -46,6 +40,5 @@ console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores; ${rounds
 console.log(`training: 1 worker ${t1.toFixed(1)} s, ${many} workers ${tn.toFixed(1)} s: ${(t1 / tn).toFixed(2)}x`);
 console.log(`whole run: 1 worker ${w1.toFixed(1)} s, ${many} workers ${wn.toFixed(1)} s: ${(w1 / wn).toFixed(2)}x`);
 console.log(`largest difference between the two runs' results (parameters, losses, TID): ${diff}`);
-await browser.close();
-server.close();
+await close();
 process.exit(diff === 0 ? 0 : 1);

@@ -11,16 +11,10 @@
 // counted are what a hardware GPU would see; the times are not a hardware GPU's. SETTINGS
 // (name=value&...) change the link's, e.g. diagnostics=0&steps=ode=20 to time the training
 // (on SwiftShader the see-saw's diagnostics take minutes a run).
-import { chromium } from 'playwright-core';
-import http from 'node:http'; import fs from 'node:fs'; import path from 'node:path'; import os from 'node:os';
+import { openPage } from './page-browser.mjs';
+import os from 'node:os';
 const [dist, fraction = '50', rounds = '1', preset = 'fig7-seesaw', extra = ''] = process.argv.slice(2);
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
-const root = path.resolve(dist);
-const server = http.createServer((req, res) => { const u = new URL(req.url, 'http://x'); let f = path.join(root, decodeURIComponent(u.pathname)); if (u.pathname.endsWith('/')) f = path.join(f, 'index.html');
-  fs.readFile(f, (e, body) => { if (e) { res.writeHead(404); return res.end(); } res.writeHead(200, { 'content-type': MIME[path.extname(f)] || 'application/octet-stream' }); res.end(body); }); });
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+const { base, browser, close } = await openPage(dist, 'software');
 const first = await browser.newPage();
 await first.goto(base);
 await first.waitForSelector('body[data-ready=true]');
@@ -73,6 +67,5 @@ const [ta, tt] = [mean(runs.alone), mean(runs.together)];
 console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores; WebGPU on SwiftShader; ${rounds} round(s); ${kept.alone.runs.length} runs`);
 console.log(`study wall time: alone ${ta.toFixed(1)} s, side by side ${tt.toFixed(1)} s: ${(ta / tt).toFixed(2)}x`);
 console.log(`largest difference between the two studies' figures (all but the times): ${diff}`);
-await browser.close();
-server.close();
+await close();
 process.exit(diff === 0 ? 0 : 1);
