@@ -507,38 +507,16 @@ impl GpuEngine {
     /// Encodes `steps` steps (at most [`LOSS_SLOTS`]) in several submissions, then reads their
     /// losses back once.
     async fn run_block(&mut self, steps: usize, draw: bool) -> Result<Vec<f32>, EngineError> {
-        assert!(steps <= LOSS_SLOTS);
-        self.ctx.check()?;
-        let mut left = steps;
-        loop {
-            let n = left.min(STEPS_PER_SUBMIT);
-            let t0 = crate::clock::now_s();
-            let mut enc = self.encoder();
-            {
-                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("train"), timestamp_writes: None });
-                for _ in 0..n {
-                    self.encode_step(&mut pass, draw);
-                }
-            }
-            left -= n;
-            if left == 0 {
-                self.encode_s += crate::clock::now_s() - t0;
-                let all = read_f32(&self.ctx, enc, &self.losses, 0, LOSS_SLOTS).await?;
-                let first = self.iter;
-                self.iter += steps as u64;
-                return Ok((0..steps as u64).map(|i| all[((first + i) % LOSS_SLOTS as u64) as usize]).collect());
-            }
-            self.ctx.submit(enc);
-            self.encode_s += crate::clock::now_s() - t0;
-        }
+        Ok(Self::run_blocks_together(&mut [self], steps, draw).await?.pop().expect("one engine"))
     }
 
     /// [`GpuEngine::run_block`] for several engines on one device side by side: every engine's
     /// `steps` steps go into one command buffer per [`STEPS_PER_SUBMIT`] steps (one submission
     /// for all of them), and all their losses come back in one readback. Each engine runs the
     /// dispatches it runs alone, on its own buffers, so its nets and losses are those of
-    /// training it alone, bit for bit; only how the work reaches the device changes.
-    async fn run_blocks_together(engines: &mut [&mut GpuEngine], steps: usize) -> Result<Vec<Vec<f32>>, EngineError> {
+    /// training it alone, bit for bit; only how the work reaches the device changes. Each
+    /// engine's encoding time is its share of the group's.
+    async fn run_blocks_together(engines: &mut [&mut GpuEngine], steps: usize, draw: bool) -> Result<Vec<Vec<f32>>, EngineError> {
         assert!(steps <= LOSS_SLOTS);
         let Some(ctx) = engines.first().map(|e| e.ctx.clone()) else { return Ok(Vec::new()) };
         if engines.iter().any(|e| !Arc::ptr_eq(&e.ctx.counts, &ctx.counts)) {
@@ -551,19 +529,24 @@ impl GpuEngine {
             let t0 = crate::clock::now_s();
             let mut enc = engines[0].encoder();
             {
-                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("train together"), timestamp_writes: None });
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("train"), timestamp_writes: None });
                 for _ in 0..n {
                     for e in engines.iter() {
-                        e.encode_step(&mut pass, true);
+                        e.encode_step(&mut pass, draw);
                     }
                 }
             }
             left -= n;
-            let share = (crate::clock::now_s() - t0) / engines.len() as f64;
-            for e in engines.iter_mut() {
-                e.encode_s += share;
-            }
-            if left == 0 {
+            // Each engine's share of the time to encode (and submit) the block.
+            let charge = |engines: &mut [&mut GpuEngine]| {
+                let share = (crate::clock::now_s() - t0) / engines.len() as f64;
+                engines.iter_mut().for_each(|e| e.encode_s += share);
+            };
+            if left > 0 {
+                ctx.submit(enc);
+                charge(engines);
+            } else {
+                charge(engines);
                 let ranges: Vec<(&wgpu::Buffer, u64, usize)> = engines.iter().map(|e| (&e.losses, 0, LOSS_SLOTS)).collect();
                 let all = readback::read_many(&ctx, enc, &ranges).await?;
                 return Ok(engines
@@ -576,24 +559,29 @@ impl GpuEngine {
                     })
                     .collect());
             }
-            ctx.submit(enc);
         }
     }
 
     /// [`Engine::train_steps`] for several engines side by side ([`Self::run_blocks_together`]):
-    /// each engine's mean loss over the steps, or its divergence (the others are not stopped).
+    /// each engine's mean loss over the steps, or its divergence (an engine that diverged steps
+    /// no further; the others go on).
     pub async fn train_steps_together(engines: &mut [&mut GpuEngine], steps: u32) -> Result<Vec<Result<f32, EngineError>>, EngineError> {
         let mut left = steps as usize;
         let mut sums = vec![Ok(0.0f64); engines.len()];
         while left > 0 {
             let n = left.min(LOSS_SLOTS);
-            let start: Vec<u64> = engines.iter().map(|e| e.iter).collect();
-            let losses = Self::run_blocks_together(engines, n).await?;
-            for (k, l) in losses.iter().enumerate() {
+            let idx: Vec<usize> = (0..engines.len()).filter(|&k| sums[k].is_ok()).collect();
+            if idx.is_empty() {
+                break;
+            }
+            let start: Vec<u64> = idx.iter().map(|&k| engines[k].iter).collect();
+            let mut active: Vec<&mut GpuEngine> = engines.iter_mut().enumerate().filter(|(k, _)| sums[*k].is_ok()).map(|(_, e)| &mut **e).collect();
+            let losses = Self::run_blocks_together(&mut active, n, true).await?;
+            for ((&k, l), from) in idx.iter().zip(&losses).zip(start) {
                 let dim = engines[k].net.dim();
                 if let Ok(sum) = &mut sums[k] {
                     match l.iter().position(|&x| super::diverged(x, dim)) {
-                        Some(i) => sums[k] = Err(EngineError::Diverged { iter: start[k] + i as u64 + 1, loss: l[i] }),
+                        Some(i) => sums[k] = Err(EngineError::Diverged { iter: from + i as u64 + 1, loss: l[i] }),
                         None => *sum += l.iter().map(|&x| x as f64).sum::<f64>(),
                     }
                 }
@@ -656,19 +644,7 @@ impl Engine for GpuEngine {
     }
 
     async fn train_steps(&mut self, steps: u32) -> Result<f32, EngineError> {
-        let mut left = steps as usize;
-        let mut sum = 0.0f64;
-        while left > 0 {
-            let n = left.min(LOSS_SLOTS);
-            let start = self.iter;
-            let losses = self.run_block(n, true).await?;
-            if let Some(i) = losses.iter().position(|&l| super::diverged(l, self.net.dim())) {
-                return Err(EngineError::Diverged { iter: start + i as u64 + 1, loss: losses[i] });
-            }
-            sum += losses.iter().map(|&l| l as f64).sum::<f64>();
-            left -= n;
-        }
-        Ok((sum / steps.max(1) as f64) as f32)
+        Self::train_steps_together(&mut [self], steps).await?.pop().expect("one engine")
     }
 
     async fn eps(&mut self, x: &[f32], t: f32) -> Result<Vec<f32>, EngineError> {
