@@ -31,9 +31,10 @@ const USAGE: &str = "\
 collapse-lab bench [FLAGS]: ms per training step and GFLOP/s on each engine, batch scaling,
 sampling and TID times, with PyTorch side by side where asked.
 
-  --steps N              timed training steps per configuration (default 200)
+  --steps N              timed training steps per configuration (default 200; the nets part
+                         times rounds of N/1000 seconds)
   --threads T            CPU engine threads (default: all cores)
-  --only LIST            parts to run: train,scaling,sample,tid (default all)
+  --only LIST            parts to run: train,scaling,sample,tid,nets (default all)
   --sample-n N           points sampled (default 100000)
   --tid-n N              points of the TID neighbour count (default 100000)
   --torch PYTHON         also time shared/bench/torch_reference.py (PyTorch on the CPU)
@@ -45,6 +46,9 @@ sampling and TID times, with PyTorch side by side where asked.
 ";
 
 const FLAGS: &[&str] = &["--steps", "--threads", "--only", "--sample-n", "--tid-n", "--torch", "--torch-gpu", "--bench-dir", "--gpu-software"];
+
+/// The parts of the benchmark, in the order they run.
+const PARTS: &[&str] = &["train", "scaling", "sample", "tid", "nets"];
 
 struct Opts {
     steps: usize,
@@ -58,11 +62,18 @@ struct Opts {
     gpu_software: bool,
 }
 
+impl Opts {
+    /// Seconds per timed figure where a part times rounds (`nets`): --steps / 1000, at least 0.05.
+    fn budget_s(&self) -> f64 {
+        (self.steps as f64 / 1000.0).max(0.05)
+    }
+}
+
 fn parse(args: &[String]) -> Result<Option<Opts>, String> {
     let mut o = Opts {
         steps: 200,
         threads: parallel::threads(),
-        only: vec!["train".into(), "scaling".into(), "sample".into(), "tid".into()],
+        only: PARTS.iter().map(|p| p.to_string()).collect(),
         sample_n: 100_000,
         tid_n: 100_000,
         torch: None,
@@ -105,8 +116,8 @@ fn parse(args: &[String]) -> Result<Option<Opts>, String> {
             "--tid-n" => o.tid_n = count(2, 1_000_000)?,
             "--only" => {
                 o.only = v.split(',').map(|s| s.trim().to_string()).collect();
-                if let Some(bad) = o.only.iter().find(|p| !["train", "scaling", "sample", "tid"].contains(&p.as_str())) {
-                    return Err(format!("--only: unknown part {bad:?}; expected train, scaling, sample or tid"));
+                if let Some(bad) = o.only.iter().find(|p| !PARTS.contains(&p.as_str())) {
+                    return Err(format!("--only: unknown part {bad:?}; expected one of {}", PARTS.join(", ")));
                 }
             }
             "--torch" => o.torch = Some(v),
@@ -140,9 +151,7 @@ impl Config {
         let mut sizes = vec![3];
         sizes.extend(std::iter::repeat_n(self.width, self.depth));
         sizes.push(2);
-        let macs: Vec<f64> = sizes.windows(2).map(|w| (w[0] * w[1]) as f64).collect();
-        let total: f64 = 2.0 * macs.iter().sum::<f64>() + macs[1..].iter().sum::<f64>();
-        2.0 * self.batch as f64 * total
+        step_flops(&sizes, self.batch)
     }
 
     fn label(&self) -> String {
@@ -228,6 +237,15 @@ fn torch_gpu(py: &str, dir: &str, c: Config, steps: usize) -> Result<(f64, f64, 
     }
 }
 
+/// Floating-point operations of one training step of an MLP with layer widths `sizes` (input
+/// first): the forward product, the weight gradient, and the input gradient of every layer but
+/// the first (2 per multiply-add).
+fn step_flops(sizes: &[usize], batch: usize) -> f64 {
+    let macs: Vec<f64> = sizes.windows(2).map(|w| (w[0] * w[1]) as f64).collect();
+    let total: f64 = 2.0 * macs.iter().sum::<f64>() + macs[1..].iter().sum::<f64>();
+    2.0 * batch as f64 * total
+}
+
 fn gflops(c: Config, ms: f64) -> f64 {
     c.flops() / (ms * 1e6)
 }
@@ -280,6 +298,154 @@ fn train_rows(o: &Opts, configs: &[Config]) {
             }
         }
     }
+}
+
+/// Milliseconds per call of `f`, timed over at least `budget_s` seconds.
+fn ms_per_call(budget_s: f64, mut f: impl FnMut()) -> f64 {
+    let (t, mut n) = (Instant::now(), 0);
+    while n == 0 || t.elapsed().as_secs_f64() < budget_s {
+        f();
+        n += 1;
+    }
+    1000.0 * t.elapsed().as_secs_f64() / n as f64
+}
+
+/// The middle of a list and its range, as "m (lo-hi)".
+fn spread(mut v: Vec<f64>, digits: usize) -> (f64, String) {
+    v.sort_by(f64::total_cmp);
+    let m = v[v.len() / 2];
+    (m, format!("{m:.digits$} ({:.digits$}-{:.digits$})", v[0], v[v.len() - 1]))
+}
+
+/// Many nets at once on the CPU engine (issue 43): how much one pass over a study's nets per
+/// training step could gain at most, on this core. Such a pass cannot cut a FLOP (the nets have
+/// their own weights and batches, so the products stay one per net), only the per-net overhead
+/// around the products; so the study's training can get no faster than all its FLOPs run at the
+/// peak of a plain SGEMM on the same core. Measured, in 5 rounds that each time everything once
+/// (so that a round's figures share the machine's load): the CPU engine, one thread (a study runs
+/// one net per core), ms per step of each cell of the quick Fig. 7 study; matrixmultiply's SGEMM
+/// on the widest net's hidden product. Printed: each figure and the bound, as the middle round's
+/// with the range over the rounds.
+fn many_nets(o: &Opts) -> Result<(), String> {
+    use crate::nn::gemm::{gemm, View};
+    use crate::spec::presets::{preset, Size};
+    use crate::study::{self, Axis};
+    const ROUNDS: usize = 5;
+    let p = preset("fig7-seesaw").ok_or("no fig7-seesaw preset")?;
+    let plan = p
+        .resolve(Size::Quick)
+        .and_then(|r| {
+            let axes = r.vary.iter().map(|a| Axis::parse(a)).collect::<Result<Vec<_>, _>>()?;
+            study::plan(&p.spec(Size::Quick)?, axes, r.seeds.unwrap_or(3))
+        })
+        .map_err(|e| format!("the quick fig7-seesaw study: {e}"))?;
+    say!(
+        "\n== many nets at once (issue 43): the quick Fig. 7 study's {} nets on the CPU engine, 1 thread, {ROUNDS} rounds of >= {:.2} s per figure",
+        plan.runs.len(),
+        o.budget_s()
+    );
+    parallel::set_threads(1);
+    // Each cell once (its seeds train the same shape for as long), on its first seed's data.
+    struct Cell {
+        cell: usize,
+        label: String,
+        flops: f64,
+        engine: CpuEngine,
+        ms: Vec<f64>,
+    }
+    let mut cells: Vec<Cell> = plan
+        .runs
+        .iter()
+        .filter(|r| r.seed_index == 0)
+        .map(|run| {
+            let spec = &run.spec;
+            let net = experiment::train::build_net(spec);
+            let flops = step_flops(&net.main().sizes, spec.training.batch);
+            let (lo, hi) = spec.nets()[0];
+            let times = TimeRange { lo: lo as f32, hi: hi as f32, dist: spec.training.t_dist };
+            let mut engine = CpuEngine::new(net, Arc::new(spec.data(spec.data_size())), spec.training.batch, spec.training.lr, times, spec.seed);
+            engine.step(); // warm-up
+            let settings = run.settings.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+            let nets = plan.runs.iter().filter(|r| r.cell == run.cell).count();
+            Cell { cell: run.cell, label: format!("{settings:<22} {nets:>2} nets x {} steps", spec.training.iters), flops, engine, ms: Vec::new() }
+        })
+        .collect();
+    // The SGEMM: the widest net's hidden product (batch x width by width x width), and the same
+    // with the batches of 8 nets stacked (the most rows a pass over 8 nets could hand it).
+    let (width, batch) = plan.runs.iter().map(|r| (r.spec.model.width, r.spec.training.batch)).max().unwrap_or((1, 1));
+    struct Product {
+        m: usize,
+        a: Vec<f32>,
+        b: Vec<f32>,
+        c: Vec<f32>,
+        gflops: Vec<f64>,
+    }
+    let (k, n) = (width, width);
+    let mut products: Vec<Product> = [batch, 8 * batch]
+        .into_iter()
+        .map(|m| Product {
+            m,
+            a: (0..m * k).map(|i| ((i % 7) as f32 - 3.0) * 0.1).collect(),
+            b: (0..k * n).map(|i| ((i % 5) as f32 - 2.0) * 0.1).collect(),
+            c: vec![0.0; m * n],
+            gflops: Vec::new(),
+        })
+        .collect();
+    let mut bounds = Vec::new();
+    let (mut now_s, mut floor_s) = (Vec::new(), Vec::new());
+    let flops: f64 = plan.runs.iter().map(|r| r.spec.training.iters as f64 * cells.iter().find(|c| c.cell == r.cell).map_or(0.0, |c| c.flops)).sum();
+    for _ in 0..ROUNDS {
+        for c in cells.iter_mut() {
+            c.ms.push(ms_per_call(o.budget_s(), || {
+                c.engine.step();
+            }));
+        }
+        let mut peak = 0.0f64;
+        for p in products.iter_mut() {
+            let m = p.m;
+            let ms = ms_per_call(o.budget_s(), || gemm(1.0, View::row_major(&p.a, m, k), View::row_major(&p.b, k, n), 0.0, &mut p.c));
+            p.gflops.push(2.0 * (m * k * n) as f64 / (ms * 1e6));
+            peak = peak.max(*p.gflops.last().unwrap());
+        }
+        // Core-seconds of the study's training this round: now (each run's steps at its cell's
+        // time per step) and at the round's best SGEMM rate.
+        let now: f64 = plan
+            .runs
+            .iter()
+            .map(|r| r.spec.training.iters as f64 * cells.iter().find(|c| c.cell == r.cell).map_or(0.0, |c| *c.ms.last().unwrap()) / 1000.0)
+            .sum();
+        let floor = flops / (peak * 1e9);
+        bounds.push(now / floor);
+        now_s.push(now);
+        floor_s.push(floor);
+    }
+    parallel::set_threads(0);
+    for c in &cells {
+        let (m, text) = spread(c.ms.clone(), 3);
+        say!("  {}: {text} ms/step  {:6.1} GFLOP/s  ({:.1} MFLOP/step)", c.label, c.flops / (m * 1e6), c.flops / 1e6);
+    }
+    for p in &products {
+        say!("  sgemm {}x{k} . {k}x{n} (matrixmultiply, 1 thread): {} GFLOP/s", p.m, spread(p.gflops.clone(), 1).1);
+    }
+    say!(
+        "  the study's training: {:.1} TFLOP; {} core-seconds on the CPU engine, {} at the round's best sgemm rate",
+        flops / 1e12,
+        spread(now_s, 1).1,
+        spread(floor_s, 1).1
+    );
+    let (bound, text) = spread(bounds.clone(), 2);
+    let highest = bounds.iter().cloned().fold(0.0, f64::max);
+    say!(
+        "  one pass over many nets per step could make it at most {text}x faster (the goal is 2x): {}",
+        if highest < 2.0 {
+            "out of reach on this CPU in every round"
+        } else if bound < 2.0 {
+            "out of reach in the middle round, not in every round (a noisy machine: run it again)"
+        } else {
+            "not ruled out by this bound"
+        }
+    );
+    Ok(())
 }
 
 pub fn main(args: &[String]) -> Result<(), String> {
@@ -364,5 +530,39 @@ pub fn main(args: &[String]) -> Result<(), String> {
             );
         }
     }
+    if part("nets") {
+        many_nets(&o)?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn only_names_the_parts_and_refuses_others() {
+        let o = parse(&args(&["--only", "nets,tid"])).unwrap().unwrap();
+        assert_eq!(o.only, ["nets", "tid"]);
+        assert_eq!(parse(&args(&[])).unwrap().unwrap().only, PARTS);
+        let e = parse(&args(&["--only", "train,gpus"])).err().unwrap();
+        assert!(e.contains("--only") && e.contains("\"gpus\"") && e.contains("nets"), "{e}");
+        assert_eq!(parse(&args(&["--steps", "10"])).unwrap().unwrap().budget_s(), 0.05);
+        assert_eq!(parse(&args(&["--steps=2000"])).unwrap().unwrap().budget_s(), 2.0);
+    }
+
+    /// One training step's FLOPs: 2 x batch x (2 x every layer's multiply-adds + those of every
+    /// layer but the first), the count the GFLOP/s of every part divide by.
+    #[test]
+    fn step_flops_counts_forward_weight_and_input_gradients() {
+        // [x, t] -> 2 x 400 -> 1 at batch 500: layers of 800, 160000 and 400 multiply-adds.
+        let macs = [800.0, 160_000.0, 400.0];
+        let want = 2.0 * 500.0 * (2.0 * (macs[0] + macs[1] + macs[2]) + macs[1] + macs[2]);
+        assert_eq!(step_flops(&[2, 400, 400, 1], 500), want);
+        assert_eq!(Config { width: 100, depth: 3, batch: 2000 }.flops(), step_flops(&[3, 100, 100, 100, 2], 2000));
+    }
 }
