@@ -6,7 +6,7 @@
 use std::process::Command;
 
 mod common;
-use common::lab;
+use common::{lab, lab_ok};
 
 #[test]
 fn tid_subcommand_checks_its_inputs() {
@@ -135,4 +135,25 @@ fn the_cli_reference_is_the_help_of_today() {
     }
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(have == want, "docs/cli-reference.md is stale: COLLAPSE_LAB_WRITE_DOCS=1 cargo test --test cli the_cli_reference");
+}
+
+/// `bench --only nets` measures what one pass over many nets could gain on the CPU engine
+/// (issue 43): every cell of the quick Fig. 7 study timed, the SGEMM of its widest net, and the
+/// bound computed from them (a figure, not asserted: the machine is noisy); a part it does not
+/// know is refused by name.
+#[test]
+fn bench_nets_prints_each_cell_and_the_bound() {
+    let out = lab_ok(&["bench", "--only", "nets", "--steps", "1"]);
+    for cell in ["fixed-t=none width=10 ", "fixed-t=1 width=100 ", "fixed-t=1 width=400 "] {
+        let line = out.lines().find(|l| l.contains(cell)).unwrap_or_else(|| panic!("no {cell:?} in:\n{out}"));
+        assert!(line.contains("3 nets x 6000 steps") && line.contains("ms/step") && line.contains("GFLOP/s"), "{line}");
+    }
+    assert_eq!(out.lines().filter(|l| l.contains("sgemm") && l.contains("x400 . 400x400")).count(), 2, "{out}");
+    let line = out.lines().find(|l| l.contains("could make it at most")).unwrap_or_else(|| panic!("no bound in:\n{out}"));
+    let bound: f64 = line.split("at most ").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+    assert!(bound.is_finite() && bound > 0.0, "{line}");
+    assert!(line.contains("the goal is 2x"), "{line}");
+    let (code, _, err) = lab(&["bench", "--only", "nets,gpus"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--only") && err.contains("\"gpus\""), "{err}");
 }
