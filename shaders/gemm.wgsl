@@ -6,9 +6,11 @@
 //   linear_forward  z = a_in W^T + b, a_out = act(z)          (A = a_in, B = W^T)
 //   input_grad      dL/dz_prev = (dz W) * act'(z_prev)        (A = dz, B = W)
 //   weight_grad     dW, db over one slice of the batch        (A = dz^T, B = [a_in, 1])
-// The weight gradient is split over the batch: workgroup z sums rows
-// [z k_chunk, (z + 1) k_chunk) into its own copy of the gradient, and Adam adds the copies, so
-// no invocation loops over the whole batch and no atomics are needed.
+// The weight gradient is split over the batch: slice c sums rows [c k_chunk, (c + 1) k_chunk)
+// into its own copy of the gradient, and Adam adds the copies, so no invocation loops over the
+// whole batch and no atomics are needed. Several nets of one shape share a dispatch: workgroup z
+// is net z / chunks, slice z % chunks, and net i's A, B and C start a_net, b_net, c_net floats
+// after net 0's (a net's bias lives where its B or C does, per epilogue).
 // Accumulators are vec4s, never arrays indexed at run time (which compilers may place in slow
 // local memory), and the tiles are read as vec4s: an invocation's rows (and columns) are four
 // consecutive ones. Each slice row of a tile is padded by one vec4, so that an operand stored
@@ -20,6 +22,7 @@ struct Gemm {
   a_off: u32, a_sm: u32, a_sk: u32, act: u32,
   b_off: u32, b_sk: u32, b_sn: u32, bias_off: u32,
   c_off: u32, c_sm: u32, c_chunk: u32, n_real: u32,
+  chunks: u32, a_net: u32, b_net: u32, c_net: u32,
 }
 
 @group(0) @binding(0) var<uniform> g: Gemm;
@@ -38,7 +41,16 @@ const ROW4: u32 = 17u;
 var<workgroup> a_tile: array<vec4<f32>, 272>;
 var<workgroup> b_tile: array<vec4<f32>, 272>;
 
-fn load_tiles(m0: u32, n0: u32, k0: u32, k_end: u32, lidx: u32) {
+// Net i of a dispatch: workgroup z / chunks; its slice of K: workgroup z % chunks.
+fn net_of(wg: vec3<u32>) -> u32 {
+  return wg.z / g.chunks;
+}
+
+fn slice_of(wg: vec3<u32>) -> u32 {
+  return wg.z % g.chunks;
+}
+
+fn load_tiles(m0: u32, n0: u32, k0: u32, k_end: u32, lidx: u32, a_base: u32, b_base: u32) {
   for (var e = 0u; e < 4u; e++) {
     let i = lidx + 256u * e;
     // Consecutive invocations walk each operand's contiguous dimension in memory.
@@ -47,7 +59,7 @@ fn load_tiles(m0: u32, n0: u32, k0: u32, k_end: u32, lidx: u32) {
     if (g.a_sk == 1u) { kk = i % TK; mm = i / TK; }
     var av = 0.0;
     if (m0 + mm < g.m && k0 + kk < k_end) {
-      av = a_buf[g.a_off + (m0 + mm) * g.a_sm + (k0 + kk) * g.a_sk];
+      av = a_buf[a_base + g.a_off + (m0 + mm) * g.a_sm + (k0 + kk) * g.a_sk];
     }
     let ai = kk * ROW + mm;
     a_tile[ai / 4u][ai % 4u] = av;
@@ -59,7 +71,7 @@ fn load_tiles(m0: u32, n0: u32, k0: u32, k_end: u32, lidx: u32) {
     if (gn < g.n && k0 + kb < k_end) {
       bv = 1.0; // the virtual column of ones that turns dW's product into db
       if (gn < g.n_real) {
-        bv = b_buf[g.b_off + (k0 + kb) * g.b_sk + gn * g.b_sn];
+        bv = b_buf[b_base + g.b_off + (k0 + kb) * g.b_sk + gn * g.b_sn];
       }
     }
     let bi = kb * ROW + nn;
@@ -92,10 +104,11 @@ fn value(c: Block, i: u32, j: u32) -> f32 {
 
 fn tile_product(wg: vec3<u32>, lid: vec3<u32>, lidx: u32) -> Block {
   var c: Block;
-  let k_begin = wg.z * g.k_chunk;
+  let net = net_of(wg);
+  let k_begin = slice_of(wg) * g.k_chunk;
   let k_end = min(g.k, k_begin + g.k_chunk);
   for (var k0 = k_begin; k0 < k_end; k0 += TK) {
-    load_tiles(wg.y * TM, wg.x * TM, k0, k_end, lidx);
+    load_tiles(wg.y * TM, wg.x * TM, k0, k_end, lidx, net * g.a_net, net * g.b_net);
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
       let a = a_tile[kk * ROW4 + lid.y];

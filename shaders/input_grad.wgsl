@@ -13,7 +13,7 @@ fn input_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id
     for (var j = 0u; j < R; j++) {
       let col = wg.x * TM + col_in_tile(lid.x, j);
       if (row < g.m && col < g.n) {
-        let o = row * g.c_sm + col;
+        let o = net_of(wg) * g.c_net + row * g.c_sm + col;
         c_buf[g.c_off + o] = value(c, i, j) * activate_grad(z_prev[o], a_prev[o], g.act);
       }
     }

@@ -1,11 +1,11 @@
-// Epilogue of the weight-gradient product (after gemm.wgsl): workgroup z's slice of the batch,
-// written to copy z of the gradient (columns < n_real are W's, the last one is b's).
+// Epilogue of the weight-gradient product (after gemm.wgsl): slice c of the batch, written to
+// copy c of the net's gradient (columns < n_real are W's, the last one is b's).
 
 @compute @workgroup_size(16, 16)
 fn weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
                @builtin(local_invocation_index) lidx: u32) {
   let c = tile_product(wg, lid, lidx);
-  let copy = wg.z * g.c_chunk;
+  let copy = net_of(wg) * g.c_net + slice_of(wg) * g.c_chunk;
   for (var i = 0u; i < R; i++) {
     let row = wg.y * TM + row_in_tile(lid.y, i);
     for (var j = 0u; j < R; j++) {

@@ -429,3 +429,56 @@ fn nets_trained_side_by_side_on_the_gpu_equal_nets_trained_alone() {
     assert!(many.submissions * 2 < one.submissions, "submissions: {} side by side against {} alone", many.submissions, one.submissions);
     assert!(many.readbacks < one.readbacks, "readbacks: {} side by side against {} alone", many.readbacks, one.readbacks);
 }
+
+/// Nets of one shape in one engine (`GpuEngine::new_many`): every kernel serves all of them in
+/// one dispatch, and each is the net trained alone from its setup, bit for bit: three nets with
+/// their own data sets, seeds, learning rates and time ranges (one at a fixed t), plain and with
+/// the learned skip's coefficient nets, over more steps than one submission holds, a batch
+/// that gives several gradient copies, and one net that diverges while the others go on.
+#[test]
+fn nets_in_one_dispatch_equal_nets_trained_alone() {
+    use collapse_lab::engine::gpu::NetSetup;
+    let ctx = context();
+    let data: Vec<Points> = (0..3).map(|k| Dataset::Mog.generate(3000, k, 2)).collect();
+    let setups = [
+        NetSetup { data: &data[0], lr: 5e-3, times: TimeRange::default(), seed: 1 },
+        NetSetup { data: &data[1], lr: 2e-3, times: TimeRange::uniform(1.0, 1.0), seed: 2 },
+        NetSetup { data: &data[2], lr: 1e-2, times: TimeRange::uniform(1e-3, 0.6), seed: (7u64 << 32) | 3 },
+    ];
+    for n in [net(2, 2, 24, Activation::Tanh), skip_net(2, 2, 24, Activation::Silu, Parameterization::SkipLearned)] {
+        let (batch, steps) = (300, 70);
+        let before = ctx.counts();
+        let mut many = GpuEngine::new_many(ctx.clone(), n.clone(), &setups, batch).unwrap();
+        assert_eq!(many.nets(), 3);
+        let together = block_on(GpuEngine::train_steps_together(&mut [&mut many], steps)).unwrap();
+        let params = block_on(GpuEngine::params_together(&[&mut many])).unwrap();
+        let shared = ctx.counts().since(&before);
+        for (i, s) in setups.iter().enumerate() {
+            let before = ctx.counts();
+            let mut alone = GpuEngine::new(ctx.clone(), n.clone(), s.data, batch, s.lr, s.times, s.seed).unwrap();
+            let loss = block_on(alone.train_steps(steps)).unwrap();
+            let own = ctx.counts().since(&before);
+            assert_eq!(together[i].as_ref().unwrap().to_bits(), loss.to_bits(), "net {i}: mean loss");
+            assert_eq!(params[i], block_on(alone.params()).unwrap(), "net {i}: parameters");
+            // One dispatch serves the three nets: as many dispatches as one net alone.
+            assert_eq!(shared.dispatches, own.dispatches, "net {i}: dispatches");
+        }
+    }
+    // One net diverges (its data holds a NaN): its error is its own, the others train on.
+    let mut bad = data[1].clone();
+    bad.data[0] = f32::NAN;
+    let mut setups_bad = setups;
+    setups_bad[1].data = &bad;
+    let n = net(2, 2, 24, Activation::Tanh);
+    let mut many = GpuEngine::new_many(ctx.clone(), n.clone(), &setups_bad, 3000).unwrap();
+    let got = block_on(GpuEngine::train_steps_together(&mut [&mut many], 20)).unwrap();
+    assert!(matches!(got[1], Err(EngineError::Diverged { .. })), "{:?}", got[1]);
+    let mut alone = GpuEngine::new(ctx.clone(), n, setups[2].data, 3000, setups[2].lr, setups[2].times, setups[2].seed).unwrap();
+    assert_eq!(got[2].as_ref().unwrap().to_bits(), block_on(alone.train_steps(20)).unwrap().to_bits());
+    // Nets of one dispatch need data sets of one size and one law of t.
+    let small = Dataset::Mog.generate(100, 0, 2);
+    let mut mixed = setups;
+    mixed[0].data = &small;
+    let e = GpuEngine::new_many(ctx.clone(), net(2, 1, 8, Activation::Tanh), &mixed, 100).err().unwrap();
+    assert!(e.contains("one size"), "{e}");
+}

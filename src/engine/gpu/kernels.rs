@@ -16,6 +16,7 @@ pub fn constants() -> String {
     s += &format!("const EDM_SIGMA_MIN = {:?};\nconst EDM_SIGMA_MAX = {:?};\nconst EDM_RHO = {:?};\n", EDM_SIGMA.0, EDM_SIGMA.1, EDM_RHO);
     let p = crate::diffusion::EDM_P;
     s += &format!("const EDM_P_MEAN = {:?};\nconst EDM_P_STD = {:?};\n", p.0, p.1);
+    s += &format!("const NET_WORDS = {}u;\nconst STATE_WORDS = {}u;\n", super::NET_WORDS, super::STATE_WORDS);
     for k in ProcessKind::ALL {
         s += &format!("const PROCESS_{} = {}u;\n", k.name().replace('-', "_").to_uppercase(), k.code());
     }
@@ -82,7 +83,9 @@ impl Kernels {
 }
 
 /// The uniform of one tiled product (the `Gemm` struct of `gemm.wgsl`): C (m x n) = A (m x k)
-/// B (k x n), with A(i, l) at `a.0 + i a.1 + l a.2` and B(l, j) at `b.0 + l b.1 + j b.2`.
+/// B (k x n), with A(i, l) at `a.0 + i a.1 + l a.2` and B(l, j) at `b.0 + l b.1 + j b.2`, for
+/// each of `nets` nets of one shape, net i's A, B and C `net.0`, `net.1`, `net.2` floats after
+/// net 0's.
 #[derive(Clone, Copy, Default)]
 pub struct Gemm {
     pub m: u32,
@@ -97,6 +100,8 @@ pub struct Gemm {
     pub c_sm: u32,
     pub c_chunk: u32,
     pub n_real: u32,
+    pub nets: u32,
+    pub net: (u32, u32, u32),
 }
 
 
@@ -104,20 +109,21 @@ pub struct Gemm {
 pub const TILE: usize = 64;
 
 impl Gemm {
-    pub fn words(&self) -> [u32; 16] {
+    pub fn words(&self) -> [u32; 20] {
         [
             self.m, self.n, self.k, self.k_chunk, self.a.0, self.a.1, self.a.2, self.act, self.b.0, self.b.1, self.b.2,
-            self.bias_off, self.c_off, self.c_sm, self.c_chunk, self.n_real,
+            self.bias_off, self.c_off, self.c_sm, self.c_chunk, self.n_real, self.chunks(), self.net.0, self.net.1, self.net.2,
         ]
     }
 
-    /// Workgroups: tiles of n, tiles of m, slices of k.
+    /// Slices of k.
+    fn chunks(&self) -> u32 {
+        (self.k as usize).div_ceil(self.k_chunk.max(1) as usize) as u32
+    }
+
+    /// Workgroups: tiles of n, tiles of m, slices of k times nets.
     pub fn groups(&self) -> (u32, u32, u32) {
-        (
-            (self.n as usize).div_ceil(TILE) as u32,
-            (self.m as usize).div_ceil(TILE) as u32,
-            (self.k as usize).div_ceil(self.k_chunk.max(1) as usize) as u32,
-        )
+        ((self.n as usize).div_ceil(TILE) as u32, (self.m as usize).div_ceil(TILE) as u32, self.chunks() * self.nets.max(1))
     }
 }
 

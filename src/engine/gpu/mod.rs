@@ -24,6 +24,21 @@ use wgpu::util::DeviceExt;
 pub const LOSS_SLOTS: usize = super::LOSS_READBACK_STEPS as usize;
 /// Steps encoded into one command buffer.
 const STEPS_PER_SUBMIT: usize = 64;
+/// Words per net of the kernels' `nets` buffer: seed (low, high), t_lo, t_hi, learning rate,
+/// three spare.
+pub const NET_WORDS: usize = 8;
+/// Words per net of the kernels' `state` buffer: the step counter, three spare.
+pub const STATE_WORDS: usize = 4;
+
+/// What one net of an engine trains on: its data set, learning rate, time range and seed. The
+/// nets of one engine share everything else (architecture, batch, process, target).
+#[derive(Clone, Copy)]
+pub struct NetSetup<'a> {
+    pub data: &'a Points,
+    pub lr: f32,
+    pub times: TimeRange,
+    pub seed: u64,
+}
 
 /// A device and queue, with what the lab knows about the adapter and any fault it reported.
 #[derive(Clone)]
@@ -178,6 +193,9 @@ pub struct GpuEngine {
     net: ScoreNet,
     kernels: Kernels,
     batch: usize,
+    /// Nets of this one shape trained side by side, every kernel serving all of them in one
+    /// dispatch (their buffers one after another in each buffer).
+    nets: usize,
     n_params: usize,
     layers: Vec<Layer>,
     params: wgpu::Buffer,
@@ -242,10 +260,13 @@ const COPIES_BUDGET: usize = 64 << 20;
 /// Where one MLP reads its input and writes its output on the GPU: the input's rows start at
 /// `in_off` and are `in_stride` apart (the coefficient nets read t, the last column of [x_t, t]);
 /// the last layer writes z, a and reads its dL/dz at `out_off` of the three output buffers.
+/// Net i's input and output start `in_net` and `out_net` floats after net 0's.
 struct MlpIo<'a> {
     input: &'a wgpu::Buffer,
     in_off: u32,
     in_stride: u32,
+    in_net: u32,
+    out_net: u32,
     out_z: &'a wgpu::Buffer,
     out_a: &'a wgpu::Buffer,
     out_g: &'a wgpu::Buffer,
@@ -261,6 +282,9 @@ struct Shared<'a> {
     batch: u32,
     n_params: u32,
     k_chunk: u32,
+    nets: u32,
+    /// Floats of one net's gradient copies.
+    partial_net: u32,
 }
 
 /// The products of one MLP (hidden buffers allocated here), forward and backward.
@@ -271,7 +295,7 @@ fn build_mlp(sh: &Shared, mlp: &Mlp, io: MlpIo) -> Vec<Layer> {
     let act = act_code(mlp.activation);
     // Hidden layer l's output: z[l], a[l], and its dL/dz g[l] (l < n_layers - 1).
     let hidden = |what: &str| -> Vec<wgpu::Buffer> {
-        (0..n_layers - 1).map(|l| storage(device, what, rows as usize * sizes[l + 1])).collect()
+        (0..n_layers - 1).map(|l| storage(device, what, sh.nets as usize * rows as usize * sizes[l + 1])).collect()
     };
     let (z, a, g) = (hidden("pre-activation"), hidden("activation"), hidden("gradient"));
     let mut layers = Vec::new();
@@ -280,8 +304,9 @@ fn build_mlp(sh: &Shared, mlp: &Mlp, io: MlpIo) -> Vec<Layer> {
         let (w, b) = mlp.layer_offsets(l);
         let (w, b) = (w as u32, b as u32);
         let (n_in, n_out) = (sizes[l] as u32, sizes[l + 1] as u32);
-        let (input, in_off, in_stride) = if l == 0 { (io.input, io.in_off, io.in_stride) } else { (&a[l - 1], 0, n_in) };
-        let (oz, oa, og, out_off) = if last { (io.out_z, io.out_a, io.out_g, io.out_off) } else { (&z[l], &a[l], &g[l], 0) };
+        let (input, in_off, in_stride, in_net) = if l == 0 { (io.input, io.in_off, io.in_stride, io.in_net) } else { (&a[l - 1], 0, n_in, rows * n_in) };
+        let (oz, oa, og, out_off, out_net) = if last { (io.out_z, io.out_a, io.out_g, io.out_off, io.out_net) } else { (&z[l], &a[l], &g[l], 0, rows * n_out) };
+        let nets = sh.nets;
         let fwd = Gemm {
             m: rows,
             n: n_out,
@@ -295,6 +320,8 @@ fn build_mlp(sh: &Shared, mlp: &Mlp, io: MlpIo) -> Vec<Layer> {
             c_sm: n_out,
             c_chunk: 0,
             n_real: n_out,
+            nets,
+            net: (in_net, sh.n_params, out_net),
         };
         let wgrad = Gemm {
             m: n_out,
@@ -309,6 +336,8 @@ fn build_mlp(sh: &Shared, mlp: &Mlp, io: MlpIo) -> Vec<Layer> {
             c_sm: n_in,
             c_chunk: sh.n_params,
             n_real: n_in,
+            nets,
+            net: (out_net, in_net, sh.partial_net),
         };
         let igrad = Gemm {
             m: rows,
@@ -323,6 +352,8 @@ fn build_mlp(sh: &Shared, mlp: &Mlp, io: MlpIo) -> Vec<Layer> {
             c_sm: n_in,
             c_chunk: 0,
             n_real: n_in,
+            nets,
+            net: (out_net, sh.n_params, rows * n_in),
         };
         layers.push(Layer {
             forward: Product::new(device, &k.forward, &fwd, &[input, sh.params, oz, oa]),
@@ -346,40 +377,75 @@ impl GpuEngine {
         times: TimeRange,
         seed: u64,
     ) -> Result<GpuEngine, String> {
+        Self::new_many(ctx, net, &[NetSetup { data, lr, times, seed }], batch)
+    }
+
+    /// Several nets of one shape (`net`, `batch`), each with its own data set of one size,
+    /// learning rate, time range and seed, trained side by side: every kernel of a step serves
+    /// all of them in one dispatch, and each net is the net [`GpuEngine::new`] trains from its
+    /// setup, bit for bit (each net's numbers go through the same operations in the same order).
+    pub fn new_many(ctx: GpuContext, net: ScoreNet, setups: &[NetSetup], batch: usize) -> Result<GpuEngine, String> {
+        let nets = setups.len();
+        let Some(first) = setups.first() else { return Err("no nets to train".into()) };
+        let n_data = first.data.len();
+        if setups.iter().any(|s| s.data.len() != n_data || s.data.dim != first.data.dim) {
+            return Err("the nets trained in one dispatch need data sets of one size".into());
+        }
+        if setups.iter().any(|s| s.times.dist != first.times.dist) {
+            return Err("the nets trained in one dispatch need one law of t".into());
+        }
         let max = ctx.device.limits().max_storage_buffer_binding_size as usize;
         let widest = net.main().sizes.iter().max().copied().unwrap_or(1);
         let n_params = net.n_params();
-        if data.data.len() * 4 > max || batch * widest * 4 > max || n_params * 4 > max {
+        if nets * first.data.data.len() * 4 > max || nets * batch * widest * 4 > max || nets * n_params * 4 > max {
             return Err(format!("the data set, batch or net exceeds this GPU's largest buffer ({} MB)", max >> 20));
         }
         let device = &ctx.device;
         let kernels = Kernels::new(device);
         let d = net.dim();
+        // Each net's copies are those it has alone (so its sums are too), if they fit.
         let copies = gradient_copies(batch, n_params, COPIES_BUDGET.min(max));
-        let init = net.init_params(&mut rng::stream(seed, Stream::Init, 0));
+        if nets * copies * n_params * 4 > max {
+            return Err(format!("{nets} nets' gradient copies exceed this GPU's largest buffer ({} MB)", max >> 20));
+        }
+        let init: Vec<f32> = setups.iter().flat_map(|s| net.init_params(&mut rng::stream(s.seed, Stream::Init, 0))).collect();
         let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("params"),
             contents: &bytes_of(&init),
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
         });
-        let partial = storage(device, "gradient copies", copies * n_params);
-        let grads = storage(device, "grads", n_params);
-        let m = storage(device, "adam m", n_params);
-        let v = storage(device, "adam v", n_params);
-        let state = storage(device, "state", 4);
-        let losses = storage(device, "losses", LOSS_SLOTS);
+        let partial = storage(device, "gradient copies", nets * copies * n_params);
+        let grads = storage(device, "grads", nets * n_params);
+        let m = storage(device, "adam m", nets * n_params);
+        let v = storage(device, "adam v", nets * n_params);
+        let state = storage(device, "state", nets * STATE_WORDS);
+        let losses = storage(device, "losses", nets * LOSS_SLOTS);
+        let all_data: Vec<f32> = setups.iter().flat_map(|s| s.data.data.iter().copied()).collect();
         let data_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("data"),
-            contents: &bytes_of(&data.data),
+            contents: &bytes_of(&all_data),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        let per_net: Vec<u32> = setups
+            .iter()
+            .flat_map(|s| [s.seed as u32, (s.seed >> 32) as u32, s.times.lo.to_bits(), s.times.hi.to_bits(), s.lr.to_bits(), 0, 0, 0])
+            .collect();
+        debug_assert_eq!(per_net.len(), nets * NET_WORDS);
+        let nets_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("nets"),
+            contents: &per_net.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>(),
             usage: wgpu::BufferUsages::STORAGE,
         });
         // The main net reads [x_t, t] and writes N(x_t, t) (eps_hat itself under the plain
         // parameterisation); the learned skip's two coefficient nets read t and write c1, c2 to
-        // rows 0..batch and batch..2 batch of one buffer (the loss kernel's 8th binding).
-        let input = storage(device, "input", batch * (d + 1));
-        let (out_z, output, out_g) = (storage(device, "z", batch * d), storage(device, "eps_hat", batch * d), storage(device, "dL/dN", batch * d));
-        let (coef_z, coef, coef_g) = (storage(device, "coef z", 2 * batch), storage(device, "coef", 2 * batch), storage(device, "dL/dc", 2 * batch));
-        let eps_target = storage(device, "eps", batch * d);
+        // rows 0..batch and batch..2 batch of one buffer (the loss kernel's 8th binding). Each
+        // buffer holds every net's rows, net after net.
+        let input = storage(device, "input", nets * batch * (d + 1));
+        let (out_z, output, out_g) =
+            (storage(device, "z", nets * batch * d), storage(device, "eps_hat", nets * batch * d), storage(device, "dL/dN", nets * batch * d));
+        let (coef_z, coef, coef_g) =
+            (storage(device, "coef z", nets * 2 * batch), storage(device, "coef", nets * 2 * batch), storage(device, "dL/dc", nets * 2 * batch));
+        let eps_target = storage(device, "eps", nets * batch * d);
         let sh = Shared {
             device,
             kernels: &kernels,
@@ -388,16 +454,22 @@ impl GpuEngine {
             batch: batch as u32,
             n_params: n_params as u32,
             k_chunk: batch.div_ceil(copies) as u32,
+            nets: nets as u32,
+            partial_net: (copies * n_params) as u32,
         };
-        let main_io = MlpIo { input: &input, in_off: 0, in_stride: (d + 1) as u32, out_z: &out_z, out_a: &output, out_g: &out_g, out_off: 0 };
+        let (in_net, out_net) = ((batch * (d + 1)) as u32, (batch * d) as u32);
+        let main_io =
+            MlpIo { input: &input, in_off: 0, in_stride: (d + 1) as u32, in_net, out_net, out_z: &out_z, out_a: &output, out_g: &out_g, out_off: 0 };
         // The main net's layers, then each coefficient net's: each MLP's in order.
         let mut layers = build_mlp(&sh, net.main(), main_io);
-        if let Some(nets) = net.coef() {
-            for (i, mlp) in nets.iter().enumerate() {
+        if let Some(coef_nets) = net.coef() {
+            for (i, mlp) in coef_nets.iter().enumerate() {
                 let io = MlpIo {
                     input: &input,
                     in_off: d as u32,
                     in_stride: (d + 1) as u32,
+                    in_net,
+                    out_net: (2 * batch) as u32,
                     out_z: &coef_z,
                     out_a: &coef,
                     out_g: &coef_g,
@@ -416,16 +488,12 @@ impl GpuEngine {
             device,
             "batch",
             &[
-                data.len() as u32,
+                n_data as u32,
                 d as u32,
                 batch as u32,
-                seed as u32,
-                (seed >> 32) as u32,
                 process,
-                times.lo.to_bits(),
-                times.hi.to_bits(),
                 net.config.target.code(),
-                times.dist.code(),
+                first.times.dist.code(),
                 net.config.precond as u32,
                 net.config.sigma_data.to_bits(),
             ],
@@ -435,12 +503,12 @@ impl GpuEngine {
             "loss",
             &[batch as u32, d as u32, (1.0 / batch as f32).to_bits(), LOSS_SLOTS as u32, parameterization, process, 0, 0],
         );
-        let adam_cfg = uniform(device, "adam", &[n_params as u32, lr.to_bits(), copies as u32, 0]);
+        let adam_cfg = uniform(device, "adam", &[n_params as u32, nets as u32, copies as u32, 0]);
         let k = &kernels;
         Ok(GpuEngine {
-            draw: bind(device, &k.draw, &[&batch_cfg, &data_buf, &state, &input, &eps_target]),
+            draw: bind(device, &k.draw, &[&batch_cfg, &data_buf, &state, &input, &eps_target, &nets_buf]),
             loss: bind(device, &k.loss, &[&loss_cfg, &output, &eps_target, &out_g, &state, &losses, &input, &coef, &coef_g]),
-            adam: bind(device, &k.adam, &[&adam_cfg, &partial, &state, &params, &m, &v, &grads]),
+            adam: bind(device, &k.adam, &[&adam_cfg, &partial, &state, &params, &m, &v, &grads, &nets_buf]),
             input,
             output,
             coef,
@@ -448,6 +516,7 @@ impl GpuEngine {
             net,
             kernels,
             batch,
+            nets,
             n_params,
             layers,
             params,
@@ -458,6 +527,17 @@ impl GpuEngine {
             encode_s: 0.0,
             skip: if cfg!(target_arch = "wasm32") { 0 } else { skip_mask() },
         })
+    }
+
+    /// How many nets this engine trains side by side.
+    pub fn nets(&self) -> usize {
+        self.nets
+    }
+
+    /// The one net of an engine built by [`GpuEngine::new`] (what [`Engine`]'s methods and the
+    /// test hooks act on).
+    fn single(&self) {
+        assert_eq!(self.nets, 1, "this call acts on one net; the engine trains {}", self.nets);
     }
 
     fn encoder(&self) -> wgpu::CommandEncoder {
@@ -478,7 +558,7 @@ impl GpuEngine {
         if draw && on(0) {
             pass.set_pipeline(&k.draw);
             pass.set_bind_group(0, &self.draw, &[]);
-            self.ctx.dispatch(pass, groups(self.batch, 64), 1, 1);
+            self.ctx.dispatch(pass, groups(self.batch, 64), self.nets as u32, 1);
         }
         if on(1) {
             self.encode_forward(pass);
@@ -486,7 +566,7 @@ impl GpuEngine {
         if on(2) {
             pass.set_pipeline(&k.loss);
             pass.set_bind_group(0, &self.loss, &[]);
-            self.ctx.dispatch(pass, 1, 1, 1);
+            self.ctx.dispatch(pass, self.nets as u32, 1, 1);
         }
         for layer in self.layers.iter().rev() {
             if on(3) {
@@ -496,7 +576,7 @@ impl GpuEngine {
                 p.encode(&self.ctx, pass);
             }
         }
-        let (x, y) = groups2(self.n_params, 256);
+        let (x, y) = groups2(self.nets * self.n_params, 256);
         if on(5) {
             pass.set_pipeline(&k.adam);
             pass.set_bind_group(0, &self.adam, &[]);
@@ -504,10 +584,11 @@ impl GpuEngine {
         }
     }
 
-    /// Encodes `steps` steps (at most [`LOSS_SLOTS`]) in several submissions, then reads their
-    /// losses back once.
+    /// Encodes `steps` steps (at most [`LOSS_SLOTS`]) of a one-net engine in several
+    /// submissions, then reads their losses back once.
     async fn run_block(&mut self, steps: usize, draw: bool) -> Result<Vec<f32>, EngineError> {
-        Ok(Self::run_blocks_together(&mut [self], steps, draw).await?.pop().expect("one engine"))
+        self.single();
+        Ok(Self::run_blocks_together(&mut [self], steps, draw).await?.pop().expect("one net"))
     }
 
     /// [`GpuEngine::run_block`] for several engines on one device side by side: every engine's
@@ -515,7 +596,8 @@ impl GpuEngine {
     /// for all of them), and all their losses come back in one readback. Each engine runs the
     /// dispatches it runs alone, on its own buffers, so its nets and losses are those of
     /// training it alone, bit for bit; only how the work reaches the device changes. Each
-    /// engine's encoding time is its share of the group's.
+    /// engine's encoding time is its share of the group's. The losses: one list per net, the
+    /// nets of each engine in turn.
     async fn run_blocks_together(engines: &mut [&mut GpuEngine], steps: usize, draw: bool) -> Result<Vec<Vec<f32>>, EngineError> {
         assert!(steps <= LOSS_SLOTS);
         let Some(ctx) = engines.first().map(|e| e.ctx.clone()) else { return Ok(Vec::new()) };
@@ -547,41 +629,48 @@ impl GpuEngine {
                 charge(engines);
             } else {
                 charge(engines);
-                let ranges: Vec<(&wgpu::Buffer, u64, usize)> = engines.iter().map(|e| (&e.losses, 0, LOSS_SLOTS)).collect();
+                let ranges: Vec<(&wgpu::Buffer, u64, usize)> = engines.iter().map(|e| (&e.losses, 0, e.nets * LOSS_SLOTS)).collect();
                 let all = readback::read_many(&ctx, enc, &ranges).await?;
-                return Ok(engines
-                    .iter_mut()
-                    .zip(all)
-                    .map(|(e, all)| {
-                        let from = e.iter;
-                        e.iter += steps as u64;
-                        (0..steps as u64).map(|i| all[((from + i) % LOSS_SLOTS as u64) as usize]).collect()
-                    })
-                    .collect());
+                let mut out = Vec::new();
+                for (e, all) in engines.iter_mut().zip(all) {
+                    let from = e.iter;
+                    e.iter += steps as u64;
+                    for slots in all.chunks_exact(LOSS_SLOTS) {
+                        out.push((0..steps as u64).map(|i| slots[((from + i) % LOSS_SLOTS as u64) as usize]).collect());
+                    }
+                }
+                return Ok(out);
             }
         }
     }
 
     /// [`Engine::train_steps`] for several engines side by side ([`Self::run_blocks_together`]):
-    /// each engine's mean loss over the steps, or its divergence (an engine that diverged steps
-    /// no further; the others go on).
+    /// each net's mean loss over the steps, or its divergence, the nets of each engine in turn.
+    /// An engine whose nets have all diverged steps no further; the others go on (a diverged
+    /// net that shares its engine's dispatches with others is stepped on with them, its further
+    /// losses unread).
     pub async fn train_steps_together(engines: &mut [&mut GpuEngine], steps: u32) -> Result<Vec<Result<f32, EngineError>>, EngineError> {
         let mut left = steps as usize;
-        let mut sums = vec![Ok(0.0f64); engines.len()];
+        // The first net of each engine in the flat list.
+        let starts: Vec<usize> = engines.iter().scan(0, |at, e| Some(std::mem::replace(at, *at + e.nets))).collect();
+        let total: usize = engines.iter().map(|e| e.nets).sum();
+        let mut sums = vec![Ok(0.0f64); total];
         while left > 0 {
             let n = left.min(LOSS_SLOTS);
-            let idx: Vec<usize> = (0..engines.len()).filter(|&k| sums[k].is_ok()).collect();
+            let live = |k: usize, e: &GpuEngine, sums: &[Result<f64, EngineError>]| (starts[k]..starts[k] + e.nets).any(|j| sums[j].is_ok());
+            let idx: Vec<usize> = (0..engines.len()).filter(|&k| live(k, &*engines[k], &sums)).collect();
             if idx.is_empty() {
                 break;
             }
-            let start: Vec<u64> = idx.iter().map(|&k| engines[k].iter).collect();
-            let mut active: Vec<&mut GpuEngine> = engines.iter_mut().enumerate().filter(|(k, _)| sums[*k].is_ok()).map(|(_, e)| &mut **e).collect();
+            let nets: Vec<usize> = idx.iter().flat_map(|&k| starts[k]..starts[k] + engines[k].nets).collect();
+            let mut active: Vec<&mut GpuEngine> = engines.iter_mut().enumerate().filter(|(k, _)| idx.contains(k)).map(|(_, e)| &mut **e).collect();
+            let dim = active[0].net.dim();
+            let froms: Vec<u64> = active.iter().flat_map(|e| std::iter::repeat_n(e.iter, e.nets)).collect();
             let losses = Self::run_blocks_together(&mut active, n, true).await?;
-            for ((&k, l), from) in idx.iter().zip(&losses).zip(start) {
-                let dim = engines[k].net.dim();
-                if let Ok(sum) = &mut sums[k] {
+            for ((&j, l), from) in nets.iter().zip(&losses).zip(froms) {
+                if let Ok(sum) = &mut sums[j] {
                     match l.iter().position(|&x| super::diverged(x, dim)) {
-                        Some(i) => sums[k] = Err(EngineError::Diverged { iter: from + i as u64 + 1, loss: l[i] }),
+                        Some(i) => sums[j] = Err(EngineError::Diverged { iter: from + i as u64 + 1, loss: l[i] }),
                         None => *sum += l.iter().map(|&x| x as f64).sum::<f64>(),
                     }
                 }
@@ -591,10 +680,11 @@ impl GpuEngine {
         Ok(sums.into_iter().map(|s| s.map(|sum| (sum / steps.max(1) as f64) as f32)).collect())
     }
 
-    /// Every engine's parameters in one readback.
+    /// Every net's parameters in one readback, the nets of each engine in turn.
     pub async fn params_together(engines: &[&mut GpuEngine]) -> Result<Vec<Vec<f32>>, EngineError> {
         let Some(first) = engines.first() else { return Ok(Vec::new()) };
-        let ranges: Vec<(&wgpu::Buffer, u64, usize)> = engines.iter().map(|e| (&e.params, 0, e.n_params)).collect();
+        let ranges: Vec<(&wgpu::Buffer, u64, usize)> =
+            engines.iter().flat_map(|e| (0..e.nets).map(|i| (&e.params, (i * e.n_params * 4) as u64, e.n_params))).collect();
         readback::read_many(&first.ctx, first.encoder(), &ranges).await
     }
 
@@ -610,12 +700,14 @@ impl GpuEngine {
 
     /// The gradient of the last step (for tests).
     pub async fn grads(&self) -> Result<Vec<f32>, EngineError> {
+        self.single();
         read_f32(&self.ctx, self.encoder(), &self.grads, 0, self.n_params).await
     }
 
     /// Draws the batch of the current step without training on it and returns its input
     /// rows [x_t, t] and targets eps (for tests of the GPU batch sampler).
     pub async fn draw_batch(&mut self) -> Result<(Vec<f32>, Vec<f32>), EngineError> {
+        self.single();
         let mut enc = self.encoder();
         {
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("draw"), timestamp_writes: None });
@@ -644,10 +736,12 @@ impl Engine for GpuEngine {
     }
 
     async fn train_steps(&mut self, steps: u32) -> Result<f32, EngineError> {
-        Self::train_steps_together(&mut [self], steps).await?.pop().expect("one engine")
+        self.single();
+        Self::train_steps_together(&mut [self], steps).await?.pop().expect("one net")
     }
 
     async fn eps(&mut self, x: &[f32], t: f32) -> Result<Vec<f32>, EngineError> {
+        self.single();
         let d = self.net.dim();
         let mut out = Vec::with_capacity(x.len());
         for chunk in x.chunks(self.batch * d) {
@@ -690,10 +784,12 @@ impl Engine for GpuEngine {
     }
 
     async fn params(&mut self) -> Result<Vec<f32>, EngineError> {
+        self.single();
         read_f32(&self.ctx, self.encoder(), &self.params, 0, self.n_params).await
     }
 
     fn set_params(&mut self, params: &[f32]) {
+        self.single();
         assert_eq!(params.len(), self.n_params);
         self.ctx.write(&self.params, &bytes_of(params));
     }
