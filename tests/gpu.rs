@@ -380,7 +380,7 @@ use collapse_lab::spec::ExperimentSpec;
 /// nets each run trains alone, bit for bit. A study over widths and the two-model split (one
 /// net and two per run, 12 nets) on the GPU engine, jobs of up to 8 nets against each group
 /// alone: the same figures run by run; the runs trained together say so, with fewer
-/// submissions and readbacks per step of a net than alone.
+/// dispatches, submissions and readbacks per step of a net than alone.
 #[test]
 fn nets_trained_side_by_side_on_the_gpu_equal_nets_trained_alone() {
     use collapse_lab::experiment::Backend;
@@ -425,7 +425,8 @@ fn nets_trained_side_by_side_on_the_gpu_equal_nets_trained_alone() {
     }
     let (one, many) = (mid.since(&before), after.since(&mid));
     eprintln!("alone: {one:?}; side by side: {many:?}");
-    assert_eq!(one.dispatches, many.dispatches, "the same kernels run");
+    // The nets of one shape in a job share every dispatch of their training.
+    assert!(many.dispatches * 2 < one.dispatches, "dispatches: {} side by side against {} alone", many.dispatches, one.dispatches);
     assert!(many.submissions * 2 < one.submissions, "submissions: {} side by side against {} alone", many.submissions, one.submissions);
     assert!(many.readbacks < one.readbacks, "readbacks: {} side by side against {} alone", many.readbacks, one.readbacks);
 }

@@ -220,14 +220,16 @@ fn gpu_work(before: Option<GpuCounts>, after: Option<GpuCounts>, steps: u64, nee
 }
 
 /// [`train_with_checkpoints`] for several GPU engines on one device at once (the nets of a
-/// study's runs, issue 43): each report block of every net goes to the device in one submission
-/// per 64 steps for all of them and comes back in one loss readback, the checkpoints' parameters
-/// in one readback. Each engine runs the steps it runs alone, so its report holds the losses,
-/// iterations and snapshots of training it alone, bit for bit; its time is its share of the
-/// group's (the wall time over the nets) and its device work that of one net-step (the group's
-/// divided over the nets, `together` naming how many). An engine that diverges ends with its
-/// error and the others go on; a device error ends them all (the outer error). The callback
-/// sees the group's progress (the mean loss of the nets still training).
+/// study's runs, issue 43), each engine one net or several of one shape that share every
+/// dispatch ([`gpu::GpuEngine::new_many`]): each report block of every net goes to the device in
+/// one submission per 64 steps for all of them and comes back in one loss readback, the
+/// checkpoints' parameters in one readback. Each net runs the steps it runs alone, so its report
+/// holds the losses, iterations and snapshots of training it alone, bit for bit; its time is its
+/// share of the group's (the wall time over the nets) and its device work that of one net-step
+/// (the group's divided over the nets, `together` naming how many). The reports: one per net,
+/// the nets of each engine in turn. A net that diverges ends with its error and the others go
+/// on; a device error ends them all (the outer error). The callback sees the group's progress
+/// (the mean loss of the nets still training).
 pub async fn train_gpu_together(
     engines: &mut [gpu::GpuEngine],
     iters: u64,
@@ -236,25 +238,33 @@ pub async fn train_gpu_together(
     on_progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
 ) -> Result<Vec<Result<TrainReport, EngineError>>, EngineError> {
     let start = crate::clock::now_s();
-    let k = engines.len();
+    // Engine e trains nets starts[e] .. starts[e] + its nets of the flat list.
+    let starts: Vec<usize> = engines.iter().scan(0, |at, e| Some(std::mem::replace(at, *at + e.nets()))).collect();
+    let k: usize = engines.iter().map(|e| e.nets()).sum();
     let mut reports = vec![TrainReport::default(); k];
     let mut failed: Vec<Option<EngineError>> = vec![None; k];
     let counts_before = engines.first().and_then(|e| e.gpu_counts());
     let (mut done, mut needed) = (0u64, 0u64);
     while done < iters {
         let block = report_every.max(1).min(iters - done);
-        let idx: Vec<usize> = (0..k).filter(|&j| failed[j].is_none()).collect();
-        if idx.is_empty() {
+        // The engines with a net still training, and their nets.
+        let live: Vec<usize> = (0..engines.len()).filter(|&e| (starts[e]..starts[e] + engines[e].nets()).any(|j| failed[j].is_none())).collect();
+        if live.is_empty() {
             break;
         }
+        let nets: Vec<usize> = live.iter().flat_map(|&e| starts[e]..starts[e] + engines[e].nets()).collect();
         needed += block.div_ceil(LOSS_READBACK_STEPS);
-        let mut active: Vec<&mut gpu::GpuEngine> = engines.iter_mut().enumerate().filter(|(j, _)| failed[*j].is_none()).map(|(_, e)| e).collect();
+        let mut active: Vec<&mut gpu::GpuEngine> = engines.iter_mut().enumerate().filter(|(e, _)| live.contains(e)).map(|(_, e)| e).collect();
+        let dim = active[0].net().dim();
         let losses = gpu::GpuEngine::train_steps_together(&mut active, block as u32).await?;
         done += block;
         let mut sum = 0.0f64;
-        for (&j, l) in idx.iter().zip(losses) {
+        for (&j, l) in nets.iter().zip(losses) {
+            if failed[j].is_some() {
+                continue; // diverged earlier, stepped on beside the nets of its engine
+            }
             match l {
-                Ok(loss) if diverged(loss, active[0].net().dim()) => failed[j] = Some(EngineError::Diverged { iter: done, loss }),
+                Ok(loss) if diverged(loss, dim) => failed[j] = Some(EngineError::Diverged { iter: done, loss }),
                 Ok(loss) => {
                     reports[j].losses.push((done, loss));
                     sum += loss as f64;
@@ -263,10 +273,10 @@ pub async fn train_gpu_together(
             }
         }
         if checkpoints.contains(&done) {
-            let keep: Vec<usize> = (0..k).filter(|&j| failed[j].is_none()).collect();
-            let active: Vec<&mut gpu::GpuEngine> = engines.iter_mut().enumerate().filter(|(j, _)| failed[*j].is_none()).map(|(_, e)| e).collect();
-            for (&j, p) in keep.iter().zip(gpu::GpuEngine::params_together(&active).await?) {
-                reports[j].snapshots.push((done, p));
+            for (&j, p) in nets.iter().zip(gpu::GpuEngine::params_together(&active).await?) {
+                if failed[j].is_none() {
+                    reports[j].snapshots.push((done, p));
+                }
             }
             needed += 1;
         }

@@ -9,7 +9,7 @@ use super::result::{EngineChoice, NetTraining, Pretrained};
 use crate::spec::{ExperimentSpec, SpecError};
 use crate::clock::now_s;
 use crate::engine::cpu::TimeRange;
-use crate::engine::gpu::{GpuContext, GpuEngine};
+use crate::engine::gpu::{GpuContext, GpuEngine, NetSetup};
 use crate::engine::{self, CpuEngine, Engine, EngineError, Progress, TrainReport};
 use crate::nn::{ScoreNet, ScoreNetConfig};
 use crate::points::Points;
@@ -200,19 +200,43 @@ pub async fn train_models_together(
             message: format!("nets trained together share their length, report interval and checkpoints ({} against {})", s.training.iters, t.iters),
         }));
     }
-    // Engine j trains net owner[j].1 of spec owner[j].0.
-    let mut engines = Vec::new();
-    let mut owner = Vec::new();
+    // The nets of every spec; those of one shape (architecture, batch, law of t, data size)
+    // share one engine and so every dispatch, each with its own data, seed, rate and range.
+    struct Net<'a> {
+        spec: usize,
+        net: ScoreNet,
+        setup: NetSetup<'a>,
+    }
+    let mut groups: Vec<Vec<Net>> = Vec::new();
     for (k, spec) in specs.iter().enumerate() {
         for (i, &(lo, hi)) in spec.nets().iter().enumerate() {
             let times = TimeRange { lo: lo as f32, hi: hi as f32, dist: spec.training.t_dist };
-            let seed = rng::net_seed(spec.seed, i as u64);
-            let eng = GpuEngine::new(ctx.clone(), build_net(spec), &data[k], spec.training.batch, spec.training.lr, times, seed)
-                .map_err(|why| RunError::Engine(EngineError::Device(why)))?;
-            engines.push(eng);
-            owner.push(k);
+            let setup = NetSetup { data: &data[k], lr: spec.training.lr, times, seed: rng::net_seed(spec.seed, i as u64) };
+            let net = Net { spec: k, net: build_net(spec), setup };
+            let batch = |n: &Net| specs[n.spec].training.batch;
+            let same = |g: &&mut Vec<Net>| {
+                let h = &g[0];
+                h.net.config == net.net.config
+                    && batch(h) == batch(&net)
+                    && h.setup.times.dist == times.dist
+                    && (h.setup.data.len(), h.setup.data.dim) == (data[k].len(), data[k].dim)
+            };
+            match groups.iter_mut().find(same) {
+                Some(g) => g.push(net),
+                None => groups.push(vec![net]),
+            }
         }
     }
+    let mut engines = Vec::new();
+    for g in &groups {
+        let setups: Vec<NetSetup> = g.iter().map(|n| n.setup).collect();
+        let eng = GpuEngine::new_many(ctx.clone(), g[0].net.clone(), &setups, specs[g[0].spec].training.batch)
+            .map_err(|why| RunError::Engine(EngineError::Device(why)))?;
+        engines.push(eng);
+    }
+    // The flat list of nets, as the engines hold them: net j belongs to spec owner[j].
+    let owner: Vec<usize> = groups.iter().flatten().map(|n| n.spec).collect();
+    let shapes: Vec<ScoreNet> = groups.iter().flatten().map(|n| n.net.clone()).collect();
     phase(on_event, "training")?;
     let mut cb = |p: &Progress| on_event(Event::Training(p));
     let reports = engine::train_gpu_together(&mut engines, t.iters, t.report_every, &t.checkpoints, &mut cb).await.map_err(RunError::Engine)?;
@@ -220,10 +244,11 @@ pub async fn train_models_together(
         let refs: Vec<&mut GpuEngine> = engines.iter_mut().collect();
         GpuEngine::params_together(&refs).await.map_err(RunError::Engine)?
     };
+    let describe = engines[0].describe();
     let mut per_spec: Vec<Result<Vec<(TrainedNet, TrainReport, String)>, RunError>> = specs.iter().map(|_| Ok(Vec::new())).collect();
-    for (((eng, report), p), &k) in engines.iter().zip(reports).zip(params).zip(&owner) {
+    for (((net, report), p), &k) in shapes.into_iter().zip(reports).zip(params).zip(&owner) {
         match (report, &mut per_spec[k]) {
-            (Ok(r), Ok(nets)) => nets.push((TrainedNet { net: eng.net().clone(), params: p }, r, eng.describe())),
+            (Ok(r), Ok(nets)) => nets.push((TrainedNet { net, params: p }, r, describe.clone())),
             (Err(e), slot @ Ok(_)) => *slot = Err(RunError::Engine(e)),
             (_, Err(_)) => {}
         }
