@@ -283,7 +283,8 @@ pub fn jobs(plan: &Plan, todo: &[usize], together: usize) -> Vec<Vec<Vec<usize>>
 
 /// Runs a job of groups ([`jobs`]): on the GPU engine with more than one group, every group's
 /// training ([`training_spec`]) side by side on the device (`experiment::run::train_only_together`:
-/// the same nets as alone, in one submission per block of steps and one loss readback for all),
+/// the same nets as alone, in one submission per block of steps and one loss readback for all,
+/// the nets of one shape in one dispatch per kernel),
 /// then each group's runs sample their nets as in [`run_group`]; otherwise, or where that
 /// training fails as a whole, each group as [`run_group`] runs it.
 pub async fn run_together(
@@ -298,7 +299,7 @@ pub async fn run_together(
         let nets: usize = specs.iter().map(|s| s.nets().len()).sum();
         if let Ok(trained) = crate::experiment::run::train_only_together(&refs, ctx, on_event).await {
             let note = format!(
-                "trained side by side with the nets of {} other run group(s) of this study on the GPU ({nets} nets, one submission per block of steps and one loss readback for all; each net's steps are those it takes alone, so the same nets): this run only sampled and measured its nets",
+                "trained side by side with the nets of {} other run group(s) of this study on the GPU ({nets} nets, one submission per block of steps and one loss readback for all, the nets of one shape sharing every dispatch; each net's steps are those it takes alone, so the same nets): this run only sampled and measured its nets",
                 groups.len() - 1
             );
             for (g, t) in groups.iter().zip(trained) {

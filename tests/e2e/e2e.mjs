@@ -601,23 +601,25 @@ test('a_study_trains_once_for_runs_that_differ_only_in_sampling', async (page) =
 
 // A study trains on the engine a single run would: with gpu=1 every run trains (and samples) on
 // WebGPU (SwiftShader here), and the page says so; runs that share training sample on WebGPU
-// too. With together=1 each group trains alone, two workers sharing the GPU; by default the two
-// groups' nets train side by side in one worker (one submission per block of steps for both),
-// with the same figures, and their records say so and count the device's work per net-step.
+// too. With together=1 each group trains alone, two workers sharing the GPU; by default the four
+// groups' nets (widths 8 and 16, seeds 0 and 1) train side by side in one worker (one submission
+// per block of steps for all, the two nets of each width in one dispatch per kernel), with the
+// same figures, and their records say so and count the device's work per net-step: the same
+// submissions as one, half the dispatches of training alone.
 test('a_study_on_webgpu_trains_every_run_there', async (tab) => {
   const settings = 'dataset=mog&data-size=2000&depth=2&iters=40&batch=128&report-every=20&samplers=ode&steps=ode=20&n-samples=300&eps=0.05,0.1&repeats=2';
   const studies = {};
   for (const together of ['&together=1', '']) {
     // A page of its own (a fresh store) for the second study, which would show the first's.
     const page = together ? tab : await browser.newPage({ viewport: { width: 1280, height: 1100 } });
-    await page.goto(`${base}?${settings}&vary=width=8,16&vary=nfe=10,20&seeds=1&gpu=1${together}&autorun=1`);
+    await page.goto(`${base}?${settings}&vary=width=8,16&vary=nfe=10,20&seeds=2&gpu=1${together}&autorun=1`);
     await page.waitForSelector('#study-view[data-state=done]', { timeout: 400_000 });
     const web = await page.evaluate(() => window.collapseLab.study);
     const engines = web.runs.map((r) => r.result && `${r.result.engine} / ${r.result.sampling_engine}`);
-    assert(web.runs.length === 4 && engines.every((e) => /^gpu.* \/ gpu/.test(e)), `engines: ${engines}`);
+    assert(web.runs.length === 8 && engines.every((e) => /^gpu.* \/ gpu/.test(e)), `engines: ${engines}`);
     const text = await page.textContent('#progress-text');
     const workers = together ? 2 : 1;
-    assert(new RegExp(`Study done: 4 runs in .* \\(${workers} workers?, WebGPU\\)`).test(text), `done line: ${text}`);
+    assert(new RegExp(`Study done: 8 runs in .* \\(${workers} workers?, WebGPU\\)`).test(text), `done line: ${text}`);
     assert((await page.textContent('#engine-note')).startsWith('Training on WebGPU'), 'engine note');
     console.log(`  ${together || 'together=8'}: ${text}`);
     studies[together] = web;
@@ -629,11 +631,15 @@ test('a_study_on_webgpu_trains_every_run_there', async (tab) => {
     for (const k of Object.keys(a.metrics).filter((k) => /^(tid|marginal_accuracy)@|^final_loss$/.test(k))) {
       assert(a.metrics[k] === r.metrics[k], `run ${r.index} ${k}: side by side ${r.metrics[k]}, alone ${a.metrics[k]}`);
     }
-    assert(r.result.notes.some((n) => /trained side by side with the nets of 1 other run group/.test(n)), `run ${r.index} notes: ${r.result.notes}`);
+    assert(r.result.notes.some((n) => /trained side by side with the nets of 3 other run group.*the nets of one shape sharing every dispatch/.test(n)), `run ${r.index} notes: ${r.result.notes}`);
   }
-  const trained = side.runs.filter((r) => !r.result.notes.some((n) => /^training shared with run/.test(n)));
-  const gpu = trained.map((r) => r.result.training.gpu).filter(Boolean);
-  assert(gpu.length >= 1 && gpu.every((g) => g.together === 2 && g.submissions_per_step <= 1), `side-by-side work: ${JSON.stringify(gpu)}`);
+  const work = (study) => study.runs.filter((r) => !r.result.notes.some((n) => /^training shared with run/.test(n))).map((r) => r.result.training.gpu).filter(Boolean);
+  const [one, gpu] = [work(alone), work(side)];
+  assert(gpu.length >= 1 && gpu.every((g) => g.together === 4 && g.submissions_per_step <= 1), `side-by-side work: ${JSON.stringify(gpu)}`);
+  // Per net-step: a dispatch of training serves two nets side by side, one alone.
+  const dispatches = (w) => w.reduce((s, g) => s + g.dispatches_per_step, 0) / w.length;
+  assert(one.length >= 1 && dispatches(gpu) <= 0.6 * dispatches(one), `dispatches per net-step: ${dispatches(gpu)} side by side, ${dispatches(one)} alone`);
+  console.log(`  dispatches per net-step: ${dispatches(one).toFixed(2)} alone, ${dispatches(gpu).toFixed(2)} side by side`);
 });
 
 test('a_bad_study_axis_is_refused_with_its_field', async (page) => {
