@@ -1,8 +1,10 @@
 //! The WGSL/wgpu training engine: the same DSM training as the CPU engine, as compute kernels
 //! (`shaders/`). A training step is three tiled products per layer plus three more dispatches
 //! (batch draw with the counter-based RNG both engines share, loss, Adam); up to [`LOSS_SLOTS`] steps are encoded before one
-//! asynchronous loss readback. Natively it runs on Vulkan (Mesa's lavapipe on CPU-only
-//! machines, which is how the tests check it against the CPU engine); in the page, on WebGPU.
+//! asynchronous loss readback. One engine may train several nets of one shape side by side
+//! ([`GpuEngine::new_many`]), each kernel serving all of them in one dispatch. Natively it runs
+//! on Vulkan (Mesa's lavapipe on CPU-only machines, which is how the tests check it against the
+//! CPU engine); in the page, on WebGPU.
 
 mod kernels;
 mod readback;
