@@ -329,16 +329,9 @@ fn spread(mut v: Vec<f64>, digits: usize) -> (f64, String) {
 fn many_nets(o: &Opts) -> Result<(), String> {
     use crate::nn::gemm::{gemm, View};
     use crate::spec::presets::{preset, Size};
-    use crate::study::{self, Axis};
     const ROUNDS: usize = 5;
     let p = preset("fig7-seesaw").ok_or("no fig7-seesaw preset")?;
-    let plan = p
-        .resolve(Size::Quick)
-        .and_then(|r| {
-            let axes = r.vary.iter().map(|a| Axis::parse(a)).collect::<Result<Vec<_>, _>>()?;
-            study::plan(&p.spec(Size::Quick)?, axes, r.seeds.unwrap_or(3))
-        })
-        .map_err(|e| format!("the quick fig7-seesaw study: {e}"))?;
+    let plan = crate::study::preset_plan(p, Size::Quick).map_err(|e| format!("the quick fig7-seesaw study: {e}"))?;
     say!(
         "\n== many nets at once (issue 43): the quick Fig. 7 study's {} nets on the CPU engine, 1 thread, {ROUNDS} rounds of >= {:.2} s per figure",
         plan.runs.len(),

@@ -238,9 +238,8 @@ pub async fn train_gpu_together(
     on_progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
 ) -> Result<Vec<Result<TrainReport, EngineError>>, EngineError> {
     let start = crate::clock::now_s();
-    // Engine e trains nets starts[e] .. starts[e] + its nets of the flat list.
-    let starts: Vec<usize> = engines.iter().scan(0, |at, e| Some(std::mem::replace(at, *at + e.nets()))).collect();
-    let k: usize = engines.iter().map(|e| e.nets()).sum();
+    let counts: Vec<usize> = engines.iter().map(|e| e.nets()).collect();
+    let k: usize = counts.iter().sum();
     let mut reports = vec![TrainReport::default(); k];
     let mut failed: Vec<Option<EngineError>> = vec![None; k];
     let counts_before = engines.first().and_then(|e| e.gpu_counts());
@@ -248,11 +247,10 @@ pub async fn train_gpu_together(
     while done < iters {
         let block = report_every.max(1).min(iters - done);
         // The engines with a net still training, and their nets.
-        let live: Vec<usize> = (0..engines.len()).filter(|&e| (starts[e]..starts[e] + engines[e].nets()).any(|j| failed[j].is_none())).collect();
+        let (live, nets) = gpu::live_nets(&counts, |j| failed[j].is_none());
         if live.is_empty() {
             break;
         }
-        let nets: Vec<usize> = live.iter().flat_map(|&e| starts[e]..starts[e] + engines[e].nets()).collect();
         needed += block.div_ceil(LOSS_READBACK_STEPS);
         let mut active: Vec<&mut gpu::GpuEngine> = engines.iter_mut().enumerate().filter(|(e, _)| live.contains(e)).map(|(_, e)| e).collect();
         let dim = active[0].net().dim();

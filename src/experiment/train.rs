@@ -214,13 +214,7 @@ pub async fn train_models_together(
             let setup = NetSetup { data: &data[k], lr: spec.training.lr, times, seed: rng::net_seed(spec.seed, i as u64) };
             let net = Net { spec: k, net: build_net(spec), setup };
             let batch = |n: &Net| specs[n.spec].training.batch;
-            let same = |g: &&mut Vec<Net>| {
-                let h = &g[0];
-                h.net.config == net.net.config
-                    && batch(h) == batch(&net)
-                    && h.setup.times.dist == times.dist
-                    && (h.setup.data.len(), h.setup.data.dim) == (data[k].len(), data[k].dim)
-            };
+            let same = |g: &&mut Vec<Net>| g[0].net.config == net.net.config && batch(&g[0]) == batch(&net) && g[0].setup.fits_with(&net.setup);
             match groups.iter_mut().find(same) {
                 Some(g) => g.push(net),
                 None => groups.push(vec![net]),

@@ -655,9 +655,7 @@ mod tests {
     }
 
     fn quick_plan(p: &Preset) -> study::Plan {
-        let r = p.resolve(Size::Quick).unwrap();
-        let axes: Vec<Axis> = r.vary.iter().map(|a| Axis::parse(a).unwrap()).collect();
-        study::plan(&p.spec(Size::Quick).unwrap(), axes, r.seeds.unwrap_or(3)).unwrap()
+        study::preset_plan(p, Size::Quick).unwrap()
     }
 
     /// Every preset, at both sizes, is planned by the same code as a link typed by hand: its

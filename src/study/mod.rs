@@ -146,6 +146,14 @@ pub fn plan(base: &ExperimentSpec, axes: Vec<Axis>, seeds: usize) -> Result<Plan
     Ok(Plan { base: base.clone(), axes, seeds, cells, runs })
 }
 
+/// The study a study preset runs at `size` (its base, axes and seeds), planned as a link to it
+/// would be.
+pub fn preset_plan(p: &crate::spec::presets::Preset, size: crate::spec::presets::Size) -> Result<Plan, SpecError> {
+    let r = p.resolve(size)?;
+    let axes = r.vary.iter().map(|a| Axis::parse(a)).collect::<Result<Vec<_>, _>>()?;
+    plan(&p.spec(size)?, axes, r.seeds.unwrap_or(3))
+}
+
 /// Every figure of one run that a study aggregates, by name (null where undefined):
 /// `final_loss`, `mae_velocity@T`, `dsm@T`, `dsm_floor@T`, `tid@SAMPLER@E`,
 /// `marginal_accuracy@SAMPLER`, `ms_per_step`, `train_s`, `total_s`.

@@ -26,6 +26,22 @@ use wgpu::util::DeviceExt;
 pub const LOSS_SLOTS: usize = super::LOSS_READBACK_STEPS as usize;
 /// Steps encoded into one command buffer.
 const STEPS_PER_SUBMIT: usize = 64;
+/// The nets of several engines as one flat list, engine after engine (the order in which
+/// [`GpuEngine::train_steps_together`] and [`GpuEngine::params_together`] give them), where
+/// engine e holds `counts[e]` nets: the engines with a net for which `training` holds, and all
+/// of those engines' nets (an engine's dispatches serve all of its nets).
+pub fn live_nets(counts: &[usize], training: impl Fn(usize) -> bool) -> (Vec<usize>, Vec<usize>) {
+    let (mut engines, mut nets, mut first) = (Vec::new(), Vec::new(), 0);
+    for (e, &n) in counts.iter().enumerate() {
+        if (first..first + n).any(&training) {
+            engines.push(e);
+            nets.extend(first..first + n);
+        }
+        first += n;
+    }
+    (engines, nets)
+}
+
 /// Words per net of the kernels' `nets` buffer: seed (low, high), t_lo, t_hi, learning rate,
 /// three spare.
 pub const NET_WORDS: usize = 8;
@@ -40,6 +56,14 @@ pub struct NetSetup<'a> {
     pub lr: f32,
     pub times: TimeRange,
     pub seed: u64,
+}
+
+impl NetSetup<'_> {
+    /// Whether this net can share an engine's dispatches with `other`'s (given one architecture
+    /// and batch): data sets of one size and dimension, one law of t.
+    pub fn fits_with(&self, other: &NetSetup) -> bool {
+        (self.data.len(), self.data.dim, self.times.dist) == (other.data.len(), other.data.dim, other.times.dist)
+    }
 }
 
 /// A device and queue, with what the lab knows about the adapter and any fault it reported.
@@ -390,11 +414,8 @@ impl GpuEngine {
         let nets = setups.len();
         let Some(first) = setups.first() else { return Err("no nets to train".into()) };
         let n_data = first.data.len();
-        if setups.iter().any(|s| s.data.len() != n_data || s.data.dim != first.data.dim) {
-            return Err("the nets trained in one dispatch need data sets of one size".into());
-        }
-        if setups.iter().any(|s| s.times.dist != first.times.dist) {
-            return Err("the nets trained in one dispatch need one law of t".into());
+        if !setups.iter().all(|s| s.fits_with(first)) {
+            return Err("the nets trained in one dispatch need data sets of one size and one law of t".into());
         }
         let max = ctx.device.limits().max_storage_buffer_binding_size as usize;
         let widest = net.main().sizes.iter().max().copied().unwrap_or(1);
@@ -653,18 +674,14 @@ impl GpuEngine {
     /// losses unread).
     pub async fn train_steps_together(engines: &mut [&mut GpuEngine], steps: u32) -> Result<Vec<Result<f32, EngineError>>, EngineError> {
         let mut left = steps as usize;
-        // The first net of each engine in the flat list.
-        let starts: Vec<usize> = engines.iter().scan(0, |at, e| Some(std::mem::replace(at, *at + e.nets))).collect();
-        let total: usize = engines.iter().map(|e| e.nets).sum();
-        let mut sums = vec![Ok(0.0f64); total];
+        let counts: Vec<usize> = engines.iter().map(|e| e.nets).collect();
+        let mut sums = vec![Ok(0.0f64); counts.iter().sum()];
         while left > 0 {
             let n = left.min(LOSS_SLOTS);
-            let live = |k: usize, e: &GpuEngine, sums: &[Result<f64, EngineError>]| (starts[k]..starts[k] + e.nets).any(|j| sums[j].is_ok());
-            let idx: Vec<usize> = (0..engines.len()).filter(|&k| live(k, &*engines[k], &sums)).collect();
+            let (idx, nets) = live_nets(&counts, |j| sums[j].is_ok());
             if idx.is_empty() {
                 break;
             }
-            let nets: Vec<usize> = idx.iter().flat_map(|&k| starts[k]..starts[k] + engines[k].nets).collect();
             let mut active: Vec<&mut GpuEngine> = engines.iter_mut().enumerate().filter(|(k, _)| idx.contains(k)).map(|(_, e)| &mut **e).collect();
             let dim = active[0].net.dim();
             let froms: Vec<u64> = active.iter().flat_map(|e| std::iter::repeat_n(e.iter, e.nets)).collect();
