@@ -363,6 +363,10 @@ fn many_nets(o: &Opts) -> Result<(), String> {
             Cell { cell: run.cell, label: format!("{settings:<22} {nets:>2} nets x {} steps", spec.training.iters), flops, engine, ms: Vec::new() }
         })
         .collect();
+    // A sum over the study's runs of each run's steps times `per_step` of its cell.
+    fn over_runs(plan: &crate::study::Plan, cells: &[Cell], per_step: impl Fn(&Cell) -> f64) -> f64 {
+        plan.runs.iter().map(|r| r.spec.training.iters as f64 * cells.iter().find(|c| c.cell == r.cell).map_or(0.0, &per_step)).sum()
+    }
     // The SGEMM: the widest net's hidden product (batch x width by width x width), and the same
     // with the batches of 8 nets stacked (the most rows a pass over 8 nets could hand it).
     let (width, batch) = plan.runs.iter().map(|r| (r.spec.model.width, r.spec.training.batch)).max().unwrap_or((1, 1));
@@ -386,7 +390,7 @@ fn many_nets(o: &Opts) -> Result<(), String> {
         .collect();
     let mut bounds = Vec::new();
     let (mut now_s, mut floor_s) = (Vec::new(), Vec::new());
-    let flops: f64 = plan.runs.iter().map(|r| r.spec.training.iters as f64 * cells.iter().find(|c| c.cell == r.cell).map_or(0.0, |c| c.flops)).sum();
+    let flops = over_runs(&plan, &cells, |c| c.flops);
     for _ in 0..ROUNDS {
         for c in cells.iter_mut() {
             c.ms.push(ms_per_call(o.budget_s(), || {
@@ -402,11 +406,7 @@ fn many_nets(o: &Opts) -> Result<(), String> {
         }
         // Core-seconds of the study's training this round: now (each run's steps at its cell's
         // time per step) and at the round's best SGEMM rate.
-        let now: f64 = plan
-            .runs
-            .iter()
-            .map(|r| r.spec.training.iters as f64 * cells.iter().find(|c| c.cell == r.cell).map_or(0.0, |c| *c.ms.last().unwrap()) / 1000.0)
-            .sum();
+        let now = over_runs(&plan, &cells, |c| *c.ms.last().unwrap() / 1000.0);
         let floor = flops / (peak * 1e9);
         bounds.push(now / floor);
         now_s.push(now);

@@ -806,9 +806,14 @@ test('generations_run_in_workers_show_every_view_and_match_the_cli', async (page
 });
 
 test('cancelled_generations_keep_the_generations_done', async (page) => {
-  await page.goto(`${base}?${GEN}&iters=3000&generations=40&fresh=0.5&gpu=0&view=generations&autorun=1`);
+  // A chain of minutes (100 generations of 20000 steps; natively 0.6 s each): the cancel below
+  // lands while it runs. (At 40 generations of 3000 steps, 4 s natively, a loaded CI machine
+  // could finish the chain between the wait and the click: stop 50's CI.)
+  await page.goto(`${base}?${GEN}&iters=20000&generations=100&fresh=0.5&gpu=0&view=generations&autorun=1`);
   await page.waitForFunction(() => { const g = window.collapseLab && window.collapseLab.generations; return g && g.runs.length && g.runs[0].generations.length >= 2; }, null, { timeout: 120_000 });
-  await page.click('#cancel');
+  const state = await page.getAttribute('#generations-view', 'data-state');
+  assert(state === 'running', `the chain is no longer running before the cancel (${state}): ${await page.textContent('#progress-text')} ${await page.textContent('#run-error')}`);
+  await page.click('#cancel', { timeout: 10_000 });
   const text = await page.textContent('#progress-text');
   assert(/Generations cancelled: \d+ finished generations of 1 chains kept/.test(text), text);
   assert((await page.getAttribute('#generations-view', 'data-state')) === 'cancelled', 'not marked cancelled');

@@ -129,10 +129,9 @@ impl Gemm {
 
 /// A uniform buffer of 32-bit words.
 pub fn uniform(device: &wgpu::Device, label: &str, words: &[u32]) -> wgpu::Buffer {
-    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
     device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some(label),
-        contents: &bytes,
+        contents: &bytes_of_words(words),
         usage: wgpu::BufferUsages::UNIFORM,
     })
 }
@@ -149,6 +148,11 @@ pub fn storage(device: &wgpu::Device, label: &str, len: usize) -> wgpu::Buffer {
 
 pub fn bytes_of(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// u32 words as the little-endian bytes a buffer holds (uniforms, the per-net words).
+pub fn bytes_of_words(words: &[u32]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
 }
 
 /// Bind group 0 of `pipeline` with `buffers` at bindings 0, 1, 2, ...

@@ -16,7 +16,7 @@ use crate::nn::mlp::Mlp;
 use crate::nn::{Activation, Parameterization, ScoreNet};
 use crate::points::Points;
 use crate::rng::{self, Stream};
-use kernels::{bind, bytes_of, storage, uniform, Gemm, Kernels};
+use kernels::{bind, bytes_of, bytes_of_words, storage, uniform, Gemm, Kernels};
 use readback::read_f32;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
@@ -456,7 +456,7 @@ impl GpuEngine {
         debug_assert_eq!(per_net.len(), nets * NET_WORDS);
         let nets_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("nets"),
-            contents: &per_net.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>(),
+            contents: &bytes_of_words(&per_net),
             usage: wgpu::BufferUsages::STORAGE,
         });
         // The main net reads [x_t, t] and writes N(x_t, t) (eps_hat itself under the plain
