@@ -19,8 +19,19 @@ for (const [label, extra] of [['cpu workers', 'gpu=0'], ['webgpu', 'gpu=1']]) {
     await page.goto(`${base}?${run}&${extra}`);
     await page.waitForSelector('#results[data-state=done]:not([data-shipped])', { timeout: 580_000 });
     const r = await page.evaluate(() => window.collapseLab.last.result);
-    const adapter = label === 'webgpu' ? r.engine.replace(/^gpu: /, '') : r.engine;
     if (label === 'webgpu' && !r.engine.startsWith('gpu')) throw new Error(`trained on ${r.engine}, not WebGPU: ${await page.textContent('#engine-note')}`);
+    // The adapter by the name the browser gives the page (wgpu in wasm sees none), so that the
+    // table says which device ran: on a lent GPU a Chromium that fell back to SwiftShader is
+    // refused rather than timed as the GPU.
+    const gpu = label === 'webgpu' ? await page.evaluate(async () => {
+      const a = await navigator.gpu.requestAdapter();
+      const i = (a && a.info) || {};
+      return { name: [i.vendor, i.architecture, i.description].filter(Boolean).join(' '), fallback: Boolean(a && (a.isFallbackAdapter || i.isFallbackAdapter)) };
+    }) : null;
+    const adapter = gpu ? gpu.name || r.engine.replace(/^gpu: /, '') : r.engine;
+    if (gpu && mode === 'hardware' && (gpu.fallback || /swiftshader|llvmpipe|lavapipe/i.test(adapter))) {
+      throw new Error(`Chromium gave a software adapter (${adapter}) where the hardware one was asked: no WebGPU figure for the GPU`);
+    }
     console.log(JSON.stringify({ engine: label, adapter, ms_per_step: r.training.ms_per_step, gpu: r.training.gpu || null }));
   } catch (e) {
     failed = true;

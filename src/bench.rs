@@ -255,7 +255,7 @@ fn train_rows(o: &Opts, configs: &[Config]) {
     for &c in configs {
         say!("\n{} ({:.1} MFLOP per step)", c.label(), c.flops() / 1e6);
         // The CPU engine on a big net is slow: time fewer steps there.
-        let cpu_steps = ((o.steps as f64 * 2e7 / c.flops()).ceil() as usize).clamp(3, o.steps);
+        let cpu_steps = ((o.steps as f64 * 2e7 / c.flops()).ceil() as usize).max(3).min(o.steps);
         let (cpu, loss) = cpu_ms_per_step(c, cpu_steps, o.threads);
         say!("  cpu engine, {} thread(s): {cpu:9.3} ms/step  {:8.1} GFLOP/s  (loss {loss:.4})", o.threads, gflops(c, cpu));
         let gpu = match gpu_ms_per_step(c, gpu_steps, o.gpu_software) {

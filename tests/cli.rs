@@ -137,6 +137,18 @@ fn the_cli_reference_is_the_help_of_today() {
     assert!(have == want, "docs/cli-reference.md is stale: COLLAPSE_LAB_WRITE_DOCS=1 cargo test --test cli the_cli_reference");
 }
 
+/// `bench --only train` takes any step count its flag allows: with fewer than 3 steps the CPU
+/// engine's row (timed on at least 3 steps where the run has them) panicked in a clamp, found by
+/// scripts/device-check.sh run with 2 steps. Each net's CPU row is printed.
+#[test]
+fn bench_train_takes_one_step() {
+    let out = lab_ok(&["bench", "--only", "train", "--steps", "1"]);
+    for net in ["3x100 tanh, batch 2000", "2x1000 tanh, batch 2000", "3x16 tanh, batch 200"] {
+        let at = out.find(net).unwrap_or_else(|| panic!("no {net:?} in:\n{out}"));
+        assert!(out[at..].lines().nth(1).is_some_and(|l| l.contains("cpu engine,") && l.contains("ms/step")), "{net}: no CPU row in:\n{out}");
+    }
+}
+
 /// `bench --only nets` measures what one pass over many nets could gain on the CPU engine
 /// (issue 43): every cell of the quick Fig. 7 study timed, the SGEMM of its widest net, and the
 /// bound computed from them (a figure, not asserted: the machine is noisy); a part it does not

@@ -762,6 +762,29 @@ test('the_seesaw_forms_in_the_page_at_its_quick_size', async (page) => {
   console.log(`  the see-saw's quick size (two seeds): ${secs.toFixed(0)} s in the page on ${workers} cores; ${gaps.join('; ')}`);
 }, { long: 20 });
 
+// scripts/device-check.sh, the first thing a lent GPU machine runs (issue 43), end to end on the
+// software adapters (lavapipe natively, SwiftShader in the page), so that it has not rotted the
+// day a device is lent: every engine's row for both nets with its ms per step, the GPU rows with
+// the device work they asked (dispatches / submissions / readbacks per step).
+test('device_check_prints_every_engines_row_on_software_adapters', async () => {
+  const script = path.join(path.dirname(new URL(import.meta.url).pathname), '../../scripts/device-check.sh');
+  const t0 = Date.now();
+  const out = await sh('bash', [script, '--software'], { env: { ...process.env, BIN: path.resolve(cliBin), DIST: dist, STEPS: '2', PAGE_ITERS: '4' }, maxBuffer: 1 << 26 });
+  const at = out.indexOf('== ms per training step, one table');
+  assert(at >= 0, `device-check printed no table:\n${out.slice(-2000)}`);
+  const rows = out.slice(at).split('\n');
+  for (const net of ['default', 'paper']) {
+    for (const engine of [/CPU engine, native \(\d+ threads\)/, /WGSL engine, native \(.+\)/, /page, CPU engine \(Web Workers\)/, /page, WebGPU \(.+\)/]) {
+      const row = rows.find((l) => l.startsWith(net) && engine.test(l));
+      assert(row && /\s\d+\.\d{3}\s/.test(row), `device-check: no row ${engine} with a time for the ${net} net:\n${rows.join('\n')}`);
+      if (/WGSL|WebGPU/.test(engine.source)) assert(/\d+ \/ [\d.]+ \/ [\d.]+\s*$/.test(row), `device-check: no device work in "${row}"`);
+    }
+    // The page's adapter by its name (here SwiftShader), so that a lent GPU's table says which ran.
+    assert(rows.some((l) => l.startsWith(net) && /page, WebGPU \(.*swiftshader.*\)/i.test(l)), `device-check: the page's WebGPU row does not name its adapter:\n${rows.join('\n')}`);
+  }
+  console.log(`  device-check.sh --software: ${rows.filter((l) => /^(default|paper) /.test(l)).length} rows in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+});
+
 const GEN = 'dataset=mog&depth=2&width=16&iters=100&batch=128&report-every=50&n-samples=300&eps=0.05,0.1&repeats=2&steps=sde=50,ode=30&gen-size=600&shown=100';
 
 test('generations_run_in_workers_show_every_view_and_match_the_cli', async (page) => {
