@@ -19,6 +19,7 @@ pub mod parallel;
 pub mod points;
 pub mod rng;
 pub mod sample;
+pub mod stats;
 pub mod study;
 pub mod verdicts;
 #[cfg(target_arch = "wasm32")]

@@ -20,8 +20,9 @@ use crate::diagnostics::hermite;
 use crate::generations::findings::late_cells;
 use crate::generations::GenerationsResult;
 use crate::sample::SamplerKind;
-use crate::study::findings::{apart, change, pm, sig, tid_radius};
-use crate::study::{Stat, StudyResult};
+use crate::stats::{apart, change, pm, sig, Stat};
+use crate::study::findings::tid_radius;
+use crate::study::StudyResult;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -446,7 +447,7 @@ fn seesaw_low(s: Option<&StudyResult>) -> Verdict {
     let links: &[&str] = &["fig7-seesaw"];
     let Some(st) = s else { return not_tested("seesaw-low", "Fig. 7a", CLAIM, RULE, links, NOT_SHIPPED) };
     let Some((lo, a, hi, b)) = ends(st, "mae_velocity@0.1") else { return not_tested("seesaw-low", "Fig. 7a", CLAIM, RULE, links, "The study has no MAE at t = 0.1.") };
-    let falls = change(a, b) == crate::study::findings::Change { higher: false, apart: Some(true) };
+    let falls = change(a, b) == crate::stats::Change { higher: false, apart: Some(true) };
     let turn = lowest(st, "mae_velocity@0.1").filter(|(w, m)| *w != hi && change(m, b).clear_rise());
     let outcome = match (falls, turn.is_some()) {
         (true, false) => Outcome::Reproduced,
@@ -715,7 +716,7 @@ pub fn flow_matching_why(s: &StudyResult) -> Option<String> {
             .filter(|r| r.settings.get("target").map(String::as_str) == Some(target))
             .map(|r| r.result.as_ref().and_then(|res| correlation_at(res, 0.6)).map(|(_, c)| c))
             .collect();
-        let st = crate::study::stat(vals);
+        let st = crate::stats::stat(vals);
         st.mean.is_some().then_some(st)
     };
     let mut text = format!(

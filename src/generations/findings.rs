@@ -14,8 +14,8 @@
 
 use super::{ChainResult, GenerationsResult};
 use crate::sample::SamplerKind;
-use crate::study::findings::{apart, change, list, pm, sig, Change};
-use crate::study::{stat, Stat};
+use crate::stats::{apart, change, pm, sig, stat, Change, Stat};
+use crate::study::findings::list;
 
 /// The generations a late figure averages: the second half, N/2 + 1 ..= N (11–20 of 20).
 fn late_window(n: usize) -> (usize, usize) {

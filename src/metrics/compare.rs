@@ -87,7 +87,7 @@ pub fn compare(
         let draws: Vec<Vec<TidPoint>> =
             std::iter::once(results.clone()).chain((1..repeats).map(|r| tid_curve(&draw(&train, 1 + r as u64), &samples_n, eps, k))).collect();
         (0..eps.len())
-            .map(|i| super::reference::std_dev(&draws.iter().filter_map(|d| d[i].tid).collect::<Vec<_>>()))
+            .map(|i| crate::stats::std_dev(&draws.iter().filter_map(|d| d[i].tid).collect::<Vec<_>>()))
             .collect()
     } else {
         vec![None; eps.len()]

@@ -5,6 +5,7 @@
 use super::{neighbour_counts, tid::tid_from_counts, TidPoint};
 use crate::points::Points;
 use crate::rng::{self, Stream};
+use crate::stats::std_dev;
 use serde::{Deserialize, Serialize};
 
 /// TID at one radius, with its spread over repeated reference draws.
@@ -35,15 +36,6 @@ pub fn subsample_indices(total: usize, n: usize, seed: u64, index: u64) -> Vec<u
         idx.push(vj);
     }
     idx
-}
-
-/// Sample standard deviation (n - 1); None with fewer than two values.
-pub fn std_dev(v: &[f64]) -> Option<f64> {
-    if v.len() < 2 {
-        return None;
-    }
-    let m = v.iter().sum::<f64>() / v.len() as f64;
-    Some((v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
 }
 
 /// Neighbour counts of each reference draw at each radius: `[draw][radius]`, computed once

@@ -6,7 +6,8 @@
 //! stochastic one's. A sentence says only what the numbers show: "rises" needs the bars apart,
 //! overlapping bars read "no clear change".
 
-use super::{Axis, Stat, StudyResult};
+use super::{Axis, StudyResult};
+use crate::stats::{change, n_of, pm, sig, Stat};
 use std::collections::BTreeMap;
 use crate::metrics::tid::FEW_NEIGHBOURS;
 use crate::sample::SamplerKind;
@@ -112,123 +113,6 @@ fn label(name: &str) -> String {
         ["mae_velocity", t] => format!("MAE of the velocity at t = {t}"),
         ["tid", s, e] => format!("TID({e}) of {}", SamplerKind::parse(s).map(|k| k.label()).unwrap_or(s)),
         _ => name.to_string(),
-    }
-}
-
-/// "mean ± sd", and where one seed lies far from the rest (see [`outlier`]) the median beside it
-/// and that seed: "1.0 ± 0.9 (median 0.62; seed 1 at 2.53 is far from the rest)".
-pub(crate) fn pm(s: &Stat) -> String {
-    let m = s.mean.unwrap_or(f64::NAN);
-    let far = outlier(s).map(|(i, v, med)| format!(" (median {}; seed {i} at {} is far from the rest)", sig(med), sig(v))).unwrap_or_default();
-    match s.std {
-        Some(sd) => format!("{} ± {}{far}", sig(m), sig(sd)),
-        None => sig(m),
-    }
-}
-
-/// The median of finite values (`None` when there are none).
-pub fn median(values: &[f64]) -> Option<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) })
-}
-
-/// The seed farthest from the median, where it is far from the rest: at least four seeds with
-/// values, and its distance to the median more than [`FAR`] times the median absolute
-/// deviation (a robust spread the far seed itself barely moves). Its index in seed order, its
-/// value and the median. It must also differ from the median by more than half the median's size,
-/// so that five tightly grouped seeds do not name one a few percent off.
-pub fn outlier(s: &Stat) -> Option<(usize, f64, f64)> {
-    let v: Vec<(usize, f64)> = s.values.iter().enumerate().filter_map(|(i, x)| x.filter(|x| x.is_finite()).map(|x| (i, x))).collect();
-    if v.len() < 4 {
-        return None;
-    }
-    let xs: Vec<f64> = v.iter().map(|(_, x)| *x).collect();
-    let med = median(&xs)?;
-    let mad = median(&xs.iter().map(|x| (x - med).abs()).collect::<Vec<_>>())?;
-    let (i, x) = v.iter().copied().max_by(|a, b| (a.1 - med).abs().total_cmp(&(b.1 - med).abs()))?;
-    let d = (x - med).abs();
-    (mad > 0.0 && d > FAR * mad && d > 0.5 * med.abs()).then_some((i, x, med))
-}
-
-/// How many median absolute deviations from the median make a seed far from the rest (5: about
-/// 3.4 standard deviations of a normal sample).
-pub const FAR: f64 = 5.0;
-
-pub(crate) fn sig(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
-    format!("{x:.digits$}")
-}
-
-fn n_of(s: &Stat) -> usize {
-    s.values.iter().flatten().filter(|v| v.is_finite()).count()
-}
-
-/// Whether the ± sd bars of a and b are apart (both with at least two seeds).
-pub(crate) fn apart(a: &Stat, b: &Stat) -> Option<bool> {
-    let (ma, sa, mb, sb) = (a.mean?, a.std?, b.mean?, b.std?);
-    Some(ma + sa < mb - sb || mb + sb < ma - sa)
-}
-
-/// How a figure b stands against a: which mean is higher, and whether the ± sd bars are apart
-/// (`None`: a side has one seed, so no bars). One reading with three wordings: along an axis
-/// ([`Change::trend`]), a cure or control against its baseline ([`Change::verdict`]), and the
-/// short form that groups the other widths ([`Change::short`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Change {
-    pub higher: bool,
-    pub apart: Option<bool>,
-}
-
-pub(crate) fn change(a: &Stat, b: &Stat) -> Change {
-    Change { higher: b.mean.unwrap_or(f64::NAN) > a.mean.unwrap_or(f64::NAN), apart: apart(a, b) }
-}
-
-impl Change {
-    /// Higher with the bars apart: a rise the numbers support.
-    pub(crate) fn clear_rise(self) -> bool {
-        self.higher && self.apart == Some(true)
-    }
-
-    /// Along an axis: "rises", "falls", "shows no clear change ...".
-    fn trend(self) -> &'static str {
-        self.say("rises", "falls", "shows no clear change (the ± sd bars overlap)")
-    }
-
-    /// Against a baseline: "is higher", "is lower", "shows no clear difference ...".
-    fn verdict(self) -> &'static str {
-        self.say("is higher", "is lower", "shows no clear difference (the ± sd bars overlap)")
-    }
-
-    /// The words for a clear rise, a clear fall and overlapping bars; with one seed, no bars.
-    fn say(self, up: &'static str, down: &'static str, overlap: &'static str) -> &'static str {
-        match (self.apart, self.higher) {
-            (Some(true), true) => up,
-            (Some(true), false) => down,
-            (Some(false), _) => overlap,
-            (None, true) => "is higher (one seed: no error bars)",
-            (None, false) => "is lower (one seed: no error bars)",
-        }
-    }
-
-    /// The short form, with the direction even where the bars overlap ("lower with the bars
-    /// overlapping"), to group the places where a comparison reads the same.
-    fn short(self) -> &'static str {
-        match (self.apart, self.higher) {
-            (Some(true), true) => "higher with the bars apart",
-            (Some(true), false) => "lower with the bars apart",
-            (Some(false), true) => "higher with the bars overlapping",
-            (Some(false), false) => "lower with the bars overlapping",
-            (None, true) => "higher (one seed)",
-            (None, false) => "lower (one seed)",
-        }
     }
 }
 

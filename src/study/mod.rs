@@ -14,6 +14,7 @@ pub mod slurm;
 pub mod share;
 
 use crate::experiment::ExperimentResult;
+use crate::stats::{stat, Stat};
 use crate::spec::{overrides, ExperimentSpec, SpecError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -244,23 +245,6 @@ pub fn record_of(
         error,
         result,
     }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Stat {
-    /// Over the seeds with a value; null when none has one.
-    pub mean: Option<f64>,
-    /// Sample standard deviation (n - 1); null with fewer than two values.
-    pub std: Option<f64>,
-    /// One per seed, in seed order; null where the run is missing, failed or undefined.
-    pub values: Vec<Option<f64>>,
-}
-
-pub fn stat(values: Vec<Option<f64>>) -> Stat {
-    let v: Vec<f64> = values.iter().flatten().copied().filter(|x| x.is_finite()).collect();
-    let mean = (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
-    let std = crate::metrics::reference::std_dev(&v);
-    Stat { mean, std, values }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -2,8 +2,7 @@
 //! follows the numbers (none is written by hand).
 
 use super::*;
-use crate::study::findings::outlier;
-use crate::study::stat;
+use crate::stats::{outlier, stat};
 
 fn shipped(id: &str) -> Option<Value> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("www/runs/{id}.json"));
