@@ -169,3 +169,51 @@ fn bench_nets_prints_each_cell_and_the_bound() {
     assert_eq!(code, 2);
     assert!(err.contains("--only") && err.contains("\"gpus\""), "{err}");
 }
+
+/// `verdicts --json` is the whole report: at least 40 rows in at least 4 groups, each with its
+/// place, quote, both settings, statistic and gates, every test paired with its seeds and (with
+/// two seeds or more) an interval, and each evidence file with its provenance; a damaged or
+/// missing shipped file is an error naming it (exit 1), not "not tested".
+#[test]
+fn verdicts_json_is_the_whole_report_and_a_damaged_file_is_an_error() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let runs = root.join("www/runs");
+    let out = lab_ok(&["verdicts", "--runs", runs.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v.as_array().unwrap();
+    assert!(rows.len() >= 40, "{} rows", rows.len());
+    let groups: std::collections::BTreeSet<&str> = rows.iter().map(|r| r["group"].as_str().unwrap()).collect();
+    assert!(groups.len() >= 4, "{groups:?}");
+    for r in rows {
+        for f in ["id", "group", "place", "quote", "paper_setting", "lab_setting", "outcome", "statistic", "tests", "gates", "excluded", "rule", "links", "evidence"] {
+            assert!(r.get(f).is_some(), "{}: no {f}", r["id"]);
+        }
+        for t in r["tests"].as_array().unwrap() {
+            let n = t["paired"]["diffs"].as_array().unwrap().len();
+            assert_eq!(t["paired"]["interval"].is_null(), n < 2, "{}: {}", r["id"], t["place"]);
+        }
+        for e in r["evidence"].as_array().unwrap() {
+            assert!(e["provenance"]["command"].is_string(), "{}: {} has no provenance", r["id"], e["file"]);
+        }
+    }
+    // The same report in words, by group.
+    let text = lab_ok(&["verdicts", "--runs", runs.to_str().unwrap()]);
+    assert!(text.contains("== The paper's claims") && text.contains("quote: ") && text.contains("lab's setting: "), "{text}");
+
+    let dir = std::env::temp_dir().join(format!("collapse-lab-verdicts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(&runs).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(dir.join("fig3-tid.json"), "{\"runs\": [").unwrap();
+    std::fs::remove_file(dir.join("fig7-seesaw.json")).unwrap();
+    let (code, _, err) = lab(&["verdicts", "--runs", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("fig3-tid.json") && err.contains("fig7-seesaw.json"), "{err}");
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, _, err) = lab(&["verdicts", "--runs", empty.to_str().unwrap()]);
+    assert_eq!(code, 1, "an empty folder is an error, not every claim untested: {err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

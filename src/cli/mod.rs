@@ -70,8 +70,8 @@ USAGE
                           [--gen-size M] [--warm-start] [--seeds K] [--jobs J] [--out DIR]
                           [--restart]
   collapse-lab hermite [--mu M] [--max-degree P] [--nodes N]
-  collapse-lab verdicts [--runs DIR] [--json]  what reproduces: a verdict per claim of both
-                          papers, computed from the shipped runs (default www/runs)
+  collapse-lab verdicts [--runs DIR] [--json]  what reproduces: a verdict per claim of the
+                          papers and the review's questions, computed from the shipped runs
   collapse-lab gallery [--size quick|paper]   the page's gallery: each figure's command line
   collapse-lab gallery --shipped              the presets whose paper run ships with the page
   collapse-lab gallery --command ID [--size S]  one preset's command (paper size by default)
@@ -174,6 +174,22 @@ HERMITE FLAGS (the see-saw of appendix G.3, Prop. 1)
   --max-degree P          largest Hermite degree (default 15)
   --nodes N               Gauss-Hermite nodes (default 150, at most 150)
 
+VERDICTS FLAGS (what reproduces, src/verdicts/)
+  --runs DIR              the shipped files to read (default www/runs); a missing or damaged
+                          shipped file is an error naming it (exit 1)
+  --json                  every row as JSON (the page's copy, www/verdicts.json): id, group
+                          (paper, workshop, recursive, review, lab), place, quote, the paper's
+                          setting and the lab's, outcome, statistic, tests (per place: the
+                          differences per seed, their mean, 95 % t interval, seeds above and
+                          below), gates, excluded runs with the reason, settle, rule, links,
+                          and evidence (each file's runs counted, with its provenance)
+  Outcomes: reproduced (every test's interval above 0), partly (some), not reproduced (none
+  above, some below), inconclusive (no test decided, or every run failed a gate: `settle`
+  says what would decide it), not tested (no run holds the figures, saying which).
+  Gates, per run: it finished; the data-vs-data floor at the radius is stable; the
+  deterministic samplers compared converged; the stochastic reference lies in the
+  data-vs-data band with a marginal accuracy within 0.15 of fresh data's.
+
 EXIT CODES (every command)
   0                       done (a closed stdout, as in `| head`, counts as done)
   2                       refused before any work: a flag, value, file or output path, named
@@ -237,6 +253,7 @@ fn command_help(cmd: &str) -> String {
         "study" => section("STUDY FLAGS") + "\n  (every run flag sets the base experiment: collapse-lab run --help)\n",
         "generations" => section("GENERATIONS FLAGS") + "\n  (every run flag sets each generation's net: collapse-lab run --help)\n",
         "hermite" => section("HERMITE FLAGS"),
+        "verdicts" => section("VERDICTS FLAGS"),
         "torch-script" => "  (every run flag sets the experiment: collapse-lab run --help)\n".into(),
         _ => String::new(),
     };

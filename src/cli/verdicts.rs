@@ -2,9 +2,12 @@
 
 use super::*;
 
-/// `verdicts [--runs DIR] [--json]`: one verdict per claim of both papers (src/verdicts.rs),
-/// from the files in DIR (default `www/runs`, the page's shipped runs); `--json` prints the
-/// page's copy (`www/verdicts.json`).
+/// `verdicts [--runs DIR] [--json]`: one verdict per claim of the papers, the review's open
+/// questions and the lab's own (src/verdicts/), from the files in DIR (default `www/runs`, the
+/// page's shipped runs); `--json` prints the page's copy (`www/verdicts.json`): every row with
+/// its group, place, quote, both settings, statistic, paired tests (seeds, interval), gates,
+/// excluded runs and the provenance of each file its evidence comes from. A shipped file that
+/// is missing or damaged is an error (exit 1) naming it.
 pub(super) fn cmd_verdicts(args: &[String]) -> Result<(), CliError> {
     let f = Flags::parse(args, &["--json"], &["--runs", "--json"])?;
     let dir = std::path::PathBuf::from(f.get("--runs").unwrap_or("www/runs"));
@@ -14,7 +17,18 @@ pub(super) fn cmd_verdicts(args: &[String]) -> Result<(), CliError> {
             dir.display()
         )));
     }
-    let vs = crate::verdicts::verdicts(&crate::verdicts::Folder(dir));
+    // A shipped file that is missing or damaged is an error naming it: "not tested" is only
+    // for a claim whose rule has no file by design.
+    let folder = crate::verdicts::Folder(dir);
+    let problems = folder.problems(crate::spec::presets::SHIPPED);
+    if !problems.is_empty() {
+        return Err(CliError::Failed(format!(
+            "--runs: {} shipped file(s) cannot be read, so the verdicts that need them cannot be computed:\n  {}",
+            problems.len(),
+            problems.join("\n  ")
+        )));
+    }
+    let vs = crate::verdicts::verdicts(&folder);
     if f.has("--json") {
         outln!("{}", serde_json::to_string_pretty(&vs).map_err(|e| CliError::Failed(e.to_string()))?);
     } else {

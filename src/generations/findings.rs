@@ -51,16 +51,6 @@ fn whole_chains(g: &GenerationsResult) -> (Vec<ChainResult>, usize) {
     (parsed.into_iter().filter(|c| c.error.is_none() && c.generations.len() == n + 1).collect(), n)
 }
 
-/// Each (sampler, a) cell's late D over its whole chains (the verdicts read them).
-pub(crate) fn late_cells(g: &GenerationsResult) -> Vec<Cell> {
-    let (chains, n) = whole_chains(g);
-    if chains.is_empty() || n == 0 {
-        return Vec::new();
-    }
-    let refs: Vec<&ChainResult> = chains.iter().collect();
-    cells(&refs, n, tid_radius(g))
-}
-
 fn cells(chains: &[&ChainResult], n: usize, e: Option<f64>) -> Vec<Cell> {
     let (lo, hi) = late_window(n);
     let mut out: Vec<Cell> = Vec::new();

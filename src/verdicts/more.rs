@@ -1,0 +1,512 @@
+//! The rules of the other groups: the workshop version's claims, the recursive-training
+//! paper's, the open questions of the review and the lab's own.
+
+use super::evidence::{self, compare, finite, label, radius_of, tid, tid_gates, Run, GATE_DET, GATE_FINITE, GATE_FLOOR, GATE_REF, GATE_RUN};
+use super::rules::{at, axis_values, by_number, cell_test, tid_test, tid_tests};
+use super::{Loaded, Outcome, Row, Verdict};
+use crate::stats::{paired, sig, Reading};
+use serde_json::Value;
+
+const TID_GATES: [&str; 4] = [GATE_RUN, GATE_FLOOR, GATE_DET, GATE_REF];
+
+// ---- the workshop version ------------------------------------------------------------------
+
+pub(super) fn workshop(l: &Loaded) -> Vec<Verdict> {
+    vec![ws_ansd(l), ws_ma_width(l), ws_ma_iters(l), ws_ma_data_size(l), ws_mae_sigma(l), ws_ansd_cures(l)]
+}
+
+fn ws_ansd(l: &Loaded) -> Verdict {
+    let mut row = Row::new(
+        "ws-ansd",
+        "On each 2D data set the ODE's ANSD ratio (its mean neighbour count over the training set's) is above a fresh draw of the data's.",
+        "Per data set of Fig. 3b's study (5 seeds): the ODE's ANSD ratio at e = 0.02 minus the ratio of a fresh draw of the data (about 1), in the same run. Every data set's interval above 0 → reproduced; some → partly.",
+        &["fig3-tid"],
+    );
+    row.gates = TID_GATES.to_vec();
+    let runs = l.runs("fig3-tid");
+    let Some(e) = radius_of(&runs) else { return row.not_shipped(l, "fig3-tid").finish(l) };
+    row.setting(&runs);
+    for v in axis_values(&runs, "dataset") {
+        let rs = at(&runs, &[("dataset", v.as_str())]);
+        let ratio = |side: &'static str| move |r: &Run| evidence::tid_field(r.result?, side, e, "ansd_ratio");
+        let gate = |r: &Run| tid_gates(r, &l.floors, &["ode", "data"], e);
+        let t = compare(&format!("dataset = {v}"), &format!("ANSD ratio at e = {e} of the ODE − of the data's fresh draw"), &rs, &rs, &ratio("data"), &ratio("ode"), &gate, &mut row.excluded);
+        row.test(t, &rs);
+    }
+    row.finish(l)
+}
+
+fn ws_ma_width(l: &Loaded) -> Verdict {
+    let mut row = Row::new(
+        "ws-ma-width",
+        "Wider nets give the ODE's samples a lower marginal accuracy (the workshop measures it at its t = 0.4, the full paper's t = 0.6; the lab on the final samples).",
+        "Full training in Fig. 7's 10-D study (5 seeds per width): the ODE samples' marginal accuracy at the narrowest width minus at the widest. Interval above 0 → reproduced. Depth is not varied by a shipped study.",
+        &["fig7-seesaw"],
+    );
+    row.gates = vec![GATE_FINITE];
+    let runs = l.runs("fig7-seesaw");
+    if runs.is_empty() {
+        return row.not_shipped(l, "fig7-seesaw").finish(l);
+    }
+    row.setting(&runs);
+    let ws = by_number(axis_values(&runs, "width"));
+    if let (Some(lo), Some(hi)) = (ws.first(), ws.last()) {
+        cell_test(&mut row, &runs, &[("width", hi), ("fixed-t", "none")], &[("width", lo), ("fixed-t", "none")], "marginal_accuracy@ode", &format!("width {lo} against {hi}"), "marginal accuracy of the ODE's samples at the narrower net − at the wider");
+    }
+    row.finish(l)
+}
+
+fn ws_ma_iters(l: &Loaded) -> Verdict {
+    let mut row = Row::new(
+        "ws-ma-iters",
+        "Longer training raises the ODE's marginal accuracy (2D mixture; the workshop's test is on its MoG at t = 0.4).",
+        "The iterations study (2D mixture, 3 seeds): the ODE samples' marginal accuracy at the longest training minus at the shortest. Interval above 0 → reproduced.",
+        &["open-iters"],
+    );
+    row.gates = vec![GATE_FINITE];
+    let runs = l.runs("open-iters");
+    if runs.is_empty() {
+        return row.not_shipped(l, "open-iters").finish(l);
+    }
+    row.setting(&runs);
+    let its = by_number(axis_values(&runs, "iters"));
+    if let (Some(lo), Some(hi)) = (its.first(), its.last()) {
+        cell_test(&mut row, &runs, &[("iters", lo)], &[("iters", hi)], "marginal_accuracy@ode", &format!("{hi} against {lo} iterations"), "marginal accuracy of the ODE's samples after longer training − after shorter");
+    }
+    row.finish(l)
+}
+
+fn ws_ma_data_size(l: &Loaded) -> Verdict {
+    Row::new("ws-ma-data-size", "Larger training sets raise the ODE's marginal accuracy.", "No rule yet: no study over the training set's size is shipped.", &["open-iters"])
+        .no_study("A study over the training set's size (`--vary data-size=...`) on the workshop's MoG would test it; none is shipped.")
+        .finish(l)
+}
+
+fn ws_mae_sigma(l: &Loaded) -> Verdict {
+    Row::new("ws-mae-sigma", "The score's MAE at high and low noise against the mixture's component sd.", "No rule yet: no study over the mixture's sd is shipped.", &["fig7-seesaw"])
+        .no_study("A study over the 1D mixture's component sd (sigma = 1, 0.2, 0.1, 0.01) with the MAE at the workshop's t = 0.8 and 0 would test it; the lab's data sets fix sigma at 0.2.")
+        .finish(l)
+}
+
+/// |ANSD ratio − 1| of a sampler at radius e.
+fn ansd_off(r: &Run, sampler: &str, e: f64) -> Option<f64> {
+    evidence::tid_field(r.result?, sampler, e, "ansd_ratio").map(|x| (x - 1.0).abs())
+}
+
+fn ws_ansd_cures(l: &Loaded) -> Verdict {
+    let mut row = Row::new(
+        "ws-ansd-cures",
+        "With a stochastic sampler, two models or a skip connection, the ANSD ratio comes closer to 1 than the plain ODE's.",
+        "On Fig. 9's 10-D studies at the widest net (5 seeds): |ANSD ratio − 1| at e = 0.3 of the plain net's ODE minus that of the predictor-corrector on the same net, of the two-model net's ODE and of the skip nets' ODE. Every test's interval above 0 → reproduced; some → partly.",
+        &["fig9-two-model", "fig9-skip"],
+    );
+    row.gates = TID_GATES.to_vec();
+    let skip = l.runs("fig9-skip");
+    let two = l.runs("fig9-two-model");
+    if skip.is_empty() && two.is_empty() {
+        return row.not_shipped(l, "fig9-skip").finish(l);
+    }
+    row.setting(&skip);
+    let w = by_number(axis_values(&skip, "width")).pop().unwrap_or_default();
+    if let Some(e) = radius_of(&skip) {
+        let plain = at(&skip, &[("parameterization", "plain"), ("width", w.as_str())]);
+        let gate = |r: &Run| tid_gates(r, &l.floors, &["ode", "pc"], e);
+        let t = compare(&format!("width = {w}, predictor-corrector"), "|ANSD ratio − 1| of the ODE − of the predictor-corrector", &plain, &plain, &|r| ansd_off(r, "pc", e), &|r| ansd_off(r, "ode", e), &gate, &mut row.excluded);
+        row.test(t, &plain);
+        for v in ["skip-fixed", "skip-learned"] {
+            let cured = at(&skip, &[("parameterization", v), ("width", w.as_str())]);
+            let gate = |r: &Run| tid_gates(r, &l.floors, &["ode"], e);
+            let t = compare(&format!("width = {w}, {v}"), "|ANSD ratio − 1| of the ODE on the plain net − on the cured", &cured, &plain, &|r| ansd_off(r, "ode", e), &|r| ansd_off(r, "ode", e), &gate, &mut row.excluded);
+            let both: Vec<&Run> = cured.iter().chain(plain.iter()).copied().collect();
+            row.test(t, &both);
+        }
+    }
+    if let Some(e) = radius_of(&two) {
+        let (plain, cured) = (at(&two, &[("two-model", "none"), ("width", w.as_str())]), at(&two, &[("two-model", "0.6"), ("width", w.as_str())]));
+        let gate = |r: &Run| tid_gates(r, &l.floors, &["ode"], e);
+        let t = compare(&format!("width = {w}, two models"), "|ANSD ratio − 1| of the ODE on one net − on two", &cured, &plain, &|r| ansd_off(r, "ode", e), &|r| ansd_off(r, "ode", e), &gate, &mut row.excluded);
+        let both: Vec<&Run> = cured.iter().chain(plain.iter()).copied().collect();
+        row.test(t, &both);
+    }
+    row.finish(l)
+}
+
+// ---- the recursive-training paper ------------------------------------------------------------
+
+/// One whole chain of a generations file: its sampler, fresh fraction, seed and per generation
+/// (D = χ² to the data, I = the step's χ², the geometric account).
+struct Chain {
+    sampler: String,
+    fresh: f64,
+    seed: u64,
+    d: Vec<f64>,
+    i: Vec<Option<f64>>,
+    settings: std::collections::BTreeMap<String, String>,
+}
+
+fn chains(l: &Loaded, file: &str) -> Vec<Chain> {
+    let Some(v) = l.get(file) else { return vec![] };
+    let n = v.pointer("/base/recursion/generations").and_then(Value::as_u64).unwrap_or(0) as usize;
+    v.get("runs")
+        .and_then(Value::as_array)
+        .map(|runs| {
+            runs.iter()
+                .filter(|r| r.get("error").is_none_or(Value::is_null))
+                .filter_map(|r| {
+                    let gens = r.get("generations")?.as_array()?;
+                    (gens.len() == n + 1 && n > 0).then(|| Chain {
+                        sampler: r["sampler"].as_str().unwrap_or_default().to_string(),
+                        fresh: r["fresh"].as_f64().unwrap_or(f64::NAN),
+                        seed: r["seed"].as_u64().unwrap_or(0),
+                        d: gens.iter().map(|g| g["chi2"].as_f64().unwrap_or(f64::NAN)).collect(),
+                        i: gens.iter().map(|g| g["chi2_step"].as_f64()).collect(),
+                        settings: [("fresh".to_string(), r["fresh"].to_string()), ("sampler".to_string(), r["sampler"].as_str().unwrap_or_default().to_string())].into(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// D averaged over the second half of the generations (the generations' findings' window).
+fn late_d(c: &Chain) -> f64 {
+    let n = c.d.len() - 1;
+    let lo = (n / 2 + 1).min(n);
+    c.d[lo..].iter().sum::<f64>() / (n + 1 - lo) as f64
+}
+
+/// The chains as runs (for the evidence list): a generations file has no TID runs to gate.
+fn as_runs<'a>(file: &'a str, cs: &'a [Chain], spec: &'a Value) -> Vec<Run<'a>> {
+    cs.iter().map(|c| Run { file, seed: c.seed, settings: c.settings.clone(), spec, result: None, metrics: None, error: None }).collect()
+}
+
+/// A chain figure of the `b` chains minus the `a` chains, paired by seed (chains share a seed's
+/// data and noise streams).
+fn chain_test(row: &mut Row, file: &str, cs: &[Chain], spec: &Value, a: &dyn Fn(&Chain) -> bool, b: &dyn Fn(&Chain) -> bool, f: &dyn Fn(&Chain) -> f64, place: &str, what: &str) {
+    let (ca, cb): (Vec<&Chain>, Vec<&Chain>) = (cs.iter().filter(|c| a(c)).collect(), cs.iter().filter(|c| b(c)).collect());
+    let mut seeds: Vec<u64> = ca.iter().map(|c| c.seed).filter(|s| cb.iter().any(|c| c.seed == *s)).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    if seeds.is_empty() {
+        return;
+    }
+    let xs: Vec<Option<f64>> = seeds.iter().map(|s| ca.iter().find(|c| c.seed == *s).map(|c| f(c))).collect();
+    let ys: Vec<Option<f64>> = seeds.iter().map(|s| cb.iter().find(|c| c.seed == *s).map(|c| f(c))).collect();
+    let mut p = paired(&xs, &ys);
+    for d in &mut p.diffs {
+        d.0 = seeds[d.0] as usize;
+    }
+    let used: Vec<Chain> = cs.iter().filter(|c| a(c) || b(c)).map(|c| Chain { sampler: c.sampler.clone(), fresh: c.fresh, seed: c.seed, d: vec![], i: vec![], settings: c.settings.clone() }).collect();
+    let runs = as_runs(file, &used, spec);
+    let refs: Vec<&Run> = runs.iter().collect();
+    row.test(Some(evidence::Test::new(place, what, p)), &refs);
+}
+
+fn gen_setting(l: &Loaded, file: &str, cs: &[Chain]) -> String {
+    let Some(v) = l.get(file) else { return String::new() };
+    let b = &v["base"];
+    let g = |p: &str| b.pointer(p).map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).unwrap_or_default();
+    let mut seeds: Vec<u64> = cs.iter().map(|c| c.seed).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    format!(
+        "{} data; MLP {} × {}; {} iterations per generation; {} generations of {} points; {} chains over {} seeds ({file}).",
+        g("/dataset"),
+        g("/model/depth"),
+        g("/model/width"),
+        g("/training/iters"),
+        g("/recursion/generations"),
+        g("/recursion/gen_size"),
+        cs.len(),
+        seeds.len()
+    )
+}
+
+const GATE_CHAIN: &str = "the chain finished every generation (a chain stopped early has no late generations)";
+
+pub(super) fn recursive(l: &Loaded) -> Vec<Verdict> {
+    vec![recursive_order(l), recursive_rate(l), recursive_bounds(l), recursive_decomposition(l), recursive_contraction(l), recursive_converse(l)]
+}
+
+fn fresh_values(cs: &[Chain], sampler: &str) -> Vec<f64> {
+    let mut a: Vec<f64> = cs.iter().filter(|c| c.sampler == sampler).map(|c| c.fresh).collect();
+    a.sort_by(f64::total_cmp);
+    a.dedup();
+    a
+}
+
+fn recursive_order(l: &Loaded) -> Verdict {
+    let mut row = Row::new(
+        "recursive-order",
+        "The less fresh data each generation gets, the further the chain drifts from the data: late χ² to the data ordered a = 0.1 above 0.5 above 0.9.",
+        "SDE-drawn chains of Fig. 1's run (3 seeds): late D (χ² to the data averaged over the second half of the generations) at each fresh fraction minus at the next larger one, paired by seed. Both intervals above 0 → reproduced; one → partly. This tests the ordering, not the (1 − a)^{2m} rate (see recursive-rate).",
+        &["rec-fig1"],
+    );
+    row.gates = vec![GATE_CHAIN];
+    let cs = chains(l, "rec-fig1");
+    if cs.is_empty() {
+        return row.not_shipped(l, "rec-fig1").finish(l);
+    }
+    row.lab_setting = gen_setting(l, "rec-fig1", &cs);
+    let spec = l.get("rec-fig1").map(|v| v["base"].clone()).unwrap_or_default();
+    let a = fresh_values(&cs, "sde");
+    for w in a.windows(2) {
+        let (lo, hi) = (w[0], w[1]);
+        chain_test(&mut row, "rec-fig1", &cs, &spec, &|c| c.sampler == "sde" && c.fresh == hi, &|c| c.sampler == "sde" && c.fresh == lo, &late_d, &format!("a = {lo} against a = {hi}"), "late D with less fresh data − with more");
+    }
+    row.finish(l)
+}
+
+/// The discount rate r that best fits D_N ≈ Σ_{j≤N} r^{N−j} e_j (e_0 = D_0, e_j = I_{j−1}) on a
+/// log scale over the generations N ≥ 1, by a grid over [0, 1] in steps of 0.001.
+fn fitted_rate(c: &Chain) -> Option<f64> {
+    let e: Vec<f64> = (0..c.d.len()).map(|j| if j == 0 { Some(c.d[0]) } else { c.i[j - 1] }).collect::<Option<Vec<f64>>>()?;
+    let loss = |r: f64| -> f64 {
+        (1..c.d.len())
+            .map(|n| {
+                let acc: f64 = (0..=n).map(|j| r.powi((n - j) as i32) * e[j]).sum();
+                (c.d[n].max(1e-12).ln() - acc.max(1e-12).ln()).powi(2)
+            })
+            .sum()
+    };
+    (0..=1000).map(|k| k as f64 / 1000.0).min_by(|a, b| loss(*a).total_cmp(&loss(*b)))
+}
+
+fn recursive_rate(l: &Loaded) -> Verdict {
+    let mut row = Row::new(
+        "recursive-rate",
+        "The measured χ² to the data follows the (1 − a)^{2m} account: the discount rate fitted to each chain's D_N from its step divergences I_j agrees with (1 − a)².",
+        "Per fresh fraction of Fig. 1's SDE-drawn chains (3 seeds): the rate r fitted per chain (D_N ≈ Σ_j r^{N−j} e_j, least squares on log D over the generations) minus (1 − a)², with a 95 % t interval over the chains. The interval holding 0 at every a → reproduced (the rate agrees); at some → partly; at none → not reproduced.",
+        &["rec-fig1"],
+    );
+    row.gates = vec![GATE_CHAIN];
+    row.statistic = "Per chain, a fitted rate; over the chains of each a, the mean of (fitted − (1 − a)²) with its 95 % t interval: agreement where the interval holds 0.".to_string();
+    let cs = chains(l, "rec-fig1");
+    if cs.is_empty() {
+        return row.not_shipped(l, "rec-fig1").finish(l);
+    }
+    row.lab_setting = gen_setting(l, "rec-fig1", &cs);
+    let spec = l.get("rec-fig1").map(|v| v["base"].clone()).unwrap_or_default();
+    let mut agree = 0;
+    let a_values = fresh_values(&cs, "sde");
+    for a in &a_values {
+        let these: Vec<&Chain> = cs.iter().filter(|c| c.sampler == "sde" && c.fresh == *a).collect();
+        let target = (1.0 - a) * (1.0 - a);
+        let rates: Vec<Option<f64>> = these.iter().map(|c| fitted_rate(c)).collect();
+        let mut p = paired(&vec![Some(target); rates.len()], &rates);
+        for d in &mut p.diffs {
+            d.0 = these[d.0].seed as usize;
+        }
+        if p.reading() == Reading::Undecided && p.interval.is_some() {
+            agree += 1;
+        }
+        let fitted: Vec<String> = rates.iter().flatten().map(|r| sig(*r)).collect();
+        row.numbers.push(format!("a = {a}: fitted rates {} against (1 − a)² = {}.", fitted.join(", "), sig(target)));
+        let used: Vec<Chain> = these.iter().map(|c| Chain { sampler: c.sampler.clone(), fresh: c.fresh, seed: c.seed, d: vec![], i: vec![], settings: c.settings.clone() }).collect();
+        let runs = as_runs("rec-fig1", &used, &spec);
+        let refs: Vec<&Run> = runs.iter().collect();
+        row.test(Some(evidence::Test::new(format!("a = {a}"), "fitted rate − (1 − a)²", p)), &refs);
+    }
+    row.outcome = Some(match agree {
+        0 => Outcome::NotReproduced,
+        n if n == a_values.len() => Outcome::Reproduced,
+        _ => Outcome::Partly,
+    });
+    row.finish(l)
+}
+
+fn recursive_bounds(l: &Loaded) -> Verdict {
+    Row::new("recursive-bounds", "One generation's divergence lies between the bounds of Prop. 3.1, 3.3 and Thm. 3.5.", "No rule: the lab does not estimate the path score error ε⋆² or the observability η̂ the bounds are written in.", &["rec-fig1"])
+        .no_study("Estimates of ε⋆² (the score error energy on the ideal path) and η̂ per generation, beside the measured I_i, would test it; the lab records the DSM loss, not ε⋆².")
+        .finish(l)
+}
+
+fn recursive_decomposition(l: &Loaded) -> Verdict {
+    let mut row = Row::new(
+        "recursive-decomposition",
+        "The contribution matrix is broad for a = 0.1 and nearly diagonal for a = 0.9: the last generation's own error carries a larger share of the final account with more fresh data.",
+        "Fig. 1's SDE-drawn chains (3 seeds): the share of the last generation's own error in the final geometric account (row N of the contribution matrix) at a = 0.9 minus at a = 0.1, paired by seed. Interval above 0 → reproduced.",
+        &["rec-fig1"],
+    );
+    row.gates = vec![GATE_CHAIN];
+    let cs = chains(l, "rec-fig1");
+    if cs.is_empty() {
+        return row.not_shipped(l, "rec-fig1").finish(l);
+    }
+    row.lab_setting = gen_setting(l, "rec-fig1", &cs);
+    let spec = l.get("rec-fig1").map(|v| v["base"].clone()).unwrap_or_default();
+    let a = fresh_values(&cs, "sde");
+    let share = |c: &Chain| -> f64 {
+        let n = c.d.len() - 1;
+        let r = (1.0 - c.fresh) * (1.0 - c.fresh);
+        let e: Vec<f64> = (0..=n).map(|j| if j == 0 { c.d[0] } else { c.i[j - 1].unwrap_or(f64::NAN) }).collect();
+        let row_n: Vec<f64> = (0..=n).map(|j| r.powi((n - j) as i32) * e[j]).collect();
+        row_n[n] / row_n.iter().sum::<f64>()
+    };
+    if let (Some(lo), Some(hi)) = (a.first().copied(), a.last().copied()) {
+        chain_test(&mut row, "rec-fig1", &cs, &spec, &|c| c.sampler == "sde" && c.fresh == lo, &|c| c.sampler == "sde" && c.fresh == hi, &share, &format!("a = {hi} against a = {lo}"), "the last generation's share of the final account with more fresh data − with less");
+    }
+    row.finish(l)
+}
+
+fn recursive_contraction(l: &Loaded) -> Verdict {
+    Row::new("recursive-contraction", "Mixing with fresh data shrinks χ² to the data by exactly (1 − a)².", "An identity: checked exactly on histograms by the unit test generations::tests::mixing_with_data_shrinks_chi2_by_one_minus_a_squared_exactly; no shipped figure reads it.", &["rec-fig1"])
+        .no_study("It is an identity of the mixture, not an experimental claim: the lab's unit test checks it on histograms to rounding; the shipped chains do not store q_i's histogram.")
+        .finish(l)
+}
+
+fn recursive_converse(l: &Loaded) -> Verdict {
+    Row::new("recursive-converse", "Where the score errors are not summable, D does not vanish.", "No rule: no shipped chain has errors bounded below by design.", &["rec-fig1"])
+        .no_study("Chains with a = 0 (no fresh data) or a net held at a fixed error, over many generations, would test it; none is shipped.")
+        .finish(l)
+}
+
+// ---- the review's open questions -----------------------------------------------------------
+
+/// The review's questions, each a study of deterministic against stochastic samplers:
+/// (id, claim, file, deterministic samplers, stochastic one, extra links).
+const OPEN: &[(&str, &str, &str, &[&str], &str, &[&str])] = &[
+    ("equal-compute", "At every budget from 10 to 1000 network evaluations, the ODE and DPM-Solver-2 collapse: their TID above the reverse SDE's at the same budget.", "open-nfe", &["ode", "dpm2"], "sde", &["open-nfe"]),
+    ("heun", "A second-order deterministic solver (Heun's method) collapses too: its TID above the reverse SDE's at each budget.", "open-nfe", &["heun"], "sde", &["open-nfe"]),
+    ("training-length", "Collapse persists from 1k to 30k training iterations: the ODE's and Heun's TID above the SDE's at each length.", "open-iters", &["ode", "heun"], "sde", &["open-iters"]),
+    ("edm", "In EDM's design (ve process, denoiser target, lognormal times, with and without its preconditioning) on the chessboard, Heun's and the Euler ODE's TID above EDM's stochastic sampler's.", "open-edm", &["heun", "ode"], "edm-sde", &["open-edm"]),
+    ("edm-nd", "The EDM question on the 10-D mixture with the paper's 2 × 1000 net.", "open-edm-nd", &["heun", "ode"], "edm-sde", &["open-edm-nd"]),
+    ("flow-matching", "In flow matching (the linear path; eps and v targets; uniform and logit-normal training times) on the chessboard, the ODE's and Heun's TID above the SDE's.", "open-flow-matching", &["ode", "heun"], "sde", &["open-flow-matching", "open-flow-matching-why"]),
+    ("flow-matching-nd", "The flow-matching question on the 10-D mixture with the paper's 2 × 1000 net.", "open-flow-matching-nd", &["ode", "heun"], "sde", &["open-flow-matching-nd"]),
+];
+
+pub(super) fn review(l: &Loaded) -> Vec<Verdict> {
+    const RULE: &str = "Per cell of the study (budget, training length, preconditioning, target and time law) and deterministic sampler: its TID minus the stochastic sampler's in the same run, at the study's radius, paired by seed over the runs that pass the gates. Every test's interval above 0 → reproduced; some → partly; none above and some below → not reproduced.";
+    let mut out: Vec<Verdict> = OPEN
+        .iter()
+        .map(|&(id, claim, file, det, sto, links)| {
+            let mut row = Row::new(id, claim, RULE, links);
+            row.gates = TID_GATES.to_vec();
+            let pairs: Vec<(&str, &str)> = det.iter().map(|d| (*d, sto)).collect();
+            if !tid_tests(&mut row, l, file, &pairs, None) {
+                return row.not_shipped(l, file).finish(l);
+            }
+            row.finish(l)
+        })
+        .collect();
+    out.push(robustness(l));
+    out
+}
+
+fn robustness(l: &Loaded) -> Verdict {
+    let mut row = Row::new(
+        "tid-robustness",
+        "The ODE's TID stays above the SDE's over the grid of radii e and Hill's k where TID can be read.",
+        "Over the shipped run's grid of e and k (one net, one seed): each cell whose data-vs-data floor is stable (|floor| and 3 × its spread over reference draws within ±2) compares the ODE's TID with the SDE's; the unstable cells are excluded. One seed gives no interval: the row stays inconclusive until the grid is measured over seeds; the counts are given.",
+        &["open-robustness"],
+    );
+    row.gates = vec![GATE_FLOOR];
+    row.statistic = "One seed per cell: the sign of the ODE's TID minus the SDE's per stable cell, counted; no interval (the spread over reference draws is shared by both samplers and cancels).".to_string();
+    let runs = l.runs("open-robustness");
+    let Some(g) = runs.first().and_then(|r| r.result).and_then(|r| r.get("tid_grid")) else { return row.not_shipped(l, "open-robustness").finish(l) };
+    row.setting(&runs);
+    let table = |name: &str, f: &str| -> Option<Vec<Vec<f64>>> {
+        g.get(name)?.get(f)?.as_array()?.iter().map(|row| row.as_array().map(|r| r.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect())).collect()
+    };
+    let nums = |name: &str, f: &str| -> Vec<f64> { g.get(name).and_then(|x| x.get(f)).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default() };
+    let (Some(data), Some(data_sd), Some(ode), Some(sde)) = (table("data", "tid"), table("data", "tid_std"), table("ode", "tid"), table("sde", "tid")) else {
+        return row.no_study("The run's grid lacks the data's, the ODE's or the SDE's TID.").finish(l);
+    };
+    let (ks, es) = (nums("data", "k"), nums("data", "eps"));
+    let (mut stable, mut up, mut down) = (0, 0, 0);
+    let mut diffs = Vec::new();
+    for i in 0..data.len() {
+        for j in 0..data[i].len() {
+            let name = format!("open-robustness, k = {}, e = {}", ks.get(i).map(|k| sig(*k)).unwrap_or_default(), es.get(j).map(|e| sig(*e)).unwrap_or_default());
+            let (f, sd) = (data[i][j], data_sd[i][j]);
+            if !(f.is_finite() && sd.is_finite() && f.abs() <= evidence::FLOOR_LIMIT && 3.0 * sd <= evidence::FLOOR_LIMIT) {
+                row.excluded.0.push(evidence::Excluded { run: name, because: format!("the floor is not stable there ({} ± {})", sig(f), sig(sd)) });
+                continue;
+            }
+            let (o, s) = (ode[i][j], sde[i][j]);
+            if !(o.is_finite() && s.is_finite()) {
+                continue;
+            }
+            stable += 1;
+            up += usize::from(o > s);
+            down += usize::from(o < s);
+            diffs.push(o - s);
+        }
+    }
+    row.numbers.push(format!("Of the stable cells, the ODE's TID is above the SDE's in {up} of {stable} and below in {down} (one seed)."));
+    if !diffs.is_empty() {
+        let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
+        row.numbers.push(format!("The ODE's TID minus the SDE's averages {} over those cells (cells share one net and one draw: not independent, no interval).", sig(mean)));
+    }
+    row.outcome = Some(if stable == 0 { Outcome::Inconclusive } else { Outcome::Inconclusive });
+    row.settle = Some(format!("{stable} cells have a stable floor, all from one seed: the grid over 3 to 5 seeds (`--k-grid` with `--seeds`) would give each cell an interval."));
+    row.finish(l)
+}
+
+// ---- the lab's own questions ---------------------------------------------------------------
+
+pub(super) fn lab(l: &Loaded) -> Vec<Verdict> {
+    vec![recursive_ode_vs_sde(l), eps_target(l)]
+}
+
+fn recursive_ode_vs_sde(l: &Loaded) -> Verdict {
+    let mut row = Row::new(
+        "recursive-ode-vs-sde",
+        "A deterministic sampler in the recursive loop adds its collapse: ODE-drawn chains drift further from the data than SDE-drawn ones at each fresh fraction.",
+        "Per fresh fraction (3 seeds): late D of the ODE-drawn chain minus the SDE-drawn chain's, paired by seed. Every a's interval above 0 → reproduced; some → partly.",
+        &["rec-ode-vs-sde"],
+    );
+    row.gates = vec![GATE_CHAIN];
+    let cs = chains(l, "rec-ode-vs-sde");
+    if cs.is_empty() {
+        return row.not_shipped(l, "rec-ode-vs-sde").finish(l);
+    }
+    row.lab_setting = gen_setting(l, "rec-ode-vs-sde", &cs);
+    let spec = l.get("rec-ode-vs-sde").map(|v| v["base"].clone()).unwrap_or_default();
+    for a in fresh_values(&cs, "ode") {
+        chain_test(&mut row, "rec-ode-vs-sde", &cs, &spec, &|c| c.sampler == "sde" && c.fresh == a, &|c| c.sampler == "ode" && c.fresh == a, &late_d, &format!("a = {a}"), "late D of the ODE-drawn chain − the SDE-drawn");
+    }
+    row.finish(l)
+}
+
+fn eps_target(l: &Loaded) -> Verdict {
+    let mut row = Row::new(
+        "eps-target",
+        "On the linear path, a net that predicts eps has a larger velocity error near t = 1 than one that predicts v: the velocity from an eps prediction, (ε̂ − x)/(1 − t), multiplies the net's error by 1/(1 − t).",
+        "The 2D mixture study of both targets (3 seeds, exact score known): the MAE of the velocity at the latest diagnostic time (t = 1) with the eps target minus with the v target, paired by seed; and at t = 0.1 for comparison (not counted). Interval above 0 → reproduced. The 10-D study's divergences are counted under it.",
+        &["open-flow-matching-why", "open-flow-matching-nd"],
+    );
+    row.gates = vec![GATE_FINITE];
+    let runs = l.runs("open-flow-matching-why");
+    if runs.is_empty() {
+        return row.not_shipped(l, "open-flow-matching-why").finish(l);
+    }
+    row.setting(&runs);
+    let mut ts: Vec<f64> = runs.iter().filter_map(|r| r.metrics).flat_map(|m| m.as_object().into_iter().flat_map(|o| o.keys())).filter_map(|k| k.strip_prefix("mae_velocity@")?.parse().ok()).collect();
+    ts.sort_by(f64::total_cmp);
+    ts.dedup();
+    if let (Some(lo), Some(hi)) = (ts.first().copied(), ts.last().copied()) {
+        cell_test(&mut row, &runs, &[("target", "v")], &[("target", "eps")], &format!("mae_velocity@{hi}"), &format!("t = {hi}"), "MAE of the velocity with the eps target − with v");
+        let (ra, rb) = (at(&runs, &[("target", "v")]), at(&runs, &[("target", "eps")]));
+        let m = format!("mae_velocity@{lo}");
+        let mean = |rs: &[&Run]| {
+            let v: Vec<f64> = rs.iter().filter_map(|r| r.metric(&m)).collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        if let (Some(a), Some(b)) = (mean(&ra), mean(&rb)) {
+            row.numbers.push(format!("At t = {lo} (not counted): MAE {} with eps against {} with v (means over seeds).", sig(b), sig(a)));
+        }
+        let _ = finite;
+    }
+    let nd = l.runs("open-flow-matching-nd");
+    for target in ["eps", "v"] {
+        let rs = at(&nd, &[("target", target)]);
+        if rs.is_empty() {
+            continue;
+        }
+        let diverged = rs.iter().filter(|r| r.result.is_some_and(|x| evidence::divergence(x, "ode").is_some())).count();
+        row.numbers.push(format!("10-D, target {target}: the ODE did not converge in {diverged} of {} runs (the 2 × 1000 net).", rs.len()));
+    }
+    let _ = (tid_test, label, tid);
+    row.finish(l)
+}
