@@ -187,7 +187,11 @@ async function main() {
   // A view of its own (?view=verdicts: the verdicts the core computed from the shipped files;
   // ?view=hermite: appendix G.3) is drawn at the top.
   const own = new Map([['verdicts', () => verdictsView.load()], ['hermite', () => hermiteSeesaw]]).get(params.get('view'));
-  if (own) show(params.get('view'), await own()).scrollIntoView();
+  if (own) {
+    // The view's name on the body: the verdicts print as a report without the page around them.
+    document.body.classList.add(`view-${params.get('view')}`);
+    show(params.get('view'), await own()).scrollIntoView();
+  }
   // A single run kept in this browser shows at once, instead of running again.
   const single = S.mode === 'run' && !studyAxes().length;
   const stored = spec && !own ? await (single ? showStored(spec) : showStoredMany()) : false;

@@ -400,13 +400,28 @@ fn settle_of(tests: &[Test], excluded: &[Excluded]) -> String {
     }
 }
 
-/// The lab's setting of a set of runs: data, net, training, samplers and seeds.
+/// The lab's setting of a set of runs: data, net, training, samplers and seeds, with the
+/// settings a study varies named as varied (and their values) rather than read off one run.
 pub(crate) fn setting_of(runs: &[evidence::Run]) -> String {
     let Some(r) = runs.first() else { return String::new() };
+    let mut varied: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for run in runs {
+        for (k, v) in &run.settings {
+            let vs = varied.entry(k.as_str()).or_default();
+            if !vs.contains(&v.as_str()) {
+                vs.push(v.as_str());
+            }
+        }
+    }
     let s = r.spec;
-    let g = |p: &str| s.pointer(p).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_default();
+    let g = |name: &str, p: &str| -> String {
+        if varied.contains_key(name) {
+            return format!("({name} varied)");
+        }
+        s.pointer(p).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_default()
+    };
     let dim = s.pointer("/dim").and_then(Value::as_u64);
-    let data = match (g("/dataset").as_str(), dim) {
+    let data = match (g("dataset", "/dataset").as_str(), dim) {
         ("mog-nd", Some(d)) => format!("mog-nd ({d}-D)"),
         (d, _) => d.to_string(),
     };
@@ -414,15 +429,20 @@ pub(crate) fn setting_of(runs: &[evidence::Run]) -> String {
     let mut seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
     seeds.sort_unstable();
     seeds.dedup();
+    let axes = if varied.is_empty() {
+        String::new()
+    } else {
+        format!(" Varied: {}.", varied.iter().map(|(k, v)| format!("{k} = {}", v.join(", "))).collect::<Vec<_>>().join("; "))
+    };
     format!(
-        "{data}, {} process; MLP {} × {} ({}); {} iterations, batch {}; samplers {samplers}; {} samples each; {} seed{} ({}).",
-        g("/process"),
-        g("/model/depth"),
-        g("/model/width"),
-        g("/model/activation"),
-        g("/training/iters"),
-        g("/training/batch"),
-        g("/sampling/n_samples"),
+        "{data}, {} process; MLP {} × {} ({}); {} iterations, batch {}; samplers {samplers}; {} samples each; {} seed{} ({}).{axes}",
+        g("process", "/process"),
+        g("depth", "/model/depth"),
+        g("width", "/model/width"),
+        g("activation", "/model/activation"),
+        g("iters", "/training/iters"),
+        g("batch", "/training/batch"),
+        g("n-samples", "/sampling/n_samples"),
         seeds.len(),
         if seeds.len() == 1 { "" } else { "s" },
         r.file

@@ -20,6 +20,8 @@ function sh(cmd, args, opts = {}) {
 }
 const [distArg, cliBin, outDir] = process.argv.slice(2);
 const dist = path.resolve(distArg);
+// The checkout's root (the tests refresh docs/verdicts.png, the README's picture of the verdicts).
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 fs.mkdirSync(outDir, { recursive: true });
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.png': 'image/png', '.json': 'application/json' };
 
@@ -1401,6 +1403,11 @@ test('the_verdicts_view_shows_the_clis_verdicts_and_every_link_opens_its_figure'
     const top = await page.$eval('#verdicts-view h2', (el) => el.getBoundingClientRect().top);
     assert(top >= 0 && top < h / 2, `${w}x${h}: the verdicts are not on the first screen (heading at ${top})`);
     await page.screenshot({ path: path.join(outDir, `verdicts-${w}x${h}.png`), fullPage: false });
+    // The README's picture of the verdicts is this screenshot, so it always shows today's tally.
+    if (w === 1366) fs.copyFileSync(path.join(outDir, `verdicts-${w}x${h}.png`), path.join(root, 'docs/verdicts.png'));
+    // Each group has its heading and its own counts.
+    const groups = await page.$$eval('#verdicts-view section.verdict-group', (ss) => ss.map((s) => s.dataset.group));
+    assert(JSON.stringify(groups) === JSON.stringify([...new Set(cli.map((v) => v.group))]), `groups ${groups} against the CLI's`);
   }
   // The gallery's step 0 leads there with the tally.
   await page.goto(`${base}?gpu=0`);

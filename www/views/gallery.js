@@ -74,7 +74,7 @@ export function render(box, presets, { path }) {
   const open = text('a', 'Open the verdicts');
   open.href = '?view=verdicts';
   open.id = 'verdicts-link';
-  const vp = text('p', 'Which claims of the two papers hold here? One row per claim and per open question, with the lab\'s verdict (reproduced, partly, not reproduced, not tested) computed from the shipped runs, the numbers behind it and a link to its figure: ', 'step-text');
+  const vp = text('p', 'Which claims of the papers hold here? One row per claim (in the papers\' words, with the paper\'s setting beside the lab\'s) and per open question, with the lab\'s verdict (reproduced, partly, not reproduced, inconclusive, not tested) computed from the shipped runs that pass its gates, samplers compared seed by seed with an interval, and a link to its figure: ', 'step-text');
   vp.append(open, '.');
   verdicts.append(text('h3', '0. What reproduces'), vp);
   details.append(verdicts);
