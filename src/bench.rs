@@ -6,13 +6,13 @@
 
 use crate::data::Dataset;
 use crate::diffusion::ProcessKind;
-use crate::engine::cpu::TimeRange;
 use crate::engine::CpuEngine;
+use crate::engine::cpu::TimeRange;
 use crate::experiment;
-use crate::spec::ExperimentSpec;
 use crate::metrics::neighbour_counts;
 use crate::parallel;
 use crate::sample::{self, SamplerKind, TrainedNet};
+use crate::spec::ExperimentSpec;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -195,7 +195,7 @@ fn gpu_context(software_ok: bool) -> Result<crate::engine::gpu::GpuContext, Stri
 /// one loss readback each).
 pub fn gpu_ms_per_step(c: Config, steps: usize, software_ok: bool) -> Result<(String, f64, f64, [f64; 4]), String> {
     use crate::engine::gpu::GpuEngine;
-    use crate::engine::{block_on, Engine};
+    use crate::engine::{Engine, block_on};
     let ctx = gpu_context(software_ok)?;
     let name = ctx.adapter.clone();
     let (net, data) = c.model();
@@ -226,10 +226,7 @@ fn torch_gpu(py: &str, dir: &str, c: Config, steps: usize) -> Result<(f64, f64, 
         .map_err(|e| format!("--torch-gpu {py}: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let after = |key: &str| {
-        text.lines()
-            .find(|l| l.contains(key))
-            .and_then(|l| l.split_whitespace().skip_while(|w| *w != "ms/step").nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
+        text.lines().find(|l| l.contains(key)).and_then(|l| l.split_whitespace().skip_while(|w| *w != "ms/step").nth(1)).and_then(|v| v.parse::<f64>().ok())
     };
     match (after("eager"), after("cuda-graph")) {
         (Some(e), Some(g)) => Ok((e, g, text.lines().next().unwrap_or("").split(" eager").next().unwrap_or("").to_string())),
@@ -327,8 +324,8 @@ fn spread(mut v: Vec<f64>, digits: usize) -> (f64, String) {
 /// on the widest net's hidden product. Printed: each figure and the bound, as the middle round's
 /// with the range over the rounds.
 fn many_nets(o: &Opts) -> Result<(), String> {
-    use crate::nn::gemm::{gemm, View};
-    use crate::spec::presets::{preset, Size};
+    use crate::nn::gemm::{View, gemm};
+    use crate::spec::presets::{Size, preset};
     const ROUNDS: usize = 5;
     let p = preset("fig7-seesaw").ok_or("no fig7-seesaw preset")?;
     let plan = crate::study::preset_plan(p, Size::Quick).map_err(|e| format!("the quick fig7-seesaw study: {e}"))?;
@@ -468,7 +465,9 @@ pub fn main(args: &[String]) -> Result<(), String> {
         let init = sample::initial_noise(o.sample_n, 2, 0);
         // ODE 100 steps and SDE 1000 steps from the same points and noise, on each engine.
         let runs = [(SamplerKind::Ode, 100), (SamplerKind::Sde, 1000)];
-        let time_samplers = |run: &dyn Fn(&dyn sample::Sampler) -> Result<crate::points::Points, String>, on: &str, against: Option<&[crate::points::Points]>| {
+        let time_samplers = |run: &dyn Fn(&dyn sample::Sampler) -> Result<crate::points::Points, String>,
+                             on: &str,
+                             against: Option<&[crate::points::Points]>| {
             let mut out = Vec::new();
             for (r, (kind, steps)) in runs.into_iter().enumerate() {
                 let t = Instant::now();
@@ -484,11 +483,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
                     let d = cpu[r].data.iter().zip(&samples.data).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
                     format!(", largest difference to the CPU's samples {d:.1e}")
                 });
-                say!(
-                    "  {} {steps} steps{on}: {s:.2} s  ({:.1} GFLOP/s in the net{gap})",
-                    kind.name(),
-                    flops_per_eval * (o.sample_n * steps) as f64 / s / 1e9
-                );
+                say!("  {} {steps} steps{on}: {s:.2} s  ({:.1} GFLOP/s in the net{gap})", kind.name(), flops_per_eval * (o.sample_n * steps) as f64 / s / 1e9);
                 out.push(samples);
             }
             out
@@ -501,9 +496,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
         use crate::engine::gpu::sampling::GpuSampler;
         match gpu_context(o.gpu_software).and_then(|ctx| GpuSampler::new(&ctx, std::slice::from_ref(&model), None, o.sample_n)) {
             Ok(gpu) => {
-                let on_gpu = |s: &dyn sample::Sampler| {
-                    block_on(gpu.run(s, &ProcessKind::Vp, &init, 0, 0, &Default::default())).map(|r| r.0).map_err(|e| e.to_string())
-                };
+                let on_gpu =
+                    |s: &dyn sample::Sampler| block_on(gpu.run(s, &ProcessKind::Vp, &init, 0, 0, &Default::default())).map(|r| r.0).map_err(|e| e.to_string());
                 time_samplers(&on_gpu, &format!(" on the GPU engine ({})", gpu.describe()), Some(&cpu));
             }
             Err(why) => say!("  gpu sampling: not measured ({why})"),
@@ -516,11 +510,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
             let t = Instant::now();
             let c = neighbour_counts(&pts, e);
             let mean = c.iter().map(|&v| v as f64).sum::<f64>() / c.len() as f64;
-            say!(
-                "  N = {} chessboard points, e = {e}: {:.1} ms (mean count {mean:.1})",
-                o.tid_n,
-                1000.0 * t.elapsed().as_secs_f64()
-            );
+            say!("  N = {} chessboard points, e = {e}: {:.1} ms (mean count {mean:.1})", o.tid_n, 1000.0 * t.elapsed().as_secs_f64());
         }
     }
     if part("nets") {

@@ -2,9 +2,9 @@
 //! the settings table, spec documents and the CSV reader: every input gives a valid spec (or
 //! points) or one clear error line, never a panic, never a silently different experiment.
 
-use collapse_lab::spec::{overrides, ExperimentSpec};
 use collapse_lab::points::Points;
 use collapse_lab::rng::{self, Stream};
+use collapse_lab::spec::{ExperimentSpec, overrides};
 use rand::RngExt;
 use std::process::{Command, Stdio};
 
@@ -156,10 +156,51 @@ fn tid_at_a_radius_covering_the_data_is_fast_and_hopeless_work_is_refused() {
 }
 
 const VALUES: &[&str] = &[
-    "", "0", "1", "-1", "2", "10", "0.5", "1e308", "-1e308", "1e-300", "NaN", "inf", "-inf", "abc", "1,2,3", ",", ";",
-    "true", "false", "yes", "maybe", "99999999999999999999", "18446744073709551616", "4294967296", "0x10", " 7 ",
-    "ode", "sde,pc,ald", "ode,euler", "ode=5", "sde=0", "vp", "linear", "chessboard", "mog-nd", "mog", "relu",
-    "skip-learned", "none", "0.6", "1,0.5,0", "0.01,0.1;0.05", "\u{0}", "é", "1 2",
+    "",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "10",
+    "0.5",
+    "1e308",
+    "-1e308",
+    "1e-300",
+    "NaN",
+    "inf",
+    "-inf",
+    "abc",
+    "1,2,3",
+    ",",
+    ";",
+    "true",
+    "false",
+    "yes",
+    "maybe",
+    "99999999999999999999",
+    "18446744073709551616",
+    "4294967296",
+    "0x10",
+    " 7 ",
+    "ode",
+    "sde,pc,ald",
+    "ode,euler",
+    "ode=5",
+    "sde=0",
+    "vp",
+    "linear",
+    "chessboard",
+    "mog-nd",
+    "mog",
+    "relu",
+    "skip-learned",
+    "none",
+    "0.6",
+    "1,0.5,0",
+    "0.01,0.1;0.05",
+    "\u{0}",
+    "é",
+    "1 2",
 ];
 
 /// Random name=value pairs from the settings table (and names that are not in it).
@@ -274,8 +315,28 @@ fn fuzz_spec_documents() {
 /// random bytes.
 #[test]
 fn fuzz_the_csv_reader() {
-    let pieces = ["1,2", "0.5;0.25", "3\t4", "x,y", "# comment", "", "  ", "1,abc", "nan,1", "inf,2", "1e39,0", "1,2,3",
-        "\u{feff}1,2", "-0,0", "1e-40,5", ",", "1,,2", "é,1", "1.5", "   7 , 8   "];
+    let pieces = [
+        "1,2",
+        "0.5;0.25",
+        "3\t4",
+        "x,y",
+        "# comment",
+        "",
+        "  ",
+        "1,abc",
+        "nan,1",
+        "inf,2",
+        "1e39,0",
+        "1,2,3",
+        "\u{feff}1,2",
+        "-0,0",
+        "1e-40,5",
+        ",",
+        "1,,2",
+        "é,1",
+        "1.5",
+        "   7 , 8   ",
+    ];
     let mut r = rng::stream(15, Stream::Data, 3);
     let (mut ok, mut err) = (0, 0);
     for case in 0..5000 {
@@ -364,9 +425,40 @@ fn a_kill_at_any_write_leaves_the_earlier_file_whole() {
     let dir = tmp("killed-generations");
     let d = dir.to_str().unwrap();
     let gens = [
-        "generations", "--dataset", "mog", "--depth", "2", "--width", "8", "--iters", "30", "--batch", "64", "--n-samples", "100",
-        "--eps", "0.1", "--repeats", "1", "--steps", "sde=10", "--gen-size", "200", "--generations", "1", "--fresh", "0.5",
-        "--sampler", "sde", "--seeds", "2", "--jobs", "1", "--quiet", "--out", d,
+        "generations",
+        "--dataset",
+        "mog",
+        "--depth",
+        "2",
+        "--width",
+        "8",
+        "--iters",
+        "30",
+        "--batch",
+        "64",
+        "--n-samples",
+        "100",
+        "--eps",
+        "0.1",
+        "--repeats",
+        "1",
+        "--steps",
+        "sde=10",
+        "--gen-size",
+        "200",
+        "--generations",
+        "1",
+        "--fresh",
+        "0.5",
+        "--sampler",
+        "sde",
+        "--seeds",
+        "2",
+        "--jobs",
+        "1",
+        "--quiet",
+        "--out",
+        d,
     ];
     assert_ne!(lab_killed_at("generations.json:2", &gens), Some(0));
     let kept: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("generations.json")).unwrap()).expect("whole");
@@ -442,8 +534,22 @@ fn ignored_input_and_misleading_messages() {
     // Item 13: an axis gives every run what the base lacks (a painted grid), so the base alone
     // is not refused for it.
     let (code, _, err) = lab(&[
-        "study", "--dataset", "painted", "--vary", "painted=4:0110100101101001", "--seeds", "1", "--iters", "5", "--width", "4",
-        "--n-samples", "100", "--samplers", "ode", "--quiet",
+        "study",
+        "--dataset",
+        "painted",
+        "--vary",
+        "painted=4:0110100101101001",
+        "--seeds",
+        "1",
+        "--iters",
+        "5",
+        "--width",
+        "4",
+        "--n-samples",
+        "100",
+        "--samplers",
+        "ode",
+        "--quiet",
     ]);
     assert_eq!(code, 0, "{err}");
     // A saved run is never overwritten by --collect --out (item 2).
@@ -484,7 +590,15 @@ fn fuzz_the_saved_run_reader() {
     }
     let mut paths = Vec::new();
     walk(&doc, Vec::new(), &mut paths);
-    let values = [serde_json::Value::Null, serde_json::json!("x"), serde_json::json!([]), serde_json::json!({}), serde_json::json!(-1), serde_json::json!(1e300), serde_json::json!(3)];
+    let values = [
+        serde_json::Value::Null,
+        serde_json::json!("x"),
+        serde_json::json!([]),
+        serde_json::json!({}),
+        serde_json::json!(-1),
+        serde_json::json!(1e300),
+        serde_json::json!(3),
+    ];
     // A JSON pointer (RFC 6901) to a path.
     let pointer = |p: &[String]| p.iter().map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1"))).collect::<String>();
     let mut r = rng::stream(23, Stream::Data, 11);
@@ -577,10 +691,29 @@ fn two_studies_on_one_out_file_the_second_is_refused_and_a_stale_lock_is_taken_o
     let f = tmp("locked.json");
     let fs_ = f.to_str().unwrap();
     let study = |iters: &str| -> Vec<String> {
-        ["study", "--dataset", "mog", "--width", "64", "--iters", iters, "--batch", "500", "--n-samples", "300", "--quiet", "--vary", "nfe=10,20", "--seeds", "1", "--out", fs_]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "study",
+            "--dataset",
+            "mog",
+            "--width",
+            "64",
+            "--iters",
+            iters,
+            "--batch",
+            "500",
+            "--n-samples",
+            "300",
+            "--quiet",
+            "--vary",
+            "nfe=10,20",
+            "--seeds",
+            "1",
+            "--out",
+            fs_,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     };
     let mut first = Command::new(common::bin()).args(study("40000")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let lock = f.with_file_name(".locked.json.collapse-lab-lock");
@@ -609,7 +742,25 @@ fn two_studies_on_one_out_file_the_second_is_refused_and_a_stale_lock_is_taken_o
 fn edm_on_data_with_no_spread_is_refused_naming_sigma_data() {
     let csv = tmp("no-spread.csv");
     std::fs::write(&csv, std::iter::once("x,y\n".to_string()).chain((0..200).map(|_| "0.5,0.25\n".to_string())).collect::<String>()).unwrap();
-    let edm = ["--process", "ve", "--target", "x0", "--t-dist", "lognormal", "--precond", "edm", "--iters", "20", "--width", "8", "--n-samples", "100", "--samplers", "heun", "--quiet"];
+    let edm = [
+        "--process",
+        "ve",
+        "--target",
+        "x0",
+        "--t-dist",
+        "lognormal",
+        "--precond",
+        "edm",
+        "--iters",
+        "20",
+        "--width",
+        "8",
+        "--n-samples",
+        "100",
+        "--samplers",
+        "heun",
+        "--quiet",
+    ];
     let mut args = vec!["run", "--data-csv", csv.to_str().unwrap()];
     args.extend_from_slice(&edm);
     let (code, out, err) = lab(&args);
@@ -656,7 +807,10 @@ fn a_refusal_before_any_work_is_exit_2_with_its_reason() {
     args.extend_from_slice(SMALL);
     let (code, _, err) = lab(&args);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("its folder /proc takes no new file") && !err.starts_with("error: --out /proc/version: cannot write in its folder /proc: No such file"), "{err}");
+    assert!(
+        err.contains("its folder /proc takes no new file") && !err.starts_with("error: --out /proc/version: cannot write in its folder /proc: No such file"),
+        "{err}"
+    );
 }
 
 /// A run taken from another study with --reuse names that study in its note of shared training,
@@ -757,10 +911,22 @@ fn fuzz_output_paths_no_refused_or_failed_command_changes_an_existing_file() {
         // The output: the existing one with a bad setting, or a path that cannot be written.
         let case = rng.random_range(0..4);
         let target = match case {
-            0 => if *is_folder { f.clone() } else { e.clone() },
+            0 => {
+                if *is_folder {
+                    f.clone()
+                } else {
+                    e.clone()
+                }
+            }
             1 => "/proc/collapse-lab-fuzz/out.json".to_string(),
             2 => under_file.clone(),
-            _ => if *is_folder { e.clone() } else { f.clone() },
+            _ => {
+                if *is_folder {
+                    e.clone()
+                } else {
+                    f.clone()
+                }
+            }
         };
         let mut args: Vec<&str> = verb.clone();
         args.extend([*flag, target.as_str()]);

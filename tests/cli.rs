@@ -43,7 +43,9 @@ fn hermite_prints_the_see_saw_and_checks_its_flags() {
     let l = h["losses"].as_array().unwrap();
     assert_eq!(l.len(), 9);
     assert!(l[8]["l_low"].as_f64() < l[0]["l_low"].as_f64() && l[8]["l_high"].as_f64() > l[0]["l_high"].as_f64());
-    for (args, want) in [(vec!["hermite", "--mu", "-1"], "mu"), (vec!["hermite", "--max-degree", "99"], "max-degree"), (vec!["hermite", "--nodes", "9"], "--nodes")] {
+    for (args, want) in
+        [(vec!["hermite", "--mu", "-1"], "mu"), (vec!["hermite", "--max-degree", "99"], "max-degree"), (vec!["hermite", "--nodes", "9"], "--nodes")]
+    {
         let (code, _, stderr) = lab(&args);
         assert_eq!(code, 2, "{args:?}");
         assert!(stderr.contains(want), "{args:?}: {stderr}");
@@ -54,7 +56,7 @@ fn hermite_prints_the_see_saw_and_checks_its_flags() {
 /// the preset's own spec (the page's link and the CLI's command are one experiment).
 #[test]
 fn the_gallery_prints_commands_that_resolve_to_the_presets() {
-    use collapse_lab::spec::presets::{Kind, Size, PRESETS};
+    use collapse_lab::spec::presets::{Kind, PRESETS, Size};
     for (size, name) in [(Size::Quick, "quick"), (Size::Paper, "paper")] {
         let (code, out, err) = lab(&["gallery", "--size", name]);
         assert_eq!(code, 0, "{err}");
@@ -185,7 +187,9 @@ fn verdicts_json_is_the_whole_report_and_a_damaged_file_is_an_error() {
     let groups: std::collections::BTreeSet<&str> = rows.iter().map(|r| r["group"].as_str().unwrap()).collect();
     assert!(groups.len() >= 4, "{groups:?}");
     for r in rows {
-        for f in ["id", "group", "place", "quote", "paper_setting", "lab_setting", "outcome", "statistic", "tests", "gates", "excluded", "rule", "links", "evidence"] {
+        for f in
+            ["id", "group", "place", "quote", "paper_setting", "lab_setting", "outcome", "statistic", "tests", "gates", "excluded", "rule", "links", "evidence"]
+        {
             assert!(r.get(f).is_some(), "{}: no {f}", r["id"]);
         }
         for t in r["tests"].as_array().unwrap() {

@@ -10,9 +10,38 @@ fn generations_writes_json_and_csv_and_refuses_bad_settings() {
     let _ = std::fs::remove_dir_all(&dir);
     let out = dir.to_str().unwrap();
     let small = [
-        "generations", "--dataset", "mog", "--depth", "2", "--width", "16", "--iters", "60", "--batch", "128",
-        "--n-samples", "200", "--eps", "0.05,0.1", "--repeats", "2", "--steps", "sde=30,ode=20", "--gen-size", "400",
-        "--generations", "2", "--fresh", "0.2,0.8", "--sampler", "ode", "--seeds", "2", "--quiet", "--out", out,
+        "generations",
+        "--dataset",
+        "mog",
+        "--depth",
+        "2",
+        "--width",
+        "16",
+        "--iters",
+        "60",
+        "--batch",
+        "128",
+        "--n-samples",
+        "200",
+        "--eps",
+        "0.05,0.1",
+        "--repeats",
+        "2",
+        "--steps",
+        "sde=30,ode=20",
+        "--gen-size",
+        "400",
+        "--generations",
+        "2",
+        "--fresh",
+        "0.2,0.8",
+        "--sampler",
+        "ode",
+        "--seeds",
+        "2",
+        "--quiet",
+        "--out",
+        out,
     ];
     let (code, stdout, stderr) = lab(&small);
     assert_eq!(code, 0, "{stderr}");
@@ -46,12 +75,25 @@ fn generations_writes_json_and_csv_and_refuses_bad_settings() {
     let dir2 = dir.join("second");
     let saved_path = dir.join("generations.json");
     let mut second = small[..small.len() - 9].to_vec();
-    second.extend_from_slice(&["--fresh", "0.2", "--sampler", "ode,sde", "--seeds", "1", "--quiet", "--out", dir2.to_str().unwrap(), "--reuse", saved_path.to_str().unwrap()]);
+    second.extend_from_slice(&[
+        "--fresh",
+        "0.2",
+        "--sampler",
+        "ode,sde",
+        "--seeds",
+        "1",
+        "--quiet",
+        "--out",
+        dir2.to_str().unwrap(),
+        "--reuse",
+        saved_path.to_str().unwrap(),
+    ]);
     // --print-plan first: the chain the file gives, the one to run, and nothing written.
     let (code, plan, stderr_p) = lab(&[&second[..], &["--print-plan"]].concat());
     assert_eq!(code, 0, "{stderr_p}");
     let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
-    let done: Vec<(&str, Option<&str>)> = plan["runs"].as_array().unwrap().iter().map(|r| (r["settings"]["gen-sampler"].as_str().unwrap(), r["done"].as_str())).collect();
+    let done: Vec<(&str, Option<&str>)> =
+        plan["runs"].as_array().unwrap().iter().map(|r| (r["settings"]["gen-sampler"].as_str().unwrap(), r["done"].as_str())).collect();
     assert_eq!(done, [("ode", Some("reuse")), ("sde", None)]);
     assert!(!dir2.exists(), "--print-plan made its --out folder");
     let (code, stdout2, stderr2) = lab(&second);

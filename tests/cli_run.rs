@@ -3,7 +3,7 @@
 //! saved run loads again with its figures.
 
 mod common;
-use common::{lab, SMALL_STUDY};
+use common::{SMALL_STUDY, lab};
 
 #[test]
 fn bad_flags_are_rejected_with_the_field_and_range() {
@@ -64,8 +64,25 @@ fn print_spec_shows_the_papers_defaults() {
 fn small_run_prints_tid_per_sampler_and_writes_samples() {
     let dir = std::env::temp_dir().join(format!("collapse-lab-run-{}", std::process::id()));
     let (code, stdout, stderr) = lab(&[
-        "run", "--iters", "200", "--width", "32", "--batch", "500", "--n-samples", "500", "--data-size", "5000",
-        "--steps", "sde=200", "--eps", "0.05,0.1", "--repeats", "2", "--samples-out", dir.to_str().unwrap(),
+        "run",
+        "--iters",
+        "200",
+        "--width",
+        "32",
+        "--batch",
+        "500",
+        "--n-samples",
+        "500",
+        "--data-size",
+        "5000",
+        "--steps",
+        "sde=200",
+        "--eps",
+        "0.05,0.1",
+        "--repeats",
+        "2",
+        "--samples-out",
+        dir.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -84,10 +101,8 @@ fn small_run_prints_tid_per_sampler_and_writes_samples() {
     assert!(stderr.contains("iter"), "no progress on stderr");
 
     // Bring-your-own samples: the tid subcommand on the files just written.
-    let (code, stdout, stderr) = lab(&[
-        "tid", "--train", dir.join("train.csv").to_str().unwrap(), "--samples", dir.join("sde.csv").to_str().unwrap(),
-        "--eps", "0.05,0.1",
-    ]);
+    let (code, stdout, stderr) =
+        lab(&["tid", "--train", dir.join("train.csv").to_str().unwrap(), "--samples", dir.join("sde.csv").to_str().unwrap(), "--eps", "0.05,0.1"]);
     assert_eq!(code, 0, "{stderr}");
     let t: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let results = t["results"].as_array().unwrap();
@@ -101,9 +116,30 @@ fn small_run_prints_tid_per_sampler_and_writes_samples() {
 fn every_sampler_on_the_exact_score_writes_its_recordings() {
     let dir = std::env::temp_dir().join(format!("collapse-lab-rec-{}", std::process::id()));
     let (code, stdout, stderr) = lab(&[
-        "--dataset", "mog1d", "--exact-score", "--process", "sub-vp", "--samplers", "ode,ddim,dpm2,sde,pc,ald",
-        "--steps", "sde=200,ald=300", "--n-samples", "1000", "--eps", "0.05", "--repeats", "2", "--bins", "40",
-        "--record-times", "1,0.5,0", "--trajectories", "5", "--record-out", dir.to_str().unwrap(), "--quiet",
+        "--dataset",
+        "mog1d",
+        "--exact-score",
+        "--process",
+        "sub-vp",
+        "--samplers",
+        "ode,ddim,dpm2,sde,pc,ald",
+        "--steps",
+        "sde=200,ald=300",
+        "--n-samples",
+        "1000",
+        "--eps",
+        "0.05",
+        "--repeats",
+        "2",
+        "--bins",
+        "40",
+        "--record-times",
+        "1,0.5,0",
+        "--trajectories",
+        "5",
+        "--record-out",
+        dir.to_str().unwrap(),
+        "--quiet",
     ]);
     assert_eq!(code, 0, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -121,8 +157,7 @@ fn every_sampler_on_the_exact_score_writes_its_recordings() {
     }
     let truth = std::fs::read_to_string(dir.join("truth.marginals.csv")).unwrap();
     assert_eq!(truth.lines().count(), 1 + 3 * 40);
-    let rec: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("recording.json")).unwrap()).unwrap();
+    let rec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("recording.json")).unwrap()).unwrap();
     assert_eq!(rec["samplers"]["pc"]["times"].as_array().unwrap().len(), 3);
     assert_eq!(rec["truth"]["requested"], serde_json::json!([1.0, 0.5, 0.0]));
 }
@@ -138,8 +173,29 @@ fn no_fallback_note(v: &serde_json::Value) {
 #[test]
 fn the_gpu_engine_trains_from_the_command_line() {
     let (code, stdout, stderr) = lab(&[
-        "--engine", "gpu", "--dataset", "mog", "--iters", "40", "--width", "16", "--depth", "2", "--batch", "200",
-        "--data-size", "2000", "--n-samples", "300", "--samplers", "ode", "--eps", "0.1", "--repeats", "2", "--quiet",
+        "--engine",
+        "gpu",
+        "--dataset",
+        "mog",
+        "--iters",
+        "40",
+        "--width",
+        "16",
+        "--depth",
+        "2",
+        "--batch",
+        "200",
+        "--data-size",
+        "2000",
+        "--n-samples",
+        "300",
+        "--samplers",
+        "ode",
+        "--eps",
+        "0.1",
+        "--repeats",
+        "2",
+        "--quiet",
     ]);
     assert_eq!(code, 0, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -150,21 +206,59 @@ fn the_gpu_engine_trains_from_the_command_line() {
     // One seed, one batch sequence: the CPU engine trains on the same batches, so the losses
     // agree to float rounding.
     let (code, cpu_out, _) = lab(&[
-        "--engine", "cpu", "--dataset", "mog", "--iters", "40", "--width", "16", "--depth", "2", "--batch", "200",
-        "--data-size", "2000", "--n-samples", "300", "--samplers", "ode", "--eps", "0.1", "--repeats", "2", "--quiet",
+        "--engine",
+        "cpu",
+        "--dataset",
+        "mog",
+        "--iters",
+        "40",
+        "--width",
+        "16",
+        "--depth",
+        "2",
+        "--batch",
+        "200",
+        "--data-size",
+        "2000",
+        "--n-samples",
+        "300",
+        "--samplers",
+        "ode",
+        "--eps",
+        "0.1",
+        "--repeats",
+        "2",
+        "--quiet",
     ]);
     assert_eq!(code, 0);
     let c: serde_json::Value = serde_json::from_str(&cpu_out).unwrap();
-    let losses = |v: &serde_json::Value| -> Vec<f64> {
-        v["training"]["losses"].as_array().unwrap().iter().map(|p| p[1].as_f64().unwrap()).collect()
-    };
+    let losses = |v: &serde_json::Value| -> Vec<f64> { v["training"]["losses"].as_array().unwrap().iter().map(|p| p[1].as_f64().unwrap()).collect() };
     for (g, c) in losses(&v).iter().zip(losses(&c)) {
         assert!((g - c).abs() < 1e-4 * c, "gpu loss {g} vs cpu loss {c}");
     }
     // auto times both engines and says so; on lavapipe the CPU engine wins.
     let (code, stdout, stderr) = lab(&[
-        "--engine", "auto", "--dataset", "mog", "--iters", "20", "--width", "16", "--depth", "2", "--batch", "200",
-        "--data-size", "2000", "--n-samples", "300", "--samplers", "ode", "--eps", "0.1", "--quiet",
+        "--engine",
+        "auto",
+        "--dataset",
+        "mog",
+        "--iters",
+        "20",
+        "--width",
+        "16",
+        "--depth",
+        "2",
+        "--batch",
+        "200",
+        "--data-size",
+        "2000",
+        "--n-samples",
+        "300",
+        "--samplers",
+        "ode",
+        "--eps",
+        "0.1",
+        "--quiet",
     ]);
     assert_eq!(code, 0, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -178,8 +272,27 @@ fn the_gpu_engine_trains_from_the_command_line() {
     assert!(v["notes"][0].as_str().unwrap().starts_with("engine auto: "), "{}", v["notes"]);
     // The skip parameterisations train on the GPU engine too, with no fallback note.
     let (code, stdout, _) = lab(&[
-        "--engine", "gpu", "--parameterization", "skip-learned", "--dataset", "mog", "--iters", "20", "--width", "16",
-        "--batch", "200", "--data-size", "2000", "--n-samples", "300", "--samplers", "ode", "--eps", "0.1", "--quiet",
+        "--engine",
+        "gpu",
+        "--parameterization",
+        "skip-learned",
+        "--dataset",
+        "mog",
+        "--iters",
+        "20",
+        "--width",
+        "16",
+        "--batch",
+        "200",
+        "--data-size",
+        "2000",
+        "--n-samples",
+        "300",
+        "--samplers",
+        "ode",
+        "--eps",
+        "0.1",
+        "--quiet",
     ]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -248,8 +361,27 @@ fn a_saved_run_loads_again_with_the_same_figures_and_edits_are_refused() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("run.json");
     let f = file.to_str().unwrap();
-    let small = ["--dataset", "mog", "--depth", "2", "--width", "16", "--iters", "60", "--batch", "128", "--n-samples", "300",
-        "--eps", "0.05,0.1", "--samplers", "ode,sde", "--steps", "sde=40,ode=20", "--quiet"];
+    let small = [
+        "--dataset",
+        "mog",
+        "--depth",
+        "2",
+        "--width",
+        "16",
+        "--iters",
+        "60",
+        "--batch",
+        "128",
+        "--n-samples",
+        "300",
+        "--eps",
+        "0.05,0.1",
+        "--samplers",
+        "ode,sde",
+        "--steps",
+        "sde=40,ode=20",
+        "--quiet",
+    ];
     let (code, first, err) = lab(&[&["run"], &small[..], &["--save-run", f]].concat());
     assert_eq!(code, 0, "{err}");
     let first: serde_json::Value = serde_json::from_str(&first).unwrap();
@@ -272,7 +404,9 @@ fn a_saved_run_loads_again_with_the_same_figures_and_edits_are_refused() {
     assert!(code == 1 && err.contains("tid.sde[0].tid is 9.0 in the file but") && err.contains("edited"), "{err}");
     let (code, _, err) = edit("params.json", &|v| v["params"][0][3] = serde_json::json!(5.0));
     assert!(code == 1 && err.contains("when its nets are sampled again"), "{err}");
-    let (code, _, err) = edit("short.json", &|v| { v["params"][0].as_array_mut().unwrap().pop(); });
+    let (code, _, err) = edit("short.json", &|v| {
+        v["params"][0].as_array_mut().unwrap().pop();
+    });
     assert!(code == 2 && err.contains("net 0 has") && err.contains("parameters but the spec's 2x16 net has"), "{err}");
     let (code, _, err) = edit("version.json", &|v| v["version"] = serde_json::json!(7));
     assert!(code == 2 && err.contains("version 7: this lab opens saved runs of version 2"), "{err}");
@@ -333,8 +467,27 @@ fn a_csv_file_trains_like_a_data_set_saves_with_its_points_and_is_named_by_its_f
     let (d, o) = (data.to_str().unwrap(), other.to_str().unwrap());
     let saved = dir.join("run.json");
     let s = saved.to_str().unwrap();
-    let small = ["--depth", "2", "--width", "16", "--iters", "80", "--batch", "128", "--n-samples", "1000", "--eps", "0.05,0.1",
-        "--samplers", "ode,sde", "--steps", "sde=40,ode=20", "--repeats", "3", "--quiet"];
+    let small = [
+        "--depth",
+        "2",
+        "--width",
+        "16",
+        "--iters",
+        "80",
+        "--batch",
+        "128",
+        "--n-samples",
+        "1000",
+        "--eps",
+        "0.05,0.1",
+        "--samplers",
+        "ode,sde",
+        "--steps",
+        "sde=40,ode=20",
+        "--repeats",
+        "3",
+        "--quiet",
+    ];
     let (code, out, err) = lab(&[&["run", "--data-csv", d], &small[..], &["--save-run", s]].concat());
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -365,7 +518,9 @@ fn a_csv_file_trains_like_a_data_set_saves_with_its_points_and_is_named_by_its_f
     };
     let (code, _, err) = edit("moved.json", &|x| x["data"][7] = serde_json::json!(0.5));
     assert!(code == 2 && err.contains("data: the file is") && err.contains("another file, or the file was changed"), "{err}");
-    let (code, _, err) = edit("nodata.json", &|x| { x.as_object_mut().unwrap().remove("data"); });
+    let (code, _, err) = edit("nodata.json", &|x| {
+        x.as_object_mut().unwrap().remove("data");
+    });
     assert!(code == 2 && err.contains("data: its spec trains on a CSV file, but the file's points are missing"), "{err}");
 
     // Its spec names the file: without it, or with another file, it does not run.

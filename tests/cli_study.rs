@@ -2,7 +2,7 @@
 //! Slurm folder runs under plain xargs and collects to the local study's figures.
 
 mod common;
-use common::{lab, lab_ok, SMALL_STUDY};
+use common::{SMALL_STUDY, lab, lab_ok};
 
 #[test]
 fn study_writes_resumes_and_refuses_bad_axes() {
@@ -49,7 +49,11 @@ fn study_writes_resumes_and_refuses_bad_axes() {
     let (code, _, stderr4) = lab(&fewer);
     assert_eq!(code, 2, "{stderr4}");
     assert!(stderr4.contains("does not plan") && stderr4.contains("--restart"), "{stderr4}");
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&out).unwrap()).unwrap()["runs"].as_array().unwrap().len(), 12, "the refused resume touched the file");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&out).unwrap()).unwrap()["runs"].as_array().unwrap().len(),
+        12,
+        "the refused resume touched the file"
+    );
     fewer.push("--restart");
     let (code, stdout5, stderr5) = lab(&fewer);
     assert_eq!(code, 0, "{stderr5}");
@@ -75,7 +79,21 @@ fn study_writes_resumes_and_refuses_bad_axes() {
     // --reuse repeats: each file gives the runs the ones before it did not (2 + 2 of the 4
     // planned: none left to train).
     let both = dir.join("both.json");
-    let mut two = vec!["study", "--vary", "width=4,16", "--vary", "fixed-t=none", "--seeds", "2", "--out", both.to_str().unwrap(), "--reuse", out_s, "--reuse", other.to_str().unwrap()];
+    let mut two = vec![
+        "study",
+        "--vary",
+        "width=4,16",
+        "--vary",
+        "fixed-t=none",
+        "--seeds",
+        "2",
+        "--out",
+        both.to_str().unwrap(),
+        "--reuse",
+        out_s,
+        "--reuse",
+        other.to_str().unwrap(),
+    ];
     two.extend_from_slice(SMALL_STUDY);
     let (code, stdout8, stderr8) = lab(&two);
     assert_eq!(code, 0, "{stderr8}");
@@ -97,7 +115,7 @@ fn study_writes_resumes_and_refuses_bad_axes() {
     let (code, stdout10, stderr10) = lab(&narrow);
     assert_eq!(code, 0, "{stderr10}");
     assert!(stderr10.contains("2 finished run(s) in the file below sampled more samplers") && stderr10.contains("reusing 2 finished run(s)"), "{stderr10}");
-    assert!(!stderr10.contains("seed=") , "a run was trained: {stderr10}");
+    assert!(!stderr10.contains("seed="), "a run was trained: {stderr10}");
     let (s9, s10): (serde_json::Value, serde_json::Value) = (serde_json::from_str(&stdout9).unwrap(), serde_json::from_str(&stdout10).unwrap());
     for (w, n) in s9["runs"].as_array().unwrap().iter().zip(s10["runs"].as_array().unwrap()) {
         let mut want = w["metrics"].as_object().unwrap().clone();
@@ -159,8 +177,30 @@ fn a_slurm_folder_runs_under_plain_xargs_and_collects_as_the_local_study() {
     let _ = std::fs::remove_dir_all(&dir);
     let d = dir.to_str().unwrap();
     let study = [
-        "--dataset", "mog", "--data-size", "2000", "--depth", "2", "--iters", "40", "--batch", "128", "--samplers", "ode",
-        "--steps", "ode=10", "--n-samples", "200", "--eps", "0.1", "--repeats", "2", "--vary", "width=8,16", "--seeds", "2",
+        "--dataset",
+        "mog",
+        "--data-size",
+        "2000",
+        "--depth",
+        "2",
+        "--iters",
+        "40",
+        "--batch",
+        "128",
+        "--samplers",
+        "ode",
+        "--steps",
+        "ode=10",
+        "--n-samples",
+        "200",
+        "--eps",
+        "0.1",
+        "--repeats",
+        "2",
+        "--vary",
+        "width=8,16",
+        "--seeds",
+        "2",
     ];
     let (code, out, err) = lab(&[&["study"][..], &study, &["--slurm", d, "--engine", "cpu"]].concat());
     assert_eq!(code, 0, "{err}");

@@ -6,13 +6,8 @@
 use std::path::{Path, PathBuf};
 
 /// The folders mapped, with the file endings read in each.
-const FOLDERS: &[(&str, &[&str])] = &[
-    ("src", &["rs", "py"]),
-    ("shaders", &["wgsl"]),
-    ("www", &["js"]),
-    ("tests", &["rs", "mjs"]),
-    ("scripts", &["sh", "py", "mjs"]),
-];
+const FOLDERS: &[(&str, &[&str])] =
+    &[("src", &["rs", "py"]), ("shaders", &["wgsl"]), ("www", &["js"]), ("tests", &["rs", "mjs"]), ("scripts", &["sh", "py", "mjs"])];
 
 fn files(root: &Path, dir: &Path, ends: &[&str], out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
@@ -100,7 +95,8 @@ fn module_map(root: &Path) -> Result<String, Vec<String>> {
 #[test]
 fn the_module_map_is_every_files_opening_line_of_today() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let map = module_map(root).unwrap_or_else(|missing| panic!("files without an opening line (a first //! or comment line saying what the file is): {missing:?}"));
+    let map =
+        module_map(root).unwrap_or_else(|missing| panic!("files without an opening line (a first //! or comment line saying what the file is): {missing:?}"));
     let path = root.join("docs/modules.md");
     if std::env::var_os("COLLAPSE_LAB_WRITE_DOCS").is_some() {
         std::fs::write(&path, &map).unwrap();

@@ -4,11 +4,11 @@
 //! faults (NaN, a lost device) end in errors, not hangs.
 
 use collapse_lab::data::Dataset;
+use collapse_lab::diffusion::{Precond, Process, ProcessKind, Target, TimeDist};
 use collapse_lab::engine::cpu::TimeRange;
 use collapse_lab::engine::gpu::{GpuContext, GpuEngine};
-use collapse_lab::engine::{block_on, train, CpuEngine, Engine, EngineError};
+use collapse_lab::engine::{CpuEngine, Engine, EngineError, block_on, train};
 use collapse_lab::nn::{Activation, Adam, Parameterization, ScoreNet, ScoreNetCache, ScoreNetConfig};
-use collapse_lab::diffusion::{Precond, Process, ProcessKind, Target, TimeDist};
 use collapse_lab::points::Points;
 use collapse_lab::rng::{self, Stream};
 use std::ops::ControlFlow;
@@ -23,7 +23,17 @@ fn net(dim: usize, depth: usize, width: usize, activation: Activation) -> ScoreN
 }
 
 fn skip_net(dim: usize, depth: usize, width: usize, activation: Activation, parameterization: Parameterization) -> ScoreNet {
-    ScoreNet::new(ScoreNetConfig { dim, depth, width, activation, parameterization, process: ProcessKind::Vp, target: Default::default(), precond: Default::default(), sigma_data: 0.0 })
+    ScoreNet::new(ScoreNetConfig {
+        dim,
+        depth,
+        width,
+        activation,
+        parameterization,
+        process: ProcessKind::Vp,
+        target: Default::default(),
+        precond: Default::default(),
+        sigma_data: 0.0,
+    })
 }
 
 fn close(a: &[f32], b: &[f32], rel: f32, what: &str) {
@@ -169,7 +179,11 @@ fn both_engines_draw_the_same_batches_and_train_alike() {
             block_on(gpu.train_steps(1)).unwrap();
         }
         // The x0 and v targets and logit-normal times: the same rows and targets.
-        let mut designs = vec![(Target::X0, TimeDist::Uniform, Precond::None), (Target::V, TimeDist::LogitNormal, Precond::None), (Target::Eps, TimeDist::LogitNormal, Precond::None)];
+        let mut designs = vec![
+            (Target::X0, TimeDist::Uniform, Precond::None),
+            (Target::V, TimeDist::LogitNormal, Precond::None),
+            (Target::Eps, TimeDist::LogitNormal, Precond::None),
+        ];
         if process == ProcessKind::Ve {
             designs.push((Target::X0, TimeDist::LogNormal, Precond::Edm));
         }
@@ -296,7 +310,15 @@ fn gpu_sampling_matches_the_cpu_samplers() {
         for kind in SamplerKind::ALL {
             let sampler = kind.build(12, &settings);
             let opts = RunOptions { denoise: true, record: Some(&plan) };
-            let (want, want_rec) = sample::run_with(&sample::SampleJob { sampler: sampler.as_ref(), model: cpu, process: &process, init: &init, seed: 3, stream: kind as u64, opts: &opts });
+            let (want, want_rec) = sample::run_with(&sample::SampleJob {
+                sampler: sampler.as_ref(),
+                model: cpu,
+                process: &process,
+                init: &init,
+                seed: 3,
+                stream: kind as u64,
+                opts: &opts,
+            });
             let (got, got_rec) = block_on(gpu.run(sampler.as_ref(), &process, &init, 3, kind as u64, &opts)).unwrap();
             let worst = got.data.iter().zip(&want.data).map(|(g, w)| (g - w).abs() / (1.0 + w.abs())).fold(0.0f32, f32::max);
             eprintln!("{label} {kind:?}: largest difference {worst:.2e}");
@@ -349,7 +371,7 @@ fn far_out_points_give_the_cpus_eps_on_the_gpu() {
 #[test]
 fn a_gpu_run_submits_once_per_many_steps_and_reads_back_only_at_reports() {
     use collapse_lab::experiment::{self, Backend};
-use collapse_lab::spec::ExperimentSpec;
+    use collapse_lab::spec::ExperimentSpec;
     let mut spec = ExperimentSpec::default();
     spec.dataset = Dataset::Mog;
     spec.model.width = 32;
@@ -384,11 +406,19 @@ use collapse_lab::spec::ExperimentSpec;
 #[test]
 fn nets_trained_side_by_side_on_the_gpu_equal_nets_trained_alone() {
     use collapse_lab::experiment::Backend;
-    use collapse_lab::study::{self, batch, Axis};
+    use collapse_lab::study::{self, Axis, batch};
     let ctx = context();
     let base = collapse_lab::spec::overrides::from_pairs([
-        ("dataset", "mog"), ("depth", "2"), ("iters", "120"), ("batch", "64"), ("report-every", "40"), ("checkpoints", "80"),
-        ("n-samples", "200"), ("samplers", "ode"), ("steps", "ode=10"), ("eps", "0.05,0.1"),
+        ("dataset", "mog"),
+        ("depth", "2"),
+        ("iters", "120"),
+        ("batch", "64"),
+        ("report-every", "40"),
+        ("checkpoints", "80"),
+        ("n-samples", "200"),
+        ("samplers", "ode"),
+        ("steps", "ode=10"),
+        ("eps", "0.05,0.1"),
     ])
     .unwrap();
     let axes = vec![Axis::parse("width=8,16").unwrap(), Axis::parse("two-model=none,0.6").unwrap()];
@@ -410,7 +440,9 @@ fn nets_trained_side_by_side_on_the_gpu_equal_nets_trained_alone() {
     for (a, t) in alone.iter().zip(&together) {
         assert!(a.error.is_none() && t.error.is_none(), "{:?} {:?}", a.error, t.error);
         // Every figure but the times.
-        let figures = |r: &study::RunRecord| r.metrics.iter().filter(|(k, _)| !k.ends_with("_s") && *k != "ms_per_step").map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>();
+        let figures = |r: &study::RunRecord| {
+            r.metrics.iter().filter(|(k, _)| !k.ends_with("_s") && *k != "ms_per_step").map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>()
+        };
         assert!(figures(a).len() >= 4, "{:?}", a.metrics);
         assert_eq!(figures(a), figures(t), "run {} ({:?}): side by side against alone", a.index, a.settings);
         let res = t.result.as_ref().unwrap();

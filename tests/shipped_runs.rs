@@ -10,8 +10,8 @@
 //! run's.
 
 use collapse_lab::engine::block_on;
-use collapse_lab::spec::presets::{self, Kind, Size};
 use collapse_lab::experiment::saved;
+use collapse_lab::spec::presets::{self, Kind, Size};
 use std::ops::ControlFlow;
 use std::path::Path;
 
@@ -28,12 +28,8 @@ fn every_shipped_run_is_its_presets_paper_run_and_samples_to_its_figures_again()
     files.sort();
     let runs = ids.iter().filter(|id| presets::preset(id).is_some_and(|p| p.kind == Kind::Run));
     let expected: Vec<String> = {
-        let mut v: Vec<String> = ids
-            .iter()
-            .map(|id| format!("{id}.json"))
-            .chain(runs.map(|id| format!("{id}.figures.json")))
-            .chain(["provenance.json".to_string()])
-            .collect();
+        let mut v: Vec<String> =
+            ids.iter().map(|id| format!("{id}.json")).chain(runs.map(|id| format!("{id}.figures.json"))).chain(["provenance.json".to_string()]).collect();
         v.sort();
         v
     };
@@ -54,8 +50,11 @@ fn every_shipped_run_is_its_presets_paper_run_and_samples_to_its_figures_again()
             let file: serde_json::Value = serde_json::from_str(&text).unwrap();
             let planned = file["cells"].as_array().unwrap().len() as u64 * file["seeds"].as_u64().unwrap();
             let done = planned - file["missing"].as_array().unwrap().len() as u64;
-            assert_eq!((prov["done"].as_u64(), prov["planned"].as_u64()), (Some(done), Some(planned)),
-                "{id}: provenance.json's done/planned are not the file's {done} of {planned}");
+            assert_eq!(
+                (prov["done"].as_u64(), prov["planned"].as_u64()),
+                (Some(done), Some(planned)),
+                "{id}: provenance.json's done/planned are not the file's {done} of {planned}"
+            );
         }
         if p.kind == Kind::Study {
             check_study(p, &text);
@@ -73,8 +72,7 @@ fn every_shipped_run_is_its_presets_paper_run_and_samples_to_its_figures_again()
         collapse_lab::experiment::figures::open(&figures, &opened.result)
             .unwrap_or_else(|e| panic!("{id}.figures.json: {e}; rerun scripts/make-gallery-runs.sh --figures {id}"));
         let t = std::time::Instant::now();
-        block_on(opened.reopen(&mut |_| ControlFlow::Continue(())))
-            .unwrap_or_else(|e| panic!("{id}: {e}; rerun scripts/make-gallery-runs.sh {id}"));
+        block_on(opened.reopen(&mut |_| ControlFlow::Continue(()))).unwrap_or_else(|e| panic!("{id}: {e}; rerun scripts/make-gallery-runs.sh {id}"));
         eprintln!("{id}: sampled and measured again in {:.1} s, figures as shipped", t.elapsed().as_secs_f64());
     }
 }
@@ -120,7 +118,11 @@ fn check_generations(p: &presets::Preset, text: &str) {
         assert!(chain.error.is_none(), "{id}: chain {index} stopped: {:?}", chain.error);
         let planned = &plan.runs[index];
         let rec = planned.spec.recursion.as_ref().unwrap();
-        assert_eq!((chain.fresh, chain.sampler.as_str(), chain.seed), (rec.fresh, rec.sampler.name(), planned.spec.seed), "{id}: chain {index} is not the planned chain");
+        assert_eq!(
+            (chain.fresh, chain.sampler.as_str(), chain.seed),
+            (rec.fresh, rec.sampler.name(), planned.spec.seed),
+            "{id}: chain {index} is not the planned chain"
+        );
         assert_eq!(chain.generations.len(), rec.generations + 1, "{id}: chain {index} has {} generations", chain.generations.len());
         records.push(generations::record(planned, Ok(&chain)));
     }
@@ -141,12 +143,8 @@ fn the_status_script_estimates_missing_runs_from_the_same_nets_in_other_studies(
     use serde_json::json;
     let dir = std::env::temp_dir().join(format!("collapse-lab-status-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let spec = |width: u32, two_model: Option<f64>| {
-        json!({"dim": 10, "model": {"depth": 2, "width": width}, "training": {"iters": 10000, "batch": 2000, "two_model": two_model}})
-    };
-    let run = |cell: usize, settings: serde_json::Value, spec: serde_json::Value, train: f64, total: f64| {
-        json!({"index": cell, "cell": cell, "settings": settings, "spec": spec, "result": {"timings": {"train_s": train, "total_s": total}}})
-    };
+    let spec = |width: u32, two_model: Option<f64>| json!({"dim": 10, "model": {"depth": 2, "width": width}, "training": {"iters": 10000, "batch": 2000, "two_model": two_model}});
+    let run = |cell: usize, settings: serde_json::Value, spec: serde_json::Value, train: f64, total: f64| json!({"index": cell, "cell": cell, "settings": settings, "spec": spec, "result": {"timings": {"train_s": train, "total_s": total}}});
     // This study: width 100 done (50 s, 10 of them outside training), width 1000 with one net
     // and split in two missing, one seed each.
     let study = json!({
@@ -161,7 +159,8 @@ fn the_status_script_estimates_missing_runs_from_the_same_nets_in_other_studies(
     std::fs::write(dir.join("a.json"), study.to_string()).unwrap();
     // The plan, as `study --print-plan` prints it.
     let plan = |taken: Option<usize>| {
-        let planned = |i: usize, width: u32, two: Option<f64>, done: Option<&str>| json!({"index": i, "cell": i, "seed": 0, "done": done, "spec": spec(width, two)});
+        let planned =
+            |i: usize, width: u32, two: Option<f64>, done: Option<&str>| json!({"index": i, "cell": i, "seed": 0, "done": done, "spec": spec(width, two)});
         let done = |i| if taken == Some(i) { Some("reuse") } else { None };
         let p = json!({"seeds": 1, "runs": [planned(0, 100, None, Some("out")), planned(1, 1000, None, done(1)), planned(2, 1000, Some(0.6), done(2))]});
         std::fs::write(dir.join("plan.json"), p.to_string()).unwrap();

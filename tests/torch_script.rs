@@ -5,8 +5,8 @@
 //! TID equals `collapse-lab tid` on the same files; its data sets, training loss and
 //! stochastic samplers agree with the lab's in distribution.
 
-use collapse_lab::spec::presets::{Kind, Size, PRESETS};
 use collapse_lab::points::Points;
+use collapse_lab::spec::presets::{Kind, PRESETS, Size};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -15,9 +15,9 @@ use common::lab_ok as lab;
 
 /// The Python with PyTorch: $COLLAPSE_LAB_PYTHON, else the venv `scripts/setup.sh torch` makes.
 fn python() -> PathBuf {
-    let p = std::env::var_os("COLLAPSE_LAB_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/collapse-lab/torch-venv/bin/python")
-    });
+    let p = std::env::var_os("COLLAPSE_LAB_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/collapse-lab/torch-venv/bin/python"));
     let ok = Command::new(&p).args(["-c", "import torch"]).output().is_ok_and(|o| o.status.success());
     assert!(ok, "no PyTorch at {} (`bash scripts/setup.sh torch` installs it; scripts/test.sh does)", p.display());
     p
@@ -38,12 +38,7 @@ fn run_script(d: &Path, flags: &[&str], extra: &[&str]) -> serde_json::Value {
     args.extend_from_slice(flags);
     lab(&args);
     let out_dir = d.join("torch");
-    let out = Command::new(python())
-        .arg(&script)
-        .args(["--device", "cpu", "--quiet", "--out", out_dir.to_str().unwrap()])
-        .args(extra)
-        .output()
-        .unwrap();
+    let out = Command::new(python()).arg(&script).args(["--device", "cpu", "--quiet", "--out", out_dir.to_str().unwrap()]).args(extra).output().unwrap();
     assert!(out.status.success(), "the script of {flags:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_str(&std::fs::read_to_string(out_dir.join("result.json")).unwrap()).unwrap()
 }
@@ -100,7 +95,22 @@ fn deterministic_samplers_give_the_labs_samples_point_by_point() {
         ("chessboard-v-target-linear", &["--dataset", "chessboard", "--process", "linear", "--target", "v", "--t-dist", "logit-normal"]),
         ("mog-edm", &["--dataset", "mog", "--process", "ve", "--target", "x0", "--precond", "edm", "--t-dist", "lognormal"]),
     ];
-    let common = ["--iters", "150", "--batch", "256", "--data-size", "4000", "--n-samples", "700", "--samplers", "ode,heun,ddim,dpm2", "--steps", "ode=40,heun=15,ddim=25,dpm2=15", "--seed", "3"];
+    let common = [
+        "--iters",
+        "150",
+        "--batch",
+        "256",
+        "--data-size",
+        "4000",
+        "--n-samples",
+        "700",
+        "--samplers",
+        "ode,heun,ddim,dpm2",
+        "--steps",
+        "ode=40,heun=15,ddim=25,dpm2=15",
+        "--seed",
+        "3",
+    ];
     for (name, flags) in cases {
         let d = dir(name);
         let mut args: Vec<&str> = flags.to_vec();
@@ -136,7 +146,28 @@ fn the_scripts_data_training_and_stochastic_samplers_agree_in_distribution_and_i
     // Each data set: the script's training-set draw against the lab's.
     for ds in ["chessboard", "spiral", "mog", "semicircle", "mog1d", "mog-nd", "painted"] {
         let d = dir(&format!("data-{ds}"));
-        let mut flags = vec!["--dataset", ds, "--iters", "1", "--batch", "16", "--samplers", "ode", "--steps", "ode=2", "--data-size", "20000", "--n-samples", "10000", "--eps", "0.1", "--repeats", "1", "--seed", "5"];
+        let mut flags = vec![
+            "--dataset",
+            ds,
+            "--iters",
+            "1",
+            "--batch",
+            "16",
+            "--samplers",
+            "ode",
+            "--steps",
+            "ode=2",
+            "--data-size",
+            "20000",
+            "--n-samples",
+            "10000",
+            "--eps",
+            "0.1",
+            "--repeats",
+            "1",
+            "--seed",
+            "5",
+        ];
         if ds == "painted" {
             flags.extend(["--painted", "4:9000090000900039"]);
         }
@@ -148,7 +179,13 @@ fn the_scripts_data_training_and_stochastic_samplers_agree_in_distribution_and_i
         // Radii where a point has tens of neighbours: TID is then well defined and steady.
         let radii = if ds == "mog-nd" { "0.6,0.8" } else { "0.05,0.1" };
         let c: serde_json::Value = serde_json::from_str(&lab(&[
-            "tid", "--train", lab_dir.join("train.csv").to_str().unwrap(), "--samples", d.join("torch/train.csv").to_str().unwrap(), "--eps", radii,
+            "tid",
+            "--train",
+            lab_dir.join("train.csv").to_str().unwrap(),
+            "--samples",
+            d.join("torch/train.csv").to_str().unwrap(),
+            "--eps",
+            radii,
         ]))
         .unwrap();
         let acc = c["marginal_accuracy"].as_f64().unwrap();
@@ -224,7 +261,11 @@ fn the_scripts_data_training_and_stochastic_samplers_agree_in_distribution_and_i
                 serde_json::from_str(&lab(&["tid", "--train", train.to_str().unwrap(), "--samples", file.to_str().unwrap(), "--eps", eps, "--k", k])).unwrap();
             for (j, theirs) in c["results"].as_array().unwrap().iter().enumerate() {
                 let (a, b) = (grid["tid"][row][j].as_f64(), theirs["tid"].as_f64());
-                assert!(a.zip(b).is_some_and(|(a, b)| (a - b).abs() <= 1e-9 * (1.0 + b.abs())) || (a.is_none() && b.is_none()), "{s} k = {k}, e = {}: script {a:?}, lab {b:?}", theirs["eps"]);
+                assert!(
+                    a.zip(b).is_some_and(|(a, b)| (a - b).abs() <= 1e-9 * (1.0 + b.abs())) || (a.is_none() && b.is_none()),
+                    "{s} k = {k}, e = {}: script {a:?}, lab {b:?}",
+                    theirs["eps"]
+                );
             }
         }
     }

@@ -1,11 +1,11 @@
 //! Training through the public API: the DSM loss falls, and one seed gives one result.
 
 use collapse_lab::data::Dataset;
-use collapse_lab::engine::cpu::{set_shard_helpers, shard_owner, ShardGrad, ShardHelpers, ShardSet, ShardSetup, TimeRange};
-use collapse_lab::engine::{block_on, train, CpuEngine, EngineError};
+use collapse_lab::engine::cpu::{ShardGrad, ShardHelpers, ShardSet, ShardSetup, TimeRange, set_shard_helpers, shard_owner};
+use collapse_lab::engine::{CpuEngine, EngineError, block_on, train};
 use collapse_lab::experiment::{self, train::build_net};
-use collapse_lab::spec::ExperimentSpec;
 use collapse_lab::parallel;
+use collapse_lab::spec::ExperimentSpec;
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -131,10 +131,7 @@ impl ShardHelpers for LocalHelpers {
     fn start(&mut self, params: &[f32], step: u32) {
         let count = self.sets.len();
         self.failed = self.fail_at.is_some_and(|f| step >= f);
-        self.pending = (0..self.shards)
-            .filter(|&i| shard_owner(i, count) != 0)
-            .map(|i| self.sets[shard_owner(i, count) - 1].grads(params, step, i))
-            .collect();
+        self.pending = (0..self.shards).filter(|&i| shard_owner(i, count) != 0).map(|i| self.sets[shard_owner(i, count) - 1].grads(params, step, i)).collect();
     }
     fn finish(&mut self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<ShardGrad>, String>> + '_>> {
         let out = if self.failed { Err("helper 1 stopped".to_string()) } else { Ok(std::mem::take(&mut self.pending)) };
@@ -214,7 +211,7 @@ impl collapse_lab::sample::BlockHelpers for LocalSamplers {
 
 #[test]
 fn sampling_helpers_give_the_bits_of_one_worker_and_a_failed_helper_changes_nothing() {
-    use experiment::sampling::{set_block_helpers, BlockJob, SampleSetup};
+    use experiment::sampling::{BlockJob, SampleSetup, set_block_helpers};
     let _threads = thread_setting();
     let mut one_net = small_spec();
     one_net.training.iters = 40;

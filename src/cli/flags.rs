@@ -56,7 +56,6 @@ impl Flags {
     }
 }
 
-
 pub(super) fn num<T: std::str::FromStr>(flag: &str, v: &str, what: &str) -> Result<T, CliError> {
     v.trim().parse::<T>().map_err(|_| CliError::Usage(format!("{flag}: expected {what}, got {v:?}")))
 }
@@ -81,13 +80,9 @@ pub(super) const RUN_ONLY_FLAGS: &[&str] = &["--spec", "--preset", "--size", "--
 
 pub(super) fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
     let mut s = match (f.get("--spec"), f.get("--preset")) {
-        (Some(_), Some(_)) => {
-            return Err(CliError::Usage("--preset: the preset gives the spec; drop --spec (flags still override it)".into()))
-        }
+        (Some(_), Some(_)) => return Err(CliError::Usage("--preset: the preset gives the spec; drop --spec (flags still override it)".into())),
         (None, Some(id)) => preset_spec(id, f.get("--size"))?,
-        (_, None) if f.get("--size").is_some() => {
-            return Err(CliError::Usage("--size: picks the size of a --preset; give --preset ID".into()))
-        }
+        (_, None) if f.get("--size").is_some() => return Err(CliError::Usage("--size: picks the size of a --preset; give --preset ID".into())),
         (Some(path), None) => {
             let text = read_limited(path, SPEC_MAX_BYTES, "a spec file").map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?;
             crate::spec::parse_object::<ExperimentSpec>(&text, "a spec").map_err(|e| CliError::Usage(format!("--spec {path}: {e}")))?
@@ -97,8 +92,7 @@ pub(super) fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
     for (name, value) in &f.pairs {
         let key = &name[2..];
         if overrides::setting(key).is_some() {
-            overrides::apply(&mut s, key, value.as_deref().unwrap_or(""))
-                .map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
+            overrides::apply(&mut s, key, value.as_deref().unwrap_or("")).map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
         }
     }
     if let Some(path) = f.get("--data-csv") {
@@ -196,10 +190,8 @@ pub(super) fn set_threads(f: &Flags) -> Result<(), CliError> {
 /// another command's is refused as unknown, not ignored).
 pub(super) fn run_flags(args: &[String], extra: &[&str], switches: &[&str]) -> Result<Flags, CliError> {
     let known: Vec<String> = overrides::names().iter().map(|n| format!("--{n}")).collect();
-    let known: Vec<&str> =
-        known.iter().map(String::as_str).chain(RUN_ONLY_FLAGS.iter().copied()).chain(extra.iter().copied()).collect();
-    let booleans: Vec<String> =
-        overrides::SETTINGS.iter().filter(|x| x.kind == overrides::Kind::Bool).map(|x| format!("--{}", x.name)).collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).chain(RUN_ONLY_FLAGS.iter().copied()).chain(extra.iter().copied()).collect();
+    let booleans: Vec<String> = overrides::SETTINGS.iter().filter(|x| x.kind == overrides::Kind::Bool).map(|x| format!("--{}", x.name)).collect();
     let booleans: Vec<&str> = booleans.iter().map(String::as_str).chain(["--quiet"]).chain(switches.iter().copied()).collect();
     Flags::parse(args, &booleans, &known)
 }
@@ -215,10 +207,7 @@ pub(super) fn backend_of(f: &Flags) -> Result<experiment::Backend, CliError> {
     Ok(match block_on(crate::engine::gpu::GpuContext::new()) {
         Ok(ctx) => {
             if ctx.software && engine == "gpu" {
-                eprintln!(
-                    "note: the GPU adapter is {}, a software (CPU) implementation: expect training far slower than the CPU engine",
-                    ctx.adapter
-                );
+                eprintln!("note: the GPU adapter is {}, a software (CPU) implementation: expect training far slower than the CPU engine", ctx.adapter);
             }
             if engine == "auto" { experiment::Backend::Auto(ctx) } else { experiment::Backend::Gpu(ctx) }
         }
@@ -228,4 +217,3 @@ pub(super) fn backend_of(f: &Flags) -> Result<experiment::Backend, CliError> {
         }
     })
 }
-

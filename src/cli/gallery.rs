@@ -4,7 +4,7 @@ use super::*;
 
 /// `gallery [--size quick|paper]`: every preset of the page's gallery with its command line.
 pub(super) fn cmd_gallery(args: &[String]) -> Result<(), CliError> {
-    use crate::spec::presets::{Size, PRESETS};
+    use crate::spec::presets::{PRESETS, Size};
     let f = Flags::parse(args, &["--shipped"], &["--size", "--shipped", "--command"])?;
     if let Some(id) = f.get("--command") {
         // One preset's command (scripts/make-gallery-runs.sh runs it for the shipped files).
@@ -12,8 +12,8 @@ pub(super) fn cmd_gallery(args: &[String]) -> Result<(), CliError> {
             None => Size::Paper,
             Some(v) => Size::parse(v).ok_or_else(|| CliError::Usage(format!("--size: expected quick or paper, got {v:?}")))?,
         };
-        let p = crate::spec::presets::preset(id)
-            .ok_or_else(|| CliError::Usage(format!("--command: unknown preset {id:?}; `collapse-lab gallery` lists them")))?;
+        let p =
+            crate::spec::presets::preset(id).ok_or_else(|| CliError::Usage(format!("--command: unknown preset {id:?}; `collapse-lab gallery` lists them")))?;
         outln!("{}", p.command(size).map_err(|e| CliError::Failed(e.to_string()))?);
         return Ok(());
     }

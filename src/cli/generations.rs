@@ -14,9 +14,7 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     if f.has("--data-size") {
         return Err(CliError::Usage("--data-size: a generations run trains every generation on --gen-size points; set that instead".into()));
     }
-    let list = |flag: &str, default: &str| -> Vec<String> {
-        f.get(flag).unwrap_or(default).split(',').map(|v| v.trim().to_string()).collect()
-    };
+    let list = |flag: &str, default: &str| -> Vec<String> { f.get(flag).unwrap_or(default).split(',').map(|v| v.trim().to_string()).collect() };
     // --fresh and --sampler are the axes; the other recursion flags set every chain.
     let fresh = list("--fresh", "0.1,0.5,0.9");
     let samplers = list("--sampler", "sde");
@@ -53,8 +51,7 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     // Chains another generations file already made (the same spec and seed: the same chain,
     // as a study's --reuse), taken instead of run again, and written to --out at once.
     let reused = reuse_files(&f, &mut records, ("chain(s)", "chains of this run"), |text| {
-        let other: generations::GenerationsResult =
-            serde_json::from_str(text).map_err(|e| format!("not a generations result of this lab ({e})"))?;
+        let other: generations::GenerationsResult = serde_json::from_str(text).map_err(|e| format!("not a generations result of this lab ({e})"))?;
         Ok(generations::resumable(&plan, &other)?.kept)
     })?;
     // Nothing is run or written: each planned chain, and where it already is.
@@ -102,7 +99,10 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     let progress = |done: &study::batch::Finished| {
         let rec = done.record;
         let status = rec.error.clone().map(|e| format!("STOPPED: {e}")).unwrap_or_else(|| "done".into());
-        eprintln!("[{}/{}] a={} {} seed={}: {status} ({:.0} s)", done.done, done.todo, rec.settings["fresh"], rec.settings["gen-sampler"], rec.seed, done.elapsed_s);
+        eprintln!(
+            "[{}/{}] a={} {} seed={}: {status} ({:.0} s)",
+            done.done, done.todo, rec.settings["fresh"], rec.settings["gen-sampler"], rec.seed, done.elapsed_s
+        );
     };
     let work = |runs: &[&study::PlannedRun], backend: experiment::Backend, out: &mut dyn FnMut(study::RunRecord)| {
         for run in runs {
@@ -129,7 +129,10 @@ pub(super) fn resume_generations(plan: &crate::study::Plan, dir: &str, restart: 
     let path = std::path::Path::new(dir).join("generations.json");
     let Ok(text) = std::fs::read_to_string(&path) else { return Ok(Vec::new()) };
     let not_ours = |why: String| {
-        CliError::Usage(format!("--out {dir}: {} is not a generations result of this lab ({why}); it is not overwritten: remove it or choose another folder", path.display()))
+        CliError::Usage(format!(
+            "--out {dir}: {} is not a generations result of this lab ({why}); it is not overwritten: remove it or choose another folder",
+            path.display()
+        ))
     };
     let earlier: crate::generations::GenerationsResult = serde_json::from_str(&text).map_err(|e| not_ours(e.to_string()))?;
     if restart {
@@ -164,10 +167,8 @@ pub(super) fn summarize_generations(g: &crate::generations::GenerationsResult) {
                 _ => "-".into(),
             })
         };
-        let figs: Vec<String> = shown
-            .iter()
-            .filter_map(|&i| Some(format!("N={i}: {} [{}]", f(format!("chi2@{i}"))?, f(format!("geometric@{i}")).unwrap_or_default())))
-            .collect();
+        let figs: Vec<String> =
+            shown.iter().filter_map(|&i| Some(format!("N={i}: {} [{}]", f(format!("chi2@{i}"))?, f(format!("geometric@{i}")).unwrap_or_default()))).collect();
         eprintln!("  {}: {}", what.join(" "), figs.join("  "));
     }
     for f in crate::generations::findings(g) {

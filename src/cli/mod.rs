@@ -26,33 +26,33 @@ macro_rules! outln {
 
 mod batch;
 mod flags;
-mod outputs;
-mod generations;
 mod gallery;
+mod generations;
 mod hermite;
+mod outputs;
 mod run;
 mod study;
 mod tid;
 mod torch_script;
 mod verdicts;
 
-use generations::cmd_generations;
+use batch::{print_plan_of, reuse_files};
+use flags::*;
 use gallery::cmd_gallery;
+use generations::cmd_generations;
 use hermite::cmd_hermite;
+use outputs::*;
 use run::cmd_run;
 use study::cmd_study;
 use tid::cmd_tid;
 use torch_script::cmd_torch_script;
 use verdicts::cmd_verdicts;
-use batch::{print_plan_of, reuse_files};
-use flags::*;
-use outputs::*;
 
 use crate::engine::block_on;
 use crate::experiment::{self, Event};
-use crate::spec::{overrides, ExperimentSpec};
 use crate::metrics;
 use crate::points::Points;
+use crate::spec::{ExperimentSpec, overrides};
 use std::ops::ControlFlow;
 
 const USAGE: &str = "\
@@ -217,12 +217,7 @@ impl std::fmt::Display for CliError {
 /// (whose run flags come from the settings table), so it cannot go stale.
 fn command_help(cmd: &str) -> String {
     let full = format!("{USAGE}{}{USAGE_TAIL}", overrides::help_lines());
-    let usage: Vec<&str> = full
-        .lines()
-        .skip_while(|l| *l != "USAGE")
-        .skip(1)
-        .take_while(|l| !l.is_empty())
-        .collect();
+    let usage: Vec<&str> = full.lines().skip_while(|l| *l != "USAGE").skip(1).take_while(|l| !l.is_empty()).collect();
     // A usage entry is its line and the indented lines that continue it.
     let mut mine = Vec::new();
     let mut on = false;

@@ -78,7 +78,11 @@ pub(super) fn lock_output(flag: &str, target: &std::path::Path, folder: bool) ->
                     )));
                 }
                 // Stale: its process is gone (killed before it could remove the lock).
-                eprintln!("note: {} was left by a process that is gone (pid {}); taking it over", lock.display(), holder.map(|p| p.to_string()).unwrap_or_else(|| "unreadable".into()));
+                eprintln!(
+                    "note: {} was left by a process that is gone (pid {}); taking it over",
+                    lock.display(),
+                    holder.map(|p| p.to_string()).unwrap_or_else(|| "unreadable".into())
+                );
                 let _ = std::fs::remove_file(&lock);
             }
             Err(e) => return Err(CliError::Usage(format!("{flag} {}: cannot lock it ({}): {e}", target.display(), lock.display()))),
@@ -115,11 +119,7 @@ pub(super) fn check_out_file(flag: &str, path: &str) -> Result<(), CliError> {
         return Err(CliError::Usage(format!("{flag}: needs a file name, got {path:?}")));
     }
     let existed = p.exists();
-    std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(p)
-        .map_err(|e| CliError::Usage(format!("{flag} {path}: cannot write here: {e}")))?;
+    std::fs::OpenOptions::new().append(true).create(true).open(p).map_err(|e| CliError::Usage(format!("{flag} {path}: cannot write here: {e}")))?;
     if !existed {
         let _ = std::fs::remove_file(p);
     }
@@ -128,7 +128,10 @@ pub(super) fn check_out_file(flag: &str, path: &str) -> Result<(), CliError> {
     let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let probe = dir.join(format!(".collapse-lab-write-check.{}", std::process::id()));
     std::fs::write(&probe, b"").map_err(|e| {
-        CliError::Usage(format!("{flag} {path}: its folder {} takes no new file (making one there failed: {e}); choose a file in a folder you can write", dir.display()))
+        CliError::Usage(format!(
+            "{flag} {path}: its folder {} takes no new file (making one there failed: {e}); choose a file in a folder you can write",
+            dir.display()
+        ))
     })?;
     let _ = std::fs::remove_file(probe);
     Ok(())

@@ -4,25 +4,25 @@ use super::*;
 
 pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
     let f = run_flags(args, &["--save-run", "--load-run", "--save-figures"], &["--print-spec"])?;
-    let opened = match f.get("--load-run") {
-        Some(path) => {
-            if let Some((flag, _)) = f
-                .pairs
-                .iter()
-                .find(|(n, _)| (overrides::setting(&n[2..]).is_some() && n != "--eps") || ["--spec", "--preset", "--size", "--data-csv"].contains(&n.as_str()))
-            {
-                return Err(CliError::Usage(format!(
-                    "{flag}: --load-run takes its spec from the saved run (its data too; only --eps, TID's radii, may be measured anew); drop {flag}"
-                )));
+    let opened =
+        match f.get("--load-run") {
+            Some(path) => {
+                if let Some((flag, _)) = f.pairs.iter().find(|(n, _)| {
+                    (overrides::setting(&n[2..]).is_some() && n != "--eps") || ["--spec", "--preset", "--size", "--data-csv"].contains(&n.as_str())
+                }) {
+                    return Err(CliError::Usage(format!(
+                        "{flag}: --load-run takes its spec from the saved run (its data too; only --eps, TID's radii, may be measured anew); drop {flag}"
+                    )));
+                }
+                if f.has("--engine") {
+                    return Err(CliError::Usage("--engine: a saved run's nets are sampled on the CPU engine (no training); drop --engine".into()));
+                }
+                let text =
+                    read_limited(path, experiment::saved::MAX_BYTES as u64, "a saved run").map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?;
+                Some(experiment::saved::open(&text).map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?)
             }
-            if f.has("--engine") {
-                return Err(CliError::Usage("--engine: a saved run's nets are sampled on the CPU engine (no training); drop --engine".into()));
-            }
-            let text = read_limited(path, experiment::saved::MAX_BYTES as u64, "a saved run").map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?;
-            Some(experiment::saved::open(&text).map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?)
-        }
-        None => None,
-    };
+            None => None,
+        };
     // --load-run with --eps: the saved nets measured at other radii (Opened::remeasure).
     let remeasure = match (&opened, f.get("--eps")) {
         (Some(o), Some(list)) => {
@@ -58,10 +58,7 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
                     last_print = p.elapsed_s;
                     let rate = p.iter as f64 / p.elapsed_s.max(1e-9);
                     let eta = (p.total - p.iter) as f64 / rate.max(1e-9);
-                    eprintln!(
-                        "  iter {:>7}/{}  loss {:.4}  {:.0} it/s  ETA {:.0}s",
-                        p.iter, p.total, p.loss, rate, eta
-                    );
+                    eprintln!("  iter {:>7}/{}  loss {:.4}  {:.0} it/s  ETA {:.0}s", p.iter, p.total, p.loss, rate, eta);
                 }
             }
         }
@@ -152,9 +149,8 @@ pub(super) fn summarize(r: &experiment::ExperimentResult) {
     eprintln!("{header} {:>16}", "data vs data");
     for (i, e) in r.spec.metrics.eps.iter().enumerate() {
         let mut line = format!("{e:>8}");
-        let cell = |t: &crate::metrics::reference::TidEntry| {
-            format!("{} ±{}", fmt(t.point.tid), t.tid_std.map(|s| format!("{s:.3}")).unwrap_or_else(|| "-".into()))
-        };
+        let cell =
+            |t: &crate::metrics::reference::TidEntry| format!("{} ±{}", fmt(t.point.tid), t.tid_std.map(|s| format!("{s:.3}")).unwrap_or_else(|| "-".into()));
         for v in r.tid.values() {
             line += &format!(" {:>16}", cell(&v[i]));
         }
@@ -179,7 +175,11 @@ pub(super) fn summarize(r: &experiment::ExperimentResult) {
         let mut line = format!("{iter:>8} {:>10}", loss.map(|l| format!("{l:.4}")).unwrap_or_else(|| "-".into()));
         for name in r.tid.keys() {
             let t = tid.get(name).and_then(|v| v.get(i));
-            line += &format!(" {:>16}", t.map(|t| format!("{} ±{}", fmt(t.point.tid), t.tid_std.map(|s| format!("{s:.3}")).unwrap_or_else(|| "-".into()))).unwrap_or_else(|| "-".into()));
+            line += &format!(
+                " {:>16}",
+                t.map(|t| format!("{} ±{}", fmt(t.point.tid), t.tid_std.map(|s| format!("{s:.3}")).unwrap_or_else(|| "-".into())))
+                    .unwrap_or_else(|| "-".into())
+            );
         }
         eprintln!("{line}");
     }

@@ -5,7 +5,11 @@ use super::*;
 
 pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     use crate::study;
-    let f = run_flags(args, &["--vary", "--seeds", "--jobs", "--together", "--out", "--reuse", "--slurm", "--slurm-opts", "--collect"], &["--restart", "--submit", "--print-plan", "--print-spec"])?;
+    let f = run_flags(
+        args,
+        &["--vary", "--seeds", "--jobs", "--together", "--out", "--reuse", "--slurm", "--slurm-opts", "--collect"],
+        &["--restart", "--submit", "--print-plan", "--print-spec"],
+    )?;
     for flag in ["--samples-out", "--record-out", "--print-spec"] {
         if f.pairs.iter().any(|(n, _)| n == flag) {
             return Err(CliError::Usage(format!("{flag} is for single runs; a study writes one JSON (--out)")));
@@ -60,9 +64,8 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
         check_out_file("--out", &path.to_string_lossy())?;
         if path.exists() && std::fs::metadata(path).is_ok_and(|m| m.len() > 0) && !(f.has("--restart") && is_study_file(path)) {
             let text = std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("--out {}: {e}", path.display())))?;
-            let earlier: study::StudyResult = serde_json::from_str(&text).map_err(|e| {
-                CliError::Usage(format!("--out {}: not a study of this lab ({e}); remove it or choose another file", path.display()))
-            })?;
+            let earlier: study::StudyResult = serde_json::from_str(&text)
+                .map_err(|e| CliError::Usage(format!("--out {}: not a study of this lab ({e}); remove it or choose another file", path.display())))?;
             let resumed = study::resumable(&plan, &earlier);
             if !resumed.dropped.is_empty() && !f.has("--restart") {
                 let r = &resumed.dropped[0];
@@ -159,7 +162,10 @@ pub(super) fn write_slurm(plan: &crate::study::Plan, dir: &std::path::Path, f: &
     let array = slurm::array_spec(&w.missing);
     let command = format!("sbatch --array={array} {}", w.script.display());
     if !f.has("--submit") {
-        eprintln!("wrote {total} runs ({} without a result) to {d}; submit them with:\n  {command}\nthen, when squeue shows them gone: collapse-lab study --collect {d}", w.missing.len());
+        eprintln!(
+            "wrote {total} runs ({} without a result) to {d}; submit them with:\n  {command}\nthen, when squeue shows them gone: collapse-lab study --collect {d}",
+            w.missing.len()
+        );
         let mut s = summary;
         s["submit"] = command.into();
         emit(&serde_json::to_string_pretty(&s).unwrap());

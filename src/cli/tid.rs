@@ -13,9 +13,7 @@ pub(super) fn cmd_tid(args: &[String]) -> Result<(), CliError> {
     let (train_path, train_dim, train_v, train_info) = read("--train")?;
     let (samples_path, samples_dim, samples_v, samples_info) = read("--samples")?;
     if train_dim != samples_dim {
-        return Err(CliError::Usage(format!(
-            "--train has {train_dim} columns but --samples has {samples_dim}; both must have the same dimension"
-        )));
+        return Err(CliError::Usage(format!("--train has {train_dim} columns but --samples has {samples_dim}; both must have the same dimension")));
     }
     let defaults = ExperimentSpec::default().metrics;
     let eps = match f.get("--eps") {
@@ -24,11 +22,9 @@ pub(super) fn cmd_tid(args: &[String]) -> Result<(), CliError> {
     };
     let seed: u64 = f.get("--seed").map(|v| num("--seed", v, "an integer")).transpose()?.unwrap_or(0);
     let k: Option<usize> = f.get("--k").map(|v| num("--k", v, "an integer")).transpose()?;
-    let survival_eps: f64 =
-        f.get("--survival-eps").map(|v| num("--survival-eps", v, "a number")).transpose()?.unwrap_or(defaults.survival_eps);
-    let c = metrics::compare::compare(train_dim, &train_v, &samples_v, &eps, k, seed, survival_eps).map_err(|(field, m)| {
-        CliError::Usage(if field == "data" { m } else { format!("--{field}: {m}") })
-    })?;
+    let survival_eps: f64 = f.get("--survival-eps").map(|v| num("--survival-eps", v, "a number")).transpose()?.unwrap_or(defaults.survival_eps);
+    let c = metrics::compare::compare(train_dim, &train_v, &samples_v, &eps, k, seed, survival_eps)
+        .map_err(|(field, m)| CliError::Usage(if field == "data" { m } else { format!("--{field}: {m}") }))?;
     let mut out = serde_json::to_value(&c).unwrap();
     out["train"] = serde_json::json!({"path": train_path, "points": c.train_points, "dim": c.dim, "header": train_info.header});
     out["samples"] = serde_json::json!({"path": samples_path, "points": c.samples_points, "dim": c.dim, "header": samples_info.header});

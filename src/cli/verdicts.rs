@@ -12,10 +12,7 @@ pub(super) fn cmd_verdicts(args: &[String]) -> Result<(), CliError> {
     let f = Flags::parse(args, &["--json"], &["--runs", "--json"])?;
     let dir = std::path::PathBuf::from(f.get("--runs").unwrap_or("www/runs"));
     if !dir.is_dir() {
-        return Err(CliError::Usage(format!(
-            "--runs: {} is not a folder (the shipped runs, www/runs, from the repository's root)",
-            dir.display()
-        )));
+        return Err(CliError::Usage(format!("--runs: {} is not a folder (the shipped runs, www/runs, from the repository's root)", dir.display())));
     }
     // A shipped file that is missing or damaged is an error naming it: "not tested" is only
     // for a claim whose rule has no file by design.

@@ -5,8 +5,8 @@ pub mod csv_set;
 mod mixture;
 pub mod painted;
 
-pub use mixture::GaussianMixture;
 pub use csv_set::CsvSet;
+pub use mixture::GaussianMixture;
 pub use painted::Painted;
 
 use crate::points::Points;
@@ -31,16 +31,8 @@ pub enum Dataset {
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 8] = [
-        Dataset::Chessboard,
-        Dataset::Spiral,
-        Dataset::Mog,
-        Dataset::Semicircle,
-        Dataset::Mog1d,
-        Dataset::MogNd,
-        Dataset::Painted,
-        Dataset::Csv,
-    ];
+    pub const ALL: [Dataset; 8] =
+        [Dataset::Chessboard, Dataset::Spiral, Dataset::Mog, Dataset::Semicircle, Dataset::Mog1d, Dataset::MogNd, Dataset::Painted, Dataset::Csv];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -92,9 +84,7 @@ impl Dataset {
                 Some(GaussianMixture::equal_weights(means, 0.2))
             }
             Dataset::Mog1d => Some(GaussianMixture::equal_weights(vec![vec![-1.0], vec![1.0]], 0.2)),
-            Dataset::MogNd => {
-                Some(GaussianMixture::equal_weights(vec![vec![-1.0; nd], vec![1.0; nd]], 0.2))
-            }
+            Dataset::MogNd => Some(GaussianMixture::equal_weights(vec![vec![-1.0; nd], vec![1.0; nd]], 0.2)),
             _ => None,
         }
     }
@@ -132,11 +122,7 @@ impl Dataset {
                 Dataset::Semicircle => {
                     // SPEC §1: upper arc centred (-0.5,-0.1), lower arc centred (0.5,0.1).
                     let upper = rng::index(r, 2) == 0;
-                    let (theta, cx, cy) = if upper {
-                        (rng::uniform(r, 0.0, PI), -0.5, -0.1)
-                    } else {
-                        (rng::uniform(r, PI, 2.0 * PI), 0.5, 0.1)
-                    };
+                    let (theta, cx, cy) = if upper { (rng::uniform(r, 0.0, PI), -0.5, -0.1) } else { (rng::uniform(r, PI, 2.0 * PI), 0.5, 0.1) };
                     let nx = 0.1 * rng::normal(r);
                     let ny = 0.1 * rng::normal(r);
                     (cx + theta.cos() + nx, cy + theta.sin() + ny)

@@ -26,8 +26,7 @@ pub struct Painted {
 impl Painted {
     /// Reads `SIDE:DIGITS` (side in 4..=32, side^2 digits 0-9, not all 0).
     pub fn parse(text: &str) -> Result<Painted, String> {
-        let (side, digits) =
-            text.trim().split_once(':').ok_or_else(|| format!("expected SIDE:DIGITS like 4:0000099009900000, got {:?}", short(text)))?;
+        let (side, digits) = text.trim().split_once(':').ok_or_else(|| format!("expected SIDE:DIGITS like 4:0000099009900000, got {:?}", short(text)))?;
         let side: usize = side.trim().parse().map_err(|_| format!("the side {:?} is not an integer", short(side)))?;
         let cells = digits
             .trim()

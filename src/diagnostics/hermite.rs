@@ -139,10 +139,8 @@ pub fn seesaw(mu: f64, max_degree: usize, nodes: usize) -> Result<HermiteSeesaw,
         let kept: f64 = alpha[..=q].iter().map(|a| a * a).sum();
         fit + (e_s2 - kept).max(0.0)
     };
-    let losses: Vec<Losses> =
-        (1..=p).map(|q| Losses { p: q, l_low: loss(&low, e_low, q), l_high: loss(&high, e_high, q) }).collect();
-    let coefficients: Vec<Coefficient> =
-        (0..=p).map(|i| Coefficient { i, low: low[i], high: high[i], theta: theta[i] }).collect();
+    let losses: Vec<Losses> = (1..=p).map(|q| Losses { p: q, l_low: loss(&low, e_low, q), l_high: loss(&high, e_high, q) }).collect();
+    let coefficients: Vec<Coefficient> = (0..=p).map(|i| Coefficient { i, low: low[i], high: high[i], theta: theta[i] }).collect();
     Ok(HermiteSeesaw { mu, max_degree, nodes, findings: findings(&coefficients, &losses), coefficients, losses })
 }
 
@@ -171,15 +169,11 @@ fn findings(c: &[Coefficient], l: &[Losses]) -> Vec<String> {
                 .to_string(),
         );
     }
-    let positive: Vec<String> =
-        c.iter().filter(|k| k.i % 2 == 1 && k.low > tol).map(|k| k.i.to_string()).collect();
+    let positive: Vec<String> = c.iter().filter(|k| k.i % 2 == 1 && k.low > tol).map(|k| k.i.to_string()).collect();
     if positive.is_empty() {
         out.push("every odd low-noise coefficient computed here is negative, as appendix G.3 says".into());
     } else {
-        out.push(format!(
-            "appendix G.3 says every odd low-noise coefficient alpha_(2k+1) is negative; computed, alpha_i > 0 for i = {}",
-            positive.join(", ")
-        ));
+        out.push(format!("appendix G.3 says every odd low-noise coefficient alpha_(2k+1) is negative; computed, alpha_i > 0 for i = {}", positive.join(", ")));
     }
     let even = c.iter().filter(|k| k.i % 2 == 0).map(|k| k.low.abs()).fold(0.0, f64::max);
     out.push(format!("even coefficients vanish by symmetry (largest |alpha_2k| computed: {even:.1e})"));

@@ -12,7 +12,7 @@ use crate::diffusion::Process;
 use crate::nn::ScoreNetCache;
 use crate::parallel;
 use crate::points::Points;
-use crate::sample::{self, EpsModel, Recording, BLOCK};
+use crate::sample::{self, BLOCK, EpsModel, Recording};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -129,12 +129,7 @@ const PROBE_TIMES: usize = 101;
 
 /// The velocity-error covariance and correlation along recorded trajectories (SPEC §7, paper
 /// Fig. 6b, 13b): `rec` holds the paths of the points, `model` and `exact` are compared on them.
-pub fn error_correlation(
-    model: &dyn EpsModel,
-    exact: &dyn EpsModel,
-    process: &dyn Process,
-    rec: &Recording,
-) -> Vec<ErrorCorrelation> {
+pub fn error_correlation(model: &dyn EpsModel, exact: &dyn EpsModel, process: &dyn Process, rec: &Recording) -> Vec<ErrorCorrelation> {
     let (p, d) = (rec.trajectory_points, rec.dim);
     let rows = rec.trajectory_times.len();
     if p == 0 || rows == 0 {

@@ -104,7 +104,8 @@ fn error_correlation_follows_the_error_along_recorded_paths() {
     let plan = sample::RecordPlan { coordinate: 0, lo: -1.0, hi: 1.0, bins: 1, times: vec![1.0], trajectories: 64 };
     let opts = sample::RunOptions { denoise: false, record: Some(&plan) };
     let ode = SamplerKind::Ode.build(50, &SamplerSettings::default());
-    let (_, rec) = sample::run_with(&sample::SampleJob { sampler: ode.as_ref(), model: &exact, process: &process, init: &init, seed: 3, stream: 0, opts: &opts });
+    let (_, rec) =
+        sample::run_with(&sample::SampleJob { sampler: ode.as_ref(), model: &exact, process: &process, init: &init, seed: 3, stream: 0, opts: &opts });
     let rec = rec.unwrap();
     let none = error_correlation(&exact, &exact, &process, &rec);
     assert_eq!(none.len(), 51);
@@ -189,8 +190,7 @@ fn hermite_coefficients_agree_at_two_resolutions_and_with_closed_forms() {
     }
     // alpha_1^low = E[x (tanh x - x)] = E[sech^2 x] - 1 (Stein), by direct quadrature.
     let (x, w) = gauss_hermite(150);
-    let e_sech2: f64 = x.iter().zip(&w).map(|(xi, wi)| wi / (std::f64::consts::SQRT_2 * xi).cosh().powi(2)).sum::<f64>()
-        / std::f64::consts::PI.sqrt();
+    let e_sech2: f64 = x.iter().zip(&w).map(|(xi, wi)| wi / (std::f64::consts::SQRT_2 * xi).cosh().powi(2)).sum::<f64>() / std::f64::consts::PI.sqrt();
     assert!((b.coefficients[1].low - (e_sech2 - 1.0)).abs() < 1e-12);
     // The losses against the residual of the fit computed directly.
     for l in &b.losses {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 mod target;
-pub use target::{Precond, Target, TimeDist, TimeRange, EDM_P};
+pub use target::{EDM_P, Precond, Target, TimeDist, TimeRange};
 
 /// Smallest time the lab trains on and integrates to.
 pub const T_EPS: f64 = 1e-3;

@@ -146,25 +146,10 @@ impl CpuEngine {
         let params = net.init_params(&mut rng::stream(seed, Stream::Init, 0));
         let n = params.len();
         let n_shards = batch.div_ceil(SHARD_ROWS);
-        let shards = (0..n_shards)
-            .map(|i| Shard::new(i * SHARD_ROWS, SHARD_ROWS.min(batch - i * SHARD_ROWS)))
-            .collect();
+        let shards = (0..n_shards).map(|i| Shard::new(i * SHARD_ROWS, SHARD_ROWS.min(batch - i * SHARD_ROWS))).collect();
         let setup = ShardSetup { net: &net, data: &data, batch, times, seed, shards: n_shards };
         let helpers = if n_shards > 1 { HELPERS.with(|h| h.borrow().as_ref().and_then(|f| f(&setup))) } else { None };
-        CpuEngine {
-            helpers,
-            helpers_lost: None,
-            adam: Adam::new(n, lr),
-            grads: vec![0.0; n],
-            net,
-            params,
-            data,
-            batch,
-            times,
-            shards,
-            seed,
-            iter: 0,
-        }
+        CpuEngine { helpers, helpers_lost: None, adam: Adam::new(n, lr), grads: vec![0.0; n], net, params, data, batch, times, shards, seed, iter: 0 }
     }
 
     /// The batch of training step `step` (0 is the first) as network input rows [x_t, t] and
@@ -175,10 +160,14 @@ impl CpuEngine {
         let d = self.data.dim;
         // What the net sees: [c_in x_t, time input] ([x_t, t] without preconditioning).
         let config = &self.net.config;
-        let input = s.xt.chunks_exact(d).zip(&s.t).flat_map(|(x, &t)| {
-            let (c_in, time) = config.net_input(t);
-            x.iter().map(move |v| if config.precond.is_none() { *v } else { c_in * v }).chain([time])
-        }).collect();
+        let input =
+            s.xt.chunks_exact(d)
+                .zip(&s.t)
+                .flat_map(|(x, &t)| {
+                    let (c_in, time) = config.net_input(t);
+                    x.iter().map(move |v| if config.precond.is_none() { *v } else { c_in * v }).chain([time])
+                })
+                .collect();
         (input, s.eps)
     }
 
@@ -274,16 +263,7 @@ impl CpuEngine {
 impl Shard {
     /// Rows `first .. first + rows` of every batch, with empty buffers.
     fn new(first: usize, rows: usize) -> Shard {
-        Shard {
-            first,
-            rows,
-            xt: Vec::new(),
-            t: Vec::new(),
-            eps: Vec::new(),
-            grads: Vec::new(),
-            cache: ScoreNetCache::default(),
-            loss: 0.0,
-        }
+        Shard { first, rows, xt: Vec::new(), t: Vec::new(), eps: Vec::new(), grads: Vec::new(), cache: ScoreNetCache::default(), loss: 0.0 }
     }
 
     /// Draws this shard's rows (x_0, t, eps) of batch `step` and noises them (SPEC §4); `eps`

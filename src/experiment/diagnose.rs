@@ -1,10 +1,10 @@
 //! The diagnosing phase (SPEC §7): the see-saw diagnostics of a trained model.
 
-use crate::spec::ExperimentSpec;
 use crate::diagnostics::{self, Diagnostics};
 use crate::points::Points;
 use crate::rng::{self, Stream};
 use crate::sample::{self, EpsModel, RecordPlan, RunOptions};
+use crate::spec::ExperimentSpec;
 
 /// The times MAE(t) and DSM(t) are measured at: the spec's, a time past the process's end (the
 /// default t = 1 on the linear path, which ends at 0.999) at that end, each once.
@@ -50,7 +50,15 @@ pub fn see_saw(spec: &ExperimentSpec, model: &dyn EpsModel, init: &Points) -> Di
         let opts = RunOptions { denoise: false, record: Some(&plan) };
         // The run's initial points and noise stream: for the deterministic samplers these are the
         // paths of the run's first p samples.
-        let (_, rec) = sample::run_with(&sample::SampleJob { sampler: sampler.as_ref(), model, process: &spec.process, init: &start, seed: spec.seed, stream: kind as u64, opts: &opts });
+        let (_, rec) = sample::run_with(&sample::SampleJob {
+            sampler: sampler.as_ref(),
+            model,
+            process: &spec.process,
+            init: &start,
+            seed: spec.seed,
+            stream: kind as u64,
+            opts: &opts,
+        });
         let rec = rec.expect("planned");
         out.error_correlation.insert(kind.name().to_string(), diagnostics::error_correlation(model, exact, &spec.process, &rec));
     }

@@ -2,8 +2,8 @@
 //! fails. Below the run, studies and generations alike: each of them uses it, it uses none of
 //! them.
 
-use crate::spec::SpecError;
 use crate::engine::{EngineError, Progress};
+use crate::spec::SpecError;
 use std::fmt;
 use std::ops::ControlFlow;
 
@@ -34,7 +34,6 @@ pub enum Event<'a> {
     /// Something the user should know, e.g. a fallback from the GPU to the CPU engine.
     Note(&'a str),
 }
-
 
 impl Event<'_> {
     /// The event as the page's workers post it (the one place it is written):

@@ -101,8 +101,8 @@ mod tests {
     use super::*;
     use crate::engine::block_on;
     use crate::experiment;
-use crate::spec::ExperimentSpec;
     use crate::sample::SamplerKind;
+    use crate::spec::ExperimentSpec;
     use std::ops::ControlFlow;
 
     fn small_run() -> ExperimentResult {

@@ -4,12 +4,12 @@
 
 use super::event::RunError;
 use super::sampling::Sampled;
-use crate::spec::{ExperimentSpec, SpecError};
 use crate::metrics::reference::TidEntry;
-use crate::metrics::reference::{reference_counts, sample_counts, subsample, subsample_indices, tid_grid_of, tid_with_spread_of, TidGrid};
+use crate::metrics::reference::{TidGrid, reference_counts, sample_counts, subsample, subsample_indices, tid_grid_of, tid_with_spread_of};
 use crate::metrics::{self, SurvivalCurve};
 use crate::points::Points;
 use crate::rng::{self, Stream};
+use crate::spec::{ExperimentSpec, SpecError};
 use std::collections::BTreeMap;
 
 /// TID's reference draws (`metrics.repeats` subsamples of the training set, `n_samples` rows

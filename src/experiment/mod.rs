@@ -7,10 +7,10 @@ pub mod measure;
 pub mod result;
 pub mod run;
 pub mod sampling;
-pub mod train;
 pub mod saved;
+pub mod train;
 
 pub use event::{Event, RunError};
 pub use result::{EngineChoice, ExperimentResult, Pretrained, SamplerResult};
 pub use run::{run, run_on, run_with};
-pub use train::{choose_engine, Backend};
+pub use train::{Backend, choose_engine};

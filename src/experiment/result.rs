@@ -6,8 +6,8 @@
 
 use crate::diagnostics::Diagnostics;
 use crate::engine::TrainReport;
-use crate::metrics::reference::TidEntry;
 use crate::metrics::SurvivalCurve;
+use crate::metrics::reference::TidEntry;
 use crate::points::Points;
 use crate::sample::Recording;
 use crate::spec::ExperimentSpec;

@@ -4,19 +4,18 @@
 //! in `result.rs`.
 
 use super::diagnose::see_saw;
-use super::event::{phase, Event, RunError};
+use super::event::{Event, RunError, phase};
 use super::measure::{check_radii, reference_draws};
 use super::result::{CheckpointResult, ExperimentResult, Pretrained};
-use crate::spec::ExperimentSpec;
-use super::train::{build_net, Backend};
-use crate::engine::TrainReport;
-use std::collections::BTreeMap;
+use super::train::{Backend, build_net};
 use super::{measure, sampling, train};
 use crate::clock::now_s;
+use crate::engine::TrainReport;
 use crate::points::Points;
+use crate::spec::ExperimentSpec;
+use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
-
 
 /// Runs the whole experiment on the CPU engine.
 pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> ControlFlow<()>) -> Result<ExperimentResult, RunError> {
@@ -26,10 +25,7 @@ pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> Contr
 /// A run's first phase, shared by [`run_with`] and [`train_only`]: the spec checked (a spec of
 /// many generations is refused here), the training data drawn, and the spec the nets are built
 /// from (EDM's s_d resolved once, from this data; `None` where that is the spec as given).
-fn prepare(
-    spec: &ExperimentSpec,
-    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
-) -> Result<(Arc<Points>, Option<ExperimentSpec>), RunError> {
+fn prepare(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> ControlFlow<()>) -> Result<(Arc<Points>, Option<ExperimentSpec>), RunError> {
     spec.validate().map_err(RunError::Spec)?;
     spec.check_data().map_err(RunError::Spec)?;
     spec.check_single_run().map_err(RunError::Spec)?;
@@ -40,11 +36,7 @@ fn prepare(
 }
 
 /// Runs the whole experiment, training on `backend`.
-pub async fn run_on(
-    spec: &ExperimentSpec,
-    backend: Backend,
-    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
-) -> Result<ExperimentResult, RunError> {
+pub async fn run_on(spec: &ExperimentSpec, backend: Backend, on_event: &mut dyn FnMut(Event) -> ControlFlow<()>) -> Result<ExperimentResult, RunError> {
     run_with(spec, backend, None, on_event).await
 }
 
@@ -195,8 +187,7 @@ async fn checkpoint(
     on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
 ) -> Result<CheckpointResult, RunError> {
     let model = train::model_of(spec, params)?;
-    let nets: Vec<crate::sample::TrainedNet> =
-        params.iter().map(|p| crate::sample::TrainedNet { net: build_net(spec), params: p.clone() }).collect();
+    let nets: Vec<crate::sample::TrainedNet> = params.iter().map(|p| crate::sample::TrainedNet { net: build_net(spec), params: p.clone() }).collect();
     let on_gpu = gpu.map(|(ctx, split)| train::OnGpu { ctx, nets, split });
     let sampled = sampling::sample_all(spec, model.as_ref(), params, on_gpu, engine, &refs[0], notes, on_event).await?;
     let measured = measure::measure(spec, refs, fresh, &sampled);

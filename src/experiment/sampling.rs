@@ -2,13 +2,13 @@
 //! with its own noise stream, recorded (marginals, paths) for the views; on the GPU where the
 //! nets were trained there, else on the CPU.
 
-use super::event::{phase, Event, RunError};
+use super::event::{Event, RunError, phase};
 use super::result::SamplerResult;
-use crate::spec::ExperimentSpec;
 use super::train::OnGpu;
 use crate::clock::now_s;
 use crate::points::Points;
 use crate::sample::{self, BlockHelpers, BlockOut, EpsModel, RecordPlan, Recording, RunOptions, SampleJob, SamplerKind};
+use crate::spec::ExperimentSpec;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -77,7 +77,15 @@ impl BlockJob {
     pub fn run(&self, kind: SamplerKind, stream: u64, which: &[usize]) -> Vec<BlockOut> {
         let sampler = kind.build(self.spec.steps(kind), &self.spec.sampling.settings());
         let opts = RunOptions { denoise: self.spec.sampling.denoise, record: Some(&self.plan) };
-        let job = SampleJob { sampler: sampler.as_ref(), model: self.model.as_ref(), process: &self.spec.process, init: &self.init, seed: self.spec.seed, stream, opts: &opts };
+        let job = SampleJob {
+            sampler: sampler.as_ref(),
+            model: self.model.as_ref(),
+            process: &self.spec.process,
+            init: &self.init,
+            seed: self.spec.seed,
+            stream,
+            opts: &opts,
+        };
         sample::run_blocks(&job, which)
     }
 }
@@ -120,13 +128,7 @@ impl Sampling {
                 format!("cpu ({t} thread{})", if t == 1 { "" } else { "s" })
             }
         };
-        Sampling {
-            gpu,
-            helpers: std::sync::Mutex::new(helpers),
-            helper_failure: std::sync::Mutex::new(None),
-            engine,
-            failed: std::sync::Mutex::new(None),
-        }
+        Sampling { gpu, helpers: std::sync::Mutex::new(helpers), helper_failure: std::sync::Mutex::new(None), engine, failed: std::sync::Mutex::new(None) }
     }
 
     /// `sample::run_with` on this engine: the GPU where the nets are there, else spread over
@@ -161,9 +163,12 @@ impl Sampling {
 
     /// The notes of a GPU fault or a helper worker's failure during sampling, if any.
     pub fn failure_notes(&self) -> Vec<String> {
-        let gpu = self.failed.lock().unwrap().clone().map(|why| {
-            format!("sampling on the GPU failed ({why}); that sampler and the rest ran on the CPU, from their start and with the same noise")
-        });
+        let gpu = self
+            .failed
+            .lock()
+            .unwrap()
+            .clone()
+            .map(|why| format!("sampling on the GPU failed ({why}); that sampler and the rest ran on the CPU, from their start and with the same noise"));
         let helper = self.helper_failure.lock().unwrap().clone().map(|why| {
             format!("a helper worker failed while sampling ({why}); its blocks ran in the run's worker (the same numbers), and the rest sampled there alone")
         });
@@ -278,7 +283,8 @@ mod tests {
     /// converged does not.
     #[test]
     fn a_sampler_that_did_not_converge_is_noted() {
-        let spec = overrides::from_pairs([("dataset", "mog"), ("process", "ve"), ("samplers", "ald,sde"), ("exact-score", "true"), ("n-samples", "500")]).unwrap();
+        let spec =
+            overrides::from_pairs([("dataset", "mog"), ("process", "ve"), ("samplers", "ald,sde"), ("exact-score", "true"), ("n-samples", "500")]).unwrap();
         let r = block_on(crate::experiment::run(&spec, &mut |_| ControlFlow::Continue(()))).unwrap();
         let noted: Vec<&String> = r.notes.iter().filter(|n| n.contains("did not converge")).collect();
         assert_eq!(noted.len(), 1, "{:?}", r.notes);

@@ -15,10 +15,10 @@
 use super::event::{Event, RunError};
 use super::result::{ExperimentResult, NetTraining, Pretrained};
 use super::train::Backend;
-use std::ops::ControlFlow;
-use crate::spec::ExperimentSpec;
 use crate::engine::TrainReport;
+use crate::spec::ExperimentSpec;
 use serde::{Deserialize, Serialize};
+use std::ops::ControlFlow;
 
 pub const FORMAT: &str = "collapse-lab-run";
 /// 2: the stochastic samplers draw their noise from the counter-based generator
@@ -58,17 +58,11 @@ pub fn save(r: &ExperimentResult) -> Result<String, String> {
 
 /// The same from a result's JSON, its nets' parameters and, for a CSV data set, the file's
 /// points, and the nets at each checkpoint (the page holds them apart).
-pub fn save_parts(
-    params: Vec<Vec<f32>>,
-    result: serde_json::Value,
-    data: Option<Vec<f32>>,
-    checkpoints: Vec<(u64, Vec<Vec<f32>>)>,
-) -> Result<String, String> {
+pub fn save_parts(params: Vec<Vec<f32>>, result: serde_json::Value, data: Option<Vec<f32>>, checkpoints: Vec<(u64, Vec<Vec<f32>>)>) -> Result<String, String> {
     if params.is_empty() {
         return Err("this run has no trained net to save (the exact score needs none: its link reproduces it)".into());
     }
-    let spec: ExperimentSpec =
-        serde_json::from_value(result.get("spec").cloned().unwrap_or_default()).map_err(|e| format!("result.spec: {e}"))?;
+    let spec: ExperimentSpec = serde_json::from_value(result.get("spec").cloned().unwrap_or_default()).map_err(|e| format!("result.spec: {e}"))?;
     if let Some(c) = &spec.csv {
         let rows = data.as_ref().map_or(0, |d| d.len() / c.dim.max(1));
         if rows != c.rows {
@@ -104,7 +98,7 @@ pub fn open(text: &str) -> Result<Opened, String> {
         None => {
             return Err(format!(
                 "no \"format\": not a saved run (those start {{\"format\": \"{FORMAT}\"}}; a results JSON of a study or generations opens with \"Open results\")"
-            ))
+            ));
         }
     }
     match v.get("version").and_then(|x| x.as_u64()) {
@@ -218,16 +212,13 @@ pub fn check(file: &serde_json::Value, again: &ExperimentResult, tol: f64) -> Re
     };
     let n = file["spec"]["sampling"]["n_samples"].as_f64().unwrap_or(f64::INFINITY).max(1.0);
     let spread = |entry: &serde_json::Value| 0.25 * entry["tid_std"].as_f64().unwrap_or(0.0);
-    let samplers = |v: &serde_json::Value| -> Vec<String> {
-        v.get("tid").and_then(|t| t.as_object()).map(|o| o.keys().cloned().collect()).unwrap_or_default()
-    };
+    let samplers = |v: &serde_json::Value| -> Vec<String> { v.get("tid").and_then(|t| t.as_object()).map(|o| o.keys().cloned().collect()).unwrap_or_default() };
     if samplers(file) != samplers(&again) {
         return Err(format!("the file has TID for {:?} but its spec gives {:?}", samplers(file), samplers(&again)));
     }
     // The k x e grid (`metrics.k_grid`): the same samplers, k and radii, then its values below.
-    let grids = |v: &serde_json::Value| -> Vec<String> {
-        v.get("tid_grid").and_then(|t| t.as_object()).map(|o| o.keys().cloned().collect()).unwrap_or_default()
-    };
+    let grids =
+        |v: &serde_json::Value| -> Vec<String> { v.get("tid_grid").and_then(|t| t.as_object()).map(|o| o.keys().cloned().collect()).unwrap_or_default() };
     if grids(file) != grids(&again) {
         return Err(format!(
             "the file has a k x e grid of TID for {:?} but its spec (metrics.k_grid {}) gives {:?}: the file was edited or made by another version",
@@ -240,7 +231,9 @@ pub fn check(file: &serde_json::Value, again: &ExperimentResult, tol: f64) -> Re
         for key in ["k", "eps"] {
             let (a, b) = (&file["tid_grid"][&name][key], &again["tid_grid"][&name][key]);
             if a != b {
-                return Err(format!("tid_grid.{name}.{key} is {a} in the file but {b} when its nets are sampled again: the file was edited or made by another version"));
+                return Err(format!(
+                    "tid_grid.{name}.{key} is {a} in the file but {b} when its nets are sampled again: the file was edited or made by another version"
+                ));
             }
         }
     }
@@ -296,9 +289,7 @@ pub fn check(file: &serde_json::Value, again: &ExperimentResult, tol: f64) -> Re
     }
     for (path, a, b, allowance) in paths {
         if !same(&a, &b, allowance) {
-            return Err(format!(
-                "{path} is {a} in the file but {b} when its nets are sampled again: the file was edited or made by another version"
-            ));
+            return Err(format!("{path} is {a} in the file but {b} when its nets are sampled again: the file was edited or made by another version"));
         }
     }
     Ok(())

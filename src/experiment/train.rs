@@ -4,9 +4,8 @@
 //! spec or is lost; or, without training, the model a run samples: the exact score of a mixture
 //! or a saved run's nets. The two-net model (two models split at t') is assembled in one place.
 
-use super::event::{phase, Event, RunError};
+use super::event::{Event, RunError, phase};
 use super::result::{EngineChoice, NetTraining, Pretrained};
-use crate::spec::{ExperimentSpec, SpecError};
 use crate::clock::now_s;
 use crate::engine::cpu::TimeRange;
 use crate::engine::gpu::{GpuContext, GpuEngine, NetSetup};
@@ -15,6 +14,7 @@ use crate::nn::{ScoreNet, ScoreNetConfig};
 use crate::points::Points;
 use crate::rng;
 use crate::sample::{EpsModel, ExactEps, SplitEps, TrainedNet};
+use crate::spec::{ExperimentSpec, SpecError};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -29,7 +29,6 @@ pub enum Backend {
     /// training ([`choose_engine`]); the run then goes on as `Gpu` or `Cpu`.
     Auto(GpuContext),
 }
-
 
 /// Seconds of timed steps per engine when choosing (after one warm-up step).
 const CHOOSE_BUDGET_S: f64 = 0.3;
@@ -124,12 +123,7 @@ pub async fn train_model(
         let before: f64 = nets.iter().map(|n| n.1.seconds).sum();
         // Progress runs over all nets: net i reports iterations offset+1 ..= offset+iters.
         let mut forward = |e: Event| match e {
-            Event::Training(p) => on_event(Event::Training(&Progress {
-                iter: offset + p.iter,
-                total,
-                loss: p.loss,
-                elapsed_s: before + p.elapsed_s,
-            })),
+            Event::Training(p) => on_event(Event::Training(&Progress { iter: offset + p.iter, total, loss: p.loss, elapsed_s: before + p.elapsed_s })),
             other => on_event(other),
         };
         if let Some(ctx) = gpu.clone() {
@@ -266,9 +260,7 @@ fn finish(spec: &ExperimentSpec, trained: Vec<TrainedNet>, mut nets: Vec<(Traine
     let engine = nets[0].2.clone();
     let model = assemble(spec, trained.clone());
     // Checkpoint k of the model: every net at its own iteration k.
-    let snapshots = nets[0].1.snapshots.iter().enumerate()
-        .map(|(c, (k, _))| (*k, nets.iter().map(|n| n.1.snapshots[c].1.clone()).collect()))
-        .collect();
+    let snapshots = nets[0].1.snapshots.iter().enumerate().map(|(c, (k, _))| (*k, nets.iter().map(|n| n.1.snapshots[c].1.clone()).collect())).collect();
     if nets.len() == 1 {
         let report = nets.pop().expect("one net").1;
         return TrainedModel { model, nets: trained, report: Some(report), net_reports: Vec::new(), engine, snapshots };
@@ -284,8 +276,7 @@ fn finish(spec: &ExperimentSpec, trained: Vec<TrainedNet>, mut nets: Vec<(Traine
     combined.iters = nets.iter().map(|n| n.1.iters).sum();
     combined.seconds = nets.iter().map(|n| n.1.seconds).sum();
     combined.ms_per_step = 1000.0 * combined.seconds / combined.iters.max(1) as f64;
-    let net_reports =
-        nets.iter().zip(&ranges).map(|(n, &(t_lo, t_hi))| NetTraining { t_lo, t_hi, report: n.1.clone() }).collect();
+    let net_reports = nets.iter().zip(&ranges).map(|(n, &(t_lo, t_hi))| NetTraining { t_lo, t_hi, report: n.1.clone() }).collect();
     TrainedModel { model, nets: trained, report: Some(combined), net_reports, engine, snapshots }
 }
 
@@ -335,12 +326,7 @@ pub(crate) fn check_params(spec: &ExperimentSpec, params: &[Vec<f32>]) -> Result
     let n = build_net(spec).n_params();
     for (i, p) in params.iter().enumerate() {
         if p.len() != n {
-            return Err(bad(format!(
-                "net {i} has {} parameters but the spec's {}x{} net has {n}",
-                p.len(),
-                spec.model.depth,
-                spec.model.width
-            )));
+            return Err(bad(format!("net {i} has {} parameters but the spec's {}x{} net has {n}", p.len(), spec.model.depth, spec.model.width)));
         }
         if let Some(j) = p.iter().position(|x| !x.is_finite()) {
             return Err(bad(format!("net {i} parameter {j} is not a finite number")));
@@ -419,7 +405,17 @@ pub async fn obtain(
     if spec.sampling.exact_score {
         let model: Box<dyn EpsModel> = Box::new(exact_score_model(spec)?);
         let engine = "exact score (no training)".to_string();
-        return Ok(Model { model, training: None, training_nets: Vec::new(), engine, params: Vec::new(), engine_choice: None, on_gpu: None, train_s: None, snapshots: Vec::new() });
+        return Ok(Model {
+            model,
+            training: None,
+            training_nets: Vec::new(),
+            engine,
+            params: Vec::new(),
+            engine_choice: None,
+            on_gpu: None,
+            train_s: None,
+            snapshots: Vec::new(),
+        });
     }
     if let Some(p) = pretrained {
         let nets = pretrained_nets(spec, &p.params)?;
@@ -444,13 +440,26 @@ pub async fn obtain(
         if p.snapshots.iter().map(|s| s.0).collect::<Vec<_>>() != want {
             return Err(RunError::Spec(SpecError {
                 field: "checkpoints".into(),
-                message: format!("the spec asks for checkpoints {want:?} but the saved nets are kept at {:?}", p.snapshots.iter().map(|s| s.0).collect::<Vec<_>>()),
+                message: format!(
+                    "the spec asks for checkpoints {want:?} but the saved nets are kept at {:?}",
+                    p.snapshots.iter().map(|s| s.0).collect::<Vec<_>>()
+                ),
             }));
         }
         for (_, s) in &p.snapshots {
             check_params(spec, s)?;
         }
-        return Ok(Model { model, training: p.training, training_nets: p.training_nets, engine, params: p.params, engine_choice: None, on_gpu, train_s: None, snapshots: p.snapshots });
+        return Ok(Model {
+            model,
+            training: p.training,
+            training_nets: p.training_nets,
+            engine,
+            params: p.params,
+            engine_choice: None,
+            on_gpu,
+            train_s: None,
+            snapshots: p.snapshots,
+        });
     }
     let (backend, engine_choice) = resolve_backend(spec, data, backend, notes, on_event).await?;
     phase(on_event, "training")?;

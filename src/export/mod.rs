@@ -6,7 +6,7 @@
 //! the mixture), so the script repeats none of the lab's defaults.
 
 use crate::diffusion::Process;
-use crate::spec::{overrides, ExperimentSpec, SpecError};
+use crate::spec::{ExperimentSpec, SpecError, overrides};
 use serde_json::json;
 
 const TEMPLATE: &str = include_str!("torch_script.py");
@@ -60,8 +60,5 @@ pub fn torch_script(spec: &ExperimentSpec) -> Result<String, SpecError> {
     // The JSON sits in r'''...''' literals: it holds no ''' (JSON strings escape nothing to it,
     // and no field of a spec holds quotes), checked here all the same.
     assert!(!spec_json.contains("'''") && !spec_json.contains('\\'), "spec JSON fits a raw literal");
-    Ok(TEMPLATE
-        .replacen("__HEADER__", &header.replace('\n', " "), 1)
-        .replacen("__SPEC__", &spec_json, 1)
-        .replacen("__RESOLVED__", &text(&resolved), 1))
+    Ok(TEMPLATE.replacen("__HEADER__", &header.replace('\n', " "), 1).replacen("__SPEC__", &spec_json, 1).replacen("__RESOLVED__", &text(&resolved), 1))
 }

@@ -14,7 +14,7 @@
 
 use super::{ChainResult, GenerationsResult};
 use crate::sample::SamplerKind;
-use crate::stats::{apart, change, pm, sig, stat, Change, Stat};
+use crate::stats::{Change, Stat, apart, change, pm, sig, stat};
 use crate::study::findings::list;
 
 /// The generations a late figure averages: the second half, N/2 + 1 ..= N (11–20 of 20).
@@ -149,10 +149,7 @@ pub fn findings(g: &GenerationsResult) -> Vec<String> {
             text.push('.');
         }
         out.push(text);
-        let moved: Vec<String> = these
-            .iter()
-            .filter_map(|c| Some(format!("{} at a = {}", sig(c.late_d.mean? / c.d0.mean?), c.fresh)))
-            .collect();
+        let moved: Vec<String> = these.iter().filter_map(|c| Some(format!("{} at a = {}", sig(c.late_d.mean? / c.d0.mean?), c.fresh))).collect();
         if !moved.is_empty() {
             out.push(format!("With {} in the loop, D {window} over generation 0's: {}.", label(s), list(&moved)));
         }
@@ -196,11 +193,8 @@ pub fn findings(g: &GenerationsResult) -> Vec<String> {
         }
     }
     // Thm 4.2: D_N of the order of the geometric account sum_{i<N} (1 - a)^{2(N-1-i)} I_i.
-    let mut ratios: Vec<f64> = chains
-        .iter()
-        .flat_map(|c| c.generations[1..].iter().map(|g| g.chi2 / g.geometric))
-        .filter(|r| r.is_finite() && *r > 0.0)
-        .collect();
+    let mut ratios: Vec<f64> =
+        chains.iter().flat_map(|c| c.generations[1..].iter().map(|g| g.chi2 / g.geometric)).filter(|r| r.is_finite() && *r > 0.0).collect();
     if !ratios.is_empty() {
         ratios.sort_by(f64::total_cmp);
         let (min, max, med) = (ratios[0], ratios[ratios.len() - 1], ratios[ratios.len() / 2]);

@@ -9,20 +9,20 @@
 //! and the seeds are planned by `study::plan`, each planned run is one chain ([`run_chain`]),
 //! and [`aggregate`] gives mean and spread over seeds per (a, sampler) like any study.
 
+pub(crate) mod findings;
 #[cfg(test)]
 mod tests;
-pub(crate) mod findings;
 pub use findings::{findings, tid_radius};
 
-use crate::experiment::event::{phase, RunError};
-use crate::experiment::sampling::{sample_one, Sampling};
-use crate::experiment::train::{exact_score_model, resolve_backend, train_model, Backend, OnGpu};
-use crate::metrics::reference::{reference_counts, tid_with_spread, TidEntry};
 use crate::experiment::Event;
-use crate::spec::{ExperimentSpec, SpecError};
+use crate::experiment::event::{RunError, phase};
+use crate::experiment::sampling::{Sampling, sample_one};
+use crate::experiment::train::{Backend, OnGpu, exact_score_model, resolve_backend, train_model};
+use crate::metrics::reference::{TidEntry, reference_counts, tid_with_spread};
 use crate::points::Points;
 use crate::rng::{self, Stream};
 use crate::sample::{self, RunOptions};
+use crate::spec::{ExperimentSpec, SpecError};
 use crate::study::{self, Plan, PlannedRun, RunRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -198,15 +198,9 @@ impl ChainResult {
     /// Fills the geometric account and the contribution matrix from D_0 and the I_i present.
     fn account(&mut self) {
         let r = (1.0 - self.fresh).powi(2);
-        let own: Vec<f64> = self
-            .generations
-            .iter()
-            .enumerate()
-            .map(|(j, g)| if j == 0 { g.chi2 } else { self.generations[j - 1].chi2_step.unwrap_or(f64::NAN) })
-            .collect();
-        self.contributions = (0..self.generations.len())
-            .map(|n| (0..=n).map(|j| r.powi((n - j) as i32) * own[j]).collect())
-            .collect();
+        let own: Vec<f64> =
+            self.generations.iter().enumerate().map(|(j, g)| if j == 0 { g.chi2 } else { self.generations[j - 1].chi2_step.unwrap_or(f64::NAN) }).collect();
+        self.contributions = (0..self.generations.len()).map(|n| (0..=n).map(|j| r.powi((n - j) as i32) * own[j]).collect()).collect();
         for (n, g) in self.generations.iter_mut().enumerate() {
             g.geometric = self.contributions[n].iter().sum();
         }
@@ -241,15 +235,12 @@ impl ChainEvent<'_> {
 /// fails mid-way (a generation diverges, its samples are not finite) returns the generations
 /// done with `error` set. `on_event` hears the run's events and, after every generation, the
 /// chain so far.
-pub async fn run_chain(
-    spec: &ExperimentSpec,
-    backend: Backend,
-    on_event: &mut dyn FnMut(ChainEvent) -> ControlFlow<()>,
-) -> Result<ChainResult, RunError> {
+pub async fn run_chain(spec: &ExperimentSpec, backend: Backend, on_event: &mut dyn FnMut(ChainEvent) -> ControlFlow<()>) -> Result<ChainResult, RunError> {
     spec.validate().map_err(RunError::Spec)?;
-    let rec = spec.recursion.clone().ok_or_else(|| {
-        RunError::Spec(SpecError { field: "recursion".into(), message: "not a generations run (set fresh, generations, ...)".into() })
-    })?;
+    let rec = spec
+        .recursion
+        .clone()
+        .ok_or_else(|| RunError::Spec(SpecError { field: "recursion".into(), message: "not a generations run (set fresh, generations, ...)".into() }))?;
     let t0 = crate::clock::now_s();
     let (d, m, a) = (spec.data_dim(), rec.gen_size, rec.fresh);
     let n = spec.sampling.n_samples;

@@ -6,9 +6,19 @@ use crate::spec::overrides;
 
 fn spec(pairs: &[(&str, &str)]) -> ExperimentSpec {
     let base = [
-        ("dataset", "mog"), ("depth", "2"), ("width", "32"), ("iters", "300"), ("batch", "256"), ("lr", "0.005"),
-        ("n-samples", "500"), ("repeats", "2"), ("eps", "0.05,0.1"), ("steps", "sde=100,ode=50"),
-        ("gen-size", "1000"), ("generations", "3"), ("shown", "50"),
+        ("dataset", "mog"),
+        ("depth", "2"),
+        ("width", "32"),
+        ("iters", "300"),
+        ("batch", "256"),
+        ("lr", "0.005"),
+        ("n-samples", "500"),
+        ("repeats", "2"),
+        ("eps", "0.05,0.1"),
+        ("steps", "sde=100,ode=50"),
+        ("gen-size", "1000"),
+        ("generations", "3"),
+        ("shown", "50"),
     ];
     overrides::from_pairs(base.iter().chain(pairs).copied()).unwrap()
 }
@@ -83,9 +93,7 @@ fn with_the_exact_score_the_chain_stays_at_the_data() {
 fn a_chain_is_deterministic_and_keeps_its_account() {
     let s = spec(&[("fresh", "0.5"), ("generations", "2")]);
     let (a, b) = (chain(&s), chain(&s));
-    let figures = |c: &ChainResult| {
-        c.generations.iter().map(|g| (g.chi2, g.kl, g.chi2_step, g.dsm_loss, g.samples.clone())).collect::<Vec<_>>()
-    };
+    let figures = |c: &ChainResult| c.generations.iter().map(|g| (g.chi2, g.kl, g.chi2_step, g.dsm_loss, g.samples.clone())).collect::<Vec<_>>();
     assert_eq!(figures(&a), figures(&b));
     let c = a;
     assert_eq!(c.generations.len(), 3);
@@ -226,7 +234,12 @@ fn findings_follow_the_chains_numbers() {
     ode["sampler"] = "ode".into();
     one.runs.push(ode);
     let all = findings(&one).join("\n");
-    assert!(all.contains("At a = 0.1, ODE's D averaged over generations 11–20 is not above SDE's") && all.contains("(1 chain each: no error bars)") && !all.contains("no error bars;"), "{all}");
+    assert!(
+        all.contains("At a = 0.1, ODE's D averaged over generations 11–20 is not above SDE's")
+            && all.contains("(1 chain each: no error bars)")
+            && !all.contains("no error bars;"),
+        "{all}"
+    );
     // A partial file says so.
     let mut partial = g.clone();
     partial.missing = vec![5, 6];

@@ -3,7 +3,7 @@
 //! the training set, the data-vs-data floor where the training set is large enough, the survival
 //! functions, ANSD and marginal accuracy (SPEC §6).
 
-use super::{marginal_accuracy, neighbour_counts, pair_checks, tid_curve, SurvivalCurve, TidPoint, MAX_PAIR_CHECKS};
+use super::{MAX_PAIR_CHECKS, SurvivalCurve, TidPoint, marginal_accuracy, neighbour_counts, pair_checks, tid_curve};
 use crate::points::Points;
 use serde::Serialize;
 
@@ -36,15 +36,7 @@ pub struct Compared {
 /// Compares `samples` (row-major, `dim` columns) with `train`. Both are centred on the
 /// training set's mean in f64 first (TID depends on distances only), so coordinates far from 0
 /// keep their precision in f32. Errors name the setting: `eps`, `k` or the data.
-pub fn compare(
-    dim: usize,
-    train: &[f64],
-    samples: &[f64],
-    eps: &[f64],
-    k: Option<usize>,
-    seed: u64,
-    survival_eps: f64,
-) -> Result<Compared, (String, String)> {
+pub fn compare(dim: usize, train: &[f64], samples: &[f64], eps: &[f64], k: Option<usize>, seed: u64, survival_eps: f64) -> Result<Compared, (String, String)> {
     let bad = |f: &str, m: String| Err((f.to_string(), m));
     if dim == 0 || train.len() % dim != 0 || samples.len() % dim != 0 {
         return bad("data", "both sets need the same number of columns".into());
@@ -76,9 +68,12 @@ pub fn compare(
     for &e in eps.iter().chain([&survival_eps]) {
         let pairs = pair_checks(&first, e).max(pair_checks(&samples_n, e));
         if pairs > MAX_PAIR_CHECKS {
-            return bad("eps", format!(
-                "counting neighbours within {e} would compare about {pairs:.1e} pairs of points (more than {MAX_PAIR_CHECKS:.0e}, hours of work); choose smaller radii or fewer points"
-            ));
+            return bad(
+                "eps",
+                format!(
+                    "counting neighbours within {e} would compare about {pairs:.1e} pairs of points (more than {MAX_PAIR_CHECKS:.0e}, hours of work); choose smaller radii or fewer points"
+                ),
+            );
         }
     }
     let results = tid_curve(&first, &samples_n, eps, k);
@@ -86,9 +81,7 @@ pub fn compare(
     let tid_std = if repeats > 1 {
         let draws: Vec<Vec<TidPoint>> =
             std::iter::once(results.clone()).chain((1..repeats).map(|r| tid_curve(&draw(&train, 1 + r as u64), &samples_n, eps, k))).collect();
-        (0..eps.len())
-            .map(|i| crate::stats::std_dev(&draws.iter().filter_map(|d| d[i].tid).collect::<Vec<_>>()))
-            .collect()
+        (0..eps.len()).map(|i| crate::stats::std_dev(&draws.iter().filter_map(|d| d[i].tid).collect::<Vec<_>>())).collect()
     } else {
         vec![None; eps.len()]
     };

@@ -28,7 +28,13 @@ pub fn marginal_accuracy(samples: &Points, reference: &Points) -> f64 {
             let mut h = vec![0.0f64; BINS + 2];
             for row in p.data.chunks_exact(d) {
                 let u = (row[c] as f64 - lo) / (hi - lo) * BINS as f64;
-                let b = if u.is_nan() || u >= BINS as f64 { BINS + 1 } else if u < 0.0 { 0 } else { 1 + u as usize };
+                let b = if u.is_nan() || u >= BINS as f64 {
+                    BINS + 1
+                } else if u < 0.0 {
+                    0
+                } else {
+                    1 + u as usize
+                };
                 h[b] += 1.0;
             }
             let n = p.len().max(1) as f64;

@@ -2,11 +2,11 @@
 //! accuracy.
 
 pub mod compare;
-pub mod reference;
 pub mod marginal;
 mod neighbours;
+pub mod reference;
 pub mod tid;
 
 pub use marginal::marginal_accuracy;
-pub use neighbours::{neighbour_counts, pair_checks, MAX_PAIR_CHECKS};
-pub use tid::{hill_alpha, tid_curve, SurvivalCurve, TidPoint};
+pub use neighbours::{MAX_PAIR_CHECKS, neighbour_counts, pair_checks};
+pub use tid::{SurvivalCurve, TidPoint, hill_alpha, tid_curve};

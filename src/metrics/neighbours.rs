@@ -49,9 +49,7 @@ fn within_everywhere(p: &Points, e: f64) -> bool {
     let d = p.dim;
     let mut diag2 = 0.0;
     for k in 0..d {
-        let (lo, hi) = p.data.iter().skip(k).step_by(d).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v as f64), hi.max(v as f64))
-        });
+        let (lo, hi) = p.data.iter().skip(k).step_by(d).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v as f64), hi.max(v as f64)));
         diag2 += (hi - lo) * (hi - lo);
     }
     diag2 <= e * e

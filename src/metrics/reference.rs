@@ -2,7 +2,7 @@
 //! random stream), their neighbour counts computed once, TID with its spread over the draws, and
 //! the sample standard deviation every spread and error bar uses.
 
-use super::{neighbour_counts, tid::tid_from_counts, TidPoint};
+use super::{TidPoint, neighbour_counts, tid::tid_from_counts};
 use crate::points::Points;
 use crate::rng::{self, Stream};
 use crate::stats::std_dev;
@@ -60,8 +60,7 @@ pub fn tid_with_spread_of(ref_counts: &[Vec<Vec<u32>>], counts: &[Vec<u32>], eps
     eps.iter()
         .enumerate()
         .map(|(i, &e)| {
-            let points: Vec<TidPoint> =
-                ref_counts.iter().map(|r| tid_from_counts(&r[i], &counts[i], e, k)).collect();
+            let points: Vec<TidPoint> = ref_counts.iter().map(|r| tid_from_counts(&r[i], &counts[i], e, k)).collect();
             let tids: Vec<f64> = points.iter().filter_map(|p| p.tid).collect();
             TidEntry { tid_std: std_dev(&tids), point: points[0].clone() }
         })

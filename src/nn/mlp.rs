@@ -3,9 +3,9 @@
 //! upload to the GPU. Activations are row-major `batch x features`.
 
 use super::activation::Activation;
-use super::gemm::{gemm, View};
-use rand::rngs::StdRng;
+use super::gemm::{View, gemm};
 use rand::RngExt;
+use rand::rngs::StdRng;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mlp {
@@ -103,15 +103,7 @@ impl Mlp {
 
     /// Backward pass: adds dL/dparams into `grads` (same layout as `params`) given dL/doutput,
     /// and writes dL/dinput into `d_input` when asked. `x` must be the forward pass's input.
-    pub fn backward(
-        &self,
-        params: &[f32],
-        x: &[f32],
-        cache: &mut MlpCache,
-        d_out: &[f32],
-        grads: &mut [f32],
-        d_input: Option<&mut [f32]>,
-    ) {
+    pub fn backward(&self, params: &[f32], x: &[f32], cache: &mut MlpCache, d_out: &[f32], grads: &mut [f32], d_input: Option<&mut [f32]>) {
         let nl = self.n_layers();
         let batch = cache.batch;
         let mut dz = std::mem::take(&mut cache.grad_a);
@@ -123,13 +115,7 @@ impl Mlp {
             let (wo, bo) = self.layer_offsets(l);
             let input: &[f32] = if l == 0 { x } else { &cache.outs[l - 1] };
             // dW += dZ^T H_in ; db += column sums of dZ.
-            gemm(
-                1.0,
-                View::transposed(&dz, batch, fan_out),
-                View::row_major(input, batch, fan_in),
-                1.0,
-                &mut grads[wo..bo],
-            );
+            gemm(1.0, View::transposed(&dz, batch, fan_out), View::row_major(input, batch, fan_in), 1.0, &mut grads[wo..bo]);
             let gb = &mut grads[bo..bo + fan_out];
             for row in dz.chunks_exact(fan_out) {
                 gb.iter_mut().zip(row).for_each(|(g, &d)| *g += d);

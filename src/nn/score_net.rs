@@ -19,8 +19,7 @@ pub enum Parameterization {
 }
 
 impl Parameterization {
-    pub const ALL: [Parameterization; 3] =
-        [Parameterization::Plain, Parameterization::SkipFixed, Parameterization::SkipLearned];
+    pub const ALL: [Parameterization; 3] = [Parameterization::Plain, Parameterization::SkipFixed, Parameterization::SkipLearned];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -283,16 +282,7 @@ impl ScoreNet {
     /// holds the rows' targets) and adds `scale` times its gradient into `grads`. With
     /// `scale = 1 / total_batch` the gradients of all shards add up to the batch mean's.
     #[allow(clippy::too_many_arguments)]
-    pub fn dsm_loss_grad(
-        &self,
-        params: &[f32],
-        xt: &[f32],
-        t: &[f32],
-        eps: &[f32],
-        scale: f32,
-        cache: &mut ScoreNetCache,
-        grads: &mut [f32],
-    ) -> f64 {
+    pub fn dsm_loss_grad(&self, params: &[f32], xt: &[f32], t: &[f32], eps: &[f32], scale: f32, cache: &mut ScoreNetCache, grads: &mut [f32]) -> f64 {
         self.prediction(params, xt, t, cache);
         let mut d_eps = std::mem::take(&mut cache.d_eps);
         d_eps.clear();

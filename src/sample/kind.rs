@@ -38,16 +38,8 @@ impl Default for SamplerSettings {
 
 impl SamplerKind {
     /// Deterministic ones first, in the order the page shows them.
-    pub const ALL: [SamplerKind; 8] = [
-        SamplerKind::Ode,
-        SamplerKind::Heun,
-        SamplerKind::Ddim,
-        SamplerKind::Dpm2,
-        SamplerKind::Sde,
-        SamplerKind::Pc,
-        SamplerKind::Ald,
-        SamplerKind::EdmSde,
-    ];
+    pub const ALL: [SamplerKind; 8] =
+        [SamplerKind::Ode, SamplerKind::Heun, SamplerKind::Ddim, SamplerKind::Dpm2, SamplerKind::Sde, SamplerKind::Pc, SamplerKind::Ald, SamplerKind::EdmSde];
 
     pub fn name(self) -> &'static str {
         match self {

@@ -1,9 +1,9 @@
 //! Samplers with Langevin MCMC steps: predictor-corrector (ODE Euler predictor + Langevin
 //! corrector) and annealed Langevin dynamics over the same noise levels (SPEC §5).
 
+use super::Sampler;
 use super::ops::{Buf, Op};
 use super::sde_ode::ode_euler;
-use super::Sampler;
 use crate::diffusion::Process;
 
 /// alpha_i = 1 - beta_i dt of SPEC §5, written 1 + 2 f(t) dt so it holds for every process;

@@ -17,10 +17,10 @@ mod solvers;
 pub use kind::{SamplerKind, SamplerSettings};
 pub use langevin::{Ald, Pc};
 pub use model::{EpsModel, ExactEps, SplitEps, TrainedNet};
+pub use ops::{Buf, Op};
 pub use record::{BlockRecord, RecordPlan, Recording};
 pub use sde_ode::{Churn, EdmSde, Heun, Ode, Sde};
 pub use solvers::{Ddim, Dpm2};
-pub use ops::{Buf, Op};
 
 use crate::diffusion::{Process, T_EPS};
 use crate::nn::ScoreNetCache;
@@ -235,8 +235,7 @@ pub fn run_blocks(job: &SampleJob, which: &[usize]) -> Vec<BlockOut> {
     let grid = uniform_grid(sampler.steps(), process.t_max());
     let mut out = init.clone();
     let mut blocks = blocks_of(&mut out, &grid, opts);
-    let mut mine: Vec<(usize, &mut (&mut [f32], Option<record::BlockRecord>))> =
-        blocks.iter_mut().enumerate().filter(|(b, _)| which.contains(b)).collect();
+    let mut mine: Vec<(usize, &mut (&mut [f32], Option<record::BlockRecord>))> = blocks.iter_mut().enumerate().filter(|(b, _)| which.contains(b)).collect();
     parallel::for_each_mut(&mut mine, |_, (b, block)| run_block(sampler, model, process, &grid, seed, stream, opts.denoise, *b, block));
     mine.into_iter().map(|(b, (x, rec))| BlockOut { block: b, points: x.to_vec(), record: rec.take() }).collect()
 }
@@ -284,10 +283,8 @@ pub async fn run_spread(kind: SamplerKind, job: &SampleJob<'_>, helpers: &mut dy
     match helpers.finish().await {
         Ok(theirs) => {
             for o in theirs {
-                let ok = o.block < blocks.len()
-                    && !done[o.block]
-                    && o.points.len() == blocks[o.block].0.len()
-                    && o.record.is_some() == blocks[o.block].1.is_some();
+                let ok =
+                    o.block < blocks.len() && !done[o.block] && o.points.len() == blocks[o.block].0.len() && o.record.is_some() == blocks[o.block].1.is_some();
                 if !ok {
                     failure.get_or_insert(format!("a helper answered block {} wrongly", o.block));
                     continue;

@@ -91,14 +91,7 @@ impl RecordPlan {
 
     /// Grid index nearest to each requested time.
     fn slots(&self, grid: &[f64]) -> Vec<usize> {
-        self.times
-            .iter()
-            .map(|&tau| {
-                (0..grid.len())
-                    .min_by(|&a, &b| (grid[a] - tau).abs().total_cmp(&(grid[b] - tau).abs()))
-                    .unwrap_or(0)
-            })
-            .collect()
+        self.times.iter().map(|&tau| (0..grid.len()).min_by(|&a, &b| (grid[a] - tau).abs().total_cmp(&(grid[b] - tau).abs())).unwrap_or(0)).collect()
     }
 
     /// A recording of this plan's histograms at `times`, with no trajectories.

@@ -1,8 +1,8 @@
 //! The probability-flow ODE (Euler, and Heun's second-order method) and reverse SDE
 //! (Euler–Maruyama) samplers (SPEC §5).
 
-use super::ops::{Buf, Op};
 use super::Sampler;
+use super::ops::{Buf, Op};
 use crate::diffusion::Process;
 
 /// One Euler step of the probability-flow ODE dx/dt = f x - 1/2 g^2 s from t to t_next.
@@ -132,11 +132,6 @@ impl Sampler for Sde {
     fn ops(&self, p: &dyn Process, t: f64, t_next: f64, last: bool, out: &mut Vec<Op>) {
         let dt = t - t_next;
         out.push(Op::Eval { src: Buf::X, t });
-        out.push(Op::Euler {
-            dt: dt as f32,
-            f: p.f(t) as f32,
-            c: (p.g2(t) / p.sigma(t)) as f32,
-            noise: (!last).then(|| (p.g2(t) * dt).sqrt() as f32),
-        });
+        out.push(Op::Euler { dt: dt as f32, f: p.f(t) as f32, c: (p.g2(t) / p.sigma(t)) as f32, noise: (!last).then(|| (p.g2(t) * dt).sqrt() as f32) });
     }
 }

@@ -1,8 +1,8 @@
 //! DPM-Solver-1 (= DDIM with eta = 0) and DPM-Solver-2, exact in the linear part of the ODE and
 //! stepping in lambda = log(alpha / sigma) (SPEC §5).
 
-use super::ops::{Buf, Op};
 use super::Sampler;
+use super::ops::{Buf, Op};
 use crate::diffusion::Process;
 
 /// The first-order DPM-Solver step from s to t, x_t = (alpha_t / alpha_s) x_s - sigma_t

@@ -16,11 +16,7 @@ fn component_spread(mix: &GaussianMixture, s: &Points) -> f64 {
     let d = s.dim;
     let mut acc = 0.0;
     for row in s.data.chunks_exact(d) {
-        let d2 = mix
-            .means
-            .iter()
-            .map(|m| row.iter().zip(m).map(|(&x, &mu)| (x as f64 - mu).powi(2)).sum::<f64>())
-            .fold(f64::INFINITY, f64::min);
+        let d2 = mix.means.iter().map(|m| row.iter().zip(m).map(|(&x, &mu)| (x as f64 - mu).powi(2)).sum::<f64>()).fold(f64::INFINITY, f64::min);
         acc += d2;
     }
     (acc / (d * s.len()) as f64).sqrt()
@@ -60,7 +56,8 @@ fn check_reproduces(kind: SamplerKind, steps: usize, e: &Expect, process: Proces
     // the check always runs.
     let radii: &[f64] = if e.dim >= 10 { &[0.4, 0.6] } else { &[0.05, 0.1] };
     // TID's own noise at each radius: data against data over independent draws of this size.
-    let floors: Vec<Vec<f64>> = (0..4u64).map(|i| tid_curve(&reference, &e.ds.generate(n, e.dim, 500 + i), radii, None).iter().map(|p| p.tid.unwrap()).collect()).collect();
+    let floors: Vec<Vec<f64>> =
+        (0..4u64).map(|i| tid_curve(&reference, &e.ds.generate(n, e.dim, 500 + i), radii, None).iter().map(|p| p.tid.unwrap()).collect()).collect();
     for (j, p) in tid_curve(&reference, &s, radii, None).iter().enumerate() {
         let (tid, a) = (p.tid.unwrap_or_else(|| panic!("{what}: no TID at e {}", p.eps)), p.alpha_train.unwrap());
         let noise = floors.iter().map(|f| f[j].abs()).fold(0.0, f64::max);
@@ -191,9 +188,25 @@ fn recording_does_not_change_the_samples_and_matches_them() {
     for kind in SamplerKind::ALL {
         let sampler = kind.build(40, &SamplerSettings::default());
         for denoise in [false, true] {
-            let plain = run_with(&SampleJob { sampler: sampler.as_ref(), model: &model, process: &p, init: &init, seed: 8, stream: 3, opts: &RunOptions { denoise, record: None } }).0;
-            let (rec_samples, rec) =
-                run_with(&SampleJob { sampler: sampler.as_ref(), model: &model, process: &p, init: &init, seed: 8, stream: 3, opts: &RunOptions { denoise, record: Some(&plan) } });
+            let plain = run_with(&SampleJob {
+                sampler: sampler.as_ref(),
+                model: &model,
+                process: &p,
+                init: &init,
+                seed: 8,
+                stream: 3,
+                opts: &RunOptions { denoise, record: None },
+            })
+            .0;
+            let (rec_samples, rec) = run_with(&SampleJob {
+                sampler: sampler.as_ref(),
+                model: &model,
+                process: &p,
+                init: &init,
+                seed: 8,
+                stream: 3,
+                opts: &RunOptions { denoise, record: Some(&plan) },
+            });
             assert_eq!(plain, rec_samples, "{kind:?}: recording changed the samples");
             let rec = rec.unwrap();
             assert_eq!(rec.times, vec![1.0, uniform_grid(40, 1.0)[20], crate::diffusion::T_EPS]);
@@ -243,8 +256,26 @@ fn final_denoising_step_is_a_tweedie_step() {
     let p = ProcessKind::Vp;
     let init = initial_noise(2000, 1, 3);
     let s = SamplerKind::Ode.build(100, &SamplerSettings::default());
-    let a = run_with(&SampleJob { sampler: s.as_ref(), model: &model, process: &p, init: &init, seed: 3, stream: 0, opts: &RunOptions { denoise: false, record: None } }).0;
-    let b = run_with(&SampleJob { sampler: s.as_ref(), model: &model, process: &p, init: &init, seed: 3, stream: 0, opts: &RunOptions { denoise: true, record: None } }).0;
+    let a = run_with(&SampleJob {
+        sampler: s.as_ref(),
+        model: &model,
+        process: &p,
+        init: &init,
+        seed: 3,
+        stream: 0,
+        opts: &RunOptions { denoise: false, record: None },
+    })
+    .0;
+    let b = run_with(&SampleJob {
+        sampler: s.as_ref(),
+        model: &model,
+        process: &p,
+        init: &init,
+        seed: 3,
+        stream: 0,
+        opts: &RunOptions { denoise: true, record: None },
+    })
+    .0;
     let t = crate::diffusion::T_EPS;
     let (al, sg) = (p.alpha(t) as f32, p.sigma(t) as f32);
     let mut eps = vec![0.0f32; 2000];

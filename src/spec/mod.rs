@@ -234,13 +234,30 @@ impl Default for ExperimentSpec {
 
 impl Default for ModelSpec {
     fn default() -> Self {
-        ModelSpec { depth: 3, width: 100, activation: Activation::Tanh, parameterization: Parameterization::Plain, target: Target::Eps, precond: Precond::None, sigma_data: None }
+        ModelSpec {
+            depth: 3,
+            width: 100,
+            activation: Activation::Tanh,
+            parameterization: Parameterization::Plain,
+            target: Target::Eps,
+            precond: Precond::None,
+            sigma_data: None,
+        }
     }
 }
 
 impl Default for TrainingSpec {
     fn default() -> Self {
-        TrainingSpec { iters: 10_000, batch: 2000, lr: 5e-3, report_every: 100, fixed_t: None, two_model: None, t_dist: TimeDist::Uniform, checkpoints: Vec::new() }
+        TrainingSpec {
+            iters: 10_000,
+            batch: 2000,
+            lr: 5e-3,
+            report_every: 100,
+            fixed_t: None,
+            two_model: None,
+            t_dist: TimeDist::Uniform,
+            checkpoints: Vec::new(),
+        }
     }
 }
 
@@ -299,11 +316,7 @@ fn err<T>(field: &str, message: String) -> Result<T, SpecError> {
 }
 
 fn in_range<T: PartialOrd + fmt::Display + Copy>(field: &str, v: T, lo: T, hi: T) -> Result<(), SpecError> {
-    if v >= lo && v <= hi {
-        Ok(())
-    } else {
-        err(field, format!("must be in {lo}..={hi}, got {v}"))
-    }
+    if v >= lo && v <= hi { Ok(()) } else { err(field, format!("must be in {lo}..={hi}, got {v}")) }
 }
 
 /// Upper bounds that keep one run inside a browser tab's memory and a sane time.
@@ -520,8 +533,7 @@ pub fn parse_object<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> R
     Ok(value)
 }
 
-impl ExperimentSpec {
-}
+impl ExperimentSpec {}
 
 #[cfg(test)]
 mod tests {

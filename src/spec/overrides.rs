@@ -2,7 +2,7 @@
 //! the page's URL parameters (`?width=64`), so both accept the same names and say the same
 //! things about bad values.
 
-use super::{limits, ExperimentSpec, SpecError};
+use super::{ExperimentSpec, SpecError, limits};
 use crate::data::Dataset;
 use crate::diffusion::{Precond, ProcessKind, Target, TimeDist};
 use crate::nn::{Activation, Parameterization};
@@ -107,95 +107,296 @@ fn rec<T>(s: &ExperimentSpec, f: impl Fn(&super::RecursionSpec) -> T) -> Option<
 
 macro_rules! setting {
     ($name:literal, $field:literal, $kind:ident, $arg:literal, $help:literal, $choices:expr, $set:expr, $get:expr) => {
-        Setting {
-            name: $name,
-            field: $field,
-            kind: Kind::$kind,
-            arg: $arg,
-            help: $help,
-            choices: $choices,
-            set: $set,
-            get: $get,
-        }
+        Setting { name: $name, field: $field, kind: Kind::$kind, arg: $arg, help: $help, choices: $choices, set: $set, get: $get }
     };
 }
 
 /// Every setting, in the order the CLI help and the page list them.
 pub static SETTINGS: &[Setting] = &[
-    setting!("dataset", "dataset", Choice, "NAME", "the data set", datasets,
-        |s, n, v| { s.dataset = Dataset::parse(v.trim()).ok_or_else(|| bad(n, format!("unknown data set {v:?}; choose one of {}", datasets().join(", "))))?; Ok(()) },
-        |s| Some(s.dataset.name().into())),
-    setting!("data-size", "data_size", Int, "N", "training-set size (default: the data set's, SPEC 1)", no_choices,
-        |s, n, v| { s.data_size = Some(num(n, v, "an integer")?); Ok(()) },
-        |s| s.data_size.map(|x| x.to_string())),
-    setting!("dim", "dim", Int, "N", "dimension of mog-nd (default 10)", no_choices,
-        |s, n, v| { s.dim = num(n, v, "an integer")?; Ok(()) },
-        |s| (s.dataset == Dataset::MogNd).then(|| s.dim.to_string())),
-    setting!("painted", "painted", Grid, "SIDE:DIGITS", "the painted data set's grid: SIDE x SIDE densities 0-9 over [-2,2]^2, rows from the top (the page's brush writes it)", no_choices,
-        |s, n, v| { s.painted = Some(crate::data::Painted::parse(v).map_err(|m| bad(n, m))?); Ok(()) },
-        |s| s.painted.as_ref().map(|p| p.print())),
-    setting!("csv", "csv", File, "FINGERPRINT:ROWSxDIM", "the csv data set's file, named by its fingerprint, rows and dimension (the CLI's --data-csv FILE and the page's Load CSV write it and attach the points)", no_choices,
-        |s, n, v| { s.csv = Some(crate::data::CsvSet::parse(v).map_err(|m| bad(n, m))?); Ok(()) },
-        |s| s.csv.as_ref().map(|c| c.print())),
-    setting!("process", "process", Choice, "P", "the forward process (default vp)", processes,
-        |s, n, v| { s.process = ProcessKind::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(processes()))))?; Ok(()) },
-        |s| Some(s.process.name().into())),
-    setting!("depth", "model.depth", Int, "D", "hidden layers (default 3)", no_choices,
-        |s, n, v| { s.model.depth = num(n, v, "an integer")?; Ok(()) },
-        |s| Some(s.model.depth.to_string())),
-    setting!("width", "model.width", Int, "W", "width of every hidden layer (default 100)", no_choices,
-        |s, n, v| { s.model.width = num(n, v, "an integer")?; Ok(()) },
-        |s| Some(s.model.width.to_string())),
-    setting!("activation", "model.activation", Choice, "A", "the hidden layers' activation (default tanh)", activations,
-        |s, n, v| { s.model.activation = Activation::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(activations()))))?; Ok(()) },
-        |s| Some(s.model.activation.name().into())),
-    setting!("parameterization", "model.parameterization", Choice, "P", "the net's output: plain, or a skip connection (fixed or learned, SPEC 8)", parameterizations,
-        |s, n, v| { s.model.parameterization = Parameterization::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(parameterizations()))))?; Ok(()) },
-        |s| Some(s.model.parameterization.name().into())),
-    setting!("target", "model.target", Choice, "T", "what the net predicts: eps (default, the paper's), x0, or v (the path's velocity; flow matching's on the linear process); samplers read eps back from it", targets,
-        |s, n, v| { s.model.target = Target::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(targets()))))?; Ok(()) },
-        |s| Some(s.model.target.name().into())),
-    setting!("iters", "training.iters", Int, "N", "training steps (default 10000)", no_choices,
-        |s, n, v| { s.training.iters = num(n, v, "an integer")?; Ok(()) },
-        |s| Some(s.training.iters.to_string())),
-    setting!("batch", "training.batch", Int, "B", "batch size (default 2000)", no_choices,
-        |s, n, v| { s.training.batch = num(n, v, "an integer")?; Ok(()) },
-        |s| Some(s.training.batch.to_string())),
-    setting!("lr", "training.lr", Number, "LR", "Adam's learning rate (default 0.005)", no_choices,
+    setting!(
+        "dataset",
+        "dataset",
+        Choice,
+        "NAME",
+        "the data set",
+        datasets,
+        |s, n, v| {
+            s.dataset = Dataset::parse(v.trim()).ok_or_else(|| bad(n, format!("unknown data set {v:?}; choose one of {}", datasets().join(", "))))?;
+            Ok(())
+        },
+        |s| Some(s.dataset.name().into())
+    ),
+    setting!(
+        "data-size",
+        "data_size",
+        Int,
+        "N",
+        "training-set size (default: the data set's, SPEC 1)",
+        no_choices,
+        |s, n, v| {
+            s.data_size = Some(num(n, v, "an integer")?);
+            Ok(())
+        },
+        |s| s.data_size.map(|x| x.to_string())
+    ),
+    setting!(
+        "dim",
+        "dim",
+        Int,
+        "N",
+        "dimension of mog-nd (default 10)",
+        no_choices,
+        |s, n, v| {
+            s.dim = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| (s.dataset == Dataset::MogNd).then(|| s.dim.to_string())
+    ),
+    setting!(
+        "painted",
+        "painted",
+        Grid,
+        "SIDE:DIGITS",
+        "the painted data set's grid: SIDE x SIDE densities 0-9 over [-2,2]^2, rows from the top (the page's brush writes it)",
+        no_choices,
+        |s, n, v| {
+            s.painted = Some(crate::data::Painted::parse(v).map_err(|m| bad(n, m))?);
+            Ok(())
+        },
+        |s| s.painted.as_ref().map(|p| p.print())
+    ),
+    setting!(
+        "csv",
+        "csv",
+        File,
+        "FINGERPRINT:ROWSxDIM",
+        "the csv data set's file, named by its fingerprint, rows and dimension (the CLI's --data-csv FILE and the page's Load CSV write it and attach the points)",
+        no_choices,
+        |s, n, v| {
+            s.csv = Some(crate::data::CsvSet::parse(v).map_err(|m| bad(n, m))?);
+            Ok(())
+        },
+        |s| s.csv.as_ref().map(|c| c.print())
+    ),
+    setting!(
+        "process",
+        "process",
+        Choice,
+        "P",
+        "the forward process (default vp)",
+        processes,
+        |s, n, v| {
+            s.process = ProcessKind::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(processes()))))?;
+            Ok(())
+        },
+        |s| Some(s.process.name().into())
+    ),
+    setting!(
+        "depth",
+        "model.depth",
+        Int,
+        "D",
+        "hidden layers (default 3)",
+        no_choices,
+        |s, n, v| {
+            s.model.depth = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| Some(s.model.depth.to_string())
+    ),
+    setting!(
+        "width",
+        "model.width",
+        Int,
+        "W",
+        "width of every hidden layer (default 100)",
+        no_choices,
+        |s, n, v| {
+            s.model.width = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| Some(s.model.width.to_string())
+    ),
+    setting!(
+        "activation",
+        "model.activation",
+        Choice,
+        "A",
+        "the hidden layers' activation (default tanh)",
+        activations,
+        |s, n, v| {
+            s.model.activation = Activation::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(activations()))))?;
+            Ok(())
+        },
+        |s| Some(s.model.activation.name().into())
+    ),
+    setting!(
+        "parameterization",
+        "model.parameterization",
+        Choice,
+        "P",
+        "the net's output: plain, or a skip connection (fixed or learned, SPEC 8)",
+        parameterizations,
+        |s, n, v| {
+            s.model.parameterization =
+                Parameterization::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(parameterizations()))))?;
+            Ok(())
+        },
+        |s| Some(s.model.parameterization.name().into())
+    ),
+    setting!(
+        "target",
+        "model.target",
+        Choice,
+        "T",
+        "what the net predicts: eps (default, the paper's), x0, or v (the path's velocity; flow matching's on the linear process); samplers read eps back from it",
+        targets,
+        |s, n, v| {
+            s.model.target = Target::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(targets()))))?;
+            Ok(())
+        },
+        |s| Some(s.model.target.name().into())
+    ),
+    setting!(
+        "iters",
+        "training.iters",
+        Int,
+        "N",
+        "training steps (default 10000)",
+        no_choices,
+        |s, n, v| {
+            s.training.iters = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| Some(s.training.iters.to_string())
+    ),
+    setting!(
+        "batch",
+        "training.batch",
+        Int,
+        "B",
+        "batch size (default 2000)",
+        no_choices,
+        |s, n, v| {
+            s.training.batch = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| Some(s.training.batch.to_string())
+    ),
+    setting!(
+        "lr",
+        "training.lr",
+        Number,
+        "LR",
+        "Adam's learning rate (default 0.005)",
+        no_choices,
         |s, n, v| {
             // The nets train in f32: a value that rounds to 0 or infinity there is refused as
             // written, not as the 0 it would become.
             let x: f64 = num(n, v, "a number")?;
             if x.is_finite() && x != 0.0 && (x as f32 == 0.0 || !(x as f32).is_finite()) {
-                return Err(bad("training.lr", format!("must be in {}..={}, got {} (outside single precision, in which the nets train)", limits::LR.0, limits::LR.1, v.trim())));
+                return Err(bad(
+                    "training.lr",
+                    format!("must be in {}..={}, got {} (outside single precision, in which the nets train)", limits::LR.0, limits::LR.1, v.trim()),
+                ));
             }
             s.training.lr = x as f32;
             Ok(())
         },
-        |s| Some(s.training.lr.to_string())),
-    setting!("precond", "model.precond", Choice, "P", "the net's preconditioning: none (default) or edm (EDM's c_skip, c_out, c_in, c_noise; process ve, target x0)", preconds,
-        |s, n, v| { s.model.precond = Precond::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(preconds()))))?; Ok(()) },
-        |s| Some(s.model.precond.name().into())),
-    setting!("sigma-data", "model.sigma_data", Number, "S", "s_d of EDM's preconditioning (default: the training data's standard deviation)", no_choices,
-        |s, n, v| { s.model.sigma_data = if v.trim() == "auto" { None } else { Some(num(n, v, "a number or auto")?) }; Ok(()) },
-        |s| s.model.sigma_data.map(|v| v.to_string())),
-    setting!("t-dist", "training.t_dist", Choice, "D", "how training draws t: uniform (default), logit-normal (sigmoid of N(0, 1), flow-matching practice) or lognormal (EDM's ln sigma ~ N(-1.2, 1.2^2); process ve)", time_dists,
-        |s, n, v| { s.training.t_dist = TimeDist::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(time_dists()))))?; Ok(()) },
-        |s| Some(s.training.t_dist.name().into())),
-    setting!("checkpoints", "training.checkpoints", Numbers, "LIST", "iterations at which the net is also sampled and measured (multiples of report-every below iters, at most 12): collapse along training from one run, the same numbers as separate runs of those lengths (default: none)", no_choices,
-        |s, n, v| { s.training.checkpoints = if v.trim() == "none" { Vec::new() } else { v.split(',').map(|x| num::<u64>(n, x, "a comma list of integers or none")).collect::<Result<_, _>>()? }; Ok(()) },
-        |s| (!s.training.checkpoints.is_empty()).then(|| s.training.checkpoints.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","))),
-    setting!("report-every", "training.report_every", Int, "K", "the loss is reported (and checked) every K steps (default 100)", no_choices,
-        |s, n, v| { s.training.report_every = num(n, v, "an integer")?; Ok(()) },
-        |s| Some(s.training.report_every.to_string())),
-    setting!("samplers", "sampling.samplers", Choices, "LIST", "comma list of samplers (default ode,sde)", samplers,
+        |s| Some(s.training.lr.to_string())
+    ),
+    setting!(
+        "precond",
+        "model.precond",
+        Choice,
+        "P",
+        "the net's preconditioning: none (default) or edm (EDM's c_skip, c_out, c_in, c_noise; process ve, target x0)",
+        preconds,
         |s, n, v| {
-            s.sampling.samplers = v.split(',').map(|x| SamplerKind::parse(x.trim())
-                .ok_or_else(|| bad(n, format!("unknown sampler {x:?}; choose from {}", SamplerKind::names())))).collect::<Result<_, _>>()?;
+            s.model.precond = Precond::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(preconds()))))?;
             Ok(())
         },
-        |s| Some(s.sampling.samplers.iter().map(|k| k.name()).collect::<Vec<_>>().join(","))),
-    setting!("steps", "sampling.steps", Pairs, "NAME=N,...", "steps per sampler (default ode=100 heun=50 ddim=100 dpm2=50 sde=1000 pc=100 ald=100 edm-sde=50)", samplers,
+        |s| Some(s.model.precond.name().into())
+    ),
+    setting!(
+        "sigma-data",
+        "model.sigma_data",
+        Number,
+        "S",
+        "s_d of EDM's preconditioning (default: the training data's standard deviation)",
+        no_choices,
+        |s, n, v| {
+            s.model.sigma_data = if v.trim() == "auto" { None } else { Some(num(n, v, "a number or auto")?) };
+            Ok(())
+        },
+        |s| s.model.sigma_data.map(|v| v.to_string())
+    ),
+    setting!(
+        "t-dist",
+        "training.t_dist",
+        Choice,
+        "D",
+        "how training draws t: uniform (default), logit-normal (sigmoid of N(0, 1), flow-matching practice) or lognormal (EDM's ln sigma ~ N(-1.2, 1.2^2); process ve)",
+        time_dists,
+        |s, n, v| {
+            s.training.t_dist = TimeDist::parse(v.trim()).ok_or_else(|| bad(n, format!("expected {}, got {v:?}", one_of(time_dists()))))?;
+            Ok(())
+        },
+        |s| Some(s.training.t_dist.name().into())
+    ),
+    setting!(
+        "checkpoints",
+        "training.checkpoints",
+        Numbers,
+        "LIST",
+        "iterations at which the net is also sampled and measured (multiples of report-every below iters, at most 12): collapse along training from one run, the same numbers as separate runs of those lengths (default: none)",
+        no_choices,
+        |s, n, v| {
+            s.training.checkpoints = if v.trim() == "none" {
+                Vec::new()
+            } else {
+                v.split(',').map(|x| num::<u64>(n, x, "a comma list of integers or none")).collect::<Result<_, _>>()?
+            };
+            Ok(())
+        },
+        |s| (!s.training.checkpoints.is_empty()).then(|| s.training.checkpoints.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","))
+    ),
+    setting!(
+        "report-every",
+        "training.report_every",
+        Int,
+        "K",
+        "the loss is reported (and checked) every K steps (default 100)",
+        no_choices,
+        |s, n, v| {
+            s.training.report_every = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| Some(s.training.report_every.to_string())
+    ),
+    setting!(
+        "samplers",
+        "sampling.samplers",
+        Choices,
+        "LIST",
+        "comma list of samplers (default ode,sde)",
+        samplers,
+        |s, n, v| {
+            s.sampling.samplers = v
+                .split(',')
+                .map(|x| SamplerKind::parse(x.trim()).ok_or_else(|| bad(n, format!("unknown sampler {x:?}; choose from {}", SamplerKind::names()))))
+                .collect::<Result<_, _>>()?;
+            Ok(())
+        },
+        |s| Some(s.sampling.samplers.iter().map(|k| k.name()).collect::<Vec<_>>().join(","))
+    ),
+    setting!(
+        "steps",
+        "sampling.steps",
+        Pairs,
+        "NAME=N,...",
+        "steps per sampler (default ode=100 heun=50 ddim=100 dpm2=50 sde=1000 pc=100 ald=100 edm-sde=50)",
+        samplers,
         |s, n, v| {
             let mut given = Vec::new();
             for part in v.split(',') {
@@ -210,109 +411,455 @@ pub static SETTINGS: &[Setting] = &[
             }
             Ok(())
         },
-        |s| (!s.sampling.steps.is_empty()).then(|| s.sampling.steps.iter().map(|(k, x)| format!("{}={x}", k.name())).collect::<Vec<_>>().join(","))),
-    setting!("exact-score", "sampling.exact_score", Bool, "", "sample with the exact mixture score, no training (mog, mog1d, mog-nd)", no_choices,
-        |s, n, v| { s.sampling.exact_score = boolean(n, v)?; Ok(()) },
-        |s| Some(s.sampling.exact_score.to_string())),
-    setting!("snr", "sampling.snr", Number, "R", "Langevin snr of pc and ald (default 0.16)", no_choices,
-        |s, n, v| { s.sampling.snr = num(n, v, "a number")?; Ok(()) },
-        |s| Some(s.sampling.snr.to_string())),
-    setting!("corrector-steps", "sampling.corrector_steps", Int, "N", "Langevin steps per level of pc and ald (default 1)", no_choices,
-        |s, n, v| { s.sampling.corrector_steps = num(n, v, "an integer")?; Ok(()) },
-        |s| Some(s.sampling.corrector_steps.to_string())),
-    setting!("churn", "sampling.churn.churn", Number, "S", "S_churn of edm-sde (EDM's Algorithm 2; default 40): gamma = min(S_churn / steps, sqrt 2 - 1)", no_choices,
-        |s, n, v| { s.sampling.churn.churn = num(n, v, "a number")?; Ok(()) },
-        |s| Some(s.sampling.churn.churn.to_string())),
-    setting!("s-tmin", "sampling.churn.s_tmin", Number, "S", "edm-sde churns where S_tmin <= sigma_t <= S_tmax (default 0.05)", no_choices,
-        |s, n, v| { s.sampling.churn.s_tmin = num(n, v, "a number")?; Ok(()) },
-        |s| Some(s.sampling.churn.s_tmin.to_string())),
-    setting!("s-tmax", "sampling.churn.s_tmax", Number, "S", "the upper sigma of edm-sde's churn (default 50)", no_choices,
-        |s, n, v| { s.sampling.churn.s_tmax = num(n, v, "a number")?; Ok(()) },
-        |s| Some(s.sampling.churn.s_tmax.to_string())),
-    setting!("s-noise", "sampling.churn.s_noise", Number, "S", "S_noise of edm-sde, the churn's noise scale (default 1.003)", no_choices,
-        |s, n, v| { s.sampling.churn.s_noise = num(n, v, "a number")?; Ok(()) },
-        |s| Some(s.sampling.churn.s_noise.to_string())),
-    setting!("nfe", "sampling.nfe", Int, "N", "a budget of network evaluations per sample: every sampler's steps follow from it, over the steps given (ode, ddim, sde: N steps; heun, dpm2, edm-sde: N/2; pc: N/(1 + corrector-steps); ald: N/corrector-steps): samplers at equal compute (default: none)", no_choices,
-        |s, n, v| { s.sampling.nfe = if v.trim() == "none" { None } else { Some(num(n, v, "an integer or none")?) }; Ok(()) },
-        |s| s.sampling.nfe.map(|b| b.to_string())),
-    setting!("denoise", "sampling.denoise", Bool, "", "end every sampler with one denoising (Tweedie) step", no_choices,
-        |s, n, v| { s.sampling.denoise = boolean(n, v)?; Ok(()) },
-        |s| Some(s.sampling.denoise.to_string())),
-    setting!("n-samples", "sampling.n_samples", Int, "N", "samples per sampler = size of the TID reference set (default 2000)", no_choices,
-        |s, n, v| { s.sampling.n_samples = num(n, v, "an integer")?; Ok(()) },
-        |s| Some(s.sampling.n_samples.to_string())),
-    setting!("eps", "metrics.eps", Numbers, "LIST", "TID radii (default 0.01,0.02,0.03,0.05,0.07,0.1,0.15,0.2)", no_choices,
-        |s, n, v| { s.metrics.eps = list_f64(n, v)?; Ok(()) },
-        |s| Some(join(&s.metrics.eps))),
-    setting!("k", "metrics.k", Int, "K", "Hill's k (default N)", no_choices,
-        |s, n, v| { s.metrics.k = Some(num(n, v, "an integer")?); Ok(()) },
-        |s| s.metrics.k.map(|k| k.to_string())),
-    setting!("k-grid", "metrics.k_grid", Numbers, "LIST", "TID's robustness: Hill's k values (2..=n-samples, at most 12) over which TID is also measured at every radius, a k x e grid per sampler and for the data floor (default: none)", no_choices,
-        |s, n, v| { s.metrics.k_grid = if v.trim() == "none" { Vec::new() } else { v.split(',').map(|x| num::<usize>(n, x, "a comma list of integers or none")).collect::<Result<_, _>>()? }; Ok(()) },
-        |s| (!s.metrics.k_grid.is_empty()).then(|| s.metrics.k_grid.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","))),
-    setting!("repeats", "metrics.repeats", Int, "R", "reference draws for TID's spread (default 5)", no_choices,
-        |s, n, v| { s.metrics.repeats = num(n, v, "an integer")?; Ok(()) },
-        |s| Some(s.metrics.repeats.to_string())),
-    setting!("survival-eps", "metrics.survival_eps", Number, "E", "radius of the survival plot P(n > x) (default 0.05)", no_choices,
-        |s, n, v| { s.metrics.survival_eps = num(n, v, "a number")?; Ok(()) },
-        |s| Some(s.metrics.survival_eps.to_string())),
-    setting!("coordinate", "record.coordinate", Int, "C", "coordinate whose marginal is recorded (default 0)", no_choices,
-        |s, n, v| { s.record.coordinate = num(n, v, "an integer")?; Ok(()) },
-        |s| Some(s.record.coordinate.to_string())),
-    setting!("bins", "record.bins", Int, "B", "histogram bins of the recorded marginal (default 120)", no_choices,
-        |s, n, v| { s.record.bins = num(n, v, "an integer")?; Ok(()) },
-        |s| Some(s.record.bins.to_string())),
-    setting!("record-times", "record.times", Numbers, "LIST", "times of the recorded marginal (default 1,0.98,..,0)", no_choices,
-        |s, n, v| { s.record.times = list_f64(n, v)?; Ok(()) },
-        |s| Some(join(&s.record.times))),
-    setting!("trajectories", "record.trajectories", Int, "N", "points whose whole path is recorded (default 64)", no_choices,
-        |s, n, v| { s.record.trajectories = num(n, v, "an integer")?; Ok(()) },
-        |s| Some(s.record.trajectories.to_string())),
-    setting!("seed", "seed", Int, "S", "seed of every random stream (default 0)", no_choices,
-        |s, n, v| { s.seed = num(n, v, "a non-negative integer")?; Ok(()) },
-        |s| Some(s.seed.to_string())),
-    setting!("fixed-t", "training.fixed_t", OptionalNumber, "none|T", "high-noise-only control: every batch at t = T (1 = L(theta, t=1))", no_choices,
-        |s, n, v| { s.training.fixed_t = optional_f64(n, v)?; Ok(()) },
-        |s| Some(opt(s.training.fixed_t))),
-    setting!("two-model", "training.two_model", OptionalNumber, "none|T'", "two nets split at t' (e.g. 0.6), each trained on its own t range", no_choices,
-        |s, n, v| { s.training.two_model = optional_f64(n, v)?; Ok(()) },
-        |s| Some(opt(s.training.two_model))),
-    setting!("diagnostics", "diagnostics.enabled", Bool, "", "see-saw diagnostics (SPEC 7): velocity MAE and DSM loss at fixed t, velocity-error correlation along t, velocity field", no_choices,
-        |s, n, v| { s.diagnostics.enabled = boolean(n, v)?; Ok(()) },
-        |s| Some(s.diagnostics.enabled.to_string())),
-    setting!("diag-points", "diagnostics.points", Int, "N", "fresh draw size behind MAE(t) and DSM(t) (default 20000)", no_choices,
-        |s, n, v| { s.diagnostics.points = num(n, v, "an integer")?; Ok(()) },
-        |s| Some(s.diagnostics.points.to_string())),
-    setting!("diag-times", "diagnostics.times", Numbers, "LIST", "times of MAE(t) and DSM(t) (default 1,0.1)", no_choices,
-        |s, n, v| { s.diagnostics.times = list_f64(n, v)?; Ok(()) },
-        |s| Some(join(&s.diagnostics.times))),
-    setting!("diag-trajectories", "diagnostics.trajectories", Int, "N", "paths followed for the error correlation (default 512)", no_choices,
-        |s, n, v| { s.diagnostics.trajectories = num(n, v, "an integer")?; Ok(()) },
-        |s| Some(s.diagnostics.trajectories.to_string())),
-    setting!("fresh", "recursion.fresh", Number, "A", "fresh-data fraction a of every generation's training set", no_choices,
-        |s, n, v| { recursion(s).fresh = num(n, v, "a number in 0..=1")?; Ok(()) },
-        |s| rec(s, |r| r.fresh.to_string())),
-    setting!("generations", "recursion.generations", Int, "N", "generations after generation 0 (default 20; at most 100)", no_choices,
-        |s, n, v| { recursion(s).generations = num(n, v, "an integer")?; Ok(()) },
-        |s| rec(s, |r| r.generations.to_string())),
-    setting!("gen-sampler", "recursion.sampler", Choice, "S", "the sampler drawing each generation's samples (default sde)", samplers,
-        |s, n, v| { recursion(s).sampler = SamplerKind::parse(v.trim()).ok_or_else(|| bad(n, format!("unknown sampler {v:?}; choose one of {}", SamplerKind::names())))?; Ok(()) },
-        |s| rec(s, |r| r.sampler.name().to_string())),
-    setting!("gen-size", "recursion.gen_size", Int, "M", "training-set size of every generation = samples drawn per generation (default 10000)", no_choices,
-        |s, n, v| { recursion(s).gen_size = num(n, v, "an integer")?; Ok(()) },
-        |s| rec(s, |r| r.gen_size.to_string())),
-    setting!("warm-start", "recursion.warm_start", Bool, "", "generation i+1 starts from generation i's weights (default: afresh)", no_choices,
-        |s, n, v| { recursion(s).warm_start = boolean(n, v)?; Ok(()) },
-        |s| rec(s, |r| r.warm_start.to_string())),
-    setting!("hist-bins", "recursion.hist_bins", Int, "B", "bins per axis of the chi^2/KL histogram (default 20)", no_choices,
-        |s, n, v| { recursion(s).hist_bins = num(n, v, "an integer")?; Ok(()) },
-        |s| rec(s, |r| r.hist_bins.to_string())),
-    setting!("hist-floor", "recursion.hist_floor", Number, "F", "data bins with less mass are merged into one rest bin; every denominator is at least F (default 0.001)", no_choices,
-        |s, n, v| { recursion(s).hist_floor = num(n, v, "a number")?; Ok(()) },
-        |s| rec(s, |r| r.hist_floor.to_string())),
-    setting!("shown", "recursion.shown", Int, "S", "samples per generation kept in the JSON for plots (default 500)", no_choices,
-        |s, n, v| { recursion(s).shown = num(n, v, "an integer")?; Ok(()) },
-        |s| rec(s, |r| r.shown.to_string())),
+        |s| (!s.sampling.steps.is_empty()).then(|| s.sampling.steps.iter().map(|(k, x)| format!("{}={x}", k.name())).collect::<Vec<_>>().join(","))
+    ),
+    setting!(
+        "exact-score",
+        "sampling.exact_score",
+        Bool,
+        "",
+        "sample with the exact mixture score, no training (mog, mog1d, mog-nd)",
+        no_choices,
+        |s, n, v| {
+            s.sampling.exact_score = boolean(n, v)?;
+            Ok(())
+        },
+        |s| Some(s.sampling.exact_score.to_string())
+    ),
+    setting!(
+        "snr",
+        "sampling.snr",
+        Number,
+        "R",
+        "Langevin snr of pc and ald (default 0.16)",
+        no_choices,
+        |s, n, v| {
+            s.sampling.snr = num(n, v, "a number")?;
+            Ok(())
+        },
+        |s| Some(s.sampling.snr.to_string())
+    ),
+    setting!(
+        "corrector-steps",
+        "sampling.corrector_steps",
+        Int,
+        "N",
+        "Langevin steps per level of pc and ald (default 1)",
+        no_choices,
+        |s, n, v| {
+            s.sampling.corrector_steps = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| Some(s.sampling.corrector_steps.to_string())
+    ),
+    setting!(
+        "churn",
+        "sampling.churn.churn",
+        Number,
+        "S",
+        "S_churn of edm-sde (EDM's Algorithm 2; default 40): gamma = min(S_churn / steps, sqrt 2 - 1)",
+        no_choices,
+        |s, n, v| {
+            s.sampling.churn.churn = num(n, v, "a number")?;
+            Ok(())
+        },
+        |s| Some(s.sampling.churn.churn.to_string())
+    ),
+    setting!(
+        "s-tmin",
+        "sampling.churn.s_tmin",
+        Number,
+        "S",
+        "edm-sde churns where S_tmin <= sigma_t <= S_tmax (default 0.05)",
+        no_choices,
+        |s, n, v| {
+            s.sampling.churn.s_tmin = num(n, v, "a number")?;
+            Ok(())
+        },
+        |s| Some(s.sampling.churn.s_tmin.to_string())
+    ),
+    setting!(
+        "s-tmax",
+        "sampling.churn.s_tmax",
+        Number,
+        "S",
+        "the upper sigma of edm-sde's churn (default 50)",
+        no_choices,
+        |s, n, v| {
+            s.sampling.churn.s_tmax = num(n, v, "a number")?;
+            Ok(())
+        },
+        |s| Some(s.sampling.churn.s_tmax.to_string())
+    ),
+    setting!(
+        "s-noise",
+        "sampling.churn.s_noise",
+        Number,
+        "S",
+        "S_noise of edm-sde, the churn's noise scale (default 1.003)",
+        no_choices,
+        |s, n, v| {
+            s.sampling.churn.s_noise = num(n, v, "a number")?;
+            Ok(())
+        },
+        |s| Some(s.sampling.churn.s_noise.to_string())
+    ),
+    setting!(
+        "nfe",
+        "sampling.nfe",
+        Int,
+        "N",
+        "a budget of network evaluations per sample: every sampler's steps follow from it, over the steps given (ode, ddim, sde: N steps; heun, dpm2, edm-sde: N/2; pc: N/(1 + corrector-steps); ald: N/corrector-steps): samplers at equal compute (default: none)",
+        no_choices,
+        |s, n, v| {
+            s.sampling.nfe = if v.trim() == "none" { None } else { Some(num(n, v, "an integer or none")?) };
+            Ok(())
+        },
+        |s| s.sampling.nfe.map(|b| b.to_string())
+    ),
+    setting!(
+        "denoise",
+        "sampling.denoise",
+        Bool,
+        "",
+        "end every sampler with one denoising (Tweedie) step",
+        no_choices,
+        |s, n, v| {
+            s.sampling.denoise = boolean(n, v)?;
+            Ok(())
+        },
+        |s| Some(s.sampling.denoise.to_string())
+    ),
+    setting!(
+        "n-samples",
+        "sampling.n_samples",
+        Int,
+        "N",
+        "samples per sampler = size of the TID reference set (default 2000)",
+        no_choices,
+        |s, n, v| {
+            s.sampling.n_samples = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| Some(s.sampling.n_samples.to_string())
+    ),
+    setting!(
+        "eps",
+        "metrics.eps",
+        Numbers,
+        "LIST",
+        "TID radii (default 0.01,0.02,0.03,0.05,0.07,0.1,0.15,0.2)",
+        no_choices,
+        |s, n, v| {
+            s.metrics.eps = list_f64(n, v)?;
+            Ok(())
+        },
+        |s| Some(join(&s.metrics.eps))
+    ),
+    setting!(
+        "k",
+        "metrics.k",
+        Int,
+        "K",
+        "Hill's k (default N)",
+        no_choices,
+        |s, n, v| {
+            s.metrics.k = Some(num(n, v, "an integer")?);
+            Ok(())
+        },
+        |s| s.metrics.k.map(|k| k.to_string())
+    ),
+    setting!(
+        "k-grid",
+        "metrics.k_grid",
+        Numbers,
+        "LIST",
+        "TID's robustness: Hill's k values (2..=n-samples, at most 12) over which TID is also measured at every radius, a k x e grid per sampler and for the data floor (default: none)",
+        no_choices,
+        |s, n, v| {
+            s.metrics.k_grid = if v.trim() == "none" {
+                Vec::new()
+            } else {
+                v.split(',').map(|x| num::<usize>(n, x, "a comma list of integers or none")).collect::<Result<_, _>>()?
+            };
+            Ok(())
+        },
+        |s| (!s.metrics.k_grid.is_empty()).then(|| s.metrics.k_grid.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","))
+    ),
+    setting!(
+        "repeats",
+        "metrics.repeats",
+        Int,
+        "R",
+        "reference draws for TID's spread (default 5)",
+        no_choices,
+        |s, n, v| {
+            s.metrics.repeats = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| Some(s.metrics.repeats.to_string())
+    ),
+    setting!(
+        "survival-eps",
+        "metrics.survival_eps",
+        Number,
+        "E",
+        "radius of the survival plot P(n > x) (default 0.05)",
+        no_choices,
+        |s, n, v| {
+            s.metrics.survival_eps = num(n, v, "a number")?;
+            Ok(())
+        },
+        |s| Some(s.metrics.survival_eps.to_string())
+    ),
+    setting!(
+        "coordinate",
+        "record.coordinate",
+        Int,
+        "C",
+        "coordinate whose marginal is recorded (default 0)",
+        no_choices,
+        |s, n, v| {
+            s.record.coordinate = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| Some(s.record.coordinate.to_string())
+    ),
+    setting!(
+        "bins",
+        "record.bins",
+        Int,
+        "B",
+        "histogram bins of the recorded marginal (default 120)",
+        no_choices,
+        |s, n, v| {
+            s.record.bins = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| Some(s.record.bins.to_string())
+    ),
+    setting!(
+        "record-times",
+        "record.times",
+        Numbers,
+        "LIST",
+        "times of the recorded marginal (default 1,0.98,..,0)",
+        no_choices,
+        |s, n, v| {
+            s.record.times = list_f64(n, v)?;
+            Ok(())
+        },
+        |s| Some(join(&s.record.times))
+    ),
+    setting!(
+        "trajectories",
+        "record.trajectories",
+        Int,
+        "N",
+        "points whose whole path is recorded (default 64)",
+        no_choices,
+        |s, n, v| {
+            s.record.trajectories = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| Some(s.record.trajectories.to_string())
+    ),
+    setting!(
+        "seed",
+        "seed",
+        Int,
+        "S",
+        "seed of every random stream (default 0)",
+        no_choices,
+        |s, n, v| {
+            s.seed = num(n, v, "a non-negative integer")?;
+            Ok(())
+        },
+        |s| Some(s.seed.to_string())
+    ),
+    setting!(
+        "fixed-t",
+        "training.fixed_t",
+        OptionalNumber,
+        "none|T",
+        "high-noise-only control: every batch at t = T (1 = L(theta, t=1))",
+        no_choices,
+        |s, n, v| {
+            s.training.fixed_t = optional_f64(n, v)?;
+            Ok(())
+        },
+        |s| Some(opt(s.training.fixed_t))
+    ),
+    setting!(
+        "two-model",
+        "training.two_model",
+        OptionalNumber,
+        "none|T'",
+        "two nets split at t' (e.g. 0.6), each trained on its own t range",
+        no_choices,
+        |s, n, v| {
+            s.training.two_model = optional_f64(n, v)?;
+            Ok(())
+        },
+        |s| Some(opt(s.training.two_model))
+    ),
+    setting!(
+        "diagnostics",
+        "diagnostics.enabled",
+        Bool,
+        "",
+        "see-saw diagnostics (SPEC 7): velocity MAE and DSM loss at fixed t, velocity-error correlation along t, velocity field",
+        no_choices,
+        |s, n, v| {
+            s.diagnostics.enabled = boolean(n, v)?;
+            Ok(())
+        },
+        |s| Some(s.diagnostics.enabled.to_string())
+    ),
+    setting!(
+        "diag-points",
+        "diagnostics.points",
+        Int,
+        "N",
+        "fresh draw size behind MAE(t) and DSM(t) (default 20000)",
+        no_choices,
+        |s, n, v| {
+            s.diagnostics.points = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| Some(s.diagnostics.points.to_string())
+    ),
+    setting!(
+        "diag-times",
+        "diagnostics.times",
+        Numbers,
+        "LIST",
+        "times of MAE(t) and DSM(t) (default 1,0.1)",
+        no_choices,
+        |s, n, v| {
+            s.diagnostics.times = list_f64(n, v)?;
+            Ok(())
+        },
+        |s| Some(join(&s.diagnostics.times))
+    ),
+    setting!(
+        "diag-trajectories",
+        "diagnostics.trajectories",
+        Int,
+        "N",
+        "paths followed for the error correlation (default 512)",
+        no_choices,
+        |s, n, v| {
+            s.diagnostics.trajectories = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| Some(s.diagnostics.trajectories.to_string())
+    ),
+    setting!(
+        "fresh",
+        "recursion.fresh",
+        Number,
+        "A",
+        "fresh-data fraction a of every generation's training set",
+        no_choices,
+        |s, n, v| {
+            recursion(s).fresh = num(n, v, "a number in 0..=1")?;
+            Ok(())
+        },
+        |s| rec(s, |r| r.fresh.to_string())
+    ),
+    setting!(
+        "generations",
+        "recursion.generations",
+        Int,
+        "N",
+        "generations after generation 0 (default 20; at most 100)",
+        no_choices,
+        |s, n, v| {
+            recursion(s).generations = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| rec(s, |r| r.generations.to_string())
+    ),
+    setting!(
+        "gen-sampler",
+        "recursion.sampler",
+        Choice,
+        "S",
+        "the sampler drawing each generation's samples (default sde)",
+        samplers,
+        |s, n, v| {
+            recursion(s).sampler =
+                SamplerKind::parse(v.trim()).ok_or_else(|| bad(n, format!("unknown sampler {v:?}; choose one of {}", SamplerKind::names())))?;
+            Ok(())
+        },
+        |s| rec(s, |r| r.sampler.name().to_string())
+    ),
+    setting!(
+        "gen-size",
+        "recursion.gen_size",
+        Int,
+        "M",
+        "training-set size of every generation = samples drawn per generation (default 10000)",
+        no_choices,
+        |s, n, v| {
+            recursion(s).gen_size = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| rec(s, |r| r.gen_size.to_string())
+    ),
+    setting!(
+        "warm-start",
+        "recursion.warm_start",
+        Bool,
+        "",
+        "generation i+1 starts from generation i's weights (default: afresh)",
+        no_choices,
+        |s, n, v| {
+            recursion(s).warm_start = boolean(n, v)?;
+            Ok(())
+        },
+        |s| rec(s, |r| r.warm_start.to_string())
+    ),
+    setting!(
+        "hist-bins",
+        "recursion.hist_bins",
+        Int,
+        "B",
+        "bins per axis of the chi^2/KL histogram (default 20)",
+        no_choices,
+        |s, n, v| {
+            recursion(s).hist_bins = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| rec(s, |r| r.hist_bins.to_string())
+    ),
+    setting!(
+        "hist-floor",
+        "recursion.hist_floor",
+        Number,
+        "F",
+        "data bins with less mass are merged into one rest bin; every denominator is at least F (default 0.001)",
+        no_choices,
+        |s, n, v| {
+            recursion(s).hist_floor = num(n, v, "a number")?;
+            Ok(())
+        },
+        |s| rec(s, |r| r.hist_floor.to_string())
+    ),
+    setting!(
+        "shown",
+        "recursion.shown",
+        Int,
+        "S",
+        "samples per generation kept in the JSON for plots (default 500)",
+        no_choices,
+        |s, n, v| {
+            recursion(s).shown = num(n, v, "an integer")?;
+            Ok(())
+        },
+        |s| rec(s, |r| r.shown.to_string())
+    ),
 ];
 
 /// The setting of this name.
@@ -362,13 +909,8 @@ pub const PAGE_WORKERS_MAX: usize = 16;
 /// The inputs of a study's or a generations run's plan that are not settings of one run: the
 /// study's axes and seeds per cell, the generations' fresh fractions, samplers in the loop and
 /// seeds per chain (`generations` and `gen-size` are settings: `recursion.*`).
-pub static PLAN_PARAMS: &[(&str, &str)] = &[
-    ("vary", "study"),
-    ("seeds", "study"),
-    ("fresh", "generations"),
-    ("gen-sampler", "generations"),
-    ("gen-seeds", "generations"),
-];
+pub static PLAN_PARAMS: &[(&str, &str)] =
+    &[("vary", "study"), ("seeds", "study"), ("fresh", "generations"), ("gen-sampler", "generations"), ("gen-seeds", "generations")];
 
 /// Whether a setting belongs to recursive training (SPEC §10): any of them makes the spec a
 /// generations run.
@@ -525,25 +1067,73 @@ mod tests {
     #[test]
     fn every_name_is_accepted_with_a_valid_value() {
         let values = [
-            ("dataset", "mog-nd"), ("data-size", "1000"), ("dim", "3"), ("painted", "4:0000099009900000"),
-            ("csv", "0123456789abcdef:5000x2"), ("process", "sub-vp"), ("depth", "2"), ("width", "16"), ("activation", "silu"), ("parameterization", "skip-fixed"), ("iters", "10"),
-            ("target", "eps"), ("t-dist", "logit-normal"), ("precond", "none"), ("sigma-data", "auto"), ("checkpoints", "none"),
-            ("batch", "100"), ("lr", "0.001"), ("report-every", "5"), ("samplers", "sde,pc,ald"),
-            ("steps", "sde=50,dpm2=10"), ("exact-score", "true"), ("snr", "0.2"), ("corrector-steps", "2"),
-            ("nfe", "60"), ("churn", "10"), ("s-tmin", "0.1"), ("s-tmax", "20"), ("s-noise", "1.0"),
-            ("denoise", "yes"), ("n-samples", "100"), ("eps", "0.1,0.2"), ("k", "50"), ("k-grid", "10,50"), ("repeats", "2"),
-            ("survival-eps", "0.1"), ("coordinate", "1"), ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
-            ("fixed-t", "none"), ("two-model", "0.6"), ("diagnostics", "true"), ("diag-points", "500"),
-            ("diag-times", "1,0.5,0.1"), ("diag-trajectories", "64"), ("fresh", "0.1"), ("generations", "3"),
-            ("gen-sampler", "ode"), ("gen-size", "1000"), ("warm-start", "true"), ("hist-bins", "16"),
-            ("hist-floor", "0.01"), ("shown", "100"),
+            ("dataset", "mog-nd"),
+            ("data-size", "1000"),
+            ("dim", "3"),
+            ("painted", "4:0000099009900000"),
+            ("csv", "0123456789abcdef:5000x2"),
+            ("process", "sub-vp"),
+            ("depth", "2"),
+            ("width", "16"),
+            ("activation", "silu"),
+            ("parameterization", "skip-fixed"),
+            ("iters", "10"),
+            ("target", "eps"),
+            ("t-dist", "logit-normal"),
+            ("precond", "none"),
+            ("sigma-data", "auto"),
+            ("checkpoints", "none"),
+            ("batch", "100"),
+            ("lr", "0.001"),
+            ("report-every", "5"),
+            ("samplers", "sde,pc,ald"),
+            ("steps", "sde=50,dpm2=10"),
+            ("exact-score", "true"),
+            ("snr", "0.2"),
+            ("corrector-steps", "2"),
+            ("nfe", "60"),
+            ("churn", "10"),
+            ("s-tmin", "0.1"),
+            ("s-tmax", "20"),
+            ("s-noise", "1.0"),
+            ("denoise", "yes"),
+            ("n-samples", "100"),
+            ("eps", "0.1,0.2"),
+            ("k", "50"),
+            ("k-grid", "10,50"),
+            ("repeats", "2"),
+            ("survival-eps", "0.1"),
+            ("coordinate", "1"),
+            ("bins", "40"),
+            ("record-times", "1,0.5,0"),
+            ("trajectories", "8"),
+            ("seed", "9"),
+            ("fixed-t", "none"),
+            ("two-model", "0.6"),
+            ("diagnostics", "true"),
+            ("diag-points", "500"),
+            ("diag-times", "1,0.5,0.1"),
+            ("diag-trajectories", "64"),
+            ("fresh", "0.1"),
+            ("generations", "3"),
+            ("gen-sampler", "ode"),
+            ("gen-size", "1000"),
+            ("warm-start", "true"),
+            ("hist-bins", "16"),
+            ("hist-floor", "0.01"),
+            ("shown", "100"),
         ];
         assert_eq!(values.len(), SETTINGS.len());
         // The painted grid and the CSV file belong to their data sets only (checked below).
         let values: Vec<_> = values.iter().copied().filter(|(k, _)| !["painted", "csv"].contains(k)).collect();
         let c = from_pairs([("dataset", "csv"), ("csv", "0123456789ABCDEF:5000x3")]).unwrap();
         assert_eq!((c.data_size(), c.data_dim(), c.csv.as_ref().unwrap().print()), (5000, 3, "0123456789abcdef:5000x3".into()));
-        assert!(c.check_data().unwrap_err().to_string().starts_with("csv: this run trains on a CSV file (5000 rows x 3, fingerprint 0123456789abcdef) that is not loaded"));
+        assert!(
+            c.check_data()
+                .unwrap_err()
+                .to_string()
+                .starts_with("csv: this run trains on a CSV file (5000 rows x 3, fingerprint 0123456789abcdef) that is not loaded")
+        );
         let p = from_pairs([("dataset", "painted"), ("painted", "4:0000099009900000")]).unwrap();
         assert_eq!((p.dataset, p.painted.as_ref().map(|g| g.side), p.data_dim()), (crate::data::Dataset::Painted, Some(4), 2));
         for (pairs, want) in [
@@ -553,7 +1143,10 @@ mod tests {
             (vec![("dataset", "csv")], "csv: the csv data set needs its file"),
             (vec![("csv", "0123456789abcdef:5000x2")], "csv: only the csv data set reads a CSV file; the data set is chessboard"),
             (vec![("dataset", "csv"), ("csv", "0123456789abcdef:3999x2")], "sampling.n_samples: must be at most half the CSV's 3999 rows (1999)"),
-            (vec![("dataset", "csv"), ("csv", "0123456789abcdef:50x2"), ("n-samples", "10")], "csv: a CSV set has 100..=1000000 rows of 1..=64 values, got 50 x 2"),
+            (
+                vec![("dataset", "csv"), ("csv", "0123456789abcdef:50x2"), ("n-samples", "10")],
+                "csv: a CSV set has 100..=1000000 rows of 1..=64 values, got 50 x 2",
+            ),
             (vec![("dataset", "csv"), ("csv", "0123456789abcdef:5000x2"), ("data-size", "4000")], "data_size: a CSV set trains on all of its file's 5000 rows"),
             (vec![("dataset", "csv"), ("csv", "0123456789abcdef:5000x2"), ("generations", "3")], "csv: generations need fresh draws"),
             (vec![("dataset", "csv"), ("csv", "0123456789abcdef:5000x2"), ("exact-score", "true")], "sampling.exact_score: csv has no exact score"),
@@ -591,18 +1184,58 @@ mod tests {
     #[test]
     fn print_reads_back_into_the_same_spec() {
         let changed = [
-            ("dataset", "mog-nd"), ("dim", "3"), ("process", "sub-vp"), ("depth", "2"), ("width", "16"),
-            ("activation", "silu"), ("parameterization", "skip-learned"), ("iters", "10"), ("batch", "100"),
-            ("lr", "0.0013"), ("t-dist", "logit-normal"), ("checkpoints", "5"), ("report-every", "5"), ("samplers", "dpm2,sde,pc"), ("steps", "sde=50,dpm2=10"),
-            ("snr", "0.2"), ("corrector-steps", "2"), ("churn", "10"), ("s-tmin", "0.1"), ("s-tmax", "20"), ("s-noise", "1.0"),
-            ("nfe", "60"), ("denoise", "yes"), ("n-samples", "100"),
-            ("eps", "0.1,0.25"), ("k", "50"), ("k-grid", "10,50"), ("repeats", "2"), ("survival-eps", "0.1"), ("coordinate", "1"),
-            ("bins", "40"), ("record-times", "1,0.5,0"), ("trajectories", "8"), ("seed", "9"),
-            ("two-model", "0.6"), ("diagnostics", "true"), ("diag-points", "500"), ("diag-times", "1,0.5,0.1"),
-            ("diag-trajectories", "64"), ("data-size", "1234"),
+            ("dataset", "mog-nd"),
+            ("dim", "3"),
+            ("process", "sub-vp"),
+            ("depth", "2"),
+            ("width", "16"),
+            ("activation", "silu"),
+            ("parameterization", "skip-learned"),
+            ("iters", "10"),
+            ("batch", "100"),
+            ("lr", "0.0013"),
+            ("t-dist", "logit-normal"),
+            ("checkpoints", "5"),
+            ("report-every", "5"),
+            ("samplers", "dpm2,sde,pc"),
+            ("steps", "sde=50,dpm2=10"),
+            ("snr", "0.2"),
+            ("corrector-steps", "2"),
+            ("churn", "10"),
+            ("s-tmin", "0.1"),
+            ("s-tmax", "20"),
+            ("s-noise", "1.0"),
+            ("nfe", "60"),
+            ("denoise", "yes"),
+            ("n-samples", "100"),
+            ("eps", "0.1,0.25"),
+            ("k", "50"),
+            ("k-grid", "10,50"),
+            ("repeats", "2"),
+            ("survival-eps", "0.1"),
+            ("coordinate", "1"),
+            ("bins", "40"),
+            ("record-times", "1,0.5,0"),
+            ("trajectories", "8"),
+            ("seed", "9"),
+            ("two-model", "0.6"),
+            ("diagnostics", "true"),
+            ("diag-points", "500"),
+            ("diag-times", "1,0.5,0.1"),
+            ("diag-trajectories", "64"),
+            ("data-size", "1234"),
         ];
-        let generations = [("dataset", "mog"), ("fresh", "0.1"), ("generations", "3"), ("gen-sampler", "ode"),
-            ("gen-size", "3000"), ("warm-start", "true"), ("hist-bins", "16"), ("hist-floor", "0.01"), ("shown", "100")];
+        let generations = [
+            ("dataset", "mog"),
+            ("fresh", "0.1"),
+            ("generations", "3"),
+            ("gen-sampler", "ode"),
+            ("gen-size", "3000"),
+            ("warm-start", "true"),
+            ("hist-bins", "16"),
+            ("hist-floor", "0.01"),
+            ("shown", "100"),
+        ];
         let fixed = [("fixed-t", "0.3"), ("exact-score", "true"), ("dataset", "mog")];
         let painted = [("dataset", "painted"), ("painted", "4:0000099009900000")];
         let csv = [("dataset", "csv"), ("csv", "0123456789abcdef:5000x3")];
@@ -611,7 +1244,16 @@ mod tests {
         assert_eq!(print_changed(&from_pairs(flow).unwrap()), flow.map(|(k, v)| (k, v.to_string())));
         let edm = [("process", "ve"), ("target", "x0"), ("precond", "edm"), ("sigma-data", "0.5"), ("t-dist", "lognormal")];
         assert_eq!(print_changed(&from_pairs(edm).unwrap()), edm.map(|(k, v)| (k, v.to_string())));
-        for s in [ExperimentSpec::default(), from_pairs(flow).unwrap(), from_pairs(edm).unwrap(), from_pairs(changed).unwrap(), from_pairs(generations).unwrap(), from_pairs(fixed).unwrap(), from_pairs(painted).unwrap(), from_pairs(csv).unwrap()] {
+        for s in [
+            ExperimentSpec::default(),
+            from_pairs(flow).unwrap(),
+            from_pairs(edm).unwrap(),
+            from_pairs(changed).unwrap(),
+            from_pairs(generations).unwrap(),
+            from_pairs(fixed).unwrap(),
+            from_pairs(painted).unwrap(),
+            from_pairs(csv).unwrap(),
+        ] {
             let text = print(&s);
             let back = from_pairs(text.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
             assert_eq!(back, s, "{text:?}");
@@ -623,7 +1265,11 @@ mod tests {
         // the defaults print no change; settings not in force are not printed.
         let s = from_pairs(changed).unwrap();
         let names: Vec<_> = print_changed(&s).into_iter().map(|(k, _)| k).collect();
-        let want: Vec<_> = SETTINGS.iter().map(|x| x.name).filter(|n| !is_recursion(n) && !["exact-score", "fixed-t", "painted", "csv", "target", "precond", "sigma-data"].contains(n)).collect();
+        let want: Vec<_> = SETTINGS
+            .iter()
+            .map(|x| x.name)
+            .filter(|n| !is_recursion(n) && !["exact-score", "fixed-t", "painted", "csv", "target", "precond", "sigma-data"].contains(n))
+            .collect();
         assert_eq!(names, want);
         assert!(print_changed(&ExperimentSpec::default()).is_empty());
         let d = print(&ExperimentSpec::default());

@@ -452,7 +452,18 @@ pub static PATH: &[Step] = &[
         title: "Collapse: deterministic samplers clump",
         text: "A diffusion model makes data from noise by following a learned field backwards in time. Sample one trained net twice from the same noise, once with a deterministic sampler (the probability-flow ODE) and once with a stochastic one (the reverse SDE): the ODE's samples crowd into small clumps the data does not have. TID measures how locally concentrated samples are compared with the data.",
         look: "Streaks and sharp histogram peaks in the ODE's panels; the ODE's TID curve above the grey data-vs-data band, the SDE's inside it.",
-        presets: &["fig2-chessboard", "fig11-spiral", "fig11-semicircle", "fig11-mog", "fig3-survival", "fig3-tid", "appK-samplers", "appJ-processes", "appK-samplers-nd", "appJ-processes-nd"],
+        presets: &[
+            "fig2-chessboard",
+            "fig11-spiral",
+            "fig11-semicircle",
+            "fig11-mog",
+            "fig3-survival",
+            "fig3-tid",
+            "appK-samplers",
+            "appJ-processes",
+            "appK-samplers-nd",
+            "appJ-processes-nd",
+        ],
     },
     Step {
         title: "Where it forms: early, at high noise",
@@ -482,7 +493,16 @@ pub static PATH: &[Step] = &[
         title: "Open questions: beyond the paper",
         text: "The paper's reviewers asked what the paper does not answer: the ODE ran 100 network evaluations against the SDE's 1000, and only Euler-type solvers were compared; the phenomenon is tied to fitting, yet training length was not varied; modern design spaces such as EDM and flow matching were not tried; TID depends on a radius e and on Hill's k. Here samplers are compared at equal compute, with a second-order solver (Heun's method, as in EDM) among them; nets are trained for longer and shorter; a net learns flow matching's velocity instead of the noise; EDM's process, preconditioning and samplers replace the paper's; and TID is measured over a grid of e and k.",
         look: "The deterministic samplers' TID against the stochastic ones' at each budget and each training length, and across the e × k grid: a gap that persists is collapse, not a lack of compute, of training, of the paper's parameterisation or a choice of e and k.",
-        presets: &["open-nfe", "open-iters", "open-flow-matching", "open-flow-matching-why", "open-flow-matching-nd", "open-edm", "open-edm-nd", "open-robustness"],
+        presets: &[
+            "open-nfe",
+            "open-iters",
+            "open-flow-matching",
+            "open-flow-matching-why",
+            "open-flow-matching-nd",
+            "open-edm",
+            "open-edm-nd",
+            "open-robustness",
+        ],
     },
 ];
 
@@ -726,7 +746,14 @@ mod tests {
                     if !p.quick_note.is_empty() {
                         assert!(p.quick_note.ends_with('.') && p.quick_note.contains("minutes"), "{}", p.id);
                         let r = p.resolve(size).unwrap();
-                        let widest = r.vary.iter().filter_map(|a| a.strip_prefix("width=")).flat_map(|v| v.split(',')).filter_map(|w| w.parse::<usize>().ok()).max().unwrap_or(spec.model.width);
+                        let widest = r
+                            .vary
+                            .iter()
+                            .filter_map(|a| a.strip_prefix("width="))
+                            .flat_map(|v| v.split(','))
+                            .filter_map(|w| w.parse::<usize>().ok())
+                            .max()
+                            .unwrap_or(spec.model.width);
                         assert!(spec.training.iters as usize * spec.training.batch * widest * widest <= 6000 * 500 * 400 * 400, "{}: more than minutes", p.id);
                     }
                 }

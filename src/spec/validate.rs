@@ -2,7 +2,7 @@
 //! model, training, sampling, metrics, recordings, diagnostics, recursion); a check that joins
 //! two parts sits with the part its field names. Every refusal names its field.
 
-use super::{err, in_range, limits, ExperimentSpec, SpecError, SIGMA_DATA_MIN};
+use super::{ExperimentSpec, SIGMA_DATA_MIN, SpecError, err, in_range, limits};
 use crate::data::Dataset;
 use crate::diffusion::{Precond, ProcessKind, Target, TimeDist};
 use crate::nn::Parameterization;
@@ -27,27 +27,20 @@ impl ExperimentSpec {
         let d = self.data_dim();
         match (&self.dataset, &self.painted) {
             (Dataset::Painted, None) => {
-                return err("painted", "the painted data set needs its grid: paint one in the page, or give painted=SIDE:DIGITS".into())
+                return err("painted", "the painted data set needs its grid: paint one in the page, or give painted=SIDE:DIGITS".into());
             }
             (Dataset::Painted, Some(p)) => p.check().map_err(|m| SpecError { field: "painted".into(), message: m })?,
-            (_, Some(_)) => {
-                return err("painted", format!("only the painted data set reads a painted grid; the data set is {}", self.dataset.name()))
-            }
+            (_, Some(_)) => return err("painted", format!("only the painted data set reads a painted grid; the data set is {}", self.dataset.name())),
             _ => {}
         }
         match (&self.dataset, &self.csv) {
-            (Dataset::Csv, None) => {
-                return err("csv", "the csv data set needs its file: load it (the page's Load CSV, or --data-csv FILE)".into())
-            }
+            (Dataset::Csv, None) => return err("csv", "the csv data set needs its file: load it (the page's Load CSV, or --data-csv FILE)".into()),
             (Dataset::Csv, Some(c)) => {
                 c.check().map_err(|m| SpecError { field: "csv".into(), message: m })?;
                 // The reader stops at CSV_MAX_ROWS: that, not DATA_SIZE's bound, is a file's limit.
                 let most = DATA_SIZE.1.min(crate::points::CSV_MAX_ROWS);
                 if !(DATA_SIZE.0..=most).contains(&c.rows) || !(DIM.0..=DIM.1).contains(&c.dim) {
-                    return err(
-                        "csv",
-                        format!("a CSV set has {}..={most} rows of {}..={} values, got {} x {}", DATA_SIZE.0, DIM.0, DIM.1, c.rows, c.dim),
-                    );
+                    return err("csv", format!("a CSV set has {}..={most} rows of {}..={} values, got {} x {}", DATA_SIZE.0, DIM.0, DIM.1, c.rows, c.dim));
                 }
                 if let Some(n) = self.data_size.filter(|&n| n != c.rows) {
                     return err("data_size", format!("a CSV set trains on all of its file's {} rows, got {n}; leave data_size unset", c.rows));
@@ -87,7 +80,10 @@ impl ExperimentSpec {
         in_range("model.depth", self.model.depth, DEPTH.0, DEPTH.1)?;
         if self.model.precond == Precond::Edm {
             if self.process != ProcessKind::Ve {
-                return err("model.precond", format!("EDM's preconditioning is defined for the ve process (x = x_0 + sigma n); the process is {}", self.process.name()));
+                return err(
+                    "model.precond",
+                    format!("EDM's preconditioning is defined for the ve process (x = x_0 + sigma n); the process is {}", self.process.name()),
+                );
             }
             if self.model.target != Target::X0 {
                 return err("model.precond", format!("EDM's preconditioning wraps the denoiser: it needs target x0, not {}", self.model.target.name()));
@@ -98,7 +94,10 @@ impl ExperimentSpec {
         if let Some(s) = self.model.sigma_data {
             if !(s.is_finite() && (SIGMA_DATA_MIN..=100.0).contains(&s)) {
                 let got = if s != 0.0 && s.is_finite() && (s.abs() < 1e-3 || s.abs() >= 1e6) { format!("{s:e}") } else { format!("{s}") };
-                return err("model.sigma_data", format!("must be a standard deviation in {SIGMA_DATA_MIN:e}..=100 (EDM's preconditioning divides by it), got {got}"));
+                return err(
+                    "model.sigma_data",
+                    format!("must be a standard deviation in {SIGMA_DATA_MIN:e}..=100 (EDM's preconditioning divides by it), got {got}"),
+                );
             }
         }
         if !self.model.target.is_eps() && self.model.parameterization != Parameterization::Plain {
@@ -122,7 +121,10 @@ impl ExperimentSpec {
         let t_max = crate::diffusion::Process::t_max(&self.process);
         let t_eps = crate::diffusion::T_EPS;
         if self.training.t_dist == TimeDist::LogNormal && self.process != ProcessKind::Ve {
-            return err("training.t_dist", format!("EDM's lognormal draws ln sigma ~ N(-1.2, 1.2^2) on the ve process's sigma; the process is {}", self.process.name()));
+            return err(
+                "training.t_dist",
+                format!("EDM's lognormal draws ln sigma ~ N(-1.2, 1.2^2) on the ve process's sigma; the process is {}", self.process.name()),
+            );
         }
         in_range("training.iters", self.training.iters, ITERS.0, ITERS.1)?;
         in_range("training.batch", self.training.batch, BATCH.0, BATCH.1)?;
@@ -172,7 +174,9 @@ impl ExperimentSpec {
         use limits::*;
         let d = self.data_dim();
         let c = &self.sampling.churn;
-        for (name, v, lo, hi) in [("churn", c.churn, 0.0, 1e6), ("s_tmin", c.s_tmin, 0.0, 1e6), ("s_tmax", c.s_tmax, 0.0, 1e6), ("s_noise", c.s_noise, 0.0, 10.0)] {
+        for (name, v, lo, hi) in
+            [("churn", c.churn, 0.0, 1e6), ("s_tmin", c.s_tmin, 0.0, 1e6), ("s_tmax", c.s_tmax, 0.0, 1e6), ("s_noise", c.s_noise, 0.0, 10.0)]
+        {
             if !(v.is_finite() && v >= lo && v <= hi) {
                 return err(&format!("sampling.churn.{name}"), format!("must be a number in {lo}..={hi}, got {v}"));
             }
@@ -213,16 +217,10 @@ impl ExperimentSpec {
             return err("sampling.n_samples", format!("n_samples x dimension must be at most {FLOATS}"));
         }
         if self.recursion.is_none() && self.sampling.n_samples > self.data_size() {
-            return err(
-                "sampling.n_samples",
-                format!("must not exceed data_size ({}): TID's reference set is drawn from the training set", self.data_size()),
-            );
+            return err("sampling.n_samples", format!("must not exceed data_size ({}): TID's reference set is drawn from the training set", self.data_size()));
         }
         if self.sampling.exact_score && self.dataset.mixture(self.dim).is_none() {
-            return err(
-                "sampling.exact_score",
-                format!("{} has no exact score; use mog, mog1d or mog-nd", self.dataset.name()),
-            );
+            return err("sampling.exact_score", format!("{} has no exact score; use mog, mog1d or mog-nd", self.dataset.name()));
         }
         if !self.sampling.snr.is_finite() {
             return err("sampling.snr", format!("must be a finite number in {}..={}", SNR.0, SNR.1));
@@ -312,7 +310,10 @@ impl ExperimentSpec {
         // every process.
         for &t in &g.times {
             if !(t.is_finite() && t >= t_eps && t <= 1.0) {
-                return err("diagnostics.times", format!("every time must be in {t_eps}..=1 (one past the process's end, {t_max}, is measured there), got {t}"));
+                return err(
+                    "diagnostics.times",
+                    format!("every time must be in {t_eps}..=1 (one past the process's end, {t_max}, is measured there), got {t}"),
+                );
             }
         }
         in_range("diagnostics.trajectories", g.trajectories, 1, crate::sample::BLOCK)?;

@@ -10,12 +10,12 @@
 //! (www/batch.js), the records made by the same functions (`share::run_together`,
 //! `generations::record`) through the wasm glue.
 
-use super::{share, Plan, PlannedRun, RunRecord};
+use super::{Plan, PlannedRun, RunRecord, share};
 use crate::engine::block_on;
 use crate::experiment::{Backend, Event};
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A job of a study's groups of runs that share training ([`share::run_together`]: on the GPU
 /// their nets train side by side).
@@ -112,20 +112,22 @@ pub fn run(
     let next = AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..jobs {
-            s.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::SeqCst);
-                let Some(group) = groups.get(k) else { break };
-                let job: Vec<Vec<&PlannedRun>> = group.iter().map(|g| g.iter().map(|&i| &plan.runs[i]).collect()).collect();
-                work.run_job(&job, backend.clone(), &mut |rec| {
-                    let mut st = state.lock().unwrap();
-                    st.0.push(rec);
-                    st.1 += 1;
-                    let (records, done) = (&st.0, st.1);
-                    let f = Finished { record: records.last().unwrap(), records, done, todo: todo.len(), elapsed_s: crate::clock::now_s() - t0 };
-                    if let Err(e) = on_finished(f) {
-                        st.2.get_or_insert(e);
-                    }
-                });
+            s.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(group) = groups.get(k) else { break };
+                    let job: Vec<Vec<&PlannedRun>> = group.iter().map(|g| g.iter().map(|&i| &plan.runs[i]).collect()).collect();
+                    work.run_job(&job, backend.clone(), &mut |rec| {
+                        let mut st = state.lock().unwrap();
+                        st.0.push(rec);
+                        st.1 += 1;
+                        let (records, done) = (&st.0, st.1);
+                        let f = Finished { record: records.last().unwrap(), records, done, todo: todo.len(), elapsed_s: crate::clock::now_s() - t0 };
+                        if let Err(e) = on_finished(f) {
+                            st.2.get_or_insert(e);
+                        }
+                    });
+                }
             });
         }
     });

@@ -7,10 +7,10 @@
 //! overlapping bars read "no clear change".
 
 use super::{Axis, StudyResult};
-use crate::stats::{change, n_of, pm, sig, Stat};
-use std::collections::BTreeMap;
 use crate::metrics::tid::FEW_NEIGHBOURS;
 use crate::sample::SamplerKind;
+use crate::stats::{Stat, change, n_of, pm, sig};
+use std::collections::BTreeMap;
 
 /// "a", "a and b", "a, b and c" (the generations' findings use it too).
 pub(crate) fn list(items: &[String]) -> String {
@@ -93,8 +93,7 @@ pub fn data_neighbours_by_radius(s: &StudyResult) -> std::collections::BTreeMap<
 fn tid_eps(s: &StudyResult, names: &[String]) -> Option<String> {
     // Only radii where some cell has a value: in 10-D the smallest radii can hold no neighbours.
     let has_value = |n: &String| s.cells.iter().any(|c| c.metrics.get(n).is_some_and(|m| m.mean.is_some()));
-    let mut eps: Vec<&str> =
-        names.iter().filter(|n| n.starts_with("tid@") && has_value(n)).filter_map(|n| n.rsplit('@').next()).collect();
+    let mut eps: Vec<&str> = names.iter().filter(|n| n.starts_with("tid@") && has_value(n)).filter_map(|n| n.rsplit('@').next()).collect();
     eps.sort_by(|a, b| a.parse::<f64>().unwrap_or(0.0).total_cmp(&b.parse::<f64>().unwrap_or(0.0)));
     eps.dedup();
     let dense: Vec<&str> = eps.iter().copied().filter(|e| data_neighbours(s, e).is_none_or(|n| n >= PREFERRED_NEIGHBOURS)).collect();
@@ -211,8 +210,7 @@ impl<'a> Reading<'a> {
         let mut out = Vec::new();
         for metric in &self.followed {
             for g in &self.lines {
-                let parts: Vec<String> =
-                    self.first.values.iter().filter_map(|v| Some(format!("{v} {}", pm(self.stat(v, g, metric)?)))).collect();
+                let parts: Vec<String> = self.first.values.iter().filter_map(|v| Some(format!("{v} {}", pm(self.stat(v, g, metric)?)))).collect();
                 if !parts.is_empty() {
                     let text = format!("{}{} by {}: {} (mean ± sd over seeds).", label(metric), within(g), self.first.name, parts.join("; "));
                     out.push(Finding { text, lead: self.headline.contains(metric) });
@@ -238,13 +236,8 @@ impl<'a> Reading<'a> {
                     continue;
                 }
                 let line = format!("{}{}", label(metric), within(g));
-                let text = format!(
-                    "{line} {} from {} at {name} = {lo} to {} at {name} = {hi} ({}).",
-                    change(a, b).trend(),
-                    pm(a),
-                    pm(b),
-                    self.seeds(a, b, lo, hi)
-                );
+                let text =
+                    format!("{line} {} from {} at {name} = {lo} to {} at {name} = {hi} ({}).", change(a, b).trend(), pm(a), pm(b), self.seeds(a, b, lo, hi));
                 // A headline figure's trend on the baseline line leads, but for the high-noise
                 // MAE where the see-saw's verdict already says it.
                 let said = verdict && metric.starts_with("mae_velocity@");
@@ -428,10 +421,7 @@ pub fn ranked(s: &StudyResult) -> Vec<Finding> {
     out.extend(r.sparse_radius());
     let planned = s.cells.len() * s.seeds;
     if !s.missing.is_empty() {
-        let text = format!(
-            "Partial: {} of {planned} runs are done; the figures above are over the seeds done so far.",
-            planned - s.missing.len()
-        );
+        let text = format!("Partial: {} of {planned} runs are done; the figures above are over the seeds done so far.", planned - s.missing.len());
         out.push(Finding { text, lead: true });
     }
     out
@@ -470,7 +460,10 @@ impl Seesaw {
         let (n, w) = (&self.narrow, &self.wide);
         let parts = [
             (self.rises, format!("MAE at t = 1 {} ({} to {})", change(&self.high.0, &self.high.1).trend(), pm(&self.high.0), pm(&self.high.1))),
-            (self.low_stays, format!("MAE at t = 0.1 {} ({} to {})", if self.low_stays { "falls or stays" } else { "rises" }, pm(&self.low.0), pm(&self.low.1))),
+            (
+                self.low_stays,
+                format!("MAE at t = 0.1 {} ({} to {})", if self.low_stays { "falls or stays" } else { "rises" }, pm(&self.low.0), pm(&self.low.1)),
+            ),
             (
                 self.control_below,
                 format!(
@@ -484,10 +477,7 @@ impl Seesaw {
         let seeds = seeds_over(&self.high.0, &self.high.1, &format!("at width = {n}"), &format!("at width = {w}"));
         if self.shows() {
             let all: Vec<&String> = parts.iter().map(|(_, t)| t).collect();
-            format!(
-                "The see-saw shows from width = {n} to {w} ({seeds}): {}, {} and {}.",
-                all[0], all[1], all[2]
-            )
+            format!("The see-saw shows from width = {n} to {w} ({seeds}): {}, {} and {}.", all[0], all[1], all[2])
         } else {
             let failed: Vec<&String> = parts.iter().filter(|(ok, _)| !ok).map(|(_, t)| t).collect();
             format!(

@@ -9,13 +9,13 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod batch;
+pub mod share;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod slurm;
-pub mod share;
 
 use crate::experiment::ExperimentResult;
-use crate::stats::{stat, Stat};
-use crate::spec::{overrides, ExperimentSpec, SpecError};
+use crate::spec::{ExperimentSpec, SpecError, overrides};
+use crate::stats::{Stat, stat};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,9 +37,7 @@ impl Axis {
     /// `NAME=v1,v2,...`; values that themselves hold commas (lists such as `eps`) are separated
     /// by `;` instead: `eps=0.01,0.02;0.05,0.1`.
     pub fn parse(text: &str) -> Result<Axis, SpecError> {
-        let (name, values) = text
-            .split_once('=')
-            .ok_or_else(|| bad("vary", format!("expected NAME=v1,v2,..., got {text:?}")))?;
+        let (name, values) = text.split_once('=').ok_or_else(|| bad("vary", format!("expected NAME=v1,v2,..., got {text:?}")))?;
         let sep = if values.contains(';') { ';' } else { ',' };
         let values = if values.trim().is_empty() { Vec::new() } else { values.split(sep).map(|v| v.trim().to_string()).collect() };
         Ok(Axis { name: name.trim().to_string(), values })
@@ -112,10 +110,7 @@ pub fn plan(base: &ExperimentSpec, axes: Vec<Axis>, seeds: usize) -> Result<Plan
     }
     let n_cells: usize = axes.iter().map(|a| a.values.len()).try_fold(1usize, |acc, n| acc.checked_mul(n)).unwrap_or(usize::MAX);
     if n_cells.saturating_mul(seeds) > MAX_RUNS {
-        return Err(bad(
-            "vary",
-            format!("the study has {n_cells} cells x {seeds} seeds, more than {MAX_RUNS} runs; split it or use fewer values"),
-        ));
+        return Err(bad("vary", format!("the study has {n_cells} cells x {seeds} seeds, more than {MAX_RUNS} runs; split it or use fewer values")));
     }
     let mut cells = Vec::with_capacity(n_cells);
     for c in 0..n_cells {
@@ -229,22 +224,8 @@ pub fn record(run: &PlannedRun, outcome: Result<&ExperimentResult, String>) -> R
 }
 
 /// The record of a planned run with these figures, error and result.
-pub fn record_of(
-    run: &PlannedRun,
-    metrics: BTreeMap<String, Option<f64>>,
-    error: Option<String>,
-    result: Option<serde_json::Value>,
-) -> RunRecord {
-    RunRecord {
-        index: run.index,
-        cell: run.cell,
-        seed: run.spec.seed,
-        settings: run.settings.clone(),
-        spec: run.spec.clone(),
-        metrics,
-        error,
-        result,
-    }
+pub fn record_of(run: &PlannedRun, metrics: BTreeMap<String, Option<f64>>, error: Option<String>, result: Option<serde_json::Value>) -> RunRecord {
+    RunRecord { index: run.index, cell: run.cell, seed: run.spec.seed, settings: run.settings.clone(), spec: run.spec.clone(), metrics, error, result }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -285,8 +266,7 @@ pub fn aggregate(plan: &Plan, records: &[RunRecord]) -> StudyResult {
         .iter()
         .enumerate()
         .map(|(c, settings)| {
-            let runs: Vec<Option<&RunRecord>> =
-                plan.runs.iter().filter(|p| p.cell == c).map(|p| by_index.get(&p.index).copied()).collect();
+            let runs: Vec<Option<&RunRecord>> = plan.runs.iter().filter(|p| p.cell == c).map(|p| by_index.get(&p.index).copied()).collect();
             let names: BTreeSet<&String> = runs.iter().flatten().flat_map(|r| r.metrics.keys()).collect();
             let metrics = names
                 .into_iter()
@@ -416,7 +396,7 @@ pub struct Resumed {
 }
 
 pub(crate) mod findings;
-pub use findings::{data_neighbours_by_radius, findings, ranked, seesaw, tid_radius, Finding, Seesaw};
+pub use findings::{Finding, Seesaw, data_neighbours_by_radius, findings, ranked, seesaw, tid_radius};
 
 #[cfg(test)]
 mod tests;

@@ -9,13 +9,13 @@
 //! per seed instead of seven times, and a study over `iters` trains once per seed. The CLI
 //! (`study::batch`) and the page (`runStudyGroup`) run the same groups.
 
-use super::{record, Plan, PlannedRun, RunRecord};
+use super::{Plan, PlannedRun, RunRecord, record};
 use crate::engine::TrainReport;
 use crate::experiment::result::NetTraining;
 use crate::experiment::run::train_only;
-use crate::spec::limits::CHECKPOINTS;
 use crate::experiment::{self, Backend, Event, ExperimentResult, Pretrained};
 use crate::spec::ExperimentSpec;
+use crate::spec::limits::CHECKPOINTS;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
@@ -134,11 +134,7 @@ fn nets_at(trained: &Pretrained, spec: &ExperimentSpec, full: u64, note: String)
     Some(Pretrained {
         params,
         training: trained.training.as_ref().map(|t| report_to(t, iters, full)),
-        training_nets: trained
-            .training_nets
-            .iter()
-            .map(|n| NetTraining { t_lo: n.t_lo, t_hi: n.t_hi, report: report_to(&n.report, iters, full) })
-            .collect(),
+        training_nets: trained.training_nets.iter().map(|n| NetTraining { t_lo: n.t_lo, t_hi: n.t_hi, report: report_to(&n.report, iters, full) }).collect(),
         engine: trained.engine.clone(),
         // The run's own checkpoints (a group of one length), not those kept for other lengths.
         snapshots: trained.snapshots.iter().filter(|s| spec.training.checkpoints.contains(&s.0)).cloned().collect(),
@@ -153,12 +149,7 @@ fn nets_at(trained: &Pretrained, spec: &ExperimentSpec, full: u64, note: String)
 /// its length. A run that fails leaves the next one to train afresh; a shared training that
 /// fails leaves every run to train alone. (A study's file keeps no nets, so a resumed group
 /// trains again once.)
-pub async fn run_group(
-    runs: &[&PlannedRun],
-    backend: Backend,
-    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
-    on_record: &mut dyn FnMut(RunRecord),
-) {
+pub async fn run_group(runs: &[&PlannedRun], backend: Backend, on_event: &mut dyn FnMut(Event) -> ControlFlow<()>, on_record: &mut dyn FnMut(RunRecord)) {
     run_group_from(runs, backend, None, on_event, on_record).await
 }
 
@@ -205,7 +196,12 @@ async fn run_group_from(
         // One training to the longest length, the others kept as checkpoints.
         if let Ok(p) = train_only(&training_spec(runs), backend.clone(), on_event).await {
             let all = lengths.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ");
-            shared = Some((p, format!("trained once for this study's runs of {all} iterations (the same data, nets, training settings and seed; the nets kept at each length are those of a run of that length): this run only sampled and measured the nets at its length")));
+            shared = Some((
+                p,
+                format!(
+                    "trained once for this study's runs of {all} iterations (the same data, nets, training settings and seed; the nets kept at each length are those of a run of that length): this run only sampled and measured the nets at its length"
+                ),
+            ));
         }
     }
     for run in runs {

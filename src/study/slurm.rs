@@ -11,7 +11,7 @@
 //! DIR/logs/I.out, I.err    the task's output (Slurm's --output/--error)
 //! ```
 
-use super::{aggregate, record, Plan, StudyResult};
+use super::{Plan, StudyResult, aggregate, record};
 use crate::experiment::ExperimentResult;
 use std::path::{Path, PathBuf};
 
@@ -148,10 +148,7 @@ pub fn write(plan: &Plan, dir: &Path, bin: &Path, engine: &str, opts: &[String])
     if let Ok(text) = std::fs::read_to_string(&plan_path) {
         let earlier: Plan = serde_json::from_str(&text).map_err(|e| format!("{}: not a study plan ({e})", plan_path.display()))?;
         if earlier != *plan {
-            return Err(format!(
-                "{} holds another study (its plan differs from this one); collect it, or choose another folder",
-                dir.display()
-            ));
+            return Err(format!("{} holds another study (its plan differs from this one); collect it, or choose another folder", dir.display()));
         }
     } else {
         std::fs::write(&plan_path, serde_json::to_string_pretty(plan).unwrap()).map_err(|e| io(&plan_path, e))?;

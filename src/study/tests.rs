@@ -10,10 +10,24 @@ use std::sync::Mutex;
 /// A run small enough for the test suite, on a mixture so every diagnostic is on.
 fn base() -> ExperimentSpec {
     overrides::from_pairs([
-        ("dataset", "mog"), ("data-size", "3000"), ("depth", "2"), ("width", "8"), ("iters", "30"), ("batch", "64"),
-        ("report-every", "10"), ("samplers", "ode,sde"), ("steps", "ode=10,sde=20"), ("n-samples", "200"),
-        ("eps", "0.05,0.2"), ("repeats", "2"), ("diagnostics", "true"), ("diag-points", "400"),
-        ("diag-trajectories", "16"), ("record-times", "1,0"), ("trajectories", "4"), ("seed", "5"),
+        ("dataset", "mog"),
+        ("data-size", "3000"),
+        ("depth", "2"),
+        ("width", "8"),
+        ("iters", "30"),
+        ("batch", "64"),
+        ("report-every", "10"),
+        ("samplers", "ode,sde"),
+        ("steps", "ode=10,sde=20"),
+        ("n-samples", "200"),
+        ("eps", "0.05,0.2"),
+        ("repeats", "2"),
+        ("diagnostics", "true"),
+        ("diag-points", "400"),
+        ("diag-trajectories", "16"),
+        ("record-times", "1,0"),
+        ("trajectories", "4"),
+        ("seed", "5"),
     ])
     .unwrap()
 }
@@ -172,7 +186,16 @@ fn made_up(mae1: [[f64; 3]; 2], control: [[f64; 3]; 2]) -> StudyResult {
             metrics.insert("mae_velocity@1".to_string(), Some(v));
             metrics.insert("tid@ode@0.02".to_string(), Some(1.0 + r.seed_index as f64 * 0.01));
             metrics.insert("tid@sde@0.02".to_string(), Some(0.1 + r.seed_index as f64 * 0.01));
-            RunRecord { index: r.index, cell: r.cell, seed: r.spec.seed, settings: r.settings.clone(), spec: r.spec.clone(), metrics, error: None, result: None }
+            RunRecord {
+                index: r.index,
+                cell: r.cell,
+                seed: r.spec.seed,
+                settings: r.settings.clone(),
+                spec: r.spec.clone(),
+                metrics,
+                error: None,
+                result: None,
+            }
         })
         .collect();
     aggregate(&p, &records)
@@ -182,7 +205,12 @@ fn made_up(mae1: [[f64; 3]; 2], control: [[f64; 3]; 2]) -> StudyResult {
 fn findings_say_what_the_numbers_show_and_change_with_them() {
     let rising = made_up([[1.0, 1.1, 0.9], [2.0, 2.1, 1.9]], [[0.5, 0.6, 0.4], [0.5, 0.55, 0.45]]);
     let f = findings(&rising).join("\n");
-    assert!(f.contains("MAE of the velocity at t = 1 with fixed-t = none rises from 1.00 ± 0.100 at width = 8 to 2.00 ± 0.100 at width = 64 (mean ± sd over 3 seeds)"), "{f}");
+    assert!(
+        f.contains(
+            "MAE of the velocity at t = 1 with fixed-t = none rises from 1.00 ± 0.100 at width = 8 to 2.00 ± 0.100 at width = 64 (mean ± sd over 3 seeds)"
+        ),
+        "{f}"
+    );
     assert!(f.contains("with fixed-t = 1 shows no clear change (the ± sd bars overlap) from 0.500 ± 0.100"), "{f}");
     assert!(f.contains("TID(0.02) of ODE is above that of SDE in 4 of 4 cells (4 with the ± sd bars apart)"), "{f}");
     // The control against full training, at the widest net done.
@@ -229,7 +257,10 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
         }
     }
     assert!(!findings(&partial).iter().any(|f| f.contains("width = 64")), "a trend to a value without figures");
-    assert!(findings(&partial).iter().any(|f| f.starts_with("At width = 8, MAE of the velocity at t = 1 with fixed-t = 1 is lower")), "the control at the widest net done");
+    assert!(
+        findings(&partial).iter().any(|f| f.starts_with("At width = 8, MAE of the velocity at t = 1 with fixed-t = 1 is lower")),
+        "the control at the widest net done"
+    );
     // The control with fewer seeds done than the full training: each side's count is named.
     let mut unequal = rising.clone();
     for c in unequal.cells.iter_mut().filter(|c| c.settings["width"] == "64" && c.settings["fixed-t"] == "1") {
@@ -252,12 +283,30 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
     // there are named, with each end's seeds where they differ.
     let p = plan(&base(), axes(&["width=8,16,64"]), 3).unwrap();
     let valley = |wide: [f64; 3], seeds_wide: usize| {
-        let records: Vec<RunRecord> = p.runs.iter().filter(|r| r.settings["width"] != "64" || r.seed_index < seeds_wide).map(|r| {
-            let v = match r.settings["width"].as_str() { "8" => [2.0, 2.1, 1.9], "16" => [0.3, 0.35, 0.25], _ => wide }[r.seed_index];
-            let mut metrics = BTreeMap::new();
-            metrics.insert("mae_velocity@1".to_string(), Some(v));
-            RunRecord { index: r.index, cell: r.cell, seed: r.spec.seed, settings: r.settings.clone(), spec: r.spec.clone(), metrics, error: None, result: None }
-        }).collect();
+        let records: Vec<RunRecord> = p
+            .runs
+            .iter()
+            .filter(|r| r.settings["width"] != "64" || r.seed_index < seeds_wide)
+            .map(|r| {
+                let v = match r.settings["width"].as_str() {
+                    "8" => [2.0, 2.1, 1.9],
+                    "16" => [0.3, 0.35, 0.25],
+                    _ => wide,
+                }[r.seed_index];
+                let mut metrics = BTreeMap::new();
+                metrics.insert("mae_velocity@1".to_string(), Some(v));
+                RunRecord {
+                    index: r.index,
+                    cell: r.cell,
+                    seed: r.spec.seed,
+                    settings: r.settings.clone(),
+                    spec: r.spec.clone(),
+                    metrics,
+                    error: None,
+                    result: None,
+                }
+            })
+            .collect();
         findings(&aggregate(&p, &records)).join("\n")
     };
     let v = valley([0.8, 0.9, 0.7], 3);
@@ -266,15 +315,31 @@ fn findings_say_what_the_numbers_show_and_change_with_them() {
     let flat = valley([0.32, 0.2, 0.44], 3);
     assert!(flat.contains("is lowest at width = 16 (0.300 ± 0.0500) and shows no clear change (the ± sd bars overlap) from there"), "{flat}");
     let one = valley([0.8, 0.9, 0.7], 1);
-    assert!(one.contains("and is higher (one seed: no error bars) from there to 0.800 at width = 64 (mean ± sd over 3 seeds at width = 16, 1 seed at width = 64)."), "{one}");
+    assert!(
+        one.contains("and is higher (one seed: no error bars) from there to 0.800 at width = 64 (mean ± sd over 3 seeds at width = 16, 1 seed at width = 64)."),
+        "{one}"
+    );
     assert!(!valley([0.1, 0.12, 0.08], 3).contains("lowest"), "no turn: the widest is the lowest");
     // A categorical axis: each value's figure, no trend.
     let p = plan(&base(), axes(&["dataset=mog,spiral"]), 2).unwrap();
-    let records: Vec<RunRecord> = p.runs.iter().map(|r| {
-        let mut metrics = BTreeMap::new();
-        metrics.insert("tid@ode@0.02".to_string(), Some(if r.settings["dataset"] == "mog" { 1.0 } else { 3.0 } + r.seed_index as f64));
-        RunRecord { index: r.index, cell: r.cell, seed: r.spec.seed, settings: r.settings.clone(), spec: r.spec.clone(), metrics, error: None, result: None }
-    }).collect();
+    let records: Vec<RunRecord> = p
+        .runs
+        .iter()
+        .map(|r| {
+            let mut metrics = BTreeMap::new();
+            metrics.insert("tid@ode@0.02".to_string(), Some(if r.settings["dataset"] == "mog" { 1.0 } else { 3.0 } + r.seed_index as f64));
+            RunRecord {
+                index: r.index,
+                cell: r.cell,
+                seed: r.spec.seed,
+                settings: r.settings.clone(),
+                spec: r.spec.clone(),
+                metrics,
+                error: None,
+                result: None,
+            }
+        })
+        .collect();
     let f = findings(&aggregate(&p, &records)).join("\n");
     assert!(f.contains("TID(0.02) of ODE by dataset: mog 1.50 ± 0.707; spiral 3.50 ± 0.707"), "{f}");
     assert!(!f.contains("rises") && !f.contains("falls"), "{f}");
@@ -314,11 +379,24 @@ fn the_answer_leads_and_the_other_figures_follow() {
         .runs
         .iter()
         .map(|r| {
-            let v = match r.settings["width"].as_str() { "8" => [2.0, 2.1, 1.9], "16" => [0.3, 0.35, 0.25], _ => [0.8, 0.9, 0.7] }[r.seed_index];
+            let v = match r.settings["width"].as_str() {
+                "8" => [2.0, 2.1, 1.9],
+                "16" => [0.3, 0.35, 0.25],
+                _ => [0.8, 0.9, 0.7],
+            }[r.seed_index];
             let mut metrics = BTreeMap::new();
             metrics.insert("mae_velocity@1".to_string(), Some(v));
             metrics.insert("mae_velocity@0.1".to_string(), Some(v));
-            RunRecord { index: r.index, cell: r.cell, seed: r.spec.seed, settings: r.settings.clone(), spec: r.spec.clone(), metrics, error: None, result: None }
+            RunRecord {
+                index: r.index,
+                cell: r.cell,
+                seed: r.spec.seed,
+                settings: r.settings.clone(),
+                spec: r.spec.clone(),
+                metrics,
+                error: None,
+                result: None,
+            }
         })
         .collect();
     // The headline figure's trend and its clear turn lead; MAE at t = 0.1's follow.
@@ -341,7 +419,7 @@ fn the_answer_leads_and_the_other_figures_follow() {
 #[test]
 fn fuzz_resume_never_loses_a_planned_run() {
     use crate::rng::{self, Stream};
-    use rand::{seq::SliceRandom, RngExt};
+    use rand::{RngExt, seq::SliceRandom};
     let pool: [(&str, &[&str]); 4] =
         [("width", &["4", "8", "16", "32"]), ("lr", &["0.001", "0.005", "0.01"]), ("two-model", &["none", "0.4", "0.6"]), ("iters", &["20", "30"])];
     let mut r = rng::stream(23, Stream::Data, 7);
@@ -435,16 +513,18 @@ fn a_run_that_sampled_more_samplers_is_reused_narrowed_to_the_planned_ones() {
     for r in &taken {
         let want = &alone.runs[r.index];
         assert_eq!((&r.spec, r.cell, &r.settings, r.seed), (&want.spec, want.cell, &want.settings, want.seed));
-        let strip = |m: &BTreeMap<String, Option<f64>>| m.iter().filter(|(k, _)| !["train_s", "total_s", "ms_per_step"].contains(&k.as_str())).map(|(k, v)| (k.clone(), *v)).collect::<BTreeMap<_, _>>();
+        let strip = |m: &BTreeMap<String, Option<f64>>| {
+            m.iter().filter(|(k, _)| !["train_s", "total_s", "ms_per_step"].contains(&k.as_str())).map(|(k, v)| (k.clone(), *v)).collect::<BTreeMap<_, _>>()
+        };
         assert_eq!(strip(&r.metrics), strip(&want.metrics), "run {}", r.index);
         assert!(!r.metrics.keys().any(|k| k.contains("@pc")), "run {}: pc's figures kept", r.index);
         let (got, want) = (r.result.as_ref().unwrap(), want.result.as_ref().unwrap());
         assert!(!got["checkpoints"].as_array().unwrap().is_empty() && !got["tid_grid"].as_object().unwrap().is_empty());
         fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: String) -> Option<String> {
             match (a, b) {
-                (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
-                    x.keys().chain(y.keys()).find_map(|k| first_difference(x.get(k).unwrap_or(&serde_json::Value::Null), y.get(k).unwrap_or(&serde_json::Value::Null), format!("{at}.{k}")))
-                }
+                (serde_json::Value::Object(x), serde_json::Value::Object(y)) => x.keys().chain(y.keys()).find_map(|k| {
+                    first_difference(x.get(k).unwrap_or(&serde_json::Value::Null), y.get(k).unwrap_or(&serde_json::Value::Null), format!("{at}.{k}"))
+                }),
                 (serde_json::Value::Array(x), serde_json::Value::Array(y)) if x.len() == y.len() => {
                     x.iter().zip(y).enumerate().find_map(|(i, (a, b))| first_difference(a, b, format!("{at}[{i}]")))
                 }
@@ -498,8 +578,7 @@ fn runs_that_differ_only_after_training_share_it_and_give_the_single_runs_figure
     exact.sampling.exact_score = true;
     assert!(share::training_key(&exact).is_none());
 
-    let singles: Vec<ExperimentResult> =
-        p.runs.iter().map(|r| block_on(experiment::run(&r.spec, &mut |_| ControlFlow::Continue(()))).unwrap()).collect();
+    let singles: Vec<ExperimentResult> = p.runs.iter().map(|r| block_on(experiment::run(&r.spec, &mut |_| ControlFlow::Continue(()))).unwrap()).collect();
     let same = |rec: &RunRecord, single: &ExperimentResult, why: &str| {
         let mut want = run_metrics(single);
         let mut got = rec.metrics.clone();
@@ -543,8 +622,7 @@ fn runs_that_differ_only_after_training_share_it_and_give_the_single_runs_figure
         let p = plan(&b, axes(&["iters=20,40,60", "nfe=10,20"]), 2).unwrap();
         let groups = share::groups(&p, &(0..p.runs.len()).collect::<Vec<_>>());
         assert_eq!(groups.len(), 2, "one group per seed");
-        let singles: Vec<ExperimentResult> =
-            p.runs.iter().map(|r| block_on(experiment::run(&r.spec, &mut |_| ControlFlow::Continue(()))).unwrap()).collect();
+        let singles: Vec<ExperimentResult> = p.runs.iter().map(|r| block_on(experiment::run(&r.spec, &mut |_| ControlFlow::Continue(()))).unwrap()).collect();
         let s = study(&p, 2, Vec::new());
         for rec in &s.runs {
             same(rec, &singles[rec.index], "lengths");
@@ -556,7 +634,11 @@ fn runs_that_differ_only_after_training_share_it_and_give_the_single_runs_figure
                 assert_eq!(a["report"]["losses"], b["report"]["losses"], "run {}: a net's losses", rec.index);
             }
             assert!(r["notes"].to_string().contains("trained once for this study's runs of 20, 40, 60 iterations"), "run {}", rec.index);
-            assert!(r["checkpoints"].is_null() || r["checkpoints"].as_array().is_some_and(|c| c.is_empty()), "run {}: checkpoints it did not ask for", rec.index);
+            assert!(
+                r["checkpoints"].is_null() || r["checkpoints"].as_array().is_some_and(|c| c.is_empty()),
+                "run {}: checkpoints it did not ask for",
+                rec.index
+            );
         }
     }
     // A group of one length keeps its runs' own checkpoints.
@@ -583,11 +665,29 @@ fn a_batch_runs_every_cells_first_seed_before_any_second() {
     let note = |runs: &[&PlannedRun], _: crate::experiment::Backend, out: &mut dyn FnMut(RunRecord)| {
         for r in runs {
             order.lock().unwrap().push((r.seed_index, r.cell));
-            out(RunRecord { index: r.index, cell: r.cell, seed: r.spec.seed, settings: r.settings.clone(), spec: r.spec.clone(), metrics: BTreeMap::new(), error: None, result: None });
+            out(RunRecord {
+                index: r.index,
+                cell: r.cell,
+                seed: r.spec.seed,
+                settings: r.settings.clone(),
+                spec: r.spec.clone(),
+                metrics: BTreeMap::new(),
+                error: None,
+                result: None,
+            });
         }
     };
     // One job, so the order is the batch's; a resumed batch (cell 1's first seed kept) too.
-    let kept = vec![RunRecord { index: 3, cell: 1, seed: p.runs[3].spec.seed, settings: p.runs[3].settings.clone(), spec: p.runs[3].spec.clone(), metrics: BTreeMap::new(), error: None, result: None }];
+    let kept = vec![RunRecord {
+        index: 3,
+        cell: 1,
+        seed: p.runs[3].spec.seed,
+        settings: p.runs[3].settings.clone(),
+        spec: p.runs[3].spec.clone(),
+        metrics: BTreeMap::new(),
+        error: None,
+        result: None,
+    }];
     let (records, _) = batch::run(&p, kept, 1, crate::experiment::Backend::Cpu, &batch::Work::each(&note), &|_| Ok(()));
     assert_eq!(records.len(), 9);
     assert_eq!(order.into_inner().unwrap(), vec![(0, 0), (0, 2), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)]);
@@ -623,14 +723,27 @@ fn the_tid_radius_is_one_where_the_data_has_neighbours_and_a_thin_one_is_named()
     // runs' stored results.
     let make = |ansd: [f64; 2]| {
         let p = plan(&base(), axes(&["width=8,64"]), 2).unwrap();
-        let records: Vec<RunRecord> = p.runs.iter().map(|r| {
-            let mut metrics = BTreeMap::new();
-            for (e, v) in [("0.2", 50.0 + r.seed_index as f64 * 100.0), ("0.3", 1.0 + r.seed_index as f64 * 0.1)] {
-                metrics.insert(format!("tid@ode@{e}"), Some(v));
-            }
-            let result = serde_json::json!({"tid": {"ode": [{"eps": 0.2, "ansd_train": ansd[0]}, {"eps": 0.3, "ansd_train": ansd[1]}]}});
-            RunRecord { index: r.index, cell: r.cell, seed: r.spec.seed, settings: r.settings.clone(), spec: r.spec.clone(), metrics, error: None, result: Some(result) }
-        }).collect();
+        let records: Vec<RunRecord> = p
+            .runs
+            .iter()
+            .map(|r| {
+                let mut metrics = BTreeMap::new();
+                for (e, v) in [("0.2", 50.0 + r.seed_index as f64 * 100.0), ("0.3", 1.0 + r.seed_index as f64 * 0.1)] {
+                    metrics.insert(format!("tid@ode@{e}"), Some(v));
+                }
+                let result = serde_json::json!({"tid": {"ode": [{"eps": 0.2, "ansd_train": ansd[0]}, {"eps": 0.3, "ansd_train": ansd[1]}]}});
+                RunRecord {
+                    index: r.index,
+                    cell: r.cell,
+                    seed: r.spec.seed,
+                    settings: r.settings.clone(),
+                    spec: r.spec.clone(),
+                    metrics,
+                    error: None,
+                    result: Some(result),
+                }
+            })
+            .collect();
         aggregate(&p, &records)
     };
     let dense = make([0.008, 0.3]);
@@ -673,11 +786,22 @@ fn the_seesaw_criterion_follows_the_numbers() {
     // Each part edited: the verdict turns and names what fails, with its figures.
     let low_rises = seesaw(&with_low(rise, ctl, [[0.5, 0.6, 0.4], [0.9, 1.0, 0.8]])).unwrap();
     assert!(!low_rises.shows() && low_rises.rises && !low_rises.low_stays && low_rises.control_below);
-    assert!(low_rises.sentence().ends_with("the see-saw does not show from width = 8 to 64 (mean ± sd over 3 seeds): MAE at t = 0.1 rises (0.500 ± 0.100 to 0.900 ± 0.100)."), "{}", low_rises.sentence());
+    assert!(
+        low_rises
+            .sentence()
+            .ends_with("the see-saw does not show from width = 8 to 64 (mean ± sd over 3 seeds): MAE at t = 0.1 rises (0.500 ± 0.100 to 0.900 ± 0.100)."),
+        "{}",
+        low_rises.sentence()
+    );
     // Within the narrowest's sd it stays.
     assert!(seesaw(&with_low(rise, ctl, [[0.5, 0.6, 0.4], [0.6, 0.65, 0.55]])).unwrap().low_stays);
     let control_above = seesaw(&with_low(rise, [[0.5, 0.6, 0.4], [3.0, 3.1, 2.9]], low)).unwrap();
-    assert!(!control_above.shows() && control_above.sentence().contains("the high-noise-only control (fixed-t = 1) is not below full training at width = 64 (3.00 ± 0.100 against 2.00 ± 0.100)"));
+    assert!(
+        !control_above.shows()
+            && control_above
+                .sentence()
+                .contains("the high-noise-only control (fixed-t = 1) is not below full training at width = 64 (3.00 ± 0.100 against 2.00 ± 0.100)")
+    );
     let falls = seesaw(&with_low([[2.0, 2.1, 1.9], [1.0, 1.1, 0.9]], ctl, low)).unwrap();
     assert!(!falls.rises && falls.sentence().contains("MAE at t = 1 falls (2.00 ± 0.100 to 1.00 ± 0.100)"), "{}", falls.sentence());
     let overlap = seesaw(&with_low([[1.0, 1.5, 0.5], [1.4, 1.9, 0.9]], ctl, low)).unwrap();
@@ -709,7 +833,16 @@ fn a_cure_is_compared_at_every_width_grouped_by_what_the_bars_tell() {
             let w = ["8", "16", "32", "64"].iter().position(|w| r.settings["width"] == *w).unwrap();
             let v = if r.settings["two-model"] == "0.6" { cure[w][r.seed_index] } else { full[w][r.seed_index] };
             let metrics = BTreeMap::from([("mae_velocity@1".to_string(), Some(v))]);
-            RunRecord { index: r.index, cell: r.cell, seed: r.spec.seed, settings: r.settings.clone(), spec: r.spec.clone(), metrics, error: None, result: None }
+            RunRecord {
+                index: r.index,
+                cell: r.cell,
+                seed: r.spec.seed,
+                settings: r.settings.clone(),
+                spec: r.spec.clone(),
+                metrics,
+                error: None,
+                result: None,
+            }
         })
         .collect();
     let f = findings(&aggregate(&p, &records)).join("\n");

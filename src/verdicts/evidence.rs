@@ -20,7 +20,7 @@
 //! own spread over reference draws, and the row says so).
 
 use crate::sample::SamplerKind;
-use crate::stats::{paired, Paired, Reading};
+use crate::stats::{Paired, Reading, paired};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -248,7 +248,10 @@ pub fn tid_gates(run: &Run, floors: &Floors, sides: &[&str], e: f64) -> Result<(
     };
     let band = floors.band(run, e).ok_or_else(|| format!("the run has no data-vs-data floor at e = {e}"))?;
     if !band.stable() {
-        return Err(format!("the data-vs-data floor at e = {e} is not stable (band {}; the gate asks its mean and half-width within ±{FLOOR_LIMIT})", band.text()));
+        return Err(format!(
+            "the data-vs-data floor at e = {e} is not stable (band {}; the gate asks its mean and half-width within ±{FLOOR_LIMIT})",
+            band.text()
+        ));
     }
     for s in sides.iter().filter(|s| **s != "data" && !is_stochastic(s)) {
         if let Some(note) = divergence(result, s) {

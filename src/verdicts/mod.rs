@@ -355,7 +355,11 @@ impl Row {
 
     pub fn finish(self, l: &Loaded) -> Verdict {
         let c = claims::claim(self.id).unwrap_or_else(|| panic!("claim {} has no entry in claims.rs", self.id));
-        let outcome = self.outcome.or_else(|| Outcome::of_tests(&self.tests)).unwrap_or(if self.excluded.0.is_empty() { Outcome::NotTested } else { Outcome::Inconclusive });
+        let outcome = self.outcome.or_else(|| Outcome::of_tests(&self.tests)).unwrap_or(if self.excluded.0.is_empty() {
+            Outcome::NotTested
+        } else {
+            Outcome::Inconclusive
+        });
         let mut numbers: Vec<String> = self.tests.iter().map(Test::sentence).collect();
         numbers.extend(self.numbers);
         let settle = self.settle.or_else(|| match outcome {
@@ -390,7 +394,10 @@ impl Row {
 /// What would settle an inconclusive row.
 fn settle_of(tests: &[Test], excluded: &[Excluded]) -> String {
     if tests.is_empty() {
-        return format!("Every run it reads failed a gate ({} excluded): runs whose stochastic reference reaches the data and whose samplers converge would settle it.", excluded.len());
+        return format!(
+            "Every run it reads failed a gate ({} excluded): runs whose stochastic reference reaches the data and whose samplers converge would settle it.",
+            excluded.len()
+        );
     }
     let n = tests.iter().map(|t| t.paired.n()).max().unwrap_or(0);
     if n <= 1 {
@@ -425,7 +432,11 @@ pub(crate) fn setting_of(runs: &[evidence::Run]) -> String {
         ("mog-nd", Some(d)) => format!("mog-nd ({d}-D)"),
         (d, _) => d.to_string(),
     };
-    let samplers = s.pointer("/sampling/samplers").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+    let samplers = s
+        .pointer("/sampling/samplers")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+        .unwrap_or_default();
     let mut seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
     seeds.sort_unstable();
     seeds.dedup();

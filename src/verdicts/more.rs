@@ -1,10 +1,10 @@
 //! The rules of the other groups: the workshop version's claims, the recursive-training
 //! paper's, the open questions of the review and the lab's own.
 
-use super::evidence::{self, compare, finite, label, radius_of, tid, tid_gates, Run, GATE_DET, GATE_FINITE, GATE_FLOOR, GATE_REF, GATE_RUN};
+use super::evidence::{self, GATE_DET, GATE_FINITE, GATE_FLOOR, GATE_REF, GATE_RUN, Run, compare, finite, label, radius_of, tid, tid_gates};
 use super::rules::{at, axis_values, by_number, cell_test, tid_test, tid_tests};
 use super::{Loaded, Outcome, Row, Verdict};
-use crate::stats::{paired, sig, Reading};
+use crate::stats::{Reading, paired, sig};
 use serde_json::Value;
 
 const TID_GATES: [&str; 4] = [GATE_RUN, GATE_FLOOR, GATE_DET, GATE_REF];
@@ -30,7 +30,16 @@ fn ws_ansd(l: &Loaded) -> Verdict {
         let rs = at(&runs, &[("dataset", v.as_str())]);
         let ratio = |side: &'static str| move |r: &Run| evidence::tid_field(r.result?, side, e, "ansd_ratio");
         let gate = |r: &Run| tid_gates(r, &l.floors, &["ode", "data"], e);
-        let t = compare(&format!("dataset = {v}"), &format!("ANSD ratio at e = {e} of the ODE − of the data's fresh draw"), &rs, &rs, &ratio("data"), &ratio("ode"), &gate, &mut row.excluded);
+        let t = compare(
+            &format!("dataset = {v}"),
+            &format!("ANSD ratio at e = {e} of the ODE − of the data's fresh draw"),
+            &rs,
+            &rs,
+            &ratio("data"),
+            &ratio("ode"),
+            &gate,
+            &mut row.excluded,
+        );
         row.test(t, &rs);
     }
     row.finish(l)
@@ -51,7 +60,15 @@ fn ws_ma_width(l: &Loaded) -> Verdict {
     row.setting(&runs);
     let ws = by_number(axis_values(&runs, "width"));
     if let (Some(lo), Some(hi)) = (ws.first(), ws.last()) {
-        cell_test(&mut row, &runs, &[("width", hi), ("fixed-t", "none")], &[("width", lo), ("fixed-t", "none")], "marginal_accuracy@ode", &format!("width {lo} against {hi}"), "marginal accuracy of the ODE's samples at the narrower net − at the wider");
+        cell_test(
+            &mut row,
+            &runs,
+            &[("width", hi), ("fixed-t", "none")],
+            &[("width", lo), ("fixed-t", "none")],
+            "marginal_accuracy@ode",
+            &format!("width {lo} against {hi}"),
+            "marginal accuracy of the ODE's samples at the narrower net − at the wider",
+        );
     }
     row.finish(l)
 }
@@ -71,15 +88,28 @@ fn ws_ma_iters(l: &Loaded) -> Verdict {
     row.setting(&runs);
     let its = by_number(axis_values(&runs, "iters"));
     if let (Some(lo), Some(hi)) = (its.first(), its.last()) {
-        cell_test(&mut row, &runs, &[("iters", lo)], &[("iters", hi)], "marginal_accuracy@ode", &format!("{hi} against {lo} iterations"), "marginal accuracy of the ODE's samples after longer training − after shorter");
+        cell_test(
+            &mut row,
+            &runs,
+            &[("iters", lo)],
+            &[("iters", hi)],
+            "marginal_accuracy@ode",
+            &format!("{hi} against {lo} iterations"),
+            "marginal accuracy of the ODE's samples after longer training − after shorter",
+        );
     }
     row.finish(l)
 }
 
 fn ws_ma_data_size(l: &Loaded) -> Verdict {
-    Row::new("ws-ma-data-size", "Larger training sets raise the ODE's marginal accuracy.", "No rule yet: no study over the training set's size is shipped.", &["open-iters"])
-        .no_study("A study over the training set's size (`--vary data-size=...`) on the workshop's MoG would test it; none is shipped.")
-        .finish(l)
+    Row::new(
+        "ws-ma-data-size",
+        "Larger training sets raise the ODE's marginal accuracy.",
+        "No rule yet: no study over the training set's size is shipped.",
+        &["open-iters"],
+    )
+    .no_study("A study over the training set's size (`--vary data-size=...`) on the workshop's MoG would test it; none is shipped.")
+    .finish(l)
 }
 
 fn ws_mae_sigma(l: &Loaded) -> Verdict {
@@ -111,12 +141,30 @@ fn ws_ansd_cures(l: &Loaded) -> Verdict {
     if let Some(e) = radius_of(&skip) {
         let plain = at(&skip, &[("parameterization", "plain"), ("width", w.as_str())]);
         let gate = |r: &Run| tid_gates(r, &l.floors, &["ode", "pc"], e);
-        let t = compare(&format!("width = {w}, predictor-corrector"), "|ANSD ratio − 1| of the ODE − of the predictor-corrector", &plain, &plain, &|r| ansd_off(r, "pc", e), &|r| ansd_off(r, "ode", e), &gate, &mut row.excluded);
+        let t = compare(
+            &format!("width = {w}, predictor-corrector"),
+            "|ANSD ratio − 1| of the ODE − of the predictor-corrector",
+            &plain,
+            &plain,
+            &|r| ansd_off(r, "pc", e),
+            &|r| ansd_off(r, "ode", e),
+            &gate,
+            &mut row.excluded,
+        );
         row.test(t, &plain);
         for v in ["skip-fixed", "skip-learned"] {
             let cured = at(&skip, &[("parameterization", v), ("width", w.as_str())]);
             let gate = |r: &Run| tid_gates(r, &l.floors, &["ode"], e);
-            let t = compare(&format!("width = {w}, {v}"), "|ANSD ratio − 1| of the ODE on the plain net − on the cured", &cured, &plain, &|r| ansd_off(r, "ode", e), &|r| ansd_off(r, "ode", e), &gate, &mut row.excluded);
+            let t = compare(
+                &format!("width = {w}, {v}"),
+                "|ANSD ratio − 1| of the ODE on the plain net − on the cured",
+                &cured,
+                &plain,
+                &|r| ansd_off(r, "ode", e),
+                &|r| ansd_off(r, "ode", e),
+                &gate,
+                &mut row.excluded,
+            );
             let both: Vec<&Run> = cured.iter().chain(plain.iter()).copied().collect();
             row.test(t, &both);
         }
@@ -124,7 +172,16 @@ fn ws_ansd_cures(l: &Loaded) -> Verdict {
     if let Some(e) = radius_of(&two) {
         let (plain, cured) = (at(&two, &[("two-model", "none"), ("width", w.as_str())]), at(&two, &[("two-model", "0.6"), ("width", w.as_str())]));
         let gate = |r: &Run| tid_gates(r, &l.floors, &["ode"], e);
-        let t = compare(&format!("width = {w}, two models"), "|ANSD ratio − 1| of the ODE on one net − on two", &cured, &plain, &|r| ansd_off(r, "ode", e), &|r| ansd_off(r, "ode", e), &gate, &mut row.excluded);
+        let t = compare(
+            &format!("width = {w}, two models"),
+            "|ANSD ratio − 1| of the ODE on one net − on two",
+            &cured,
+            &plain,
+            &|r| ansd_off(r, "ode", e),
+            &|r| ansd_off(r, "ode", e),
+            &gate,
+            &mut row.excluded,
+        );
         let both: Vec<&Run> = cured.iter().chain(plain.iter()).copied().collect();
         row.test(t, &both);
     }
@@ -160,7 +217,11 @@ fn chains(l: &Loaded, file: &str) -> Vec<Chain> {
                         seed: r["seed"].as_u64().unwrap_or(0),
                         d: gens.iter().map(|g| g["chi2"].as_f64().unwrap_or(f64::NAN)).collect(),
                         i: gens.iter().map(|g| g["chi2_step"].as_f64()).collect(),
-                        settings: [("fresh".to_string(), r["fresh"].to_string()), ("sampler".to_string(), r["sampler"].as_str().unwrap_or_default().to_string())].into(),
+                        settings: [
+                            ("fresh".to_string(), r["fresh"].to_string()),
+                            ("sampler".to_string(), r["sampler"].as_str().unwrap_or_default().to_string()),
+                        ]
+                        .into(),
                     })
                 })
                 .collect()
@@ -182,7 +243,17 @@ fn as_runs<'a>(file: &'a str, cs: &'a [Chain], spec: &'a Value) -> Vec<Run<'a>> 
 
 /// A chain figure of the `b` chains minus the `a` chains, paired by seed (chains share a seed's
 /// data and noise streams).
-fn chain_test(row: &mut Row, file: &str, cs: &[Chain], spec: &Value, a: &dyn Fn(&Chain) -> bool, b: &dyn Fn(&Chain) -> bool, f: &dyn Fn(&Chain) -> f64, place: &str, what: &str) {
+fn chain_test(
+    row: &mut Row,
+    file: &str,
+    cs: &[Chain],
+    spec: &Value,
+    a: &dyn Fn(&Chain) -> bool,
+    b: &dyn Fn(&Chain) -> bool,
+    f: &dyn Fn(&Chain) -> f64,
+    place: &str,
+    what: &str,
+) {
     let (ca, cb): (Vec<&Chain>, Vec<&Chain>) = (cs.iter().filter(|c| a(c)).collect(), cs.iter().filter(|c| b(c)).collect());
     let mut seeds: Vec<u64> = ca.iter().map(|c| c.seed).filter(|s| cb.iter().any(|c| c.seed == *s)).collect();
     seeds.sort_unstable();
@@ -196,7 +267,11 @@ fn chain_test(row: &mut Row, file: &str, cs: &[Chain], spec: &Value, a: &dyn Fn(
     for d in &mut p.diffs {
         d.0 = seeds[d.0] as usize;
     }
-    let used: Vec<Chain> = cs.iter().filter(|c| a(c) || b(c)).map(|c| Chain { sampler: c.sampler.clone(), fresh: c.fresh, seed: c.seed, d: vec![], i: vec![], settings: c.settings.clone() }).collect();
+    let used: Vec<Chain> = cs
+        .iter()
+        .filter(|c| a(c) || b(c))
+        .map(|c| Chain { sampler: c.sampler.clone(), fresh: c.fresh, seed: c.seed, d: vec![], i: vec![], settings: c.settings.clone() })
+        .collect();
     let runs = as_runs(file, &used, spec);
     let refs: Vec<&Run> = runs.iter().collect();
     row.test(Some(evidence::Test::new(place, what, p)), &refs);
@@ -252,7 +327,17 @@ fn recursive_order(l: &Loaded) -> Verdict {
     let a = fresh_values(&cs, "sde");
     for w in a.windows(2) {
         let (lo, hi) = (w[0], w[1]);
-        chain_test(&mut row, "rec-fig1", &cs, &spec, &|c| c.sampler == "sde" && c.fresh == hi, &|c| c.sampler == "sde" && c.fresh == lo, &late_d, &format!("a = {lo} against a = {hi}"), "late D with less fresh data − with more");
+        chain_test(
+            &mut row,
+            "rec-fig1",
+            &cs,
+            &spec,
+            &|c| c.sampler == "sde" && c.fresh == hi,
+            &|c| c.sampler == "sde" && c.fresh == lo,
+            &late_d,
+            &format!("a = {lo} against a = {hi}"),
+            "late D with less fresh data − with more",
+        );
     }
     row.finish(l)
 }
@@ -280,7 +365,9 @@ fn recursive_rate(l: &Loaded) -> Verdict {
         &["rec-fig1"],
     );
     row.gates = vec![GATE_CHAIN];
-    row.statistic = "Per chain, a fitted rate; over the chains of each a, the mean of (fitted − (1 − a)²) with its 95 % t interval: agreement where the interval holds 0.".to_string();
+    row.statistic =
+        "Per chain, a fitted rate; over the chains of each a, the mean of (fitted − (1 − a)²) with its 95 % t interval: agreement where the interval holds 0."
+            .to_string();
     let cs = chains(l, "rec-fig1");
     if cs.is_empty() {
         return row.not_shipped(l, "rec-fig1").finish(l);
@@ -302,7 +389,10 @@ fn recursive_rate(l: &Loaded) -> Verdict {
         }
         let fitted: Vec<String> = rates.iter().flatten().map(|r| sig(*r)).collect();
         row.numbers.push(format!("a = {a}: fitted rates {} against (1 − a)² = {}.", fitted.join(", "), sig(target)));
-        let used: Vec<Chain> = these.iter().map(|c| Chain { sampler: c.sampler.clone(), fresh: c.fresh, seed: c.seed, d: vec![], i: vec![], settings: c.settings.clone() }).collect();
+        let used: Vec<Chain> = these
+            .iter()
+            .map(|c| Chain { sampler: c.sampler.clone(), fresh: c.fresh, seed: c.seed, d: vec![], i: vec![], settings: c.settings.clone() })
+            .collect();
         let runs = as_runs("rec-fig1", &used, &spec);
         let refs: Vec<&Run> = runs.iter().collect();
         row.test(Some(evidence::Test::new(format!("a = {a}"), "fitted rate − (1 − a)²", p)), &refs);
@@ -344,7 +434,17 @@ fn recursive_decomposition(l: &Loaded) -> Verdict {
         row_n[n] / row_n.iter().sum::<f64>()
     };
     if let (Some(lo), Some(hi)) = (a.first().copied(), a.last().copied()) {
-        chain_test(&mut row, "rec-fig1", &cs, &spec, &|c| c.sampler == "sde" && c.fresh == lo, &|c| c.sampler == "sde" && c.fresh == hi, &share, &format!("a = {hi} against a = {lo}"), "the last generation's share of the final account with more fresh data − with less");
+        chain_test(
+            &mut row,
+            "rec-fig1",
+            &cs,
+            &spec,
+            &|c| c.sampler == "sde" && c.fresh == lo,
+            &|c| c.sampler == "sde" && c.fresh == hi,
+            &share,
+            &format!("a = {hi} against a = {lo}"),
+            "the last generation's share of the final account with more fresh data − with less",
+        );
     }
     row.finish(l)
 }
@@ -356,9 +456,14 @@ fn recursive_contraction(l: &Loaded) -> Verdict {
 }
 
 fn recursive_converse(l: &Loaded) -> Verdict {
-    Row::new("recursive-converse", "Where the score errors are not summable, D does not vanish.", "No rule: no shipped chain has errors bounded below by design.", &["rec-fig1"])
-        .no_study("Chains with a = 0 (no fresh data) or a net held at a fixed error, over many generations, would test it; none is shipped.")
-        .finish(l)
+    Row::new(
+        "recursive-converse",
+        "Where the score errors are not summable, D does not vanish.",
+        "No rule: no shipped chain has errors bounded below by design.",
+        &["rec-fig1"],
+    )
+    .no_study("Chains with a = 0 (no fresh data) or a net held at a fixed error, over many generations, would test it; none is shipped.")
+    .finish(l)
 }
 
 // ---- the review's open questions -----------------------------------------------------------
@@ -366,13 +471,55 @@ fn recursive_converse(l: &Loaded) -> Verdict {
 /// The review's questions, each a study of deterministic against stochastic samplers:
 /// (id, claim, file, deterministic samplers, stochastic one, extra links).
 const OPEN: &[(&str, &str, &str, &[&str], &str, &[&str])] = &[
-    ("equal-compute", "At every budget from 10 to 1000 network evaluations, the ODE and DPM-Solver-2 collapse: their TID above the reverse SDE's at the same budget.", "open-nfe", &["ode", "dpm2"], "sde", &["open-nfe"]),
-    ("heun", "A second-order deterministic solver (Heun's method) collapses too: its TID above the reverse SDE's at each budget.", "open-nfe", &["heun"], "sde", &["open-nfe"]),
-    ("training-length", "Collapse persists from 1k to 30k training iterations: the ODE's and Heun's TID above the SDE's at each length.", "open-iters", &["ode", "heun"], "sde", &["open-iters"]),
-    ("edm", "In EDM's design (ve process, denoiser target, lognormal times, with and without its preconditioning) on the chessboard, Heun's and the Euler ODE's TID above EDM's stochastic sampler's.", "open-edm", &["heun", "ode"], "edm-sde", &["open-edm"]),
+    (
+        "equal-compute",
+        "At every budget from 10 to 1000 network evaluations, the ODE and DPM-Solver-2 collapse: their TID above the reverse SDE's at the same budget.",
+        "open-nfe",
+        &["ode", "dpm2"],
+        "sde",
+        &["open-nfe"],
+    ),
+    (
+        "heun",
+        "A second-order deterministic solver (Heun's method) collapses too: its TID above the reverse SDE's at each budget.",
+        "open-nfe",
+        &["heun"],
+        "sde",
+        &["open-nfe"],
+    ),
+    (
+        "training-length",
+        "Collapse persists from 1k to 30k training iterations: the ODE's and Heun's TID above the SDE's at each length.",
+        "open-iters",
+        &["ode", "heun"],
+        "sde",
+        &["open-iters"],
+    ),
+    (
+        "edm",
+        "In EDM's design (ve process, denoiser target, lognormal times, with and without its preconditioning) on the chessboard, Heun's and the Euler ODE's TID above EDM's stochastic sampler's.",
+        "open-edm",
+        &["heun", "ode"],
+        "edm-sde",
+        &["open-edm"],
+    ),
     ("edm-nd", "The EDM question on the 10-D mixture with the paper's 2 × 1000 net.", "open-edm-nd", &["heun", "ode"], "edm-sde", &["open-edm-nd"]),
-    ("flow-matching", "In flow matching (the linear path; eps and v targets; uniform and logit-normal training times) on the chessboard, the ODE's and Heun's TID above the SDE's.", "open-flow-matching", &["ode", "heun"], "sde", &["open-flow-matching", "open-flow-matching-why"]),
-    ("flow-matching-nd", "The flow-matching question on the 10-D mixture with the paper's 2 × 1000 net.", "open-flow-matching-nd", &["ode", "heun"], "sde", &["open-flow-matching-nd"]),
+    (
+        "flow-matching",
+        "In flow matching (the linear path; eps and v targets; uniform and logit-normal training times) on the chessboard, the ODE's and Heun's TID above the SDE's.",
+        "open-flow-matching",
+        &["ode", "heun"],
+        "sde",
+        &["open-flow-matching", "open-flow-matching-why"],
+    ),
+    (
+        "flow-matching-nd",
+        "The flow-matching question on the 10-D mixture with the paper's 2 × 1000 net.",
+        "open-flow-matching-nd",
+        &["ode", "heun"],
+        "sde",
+        &["open-flow-matching-nd"],
+    ),
 ];
 
 pub(super) fn review(l: &Loaded) -> Vec<Verdict> {
@@ -408,7 +555,9 @@ fn robustness(l: &Loaded) -> Verdict {
     let table = |name: &str, f: &str| -> Option<Vec<Vec<f64>>> {
         g.get(name)?.get(f)?.as_array()?.iter().map(|row| row.as_array().map(|r| r.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect())).collect()
     };
-    let nums = |name: &str, f: &str| -> Vec<f64> { g.get(name).and_then(|x| x.get(f)).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default() };
+    let nums = |name: &str, f: &str| -> Vec<f64> {
+        g.get(name).and_then(|x| x.get(f)).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default()
+    };
     let (Some(data), Some(data_sd), Some(ode), Some(sde)) = (table("data", "tid"), table("data", "tid_std"), table("ode", "tid"), table("sde", "tid")) else {
         return row.no_study("The run's grid lacks the data's, the ODE's or the SDE's TID.").finish(l);
     };
@@ -417,7 +566,8 @@ fn robustness(l: &Loaded) -> Verdict {
     let mut diffs = Vec::new();
     for i in 0..data.len() {
         for j in 0..data[i].len() {
-            let name = format!("open-robustness, k = {}, e = {}", ks.get(i).map(|k| sig(*k)).unwrap_or_default(), es.get(j).map(|e| sig(*e)).unwrap_or_default());
+            let name =
+                format!("open-robustness, k = {}, e = {}", ks.get(i).map(|k| sig(*k)).unwrap_or_default(), es.get(j).map(|e| sig(*e)).unwrap_or_default());
             let (f, sd) = (data[i][j], data_sd[i][j]);
             if !(f.is_finite() && sd.is_finite() && f.abs() <= evidence::FLOOR_LIMIT && 3.0 * sd <= evidence::FLOOR_LIMIT) {
                 row.excluded.0.push(evidence::Excluded { run: name, because: format!("the floor is not stable there ({} ± {})", sig(f), sig(sd)) });
@@ -436,10 +586,15 @@ fn robustness(l: &Loaded) -> Verdict {
     row.numbers.push(format!("Of the stable cells, the ODE's TID is above the SDE's in {up} of {stable} and below in {down} (one seed)."));
     if !diffs.is_empty() {
         let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
-        row.numbers.push(format!("The ODE's TID minus the SDE's averages {} over those cells (cells share one net and one draw: not independent, no interval).", sig(mean)));
+        row.numbers.push(format!(
+            "The ODE's TID minus the SDE's averages {} over those cells (cells share one net and one draw: not independent, no interval).",
+            sig(mean)
+        ));
     }
     row.outcome = Some(if stable == 0 { Outcome::Inconclusive } else { Outcome::Inconclusive });
-    row.settle = Some(format!("{stable} cells have a stable floor, all from one seed: the grid over 3 to 5 seeds (`--k-grid` with `--seeds`) would give each cell an interval."));
+    row.settle = Some(format!(
+        "{stable} cells have a stable floor, all from one seed: the grid over 3 to 5 seeds (`--k-grid` with `--seeds`) would give each cell an interval."
+    ));
     row.finish(l)
 }
 
@@ -464,7 +619,17 @@ fn recursive_ode_vs_sde(l: &Loaded) -> Verdict {
     row.lab_setting = gen_setting(l, "rec-ode-vs-sde", &cs);
     let spec = l.get("rec-ode-vs-sde").map(|v| v["base"].clone()).unwrap_or_default();
     for a in fresh_values(&cs, "ode") {
-        chain_test(&mut row, "rec-ode-vs-sde", &cs, &spec, &|c| c.sampler == "sde" && c.fresh == a, &|c| c.sampler == "ode" && c.fresh == a, &late_d, &format!("a = {a}"), "late D of the ODE-drawn chain − the SDE-drawn");
+        chain_test(
+            &mut row,
+            "rec-ode-vs-sde",
+            &cs,
+            &spec,
+            &|c| c.sampler == "sde" && c.fresh == a,
+            &|c| c.sampler == "ode" && c.fresh == a,
+            &late_d,
+            &format!("a = {a}"),
+            "late D of the ODE-drawn chain − the SDE-drawn",
+        );
     }
     row.finish(l)
 }
@@ -482,11 +647,24 @@ fn eps_target(l: &Loaded) -> Verdict {
         return row.not_shipped(l, "open-flow-matching-why").finish(l);
     }
     row.setting(&runs);
-    let mut ts: Vec<f64> = runs.iter().filter_map(|r| r.metrics).flat_map(|m| m.as_object().into_iter().flat_map(|o| o.keys())).filter_map(|k| k.strip_prefix("mae_velocity@")?.parse().ok()).collect();
+    let mut ts: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.metrics)
+        .flat_map(|m| m.as_object().into_iter().flat_map(|o| o.keys()))
+        .filter_map(|k| k.strip_prefix("mae_velocity@")?.parse().ok())
+        .collect();
     ts.sort_by(f64::total_cmp);
     ts.dedup();
     if let (Some(lo), Some(hi)) = (ts.first().copied(), ts.last().copied()) {
-        cell_test(&mut row, &runs, &[("target", "v")], &[("target", "eps")], &format!("mae_velocity@{hi}"), &format!("t = {hi}"), "MAE of the velocity with the eps target − with v");
+        cell_test(
+            &mut row,
+            &runs,
+            &[("target", "v")],
+            &[("target", "eps")],
+            &format!("mae_velocity@{hi}"),
+            &format!("t = {hi}"),
+            "MAE of the velocity with the eps target − with v",
+        );
         let (ra, rb) = (at(&runs, &[("target", "v")]), at(&runs, &[("target", "eps")]));
         let m = format!("mae_velocity@{lo}");
         let mean = |rs: &[&Run]| {

@@ -6,11 +6,7 @@ use super::{Group, Outcome, Verdict};
 
 /// "7 reproduced, 14 partly, ..." over some verdicts.
 pub fn tally(vs: &[&Verdict]) -> String {
-    Outcome::ALL
-        .iter()
-        .map(|o| format!("{} {}", vs.iter().filter(|v| v.outcome == *o).count(), o.label()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    Outcome::ALL.iter().map(|o| format!("{} {}", vs.iter().filter(|v| v.outcome == *o).count(), o.label())).collect::<Vec<_>>().join(", ")
 }
 
 pub fn text(vs: &[Verdict]) -> String {

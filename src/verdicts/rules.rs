@@ -3,7 +3,7 @@
 //! seed over the runs that pass the gates, and leaves the verdict to the tests
 //! ([`super::Outcome::of_tests`]) unless the claim is an exact computation.
 
-use super::evidence::{self, compare, finite, label, radius_of, tid, tid_gates, Run, GATE_DET, GATE_FINITE, GATE_FLOOR, GATE_REF, GATE_RUN};
+use super::evidence::{self, GATE_DET, GATE_FINITE, GATE_FLOOR, GATE_REF, GATE_RUN, Run, compare, finite, label, radius_of, tid, tid_gates};
 use super::{Loaded, Outcome, Row, Verdict};
 use crate::diagnostics::hermite;
 use crate::stats::{paired, sig};
@@ -148,7 +148,16 @@ fn heavy_tail(l: &Loaded) -> Verdict {
         let rs = at(&runs, &[("dataset", v.as_str())]);
         let gate = |r: &Run| tid_gates(r, &l.floors, &["ode", "data"], e);
         let alpha = |side: &'static str| move |r: &Run| evidence::tid_field(r.result?, side, e, "alpha_samples");
-        let t = compare(&format!("dataset = {v}"), "α(0.01) of the data's fresh draw − the ODE's", &rs, &rs, &alpha("ode"), &alpha("data"), &gate, &mut row.excluded);
+        let t = compare(
+            &format!("dataset = {v}"),
+            "α(0.01) of the data's fresh draw − the ODE's",
+            &rs,
+            &rs,
+            &alpha("ode"),
+            &alpha("data"),
+            &gate,
+            &mut row.excluded,
+        );
         row.test(t, &rs);
     }
     row.finish(l)
@@ -296,7 +305,8 @@ fn onset(l: &Loaded) -> Verdict {
         let refs: Vec<&Run> = runs.iter().collect();
         row.test(Some(evidence::Test::new(format!("t = {}", sig(t)), "TV to the truth of the ODE's density − the SDE's", p)), &refs);
     }
-    let at_t: Vec<String> = [1.0, 0.9, 0.8, 0.6, 0.4, 0.0].iter().filter_map(|t| near(*t)).map(|(t, o, s)| format!("t = {}: ODE {}, SDE {}", sig(t), sig(o), sig(s))).collect();
+    let at_t: Vec<String> =
+        [1.0, 0.9, 0.8, 0.6, 0.4, 0.0].iter().filter_map(|t| near(*t)).map(|(t, o, s)| format!("t = {}: ODE {}, SDE {}", sig(t), sig(o), sig(s))).collect();
     row.numbers.push(format!("TV to the truth by t (one seed): {}.", at_t.join("; ")));
     row.numbers.push(match onset {
         Some(t) => format!("The ODE stays further from the truth than the SDE from t = {} down to t = 0.", sig(t)),
@@ -326,14 +336,27 @@ fn error_carried(l: &Loaded) -> Verdict {
         let rs = at(&runs, &[("parameterization", "plain"), ("width", w.as_str())]);
         let corr = |s: &'static str| move |r: &Run| correlation_at(r.result?, s, 0.6);
         let gate = |r: &Run| finite(r, r.result.and_then(|x| correlation_at(x, "ode", 0.6)));
-        let t = compare(&format!("width = {w}"), "correlation at t = 0.6 along the ODE's paths − along the predictor-corrector's", &rs, &rs, &corr("pc"), &corr("ode"), &gate, &mut row.excluded);
+        let t = compare(
+            &format!("width = {w}"),
+            "correlation at t = 0.6 along the ODE's paths − along the predictor-corrector's",
+            &rs,
+            &rs,
+            &corr("pc"),
+            &corr("ode"),
+            &gate,
+            &mut row.excluded,
+        );
         row.test(t, &rs);
     }
     for (name, id) in [("10-D, Fig. 6", "fig6-velocity"), ("1-D, Fig. 13", "fig13-velocity-1d")] {
         if let Some(res) = l.runs(id).first().and_then(|r| r.result)
             && let (Some(o), Some(s)) = (correlation_at(res, "ode", 0.6), correlation_at(res, "sde", 0.6))
         {
-            row.numbers.push(format!("{name} (one seed, not counted): correlation at t = 0.6 of {} along the ODE's paths, {} along the SDE's.", sig(o), sig(s)));
+            row.numbers.push(format!(
+                "{name} (one seed, not counted): correlation at t = 0.6 of {} along the ODE's paths, {} along the SDE's.",
+                sig(o),
+                sig(s)
+            ));
         }
     }
     if runs.is_empty() {
@@ -381,9 +404,25 @@ fn seesaw_high(l: &Loaded) -> Verdict {
     let ws = by_number(axis_values(&runs, "width"));
     let (Some(lo), Some(hi)) = (ws.first(), ws.last()) else { return row.finish(l) };
     let m = "mae_velocity@1";
-    cell_test(&mut row, &runs, &[("width", lo), ("fixed-t", "none")], &[("width", hi), ("fixed-t", "none")], m, &format!("width {hi} against {lo}"), "MAE(t = 1) at the wider net − at the narrower");
+    cell_test(
+        &mut row,
+        &runs,
+        &[("width", lo), ("fixed-t", "none")],
+        &[("width", hi), ("fixed-t", "none")],
+        m,
+        &format!("width {hi} against {lo}"),
+        "MAE(t = 1) at the wider net − at the narrower",
+    );
     if let Some(w) = lowest_width(&runs, m).filter(|w| w != lo && w != hi) {
-        cell_test(&mut row, &runs, &[("width", &w), ("fixed-t", "none")], &[("width", hi), ("fixed-t", "none")], m, &format!("width {hi} against {w} (the lowest mean)"), "MAE(t = 1) at the wider net − at the narrower");
+        cell_test(
+            &mut row,
+            &runs,
+            &[("width", &w), ("fixed-t", "none")],
+            &[("width", hi), ("fixed-t", "none")],
+            m,
+            &format!("width {hi} against {w} (the lowest mean)"),
+            "MAE(t = 1) at the wider net − at the narrower",
+        );
     }
     row.finish(l)
 }
@@ -404,9 +443,25 @@ fn seesaw_low(l: &Loaded) -> Verdict {
     let ws = by_number(axis_values(&runs, "width"));
     let (Some(lo), Some(hi)) = (ws.first(), ws.last()) else { return row.finish(l) };
     let m = "mae_velocity@0.1";
-    cell_test(&mut row, &runs, &[("width", hi), ("fixed-t", "none")], &[("width", lo), ("fixed-t", "none")], m, &format!("width {lo} against {hi}"), "MAE(t = 0.1) at the narrower net − at the wider");
+    cell_test(
+        &mut row,
+        &runs,
+        &[("width", hi), ("fixed-t", "none")],
+        &[("width", lo), ("fixed-t", "none")],
+        m,
+        &format!("width {lo} against {hi}"),
+        "MAE(t = 0.1) at the narrower net − at the wider",
+    );
     if let Some(w) = lowest_width(&runs, m).filter(|w| w != lo && w != hi) {
-        cell_test(&mut row, &runs, &[("width", hi), ("fixed-t", "none")], &[("width", &w), ("fixed-t", "none")], m, &format!("width {w} (the lowest mean) against {hi}"), "MAE(t = 0.1) at the lowest width − at the widest");
+        cell_test(
+            &mut row,
+            &runs,
+            &[("width", hi), ("fixed-t", "none")],
+            &[("width", &w), ("fixed-t", "none")],
+            m,
+            &format!("width {w} (the lowest mean) against {hi}"),
+            "MAE(t = 0.1) at the lowest width − at the widest",
+        );
     }
     // The second test only guards against a rise past the lowest width (it reading below 0
     // makes the fall partial); the verdict is the first test's.
@@ -435,7 +490,15 @@ fn control(l: &Loaded) -> Verdict {
     }
     row.setting(&runs);
     for w in by_number(axis_values(&runs, "width")) {
-        cell_test(&mut row, &runs, &[("width", &w), ("fixed-t", "1")], &[("width", &w), ("fixed-t", "none")], "mae_velocity@1", &format!("width = {w}"), "MAE(t = 1) of full training − of the control");
+        cell_test(
+            &mut row,
+            &runs,
+            &[("width", &w), ("fixed-t", "1")],
+            &[("width", &w), ("fixed-t", "none")],
+            "mae_velocity@1",
+            &format!("width = {w}"),
+            "MAE(t = 1) of full training − of the control",
+        );
     }
     row.finish(l)
 }
@@ -459,7 +522,16 @@ fn tid_width(l: &Loaded) -> Verdict {
         let (ra, rb) = (at(&runs, &[("parameterization", "plain"), ("width", lo)]), at(&runs, &[("parameterization", "plain"), ("width", hi)]));
         let gate = |r: &Run| tid_gates(r, &l.floors, &["ode"], e);
         let m = |r: &Run| tid(r.result?, "ode", e);
-        let t = compare(&format!("width {hi} against {lo}"), &format!("TID({e}) of the ODE at the wider net − at the narrower"), &ra, &rb, &m, &m, &gate, &mut row.excluded);
+        let t = compare(
+            &format!("width {hi} against {lo}"),
+            &format!("TID({e}) of the ODE at the wider net − at the narrower"),
+            &ra,
+            &rb,
+            &m,
+            &m,
+            &gate,
+            &mut row.excluded,
+        );
         let both: Vec<&Run> = ra.iter().chain(rb.iter()).copied().collect();
         row.test(t, &both);
     }
@@ -481,8 +553,24 @@ fn dsm_width(l: &Loaded) -> Verdict {
     row.setting(&runs);
     let ws = by_number(axis_values(&runs, "width"));
     let (Some(lo), Some(hi)) = (ws.first(), ws.last()) else { return row.finish(l) };
-    cell_test(&mut row, &runs, &[("width", lo), ("fixed-t", "none")], &[("width", hi), ("fixed-t", "none")], "dsm@1", &format!("t = 1, width {hi} against {lo}"), "DSM loss at the wider net − at the narrower");
-    cell_test(&mut row, &runs, &[("width", hi), ("fixed-t", "none")], &[("width", lo), ("fixed-t", "none")], "dsm@0.1", &format!("t = 0.1, width {lo} against {hi}"), "DSM loss at the narrower net − at the wider");
+    cell_test(
+        &mut row,
+        &runs,
+        &[("width", lo), ("fixed-t", "none")],
+        &[("width", hi), ("fixed-t", "none")],
+        "dsm@1",
+        &format!("t = 1, width {hi} against {lo}"),
+        "DSM loss at the wider net − at the narrower",
+    );
+    cell_test(
+        &mut row,
+        &runs,
+        &[("width", hi), ("fixed-t", "none")],
+        &[("width", lo), ("fixed-t", "none")],
+        "dsm@0.1",
+        &format!("t = 0.1, width {lo} against {hi}"),
+        "DSM loss at the narrower net − at the wider",
+    );
     row.finish(l)
 }
 
@@ -510,7 +598,9 @@ fn hermite_row(id: &'static str, printed: bool) -> Verdict {
     };
     let mut row = Row::new(id, claim, rule, &["prop1-hermite"]);
     row.statistic = "Exact: Gauss–Hermite quadrature with 150 nodes; no seeds, no sampling error.".to_string();
-    row.lab_setting = "s_low(x) = tanh(mu x) mu − x and s_high(x) = −x, x ~ N(0, 1), mu = 1; normalised Hermite polynomials up to degree 15; 150 quadrature nodes.".to_string();
+    row.lab_setting =
+        "s_low(x) = tanh(mu x) mu − x and s_high(x) = −x, x ~ N(0, 1), mu = 1; normalised Hermite polynomials up to degree 15; 150 quadrature nodes."
+            .to_string();
     let l = Loaded::empty();
     let Ok(h) = hermite::seesaw(1.0, 15, 150) else {
         return row.no_study("The quadrature failed.").finish(&l);
@@ -522,9 +612,18 @@ fn hermite_row(id: &'static str, printed: bool) -> Verdict {
     let low_rises = ls.windows(2).all(|w| w[1].l_low >= w[0].l_low - tol);
     let high_falls = ls.windows(2).all(|w| w[1].l_high <= w[0].l_high + tol);
     let (a, b) = (&ls[0], &ls[ls.len() - 1]);
-    row.numbers.push(format!("Low-noise loss {} at p = {} to {} at p = {}; high-noise loss {} to {} (exact).", sig(a.l_low), a.p, sig(b.l_low), b.p, sig(a.l_high), sig(b.l_high)));
+    row.numbers.push(format!(
+        "Low-noise loss {} at p = {} to {} at p = {}; high-noise loss {} to {} (exact).",
+        sig(a.l_low),
+        a.p,
+        sig(b.l_low),
+        b.p,
+        sig(a.l_high),
+        sig(b.l_high)
+    ));
     if printed {
-        let odd_positive: Vec<String> = h.coefficients.iter().filter(|c| c.i % 2 == 1 && c.low > 0.0).map(|c| format!("alpha_{} = {}", c.i, sig(c.low))).collect();
+        let odd_positive: Vec<String> =
+            h.coefficients.iter().filter(|c| c.i % 2 == 1 && c.low > 0.0).map(|c| format!("alpha_{} = {}", c.i, sig(c.low))).collect();
         row.outcome = Some(if low_rises && high_falls && odd_positive.is_empty() { Outcome::Reproduced } else { Outcome::NotReproduced });
         row.numbers.push(format!(
             "As printed: the low-noise loss {} and the high-noise loss {} with p: the printed inequalities are swapped against the proof's formulas.",
@@ -557,7 +656,10 @@ fn cure(l: &Loaded, id: &'static str, file: &'static str, axis: &'static str, cu
     let (claim, links): (&'static str, &'static [&'static str]) = if id == "two-model" {
         ("Two nets split at t' = 0.6 lower the high-noise error and the ODE's TID against one net, at each width.", &["fig9-two-model"])
     } else {
-        ("A skip connection (fixed or learned coefficients) lowers the high-noise error and the ODE's TID against the plain net, at each width.", &["fig9-skip"])
+        (
+            "A skip connection (fixed or learned coefficients) lowers the high-noise error and the ODE's TID against the plain net, at each width.",
+            &["fig9-skip"],
+        )
     };
     let mut row = Row::new(
         id,
@@ -581,7 +683,16 @@ fn cure(l: &Loaded, id: &'static str, file: &'static str, axis: &'static str, cu
                 let (ra, rb) = (at(&runs, &pb), at(&runs, &pa));
                 let gate = |r: &Run| tid_gates(r, &l.floors, &["ode"], e);
                 let m = |r: &Run| tid(r.result?, "ode", e);
-                let t = compare(&format!("{axis} = {v}, width = {w}"), &format!("TID({e}) of the ODE on the plain net − on the cured"), &ra, &rb, &m, &m, &gate, &mut row.excluded);
+                let t = compare(
+                    &format!("{axis} = {v}, width = {w}"),
+                    &format!("TID({e}) of the ODE on the plain net − on the cured"),
+                    &ra,
+                    &rb,
+                    &m,
+                    &m,
+                    &gate,
+                    &mut row.excluded,
+                );
                 let both: Vec<&Run> = ra.iter().chain(rb.iter()).copied().collect();
                 row.test(t, &both);
             }

@@ -145,7 +145,8 @@ fn a_single_run_row_prints_no_plus_minus_and_is_not_decided() {
 fn a_diverged_sampler_is_excluded() {
     let files = edited("fig3-tid", |v| {
         each_run(v, &[("dataset", "spiral")], |r| {
-            r["result"]["notes"] = serde_json::json!(["ode's samples spread 500 times as widely as the data (summed variance): the sampler did not converge; give it more steps"]);
+            r["result"]["notes"] =
+                serde_json::json!(["ode's samples spread 500 times as widely as the data (summed variance): the sampler did not converge; give it more steps"]);
         })
     });
     let v = row(&files, "ode-vs-sde-2d");

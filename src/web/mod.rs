@@ -3,9 +3,9 @@
 
 use crate::engine::gpu::GpuContext;
 use crate::experiment::{self, Backend, Event};
-use crate::spec::{overrides, ExperimentSpec, SpecError};
 use crate::metrics;
 use crate::points::Points;
+use crate::spec::{ExperimentSpec, SpecError, overrides};
 use js_sys::{Float32Array, Function, Object, Reflect};
 use serde::Serialize;
 use std::ops::ControlFlow;
@@ -46,8 +46,7 @@ pub fn sampler_kinds() -> JsValue {
 /// The spec of `[[name, value], ...]` (URL parameters or form fields, named as the CLI flags
 /// are), or `{field, message, text}` for the first bad one.
 fn spec_of_pairs(pairs_json: &str) -> Result<ExperimentSpec, JsValue> {
-    let pairs: Vec<(String, String)> =
-        serde_json::from_str(pairs_json).map_err(|e| JsValue::from_str(&format!("bad pairs: {e}")))?;
+    let pairs: Vec<(String, String)> = serde_json::from_str(pairs_json).map_err(|e| JsValue::from_str(&format!("bad pairs: {e}")))?;
     overrides::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| spec_error(&e))
 }
 
@@ -206,11 +205,9 @@ pub async fn run_experiment(
 /// phase}`, `{kind: "note", text}` and `{kind: "chain", chain}` for `on_event`; its returning
 /// false cancels.
 fn relay(on_event: &Function) -> impl FnMut(Event) -> ControlFlow<()> + '_ {
-    move |e: Event| {
-        match on_event.call1(&JsValue::NULL, &to_js(&e.to_json())) {
-            Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
-            _ => ControlFlow::Continue(()),
-        }
+    move |e: Event| match on_event.call1(&JsValue::NULL, &to_js(&e.to_json())) {
+        Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
     }
 }
 
@@ -235,7 +232,9 @@ pub fn settings_table() -> JsValue {
 pub fn page_params() -> JsValue {
     let page: Vec<&str> = overrides::PAGE_PARAMS.iter().map(|p| p.0).collect();
     let plan: Vec<_> = overrides::PLAN_PARAMS.iter().map(|(n, of)| serde_json::json!({"name": n, "of": of})).collect();
-    to_js(&serde_json::json!({"page": page, "plan": plan, "shared": overrides::SHARED_PAGE_PARAMS, "workers_max": overrides::PAGE_WORKERS_MAX, "together": crate::study::share::TOGETHER_DEFAULT, "together_max": crate::study::share::TOGETHER_MAX}))
+    to_js(
+        &serde_json::json!({"page": page, "plan": plan, "shared": overrides::SHARED_PAGE_PARAMS, "workers_max": overrides::PAGE_WORKERS_MAX, "together": crate::study::share::TOGETHER_DEFAULT, "together_max": crate::study::share::TOGETHER_MAX}),
+    )
 }
 
 /// A saved run's file text from a run's result JSON, its nets' parameters (`out.params`) and,
@@ -279,7 +278,7 @@ pub fn read_data_csv(text: &str, on_event: &Function) -> Result<JsValue, JsValue
 /// paper size ships with the page already trained.
 #[wasm_bindgen]
 pub fn gallery() -> JsValue {
-    use crate::spec::presets::{Size, PRESETS, SHIPPED};
+    use crate::spec::presets::{PRESETS, SHIPPED, Size};
     let rows: Vec<_> = PRESETS
         .iter()
         .map(|p| {
@@ -432,14 +431,13 @@ impl crate::engine::cpu::ShardHelpers for JsHelpers {
         self.0.start(&[Float32Array::from(params).into(), JsValue::from(step)]);
     }
 
-    fn finish(
-        &mut self,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<crate::engine::cpu::ShardGrad>, String>> + '_>> {
+    fn finish(&mut self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<crate::engine::cpu::ShardGrad>, String>> + '_>> {
         Box::pin(async move {
             let mut out = Vec::new();
             for item in self.0.finish().await? {
                 let num = |k: &str| Reflect::get(&item, &k.into()).ok().and_then(|v| v.as_f64());
-                let grads: Float32Array = Reflect::get(&item, &"grads".into()).map_err(js_text)?.dyn_into().map_err(|_| "grads are not a Float32Array".to_string())?;
+                let grads: Float32Array =
+                    Reflect::get(&item, &"grads".into()).map_err(js_text)?.dyn_into().map_err(|_| "grads are not a Float32Array".to_string())?;
                 out.push(crate::engine::cpu::ShardGrad {
                     shard: num("shard").ok_or("a shard without its index")? as usize,
                     grads: grads.to_vec(),
@@ -470,7 +468,10 @@ impl BlockSampler {
             plan: crate::sample::RecordPlan,
         }
         let s: Setup = serde_json::from_str(setup_json).map_err(|e| JsValue::from_str(&format!("sampling setup: {e}")))?;
-        let params: Vec<Vec<f32>> = params.iter().map(|p| p.dyn_into::<Float32Array>().map(|a| a.to_vec())).collect::<Result<_, _>>()
+        let params: Vec<Vec<f32>> = params
+            .iter()
+            .map(|p| p.dyn_into::<Float32Array>().map(|a| a.to_vec()))
+            .collect::<Result<_, _>>()
             .map_err(|_| JsValue::from_str("sampling setup: parameters are not Float32Arrays"))?;
         let job = crate::experiment::sampling::BlockJob::new(s.spec, &params, s.plan).map_err(|e| JsValue::from_str(&format!("sampling setup: {e}")))?;
         Ok(BlockSampler { job })
@@ -496,7 +497,7 @@ impl BlockSampler {
 /// The sampling side of the same pool (`sampleInit(setup, params) -> bool, sampleStart(kind,
 /// stream, blocks), sampleFinish() -> Promise<[{block, points, record}]>`, www/pool.js).
 fn set_sample_helpers(pool: &JsValue) {
-    use crate::experiment::sampling::{set_block_helpers, SampleSetup};
+    use crate::experiment::sampling::{SampleSetup, set_block_helpers};
     if pool.is_null() || pool.is_undefined() {
         set_block_helpers(None);
         return;
@@ -528,7 +529,8 @@ impl crate::sample::BlockHelpers for JsSamplers {
             let mut out = Vec::new();
             for item in self.0.finish().await? {
                 let block = Reflect::get(&item, &"block".into()).ok().and_then(|v| v.as_f64()).ok_or("a block without its index")? as usize;
-                let points: Float32Array = Reflect::get(&item, &"points".into()).map_err(js_text)?.dyn_into().map_err(|_| "points are not a Float32Array".to_string())?;
+                let points: Float32Array =
+                    Reflect::get(&item, &"points".into()).map_err(js_text)?.dyn_into().map_err(|_| "points are not a Float32Array".to_string())?;
                 let record = Reflect::get(&item, &"record".into()).ok().and_then(|r| r.as_string()).unwrap_or_else(|| "null".into());
                 let record = serde_json::from_str(&record).map_err(|e| format!("block {block}'s recording: {e}"))?;
                 out.push(crate::sample::BlockOut { block, points: points.to_vec(), record });
@@ -549,16 +551,14 @@ pub fn study_findings(study_json: &str) -> Result<JsValue, JsValue> {
 /// The findings of a generations JSON in words, computed from its chains (generations::findings).
 #[wasm_bindgen(js_name = generationsFindings)]
 pub fn generations_findings(json: &str) -> Result<JsValue, JsValue> {
-    let g: crate::generations::GenerationsResult =
-        serde_json::from_str(json).map_err(|e| JsValue::from_str(&format!("bad generations result: {e}")))?;
+    let g: crate::generations::GenerationsResult = serde_json::from_str(json).map_err(|e| JsValue::from_str(&format!("bad generations result: {e}")))?;
     Ok(to_js(&crate::generations::findings(&g)))
 }
 
 /// The TID radius a generations JSON's charts and findings use by default (generations::tid_radius).
 #[wasm_bindgen(js_name = generationsRadius)]
 pub fn generations_radius(json: &str) -> Result<JsValue, JsValue> {
-    let g: crate::generations::GenerationsResult =
-        serde_json::from_str(json).map_err(|e| JsValue::from_str(&format!("bad generations result: {e}")))?;
+    let g: crate::generations::GenerationsResult = serde_json::from_str(json).map_err(|e| JsValue::from_str(&format!("bad generations result: {e}")))?;
     Ok(to_js(&crate::generations::tid_radius(&g)))
 }
 
@@ -610,8 +610,7 @@ pub fn study_plan(pairs_json: &str, axes_json: &str, seeds: usize) -> Result<JsV
 #[wasm_bindgen(js_name = studyAggregate)]
 pub fn study_aggregate(pairs_json: &str, axes_json: &str, seeds: usize, records_json: &str) -> Result<JsValue, JsValue> {
     let plan = study_plan_of(pairs_json, axes_json, seeds)?;
-    let records: Vec<crate::study::RunRecord> =
-        serde_json::from_str(records_json).map_err(|e| JsValue::from_str(&format!("bad run records: {e}")))?;
+    let records: Vec<crate::study::RunRecord> = serde_json::from_str(records_json).map_err(|e| JsValue::from_str(&format!("bad run records: {e}")))?;
     Ok(to_js(&crate::study::aggregate(&plan, &records)))
 }
 
@@ -635,8 +634,7 @@ pub fn study_groups(pairs_json: &str, axes_json: &str, seeds: usize, together: u
 /// points, as for `runExperiment`.
 #[wasm_bindgen(js_name = runStudyGroup)]
 pub async fn run_study_group(job_json: String, on_event: Function, data: Option<Vec<f32>>, use_gpu: bool, auto: bool) -> Result<(), JsValue> {
-    let mut groups: Vec<Vec<crate::study::PlannedRun>> =
-        serde_json::from_str(&job_json).map_err(|e| JsValue::from_str(&format!("bad planned runs: {e}")))?;
+    let mut groups: Vec<Vec<crate::study::PlannedRun>> = serde_json::from_str(&job_json).map_err(|e| JsValue::from_str(&format!("bad planned runs: {e}")))?;
     if groups.is_empty() || groups.iter().any(|g| g.is_empty()) {
         return Err(JsValue::from_str("bad planned runs: a job or group is empty"));
     }
@@ -693,18 +691,8 @@ pub fn tid_curve(train: &[f32], samples: &[f32], dim: usize, eps: &[f64]) -> Res
 /// file, line and column of a bad value. Resolves to `{compared, train, samples}`, the points
 /// compared (up to 20,000 rows each) as row-major Float32Arrays for the plots.
 #[wasm_bindgen(js_name = compareCsv)]
-pub fn compare_csv(
-    train_text: &str,
-    samples_text: &str,
-    eps: &str,
-    k: usize,
-    seed: u32,
-    survival_eps: f64,
-    on_event: &Function,
-) -> Result<JsValue, JsValue> {
-    let err = |field: &str, m: String| {
-        to_js(&serde_json::json!({"field": field, "message": m, "text": format!("{field}: {m}")}))
-    };
+pub fn compare_csv(train_text: &str, samples_text: &str, eps: &str, k: usize, seed: u32, survival_eps: f64, on_event: &Function) -> Result<JsValue, JsValue> {
+    let err = |field: &str, m: String| to_js(&serde_json::json!({"field": field, "message": m, "text": format!("{field}: {m}")}));
     let send = |v: serde_json::Value| {
         let _ = on_event.call1(&JsValue::NULL, &to_js(&v));
     };
@@ -755,16 +743,9 @@ pub fn generations_plan(pairs_json: &str, fresh_json: &str, samplers_json: &str,
 /// Aggregates chain records (as `runChain` resolves them) into the JSON of `collapse-lab
 /// generations`: `{base, axes, seeds, runs, cells, missing, failed}`.
 #[wasm_bindgen(js_name = generationsAggregate)]
-pub fn generations_aggregate(
-    pairs_json: &str,
-    fresh_json: &str,
-    samplers_json: &str,
-    seeds: usize,
-    records_json: &str,
-) -> Result<JsValue, JsValue> {
+pub fn generations_aggregate(pairs_json: &str, fresh_json: &str, samplers_json: &str, seeds: usize, records_json: &str) -> Result<JsValue, JsValue> {
     let plan = generations_plan_of(pairs_json, fresh_json, samplers_json, seeds)?;
-    let records: Vec<crate::study::RunRecord> =
-        serde_json::from_str(records_json).map_err(|e| JsValue::from_str(&format!("bad chain records: {e}")))?;
+    let records: Vec<crate::study::RunRecord> = serde_json::from_str(records_json).map_err(|e| JsValue::from_str(&format!("bad chain records: {e}")))?;
     Ok(to_js(&crate::generations::aggregate(&plan, &records)))
 }
 
@@ -773,10 +754,8 @@ pub fn generations_aggregate(
 /// becomes its error.
 #[wasm_bindgen(js_name = chainRecord)]
 pub fn chain_record(run_json: &str, chain_json: &str, why: &str) -> Result<JsValue, JsValue> {
-    let run: crate::study::PlannedRun =
-        serde_json::from_str(run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
-    let mut chain: crate::generations::ChainResult =
-        serde_json::from_str(chain_json).map_err(|e| JsValue::from_str(&format!("bad chain: {e}")))?;
+    let run: crate::study::PlannedRun = serde_json::from_str(run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
+    let mut chain: crate::generations::ChainResult = serde_json::from_str(chain_json).map_err(|e| JsValue::from_str(&format!("bad chain: {e}")))?;
     if !why.is_empty() {
         chain.error.get_or_insert_with(|| why.to_string());
     }
@@ -789,8 +768,7 @@ pub fn chain_record(run_json: &str, chain_json: &str, why: &str) -> Result<JsVal
 /// generation, `{kind: "chain", chain}` with everything done so far; returning false cancels.
 #[wasm_bindgen(js_name = runChain)]
 pub async fn run_chain(run_json: String, on_event: Function, use_gpu: bool, auto: bool) -> Result<JsValue, JsValue> {
-    let run: crate::study::PlannedRun =
-        serde_json::from_str(&run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
+    let run: crate::study::PlannedRun = serde_json::from_str(&run_json).map_err(|e| JsValue::from_str(&format!("bad planned run: {e}")))?;
     let mut cb = |e: crate::generations::ChainEvent| match on_event.call1(&JsValue::NULL, &to_js(&e.to_json())) {
         Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
         _ => ControlFlow::Continue(()),

@@ -7,7 +7,7 @@ const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 /// The constants the kernels share with the CPU code, written from the Rust values (abstract
 /// WGSL constants: each use rounds to f32 as the literal did), so each number has one home.
 pub fn constants() -> String {
-    use crate::diffusion::{ProcessKind, EDM_RHO, EDM_SIGMA, VP_BETA};
+    use crate::diffusion::{EDM_RHO, EDM_SIGMA, ProcessKind, VP_BETA};
     let (b1, b2, eps) = crate::nn::adam::ADAM;
     let mut s = format!(
         "const VP_BETA_MIN = {:?};\nconst VP_BETA_MAX = {:?};\nconst ADAM_BETA1 = {:?};\nconst ADAM_BETA2 = {:?};\nconst ADAM_EPS = {:e};\n",
@@ -50,10 +50,8 @@ pub struct Kernels {
 const GEMM: &str = include_str!("../../../shaders/gemm.wgsl");
 
 fn pipeline(device: &wgpu::Device, name: &str, source: &str) -> wgpu::ComputePipeline {
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(name),
-        source: wgpu::ShaderSource::Wgsl(format!("{}\n{source}", common()).into()),
-    });
+    let module = device
+        .create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(name), source: wgpu::ShaderSource::Wgsl(format!("{}\n{source}", common()).into()) });
     device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
         label: Some(name),
         layout: None,
@@ -104,15 +102,32 @@ pub struct Gemm {
     pub net: (u32, u32, u32),
 }
 
-
 /// Rows and columns of one workgroup's output tile (`gemm.wgsl`).
 pub const TILE: usize = 64;
 
 impl Gemm {
     pub fn words(&self) -> [u32; 20] {
         [
-            self.m, self.n, self.k, self.k_chunk, self.a.0, self.a.1, self.a.2, self.act, self.b.0, self.b.1, self.b.2,
-            self.bias_off, self.c_off, self.c_sm, self.c_chunk, self.n_real, self.chunks(), self.net.0, self.net.1, self.net.2,
+            self.m,
+            self.n,
+            self.k,
+            self.k_chunk,
+            self.a.0,
+            self.a.1,
+            self.a.2,
+            self.act,
+            self.b.0,
+            self.b.1,
+            self.b.2,
+            self.bias_off,
+            self.c_off,
+            self.c_sm,
+            self.c_chunk,
+            self.n_real,
+            self.chunks(),
+            self.net.0,
+            self.net.1,
+            self.net.2,
         ]
     }
 
@@ -129,11 +144,7 @@ impl Gemm {
 
 /// A uniform buffer of 32-bit words.
 pub fn uniform(device: &wgpu::Device, label: &str, words: &[u32]) -> wgpu::Buffer {
-    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some(label),
-        contents: &bytes_of_words(words),
-        usage: wgpu::BufferUsages::UNIFORM,
-    })
+    device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: &bytes_of_words(words), usage: wgpu::BufferUsages::UNIFORM })
 }
 
 /// A storage buffer of `len` f32 (or u32) words, zeroed.
@@ -157,16 +168,9 @@ pub fn bytes_of_words(words: &[u32]) -> Vec<u8> {
 
 /// Bind group 0 of `pipeline` with `buffers` at bindings 0, 1, 2, ...
 pub fn bind(device: &wgpu::Device, pipeline: &wgpu::ComputePipeline, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
-    let entries: Vec<wgpu::BindGroupEntry> = buffers
-        .iter()
-        .enumerate()
-        .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
-        .collect();
-    device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: None,
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &entries,
-    })
+    let entries: Vec<wgpu::BindGroupEntry> =
+        buffers.iter().enumerate().map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() }).collect();
+    device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &pipeline.get_bind_group_layout(0), entries: &entries })
 }
 
 #[cfg(test)]
@@ -175,8 +179,19 @@ mod tests {
     #[test]
     fn the_kernels_constants_are_the_rust_values() {
         let c = super::constants();
-        for line in ["const VP_BETA_MIN = 0.1;", "const VP_BETA_MAX = 20.0;", "const ADAM_BETA1 = 0.9;", "const ADAM_BETA2 = 0.999;", "const ADAM_EPS = 1e-8;",
-            "const PROCESS_VP = 0u;", "const PROCESS_SUB_VP = 1u;", "const PROCESS_LINEAR = 2u;", "const PROCESS_VE = 3u;", "const EDM_SIGMA_MAX = 80.0;", "const EDM_RHO = 7.0;"] {
+        for line in [
+            "const VP_BETA_MIN = 0.1;",
+            "const VP_BETA_MAX = 20.0;",
+            "const ADAM_BETA1 = 0.9;",
+            "const ADAM_BETA2 = 0.999;",
+            "const ADAM_EPS = 1e-8;",
+            "const PROCESS_VP = 0u;",
+            "const PROCESS_SUB_VP = 1u;",
+            "const PROCESS_LINEAR = 2u;",
+            "const PROCESS_VE = 3u;",
+            "const EDM_SIGMA_MAX = 80.0;",
+            "const EDM_RHO = 7.0;",
+        ] {
             assert!(c.contains(line), "{line} not in:\n{c}");
         }
         for (name, src) in [("common", super::COMMON), ("adam", include_str!("../../../shaders/adam.wgsl"))] {

@@ -16,7 +16,7 @@ use crate::nn::mlp::Mlp;
 use crate::nn::{Activation, Parameterization, ScoreNet};
 use crate::points::Points;
 use crate::rng::{self, Stream};
-use kernels::{bind, bytes_of, bytes_of_words, storage, uniform, Gemm, Kernels};
+use kernels::{Gemm, Kernels, bind, bytes_of, bytes_of_words, storage, uniform};
 use readback::read_f32;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
@@ -112,11 +112,7 @@ impl GpuContext {
             (false, b) => format!("{} ({b:?})", info.name),
         };
         let (device, queue) = adapter
-            .request_device(&wgpu::DeviceDescriptor {
-                label: Some("collapse-lab"),
-                required_limits: adapter.limits(),
-                ..Default::default()
-            })
+            .request_device(&wgpu::DeviceDescriptor { label: Some("collapse-lab"), required_limits: adapter.limits(), ..Default::default() })
             .await
             .map_err(|e| format!("the GPU adapter {adapter_name} gave no device: {e}"))?;
         let fault = Arc::new(Mutex::new(None));
@@ -128,8 +124,8 @@ impl GpuContext {
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
             f.lock().unwrap().get_or_insert(format!("GPU error: {e}"));
         }));
-        let software = info.device_type == wgpu::DeviceType::Cpu
-            || ["swiftshader", "llvmpipe", "lavapipe"].iter().any(|s| info.name.to_lowercase().contains(s));
+        let software =
+            info.device_type == wgpu::DeviceType::Cpu || ["swiftshader", "llvmpipe", "lavapipe"].iter().any(|s| info.name.to_lowercase().contains(s));
         Ok(GpuContext { device, queue, adapter: adapter_name, software, fault, counts: Arc::default() })
     }
 
@@ -320,9 +316,8 @@ fn build_mlp(sh: &Shared, mlp: &Mlp, io: MlpIo) -> Vec<Layer> {
     let n_layers = sizes.len() - 1;
     let act = act_code(mlp.activation);
     // Hidden layer l's output: z[l], a[l], and its dL/dz g[l] (l < n_layers - 1).
-    let hidden = |what: &str| -> Vec<wgpu::Buffer> {
-        (0..n_layers - 1).map(|l| storage(device, what, sh.nets as usize * rows as usize * sizes[l + 1])).collect()
-    };
+    let hidden =
+        |what: &str| -> Vec<wgpu::Buffer> { (0..n_layers - 1).map(|l| storage(device, what, sh.nets as usize * rows as usize * sizes[l + 1])).collect() };
     let (z, a, g) = (hidden("pre-activation"), hidden("activation"), hidden("gradient"));
     let mut layers = Vec::new();
     for l in 0..n_layers {
@@ -384,8 +379,7 @@ fn build_mlp(sh: &Shared, mlp: &Mlp, io: MlpIo) -> Vec<Layer> {
         layers.push(Layer {
             forward: Product::new(device, &k.forward, &fwd, &[input, sh.params, oz, oa]),
             weight_grad: Product::new(device, &k.weight_grad, &wgrad, &[og, input, sh.partial]),
-            input_grad: (l > 0)
-                .then(|| Product::new(device, &k.input_grad, &igrad, &[og, sh.params, &g[l - 1], &z[l - 1], &a[l - 1]])),
+            input_grad: (l > 0).then(|| Product::new(device, &k.input_grad, &igrad, &[og, sh.params, &g[l - 1], &z[l - 1], &a[l - 1]])),
         });
     }
     layers
@@ -394,15 +388,7 @@ fn build_mlp(sh: &Shared, mlp: &Mlp, io: MlpIo) -> Vec<Layer> {
 impl GpuEngine {
     /// Uploads the data, initialises the parameters exactly as the CPU engine does for this
     /// seed, and builds every buffer and bind group once.
-    pub fn new(
-        ctx: GpuContext,
-        net: ScoreNet,
-        data: &Points,
-        batch: usize,
-        lr: f32,
-        times: TimeRange,
-        seed: u64,
-    ) -> Result<GpuEngine, String> {
+    pub fn new(ctx: GpuContext, net: ScoreNet, data: &Points, batch: usize, lr: f32, times: TimeRange, seed: u64) -> Result<GpuEngine, String> {
         Self::new_many(ctx, net, &[NetSetup { data, lr, times, seed }], batch)
     }
 
@@ -449,10 +435,8 @@ impl GpuEngine {
             contents: &bytes_of(&all_data),
             usage: wgpu::BufferUsages::STORAGE,
         });
-        let per_net: Vec<u32> = setups
-            .iter()
-            .flat_map(|s| [s.seed as u32, (s.seed >> 32) as u32, s.times.lo.to_bits(), s.times.hi.to_bits(), s.lr.to_bits(), 0, 0, 0])
-            .collect();
+        let per_net: Vec<u32> =
+            setups.iter().flat_map(|s| [s.seed as u32, (s.seed >> 32) as u32, s.times.lo.to_bits(), s.times.hi.to_bits(), s.lr.to_bits(), 0, 0, 0]).collect();
         debug_assert_eq!(per_net.len(), nets * NET_WORDS);
         let nets_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("nets"),
@@ -481,8 +465,7 @@ impl GpuEngine {
             partial_net: (copies * n_params) as u32,
         };
         let (in_net, out_net) = ((batch * (d + 1)) as u32, (batch * d) as u32);
-        let main_io =
-            MlpIo { input: &input, in_off: 0, in_stride: (d + 1) as u32, in_net, out_net, out_z: &out_z, out_a: &output, out_g: &out_g, out_off: 0 };
+        let main_io = MlpIo { input: &input, in_off: 0, in_stride: (d + 1) as u32, in_net, out_net, out_z: &out_z, out_a: &output, out_g: &out_g, out_off: 0 };
         // The main net's layers, then each coefficient net's: each MLP's in order.
         let mut layers = build_mlp(&sh, net.main(), main_io);
         if let Some(coef_nets) = net.coef() {
@@ -521,11 +504,7 @@ impl GpuEngine {
                 net.config.sigma_data.to_bits(),
             ],
         );
-        let loss_cfg = uniform(
-            device,
-            "loss",
-            &[batch as u32, d as u32, (1.0 / batch as f32).to_bits(), LOSS_SLOTS as u32, parameterization, process, 0, 0],
-        );
+        let loss_cfg = uniform(device, "loss", &[batch as u32, d as u32, (1.0 / batch as f32).to_bits(), LOSS_SLOTS as u32, parameterization, process, 0, 0]);
         let adam_cfg = uniform(device, "adam", &[n_params as u32, nets as u32, copies as u32, 0]);
         let k = &kernels;
         Ok(GpuEngine {

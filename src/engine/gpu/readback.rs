@@ -33,23 +33,13 @@ impl Future for MapFuture {
 
 /// Submits `encoder` plus a copy of `count` f32 of `src` (from byte `offset`) into a staging
 /// buffer, and returns them once the GPU is done.
-pub async fn read_f32(
-    ctx: &GpuContext,
-    encoder: wgpu::CommandEncoder,
-    src: &wgpu::Buffer,
-    offset: u64,
-    count: usize,
-) -> Result<Vec<f32>, EngineError> {
+pub async fn read_f32(ctx: &GpuContext, encoder: wgpu::CommandEncoder, src: &wgpu::Buffer, offset: u64, count: usize) -> Result<Vec<f32>, EngineError> {
     Ok(read_many(ctx, encoder, &[(src, offset, count)]).await?.pop().unwrap_or_default())
 }
 
 /// [`read_f32`] of several ranges `(buffer, byte offset, f32 count)` at once: one submission,
 /// one staging buffer, one map (one readback, however many ranges).
-pub async fn read_many(
-    ctx: &GpuContext,
-    mut encoder: wgpu::CommandEncoder,
-    ranges: &[(&wgpu::Buffer, u64, usize)],
-) -> Result<Vec<Vec<f32>>, EngineError> {
+pub async fn read_many(ctx: &GpuContext, mut encoder: wgpu::CommandEncoder, ranges: &[(&wgpu::Buffer, u64, usize)]) -> Result<Vec<Vec<f32>>, EngineError> {
     let total: usize = ranges.iter().map(|r| r.2).sum();
     let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("readback"),

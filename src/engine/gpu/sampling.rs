@@ -9,14 +9,14 @@
 
 use super::kernels::{bytes_of, storage};
 use super::readback::read_many;
-use super::{groups2, GpuContext, GpuEngine};
+use super::{GpuContext, GpuEngine, groups2};
 use crate::diffusion::Process;
 use crate::engine::cpu::TimeRange;
 use crate::engine::{Engine, EngineError};
 use crate::nn::Parameterization;
 use crate::points::Points;
 use crate::rng::counter;
-use crate::sample::{ops, uniform_grid, Buf, Op, Recording, RunOptions, Sampler, TrainedNet, BLOCK};
+use crate::sample::{BLOCK, Buf, Op, Recording, RunOptions, Sampler, TrainedNet, ops, uniform_grid};
 use wgpu::util::DeviceExt;
 
 /// Rows of one forward pass when sampling.
@@ -48,8 +48,22 @@ impl Words {
     fn bytes(&self, n: usize, d: usize, rows: usize) -> impl Iterator<Item = u8> {
         let f = self.f.map(f32::to_bits);
         let words = [
-            self.kind, self.r0, self.rows, n as u32, d as u32, self.sel, self.key, self.draw, rows as u32, self.noisy, self.param,
-            BLOCK as u32, f[0], f[1], f[2], f[3],
+            self.kind,
+            self.r0,
+            self.rows,
+            n as u32,
+            d as u32,
+            self.sel,
+            self.key,
+            self.draw,
+            rows as u32,
+            self.noisy,
+            self.param,
+            BLOCK as u32,
+            f[0],
+            f[1],
+            f[2],
+            f[3],
         ];
         words.into_iter().flat_map(u32::to_le_bytes)
     }
@@ -60,10 +74,19 @@ enum Cmd {
     /// A dispatch of `pipeline` (0 load, 1 store, 2 update, 3 langevin) with the uniform of
     /// slot `slot`, bound to net `net`'s buffers, over `groups` workgroups; then, for loads,
     /// that net's forward pass.
-    Dispatch { pipeline: usize, slot: usize, net: usize, groups: (u32, u32) },
-    Forward { net: usize },
+    Dispatch {
+        pipeline: usize,
+        slot: usize,
+        net: usize,
+        groups: (u32, u32),
+    },
+    Forward {
+        net: usize,
+    },
     /// Copies of the points for the recording at grid index `i`.
-    Record { i: usize },
+    Record {
+        i: usize,
+    },
     /// The end of grid step `i`.
     StepEnd,
 }
@@ -125,11 +148,8 @@ impl GpuSampler {
         let mut entries = vec![entry(0, wgpu::BufferBindingType::Uniform, true)];
         entries.extend((1..7).map(|b| entry(b, wgpu::BufferBindingType::Storage { read_only: false }, false)));
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some("sample"), entries: &entries });
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("sample"),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
+        let pipeline_layout =
+            device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor { label: Some("sample"), bind_group_layouts: &[Some(&layout)], immediate_size: 0 });
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("sample"),
             source: wgpu::ShaderSource::Wgsl(format!("{}\n{SOURCE}", super::kernels::common()).into()),
@@ -270,11 +290,8 @@ impl GpuSampler {
                 bytes[s * SLOT + k] = b;
             }
         }
-        let uniforms = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("sampler ops"),
-            contents: &bytes,
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
+        let uniforms =
+            device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some("sampler ops"), contents: &bytes, usage: wgpu::BufferUsages::UNIFORM });
         let binds: Vec<wgpu::BindGroup> = self
             .nets
             .iter()
