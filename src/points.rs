@@ -10,7 +10,7 @@ pub struct Points {
 
 impl Points {
     pub fn new(dim: usize, data: Vec<f32>) -> Self {
-        assert!(dim > 0 && data.len() % dim == 0, "data length must be a multiple of dim");
+        assert!(dim > 0 && data.len().is_multiple_of(dim), "data length must be a multiple of dim");
         Points { dim, data }
     }
 

@@ -122,8 +122,8 @@ pub mod counter {
             let u1 = unit(hash4(key, 3, k / 2, 0));
             let u2 = unit(hash4(key, 3, k / 2, 1));
             let radius = (-2.0 * u1.ln()).sqrt();
-            let angle = 6.283_185_3f32 * u2;
-            *e = if k % 2 == 0 { radius * angle.cos() } else { radius * angle.sin() };
+            let angle = std::f32::consts::TAU * u2;
+            *e = if k.is_multiple_of(2) { radius * angle.cos() } else { radius * angle.sin() };
         }
         (j, t)
     }
@@ -140,7 +140,7 @@ pub mod counter {
     /// depend on how the points are split into blocks, threads or workgroups.
     pub fn normal(key: u32, draw: u32, index: u32) -> f32 {
         let (radius, cos, sin) = polar(key, draw, index / 2);
-        if index % 2 == 0 { radius * cos } else { radius * sin }
+        if index.is_multiple_of(2) { radius * cos } else { radius * sin }
     }
 
     /// (radius, cos, sin) of the Box–Muller pair `pair` of draw `draw`, with the lab's own

@@ -66,13 +66,16 @@ pub(super) fn print_plan_of(plan: &crate::study::Plan, records: &[crate::study::
     emit(&serde_json::to_string_pretty(&serde_json::json!({"seeds": plan.seeds, "cells": plan.cells, "runs": runs})).unwrap());
 }
 
+/// Writes a batch's result to the command's output.
+pub(super) type Save<'a, R> = dyn Fn(&R) -> Result<(), CliError> + Sync + 'a;
+
 /// What differs between a study and a generations run at this end.
 pub(super) struct BatchEnd<'a, R> {
     pub plan: &'a Plan,
     /// The result of the records so far (`study::aggregate`, `generations::aggregate`).
     pub aggregate: &'a (dyn Fn(&Plan, &[RunRecord]) -> R + Sync),
     /// Writes the result to the command's output (none without --out).
-    pub save: Option<&'a (dyn Fn(&R) -> Result<(), CliError> + Sync)>,
+    pub save: Option<&'a Save<'a, R>>,
     /// Saved before the first new run ends (a resumed or reused file: the plan shows at once,
     /// and a file that cannot be written fails before hours of training).
     pub save_first: bool,

@@ -73,8 +73,8 @@ impl GaussianMixture {
         self.log_terms(x, alpha, sigma, &mut t);
         let lse = log_sum_exp(&t);
         out.iter_mut().for_each(|o| *o = 0.0);
-        for k in 0..kn {
-            let w = (t[k] - lse).exp();
+        for (k, &tk) in t.iter().enumerate() {
+            let w = (tk - lse).exp();
             if w == 0.0 {
                 continue;
             }

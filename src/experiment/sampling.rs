@@ -134,12 +134,12 @@ impl Sampling {
     /// `sample::run_with` on this engine: the GPU where the nets are there, else spread over
     /// the page's helper workers where it has them, else here.
     pub async fn run(&self, kind: SamplerKind, job: &SampleJob<'_>) -> (Points, Option<Recording>) {
-        if let Some(g) = &self.gpu {
-            if self.failed.lock().unwrap().is_none() {
-                match g.run(job.sampler, job.process, job.init, job.seed, job.stream, job.opts).await {
-                    Ok(out) => return out,
-                    Err(e) => *self.failed.lock().unwrap() = Some(e.to_string()),
-                }
+        if let Some(g) = &self.gpu
+            && self.failed.lock().unwrap().is_none()
+        {
+            match g.run(job.sampler, job.process, job.init, job.seed, job.stream, job.opts).await {
+                Ok(out) => return out,
+                Err(e) => *self.failed.lock().unwrap() = Some(e.to_string()),
             }
         }
         let helpers = self.helpers.lock().unwrap().take();
@@ -221,6 +221,7 @@ pub struct Sampled {
 
 /// The sampling phase of a run: each sampler of the spec on `model`, recorded on the
 /// reference's range; a sampler whose samples are not finite is noted (it gets no TID).
+#[allow(clippy::too_many_arguments)] // reason: the sampling phase's inputs (spec, model, nets, engine, reference, notes, events), each used once
 pub async fn sample_all(
     spec: &ExperimentSpec,
     model: &dyn EpsModel,

@@ -59,12 +59,11 @@ pub async fn choose_engine(spec: &ExperimentSpec, data: &Arc<Points>, ctx: &GpuC
     EngineChoice { cpu_ms_per_step: cpu_ms, gpu_ms_per_step: gpu_ms, gpu_adapter: adapter, chosen: chosen.into(), why: format!("engine auto: {why}") }
 }
 
+/// A trained net with its training's report and its engine's description.
+type NetOut = (TrainedNet, TrainReport, String);
+
 /// Trains with `eng`, returning the trained net, the report and the engine's description.
-async fn train_on<E: Engine>(
-    eng: &mut E,
-    spec: &ExperimentSpec,
-    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
-) -> Result<(TrainedNet, TrainReport, String), EngineError> {
+async fn train_on<E: Engine>(eng: &mut E, spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> ControlFlow<()>) -> Result<NetOut, EngineError> {
     let mut cb = |p: &Progress| on_event(Event::Training(p));
     let t = &spec.training;
     let report = engine::train_with_checkpoints(eng, t.iters, t.report_every, &t.checkpoints, &mut cb).await?;
@@ -113,7 +112,7 @@ pub async fn train_model(
         Backend::Cpu => None,
         Backend::Auto(_) => unreachable!("resolved by the caller (resolve_backend)"),
     };
-    let mut nets: Vec<(TrainedNet, TrainReport, String)> = Vec::new();
+    let mut nets: Vec<NetOut> = Vec::new();
     let mut i = 0;
     while i < ranges.len() {
         let (lo, hi) = ranges[i];
@@ -233,7 +232,7 @@ pub async fn train_models_together(
         GpuEngine::params_together(&refs).await.map_err(RunError::Engine)?
     };
     let describe = engines[0].describe();
-    let mut per_spec: Vec<Result<Vec<(TrainedNet, TrainReport, String)>, RunError>> = specs.iter().map(|_| Ok(Vec::new())).collect();
+    let mut per_spec: Vec<Result<Vec<NetOut>, RunError>> = specs.iter().map(|_| Ok(Vec::new())).collect();
     for (((net, report), p), &k) in shapes.into_iter().zip(reports).zip(params).zip(&owner) {
         match (report, &mut per_spec[k]) {
             (Ok(r), Ok(nets)) => nets.push((TrainedNet { net, params: p }, r, describe.clone())),
@@ -255,7 +254,7 @@ pub async fn train_models_together(
 /// A model from its trained nets (with each net's report and engine): the samplers' model, the
 /// model's checkpoints (every net at its own iteration k) and, with two nets, one report for
 /// the model beside each net's.
-fn finish(spec: &ExperimentSpec, trained: Vec<TrainedNet>, mut nets: Vec<(TrainedNet, TrainReport, String)>) -> TrainedModel {
+fn finish(spec: &ExperimentSpec, trained: Vec<TrainedNet>, mut nets: Vec<NetOut>) -> TrainedModel {
     let ranges = spec.nets();
     let engine = nets[0].2.clone();
     let model = assemble(spec, trained.clone());

@@ -104,8 +104,8 @@ impl Histogram {
         for row in p.data.chunks_exact(p.dim) {
             let mut idx = 0usize;
             let mut inside = true;
-            for c in 0..self.coords {
-                let u = (row[c] as f64 - self.lo[c]) / (self.hi[c] - self.lo[c]);
+            for (c, &x) in row.iter().enumerate().take(self.coords) {
+                let u = (x as f64 - self.lo[c]) / (self.hi[c] - self.lo[c]);
                 if !(0.0..1.0).contains(&u) {
                     inside = false;
                     break;

@@ -38,7 +38,7 @@ pub struct Compared {
 /// keep their precision in f32. Errors name the setting: `eps`, `k` or the data.
 pub fn compare(dim: usize, train: &[f64], samples: &[f64], eps: &[f64], k: Option<usize>, seed: u64, survival_eps: f64) -> Result<Compared, (String, String)> {
     let bad = |f: &str, m: String| Err((f.to_string(), m));
-    if dim == 0 || train.len() % dim != 0 || samples.len() % dim != 0 {
+    if dim == 0 || !train.len().is_multiple_of(dim) || !samples.len().is_multiple_of(dim) {
         return bad("data", "both sets need the same number of columns".into());
     }
     let rows = train.len() / dim;

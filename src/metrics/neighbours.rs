@@ -25,8 +25,8 @@ pub fn pair_checks(p: &Points, e: f64) -> f64 {
     let mut cells: HashMap<[i64; GRID_DIMS], f64> = HashMap::new();
     for i in 0..p.len() {
         let mut c = [0i64; GRID_DIMS];
-        for k in 0..m {
-            c[k] = (p.row(i)[k] as f64 / e).floor() as i64;
+        for (slot, &x) in c.iter_mut().zip(p.row(i)).take(m) {
+            *slot = (x as f64 / e).floor() as i64;
         }
         *cells.entry(c).or_default() += 1.0;
     }

@@ -227,6 +227,7 @@ impl ScoreNet {
             }
             Parameterization::SkipLearned => {
                 let coef = self.coef.as_ref().unwrap();
+                #[allow(clippy::needless_range_loop)] // reason: k picks one coefficient net across three parallel pairs (coef, cache.coef, cache.c)
                 for k in 0..2 {
                     let out = coef[k].forward(params, t, batch, &mut cache.coef[k]);
                     cache.c[k].clear();
@@ -238,9 +239,8 @@ impl ScoreNet {
         cache.n_out.extend_from_slice(n);
         for b in 0..batch {
             let (c1, c2) = (cache.c[0][b], cache.c[1][b]);
-            for j in b * d..(b + 1) * d {
-                cache.eps.push(c1 * x[j] + c2 * cache.n_out[j]);
-            }
+            let r = b * d..(b + 1) * d;
+            cache.eps.extend(x[r.clone()].iter().zip(&cache.n_out[r]).map(|(&xj, &nj)| c1 * xj + c2 * nj));
         }
         &cache.eps
     }
@@ -264,6 +264,7 @@ impl ScoreNet {
         cache.d_main = d_main;
         if let Some(coef) = &self.coef {
             // d c1 = <d_eps, x>, d c2 = <d_eps, N> per row.
+            #[allow(clippy::needless_range_loop)] // reason: k picks one coefficient net across four parallel pairs (coef, x or N, cache.d_c, cache.coef)
             for k in 0..2 {
                 let other: &[f32] = if k == 0 { x } else { &cache.n_out };
                 cache.d_c[k].clear();

@@ -98,8 +98,11 @@ pub fn run(sampler: &dyn Sampler, model: &dyn EpsModel, process: &dyn Process, i
     run_with(&SampleJob { sampler, model, process, init, seed, stream, opts: &RunOptions::default() }).0
 }
 
-/// The blocks of a run: each block's rows of `out` and its recording.
-type Blocks<'x> = Vec<(&'x mut [f32], Option<record::BlockRecord>)>;
+/// A block of a run: its rows of `out` and its recording.
+type Block<'x> = (&'x mut [f32], Option<record::BlockRecord>);
+
+/// The blocks of a run.
+type Blocks<'x> = Vec<Block<'x>>;
 
 fn blocks_of<'x>(out: &'x mut Points, grid: &[f64], opts: &RunOptions) -> Blocks<'x> {
     let d = out.dim;
@@ -183,7 +186,7 @@ fn run_block(
     stream: u64,
     denoise: bool,
     b: usize,
-    (x, rec): &mut (&mut [f32], Option<record::BlockRecord>),
+    (x, rec): &mut Block,
 ) {
     let n = x.len();
     let mut st = BlockState {
@@ -235,7 +238,7 @@ pub fn run_blocks(job: &SampleJob, which: &[usize]) -> Vec<BlockOut> {
     let grid = uniform_grid(sampler.steps(), process.t_max());
     let mut out = init.clone();
     let mut blocks = blocks_of(&mut out, &grid, opts);
-    let mut mine: Vec<(usize, &mut (&mut [f32], Option<record::BlockRecord>))> = blocks.iter_mut().enumerate().filter(|(b, _)| which.contains(b)).collect();
+    let mut mine: Vec<(usize, &mut Block)> = blocks.iter_mut().enumerate().filter(|(b, _)| which.contains(b)).collect();
     parallel::for_each_mut(&mut mine, |_, (b, block)| run_block(sampler, model, process, &grid, seed, stream, opts.denoise, *b, block));
     mine.into_iter().map(|(b, (x, rec))| BlockOut { block: b, points: x.to_vec(), record: rec.take() }).collect()
 }

@@ -58,7 +58,7 @@ pub fn mean_row_norm(v: &[f32], d: usize) -> f64 {
 /// means of the row norms of eps and z; None where the step is skipped (see [`Op::Langevin`]).
 pub fn langevin_coefficients(eps_norm: f64, z_norm: f64, sigma: f64, alpha: f64, snr: f64) -> Option<(f32, f32)> {
     let grad_norm = eps_norm / sigma;
-    if !(grad_norm > 0.0) || !grad_norm.is_finite() {
+    if !(grad_norm.is_finite() && grad_norm > 0.0) {
         return None;
     }
     let e = 2.0 * alpha * (snr * z_norm / grad_norm).powi(2);

@@ -68,7 +68,7 @@ struct Binner {
 impl Binner {
     fn bin(&self, v: f32) -> Option<usize> {
         let u = (v as f64 - self.lo) * self.scale;
-        (u >= 0.0 && u < self.bins as f64).then(|| u as usize)
+        (u >= 0.0 && u < self.bins as f64).then_some(u as usize)
     }
 }
 
@@ -174,10 +174,10 @@ impl RecordPlan {
             .map(|b| {
                 let mut rec = self.block(grid, dim, b);
                 let rows = b * super::BLOCK..((b + 1) * super::BLOCK).min(n);
-                for i in 0..grid.len() {
+                for (i, traj) in trajectory.iter().enumerate() {
                     match steps.iter().position(|&s| s == i) {
                         Some(s) => rec.observe(i, &snapshots[s][rows.start * dim..rows.end * dim]),
-                        None if rec.traj_rows > 0 => rec.observe(i, &trajectory[i]),
+                        None if rec.traj_rows > 0 => rec.observe(i, traj),
                         None => {}
                     }
                 }

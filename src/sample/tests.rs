@@ -280,6 +280,7 @@ fn final_denoising_step_is_a_tweedie_step() {
     let (al, sg) = (p.alpha(t) as f32, p.sigma(t) as f32);
     let mut eps = vec![0.0f32; 2000];
     model.eps(&a.data, t as f32, &mut eps, &mut crate::nn::ScoreNetCache::default());
+    #[allow(clippy::needless_range_loop)] // reason: three arrays indexed alike, and the index names the failing coordinate
     for i in 0..2000 {
         let want = (a.data[i] - sg * eps[i]) / al;
         assert!((b.data[i] - want).abs() < 1e-5, "{i}: {} vs {want}", b.data[i]);

@@ -535,6 +535,21 @@ pub fn parse_object<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> R
 
 impl ExperimentSpec {}
 
+/// The smallest s_d EDM's preconditioning takes: below it c_out and c_in blow up (issue 41 #7).
+pub const SIGMA_DATA_MIN: f64 = 1e-6;
+
+/// The standard deviation of a set of points: the root mean of its coordinates' variances.
+pub fn points_std(p: &crate::points::Points) -> f64 {
+    let (n, d) = (p.len() as f64, p.dim);
+    let mut var = 0.0;
+    for k in 0..d {
+        let col = p.data.iter().skip(k).step_by(d).map(|&v| v as f64);
+        let mean = col.clone().sum::<f64>() / n;
+        var += col.map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+    }
+    (var / d as f64).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -646,19 +661,4 @@ mod tests {
             assert_eq!(e.field, field, "{json}: {e}");
         }
     }
-}
-
-/// The smallest s_d EDM's preconditioning takes: below it c_out and c_in blow up (issue 41 #7).
-pub const SIGMA_DATA_MIN: f64 = 1e-6;
-
-/// The standard deviation of a set of points: the root mean of its coordinates' variances.
-pub fn points_std(p: &crate::points::Points) -> f64 {
-    let (n, d) = (p.len() as f64, p.dim);
-    let mut var = 0.0;
-    for k in 0..d {
-        let col = p.data.iter().skip(k).step_by(d).map(|&v| v as f64);
-        let mean = col.clone().sum::<f64>() / n;
-        var += col.map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
-    }
-    (var / d as f64).sqrt()
 }

@@ -91,14 +91,14 @@ impl ExperimentSpec {
         } else if self.model.sigma_data.is_some() {
             return err("model.sigma_data", "s_d belongs to EDM's preconditioning: set precond edm, or leave sigma-data unset".into());
         }
-        if let Some(s) = self.model.sigma_data {
-            if !(s.is_finite() && (SIGMA_DATA_MIN..=100.0).contains(&s)) {
-                let got = if s != 0.0 && s.is_finite() && (s.abs() < 1e-3 || s.abs() >= 1e6) { format!("{s:e}") } else { format!("{s}") };
-                return err(
-                    "model.sigma_data",
-                    format!("must be a standard deviation in {SIGMA_DATA_MIN:e}..=100 (EDM's preconditioning divides by it), got {got}"),
-                );
-            }
+        if let Some(s) = self.model.sigma_data
+            && !(s.is_finite() && (SIGMA_DATA_MIN..=100.0).contains(&s))
+        {
+            let got = if s != 0.0 && s.is_finite() && (s.abs() < 1e-3 || s.abs() >= 1e6) { format!("{s:e}") } else { format!("{s}") };
+            return err(
+                "model.sigma_data",
+                format!("must be a standard deviation in {SIGMA_DATA_MIN:e}..=100 (EDM's preconditioning divides by it), got {got}"),
+            );
         }
         if !self.model.target.is_eps() && self.model.parameterization != Parameterization::Plain {
             return err(
@@ -133,10 +133,10 @@ impl ExperimentSpec {
         }
         in_range("training.lr", self.training.lr, LR.0, LR.1)?;
         in_range("training.report_every", self.training.report_every, REPORT_EVERY.0, REPORT_EVERY.1)?;
-        if let Some(t) = self.training.fixed_t {
-            if !(t.is_finite() && t >= t_eps && t <= t_max) {
-                return err("training.fixed_t", format!("must be a time in {t_eps}..={t_max} (or none), got {t}"));
-            }
+        if let Some(t) = self.training.fixed_t
+            && !(t.is_finite() && t >= t_eps && t <= t_max)
+        {
+            return err("training.fixed_t", format!("must be a time in {t_eps}..={t_max} (or none), got {t}"));
         }
         let c = &self.training.checkpoints;
         if !c.is_empty() {

@@ -24,6 +24,9 @@ pub fn run_study_job(groups: &[Vec<&PlannedRun>], backend: Backend, on_record: &
     block_on(share::run_together(groups, backend, &mut quiet, on_record));
 }
 
+/// Runs one group of runs on a backend, handing each run's record to the callback as it ends.
+pub type RunGroup<'a> = dyn Fn(&[&PlannedRun], Backend, &mut dyn FnMut(RunRecord)) + Sync + 'a;
+
 /// How a batch groups its runs and runs one job: `study` shares training within a study's
 /// groups and, on the GPU engine, trains up to `together` nets of several groups side by side;
 /// `each` runs every run alone with the given function (generations' chains), which gets the
@@ -31,7 +34,7 @@ pub fn run_study_job(groups: &[Vec<&PlannedRun>], backend: Backend, on_record: &
 pub struct Work<'a> {
     pub share: bool,
     pub together: usize,
-    each: Option<&'a (dyn Fn(&[&PlannedRun], Backend, &mut dyn FnMut(RunRecord)) + Sync)>,
+    each: Option<&'a RunGroup<'a>>,
 }
 
 impl Work<'static> {
@@ -44,7 +47,7 @@ impl Work<'static> {
 
 impl<'a> Work<'a> {
     /// Every run alone, with `run_group` (called with one run at a time).
-    pub fn each(run_group: &'a (dyn Fn(&[&PlannedRun], Backend, &mut dyn FnMut(RunRecord)) + Sync)) -> Work<'a> {
+    pub fn each(run_group: &'a RunGroup<'a>) -> Work<'a> {
         Work { share: false, together: 1, each: Some(run_group) }
     }
 

@@ -40,7 +40,7 @@ pub fn training_key(spec: &ExperimentSpec) -> Option<String> {
 
 /// Whether a run's nets can come from a longer training's checkpoint.
 fn length_shared(spec: &ExperimentSpec) -> bool {
-    spec.training.checkpoints.is_empty() && spec.training.iters % spec.training.report_every.max(1) == 0
+    spec.training.checkpoints.is_empty() && spec.training.iters.is_multiple_of(spec.training.report_every.max(1))
 }
 
 /// The runs `todo` (indices into the plan) in groups that share training, in plan order of
@@ -236,10 +236,13 @@ pub const TOGETHER_MAX: usize = 64;
 /// `--together`, the page's `together=`).
 pub const TOGETHER_DEFAULT: usize = 8;
 
+/// Training length, report interval and checkpoints: see [`together_key`].
+type TogetherKey = (u64, u64, Vec<u64>);
+
 /// What nets trained side by side must share: their training's length, report interval and
 /// checkpoints (the step loop's shape; widths, data and settings may differ). None for a group
 /// that trains nothing to share.
-fn together_key(runs: &[&PlannedRun]) -> Option<(u64, u64, Vec<u64>)> {
+fn together_key(runs: &[&PlannedRun]) -> Option<TogetherKey> {
     training_key(&runs[0].spec)?;
     let t = training_spec(runs).training;
     Some((t.iters, t.report_every, t.checkpoints))
@@ -255,7 +258,7 @@ pub fn jobs(plan: &Plan, todo: &[usize], together: usize) -> Vec<Vec<Vec<usize>>
         return groups.into_iter().map(|g| vec![g]).collect();
     }
     let mut out: Vec<Vec<Vec<usize>>> = Vec::new();
-    let mut open: Vec<((u64, u64, Vec<u64>), usize, usize)> = Vec::new();
+    let mut open: Vec<(TogetherKey, usize, usize)> = Vec::new();
     for g in groups {
         let runs: Vec<&PlannedRun> = g.iter().map(|&i| &plan.runs[i]).collect();
         let nets = training_spec(&runs).nets().len();

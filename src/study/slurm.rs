@@ -106,9 +106,12 @@ pub struct Rejected {
     pub moved_to: PathBuf,
 }
 
+/// The good results (plan index, result) and the rejected files.
+type Finished = (Vec<(usize, ExperimentResult)>, Vec<Rejected>);
+
 /// The planned runs' results present in `dir/results`, checked against the plan: each must
 /// parse and hold exactly its planned run's spec (seed included). The others are moved aside.
-fn finished(dir: &Path, plan: &Plan) -> Result<(Vec<(usize, ExperimentResult)>, Vec<Rejected>), String> {
+fn finished(dir: &Path, plan: &Plan) -> Result<Finished, String> {
     let mut good = Vec::new();
     let mut rejected = Vec::new();
     for r in &plan.runs {
@@ -193,10 +196,10 @@ pub fn collect(dir: &Path) -> Result<(Plan, StudyResult, Vec<Rejected>), String>
         found.insert(i);
     }
     for run in &plan.runs {
-        if !found.contains(&run.index) {
-            if let Some(e) = error_line(dir, run.index) {
-                records.push(record(run, Err(e)));
-            }
+        if !found.contains(&run.index)
+            && let Some(e) = error_line(dir, run.index)
+        {
+            records.push(record(run, Err(e)));
         }
     }
     let result = aggregate(&plan, &records);

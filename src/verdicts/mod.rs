@@ -287,6 +287,8 @@ pub(crate) struct Row {
     /// Set where the rule decides the outcome itself (an exact computation, a file not shipped).
     pub outcome: Option<Outcome>,
     pub settle: Option<String>,
+    /// Places the rule planned a test for that had no run passing the gates.
+    pub lost: Vec<String>,
 }
 
 /// The statistic of the rows that compare paired figures.
@@ -308,6 +310,7 @@ impl Row {
             statistic: PAIRED.to_string(),
             outcome: None,
             settle: None,
+            lost: Vec::new(),
         }
     }
 
@@ -331,9 +334,17 @@ impl Row {
         self
     }
 
-    /// Adds a test (and its runs to the evidence) where it has any seed.
+    /// Adds a test (and its runs to the evidence) where it has any seed; a place with no run
+    /// that passed the gates is remembered (the row cannot then read "every place").
     pub fn test(&mut self, t: Option<Test>, runs: &[&evidence::Run]) {
-        let Some(t) = t else { return };
+        let Some(t) = t else {
+            if runs.is_empty() {
+                return;
+            }
+            let place = runs.first().map(|r| evidence::place_of(&r.settings)).unwrap_or_default();
+            self.lost.push(if place.is_empty() { runs.first().map(|r| r.file.to_string()).unwrap_or_default() } else { place });
+            return;
+        };
         for (seed, _) in &t.paired.diffs {
             for r in runs.iter().filter(|r| r.seed == *seed as u64) {
                 let entry = self.used.entry(r.file.to_string()).or_default();
@@ -355,12 +366,22 @@ impl Row {
 
     pub fn finish(self, l: &Loaded) -> Verdict {
         let c = claims::claim(self.id).unwrap_or_else(|| panic!("claim {} has no entry in claims.rs", self.id));
-        let outcome = self.outcome.or_else(|| Outcome::of_tests(&self.tests)).unwrap_or(if self.excluded.0.is_empty() {
+        let mut outcome = self.outcome.or_else(|| Outcome::of_tests(&self.tests)).unwrap_or(if self.excluded.0.is_empty() {
             Outcome::NotTested
         } else {
             Outcome::Inconclusive
         });
         let mut numbers: Vec<String> = self.tests.iter().map(Test::sentence).collect();
+        let mut lost = self.lost.clone();
+        lost.sort();
+        lost.dedup();
+        if !lost.is_empty() && !self.tests.is_empty() {
+            // Every tested place holds, but not every place the claim speaks of was tested.
+            if outcome == Outcome::Reproduced {
+                outcome = Outcome::Partly;
+            }
+            numbers.push(format!("No run passed the gates at {}: the verdict covers the other places only.", lost.join("; ")));
+        }
         numbers.extend(self.numbers);
         let settle = self.settle.or_else(|| match outcome {
             Outcome::Inconclusive => Some(settle_of(&self.tests, &self.excluded.0)),

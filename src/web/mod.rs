@@ -144,12 +144,11 @@ pub async fn run_experiment(
     let mut lose = ctx.filter(|_| lose_gpu_after > 0);
     let mut cb = |e: Event| {
         // The test hook `lose-gpu-after`: the device is lost at that iteration.
-        if let Event::Training(p) = &e {
-            if p.iter >= lose_gpu_after as u64 {
-                if let Some(ctx) = lose.take() {
-                    ctx.lose();
-                }
-            }
+        if let Event::Training(p) = &e
+            && p.iter >= lose_gpu_after as u64
+            && let Some(ctx) = lose.take()
+        {
+            ctx.lose();
         }
         match send(e.to_json()) {
             Ok(r) if r == JsValue::FALSE => ControlFlow::Break(()),
@@ -315,7 +314,7 @@ impl ShardComputer {
         let s: Setup = serde_json::from_str(setup_json).map_err(|e| JsValue::from_str(&format!("shard setup: {e}")))?;
         let net = crate::nn::ScoreNet::new(s.net);
         let dim = net.dim();
-        if dim == 0 || data.is_empty() || data.len() % dim != 0 || s.batch == 0 {
+        if dim == 0 || data.is_empty() || !data.len().is_multiple_of(dim) || s.batch == 0 {
             return Err(JsValue::from_str("shard setup: no data, or data not of the net's dimension"));
         }
         let points = std::sync::Arc::new(Points::new(dim, data.to_vec()));
@@ -380,14 +379,14 @@ impl JsPool {
     }
 
     fn start(&self, args: &[JsValue]) {
-        if let Ok(f) = Reflect::get(&self.pool, &self.start.into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
+        if let Ok(f) = Reflect::get(&self.pool, &self.start.into()).and_then(|f| f.dyn_into::<Function>()) {
             let _ = f.apply(&self.pool, &args.iter().collect::<js_sys::Array>());
         }
     }
 
     /// The helpers' answers, one item per shard or block.
     async fn finish(&self) -> Result<Vec<JsValue>, String> {
-        let f: Function = Reflect::get(&self.pool, &self.finish.into()).and_then(|f| f.dyn_into().map_err(JsValue::from)).map_err(js_text)?;
+        let f: Function = Reflect::get(&self.pool, &self.finish.into()).and_then(|f| f.dyn_into()).map_err(js_text)?;
         let promise: js_sys::Promise = f.call0(&self.pool).map_err(js_text)?.dyn_into().map_err(|_| format!("{} gave no promise", self.finish))?;
         let got = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(js_text)?;
         let arr: js_sys::Array = got.dyn_into().map_err(|_| "the helpers' answer is not a list".to_string())?;
@@ -676,7 +675,7 @@ fn recording_js(r: &crate::sample::Recording) -> Result<JsValue, JsValue> {
 /// `collapse-lab tid`, for checking that the browser and native builds agree).
 #[wasm_bindgen(js_name = tidCurve)]
 pub fn tid_curve(train: &[f32], samples: &[f32], dim: usize, eps: &[f64]) -> Result<JsValue, JsValue> {
-    if dim == 0 || train.len() % dim != 0 || samples.len() != train.len() {
+    if dim == 0 || !train.len().is_multiple_of(dim) || samples.len() != train.len() {
         return Err(JsValue::from_str("train and samples must be flat arrays of one size, a multiple of dim"));
     }
     let t = Points::new(dim, train.to_vec());

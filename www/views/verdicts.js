@@ -116,6 +116,16 @@ export function render(box, list) {
   const print = el('button', 'Print the report', 'verdict-print');
   print.type = 'button';
   print.addEventListener('click', () => window.print());
+  // Printed, every fold is open (a closed <details> prints its summary alone).
+  if (!render.printing) {
+    render.printing = true;
+    let opened = [];
+    window.addEventListener('beforeprint', () => {
+      opened = [...document.querySelectorAll('#verdicts-view details:not([open])')];
+      for (const d of opened) d.open = true;
+    });
+    window.addEventListener('afterprint', () => { for (const d of opened) d.open = false; });
+  }
   box.append(intro, tallyAll, print);
   for (const [g, label] of GROUPS) {
     const these = list.filter((v) => v.group === g);
