@@ -6,6 +6,7 @@
 import { chromium } from 'playwright-core';
 import http from 'node:http';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -1425,6 +1426,62 @@ test('the_verdicts_view_shows_the_clis_verdicts_and_every_link_opens_its_figure'
     assert((await page.textContent('#page-error')) === '', `${id}: ${await page.textContent('#page-error')}`);
   }
   console.log(`  ${cli.length} verdicts as the CLI's at 1366x768 and 390x844; ${ids.length} figure links open their entries`);
+});
+
+// Published anywhere: scripts/publish.sh writes a folder that a plain static file server (not
+// trunk, nothing rewritten) serves at a sub-path, as a project's GitHub Pages or a university
+// web space would: the landing run is drawn and checked here, Re-run trains at a small size on
+// 2 workers, a study link opens its shipped study, the verdicts open; no request fails and the
+// console has no error on the way.
+test('the_published_folder_works_at_a_sub_path_of_a_plain_server', async (page) => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'collapse-lab-publish-'));
+  const site = path.join(tmp, 'site');
+  const report = await sh('bash', [path.join(root, 'scripts/publish.sh'), site], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  assert(/on landing: [\d.]+ MB, [\d.]+ MB gzip/.test(report), `no size report: ${report}`);
+  const version = fs.readdirSync(site).find((d) => d.startsWith('v-'));
+  assert(version && fs.existsSync(path.join(site, version, 'collapse-lab_bg.wasm')), `no version folder in ${fs.readdirSync(site)}`);
+  const prefix = '/lab/of/a/course/';
+  const plain = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (!url.pathname.startsWith(prefix)) { res.writeHead(404); return res.end('not found'); }
+    let file = path.join(site, decodeURIComponent(url.pathname.slice(prefix.length)));
+    if (!file.startsWith(site)) { res.writeHead(403); return res.end(); }
+    if (url.pathname.endsWith('/')) file = path.join(file, 'index.html');
+    fs.readFile(file, (err, body) => {
+      if (err) { res.writeHead(404); return res.end('not found'); }
+      res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' });
+      res.end(body);
+    });
+  });
+  await new Promise((r) => plain.listen(0, '127.0.0.1', r));
+  const at = `http://127.0.0.1:${plain.address().port}${prefix}`;
+  const problems = [];
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`); });
+  page.on('requestfailed', (r) => problems.push(`failed ${r.url()} (${r.failure()?.errorText})`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  try {
+    await page.goto(`${at}?gpu=0`);
+    await ready(page, 'the published page');
+    await page.waitForSelector('#results[data-state=done][data-shipped=true]', { timeout: 180_000 });
+    assert(/matching the file/.test(await page.textContent('#progress-text')), `not checked here: ${await page.textContent('#progress-text')}`);
+    // Re-run at a small size, on 2 workers.
+    await page.goto(`${at}?${SMALL}&samplers=ode,sde&steps=sde=200&workers=2&gpu=0&autorun=1`);
+    await page.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
+    const engine = await page.evaluate(() => window.collapseLab.last.result.engine);
+    assert(engine === 'cpu (2 workers)', `engine ${engine}`);
+    // A study link opens its shipped study; the verdicts open.
+    await page.goto(`${at}?preset=fig3-tid&size=paper&gpu=0`);
+    await ready(page, 'a study link');
+    await page.waitForSelector('#study-view[data-shipped=true]', { timeout: 120_000 }).catch(() => { throw new Error('the published fig3-tid link did not open its shipped study'); });
+    await page.goto(`${at}?view=verdicts&gpu=0`);
+    await page.waitForSelector('#verdicts-view li.verdict', { timeout: 90_000 });
+    assert(problems.length === 0, `at ${prefix}: ${problems.join('; ')}`);
+  } finally {
+    plain.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  console.log(`  published (${report.split('\n')[1]}) and served at ${prefix}: landing checked, a run on 2 workers, a study link, the verdicts; no failed request`);
 });
 
 // The timed tests alone, then the lanes: each takes the next test (the long ones first, then in
