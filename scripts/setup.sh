@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Collapse Lab needs, from the package registries only, and skips what is present.
-#   scripts/setup.sh [all | wasm-target | wasm-bindgen | trunk | npm | chromium | vulkan | slurm | torch] ...
+#   scripts/setup.sh [all | rust-tools | wasm-target | wasm-bindgen | trunk | npm | chromium | vulkan | slurm | torch] ...
 # Cold, on 2 cores: ~25 min for `all` (wasm-bindgen-cli and trunk compile ~10 min each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,28 @@ need_root_apt() {
   say "apt: installing ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# rustfmt and clippy, for the test command's first step (`cargo fmt --check`, `cargo clippy`).
+rust_tools() {
+  if cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1; then
+    say "rustup components rustfmt and clippy present"
+    return
+  fi
+  say "adding rustup components rustfmt and clippy"
+  rustup component add rustfmt clippy
+  # Their rustup proxies, where this toolchain came without them (a rustup install has them; a
+  # toolchain linked in by hand, as scripts/fresh-check.sh does, may not): cargo finds
+  # `cargo-fmt` and `cargo-clippy` in $CARGO_HOME/bin.
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    local bin="${CARGO_HOME:-$HOME/.cargo}/bin" rustup_bin
+    rustup_bin="$(command -v rustup)"
+    mkdir -p "$bin"
+    for p in cargo-fmt rustfmt cargo-clippy clippy-driver; do
+      [ -e "$bin/$p" ] || ln -s "$rustup_bin" "$bin/$p"
+    done
+    cargo fmt --version >/dev/null && cargo clippy --version >/dev/null
+  fi
 }
 
 wasm_target() {
@@ -100,7 +122,8 @@ torch() {
 [ $# -gt 0 ] || set -- all
 for what in "$@"; do
   case "$what" in
-    all) wasm_target; npm_tools; chromium; vulkan; wasm_bindgen; trunk ;;
+    all) rust_tools; wasm_target; npm_tools; chromium; vulkan; wasm_bindgen; trunk ;;
+    rust-tools) rust_tools ;;
     wasm-target) wasm_target ;;
     wasm-bindgen) wasm_bindgen ;;
     trunk) trunk ;;

@@ -94,6 +94,8 @@ fn gpu_outputs_gradients_and_adam_updates_match_the_cpu_engine() {
                 // The coefficient nets' gradients on their own scale, so they are really checked.
                 let (lo, hi) = (coef[0].offset, cpu_net.n_params());
                 close(&gpu_grads[lo..hi], &grads[lo..hi], 1e-4, &format!("{param:?} coefficient-net grads step {step}"));
+            } else {
+                assert!(param != Parameterization::SkipLearned, "{param:?}: the learned skip has no coefficient nets, so their gradients went unchecked");
             }
             adam.update(&mut params, &grads);
             let gpu_params = block_on(gpu.params()).unwrap();
@@ -372,8 +374,7 @@ fn far_out_points_give_the_cpus_eps_on_the_gpu() {
 fn a_gpu_run_submits_once_per_many_steps_and_reads_back_only_at_reports() {
     use collapse_lab::experiment::{self, Backend};
     use collapse_lab::spec::ExperimentSpec;
-    let mut spec = ExperimentSpec::default();
-    spec.dataset = Dataset::Mog;
+    let mut spec = ExperimentSpec { dataset: Dataset::Mog, ..Default::default() };
     spec.model.width = 32;
     spec.training.iters = 300;
     spec.training.report_every = 100;

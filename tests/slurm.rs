@@ -6,13 +6,15 @@
 //! `xargs -P` (no Slurm) is tested in tests/cli_study.rs.
 
 use serde_json::Value;
+use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The cluster's configuration; without one the test skips, and says so. Under the README's
-/// test command (COLLAPSE_LAB_TEST_COMMAND) a missing cluster fails, unless that command said
-/// why it cannot start one (COLLAPSE_LAB_SLURM_SKIP): a test that checks nothing never passes
-/// there unseen.
+/// The cluster's configuration; without one the test skips, and says so on stderr ("SKIPPED:
+/// test: reason", past the harness's capture, so `cargo test` shows it and scripts/test.sh counts
+/// it as skipped, not passed). Under the README's test command (COLLAPSE_LAB_TEST_COMMAND) a
+/// missing cluster fails, unless that command said why it cannot start one
+/// (COLLAPSE_LAB_SLURM_SKIP): a test that checks nothing never passes there unseen.
 fn conf() -> Option<String> {
     let c = std::env::var("COLLAPSE_LAB_SLURM_CONF").ok().filter(|c| !c.is_empty());
     if c.is_none() {
@@ -21,8 +23,11 @@ fn conf() -> Option<String> {
             std::env::var_os("COLLAPSE_LAB_TEST_COMMAND").is_none() || why.is_some(),
             "no Slurm cluster under the test command (scripts/test.sh starts one and sets COLLAPSE_LAB_SLURM_CONF)"
         );
-        eprintln!(
-            "SKIPPED: no Slurm cluster ({}; scripts/test.sh starts one with scripts/slurm-cluster.sh and sets COLLAPSE_LAB_SLURM_CONF)",
+        // Straight to stderr: eprintln! is captured, and a passing test's capture is dropped.
+        let test = std::thread::current().name().unwrap_or("a Slurm test").to_string();
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: {test}: no Slurm cluster ({}; scripts/test.sh starts one with scripts/slurm-cluster.sh and sets COLLAPSE_LAB_SLURM_CONF)",
             why.as_deref().unwrap_or("none configured")
         );
     }

@@ -94,8 +94,7 @@ fn a_diverging_run_stops_with_a_clear_error() {
 
 #[test]
 fn full_experiment_with_exact_score_shows_no_collapse_and_is_reproducible() {
-    let mut spec = ExperimentSpec::default();
-    spec.dataset = Dataset::Mog;
+    let mut spec = ExperimentSpec { dataset: Dataset::Mog, ..Default::default() };
     spec.sampling.exact_score = true;
     spec.sampling.n_samples = 3000;
     spec.metrics.eps = vec![0.05, 0.1];
@@ -265,8 +264,7 @@ fn sampling_helpers_give_the_bits_of_one_worker_and_a_failed_helper_changes_noth
 #[test]
 fn checkpoints_equal_separate_runs_of_those_lengths_bit_for_bit() {
     for two in [false, true] {
-        let mut spec = ExperimentSpec::default();
-        spec.dataset = Dataset::Mog;
+        let mut spec = ExperimentSpec { dataset: Dataset::Mog, ..Default::default() };
         spec.model.depth = 2;
         spec.model.width = 24;
         spec.training.batch = 256;

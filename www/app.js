@@ -113,7 +113,27 @@ async function main() {
     return;
   }
   let params = new URLSearchParams(location.search);
-  if (params.has('embed')) document.body.classList.add('embed');
+  // embed=1: the compact widget (views/run.js's main panels with their TID and one Re-run, and
+  // a link to the whole lab); embed=full: the whole page in a frame. Anything else is refused.
+  const embedErrors = [];
+  if (params.has('embed')) {
+    const mode = params.get('embed');
+    document.body.classList.add('embed');
+    if (mode === '1') {
+      document.body.classList.add('compact');
+      const open = document.createElement('a');
+      const full = new URLSearchParams(params);
+      full.delete('embed');
+      open.href = `${location.pathname}?${full}`;
+      open.target = '_blank';
+      open.rel = 'noopener';
+      open.id = 'open-lab';
+      open.textContent = 'Open in Collapse Lab ↗';
+      $('#toolbar .actions').append(open);
+    } else if (mode !== 'full') {
+      embedErrors.push(`embed: expected 1 (the compact widget) or full (the whole page), got "${mode}"`);
+    }
+  }
   T.KINDS = samplerKinds();
   setLabels(T.KINDS);
   T.FEW_NEIGHBOURS = tidFewNeighbours();
@@ -153,7 +173,7 @@ async function main() {
   if (moreDiffersFromDefault()) showMore(true);
   const groups = [...form.querySelectorAll('fieldset[data-group]')].map((f) => f.dataset.group);
   const known = [...new Set([...groups, ...T.FORM_FIELDS, ...T.FORM_BOOLS, 'samplers', 'steps', 'vary1', 'vary2', 'seeds', ...T.GEN_FIELDS, ...T.GEN_BOOLS])];
-  const classroomErrors = pageErrors.concat(applyClassroom(form, params, known));
+  const classroomErrors = pageErrors.concat(embedErrors, applyClassroom(form, params, known));
   reportHeight();
   // The engine note, unless a run the visitor started has written its own (the shipped result
   // the page opens on landing is sampled in a worker too, and must not leave "Loading…").

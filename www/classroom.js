@@ -43,7 +43,9 @@ export function reportHeight() {
   if (window.parent === window) return;
   let last = 0;
   const send = () => {
-    const h = Math.ceil(document.documentElement.scrollHeight);
+    // The content's own height: the document's scrollHeight is never below the frame's, so a
+    // frame taller than its content could never shrink to it.
+    const h = Math.ceil(document.body.getBoundingClientRect().bottom + window.scrollY + (parseFloat(getComputedStyle(document.body).marginBottom) || 0));
     if (h !== last) { last = h; window.parent.postMessage({ type: 'collapse-lab:height', height: h }, '*'); }
   };
   new ResizeObserver(send).observe(document.body);

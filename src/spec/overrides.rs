@@ -887,7 +887,7 @@ pub fn only_for(name: &str) -> Option<&'static str> {
 /// but the spec (and the CLI) does not.
 pub static PAGE_PARAMS: &[(&str, &str)] = &[
     ("autorun", "1: run on load (unless a stored result shows)"),
-    ("embed", "1: compact layout for an iframe"),
+    ("embed", "1: the compact widget for an iframe (the main panels, each with its TID, and Re-run); full: the whole page in an iframe"),
     ("gpu", "auto (default), 1, 0 or time: which engine trains"),
     ("lose-gpu-after", "N: destroy the GPU device after iteration N (to see the fallback)"),
     ("view", "verdicts, hermite or generations: open that view (verdicts: what reproduces, claim by claim)"),

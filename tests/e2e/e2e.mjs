@@ -1348,7 +1348,7 @@ test('a_csv_file_trains_in_the_page_as_in_the_cli', async (page) => {
 
 test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (page) => {
   const q = 'Why does the <b>ODE</b> collapse?';
-  const url = `${base}?dataset=mog&width=32&hide=study,generations,lr&lock=width,samplers&question=${encodeURIComponent(q)}&embed=1`;
+  const url = `${base}?dataset=mog&width=32&hide=study,generations,lr&lock=width,samplers&question=${encodeURIComponent(q)}&embed=full`;
   await page.goto(url);
   await page.waitForSelector('body[data-ready=true]');
   assert(await page.isHidden('#study-controls') && await page.isHidden('#generations-controls'), 'boxes not hidden');
@@ -1380,6 +1380,65 @@ test('a_classroom_link_hides_locks_asks_and_reports_its_height', async (page) =>
   await page.waitForFunction(() => window.heights.length > 0, null, { timeout: 90_000 });
   const h = await page.evaluate(() => window.heights[window.heights.length - 1]);
   assert(h > 600, `reported height ${h}`);
+});
+
+// Compact embeds in a blog post: a page on another origin embeds three links with embed=1 at
+// 640 x 420 and resizes each frame with docs/page.md's host snippet; in each, every main panel
+// (data, and each sampler's samples with its TID under it) lies inside the frame, with one
+// Re-run and nothing else of the lab; at a phone's 400 x 600 the panels still fit.
+test('compact_embeds_fit_a_blog_column_and_the_host_snippet_resizes_them', async (page) => {
+  const links = ['?gpu=0&embed=1', '?preset=fig11-spiral&size=paper&gpu=0&embed=1', '?preset=appK-samplers&size=paper&gpu=0&embed=1'];
+  const snippet = fs.readFileSync(path.join(root, 'docs/page.md'), 'utf8').match(/<!-- host snippet -->\n```html\n([\s\S]*?)```/);
+  assert(snippet, 'docs/page.md has no host snippet');
+  const frames = links.map((l, i) => snippet[1].split('\n')[0].replace(/src="[^"]*"/, `src="${base}${l}"`).replace(/id="[^"]*"/, `id="lab${i}"`)).join('\n');
+  const host = `<!doctype html><h1>A blog post</h1>${frames}\n${snippet[1].split('\n').slice(1).join('\n')}`;
+  // The blog on another origin (localhost, another port; a routed made-up host would count as
+  // public, and Chromium keeps public pages from framing a loopback address).
+  const blog = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end(host); });
+  await new Promise((r) => blog.listen(0, '127.0.0.1', r));
+  await page.setViewportSize({ width: 800, height: 900 });
+  await page.goto(`http://localhost:${blog.address().port}/post.html`);
+  for (let i = 0; i < links.length; i++) {
+    // The snippet loads frames lazily: each is scrolled to, as a reader would.
+    const el = await page.$(`#lab${i}`);
+    await el.scrollIntoViewIfNeeded();
+    const frame = await el.contentFrame();
+    assert(frame, `frame ${i} not loaded`);
+    await frame.waitForSelector('#results[data-state=done]', { timeout: 240_000 });
+    await frame.waitForSelector('#scatters .scatter-tid', { timeout: 60_000 });
+    const fit = await frame.evaluate(() => {
+      const vis = (el) => el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+      const panels = [...document.querySelectorAll('#scatters figure')].map((f) => f.getBoundingClientRect());
+      return {
+        panels: panels.map((r) => [r.left, r.top, r.right, r.bottom]), w: window.innerWidth, h: window.innerHeight,
+        caps: [...document.querySelectorAll('#scatters .scatter-tid')].map((c) => c.textContent),
+        shown: ['header', '#modes', '#controls', '#engine-note', '#tid', '#tid-table', '#preset-note'].filter((s) => vis(document.querySelector(s))),
+        rerun: vis(document.querySelector('#train')), height: document.documentElement.scrollHeight,
+      };
+    });
+    assert(fit.panels.length >= 3 && fit.panels.every(([l, t, r, b]) => l >= 0 && t >= 0 && r <= fit.w + 0.5 && b <= 420 + 0.5),
+      `${links[i]}: a panel lies outside 640 x 420: ${JSON.stringify(fit.panels)}`);
+    assert(fit.caps.length === fit.panels.length && fit.caps.every((c) => /TID\(0\.02\) [+-]\d/.test(c)), `${links[i]}: captions ${fit.caps}`);
+    assert(fit.shown.length === 0 && fit.rerun, `${links[i]}: shows ${fit.shown} (Re-run ${fit.rerun})`);
+    // The host snippet set the frame to the height the page reports.
+    await page.waitForFunction((id) => document.getElementById(id).getBoundingClientRect().height < 420, `lab${i}`, { timeout: 30_000 })
+      .catch(() => { throw new Error(`${links[i]}: the host snippet did not resize the frame`); });
+    const frameH = await page.$eval(`#lab${i}`, (f) => f.getBoundingClientRect().height);
+    assert(Math.abs(frameH - fit.height) <= 2, `${links[i]}: frame ${frameH} px, page ${fit.height} px`);
+  }
+  await page.screenshot({ path: path.join(outDir, 'embeds-blog.png'), fullPage: true });
+  blog.close();
+  // A phone's column: 400 x 600, the panels two abreast, all inside.
+  await page.setViewportSize({ width: 400, height: 600 });
+  await page.goto(`${base}${links[0]}`);
+  await page.waitForSelector('#scatters .scatter-tid', { timeout: 120_000 });
+  const phone = await page.$$eval('#scatters figure', (fs) => fs.map((f) => f.getBoundingClientRect()).map((r) => [r.right, r.bottom]));
+  assert(phone.every(([r, b]) => r <= 400.5 && b <= 600.5), `400 x 600: ${JSON.stringify(phone)}`);
+  await page.screenshot({ path: path.join(outDir, 'embed-400x600.png') });
+  // A bad embed value is refused by name.
+  await page.goto(`${base}?embed=yes`);
+  await page.waitForSelector('body[data-ready=true]');
+  assert(/embed: expected 1/.test(await page.textContent('#page-error')), 'embed=yes not refused');
 });
 
 // What reproduces: the verdicts view shows, claim by claim, what `collapse-lab verdicts` computes

@@ -27,6 +27,16 @@ export function drawLoss(losses) {
     { xlabel: 'iteration', ylabel: 'DSM loss' });
 }
 
+// The radius a run's panels name: the one closest to 0.02 (log scale) among those where the
+// training set's points have 0.1 neighbours or more (0.02 in 2D, 0.3 in 10-D at the paper's
+// radii), as the verdicts and a study's findings choose.
+function headlineRadius(r) {
+  const eps = r.spec.metrics.eps;
+  const dense = eps.filter((e, i) => (r.tid_null[i]?.ansd_train ?? Infinity) >= 0.1);
+  const pool = dense.length ? dense : eps;
+  return pool.length ? pool.reduce((a, b) => (Math.abs(Math.log(b / 0.02)) < Math.abs(Math.log(a / 0.02)) ? b : a)) : null;
+}
+
 // `box` is the results section: the figures below draw into their own parts of it.
 export function render(box, out) {
   const r = out.result;
@@ -41,9 +51,19 @@ export function render(box, out) {
   const b = bounds([out.reference], dim);
   const scat = $('#scatters');
   scat.replaceChildren();
+  // Under each panel its TID at the run's headline radius (the compact embed shows these alone).
+  const e0 = headlineRadius(r);
+  const tidAt = (side) => {
+    const list = side === 'data' ? r.tid_null : r.tid[side];
+    const hit = list && list[r.spec.metrics.eps.indexOf(e0)];
+    return hit && hit.tid != null ? fmt(hit.tid) : 'none';
+  };
   for (const s of sets) {
-    const c = figure(scat, 360, 340, `Scatter plot of ${s.name}`);
-    c.dataset.set = s.key || 'data';
+    const key = s.key || 'data';
+    const cap = e0 == null ? undefined : key === 'data' ? `data's own: TID(${e0}) ${tidAt('data')}` : `TID(${e0}) ${tidAt(key)}`;
+    const c = figure(scat, 360, 340, `Scatter plot of ${s.name}`, cap);
+    c.dataset.set = key;
+    if (c.nextSibling) c.nextSibling.className = 'scatter-tid';
     scatter(c, s.values, dim, s.color, b, s.name === 'data' ? 'data (training reference)' : `${s.name} samples`);
   }
   histogram($('#hist'), sets, dim, b, coord);
