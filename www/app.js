@@ -26,6 +26,7 @@ import * as runView from './views/run.js';
 import * as store from './store.js';
 import * as studyView from './views/study.js';
 import * as verdictsView from './views/verdicts.js';
+import { setupShare } from './share.js';
 
 function cancel() {
   if (S.study && S.study.workers.length) return cancelStudy();
@@ -174,6 +175,7 @@ async function main() {
   const groups = [...form.querySelectorAll('fieldset[data-group]')].map((f) => f.dataset.group);
   const known = [...new Set([...groups, ...T.FORM_FIELDS, ...T.FORM_BOOLS, 'samplers', 'steps', 'vary1', 'vary2', 'seeds', ...T.GEN_FIELDS, ...T.GEN_BOOLS])];
   const classroomErrors = pageErrors.concat(embedErrors, applyClassroom(form, params, known));
+  setupShare(groups.filter((g) => g !== 'own'));
   reportHeight();
   // The engine note, unless a run the visitor started has written its own (the shipped result
   // the page opens on landing is sampled in a worker too, and must not leave "Loading…").

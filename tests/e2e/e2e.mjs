@@ -1441,6 +1441,50 @@ test('compact_embeds_fit_a_blog_column_and_the_host_snippet_resizes_them', async
   assert(/embed: expected 1/.test(await page.textContent('#page-error')), 'embed=yes not refused');
 });
 
+// Share: the toolbar's one button opens a dialog whose three outputs (this link; the embed code
+// at a chosen size; a classroom link built by ticking boxes and typing a question) each open, in
+// a fresh browser, exactly the page they promise. The dialog is looked at on a phone.
+test('the_share_dialog_builds_links_that_open_what_they_promise', async (page) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${base}?dataset=spiral&width=48&iters=300&gpu=0`);
+  await ready(page, 'the page to share');
+  await page.click('#share-open');
+  await page.waitForSelector('#share-dialog[open]');
+  const link = await page.inputValue('#share-link');
+  assert(link.startsWith(base) && /dataset=spiral/.test(link) && /width=48/.test(link), `link ${link}`);
+  await page.selectOption('#share-size', 'blog');
+  const code = await page.inputValue('#share-embed');
+  const src = code.match(/src="([^"]+)"/)[1].replace(/&amp;/g, '&');
+  assert(/embed=1/.test(src) && /width="640" height="420"/.test(code) && /collapse-lab:height/.test(code), `embed code ${code}`);
+  await page.check('input[name=share-hide][value=study]');
+  await page.check('input[name=share-hide][value=generations]');
+  await page.check('input[name=share-lock][value=model]');
+  await page.fill('#share-question', 'Why does the ODE clump?');
+  const classroom = await page.inputValue('#share-classroom');
+  assert(/hide=study%2Cgenerations/.test(classroom) && /lock=model/.test(classroom) && /question=Why/.test(classroom), `classroom ${classroom}`);
+  assert((await page.getAttribute('#share-preview', 'href')) === classroom, 'the preview is not the classroom link');
+  await page.screenshot({ path: path.join(outDir, 'share-dialog-390x844.png') });
+  const fresh = await browser.newContext();
+  try {
+    const p1 = await fresh.newPage();
+    await p1.goto(link);
+    await ready(p1, 'the shared link');
+    assert((await p1.inputValue('[name=dataset]')) === 'spiral' && (await p1.inputValue('[name=width]')) === '48', 'the link lost its settings');
+    await p1.goto(src);
+    await ready(p1, 'the embed');
+    assert(await p1.evaluate(() => document.body.classList.contains('compact')), 'the embed is not the compact widget');
+    assert((await p1.inputValue('[name=dataset]')) === 'spiral', 'the embed lost its settings');
+    await p1.goto(classroom);
+    await ready(p1, 'the classroom link');
+    assert(await p1.isHidden('#study-controls') && await p1.isHidden('#generations-controls'), 'boxes not hidden');
+    assert(await p1.isDisabled('input[name=width]') && (await p1.inputValue('input[name=width]')) === '48', 'the model box is not locked');
+    assert((await p1.textContent('#question')) === 'Why does the ODE clump?', 'no question');
+    assert((await p1.textContent('#page-error')) === '', await p1.textContent('#page-error'));
+  } finally {
+    await fresh.close();
+  }
+});
+
 // What reproduces: the verdicts view shows, claim by claim, what `collapse-lab verdicts` computes
 // from the shipped files (the same outcomes and numbers), at laptop and phone size, and every
 // row's link opens its figure's gallery entry.
