@@ -4,7 +4,7 @@ use super::*;
 
 /// `verdicts [--runs DIR] [--json]`: one verdict per claim of the papers, the review's open
 /// questions and the lab's own (src/verdicts/), from the files in DIR (default `www/runs`, the
-/// page's shipped runs); `--json` prints the page's copy (`www/verdicts.json`): every row with
+/// page's shipped runs); `--json` prints the page's copy of the verdicts: every row with
 /// its group, place, quote, both settings, statistic, paired tests (seeds, interval), gates,
 /// excluded runs and the provenance of each file its evidence comes from. A shipped file that
 /// is missing or damaged is an error (exit 1) naming it.
