@@ -2,7 +2,7 @@
 //! paper's, the open questions of the review and the lab's own.
 
 use super::evidence::{self, GATE_DET, GATE_FINITE, GATE_FLOOR, GATE_REF, GATE_RUN, Run, compare, radius_of, tid_gates};
-use super::rules::{at, axis_values, by_number, cell_test, tid_tests};
+use super::rules::{at, axis_values, by_number, cell_test, ends_of, tid_tests};
 use super::{Loaded, Outcome, Row, Verdict};
 use crate::stats::{Reading, paired, sig};
 use serde_json::Value;
@@ -53,13 +53,8 @@ fn ws_ma_width(l: &Loaded) -> Verdict {
         &["fig7-seesaw"],
     );
     row.gates = vec![GATE_FINITE];
-    let runs = l.runs("fig7-seesaw");
-    if runs.is_empty() {
-        return row.not_shipped(l, "fig7-seesaw").finish(l);
-    }
-    row.setting(&runs);
-    let ws = by_number(axis_values(&runs, "width"));
-    if let (Some(lo), Some(hi)) = (ws.first(), ws.last()) {
+    let Some((runs, ends)) = ends_of(&mut row, l, "fig7-seesaw", "width") else { return row.not_shipped(l, "fig7-seesaw").finish(l) };
+    if let Some((lo, hi)) = ends.as_ref().map(|(a, b)| (a.as_str(), b.as_str())) {
         cell_test(
             &mut row,
             &runs,
@@ -81,13 +76,8 @@ fn ws_ma_iters(l: &Loaded) -> Verdict {
         &["open-iters"],
     );
     row.gates = vec![GATE_FINITE];
-    let runs = l.runs("open-iters");
-    if runs.is_empty() {
-        return row.not_shipped(l, "open-iters").finish(l);
-    }
-    row.setting(&runs);
-    let its = by_number(axis_values(&runs, "iters"));
-    if let (Some(lo), Some(hi)) = (its.first(), its.last()) {
+    let Some((runs, ends)) = ends_of(&mut row, l, "open-iters", "iters") else { return row.not_shipped(l, "open-iters").finish(l) };
+    if let Some((lo, hi)) = ends.as_ref().map(|(a, b)| (a.as_str(), b.as_str())) {
         cell_test(
             &mut row,
             &runs,

@@ -365,15 +365,48 @@ fn error_carried(l: &Loaded) -> Verdict {
     row.finish(l)
 }
 
-/// A study figure of cell `b` minus cell `a`, paired by seed, each run through [`finite`].
-#[allow(clippy::too_many_arguments)]
-pub(super) fn cell_test(row: &mut Row, runs: &[Run], a_at: &[(&str, &str)], b_at: &[(&str, &str)], metric: &str, place: &str, what: &str) {
-    let (ra, rb) = (at(runs, a_at), at(runs, b_at));
-    let m = |r: &Run| r.metric(metric);
-    let gate = |r: &Run| finite(r, r.metric(metric));
-    let t = compare(place, what, &ra, &rb, &m, &m, &gate, &mut row.excluded);
-    let both: Vec<&Run> = ra.iter().chain(rb.iter()).copied().collect();
+/// The first and last value of an axis.
+pub(super) type Ends = (String, String);
+
+/// A study's runs with the row's setting filled, and the first and last value of `axis` in
+/// numeric order (`None` with fewer than two); `None` where the file is not shipped.
+pub(super) fn ends_of<'l>(row: &mut Row, l: &'l Loaded, file: &str, axis: &str) -> Option<(Vec<Run<'l>>, Option<Ends>)> {
+    let runs = l.runs(file);
+    if runs.is_empty() {
+        return None;
+    }
+    row.setting(&runs);
+    let vs = by_number(axis_values(&runs, axis));
+    let ends = (vs.len() >= 2).then(|| (vs[0].clone(), vs[vs.len() - 1].clone()));
+    Some((runs, ends))
+}
+
+/// A figure of the runs `b` minus the same figure of the runs `a`, paired by seed, each run
+/// through `gate`; the test (or the place lost) goes into the row.
+#[allow(clippy::too_many_arguments)] // reason: the two sides, the figure, its gate and the words of the test
+pub(super) fn cross_test(
+    row: &mut Row,
+    a: &[&Run],
+    b: &[&Run],
+    value: &dyn Fn(&Run) -> Option<f64>,
+    gate: &dyn Fn(&Run) -> Result<(), String>,
+    place: &str,
+    what: &str,
+) {
+    let t = compare(place, what, a, b, value, value, gate, &mut row.excluded);
+    let both: Vec<&Run> = a.iter().chain(b.iter()).copied().collect();
     row.test(t, &both);
+}
+
+/// A study figure of cell `b` minus cell `a`, paired by seed, each run through [`finite`].
+pub(super) fn cell_test(row: &mut Row, runs: &[Run], a_at: &[(&str, &str)], b_at: &[(&str, &str)], metric: &str, place: &str, what: &str) {
+    cross_test(row, &at(runs, a_at), &at(runs, b_at), &|r: &Run| r.metric(metric), &|r: &Run| finite(r, r.metric(metric)), place, what);
+}
+
+/// The ODE's TID at radius e of cell `b` minus cell `a`, paired by seed, each run through the TID gates.
+#[allow(clippy::too_many_arguments)] // reason: the cells, the radius and the words of the test
+fn ode_tid_cells(row: &mut Row, l: &Loaded, runs: &[Run], a_at: &[(&str, &str)], b_at: &[(&str, &str)], e: f64, place: &str, what: &str) {
+    cross_test(row, &at(runs, a_at), &at(runs, b_at), &|r: &Run| tid(r.result?, "ode", e), &|r: &Run| tid_gates(r, &l.floors, &["ode"], e), place, what);
 }
 
 /// The width with the lowest mean of a figure among full-training cells.
@@ -396,13 +429,8 @@ fn seesaw_high(l: &Loaded) -> Verdict {
         &["fig7-seesaw", "fig14-width100"],
     );
     row.gates = vec![GATE_FINITE];
-    let runs = l.runs("fig7-seesaw");
-    if runs.is_empty() {
-        return row.not_shipped(l, "fig7-seesaw").finish(l);
-    }
-    row.setting(&runs);
-    let ws = by_number(axis_values(&runs, "width"));
-    let (Some(lo), Some(hi)) = (ws.first(), ws.last()) else { return row.finish(l) };
+    let Some((runs, ends)) = ends_of(&mut row, l, "fig7-seesaw", "width") else { return row.not_shipped(l, "fig7-seesaw").finish(l) };
+    let Some((lo, hi)) = ends.as_ref().map(|(a, b)| (a.as_str(), b.as_str())) else { return row.finish(l) };
     let m = "mae_velocity@1";
     cell_test(
         &mut row,
@@ -435,13 +463,8 @@ fn seesaw_low(l: &Loaded) -> Verdict {
         &["fig7-seesaw"],
     );
     row.gates = vec![GATE_FINITE];
-    let runs = l.runs("fig7-seesaw");
-    if runs.is_empty() {
-        return row.not_shipped(l, "fig7-seesaw").finish(l);
-    }
-    row.setting(&runs);
-    let ws = by_number(axis_values(&runs, "width"));
-    let (Some(lo), Some(hi)) = (ws.first(), ws.last()) else { return row.finish(l) };
+    let Some((runs, ends)) = ends_of(&mut row, l, "fig7-seesaw", "width") else { return row.not_shipped(l, "fig7-seesaw").finish(l) };
+    let Some((lo, hi)) = ends.as_ref().map(|(a, b)| (a.as_str(), b.as_str())) else { return row.finish(l) };
     let m = "mae_velocity@0.1";
     cell_test(
         &mut row,
@@ -519,21 +542,8 @@ fn tid_width(l: &Loaded) -> Verdict {
     let Some(e) = radius_of(&runs) else { return row.finish(l) };
     let ws = by_number(axis_values(&runs, "width"));
     if let (Some(lo), Some(hi)) = (ws.first(), ws.last()) {
-        let (ra, rb) = (at(&runs, &[("parameterization", "plain"), ("width", lo)]), at(&runs, &[("parameterization", "plain"), ("width", hi)]));
-        let gate = |r: &Run| tid_gates(r, &l.floors, &["ode"], e);
-        let m = |r: &Run| tid(r.result?, "ode", e);
-        let t = compare(
-            &format!("width {hi} against {lo}"),
-            &format!("TID({e}) of the ODE at the wider net − at the narrower"),
-            &ra,
-            &rb,
-            &m,
-            &m,
-            &gate,
-            &mut row.excluded,
-        );
-        let both: Vec<&Run> = ra.iter().chain(rb.iter()).copied().collect();
-        row.test(t, &both);
+        let (pa, pb) = ([("parameterization", "plain"), ("width", lo.as_str())], [("parameterization", "plain"), ("width", hi.as_str())]);
+        ode_tid_cells(&mut row, l, &runs, &pa, &pb, e, &format!("width {hi} against {lo}"), &format!("TID({e}) of the ODE at the wider net − at the narrower"));
     }
     row.finish(l)
 }
@@ -546,13 +556,8 @@ fn dsm_width(l: &Loaded) -> Verdict {
         &["fig7-seesaw"],
     );
     row.gates = vec![GATE_FINITE];
-    let runs = l.runs("fig7-seesaw");
-    if runs.is_empty() {
-        return row.not_shipped(l, "fig7-seesaw").finish(l);
-    }
-    row.setting(&runs);
-    let ws = by_number(axis_values(&runs, "width"));
-    let (Some(lo), Some(hi)) = (ws.first(), ws.last()) else { return row.finish(l) };
+    let Some((runs, ends)) = ends_of(&mut row, l, "fig7-seesaw", "width") else { return row.not_shipped(l, "fig7-seesaw").finish(l) };
+    let Some((lo, hi)) = ends.as_ref().map(|(a, b)| (a.as_str(), b.as_str())) else { return row.finish(l) };
     cell_test(
         &mut row,
         &runs,
@@ -680,21 +685,16 @@ fn cure(l: &Loaded, id: &'static str, file: &'static str, axis: &'static str, cu
             let (pa, pb) = ([(axis, base.as_str()), ("width", w.as_str())], [(axis, *v), ("width", w.as_str())]);
             cell_test(&mut row, &runs, &pb, &pa, "mae_velocity@1", &format!("{axis} = {v}, width = {w}"), "MAE(t = 1) of the plain net − of the cured");
             if let Some(e) = e {
-                let (ra, rb) = (at(&runs, &pb), at(&runs, &pa));
-                let gate = |r: &Run| tid_gates(r, &l.floors, &["ode"], e);
-                let m = |r: &Run| tid(r.result?, "ode", e);
-                let t = compare(
+                ode_tid_cells(
+                    &mut row,
+                    l,
+                    &runs,
+                    &pb,
+                    &pa,
+                    e,
                     &format!("{axis} = {v}, width = {w}"),
                     &format!("TID({e}) of the ODE on the plain net − on the cured"),
-                    &ra,
-                    &rb,
-                    &m,
-                    &m,
-                    &gate,
-                    &mut row.excluded,
                 );
-                let both: Vec<&Run> = ra.iter().chain(rb.iter()).copied().collect();
-                row.test(t, &both);
             }
         }
     }
