@@ -8,7 +8,7 @@ export async function chooseEngine(mode = 'auto') {
   if (mode === 'off') return { gpu: false, note: `WebGPU switched off (gpu=0): ${cpu}` };
   if (!('gpu' in navigator) || !navigator.gpu) return { gpu: false, note: `No WebGPU in this browser: ${cpu}` };
   let adapter = null;
-  try { adapter = await navigator.gpu.requestAdapter(); } catch (e) { adapter = null; }
+  try { adapter = await navigator.gpu.requestAdapter(); } catch { adapter = null; }
   if (!adapter) return { gpu: false, note: `WebGPU gave no adapter: ${cpu}` };
   const info = adapter.info || {};
   const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed adapter';

@@ -168,7 +168,7 @@ export function lineChart(canvas, series, opts = {}) {
 }
 
 // Square bounds covering the 0.2%-99.8% range of every coordinate, with a margin.
-export function bounds(arrays, dim) {
+export function bounds(arrays) {
   const vals = [];
   for (const a of arrays) for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i])) vals.push(a[i]);
   vals.sort((x, y) => x - y);

@@ -56,7 +56,7 @@ export function render(box, out, { names }) {
   table.append(tb);
   box.append(table);
   const dim = c.dim;
-  const b = bounds([out.train], dim);
+  const b = bounds([out.train]);
   const sc = document.createElement('div');
   sc.className = 'grid-auto';
   box.append(sc);

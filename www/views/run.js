@@ -48,7 +48,7 @@ export function render(box, out) {
   const sets = [{ name: 'data', color: COLORS.data, values: out.reference }]
     .concat(names.map((n) => ({ name: label(n), key: n, color: COLORS[n] || '#009E73', values: out.samples[n] })));
   // Axes from the data alone: a few wild samples must not squash the picture.
-  const b = bounds([out.reference], dim);
+  const b = bounds([out.reference]);
   const scat = $('#scatters');
   scat.replaceChildren();
   // Under each panel its TID at the run's headline radius (the compact embed shows these alone).
