@@ -13,7 +13,10 @@ const n = Math.max(2, +iters);
 // A short run: the net of QUERY, few samples with the ODE only (what is timed is training).
 const run = `${query}&iters=${n}&report-every=${Math.max(1, Math.floor(n / 2))}&samplers=ode&steps=ode=10&n-samples=200&autorun=1`;
 let failed = false;
-for (const [label, extra] of [['cpu workers', 'gpu=0'], ['webgpu', 'gpu=1']]) {
+for (const [label, extra] of [
+  ['cpu workers', 'gpu=0'],
+  ['webgpu', 'gpu=1'],
+]) {
   const page = await browser.newPage();
   try {
     await page.goto(`${base}?${run}&${extra}`);
@@ -23,11 +26,17 @@ for (const [label, extra] of [['cpu workers', 'gpu=0'], ['webgpu', 'gpu=1']]) {
     // The adapter by the name the browser gives the page (wgpu in wasm sees none), so that the
     // table says which device ran: on a lent GPU a Chromium that fell back to SwiftShader is
     // refused rather than timed as the GPU.
-    const gpu = label === 'webgpu' ? await page.evaluate(async () => {
-      const a = await navigator.gpu.requestAdapter();
-      const i = (a && a.info) || {};
-      return { name: [i.vendor, i.architecture, i.description].filter(Boolean).join(' '), fallback: Boolean(a && (a.isFallbackAdapter || i.isFallbackAdapter)) };
-    }) : null;
+    const gpu =
+      label === 'webgpu'
+        ? await page.evaluate(async () => {
+            const a = await navigator.gpu.requestAdapter();
+            const i = (a && a.info) || {};
+            return {
+              name: [i.vendor, i.architecture, i.description].filter(Boolean).join(' '),
+              fallback: Boolean(a && (a.isFallbackAdapter || i.isFallbackAdapter)),
+            };
+          })
+        : null;
     const adapter = gpu ? gpu.name || r.engine.replace(/^gpu: /, '') : r.engine;
     if (gpu && mode === 'hardware' && (gpu.fallback || /swiftshader|llvmpipe|lavapipe/i.test(adapter))) {
       throw new Error(`Chromium gave a software adapter (${adapter}) where the hardware one was asked: no WebGPU figure for the GPU`);

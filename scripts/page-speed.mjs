@@ -24,18 +24,29 @@ for (let r = 0; r < +rounds; r++) {
     const out = await page.evaluate(() => ({ r: window.collapseLab.last.result, p: Array.from(window.collapseLab.last.params[0]) }));
     runs[n].push({ train: out.r.timings.train_s, wall, engine: out.r.engine });
     kept[n] = out;
-    console.log(`round ${r + 1}, ${out.r.engine}: training ${out.r.timings.train_s.toFixed(1)} s (${out.r.training.ms_per_step.toFixed(2)} ms/step), whole run ${wall.toFixed(1)} s`);
+    console.log(
+      `round ${r + 1}, ${out.r.engine}: training ${out.r.timings.train_s.toFixed(1)} s (${out.r.training.ms_per_step.toFixed(2)} ms/step), whole run ${wall.toFixed(1)} s`,
+    );
     await page.close();
   }
 }
 const mean = (v) => v.reduce((x, y) => x + y, 0) / v.length;
 const [a, b] = [kept[1], kept[many]];
 let diff = 0;
-a.p.forEach((v, i) => { diff = Math.max(diff, Math.abs(v - b.p[i])); });
-a.r.training.losses.forEach(([, l], i) => { diff = Math.max(diff, Math.abs(l - b.r.training.losses[i][1])); });
-for (const s of Object.keys(a.r.tid)) a.r.tid[s].forEach((e, i) => { diff = Math.max(diff, Math.abs(e.tid - b.r.tid[s][i].tid)); });
-const t1 = mean(runs[1].map((x) => x.train)), tn = mean(runs[many].map((x) => x.train));
-const w1 = mean(runs[1].map((x) => x.wall)), wn = mean(runs[many].map((x) => x.wall));
+a.p.forEach((v, i) => {
+  diff = Math.max(diff, Math.abs(v - b.p[i]));
+});
+a.r.training.losses.forEach(([, l], i) => {
+  diff = Math.max(diff, Math.abs(l - b.r.training.losses[i][1]));
+});
+for (const s of Object.keys(a.r.tid))
+  a.r.tid[s].forEach((e, i) => {
+    diff = Math.max(diff, Math.abs(e.tid - b.r.tid[s][i].tid));
+  });
+const t1 = mean(runs[1].map((x) => x.train)),
+  tn = mean(runs[many].map((x) => x.train));
+const w1 = mean(runs[1].map((x) => x.wall)),
+  wn = mean(runs[many].map((x) => x.wall));
 console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores; ${rounds} round(s)`);
 console.log(`training: 1 worker ${t1.toFixed(1)} s, ${many} workers ${tn.toFixed(1)} s: ${(t1 / tn).toFixed(2)}x`);
 console.log(`whole run: 1 worker ${w1.toFixed(1)} s, ${many} workers ${wn.toFixed(1)} s: ${(w1 / wn).toFixed(2)}x`);

@@ -34,11 +34,20 @@ for (let r = 0; r < +rounds; r++) {
     // A fresh context: a stored study would show instead of running.
     const page = await browser.newPage();
     page.on('crash', () => console.log(`  ${mode}: the page crashed`));
-    page.on('console', (m) => { if (m.type() === 'error') console.log(`  ${mode} console: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') console.log(`  ${mode} console: ${m.text()}`);
+    });
     const t = new URLSearchParams(q);
     if (mode === 'alone') t.set('together', '1');
     await page.goto(`${base}?${t}&autorun=1`);
-    const tick = setInterval(() => page.textContent('#progress-text').then((x) => console.log(`  ${mode}: ${x.trim()}`), () => {}), 60_000);
+    const tick = setInterval(
+      () =>
+        page.textContent('#progress-text').then(
+          (x) => console.log(`  ${mode}: ${x.trim()}`),
+          () => {},
+        ),
+      60_000,
+    );
     await page.waitForSelector('#study-view[data-state=done]', { timeout: 3_600_000 }).finally(() => clearInterval(tick));
     const line = await page.textContent('#progress-text');
     const study = await page.evaluate(() => window.collapseLab.study);
@@ -47,11 +56,15 @@ for (let r = 0; r < +rounds; r++) {
     if (failed.length) throw new Error(`${mode}: ${failed.length} run(s) failed: ${failed[0].error}`);
     const wall = Number(/in ([\d.]+) s/.exec(line)[1]);
     // Per training step of one net: each trained net's report (a two-net model's per net).
-    const work = study.runs.flatMap((x) => (x.result.training_nets ? x.result.training_nets.map((n) => n.report.gpu) : [x.result.training.gpu])).filter(Boolean);
+    const work = study.runs
+      .flatMap((x) => (x.result.training_nets ? x.result.training_nets.map((n) => n.report.gpu) : [x.result.training.gpu]))
+      .filter(Boolean);
     const per = (k) => mean(work.map((g) => g[k]));
     runs[mode].push(wall);
     kept[mode] = study;
-    console.log(`round ${r + 1}, ${mode}: ${line.trim()}  per net-step: ${per('submissions_per_step').toFixed(4)} submissions, ${per('readbacks_per_step').toFixed(4)} readbacks, ${per('dispatches_per_step').toFixed(1)} dispatches; nets per job ${Math.max(...work.map((g) => g.together || 1))}`);
+    console.log(
+      `round ${r + 1}, ${mode}: ${line.trim()}  per net-step: ${per('submissions_per_step').toFixed(4)} submissions, ${per('readbacks_per_step').toFixed(4)} readbacks, ${per('dispatches_per_step').toFixed(1)} dispatches; nets per job ${Math.max(...work.map((g) => g.together || 1))}`,
+    );
   }
 }
 let diff = 0;

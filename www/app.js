@@ -3,7 +3,20 @@
 // the form as it is edited, landing.js opens what a link already has (kept or shipped), and the
 // runners (runners/run.js, study.js, generations.js) run experiments in Web Workers; the views
 // (views/*.js) draw results. State shared by these parts lives in state.js.
-import init, { defaultSpec, gallery, galleryPath, generationsFindings, generationsRadius, hermiteSeesaw, samplerKinds, studyFindings, studyRadius, tidCurve, tidFewNeighbours, torchScript } from '../collapse-lab.js';
+import init, {
+  defaultSpec,
+  gallery,
+  galleryPath,
+  generationsFindings,
+  generationsRadius,
+  hermiteSeesaw,
+  samplerKinds,
+  studyFindings,
+  studyRadius,
+  tidCurve,
+  tidFewNeighbours,
+  torchScript,
+} from '../collapse-lab.js';
 import { applyClassroom, reportHeight } from './classroom.js';
 import { setMode, validate } from './controls.js';
 import { loadCsv } from './datafiles.js';
@@ -42,7 +55,8 @@ async function openResults(file) {
   try {
     if (file.size > 256 * 1024 * 1024) throw new Error(`${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MB; the page opens files up to 256 MB`);
     v = JSON.parse(await file.text());
-    const ok = v && Array.isArray(v.axes) && Array.isArray(v.cells) && Array.isArray(v.runs) && Number.isInteger(v.seeds) && v.base && typeof v.base === 'object';
+    const ok =
+      v && Array.isArray(v.axes) && Array.isArray(v.cells) && Array.isArray(v.runs) && Number.isInteger(v.seeds) && v.base && typeof v.base === 'object';
     if (!ok) throw new Error('expected the JSON of collapse-lab study or generations (axes, cells, runs, seeds, base)');
     const isGen = v.axes.some((a) => a.name === 'fresh') && v.base.recursion;
     if (isGen && !v.runs.every((r) => Array.isArray(r.generations))) throw new Error('a generations JSON whose runs have no generations');
@@ -83,8 +97,16 @@ function clampStatus(el, button) {
     button.textContent = open ? 'less' : 'all';
     button.setAttribute('aria-expanded', String(open));
   };
-  const toggle = () => { if (el.classList.contains('clamped')) { el.classList.toggle('expanded'); fit(); } };
-  new MutationObserver(() => { el.classList.remove('expanded'); fit(); }).observe(el, { childList: true, characterData: true, subtree: true });
+  const toggle = () => {
+    if (el.classList.contains('clamped')) {
+      el.classList.toggle('expanded');
+      fit();
+    }
+  };
+  new MutationObserver(() => {
+    el.classList.remove('expanded');
+    fit();
+  }).observe(el, { childList: true, characterData: true, subtree: true });
   window.addEventListener('resize', fit);
   el.addEventListener('click', toggle);
   button.addEventListener('click', toggle);
@@ -101,7 +123,8 @@ function withPreset(params, preset, size) {
     merged.delete(k);
     for (const v of params.getAll(k)) merged.append(k, v);
   }
-  const changed = names.filter((k) => !T.PAGE_PARAMS.includes(k) && link.getAll(k).join('&') !== params.getAll(k).join('&'))
+  const changed = names
+    .filter((k) => !T.PAGE_PARAMS.includes(k) && link.getAll(k).join('&') !== params.getAll(k).join('&'))
     .map((k) => `${k}=${params.getAll(k).join(' & ')}`);
   return { params: merged, changed };
 }
@@ -140,15 +163,25 @@ async function main() {
   T.FEW_NEIGHBOURS = tidFewNeighbours();
   runView.setKinds(T.KINDS);
   runView.setFewNeighbours(T.FEW_NEIGHBOURS);
-  studyView.setFindings((st) => studyFindings(JSON.stringify(st)), (st) => studyRadius(JSON.stringify(st)), T.FEW_NEIGHBOURS);
-  generationsView.setFindings((g) => generationsFindings(JSON.stringify(g)), (g) => generationsRadius(JSON.stringify(g)));
+  studyView.setFindings(
+    (st) => studyFindings(JSON.stringify(st)),
+    (st) => studyRadius(JSON.stringify(st)),
+    T.FEW_NEIGHBOURS,
+  );
+  generationsView.setFindings(
+    (g) => generationsFindings(JSON.stringify(g)),
+    (g) => generationsRadius(JSON.stringify(g)),
+  );
   buildFromTable();
   buildSamplerControls();
   const pageErrors = [];
   const presets = gallery();
   galleryView.render($('#presets'), presets, { path: galleryPath() });
   shippedProvenance().then((index) => galleryView.counts($('#presets'), index));
-  verdictsView.load().then((list) => { const t = verdictsView.tally(list); if (t) $('#verdicts-link').textContent = `Open the verdicts (${t})`; });
+  verdictsView.load().then((list) => {
+    const t = verdictsView.tally(list);
+    if (t) $('#verdicts-link').textContent = `Open the verdicts (${t})`;
+  });
   const rec = (id) => presets.find((x) => x.id === id);
   $('#gen-quick').href = `?${rec('rec-fig1').quick}&autorun=1`;
   $('#gen-ode').href = `?${rec('rec-ode-vs-sde').quick}&autorun=1`;
@@ -179,10 +212,15 @@ async function main() {
   reportHeight();
   // The engine note, unless a run the visitor started has written its own (the shipped result
   // the page opens on landing is sampled in a worker too, and must not leave "Loading…").
-  chooseEngine(GPU_MODE).then((e) => { if (!S.worker || S.worker.landing) $('#engine-note').textContent = e.note; });
+  chooseEngine(GPU_MODE).then((e) => {
+    if (!S.worker || S.worker.landing) $('#engine-note').textContent = e.note;
+  });
   form.addEventListener('input', validate);
   form.addEventListener('change', validate);
-  form.addEventListener('submit', (ev) => { ev.preventDefault(); start(); });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    start();
+  });
   $('#cancel').addEventListener('click', cancel);
   $('#study').addEventListener('click', startStudy);
   $('#run-generations').addEventListener('click', startGenerations);
@@ -192,14 +230,25 @@ async function main() {
   $('#export-samples').addEventListener('click', () => exportSamples(S.lastOut));
   $('#save-run').addEventListener('click', saveRunFile);
   $('#own-run').addEventListener('click', startOwn);
-  $('#data-csv-file').addEventListener('change', (ev) => { if (ev.target.files[0]) loadCsv(ev.target.files[0]); ev.target.value = ''; });
-  $('#open-run').addEventListener('change', (ev) => { if (ev.target.files[0]) openRun(ev.target.files[0]); ev.target.value = ''; });
-  $('#forget-runs').addEventListener('click', async () => { await store.clear(); $('#stored-note').textContent = 'Stored runs forgotten.'; });
+  $('#data-csv-file').addEventListener('change', (ev) => {
+    if (ev.target.files[0]) loadCsv(ev.target.files[0]);
+    ev.target.value = '';
+  });
+  $('#open-run').addEventListener('change', (ev) => {
+    if (ev.target.files[0]) openRun(ev.target.files[0]);
+    ev.target.value = '';
+  });
+  $('#forget-runs').addEventListener('click', async () => {
+    await store.clear();
+    $('#stored-note').textContent = 'Stored runs forgotten.';
+  });
   clampStatus($('#progress-text'), $('#progress-more'));
   // PNG links appear under every chart, whichever view drew it.
   new MutationObserver(() => pngLinks($('#results'))).observe($('#results'), { childList: true, subtree: true });
   pngLinks($('#results'));
-  $('#open-json').addEventListener('change', (ev) => { if (ev.target.files[0]) openResults(ev.target.files[0]); });
+  $('#open-json').addEventListener('change', (ev) => {
+    if (ev.target.files[0]) openResults(ev.target.files[0]);
+  });
   drawLoss([]);
   lineChart($('#tid'), [], { xlabel: 'e', ylabel: 'TID' });
   pngLinks($('#results'));
@@ -208,7 +257,10 @@ async function main() {
   window.collapseLab = { tidCurve, ready: true };
   // A view of its own (?view=verdicts: the verdicts the core computed from the shipped files;
   // ?view=hermite: appendix G.3) is drawn at the top.
-  const own = new Map([['verdicts', () => verdictsView.load()], ['hermite', () => hermiteSeesaw]]).get(params.get('view'));
+  const own = new Map([
+    ['verdicts', () => verdictsView.load()],
+    ['hermite', () => hermiteSeesaw],
+  ]).get(params.get('view'));
   if (own) {
     // The view's name on the body: the verdicts print as a report without the page around them.
     document.body.classList.add(`view-${params.get('view')}`);
@@ -220,13 +272,21 @@ async function main() {
   // A gallery link at paper size whose trained run ships with the page: sampled here at once.
   const match = !stored && single && spec && !own ? shippedFor(spec, presets, params.get('preset')) : null;
   if (match && !params.has('preset')) galleryView.note($('#preset-note'), match, 'paper');
-  const shipped = match ? await openShipped(spec, match.id)
-    : !stored && spec && ['study', 'generations'].includes(S.pageMode) && params.get('size') === 'paper'
-      && presets.some((p) => p.id === params.get('preset') && p.shipped) && await openShippedMany(params.get('preset'));
+  const shipped = match
+    ? await openShipped(spec, match.id)
+    : !stored &&
+      spec &&
+      ['study', 'generations'].includes(S.pageMode) &&
+      params.get('size') === 'paper' &&
+      presets.some((p) => p.id === params.get('preset') && p.shipped) &&
+      (await openShippedMany(params.get('preset')));
   document.body.dataset.ready = 'true';
   if (spec && params.get('autorun') === '1' && !stored && !shipped) {
-    if (params.get('view') === 'generations') { if (!$('#run-generations').disabled) startGenerations(); }
-    else if (studyAxes().length) { if (!$('#study').disabled) startStudy(); } else start();
+    if (params.get('view') === 'generations') {
+      if (!$('#run-generations').disabled) startGenerations();
+    } else if (studyAxes().length) {
+      if (!$('#study').disabled) startStudy();
+    } else start();
   }
 }
 

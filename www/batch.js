@@ -13,7 +13,12 @@ import { $, T } from './state.js';
 export function runBatch(s, n, message, done, handle) {
   const next = (w) => {
     const run = s.queue.shift();
-    if (!run) { w.terminate(); s.workers = s.workers.filter((x) => x !== w); if (!s.workers.length) done(); return; }
+    if (!run) {
+      w.terminate();
+      s.workers = s.workers.filter((x) => x !== w);
+      if (!s.workers.length) done();
+      return;
+    }
     w.run = run.index;
     s.running.set(run.index, 0);
     w.postMessage(message(run));
@@ -22,7 +27,10 @@ export function runBatch(s, n, message, done, handle) {
     const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     s.workers.push(w);
     w.onmessage = (ev) => handle(w, ev.data, () => next(w));
-    w.onerror = (ev) => { ev.preventDefault(); handle(w, { type: 'error', message: ev.message || 'the worker stopped' }, () => next(w)); };
+    w.onerror = (ev) => {
+      ev.preventDefault();
+      handle(w, { type: 'error', message: ev.message || 'the worker stopped' }, () => next(w));
+    };
     next(w);
   }
 }
@@ -32,7 +40,6 @@ export function failedRecord(plan, index, message) {
   const r = plan.runs[index];
   return { cell: r.cell, seed: r.spec.seed, settings: r.settings, spec: r.spec, metrics: {}, error: message };
 }
-
 
 // How many workers a batch runs on: one per core (at most T.WORKERS_MAX, at most one per run) on the CPU
 // engine or with the engine chosen per run (auto); with WebGPU switched on (gpu=1), two sharing
@@ -45,7 +52,12 @@ export function workersFor(engine, runs) {
 
 // The engines a batch's records trained on, in words ("the CPU engine", "WebGPU", or both).
 export function enginesOf(records) {
-  const names = new Set(records.map((r) => r.result && r.result.engine).filter(Boolean).map((e) => (/^gpu/.test(e) ? 'WebGPU' : 'the CPU engine')));
+  const names = new Set(
+    records
+      .map((r) => r.result && r.result.engine)
+      .filter(Boolean)
+      .map((e) => (/^gpu/.test(e) ? 'WebGPU' : 'the CPU engine')),
+  );
   return names.size ? [...names].sort().join(' and ') : 'no engine (nothing finished)';
 }
 

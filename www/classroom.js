@@ -19,12 +19,40 @@ function controlsOf(form, name) {
 // `known`: the names a link may use (the form's boxes, settings and page fields).
 export function applyClassroom(form, params, known) {
   const errors = [];
-  const hideTab = (el) => { const t = el.dataset && el.dataset.group && document.querySelector(`#tab-${el.dataset.group}`); if (t) t.hidden = true; };
-  for (const [param, act] of [['hide', (el) => { (el.closest('label') || el).hidden = true; if (el.tagName === 'FIELDSET') { el.hidden = true; hideTab(el); } }],
-    ['lock', (el) => { for (const x of el.tagName === 'FIELDSET' ? el.querySelectorAll('input, select') : [el]) { x.dataset.locked = 'true'; x.disabled = true; } }]]) {
-    for (const name of (params.get(param) || '').split(',').map((v) => v.trim()).filter(Boolean)) {
+  const hideTab = (el) => {
+    const t = el.dataset && el.dataset.group && document.querySelector(`#tab-${el.dataset.group}`);
+    if (t) t.hidden = true;
+  };
+  for (const [param, act] of [
+    [
+      'hide',
+      (el) => {
+        (el.closest('label') || el).hidden = true;
+        if (el.tagName === 'FIELDSET') {
+          el.hidden = true;
+          hideTab(el);
+        }
+      },
+    ],
+    [
+      'lock',
+      (el) => {
+        for (const x of el.tagName === 'FIELDSET' ? el.querySelectorAll('input, select') : [el]) {
+          x.dataset.locked = 'true';
+          x.disabled = true;
+        }
+      },
+    ],
+  ]) {
+    for (const name of (params.get(param) || '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean)) {
       const els = known.includes(name) ? controlsOf(form, name) : [];
-      if (!els.length) { errors.push(`${param}: unknown control "${name}"; known: ${known.join(', ')}`); continue; }
+      if (!els.length) {
+        errors.push(`${param}: unknown control "${name}"; known: ${known.join(', ')}`);
+        continue;
+      }
       els.forEach(act);
     }
   }
@@ -46,7 +74,10 @@ export function reportHeight() {
     // The content's own height: the document's scrollHeight is never below the frame's, so a
     // frame taller than its content could never shrink to it.
     const h = Math.ceil(document.body.getBoundingClientRect().bottom + window.scrollY + (parseFloat(getComputedStyle(document.body).marginBottom) || 0));
-    if (h !== last) { last = h; window.parent.postMessage({ type: 'collapse-lab:height', height: h }, '*'); }
+    if (h !== last) {
+      last = h;
+      window.parent.postMessage({ type: 'collapse-lab:height', height: h }, '*');
+    }
   };
   new ResizeObserver(send).observe(document.body);
   send();

@@ -29,7 +29,8 @@ export function yieldLanding() {
   // A shipped run's check stopped for the visitor's own work: its figures stay the file's.
   if ($('#results').dataset.checked === 'pending') {
     $('#results').dataset.checked = 'stopped';
-    $('#figures-source').textContent = "Every figure below is drawn from the file shipped with this page (sampled by the lab's CLI); its check here was stopped for your run.";
+    $('#figures-source').textContent =
+      "Every figure below is drawn from the file shipped with this page (sampled by the lab's CLI); its check here was stopped for your run.";
   }
   setRunning(false);
 }
@@ -47,7 +48,12 @@ export function showPainter() {
   // Drawn again when the grid changed from outside the painter (a URL, an opened run).
   if (on && box.dataset.value !== input.value) {
     box.dataset.value = input.value;
-    painterView.render(box, input, { changed: () => { box.dataset.value = input.value; validate(); } });
+    painterView.render(box, input, {
+      changed: () => {
+        box.dataset.value = input.value;
+        validate();
+      },
+    });
   }
   box.hidden = !on;
 }
@@ -65,7 +71,9 @@ export function csvMissing() {
     return '';
   }
   const m = /^([0-9a-f]{16}):(\d+)x(\d+)$/.exec(named);
-  note.textContent = m ? `This link trains on a CSV file of ${m[2]} rows × ${m[3]} (fingerprint ${m[1]}); a link cannot carry the file.` : 'Choose a CSV file of points, one per row.';
+  note.textContent = m
+    ? `This link trains on a CSV file of ${m[2]} rows × ${m[3]} (fingerprint ${m[1]}); a link cannot carry the file.`
+    : 'Choose a CSV file of points, one per row.';
   return m ? `csv: load the CSV file this run names (${m[2]} rows × ${m[3]}, fingerprint ${m[1]}) with Load CSV` : '';
 }
 
@@ -111,8 +119,11 @@ export function validate() {
   } catch (e) {
     csvMissing();
     const field = e && e.field;
-    const el = field && (form.elements[field] || (field === 'samplers' && form.querySelector('input[name=sampler]'))
-      || (field === 'steps' && form.querySelector('input[name^=steps-]')));
+    const el =
+      field &&
+      (form.elements[field] ||
+        (field === 'samplers' && form.querySelector('input[name=sampler]')) ||
+        (field === 'steps' && form.querySelector('input[name^=steps-]')));
     if (el && el.setAttribute) el.setAttribute('aria-invalid', 'true');
     if (el && el.closest && el.closest('.more')) showMore(true);
     $('#form-error').textContent = (e && e.text) || String(e);
@@ -124,7 +135,7 @@ export function validate() {
 
 // `landing`: the result a link opens is being sampled again; the form stays usable.
 export function setRunning(running, landing = false) {
-  $('#results').dataset.state = running ? 'running' : (S.lastOut ? 'done' : 'idle');
+  $('#results').dataset.state = running ? 'running' : S.lastOut ? 'done' : 'idle';
   if (landing) return;
   $('#train').disabled = running;
   $('#study').disabled = running;

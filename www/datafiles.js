@@ -11,10 +11,14 @@ export function loadCsv(file) {
   const note = $('#data-csv-note');
   note.textContent = `Reading ${file.name}…`;
   const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  const stop = (text) => { w.terminate(); note.textContent = text; note.classList.add('error'); };
+  const stop = (text) => {
+    w.terminate();
+    note.textContent = text;
+    note.classList.add('error');
+  };
   w.onmessage = (ev) => {
     const m = ev.data;
-    if (m.type === 'event' && m.event.kind === 'progress') note.textContent = `Reading ${file.name}: ${Math.round(100 * m.event.iter / m.event.total)}%`;
+    if (m.type === 'event' && m.event.kind === 'progress') note.textContent = `Reading ${file.name}: ${Math.round((100 * m.event.iter) / m.event.total)}%`;
     else if (m.type === 'csv') {
       w.terminate();
       note.classList.remove('error');
@@ -27,7 +31,10 @@ export function loadCsv(file) {
       if (!fits) note.textContent += ` Samples per sampler set to ${n.value}, half its rows.`;
     } else if (m.type === 'error') stop(`${file.name}: ${m.message.replace(/^csv: /, '')}.`);
   };
-  w.onerror = (ev) => { ev.preventDefault(); stop(`${file.name}: ${ev.message || 'the worker stopped'}.`); };
+  w.onerror = (ev) => {
+    ev.preventDefault();
+    stop(`${file.name}: ${ev.message || 'the worker stopped'}.`);
+  };
   w.postMessage({ readCsv: file });
 }
 

@@ -26,8 +26,9 @@ export function exportTid(lastOut) {
   const r = lastOut.result;
   const names = Object.keys(r.tid);
   const head = ['e', ...names.flatMap((n) => [`tid_${n}`, `tid_std_${n}`]), 'tid_null', 'tid_std_null'];
-  const rows = r.spec.metrics.eps.map((e, i) => [e, ...names.flatMap((n) => [csvNum(r.tid[n][i].tid), csvNum(r.tid[n][i].tid_std)]),
-    csvNum(r.tid_null[i].tid), csvNum(r.tid_null[i].tid_std)].join(','));
+  const rows = r.spec.metrics.eps.map((e, i) =>
+    [e, ...names.flatMap((n) => [csvNum(r.tid[n][i].tid), csvNum(r.tid[n][i].tid_std)]), csvNum(r.tid_null[i].tid), csvNum(r.tid_null[i].tid_std)].join(','),
+  );
   download(`collapse-lab-tid-seed${r.spec.seed}.csv`, new Blob([[head.join(','), ...rows].join('\n') + '\n'], { type: 'text/csv' }));
 }
 
@@ -53,7 +54,10 @@ export function pngLinks(box) {
     a.textContent = kind.toUpperCase();
     a.href = '#';
     const name = (c.getAttribute('aria-label') || c.id || 'chart').replace(/[^\w.-]+/g, '_').slice(0, 80);
-    a.addEventListener('click', (ev) => { ev.preventDefault(); save(`${name}.${kind}`); });
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      save(`${name}.${kind}`);
+    });
     return a;
   };
   for (const c of box.querySelectorAll('figure canvas')) {
@@ -65,7 +69,8 @@ export function pngLinks(box) {
       // Floated right before the caption, so that the caption's text wraps around the links
       // (after it, pulled up, they overlapped a long caption's last line).
       const cap = fig.querySelector('figcaption');
-      if (cap) cap.before(links); else fig.append(links);
+      if (cap) cap.before(links);
+      else fig.append(links);
     }
     if (c.lineChart && !fig.querySelector('a.svg')) {
       fig.querySelector('a.png').before(link(c, 'svg', (file) => download(file, new Blob([lineChartSvg(c)], { type: 'image/svg+xml' }))));

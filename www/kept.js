@@ -6,7 +6,9 @@ import * as store from './store.js';
 
 // Stores a finished result under `k` and says so (`what`: "the run", "the study", ...).
 export function keep(k, out, what) {
-  store.save(k, out).then((ok) => { if (ok) $('#stored-note').textContent = `Kept in this browser: reopening this link shows ${what} at once.`; });
+  store.save(k, out).then((ok) => {
+    if (ok) $('#stored-note').textContent = `Kept in this browser: reopening this link shows ${what} at once.`;
+  });
 }
 
 // The key a single run is stored under: its canonical spec (the same run from the form, a file
@@ -26,7 +28,9 @@ let provenance = null;
 
 export async function shippedProvenance() {
   if (!provenanceIndex) {
-    provenanceIndex = fetch(new URL('./runs/provenance.json', import.meta.url)).then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+    provenanceIndex = fetch(new URL('./runs/provenance.json', import.meta.url))
+      .then((r) => (r.ok ? r.json() : {}))
+      .catch(() => ({}));
   }
   return provenanceIndex;
 }
@@ -55,8 +59,13 @@ export async function shippedFigures(id, saved) {
     const rec = (r) => r && { ...r, trajectories: Float32Array.from(r.trajectories) };
     const each = (o, g) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, g(v)]));
     return {
-      result: f.result, samples: each(f.samples, f32), reference: f32(f.reference), recordings: each(f.recordings, rec), truth: rec(f.truth),
-      params: saved.params.map(f32), checkpointParams: (saved.checkpoints || []).map(([iter, nets]) => ({ iter, params: nets.map(f32) })),
+      result: f.result,
+      samples: each(f.samples, f32),
+      reference: f32(f.reference),
+      recordings: each(f.recordings, rec),
+      truth: rec(f.truth),
+      params: saved.params.map(f32),
+      checkpointParams: (saved.checkpoints || []).map(([iter, nets]) => ({ iter, params: nets.map(f32) })),
     };
   } catch {
     return null;

@@ -38,21 +38,34 @@ export async function showStoredMany() {
   let k, view, draw, label, button;
   if (S.mode === 'generations') {
     let g;
-    try { g = genInputs(); } catch { return false; }
-    k = genKey(g); view = $('#generations-view'); draw = generationsView.render; label = 'generations'; button = '#run-generations';
+    try {
+      g = genInputs();
+    } catch {
+      return false;
+    }
+    k = genKey(g);
+    view = $('#generations-view');
+    draw = generationsView.render;
+    label = 'generations';
+    button = '#run-generations';
   } else {
     k = studyKey({ pairs: JSON.stringify(formPairs()), axes: JSON.stringify(studyAxes()), seeds: Number(form.elements.seeds.value.trim()) });
-    view = $('#study-view'); draw = studyView.render; label = 'study'; button = '#study';
+    view = $('#study-view');
+    draw = studyView.render;
+    label = 'study';
+    button = '#study';
   }
   const hit = await store.load(k);
   if (!hit || busy()) return false;
-  if (label === 'study') window.collapseLab.study = hit.out; else window.collapseLab.generations = hit.out;
+  if (label === 'study') window.collapseLab.study = hit.out;
+  else window.collapseLab.generations = hit.out;
   draw(view, hit.out);
   view.hidden = false;
   view.dataset.state = 'done';
   view.dataset.stored = 'true';
   $('#progress').value = 1;
-  $('#progress-text').textContent = `Shown from this browser's store: the ${label} of ${new Date(hit.saved).toLocaleString()}. ${$(button).textContent} runs it again.`;
+  $('#progress-text').textContent =
+    `Shown from this browser's store: the ${label} of ${new Date(hit.saved).toLocaleString()}. ${$(button).textContent} runs it again.`;
   return true;
 }
 
@@ -65,7 +78,9 @@ export function shippedFor(spec, presets, wanted) {
     const pairs = [...new URLSearchParams(p.paper)].filter(([k]) => !T.PAGE_PARAMS.includes(k));
     try {
       if (runKey(specFromPairs(JSON.stringify(pairs))) === key) return p;
-    } catch { /* a preset the core refuses cannot match */ }
+    } catch {
+      /* a preset the core refuses cannot match */
+    }
   }
   return null;
 }
@@ -120,7 +135,8 @@ export async function openShippedMany(id) {
   const shippedAxes = (v.axes || []).map((a) => `${a.name}=${a.values.join(',')}`);
   if (runKey(v.base) !== runKey(base) || JSON.stringify(shippedAxes) !== JSON.stringify(axes) || v.seeds !== seeds) return false;
   const view = $(generations ? '#generations-view' : '#study-view');
-  if (generations) window.collapseLab.generations = v; else window.collapseLab.study = v;
+  if (generations) window.collapseLab.generations = v;
+  else window.collapseLab.study = v;
   (generations ? generationsView : studyView).render(view, v);
   view.hidden = false;
   $('#run-view').hidden = true;
@@ -132,8 +148,9 @@ export async function openShippedMany(id) {
   $('#progress').value = done / planned;
   // What matters first (how much of it there is), then where it comes from: the toolbar shows
   // two lines of it.
-  $('#progress-text').textContent = `The ${generations ? 'generations run' : 'study'} shipped with this page: ${done} of ${planned} ${what}`
-    + (v.missing.length ? ` — partial: the other ${v.missing.length} are still being computed by the CLI and ship later.` : '.')
-    + ` Press ${$(generations ? '#run-generations' : '#study').textContent} to compute it here. ${provenanceText(id)}`;
+  $('#progress-text').textContent =
+    `The ${generations ? 'generations run' : 'study'} shipped with this page: ${done} of ${planned} ${what}` +
+    (v.missing.length ? ` — partial: the other ${v.missing.length} are still being computed by the CLI and ship later.` : '.') +
+    ` Press ${$(generations ? '#run-generations' : '#study').textContent} to compute it here. ${provenanceText(id)}`;
   return true;
 }

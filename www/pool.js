@@ -17,11 +17,15 @@ export function makePool(count, note) {
   let broken = null;
   const spawn = () => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   // The answer of helper h to one message: {type: 'grads', grads, losses} or a failure.
-  const ask = (w, msg, transfer = []) => new Promise((resolve, reject) => {
-    w.onmessage = (ev) => (['grads', 'blocks'].includes(ev.data.type) ? resolve(ev.data) : reject(new Error(ev.data.message || 'a helper worker failed')));
-    w.onerror = (ev) => { ev.preventDefault(); reject(new Error(ev.message || 'a helper worker stopped')); };
-    w.postMessage(msg, transfer);
-  });
+  const ask = (w, msg, transfer = []) =>
+    new Promise((resolve, reject) => {
+      w.onmessage = (ev) => (['grads', 'blocks'].includes(ev.data.type) ? resolve(ev.data) : reject(new Error(ev.data.message || 'a helper worker failed')));
+      w.onerror = (ev) => {
+        ev.preventDefault();
+        reject(new Error(ev.message || 'a helper worker stopped'));
+      };
+      w.postMessage(msg, transfer);
+    });
   // Sampling: helper h samples the blocks b with b % (sampling + 1) === h + 1 of each sampler run.
   let sampling = 0;
   let sampled = null;
@@ -53,10 +57,12 @@ export function makePool(count, note) {
       return true;
     },
     sampleStart(kind, stream, blocks) {
-      sampled = Promise.all(helpers.slice(0, sampling).map((w, h) => {
-        const mine = [...Array(blocks).keys()].filter((b) => b % (sampling + 1) === h + 1);
-        return ask(w, { sampleRun: { kind, stream, blocks: mine } });
-      }));
+      sampled = Promise.all(
+        helpers.slice(0, sampling).map((w, h) => {
+          const mine = [...Array(blocks).keys()].filter((b) => b % (sampling + 1) === h + 1);
+          return ask(w, { sampleRun: { kind, stream, blocks: mine } });
+        }),
+      );
     },
     async sampleFinish() {
       const answers = await sampled;
@@ -78,9 +84,11 @@ export function makePool(count, note) {
     async finish() {
       const answers = await pending;
       const out = [];
-      answers.forEach((a, h) => shardsOf[h].forEach((shard, k) => {
-        out.push({ shard, grads: a.grads.subarray(k * nParams, (k + 1) * nParams), loss: a.losses[k] });
-      }));
+      answers.forEach((a, h) =>
+        shardsOf[h].forEach((shard, k) => {
+          out.push({ shard, grads: a.grads.subarray(k * nParams, (k + 1) * nParams), loss: a.losses[k] });
+        }),
+      );
       return out;
     },
   };

@@ -14,8 +14,9 @@ export function buildSamplerControls() {
   for (const k of T.KINDS) {
     const row = document.createElement('div');
     row.className = 'row';
-    row.innerHTML = `<label><input type="checkbox" name="sampler" value="${k.name}"> <span class="swatch" style="background:${COLORS[k.name]}"></span>${LABELS[k.name]}${k.stochastic ? '' : ' (det.)'}</label>`
-      + `<input type="text" name="steps-${k.name}" inputmode="numeric" aria-label="${LABELS[k.name]} steps" title="steps">`;
+    row.innerHTML =
+      `<label><input type="checkbox" name="sampler" value="${k.name}"> <span class="swatch" style="background:${COLORS[k.name]}"></span>${LABELS[k.name]}${k.stochastic ? '' : ' (det.)'}</label>` +
+      `<input type="text" name="steps-${k.name}" inputmode="numeric" aria-label="${LABELS[k.name]} steps" title="steps">`;
     box.append(row);
   }
 }
@@ -55,8 +56,12 @@ export function buildFromTable() {
   T.TOGETHER = params.together;
   T.TOGETHER_MAX = params.together_max;
   T.STUDY_PARAMS = params.plan.filter((x) => x.of === 'study').map((x) => x.name);
-  const gen = new Set(params.plan.filter((x) => x.of === 'generations').map((x) => x.name)
-    .concat(T.SETTINGS.filter((x) => recursion(x) && x.kind !== 'bool' && control(x)).map((x) => x.name)));
+  const gen = new Set(
+    params.plan
+      .filter((x) => x.of === 'generations')
+      .map((x) => x.name)
+      .concat(T.SETTINGS.filter((x) => recursion(x) && x.kind !== 'bool' && control(x)).map((x) => x.name)),
+  );
   // In the form's order, which the share link keeps.
   T.GEN_FIELDS = [...form.querySelectorAll('#generations-controls input:not([type=checkbox])')].map((el) => el.name).filter((n) => gen.has(n));
   T.GEN_BOOLS = T.SETTINGS.filter((x) => recursion(x) && x.kind === 'bool' && control(x)).map((x) => x.name);
@@ -99,14 +104,34 @@ export function applyParams(params) {
   if (params.has('seeds')) form.elements.seeds.value = params.get('seeds');
   for (const [k, v] of params) {
     if (T.PAGE_PARAMS.includes(k) || T.STUDY_PARAMS.includes(k)) continue;
-    if (T.GEN_FIELDS.includes(k)) { form.elements[k].value = v; S.mode = 'generations'; continue; }
-    if (T.GEN_BOOLS.includes(k)) { form.elements[k].checked = ['', '1', 'true', 'yes'].includes(v.trim()); S.mode = 'generations'; continue; }
-    if (T.GEN_EXTRA.includes(k)) { S.genExtra.push([k, v]); S.mode = 'generations'; continue; }
+    if (T.GEN_FIELDS.includes(k)) {
+      form.elements[k].value = v;
+      S.mode = 'generations';
+      continue;
+    }
+    if (T.GEN_BOOLS.includes(k)) {
+      form.elements[k].checked = ['', '1', 'true', 'yes'].includes(v.trim());
+      S.mode = 'generations';
+      continue;
+    }
+    if (T.GEN_EXTRA.includes(k)) {
+      S.genExtra.push([k, v]);
+      S.mode = 'generations';
+      continue;
+    }
     if (T.FORM_FIELDS.includes(k)) form.elements[k].value = v;
     else if (T.FORM_BOOLS.includes(k)) form.elements[k].checked = ['', '1', 'true', 'yes'].includes(v.trim());
-    else if (k === 'samplers') for (const box of form.querySelectorAll('input[name=sampler]')) box.checked = v.split(',').map((x) => x.trim()).includes(box.value);
+    else if (k === 'samplers')
+      for (const box of form.querySelectorAll('input[name=sampler]'))
+        box.checked = v
+          .split(',')
+          .map((x) => x.trim())
+          .includes(box.value);
     else if (k === 'steps' && v.split(',').every((p) => form.elements[`steps-${p.split('=')[0].trim()}`] && p.includes('='))) {
-      for (const p of v.split(',')) { const [n, x] = p.split('='); form.elements[`steps-${n.trim()}`].value = x.trim(); }
+      for (const p of v.split(',')) {
+        const [n, x] = p.split('=');
+        form.elements[`steps-${n.trim()}`].value = x.trim();
+      }
     } else S.extraPairs.push([k, v]);
   }
 }
@@ -114,7 +139,11 @@ export function applyParams(params) {
 // The generations run of the form: the base settings with the recursion ones, the lists of a
 // and samplers (the chains), and the seeds per chain.
 export function genInputs() {
-  const list = (k) => form.elements[k].value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const list = (k) =>
+    form.elements[k].value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
   // The single run's training-set size and see-saw diagnostics do not apply to generations.
   const pairs = formPairs().filter(([k]) => k !== 'data-size' && k !== 'diagnostics');
   for (const k of ['generations', 'gen-size']) pairs.push([k, form.elements[k].value.trim()]);
@@ -126,7 +155,10 @@ export function genInputs() {
 
 export function studyAxes() {
   if (S.pageMode !== 'study') return [];
-  return [form.elements.vary1.value, form.elements.vary2.value].map((v) => v.trim()).filter(Boolean).concat(S.extraVary);
+  return [form.elements.vary1.value, form.elements.vary2.value]
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .concat(S.extraVary);
 }
 
 // "More settings": the controls beyond a first run's (data set, width, iterations, seed,
@@ -151,7 +183,8 @@ export function moreDiffersFromDefault() {
 export function workersOf() {
   const text = form.elements.workers.value.trim();
   const n = workersWanted(text);
-  if (!Number.isInteger(n) || n < 1 || n > T.WORKERS_MAX) throw { field: 'workers', text: `workers: expected an integer in 1..=${T.WORKERS_MAX}, got "${text}"` };
+  if (!Number.isInteger(n) || n < 1 || n > T.WORKERS_MAX)
+    throw { field: 'workers', text: `workers: expected an integer in 1..=${T.WORKERS_MAX}, got "${text}"` };
   return n;
 }
 

@@ -31,10 +31,12 @@ function linkWith(edit) {
 function embedCode(size) {
   const src = linkWith((q) => q.set('embed', size.embed));
   const safe = src.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-  return `<iframe class="collapse-lab" src="${safe}" width="${size.w}" height="${size.h}" style="border:0;max-width:100%" title="Collapse Lab" loading="lazy"></iframe>\n`
-    + '<script>\naddEventListener(\'message\', (e) => {\n'
-    + '  for (const f of document.querySelectorAll(\'iframe.collapse-lab\')) if (e.data && e.data.type === \'collapse-lab:height\' && f.contentWindow === e.source) f.style.height = `${e.data.height}px`;\n'
-    + '});\n</script>\n';
+  return (
+    `<iframe class="collapse-lab" src="${safe}" width="${size.w}" height="${size.h}" style="border:0;max-width:100%" title="Collapse Lab" loading="lazy"></iframe>\n` +
+    "<script>\naddEventListener('message', (e) => {\n" +
+    "  for (const f of document.querySelectorAll('iframe.collapse-lab')) if (e.data && e.data.type === 'collapse-lab:height' && f.contentWindow === e.source) f.style.height = `${e.data.height}px`;\n" +
+    '});\n</script>\n'
+  );
 }
 
 async function copy(text, status) {
@@ -62,11 +64,15 @@ export function setupShare(groups) {
     dlg.append(s);
     return s;
   };
-  const output = (id, rows) => (rows > 1 ? el('textarea', { id, rows: String(rows), readonly: '', spellcheck: 'false' }) : el('input', { id, readonly: '', type: 'text' }));
+  const output = (id, rows) =>
+    rows > 1 ? el('textarea', { id, rows: String(rows), readonly: '', spellcheck: 'false' }) : el('input', { id, readonly: '', type: 'text' });
   const copyButton = (out, label) => {
     const status = el('span', { class: 'share-status', role: 'status' });
     const b = el('button', { type: 'button' }, label);
-    b.addEventListener('click', () => { out.select(); copy(out.value, status); });
+    b.addEventListener('click', () => {
+      out.select();
+      copy(out.value, status);
+    });
     return [b, status];
   };
 
@@ -86,11 +92,21 @@ export function setupShare(groups) {
   table.firstChild.append(el('th', { scope: 'col' }, 'Box'), el('th', { scope: 'col' }, 'Hide'), el('th', { scope: 'col' }, 'Lock'));
   for (const g of groups) {
     const tr = el('tr');
-    const cell = (kind) => { const td = el('td'); td.append(el('input', { type: 'checkbox', name: `share-${kind}`, value: g, 'aria-label': `${kind} ${g}` })); return td; };
+    const cell = (kind) => {
+      const td = el('td');
+      td.append(el('input', { type: 'checkbox', name: `share-${kind}`, value: g, 'aria-label': `${kind} ${g}` }));
+      return td;
+    };
     tr.append(el('th', { scope: 'row' }, g), cell('hide'), cell('lock'));
     table.append(tr);
   }
-  const question = el('input', { id: 'share-question', type: 'text', maxlength: '2000', placeholder: 'Why do the ODE samples gather in streaks?', 'aria-label': 'Question for the class' });
+  const question = el('input', {
+    id: 'share-question',
+    type: 'text',
+    maxlength: '2000',
+    placeholder: 'Why do the ODE samples gather in streaks?',
+    'aria-label': 'Question for the class',
+  });
   const classLink = output('share-classroom', 1);
   const preview = el('a', { id: 'share-preview', target: '_blank', rel: 'noopener' }, 'Preview');
   classPart.append(table, el('label', { for: 'share-question' }, 'Question '), question, classLink, preview, ...copyButton(classLink, 'Copy classroom link'));
@@ -108,6 +124,9 @@ export function setupShare(groups) {
   };
   dlg.addEventListener('input', refresh);
   dlg.addEventListener('change', refresh);
-  open.addEventListener('click', () => { refresh(); dlg.showModal(); });
+  open.addEventListener('click', () => {
+    refresh();
+    dlg.showModal();
+  });
   document.body.append(dlg);
 }

@@ -16,30 +16,41 @@ const WAIT_MS = 3000;
 
 function answered(promise) {
   let timer;
-  const late = new Promise((resolve) => { timer = setTimeout(() => { console.warn('collapse-lab: the browser store did not answer in time'); resolve(null); }, WAIT_MS); });
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => {
+      console.warn('collapse-lab: the browser store did not answer in time');
+      resolve(null);
+    }, WAIT_MS);
+  });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function open() {
-  return answered(new Promise((resolve) => {
-    let req;
-    try {
-      req = indexedDB.open(DB, VERSION);
-    } catch {
-      return resolve(null);
-    }
-    req.onupgradeneeded = () => {
-      const db = req.result;
-      if (db.objectStoreNames.contains(STORE)) db.deleteObjectStore(STORE);
-      db.createObjectStore(STORE);
-    };
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => resolve(null);
-    req.onblocked = () => resolve(null);
-  }));
+  return answered(
+    new Promise((resolve) => {
+      let req;
+      try {
+        req = indexedDB.open(DB, VERSION);
+      } catch {
+        return resolve(null);
+      }
+      req.onupgradeneeded = () => {
+        const db = req.result;
+        if (db.objectStoreNames.contains(STORE)) db.deleteObjectStore(STORE);
+        db.createObjectStore(STORE);
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => resolve(null);
+      req.onblocked = () => resolve(null);
+    }),
+  );
 }
 
-const done = (tx) => new Promise((resolve) => { tx.oncomplete = () => resolve(true); tx.onerror = tx.onabort = () => resolve(false); });
+const done = (tx) =>
+  new Promise((resolve) => {
+    tx.oncomplete = () => resolve(true);
+    tx.onerror = tx.onabort = () => resolve(false);
+  });
 
 // The key of a single run (its spec, the core's object) or of a study or generations run
 // ({kind, ...its inputs}).
@@ -49,11 +60,13 @@ export const key = (what) => JSON.stringify(what);
 export async function load(k) {
   const db = await open();
   if (!db) return null;
-  return answered(new Promise((resolve) => {
-    const req = db.transaction(STORE).objectStore(STORE).get(k);
-    req.onsuccess = () => resolve(req.result || null);
-    req.onerror = () => resolve(null);
-  }));
+  return answered(
+    new Promise((resolve) => {
+      const req = db.transaction(STORE).objectStore(STORE).get(k);
+      req.onsuccess = () => resolve(req.result || null);
+      req.onerror = () => resolve(null);
+    }),
+  );
 }
 
 // Keeps `out` (a finished run, study or generations result) under key `k`; drops the oldest

@@ -42,14 +42,20 @@ self.onmessage = async (ev) => {
       const m = ev.data.sampleRun;
       if (!blockSampler) throw new Error('sampling setup failed in this helper');
       const blocks = blockSampler.run(m.kind, m.stream, Uint32Array.from(m.blocks));
-      self.postMessage({ type: 'blocks', blocks }, blocks.map((b) => b.points.buffer));
+      self.postMessage(
+        { type: 'blocks', blocks },
+        blocks.map((b) => b.points.buffer),
+      );
       return;
     }
     if (ev.data.compare) {
       // Your own samples: the files are read and parsed here, off the page's thread.
       const c = ev.data.compare;
       const [train, samples] = [await c.train.text(), await c.samples.text()];
-      const out = compareCsv(train, samples, c.eps, c.k, c.seed, c.survivalEps, (e) => { self.postMessage({ type: 'event', event: e }); return true; });
+      const out = compareCsv(train, samples, c.eps, c.k, c.seed, c.survivalEps, (e) => {
+        self.postMessage({ type: 'event', event: e });
+        return true;
+      });
       self.postMessage({ type: 'compared', out }, [out.train.buffer, out.samples.buffer]);
       return;
     }
@@ -57,35 +63,64 @@ self.onmessage = async (ev) => {
       // The csv data set's file: read and parsed here; its points go back to the page, which
       // sends them with every run on it.
       const text = await ev.data.readCsv.text();
-      const out = readDataCsv(text, (e) => { self.postMessage({ type: 'event', event: e }); return true; });
+      const out = readDataCsv(text, (e) => {
+        self.postMessage({ type: 'event', event: e });
+        return true;
+      });
       self.postMessage({ type: 'csv', out }, [out.points.buffer]);
       return;
     }
     if (ev.data.chainRun) {
-      const record = await runChain(ev.data.chainRun, (e) => {
-        if (e.kind !== 'note') self.postMessage({ type: 'event', event: e });
-        return true;
-      }, !!ev.data.useGpu, !!ev.data.auto);
+      const record = await runChain(
+        ev.data.chainRun,
+        (e) => {
+          if (e.kind !== 'note') self.postMessage({ type: 'event', event: e });
+          return true;
+        },
+        !!ev.data.useGpu,
+        !!ev.data.auto,
+      );
       self.postMessage({ type: 'record', record });
       return;
     }
     if (ev.data.studyGroup) {
-      await runStudyGroup(ev.data.studyGroup, (e) => {
-        if (e.kind === 'progress') self.postMessage({ type: 'event', event: e });
-        else if (e.kind === 'record') self.postMessage({ type: 'record', record: e.record });
-        return true;
-      }, ev.data.data, !!ev.data.useGpu, !!ev.data.auto);
+      await runStudyGroup(
+        ev.data.studyGroup,
+        (e) => {
+          if (e.kind === 'progress') self.postMessage({ type: 'event', event: e });
+          else if (e.kind === 'record') self.postMessage({ type: 'record', record: e.record });
+          return true;
+        },
+        ev.data.data,
+        !!ev.data.useGpu,
+        !!ev.data.auto,
+      );
       self.postMessage({ type: 'groupDone' });
       return;
     }
     // Training on several workers: this one and workers - 1 helpers (same numbers as one).
     const note = (text) => self.postMessage({ type: 'event', event: { kind: 'note', text } });
     setShardHelpers(ev.data.workers > 1 ? makePool(ev.data.workers - 1, note) : null);
-    const out = await runExperiment(ev.data.spec, (e) => {
-      self.postMessage({ type: 'event', event: e });
-      return true;
-    }, ev.data.useGpu, ev.data.loseGpuAfter || 0, !!ev.data.auto, ev.data.saved, ev.data.data);
-    const arrays = [...Object.values(out.samples), out.reference, out.data, ...(out.params || []), ...(out.checkpointParams || []).flatMap((c) => c.params), ...Object.values(out.recordings || {}).map((r) => r.trajectories)];
+    const out = await runExperiment(
+      ev.data.spec,
+      (e) => {
+        self.postMessage({ type: 'event', event: e });
+        return true;
+      },
+      ev.data.useGpu,
+      ev.data.loseGpuAfter || 0,
+      !!ev.data.auto,
+      ev.data.saved,
+      ev.data.data,
+    );
+    const arrays = [
+      ...Object.values(out.samples),
+      out.reference,
+      out.data,
+      ...(out.params || []),
+      ...(out.checkpointParams || []).flatMap((c) => c.params),
+      ...Object.values(out.recordings || {}).map((r) => r.trajectories),
+    ];
     const buffers = arrays.filter(Boolean).map((a) => a.buffer);
     self.postMessage({ type: 'done', out }, buffers);
   } catch (err) {

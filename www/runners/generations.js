@@ -33,7 +33,17 @@ export async function startGenerations() {
   $('#seesaw-view').hidden = !S.lastOut || $('#seesaw-view').hidden;
   const n = workersFor(engine, plan.runs.length);
   const perChain = plan.base.recursion.generations + 1;
-  S.gens = { ...g, plan, records: [], partial: new Map(), running: new Map(), queue: plan.runs.slice(), workers: [], total: plan.runs.length, t0: performance.now() };
+  S.gens = {
+    ...g,
+    plan,
+    records: [],
+    partial: new Map(),
+    running: new Map(),
+    queue: plan.runs.slice(),
+    workers: [],
+    total: plan.runs.length,
+    t0: performance.now(),
+  };
   const s = S.gens;
   const view = $('#generations-view');
   view.dataset.state = 'running';
@@ -43,7 +53,12 @@ export async function startGenerations() {
     let done = s.records.length * perChain;
     for (const [i, frac] of s.running) done += (s.partial.get(i)?.generations.length || 0) + frac;
     const gensDone = s.records.length * perChain + [...s.running.keys()].reduce((a, i) => a + (s.partial.get(i)?.generations.length || 0), 0);
-    showProgress(s, done / (s.total * perChain), `Generations: ${gensDone} of ${s.total * perChain} generations done (${s.records.length} of ${s.total} chains), ${s.running.size} running in ${n} workers`, 0.02);
+    showProgress(
+      s,
+      done / (s.total * perChain),
+      `Generations: ${gensDone} of ${s.total * perChain} generations done (${s.records.length} of ${s.total} chains), ${s.running.size} running in ${n} workers`,
+      0.02,
+    );
   };
   const draw = () => {
     const live = [...s.partial.entries()].filter(([i]) => s.running.has(i)).map(([i, c]) => chainRecord(JSON.stringify(plan.runs[i]), JSON.stringify(c), ''));
@@ -56,22 +71,49 @@ export async function startGenerations() {
     if (S.gens !== s) return;
     draw();
     const stopped = s.records.filter((r) => r.error).length;
-    finishBatch(s, view, (secs) => `Generations done: ${s.total} chains × ${perChain} generations in ${secs} s (${n} workers, ${enginesOf(s.records)})` + (stopped ? `; ${stopped} chain(s) stopped early` : '') + '.');
+    finishBatch(
+      s,
+      view,
+      (secs) =>
+        `Generations done: ${s.total} chains × ${perChain} generations in ${secs} s (${n} workers, ${enginesOf(s.records)})` +
+        (stopped ? `; ${stopped} chain(s) stopped early` : '') +
+        '.',
+    );
     if (!stopped) keep(genKey(s), s.result, 'the generations');
   };
-  runBatch(s, n, (run) => ({ chainRun: JSON.stringify(run), useGpu: engine.gpu, auto: !!engine.auto }), done, (w, m, next) => {
-    if (S.gens !== s) return;
-    if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, 0.8 * m.event.iter / m.event.total); progress(); }
-    else if (m.type === 'event' && m.event.kind === 'chain') { s.partial.set(w.run, m.event.chain); s.running.set(w.run, 0); progress(); draw(); }
-    else if (m.type === 'record') { s.running.delete(w.run); s.records.push(m.record); progress(); draw(); next(); }
-    else if (m.type === 'error') {
-      // A chain that fails or whose worker stops keeps the generations it reported.
-      s.running.delete(w.run);
-      const c = s.partial.get(w.run);
-      s.records.push(c ? chainRecord(JSON.stringify(plan.runs[w.run]), JSON.stringify(c), m.message) : { index: w.run, ...failedRecord(plan, w.run, m.message) });
-      draw(); next();
-    }
-  });
+  runBatch(
+    s,
+    n,
+    (run) => ({ chainRun: JSON.stringify(run), useGpu: engine.gpu, auto: !!engine.auto }),
+    done,
+    (w, m, next) => {
+      if (S.gens !== s) return;
+      if (m.type === 'event' && m.event.kind === 'progress') {
+        s.running.set(w.run, (0.8 * m.event.iter) / m.event.total);
+        progress();
+      } else if (m.type === 'event' && m.event.kind === 'chain') {
+        s.partial.set(w.run, m.event.chain);
+        s.running.set(w.run, 0);
+        progress();
+        draw();
+      } else if (m.type === 'record') {
+        s.running.delete(w.run);
+        s.records.push(m.record);
+        progress();
+        draw();
+        next();
+      } else if (m.type === 'error') {
+        // A chain that fails or whose worker stops keeps the generations it reported.
+        s.running.delete(w.run);
+        const c = s.partial.get(w.run);
+        s.records.push(
+          c ? chainRecord(JSON.stringify(plan.runs[w.run]), JSON.stringify(c), m.message) : { index: w.run, ...failedRecord(plan, w.run, m.message) },
+        );
+        draw();
+        next();
+      }
+    },
+  );
   progress();
   view.hidden = false;
   view.scrollIntoView({ block: 'start' });

@@ -28,7 +28,10 @@ export async function start(saved = null, savedName = '', shipped = false, figur
   // The engine line stays; notes (a fallback, the engine timing, a sampler that did not
   // converge) follow it in the order they came.
   let engineLine = engine.note.split(' Note: ')[0];
-  const note = (text) => { if (!engineLine.includes(text)) engineLine = `${engineLine} Note: ${text}.`.trim(); $('#engine-note').textContent = engineLine; };
+  const note = (text) => {
+    if (!engineLine.includes(text)) engineLine = `${engineLine} Note: ${text}.`.trim();
+    $('#engine-note').textContent = engineLine;
+  };
   $('#engine-note').textContent = engineLine;
   $('#run-error').textContent = '';
   // What is shown from now on is this run's, not a stored or shipped one's.
@@ -71,8 +74,12 @@ export async function start(saved = null, savedName = '', shipped = false, figur
         $('#progress').value = e.iter / e.total;
         const rate = e.iter / Math.max(e.elapsed_s, 1e-6);
         const eta = (e.total - e.iter) / Math.max(rate, 1e-9);
-        $('#progress-text').textContent = `Training: ${e.iter} / ${e.total} iterations · ${rate.toFixed(0)} it/s · ETA ${eta.toFixed(0)} s · loss ${e.loss.toFixed(4)}`;
-        if (performance.now() - lastDraw > 150 || e.iter === e.total) { lastDraw = performance.now(); drawLoss(S.liveLoss); }
+        $('#progress-text').textContent =
+          `Training: ${e.iter} / ${e.total} iterations · ${rate.toFixed(0)} it/s · ETA ${eta.toFixed(0)} s · loss ${e.loss.toFixed(4)}`;
+        if (performance.now() - lastDraw > 150 || e.iter === e.total) {
+          lastDraw = performance.now();
+          drawLoss(S.liveLoss);
+        }
       } else if (e.kind === 'note') {
         note(e.text);
       } else if (e.kind === 'phase' && e.phase === 'choosing the engine') {
@@ -83,7 +90,7 @@ export async function start(saved = null, savedName = '', shipped = false, figur
     } else if (m.type === 'done') {
       if (saved) {
         takeCsv(m.out, savedName);
-        fillForm(m.out.result.spec), applyParams(new URLSearchParams(settingsOf(JSON.stringify(m.out.result.spec), true)));
+        (fillForm(m.out.result.spec), applyParams(new URLSearchParams(settingsOf(JSON.stringify(m.out.result.spec), true))));
       }
       finish();
       S.lastOut = m.out;
@@ -99,9 +106,13 @@ export async function start(saved = null, savedName = '', shipped = false, figur
       }
       $('#progress-text').textContent = shipped
         ? `The run shipped with this page, sampled and measured again here in ${secs} s, matching the file; Re-run trains it here. ${provenanceText(savedName.replace(/\.json$/, ''))}`
-        : saved ? `Opened ${savedName}: its nets sampled and measured again in ${secs} s; the figures match the file's.`
+        : saved
+          ? `Opened ${savedName}: its nets sampled and measured again in ${secs} s; the figures match the file's.`
           : `Done in ${secs} s on ${eng}${m.out.result.sampling_engine.startsWith('gpu') ? ', which also ran the samplers' : ''}.${gpuWork(m.out.result)}`;
-      if (shipped) { $('#train').textContent = 'Re-run'; $('#results').dataset.shipped = 'true'; }
+      if (shipped) {
+        $('#train').textContent = 'Re-run';
+        $('#results').dataset.shipped = 'true';
+      }
       m.out.result.notes.forEach(note);
       $('#results').dataset.state = 'done';
     } else if (m.type === 'error') {
@@ -109,16 +120,31 @@ export async function start(saved = null, savedName = '', shipped = false, figur
         $('#results').dataset.checked = 'failed';
         source.textContent = `Not checked here: sampling the shipped nets again in this page gave other figures (${m.message}); the figures below are the file's.`;
       }
-      if (saved) fail(`Open run ${savedName}: ${m.message}`, true); else fail(m.message);
+      if (saved) fail(`Open run ${savedName}: ${m.message}`, true);
+      else fail(m.message);
     }
   };
-  S.worker.onerror = (ev) => { ev.preventDefault(); fail(ev.message || 'the worker stopped'); };
+  S.worker.onerror = (ev) => {
+    ev.preventDefault();
+    fail(ev.message || 'the worker stopped');
+  };
   // A saved run trains nothing, but its sampling spreads over the same workers; a bad workers
   // field is refused for a run to train, and means one worker for a saved one.
   let workers = 1;
-  try { workers = workersOf(); } catch (e) { if (!saved) throw e; }
-  S.worker.postMessage({ spec: JSON.stringify(spec), workers, useGpu: engine.gpu, auto: !!engine.auto, loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0), saved: saved || undefined,
-    data: !saved && spec.dataset === 'csv' ? S.dataCsv.points : undefined });
+  try {
+    workers = workersOf();
+  } catch (e) {
+    if (!saved) throw e;
+  }
+  S.worker.postMessage({
+    spec: JSON.stringify(spec),
+    workers,
+    useGpu: engine.gpu,
+    auto: !!engine.auto,
+    loseGpuAfter: +(PAGE.get('lose-gpu-after') || 0),
+    saved: saved || undefined,
+    data: !saved && spec.dataset === 'csv' ? S.dataCsv.points : undefined,
+  });
 }
 
 // What a WebGPU run asked of the device (the core counts it): per training step, and the
@@ -127,9 +153,13 @@ function gpuWork(r) {
   const g = r.training && r.training.gpu;
   if (!g) return '';
   const f = (x) => (x >= 1 ? x.toFixed(0) : x.toFixed(3));
-  const reads = Object.values(r.samplers).map((s) => (s.gpu ? s.gpu.readbacks : null)).filter((x) => x !== null);
-  return ` WebGPU per training step: ${f(g.dispatches_per_step)} dispatches, ${f(g.submissions_per_step)} submissions, ${f(g.readbacks_per_step)} readbacks`
-    + ` (${g.readbacks_between_reports} between loss reports)${reads.length ? `; sampling: ${reads.reduce((a, b) => a + b, 0)} readbacks for ${reads.length} samplers` : ''}.`;
+  const reads = Object.values(r.samplers)
+    .map((s) => (s.gpu ? s.gpu.readbacks : null))
+    .filter((x) => x !== null);
+  return (
+    ` WebGPU per training step: ${f(g.dispatches_per_step)} dispatches, ${f(g.submissions_per_step)} submissions, ${f(g.readbacks_per_step)} readbacks` +
+    ` (${g.readbacks_between_reports} between loss reports)${reads.length ? `; sampling: ${reads.reduce((a, b) => a + b, 0)} readbacks for ${reads.length} samplers` : ''}.`
+  );
 }
 
 // Your own samples: both files go to a worker, which reads, parses and measures them (the core's
@@ -138,10 +168,16 @@ export function startOwn() {
   const [train, samples] = [$('#own-train').files[0], $('#own-samples').files[0]];
   const err = $('#own-error');
   err.textContent = '';
-  if (!train || !samples) { err.textContent = `Choose ${train ? '' : 'a training-set file'}${!train && !samples ? ' and ' : ''}${samples ? '' : 'a samples file'}.`; return; }
+  if (!train || !samples) {
+    err.textContent = `Choose ${train ? '' : 'a training-set file'}${!train && !samples ? ' and ' : ''}${samples ? '' : 'a samples file'}.`;
+    return;
+  }
   const kText = $('#own-k').value.trim();
   const k = kText === '' ? 0 : Number(kText);
-  if (!Number.isInteger(k) || k < 1 && kText !== '') { err.textContent = `Hill's k: expected a positive integer or nothing, got "${kText}"`; return; }
+  if (!Number.isInteger(k) || (k < 1 && kText !== '')) {
+    err.textContent = `Hill's k: expected a positive integer or nothing, got "${kText}"`;
+    return;
+  }
   if (busy()) return;
   yieldLanding();
   S.worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
@@ -166,11 +202,19 @@ export function startOwn() {
     } else if (m.type === 'error') {
       finish();
       // The core names the file as train or samples; say which file that is.
-      err.textContent = m.message.replace(/^(train|samples):/, (_, w) => `${names[w]}:`).replace(/^eps:/, 'Radii e:').replace(/^k:/, "Hill's k:") + '.';
+      err.textContent =
+        m.message
+          .replace(/^(train|samples):/, (_, w) => `${names[w]}:`)
+          .replace(/^eps:/, 'Radii e:')
+          .replace(/^k:/, "Hill's k:") + '.';
       $('#progress-text').textContent = 'Stopped.';
     }
   };
-  S.worker.onerror = (ev) => { ev.preventDefault(); finish(); err.textContent = ev.message || 'the worker stopped'; };
+  S.worker.onerror = (ev) => {
+    ev.preventDefault();
+    finish();
+    err.textContent = ev.message || 'the worker stopped';
+  };
   S.worker.postMessage({ compare: { train, samples, eps: $('#own-eps').value, k, seed: 0, survivalEps: 0.05 } });
 }
 
@@ -206,7 +250,8 @@ export function fail(message, plain = false) {
   finish();
   $('#run-error').textContent = (plain ? `${message}.` : `Run failed: ${message}.`) + (S.lastOut ? ' The previous results are still shown.' : '');
   $('#progress-text').textContent = 'Stopped.';
-  if (S.lastOut) render($('#results'), S.lastOut); else drawLoss([]);
+  if (S.lastOut) render($('#results'), S.lastOut);
+  else drawLoss([]);
   $('#results').dataset.state = S.lastOut ? 'done' : 'error';
 }
 
@@ -215,5 +260,6 @@ export function cancelRun() {
   const at = S.liveLoss.length ? S.liveLoss[S.liveLoss.length - 1][0] : 0;
   finish();
   $('#progress-text').textContent = `Cancelled at iteration ${at}.` + (S.lastOut ? ' The previous results are still shown.' : '');
-  if (S.lastOut) render($('#results'), S.lastOut); else drawLoss([]);
+  if (S.lastOut) render($('#results'), S.lastOut);
+  else drawLoss([]);
 }

@@ -25,7 +25,8 @@ export async function startStudy() {
     if (!Number.isInteger(seeds)) throw { text: `seeds: expected an integer, got "${form.elements.seeds.value}"` };
     plan = studyPlan(pairs, axes, seeds);
     together = PAGE.has('together') ? Number(PAGE.get('together')) : T.TOGETHER;
-    if (!Number.isInteger(together) || together < 1 || together > T.TOGETHER_MAX) throw { text: `together (in the address): expected an integer in 1..=${T.TOGETHER_MAX}, got "${PAGE.get('together')}"` };
+    if (!Number.isInteger(together) || together < 1 || together > T.TOGETHER_MAX)
+      throw { text: `together (in the address): expected an integer in 1..=${T.TOGETHER_MAX}, got "${PAGE.get('together')}"` };
   } catch (e) {
     $('#form-error').textContent = (e && e.text) || String(e);
     return;
@@ -53,7 +54,12 @@ export async function startStudy() {
   const s = S.study;
   const progress = () => {
     const inflight = [...s.running.values()].reduce((a, f) => a + f, 0);
-    showProgress(s, (s.records.length + inflight) / s.total, `Study: ${s.records.length} / ${s.total} runs done, ${s.running.size} running in ${n} workers`, s.records.length ? 0 : Infinity);
+    showProgress(
+      s,
+      (s.records.length + inflight) / s.total,
+      `Study: ${s.records.length} / ${s.total} runs done, ${s.running.size} running in ${n} workers`,
+      s.records.length ? 0 : Infinity,
+    );
   };
   const draw = () => {
     s.result = studyAggregate(s.pairs, s.axes, s.seeds, JSON.stringify(s.records));
@@ -63,28 +69,49 @@ export async function startStudy() {
   const done = () => {
     if (S.study !== s) return;
     draw();
-    finishBatch(s, view, (secs) => `Study done: ${s.total} runs in ${secs} s (${n} worker${n === 1 ? "" : "s"}, ${enginesOf(s.records)}).`);
+    finishBatch(s, view, (secs) => `Study done: ${s.total} runs in ${secs} s (${n} worker${n === 1 ? '' : 's'}, ${enginesOf(s.records)}).`);
     if (!s.result.failed.length) keep(studyKey(s), s.result, 'the study');
   };
   const data = JSON.parse(pairs).some(([k, v]) => k === 'dataset' && v === 'csv') ? S.dataCsv.points : undefined;
   // w.run is the group's first run; w.done how many of its runs have their record;
   // s.running holds the fraction done of each worker's run in progress.
   const byFirst = new Map(groups.map((g) => [g.index, g]));
-  runBatch(s, n, (g) => ({ studyGroup: JSON.stringify(g.groups), data, useGpu: engine.gpu, auto: !!engine.auto }), done, (w, m, next) => {
-    if (S.study !== s) return;
-    const g = byFirst.get(w.run);
-    if (w.group !== g) { w.group = g; w.done = 0; }
-    if (m.type === 'event' && m.event.kind === 'progress') { s.running.set(w.run, m.event.iter / m.event.total * 0.9); progress(); }
-    else if (m.type === 'record') { w.done += 1; s.running.set(w.run, 0); s.records.push(m.record); progress(); draw(); }
-    else if (m.type === 'groupDone') { s.running.delete(w.run); w.group = null; progress(); next(); }
-    else if (m.type === 'error') {
-      // A worker that stops fails the runs of its group that have no record yet.
-      s.running.delete(w.run);
-      for (const r of g.runs.slice(w.done)) s.records.push({ index: r.index, ...failedRecord(plan, r.index, m.message) });
-      w.group = null;
-      draw(); next();
-    }
-  });
+  runBatch(
+    s,
+    n,
+    (g) => ({ studyGroup: JSON.stringify(g.groups), data, useGpu: engine.gpu, auto: !!engine.auto }),
+    done,
+    (w, m, next) => {
+      if (S.study !== s) return;
+      const g = byFirst.get(w.run);
+      if (w.group !== g) {
+        w.group = g;
+        w.done = 0;
+      }
+      if (m.type === 'event' && m.event.kind === 'progress') {
+        s.running.set(w.run, (m.event.iter / m.event.total) * 0.9);
+        progress();
+      } else if (m.type === 'record') {
+        w.done += 1;
+        s.running.set(w.run, 0);
+        s.records.push(m.record);
+        progress();
+        draw();
+      } else if (m.type === 'groupDone') {
+        s.running.delete(w.run);
+        w.group = null;
+        progress();
+        next();
+      } else if (m.type === 'error') {
+        // A worker that stops fails the runs of its group that have no record yet.
+        s.running.delete(w.run);
+        for (const r of g.runs.slice(w.done)) s.records.push({ index: r.index, ...failedRecord(plan, r.index, m.message) });
+        w.group = null;
+        draw();
+        next();
+      }
+    },
+  );
   progress();
   studyView.render(view, studyAggregate(pairs, axes, seeds, '[]'));
 }

@@ -37,7 +37,7 @@ function entry(p) {
     links.append(' · ', paper);
     // Its trained run ships with the page: opened in seconds, no training.
     if (p.shipped) {
-      paper.title = 'Trained by the lab\'s CLI and shipped with the page: opens in seconds';
+      paper.title = "Trained by the lab's CLI and shipped with the page: opens in seconds";
       links.append(text('span', ' (trained)', 'note shipped'));
     }
   }
@@ -65,7 +65,10 @@ export function render(box, presets, { path }) {
   const details = document.createElement('details');
   details.id = 'gallery';
   const summary = text('summary', 'A path through the papers: ');
-  summary.append(text('span', ['0. What reproduces', ...path.map((s, i) => `${i + 1}. ${s.title.split(':')[0]}`)].join(' → '), 'path-steps'), ` (${presets.length} figures)`);
+  summary.append(
+    text('span', ['0. What reproduces', ...path.map((s, i) => `${i + 1}. ${s.title.split(':')[0]}`)].join(' → '), 'path-steps'),
+    ` (${presets.length} figures)`,
+  );
   details.append(summary);
   // The answer first: what reproduces, claim by claim (views/verdicts.js), a step of its own.
   const verdicts = document.createElement('section');
@@ -74,7 +77,11 @@ export function render(box, presets, { path }) {
   const open = text('a', 'Open the verdicts');
   open.href = '?view=verdicts';
   open.id = 'verdicts-link';
-  const vp = text('p', 'Which claims of the papers hold here? One row per claim (in the papers\' words, with the paper\'s setting beside the lab\'s) and per open question, with the lab\'s verdict (reproduced, partly, not reproduced, inconclusive, not tested) computed from the shipped runs that pass its gates, samplers compared seed by seed with an interval, and a link to its figure: ', 'step-text');
+  const vp = text(
+    'p',
+    "Which claims of the papers hold here? One row per claim (in the papers' words, with the paper's setting beside the lab's) and per open question, with the lab's verdict (reproduced, partly, not reproduced, inconclusive, not tested) computed from the shipped runs that pass its gates, samplers compared seed by seed with an interval, and a link to its figure: ",
+    'step-text',
+  );
   vp.append(open, '.');
   verdicts.append(text('h3', '0. What reproduces'), vp);
   details.append(verdicts);
@@ -107,8 +114,11 @@ export function note(el, preset, size, changed = []) {
   if (!oneSize(preset)) {
     const a = text('a', `Open the ${other} size`);
     a.href = `?${other === 'paper' ? preset.paper : preset.quick}`;
-    const sz = changed.length ? '' : size === 'paper' ? "This is the paper's setting. "
-      : (preset.quick_note || 'This is the quick size: a smaller net and fewer steps than the paper, so the effect is indicative.') + ' ';
+    const sz = changed.length
+      ? ''
+      : size === 'paper'
+        ? "This is the paper's setting. "
+        : (preset.quick_note || 'This is the quick size: a smaller net and fewer steps than the paper, so the effect is indicative.') + ' ';
     el.append(text('span', sz), a, '.');
   }
   el.hidden = false;

@@ -15,16 +15,24 @@ export const box = '#results';
 const $ = (sel) => document.querySelector(sel);
 // The samplers as the core lists them ([{name, default_steps, stochastic}]): their order and kind.
 let KINDS = [];
-export function setKinds(kinds) { KINDS = kinds; }
+export function setKinds(kinds) {
+  KINDS = kinds;
+}
 // Neighbours per data point below which TID at a radius is noise (the core's FEW_NEIGHBOURS).
 let FEW = 0.1;
-export function setFewNeighbours(x) { FEW = x; }
+export function setFewNeighbours(x) {
+  FEW = x;
+}
 
-function fmt(v, d = 3) { return v === null || v === undefined || !Number.isFinite(v) ? 'undefined' : (v >= 0 ? '+' : '') + v.toFixed(d); }
+function fmt(v, d = 3) {
+  return v === null || v === undefined || !Number.isFinite(v) ? 'undefined' : (v >= 0 ? '+' : '') + v.toFixed(d);
+}
 
 export function drawLoss(losses) {
-  lineChart($('#loss'), [{ name: 'loss', color: COLORS.sde, xs: losses.map((p) => p[0]), ys: losses.map((p) => p[1]) }],
-    { xlabel: 'iteration', ylabel: 'DSM loss' });
+  lineChart($('#loss'), [{ name: 'loss', color: COLORS.sde, xs: losses.map((p) => p[0]), ys: losses.map((p) => p[1]) }], {
+    xlabel: 'iteration',
+    ylabel: 'DSM loss',
+  });
 }
 
 // The radius a run's panels name: the one closest to 0.02 (log scale) among those where the
@@ -45,8 +53,9 @@ export function render(box, out) {
   drawLoss(r.training ? r.training.losses : []);
   const names = Object.keys(out.samples).sort((a, b) => KINDS.findIndex((k) => k.name === a) - KINDS.findIndex((k) => k.name === b));
   const label = (n) => LABELS[n] || n;
-  const sets = [{ name: 'data', color: COLORS.data, values: out.reference }]
-    .concat(names.map((n) => ({ name: label(n), key: n, color: COLORS[n] || '#009E73', values: out.samples[n] })));
+  const sets = [{ name: 'data', color: COLORS.data, values: out.reference }].concat(
+    names.map((n) => ({ name: label(n), key: n, color: COLORS[n] || '#009E73', values: out.samples[n] })),
+  );
   // Axes from the data alone: a few wild samples must not squash the picture.
   const b = bounds([out.reference]);
   const scat = $('#scatters');
@@ -76,23 +85,40 @@ export function render(box, out) {
   const thin = eps.map((_, i) => (nul[i]?.ansd_train ?? Infinity) < FEW);
   const keep = thin.filter((x) => !x).length >= 2 ? eps.map((_, i) => !thin[i]) : eps.map(() => true);
   const pick = (a) => a.filter((_, i) => keep[i]);
-  const series = names.filter((n) => r.tid[n]).map((n) => ({
-    name: label(n), color: COLORS[n], xs: pick(eps), ys: pick(r.tid[n].map((e) => e.tid ?? NaN)), markers: true,
-  }));
+  const series = names
+    .filter((n) => r.tid[n])
+    .map((n) => ({
+      name: label(n),
+      color: COLORS[n],
+      xs: pick(eps),
+      ys: pick(r.tid[n].map((e) => e.tid ?? NaN)),
+      markers: true,
+    }));
   const band = {
-    name: 'data vs data ±2sd', xs: pick(eps),
-    lo: pick(nul.map((e) => (e.tid ?? 0) - 2 * (e.tid_std ?? 0))), hi: pick(nul.map((e) => (e.tid ?? 0) + 2 * (e.tid_std ?? 0))),
+    name: 'data vs data ±2sd',
+    xs: pick(eps),
+    lo: pick(nul.map((e) => (e.tid ?? 0) - 2 * (e.tid_std ?? 0))),
+    hi: pick(nul.map((e) => (e.tid ?? 0) + 2 * (e.tid_std ?? 0))),
   };
   lineChart($('#tid'), series, { xlabel: 'e (log scale)', ylabel: 'TID', logx: true, zeroLine: true, band });
   const off = eps.filter((_, i) => !keep[i]);
-  $('#tid-caption').textContent = 'TID(e) per sampler; grey band: data vs data ±2 sd. Above zero: more concentrated than the data.'
-    + (off.length ? ` Left off: e = ${off.join(', ')}, where the data's points have under ${FEW} neighbours each (TID there rests on a few pairs; the table has it).` : '');
-  const thead = $('#tid-table thead'), tbody = $('#tid-table tbody');
+  $('#tid-caption').textContent =
+    'TID(e) per sampler; grey band: data vs data ±2 sd. Above zero: more concentrated than the data.' +
+    (off.length
+      ? ` Left off: e = ${off.join(', ')}, where the data's points have under ${FEW} neighbours each (TID there rests on a few pairs; the table has it).`
+      : '');
+  const thead = $('#tid-table thead'),
+    tbody = $('#tid-table tbody');
   thead.innerHTML = '<tr><th scope="col">e</th>' + names.map((n) => `<th scope="col">TID ${label(n)}</th>`).join('') + '<th scope="col">data vs data</th></tr>';
   const cell = (e) => `${fmt(e.tid)} ± ${e.tid_std == null ? '–' : e.tid_std.toFixed(3)}`;
-  tbody.innerHTML = eps.map((e, i) => `<tr><th scope="row">${e}</th>` +
-    names.map((n) => `<td data-sampler="${n}">${r.tid[n] ? cell(r.tid[n][i]) : 'non-finite samples'}</td>`).join('') +
-    `<td>${cell(nul[i])}</td></tr>`).join('');
+  tbody.innerHTML = eps
+    .map(
+      (e, i) =>
+        `<tr><th scope="row">${e}</th>` +
+        names.map((n) => `<td data-sampler="${n}">${r.tid[n] ? cell(r.tid[n][i]) : 'non-finite samples'}</td>`).join('') +
+        `<td>${cell(nul[i])}</td></tr>`,
+    )
+    .join('');
   robustnessView.render($('#robustness-view'), r);
   checkpointsView.render($('#checkpoints-view'), r);
   drawSurvival(r, names);
@@ -109,8 +135,15 @@ function drawSurvival(r, names) {
   let pmin = 1;
   for (const k of keys) {
     const c = sv[k];
-    const xs = [], ys = [];
-    c.x.forEach((x, i) => { if (c.p[i] > 0) { xs.push(x); ys.push(c.p[i]); pmin = Math.min(pmin, c.p[i]); } });
+    const xs = [],
+      ys = [];
+    c.x.forEach((x, i) => {
+      if (c.p[i] > 0) {
+        xs.push(x);
+        ys.push(c.p[i]);
+        pmin = Math.min(pmin, c.p[i]);
+      }
+    });
     const a = c.alpha == null ? 'undefined' : c.alpha.toFixed(2);
     series.push({ name: `${LABELS[k] || k} α=${a}`, color: COLORS[k], xs, ys });
   }
@@ -118,16 +151,21 @@ function drawSurvival(r, names) {
     const c = sv[k];
     if (c.alpha == null || !c.x.length) continue;
     const xmax = c.x[c.x.length - 1];
-    const xs = [], ys = [];
+    const xs = [],
+      ys = [];
     for (let i = 0; i <= 24; i++) {
       const x = c.x_min * (xmax / c.x_min) ** (i / 24);
       const p = (x / c.x_min) ** -c.alpha;
-      if (p >= pmin / 2) { xs.push(x); ys.push(Math.min(1, p)); }
+      if (p >= pmin / 2) {
+        xs.push(x);
+        ys.push(Math.min(1, p));
+      }
     }
     series.push({ color: COLORS[k], xs, ys, dash: [5, 4] });
   }
   lineChart($('#survival'), series, { xlabel: 'neighbour count x (log)', ylabel: 'P(n > x)', logx: true, logy: true, ylo: pmin / 2 });
-  $('#survival-caption').textContent = `Survival function P(n > x) of neighbour counts within e = ${r.spec.metrics.survival_eps} (log-log); dashed: Hill's fitted tail (x/x_min)^-α. A heavier tail (smaller α) is collapse.`;
+  $('#survival-caption').textContent =
+    `Survival function P(n > x) of neighbour counts within e = ${r.spec.metrics.survival_eps} (log-log); dashed: Hill's fitted tail (x/x_min)^-α. A heavier tail (smaller α) is collapse.`;
 }
 
 // Density evolution heatmaps (truth and each sampler) and the marginals at t = 0.8, 0.6, 0.4, 0.
@@ -152,8 +190,9 @@ function drawEvolution(out, names) {
   for (const [j, t] of [0.8, 0.6, 0.4, 0].entries()) {
     const idx = (rec) => rec.requested.reduce((best, v, i) => (Math.abs(v - t) < Math.abs(rec.requested[best] - t) ? i : best), 0);
     const c = figure(mbox, 300, 220, `Marginal at t = ${t}`);
-    const series = [{ name: 'true', color: COLORS.truth, xs: centers, ys: densities(truth)[idx(truth)] }]
-      .concat(names.map((n) => ({ name: LABELS[n] || n, color: COLORS[n], xs: centers, ys: densities(out.recordings[n])[idx(out.recordings[n])] })));
+    const series = [{ name: 'true', color: COLORS.truth, xs: centers, ys: densities(truth)[idx(truth)] }].concat(
+      names.map((n) => ({ name: LABELS[n] || n, color: COLORS[n], xs: centers, ys: densities(out.recordings[n])[idx(out.recordings[n])] })),
+    );
     lineChart(c, series, { xlabel: `x${sub(truth.coordinate + 1)}`, ylabel: 'density', title: `t = ${t}`, ylo: 0, noLegend: j > 0 });
   }
 }

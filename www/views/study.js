@@ -29,17 +29,27 @@ function lines(study, metric) {
   const groups = new Map();
   for (const c of study.cells) {
     const key = rest.map((a) => `${a.name}=${c.settings[a.name]}`).join(' ') || 'mean ± sd over seeds';
-    if (!groups.has(key)) groups.set(key, { ys: new Array(first.values.length).fill(NaN), err: new Array(first.values.length).fill(NaN), seeds: first.values.map(() => []) });
+    if (!groups.has(key))
+      groups.set(key, { ys: new Array(first.values.length).fill(NaN), err: new Array(first.values.length).fill(NaN), seeds: first.values.map(() => []) });
     const i = first.values.indexOf(c.settings[first.name]);
     const m = c.metrics[metric];
     if (m && m.mean !== null) {
-      groups.get(key).ys[i] = m.mean; groups.get(key).err[i] = m.std ?? NaN;
+      groups.get(key).ys[i] = m.mean;
+      groups.get(key).err[i] = m.std ?? NaN;
       groups.get(key).seeds[i] = (m.values || []).filter((v) => v !== null && Number.isFinite(v));
     }
   }
   // Every seed's value is drawn too (hollow squares beside the mean): one seed far from the
   // rest shows as itself, not only as a long bar.
-  const series = [...groups.entries()].map(([name, g], k) => ({ name, color: PALETTE[k % PALETTE.length], xs: ax.xs, ys: g.ys, err: g.err, seeds: g.seeds, markers: true }));
+  const series = [...groups.entries()].map(([name, g], k) => ({
+    name,
+    color: PALETTE[k % PALETTE.length],
+    xs: ax.xs,
+    ys: g.ys,
+    err: g.err,
+    seeds: g.seeds,
+    markers: true,
+  }));
   return { series, ax, xlabel: first.name };
 }
 
@@ -50,8 +60,11 @@ function metricNames(study) {
 }
 
 const DESCRIBE = {
-  mae_velocity: (t) => [`MAE of v at t = ${t}`, t >= 0.5 ? 'High-noise velocity error (Fig. 7a); in the paper, the see-saw shows as this rising with width.' : 'Low-noise velocity error (Fig. 7a).'],
-  dsm: (t) => [`DSM loss at t = ${t}`, 'Denoising loss at this fixed t (Fig. 8); the dashed floor is the exact score\'s.'],
+  mae_velocity: (t) => [
+    `MAE of v at t = ${t}`,
+    t >= 0.5 ? 'High-noise velocity error (Fig. 7a); in the paper, the see-saw shows as this rising with width.' : 'Low-noise velocity error (Fig. 7a).',
+  ],
+  dsm: (t) => [`DSM loss at t = ${t}`, "Denoising loss at this fixed t (Fig. 8); the dashed floor is the exact score's."],
   final_loss: () => ['Final training loss', 'Mean DSM loss of the last report block.'],
   marginal_accuracy: (s) => [`Marginal accuracy, ${s}`, '1 − ½ · mean TV of the marginal histograms (workshop version).'],
 };
@@ -61,7 +74,11 @@ const DESCRIBE = {
 let findingsOf = null;
 let radiusOf = null;
 let FEW = 0.1;
-export function setFindings(fn, radius, few) { findingsOf = fn; radiusOf = radius; FEW = few; }
+export function setFindings(fn, radius, few) {
+  findingsOf = fn;
+  radiusOf = radius;
+  FEW = few;
+}
 
 export function render(box, study, state = {}) {
   box.replaceChildren();
@@ -71,17 +88,33 @@ export function render(box, study, state = {}) {
   const p = document.createElement('p');
   p.className = 'note';
   const total = study.cells.length * study.seeds;
-  p.textContent = `${study.cells.length} cells × ${study.seeds} seeds; ${total - study.missing.length} of ${total} runs done`
-    + (study.failed.length ? `, ${study.failed.length} failed (${study.runs.filter((r) => r.error).map((r) => `run ${r.index}: ${r.error}`).slice(0, 3).join('; ')})` : '')
-    + '. Filled points are means over seeds, bars ± one standard deviation, hollow squares each seed\'s value.';
+  p.textContent =
+    `${study.cells.length} cells × ${study.seeds} seeds; ${total - study.missing.length} of ${total} runs done` +
+    (study.failed.length
+      ? `, ${study.failed.length} failed (${study.runs
+          .filter((r) => r.error)
+          .map((r) => `run ${r.index}: ${r.error}`)
+          .slice(0, 3)
+          .join('; ')})`
+      : '') +
+    ". Filled points are means over seeds, bars ± one standard deviation, hollow squares each seed's value.";
   box.append(h, p);
   if (findingsOf && study.axes.length) {
     let list = [];
-    try { list = findingsOf(study); } catch { list = []; }
+    try {
+      list = findingsOf(study);
+    } catch {
+      list = [];
+    }
     if (list.length) {
       // The leading findings (the figure's answer: the see-saw, the cures against their
       // baselines, the samplers compared) in view; the rest folded under them.
-      const items = (xs) => xs.map((x) => { const li = document.createElement('li'); li.textContent = x.text; return li; });
+      const items = (xs) =>
+        xs.map((x) => {
+          const li = document.createElement('li');
+          li.textContent = x.text;
+          return li;
+        });
       const f = document.createElement('ul');
       f.id = 'study-findings';
       f.setAttribute('aria-label', 'Findings computed from these numbers');
@@ -116,7 +149,11 @@ export function render(box, study, state = {}) {
     c.dataset.metric = metric;
     lineChart(c, series.concat(extra), { xlabel, ylabel: label, logx: ax.logx, xticks: ax.xticks, title: label });
   };
-  const byT = (prefix) => names.filter((n) => n.startsWith(prefix + '@')).map((n) => n.slice(prefix.length + 1)).sort((a, b) => b - a);
+  const byT = (prefix) =>
+    names
+      .filter((n) => n.startsWith(prefix + '@'))
+      .map((n) => n.slice(prefix.length + 1))
+      .sort((a, b) => b - a);
   for (const t of byT('mae_velocity')) chart(`mae_velocity@${t}`, ...DESCRIBE.mae_velocity(+t));
   for (const t of byT('dsm')) {
     const floor = lines(study, `dsm_floor@${t}`).series.map((s) => ({ ...s, name: '', err: null, markers: false, dash: [4, 4] }));
@@ -134,28 +171,56 @@ export function render(box, study, state = {}) {
     // closest to 0.02 with a value.
     const valued = epsList.filter((x) => study.cells.some((c) => Number.isFinite(c.metrics[`tid@${sampler}@${x}`]?.mean)));
     let core = { radius: null, neighbours: {} };
-    try { if (radiusOf) core = radiusOf(study); } catch { /* the fallback below */ }
-    const near = epsList.includes(core.radius) ? core.radius : (valued.length ? valued : epsList).reduce((b, x) => (Math.abs(Math.log(x / 0.02)) < Math.abs(Math.log(b / 0.02)) ? x : b));
+    try {
+      if (radiusOf) core = radiusOf(study);
+    } catch {
+      /* the fallback below */
+    }
+    const near = epsList.includes(core.radius)
+      ? core.radius
+      : (valued.length ? valued : epsList).reduce((b, x) => (Math.abs(Math.log(x / 0.02)) < Math.abs(Math.log(b / 0.02)) ? x : b));
     const e = epsList.includes(state.eps) ? state.eps : near;
     tidShown = `tid@${sampler}@${e}`;
     const pick = document.createElement('p');
     pick.className = 'note';
-    pick.innerHTML = `TID of <select id="study-sampler">${samplers.map((s) => `<option${s === sampler ? ' selected' : ''}>${s}</option>`).join('')}</select>`
-      + ` at e = <select id="study-eps">${epsList.map((x) => `<option${x === e ? ' selected' : ''}>${x}</option>`).join('')}</select>`;
+    pick.innerHTML =
+      `TID of <select id="study-sampler">${samplers.map((s) => `<option${s === sampler ? ' selected' : ''}>${s}</option>`).join('')}</select>` +
+      ` at e = <select id="study-eps">${epsList.map((x) => `<option${x === e ? ' selected' : ''}>${x}</option>`).join('')}</select>`;
     box.insertBefore(pick, grid);
     const rerender = () => render(box, study, { sampler: pick.querySelector('#study-sampler').value, eps: pick.querySelector('#study-eps').value });
     pick.querySelector('#study-sampler').addEventListener('change', rerender);
     pick.querySelector('#study-eps').addEventListener('change', rerender);
-    chart(`tid@${sampler}@${e}`, `TID(${e}) of ${sampler}`, 'TID of the samples at one e against the setting (Fig. 7b); above 0: more concentrated than the data.');
+    chart(
+      `tid@${sampler}@${e}`,
+      `TID(${e}) of ${sampler}`,
+      'TID of the samples at one e against the setting (Fig. 7b); above 0: more concentrated than the data.',
+    );
     // With one axis, every sampler on one chart: deterministic against stochastic at each value.
     if (samplers.length > 1 && study.axes.length === 1) {
       const per = samplers.map((sm) => {
         const { series, ax } = lines(study, `tid@${sm}@${e}`);
         return { series: { ...series[0], name: LABELS[sm] || sm, color: COLORS[sm] || '#000' }, ax };
       });
-      const c = figure(grid, 480, 280, `TID(${e}) of every sampler`, 'Each sampler at each setting, mean ± sd over seeds: a deterministic sampler above the stochastic ones is collapse.');
+      const c = figure(
+        grid,
+        480,
+        280,
+        `TID(${e}) of every sampler`,
+        'Each sampler at each setting, mean ± sd over seeds: a deterministic sampler above the stochastic ones is collapse.',
+      );
       c.dataset.metric = 'tid-samplers';
-      lineChart(c, per.map((x) => x.series), { xlabel: study.axes[0].name, ylabel: `TID(${e})`, logx: per[0].ax.logx, xticks: per[0].ax.xticks, title: `TID(${e}) of every sampler`, zeroLine: true });
+      lineChart(
+        c,
+        per.map((x) => x.series),
+        {
+          xlabel: study.axes[0].name,
+          ylabel: `TID(${e})`,
+          logx: per[0].ax.logx,
+          xticks: per[0].ax.xticks,
+          title: `TID(${e}) of every sampler`,
+          zeroLine: true,
+        },
+      );
     }
     const c = figure(grid, 480, 280, `TID(e) of ${sampler} per cell`, 'TID(e) curves per cell, mean ± sd over seeds (Fig. 9a).');
     c.dataset.metric = 'tid-curves';
@@ -173,27 +238,46 @@ export function render(box, study, state = {}) {
     const coded = rest.length > 0;
     const series = study.cells.map((cell, k) => ({
       name: coded ? '' : `${first.name}=${cell.settings[first.name]}`,
-      color: PALETTE[(coded ? first.values.indexOf(cell.settings[first.name]) : k) % PALETTE.length], markers: true,
+      color: PALETTE[(coded ? first.values.indexOf(cell.settings[first.name]) : k) % PALETTE.length],
+      markers: true,
       dash: coded ? DASHES[restKeys.indexOf(restKey(cell)) % DASHES.length] : undefined,
-      xs: curveEps.map(Number), ys: curveEps.map((x) => cell.metrics[`tid@${sampler}@${x}`]?.mean ?? NaN), err: curveEps.map((x) => cell.metrics[`tid@${sampler}@${x}`]?.std ?? NaN),
+      xs: curveEps.map(Number),
+      ys: curveEps.map((x) => cell.metrics[`tid@${sampler}@${x}`]?.mean ?? NaN),
+      err: curveEps.map((x) => cell.metrics[`tid@${sampler}@${x}`]?.std ?? NaN),
     }));
     // Legend-only entries: one colour per value of the first axis, one dash per other combination.
     const key = coded
-      ? first.values.map((v, i) => ({ name: `${first.name}=${v}`, color: PALETTE[i % PALETTE.length], xs: [], ys: [] }))
-        .concat(restKeys.map((r, i) => ({ name: r, color: '#444', dash: DASHES[i % DASHES.length], xs: [], ys: [] })))
+      ? first.values
+          .map((v, i) => ({ name: `${first.name}=${v}`, color: PALETTE[i % PALETTE.length], xs: [], ys: [] }))
+          .concat(restKeys.map((r, i) => ({ name: r, color: '#444', dash: DASHES[i % DASHES.length], xs: [], ys: [] })))
       : [];
     lineChart(c, series.concat(key), { xlabel: 'e (log scale)', ylabel: 'TID', logx: true, zeroLine: true });
   }
   if (names.includes('final_loss')) chart('final_loss', ...DESCRIBE.final_loss());
-  for (const s of names.filter((n) => n.startsWith('marginal_accuracy@')).map((n) => n.split('@')[1])) chart(`marginal_accuracy@${s}`, ...DESCRIBE.marginal_accuracy(s));
+  for (const s of names.filter((n) => n.startsWith('marginal_accuracy@')).map((n) => n.split('@')[1]))
+    chart(`marginal_accuracy@${s}`, ...DESCRIBE.marginal_accuracy(s));
   // The numbers behind the charts.
   const shown = names.filter((n) => /^(mae_velocity|dsm)@/.test(n) || n === 'final_loss' || n === tidShown).sort();
   const table = document.createElement('table');
   table.id = 'study-table';
-  table.innerHTML = `<caption>Per cell: mean ± sd over seeds (n = runs with a value)</caption><thead><tr>${study.axes.map((a) => `<th scope="col">${a.name}</th>`).join('')}`
-    + shown.map((n) => `<th scope="col">${n}</th>`).join('') + '</tr></thead><tbody>'
-    + study.cells.map((c) => '<tr>' + study.axes.map((a) => `<th scope="row">${c.settings[a.name]}</th>`).join('')
-      + shown.map((n) => { const m = c.metrics[n]; return `<td>${m ? `${fmt(m.mean)} ± ${fmt(m.std, 2)} (n=${m.values.filter((v) => v !== null).length})` : '–'}</td>`; }).join('') + '</tr>').join('')
-    + '</tbody>';
+  table.innerHTML =
+    `<caption>Per cell: mean ± sd over seeds (n = runs with a value)</caption><thead><tr>${study.axes.map((a) => `<th scope="col">${a.name}</th>`).join('')}` +
+    shown.map((n) => `<th scope="col">${n}</th>`).join('') +
+    '</tr></thead><tbody>' +
+    study.cells
+      .map(
+        (c) =>
+          '<tr>' +
+          study.axes.map((a) => `<th scope="row">${c.settings[a.name]}</th>`).join('') +
+          shown
+            .map((n) => {
+              const m = c.metrics[n];
+              return `<td>${m ? `${fmt(m.mean)} ± ${fmt(m.std, 2)} (n=${m.values.filter((v) => v !== null).length})` : '–'}</td>`;
+            })
+            .join('') +
+          '</tr>',
+      )
+      .join('') +
+    '</tbody>';
   box.append(table);
 }

@@ -33,7 +33,9 @@ const el = (tag, text, cls) => {
 let loading = null;
 export function load() {
   if (!loading) {
-    loading = fetch(new URL('../verdicts.json', import.meta.url)).then((r) => (r.ok ? r.json() : null)).catch(() => null);
+    loading = fetch(new URL('../verdicts.json', import.meta.url))
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null);
   }
   return loading;
 }
@@ -80,7 +82,13 @@ function row(v) {
   li.append(head, quote, tested, nums);
   if (v.settle) li.append(el('p', `To settle it: ${v.settle}`, 'verdict-settle'));
   if (v.excluded.length) {
-    li.append(fold(`Excluded: ${v.excluded.length} run${v.excluded.length === 1 ? '' : 's'} failed a gate`, v.excluded.map((e) => `${e.run}: ${e.because}`), 'verdict-excluded'));
+    li.append(
+      fold(
+        `Excluded: ${v.excluded.length} run${v.excluded.length === 1 ? '' : 's'} failed a gate`,
+        v.excluded.map((e) => `${e.run}: ${e.because}`),
+        'verdict-excluded',
+      ),
+    );
   }
   const links = el('p', null, 'verdict-links');
   v.links.forEach((p, i) => {
@@ -94,7 +102,13 @@ function row(v) {
   if (v.gates.length) how.append(el('p', `Gates: ${v.gates.join('; ')}.`));
   for (const e of v.evidence) {
     const p = e.provenance;
-    how.append(el('p', `Evidence: ${e.file}, ${e.runs.join(', ')}` + (p ? ` (made by \`${p.command}\` at ${String(p.commit).slice(0, 10)}, ${p.date}, ${p.machine})` : ''), 'verdict-evidence'));
+    how.append(
+      el(
+        'p',
+        `Evidence: ${e.file}, ${e.runs.join(', ')}` + (p ? ` (made by \`${p.command}\` at ${String(p.commit).slice(0, 10)}, ${p.date}, ${p.machine})` : ''),
+        'verdict-evidence',
+      ),
+    );
   }
   li.append(links, how);
   return li;
@@ -109,8 +123,13 @@ export function render(box, list) {
     return;
   }
   const intro = el('p', '', 'note');
-  intro.append("Each claim in the papers' words, the paper's setting beside the lab's, and the lab's verdict computed from its shipped runs: samplers that share a net and a seed are compared seed by seed (the mean difference with a 95 % interval over seeds); a run counts only if it passes the row's gates (its stochastic reference reaches the data, its samplers converge, the floor is stable), and the runs left out are listed. ",
-    el('code', 'collapse-lab verdicts'), ' prints the same; ', el('code', '--json'), ' exports it with each file\'s provenance.');
+  intro.append(
+    "Each claim in the papers' words, the paper's setting beside the lab's, and the lab's verdict computed from its shipped runs: samplers that share a net and a seed are compared seed by seed (the mean difference with a 95 % interval over seeds); a run counts only if it passes the row's gates (its stochastic reference reaches the data, its samplers converge, the floor is stable), and the runs left out are listed. ",
+    el('code', 'collapse-lab verdicts'),
+    ' prints the same; ',
+    el('code', '--json'),
+    " exports it with each file's provenance.",
+  );
   const tallyAll = tallyLine(list, 'verdict-tally');
   tallyAll.id = 'verdict-tally';
   const print = el('button', 'Print the report', 'verdict-print');
@@ -124,7 +143,9 @@ export function render(box, list) {
       opened = [...document.querySelectorAll('#verdicts-view details:not([open])')];
       for (const d of opened) d.open = true;
     });
-    window.addEventListener('afterprint', () => { for (const d of opened) d.open = false; });
+    window.addEventListener('afterprint', () => {
+      for (const d of opened) d.open = false;
+    });
   }
   box.append(intro, tallyAll, print);
   for (const [g, label] of GROUPS) {
