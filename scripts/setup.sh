@@ -77,11 +77,12 @@ trunk() {
 
 npm_tools() {
   if [ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] \
-     && node_modules/.bin/wasm-opt --version | grep -q "version_132" && [ -f node_modules/axe-core/axe.min.js ]; then
-    say "npm tools (binaryen 132, playwright-core, axe-core) present"
+     && node_modules/.bin/wasm-opt --version | grep -q "version_132" && [ -f node_modules/axe-core/axe.min.js ] \
+     && [ -x node_modules/.bin/prettier ] && [ -x node_modules/.bin/eslint ] && [ -d node_modules/@eslint/js ]; then
+    say "npm tools (binaryen 132, playwright-core, axe-core, prettier, eslint) present"
   else
     command -v npm >/dev/null || need_root_apt nodejs npm
-    say "npm: installing pinned binaryen and playwright-core"
+    say "npm: installing the pinned tools (binaryen, playwright-core, axe-core, prettier, eslint)"
     npm ci --no-audit --no-fund --silent
   fi
 }

@@ -71,7 +71,7 @@ fi
 
 # The tools of the trade: the tree as rustfmt.toml formats it, and no clippy warning on any
 # native target (lib, CLI, tests) or on the library as the page compiles it (wasm32: src/web/).
-echo "== the tools of the trade: cargo fmt --check, cargo clippy -D warnings (native, all targets; wasm32, the library)"
+echo "== the tools of the trade: cargo fmt --check, cargo clippy -D warnings (native, all targets; wasm32, the library), prettier --check and eslint (the page, the test scripts)"
 t=$SECONDS
 tools_ok=1
 if ! cargo fmt --check; then
@@ -89,8 +89,21 @@ if ! cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings; 
   failed+=("tools: cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings")
   tools_ok=0
 fi
+# The page's and the test scripts' JavaScript: prettier's format and eslint's recommended rules
+# (both pinned in package.json, installed by setup.sh's npm part, run offline).
+if ! node_modules/.bin/prettier --check www tests/e2e scripts eslint.config.mjs > /dev/null; then
+  node_modules/.bin/prettier --list-different www tests/e2e scripts eslint.config.mjs >&2 || true
+  echo "FAILED: prettier --check: the files above are not formatted (node_modules/.bin/prettier --write www tests/e2e scripts fixes it)" >&2
+  failed+=("tools: prettier --check (the page's and the test scripts' format)")
+  tools_ok=0
+fi
+if ! node_modules/.bin/eslint www tests/e2e scripts; then
+  echo "FAILED: eslint www tests/e2e scripts (its findings are above)" >&2
+  failed+=("tools: eslint (the page's and the test scripts' lint)")
+  tools_ok=0
+fi
 [ $tools_ok -eq 1 ] || echo "the tools of the trade found the above: the tests run on, and the command fails at the end" >&2
-step "the tools of the trade (cargo fmt --check, clippy -D warnings: native, wasm32)" $((SECONDS - t))
+step "the tools of the trade (cargo fmt --check, clippy -D warnings: native, wasm32; prettier, eslint)" $((SECONDS - t))
 
 # The test binaries this run builds and runs (cargo's target selection); all of them in full.
 test_targets=()
