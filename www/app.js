@@ -29,7 +29,7 @@ import { workersWanted } from './pool.js';
 import { cancelGenerations, startGenerations } from './runners/generations.js';
 import { cancelRun, openRun, saveRunFile, start, startOwn } from './runners/run.js';
 import { cancelStudy, startStudy } from './runners/study.js';
-import { applyParams, buildFromTable, buildSamplerControls, fillForm, formPairs, moreDiffersFromDefault, showMore, studyAxes } from './settings.js';
+import { applyParams, buildFromTable, buildSamplerControls, fillForm, formPairs, moreDiffersFromDefault, showMore, studyAxes, urlErrors } from './settings.js';
 import { $, GPU_MODE, S, T, form } from './state.js';
 import { drawLoss } from './views/run.js';
 import * as galleryView from './views/gallery.js';
@@ -137,6 +137,7 @@ async function main() {
     return;
   }
   let params = new URLSearchParams(location.search);
+  const given = new URLSearchParams(location.search);
   // embed=1: the compact widget (views/run.js's main panels with their TID and one Re-run, and
   // a link to the whole lab); embed=full: the whole page in a frame. Anything else is refused.
   const embedErrors = [];
@@ -197,6 +198,7 @@ async function main() {
     } else pageErrors.push(`preset: unknown preset "${params.get('preset')}"; known: ${presets.map((x) => x.id).join(', ')}`);
   }
   if (params.has('size') && !['quick', 'paper'].includes(params.get('size'))) pageErrors.push(`size: expected quick or paper, got "${params.get('size')}"`);
+  pageErrors.push(...urlErrors(given, params));
   fillForm(defaultSpec());
   applyParams(params);
   form.elements.workers.placeholder = String(workersWanted());
@@ -281,7 +283,8 @@ async function main() {
       presets.some((p) => p.id === params.get('preset') && p.shipped) &&
       (await openShippedMany(params.get('preset')));
   document.body.dataset.ready = 'true';
-  if (spec && params.get('autorun') === '1' && !stored && !shipped) {
+  // A link with a mistake starts nothing by itself: it says what is wrong and waits.
+  if (spec && params.get('autorun') === '1' && !stored && !shipped && !classroomErrors.length) {
     if (params.get('view') === 'generations') {
       if (!$('#run-generations').disabled) startGenerations();
     } else if (studyAxes().length) {

@@ -3,7 +3,7 @@
 // settings with a control of that name; the share link writes back what differs from the
 // defaults (and the classroom settings); a generations run and a study read their plan inputs
 // from the same form.
-import { defaultSpec, pageParams, settingsOf, settingsTable } from '../collapse-lab.js';
+import { defaultSpec, pageParams, settingsOf, settingsTable, specFromPairs } from '../collapse-lab.js';
 import { COLORS, LABELS } from './plots.js';
 import { workersWanted } from './pool.js';
 import { $, PAGE, S, T, form } from './state.js';
@@ -91,6 +91,36 @@ export function formPairs() {
   pairs.push(['samplers', samplers.join(',')]);
   pairs.push(['steps', T.KINDS.map((k) => `${k.name}=${String(form.elements[`steps-${k.name}`].value).trim()}`).join(',')]);
   return pairs.concat(S.extraPairs);
+}
+
+// The URL's mistakes, each naming its parameter (one rule with the CLI, which refuses the same):
+// a parameter given twice (only vary may repeat), a setting's value the core refuses (an
+// unknown data set, a sampler listed twice, a seed past what a browser holds exactly), and a
+// page parameter outside its values. `given`: the link as typed; `params`: with a gallery
+// entry's settings merged in.
+export function urlErrors(given, params) {
+  const errors = [];
+  const names = [...new Set(given.keys())];
+  for (const k of names)
+    if (k !== 'vary' && given.getAll(k).length > 1) errors.push(`${k}: given ${given.getAll(k).length} times (${given.getAll(k).join(', ')}); give it once`);
+  const settings = [...params].filter(([k]) => T.SETTINGS.some((x) => x.name === k) && k !== 'fresh' && k !== 'gen-sampler');
+  try {
+    specFromPairs(JSON.stringify(settings));
+  } catch (e) {
+    errors.push(e && e.field ? `${e.field}: ${e.message}` : String(e && e.message ? e.message : e));
+  }
+  const oneOf = { autorun: ['0', '1'], gpu: ['auto', '1', '0', 'true', 'false', 'time'], view: ['verdicts', 'hermite', 'generations'] };
+  for (const [k, values] of Object.entries(oneOf)) {
+    if (params.has(k) && !values.includes(params.get(k))) errors.push(`${k}: expected ${values.join(', ')}, got "${params.get(k)}"`);
+  }
+  const count = (k, lo, hi) => {
+    if (!params.has(k)) return;
+    const v = params.get(k);
+    if (!/^\d+$/.test(v) || +v < lo || +v > hi) errors.push(`${k}: expected an integer in ${lo}..=${hi}, got "${v}"`);
+  };
+  count('together', 1, T.TOGETHER_MAX);
+  count('lose-gpu-after', 0, 1e9);
+  return errors;
 }
 
 // URL parameters onto the form; the ones without a control are kept aside.

@@ -2004,6 +2004,30 @@ test('the_share_dialog_builds_links_that_open_what_they_promise', async (page) =
   }
 });
 
+// One rule for the URL and the CLI: a mistake in a link is refused by name where the visitor
+// looks (#page-error), and the link starts nothing by itself (issue 55): unknown values, a
+// parameter given twice, a sampler listed twice, page parameters outside their values.
+test('a_link_with_a_mistake_names_it_and_starts_nothing', async (page) => {
+  const cases = [
+    ['dataset=nope', /^dataset: unknown data set "nope"/],
+    ['width=64&width=128', /^width: given 2 times \(64, 128\)/],
+    ['samplers=ode,ode', /^samplers: ode is listed twice/],
+    ['view=nope', /^view: expected verdicts, hermite, generations, got "nope"/],
+    ['autorun=maybe', /^autorun: expected 0, 1, got "maybe"/],
+    ['together=0', /^together: expected an integer in 1\.\.=\d+, got "0"/],
+    ['together=999', /^together: expected an integer in 1\.\.=\d+, got "999"/],
+    ['gpu=maybe', /^gpu: expected auto, 1, 0, true, false, time, got "maybe"/],
+  ];
+  for (const [q, want] of cases) {
+    await page.goto(`${base}?${q}&iters=50${q.startsWith('autorun') ? '' : '&autorun=1'}${q.startsWith('gpu') ? '' : '&gpu=0'}`);
+    await ready(page, q);
+    const err = await page.textContent('#page-error');
+    assert(want.test(err), `?${q}: "${err}"`);
+    await page.waitForTimeout(300);
+    assert((await page.getAttribute('#results', 'data-state')) !== 'running', `?${q} started a run`);
+  }
+});
+
 // What reproduces: the verdicts view shows, claim by claim, what `collapse-lab verdicts` computes
 // from the shipped files (the same outcomes and numbers), at laptop and phone size, and every
 // row's link opens its figure's gallery entry.
