@@ -308,7 +308,9 @@ pub static PRESETS: &[Preset] = &[
         title: "Other deterministic samplers in 10-D, the paper's setting",
         look: "The paper reports (App. K, Fig. 24, on the 10-D mixture with the 2 x 1000 net of App. E.1): DDIM and DPM-Solver-2 collapse as the ODE does. Each seed's one net is sampled by every sampler from one draw of noise, so the samplers are compared seed by seed.",
         kind: Kind::Study,
-        common: "dataset=mog-nd&samplers=ode,ddim,dpm2,sde,pc",
+        // One cell (the VP process, the paper's), as a study: the page and the CLI open a study
+        // by its axis, and App. J's study takes this cell's runs as its own vp cell.
+        common: "dataset=mog-nd&samplers=ode,ddim,dpm2,sde,pc&vary=process=vp",
         quick: concat!(quick_nd!(), "&width=128&seeds=2"),
         quick_note: "",
         paper: concat!(paper_nd!(), eps_nd!(), "&seeds=3"),
