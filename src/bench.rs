@@ -82,6 +82,7 @@ fn parse(args: &[String]) -> Result<Option<Opts>, String> {
         gpu_software: false,
     };
     let mut it = args.iter();
+    let mut seen: Vec<&str> = Vec::new();
     while let Some(a) = it.next() {
         if a == "--help" || a == "-h" || a == "help" {
             say!("{}", USAGE.trim_end());
@@ -94,8 +95,19 @@ fn parse(args: &[String]) -> Result<Option<Opts>, String> {
         if !FLAGS.contains(&name) {
             return Err(format!("bench: unknown flag {a:?} (collapse-lab bench --help lists them)"));
         }
+        // A flag given twice would silently keep one of its values: refused before any work,
+        // as every other command does (issue 55).
+        if seen.contains(&name) {
+            return Err(format!("{name} is given twice; give it once"));
+        }
+        seen.push(name);
         if name == "--gpu-software" {
-            o.gpu_software = true;
+            // A switch: bare, or =true / =false meaning what they say.
+            o.gpu_software = match inline.as_deref() {
+                None | Some("true") => true,
+                Some("false") => false,
+                Some(v) => return Err(format!("--gpu-software={v}: --gpu-software is a switch: give it bare, or --gpu-software=true / --gpu-software=false")),
+            };
             continue;
         }
         let v = match inline {

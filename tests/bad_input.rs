@@ -786,6 +786,81 @@ fn a_value_given_twice_is_refused() {
     }
 }
 
+/// A switch of the command line is given bare, or =true / =false meaning what they say; any
+/// other value is refused by name, exit 2 (issue 55: `--quiet=maybe`, `--print-spec=maybe`,
+/// `verdicts --json=maybe`, `gallery --shipped=maybe` were taken as on).
+#[test]
+fn a_switch_takes_true_or_false_and_nothing_else() {
+    for args in [
+        &["run", "--quiet=maybe", "--print-spec"][..],
+        &["run", "--print-spec=maybe"],
+        &["run", "--print-spec=1"],
+        &["verdicts", "--json=maybe"],
+        &["gallery", "--shipped=maybe"],
+        &["gallery", "--shipped="],
+        &["study", "--vary", "nfe=10,20", "--print-plan=yes"],
+        &["study", "--vary", "nfe=10,20", "--restart=maybe", "--out", "x.json"],
+        &["generations", "--print-plan=maybe"],
+        &["torch-script", "--quiet=no"],
+    ] {
+        let (code, out, err) = lab(args);
+        let bad = args.iter().find(|a| a.contains('=') && a.starts_with("--") && !a.ends_with("=10,20")).unwrap();
+        let name = bad.split('=').next().unwrap();
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(&format!("{bad}: {name} is a switch: give it bare, or {name}=true / {name}=false")), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?} printed");
+    }
+    // =true and =false mean what they say.
+    let (code, out, err) = lab(&[&["run", "--print-spec=false", "--quiet=true"][..], &SMALL[..SMALL.len() - 1]].concat());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v.get("spec").is_some() && v.get("tid").is_some(), "--print-spec=false runs: {out}");
+    assert!(!err.contains("iter "), "--quiet=true is quiet: {err}");
+    let (code, out, _) = lab(&["run", "--print-spec=true", "--quiet=false"]);
+    assert!(code == 0 && out.contains("\"model\""), "{out}");
+    let (code, out, _) = lab(&["gallery", "--shipped=false"]);
+    assert!(code == 0 && out.contains("collapse-lab "), "--shipped=false prints the gallery: {out}");
+    let (code, out, _) = lab(&["gallery", "--shipped=true"]);
+    assert!(code == 0 && !out.contains("collapse-lab ") && !out.trim().is_empty(), "--shipped=true prints the shipped ids: {out}");
+}
+
+/// A value given twice in a list that is measured value by value is refused by name, exit 2,
+/// as the k grid's, the samplers' and a study's axes' are (issue 55): the radii (`--eps`, a spec
+/// file's `eps`, `tid --eps`, an `eps` value of `--vary`), the recording times and the
+/// diagnostics' times.
+#[test]
+fn a_radius_or_time_given_twice_is_refused_by_name() {
+    for (args, want) in [
+        (&["run", "--eps", "0.1,0.2,0.1"][..], "metrics.eps (--eps): radius 0.1 is given twice"),
+        (&["run", "--eps", "0.1,0.10"], "metrics.eps (--eps): radius 0.1 is given twice"),
+        (&["run", "--record-times", "1,0.5,1"], "record.times (--record-times): time 1 is given twice"),
+        (&["run", "--diagnostics", "--diag-times", "0.5,0.5"], "diagnostics.times (--diag-times): time 0.5 is given twice"),
+        (&["study", "--vary", "eps=0.1,0.1;0.2", "--seeds", "1"], "radius 0.1 is given twice"),
+        (&["generations", "--eps", "0.2,0.2"], "radius 0.2 is given twice"),
+    ] {
+        let mut all = args.to_vec();
+        all.extend_from_slice(SMALL);
+        let (code, out, err) = lab(&all);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(want) && out.is_empty(), "{args:?}: {err}");
+    }
+    let (code, spec, _) = lab(&["run", "--print-spec"]);
+    assert_eq!(code, 0);
+    let mut spec: serde_json::Value = serde_json::from_str(&spec).unwrap();
+    spec["metrics"]["eps"] = serde_json::json!([0.05, 0.1, 0.05]);
+    let file = tmp("twice-eps.json");
+    std::fs::write(&file, spec.to_string()).unwrap();
+    let (code, _, err) = lab(&["run", "--spec", file.to_str().unwrap(), "--quiet"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("metrics.eps (--eps): radius 0.05 is given twice"), "{err}");
+    let csv = tmp("twice.csv");
+    std::fs::write(&csv, "0,0\n1,1\n0.5,0.5\n").unwrap();
+    let c = csv.to_str().unwrap();
+    let (code, out, err) = lab(&["tid", "--train", c, "--samples", c, "--eps", "0.8,0.8"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--eps: radius 0.8 is given twice") && out.is_empty(), "{err}");
+}
+
 /// Nothing done is exit 2, with a message that says why (issue 41 #12): a generations spec given
 /// to `run` or `study`, an output file in a folder that takes no new file.
 #[test]
@@ -877,10 +952,156 @@ fn an_empty_churn_range_and_a_restart_without_out_are_refused() {
     assert!(err.contains("expected true or false (or 1/0, yes/no)"), "{err}");
 }
 
-/// Output paths fuzzed (issue 41): every command that writes a file or folder, pointed at an
+/// `collapse-lab ARGS`, which must end within `secs` seconds (a FIFO opened to write blocks
+/// forever): killed and failed otherwise.
+fn lab_within(secs: u64, args: &[&str]) -> (i32, String, String) {
+    let mut child = Command::new(common::bin()).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let t = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t.elapsed().as_secs() >= secs {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("collapse-lab {args:?} did not end within {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// What is at `path`, not following a last symbolic link: "file", "folder", "char device",
+/// "fifo", "socket", "symlink", "none".
+fn file_kind(path: &std::path::Path) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(m) = std::fs::symlink_metadata(path) else { return "none" };
+    let t = m.file_type();
+    match () {
+        _ if t.is_symlink() => "symlink",
+        _ if t.is_file() => "file",
+        _ if t.is_dir() => "folder",
+        _ if t.is_char_device() => "char device",
+        _ if t.is_fifo() => "fifo",
+        _ if t.is_socket() => "socket",
+        _ => "other",
+    }
+}
+
+/// In `dir`: a character device node like /dev/null (mknod needs root: skipped, said, where it
+/// fails), a FIFO, a socket and a symbolic link loop, each as (kind, path, what a refusal says).
+fn special_files(dir: &std::path::Path) -> Vec<(&'static str, std::path::PathBuf, &'static str)> {
+    let mut out = Vec::new();
+    let node = dir.join("null-node");
+    let _ = std::fs::remove_file(&node);
+    match Command::new("mknod").arg(&node).args(["c", "1", "3"]).output() {
+        Ok(o) if o.status.success() => out.push(("char device", node, "is a character device, not a regular file")),
+        other => eprintln!("SKIPPED the device-node case: mknod failed (it needs root): {other:?}"),
+    }
+    let fifo = dir.join("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success(), "mkfifo failed");
+    out.push(("fifo", fifo, "is a FIFO (named pipe), not a regular file"));
+    let socket = dir.join("socket");
+    let _ = std::fs::remove_file(&socket);
+    // The listener is dropped at once; its socket file stays.
+    std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    out.push(("socket", socket, "is a socket, not a regular file"));
+    let lp = dir.join("loop");
+    let _ = std::fs::remove_file(&lp);
+    std::os::unix::fs::symlink("loop", &lp).unwrap();
+    out.push(("symlink", lp, "is a symbolic link loop"));
+    out
+}
+
+/// An output that is a device node, a FIFO, a socket or a symbolic link loop is refused by
+/// name before any work, exit 2, and left as it was, for every flag that names an output file
+/// or folder (issue 55 #1): `mknod n c 1 3; run --save-run n` replaced the node with a regular
+/// file, and a FIFO blocked forever in the check before the run. So is one file named by
+/// `--save-run` and `--save-figures`, and a folder's file that is not a regular file; a lock
+/// whose process id now belongs to another program is taken over.
+#[test]
+fn an_output_that_is_not_a_regular_file_is_refused_by_name_and_left_as_it_was() {
+    let dir = tmp("special-outputs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let specials = special_files(&dir);
+    let outputs: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["run"], "--save-run"),
+        (vec!["run"], "--save-figures"),
+        (vec!["run"], "--samples-out"),
+        (vec!["run"], "--record-out"),
+        (vec!["study", "--vary", "nfe=10,20", "--seeds", "1"], "--out"),
+        (vec!["study", "--vary", "nfe=10,20", "--seeds", "1"], "--slurm"),
+        (vec!["torch-script"], "--out"),
+        (vec!["generations", "--generations", "1", "--gen-size", "1000", "--fresh", "0.5"], "--out"),
+    ];
+    for (verb, flag) in &outputs {
+        for (kind, path, says) in &specials {
+            let p = path.to_str().unwrap();
+            let mut args = verb.clone();
+            args.extend([*flag, p]);
+            args.extend_from_slice(SMALL);
+            let t = std::time::Instant::now();
+            let (code, out, err) = lab_within(30, &args);
+            assert_eq!(code, 2, "{args:?}: {err}");
+            assert!(err.contains(&format!("{flag} {p}: {says}")), "{args:?}: {err}");
+            assert!(out.is_empty() && t.elapsed().as_secs() < 20, "{args:?} worked first");
+            assert_eq!(file_kind(path), *kind, "{args:?} replaced {p}");
+            assert!(!err.contains("os error 17"), "{args:?}: {err}");
+        }
+    }
+    // Inside an output folder: a FIFO where a file is written (and read, to resume) is refused.
+    let folder = dir.join("with-fifo");
+    std::fs::create_dir_all(&folder).unwrap();
+    let inner = folder.join("generations.json");
+    let _ = std::fs::remove_file(&inner);
+    assert!(Command::new("mkfifo").arg(&inner).status().unwrap().success());
+    for extra in [&[][..], &["--print-plan"][..]] {
+        let mut args = vec!["generations", "--generations", "1", "--gen-size", "1000", "--fresh", "0.5", "--out", folder.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(SMALL);
+        let (code, _, err) = lab_within(30, &args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(&format!("--out {}: is a FIFO", inner.display())), "{args:?}: {err}");
+    }
+    let samples = dir.join("samples");
+    std::fs::create_dir_all(&samples).unwrap();
+    let _ = std::fs::remove_file(samples.join("ode.csv"));
+    assert!(Command::new("mkfifo").arg(samples.join("ode.csv")).status().unwrap().success());
+    let mut args = vec!["run", "--samples-out", samples.to_str().unwrap()];
+    args.extend_from_slice(SMALL);
+    let (code, out, err) = lab_within(30, &args);
+    assert!(code == 2 && out.is_empty() && err.contains("ode.csv: is a FIFO"), "{err}");
+    assert_eq!(file_kind(&samples.join("ode.csv")), "fifo");
+    // One file named twice: refused by name (not "another collapse-lab (pid = its own)").
+    let twice = dir.join("twice.json");
+    let _ = std::fs::remove_file(&twice);
+    let dotted = format!("{}/./twice.json", dir.display());
+    let mut args = vec!["run", "--save-run", twice.to_str().unwrap(), "--save-figures", dotted.as_str()];
+    args.extend_from_slice(SMALL);
+    let (code, out, err) = lab(&args);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--save-figures") && err.contains("is the --save-run file too") && !err.contains("another collapse-lab"), "{err}");
+    assert!(out.is_empty() && !twice.exists());
+    // A stale lock whose process id is now another program's (a `sleep`): taken over, said.
+    let saved = dir.join("stale.json");
+    let mut other = Command::new("sleep").arg("60").spawn().unwrap();
+    let lock = dir.join(".stale.json.collapse-lab-lock");
+    std::fs::write(&lock, other.id().to_string()).unwrap();
+    let mut args = vec!["run", "--save-run", saved.to_str().unwrap()];
+    args.extend_from_slice(SMALL);
+    let (code, _, err) = lab_within(120, &args);
+    other.kill().unwrap();
+    other.wait().unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&format!("pid {} is now \"sleep\"", other.id())) && err.contains("taking it over"), "{err}");
+    assert!(saved.exists() && !lock.exists());
+}
+
+/// Output paths fuzzed (issues 41, 55): every command that writes a file or folder, pointed at an
 /// existing output while refused for a bad setting, at a folder that takes no file (/proc), at
-/// a path under a regular file, at a folder where a file is wanted, or writing its stdout to
-/// /dev/full. Whatever the case, an existing output is byte for byte what it was, a refusal
+/// a path under a regular file, at a folder where a file is wanted, at what is not a regular
+/// file (a device node, a FIFO, a socket, a symbolic link loop: refused by name, left as it
+/// was), or writing its stdout to /dev/full. Whatever the case, an existing output is byte for
+/// byte what it was, a refusal
 /// is exit 2 and a failed write exit 1, and no temporary or lock file is left beside it.
 #[test]
 fn fuzz_output_paths_no_refused_or_failed_command_changes_an_existing_file() {
@@ -896,6 +1117,8 @@ fn fuzz_output_paths_no_refused_or_failed_command_changes_an_existing_file() {
     let under_file = format!("{}/out.json", plain_file.display());
     let e = existing.to_str().unwrap().to_string();
     let f = folder.to_str().unwrap().to_string();
+    // Outputs that are not regular files (issue 55 #1): each refused by name, never replaced.
+    let specials = special_files(&dir);
     // (command and its output flag, whether the output is a folder)
     let commands: Vec<(Vec<&str>, &str, bool)> = vec![
         (vec!["run"], "--save-run", false),
@@ -905,12 +1128,15 @@ fn fuzz_output_paths_no_refused_or_failed_command_changes_an_existing_file() {
         (vec!["generations", "--generations", "1", "--gen-size", "1000", "--fresh", "0.5"], "--out", true),
     ];
     let mut rng = rand::rngs::StdRng::seed_from_u64(41);
-    for round in 0..40 {
+    for round in 0..60 {
         std::fs::write(&existing, "{\"kept\": true}").unwrap();
         let (verb, flag, is_folder) = &commands[rng.random_range(0..commands.len())];
-        // The output: the existing one with a bad setting, or a path that cannot be written.
-        let case = rng.random_range(0..4);
+        // The output: the existing one with a bad setting, or a path that cannot be written, or
+        // one that is not a regular file (a device node, a FIFO, a socket, a symbolic link loop).
+        let case = rng.random_range(0..5);
+        let special = &specials[rng.random_range(0..specials.len())];
         let target = match case {
+            4 => special.1.to_str().unwrap().to_string(),
             0 => {
                 if *is_folder {
                     f.clone()
@@ -935,9 +1161,15 @@ fn fuzz_output_paths_no_refused_or_failed_command_changes_an_existing_file() {
             // Refused for a setting after the output was named.
             args.extend(["--width", "0"]);
         }
-        let (code, out, err) = lab(&args);
+        let (code, out, err) = lab_within(30, &args);
         assert_eq!(code, 2, "round {round}: {args:?}: {err}");
         assert!(out.is_empty(), "round {round}: {args:?} printed a result");
+        if case == 4 {
+            assert!(err.contains(&format!("{flag} {target}: {}", special.2)), "round {round}: {args:?}: {err}");
+        }
+        for (kind, path, _) in &specials {
+            assert_eq!(file_kind(path), *kind, "round {round}: {args:?} replaced {}", path.display());
+        }
         assert_eq!(std::fs::read_to_string(&existing).unwrap(), "{\"kept\": true}", "round {round}: {args:?} changed {e}");
         assert_eq!(std::fs::read_to_string(folder.join("generations.json")).unwrap(), "{\"kept\": true}", "round {round}: {args:?} changed {f}");
         let left: Vec<String> = std::fs::read_dir(&dir)

@@ -151,6 +151,33 @@ fn bench_train_takes_one_step() {
     }
 }
 
+/// `bench` refuses a flag given twice before any work, exit 2, as every other command does
+/// (issue 55 #3: `--steps 5 --steps 6` ran a 150 s benchmark first); its switch
+/// `--gpu-software` is given bare or =true / =false meaning what they say (=false turned it on),
+/// anything else refused by name.
+#[test]
+fn bench_refuses_a_flag_given_twice_and_a_switch_with_another_value() {
+    for args in [&["bench", "--steps", "5", "--steps", "6"][..], &["bench", "--only", "tid", "--only=tid"], &["bench", "--gpu-software", "--gpu-software"]] {
+        let t = std::time::Instant::now();
+        let (code, out, err) = lab(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(&format!("{} is given twice", args[1])) && out.is_empty(), "{args:?}: {err}");
+        assert!(t.elapsed().as_secs() < 10, "{args:?} ran first");
+    }
+    let (code, out, err) = lab(&["bench", "--gpu-software=maybe", "--only", "tid", "--tid-n", "100"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--gpu-software=maybe: --gpu-software is a switch") && out.is_empty(), "{err}");
+    // =false is the default: the GPU line of the sampling part is what it is without the flag
+    // (on a software adapter "not measured", never timed on it).
+    let gpu_line = |extra: &[&str]| -> String {
+        let out = lab_ok(&[&["bench", "--only", "sample", "--sample-n", "100", "--steps", "1"][..], extra].concat());
+        let line = out.lines().find(|l| l.contains("gpu sampling:") || l.contains("on the GPU engine")).unwrap_or("").to_string();
+        // Without the timings: "  ode 100 steps on the GPU engine (...)" or the reason it is not measured.
+        line.split(':').next().unwrap_or("").to_string()
+    };
+    assert_eq!(gpu_line(&["--gpu-software=false"]), gpu_line(&[]));
+}
+
 /// `bench --only nets` measures what one pass over many nets could gain on the CPU engine
 /// (issue 43): every cell of the quick Fig. 7 study timed, the SGEMM of its widest net, and the
 /// bound computed from them (a figure, not asserted: the machine is noisy); a part it does not

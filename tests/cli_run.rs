@@ -442,6 +442,30 @@ fn a_saved_run_loads_again_with_the_same_figures_and_edits_are_refused() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `run --load-run F --eps LIST` on a saved run with a k x e grid (`--k-grid`) cuts the grid to
+/// the radii asked for (issue 55 #4: it failed for every such run, the shipped robustness run
+/// included): the grid holds every k at the new radii, checked against the file's at the radii
+/// both have.
+#[test]
+fn a_saved_run_with_a_k_grid_is_measured_again_at_other_radii() {
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www/runs/open-robustness.json");
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&shipped).unwrap()).unwrap();
+    let ks = saved["spec"]["metrics"]["k_grid"].clone();
+    assert!(ks.as_array().is_some_and(|k| k.len() > 1), "the shipped robustness run has a k grid");
+    for (eps, want) in [("0.02,0.05", vec![0.02, 0.05]), ("0.05,0.04", vec![0.05, 0.04])] {
+        let (code, out, err) = lab(&["run", "--load-run", shipped.to_str().unwrap(), "--eps", eps, "--quiet"]);
+        assert_eq!(code, 0, "--eps {eps}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let grids = v["tid_grid"].as_object().unwrap();
+        assert_eq!(grids.len(), saved["result"]["tid_grid"].as_object().unwrap().len(), "{eps}");
+        for (name, g) in grids {
+            assert_eq!(g["k"], ks, "{name}");
+            assert_eq!(g["eps"], serde_json::json!(want), "{name}");
+            assert!(g["tid"].as_array().unwrap().iter().all(|row| row.as_array().unwrap().len() == want.len()), "{name}: {}", g["tid"]);
+        }
+    }
+}
+
 /// Two clusters of 3000 points (x near -1 or +1, y spread over a band), written with a header.
 fn cluster_csv(path: &std::path::Path, rows: usize) {
     let mut text = String::from("x,y\n");

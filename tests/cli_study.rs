@@ -272,6 +272,88 @@ fn a_slurm_folder_runs_under_plain_xargs_and_collects_as_the_local_study() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `study --collect DIR --out FILE` where FILE is a study of the folder's plan merges into it,
+/// exactly as a local resume does (issue 55 #2): its finished runs are kept and the collected
+/// ones added; it dropped them (2 finished -> 0, "2 of 2 runs missing", exit 1). A study of
+/// another plan is refused by name and left as it was.
+#[test]
+fn collect_merges_into_a_study_file_of_its_plan_and_refuses_another() {
+    let dir = std::env::temp_dir().join(format!("collapse-lab-collect-merge-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (d, out) = (dir.join("slurm"), dir.join("study.json"));
+    let (d, o) = (d.to_str().unwrap(), out.to_str().unwrap());
+    let study = [
+        "--dataset",
+        "mog",
+        "--data-size",
+        "2000",
+        "--depth",
+        "2",
+        "--iters",
+        "20",
+        "--batch",
+        "64",
+        "--samplers",
+        "ode",
+        "--steps",
+        "ode=10",
+        "--n-samples",
+        "200",
+        "--eps",
+        "0.1",
+        "--repeats",
+        "2",
+        "--vary",
+        "width=8,16",
+        "--seeds",
+        "1",
+        "--quiet",
+    ];
+    // The study run here, both runs finished in its file; the same plan as a job-array folder
+    // where no task has run yet.
+    let (code, local, err) = lab(&[&["study"][..], &study, &["--out", o]].concat());
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = lab(&[&["study"][..], &study, &["--slurm", d, "--engine", "cpu"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let figures = |v: &serde_json::Value| -> Vec<(u64, serde_json::Value)> {
+        v["runs"].as_array().unwrap().iter().map(|r| (r["index"].as_u64().unwrap(), r["metrics"]["tid@ode@0.1"].clone())).collect()
+    };
+    let local: serde_json::Value = serde_json::from_str(&local).unwrap();
+    let (code, merged, err) = lab(&["study", "--collect", d, "--quiet", "--out", o]);
+    assert_eq!(code, 0, "the file's finished runs count: {err}");
+    assert!(err.contains("2 finished run(s) kept from it, 0 collected run(s) added"), "{err}");
+    let merged: serde_json::Value = serde_json::from_str(&merged).unwrap();
+    let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(figures(&merged), figures(&local));
+    assert_eq!(figures(&file), figures(&local), "the file keeps its finished runs");
+    assert_eq!(file["missing"], serde_json::json!([]));
+    // The file holds run 0 only; the folder's task 1 has run: merged, both are there.
+    let mut one = local.clone();
+    one["runs"].as_array_mut().unwrap().retain(|r| r["index"] == 0);
+    std::fs::write(&out, one.to_string()).unwrap();
+    let status = std::process::Command::new("bash").arg(format!("{d}/study.sbatch")).env("SLURM_ARRAY_TASK_ID", "1").output().unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let (code, _, err) = lab(&["study", "--collect", d, "--quiet", "--out", o]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("1 finished run(s) kept from it, 1 collected run(s) added"), "{err}");
+    let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(figures(&file), figures(&local), "the kept run and the collected one (the same run as here)");
+    // A study of another plan: refused by name, not overwritten (--restart replaces it).
+    let other = dir.join("other.json");
+    let mut args = vec!["study"];
+    args.extend(study.iter().map(|a| if *a == "width=8,16" { "width=8,32" } else { *a }));
+    args.extend(["--out", other.to_str().unwrap()]);
+    let (code, _, err) = lab(&args);
+    assert_eq!(code, 0, "{err}");
+    let before = std::fs::read_to_string(&other).unwrap();
+    let (code, out_, err) = lab(&["study", "--collect", d, "--quiet", "--out", other.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&format!("--out {}: holds another study", other.display())) && out_.is_empty(), "{err}");
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), before);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The see-saw presets' quick size shows the see-saw when the CLI runs it, by the criterion of
 /// docs/seesaw-search.md (`study::seesaw`): MAE at t = 1 rising from the narrowest to the widest
 /// net with the ± sd bars apart, MAE at t = 0.1 not rising, the high-noise-only control below.

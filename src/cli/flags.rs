@@ -30,7 +30,16 @@ impl Flags {
                 return Err(CliError::Usage(format!("{name} is given twice; give it once")));
             }
             if booleans.contains(&name.as_str()) {
-                // `--flag` alone means true; `--flag=VALUE` is checked by the setting's parser.
+                // `--flag` alone means true; a setting's `--flag=VALUE` is checked by the
+                // setting's parser; a switch of the command line (`--quiet`, `--json`) takes
+                // =true or =false, meaning what they say, and nothing else (issue 55).
+                if let Some(v) = &inline
+                    && overrides::setting(&name[2..]).is_none()
+                    && v != "true"
+                    && v != "false"
+                {
+                    return Err(CliError::Usage(format!("{name}={v}: {name} is a switch: give it bare, or {name}=true / {name}=false")));
+                }
                 pairs.push((name, inline));
                 continue;
             }
@@ -49,6 +58,11 @@ impl Flags {
     /// A CLI-only boolean (`--quiet`, `--print-spec`): present and not `=false`.
     pub(super) fn has(&self, name: &str) -> bool {
         self.pairs.iter().rev().find(|(n, _)| n == name).is_some_and(|(_, v)| v.as_deref() != Some("false"))
+    }
+
+    /// Whether a flag is given at all, whatever its value (a value flag's `false` is a value).
+    pub(super) fn given(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(n, _)| n == name)
     }
 
     pub(super) fn get(&self, name: &str) -> Option<&str> {

@@ -11,7 +11,7 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
             return Err(CliError::Usage(format!("{flag}: {why}")));
         }
     }
-    if f.has("--data-size") {
+    if f.given("--data-size") {
         return Err(CliError::Usage("--data-size: a generations run trains every generation on --gen-size points; set that instead".into()));
     }
     let list = |flag: &str, default: &str| -> Vec<String> { f.get(flag).unwrap_or(default).split(',').map(|v| v.trim().to_string()).collect() };
@@ -42,7 +42,7 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     let mut _lock = None;
     if let Some(dir) = out {
         if !f.has("--print-plan") {
-            check_out_dir("--out", dir)?;
+            check_out_dir("--out", dir, &["generations.json".into(), "generations.csv".into()])?;
             _lock = Some(lock_output("--out", std::path::Path::new(dir), true)?);
         }
         records = resume_generations(&plan, dir, f.has("--restart"))?;
@@ -127,6 +127,8 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
 /// would overwrite, are refused unless `--restart` (for our own file only).
 pub(super) fn resume_generations(plan: &crate::study::Plan, dir: &str, restart: bool) -> Result<Vec<crate::study::RunRecord>, CliError> {
     let path = std::path::Path::new(dir).join("generations.json");
+    // Read only a regular file (a FIFO there would block the read forever).
+    check_output_kind("--out", &path)?;
     let Ok(text) = std::fs::read_to_string(&path) else { return Ok(Vec::new()) };
     let not_ours = |why: String| {
         CliError::Usage(format!(

@@ -142,7 +142,8 @@ STUDY FLAGS (besides every run flag, which sets the base experiment)
                           and failed runs (exit 1 if any, with the resubmit command); a
                           result that is not its planned run's is moved to I.json.rejected
                           and redone on a resubmission; with --out FILE, FILE must be absent
-                          or a study of this plan (another study: --restart)
+                          or a study of this plan, merged into as a resume does (its finished
+                          runs kept, the collected ones added; another study: --restart)
 
 GENERATIONS FLAGS (recursive training, SPEC 10; besides every run flag, which sets each net)
   --fresh LIST            fresh-data fractions a, one chain each (default 0.1,0.5,0.9)
@@ -177,7 +178,7 @@ HERMITE FLAGS (the see-saw of appendix G.3, Prop. 1)
 VERDICTS FLAGS (what reproduces, src/verdicts/)
   --runs DIR              the shipped files to read (default www/runs); a missing or damaged
                           shipped file is an error naming it (exit 1)
-  --json                  every row as JSON (the page's copy, www/verdicts.json): id, group
+  --json                  every row as JSON (the page's copy of the verdicts): id, group
                           (paper, workshop, recursive, review, lab), place, quote, the paper's
                           setting and the lab's, outcome, statistic, tests (per place: the
                           differences per seed, their mean, 95 % t interval, seeds above and
@@ -194,7 +195,9 @@ EXIT CODES (every command)
   0                       done (a closed stdout, as in `| head`, counts as done)
   2                       refused before any work: a flag, value, file or output path, named
                           in one `error:` line; a flag given twice (only --vary and
-                          --reuse repeat)
+                          --reuse repeat); a switch with a value other than =true / =false;
+                          an output that is neither a regular file, a folder where one is
+                          wanted, nor a new path (a device node, FIFO, socket, link loop)
   1                       failed during the work: a diverged run, a study or generations run
                           with failed or missing runs, a write after the run (the JSON is
                           printed first); files are written whole or not at all

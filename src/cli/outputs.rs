@@ -3,14 +3,85 @@
 
 use super::*;
 
+/// What an output path holds: nothing yet (a new path), a regular file or a folder. Anything
+/// else is refused by name before any work (issue 55 #1): a device node or socket would be
+/// replaced by the rename that writes a file whole (as root, `--save-run /dev/null` would replace
+/// the system's /dev/null), a FIFO blocks the first open forever, and a symbolic link loop, or a
+/// link to nothing, names no file at all.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum OutputKind {
+    New,
+    File,
+    Folder,
+}
+
+/// The kind of what is at `path` (following symbolic links), or why it cannot be an output.
+pub(super) fn output_kind(path: &std::path::Path) -> Result<OutputKind, String> {
+    use std::os::unix::fs::FileTypeExt;
+    // ELOOP: too many levels of symbolic links.
+    const ELOOP: i32 = 40;
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(OutputKind::New),
+        Err(e) if e.raw_os_error() == Some(ELOOP) => return Err("a folder on its path is a symbolic link loop (following it never ends)".into()),
+        Err(e) => return Err(format!("cannot look at it ({e})")),
+    };
+    let meta = if meta.file_type().is_symlink() {
+        let to = std::fs::read_link(path).map(|t| t.display().to_string()).unwrap_or_default();
+        match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.raw_os_error() == Some(ELOOP) => {
+                return Err(format!("is a symbolic link loop (to {to}, which leads back to itself): it names no file; remove it or choose another path"));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(format!("is a symbolic link to {to}, which does not exist; give the path itself, or remove the link"));
+            }
+            Err(e) => return Err(format!("is a symbolic link to {to}, which cannot be followed ({e})")),
+        }
+    } else {
+        meta
+    };
+    let t = meta.file_type();
+    let what = if t.is_file() {
+        return Ok(OutputKind::File);
+    } else if t.is_dir() {
+        return Ok(OutputKind::Folder);
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    Err(format!("is {what}, not a regular file: it is not written over; choose a regular file or a new path"))
+}
+
+/// [`output_kind`] as a refusal naming `flag` and `path`.
+pub(super) fn check_output_kind(flag: &str, path: &std::path::Path) -> Result<OutputKind, CliError> {
+    output_kind(path).map_err(|why| CliError::Usage(format!("{flag} {}: {why}", path.display())))
+}
+
 /// Checks, before any work and without writing anything that stays, that files can be written
 /// in `dir`: in it where it exists (an empty name, a regular file, /proc ... fail here), else in
 /// the nearest folder above it that exists (the folder itself is made at the first write).
-pub(super) fn check_out_dir(flag: &str, dir: &str) -> Result<(), CliError> {
+/// `files` are the names the command writes inside it: each must be new or a regular file.
+pub(super) fn check_out_dir(flag: &str, dir: &str, files: &[String]) -> Result<(), CliError> {
     if dir.trim().is_empty() {
         return Err(CliError::Usage(format!("{flag}: needs a folder name")));
     }
     let path = std::path::Path::new(dir);
+    if check_output_kind(flag, path)? == OutputKind::Folder {
+        for name in files {
+            let inside = path.join(name);
+            if check_output_kind(flag, &inside)? == OutputKind::Folder {
+                return Err(CliError::Usage(format!("{flag} {dir}: cannot write {}: a folder of that name is there", inside.display())));
+            }
+        }
+    }
     if path.exists() && !path.is_dir() {
         return Err(CliError::Usage(format!("{flag} {dir}: cannot create this folder: a file of that name is there")));
     }
@@ -66,9 +137,32 @@ pub(super) fn lock_output(flag: &str, target: &std::path::Path, folder: bool) ->
                 return Ok(OutputLock(lock));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Read only a regular file: a FIFO put there would block the read forever.
+                if let Err(why) = output_kind(&lock).and_then(|k| if k == OutputKind::File { Ok(()) } else { Err("is a folder".into()) }) {
+                    return Err(CliError::Usage(format!("{flag} {}: its lock {} {why}", target.display(), lock.display())));
+                }
                 let holder = std::fs::read_to_string(&lock).ok().and_then(|t| t.trim().parse::<u32>().ok());
-                let alive = holder.is_some_and(|pid| std::path::Path::new("/proc").join(pid.to_string()).exists());
-                if alive {
+                if holder == Some(std::process::id()) {
+                    return Err(CliError::Usage(format!(
+                        "{flag} {}: this command already writes it under another flag; give each output its own {}",
+                        target.display(),
+                        if folder { "folder" } else { "file" }
+                    )));
+                }
+                let running = holder.map(running_program);
+                if let Some(Some(other)) = &running
+                    && !is_collapse_lab(other)
+                {
+                    // The process that held it is gone and its id now belongs to another program.
+                    eprintln!(
+                        "note: {} was left by a collapse-lab that is gone (pid {} is now {other:?}); taking it over",
+                        lock.display(),
+                        holder.unwrap_or(0)
+                    );
+                    let _ = std::fs::remove_file(&lock);
+                    continue;
+                }
+                if matches!(running, Some(Some(_))) {
                     return Err(CliError::Usage(format!(
                         "{flag} {}: another collapse-lab (pid {}) is writing it (lock {}); wait for it to end, or choose another {}",
                         target.display(),
@@ -89,6 +183,25 @@ pub(super) fn lock_output(flag: &str, target: &std::path::Path, folder: bool) ->
         }
     }
     Err(CliError::Usage(format!("{flag} {}: could not take its lock {}", target.display(), lock.display())))
+}
+
+/// The program running as process `pid` (its /proc/PID/comm), or None where no process has
+/// that id.
+pub(super) fn running_program(pid: u32) -> Option<String> {
+    let at = std::path::Path::new("/proc").join(pid.to_string());
+    match std::fs::read_to_string(at.join("comm")) {
+        Ok(name) => Some(name.trim().to_string()),
+        // Alive but its name unreadable: counted as a collapse-lab (never taken over while it may run).
+        Err(_) if at.exists() => Some(String::new()),
+        Err(_) => None,
+    }
+}
+
+/// Whether a process named `name` (/proc/PID/comm, cut to 15 bytes) is a collapse-lab: this
+/// program's own name (it may be installed under another) or the lab's; an unreadable name counts.
+pub(super) fn is_collapse_lab(name: &str) -> bool {
+    let own = std::fs::read_to_string("/proc/self/comm").map(|n| n.trim().to_string()).unwrap_or_default();
+    name.is_empty() || name == own || name == "collapse-lab"
 }
 
 /// The temporary files a killed writer of this output left (`.NAME.PID.tmp`, [`write_atomic`]'s,
@@ -113,11 +226,14 @@ pub(super) fn clean_stale_temporaries(target: &std::path::Path, folder: bool) {
 }
 
 /// Checks before any work that `path` can be written (its folder exists, it is not a folder).
+/// Anything at `path` but a regular file (a device node, a FIFO, a socket, a symbolic link loop)
+/// is refused by name ([`output_kind`]) before it is opened.
 pub(super) fn check_out_file(flag: &str, path: &str) -> Result<(), CliError> {
     let p = std::path::Path::new(path);
     if path.trim().is_empty() || p.is_dir() {
         return Err(CliError::Usage(format!("{flag}: needs a file name, got {path:?}")));
     }
+    check_output_kind(flag, p)?;
     let existed = p.exists();
     std::fs::OpenOptions::new().append(true).create(true).open(p).map_err(|e| CliError::Usage(format!("{flag} {path}: cannot write here: {e}")))?;
     if !existed {
@@ -135,6 +251,26 @@ pub(super) fn check_out_file(flag: &str, path: &str) -> Result<(), CliError> {
     })?;
     let _ = std::fs::remove_file(probe);
     Ok(())
+}
+
+/// Whether two output paths name one file: the same folder (made absolute, links resolved where
+/// it exists) and name, or one existing file by two names (a hard or symbolic link).
+pub(super) fn same_file(a: &str, b: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let resolved = |p: &str| -> Option<std::path::PathBuf> {
+        let p = std::path::Path::new(p);
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
+    };
+    if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b))
+        && (x.dev(), x.ino()) == (y.dev(), y.ino())
+    {
+        return true;
+    }
+    match (resolved(a), resolved(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
 }
 
 /// Prints `text` to stdout; a reader that has gone (a closed pipe) is not an error.
@@ -161,6 +297,9 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
         f.write_all(bytes)?;
         f.sync_all()?;
         kill_hook(&name);
+        // The last guard (the commands check before any work): a rename never replaces what
+        // is not a regular file (a device node, a FIFO, a socket).
+        output_kind(path).map_err(std::io::Error::other)?;
         std::fs::rename(&tmp, path)
     })();
     if written.is_err() {

@@ -14,7 +14,7 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
                         "{flag}: --load-run takes its spec from the saved run (its data too; only --eps, TID's radii, may be measured anew); drop {flag}"
                     )));
                 }
-                if f.has("--engine") {
+                if f.given("--engine") {
                     return Err(CliError::Usage("--engine: a saved run's nets are sampled on the CPU engine (no training); drop --engine".into()));
                 }
                 let text =
@@ -64,11 +64,25 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
         }
         ControlFlow::Continue(())
     };
-    // Output folders are made and checked now, not after the run.
-    for flag in ["--samples-out", "--record-out"] {
-        if let Some(dir) = f.get(flag) {
-            check_out_dir(flag, dir)?;
-        }
+    // Output folders are made and checked now, not after the run, with the files written there.
+    let samplers: Vec<&str> = spec.sampling.samplers.iter().map(|k| k.name()).collect();
+    if let Some(dir) = f.get("--samples-out") {
+        let names: Vec<String> = samplers.iter().copied().chain(["train"]).map(|n| format!("{n}.csv")).collect();
+        check_out_dir("--samples-out", dir, &names)?;
+    }
+    if let Some(dir) = f.get("--record-out") {
+        let mut names = vec!["recording.json".to_string(), "truth.marginals.csv".to_string()];
+        names.extend(samplers.iter().flat_map(|n| [format!("{n}.marginals.csv"), format!("{n}.trajectories.csv")]));
+        check_out_dir("--record-out", dir, &names)?;
+    }
+    // One file named by both (`--save-run X --save-figures X`): the second write would replace
+    // the first's file.
+    if let (Some(run), Some(figures)) = (f.get("--save-run"), f.get("--save-figures"))
+        && same_file(run, figures)
+    {
+        return Err(CliError::Usage(format!(
+            "--save-figures {figures}: is the --save-run file too ({run}); the figures would replace the saved run: give each its own file"
+        )));
     }
     if let Some(path) = f.get("--save-run") {
         if spec.sampling.exact_score {

@@ -22,8 +22,8 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
         return collect_study(std::path::Path::new(dir), f.get("--out"), f.has("--restart"), f.has("--quiet"));
     }
     if f.get("--slurm").is_none() {
-        for flag in ["--slurm-opts", "--submit"] {
-            if f.has(flag) {
+        for (flag, on) in [("--slurm-opts", f.given("--slurm-opts")), ("--submit", f.has("--submit"))] {
+            if on {
                 return Err(CliError::Usage(format!("{flag} goes with --slurm DIR")));
             }
         }
@@ -133,6 +133,10 @@ pub(super) fn write_slurm(plan: &crate::study::Plan, dir: &std::path::Path, f: &
     if dir.as_os_str().is_empty() {
         return Err(CliError::Usage("--slurm: needs a folder name".into()));
     }
+    // The files written there are regular files or new (a FIFO would block, a device be replaced).
+    let names: Vec<String> =
+        ["plan.json".to_string(), "study.sbatch".to_string()].into_iter().chain(plan.runs.iter().map(|r| format!("runs/{}.json", r.index))).collect();
+    check_out_dir("--slurm", &dir.to_string_lossy(), &names)?;
     let opts = slurm::parse_opts(f.get("--slurm-opts").unwrap_or("")).map_err(|e| CliError::Usage(format!("--slurm-opts: {e}")))?;
     let engine = f.get("--engine").unwrap_or("auto");
     if !["cpu", "gpu", "auto"].contains(&engine) {
@@ -197,15 +201,31 @@ pub(super) fn write_slurm(plan: &crate::study::Plan, dir: &std::path::Path, f: &
 pub(super) fn collect_study(dir: &std::path::Path, out: Option<&str>, restart: bool, quiet: bool) -> Result<(), CliError> {
     // --out is checked before anything is read or moved: a file that is not a study of this
     // lab is never overwritten, nor a study of another plan unless --restart says so.
+    // A study of this plan there is merged into, exactly as a local resume does: its finished
+    // runs are kept and the collected ones added (issue 55 #2), never dropped.
+    let mut earlier = None;
+    // Held to the end of the command: a local study or another collect on this file is refused.
+    let mut _lock = None;
     if let Some(path) = out {
         check_out_file("--out", path)?;
+        _lock = Some(lock_output("--out", std::path::Path::new(path), false)?);
         let plan_path = dir.join("plan.json");
         let plan: Option<crate::study::Plan> = std::fs::read_to_string(&plan_path).ok().and_then(|t| serde_json::from_str(&t).ok());
-        check_study_out(std::path::Path::new(path), plan.as_ref(), restart)?;
+        earlier = check_study_out(std::path::Path::new(path), plan.as_ref(), restart)?;
     }
-    let (_, result, rejected) = crate::study::slurm::collect(dir).map_err(|e| CliError::Usage(format!("--collect: {e}")))?;
+    let (plan, mut result, rejected) = crate::study::slurm::collect(dir).map_err(|e| CliError::Usage(format!("--collect: {e}")))?;
     for r in &rejected {
         eprintln!("  run {}: results/{}.json is {}; moved to {} (a resubmission redoes it)", r.index, r.index, r.why, r.moved_to.display());
+    }
+    if let (Some(path), Some(earlier)) = (out, &earlier) {
+        let resumed = crate::study::resumable(&plan, earlier);
+        let mut records = resumed.kept;
+        let kept = records.len();
+        let collected: Vec<_> = result.runs.iter().filter(|r| !records.iter().any(|k| k.index == r.index)).cloned().collect();
+        let added = collected.iter().filter(|r| r.error.is_none()).count();
+        records.extend(collected);
+        result = crate::study::aggregate(&plan, &records);
+        eprintln!("merged into {path}: {kept} finished run(s) kept from it, {added} collected run(s) added");
     }
     if let Some(path) = out {
         save_study(std::path::Path::new(path), &result)?;
@@ -247,11 +267,12 @@ pub(super) fn is_study_file(path: &std::path::Path) -> bool {
 }
 
 /// `--out FILE` of `study --collect`: FILE may be absent, or a study of this lab of the same
-/// plan (base, axes, seeds); another study only with `--restart`; anything else never.
-pub(super) fn check_study_out(path: &std::path::Path, plan: Option<&crate::study::Plan>, restart: bool) -> Result<(), CliError> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Ok(()) };
+/// plan (base, axes, seeds), returned to be merged into (None with `--restart`: it is replaced);
+/// another study only with `--restart`; anything else never.
+pub(super) fn check_study_out(path: &std::path::Path, plan: Option<&crate::study::Plan>, restart: bool) -> Result<Option<crate::study::StudyResult>, CliError> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(None) };
     if text.trim().is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let earlier: crate::study::StudyResult = serde_json::from_str(&text).map_err(|_| {
         CliError::Usage(format!("--out {}: exists and is not a study of this lab; it is not overwritten: remove it or choose another file", path.display()))
@@ -259,11 +280,12 @@ pub(super) fn check_study_out(path: &std::path::Path, plan: Option<&crate::study
     let same = plan.is_some_and(|p| p.base == earlier.base && p.axes == earlier.axes && p.seeds == earlier.seeds);
     if !same && !restart {
         return Err(CliError::Usage(format!(
-            "--out {}: holds another study (its base, axes or seeds differ); give --restart to replace it, or choose another file",
-            path.display()
+            "--out {}: holds another study (its base, axes or seeds differ from {}); give --restart to replace it, or choose another file",
+            path.display(),
+            if plan.is_some() { "this folder's plan.json" } else { "this folder's plan, which cannot be read" }
         )));
     }
-    Ok(())
+    Ok((!restart).then_some(earlier))
 }
 
 pub(super) fn save_study(path: &std::path::Path, s: &crate::study::StudyResult) -> Result<(), CliError> {

@@ -17,7 +17,11 @@ pub(super) fn cmd_tid(args: &[String]) -> Result<(), CliError> {
     }
     let defaults = ExperimentSpec::default().metrics;
     let eps = match f.get("--eps") {
-        Some(v) => overrides::list_f64("eps", v).map_err(|e| CliError::Usage(format!("--{e}")))?,
+        Some(v) => {
+            let eps = overrides::list_f64("eps", v).map_err(|e| CliError::Usage(format!("--{e}")))?;
+            crate::spec::once("eps", &eps, "radius", "each radius is one TID").map_err(|e| CliError::Usage(format!("--{e}")))?;
+            eps
+        }
         None => defaults.eps,
     };
     let seed: u64 = f.get("--seed").map(|v| num("--seed", v, "an integer")).transpose()?.unwrap_or(0);

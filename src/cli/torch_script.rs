@@ -6,7 +6,7 @@ use super::*;
 pub(super) fn cmd_torch_script(args: &[String]) -> Result<(), CliError> {
     let f = run_flags(args, &["--out"], &["--print-spec"])?;
     for flag in ["--samples-out", "--record-out", "--threads", "--engine", "--print-spec"] {
-        if f.has(flag) {
+        if f.given(flag) {
             return Err(CliError::Usage(format!("{flag}: torch-script writes a script and runs nothing; drop {flag}")));
         }
     }

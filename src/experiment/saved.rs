@@ -184,11 +184,51 @@ impl Opened {
             }
         }
         keep(&mut file["tid_null"]);
+        // The k x e grid (`metrics.k_grid`) too, its columns cut to the radii both have (issue
+        // 55: every saved run with a grid failed here, the grids' radii differing).
+        let cut_json = |grids: &mut serde_json::Value| {
+            for g in grids.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+                let cols: Vec<bool> = g["eps"].as_array().map(|e| e.iter().map(|x| x.as_f64().is_some_and(common)).collect()).unwrap_or_default();
+                let cut = |row: &mut serde_json::Value| {
+                    if let Some(a) = row.as_array_mut() {
+                        let mut j = 0;
+                        a.retain(|_| {
+                            j += 1;
+                            cols.get(j - 1).copied().unwrap_or(false)
+                        });
+                    }
+                };
+                cut(&mut g["eps"]);
+                for key in ["tid", "tid_std"] {
+                    for row in g[key].as_array_mut().into_iter().flatten() {
+                        cut(row);
+                    }
+                }
+            }
+        };
+        if let Some(g) = file.get_mut("tid_grid") {
+            cut_json(g);
+        }
+        for g in file["checkpoints"].as_array_mut().into_iter().flatten().filter_map(|c| c.get_mut("tid_grid")) {
+            cut_json(g);
+        }
         let mut shared = again.clone();
         for list in shared.tid.values_mut().chain(shared.checkpoints.iter_mut().flat_map(|c| c.tid.values_mut())) {
             list.retain(|x| common(x.point.eps));
         }
         shared.tid_null.retain(|x| common(x.point.eps));
+        for g in shared.tid_grid.values_mut().chain(shared.checkpoints.iter_mut().flat_map(|c| c.tid_grid.values_mut())) {
+            let cols: Vec<bool> = g.eps.iter().map(|&e| common(e)).collect();
+            let cut = |row: &mut Vec<Option<f64>>| {
+                let mut j = 0;
+                row.retain(|_| {
+                    j += 1;
+                    cols[j - 1]
+                });
+            };
+            g.tid.iter_mut().chain(g.tid_std.iter_mut()).for_each(cut);
+            g.eps.retain(|&e| common(e));
+        }
         check(&file, &shared, TOLERANCE).map_err(ReopenError::Differs)?;
         Ok(again)
     }
@@ -300,6 +340,34 @@ mod tests {
     use super::*;
     use crate::engine::block_on;
     use crate::sample::SamplerKind;
+
+    /// A saved run with a k x e grid (and checkpoints, each with its grid) measured again at
+    /// other radii: every grid is cut to the radii both have for the check, and the new result's
+    /// grids hold the new radii (issue 55 #4: it failed for every such run).
+    #[test]
+    fn a_k_by_e_grid_is_measured_again_at_other_radii() {
+        let mut spec = ExperimentSpec::default();
+        spec.model.width = 16;
+        spec.training.iters = 40;
+        spec.training.batch = 128;
+        spec.training.report_every = 20;
+        spec.training.checkpoints = vec![20];
+        spec.sampling.samplers = vec![SamplerKind::Ode];
+        spec.sampling.steps = [(SamplerKind::Ode, 20)].into();
+        spec.sampling.n_samples = 300;
+        spec.metrics.k_grid = vec![10, 300];
+        spec.metrics.eps = vec![0.1, 0.2, 0.5];
+        let r = block_on(super::super::run(&spec, &mut |_| ControlFlow::Continue(()))).unwrap();
+        let text = save(&r).unwrap();
+        let again = block_on(open(&text).unwrap().remeasure(vec![0.2, 0.3], &mut |_| ControlFlow::Continue(()))).map_err(|e| e.to_string()).unwrap();
+        for g in again.tid_grid.values().chain(again.checkpoints.iter().flat_map(|c| c.tid_grid.values())) {
+            assert_eq!((g.k.clone(), g.eps.clone()), (vec![10, 300], vec![0.2, 0.3]));
+            assert!(g.tid.iter().chain(&g.tid_std).all(|row| row.len() == 2));
+        }
+        assert_eq!(again.checkpoints.len(), 1);
+        // At the radius both have, the file's grid.
+        assert_eq!(again.tid_grid["ode"].tid[0][0], r.tid_grid["ode"].tid[0][1]);
+    }
 
     /// The k x e grid is checked as every other figure (issue 41 #6): an edited value, an
     /// edited `metrics.k_grid` and a dropped grid are refused by name.

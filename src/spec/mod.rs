@@ -319,6 +319,18 @@ fn in_range<T: PartialOrd + fmt::Display + Copy>(field: &str, v: T, lo: T, hi: T
     if v >= lo && v <= hi { Ok(()) } else { err(field, format!("must be in {lo}..={hi}, got {v}")) }
 }
 
+/// A list whose values are each given once (`eps`, `record.times`, `diagnostics.times`): a
+/// value given twice would be measured twice (issue 55), so it is refused by name, as the k
+/// grid's, the samplers' and a study's axes' are.
+pub(crate) fn once(field: &str, values: &[f64], what: &str, why: &str) -> Result<(), SpecError> {
+    for (i, v) in values.iter().enumerate() {
+        if values[..i].contains(v) {
+            return err(field, format!("{what} {v} is given twice ({why}); give it once"));
+        }
+    }
+    Ok(())
+}
+
 /// Upper bounds that keep one run inside a browser tab's memory and a sane time.
 pub mod limits {
     pub const DATA_SIZE: (usize, usize) = (100, 5_000_000);

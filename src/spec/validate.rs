@@ -2,7 +2,7 @@
 //! model, training, sampling, metrics, recordings, diagnostics, recursion); a check that joins
 //! two parts sits with the part its field names. Every refusal names its field.
 
-use super::{ExperimentSpec, SIGMA_DATA_MIN, SpecError, err, in_range, limits};
+use super::{ExperimentSpec, SIGMA_DATA_MIN, SpecError, err, in_range, limits, once};
 use crate::data::Dataset;
 use crate::diffusion::{Precond, ProcessKind, Target, TimeDist};
 use crate::nn::Parameterization;
@@ -242,6 +242,7 @@ impl ExperimentSpec {
             }
             in_range("metrics.eps", e, EPS.0, EPS.1)?;
         }
+        once("metrics.eps", &self.metrics.eps, "radius", "each radius is one TID")?;
         if self.metrics.k_grid.len() > K_GRID {
             return err("metrics.k_grid", format!("give at most {K_GRID} values of k"));
         }
@@ -278,6 +279,7 @@ impl ExperimentSpec {
                 return err("record.times", format!("every time must be in 0..=1, got {t}"));
             }
         }
+        once("record.times", &r.times, "time", "each time is one recording")?;
         in_range("record.trajectories", r.trajectories, TRAJECTORIES.0, TRAJECTORIES.1)?;
         for &k in &self.sampling.samplers {
             let floats = (self.steps(k) + 1) * r.trajectories.min(self.sampling.n_samples) * d;
@@ -316,6 +318,7 @@ impl ExperimentSpec {
                 );
             }
         }
+        once("diagnostics.times", &g.times, "time", "each time is one measurement")?;
         in_range("diagnostics.trajectories", g.trajectories, 1, crate::sample::BLOCK)?;
         Ok(())
     }
