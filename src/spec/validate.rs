@@ -7,9 +7,23 @@ use crate::data::Dataset;
 use crate::diffusion::{Precond, ProcessKind, Target, TimeDist};
 use crate::nn::Parameterization;
 
+/// The largest seed: 2^53 − 1.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+
 impl ExperimentSpec {
     /// Checks every field against its range and the fields against each other, part by part.
     pub fn validate(&self) -> Result<(), SpecError> {
+        // One rule for the CLI and the page: a browser's numbers hold integers exactly up to
+        // 2^53 − 1, so a larger seed could not travel through a link and come back the same.
+        if self.seed > MAX_SEED {
+            return err(
+                "seed",
+                format!(
+                    "at most {MAX_SEED} (2^53 − 1, the largest integer a browser holds exactly, so the same link gives the same run everywhere); got {}",
+                    self.seed
+                ),
+            );
+        }
         self.validate_data()?;
         self.validate_model()?;
         self.validate_training()?;
@@ -361,5 +375,20 @@ impl ExperimentSpec {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod seed_tests {
+    use crate::spec::overrides;
+
+    /// A seed past 2^53 − 1 is refused by name (the page could not hold it; issue 55 #7); the
+    /// largest one is taken.
+    #[test]
+    fn a_seed_past_what_a_browser_holds_is_refused_by_name() {
+        let e = overrides::from_pairs([("seed", "9007199254740992")]).unwrap_err();
+        assert_eq!(e.field, "seed");
+        assert!(e.message.contains("2^53"), "{}", e.message);
+        assert!(overrides::from_pairs([("seed", "9007199254740991")]).is_ok());
     }
 }

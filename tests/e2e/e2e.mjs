@@ -2017,6 +2017,7 @@ test('a_link_with_a_mistake_names_it_and_starts_nothing', async (page) => {
     ['together=0', /^together: expected an integer in 1\.\.=\d+, got "0"/],
     ['together=999', /^together: expected an integer in 1\.\.=\d+, got "999"/],
     ['gpu=maybe', /^gpu: expected auto, 1, 0, true, false, time, got "maybe"/],
+    ['seed=9007199254740993', /^seed: at most 9007199254740991 \(2\^53/],
   ];
   for (const [q, want] of cases) {
     await page.goto(`${base}?${q}&iters=50${q.startsWith('autorun') ? '' : '&autorun=1'}${q.startsWith('gpu') ? '' : '&gpu=0'}`);
