@@ -20,7 +20,12 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/collapse-lab-target}"
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 software=0
-[ "${1:-}" = "--software" ] && software=1
+for arg in "$@"; do
+  case "$arg" in
+    --software) software=1 ;;
+    *) echo "device-check.sh: unknown argument '$arg' (bash scripts/device-check.sh [--software])" >&2; exit 2 ;;
+  esac
+done
 bin="${BIN:-}"
 if [ -z "$bin" ]; then
   cargo build --release --quiet

@@ -1189,3 +1189,19 @@ fn fuzz_output_paths_no_refused_or_failed_command_changes_an_existing_file() {
     assert!(String::from_utf8_lossy(&st.stderr).contains("writing to stdout"));
     assert_eq!(std::fs::read_to_string(&existing).unwrap(), "{\"kept\": true}", "a failed stdout changed {e}");
 }
+
+/// A spec file saved with a UTF-8 byte-order mark reads as without one (the CSV reader skips it
+/// too), and `tid --k 1` is refused by name as `run --k 1` is (issue 55).
+#[test]
+fn a_spec_file_with_a_bom_reads_and_tid_k_below_2_is_refused() {
+    let spec = tmp("bom-spec.json");
+    std::fs::write(&spec, "\u{feff}{\"seed\": 3}").unwrap();
+    let (code, out, err) = lab(&["run", "--spec", spec.to_str().unwrap(), "--print-spec"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"seed\": 3"), "{out}");
+    let csv = tmp("k-points.csv");
+    std::fs::write(&csv, "0,0\n1,1\n0.5,0.5\n").unwrap();
+    let (code, _, err) = lab(&["tid", "--train", csv.to_str().unwrap(), "--samples", csv.to_str().unwrap(), "--k", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--k") && err.contains("at least 2"), "{err}");
+}

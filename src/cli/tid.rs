@@ -26,6 +26,10 @@ pub(super) fn cmd_tid(args: &[String]) -> Result<(), CliError> {
     };
     let seed: u64 = f.get("--seed").map(|v| num("--seed", v, "an integer")).transpose()?.unwrap_or(0);
     let k: Option<usize> = f.get("--k").map(|v| num("--k", v, "an integer")).transpose()?;
+    // Hill's estimator needs two order statistics at least, as `run --k` says.
+    if k.is_some_and(|k| k < 2) {
+        return Err(CliError::Usage("--k: Hill's k must be at least 2 (the estimator compares the top k neighbour counts with the k-th)".into()));
+    }
     let survival_eps: f64 = f.get("--survival-eps").map(|v| num("--survival-eps", v, "a number")).transpose()?.unwrap_or(defaults.survival_eps);
     let c = metrics::compare::compare(train_dim, &train_v, &samples_v, &eps, k, seed, survival_eps)
         .map_err(|(field, m)| CliError::Usage(if field == "data" { m } else { format!("--{field}: {m}") }))?;

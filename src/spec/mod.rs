@@ -529,6 +529,9 @@ where
 /// expected usize at line 1 column 25`). An array of values by position, which serde would
 /// also take, is refused: nobody means it.
 pub fn parse_object<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, String> {
+    // A byte-order mark (an editor's UTF-8 "with BOM") is not part of the text, as the CSV
+    // reader also skips it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if !text.trim_start().starts_with('{') {
         return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
             Err(e) => e.to_string(),
