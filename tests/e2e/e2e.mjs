@@ -37,23 +37,32 @@ const MIME = {
   '.json': 'application/json',
 };
 
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url, 'http://127.0.0.1');
-  let file = path.join(dist, decodeURIComponent(url.pathname));
-  if (!file.startsWith(dist)) {
-    res.writeHead(403);
-    return res.end();
-  }
-  if (url.pathname.endsWith('/')) file = path.join(file, 'index.html');
-  fs.readFile(file, (err, body) => {
-    if (err) {
+// A plain static file server of `root` under the URL path `prefix` (nothing rewritten, as a
+// host serves a folder): the page tests' own, and the published folder's at a sub-path.
+function staticServer(root, prefix = '/') {
+  return http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (!url.pathname.startsWith(prefix)) {
       res.writeHead(404);
       return res.end('not found');
     }
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' });
-    res.end(body);
+    let file = path.join(root, decodeURIComponent(url.pathname.slice(prefix.length)));
+    if (!file.startsWith(root)) {
+      res.writeHead(403);
+      return res.end();
+    }
+    if (url.pathname.endsWith('/')) file = path.join(file, 'index.html');
+    fs.readFile(file, (err, body) => {
+      if (err) {
+        res.writeHead(404);
+        return res.end('not found');
+      }
+      res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' });
+      res.end(body);
+    });
   });
-});
+}
+const server = staticServer(dist);
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}/`;
 
@@ -2103,27 +2112,7 @@ test('the_published_folder_works_at_a_sub_path_of_a_plain_server', async (page) 
   const version = fs.readdirSync(site).find((d) => d.startsWith('v-'));
   assert(version && fs.existsSync(path.join(site, version, 'collapse-lab_bg.wasm')), `no version folder in ${fs.readdirSync(site)}`);
   const prefix = '/lab/of/a/course/';
-  const plain = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    if (!url.pathname.startsWith(prefix)) {
-      res.writeHead(404);
-      return res.end('not found');
-    }
-    let file = path.join(site, decodeURIComponent(url.pathname.slice(prefix.length)));
-    if (!file.startsWith(site)) {
-      res.writeHead(403);
-      return res.end();
-    }
-    if (url.pathname.endsWith('/')) file = path.join(file, 'index.html');
-    fs.readFile(file, (err, body) => {
-      if (err) {
-        res.writeHead(404);
-        return res.end('not found');
-      }
-      res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' });
-      res.end(body);
-    });
-  });
+  const plain = staticServer(site, prefix);
   await new Promise((r) => plain.listen(0, '127.0.0.1', r));
   const at = `http://127.0.0.1:${plain.address().port}${prefix}`;
   const problems = [];
