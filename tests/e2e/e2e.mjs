@@ -2131,6 +2131,16 @@ test('the_published_folder_works_at_a_sub_path_of_a_plain_server', async (page) 
   const site = path.join(tmp, 'site');
   const report = await sh('bash', [path.join(root, 'scripts/publish.sh'), site], { encoding: 'utf8', maxBuffer: 1 << 26 });
   assert(/on landing: [\d.]+ MB, [\d.]+ MB gzip/.test(report), `no size report: ${report}`);
+  // A folder that is not an earlier publish is refused, not overwritten.
+  const other = path.join(tmp, 'notes');
+  fs.mkdirSync(other);
+  fs.writeFileSync(path.join(other, 'mine.txt'), 'keep me');
+  const refused = await sh('bash', [path.join(root, 'scripts/publish.sh'), other]).then(
+    () => null,
+    (e) => e,
+  );
+  assert(refused && refused.code === 2 && /not an earlier publish/.test(refused.stderr), `publish.sh wrote into ${other}`);
+  assert(fs.readFileSync(path.join(other, 'mine.txt'), 'utf8') === 'keep me', 'the folder was changed');
   const version = fs.readdirSync(site).find((d) => d.startsWith('v-'));
   assert(version && fs.existsSync(path.join(site, version, 'collapse-lab_bg.wasm')), `no version folder in ${fs.readdirSync(site)}`);
   const prefix = '/lab/of/a/course/';
