@@ -68,6 +68,22 @@ impl SurvivalCurve {
 /// leaves such radii off and study findings say why their TID is noisy.
 pub const FEW_NEIGHBOURS: f64 = 0.02;
 
+/// A headline TID prefers radii where the data's points have at least this many neighbours each:
+/// in 10-D that is e = 0.3 (0.32 per point, TID's spread ±0.25) over 0.25 (0.05, ±5).
+pub const PREFERRED_NEIGHBOURS: f64 = 0.1;
+
+/// The radius a headline TID reads (a study's findings, the verdicts): 0.02 where measured (the
+/// paper's smallest radius in Fig. 7b), else the one closest to it on a log scale, among the
+/// radii where the training set's points have [`PREFERRED_NEIGHBOURS`] or more each (`None`:
+/// not known, counted as enough) if there are any, else among all. `radii`: (e, neighbours per
+/// training point at e). Its index in `radii`.
+pub fn headline_radius(radii: &[(f64, Option<f64>)]) -> Option<usize> {
+    let dense: Vec<usize> = (0..radii.len()).filter(|&i| radii[i].1.is_none_or(|n| n >= PREFERRED_NEIGHBOURS)).collect();
+    let pool: Vec<usize> = if dense.is_empty() { (0..radii.len()).collect() } else { dense };
+    let d = |i: &usize| (radii[*i].0.ln() - 0.02f64.ln()).abs();
+    pool.into_iter().min_by(|a, b| d(a).total_cmp(&d(b)))
+}
+
 /// TID and its parts at one radius.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TidPoint {

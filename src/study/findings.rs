@@ -7,7 +7,7 @@
 //! overlapping bars read "no clear change".
 
 use super::{Axis, StudyResult};
-use crate::metrics::tid::FEW_NEIGHBOURS;
+use crate::metrics::tid::{FEW_NEIGHBOURS, PREFERRED_NEIGHBOURS, headline_radius};
 use crate::sample::SamplerKind;
 use crate::stats::{Stat, change, n_of, pm, sig};
 use std::collections::BTreeMap;
@@ -59,10 +59,6 @@ pub fn tid_radius(s: &StudyResult) -> Option<String> {
     tid_eps(s, &metric_names(s))
 }
 
-/// The findings prefer radii where the data's points have at least this many neighbours each:
-/// in 10-D that is e = 0.3 (0.32 per point, TID's spread ±0.25) over 0.25 (0.05, ±5).
-const PREFERRED_NEIGHBOURS: f64 = 0.1;
-
 /// The training set's mean neighbours per point within `e` (its ANSD), averaged over the runs
 /// that kept their result; `None` where none did.
 fn data_neighbours(s: &StudyResult, e: &str) -> Option<f64> {
@@ -96,14 +92,8 @@ fn tid_eps(s: &StudyResult, names: &[String]) -> Option<String> {
     let mut eps: Vec<&str> = names.iter().filter(|n| n.starts_with("tid@") && has_value(n)).filter_map(|n| n.rsplit('@').next()).collect();
     eps.sort_by(|a, b| a.parse::<f64>().unwrap_or(0.0).total_cmp(&b.parse::<f64>().unwrap_or(0.0)));
     eps.dedup();
-    let dense: Vec<&str> = eps.iter().copied().filter(|e| data_neighbours(s, e).is_none_or(|n| n >= PREFERRED_NEIGHBOURS)).collect();
-    let pool = if dense.is_empty() { &eps } else { &dense };
-    pool.iter()
-        .min_by(|a, b| {
-            let d = |x: &&&str| (x.parse::<f64>().unwrap_or(f64::INFINITY).ln() - 0.02f64.ln()).abs();
-            d(a).partial_cmp(&d(b)).unwrap_or(std::cmp::Ordering::Equal)
-        })
-        .map(|s| s.to_string())
+    let radii: Vec<(f64, Option<f64>)> = eps.iter().map(|e| (e.parse().unwrap_or(f64::INFINITY), data_neighbours(s, e))).collect();
+    headline_radius(&radii).map(|i| eps[i].to_string())
 }
 
 fn label(name: &str) -> String {

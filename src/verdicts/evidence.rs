@@ -161,10 +161,8 @@ pub fn divergence(result: &Value, sampler: &str) -> Option<String> {
 /// in 2D, 0.3 in 10-D at the paper's radii).
 pub fn radius(result: &Value) -> Option<f64> {
     let list = result.get("tid")?.as_object()?.values().next()?.as_array()?;
-    let with: Vec<(f64, f64)> = list.iter().filter_map(|p| Some((p["eps"].as_f64()?, p["ansd_train"].as_f64().unwrap_or(f64::INFINITY)))).collect();
-    let dense: Vec<f64> = with.iter().filter(|(_, n)| *n >= 0.1).map(|(e, _)| *e).collect();
-    let pool: Vec<f64> = if dense.is_empty() { with.iter().map(|(e, _)| *e).collect() } else { dense };
-    pool.into_iter().min_by(|a, b| (a.ln() - 0.02f64.ln()).abs().total_cmp(&(b.ln() - 0.02f64.ln()).abs()))
+    let radii: Vec<(f64, Option<f64>)> = list.iter().filter_map(|p| Some((p["eps"].as_f64()?, p["ansd_train"].as_f64()))).collect();
+    crate::metrics::tid::headline_radius(&radii).map(|i| radii[i].0)
 }
 
 /// The radius of a set of runs: the first run with a result decides.
@@ -240,12 +238,7 @@ impl Floors {
 /// stochastic reference (the stochastic sides, or else the run's first stochastic sampler)
 /// sits near the data.
 pub fn tid_gates(run: &Run, floors: &Floors, sides: &[&str], e: f64) -> Result<(), String> {
-    let Some(result) = run.result else {
-        return Err(match run.error {
-            Some(err) => format!("the run failed ({err})"),
-            None => "the run has no result (not run yet)".to_string(),
-        });
-    };
+    let result = result_of(run)?;
     let band = floors.band(run, e).ok_or_else(|| format!("the run has no data-vs-data floor at e = {e}"))?;
     if !band.stable() {
         return Err(format!(
@@ -294,15 +287,18 @@ pub fn tid_gates(run: &Run, floors: &Floors, sides: &[&str], e: f64) -> Result<(
     Ok(())
 }
 
+/// The first gate: the run finished with a result (else why not).
+fn result_of<'a>(run: &Run<'a>) -> Result<&'a Value, String> {
+    run.result.ok_or_else(|| match run.error {
+        Some(err) => format!("the run failed ({err})"),
+        None => "the run has no result (not run yet)".to_string(),
+    })
+}
+
 /// The plain gate of a figure that needs no sampler (an MAE, a loss): the run finished and the
 /// figure is finite.
 pub fn finite(run: &Run, value: Option<f64>) -> Result<(), String> {
-    if run.result.is_none() {
-        return Err(match run.error {
-            Some(err) => format!("the run failed ({err})"),
-            None => "the run has no result (not run yet)".to_string(),
-        });
-    }
+    result_of(run)?;
     match value {
         Some(v) if v.is_finite() => Ok(()),
         _ => Err("the figure is missing or not finite".to_string()),
