@@ -563,7 +563,9 @@ fn robustness(l: &Loaded) -> Verdict {
             let name =
                 format!("open-robustness, k = {}, e = {}", ks.get(i).map(|k| sig(*k)).unwrap_or_default(), es.get(j).map(|e| sig(*e)).unwrap_or_default());
             let (f, sd) = (data[i][j], data_sd[i][j]);
-            if !(f.is_finite() && sd.is_finite() && f.abs() <= evidence::FLOOR_LIMIT && 3.0 * sd <= evidence::FLOOR_LIMIT) {
+            // One run's floor: its band is 3 sd of its reference draws, the gate's usual rule.
+            let band = evidence::Band { mean: f, half: evidence::BAND_SDS * sd, seeds: 1 };
+            if !(f.is_finite() && sd.is_finite() && band.stable()) {
                 row.excluded.0.push(evidence::Excluded { run: name, because: format!("the floor is not stable there ({} ± {})", sig(f), sig(sd)) });
                 continue;
             }
