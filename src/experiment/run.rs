@@ -23,14 +23,25 @@ pub async fn run(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> Contr
 }
 
 /// A run's first phase, shared by [`run_with`] and [`train_only`]: the spec checked (a spec of
-/// many generations is refused here), the training data drawn, and the spec the nets are built
-/// from (EDM's s_d resolved once, from this data; `None` where that is the spec as given).
+/// many generations is refused here) and [`prepare_data`] on the spec's data size.
 fn prepare(spec: &ExperimentSpec, on_event: &mut dyn FnMut(Event) -> ControlFlow<()>) -> Result<(Arc<Points>, Option<ExperimentSpec>), RunError> {
+    spec.check_single_run().map_err(RunError::Spec)?;
+    prepare_data(spec, spec.data_size(), on_event)
+}
+
+/// The first phase of a run or of a chain of generations (`generations::run_chain`, whose
+/// generation 0 trains on `n` = its generation size): the spec checked, `n` training points
+/// drawn, and the spec the nets are built from (EDM's s_d resolved once, from this data;
+/// `None` where that is the spec as given).
+pub fn prepare_data(
+    spec: &ExperimentSpec,
+    n: usize,
+    on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+) -> Result<(Arc<Points>, Option<ExperimentSpec>), RunError> {
     spec.validate().map_err(RunError::Spec)?;
     spec.check_data().map_err(RunError::Spec)?;
-    spec.check_single_run().map_err(RunError::Spec)?;
     phase(on_event, "data")?;
-    let data = Arc::new(spec.data(spec.data_size()));
+    let data = Arc::new(spec.data(n));
     let resolved = spec.with_sigma_data(&data).map_err(RunError::Spec)?;
     Ok((data, resolved))
 }
@@ -66,12 +77,13 @@ pub async fn run_with(
         notes.push(format!("EDM preconditioning with s_d = {:.4} ({how})", s_d as f32));
     }
 
-    let m = train::obtain(spec, &data, backend, pretrained, &mut notes, on_event).await?;
+    let start = pretrained.map_or(train::Start::Fresh, |p| train::Start::Saved(Box::new(p)));
+    let m = train::obtain(spec, &data, backend, start, &mut notes, on_event).await?;
     if let Some(t) = m.train_s {
         timings.insert("train_s".into(), t);
     }
     let gpu = m.on_gpu.as_ref().map(|g| (g.ctx.clone(), g.split));
-    let sampled = sampling::sample_all(spec, m.model.as_ref(), &m.params, m.on_gpu, &m.engine, &refs[0], &mut notes, on_event).await?;
+    let sampled = sampling::sample_all(spec, m.model.as_ref(), &m.params, m.on_gpu, &m.engine, &refs[0], true, &mut notes, on_event).await?;
     let truth = sampled.plan.noised_data(&refs[0], &spec.process, spec.seed);
 
     phase(on_event, "metrics")?;
@@ -133,7 +145,7 @@ pub async fn train_only(spec: &ExperimentSpec, backend: Backend, on_event: &mut 
     let (data, resolved) = prepare(spec, on_event)?;
     let spec = resolved.as_ref().unwrap_or(spec);
     let mut notes = Vec::new();
-    let m = train::obtain(spec, &data, backend, None, &mut notes, on_event).await?;
+    let m = train::obtain(spec, &data, backend, train::Start::Fresh, &mut notes, on_event).await?;
     Ok(Pretrained { params: m.params, training: m.training, training_nets: m.training_nets, engine: m.engine, snapshots: m.snapshots, shared: None })
 }
 
@@ -189,7 +201,7 @@ async fn checkpoint(
     let model = train::model_of(spec, params)?;
     let nets: Vec<crate::sample::TrainedNet> = params.iter().map(|p| crate::sample::TrainedNet { net: build_net(spec), params: p.clone() }).collect();
     let on_gpu = gpu.map(|(ctx, split)| train::OnGpu { ctx, nets, split });
-    let sampled = sampling::sample_all(spec, model.as_ref(), params, on_gpu, engine, &refs[0], notes, on_event).await?;
+    let sampled = sampling::sample_all(spec, model.as_ref(), params, on_gpu, engine, &refs[0], true, notes, on_event).await?;
     let measured = measure::measure(spec, refs, fresh, &sampled);
     let diagnostics = spec.diagnostics.enabled.then(|| see_saw(spec, model.as_ref(), &sampled.init));
     let loss = training.and_then(|r| r.losses.iter().find(|(i, _)| *i == iter).map(|l| l.1));

@@ -219,8 +219,10 @@ pub struct Sampled {
     pub engine: String,
 }
 
-/// The sampling phase of a run: each sampler of the spec on `model`, recorded on the
-/// reference's range; a sampler whose samples are not finite is noted (it gets no TID).
+/// The sampling phase of a run (and of each generation of a chain): each sampler of the spec on
+/// `model`, from the spec's seed's initial noise, recorded on the reference's range where
+/// `record` (a run's views; a generation keeps its samples alone); a sampler whose samples are
+/// not finite, or spread far beyond the reference, is noted (it gets no TID).
 #[allow(clippy::too_many_arguments)] // reason: the sampling phase's inputs (spec, model, nets, engine, reference, notes, events), each used once
 pub async fn sample_all(
     spec: &ExperimentSpec,
@@ -229,13 +231,14 @@ pub async fn sample_all(
     on_gpu: Option<OnGpu>,
     engine_name: &str,
     reference: &Points,
+    record: bool,
     notes: &mut Vec<String>,
     on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
 ) -> Result<Sampled, RunError> {
     let n = spec.sampling.n_samples;
     let plan = record_plan(spec, reference);
     let init = sample::initial_points(&spec.process, n, spec.data_dim(), spec.seed);
-    let opts = RunOptions { denoise: spec.sampling.denoise, record: Some(&plan) };
+    let opts = RunOptions { denoise: spec.sampling.denoise, record: record.then_some(&plan) };
     let mut samples = BTreeMap::new();
     let mut samplers = BTreeMap::new();
     let mut recordings = BTreeMap::new();
@@ -248,7 +251,9 @@ pub async fn sample_all(
         let (s, rec, result) = sample_one(&sampling, spec, kind, model, &init, spec.seed, &opts).await;
         samplers.insert(kind.name().to_string(), result);
         samples.insert(kind.name().to_string(), s);
-        recordings.insert(kind.name().to_string(), rec.expect("planned"));
+        if let Some(rec) = rec {
+            recordings.insert(kind.name().to_string(), rec);
+        }
     }
     // Samples spread far beyond the data (ALD on the VE process with its defaults ends with a
     // variance in the thousands) did not converge: said, not left for the reader to find.

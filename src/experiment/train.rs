@@ -391,13 +391,24 @@ pub struct Model {
     pub snapshots: Vec<(u64, Vec<Vec<f32>>)>,
 }
 
-/// The training phase of a run: the exact score (no training), a saved run's nets (checked
-/// against the spec), or the spec's nets trained on `backend`.
+/// Where the training phase starts from.
+pub enum Start {
+    /// The seed's initialisation.
+    Fresh,
+    /// These parameters, one vector per net (a chain's generation after the first, with
+    /// `warm_start`: the previous generation's nets), trained on as usual.
+    Warm(Vec<Vec<f32>>),
+    /// A saved run's (or a study's shared) nets: no training.
+    Saved(Box<Pretrained>),
+}
+
+/// The training phase of a run or of a generation: the exact score (no training), a saved
+/// run's nets (checked against the spec), or the spec's nets trained on `backend` from `start`.
 pub async fn obtain(
     spec: &ExperimentSpec,
     data: &Arc<Points>,
     backend: Backend,
-    pretrained: Option<Pretrained>,
+    start: Start,
     notes: &mut Vec<String>,
     on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
 ) -> Result<Model, RunError> {
@@ -416,55 +427,16 @@ pub async fn obtain(
             snapshots: Vec::new(),
         });
     }
-    if let Some(p) = pretrained {
-        let nets = pretrained_nets(spec, &p.params)?;
-        // Nets shared within a study sample where they were trained (the GPU when the caller
-        // passes it); a saved run's are sampled on the CPU.
-        let on_gpu = match (&backend, &p.shared) {
-            (Backend::Gpu(ctx), Some(_)) => {
-                let ranges = spec.nets();
-                Some(OnGpu { ctx: ctx.clone(), nets: nets.clone(), split: (ranges.len() > 1).then(|| ranges[1].0 as f32) })
-            }
-            _ => None,
-        };
-        let model = assemble(spec, nets);
-        let engine = match &p.shared {
-            Some(note) => {
-                notes.push(note.clone());
-                p.engine.clone()
-            }
-            None => format!("saved run (trained on {})", p.engine),
-        };
-        let want: Vec<u64> = spec.training.checkpoints.clone();
-        if p.snapshots.iter().map(|s| s.0).collect::<Vec<_>>() != want {
-            return Err(RunError::Spec(SpecError {
-                field: "checkpoints".into(),
-                message: format!(
-                    "the spec asks for checkpoints {want:?} but the saved nets are kept at {:?}",
-                    p.snapshots.iter().map(|s| s.0).collect::<Vec<_>>()
-                ),
-            }));
-        }
-        for (_, s) in &p.snapshots {
-            check_params(spec, s)?;
-        }
-        return Ok(Model {
-            model,
-            training: p.training,
-            training_nets: p.training_nets,
-            engine,
-            params: p.params,
-            engine_choice: None,
-            on_gpu,
-            train_s: None,
-            snapshots: p.snapshots,
-        });
-    }
+    let warm = match start {
+        Start::Fresh => Vec::new(),
+        Start::Warm(params) => params,
+        Start::Saved(p) => return saved_model(spec, backend, *p, notes),
+    };
     let (backend, engine_choice) = resolve_backend(spec, data, backend, notes, on_event).await?;
     phase(on_event, "training")?;
     let t = now_s();
     let mut on_gpu = None;
-    let trained = train_model(spec, data, backend, &[], notes, &mut on_gpu, on_event).await?;
+    let trained = train_model(spec, data, backend, &warm, notes, &mut on_gpu, on_event).await?;
     let params = trained.nets.iter().map(|n| n.params.clone()).collect();
     Ok(Model {
         model: trained.model,
@@ -476,5 +448,49 @@ pub async fn obtain(
         on_gpu,
         train_s: Some(now_s() - t),
         snapshots: trained.snapshots,
+    })
+}
+
+/// [`obtain`] from a saved run's (or a study's shared) nets: checked against the spec, with
+/// their checkpoints; sampled on the GPU where a study shares nets trained there.
+fn saved_model(spec: &ExperimentSpec, backend: Backend, p: Pretrained, notes: &mut Vec<String>) -> Result<Model, RunError> {
+    let nets = pretrained_nets(spec, &p.params)?;
+    // Nets shared within a study sample where they were trained (the GPU when the caller
+    // passes it); a saved run's are sampled on the CPU.
+    let on_gpu = match (&backend, &p.shared) {
+        (Backend::Gpu(ctx), Some(_)) => {
+            let ranges = spec.nets();
+            Some(OnGpu { ctx: ctx.clone(), nets: nets.clone(), split: (ranges.len() > 1).then(|| ranges[1].0 as f32) })
+        }
+        _ => None,
+    };
+    let model = assemble(spec, nets);
+    let engine = match &p.shared {
+        Some(note) => {
+            notes.push(note.clone());
+            p.engine.clone()
+        }
+        None => format!("saved run (trained on {})", p.engine),
+    };
+    let want: Vec<u64> = spec.training.checkpoints.clone();
+    if p.snapshots.iter().map(|s| s.0).collect::<Vec<_>>() != want {
+        return Err(RunError::Spec(SpecError {
+            field: "checkpoints".into(),
+            message: format!("the spec asks for checkpoints {want:?} but the saved nets are kept at {:?}", p.snapshots.iter().map(|s| s.0).collect::<Vec<_>>()),
+        }));
+    }
+    for (_, s) in &p.snapshots {
+        check_params(spec, s)?;
+    }
+    Ok(Model {
+        model,
+        training: p.training,
+        training_nets: p.training_nets,
+        engine,
+        params: p.params,
+        engine_choice: None,
+        on_gpu,
+        train_s: None,
+        snapshots: p.snapshots,
     })
 }

@@ -16,12 +16,13 @@ pub use findings::{findings, tid_radius};
 
 use crate::experiment::Event;
 use crate::experiment::event::{RunError, phase};
-use crate::experiment::sampling::{Sampling, sample_one};
-use crate::experiment::train::{Backend, OnGpu, exact_score_model, resolve_backend, train_model};
+use crate::experiment::run::prepare_data;
+use crate::experiment::sampling::sample_all;
+use crate::experiment::train::{Backend, Start, obtain, resolve_backend};
+pub use crate::metrics::histogram::{Histogram, mix};
 use crate::metrics::reference::{TidEntry, reference_counts, tid_with_spread};
 use crate::points::Points;
 use crate::rng::{self, Stream};
-use crate::sample::{self, RunOptions};
 use crate::spec::{ExperimentSpec, SpecError};
 use crate::study::{self, Plan, PlannedRun, RunRecord};
 use serde::{Deserialize, Serialize};
@@ -35,113 +36,6 @@ pub const HIST_DRAW_POINTS: usize = 200_000;
 const HIST_DRAW: u64 = rng::reference::GENERATIONS_HISTOGRAM;
 const NULL_DRAW: u64 = rng::reference::GENERATIONS_NULL;
 const FRESH_DRAW: u64 = rng::reference::GENERATIONS_FRESH;
-
-/// The fixed histogram of the first two coordinates (the first alone for 1-D data): `bins` per
-/// axis over the range of a large data draw padded by 5% per side. Bins where the data has less
-/// mass than `floor` are merged into one *rest* bin together with everything outside the range
-/// (the paper's restriction to a "good set", with the rest kept as one bin so that mass leaving
-/// the data's support still counts), and every denominator is at least `floor`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Histogram {
-    /// Coordinates histogrammed: 2, or 1 for 1-D data.
-    pub coords: usize,
-    pub bins: usize,
-    pub lo: Vec<f64>,
-    pub hi: Vec<f64>,
-    pub floor: f64,
-    /// Bins kept apart (the good set); the merged vector has `good + 1` entries, the rest last.
-    pub good: usize,
-    /// p_data on the merged bins (sums to 1).
-    pub data: Vec<f64>,
-    /// For each raw bin (row-major), its merged index.
-    #[serde(skip)]
-    map: Vec<usize>,
-}
-
-impl Histogram {
-    /// From a draw of the data: its range, its masses, the good set.
-    pub fn of_data(data: &Points, bins: usize, floor: f64) -> Histogram {
-        let coords = data.dim.min(2);
-        let (mut lo, mut hi) = (vec![f64::INFINITY; coords], vec![f64::NEG_INFINITY; coords]);
-        for row in data.data.chunks_exact(data.dim) {
-            for c in 0..coords {
-                lo[c] = lo[c].min(row[c] as f64);
-                hi[c] = hi[c].max(row[c] as f64);
-            }
-        }
-        for c in 0..coords {
-            let pad = 0.05 * (hi[c] - lo[c]).max(1e-6);
-            lo[c] -= pad;
-            hi[c] += pad;
-        }
-        let raw_bins = bins.pow(coords as u32);
-        let mut h = Histogram { coords, bins, lo, hi, floor, good: raw_bins, data: Vec::new(), map: (0..=raw_bins).collect() };
-        let raw = h.raw_masses(data);
-        let mut map = vec![0; raw_bins + 1];
-        let mut good = 0;
-        for (b, &m) in raw[..raw_bins].iter().enumerate() {
-            if m >= floor {
-                map[b] = good;
-                good += 1;
-            }
-        }
-        for (b, &m) in raw[..raw_bins].iter().enumerate() {
-            if m < floor {
-                map[b] = good;
-            }
-        }
-        map[raw_bins] = good;
-        h.good = good;
-        h.map = map;
-        h.data = h.masses(data);
-        h
-    }
-
-    /// Masses on the raw bins, the last entry being everything outside the range.
-    fn raw_masses(&self, p: &Points) -> Vec<f64> {
-        let raw_bins = self.bins.pow(self.coords as u32);
-        let mut counts = vec![0u64; raw_bins + 1];
-        for row in p.data.chunks_exact(p.dim) {
-            let mut idx = 0usize;
-            let mut inside = true;
-            for (c, &x) in row.iter().enumerate().take(self.coords) {
-                let u = (x as f64 - self.lo[c]) / (self.hi[c] - self.lo[c]);
-                if !(0.0..1.0).contains(&u) {
-                    inside = false;
-                    break;
-                }
-                idx = idx * self.bins + ((u * self.bins as f64) as usize).min(self.bins - 1);
-            }
-            counts[if inside { idx } else { raw_bins }] += 1;
-        }
-        let n = p.len().max(1) as f64;
-        counts.iter().map(|&c| c as f64 / n).collect()
-    }
-
-    /// Masses of `p` on the merged bins (good bins, then the rest).
-    pub fn masses(&self, p: &Points) -> Vec<f64> {
-        let mut out = vec![0.0; self.good + 1];
-        for (b, m) in self.raw_masses(p).into_iter().enumerate() {
-            out[self.map[b]] += m;
-        }
-        out
-    }
-
-    /// chi^2(a || b) = sum (a_k - b_k)^2 / max(b_k, floor).
-    pub fn chi2(&self, a: &[f64], b: &[f64]) -> f64 {
-        a.iter().zip(b).map(|(&x, &y)| (x - y).powi(2) / y.max(self.floor)).sum()
-    }
-
-    /// KL(a || b) = sum a_k ln(a_k / max(b_k, floor)) over the bins where a has mass.
-    pub fn kl(&self, a: &[f64], b: &[f64]) -> f64 {
-        a.iter().zip(b).filter(|&(&x, _)| x > 0.0).map(|(&x, &y)| x * (x / y.max(self.floor)).ln()).sum()
-    }
-}
-
-/// The mixture a p + (1 - a) q, bin by bin.
-pub fn mix(a: f64, p: &[f64], q: &[f64]) -> Vec<f64> {
-    p.iter().zip(q).map(|(&x, &y)| a * x + (1.0 - a) * y).collect()
-}
 
 /// What one generation measured.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -233,25 +127,27 @@ impl ChainEvent<'_> {
 
 /// Runs one chain. Errors only on a bad spec or cancellation (`on_event` breaking); a chain that
 /// fails mid-way (a generation diverges, its samples are not finite) returns the generations
-/// done with `error` set. `on_event` hears the run's events and, after every generation, the
-/// chain so far.
+/// done with `error` set. `on_event` hears the run's events (each phase named with its
+/// generation) and, after every generation, the chain so far.
+///
+/// A chain is a loop over a run's phases (`experiment`): prepared once (the spec checked, the
+/// first training set drawn, EDM's s_d resolved from it, the engine chosen), then per generation
+/// the nets obtained (trained on this generation's set, from the previous generation's nets with
+/// `warm_start`; the exact score needs none), sampled (the chain's sampler, `gen_size` points
+/// from the generation's seed) and measured ([`measure_generation`]).
 pub async fn run_chain(spec: &ExperimentSpec, backend: Backend, on_event: &mut dyn FnMut(ChainEvent) -> ControlFlow<()>) -> Result<ChainResult, RunError> {
-    spec.validate().map_err(RunError::Spec)?;
     let rec = spec
         .recursion
         .clone()
         .ok_or_else(|| RunError::Spec(SpecError { field: "recursion".into(), message: "not a generations run (set fresh, generations, ...)".into() }))?;
     let t0 = crate::clock::now_s();
-    let (d, m, a) = (spec.data_dim(), rec.gen_size, rec.fresh);
-    let n = spec.sampling.n_samples;
-    let draw = |k: usize, index: u64| spec.data_from(k, &mut rng::stream(spec.seed, Stream::Reference, index));
-    phase(&mut |e| on_event(ChainEvent::Run(e)), "data")?;
-    let hist = Histogram::of_data(&draw(HIST_DRAW_POINTS, HIST_DRAW), rec.hist_bins, rec.hist_floor);
-    let refs: Vec<Points> = (0..spec.metrics.repeats).map(|r| draw(n, r as u64)).collect();
-    let ref_counts = reference_counts(&refs, &spec.metrics.eps);
-    let null = draw(m, NULL_DRAW);
-    let null_masses = hist.masses(&null);
-    let tid_null = tid_with_spread(&ref_counts, &null.select(&(0..n).collect::<Vec<_>>()), &spec.metrics.eps, spec.metrics.k);
+    let (m, a) = (rec.gen_size, rec.fresh);
+    // Prepare: generation 0's training set is `m` points of the data; EDM's s_d is resolved
+    // once, from it (the data set's own spread), so every generation's nets share one
+    // preconditioning.
+    let (mut train, resolved) = prepare_data(spec, m, &mut |e| on_event(ChainEvent::Run(e)))?;
+    let spec = resolved.as_ref().unwrap_or(spec);
+    let draws = ChainDraws::new(spec, &rec);
     let mut chain = ChainResult {
         fresh: a,
         sampler: rec.sampler.name().to_string(),
@@ -259,93 +155,87 @@ pub async fn run_chain(spec: &ExperimentSpec, backend: Backend, on_event: &mut d
         warm_start: rec.warm_start,
         generations: Vec::new(),
         contributions: Vec::new(),
-        chi2_null: hist.chi2(&null_masses, &hist.data),
-        kl_null: hist.kl(&null_masses, &hist.data),
-        tid_null,
-        histogram: hist.clone(),
+        chi2_null: draws.hist.chi2(&draws.null_masses, &draws.hist.data),
+        kl_null: draws.hist.kl(&draws.null_masses, &draws.hist.data),
+        tid_null: draws.tid_null.clone(),
+        histogram: draws.hist.clone(),
         engine: String::new(),
         sampling_engine: String::new(),
         notes: Vec::new(),
         error: None,
         seconds: 0.0,
     };
-    let mut train = Arc::new(spec.data(m));
-    // EDM's s_d, resolved once per chain from the first generation's training set (the data
-    // set's own spread), so every generation's nets share one preconditioning.
-    let resolved = spec.with_sigma_data(&train).map_err(RunError::Spec)?;
-    let spec = resolved.as_ref().unwrap_or(spec);
-    let (mut fresh_points, mut model_points) = (m, 0);
     let (backend, _) = if spec.sampling.exact_score {
+        // Refused here, before any generation, for a data set without one.
+        crate::experiment::train::exact_score_model(spec)?;
         (Backend::Cpu, None)
     } else {
         resolve_backend(spec, &train, backend, &mut chain.notes, &mut |e| on_event(ChainEvent::Run(e))).await?
     };
-    let exact = if spec.sampling.exact_score { Some(exact_score_model(spec)?) } else { None };
-    let mut init_params: Vec<Vec<f32>> = Vec::new();
+    let (mut fresh_points, mut model_points) = (m, 0);
+    let mut warm: Vec<Vec<f32>> = Vec::new();
     let mut prev_masses: Option<Vec<f64>> = None;
     for g in 0..=rec.generations {
+        // This generation's spec: its own seed; its chain's sampler alone, on `m` points.
         let mut gspec = spec.clone();
         gspec.seed = rng::generation_seed(spec.seed, g as u64);
+        gspec.sampling.samplers = vec![rec.sampler];
+        gspec.sampling.n_samples = m;
         let label = format!("generation {g} of {}", rec.generations);
-        // Training.
+        let mut run_event = |e: Event| match e {
+            Event::Phase(p) => on_event(ChainEvent::Run(Event::Phase(&format!("{label}: {p}")))),
+            other => on_event(ChainEvent::Run(other)),
+        };
+        // Obtain: train on this generation's set (warm-started from the last nets where asked).
         let t = crate::clock::now_s();
-        let mut on_gpu: Option<OnGpu> = None;
-        let (model, dsm_loss): (Box<dyn crate::sample::EpsModel>, Option<f64>) = match &exact {
-            Some(e) => (Box::new(e.clone()), None),
-            None => {
-                phase(&mut |e| on_event(ChainEvent::Run(e)), &format!("{label}: training"))?;
-                let mut run_event = |e: Event| on_event(ChainEvent::Run(e));
-                match train_model(&gspec, &train, backend.clone(), &init_params, &mut chain.notes, &mut on_gpu, &mut run_event).await {
-                    Ok(tm) => {
-                        if g == 0 {
-                            chain.engine = tm.engine.clone();
-                        }
-                        if rec.warm_start {
-                            init_params = tm.nets.iter().map(|n| n.params.clone()).collect();
-                        }
-                        (tm.model, tm.report.and_then(|r| r.losses.last().map(|l| l.1 as f64)))
-                    }
-                    Err(RunError::Cancelled(p)) => return Err(RunError::Cancelled(p)),
-                    Err(e) => {
-                        chain.error = Some(format!("generation {g}: {e}"));
-                        break;
-                    }
-                }
+        let start = if warm.is_empty() { Start::Fresh } else { Start::Warm(warm.clone()) };
+        // This generation's notes (a fallback to the CPU, a sampler that did not converge), each
+        // said with its generation.
+        let mut notes = Vec::new();
+        let obtained = obtain(&gspec, &train, backend.clone(), start, &mut notes, &mut run_event).await;
+        chain.notes.extend(notes.drain(..).map(|n| format!("generation {g}: {n}")));
+        let model = match obtained {
+            Ok(model) => model,
+            Err(RunError::Cancelled(p)) => return Err(RunError::Cancelled(p)),
+            Err(e) => {
+                chain.error = Some(format!("generation {g}: {e}"));
+                break;
             }
         };
-        if exact.is_some() && g == 0 {
-            chain.engine = "exact score (no training)".into();
+        if g == 0 {
+            chain.engine = model.engine.clone();
         }
+        if rec.warm_start {
+            warm = model.params.clone();
+        }
+        let dsm_loss = model.training.as_ref().and_then(|r| r.losses.last().map(|l| l.1 as f64));
         let train_s = crate::clock::now_s() - t;
-        // Sampling: gen_size points from this generation.
-        phase(&mut |e| on_event(ChainEvent::Run(e)), &format!("{label}: sampling"))?;
+        // Sample: `m` points of the chain's sampler, unrecorded.
         let t = crate::clock::now_s();
-        let sampling = Sampling::new(on_gpu, &chain.engine, m, None, &mut chain.notes);
-        chain.sampling_engine = sampling.engine.clone();
-        let init = sample::initial_points(&spec.process, m, d, gspec.seed);
-        let opts = RunOptions { denoise: spec.sampling.denoise, record: None };
-        let (samples, _, _) = sample_one(&sampling, spec, rec.sampler, model.as_ref(), &init, gspec.seed, &opts).await;
-        chain.notes.extend(sampling.failure_notes());
+        let sampled =
+            sample_all(&gspec, model.model.as_ref(), &model.params, model.on_gpu, &chain.engine, &draws.refs[0], false, &mut notes, &mut run_event).await?;
+        chain.notes.extend(notes.drain(..).map(|n| format!("generation {g}: {n}")));
+        chain.sampling_engine = sampled.engine.clone();
         let sample_s = crate::clock::now_s() - t;
+        let samples = sampled.samples.into_values().next().expect("the chain's sampler");
         if !samples.all_finite() {
             chain.error = Some(format!("generation {g}: the {} sampler produced non-finite samples; the chain stops here", rec.sampler.name()));
             break;
         }
-        // Measures.
-        phase(&mut |e| on_event(ChainEvent::Run(e)), &format!("{label}: metrics"))?;
-        let masses = hist.masses(&samples);
+        // Measure.
+        phase(&mut run_event, "metrics")?;
+        let masses = draws.hist.masses(&samples);
         if let (Some(prev), Some(last)) = (&prev_masses, chain.generations.last_mut()) {
-            last.chi2_step = Some(hist.chi2(&masses, &mix(a, &hist.data, prev)));
+            last.chi2_step = Some(draws.hist.chi2(&masses, &mix(a, &draws.hist.data, prev)));
         }
-        let head = samples.select(&(0..n).collect::<Vec<_>>());
         chain.generations.push(GenerationRecord {
             generation: g,
-            chi2: hist.chi2(&masses, &hist.data),
-            kl: hist.kl(&masses, &hist.data),
+            chi2: draws.hist.chi2(&masses, &draws.hist.data),
+            kl: draws.hist.kl(&masses, &draws.hist.data),
             chi2_step: None,
             geometric: f64::NAN,
             dsm_loss,
-            tid: tid_with_spread(&ref_counts, &head, &spec.metrics.eps, spec.metrics.k),
+            tid: draws.tid(spec, &samples),
             fresh_points,
             model_points,
             train_s,
@@ -362,15 +252,57 @@ pub async fn run_chain(spec: &ExperimentSpec, backend: Backend, on_event: &mut d
         // this generation's samples.
         if g < rec.generations {
             let k = (a * m as f64).round() as usize;
-            let fresh = draw(k, FRESH_DRAW + g as u64 + 1);
-            let mut points = fresh.data;
-            points.extend_from_slice(&samples.data[..(m - k) * d]);
-            train = Arc::new(Points::new(d, points));
+            train = Arc::new(draws.next_training_set(spec, g, k, &samples));
             (fresh_points, model_points) = (k, m - k);
         }
     }
     chain.seconds = crate::clock::now_s() - t0;
     Ok(chain)
+}
+
+/// What a chain draws from the data once, besides its training sets: the histogram's large
+/// draw (p_data), TID's references and their neighbour counts, and a fresh draw of `gen_size`
+/// points (the histogram's and TID's noise floors), each from its own reference stream. A run's
+/// references are subsamples of its training set (`experiment::measure::reference_draws`); a
+/// chain's training sets after the first are partly its own samples, so its references are
+/// fresh draws of the data, the same for every generation.
+struct ChainDraws {
+    hist: Histogram,
+    refs: Vec<Points>,
+    ref_counts: Vec<Vec<Vec<u32>>>,
+    null_masses: Vec<f64>,
+    tid_null: Vec<TidEntry>,
+}
+
+impl ChainDraws {
+    fn new(spec: &ExperimentSpec, rec: &crate::spec::RecursionSpec) -> ChainDraws {
+        let n = spec.sampling.n_samples;
+        let draw = |k: usize, index: u64| spec.data_from(k, &mut rng::stream(spec.seed, Stream::Reference, index));
+        let hist = Histogram::of_data(&draw(HIST_DRAW_POINTS, HIST_DRAW), rec.hist_bins, rec.hist_floor);
+        let refs: Vec<Points> = (0..spec.metrics.repeats).map(|r| draw(n, r as u64)).collect();
+        let ref_counts = reference_counts(&refs, &spec.metrics.eps);
+        let null = draw(rec.gen_size, NULL_DRAW);
+        let null_masses = hist.masses(&null);
+        let tid_null = tid_with_spread(&ref_counts, &null.select(&(0..n).collect::<Vec<_>>()), &spec.metrics.eps, spec.metrics.k);
+        ChainDraws { hist, refs, ref_counts, null_masses, tid_null }
+    }
+
+    /// TID of the first `n_samples` of a generation's samples against the references.
+    fn tid(&self, spec: &ExperimentSpec, samples: &Points) -> Vec<TidEntry> {
+        let head = samples.select(&(0..spec.sampling.n_samples).collect::<Vec<_>>());
+        tid_with_spread(&self.ref_counts, &head, &spec.metrics.eps, spec.metrics.k)
+    }
+
+    /// Generation g + 1's training set: `k` fresh data points (their own stream per generation),
+    /// then the first `gen_size - k` of generation g's samples.
+    fn next_training_set(&self, spec: &ExperimentSpec, g: usize, k: usize, samples: &Points) -> Points {
+        let d = samples.dim;
+        let m = samples.len();
+        let fresh = spec.data_from(k, &mut rng::stream(spec.seed, Stream::Reference, FRESH_DRAW + g as u64 + 1));
+        let mut points = fresh.data;
+        points.extend_from_slice(&samples.data[..(m - k) * d]);
+        Points::new(d, points)
+    }
 }
 
 /// Every per-generation figure of a chain that a study of chains aggregates, by name:

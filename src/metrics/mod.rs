@@ -1,7 +1,8 @@
 //! Collapse metrics of SPEC §6: neighbour counts, Hill's tail index, TID, ANSD and marginal
-//! accuracy.
+//! accuracy; the histogram distances of recursive training.
 
 pub mod compare;
+pub mod histogram;
 pub mod marginal;
 mod neighbours;
 pub mod reference;
