@@ -9,6 +9,7 @@ import init, {
   galleryPath,
   generationsFindings,
   generationsRadius,
+  headlineRadius,
   hermiteSeesaw,
   samplerKinds,
   studyFindings,
@@ -164,6 +165,7 @@ async function main() {
   T.FEW_NEIGHBOURS = tidFewNeighbours();
   runView.setKinds(T.KINDS);
   runView.setFewNeighbours(T.FEW_NEIGHBOURS);
+  runView.setHeadlineRadius((eps, neighbours) => headlineRadius(Float64Array.from(eps), Float64Array.from(neighbours)) ?? null);
   studyView.setFindings(
     (st) => studyFindings(JSON.stringify(st)),
     (st) => studyRadius(JSON.stringify(st)),

@@ -561,6 +561,15 @@ pub fn generations_radius(json: &str) -> Result<JsValue, JsValue> {
     Ok(to_js(&crate::generations::tid_radius(&g)))
 }
 
+/// The radius a run's panels name (metrics::tid::headline_radius, as the verdicts and a study's
+/// findings choose): `eps` the run's radii, `neighbours` the training set's neighbours per
+/// point at each (NaN where not known); the radius, or null without radii.
+#[wasm_bindgen(js_name = headlineRadius)]
+pub fn headline_radius(eps: Vec<f64>, neighbours: Vec<f64>) -> Option<f64> {
+    let radii: Vec<(f64, Option<f64>)> = eps.iter().enumerate().map(|(i, &e)| (e, neighbours.get(i).copied().filter(|n| !n.is_nan()))).collect();
+    crate::metrics::tid::headline_radius(&radii).map(|i| radii[i].0)
+}
+
 /// Neighbours per training point below which TID at a radius is noise (metrics::tid).
 #[wasm_bindgen(js_name = tidFewNeighbours)]
 pub fn tid_few_neighbours() -> f64 {

@@ -35,14 +35,18 @@ export function drawLoss(losses) {
   });
 }
 
-// The radius a run's panels name: the one closest to 0.02 (log scale) among those where the
-// training set's points have 0.1 neighbours or more (0.02 in 2D, 0.3 in 10-D at the paper's
-// radii), as the verdicts and a study's findings choose.
+// The radius a run's panels name: the core's rule (metrics::tid::headline_radius, set by the
+// app: the one closest to 0.02 on a log scale among the radii where the training set's points
+// have 0.1 neighbours or more), the one the verdicts and a study's findings use.
+let RADIUS = () => null;
+export function setHeadlineRadius(f) {
+  RADIUS = f;
+}
 function headlineRadius(r) {
-  const eps = r.spec.metrics.eps;
-  const dense = eps.filter((e, i) => (r.tid_null[i]?.ansd_train ?? Infinity) >= 0.1);
-  const pool = dense.length ? dense : eps;
-  return pool.length ? pool.reduce((a, b) => (Math.abs(Math.log(b / 0.02)) < Math.abs(Math.log(a / 0.02)) ? b : a)) : null;
+  return RADIUS(
+    r.spec.metrics.eps,
+    r.spec.metrics.eps.map((_, i) => r.tid_null[i]?.ansd_train ?? NaN),
+  );
 }
 
 // `box` is the results section: the figures below draw into their own parts of it.
