@@ -5,6 +5,7 @@
 // the page aggregates exactly what `collapse-lab study` and `collapse-lab generations` do.
 import { setRunning, validate } from './controls.js';
 import { $, T } from './state.js';
+import { spawnWorker } from './workers.js';
 
 // n Web Workers that take the queued runs of `s` ({queue, running, workers}) one at a time:
 // `message(run)` is what a worker is sent, `handle(w, m, next)` hears its messages (a worker
@@ -24,7 +25,7 @@ export function runBatch(s, n, message, done, handle) {
     w.postMessage(message(run));
   };
   for (let i = 0; i < n; i++) {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const w = spawnWorker();
     s.workers.push(w);
     w.onmessage = (ev) => handle(w, ev.data, () => next(w));
     w.onerror = (ev) => {

@@ -3,6 +3,7 @@
 import { settingsOf } from '../collapse-lab.js';
 import { busy, validate } from './controls.js';
 import { $, S, form } from './state.js';
+import { spawnWorker } from './workers.js';
 
 // Reads the csv data set's file in a worker (a bad file is named with its line and column, and
 // the form keeps what it had); the form then names it, with n samples at most half its rows.
@@ -10,7 +11,7 @@ export function loadCsv(file) {
   if (busy()) return;
   const note = $('#data-csv-note');
   note.textContent = `Reading ${file.name}…`;
-  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const w = spawnWorker();
   const stop = (text) => {
     w.terminate();
     note.textContent = text;

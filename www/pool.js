@@ -8,6 +8,7 @@
 // fixed blocks of each sampler run (sampleInit/sampleStart/sampleFinish; src/sample/mod.rs,
 // run_spread): every block's noise depends on its index alone, so the samples are those of one
 // worker too.
+import { spawnWorker } from './workers.js';
 export function makePool(count, note) {
   const helpers = [];
   let active = 0;
@@ -15,7 +16,7 @@ export function makePool(count, note) {
   let nParams = 0;
   let pending = null;
   let broken = null;
-  const spawn = () => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const spawn = spawnWorker;
   // The answer of helper h to one message: {type: 'grads', grads, losses} or a failure.
   const ask = (w, msg, transfer = []) =>
     new Promise((resolve, reject) => {

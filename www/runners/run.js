@@ -13,6 +13,7 @@ import { applyParams, fillForm, workersOf } from '../settings.js';
 import { $, GPU_MODE, PAGE, S } from '../state.js';
 import { drawLoss, render } from '../views/run.js';
 import * as ownView from '../views/own.js';
+import { spawnWorker } from '../workers.js';
 
 // Runs the form's experiment, or with `saved` (a saved run's file text) samples and measures
 // its nets again without training; the form takes the saved spec only once that succeeded.
@@ -59,7 +60,7 @@ export async function start(saved = null, savedName = '', shipped = false, figur
     $('#train').textContent = 'Re-run';
     source.textContent = `Every figure below is drawn from the file shipped with this page (sampled by the lab's CLI); the page is sampling the nets again to check them.`;
   }
-  S.worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
+  S.worker = spawnWorker();
   S.worker.landing = shipped;
   setRunning(true, shipped);
   const t0 = performance.now();
@@ -180,7 +181,7 @@ export function startOwn() {
   }
   if (busy()) return;
   yieldLanding();
-  S.worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
+  S.worker = spawnWorker();
   setRunning(true);
   const t0 = performance.now();
   $('#progress').value = 0;
