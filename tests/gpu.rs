@@ -398,6 +398,52 @@ fn a_gpu_run_submits_once_per_many_steps_and_reads_back_only_at_reports() {
     }
 }
 
+/// Issue 55: two jobs on one GPU (`study --jobs 2`) count their device work apart: each run's
+/// dispatches, submissions, writes and readbacks per step, in training and in sampling, are
+/// those of the same run with `--jobs 1` (they were summed into each other, doubling them, and
+/// readbacks between reports went from 0 to 3). Tiny runs: lavapipe is slow.
+#[test]
+fn gpu_counts_with_two_jobs_are_each_runs_own() {
+    use collapse_lab::experiment::Backend;
+    use collapse_lab::study::{self, Axis, batch};
+    let ctx = context();
+    let base = collapse_lab::spec::overrides::from_pairs([
+        ("dataset", "mog"),
+        ("depth", "1"),
+        ("iters", "400"),
+        ("batch", "64"),
+        ("report-every", "100"),
+        ("n-samples", "100"),
+        ("samplers", "ode"),
+        ("steps", "ode=40"),
+        ("eps", "0.1"),
+    ])
+    .unwrap();
+    let plan = study::plan(&base, vec![Axis::parse("width=8,9").unwrap()], 1).unwrap();
+    let counts = |jobs: usize| {
+        let (mut records, error) = batch::run(&plan, Vec::new(), jobs, Backend::Gpu(ctx.clone()), &batch::Work::study().together(1), &|_| Ok(()));
+        assert!(error.is_none(), "{error:?}");
+        records.sort_by_key(|r| r.index);
+        records
+            .iter()
+            .map(|r| {
+                let v = r.result.as_ref().unwrap_or_else(|| panic!("run {}: {:?}", r.index, r.error));
+                (v["training"]["gpu"].clone(), v["samplers"]["ode"]["gpu"].clone())
+            })
+            .collect::<Vec<_>>()
+    };
+    let one = counts(1);
+    let two = counts(2);
+    eprintln!("--jobs 1: {one:?}\n--jobs 2: {two:?}");
+    assert_eq!(one.len(), 2);
+    for (training, sampling) in &one {
+        assert!(training["dispatches_per_step"].as_f64().is_some_and(|d| d > 0.0), "{training}");
+        assert_eq!(training["readbacks_between_reports"], 0, "{training}");
+        assert_eq!(sampling["readbacks"], 1, "{sampling}");
+    }
+    assert_eq!(one, two, "device work per run with --jobs 1 against --jobs 2");
+}
+
 /// Issue 43, many nets at once: a study's nets trained side by side on the GPU (every net's
 /// steps of a block in one submission per 64 steps, all their losses in one readback) are the
 /// nets each run trains alone, bit for bit. A study over widths and the two-model split (one

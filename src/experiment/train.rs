@@ -30,6 +30,19 @@ pub enum Backend {
     Auto(GpuContext),
 }
 
+impl Backend {
+    /// The backend of one job of a batch that runs several at once: on the GPU the same device
+    /// with the job's own work counts ([`GpuContext::for_job`]), so each run's device work is
+    /// its own whatever runs beside it.
+    pub fn for_job(&self) -> Backend {
+        match self {
+            Backend::Cpu => Backend::Cpu,
+            Backend::Gpu(ctx) => Backend::Gpu(ctx.for_job()),
+            Backend::Auto(ctx) => Backend::Auto(ctx.for_job()),
+        }
+    }
+}
+
 /// Seconds of timed steps per engine when choosing (after one warm-up step).
 const CHOOSE_BUDGET_S: f64 = 0.3;
 

@@ -120,7 +120,8 @@ pub fn run(
                     let k = next.fetch_add(1, Ordering::SeqCst);
                     let Some(group) = groups.get(k) else { break };
                     let job: Vec<Vec<&PlannedRun>> = group.iter().map(|g| g.iter().map(|&i| &plan.runs[i]).collect()).collect();
-                    work.run_job(&job, backend.clone(), &mut |rec| {
+                    // The job's own device counts: two jobs on one GPU never sum into each other.
+                    work.run_job(&job, backend.for_job(), &mut |rec| {
                         let mut st = state.lock().unwrap();
                         st.0.push(rec);
                         st.1 += 1;

@@ -76,17 +76,31 @@ pub struct GpuContext {
     /// A software implementation on the CPU (lavapipe, llvmpipe, SwiftShader).
     pub software: bool,
     fault: Arc<Mutex<Option<String>>>,
-    /// What has been asked of the device so far (every engine on this context).
+    /// What has been asked of the device so far through this context and its clones: every
+    /// engine on it, or, for a job's context ([`GpuContext::for_job`]), that job's engines only.
     counts: Arc<Counters>,
 }
 
-/// [`super::GpuCounts`] as they grow.
+/// [`super::GpuCounts`] as they grow; each count also goes to the `parent`'s (a job's to its
+/// device's).
 #[derive(Default)]
 struct Counters {
     dispatches: AtomicU64,
     submissions: AtomicU64,
     writes: AtomicU64,
     readbacks: AtomicU64,
+    parent: Option<Arc<Counters>>,
+}
+
+impl Counters {
+    /// One more of `which`, here and in every parent.
+    fn add(&self, which: fn(&Counters) -> &AtomicU64) {
+        let mut at = Some(self);
+        while let Some(c) = at {
+            which(c).fetch_add(1, Relaxed);
+            at = c.parent.as_deref();
+        }
+    }
 }
 
 impl GpuContext {
@@ -129,7 +143,16 @@ impl GpuContext {
         Ok(GpuContext { device, queue, adapter: adapter_name, software, fault, counts: Arc::default() })
     }
 
-    /// Dispatches, submissions, buffer writes and readbacks asked of this device so far.
+    /// The same device for one job of a batch that runs several at once (`study --jobs 2`): its
+    /// engines' and samplers' work is counted apart from the other jobs' (and still in this
+    /// context's), so a run's device work per step is its own, never summed with a run beside it
+    /// (issue 55: `--jobs 2` doubled the counts).
+    pub fn for_job(&self) -> GpuContext {
+        GpuContext { counts: Arc::new(Counters { parent: Some(self.counts.clone()), ..Default::default() }), ..self.clone() }
+    }
+
+    /// Dispatches, submissions, buffer writes and readbacks asked of this device so far through
+    /// this context (a job's: that job's).
     pub fn counts(&self) -> super::GpuCounts {
         let c = &self.counts;
         super::GpuCounts {
@@ -142,19 +165,19 @@ impl GpuContext {
 
     /// `pass.dispatch_workgroups`, counted.
     fn dispatch(&self, pass: &mut wgpu::ComputePass, x: u32, y: u32, z: u32) {
-        self.counts.dispatches.fetch_add(1, Relaxed);
+        self.counts.add(|c| &c.dispatches);
         pass.dispatch_workgroups(x, y, z);
     }
 
     /// `queue.submit` of one command buffer, counted.
     fn submit(&self, enc: wgpu::CommandEncoder) {
-        self.counts.submissions.fetch_add(1, Relaxed);
+        self.counts.add(|c| &c.submissions);
         self.queue.submit([enc.finish()]);
     }
 
     /// `queue.write_buffer`, counted.
     fn write(&self, buffer: &wgpu::Buffer, data: &[u8]) {
-        self.counts.writes.fetch_add(1, Relaxed);
+        self.counts.add(|c| &c.writes);
         self.queue.write_buffer(buffer, 0, data);
     }
 
@@ -603,8 +626,9 @@ impl GpuEngine {
     async fn run_blocks_together(engines: &mut [&mut GpuEngine], steps: usize, draw: bool) -> Result<Vec<Vec<f32>>, EngineError> {
         assert!(steps <= LOSS_SLOTS);
         let Some(ctx) = engines.first().map(|e| e.ctx.clone()) else { return Ok(Vec::new()) };
+        // One device, and one job's counts: the group's work is counted once, on its context.
         if engines.iter().any(|e| !Arc::ptr_eq(&e.ctx.counts, &ctx.counts)) {
-            return Err(EngineError::Device("nets trained together must share one device".into()));
+            return Err(EngineError::Device("nets trained together must share one device (and one job's context)".into()));
         }
         ctx.check()?;
         let mut left = steps;

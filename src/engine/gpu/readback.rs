@@ -55,7 +55,7 @@ pub async fn read_many(ctx: &GpuContext, mut encoder: wgpu::CommandEncoder, rang
         at += count as u64 * 4;
     }
     ctx.submit(encoder);
-    ctx.counts.readbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ctx.counts.add(|c| &c.readbacks);
     let shared = Arc::new(Mutex::new(Shared::default()));
     let cb = shared.clone();
     staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
