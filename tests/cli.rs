@@ -248,3 +248,49 @@ fn verdicts_json_is_the_whole_report_and_a_damaged_file_is_an_error() {
     assert_eq!(code, 1, "an empty folder is an error, not every claim untested: {err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A scratch folder of this test process.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("collapse-lab-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A small quiet run: the base of the tests below.
+const TINY: &[&str] =
+    &["--dataset", "mog1d", "--data-size", "1000", "--iters", "20", "--width", "8", "--n-samples", "200", "--samplers", "ode", "--steps", "ode=10", "--quiet"];
+
+/// Issue 55: a saved run holds a checksum of its nets' parameters, so one whose parameters were
+/// edited is refused by name (it reopened with exit 0 where its figures stayed within the
+/// tolerance); a file without the checksum (saved before it, as the shipped runs) opens with a
+/// note.
+#[test]
+fn a_saved_run_with_edited_parameters_is_refused_by_its_checksum() {
+    let dir = scratch("checksum");
+    let saved = dir.join("run.json");
+    let s = saved.to_str().unwrap();
+    lab_ok(&[&["run", "--save-run", s][..], TINY].concat());
+    let text = std::fs::read_to_string(&saved).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(doc["params_checksum"].as_str().is_some_and(|c| c.starts_with("fnv1a64:")), "{}", doc["params_checksum"]);
+    lab_ok(&["run", "--load-run", s, "--quiet"]);
+    // One parameter moved by a hair: the figures may well come out the same; the nets do not.
+    let mut edited = doc.clone();
+    let x = edited["params"][0][3].as_f64().unwrap();
+    edited["params"][0][3] = serde_json::json!((x as f32 * 1.0001 + 1e-6) as f64);
+    let e = dir.join("edited.json");
+    std::fs::write(&e, serde_json::to_string(&edited).unwrap()).unwrap();
+    let (code, _, err) = lab(&["run", "--load-run", e.to_str().unwrap(), "--quiet"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("params_checksum: the nets' parameters are not those the file was saved with"), "{err}");
+    // Without a checksum: opened, with a note.
+    let mut old = doc;
+    old.as_object_mut().unwrap().remove("params_checksum");
+    let o = dir.join("old.json");
+    std::fs::write(&o, serde_json::to_string(&old).unwrap()).unwrap();
+    let (code, _, err) = lab(&["run", "--load-run", o.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("note: --load-run") && err.contains("no params_checksum"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

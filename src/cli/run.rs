@@ -19,7 +19,13 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
                 }
                 let text =
                     read_limited(path, experiment::saved::MAX_BYTES as u64, "a saved run").map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?;
-                Some(experiment::saved::open(&text).map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?)
+                let opened = experiment::saved::open(&text).map_err(|e| CliError::Usage(format!("--load-run {path}: {e}")))?;
+                if let Some(note) = &opened.note
+                    && !f.has("--quiet")
+                {
+                    eprintln!("note: --load-run {path}: {note}");
+                }
+                Some(opened)
             }
             None => None,
         };

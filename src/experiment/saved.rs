@@ -11,6 +11,12 @@
 //!
 //! A run on a CSV file (the `csv` data set) also holds the file's points, `"data": [f32, ...]`
 //! row-major, since its spec names the file only; opening checks them against its fingerprint.
+//!
+//! `"params_checksum"` ([`params_checksum`]) is the FNV-1a 64 of every net's parameters (and the
+//! checkpoints' nets): a parameter edited after saving is refused by name, even where the nets
+//! sampled again would give the file's figures within [`TOLERANCE`] (issue 55). A file saved
+//! before the checksum (the shipped runs among them) opens with a note that its parameters are
+//! checked by their figures only.
 
 use super::event::{Event, RunError};
 use super::result::{ExperimentResult, NetTraining, Pretrained};
@@ -47,6 +53,38 @@ struct SavedRun {
     /// The nets at each checkpoint of training (`training.checkpoints`): iteration, parameters.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     checkpoints: Vec<(u64, Vec<Vec<f32>>)>,
+    /// [`params_checksum`] of `params` and `checkpoints` (absent in files saved before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    params_checksum: Option<String>,
+}
+
+/// The checksum of a saved run's nets: FNV-1a 64 (as the CSV fingerprint, `data::csv_set`) over
+/// the count of nets, each net's parameter count and every f32's bits (all little-endian), then
+/// each checkpoint's iteration and nets alike; `"fnv1a64:"` and 16 hex digits. JSON keeps an
+/// f32's shortest form, which reads back to the same bits, so a file as saved always matches.
+pub fn params_checksum(params: &[Vec<f32>], checkpoints: &[(u64, Vec<Vec<f32>>)]) -> String {
+    fn eat(h: &mut u64, bytes: &[u8]) {
+        for &b in bytes {
+            *h ^= b as u64;
+            *h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn nets(h: &mut u64, nets: &[Vec<f32>]) {
+        eat(h, &(nets.len() as u64).to_le_bytes());
+        for net in nets {
+            eat(h, &(net.len() as u64).to_le_bytes());
+            for x in net {
+                eat(h, &x.to_bits().to_le_bytes());
+            }
+        }
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    nets(&mut h, params);
+    for (iter, p) in checkpoints {
+        eat(&mut h, &iter.to_le_bytes());
+        nets(&mut h, p);
+    }
+    format!("fnv1a64:{h:016x}")
 }
 
 /// The JSON of a saved run of `r` (which must have trained nets: not the exact score).
@@ -74,7 +112,9 @@ pub fn save_parts(params: Vec<Vec<f32>>, result: serde_json::Value, data: Option
     if kept != spec.training.checkpoints {
         return Err(format!("this run measured checkpoints {:?}; their nets are needed to save it (given at {kept:?})", spec.training.checkpoints));
     }
-    let saved = SavedRun { format: FORMAT.into(), version: VERSION, lab: env!("CARGO_PKG_VERSION").into(), spec, params, result, data, checkpoints };
+    let params_checksum = Some(params_checksum(&params, &checkpoints));
+    let saved =
+        SavedRun { format: FORMAT.into(), version: VERSION, lab: env!("CARGO_PKG_VERSION").into(), spec, params, result, data, checkpoints, params_checksum };
     serde_json::to_string(&saved).map_err(|e| e.to_string())
 }
 
@@ -83,6 +123,9 @@ pub struct Opened {
     pub spec: ExperimentSpec,
     pub pretrained: Pretrained,
     pub result: serde_json::Value,
+    /// A remark on how far the file could be checked (a file saved before the parameters'
+    /// checksum), for the reader.
+    pub note: Option<String>,
 }
 
 /// Reads a saved run's JSON: the format and version, a valid spec, and figures of the right
@@ -122,6 +165,20 @@ pub fn open(text: &str) -> Result<Opened, String> {
         (None, None) => {}
     }
     super::train::check_params(&s.spec, &s.params).map_err(|e| e.to_string())?;
+    let note = match &s.params_checksum {
+        Some(saved) => {
+            let now = params_checksum(&s.params, &s.checkpoints);
+            if *saved != now {
+                return Err(format!(
+                    "params_checksum: the nets' parameters are not those the file was saved with (checksum {now}, the file says {saved}): edited or damaged after saving; not opened"
+                ));
+            }
+            None
+        }
+        None => {
+            Some("this saved run has no params_checksum (saved before it was written): its nets are checked by the figures they give again only".to_string())
+        }
+    };
     let training: Option<TrainReport> = match s.result.get("training") {
         None | Some(serde_json::Value::Null) => None,
         Some(t) => Some(serde_json::from_value(t.clone()).map_err(|e| format!("result.training: {e}"))?),
@@ -132,7 +189,7 @@ pub fn open(text: &str) -> Result<Opened, String> {
     };
     let engine = s.result.get("engine").and_then(|e| e.as_str()).unwrap_or("an unnamed engine").to_string();
     let snapshots = s.checkpoints;
-    Ok(Opened { spec: s.spec, pretrained: Pretrained { params: s.params, training, training_nets, engine, snapshots, shared: None }, result: s.result })
+    Ok(Opened { spec: s.spec, pretrained: Pretrained { params: s.params, training, training_nets, engine, snapshots, shared: None }, result: s.result, note })
 }
 
 /// Why a saved run did not reopen: its run failed, or its figures came out other than the file's.
