@@ -28,6 +28,38 @@ pub fn f32_short(x: f32) -> f64 {
     x.to_string().parse().unwrap_or(x as f64)
 }
 
+/// Whether `path` may be read as an input file (a spec, a saved run, a CSV of points, a study
+/// file): a regular file, links followed, or nothing there (the open then says so). Anything
+/// else is refused before it is opened (issue 55): a FIFO (named pipe) would block the read until
+/// some other process writes to it, forever if none does; a device such as /dev/zero never ends;
+/// a socket cannot be opened; a folder holds no text.
+pub fn check_input(path: &std::path::Path) -> Result<(), String> {
+    let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
+    if meta.is_file() {
+        return Ok(());
+    }
+    if meta.is_dir() {
+        return Err("is a folder, not a file".into());
+    }
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            "a FIFO (named pipe), not a regular file: reading it would wait for a writer, forever if none comes"
+        } else if t.is_char_device() || t.is_block_device() {
+            "a device, not a regular file: reading it may never end"
+        } else if t.is_socket() {
+            "a socket, not a regular file"
+        } else {
+            "not a regular file"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = "not a regular file";
+    Err(format!("is {what}; it is not read: give a regular file"))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

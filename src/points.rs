@@ -197,10 +197,9 @@ pub fn read_csv_text(text: &str, mut progress: impl FnMut(usize)) -> Result<(usi
 #[cfg(not(target_arch = "wasm32"))]
 pub fn read_csv_file(path: &str) -> Result<(usize, Vec<f64>, CsvInfo), String> {
     use std::io::{BufRead, Read};
+    // Only a regular file is opened: a FIFO would block the open forever (issue 55).
+    crate::output::check_input(std::path::Path::new(path))?;
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-        return Err("is a directory".into());
-    }
     let mut reader = std::io::BufReader::new(file);
     let mut r = CsvReader::default();
     let mut buf = Vec::new();

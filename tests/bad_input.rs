@@ -41,13 +41,25 @@ fn bad_output_folders_are_refused_before_training() {
 
 #[test]
 fn oversized_and_wrong_files_fail_at_once() {
+    // A device is no input file: refused by name before it is opened (issue 55).
     let (code, _, err) = lab(&["--spec", "/dev/zero"]);
     assert_eq!(code, 2);
-    assert!(err.contains("--spec /dev/zero") && err.contains("not a spec file"), "{err}");
+    assert!(err.contains("--spec /dev/zero: is a device, not a regular file"), "{err}");
     let (code, _, err) = lab(&["tid", "--train", "/dev/urandom", "--samples", "/dev/urandom"]);
     assert_eq!(code, 2);
-    assert!(err.contains("--train /dev/urandom") && err.contains("not a CSV of points"), "{err}");
+    assert!(err.contains("--train /dev/urandom: is a device"), "{err}");
     let (code, _, err) = lab(&["tid", "--train", "/dev/zero", "--samples", "/dev/zero"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a device"), "{err}");
+    // A file too large to be a spec, or not text, fails at once all the same.
+    let big = tmp("big-spec.json");
+    std::fs::write(&big, vec![b' '; (1 << 20) + 10]).unwrap();
+    let (code, _, err) = lab(&["--spec", big.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a spec file"), "{err}");
+    let binary = tmp("binary.csv");
+    std::fs::write(&binary, [0xffu8, 0xfe, 0x00, b'\n'].repeat(10)).unwrap();
+    let (code, _, err) = lab(&["tid", "--train", binary.to_str().unwrap(), "--samples", binary.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not a CSV of points"), "{err}");
     // A JSON array (values by position) is no spec.
@@ -520,7 +532,7 @@ fn ignored_input_and_misleading_messages() {
         (vec!["run", "--load-run", f, "--load-run", f], "--load-run is given twice"),
         (vec!["run", "--load-run", f, "--engine", "gpu"], "--engine: a saved run's nets are sampled on the CPU engine"),
         (vec!["run", "--width", "8", "--width", "16"], "--width is given twice"),
-        (vec!["run", "--load-run", "/dev/zero"], "not a saved run"),
+        (vec!["run", "--load-run", "/dev/zero"], "--load-run /dev/zero: is a device, not a regular file"),
         (vec!["run", "--lr", "1e-309"], "got 1e-309 (outside single precision"),
         (vec!["study", "--vary", "width=4", "--out", unwritable], "--out /proc/collapse-lab/out.json: cannot write here"),
         (vec!["run", "--save-run", unwritable], "--save-run /proc/collapse-lab/out.json: cannot write here"),

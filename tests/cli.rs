@@ -261,6 +261,139 @@ fn scratch(name: &str) -> std::path::PathBuf {
 const TINY: &[&str] =
     &["--dataset", "mog1d", "--data-size", "1000", "--iters", "20", "--width", "8", "--n-samples", "200", "--samplers", "ode", "--steps", "ode=10", "--quiet"];
 
+/// Issue 55, the confusing cases: each is refused before any work (exit 2) in one line naming
+/// the flag or field, with what to do: steps beside a budget that overrides them; study flags
+/// that --slurm would ignore; an unknown engine with --print-spec; the v target on the ve
+/// process; a number far out of range shown short. Steps of a sampler the run does not sample
+/// are said to be ignored, in a note naming it (a gallery preset gives such steps).
+#[test]
+fn flags_that_would_be_ignored_or_make_nonsense_are_refused_by_name() {
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["run", "--nfe", "20", "--steps", "ode=7", "--print-spec"], "--steps: --nfe 20 sets every sampler's steps"),
+        (vec!["study", "--nfe", "20", "--steps", "ode=7", "--vary", "width=8,16", "--print-plan"], "drop --steps"),
+        (vec!["torch-script", "--nfe", "20", "--steps", "ode=7"], "--steps: --nfe 20"),
+        (vec!["study", "--vary", "width=8,16", "--together", "4", "--slurm", "unused-slurm-dir"], "--together: "),
+        (vec!["study", "--vary", "width=8,16", "--jobs", "2", "--slurm", "unused-slurm-dir"], "--jobs: "),
+        (vec!["study", "--vary", "width=8,16", "--out", "x.json", "--slurm", "unused-slurm-dir"], "--out: "),
+        (vec!["run", "--print-spec", "--engine", "tpu"], "--engine: expected cpu, gpu or auto, got \"tpu\""),
+        (vec!["study", "--vary", "width=8,16", "--engine", "tpu", "--print-plan"], "--engine: expected"),
+        (vec!["run", "--process", "ve", "--target", "v", "--print-spec"], "model.target (--target): the v target on the ve process is sigma'(t) eps"),
+        (vec!["hermite", "--mu", "1e308"], "--mu: must be a number in (0, 5], got 1e308"),
+        (vec!["run", "--lr", "1e30", "--print-spec"], "got 1e30"),
+    ];
+    for (args, want) in &cases {
+        let (code, out, err) = lab(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(want) && out.is_empty(), "{args:?}: want {want:?} in: {err}");
+        assert_eq!(err.lines().filter(|l| l.starts_with("error: ")).count(), 1, "{args:?}: {err}");
+        assert!(err.len() < 600, "{args:?}: {err}");
+    }
+    assert!(!std::path::Path::new("unused-slurm-dir").exists(), "a refused --slurm wrote its folder");
+    for (args, want) in [
+        (&["run", "--samplers", "ode", "--steps", "heun=7", "--print-spec"][..], "note: --steps heun=7: heun is not sampled (--samplers gives ode)"),
+        (&["run", "--steps", "heun=7,ode=9,pc=3", "--print-spec"], "note: --steps heun=7,pc=3: heun, pc are not sampled (--samplers gives ode,sde)"),
+        (&["study", "--samplers", "ode", "--steps", "heun=7", "--vary", "width=8,16", "--print-plan"], "heun is not sampled"),
+        (&["generations", "--sampler", "sde", "--steps", "ode=7", "--print-plan"], "note: --steps ode=7: ode is not sampled (--sampler gives sde)"),
+        (&["torch-script", "--samplers", "ode", "--steps", "sde=7"], "sde is not sampled"),
+    ] {
+        let (code, _, err) = lab(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(err.contains(want) && err.contains("these steps are ignored"), "{args:?}: want {want:?} in: {err}");
+    }
+    // What stays accepted: steps of a sampler the samplers axis brings in, a budget without
+    // steps, the v target on the linear path, steps of the sampled samplers.
+    for args in [
+        &["study", "--samplers", "ode", "--steps", "heun=7", "--vary", "samplers=ode,heun", "--print-plan"][..],
+        &["run", "--nfe", "20", "--print-spec"],
+        &["run", "--process", "linear", "--target", "v", "--print-spec"],
+        &["run", "--samplers", "ode,heun", "--steps", "heun=7", "--print-spec"],
+        &["run", "--print-spec", "--engine", "gpu"],
+    ] {
+        let (code, _, err) = lab(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(!err.contains("note: --steps"), "{args:?}: {err}");
+    }
+}
+
+/// Issue 55: `generations --out NEW --reuse missing.json` refuses the --reuse file by name and
+/// leaves no NEW folder behind (it was made, empty, before the file was read).
+#[test]
+fn a_bad_reuse_file_leaves_no_new_output_folder() {
+    let dir = scratch("reuse");
+    let new = dir.join("new");
+    let junk = dir.join("junk.json");
+    std::fs::write(&junk, "{\"not\": \"a generations result\"}").unwrap();
+    for (reuse, want) in [(dir.join("missing.json"), "No such file"), (junk, "not a generations result of this lab")] {
+        let r = reuse.to_str().unwrap();
+        let (code, _, err) = lab(&[
+            "generations",
+            "--generations",
+            "1",
+            "--gen-size",
+            "1000",
+            "--n-samples",
+            "500",
+            "--fresh",
+            "0.5",
+            "--iters",
+            "10",
+            "--out",
+            new.to_str().unwrap(),
+            "--reuse",
+            r,
+        ]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(&format!("--reuse {r}: ")) && err.contains(want), "{err}");
+        assert!(!new.exists(), "{err}: the refused command left {}", new.display());
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Issue 55: a FIFO (or another file that is not a regular file) given where a command reads a
+/// file is refused by name before it is opened, never waited on forever: a spec, a saved run, a
+/// CSV of points, a --reuse file, the verdicts' folder and a --collect folder's plan.
+#[test]
+fn an_input_that_is_not_a_regular_file_is_refused_by_name() {
+    let dir = scratch("fifo-inputs");
+    let fifo = dir.join("fifo.json");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success(), "mkfifo failed");
+    let p = fifo.to_str().unwrap();
+    let runs = dir.join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    assert!(Command::new("mkfifo").arg(runs.join("fig3-tid.json")).status().unwrap().success());
+    let collect = dir.join("collect");
+    std::fs::create_dir_all(&collect).unwrap();
+    assert!(Command::new("mkfifo").arg(collect.join("plan.json")).status().unwrap().success());
+    let ok_csv = dir.join("ok.csv");
+    std::fs::write(&ok_csv, "0,0\n1,1\n0.5,0.2\n").unwrap();
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (vec!["run", "--spec", p, "--print-spec"], format!("--spec {p}: is a FIFO (named pipe)")),
+        (vec!["run", "--load-run", p], format!("--load-run {p}: is a FIFO")),
+        (vec!["run", "--data-csv", p, "--print-spec"], format!("--data-csv {p}: is a FIFO")),
+        (vec!["tid", "--train", p, "--samples", ok_csv.to_str().unwrap()], format!("--train {p}: is a FIFO")),
+        (vec!["study", "--vary", "width=8,16", "--reuse", p, "--print-plan"], format!("--reuse {p}: is a FIFO")),
+        (vec!["generations", "--reuse", p, "--print-plan"], format!("--reuse {p}: is a FIFO")),
+        (vec!["verdicts", "--runs", runs.to_str().unwrap()], "fig3-tid.json: is a FIFO".to_string()),
+        (vec!["study", "--collect", collect.to_str().unwrap()], "plan.json: is a FIFO".to_string()),
+    ];
+    for (args, want) in &cases {
+        let mut child = Command::new(common::bin()).args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        let t = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if t.elapsed().as_secs() > 20 {
+                let _ = child.kill();
+                panic!("{args:?}: still waiting on the FIFO after 20 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want.as_str()), "{args:?}: want {want:?} in: {err}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// Issue 55: a saved run holds a checksum of its nets' parameters, so one whose parameters were
 /// edited is refused by name (it reopened with exit 0 where its figures stayed within the
 /// tolerance); a file without the checksum (saved before it, as the shipped runs) opens with a
@@ -292,5 +425,31 @@ fn a_saved_run_with_edited_parameters_is_refused_by_its_checksum() {
     let (code, _, err) = lab(&["run", "--load-run", o.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("note: --load-run") && err.contains("no params_checksum"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Issue 55: a study (or generations run) resumed from a file whose finished runs another engine
+/// made is refused, naming both engines, --engine and --restart: its cells would mix the two.
+/// The runs of a GPU study are stood in for by renaming the engine in a CPU study's file.
+#[test]
+fn resuming_a_study_on_another_engine_is_refused() {
+    let dir = scratch("engines");
+    let out = dir.join("study.json");
+    let o = out.to_str().unwrap();
+    let study = [&["study", "--vary", "width=4,8", "--seeds", "1", "--jobs", "1", "--out", o][..], TINY].concat();
+    lab_ok(&study);
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    for r in doc["runs"].as_array_mut().unwrap() {
+        r["result"]["engine"] = "gpu: llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan)".into();
+    }
+    std::fs::write(&out, serde_json::to_string(&doc).unwrap()).unwrap();
+    let before = std::fs::read_to_string(&out).unwrap();
+    // One more seed: a resume, on the CPU engine.
+    let more: Vec<&str> = study.iter().map(|a| if *a == "1" { "2" } else { *a }).collect();
+    let (code, _, err) = lab(&[&more[..], &["--engine", "cpu"]].concat());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&format!("--out {o}: 2 of its 2 finished runs were made on the gpu engine")), "{err}");
+    assert!(err.contains("runs on the cpu engine") && err.contains("--engine gpu") && err.contains("--restart"), "{err}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), before, "the refused resume changed the file");
     std::fs::remove_dir_all(dir).unwrap();
 }

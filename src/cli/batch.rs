@@ -16,14 +16,37 @@ pub(super) fn reuse_files(
     what: (&str, &str),
     kept: impl Fn(&str) -> Result<Vec<crate::study::RunRecord>, String>,
 ) -> Result<usize, CliError> {
-    let mut reused = 0;
+    let read = read_reuse_files(f, kept)?;
+    Ok(add_reused(records, read, what))
+}
+
+/// The `--reuse FILE`s read (regular files only: a FIFO would block the read forever) and the
+/// finished runs `kept` finds in each, or the first that cannot be read or is not a result of
+/// this lab, by name. Nothing is written: a command reads them before it makes its outputs, so
+/// a bad --reuse leaves no new --out folder behind (issue 55).
+pub(super) fn read_reuse_files(
+    f: &Flags,
+    kept: impl Fn(&str) -> Result<Vec<crate::study::RunRecord>, String>,
+) -> Result<Vec<(String, Vec<crate::study::RunRecord>)>, CliError> {
+    let mut read = Vec::new();
     for (_, file) in f.pairs.iter().filter(|(n, _)| n == "--reuse") {
         let file = file.as_deref().unwrap_or("");
+        crate::output::check_input(std::path::Path::new(file)).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))?;
         let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))?;
+        read.push((file.to_string(), kept(&text).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))?));
+    }
+    Ok(read)
+}
+
+/// The runs [`read_reuse_files`] found joining `records` where not there yet, each file's
+/// count said; returns how many were taken.
+pub(super) fn add_reused(records: &mut Vec<crate::study::RunRecord>, read: Vec<(String, Vec<crate::study::RunRecord>)>, what: (&str, &str)) -> usize {
+    let mut reused = 0;
+    for (file, runs) in read {
         let mut n = 0;
-        for mut r in kept(&text).map_err(|e| CliError::Usage(format!("--reuse {file}: {e}")))? {
+        for mut r in runs {
             if !records.iter().any(|k| k.index == r.index) {
-                reused_from(&mut r, file);
+                reused_from(&mut r, &file);
                 records.push(r);
                 n += 1;
             }
@@ -31,7 +54,37 @@ pub(super) fn reuse_files(
         eprintln!("reusing {n} finished {} of {file}: the same spec and seed as {}", what.0, what.1);
         reused += n;
     }
-    Ok(reused)
+    reused
+}
+
+/// The engine that trained a finished run, as its record's result names it ("cpu (2 threads)",
+/// "gpu: llvmpipe ..."): "cpu" or "gpu"; None where it names neither (the exact score).
+fn engine_family(r: &RunRecord) -> Option<&'static str> {
+    let name = r.result.as_ref()?.get("engine")?.as_str()?;
+    ["cpu", "gpu"].into_iter().find(|f| name.starts_with(f))
+}
+
+/// A study or generations run resumed from its `--out` (`path`) on `backend` whose kept runs
+/// were made by the other engine is refused, naming both engines: each cell's mean ± sd would
+/// mix runs of the two (their floats differ by rounding, their times by far), with no word of
+/// it (issue 55). `--engine auto` picks per run by design and is not held to it. `kept` are
+/// the runs resumed from the file (not those --reuse takes, which the command names).
+pub(super) fn check_resumed_engine(path: &str, kept: &[RunRecord], backend: &experiment::Backend, runs: &str) -> Result<(), CliError> {
+    let now = match backend {
+        experiment::Backend::Cpu => "cpu",
+        experiment::Backend::Gpu(_) => "gpu",
+        experiment::Backend::Auto(_) => return Ok(()),
+    };
+    let other: Vec<&RunRecord> = kept.iter().filter(|r| engine_family(r).is_some_and(|f| f != now)).collect();
+    let Some(first) = other.first() else { return Ok(()) };
+    let made = engine_family(first).unwrap_or("other");
+    let named = first.result.as_ref().and_then(|v| v["engine"].as_str()).unwrap_or(made);
+    Err(CliError::Usage(format!(
+        "--out {path}: {} of its {} finished {runs} were made on the {made} engine (e.g. run {}: {named}), and this one runs on the {now} engine:          their cells would mix the two engines' runs; give --engine {made} to resume on the engine that made them, or --restart to start the file afresh on the {now} engine",
+        other.len(),
+        kept.len(),
+        first.index
+    )))
 }
 
 /// A run taken from `file`: its notes of shared training name runs of that file, not of this

@@ -77,9 +77,11 @@ pub(super) fn num<T: std::str::FromStr>(flag: &str, v: &str, what: &str) -> Resu
 /// Largest spec file read (a spec is a few KB; this refuses /dev/zero and the like at once).
 pub(super) const SPEC_MAX_BYTES: u64 = 1 << 20;
 
-/// A text file of at most `limit` bytes.
+/// A text file of at most `limit` bytes. Only a regular file is read (a FIFO would block the
+/// read forever: [`crate::output::check_input`]).
 pub(super) fn read_limited(path: &str, limit: u64, what: &str) -> Result<String, String> {
     use std::io::Read;
+    crate::output::check_input(std::path::Path::new(path))?;
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
@@ -109,6 +111,16 @@ pub(super) fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
             overrides::apply(&mut s, key, value.as_deref().unwrap_or("")).map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
         }
     }
+    // With a budget of evaluations every sampler's steps follow from it: steps given beside it
+    // would be dropped without a word (issue 55).
+    if f.given("--steps")
+        && let Some(budget) = s.sampling.nfe
+    {
+        let from = if f.given("--nfe") { format!("--nfe {budget}") } else { format!("the spec's nfe ({budget})") };
+        return Err(CliError::Usage(format!(
+            "--steps: {from} sets every sampler's steps from the budget, so --steps would be ignored; drop --steps, or drop the budget (--nfe none)"
+        )));
+    }
     if let Some(path) = f.get("--data-csv") {
         if let Some(d) = f.get("--dataset").filter(|d| d.trim() != "csv") {
             return Err(CliError::Usage(format!("--data-csv: trains on the file's rows, but --dataset is {d}; drop --dataset")));
@@ -125,6 +137,42 @@ pub(super) fn spec_from_flags(f: &Flags) -> Result<ExperimentSpec, CliError> {
         other => other.map_err(|e| spec_usage(&e))?,
     }
     Ok(s)
+}
+
+/// `--steps NAME=N,..` sets the steps of samplers that sample: steps of a sampler the run does
+/// not sample are ignored, and said so in a note naming them and the flag that lists the
+/// samplers (`sampled_by`), before any work (issue 55: they were dropped without a word). A
+/// note, not a refusal: a gallery preset's command gives the steps of its size to a size that
+/// samples fewer samplers (fig5-density's quick run: `--samplers ode ... --steps sde=500`).
+pub(super) fn note_unsampled_steps(f: &Flags, sampled: &[crate::sample::SamplerKind], sampled_by: &str) {
+    let Some(list) = f.get("--steps") else { return };
+    let ignored: Vec<&str> = list
+        .split(',')
+        .filter(|part| part.split_once('=').and_then(|(k, _)| crate::sample::SamplerKind::parse(k.trim())).is_some_and(|k| !sampled.contains(&k)))
+        .map(str::trim)
+        .collect();
+    if ignored.is_empty() || f.has("--quiet") {
+        return;
+    }
+    let names: Vec<&str> = sampled.iter().map(|k| k.name()).collect();
+    let which: Vec<&str> = ignored.iter().filter_map(|p| p.split_once('=')).map(|(k, _)| k.trim()).collect();
+    eprintln!(
+        "note: --steps {}: {} not sampled ({sampled_by} gives {}), so these steps are ignored; drop them from --steps, or add {} to {sampled_by}",
+        ignored.join(","),
+        if which.len() == 1 { format!("{} is", which[0]) } else { format!("{} are", which.join(", ")) },
+        names.join(","),
+        which.join(",")
+    );
+}
+
+/// The samplers named by the values of the axes `names` (`--vary samplers=ode;heun,sde`).
+pub(super) fn axis_samplers(axes: &[crate::study::Axis], names: &[&str]) -> Vec<crate::sample::SamplerKind> {
+    axes.iter()
+        .filter(|a| names.contains(&a.name.as_str()))
+        .flat_map(|a| a.values.iter())
+        .flat_map(|v| v.split([',', ';']))
+        .filter_map(|x| crate::sample::SamplerKind::parse(x.trim()))
+        .collect()
 }
 
 /// `--data-csv FILE`: the csv data set of the file's rows. A spec that already names a file
@@ -207,14 +255,24 @@ pub(super) fn run_flags(args: &[String], extra: &[&str], switches: &[&str]) -> R
     let known: Vec<&str> = known.iter().map(String::as_str).chain(RUN_ONLY_FLAGS.iter().copied()).chain(extra.iter().copied()).collect();
     let booleans: Vec<String> = overrides::SETTINGS.iter().filter(|x| x.kind == overrides::Kind::Bool).map(|x| format!("--{}", x.name)).collect();
     let booleans: Vec<&str> = booleans.iter().map(String::as_str).chain(["--quiet"]).chain(switches.iter().copied()).collect();
-    Flags::parse(args, &booleans, &known)
+    let f = Flags::parse(args, &booleans, &known)?;
+    // The engine's name is checked with the other flags, whatever the command goes on to do
+    // (`run --print-spec --engine tpu` was accepted: issue 55).
+    engine_of(&f, "cpu")?;
+    Ok(f)
 }
 
-pub(super) fn backend_of(f: &Flags) -> Result<experiment::Backend, CliError> {
-    let engine = f.get("--engine").unwrap_or("cpu");
+/// `--engine E` (cpu, gpu or auto), or `default` where it is not given.
+pub(super) fn engine_of<'a>(f: &'a Flags, default: &'a str) -> Result<&'a str, CliError> {
+    let engine = f.get("--engine").unwrap_or(default);
     if !["cpu", "gpu", "auto"].contains(&engine) {
         return Err(CliError::Usage(format!("--engine: expected cpu, gpu or auto, got {engine:?}")));
     }
+    Ok(engine)
+}
+
+pub(super) fn backend_of(f: &Flags) -> Result<experiment::Backend, CliError> {
+    let engine = engine_of(f, "cpu")?;
     if engine == "cpu" {
         return Ok(experiment::Backend::Cpu);
     }

@@ -32,7 +32,18 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
         let field = if e.field == "gen-sampler" { "sampler" } else { e.field.as_str() };
         CliError::Usage(format!("--{field}: {}", e.message))
     })?;
+    // --steps names the loop's samplers only (--sampler, or a further axis of them).
+    let mut sampled: Vec<crate::sample::SamplerKind> = samplers.iter().filter_map(|x| crate::sample::SamplerKind::parse(x)).collect();
+    sampled.extend(axis_samplers(&vary_axes(&f)?, &["gen-sampler", "sampler"]));
+    note_unsampled_steps(&f, &sampled, "--sampler");
     let jobs = jobs_of(&f)?;
+    // Chains another generations file already made (the same spec and seed: the same chain,
+    // as a study's --reuse), taken instead of run again, and written to --out at once. Read
+    // before --out is made: a --reuse that cannot be read leaves no new folder behind.
+    let reusable = read_reuse_files(&f, |text| {
+        let other: generations::GenerationsResult = serde_json::from_str(text).map_err(|e| format!("not a generations result of this lab ({e})"))?;
+        Ok(generations::resumable(&plan, &other)?.kept)
+    })?;
     let out = f.get("--out");
     let mut records = Vec::new();
     if f.has("--restart") && out.is_none() {
@@ -48,12 +59,8 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
         records = resume_generations(&plan, dir, f.has("--restart"))?;
     }
     let from_file = !records.is_empty();
-    // Chains another generations file already made (the same spec and seed: the same chain,
-    // as a study's --reuse), taken instead of run again, and written to --out at once.
-    let reused = reuse_files(&f, &mut records, ("chain(s)", "chains of this run"), |text| {
-        let other: generations::GenerationsResult = serde_json::from_str(text).map_err(|e| format!("not a generations result of this lab ({e})"))?;
-        Ok(generations::resumable(&plan, &other)?.kept)
-    })?;
+    let from_out = records.len();
+    let reused = add_reused(&mut records, reusable, ("chain(s)", "chains of this run"));
     // Nothing is run or written: each planned chain, and where it already is.
     if f.has("--print-plan") {
         print_plan_of(&plan, &records, records.len() - reused);
@@ -61,6 +68,9 @@ pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     }
     let quiet = f.has("--quiet");
     let backend = backend_of(&f)?;
+    if let Some(dir) = out {
+        check_resumed_engine(dir, &records[..from_out], &backend, "chains")?;
+    }
     // Every check has passed (a refused command writes nothing): a resumed file holds this plan
     // from the start (as a study's): with more seeds or values it says so before its first new
     // chain ends. A new one is written at its first chain.

@@ -36,7 +36,7 @@ mod tid;
 mod torch_script;
 mod verdicts;
 
-use batch::{print_plan_of, reuse_files};
+use batch::{add_reused, check_resumed_engine, print_plan_of, read_reuse_files, reuse_files};
 use flags::*;
 use gallery::cmd_gallery;
 use generations::cmd_generations;
@@ -134,7 +134,8 @@ STUDY FLAGS (besides every run flag, which sets the base experiment)
   --slurm DIR             do not run: write DIR/plan.json, DIR/runs/I.json (one spec per run)
                           and DIR/study.sbatch, a job array whose task I runs
                           `collapse-lab run --spec DIR/runs/I.json > DIR/results/I.json`;
-                          prints the sbatch command for the runs without a result
+                          prints the sbatch command for the runs without a result (nothing
+                          runs here: --jobs, --together, --out, --reuse, --restart are refused)
   --slurm-opts \"OPTS\"     #SBATCH options, e.g. \"--partition=gpu --gres=gpu:1 --time=2:00:00\"
   --engine E              with --slurm: the tasks' engine (default auto)
   --submit                with --slurm: run that sbatch command (errors from sbatch reported)
@@ -197,7 +198,8 @@ EXIT CODES (every command)
                           in one `error:` line; a flag given twice (only --vary and
                           --reuse repeat); a switch with a value other than =true / =false;
                           an output that is neither a regular file, a folder where one is
-                          wanted, nor a new path (a device node, FIFO, socket, link loop)
+                          wanted, nor a new path (a device node, FIFO, socket, link loop); an
+                          input that is not a regular file (a FIFO, a device: never waited on)
   1                       failed during the work: a diverged run, a study or generations run
                           with failed or missing runs, a write after the run (the JSON is
                           printed first); files are written whole or not at all

@@ -106,12 +106,24 @@ pub(super) fn check_out_dir(flag: &str, dir: &str, files: &[String]) -> Result<(
 /// `--save-run` file) for the life of the command: a lock file beside it holding this process's
 /// id, removed when the command ends. A second command on the same output is refused (exit 2)
 /// while the first runs; a lock left by a process that is gone (killed) is taken over.
-pub(super) struct OutputLock(std::path::PathBuf);
+pub(super) struct OutputLock(std::path::PathBuf, Option<std::path::PathBuf>);
 
 impl Drop for OutputLock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
+        // A folder the lock made that is still empty (the command was refused before it wrote
+        // anything there) is removed again: a refused command leaves nothing behind (issue 55).
+        if let Some(made) = &self.1 {
+            let _ = std::fs::remove_dir(made);
+        }
     }
+}
+
+/// Whether `path` is a plain file (links followed) that [`crate::output::check_input`] lets a
+/// command read, as a refusal naming `flag` and the path: a FIFO, a device or a socket given
+/// as an input is refused before it is opened (a FIFO would block the read forever).
+pub(super) fn check_in_file(flag: &str, path: &str) -> Result<(), CliError> {
+    crate::output::check_input(std::path::Path::new(path)).map_err(|why| CliError::Usage(format!("{flag} {path}: {why}")))
 }
 
 /// The lock file of `target`: `.NAME.collapse-lab-lock` beside a file, inside a folder.
@@ -125,6 +137,7 @@ pub(super) fn lock_path(target: &std::path::Path, folder: bool) -> std::path::Pa
 
 pub(super) fn lock_output(flag: &str, target: &std::path::Path, folder: bool) -> Result<OutputLock, CliError> {
     use std::io::Write;
+    let made = (folder && !target.exists()).then(|| target.to_path_buf());
     if folder {
         std::fs::create_dir_all(target).map_err(|e| CliError::Usage(format!("{flag} {}: cannot create this folder: {e}", target.display())))?;
     }
@@ -134,7 +147,7 @@ pub(super) fn lock_output(flag: &str, target: &std::path::Path, folder: bool) ->
             Ok(mut f) => {
                 let _ = write!(f, "{}", std::process::id());
                 clean_stale_temporaries(target, folder);
-                return Ok(OutputLock(lock));
+                return Ok(OutputLock(lock, made));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 // Read only a regular file: a FIFO put there would block the read forever.

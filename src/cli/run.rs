@@ -41,7 +41,11 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
     };
     let spec = match &opened {
         Some(o) => o.spec.clone(),
-        None => spec_from_flags(&f)?,
+        None => {
+            let spec = spec_from_flags(&f)?;
+            note_unsampled_steps(&f, &spec.sampling.samplers, "--samplers");
+            spec
+        }
     };
     set_threads(&f)?;
     if f.has("--print-spec") {

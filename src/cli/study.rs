@@ -27,11 +27,31 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
                 return Err(CliError::Usage(format!("{flag} goes with --slurm DIR")));
             }
         }
+    } else {
+        // --slurm runs nothing here: each task of the job array is one run of its own, so what
+        // shapes a local batch would be ignored without a word (issue 55).
+        for (flag, why) in [
+            ("--together", "trains the nets of several runs side by side in one process"),
+            ("--jobs", "sets the runs at a time of a local study"),
+            ("--out", "is the file of a local study (collect the array's results with --collect DIR --out FILE)"),
+            ("--reuse", "takes runs into a local study"),
+            ("--restart", "starts a local study's --out file afresh"),
+        ] {
+            if f.given(flag) && (flag != "--restart" || f.has(flag)) {
+                return Err(CliError::Usage(format!(
+                    "{flag}: {why}; with --slurm DIR each task of the job array is one run of its own and nothing runs here: drop {flag}"
+                )));
+            }
+        }
     }
     let base = spec_from_flags(&f)?;
     base.check_single_run().map_err(|e| spec_usage(&e))?;
     set_threads(&f)?;
     let axes = vary_axes(&f)?;
+    let mut sampled = base.sampling.samplers.clone();
+    sampled.extend(axis_samplers(&axes, &["samplers"]));
+    let by = if axes.iter().any(|a| a.name == "samplers") { "--samplers with --vary samplers" } else { "--samplers" };
+    note_unsampled_steps(&f, &sampled, by);
     let seeds: usize = f.get("--seeds").map(|v| num("--seeds", v, "an integer")).transpose()?.unwrap_or(3);
     let jobs = jobs_of(&f)?;
     let together: usize = f.get("--together").map(|v| num("--together", v, "an integer")).transpose()?.unwrap_or(study::share::TOGETHER_DEFAULT);
@@ -86,6 +106,7 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     // Runs another study already made: the same spec and seed is the same run (bit for bit on
     // the engine that made it, which its record names), so it is taken, not trained again; so
     // is a run that sampled more samplers, narrowed to this study's.
+    let from_out = records.len();
     let held: Vec<usize> = records.iter().map(|r| r.index).collect();
     let reused = reuse_files(&f, &mut records, ("run(s)", "runs of this study"), |text| {
         let other: study::StudyResult = serde_json::from_str(text).map_err(|e| format!("not a study of this lab ({e})"))?;
@@ -102,6 +123,9 @@ pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     }
     let quiet = f.has("--quiet");
     let backend = backend_of(&f)?;
+    if let Some(path) = &out {
+        check_resumed_engine(&path.to_string_lossy(), &records[..from_out], &backend, "runs")?;
+    }
     // Every check has passed (a refused command writes nothing, and --restart empties the file
     // only now): the file holds this plan from the start, so a new study, a resumed one with
     // more seeds or values, or runs taken from another file show before the first new run ends,
@@ -138,10 +162,7 @@ pub(super) fn write_slurm(plan: &crate::study::Plan, dir: &std::path::Path, f: &
         ["plan.json".to_string(), "study.sbatch".to_string()].into_iter().chain(plan.runs.iter().map(|r| format!("runs/{}.json", r.index))).collect();
     check_out_dir("--slurm", &dir.to_string_lossy(), &names)?;
     let opts = slurm::parse_opts(f.get("--slurm-opts").unwrap_or("")).map_err(|e| CliError::Usage(format!("--slurm-opts: {e}")))?;
-    let engine = f.get("--engine").unwrap_or("auto");
-    if !["cpu", "gpu", "auto"].contains(&engine) {
-        return Err(CliError::Usage(format!("--engine: expected cpu, gpu or auto, got {engine:?}")));
-    }
+    let engine = engine_of(f, "auto")?;
     if plan.base.csv.is_some() {
         return Err(CliError::Usage(
             "--slurm: the tasks read their specs from files, which name a CSV data set's file but do not hold its points; run this study locally (without --slurm)".into(),
@@ -204,6 +225,8 @@ pub(super) fn collect_study(dir: &std::path::Path, out: Option<&str>, restart: b
     // A study of this plan there is merged into, exactly as a local resume does: its finished
     // runs are kept and the collected ones added (issue 55 #2), never dropped.
     let mut earlier = None;
+    // The plan is read first, and only from a regular file (a FIFO would block forever).
+    check_in_file("--collect", &dir.join("plan.json").to_string_lossy())?;
     // Held to the end of the command: a local study or another collect on this file is refused.
     let mut _lock = None;
     if let Some(path) = out {

@@ -11,6 +11,7 @@ pub(super) fn cmd_torch_script(args: &[String]) -> Result<(), CliError> {
         }
     }
     let spec = spec_from_flags(&f)?;
+    note_unsampled_steps(&f, &spec.sampling.samplers, "--samplers");
     let script = crate::export::torch_script(&spec).map_err(|e| spec_usage(&e))?;
     match f.get("--out") {
         Some(path) => {

@@ -14,6 +14,15 @@ pub(super) fn cmd_verdicts(args: &[String]) -> Result<(), CliError> {
     if !dir.is_dir() {
         return Err(CliError::Usage(format!("--runs: {} is not a folder (the shipped runs, www/runs, from the repository's root)", dir.display())));
     }
+    // Every file the verdicts read is a plain file: a FIFO put in the folder would block the
+    // read forever (issue 55), so anything else is refused by name before any is opened.
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        let mut names: Vec<std::path::PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+        names.sort();
+        for p in names {
+            check_in_file("--runs", &p.to_string_lossy())?;
+        }
+    }
     // A shipped file that is missing or damaged is an error naming it: "not tested" is only
     // for a claim whose rule has no file by design.
     let folder = crate::verdicts::Folder(dir);

@@ -122,7 +122,7 @@ pub const MAX_NODES: usize = 150;
 /// The see-saw for degrees 1..=max_degree with `nodes`-point quadrature.
 pub fn seesaw(mu: f64, max_degree: usize, nodes: usize) -> Result<HermiteSeesaw, String> {
     if !(mu.is_finite() && mu > 0.0 && mu <= 5.0) {
-        return Err(format!("mu: must be a number in (0, 5], got {mu}"));
+        return Err(format!("mu: must be a number in (0, 5], got {}", crate::spec::shown(mu)));
     }
     if !(1..=MAX_DEGREE).contains(&max_degree) {
         return Err(format!("max-degree: must be in 1..={MAX_DEGREE}, got {max_degree}"));

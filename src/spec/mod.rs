@@ -316,7 +316,18 @@ fn err<T>(field: &str, message: String) -> Result<T, SpecError> {
 }
 
 fn in_range<T: PartialOrd + fmt::Display + Copy>(field: &str, v: T, lo: T, hi: T) -> Result<(), SpecError> {
-    if v >= lo && v <= hi { Ok(()) } else { err(field, format!("must be in {lo}..={hi}, got {v}")) }
+    if v >= lo && v <= hi { Ok(()) } else { err(field, format!("must be in {lo}..={hi}, got {}", shown(v))) }
+}
+
+/// A number as a message shows it: as Rust prints it, but in exponent form where that would
+/// run past 24 characters (a float prints every digit: 1e308 is 309 of them, 1e-30 is
+/// "0.000...1"; issue 55). An integer of up to 20 digits is shown whole.
+pub fn shown<T: fmt::Display>(v: T) -> String {
+    let text = v.to_string();
+    match text.parse::<f64>() {
+        Ok(x) if text.len() > 24 && x.is_finite() => format!("{x:e}"),
+        _ => text,
+    }
 }
 
 /// A list whose values are each given once (`eps`, `record.times`, `diagnostics.times`): a

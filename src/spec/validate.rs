@@ -114,6 +114,18 @@ impl ExperimentSpec {
                 format!("must be a standard deviation in {SIGMA_DATA_MIN:e}..=100 (EDM's preconditioning divides by it), got {got}"),
             );
         }
+        // The v target is the velocity of the path, y = d x_t / dt = alpha' x_0 + sigma' eps
+        // (module diffusion::target). On ve (alpha = 1) that is sigma'(t) eps: eps scaled by
+        // d sigma / dt, which runs from 0.05 at t_eps to 437 at t = 1: the plain squared loss of
+        // a net that outputs zero averages about 1.9e4 per coordinate, ruled by the largest
+        // times, and the net does not train (loss ~3e4 in 2-D, "did not converge"). Where sigma
+        // stays at most 1 (vp, sub-vp, linear) the velocity is of order one.
+        if self.model.target == Target::V && self.process == ProcessKind::Ve {
+            return err(
+                "model.target",
+                "the v target on the ve process is sigma'(t) eps (alpha = 1: the path's velocity is eps scaled by d sigma/dt, 0.05 at t_eps to 437 at t = 1), whose squared loss (about 1.9e4 per coordinate) is ruled by the largest times and does not train; use target eps, or x0 with precond edm, on ve, or v on the linear, vp or sub-vp process".into(),
+            );
+        }
         if !self.model.target.is_eps() && self.model.parameterization != Parameterization::Plain {
             return err(
                 "model.target",

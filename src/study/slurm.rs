@@ -116,9 +116,19 @@ fn finished(dir: &Path, plan: &Plan) -> Result<Finished, String> {
     let mut rejected = Vec::new();
     for r in &plan.runs {
         let path = dir.join("results").join(format!("{}.json", r.index));
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        let why = match serde_json::from_str::<ExperimentResult>(&text) {
-            Err(e) => format!("unreadable, not a whole result ({e})"),
+        // Only a regular file is read (a FIFO would block the read forever): anything else is
+        // moved aside as a result that is not one, and a resubmission redoes the run.
+        let read = match crate::output::check_input(&path) {
+            Ok(()) => std::fs::read_to_string(&path).map_err(|_| None),
+            Err(why) => Err(Some(why)),
+        };
+        let parsed = match read {
+            Ok(text) => serde_json::from_str::<ExperimentResult>(&text).map_err(|e| format!("unreadable, not a whole result ({e})")),
+            Err(Some(why)) => Err(why),
+            Err(None) => continue,
+        };
+        let why = match parsed {
+            Err(e) => e,
             Ok(result) if result.spec != r.spec => {
                 let other = plan.runs.iter().find(|p| p.spec == result.spec).map(|p| format!("planned run {}", p.index));
                 format!(
@@ -171,14 +181,21 @@ pub fn write(plan: &Plan, dir: &Path, bin: &Path, engine: &str, opts: &[String])
 /// The `error: ...` line a failed task left in its log, if any (a task killed by the scheduler
 /// leaves none of ours: it counts as missing and a resubmission runs it again).
 fn error_line(dir: &Path, index: usize) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join("logs").join(format!("{index}.err"))).ok()?;
+    let text = read_log(dir, index)?;
     text.lines().rev().find(|l| l.starts_with("error: ")).map(|l| l.trim_start_matches("error: ").to_string())
 }
 
 /// The last line of a run's error log, for a run without a result (why it may be missing).
 pub fn log_tail(dir: &Path, index: usize) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join("logs").join(format!("{index}.err"))).ok()?;
+    let text = read_log(dir, index)?;
     text.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_string)
+}
+
+/// A task's error log, where it is a regular file (a FIFO would block the read forever).
+fn read_log(dir: &Path, index: usize) -> Option<String> {
+    let path = dir.join("logs").join(format!("{index}.err"));
+    crate::output::check_input(&path).ok()?;
+    std::fs::read_to_string(path).ok()
 }
 
 /// Reads the results present and aggregates them as a local study: the same JSON, the same
@@ -186,6 +203,7 @@ pub fn log_tail(dir: &Path, index: usize) -> Option<String> {
 /// aside, among them), those whose task reported an error are `failed` with that error.
 pub fn collect(dir: &Path) -> Result<(Plan, StudyResult, Vec<Rejected>), String> {
     let plan_path = dir.join("plan.json");
+    crate::output::check_input(&plan_path).map_err(|why| format!("{} {why}", plan_path.display()))?;
     let text = std::fs::read_to_string(&plan_path).map_err(|e| format!("{}: {e} (not a folder written by --slurm)", plan_path.display()))?;
     let plan: Plan = serde_json::from_str(&text).map_err(|e| format!("{}: not a study plan ({e})", plan_path.display()))?;
     let mut records = Vec::new();
