@@ -89,7 +89,7 @@ fn seed_count(cells: &[&Cell]) -> String {
 }
 
 fn label(sampler: &str) -> String {
-    SamplerKind::parse(sampler).map(|k| k.label().to_string()).unwrap_or_else(|| sampler.to_string())
+    SamplerKind::label_of(sampler).to_string()
 }
 
 /// The findings of a generations run, one sentence each.
@@ -155,8 +155,8 @@ pub fn findings(g: &GenerationsResult) -> Vec<String> {
         }
     }
     // A deterministic sampler in the loop against a stochastic one, at each a.
-    let det = samplers.iter().find(|s| SamplerKind::parse(s).is_some_and(|k| !k.is_stochastic()));
-    let sto = samplers.iter().find(|s| SamplerKind::parse(s).is_some_and(|k| k.is_stochastic()));
+    let det = samplers.iter().find(|s| SamplerKind::stochastic_of(s) == Some(false));
+    let sto = samplers.iter().find(|s| SamplerKind::stochastic_of(s) == Some(true));
     if let (Some(d), Some(st)) = (det, sto) {
         let mut fresh: Vec<f64> = all.iter().map(|c| c.fresh).collect();
         fresh.sort_by(f64::total_cmp);

@@ -72,6 +72,18 @@ impl SamplerKind {
         }
     }
 
+    /// The reader's label of a sampler named in a result (a key of its `tid`, a chain's
+    /// sampler): its [`label`](Self::label), or the name as written where it names none.
+    pub fn label_of(name: &str) -> &str {
+        Self::parse(name).map_or(name, |k| k.label())
+    }
+
+    /// Whether a sampler named in a result is deterministic (`Some(false)`: ODE, Heun, DDIM,
+    /// DPM-Solver-2) or stochastic (`Some(true)`); `None` where the name is not a sampler's.
+    pub fn stochastic_of(name: &str) -> Option<bool> {
+        Self::parse(name).map(|k| k.is_stochastic())
+    }
+
     pub fn names() -> String {
         Self::ALL.map(|k| k.name()).join(", ")
     }

@@ -100,7 +100,7 @@ fn label(name: &str) -> String {
     let parts: Vec<&str> = name.split('@').collect();
     match parts.as_slice() {
         ["mae_velocity", t] => format!("MAE of the velocity at t = {t}"),
-        ["tid", s, e] => format!("TID({e}) of {}", SamplerKind::parse(s).map(|k| k.label()).unwrap_or(s)),
+        ["tid", s, e] => format!("TID({e}) of {}", SamplerKind::label_of(s)),
         _ => name.to_string(),
     }
 }
@@ -152,7 +152,7 @@ impl<'a> Reading<'a> {
         let names = metric_names(s);
         let tid_e = tid_eps(s, &names);
         let followed = followed(&names, tid_e.as_deref());
-        let deterministic = |n: &&String| n.split('@').nth(1).and_then(SamplerKind::parse).is_some_and(|k| !k.is_stochastic());
+        let deterministic = |n: &&String| n.split('@').nth(1).and_then(SamplerKind::stochastic_of) == Some(false);
         let headline = [
             followed.iter().find(|n| n.starts_with("mae_velocity@")),
             followed.iter().filter(|n| n.starts_with("tid@")).find(deterministic).or_else(|| followed.iter().find(|n| n.starts_with("tid@"))),

@@ -113,11 +113,11 @@ pub fn label(side: &str) -> String {
     if side == "data" {
         return "the data's own".to_string();
     }
-    SamplerKind::parse(side).map(|k| k.label().to_string()).unwrap_or_else(|| side.to_string())
+    SamplerKind::label_of(side).to_string()
 }
 
 pub fn is_stochastic(sampler: &str) -> bool {
-    SamplerKind::parse(sampler).is_some_and(|k| k.is_stochastic())
+    SamplerKind::stochastic_of(sampler) == Some(true)
 }
 
 /// One TID entry (`tid[sampler]` or, for "data", the floor `tid_null`) at radius e.
