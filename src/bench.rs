@@ -6,8 +6,8 @@
 
 use crate::data::Dataset;
 use crate::diffusion::ProcessKind;
+use crate::diffusion::TimeRange;
 use crate::engine::CpuEngine;
-use crate::engine::cpu::TimeRange;
 use crate::experiment;
 use crate::metrics::neighbour_counts;
 use crate::parallel;

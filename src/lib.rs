@@ -1,8 +1,14 @@
 //! Collapse Lab: train small diffusion score networks, sample them with deterministic and
 //! stochastic samplers, and measure collapse errors with TID.
 //!
-//! Data flows one way: spec → data → train → sample → metrics → result. Every module below is
-//! shared by the native CLI and the wasm build; `../shared/SPEC.md` defines every quantity.
+//! How the modules stand on one another: the science's pieces (`data`, `diffusion`, `nn`,
+//! `metrics`, `sample`, over `rng`, `points` and `stats`) sit below `spec`, an experiment's
+//! settings, which names data sets, processes, nets and samplers; `engine` trains nets (the CPU
+//! and WGSL engines); `experiment` is one run as its phases (prepare → obtain → sample →
+//! measure → diagnose) over all of those; `study` and `generations` (a chain of generations is a
+//! loop over the same phases) run many; `verdicts` reads their files; `cli`, `web`, `bench` and
+//! `export` are the front ends. Every module but the native-only ones below is shared by the CLI
+//! and the wasm build; `../shared/SPEC.md` defines every quantity.
 
 pub mod clock;
 pub mod data;

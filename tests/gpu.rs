@@ -4,8 +4,8 @@
 //! faults (NaN, a lost device) end in errors, not hangs.
 
 use collapse_lab::data::Dataset;
+use collapse_lab::diffusion::TimeRange;
 use collapse_lab::diffusion::{Precond, Process, ProcessKind, Target, TimeDist};
-use collapse_lab::engine::cpu::TimeRange;
 use collapse_lab::engine::gpu::{GpuContext, GpuEngine};
 use collapse_lab::engine::{CpuEngine, Engine, EngineError, block_on, train};
 use collapse_lab::nn::{Activation, Adam, Parameterization, ScoreNet, ScoreNetCache, ScoreNetConfig};

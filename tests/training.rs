@@ -1,7 +1,8 @@
 //! Training through the public API: the DSM loss falls, and one seed gives one result.
 
 use collapse_lab::data::Dataset;
-use collapse_lab::engine::cpu::{ShardGrad, ShardHelpers, ShardSet, ShardSetup, TimeRange, set_shard_helpers, shard_owner};
+use collapse_lab::diffusion::TimeRange;
+use collapse_lab::engine::cpu::{ShardGrad, ShardHelpers, ShardSet, ShardSetup, set_shard_helpers, shard_owner};
 use collapse_lab::engine::{CpuEngine, EngineError, block_on, train};
 use collapse_lab::experiment::{self, train::build_net};
 use collapse_lab::parallel;

@@ -15,7 +15,7 @@ use std::sync::Arc;
 /// Rows per shard: large enough for efficient GEMMs, small enough to feed two or more cores.
 const SHARD_ROWS: usize = 500;
 
-pub use crate::diffusion::TimeRange;
+use crate::diffusion::TimeRange;
 
 struct Shard {
     /// This shard's rows of every batch: `first .. first + rows`. Rows are drawn from the

@@ -7,7 +7,7 @@
 use super::event::{Event, RunError, phase};
 use super::result::{EngineChoice, NetTraining, Pretrained};
 use crate::clock::now_s;
-use crate::engine::cpu::TimeRange;
+use crate::diffusion::TimeRange;
 use crate::engine::gpu::{GpuContext, GpuEngine, NetSetup};
 use crate::engine::{self, CpuEngine, Engine, EngineError, Progress, TrainReport};
 use crate::nn::{ScoreNet, ScoreNetConfig};

@@ -318,7 +318,7 @@ impl ShardComputer {
             return Err(JsValue::from_str("shard setup: no data, or data not of the net's dimension"));
         }
         let points = std::sync::Arc::new(Points::new(dim, data.to_vec()));
-        let times = crate::engine::cpu::TimeRange { lo: s.lo, hi: s.hi, dist: s.dist };
+        let times = crate::diffusion::TimeRange { lo: s.lo, hi: s.hi, dist: s.dist };
         Ok(ShardComputer { set: crate::engine::cpu::ShardSet::new(net, points, s.batch, times, s.seed) })
     }
 

@@ -10,8 +10,8 @@ mod kernels;
 mod readback;
 pub mod sampling;
 
-use super::cpu::TimeRange;
 use super::{Engine, EngineError};
+use crate::diffusion::TimeRange;
 use crate::nn::mlp::Mlp;
 use crate::nn::{Activation, Parameterization, ScoreNet};
 use crate::points::Points;

@@ -11,7 +11,7 @@ use super::kernels::{bytes_of, storage};
 use super::readback::read_many;
 use super::{GpuContext, GpuEngine, groups2};
 use crate::diffusion::Process;
-use crate::engine::cpu::TimeRange;
+use crate::diffusion::TimeRange;
 use crate::engine::{Engine, EngineError};
 use crate::nn::Parameterization;
 use crate::points::Points;
