@@ -2,7 +2,7 @@
 //! runner, each finished one printed and saved, then the result printed, summarised and turned
 //! into the exit status (a failed save, runs that failed).
 
-use super::*;
+use super::{CliError, Flags, emit, experiment};
 use crate::study::{self, Plan, RunRecord};
 use serde::Serialize;
 

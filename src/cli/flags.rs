@@ -1,7 +1,7 @@
 //! The command line's flags: the flag/value pairs of a command, and what they make (the spec
 //! of a run, a study's axes, jobs and threads, the engine), each refusal naming its flag.
 
-use super::*;
+use super::{CliError, ExperimentSpec, block_on, experiment, overrides};
 
 /// The flags that may be given more than once.
 pub(super) const REPEATABLE: &[&str] = &["--vary", "--reuse"];

@@ -1,6 +1,6 @@
 //! `collapse-lab gallery`: the page's presets with their command lines.
 
-use super::*;
+use super::{CliError, Flags};
 
 /// `gallery [--size quick|paper]`: every preset of the page's gallery with its command line.
 pub(super) fn cmd_gallery(args: &[String]) -> Result<(), CliError> {

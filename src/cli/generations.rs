@@ -1,6 +1,10 @@
 //! `collapse-lab generations`: chains of recursive training (SPEC §10), resumed from --out by spec.
 
-use super::*;
+use super::{
+    CliError, ControlFlow, Event, add_reused, axis_samplers, backend_of, batch, block_on, check_out_dir, check_output_kind, check_resumed_engine, experiment,
+    jobs_of, lock_output, note_unsampled_steps, num, print_plan_of, read_reuse_files, run_flags, set_threads, spec_from_flags, spec_usage, vary_axes,
+    write_file,
+};
 
 pub(super) fn cmd_generations(args: &[String]) -> Result<(), CliError> {
     use crate::{generations, study};

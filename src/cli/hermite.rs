@@ -1,6 +1,6 @@
 //! `collapse-lab hermite`: the Hermite see-saw of Prop. 1.
 
-use super::*;
+use super::{CliError, Flags, emit, num};
 
 pub(super) fn cmd_hermite(args: &[String]) -> Result<(), CliError> {
     let f = Flags::parse(args, &[], &["--mu", "--max-degree", "--nodes"])?;

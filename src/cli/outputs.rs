@@ -1,7 +1,7 @@
 //! What a command writes: its output checked before any work, locked while it runs, written
 //! whole or not at all (a temporary renamed), and stdout.
 
-use super::*;
+use super::CliError;
 
 /// What an output path holds: nothing yet (a new path), a regular file or a folder. Anything
 /// else is refused by name before any work (issue 55 #1): a device node or socket would be

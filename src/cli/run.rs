@@ -1,6 +1,9 @@
 //! `collapse-lab run`: one experiment (or a saved run sampled again), its JSON, files and table.
 
-use super::*;
+use super::{
+    CliError, ControlFlow, Event, Points, backend_of, block_on, check_out_dir, check_out_file, emit, experiment, lock_output, note_unsampled_steps, overrides,
+    read_limited, run_flags, same_file, set_threads, spec_from_flags, spec_usage, write_atomic, write_file,
+};
 
 pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
     let f = run_flags(args, &["--save-run", "--load-run", "--save-figures"], &["--print-spec"])?;

@@ -1,7 +1,10 @@
 //! `collapse-lab study`: a study run here (resumed from --out by spec), written as a job-array
 //! folder (--slurm) or collected from one (--collect).
 
-use super::*;
+use super::{
+    CliError, Flags, axis_samplers, backend_of, batch, check_in_file, check_out_dir, check_out_file, check_resumed_engine, emit, engine_of, jobs_of,
+    lock_output, note_unsampled_steps, num, print_plan_of, reuse_files, run_flags, set_threads, spec_from_flags, spec_usage, vary_axes, write_atomic,
+};
 
 pub(super) fn cmd_study(args: &[String]) -> Result<(), CliError> {
     use crate::study;

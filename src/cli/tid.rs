@@ -1,6 +1,6 @@
 //! `collapse-lab tid`: TID of two CSV point sets.
 
-use super::*;
+use super::{CliError, ExperimentSpec, Flags, emit, metrics, num, overrides, set_threads};
 
 pub(super) fn cmd_tid(args: &[String]) -> Result<(), CliError> {
     let f = Flags::parse(args, &[], &["--train", "--samples", "--eps", "--k", "--seed", "--threads", "--survival-eps"])?;

@@ -1,6 +1,6 @@
 //! `collapse-lab torch-script`: the run as a self-contained PyTorch script.
 
-use super::*;
+use super::{CliError, check_out_file, note_unsampled_steps, run_flags, spec_from_flags, spec_usage, write_atomic};
 
 /// `torch-script [RUN FLAGS] [--out FILE.py]`: the experiment as a PyTorch script.
 pub(super) fn cmd_torch_script(args: &[String]) -> Result<(), CliError> {

@@ -1,6 +1,6 @@
 //! `collapse-lab verdicts`: what reproduces, claim by claim, computed from the shipped files.
 
-use super::*;
+use super::{CliError, Flags, check_in_file};
 
 /// `verdicts [--runs DIR] [--json]`: one verdict per claim of the papers, the review's open
 /// questions and the lab's own (src/verdicts/), from the files in DIR (default `www/runs`, the
