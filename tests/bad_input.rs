@@ -1217,3 +1217,21 @@ fn a_spec_file_with_a_bom_reads_and_tid_k_below_2_is_refused() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--k") && err.contains("at least 2"), "{err}");
 }
+
+/// A start time outside the process's range is refused by name (issue 52 #5's start-time cells):
+/// past the linear path's end (0.999), at or below t_eps, not a number.
+#[test]
+fn a_start_time_outside_the_process_is_refused() {
+    for (process, t) in [("linear", "0.9995"), ("vp", "1.5"), ("vp", "0.001"), ("vp", "0"), ("linear", "nan")] {
+        let mut args = vec!["run", "--process", process, "--t-start", t];
+        args.extend_from_slice(&SMALL[..6]);
+        let (code, out, err) = lab(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("t_start") && out.is_empty(), "{args:?}: {err}");
+    }
+    let mut args = vec!["run", "--process", "linear", "--t-start", "0.99", "--print-spec"];
+    args.extend_from_slice(&SMALL[..6]);
+    let (code, out, err) = lab(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"t_start\": 0.99"), "{out}");
+}

@@ -311,7 +311,7 @@ fn gpu_sampling_matches_the_cpu_samplers() {
         let init = sample::initial_points(&process, n, dim, 9);
         for kind in SamplerKind::ALL {
             let sampler = kind.build(12, &settings);
-            let opts = RunOptions { denoise: true, record: Some(&plan) };
+            let opts = RunOptions { denoise: true, record: Some(&plan), start: None };
             let (want, want_rec) = sample::run_with(&sample::SampleJob {
                 sampler: sampler.as_ref(),
                 model: cpu,

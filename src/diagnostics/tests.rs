@@ -102,7 +102,7 @@ fn error_correlation_follows_the_error_along_recorded_paths() {
     let exact = ExactEps { mixture: Dataset::Mog.mixture(2).unwrap(), process };
     let init = sample::initial_noise(64, 2, 3);
     let plan = sample::RecordPlan { coordinate: 0, lo: -1.0, hi: 1.0, bins: 1, times: vec![1.0], trajectories: 64 };
-    let opts = sample::RunOptions { denoise: false, record: Some(&plan) };
+    let opts = sample::RunOptions { denoise: false, record: Some(&plan), start: None };
     let ode = SamplerKind::Ode.build(50, &SamplerSettings::default());
     let (_, rec) =
         sample::run_with(&sample::SampleJob { sampler: ode.as_ref(), model: &exact, process: &process, init: &init, seed: 3, stream: 0, opts: &opts });

@@ -47,7 +47,7 @@ pub fn see_saw(spec: &ExperimentSpec, model: &dyn EpsModel, init: &Points) -> Di
     let settings = spec.sampling.settings();
     for &kind in &spec.sampling.samplers {
         let sampler = kind.build(spec.steps(kind), &settings);
-        let opts = RunOptions { denoise: false, record: Some(&plan) };
+        let opts = RunOptions { denoise: false, record: Some(&plan), start: spec.sampling.t_start };
         // The run's initial points and noise stream: for the deterministic samplers these are the
         // paths of the run's first p samples.
         let (_, rec) = sample::run_with(&sample::SampleJob {

@@ -69,14 +69,14 @@ impl BlockJob {
     pub fn new(spec: ExperimentSpec, params: &[Vec<f32>], plan: RecordPlan) -> Result<BlockJob, RunError> {
         spec.validate().map_err(RunError::Spec)?;
         let model = super::train::model_of(&spec, params)?;
-        let init = sample::initial_points(&spec.process, spec.sampling.n_samples, spec.data_dim(), spec.seed);
+        let init = sample::initial_points_at(&spec.process, spec.sampling.t_start, spec.sampling.n_samples, spec.data_dim(), spec.seed);
         Ok(BlockJob { spec, model, init, plan })
     }
 
     /// Blocks `which` of sampler `kind`'s run, exactly as the run's worker would compute them.
     pub fn run(&self, kind: SamplerKind, stream: u64, which: &[usize]) -> Vec<BlockOut> {
         let sampler = kind.build(self.spec.steps(kind), &self.spec.sampling.settings());
-        let opts = RunOptions { denoise: self.spec.sampling.denoise, record: Some(&self.plan) };
+        let opts = RunOptions { denoise: self.spec.sampling.denoise, record: Some(&self.plan), start: self.spec.sampling.t_start };
         let job = SampleJob {
             sampler: sampler.as_ref(),
             model: self.model.as_ref(),
@@ -237,8 +237,8 @@ pub async fn sample_all(
 ) -> Result<Sampled, RunError> {
     let n = spec.sampling.n_samples;
     let plan = record_plan(spec, reference);
-    let init = sample::initial_points(&spec.process, n, spec.data_dim(), spec.seed);
-    let opts = RunOptions { denoise: spec.sampling.denoise, record: record.then_some(&plan) };
+    let init = sample::initial_points_at(&spec.process, spec.sampling.t_start, n, spec.data_dim(), spec.seed);
+    let opts = RunOptions { denoise: spec.sampling.denoise, record: record.then_some(&plan), start: spec.sampling.t_start };
     let mut samples = BTreeMap::new();
     let mut samplers = BTreeMap::new();
     let mut recordings = BTreeMap::new();

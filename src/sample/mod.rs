@@ -61,8 +61,15 @@ pub fn initial_noise(n: usize, dim: usize, seed: u64) -> Points {
 /// The points every sampler of one comparison starts from at t_max: [`initial_noise`] times
 /// the process's prior scale (1, or sigma_max for `ve`; the same points where it is 1).
 pub fn initial_points(process: &dyn crate::diffusion::Process, n: usize, dim: usize, seed: u64) -> Points {
+    initial_points_at(process, None, n, dim, seed)
+}
+
+/// [`initial_points`] for samplers that start at `start` (`spec.sampling.t_start`): the noise
+/// scaled by sigma(start), the marginal's noise there (its data part alpha(start) x_0 left out);
+/// `None`: the process's prior at its end.
+pub fn initial_points_at(process: &dyn crate::diffusion::Process, start: Option<f64>, n: usize, dim: usize, seed: u64) -> Points {
     let mut p = initial_noise(n, dim, seed);
-    let s = process.prior_scale() as f32;
+    let s = start.map_or(process.prior_scale(), |t| process.sigma(t)) as f32;
     if s != 1.0 {
         p.data.iter_mut().for_each(|v| *v *= s);
     }
@@ -75,6 +82,15 @@ pub struct RunOptions<'a> {
     /// After the last step, one Tweedie denoising step x <- (x - sigma eps_hat(x, t_eps)) / alpha.
     pub denoise: bool,
     pub record: Option<&'a RecordPlan>,
+    /// Where the time grid starts (`spec.sampling.t_start`); `None`: the process's end.
+    pub start: Option<f64>,
+}
+
+impl RunOptions<'_> {
+    /// The sampler's time grid: `steps` uniform steps from the start to t_eps.
+    pub fn grid(&self, steps: usize, process: &dyn crate::diffusion::Process) -> Vec<f64> {
+        uniform_grid(steps, self.start.unwrap_or_else(|| process.t_max()))
+    }
 }
 
 /// One sampler's run, as every way of running it takes it (here, on helper workers in blocks,
@@ -235,7 +251,7 @@ fn merge_recording(opts: &RunOptions, grid: &[f64], d: usize, blocks: Blocks) ->
 /// a helper worker computes of a run whose other blocks run elsewhere.
 pub fn run_blocks(job: &SampleJob, which: &[usize]) -> Vec<BlockOut> {
     let SampleJob { sampler, model, process, init, seed, stream, opts } = *job;
-    let grid = uniform_grid(sampler.steps(), process.t_max());
+    let grid = opts.grid(sampler.steps(), process);
     let mut out = init.clone();
     let mut blocks = blocks_of(&mut out, &grid, opts);
     let mut mine: Vec<(usize, &mut Block)> = blocks.iter_mut().enumerate().filter(|(b, _)| which.contains(b)).collect();
@@ -271,7 +287,7 @@ pub trait BlockHelpers {
 /// are computed here, with the same bits) and its error is returned beside the result.
 pub async fn run_spread(kind: SamplerKind, job: &SampleJob<'_>, helpers: &mut dyn BlockHelpers) -> ((Points, Option<Recording>), Option<String>) {
     let SampleJob { sampler, model, process, init, seed, stream, opts } = *job;
-    let grid = uniform_grid(sampler.steps(), process.t_max());
+    let grid = opts.grid(sampler.steps(), process);
     let d = init.dim;
     let mut out = init.clone();
     let mut blocks = blocks_of(&mut out, &grid, opts);
@@ -311,7 +327,7 @@ pub async fn run_spread(kind: SamplerKind, job: &SampleJob<'_>, helpers: &mut dy
 pub fn run_with(job: &SampleJob) -> (Points, Option<Recording>) {
     let SampleJob { sampler, model, process, init, seed, stream, opts } = *job;
     assert_eq!(init.dim, model.dim(), "initial noise and model differ in dimension");
-    let grid = uniform_grid(sampler.steps(), process.t_max());
+    let grid = opts.grid(sampler.steps(), process);
     let mut out = init.clone();
     let mut blocks = blocks_of(&mut out, &grid, opts);
     parallel::for_each_mut(&mut blocks, |b, block| run_block(sampler, model, process, &grid, seed, stream, opts.denoise, b, block));

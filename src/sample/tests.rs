@@ -195,7 +195,7 @@ fn recording_does_not_change_the_samples_and_matches_them() {
                 init: &init,
                 seed: 8,
                 stream: 3,
-                opts: &RunOptions { denoise, record: None },
+                opts: &RunOptions { denoise, record: None, start: None },
             })
             .0;
             let (rec_samples, rec) = run_with(&SampleJob {
@@ -205,7 +205,7 @@ fn recording_does_not_change_the_samples_and_matches_them() {
                 init: &init,
                 seed: 8,
                 stream: 3,
-                opts: &RunOptions { denoise, record: Some(&plan) },
+                opts: &RunOptions { denoise, record: Some(&plan), start: None },
             });
             assert_eq!(plain, rec_samples, "{kind:?}: recording changed the samples");
             let rec = rec.unwrap();
@@ -263,7 +263,7 @@ fn final_denoising_step_is_a_tweedie_step() {
         init: &init,
         seed: 3,
         stream: 0,
-        opts: &RunOptions { denoise: false, record: None },
+        opts: &RunOptions { denoise: false, record: None, start: None },
     })
     .0;
     let b = run_with(&SampleJob {
@@ -273,7 +273,7 @@ fn final_denoising_step_is_a_tweedie_step() {
         init: &init,
         seed: 3,
         stream: 0,
-        opts: &RunOptions { denoise: true, record: None },
+        opts: &RunOptions { denoise: true, record: None, start: None },
     })
     .0;
     let t = crate::diffusion::T_EPS;
@@ -307,4 +307,39 @@ fn heun_converges_at_second_order_on_a_gaussian() {
     let re = e50 / e100;
     assert!((1.6..2.6).contains(&re), "Euler error ratio {re}");
     assert!(h50 < e100 / 3.0, "Heun-50 {h50} vs Euler-100 {e100} (both 100 evaluations)");
+}
+
+/// A run with `start` (spec `sampling.t_start`) steps from there: its grid runs from `start` to
+/// t_eps in the sampler's steps, its recording's first time is `start`, its initial points are
+/// sigma(start) N(0, I), and its samples are not those of a run from the process's end.
+#[test]
+fn a_run_started_at_t_start_steps_from_there() {
+    let p = ProcessKind::Linear;
+    let grid = RunOptions { denoise: false, record: None, start: Some(0.9) }.grid(10, &p);
+    assert_eq!((grid.len(), grid[0], grid[10]), (11, 0.9, crate::diffusion::T_EPS));
+    assert_eq!(RunOptions::default().grid(10, &p)[0], p.t_max());
+    let noise = initial_noise(100, 2, 5);
+    let at = initial_points_at(&p, Some(0.9), 100, 2, 5);
+    assert!(noise.data.iter().zip(&at.data).all(|(a, b)| *b == a * 0.9f32));
+    assert_eq!(initial_points_at(&p, None, 100, 2, 5), initial_points(&p, 100, 2, 5));
+    let model = exact(Dataset::Mog, 2, p);
+    let plan = RecordPlan { coordinate: 0, lo: -4.0, hi: 4.0, bins: 20, times: vec![1.0, 0.0], trajectories: 2 };
+    let sampler = SamplerKind::Ode.build(20, &SamplerSettings::default());
+    let run = |start: Option<f64>| {
+        let init = initial_points_at(&p, start, 500, 2, 5);
+        run_with(&SampleJob {
+            sampler: sampler.as_ref(),
+            model: &model,
+            process: &p,
+            init: &init,
+            seed: 5,
+            stream: 0,
+            opts: &RunOptions { denoise: false, record: Some(&plan), start },
+        })
+    };
+    let (from_end, rec_end) = run(None);
+    let (from_start, rec_start) = run(Some(0.9));
+    assert_eq!(rec_end.unwrap().times[0], p.t_max());
+    assert_eq!(rec_start.unwrap().times[0], 0.9);
+    assert_ne!(from_end, from_start);
 }

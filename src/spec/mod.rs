@@ -155,6 +155,12 @@ pub struct SamplingSpec {
     /// EDM's churn of `edm-sde` (S_churn, S_tmin, S_tmax, S_noise).
     #[serde(default, skip_serializing_if = "Churn::is_default")]
     pub churn: Churn,
+    /// The time every sampler starts at, from sigma(t_start) N(0, I) (`None`: the process's end,
+    /// t_max, from its prior): on the linear path the eps target's velocity (eps_hat - x) / (1 - t)
+    /// multiplies the net's error by 1 / (1 - t), so where the sampler starts sets how much of it
+    /// the ODE carries (docs/methods.md, "Why the eps target fails on the linear path").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_start: Option<f64>,
 }
 
 /// What every sampler records on the way (SPEC §5): histograms of one coordinate at a grid of
@@ -273,6 +279,7 @@ impl Default for SamplingSpec {
             denoise: false,
             nfe: None,
             churn: Churn::default(),
+            t_start: None,
         }
     }
 }

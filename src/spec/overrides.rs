@@ -518,6 +518,19 @@ pub static SETTINGS: &[Setting] = &[
         |s| s.sampling.nfe.map(|b| b.to_string())
     ),
     setting!(
+        "t-start",
+        "sampling.t_start",
+        OptionalNumber,
+        "T",
+        "the time every sampler starts at, from sigma(T) N(0, I), in (0.001, the process's end]: on the linear path the eps target's velocity multiplies the net's error by 1 / (1 - t) near its end (default: none, the process's end)",
+        no_choices,
+        |s, n, v| {
+            s.sampling.t_start = if v.trim() == "none" { None } else { Some(num(n, v, "a time or none")?) };
+            Ok(())
+        },
+        |s| s.sampling.t_start.map(|t| t.to_string())
+    ),
+    setting!(
         "denoise",
         "sampling.denoise",
         Bool,
@@ -1092,6 +1105,7 @@ mod tests {
             ("snr", "0.2"),
             ("corrector-steps", "2"),
             ("nfe", "60"),
+            ("t-start", "0.9"),
             ("churn", "10"),
             ("s-tmin", "0.1"),
             ("s-tmax", "20"),
@@ -1206,6 +1220,7 @@ mod tests {
             ("s-tmax", "20"),
             ("s-noise", "1.0"),
             ("nfe", "60"),
+            ("t-start", "0.9"),
             ("denoise", "yes"),
             ("n-samples", "100"),
             ("eps", "0.1,0.25"),

@@ -2,7 +2,7 @@
 //! model, training, sampling, metrics, recordings, diagnostics, recursion); a check that joins
 //! two parts sits with the part its field names. Every refusal names its field.
 
-use super::{ExperimentSpec, SIGMA_DATA_MIN, SpecError, err, in_range, limits, once};
+use super::{ExperimentSpec, SIGMA_DATA_MIN, SpecError, err, in_range, limits, once, shown};
 use crate::data::Dataset;
 use crate::diffusion::{Precond, ProcessKind, Target, TimeDist};
 use crate::nn::Parameterization;
@@ -211,6 +211,16 @@ impl ExperimentSpec {
         // edm-sde Heun's deterministic sampler.
         if c.s_tmin > c.s_tmax {
             return err("sampling.churn.s_tmin", format!("must not exceed s_tmax ({}): the churn acts for t in [s_tmin, s_tmax], got {}", c.s_tmax, c.s_tmin));
+        }
+        if let Some(t) = self.sampling.t_start {
+            let t_max = crate::diffusion::Process::t_max(&self.process);
+            let t_eps = crate::diffusion::T_EPS;
+            if !(t.is_finite() && t > t_eps && t <= t_max) {
+                return err(
+                    "sampling.t_start",
+                    format!("must be a time in ({t_eps}, {t_max}] (the {} process's end), or none, got {}", self.process.name(), shown(t)),
+                );
+            }
         }
         if self.sampling.samplers.is_empty() {
             return err("sampling.samplers", "choose at least one sampler".into());

@@ -16,7 +16,7 @@ use crate::engine::{Engine, EngineError};
 use crate::nn::Parameterization;
 use crate::points::Points;
 use crate::rng::counter;
-use crate::sample::{BLOCK, Buf, Op, Recording, RunOptions, Sampler, TrainedNet, ops, uniform_grid};
+use crate::sample::{BLOCK, Buf, Op, Recording, RunOptions, Sampler, TrainedNet, ops};
 use wgpu::util::DeviceExt;
 
 /// Rows of one forward pass when sampling.
@@ -280,7 +280,7 @@ impl GpuSampler {
         assert_eq!((init.len(), init.dim), (n, d), "the GPU sampler was made for {n} points of dimension {d}");
         self.ctx.check()?;
         let device = &self.ctx.device;
-        let grid = uniform_grid(sampler.steps(), process.t_max());
+        let grid = opts.grid(sampler.steps(), process);
         let key = counter::sampler_key(seed, stream);
         let (cmds, slots) = self.plan(sampler, process, &grid, key, opts);
         // Every uniform of the run in one buffer, 256 bytes apart.
