@@ -117,8 +117,8 @@ pub(super) fn cmd_run(args: &[String]) -> Result<(), CliError> {
             }
         })
         .map_err(|e| match e {
-            experiment::saved::ReopenError::Run(e) => CliError::Failed(e.to_string()),
-            experiment::saved::ReopenError::Differs(e) => CliError::Failed(format!("--load-run: {e}")),
+            experiment::reopen::ReopenError::Run(e) => CliError::Failed(e.to_string()),
+            experiment::reopen::ReopenError::Differs(e) => CliError::Failed(format!("--load-run: {e}")),
         })?,
         None => block_on(experiment::run_with(&spec, backend_of(&f)?, None, &mut on_event)).map_err(|e| CliError::Failed(e.to_string()))?,
     };

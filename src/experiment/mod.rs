@@ -4,6 +4,7 @@ pub mod diagnose;
 pub mod event;
 pub mod figures;
 pub mod measure;
+pub mod reopen;
 pub mod result;
 pub mod run;
 pub mod sampling;
