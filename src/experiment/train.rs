@@ -185,7 +185,7 @@ pub async fn train_model(
     Ok(finish(spec, trained, nets))
 }
 
-/// The nets of several specs trained side by side on one GPU ([`engine::train_gpu_together`]):
+/// The nets of several specs trained side by side on one GPU ([`engine::gpu::train_together`]):
 /// every net of every spec (two with two-model training), each on its own data, time range and
 /// seed as [`train_model`] trains it alone, so each spec's model is the one it gets alone, bit
 /// for bit. The specs share their training's length, report interval and checkpoints (the
@@ -239,7 +239,7 @@ pub async fn train_models_together(
     let shapes: Vec<ScoreNet> = groups.iter().flatten().map(|n| n.net.clone()).collect();
     phase(on_event, "training")?;
     let mut cb = |p: &Progress| on_event(Event::Training(p));
-    let reports = engine::train_gpu_together(&mut engines, t.iters, t.report_every, &t.checkpoints, &mut cb).await.map_err(RunError::Engine)?;
+    let reports = engine::gpu::train_together(&mut engines, t.iters, t.report_every, &t.checkpoints, &mut cb).await.map_err(RunError::Engine)?;
     let params = {
         let refs: Vec<&mut GpuEngine> = engines.iter_mut().collect();
         GpuEngine::params_together(&refs).await.map_err(RunError::Engine)?

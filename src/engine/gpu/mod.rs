@@ -9,6 +9,8 @@
 mod kernels;
 mod readback;
 pub mod sampling;
+mod together;
+pub use together::train_together;
 
 use super::{Engine, EngineError};
 use crate::diffusion::TimeRange;
