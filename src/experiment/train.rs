@@ -357,7 +357,7 @@ fn pretrained_nets(spec: &ExperimentSpec, params: &[Vec<f32>]) -> Result<Vec<Tra
 /// The spec's data set's exact score on its process (the mixtures have one; painted sets and
 /// CSV files do not): the model of an exact-score run or generation, and the diagnostics' truth.
 pub fn exact_score(spec: &ExperimentSpec) -> Option<ExactEps> {
-    spec.dataset.mixture(spec.dim).map(|mixture| ExactEps { mixture, process: spec.process })
+    spec.mixture().map(|mixture| ExactEps { mixture, process: spec.process })
 }
 
 /// [`exact_score`] for a spec that samples it (`sampling.exact_score`), refused by name for a

@@ -36,7 +36,7 @@ pub fn torch_script(spec: &ExperimentSpec) -> Result<String, SpecError> {
             message: "the PyTorch script draws its data itself, and a CSV file is not built into it; export a run on a built-in or painted data set".into(),
         });
     }
-    let mixture = spec.dataset.mixture(spec.dim).map(|m| {
+    let mixture = spec.mixture().map(|m| {
         assert!(m.stds.windows(2).all(|w| w[0] == w[1]), "the lab's mixtures have one std");
         json!({ "means": m.means, "std": m.stds[0] })
     });

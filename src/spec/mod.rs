@@ -22,6 +22,10 @@ pub struct ExperimentSpec {
     pub data_size: Option<usize>,
     /// Dimension of `mog-nd` (ignored by the other data sets).
     pub dim: usize,
+    /// The mixtures' component standard deviation (`mog`, `mog1d`, `mog-nd`; `None`: their 0.2):
+    /// the workshop version's Fig. 4 and App. G.2 vary it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mixture_sd: Option<f64>,
     pub process: ProcessKind,
     pub model: ModelSpec,
     pub training: TrainingSpec,
@@ -223,6 +227,7 @@ impl Default for ExperimentSpec {
             dataset: Dataset::Chessboard,
             data_size: None,
             dim: 10,
+            mixture_sd: None,
             process: ProcessKind::Vp,
             model: ModelSpec::default(),
             training: TrainingSpec::default(),
@@ -471,8 +476,21 @@ impl ExperimentSpec {
         match (&self.dataset, &self.painted, &self.csv) {
             (Dataset::Painted, Some(p), _) => p.sample_from(n, r),
             (Dataset::Csv, _, Some(c)) => c.sample_from(n, r),
-            _ => self.dataset.generate_from(n, self.dim, r),
+            _ => match self.mixture() {
+                Some(m) => m.sample(n, r),
+                None => self.dataset.generate_from(n, self.dim, r),
+            },
         }
+    }
+
+    /// The exact mixture behind the data set, where there is one, with `mixture_sd` where given.
+    pub fn mixture(&self) -> Option<crate::data::GaussianMixture> {
+        self.dataset.mixture(self.dim).map(|mut m| {
+            if let Some(sd) = self.mixture_sd {
+                m.stds.iter_mut().for_each(|s| *s = sd);
+            }
+            m
+        })
     }
 
     /// The same experiment written one way: step counts only for the samplers that run and

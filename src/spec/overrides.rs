@@ -153,6 +153,19 @@ pub static SETTINGS: &[Setting] = &[
         |s| (s.dataset == Dataset::MogNd).then(|| s.dim.to_string())
     ),
     setting!(
+        "mixture-sd",
+        "mixture_sd",
+        OptionalNumber,
+        "S",
+        "the mixtures' component standard deviation (mog, mog1d, mog-nd; default: none, their 0.2): the workshop version's Fig. 4 varies it",
+        no_choices,
+        |s, n, v| {
+            s.mixture_sd = if v.trim() == "none" { None } else { Some(num(n, v, "a number or none")?) };
+            Ok(())
+        },
+        |s| s.mixture_sd.map(|x| x.to_string())
+    ),
+    setting!(
         "painted",
         "painted",
         Grid,
@@ -1078,11 +1091,31 @@ mod tests {
     }
 
     #[test]
+    fn the_mixture_sd_sets_the_datas_spread_and_the_exact_score() {
+        // mog1d: means -1 and 1, equal weights: variance 1 + sd^2.
+        for (sd, var) in [(None, 1.04), (Some("0.5"), 1.25), (Some("0.01"), 1.0001)] {
+            let mut pairs = vec![("dataset", "mog1d")];
+            if let Some(v) = sd {
+                pairs.push(("mixture-sd", v));
+            }
+            let s = from_pairs(pairs).unwrap();
+            let v = s.data(200_000).variance()[0];
+            assert!((v - var).abs() < 0.02, "{sd:?}: variance {v}, want {var}");
+            let m = s.mixture().unwrap();
+            assert!(m.stds.iter().all(|&x| (x * x + 1.0 - var).abs() < 1e-9), "{sd:?}: {:?}", m.stds);
+        }
+        // Unset, the data are those of the data set itself, bit for bit.
+        let plain = from_pairs([("dataset", "mog")]).unwrap();
+        assert_eq!(plain.data(1000), crate::data::Dataset::Mog.generate(1000, 10, plain.seed));
+    }
+
+    #[test]
     fn every_name_is_accepted_with_a_valid_value() {
         let values = [
             ("dataset", "mog-nd"),
             ("data-size", "1000"),
             ("dim", "3"),
+            ("mixture-sd", "0.05"),
             ("painted", "4:0000099009900000"),
             ("csv", "0123456789abcdef:5000x2"),
             ("process", "sub-vp"),
@@ -1152,6 +1185,8 @@ mod tests {
         assert_eq!((p.dataset, p.painted.as_ref().map(|g| g.side), p.data_dim()), (crate::data::Dataset::Painted, Some(4), 2));
         for (pairs, want) in [
             (vec![("dataset", "painted")], "painted: the painted data set needs its grid"),
+            (vec![("mixture-sd", "0.1")], "mixture_sd: only the mixtures (mog, mog1d, mog-nd) have a component sd; the data set is chessboard"),
+            (vec![("dataset", "mog1d"), ("mixture-sd", "0")], "mixture_sd: must be a number in 0.001..=10"),
             (vec![("painted", "4:0000099009900000")], "painted: only the painted data set reads a painted grid; the data set is chessboard"),
             (vec![("dataset", "painted"), ("painted", "4:00001")], "painted: a 4x4 grid has 16 cells, got 5"),
             (vec![("dataset", "csv")], "csv: the csv data set needs its file"),
@@ -1200,6 +1235,7 @@ mod tests {
         let changed = [
             ("dataset", "mog-nd"),
             ("dim", "3"),
+            ("mixture-sd", "0.1"),
             ("process", "sub-vp"),
             ("depth", "2"),
             ("width", "16"),

@@ -39,6 +39,14 @@ impl ExperimentSpec {
     fn validate_data(&self) -> Result<(), SpecError> {
         use limits::*;
         let d = self.data_dim();
+        if let Some(sd) = self.mixture_sd {
+            if self.dataset.mixture(self.dim).is_none() {
+                return err("mixture_sd", format!("only the mixtures (mog, mog1d, mog-nd) have a component sd; the data set is {}", self.dataset.name()));
+            }
+            if !(sd.is_finite() && (0.001..=10.0).contains(&sd)) {
+                return err("mixture_sd", format!("must be a number in 0.001..=10 (the mixtures' means are 1 to 2 apart from the origin), got {}", shown(sd)));
+            }
+        }
         match (&self.dataset, &self.painted) {
             (Dataset::Painted, None) => {
                 return err("painted", "the painted data set needs its grid: paint one in the page, or give painted=SIDE:DIGITS".into());
@@ -255,7 +263,7 @@ impl ExperimentSpec {
         if self.recursion.is_none() && self.sampling.n_samples > self.data_size() {
             return err("sampling.n_samples", format!("must not exceed data_size ({}): TID's reference set is drawn from the training set", self.data_size()));
         }
-        if self.sampling.exact_score && self.dataset.mixture(self.dim).is_none() {
+        if self.sampling.exact_score && self.mixture().is_none() {
             return err("sampling.exact_score", format!("{} has no exact score; use mog, mog1d or mog-nd", self.dataset.name()));
         }
         if !self.sampling.snr.is_finite() {
