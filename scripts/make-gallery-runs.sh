@@ -122,6 +122,13 @@ index[id] = {"kind": kind, "command": cmd, "commit": commit, "machine": machine,
 # measured again) stays while the command does.
 if kind in ("study", "generations") and old.get("command") == cmd and "note" in old:
     index[id]["note"] = old["note"]
+# A study grown under another command (more seeds, another axis) keeps the runs of the earlier
+# one that its plan still has: where they came from stays, as the earlier entries (newest first).
+if kind in ("study", "generations") and old and old.get("command") != cmd:
+    before = {k: old[k] for k in ("command", "commit", "machine", "date", "wall_s", "sessions", "note") if k in old}
+    index[id]["earlier"] = [before] + old.get("earlier", [])
+elif "earlier" in old:
+    index[id]["earlier"] = old["earlier"]
 # How far a study or generations run is (runs or chains done of planned), for the gallery to
 # say so before the file is opened (tests/shipped_runs.rs checks it against the file).
 if kind in ("study", "generations") and os.path.exists(out):

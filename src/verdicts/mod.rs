@@ -423,8 +423,14 @@ fn settle_of(tests: &[Test], excluded: &[Excluded]) -> String {
     let n = tests.iter().map(|t| t.paired.n()).max().unwrap_or(0);
     if n <= 1 {
         "One seed gives no interval: the same run over 3 to 5 seeds would settle it.".to_string()
-    } else {
+    } else if n < 5 {
         format!("The 95 % intervals over {n} seeds hold 0: more seeds (5 or more) would settle it.")
+    } else {
+        // Already 5 seeds or more: an effect this small (or none) needs many more seeds to
+        // tell from 0, which the interval's width says.
+        format!(
+            "The 95 % intervals over {n} seeds hold 0: the effect, if there is one, is small next to the spread over seeds; about four times as many seeds would halve the interval's width."
+        )
     }
 }
 
