@@ -402,7 +402,14 @@ fn a_saved_run_loads_again_with_the_same_figures_and_edits_are_refused() {
     };
     let (code, _, err) = edit("tid.json", &|v| v["result"]["tid"]["sde"][0]["tid"] = serde_json::json!(9.0));
     assert!(code == 1 && err.contains("tid.sde[0].tid is 9.0 in the file but") && err.contains("edited"), "{err}");
-    let (code, _, err) = edit("params.json", &|v| v["params"][0][3] = serde_json::json!(5.0));
+    // An edited parameter is refused by the file's checksum of its nets (issue 55), before any
+    // sampling; in a file from before the checksum, by the figures the nets give again.
+    let (code, _, err) = edit("params-checksum.json", &|v| v["params"][0][3] = serde_json::json!(5.0));
+    assert!(code == 2 && err.contains("params_checksum") && err.contains("edited or damaged after saving"), "{err}");
+    let (code, _, err) = edit("params.json", &|v| {
+        v["params"][0][3] = serde_json::json!(5.0);
+        v.as_object_mut().unwrap().remove("params_checksum");
+    });
     assert!(code == 1 && err.contains("when its nets are sampled again"), "{err}");
     let (code, _, err) = edit("short.json", &|v| {
         v["params"][0].as_array_mut().unwrap().pop();

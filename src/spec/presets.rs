@@ -400,10 +400,12 @@ pub static PRESETS: &[Preset] = &[
         title: "The see-saw against the mixture's component sd",
         look: "The workshop version (Fig. 4b-c, on a 1-D mixture with means -1 and 1 and component sd sigma) reports: as a net widens its error at high noise (the workshop's t = 0, the full paper's t = 1) grows while at t = 0.2 it falls, and the smaller sigma, the more the high-noise error grows with width. Here the velocity's MAE at t = 1 and t = 0.2 (the score's, times the process's g(t)^2 / 2 at each t) for sigma = 1, 0.2, 0.1, 0.01 and nets of width 10 and 400, 3 seeds.",
         kind: Kind::Study,
-        common: concat!(quick_seesaw!(), "&diagnostics=1&samplers=ode&diag-times=1,0.2&vary=mixture-sd=1,0.2,0.1,0.01&vary=width=10,400"),
-        quick: "iters=2000&seeds=1",
+        common: concat!(quick_seesaw!(), "&diagnostics=1&samplers=ode&diag-times=1,0.2"),
+        // The quick size: the two ends of sigma, short training, fewer diagnostic points (in the
+        // page's gallery test beside the others).
+        quick: "vary=mixture-sd=1,0.01&vary=width=10,400&iters=1000&diag-points=1000&diag-trajectories=16&seeds=1",
         quick_note: "",
-        paper: "iters=10000&data-size=50000&seeds=3",
+        paper: "vary=mixture-sd=1,0.2,0.1,0.01&vary=width=10,400&iters=10000&data-size=50000&seeds=3",
     },
     Preset {
         id: "open-flow-matching",
@@ -422,10 +424,11 @@ pub static PRESETS: &[Preset] = &[
         title: "Flow matching, explained: the velocity error near t = 1 by target",
         look: "Why the flow's Euler ODE collapses with the eps target and not with the velocity target: on the linear path the eps target's velocity is (eps_hat - x) / (1 - t), so an error in eps_hat near t = 1 is multiplied by 1 / (1 - t), the see-saw's high-noise error amplified; the x0 target's velocity (x - x0_hat) / t carries its error near t = 0 instead. On the 2D mixture (its exact score known) the MAE of the velocity at t = 0.999, 0.99, 0.9, 0.6, 0.3 and 0.1 for the three targets, the correlation of the error along the ODE's paths with its value at the start, and TID of the ODE, Heun and SDE samples; and the samplers started at the path's end (t = 0.999), at 0.99 and at 0.9 (from sigma(t) N(0, I)): if the eps target's collapse is the error amplified near t = 1, its ODE started earlier collapses less.",
         kind: Kind::Study,
-        common: "dataset=mog&process=linear&diagnostics=1&diag-times=1,0.99,0.9,0.6,0.3,0.1&samplers=ode,heun,sde&vary=target=eps,v,x0&vary=t-start=none,0.99,0.9",
+        common: "dataset=mog&process=linear&diagnostics=1&diag-times=1,0.99,0.9,0.6,0.3,0.1&samplers=ode,heun,sde&vary=target=eps,v,x0",
+        // The quick size compares the targets alone; the paper size adds the start times.
         quick: concat!(quick_2d!(), "&diag-points=4000&diag-trajectories=128&seeds=1"),
         quick_note: "",
-        paper: "seeds=3",
+        paper: "vary=t-start=none,0.99,0.9&seeds=3",
     },
     Preset {
         id: "open-flow-matching-nd",
