@@ -188,7 +188,7 @@ pub async fn run_chain(spec: &ExperimentSpec, backend: Backend, on_event: &mut d
         };
         // Obtain: train on this generation's set (warm-started from the last nets where asked).
         let t = crate::clock::now_s();
-        let start = if warm.is_empty() { Start::Fresh } else { Start::Warm(warm.clone()) };
+        let start = if warm.is_empty() { Start::Fresh } else { Start::Warm(std::mem::take(&mut warm)) };
         // This generation's notes (a fallback to the CPU, a sampler that did not converge), each
         // said with its generation.
         let mut notes = Vec::new();
